@@ -1,0 +1,49 @@
+// Loading an experiment's data into train / validation / test tables: either
+// separate files, or one file split with a seeded shuffle.
+
+import { resolve, dirname } from 'node:path';
+import { readTable, DataError } from './table';
+import type { Table } from './table';
+import { seededRng, shuffleInPlace } from './random';
+import type { DataConfig } from './types';
+
+export interface DataSplits {
+  train: Table;
+  validation?: Table;
+  test?: Table;
+}
+
+function subset(t: Table, idx: number[]): Table {
+  return { file: t.file, columns: t.columns, rows: idx.map((i) => t.rows[i]), lines: idx.map((i) => t.lines[i]) };
+}
+
+/** Seeded split of one table; the same seed gives the same rows on every machine. */
+export function splitTable(t: Table, validation: number, test: number, seed: number, shuffle = true): DataSplits {
+  const idx = t.rows.map((_, i) => i);
+  if (shuffle) shuffleInPlace(idx, seededRng(seed));
+  const n = idx.length;
+  const nTest = Math.round(n * test);
+  const nVal = Math.round(n * validation);
+  const nTrain = n - nTest - nVal;
+  if (nTrain < 1) throw new DataError(t.file, undefined, `only ${n} rows: nothing is left for training after the validation and test split`);
+  return {
+    train: subset(t, idx.slice(0, nTrain)),
+    validation: nVal > 0 ? subset(t, idx.slice(nTrain, nTrain + nVal)) : undefined,
+    test: nTest > 0 ? subset(t, idx.slice(nTrain + nVal)) : undefined,
+  };
+}
+
+export function loadSplits(data: DataConfig, configPath: string): DataSplits {
+  const base = dirname(configPath);
+  if (data.source) {
+    const table = readTable(resolve(base, data.source), data.format);
+    const s = data.split ?? {};
+    return splitTable(table, s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true);
+  }
+  if (!data.train) throw new Error('data needs a "source" or a "train" file');
+  return {
+    train: readTable(resolve(base, data.train), data.format),
+    validation: data.validation ? readTable(resolve(base, data.validation), data.format) : undefined,
+    test: data.test ? readTable(resolve(base, data.test), data.format) : undefined,
+  };
+}

@@ -1,0 +1,178 @@
+// Shared domain types: the experiment config, the run store records and the
+// metric points. Pure data, no behaviour: imported by core, trainer, host and webview.
+
+export type Task = 'regression' | 'classification' | 'language-model';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export type PreprocessStep =
+  | { standardize: 'features' | string[] }
+  | { minMax: 'features' | string[] }
+  | { oneHot: string[] }
+  | { fillMissing: { strategy: 'mean' | 'median' | 'mode' | 'constant' | 'drop'; value?: number | string; columns?: string[] } };
+
+export interface SplitConfig {
+  validation?: number;
+  test?: number;
+  seed?: number;
+  shuffle?: boolean;
+}
+
+export interface DataConfig {
+  source?: string;
+  train?: string;
+  validation?: string;
+  test?: string;
+  format?: 'csv' | 'json' | 'jsonl' | 'txt';
+  features?: string[];
+  target?: string;
+  preprocess?: PreprocessStep[];
+  split?: SplitConfig;
+}
+
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'selu' | 'gelu' | 'softplus' | 'swish';
+
+export type LayerConfig =
+  | { type: 'dense'; units: number; activation?: Activation; useBias?: boolean; kernelInitializer?: string; name?: string }
+  | { type: 'dropout'; rate: number; name?: string }
+  | { type: 'batchNormalization'; momentum?: number; epsilon?: number; name?: string }
+  | { type: 'layerNormalization'; epsilon?: number; name?: string }
+  | { type: 'activation'; activation: Activation; name?: string };
+
+export interface ModelConfig {
+  layers: LayerConfig[];
+}
+
+export type OptimizerType = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
+export interface OptimizerConfig {
+  type: OptimizerType;
+  learningRate?: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export type LossName =
+  | 'mse' | 'mae' | 'huber'
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+
+export type MetricName = 'mse' | 'mae' | 'rmse' | 'r2' | 'accuracy' | 'precision' | 'recall' | 'f1';
+
+export interface TrainingConfig {
+  optimizer?: OptimizerConfig;
+  loss?: LossName;
+  metrics?: MetricName[];
+  epochs?: number;
+  batchSize?: number;
+  seed?: number;
+  shuffle?: boolean;
+  earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
+  reduceLrOnPlateau?: { monitor?: string; factor?: number; patience?: number; minLr?: number };
+  checkpoint?: { monitor?: string };
+}
+
+export interface EvaluationConfig {
+  metrics?: MetricName[];
+}
+
+export interface DeploymentConfig {
+  export?: string;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  description?: string;
+  task: Task;
+  data: DataConfig;
+  model: ModelConfig;
+  training: TrainingConfig;
+  evaluation?: EvaluationConfig;
+  deployment?: DeploymentConfig;
+}
+
+/** One line of metrics.jsonl. `kind: 'step'` points carry batch losses; `kind: 'epoch'` points carry epoch logs. */
+export interface MetricPoint {
+  kind: 'step' | 'epoch';
+  /** Global optimizer step (batches seen so far, 1-based). */
+  step: number;
+  /** Epoch index, 1-based. */
+  epoch: number;
+  /** Milliseconds since the run started. */
+  time: number;
+  values: Record<string, number>;
+}
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+
+export interface RunMeta {
+  /** Format version of the run folder; a newer one is listed with a warning, never overwritten. */
+  format: 1;
+  id: string;
+  name: string;
+  task: Task;
+  configPath: string;
+  status: RunStatus;
+  createdAt: string;
+  endedAt?: string;
+  backend?: BackendName;
+  versions: { modelLab: string; tfjs?: string; node: string };
+  seed: number;
+  epochsPlanned: number;
+  epochsDone: number;
+  /** The last epoch's logs (loss, val_loss, …). */
+  lastMetrics?: Record<string, number>;
+  bestEpoch?: number;
+  error?: string;
+  pid?: number;
+}
+
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: (number | null)[];
+  params: number;
+}
+
+export interface ModelSummary {
+  layers: LayerSummary[];
+  totalParams: number;
+  trainableParams: number;
+  inputShape: (number | null)[];
+}
+
+export interface RegressionEvaluation {
+  task: 'regression';
+  split: 'test' | 'validation';
+  count: number;
+  metrics: { mse: number; mae: number; rmse: number; r2: number };
+  /** A sample (at most a few hundred) of [actual, predicted] pairs in target units for the scatter plot. */
+  samples: [number, number][];
+}
+
+export interface ClassificationEvaluation {
+  task: 'classification';
+  split: 'test' | 'validation';
+  count: number;
+  labels: string[];
+  metrics: { accuracy: number; macroPrecision: number; macroRecall: number; macroF1: number };
+  perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
+  /** confusion[actual][predicted] */
+  confusion: number[][];
+}
+
+export type Evaluation = RegressionEvaluation | ClassificationEvaluation;
+
+export type StageName = 'data' | 'preprocess' | 'training' | 'evaluation' | 'deployment' | 'application';
+export type StageStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** What the dashboard needs to draw one run, whether live or loaded from disk. */
+export interface RunSnapshot {
+  meta: RunMeta;
+  summary?: ModelSummary;
+  metrics: MetricPoint[];
+  evaluation?: Evaluation;
+  stages?: Partial<Record<StageName, StageStatus>>;
+  /** Why some of the run folder could not be read (truncated JSONL, unknown format…). */
+  warnings?: string[];
+}

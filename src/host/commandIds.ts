@@ -1,0 +1,21 @@
+// The ids of every command the extension contributes. Kept apart from the
+// command table (which needs `vscode`) so tests can check package.json
+// against it without launching an editor.
+
+export const CommandId = {
+  train: 'modelLab.train',
+  stop: 'modelLab.stop',
+  openDashboard: 'modelLab.openDashboard',
+  validateConfig: 'modelLab.validateConfig',
+  newExperiment: 'modelLab.newExperiment',
+  installNativeBackend: 'modelLab.installNativeBackend',
+  showLog: 'modelLab.showLog',
+} as const;
+
+export type CommandName = keyof typeof CommandId;
+
+/** Context keys set by the extension, for `when` clauses in package.json. */
+export const ContextKey = {
+  /** True while at least one training process runs. */
+  training: 'modelLab.training',
+} as const;

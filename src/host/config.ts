@@ -1,0 +1,36 @@
+// Typed getters for the extension's settings (contributes.configuration).
+// Every setting is read when it is used, so none needs a reload.
+
+import * as vscode from 'vscode';
+import type { BackendChoice } from '../core/types';
+import { resolveRunsDirectory } from './runsDirectory';
+
+const SECTION = 'modelLab';
+const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export const Settings = {
+  backend: `${SECTION}.backend`,
+  nodePath: `${SECTION}.nodePath`,
+  runsDirectory: `${SECTION}.runsDirectory`,
+} as const;
+
+export function backendSetting(scope?: vscode.ConfigurationScope): BackendChoice {
+  const value = vscode.workspace.getConfiguration(SECTION, scope).get<string>('backend', 'auto');
+  return (BACKENDS as readonly string[]).includes(value) ? (value as BackendChoice) : 'auto';
+}
+
+/** Empty when unset. In an untrusted workspace VS Code ignores the workspace value (restrictedConfigurations). */
+export function nodePathSetting(): string {
+  const value = vscode.workspace.getConfiguration(SECTION).get<string>('nodePath', '');
+  return typeof value === 'string' ? value : '';
+}
+
+/** Absolute runs folder for a workspace folder (or, for a config outside any folder, the config's folder). */
+export function runsDirFor(baseFolder: vscode.Uri, scope?: vscode.ConfigurationScope): string {
+  const value = vscode.workspace.getConfiguration(SECTION, scope ?? baseFolder).get<string>('runsDirectory');
+  return resolveRunsDirectory(baseFolder.fsPath, typeof value === 'string' ? value : undefined);
+}
+
+export function affectsRunsDirectory(e: vscode.ConfigurationChangeEvent): boolean {
+  return e.affectsConfiguration(Settings.runsDirectory);
+}

@@ -1,0 +1,89 @@
+// CodeLenses on experiment configs: "Train this config" and, when the config
+// has runs, "Open dashboard"; while it trains, its progress and "Stop".
+
+import * as vscode from 'vscode';
+import { CommandId } from './commandIds';
+import { configLensSpan } from './configLensRange';
+import type { RunIndex } from './runIndex';
+import type { TrainingSessions } from './trainingSessions';
+
+export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  /** What the lenses showed last time, so progress redraws only when the text would change. */
+  private lastProgress = '';
+
+  constructor(
+    private readonly trainings: TrainingSessions,
+    private readonly runIndex: RunIndex,
+    private readonly runsDirFor: (configUri: vscode.Uri) => string,
+  ) {
+    this.disposables.push(
+      trainings.onDidStart(() => this.refresh()),
+      trainings.onDidEnd(() => this.refresh()),
+      trainings.onDidUpdate(() => {
+        const progress = this.progressSignature();
+        if (progress !== this.lastProgress) this.refresh();
+      }),
+    );
+  }
+
+  refresh(): void {
+    this.lastProgress = this.progressSignature();
+    this.changeEmitter.fire();
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const span = configLensSpan(document.getText());
+    const range = new vscode.Range(document.positionAt(span.offset), document.positionAt(span.offset + span.length));
+    const session = this.trainings.get(document.uri);
+    if (session) {
+      const p = session.process;
+      const title = p.stopRequested
+        ? vscode.l10n.t('Stopping…')
+        : p.epochs && p.currentEpoch > 0
+          ? vscode.l10n.t('Training… epoch {0}/{1}', p.currentEpoch, p.epochs)
+          : vscode.l10n.t('Training…');
+      return [
+        new vscode.CodeLens(range, {
+          title,
+          tooltip: vscode.l10n.t('Open the dashboard of this training'),
+          command: CommandId.openDashboard,
+          arguments: [document.uri],
+        }),
+        new vscode.CodeLens(range, { title: vscode.l10n.t('Stop'), command: CommandId.stop, arguments: [document.uri] }),
+      ];
+    }
+    const lenses = [
+      new vscode.CodeLens(range, {
+        title: vscode.l10n.t('Train this config'),
+        tooltip: vscode.l10n.t('Validate this config, then train it and show the dashboard'),
+        command: CommandId.train,
+        arguments: [document.uri],
+      }),
+    ];
+    if (this.runIndex.runsForConfig(this.runsDirFor(document.uri), document.uri.fsPath).length > 0) {
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: vscode.l10n.t('Open dashboard'),
+          tooltip: vscode.l10n.t('Show the latest run of this config'),
+          command: CommandId.openDashboard,
+          arguments: [document.uri],
+        }),
+      );
+    }
+    return lenses;
+  }
+
+  private progressSignature(): string {
+    return this.trainings
+      .all()
+      .map((s) => `${s.configUri.toString()}|${s.process.currentEpoch}|${s.process.epochs}|${s.process.stopRequested}`)
+      .join(';');
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

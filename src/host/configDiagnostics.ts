@@ -1,0 +1,129 @@
+// Problems in experiment configs, from the core validator, with exact ranges:
+// on open, while typing (debounced), on save, for files changed on disk, and
+// for every config in the workspace at activation.
+
+import { readFile } from 'node:fs/promises';
+import * as vscode from 'vscode';
+import { validateConfigText } from '../core/configValidation';
+import type { ConfigDiagnostic, ValidationResult } from '../core/configValidation';
+import { KeyedDebouncer } from './keyedDebouncer';
+import { CONFIG_GLOB, findWorkspaceConfigs, isConfigDocument, isConfigUri } from './workspaceConfigs';
+
+const TYPING_DELAY_MS = 300;
+
+export interface ValidationCounts {
+  files: number;
+  errors: number;
+  warnings: number;
+}
+
+export class ConfigDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('modelLab');
+  private readonly debouncer = new KeyedDebouncer(TYPING_DELAY_MS);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly log: vscode.LogOutputChannel) {
+    const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
+    this.disposables.push(
+      this.collection,
+      watcher,
+      vscode.workspace.onDidOpenTextDocument((d) => isConfigDocument(d) && this.validateDocument(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (!isConfigDocument(e.document) || e.contentChanges.length === 0) return;
+        const document = e.document;
+        this.debouncer.schedule(document.uri.toString(), () => {
+          if (!document.isClosed) this.validateDocument(document);
+        });
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        if (!isConfigDocument(d)) return;
+        this.debouncer.cancel(d.uri.toString());
+        this.validateDocument(d);
+      }),
+      // A closed editor may have held unsaved text: go back to what is on disk.
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (!isConfigDocument(d)) return;
+        this.debouncer.cancel(d.uri.toString());
+        void this.validateFile(d.uri);
+      }),
+      watcher.onDidCreate((uri) => isConfigUri(uri) && !this.openDocument(uri) && void this.validateFile(uri)),
+      watcher.onDidChange((uri) => isConfigUri(uri) && !this.openDocument(uri) && void this.validateFile(uri)),
+      watcher.onDidDelete((uri) => {
+        this.debouncer.cancel(uri.toString());
+        this.collection.delete(uri);
+      }),
+    );
+  }
+
+  /** Validates the editor's text (saved or not) and publishes the problems. */
+  validateDocument(document: vscode.TextDocument): ValidationResult {
+    return this.publish(document.uri, document.getText());
+  }
+
+  /** Validates the open document if there is one, else the file on disk. */
+  async validateUri(uri: vscode.Uri): Promise<ValidationResult> {
+    const document = this.openDocument(uri);
+    return document ? this.validateDocument(document) : this.validateFile(uri);
+  }
+
+  async validateWorkspace(token?: vscode.CancellationToken): Promise<ValidationCounts> {
+    const counts: ValidationCounts = { files: 0, errors: 0, warnings: 0 };
+    for (const uri of await findWorkspaceConfigs(token)) {
+      if (token?.isCancellationRequested) break;
+      const result = await this.validateUri(uri);
+      counts.files++;
+      counts.errors += result.diagnostics.filter((d) => d.severity === 'error').length;
+      counts.warnings += result.diagnostics.filter((d) => d.severity === 'warning').length;
+    }
+    return counts;
+  }
+
+  private async validateFile(uri: vscode.Uri): Promise<ValidationResult> {
+    let text: string;
+    try {
+      text = await readFile(uri.fsPath, 'utf8');
+    } catch {
+      // Deleted or unreadable: the watcher or the train flow reports it; no stale problems.
+      this.collection.delete(uri);
+      return { diagnostics: [] };
+    }
+    // The file may have been opened while it was being read; the editor's text wins.
+    const document = this.openDocument(uri);
+    return document ? this.validateDocument(document) : this.publish(uri, text);
+  }
+
+  private publish(uri: vscode.Uri, text: string): ValidationResult {
+    let result: ValidationResult;
+    try {
+      result = validateConfigText(text, uri.fsPath);
+    } catch (err) {
+      this.log.error(`validating ${uri.fsPath} failed: ${(err as Error).stack ?? String(err)}`);
+      result = { diagnostics: [] };
+    }
+    this.collection.set(uri, result.diagnostics.map(toVsDiagnostic));
+    return result;
+  }
+
+  private openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
+    const key = uri.toString();
+    return vscode.workspace.textDocuments.find((d) => !d.isClosed && d.uri.toString() === key);
+  }
+
+  dispose(): void {
+    this.debouncer.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+const SEVERITY: Record<ConfigDiagnostic['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+function toVsDiagnostic(d: ConfigDiagnostic): vscode.Diagnostic {
+  const range = new vscode.Range(d.line, d.column, d.endLine, d.endColumn);
+  const diagnostic = new vscode.Diagnostic(range, d.message, SEVERITY[d.severity]);
+  diagnostic.source = 'Model Lab';
+  return diagnostic;
+}

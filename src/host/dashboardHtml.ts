@@ -1,0 +1,57 @@
+// The dashboard webview's HTML. Pure (no vscode import) so tests can render
+// the same page in a plain browser. The page holds no data: the webview posts
+// `ready` and the host answers with the state.
+
+import { randomBytes } from 'node:crypto';
+
+export interface DashboardHtmlOptions {
+  /** `webview.cspSource`: the origin the bundles are served from. */
+  cspSource: string;
+  /** A fresh nonce for every render (see makeNonce). */
+  nonce: string;
+  /** `asWebviewUri` of dist/webview.js. */
+  scriptUri: string;
+  /** `asWebviewUri` of media/dashboard.css. */
+  styleUri: string;
+  title: string;
+  /** BCP 47 language tag of the UI, `vscode.env.language`. */
+  lang?: string;
+}
+
+/** 128 random bits, base64: a CSP nonce. */
+export function makeNonce(): string {
+  return randomBytes(16).toString('base64');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export function renderDashboardHtml(opts: DashboardHtmlOptions): string {
+  const nonce = escapeHtml(opts.nonce);
+  const csp = [
+    `default-src 'none'`,
+    `img-src ${opts.cspSource} data:`,
+    // The stylesheet comes from the extension; chart.js and the toolkit style
+    // through the CSSOM and constructable stylesheets, which a CSP does not
+    // block, so no 'unsafe-inline' is needed (the e2e test watches for violations).
+    `style-src ${opts.cspSource} 'nonce-${nonce}'`,
+    `font-src ${opts.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="${escapeHtml(opts.lang ?? 'en')}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${nonce}">
+<title>${escapeHtml(opts.title)}</title>
+</head>
+<body>
+<main id="app"></main>
+<script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"></script>
+</body>
+</html>
+`;
+}

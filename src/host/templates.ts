@@ -1,0 +1,101 @@
+// The experiment templates bundled under examples/: each folder holding a
+// `*.experiment.json` is one. "New Experiment" copies a template's files,
+// keeping their relative layout (the config names its data relative to itself).
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { parse } from 'jsonc-parser';
+import { CONFIG_FILE_SUFFIX } from '../core/configValidation';
+
+export interface ExperimentTemplate {
+  id: string;
+  dir: string;
+  /** The config, relative to `dir`. */
+  configFile: string;
+  name: string;
+  description?: string;
+  task?: string;
+}
+
+export interface PlannedFile {
+  from: string;
+  to: string;
+  /** Relative to the destination, with forward slashes, for messages. */
+  relative: string;
+  exists: boolean;
+}
+
+/** Folders never copied out of a template (run outputs, installs). */
+const SKIPPED_FOLDERS = new Set(['.modellab', 'node_modules', '.git']);
+
+export function listTemplates(examplesDir: string): ExperimentTemplate[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(examplesDir);
+  } catch {
+    return [];
+  }
+  const templates: ExperimentTemplate[] = [];
+  for (const id of entries.sort()) {
+    const dir = join(examplesDir, id);
+    if (!isDirectory(dir)) continue;
+    const configFile = readdirSync(dir).find((f) => f.endsWith(CONFIG_FILE_SUFFIX));
+    if (!configFile) continue;
+    let name = id;
+    let description: string | undefined;
+    let task: string | undefined;
+    try {
+      const config = parse(readFileSync(join(dir, configFile), 'utf8')) as Record<string, unknown> | undefined;
+      if (typeof config?.name === 'string') name = config.name;
+      if (typeof config?.description === 'string') description = config.description;
+      if (typeof config?.task === 'string') task = config.task;
+    } catch {
+      // an unreadable template is still offered under its folder name
+    }
+    templates.push({ id, dir, configFile, name, description, task });
+  }
+  return templates;
+}
+
+/** Every file of the template and where it would go; `exists` marks files that would be overwritten. */
+export function planTemplateCopy(template: ExperimentTemplate, destDir: string): PlannedFile[] {
+  const files: PlannedFile[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const from = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_FOLDERS.has(entry.name)) walk(from);
+      } else if (entry.isFile()) {
+        const rel = relative(template.dir, from);
+        const to = join(destDir, rel);
+        files.push({ from, to, relative: rel.split(sep).join('/'), exists: existsSync(to) });
+      }
+    }
+  };
+  walk(template.dir);
+  return files;
+}
+
+/** Copies the planned files; existing ones only when `overwrite`. Returns what was written and skipped. */
+export function copyPlannedFiles(files: readonly PlannedFile[], overwrite: boolean): { written: string[]; skipped: string[] } {
+  const written: string[] = [];
+  const skipped: string[] = [];
+  for (const f of files) {
+    if (existsSync(f.to) && !overwrite) {
+      skipped.push(f.relative);
+      continue;
+    }
+    mkdirSync(dirname(f.to), { recursive: true });
+    copyFileSync(f.from, f.to);
+    written.push(f.relative);
+  }
+  return { written, skipped };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

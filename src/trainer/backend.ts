@@ -1,0 +1,131 @@
+// Backend selection: native TensorFlow (tfjs-node) when it can be loaded,
+// else WebAssembly, else plain JavaScript. The one used is recorded in the run.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendChoice, BackendName } from '../core/types';
+
+export interface BackendSelection {
+  backend: BackendName;
+  fallbackReasons: string[];
+  /** Kernels the backend lacked and that now run on the CPU backend. */
+  cpuFallbackKernels: string[];
+}
+
+/** Where the .wasm files are: beside the bundle in dist/, or in node_modules when run from source. */
+function wasmDir(): string | undefined {
+  const candidates = [
+    __dirname,
+    join(__dirname, '..', '..', 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
+    join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
+  ];
+  return candidates.find((d) => existsSync(join(d, 'tfjs-backend-wasm-simd.wasm')));
+}
+
+/**
+ * Tries to load @tensorflow/tfjs-node: first where the "Install native backend"
+ * command puts it (the extension's storage folder), then the normal module path.
+ * tfjs-core keeps its engine and kernel registry on globalThis, so a tfjs-node
+ * loaded from another folder registers its backend with our engine.
+ */
+function loadNative(dirs: string[]): string | undefined {
+  const errors: string[] = [];
+  for (const dir of dirs) {
+    const modulePath = join(dir, '@tensorflow', 'tfjs-node');
+    if (!existsSync(modulePath)) continue;
+    try {
+      require(modulePath);
+      return undefined;
+    } catch (e) {
+      errors.push(`${modulePath}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    require('@tensorflow/tfjs-node');
+    return undefined;
+  } catch (e) {
+    errors.push(`@tensorflow/tfjs-node: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return errors.join('; ');
+}
+
+export async function selectBackend(choice: BackendChoice, nativeModuleDirs: string[] = []): Promise<BackendSelection> {
+  const order: BackendName[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+  const reasons: string[] = [];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow') {
+        if (!tf.findBackendFactory('tensorflow')) {
+          const why = loadNative(nativeModuleDirs);
+          if (why !== undefined || !tf.findBackendFactory('tensorflow')) {
+            reasons.push(`native TensorFlow unavailable (${why ?? 'module loaded but registered no backend'})`);
+            continue;
+          }
+        }
+      }
+      if (name === 'wasm') {
+        const dir = wasmDir();
+        if (!dir) {
+          reasons.push('wasm backend: .wasm files not found');
+          continue;
+        }
+        setWasmPaths(dir.endsWith('/') ? dir : dir + '/');
+      }
+      if (await tf.setBackend(name)) {
+        await tf.ready();
+        const cpuFallbackKernels = name === 'cpu' ? [] : registerCpuFallbackKernels(name);
+        return { backend: name, fallbackReasons: reasons, cpuFallbackKernels };
+      }
+      reasons.push(`${name} backend failed to initialize`);
+    } catch (e) {
+      reasons.push(`${name} backend: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be started: ${reasons.join('; ')}`);
+}
+
+/**
+ * For every kernel the CPU backend has and `backendName` lacks (the wasm
+ * backend has no UnsortedSegmentSum, for one), registers a kernel that copies
+ * the inputs to the CPU backend, runs the CPU kernel and copies the outputs
+ * back. Slower than a native kernel, but the model trains instead of failing.
+ */
+export function registerCpuFallbackKernels(backendName: string): string[] {
+  const have = new Set(tf.getKernelsForBackend(backendName).map((k) => k.kernelName));
+  const added: string[] = [];
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (have.has(k.kernelName)) continue;
+    tf.registerKernel({
+      kernelName: k.kernelName,
+      backendName,
+      kernelFunc: ({ inputs, attrs, backend }) => {
+        const cpu = tf.findBackend('cpu') as tf.KernelBackend;
+        const target = backend as tf.KernelBackend;
+        const moved: Record<string, tf.TensorInfo> = {};
+        for (const [name, t] of Object.entries(inputs)) {
+          if (!t) continue;
+          const values = target.readSync(t.dataId) as tf.BackendValues;
+          moved[name] = { dataId: cpu.write(values, t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+        }
+        try {
+          const out = k.kernelFunc({ inputs: moved, attrs, backend: cpu });
+          const outs = Array.isArray(out) ? out : [out];
+          const back = outs.map((o) => {
+            const values = cpu.readSync(o.dataId) as tf.BackendValues;
+            const info = { dataId: target.write(values, o.shape, o.dtype), shape: o.shape, dtype: o.dtype };
+            cpu.disposeData(o.dataId);
+            return info;
+          });
+          return Array.isArray(out) ? back : back[0];
+        } finally {
+          for (const t of Object.values(moved)) cpu.disposeData(t.dataId);
+        }
+      },
+    });
+    added.push(k.kernelName);
+  }
+  return added;
+}

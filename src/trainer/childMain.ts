@@ -1,0 +1,48 @@
+// Entry of the trainer child process (dist/trainer.js), forked by the
+// extension host. Receives one StartTrainingMessage, runs it, forwards the
+// engine's events over IPC (step metrics already batched by the engine) and
+// exits. A 'stop' message (or the host going away) stops training cleanly.
+
+import type { HostToTrainerMessage, TrainerToHostMessage } from '../core/protocol';
+import { ConfigInvalidError, runTraining } from './engine';
+
+function send(msg: TrainerToHostMessage): void {
+  if (process.send && process.connected) process.send(msg);
+}
+
+const abort = new AbortController();
+let started = false;
+
+process.on('message', (raw: unknown) => {
+  const msg = raw as HostToTrainerMessage;
+  if (msg?.type === 'stop') {
+    abort.abort();
+    return;
+  }
+  if (msg?.type !== 'start' || started) return;
+  started = true;
+  runTraining({
+    configPath: msg.configPath,
+    runsDir: msg.runsDir,
+    backend: msg.backend,
+    epochs: msg.epochs,
+    nativeModuleDirs: msg.nativeModuleDirs,
+    signal: abort.signal,
+    onEvent: send,
+  })
+    .then((r) => exitSoon(r.meta.status === 'completed' || r.meta.status === 'stopped' ? 0 : 1))
+    .catch((e: unknown) => {
+      // Only failures before the run folder exists get here (an invalid config).
+      const message = e instanceof ConfigInvalidError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+      send({ type: 'log', level: 'error', message });
+      exitSoon(2);
+    });
+});
+
+// The host went away (window closed, extension host crashed): stop and keep what was written.
+process.on('disconnect', () => abort.abort());
+
+function exitSoon(code: number): void {
+  // Let IPC drain before exiting.
+  setTimeout(() => process.exit(code), 50);
+}

@@ -1,0 +1,395 @@
+// One training run, start to end: validate the config, load and prepare the
+// data, build the model, train with callbacks, evaluate, save — writing the
+// run folder as it goes and emitting TrainerEvents. Used by the child process
+// (forwarded to VS Code) and by the CLI (printed).
+
+import { cpSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import type { ConfigDiagnostic } from '../core/configValidation';
+import { loadSplits } from '../core/dataset';
+import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
+import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
+import type { Encoded, FittedPreprocessor } from '../core/preprocess';
+import type { TrainerEvent } from '../core/protocol';
+import { seededRng } from '../core/random';
+import { resolveConfig } from '../core/resolvedConfig';
+import type { ResolvedConfig } from '../core/resolvedConfig';
+import { RunWriter } from '../core/runStore';
+import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
+import { selectBackend } from './backend';
+import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningRate, setLearningRate, summarize } from './model';
+import { saveModel } from './modelIo';
+import packageJson from '../../package.json';
+
+export interface TrainOptions {
+  configPath: string;
+  runsDir: string;
+  backend: BackendChoice;
+  epochs?: number;
+  nativeModuleDirs?: string[];
+  signal?: AbortSignal;
+  onEvent: (e: TrainerEvent) => void;
+  /** Longest time step metrics wait before being sent as one batch. */
+  metricsIntervalMs?: number;
+}
+
+export interface TrainResult {
+  meta: RunMeta;
+  runDir: string;
+  evaluation?: Evaluation;
+}
+
+export class ConfigInvalidError extends Error {
+  constructor(
+    readonly configPath: string,
+    readonly diagnostics: ConfigDiagnostic[],
+  ) {
+    super(
+      `the config has ${diagnostics.filter((d) => d.severity === 'error').length} error(s):\n` +
+        diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(configPath, d)).join('\n'),
+    );
+    this.name = 'ConfigInvalidError';
+  }
+}
+
+const RENAMED_LOGS: Record<string, string> = { acc: 'accuracy', val_acc: 'val_accuracy' };
+
+function renameLogs(logs: tfl.Logs | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs ?? {})) out[RENAMED_LOGS[k] ?? k] = typeof v === 'number' ? v : Number(v);
+  return out;
+}
+
+function tensorsFor(config: ResolvedConfig, p: FittedPreprocessor, e: Encoded): { x: tf.Tensor2D; y: tf.Tensor } {
+  const x = tf.tensor2d(e.x, [e.rows, p.inputNames.length]);
+  if (config.task === 'regression' || config.training.loss === 'binaryCrossentropy') return { x, y: tf.tensor2d(e.y, [e.rows, 1]) };
+  if (config.training.loss === 'categoricalCrossentropy') {
+    const idx = tf.tensor1d(Int32Array.from(e.y), 'int32');
+    const y = tf.oneHot(idx, p.labels!.length);
+    idx.dispose();
+    return { x, y: tf.cast(y, 'float32') };
+  }
+  return { x, y: tf.tensor1d(e.y) };
+}
+
+/** Runs with Math.random replaced by a seeded generator: tfjs draws initial weights, dropout masks and fit's shuffles from it. */
+async function withSeededRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+  const original = Math.random;
+  Math.random = seededRng(seed);
+  try {
+    return await fn();
+  } finally {
+    Math.random = original;
+  }
+}
+
+export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
+  const configPath = resolve(opts.configPath);
+  const validation = validateConfigFile(configPath);
+  if (!validation.config) throw new ConfigInvalidError(configPath, validation.diagnostics);
+  const config = resolveConfig(validation.config, { epochs: opts.epochs });
+  const emit = opts.onEvent;
+
+  const writer = new RunWriter(opts.runsDir, {
+    name: config.name,
+    task: config.task,
+    configPath,
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    versions: { modelLab: packageJson.version, node: process.versions.node },
+    seed: config.training.seed,
+    epochsPlanned: config.training.epochs,
+    epochsDone: 0,
+    pid: process.pid,
+  });
+  writer.writeConfig({ ...config, configPath });
+  emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
+  for (const d of validation.diagnostics) emit({ type: 'log', level: 'warn', message: formatDiagnostic(configPath, d) });
+
+  const stages: Partial<Record<StageName, StageStatus>> = {};
+  let current: StageName | undefined;
+  const stage = (name: StageName, status: StageStatus, detail?: string) => {
+    stages[name] = status;
+    current = status === 'running' ? name : current === name ? undefined : current;
+    emit({ type: 'stage', stage: name, status, detail });
+  };
+
+  const disposables: tf.Tensor[] = [];
+  try {
+    return await withSeededRandom(config.training.seed, () => trainInner({ ...opts, configPath }, config, writer, stage, disposables));
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (current) stage(current, 'failed', message);
+    emit({ type: 'log', level: 'error', message });
+    const meta = writer.end('failed', { error: message });
+    emit({ type: 'runEnded', meta });
+    return { meta, runDir: writer.dir };
+  } finally {
+    for (const t of disposables) t.dispose();
+  }
+}
+
+async function trainInner(
+  opts: TrainOptions,
+  config: ResolvedConfig,
+  writer: RunWriter,
+  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  disposables: tf.Tensor[],
+): Promise<TrainResult> {
+  const emit = opts.onEvent;
+  const t0 = Date.now();
+  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+
+  const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
+  writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
+  emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
+  log(`backend: ${sel.backend}${sel.fallbackReasons.length ? ` (${sel.fallbackReasons.join('; ')})` : ''}`);
+
+  // ── data
+  stage('data', 'running');
+  const splits = loadSplits(config.data, opts.configPath);
+  stage('data', 'done', `${splits.train.rows.length + (splits.validation?.rows.length ?? 0) + (splits.test?.rows.length ?? 0)} rows`);
+
+  // ── preprocessing (statistics from the training split only)
+  stage('preprocess', 'running');
+  const pre = fitPreprocessor(config, splits.train);
+  const train = transformTable(pre, splits.train);
+  const val = splits.validation ? transformTable(pre, splits.validation) : undefined;
+  const test = splits.test ? transformTable(pre, splits.test) : undefined;
+  const skipped = train.skipped + (val?.skipped ?? 0) + (test?.skipped ?? 0);
+  if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
+  if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
+  const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
+  stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
+  log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
+
+  const trainT = tensorsFor(config, pre, train);
+  disposables.push(trainT.x, trainT.y);
+  const valT = val && val.rows > 0 ? tensorsFor(config, pre, val) : undefined;
+  if (valT) disposables.push(valT.x, valT.y);
+
+  // ── model
+  const model = buildSequential(config.model.layers, pre.inputNames.length);
+  const outUnits = (model.outputs[0].shape as number[])[1];
+  if (config.task === 'classification') {
+    const k = pre.labels!.length;
+    const need = config.training.loss === 'binaryCrossentropy' ? 1 : k;
+    if (config.training.loss === 'binaryCrossentropy' && k !== 2) throw new Error(`"binaryCrossentropy" needs exactly two classes; the target "${pre.target}" has ${k} (${pre.labels!.slice(0, 8).join(', ')})`);
+    if (outUnits !== need) throw new Error(`the last dense layer has ${outUnits} units but the target "${pre.target}" has ${k} classes (${pre.labels!.slice(0, 8).join(', ')}); set "units": ${need}`);
+  }
+  const optimizer = buildOptimizer(config.training.optimizer);
+  model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics: config.training.metrics.filter((m) => m === 'mae' || m === 'mse' || m === 'accuracy') });
+  const summary = summarize(model, pre.inputNames.length);
+  writer.writeSummary(summary);
+  emit({ type: 'summary', summary, dataSizes });
+  log('\n' + formatSummary(summary));
+
+  // ── training
+  stage('training', 'running', `${config.training.epochs} epochs`);
+  const tc = config.training;
+  const interval = opts.metricsIntervalMs ?? 250;
+  let step = 0;
+  let epochNow = 1;
+  let epochStart = Date.now();
+  let pending: MetricPoint[] = [];
+  let lastSend = Date.now();
+  const send = () => {
+    if (pending.length) emit({ type: 'metrics', points: pending });
+    pending = [];
+    lastSend = Date.now();
+  };
+  const record = (p: MetricPoint) => {
+    pending.push(p);
+    writer.addMetric(p);
+  };
+
+  const better = (monitor: string) => (a: number, b: number) => (monitor.includes('acc') ? a > b : a < b);
+  const ckMonitor = tc.checkpoint.monitor;
+  let bestValue = NaN;
+  let bestEpoch = 0;
+  let bestWeights: tf.Tensor[] | undefined;
+  let esBest = NaN;
+  let esWait = 0;
+  let lrBest = NaN;
+  let lrWait = 0;
+  let stopReason: 'user' | 'early' | 'nan' | undefined;
+  let nanMessage = '';
+
+  const onAbort = () => {
+    stopReason ??= 'user';
+    model.stopTraining = true;
+  };
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const callbacks: tfl.CustomCallbackArgs = {
+    onEpochBegin: async (epoch) => {
+      epochNow = epoch + 1;
+      epochStart = Date.now();
+    },
+    onBatchEnd: async (_batch, logs) => {
+      step++;
+      const loss = Number(logs?.loss);
+      record({ kind: 'step', step, epoch: epochNow, time: Date.now() - t0, values: { loss } });
+      if (!Number.isFinite(loss)) {
+        stopReason = 'nan';
+        nanMessage = `the loss became ${loss} at step ${step} (epoch ${epochNow})`;
+        model.stopTraining = true;
+      }
+      if (Date.now() - lastSend >= interval) send();
+    },
+    onEpochEnd: async (epoch, rawLogs) => {
+      const e = epoch + 1;
+      const logs = renameLogs(rawLogs);
+      logs.lr = getLearningRate(optimizer);
+      record({ kind: 'epoch', step, epoch: e, time: Date.now() - t0, values: logs });
+      writer.flush();
+      send();
+      const millis = Date.now() - epochStart;
+      emit({ type: 'epoch', epoch: e, epochs: tc.epochs, logs, millis });
+      writer.updateMeta({ epochsDone: e, lastMetrics: logs });
+      if (Object.values(logs).some((v) => !Number.isFinite(v))) {
+        stopReason = 'nan';
+        nanMessage ||= `a metric became NaN or infinite at epoch ${e}`;
+        model.stopTraining = true;
+        return;
+      }
+      // Best checkpoint: the model folder always holds the best epoch so far.
+      const ck = logs[ckMonitor];
+      if (ck !== undefined && (Number.isNaN(bestValue) || better(ckMonitor)(ck, bestValue))) {
+        bestValue = ck;
+        bestEpoch = e;
+        bestWeights?.forEach((w) => w.dispose());
+        bestWeights = model.getWeights().map((w) => tf.clone(w));
+        await saveModel(model, writer.modelDir, pre);
+        writer.updateMeta({ bestEpoch: e });
+      }
+      if (tc.earlyStopping) {
+        const es = tc.earlyStopping;
+        const v = logs[es.monitor];
+        if (v !== undefined) {
+          const improved = Number.isNaN(esBest) || (es.monitor.includes('acc') ? v > esBest + es.minDelta : v < esBest - es.minDelta);
+          if (improved) {
+            esBest = v;
+            esWait = 0;
+          } else if (++esWait >= Math.max(es.patience, 1)) {
+            stopReason ??= 'early';
+            log(`early stopping at epoch ${e}: ${es.monitor} has not improved for ${esWait} epoch(s)`);
+            model.stopTraining = true;
+          }
+        }
+      }
+      if (tc.reduceLrOnPlateau) {
+        const rl = tc.reduceLrOnPlateau;
+        const v = logs[rl.monitor];
+        if (v !== undefined) {
+          if (Number.isNaN(lrBest) || better(rl.monitor)(v, lrBest)) {
+            lrBest = v;
+            lrWait = 0;
+          } else if (++lrWait >= Math.max(rl.patience, 1)) {
+            const next = Math.max(getLearningRate(optimizer) * rl.factor, rl.minLr);
+            if (next < getLearningRate(optimizer)) {
+              setLearningRate(optimizer, next);
+              log(`epoch ${e}: ${rl.monitor} has not improved for ${lrWait} epoch(s); learning rate now ${next.toPrecision(3)}`);
+            }
+            lrWait = 0;
+          }
+        }
+      }
+    },
+  };
+
+  try {
+    await model.fit(trainT.x, trainT.y, {
+      epochs: tc.epochs,
+      batchSize: tc.batchSize,
+      shuffle: tc.shuffle,
+      validationData: valT ? [valT.x, valT.y] : undefined,
+      verbose: 0,
+      callbacks,
+    });
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    writer.flush();
+    send();
+  }
+
+  if (stopReason === 'nan') {
+    stage('training', 'failed', nanMessage);
+    const kept = bestEpoch ? ` The model of epoch ${bestEpoch} (the best before that) is kept in model/.` : '';
+    throw new Error(`${nanMessage}; training stopped. Try a lower learning rate or standardize the inputs.${kept}`);
+  }
+  if (bestEpoch === 0) await saveModel(model, writer.modelDir, pre); // no monitored value (e.g. no validation data)
+  else if (bestWeights && bestEpoch !== writer.meta.epochsDone) {
+    model.setWeights(bestWeights);
+    log(`restored the weights of epoch ${bestEpoch} (best ${ckMonitor} = ${bestValue.toPrecision(4)})`);
+  }
+  bestWeights?.forEach((w) => w.dispose());
+
+  if (stopReason === 'user') {
+    stage('training', 'done', `stopped at epoch ${writer.meta.epochsDone}`);
+    for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
+    const meta = writer.end('stopped');
+    emit({ type: 'runEnded', meta });
+    return { meta, runDir: writer.dir };
+  }
+  stage('training', 'done', `${writer.meta.epochsDone} epochs`);
+
+  // ── evaluation on the held-out test split (validation when there is no test split)
+  let evaluation: Evaluation | undefined;
+  const evalSet = test && test.rows > 0 ? { e: test, split: 'test' as const } : val && val.rows > 0 ? { e: val, split: 'validation' as const } : undefined;
+  if (evalSet) {
+    stage('evaluation', 'running');
+    evaluation = evaluate(model, config, pre, evalSet.e, evalSet.split);
+    writer.writeEvaluation(evaluation);
+    emit({ type: 'evaluation', evaluation });
+    stage('evaluation', 'done', evalSet.split);
+  } else {
+    stage('evaluation', 'skipped', 'no test or validation data');
+  }
+
+  // ── deployment: copy the saved model to the export folder when one is configured
+  if (config.deployment?.export) {
+    stage('deployment', 'running');
+    const out = resolve(dirname(opts.configPath), config.deployment.export);
+    mkdirSync(out, { recursive: true });
+    cpSync(writer.modelDir, out, { recursive: true });
+    stage('deployment', 'done', out);
+  } else {
+    stage('deployment', 'skipped');
+  }
+  stage('application', 'skipped');
+
+  model.dispose();
+  optimizer.dispose();
+  const meta = writer.end('completed');
+  emit({ type: 'runEnded', meta });
+  return { meta, runDir: writer.dir, evaluation };
+}
+
+function evaluate(model: tfl.LayersModel, config: ResolvedConfig, pre: FittedPreprocessor, e: Encoded, split: 'test' | 'validation'): Evaluation {
+  const d = pre.inputNames.length;
+  const predicted = tf.tidy(() => {
+    const out = model.predict(tf.tensor2d(e.x, [e.rows, d])) as tf.Tensor;
+    if (config.task === 'regression') return tf.reshape(out, [e.rows]);
+    if (out.shape[1] === 1) return tf.cast(tf.greater(tf.reshape(out, [e.rows]), 0.5), 'int32');
+    return tf.argMax(out, 1);
+  });
+  const values = predicted.dataSync();
+  predicted.dispose();
+  if (config.task === 'regression') {
+    const actual = Array.from(e.y, (v) => inverseTarget(pre, v));
+    const pred = Array.from(values, (v) => inverseTarget(pre, v));
+    const stride = Math.max(1, Math.ceil(actual.length / 500));
+    const samples: [number, number][] = [];
+    for (let i = 0; i < actual.length; i += stride) samples.push([actual[i], pred[i]]);
+    return { task: 'regression', split, count: actual.length, metrics: regressionMetrics(actual, pred), samples };
+  }
+  const actual = Array.from(e.y, (v) => Math.round(v));
+  const pred = Array.from(values, (v) => Math.round(v));
+  const labels = pre.labels!;
+  return { task: 'classification', split, count: actual.length, labels, ...classificationMetrics(actual, pred, labels) };
+}

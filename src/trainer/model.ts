@@ -1,0 +1,119 @@
+// Building a tfjs-layers model from the config, its optimizer and loss, and
+// a Keras-style summary.
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerConfig, LossName, ModelSummary, OptimizerConfig } from '../core/types';
+
+type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+const INITIALIZERS: Record<string, string> = {
+  glorotUniform: 'glorotUniform',
+  glorotNormal: 'glorotNormal',
+  heUniform: 'heUniform',
+  heNormal: 'heNormal',
+  leCunNormal: 'leCunNormal',
+  zeros: 'zeros',
+  ones: 'ones',
+};
+
+function tfActivation(a: string | undefined): any {
+  if (a === undefined) return undefined;
+  if (a === 'gelu') return 'gelu';
+  return a;
+}
+
+function buildLayer(cfg: LayerConfig, index: number, inputShape: number[] | undefined): tfl.layers.Layer {
+  const common: { name?: string; inputShape?: number[] } = {};
+  if (cfg.name) common.name = cfg.name;
+  if (inputShape) common.inputShape = inputShape;
+  switch (cfg.type) {
+    case 'dense':
+      return tfl.layers.dense({
+        ...common,
+        units: cfg.units,
+        activation: tfActivation(cfg.activation),
+        useBias: cfg.useBias ?? true,
+        kernelInitializer: (cfg.kernelInitializer ? INITIALIZERS[cfg.kernelInitializer] : 'glorotUniform') as any,
+      });
+    case 'dropout':
+      return tfl.layers.dropout({ ...common, rate: cfg.rate });
+    case 'batchNormalization':
+      return tfl.layers.batchNormalization({ ...common, momentum: cfg.momentum ?? 0.99, epsilon: cfg.epsilon ?? 1e-3 });
+    case 'layerNormalization':
+      return tfl.layers.layerNormalization({ ...common, epsilon: cfg.epsilon ?? 1e-3 });
+    case 'activation':
+      return tfl.layers.activation({ ...common, activation: tfActivation(cfg.activation) });
+    default:
+      throw new Error(`model.layers[${index}]: unknown layer type ${JSON.stringify((cfg as { type: unknown }).type)}`);
+  }
+}
+
+export function buildSequential(layers: LayerConfig[], inputSize: number): tfl.Sequential {
+  const model = tfl.sequential();
+  layers.forEach((cfg, i) => model.add(buildLayer(cfg, i, i === 0 ? [inputSize] : undefined)));
+  return model;
+}
+
+export function buildOptimizer(cfg: OptimizerConfig & { learningRate: number }): tf.Optimizer {
+  const lr = cfg.learningRate;
+  switch (cfg.type) {
+    case 'sgd':
+      return tf.train.sgd(lr);
+    case 'momentum':
+      return tf.train.momentum(lr, cfg.momentum ?? 0.9);
+    case 'adam':
+      return tf.train.adam(lr, cfg.beta1 ?? 0.9, cfg.beta2 ?? 0.999, cfg.epsilon ?? 1e-7);
+    case 'rmsprop':
+      return tf.train.rmsprop(lr, 0.9, cfg.momentum ?? 0, cfg.epsilon ?? 1e-7);
+    case 'adagrad':
+      return tf.train.adagrad(lr);
+  }
+}
+
+/** Changes an optimizer's learning rate in place (for reduce-LR-on-plateau). */
+export function setLearningRate(opt: tf.Optimizer, lr: number): void {
+  const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  // SGD (and momentum, its subclass) cache the rate as a tensor and expose a setter;
+  // the others read `learningRate` at every step.
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  o.learningRate = lr;
+}
+
+export function getLearningRate(opt: tf.Optimizer): number {
+  return (opt as unknown as { learningRate: number }).learningRate;
+}
+
+const huber: LossFn = (yTrue, yPred) => tf.losses.huberLoss(yTrue, yPred, undefined, 1.0);
+
+export function buildLoss(loss: LossName): string | LossFn {
+  switch (loss) {
+    case 'mse':
+      return 'meanSquaredError';
+    case 'mae':
+      return 'meanAbsoluteError';
+    case 'huber':
+      return huber;
+    default:
+      return loss;
+  }
+}
+
+export function summarize(model: tfl.LayersModel, inputSize: number): ModelSummary {
+  const layers = model.layers.map((l) => {
+    const shape = l.outputShape as (number | null)[];
+    return { name: l.name, type: l.getClassName(), outputShape: Array.isArray(shape[0]) ? (shape[0] as unknown as (number | null)[]) : shape, params: l.countParams() };
+  });
+  const trainableParams = model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  return { layers, totalParams: layers.reduce((s, l) => s + l.params, 0), trainableParams, inputShape: [null, inputSize] };
+}
+
+/** The summary as Keras prints it, for the CLI and the log. */
+export function formatSummary(s: ModelSummary): string {
+  const rows = s.layers.map((l) => [`${l.name} (${l.type})`, `[${l.outputShape.map((d) => (d === null ? 'null' : d)).join(',')}]`, String(l.params)]);
+  const head = ['Layer (type)', 'Output shape', 'Param #'];
+  const w = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)) + 2);
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('');
+  const rule = '─'.repeat(w[0] + w[1] + w[2]);
+  return [rule, line(head), rule, ...rows.map(line), rule, `Total params: ${s.totalParams.toLocaleString('en')}`, `Trainable params: ${s.trainableParams.toLocaleString('en')}`, rule].join('\n');
+}

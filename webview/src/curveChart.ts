@@ -1,0 +1,151 @@
+// A chart.js line chart of metric curves. Dataset objects are kept by series
+// id across updates so chart.js keeps legend toggles, and every update is
+// `update('none')`: no animation, no re-layout work beyond the data.
+
+import {
+  Chart,
+  Decimation,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  ScatterController,
+  Tooltip,
+  type ChartDataset,
+  type ChartOptions,
+} from 'chart.js';
+import type { ChartTheme } from './theme';
+import { withAlpha } from './theme';
+import type { Series, XAxisMode, XY } from './metricSeries';
+import { countRawPoints } from './metricSeries';
+import type { Translate } from './strings';
+import { formatMetric } from './format';
+
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation);
+
+/** Above this many points a series is downsampled (LTTB) for display. */
+export const DECIMATION_THRESHOLD = 2000;
+
+export interface CurveChartView {
+  xAxis: XAxisMode;
+  logScale: boolean;
+  smoothing: number;
+  theme: ChartTheme;
+  t: Translate;
+}
+
+type LineDataset = ChartDataset<'line', XY[]>;
+
+export class CurveChart {
+  private readonly chart: Chart<'line', XY[]>;
+  private readonly datasets = new Map<string, LineDataset>();
+
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly ariaName: string) {
+    this.chart = new Chart<'line', XY[]>(canvas, { type: 'line', data: { datasets: [] }, options: {} });
+  }
+
+  /** Redraws with the given series; cheap enough to call once per animation frame. */
+  update(series: readonly Series[], view: CurveChartView): void {
+    const { theme, t } = view;
+    const used = new Set<string>();
+    const ordered: LineDataset[] = [];
+    // Draw order: faint raw steps below, smoothed above, epoch curves on top.
+    const rank = { step: 0, smoothed: 1, epoch: 2 } as const;
+    const sorted = [...series].sort((a, b) => rank[a.role] - rank[b.role]);
+    for (const s of sorted) {
+      used.add(s.id);
+      let ds = this.datasets.get(s.id);
+      if (!ds) {
+        ds = { data: [] } as unknown as LineDataset;
+        this.datasets.set(s.id, ds);
+      }
+      const color = s.validation ? theme.validation : theme.train;
+      const hasSmoothed = s.role === 'step' && view.smoothing > 0;
+      Object.assign(ds, {
+        label: t(s.role === 'step' ? 'series.step' : s.role === 'smoothed' ? 'series.smoothed' : 'series.epoch', s.key),
+        data: s.points,
+        borderColor: s.role === 'step' ? withAlpha(color, hasSmoothed ? 0.3 : 0.55) : color,
+        backgroundColor: color,
+        borderWidth: s.role === 'step' ? 1 : s.role === 'smoothed' ? 1.5 : 2,
+        pointRadius: s.role === 'epoch' ? 3 : 0,
+        pointHoverRadius: s.role === 'epoch' ? 5 : 3,
+        pointHitRadius: 6,
+        tension: 0,
+        order: 2 - rank[s.role],
+      });
+      ordered.push(ds);
+    }
+    for (const id of [...this.datasets.keys()]) if (!used.has(id)) this.datasets.delete(id);
+
+    this.chart.data.datasets = ordered;
+    this.chart.options = this.options(view);
+    this.chart.update('none');
+
+    const raw = countRawPoints(series);
+    this.canvas.setAttribute('data-points', String(raw));
+    this.canvas.setAttribute('aria-label', describe(this.ariaName, series, t));
+  }
+
+  private options(view: CurveChartView): ChartOptions<'line'> {
+    const { theme, t } = view;
+    const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
+    const axis = (title: string) => ({
+      ticks: { color: theme.muted, font, precision: 0 },
+      grid: { color: theme.grid },
+      border: { color: theme.grid },
+      title: { display: true, text: title, color: theme.muted, font },
+    });
+    return {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      color: theme.foreground,
+      plugins: {
+        decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
+        legend: {
+          position: 'bottom',
+          labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 2 },
+        },
+        tooltip: {
+          backgroundColor: theme.background,
+          titleColor: theme.foreground,
+          bodyColor: theme.foreground,
+          borderColor: theme.grid,
+          borderWidth: 1,
+          callbacks: {
+            label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
+          },
+        },
+      },
+      scales: {
+        x: { type: 'linear', ...axis(t(view.xAxis === 'step' ? 'charts.xAxis.step' : 'charts.xAxis.epoch')) },
+        y: {
+          type: view.logScale ? 'logarithmic' : 'linear',
+          ticks: { color: theme.muted, font, callback: (v) => formatMetric(Number(v)) },
+          grid: { color: theme.grid },
+          border: { color: theme.grid },
+        },
+      },
+    };
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+}
+
+/** A text equivalent of the chart for screen readers: the latest value of each curve. */
+function describe(name: string, series: readonly Series[], t: Translate): string {
+  const parts: string[] = [];
+  for (const s of series) {
+    if (s.role === 'smoothed' || s.points.length === 0) continue;
+    const last = s.points[s.points.length - 1];
+    parts.push(`${t(s.role === 'step' ? 'series.step' : 'series.epoch', s.key)} ${formatMetric(last.y)}`);
+  }
+  return parts.length ? `${name}: ${parts.join(', ')}` : `${name}: ${t('charts.noData')}`;
+}

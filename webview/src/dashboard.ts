@@ -1,0 +1,249 @@
+// The dashboard controller: holds the shown run, applies the host's messages
+// to it, renders the sections and saves the view state so a reloaded webview
+// comes back as it was (the host also re-sends the state after `ready`).
+
+import type { DashboardEventMessage, DashboardStateMessage, TrainerEvent } from '../../src/core/protocol';
+import type { RunSnapshot } from '../../src/core/types';
+import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
+import { h } from './dom';
+import { EvaluationView } from './evaluationView';
+import { HeaderView } from './header';
+import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
+import { MetricSeriesStore } from './metricSeries';
+import { makeTranslate, type Translate } from './strings';
+import { renderSummary } from './summaryView';
+import { readTheme, type ChartTheme } from './theme';
+import type { VsCodeApi } from './vscodeApi';
+
+export interface PersistedState {
+  version: 1;
+  run: RunSnapshot | null;
+  training: boolean;
+  strings?: Record<string, string>;
+  logs: LogLine[];
+  charts: ChartOptionsState;
+}
+
+const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', logScale: false, smoothing: 0.6 };
+/** setState serializes the whole run; do it at most this often while metrics stream in. */
+const SAVE_INTERVAL_MS = 1000;
+
+export class Dashboard {
+  private state: PersistedState = { version: 1, run: null, training: false, logs: [], charts: { ...DEFAULT_CHARTS } };
+  private readonly store = new MetricSeriesStore();
+  private theme: ChartTheme;
+  private t: Translate = makeTranslate(undefined);
+
+  private readonly empty = h('p', { id: 'empty-state', class: 'empty-state' });
+  private readonly header: HeaderView;
+  private readonly charts: ChartsPanel;
+  private readonly summary = h('section', { id: 'model-summary', class: 'card', 'aria-labelledby': 'model-summary-title' });
+  private readonly evaluationSection = h('section', { id: 'evaluation', class: 'card', 'aria-labelledby': 'evaluation-title' });
+  private readonly evaluation = new EvaluationView(this.evaluationSection);
+  private readonly log = new LogView();
+  private readonly main: HTMLElement;
+
+  private frame = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>) {
+    this.theme = readTheme();
+    this.header = new HeaderView({
+      stop: () => this.api.postMessage({ type: 'stop' }),
+      train: () => this.api.postMessage({ type: 'train' }),
+    });
+    this.charts = new ChartsPanel((charts) => {
+      this.state.charts = charts;
+      this.scheduleChartDraw();
+      this.save(true);
+    });
+    this.main = h(
+      'div',
+      { id: 'dashboard', class: 'dashboard' },
+      this.header.element,
+      this.charts.element,
+      h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
+      this.log.element,
+    );
+    root.replaceChildren(this.empty, this.main);
+  }
+
+  /** Shows what was saved before a reload, before the host answers `ready`. */
+  restore(saved: unknown): void {
+    if (!isPersistedState(saved)) {
+      this.renderAll();
+      return;
+    }
+    this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts } };
+    this.store.reset(this.state.run?.metrics ?? []);
+    this.renderAll();
+  }
+
+  /** Messages from the host (window 'message' events). */
+  handleMessage(data: unknown): void {
+    if (typeof data !== 'object' || data === null) return;
+    const msg = data as { type?: unknown };
+    if (msg.type === 'state') this.showState(data as DashboardStateMessage);
+    else if (msg.type === 'event') this.applyEvent(data as DashboardEventMessage);
+  }
+
+  onThemeChange(): void {
+    this.theme = readTheme();
+    if (this.state.run) this.evaluation.render(this.state.run.evaluation, this.theme, this.t);
+    this.scheduleChartDraw();
+  }
+
+  private showState(msg: DashboardStateMessage): void {
+    const run = msg.run && typeof msg.run === 'object' && msg.run.meta ? msg.run : null;
+    const sameRun = !!run && this.state.run?.meta.id === run.meta.id;
+    this.state = {
+      ...this.state,
+      run: run ? { ...run, metrics: [...(run.metrics ?? [])] } : null,
+      training: !!msg.training,
+      strings: msg.strings ?? this.state.strings,
+      // Log lines live only in the webview; keep them when the host re-sends the same run.
+      logs: sameRun ? this.state.logs : [],
+    };
+    this.store.reset(run?.metrics ?? []);
+    this.renderAll();
+    this.save(true);
+  }
+
+  private applyEvent(msg: DashboardEventMessage): void {
+    const event = msg.event;
+    if (!event || typeof event !== 'object') return;
+    if (event.type === 'runStarted' && this.state.run?.meta.id !== event.meta.id) {
+      this.state = { ...this.state, run: { meta: event.meta, metrics: [], stages: {} }, training: true, logs: [] };
+      this.store.reset([]);
+      this.renderAll();
+      this.save(true);
+      return;
+    }
+    const run = this.state.run;
+    if (!run || run.meta.id !== msg.runId) return;
+    this.applyToRun(run, event);
+    this.save(false);
+  }
+
+  private applyToRun(run: RunSnapshot, event: TrainerEvent): void {
+    const t = this.t;
+    switch (event.type) {
+      case 'runStarted':
+        run.meta = event.meta;
+        this.state.training = true;
+        this.renderHeader();
+        break;
+      case 'backend':
+        run.meta = { ...run.meta, backend: event.backend };
+        for (const reason of event.fallbackReasons) this.addLog({ level: 'warn', message: reason });
+        this.renderHeader();
+        break;
+      case 'stage':
+        run.stages = { ...run.stages, [event.stage]: event.status };
+        if (event.detail) this.addLog({ level: event.status === 'failed' ? 'error' : 'info', message: `${event.stage}: ${event.detail}` });
+        this.renderHeader();
+        break;
+      case 'summary':
+        run.summary = event.summary;
+        this.addLog({ level: 'info', message: `data: train ${event.dataSizes.train} · validation ${event.dataSizes.validation} · test ${event.dataSizes.test}` });
+        renderSummary(this.summary, run.summary, t);
+        break;
+      case 'metrics': {
+        const kept = this.store.append(event.points ?? []);
+        if (kept.length === 0) break;
+        run.metrics.push(...kept);
+        const lastEpoch = kept.reduce((e, p) => (p.kind === 'epoch' ? Math.max(e, p.epoch) : e), 0);
+        if (lastEpoch > run.meta.epochsDone) {
+          run.meta = { ...run.meta, epochsDone: lastEpoch };
+          this.renderHeader();
+        }
+        this.scheduleChartDraw();
+        break;
+      }
+      case 'epoch':
+        run.meta = {
+          ...run.meta,
+          epochsDone: Math.max(run.meta.epochsDone, event.epoch),
+          epochsPlanned: event.epochs,
+          lastMetrics: event.logs,
+        };
+        this.renderHeader();
+        break;
+      case 'evaluation':
+        run.evaluation = event.evaluation;
+        this.evaluation.render(run.evaluation, this.theme, t);
+        break;
+      case 'log':
+        this.addLog({ level: event.level, message: event.message });
+        break;
+      case 'runEnded':
+        run.meta = event.meta;
+        this.state.training = false;
+        this.renderHeader();
+        this.log.render(run.meta, this.state.logs, t);
+        this.save(true);
+        break;
+    }
+  }
+
+  private addLog(line: LogLine): void {
+    const logs = this.state.logs;
+    logs.push(line);
+    if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
+    this.log.append(line, logs.length);
+  }
+
+  private renderHeader(): void {
+    const run = this.state.run;
+    if (run) this.header.render(run.meta, this.state.training, run.stages, this.t);
+  }
+
+  private renderAll(): void {
+    this.t = makeTranslate(this.state.strings);
+    const t = this.t;
+    const run = this.state.run;
+    this.empty.textContent = t('empty.message');
+    this.empty.hidden = !!run;
+    this.main.hidden = !run;
+    this.charts.label(t);
+    this.charts.setOptions(this.state.charts);
+    if (!run) {
+      this.evaluation.destroy();
+      return;
+    }
+    this.renderHeader();
+    renderSummary(this.summary, run.summary, t);
+    this.evaluation.render(run.evaluation, this.theme, t);
+    const warnings: LogLine[] = (run.warnings ?? []).map((message) => ({ level: 'warn', message }));
+    this.log.render(run.meta, [...warnings, ...this.state.logs], t);
+    this.scheduleChartDraw();
+  }
+
+  /** Batches chart redraws to one per animation frame, however many events arrive. */
+  private scheduleChartDraw(): void {
+    if (this.frame || !this.state.run) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      if (this.state.run) this.charts.draw(this.store, this.theme, this.t);
+    });
+  }
+
+  private save(now: boolean): void {
+    if (now) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      this.api.setState(this.state);
+      return;
+    }
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      this.api.setState(this.state);
+    }, SAVE_INTERVAL_MS);
+  }
+}
+
+function isPersistedState(value: unknown): value is PersistedState {
+  if (typeof value !== 'object' || value === null) return false;
+  const s = value as Partial<PersistedState>;
+  return s.version === 1 && Array.isArray(s.logs) && (s.run === null || (typeof s.run === 'object' && !!s.run?.meta));
+}

@@ -1,0 +1,28 @@
+// Small DOM helpers. Text always goes in through textContent: layer names,
+// labels and column names come from user files and are never parsed as HTML.
+
+type Attrs = Record<string, string | number | boolean | undefined>;
+
+/** Creates an element with attributes and children (strings become text nodes). */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K];
+export function h(tag: string, attrs?: Attrs, ...children: (Node | string | null | undefined)[]): HTMLElement;
+export function h(tag: string, attrs: Attrs = {}, ...children: (Node | string | null | undefined)[]): HTMLElement {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    el.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return el;
+}
+
+export function setAttrs(el: Element, attrs: Attrs): void {
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) el.removeAttribute(name);
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+}

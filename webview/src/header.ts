@@ -1,0 +1,100 @@
+// The run header: name, status, backend, epoch progress, Stop/Train buttons,
+// and the pipeline's stage strip.
+
+import type { RunMeta, StageName, StageStatus } from '../../src/core/types';
+import { h } from './dom';
+import type { Translate } from './strings';
+
+const STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
+const STAGE_ICONS: Record<StageStatus, string> = { pending: '○', running: '◐', done: '✓', failed: '✕', skipped: '–' };
+
+export interface HeaderActions {
+  stop(): void;
+  train(): void;
+}
+
+export class HeaderView {
+  readonly element: HTMLElement;
+  private readonly name = h('h1', { id: 'run-name' });
+  private readonly status = h('span', { id: 'run-status', class: 'run-status' });
+  private readonly spinner = h('vscode-progress-ring', { id: 'run-spinner', 'aria-hidden': 'true' });
+  private readonly backend = h('vscode-badge', { id: 'backend-badge' });
+  private readonly epoch = h('span', { id: 'epoch-progress', class: 'epoch-progress' });
+  private readonly details = h('p', { id: 'run-details', class: 'muted' });
+  private readonly stopButton = h('vscode-button', { id: 'stop-button', appearance: 'secondary' });
+  private readonly trainButton = h('vscode-button', { id: 'train-button', appearance: 'primary' });
+  private readonly stages = h('ol', { id: 'stages', class: 'stages' });
+
+  constructor(actions: HeaderActions) {
+    this.stopButton.addEventListener('click', () => actions.stop());
+    this.trainButton.addEventListener('click', () => {
+      if (!this.trainButton.hasAttribute('disabled')) actions.train();
+    });
+    this.element = h(
+      'header',
+      { class: 'run-header' },
+      h(
+        'div',
+        { class: 'title-row' },
+        this.name,
+        this.status,
+        this.spinner,
+        this.backend,
+        this.epoch,
+        h('span', { class: 'spacer' }),
+        this.stopButton,
+        this.trainButton,
+      ),
+      this.details,
+      this.stages,
+    );
+  }
+
+  render(meta: RunMeta, training: boolean, stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {
+    this.name.textContent = meta.name;
+    this.name.title = meta.configPath;
+
+    this.status.textContent = t(`status.${meta.status}`);
+    this.status.dataset.status = meta.status;
+    this.spinner.hidden = !training;
+
+    this.backend.textContent = meta.backend ?? t('header.backend.none');
+    this.backend.title = t('header.backend.title');
+
+    const epochs = Math.max(meta.epochsPlanned, meta.epochsDone);
+    this.epoch.textContent = epochs > 0 ? t('header.epoch', meta.epochsDone, epochs) : '';
+
+    const started = new Date(meta.createdAt);
+    const when = Number.isNaN(started.getTime()) ? meta.createdAt : started.toLocaleString();
+    this.details.textContent = `${meta.task} · ${meta.id} · ${when}`;
+
+    this.stopButton.textContent = t('button.stop');
+    this.stopButton.title = t('button.stop.title');
+    this.stopButton.setAttribute('aria-label', t('button.stop.title'));
+    this.stopButton.hidden = !training;
+
+    this.trainButton.textContent = t('button.train');
+    this.trainButton.title = t('button.train.title');
+    this.trainButton.setAttribute('aria-label', t('button.train.title'));
+    if (training) this.trainButton.setAttribute('disabled', '');
+    else this.trainButton.removeAttribute('disabled');
+
+    this.renderStages(stages, t);
+  }
+
+  private renderStages(stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {
+    this.stages.setAttribute('aria-label', t('stages.label'));
+    this.stages.hidden = !stages || Object.keys(stages).length === 0;
+    const items = STAGES.map((stage) => {
+      const status = stages?.[stage] ?? 'pending';
+      const label = `${t(`stage.${stage}`)}: ${t(`stageStatus.${status}`)}`;
+      return h(
+        'li',
+        { class: `stage stage-${status}`, 'data-stage': stage, 'data-status': status, title: label, 'aria-label': label },
+        h('span', { class: 'stage-icon', 'aria-hidden': 'true' }, STAGE_ICONS[status]),
+        t(`stage.${stage}`),
+      );
+    });
+    this.stages.replaceChildren(...items);
+  }
+}

@@ -1,0 +1,52 @@
+// The log area: trainer log lines, the snapshot's warnings and, for a failed
+// run, its error.
+
+import type { RunMeta } from '../../src/core/types';
+import { h } from './dom';
+import type { Translate } from './strings';
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** Lines kept in the view; older ones are dropped. */
+export const MAX_LOG_LINES = 500;
+
+export class LogView {
+  readonly element: HTMLElement;
+  private readonly title = h('h2', { id: 'log-title' });
+  private readonly error = h('div', { id: 'run-error', class: 'run-error', role: 'alert' });
+  private readonly list = h('div', { id: 'log', class: 'log', role: 'log', tabindex: 0 });
+
+  constructor() {
+    this.element = h('section', { id: 'log-section', class: 'card', 'aria-labelledby': 'log-title' }, this.title, this.error, this.list);
+  }
+
+  render(meta: RunMeta, lines: readonly LogLine[], t: Translate): void {
+    this.title.textContent = t('log.title');
+    this.list.setAttribute('aria-labelledby', 'log-title');
+    const failed = meta.status === 'failed' && meta.error;
+    this.error.hidden = !failed;
+    this.error.textContent = failed ? t('log.error', meta.error ?? '') : '';
+    if (lines.length === 0) {
+      this.list.replaceChildren(h('div', { class: 'muted' }, t('log.empty')));
+      return;
+    }
+    this.list.replaceChildren(...lines.map(lineElement));
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /** Appends without redrawing the whole list. */
+  append(line: LogLine, total: number): void {
+    if (total === 1) this.list.replaceChildren();
+    const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
+    this.list.append(lineElement(line));
+    while (this.list.childElementCount > MAX_LOG_LINES) this.list.firstElementChild?.remove();
+    if (stick) this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+function lineElement(line: LogLine): HTMLElement {
+  return h('div', { class: `log-line log-${line.level}` }, line.message);
+}

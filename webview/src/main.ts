@@ -1,0 +1,35 @@
+// Entry point of the dashboard webview (bundled by esbuild as an iife).
+
+import {
+  provideVSCodeDesignSystem,
+  vsCodeBadge,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeDropdown,
+  vsCodeOption,
+  vsCodeProgressRing,
+  vsCodeRadio,
+  vsCodeRadioGroup,
+} from '@vscode/webview-ui-toolkit';
+import { Dashboard, type PersistedState } from './dashboard';
+import { watchTheme } from './theme';
+import { getVsCodeApi } from './vscodeApi';
+
+provideVSCodeDesignSystem().register(
+  vsCodeBadge(),
+  vsCodeButton(),
+  vsCodeCheckbox(),
+  vsCodeDropdown(),
+  vsCodeOption(),
+  vsCodeProgressRing(),
+  vsCodeRadio(),
+  vsCodeRadioGroup(),
+);
+
+const api = getVsCodeApi<PersistedState>();
+const root = document.getElementById('app') ?? document.body;
+const dashboard = new Dashboard(root, api);
+dashboard.restore(api.getState());
+window.addEventListener('message', (event: MessageEvent<unknown>) => dashboard.handleMessage(event.data));
+watchTheme(() => dashboard.onThemeChange());
+api.postMessage({ type: 'ready' });

@@ -84,8 +84,9 @@ export function readTable(file: string, declaredFormat?: string): Table {
 
 function parseCsv(file: string, text: string): Table {
   const result = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
-  const fatal = result.errors.find((e) => e.type === 'Delimiter' && result.data.length > 1);
-  if (fatal) throw new DataError(file, (fatal.row ?? 0) + 1, fatal.message);
+  // A failed delimiter guess falls back to ","; field-count problems are reported per row below.
+  const fatal = result.errors.find((e) => e.type === 'Quotes');
+  if (fatal) throw new DataError(file, (fatal.row ?? 0) + 2, `${fatal.message.toLowerCase()}`);
   const data = result.data;
   if (data.length === 0) throw new DataError(file, undefined, 'the file is empty');
   const header = data[0].map((h) => h.trim());

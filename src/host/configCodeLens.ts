@@ -20,8 +20,8 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
     private readonly runsDirFor: (configUri: vscode.Uri) => string,
   ) {
     this.disposables.push(
-      trainings.onDidStart(() => this.refresh()),
-      trainings.onDidEnd(() => this.refresh()),
+      trainings.onDidStart(() => this.refresh(true)),
+      trainings.onDidEnd(() => this.refresh(true)),
       trainings.onDidUpdate(() => {
         const progress = this.progressSignature();
         if (progress !== this.lastProgress) this.refresh();
@@ -29,7 +29,9 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
     );
   }
 
-  refresh(): void {
+  /** Redraws the lenses; `runsChanged` when a run folder may have appeared or gone. */
+  refresh(runsChanged = false): void {
+    if (runsChanged) this.runIndex.invalidate();
     this.lastProgress = this.progressSignature();
     this.changeEmitter.fire();
   }

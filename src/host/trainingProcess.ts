@@ -85,7 +85,8 @@ export class TrainingProcess {
       env: { ...process.env, ...options.runtime.env },
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      windowsHide: true,
+      // fork passes this on to spawn (no console window on Windows); its typings omit it.
+      ...({ windowsHide: true } as object),
     });
     this.pipe('stdout');
     this.pipe('stderr');

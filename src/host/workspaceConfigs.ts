@@ -23,12 +23,14 @@ export async function findWorkspaceConfigs(token?: vscode.CancellationToken): Pr
   return found.filter(isConfigUri).sort((a, b) => a.fsPath.localeCompare(b.fsPath));
 }
 
-/** The config a command applies to: the argument, the active editor's, or the last one active. */
-export function configFromArgument(arg: unknown, lastActive: vscode.Uri | undefined): vscode.Uri | undefined {
-  if (arg instanceof vscode.Uri && isConfigUri(arg)) return arg;
+/** The config a command applies to: the argument, else the active editor's, else the only visible one. */
+export function configFromContext(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return isConfigUri(arg) ? arg : undefined;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && isConfigUri(active)) return active;
-  return lastActive;
+  const visible = vscode.window.visibleTextEditors.map((e) => e.document.uri).filter(isConfigUri);
+  const unique = [...new Map(visible.map((u) => [u.toString(), u])).values()];
+  return unique.length === 1 ? unique[0] : undefined;
 }
 
 /** Asks which config to use when the context does not say; none or one found is answered without asking. */

@@ -332,8 +332,9 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
     }
   }
   await input.fill(fileName);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: fileName }).first().waitFor({ state: 'visible', timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  const row = quickPickRow(page, fileName);
+  await row.waitFor({ state: 'visible', timeout: 20_000 });
+  await row.click();
   await page.getByRole('tab', { name: new RegExp(escapeRegExp(fileName)) }).first().waitFor({ state: 'visible', timeout: 20_000 });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
 }
@@ -344,9 +345,18 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
   await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  const row = quickPickRow(page, title);
   await row.waitFor({ state: 'visible', timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  // Not Enter: the top row can be another command that merely matches better.
+  await row.click();
+}
+
+/** The Quick Open / palette row whose label is exactly `label`. */
+export function quickPickRow(page: Page, label: string): Locator {
+  return page
+    .locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
+    .first();
 }
 
 /** A CodeLens in the visible editor, by its exact title. */
@@ -536,24 +546,31 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const vsix = options.vsix ?? ensureVsix();
   const profile = createProfile(options.settings);
   liveProfiles.add(profile.root);
-  const workspaceParent = join(profile.root, 'ws');
-  mkdirSync(workspaceParent);
-  const workspace = copyWorkspace(options.workspace, workspaceParent);
-  installExtension(profile, vsix);
-  const server = await startCodeServer(profile, workspace);
+  let server: CodeServer | undefined;
+  let workspace: string;
   let workbench: Workbench;
   try {
+    const workspaceParent = join(profile.root, 'ws');
+    mkdirSync(workspaceParent);
+    workspace = copyWorkspace(options.workspace, workspaceParent);
+    installExtension(profile, vsix);
+    server = await startCodeServer(profile, workspace);
     workbench = await openWorkbench(server, workspace, { readyTreeItem: options.readyTreeItem });
   } catch (error) {
-    collectLogs(profile, server, shots.dir);
-    await server.stop();
+    if (server) {
+      await server.stop();
+      collectLogs(profile, server, shots.dir);
+    }
+    liveProfiles.delete(profile.root);
+    log(`session did not start; kept profile at ${profile.root}`);
     throw error;
   }
+  const startedServer = server;
   let closed = false;
   return {
     ...workbench,
     profile,
-    server,
+    server: startedServer,
     workspace,
     shots,
     async close({ failed = false } = {}) {
@@ -561,8 +578,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       closed = true;
       if (failed) await shots.take(workbench.page, 'failure').catch(() => undefined);
       await workbench.browser.close().catch(() => undefined);
-      await server.stop();
-      collectLogs(profile, server, shots.dir);
+      await startedServer.stop();
+      collectLogs(profile, startedServer, shots.dir);
       liveProfiles.delete(profile.root);
       if (failed || process.env.E2E_KEEP === '1') {
         log(`kept profile and workspace at ${profile.root}`);
@@ -614,7 +631,14 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs` with `what` in the message. */
+/** Thrown by a waitFor() probe to end the wait at once instead of retrying until the timeout. */
+export class StopWaiting extends Error {}
+
+/**
+ * Polls `probe` until it returns a value other than undefined, or throws after
+ * `timeoutMs` with `what` in the message. Errors from the probe count as "not
+ * yet", except StopWaiting, which is rethrown.
+ */
 export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -623,6 +647,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {

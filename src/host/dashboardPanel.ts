@@ -1,0 +1,248 @@
+// The dashboard panel: one webview panel showing one run, live while it
+// trains. The page asks for its state with `ready` (again after every reload,
+// since the panel does not keep hidden content); messages from it are
+// untrusted and checked by the protocol module before anything is done.
+
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import { parseWebviewMessage } from '../core/protocol';
+import type { HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
+import { readRunSnapshot } from '../core/runStore';
+import { CommandId } from './commandIds';
+import { makeNonce, renderDashboardHtml } from './dashboardHtml';
+import { dashboardStrings } from './dashboardStrings';
+import type { RunIndex } from './runIndex';
+import type { TrainingSession, TrainingSessions, TrainingUpdate } from './trainingSessions';
+
+export const DASHBOARD_VIEW_TYPE = 'modelLab.dashboard';
+const LAST_RUN_KEY = 'modelLab.dashboard.lastRun';
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export interface ShownRun {
+  id: string;
+  dir: string;
+}
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  trainings: TrainingSessions;
+  runIndex: RunIndex;
+  workspaceState: vscode.Memento;
+  /** Every runs folder of the workspace, to find a run by id. */
+  runsDirs(): string[];
+  /** What to show when nothing was asked for: the latest run of the active config, else the latest run. */
+  defaultRun(): ShownRun | undefined;
+}
+
+export interface OpenOptions {
+  preserveFocus?: boolean;
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private ready = false;
+  private shown: ShownRun | undefined;
+  /** The training whose run the panel switches to when it starts. */
+  private followed: TrainingSession | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: DashboardDeps) {
+    this.disposables.push(
+      deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)),
+      deps.trainings.onDidEnd(({ session }) => {
+        if (this.followed === session) this.followed = undefined;
+      }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get shownRunId(): string | undefined {
+    return this.shown?.id;
+  }
+
+  /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
+  open(run: ShownRun | null | undefined, options: OpenOptions = {}): void {
+    this.setShown(run === undefined ? this.deps.defaultRun() : (run ?? undefined));
+    if (this.panel) {
+      this.panel.reveal(undefined, options.preserveFocus);
+    } else {
+      const panel = vscode.window.createWebviewPanel(
+        DASHBOARD_VIEW_TYPE,
+        'Model Lab',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
+        this.webviewOptions(),
+      );
+      this.attach(panel);
+    }
+    this.postState();
+  }
+
+  /** Shows a training on the panel: its run now if it has started, else as soon as it does. */
+  follow(session: TrainingSession): void {
+    this.followed = session;
+    const run = session.process.runId && session.process.runDir ? { id: session.process.runId, dir: session.process.runDir } : undefined;
+    if (run) {
+      this.open(run, { preserveFocus: true });
+    } else if (!this.panel) {
+      // Until the run folder exists, show the config's previous run (or the empty page).
+      this.open(undefined, { preserveFocus: true });
+    } else {
+      this.panel.reveal(undefined, true);
+    }
+  }
+
+  /** Restores the panel VS Code kept across a reload (registerWebviewPanelSerializer). */
+  revive(panel: vscode.WebviewPanel, state: unknown): void {
+    if (this.panel) this.panel.dispose();
+    panel.webview.options = this.webviewOptions();
+    const runId = runIdFromState(state) ?? this.deps.workspaceState.get<string>(LAST_RUN_KEY);
+    const found = runId && RUN_ID.test(runId) ? this.deps.runIndex.find(this.deps.runsDirs(), runId) : undefined;
+    this.setShown(found ? { id: found.id, dir: found.dir } : this.deps.defaultRun());
+    this.attach(panel);
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const ext = this.deps.extensionUri;
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    const ext = this.deps.extensionUri;
+    webview.html = renderDashboardHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'dashboard.css')).toString(),
+      title: 'Model Lab',
+      lang: vscode.env.language,
+    });
+    this.panelDisposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      // A hidden panel loses its page; it says `ready` again when shown.
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        this.ready = false;
+        vscode.Disposable.from(...this.panelDisposables).dispose();
+        this.panelDisposables = [];
+      }),
+    );
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (typeof message === 'string') {
+      this.deps.log.warn(`dashboard: ignored a message from the webview: ${message}`);
+      return;
+    }
+    try {
+      this.handle(message);
+    } catch (err) {
+      this.deps.log.error(`dashboard: handling '${message.type}' failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private handle(message: WebviewToHostMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.postState();
+        break;
+      case 'stop': {
+        const session = this.deps.trainings.forRun(this.shown?.id);
+        if (session) this.deps.trainings.stop(session);
+        break;
+      }
+      case 'train': {
+        const configPath = this.shown ? readRunSnapshot(this.shown.dir).meta.configPath : '';
+        const args = configPath && existsSync(configPath) ? [vscode.Uri.file(configPath)] : [];
+        void vscode.commands.executeCommand(CommandId.train, ...args);
+        break;
+      }
+      case 'openRun': {
+        const found = this.deps.runIndex.find(this.deps.runsDirs(), message.runId);
+        if (!found) {
+          this.deps.log.warn(`dashboard: run ${message.runId} was not found`);
+          return;
+        }
+        this.setShown({ id: found.id, dir: found.dir });
+        this.postState();
+        break;
+      }
+      case 'revealRunFolder': {
+        const found =
+          this.shown?.id === message.runId ? this.shown : this.deps.runIndex.find(this.deps.runsDirs(), message.runId);
+        if (!found) {
+          this.deps.log.warn(`dashboard: run ${message.runId} was not found`);
+          return;
+        }
+        void revealFolder(vscode.Uri.file(found.dir));
+        break;
+      }
+    }
+  }
+
+  private onTrainingUpdate({ session, event }: TrainingUpdate): void {
+    if (!event) return;
+    if (event.type === 'runStarted' && session === this.followed) {
+      // The page switches runs itself on a runStarted it has not seen.
+      this.setShown({ id: event.meta.id, dir: event.runDir });
+    }
+    const runId = session.process.runId;
+    if (!runId || runId !== this.shown?.id) return;
+    this.post({ type: 'event', runId, event });
+  }
+
+  private setShown(run: ShownRun | undefined): void {
+    this.shown = run;
+    void this.deps.workspaceState.update(LAST_RUN_KEY, run?.id);
+  }
+
+  private postState(): void {
+    if (!this.panel || !this.ready) return;
+    const run = this.shown && existsSync(this.shown.dir) ? readRunSnapshot(this.shown.dir) : null;
+    const training = !!this.deps.trainings.forRun(this.shown?.id);
+    this.post({ type: 'state', run, training, strings: dashboardStrings() });
+  }
+
+  private post(message: HostToWebviewMessage): void {
+    // Before `ready` the page would drop it; the state sent on `ready` includes it.
+    if (!this.panel || !this.ready) return;
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+function runIdFromState(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const s = state as { runId?: unknown; run?: { meta?: { id?: unknown } } | null };
+  if (typeof s.runId === 'string') return s.runId;
+  const id = s.run?.meta?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+async function revealFolder(uri: vscode.Uri): Promise<void> {
+  // Inside the workspace the Explorer works everywhere (desktop, remote, browser);
+  // the OS file manager only on a local desktop.
+  const local = !vscode.env.remoteName && vscode.env.uiKind === vscode.UIKind.Desktop;
+  if (vscode.workspace.getWorkspaceFolder(uri) || !local) await vscode.commands.executeCommand('revealInExplorer', uri);
+  else await vscode.commands.executeCommand('revealFileInOS', uri);
+}

@@ -1,0 +1,35 @@
+// Entry point of the extension host side. Activation builds the context
+// (which owns every disposable) and registers the command table; everything
+// else hangs off the context.
+
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { ModelLabContext } from './ctx';
+import { DASHBOARD_VIEW_TYPE } from './dashboardPanel';
+
+let context: ModelLabContext | undefined;
+
+export function activate(extensionContext: vscode.ExtensionContext): void {
+  const ctx = new ModelLabContext(extensionContext);
+  context = ctx;
+  extensionContext.subscriptions.push(ctx);
+  registerCommands(ctx);
+  ctx.push(
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => ctx.dashboard.revive(panel, state),
+    }),
+  );
+  ctx.log.info(`Model Lab ${String(extensionContext.extension.packageJSON.version)} activated`);
+  // Problems for every config in the workspace, not only the open ones.
+  void ctx.diagnostics.validateWorkspace().then(
+    (counts) => ctx.log.info(`validated ${counts.files} experiment config(s): ${counts.errors} error(s), ${counts.warnings} warning(s)`),
+    (err: unknown) => ctx.log.error(`validating the workspace failed: ${String(err)}`),
+  );
+}
+
+/** Gives running trainers a moment to stop and record their runs as interrupted. */
+export async function deactivate(): Promise<void> {
+  const ctx = context;
+  context = undefined;
+  await ctx?.shutdown();
+}

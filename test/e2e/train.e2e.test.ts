@@ -1,0 +1,223 @@
+// The first lesson, end to end, in a real VS Code: open the house-prices
+// config, press its "Train this config" CodeLens, watch the loss curve appear
+// in the Model Lab dashboard, and find the finished run on disk.
+// Run: npm run test:e2e   (after: bash scripts/install-test-deps.sh)
+
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  codeLens,
+  grepExtensionLogs,
+  log,
+  pixelStats,
+  quickOpen,
+  runCommand,
+  startSession,
+  StopWaiting,
+  waitFor,
+  webviewWith,
+  type Session,
+} from './harness';
+
+const CONFIG = 'house-prices.experiment.json';
+const TRAINING_TIMEOUT_MS = 180_000;
+/** Status words that end a run some other way than the one we want. */
+const UNHAPPY_STATUS = /\b(failed|error|stopped|cancell?ed|interrupted|crashed)\b/i;
+
+test('house prices: train from the CodeLens, watch the curve, keep the run', { timeout: 480_000 }, async (t) => {
+  const session = await startSession({ name: 'train', workspace: 'examples/house-prices', readyTreeItem: CONFIG });
+  const { page, shots } = session;
+  let failed = false;
+  /** A check that does not stop the ones after it; a failure still fails the test. */
+  const check = async (name: string, body: () => Promise<void>): Promise<void> => {
+    await t.test(name, async () => {
+      try {
+        await body();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    });
+  };
+
+  try {
+    // ── open the config and press the CodeLens ──
+    await quickOpen(page, CONFIG);
+    const trainLens = codeLens(page, 'Train this config');
+    await trainLens.first().waitFor({ state: 'visible', timeout: 60_000 });
+    await shots.take(page, 'config-with-codelens');
+
+    const clickedAt = performance.now();
+    await trainLens.first().click();
+
+    await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    const dashboard = await webviewWith(page, '#loss-chart', 60_000);
+    const lossChart = dashboard.locator('#loss-chart');
+    const runStatus = dashboard.locator('#run-status');
+    const statusText = async (): Promise<string> => ((await runStatus.textContent({ timeout: 1_000 })) ?? '').trim();
+
+    // ── time to the first point of the curve ──
+    const firstPoint = await waitFor('the first point on #loss-chart (data-points > 0)', TRAINING_TIMEOUT_MS, async () => {
+      const points = Number(await lossChart.getAttribute('data-points', { timeout: 1_000 }));
+      if (points > 0) return points;
+      const status = await statusText().catch(() => '');
+      if (UNHAPPY_STATUS.test(status)) throw new StopWaiting(`run ended before any point was plotted; #run-status: "${status}"`);
+      return undefined;
+    }, 100);
+    const firstPointMs = performance.now() - clickedAt;
+    log(`time from CodeLens click to first loss point: ${(firstPointMs / 1000).toFixed(2)} s (${firstPoint} point(s))`);
+    await shots.take(page, 'training');
+
+    // ── completion ──
+    const finalStatus = await waitFor('#run-status to say "completed"', TRAINING_TIMEOUT_MS, async () => {
+      const status = await statusText();
+      if (status.includes('completed')) return status;
+      if (UNHAPPY_STATUS.test(status)) throw new StopWaiting(`run did not complete; #run-status: "${status}"`);
+      return undefined;
+    }, 250);
+    const trainedMs = performance.now() - clickedAt;
+    log(`run completed ${(trainedMs / 1000).toFixed(1)} s after the click; #run-status: "${finalStatus}"`);
+    // Let the last batched metrics reach the chart before pictures are taken.
+    await page.waitForTimeout(500);
+    await shots.take(page, 'completed');
+
+    // ── what the dashboard shows ──
+    await check('the loss chart is drawn', async () => {
+      const points = Number(await lossChart.getAttribute('data-points'));
+      log(`#loss-chart data-points after completion: ${points}`);
+      assert.ok(points >= firstPoint, `data-points ${points} should have grown from ${firstPoint}`);
+      await lossChart.scrollIntoViewIfNeeded();
+      const stats = pixelStats(await shots.take(lossChart, 'loss-chart'));
+      log(`#loss-chart pixels: ${stats.width}x${stats.height}, background rgb(${stats.background.join(',')}), ` +
+        `${(stats.foregroundShare * 100).toFixed(2)}% drawn, ${stats.distinctColors} colours`);
+      assert.ok(stats.width >= 100 && stats.height >= 50, `canvas is only ${stats.width}x${stats.height}`);
+      assert.ok(stats.foregroundShare > 0.005, `only ${(stats.foregroundShare * 100).toFixed(3)}% of the canvas differs from its background`);
+      assert.ok(stats.distinctColors >= 4, `only ${stats.distinctColors} colours on the canvas`);
+    });
+
+    await check('the evaluation table shows r2', async () => {
+      const evaluation = dashboard.locator('#evaluation');
+      await evaluation.locator('table').first().waitFor({ state: 'visible', timeout: 30_000 });
+      await evaluation.scrollIntoViewIfNeeded();
+      await shots.take(evaluation, 'evaluation');
+      const text = (await evaluation.textContent()) ?? '';
+      assert.match(text, /\br2\b/i, `#evaluation text: ${JSON.stringify(text.slice(0, 300))}`);
+    });
+
+    await check('the model summary lists the layers', async () => {
+      const summary = dashboard.locator('#model-summary');
+      await summary.locator('table').first().waitFor({ state: 'visible', timeout: 30_000 });
+      await summary.scrollIntoViewIfNeeded();
+      await shots.take(summary, 'model-summary');
+      const rows = await summary.locator('table tbody tr').count();
+      const text = (await summary.textContent()) ?? '';
+      assert.ok(rows >= 2, `the layer table has ${rows} body row(s): ${JSON.stringify(text.slice(0, 300))}`);
+      assert.match(text, /dense/i, 'the layer table names the dense layers');
+      // 10 features → Dense 64 (704 weights) → Dense 1 (65): 769 parameters.
+      assert.match(text.replace(/[,\s\u202f\u00a0']/g, ''), /769/, `the summary shows 769 parameters: ${JSON.stringify(text.slice(0, 400))}`);
+    });
+
+    // ── what is on disk ──
+    await check('the run folder holds meta, metrics, evaluation and the model', async () => {
+      checkRunFolder(session);
+    });
+
+    // ── the editor knows about the run ──
+    await check('the config gets an "Open dashboard" CodeLens', async () => {
+      // The dashboard may have opened over the config's editor; bring it back.
+      await quickOpen(page, CONFIG);
+      await codeLens(page, 'Open dashboard').first().waitFor({ state: 'visible', timeout: 30_000 });
+    });
+
+    await check('"Model Lab: Open Dashboard" from the palette shows the finished run', async () => {
+      await runCommand(page, 'View: Close All Editors');
+      await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'hidden', timeout: 15_000 });
+      await runCommand(page, 'Model Lab: Open Dashboard');
+      await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      const reopened = await webviewWith(page, '#run-status', 30_000);
+      const status = await waitFor('#run-status in the reopened dashboard', 30_000, async () => {
+        const text = ((await reopened.locator('#run-status').textContent({ timeout: 1_000 })) ?? '').trim();
+        return text.includes('completed') ? text : undefined;
+      });
+      log(`reopened dashboard #run-status: "${status}"`);
+      await shots.take(page, 'reopened-dashboard');
+    });
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    await finish(t, session, failed);
+  }
+});
+
+async function finish(t: TestContext, session: Session, failed: boolean): Promise<void> {
+  if (session.errors.length > 0) {
+    log(`console errors in the page and webviews (${session.errors.length}):\n  ${session.errors.slice(0, 30).join('\n  ')}`);
+  }
+  await session.close({ failed });
+  if (failed) {
+    const hits = grepExtensionLogs(session.shots.dir, /\b(error|exception|unhandled|failed)\b/i)
+      .filter((line) => /model.?lab|modellab|trainer/i.test(line));
+    if (hits.length > 0) log(`extension log lines about errors:\n  ${hits.slice(0, 40).join('\n  ')}`);
+  }
+  const where = `screenshots and logs: ${session.shots.dir}`;
+  log(where);
+  t.diagnostic(where);
+}
+
+function checkRunFolder(session: Session): void {
+  const runsDir = join(session.workspace, '.modellab', 'runs');
+  assert.ok(existsSync(runsDir), `${runsDir} does not exist`);
+  const runs = readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  assert.equal(runs.length, 1, `expected exactly one run folder in ${runsDir}, found: ${runs.join(', ') || 'none'}`);
+  const runDir = join(runsDir, runs[0]!);
+  log(`run folder: ${runDir}: ${readdirSync(runDir).join(', ')}`);
+
+  const meta = readJson(join(runDir, 'meta.json')) as Record<string, unknown>;
+  assert.equal(meta.status, 'completed', `meta.json status: ${JSON.stringify(meta.status)}`);
+  log(`meta.json: status ${String(meta.status)}, backend ${JSON.stringify(meta.backend)}`);
+
+  const metricsText = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8');
+  const lines = metricsText.split('\n').filter((line) => line.trim() !== '');
+  assert.ok(lines.length > 0, 'metrics.jsonl is empty');
+  lines.forEach((line, i) => assert.doesNotThrow(() => JSON.parse(line), `metrics.jsonl line ${i + 1} is not JSON: ${line.slice(0, 120)}`));
+  log(`metrics.jsonl: ${lines.length} lines`);
+
+  const evaluation = readJson(join(runDir, 'evaluation.json'));
+  const r2 = findKey(evaluation, 'r2');
+  assert.ok(r2 !== undefined, `evaluation.json has no r2: ${JSON.stringify(evaluation).slice(0, 300)}`);
+  log(`evaluation.json r2: ${JSON.stringify(r2)}`);
+  if (typeof r2 === 'number') {
+    assert.ok(Number.isFinite(r2) && r2 > 0, `r2 ${r2} says the model is no better than predicting the mean`);
+  }
+
+  const modelJsonPath = join(runDir, 'model', 'model.json');
+  const model = readJson(modelJsonPath) as { modelTopology?: unknown; weightsManifest?: Array<{ paths?: string[] }> };
+  assert.ok(model.modelTopology, 'model/model.json has no modelTopology');
+  const weightFiles = (model.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
+  assert.ok(weightFiles.length > 0, 'model/model.json lists no weight files');
+  for (const file of weightFiles) assert.ok(existsSync(join(runDir, 'model', file)), `weight file model/${file} is missing`);
+}
+
+function readJson(path: string): unknown {
+  assert.ok(existsSync(path), `${path} does not exist`);
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    assert.fail(`${path} is not JSON (${(error as Error).message}): ${text.slice(0, 200)}`);
+  }
+}
+
+/** The first value stored under `key` anywhere in a JSON value. */
+function findKey(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (!Array.isArray(value) && key in value) return (value as Record<string, unknown>)[key];
+  for (const child of Object.values(value)) {
+    const found = findKey(child, key);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}

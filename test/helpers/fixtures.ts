@@ -1,0 +1,65 @@
+// Temporary workspaces with configs and data files, for tests.
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export function tempDir(prefix = 'modellab-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const p = join(root, rel);
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, text);
+  }
+}
+
+/** Deterministic pseudo-random numbers for generating test data. */
+export function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+/** y = 3·x1 − 2·x2 + 0.5·x3 + small noise. */
+export function linearCsv(rows: number, seed = 7): string {
+  const r = lcg(seed);
+  const out = ['x1,x2,x3,y'];
+  for (let i = 0; i < rows; i++) {
+    const x1 = r() * 4 - 2;
+    const x2 = r() * 4 - 2;
+    const x3 = r() * 4 - 2;
+    out.push([x1, x2, x3, 3 * x1 - 2 * x2 + 0.5 * x3 + (r() - 0.5) * 0.1].map((v) => v.toFixed(4)).join(','));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Three Gaussian blobs in 2-D, labelled by name. */
+export function blobsCsv(rows: number, seed = 11): string {
+  const r = lcg(seed);
+  const centers: [string, number, number][] = [['red', -2, -2], ['green', 2, -1], ['blue', 0, 2.5]];
+  const out = ['a,b,colour'];
+  for (let i = 0; i < rows; i++) {
+    const [name, cx, cy] = centers[i % 3];
+    out.push(`${(cx + (r() - 0.5) * 1.6).toFixed(3)},${(cy + (r() - 0.5) * 1.6).toFixed(3)},${name}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+export function regressionConfig(overrides: Record<string, unknown> = {}): string {
+  return JSON.stringify(
+    {
+      name: 'linear',
+      task: 'regression',
+      data: { source: 'data.csv', features: ['x1', 'x2', 'x3'], target: 'y', preprocess: [{ standardize: 'features' }], split: { validation: 0.2, test: 0.2, seed: 3 } },
+      model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 1 }] },
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 15, batchSize: 16, seed: 5 },
+      ...overrides,
+    },
+    null,
+    2,
+  );
+}

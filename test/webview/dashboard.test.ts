@@ -1,0 +1,599 @@
+// The dashboard in a real browser: the page the host renders, served from a
+// loopback server with a stub VS Code API, driven with the protocol's
+// messages, and checked by what a user sees (canvas pixels, table cells,
+// status text) and what the host would receive (posted messages).
+//
+// Run: node --import tsx --test --test-concurrency=1 test/webview/*.test.ts
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderDashboardHtml, makeNonce } from '../../src/host/dashboardHtml';
+import type { DashboardEventMessage, HostToWebviewMessage, TrainerEvent } from '../../src/core/protocol';
+import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
+
+const root = join(__dirname, '..', '..');
+const resultsDir = join(root, 'test-results', 'webview');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// What VS Code's dark theme puts on <html>; the page reads nothing else.
+const DARK_THEME: Record<string, string> = {
+  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-font-weight': 'normal',
+  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+  '--vscode-editor-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-editor-foreground': '#d4d4d4',
+  '--vscode-editor-background': '#1e1e1e',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f48771',
+  '--vscode-focusBorder': '#007fd4',
+  '--vscode-panel-border': '#80808059',
+  '--vscode-widget-border': '#303031',
+  '--vscode-editorWidget-border': '#454545',
+  '--vscode-editorWarning-foreground': '#cca700',
+  '--vscode-inputValidation-errorBorder': '#be1100',
+  '--vscode-inputValidation-errorBackground': '#5a1d1d',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-button-background': '#0e639c',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-hoverBackground': '#1177bb',
+  '--vscode-button-secondaryBackground': '#3a3d41',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-badge-background': '#4d4d4d',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-checkbox-background': '#3c3c3c',
+  '--vscode-checkbox-border': '#3c3c3c',
+  '--vscode-checkbox-foreground': '#f0f0f0',
+  '--vscode-dropdown-background': '#3c3c3c',
+  '--vscode-dropdown-border': '#3c3c3c',
+  '--vscode-dropdown-foreground': '#f0f0f0',
+  '--vscode-progressBar-background': '#0e70c0',
+};
+const LIGHT_OVERRIDES: Record<string, string> = {
+  '--vscode-foreground': '#616161',
+  '--vscode-editor-foreground': '#000000',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-descriptionForeground': '#717171',
+  '--vscode-charts-blue': '#1a85ff',
+  '--vscode-charts-orange': '#d18616',
+};
+const DARK_BLUE = [0x37, 0x94, 0xff] as const;
+const LIGHT_BLUE = [0x1a, 0x85, 0xff] as const;
+
+// ───────────────────────── fixture data ─────────────────────────
+
+const EPOCHS = 10;
+const STEPS_PER_EPOCH = 20;
+
+function meta(overrides: Partial<RunMeta> = {}): RunMeta {
+  return {
+    format: 1,
+    id: '20250101-120000-house-prices',
+    name: 'house-prices',
+    task: 'regression',
+    configPath: '/work/examples/house-prices/house-prices.experiment.json',
+    status: 'running',
+    createdAt: '2025-01-01T12:00:00.000Z',
+    backend: 'wasm',
+    versions: { modelLab: '0.1.0', tfjs: '4.22.0', node: '20.0.0' },
+    seed: 1,
+    epochsPlanned: EPOCHS,
+    epochsDone: 0,
+    ...overrides,
+  };
+}
+
+function regressionSnapshot(): RunSnapshot {
+  return {
+    meta: meta(),
+    metrics: [],
+    stages: { data: 'done', preprocess: 'done', training: 'running', evaluation: 'pending', deployment: 'pending' },
+    summary: {
+      inputShape: [null, 10],
+      layers: [
+        { name: 'dense_Dense1', type: 'Dense', outputShape: [null, 64], params: 704 },
+        // A name from a user's file must show as text, never as markup.
+        { name: '<img src=x onerror="window.__injected=1">', type: 'Dense', outputShape: [null, 1], params: 65 },
+      ],
+      totalParams: 769,
+      trainableParams: 769,
+    },
+  };
+}
+
+/** Deterministic noise, so the pixels are the same on every run. */
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return x - Math.floor(x) - 0.5;
+}
+
+/** One epoch of points: STEPS_PER_EPOCH noisy, falling batch losses, then the epoch logs. */
+function epochPoints(epoch: number): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  let sum = 0;
+  for (let s = 1; s <= STEPS_PER_EPOCH; s++) {
+    const step = (epoch - 1) * STEPS_PER_EPOCH + s;
+    const loss = 0.08 + 2 * Math.exp(-step / 50) * (1 + 0.25 * noise(step));
+    sum += loss;
+    points.push({ kind: 'step', step, epoch, time: step * 10, values: { loss } });
+  }
+  const loss = sum / STEPS_PER_EPOCH;
+  points.push({
+    kind: 'epoch',
+    step: epoch * STEPS_PER_EPOCH,
+    epoch,
+    time: epoch * STEPS_PER_EPOCH * 10,
+    values: { loss, val_loss: loss * 1.15, mae: Math.sqrt(loss), val_mae: Math.sqrt(loss * 1.15), lr: 0.001 },
+  });
+  return points;
+}
+
+const regressionEvaluation: RegressionEvaluation = {
+  task: 'regression',
+  split: 'test',
+  count: 50,
+  metrics: { mse: 0.0123456, mae: 0.0876543, rmse: 0.111110, r2: 0.873125 },
+  samples: Array.from({ length: 50 }, (_, i): [number, number] => {
+    const actual = 100 + i * 8;
+    return [actual, actual + 25 * noise(i + 1000)];
+  }),
+};
+
+const confusion = [
+  [41, 3, 1],
+  [5, 37, 2],
+  [0, 4, 29],
+];
+const classificationEvaluation: ClassificationEvaluation = {
+  task: 'classification',
+  split: 'test',
+  count: 122,
+  labels: ['billing', 'shipping', 'returns & <refunds>'],
+  metrics: { accuracy: 0.8770, macroPrecision: 0.8712, macroRecall: 0.8703, macroF1: 0.8706 },
+  perClass: [
+    { label: 'billing', precision: 0.8913, recall: 0.9111, f1: 0.9011, support: 45 },
+    { label: 'shipping', precision: 0.8409, recall: 0.8409, f1: 0.8409, support: 44 },
+    { label: 'returns & <refunds>', precision: 0.9063, recall: 0.8788, f1: 0.8923, support: 33 },
+  ],
+  confusion,
+};
+
+// ───────────────────────── harness ─────────────────────────
+
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function buildWebview(): Promise<void> {
+  // The same options as scripts/build.mjs's webview entry, built here so the
+  // test never runs against a stale bundle and does not depend on the other
+  // entry points being buildable.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { webview: 'webview/src/main.ts' },
+    outdir: join(root, 'dist'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+function startServer(): Promise<void> {
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
+    '/dist/webview.js.map': ['dist/webview.js.map', 'application/json'],
+    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
+  };
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') {
+      const html = renderDashboardHtml({
+        cspSource: baseUrl,
+        nonce: makeNonce(),
+        scriptUri: `${baseUrl}/dist/webview.js`,
+        styleUri: `${baseUrl}/media/dashboard.css`,
+        title: 'Model Lab',
+        lang: 'en',
+      });
+      // VS Code sets the theme class on <body> and the variables on <html>;
+      // the variables come in through the stub (CSSOM), the class here.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(readFileSync(join(root, file[0])));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve();
+    });
+  });
+}
+
+/** Stands in for VS Code: records posted messages, keeps state across reloads, applies the theme. */
+function stubVsCode(theme: Record<string, string>): void {
+  const w = window as unknown as Record<string, unknown>;
+  w.__posted = [];
+  w.__csp = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    (w.__csp as string[]).push(`${e.violatedDirective} blocked ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`);
+  });
+  for (const [name, value] of Object.entries(theme)) document.documentElement.style.setProperty(name, value);
+  let acquired = false;
+  w.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('acquireVsCodeApi called twice');
+    acquired = true;
+    return {
+      postMessage: (m: unknown) => (w.__posted as unknown[]).push(JSON.parse(JSON.stringify(m))),
+      getState: () => {
+        const s = sessionStorage.getItem('vscode-state');
+        return s ? JSON.parse(s) : undefined;
+      },
+      setState: (s: unknown) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
+    };
+  };
+}
+
+async function post(msg: HostToWebviewMessage): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+}
+
+async function postEvent(runId: string, event: TrainerEvent): Promise<void> {
+  const msg: DashboardEventMessage = { type: 'event', runId, event };
+  await post(msg);
+}
+
+async function posted(): Promise<{ type: string }[]> {
+  return page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+}
+
+async function text(selector: string): Promise<string> {
+  return (await page.locator(selector).first().textContent())?.trim() ?? '';
+}
+
+async function waitForPoints(selector: string, count: number): Promise<void> {
+  await page.waitForFunction(
+    ([sel, n]) => document.querySelector(sel)?.getAttribute('data-points') === String(n),
+    [selector, count] as const,
+    { timeout: 10_000 },
+  );
+}
+
+interface ColourStats {
+  count: number;
+  leftMeanY: number;
+  rightMeanY: number;
+}
+
+/**
+ * Finds the pixels of one colour in a chart canvas, inside the plot area
+ * (axis labels at the left, legend at the bottom left out), and their mean
+ * height in the left and right thirds.
+ */
+async function colourStats(selector: string, rgb: readonly number[]): Promise<ColourStats> {
+  return page.evaluate(
+    ([sel, [r, g, b]]) => {
+      const canvas = document.querySelector(sel) as HTMLCanvasElement;
+      const ctx = canvas.getContext('2d')!;
+      const { width, height } = canvas;
+      const data = ctx.getImageData(0, 0, width, height).data;
+      const x0 = Math.floor(width * 0.12);
+      const y1 = Math.floor(height * 0.78);
+      const third = (width - x0) / 3;
+      let count = 0;
+      const sums = { left: [0, 0], right: [0, 0] };
+      for (let y = 0; y < y1; y++) {
+        for (let x = x0; x < width; x++) {
+          const i = (y * width + x) * 4;
+          if (data[i + 3] < 200) continue;
+          if (Math.abs(data[i] - r) > 24 || Math.abs(data[i + 1] - g) > 24 || Math.abs(data[i + 2] - b) > 24) continue;
+          count++;
+          if (x < x0 + third) {
+            sums.left[0] += y;
+            sums.left[1]++;
+          } else if (x >= x0 + 2 * third) {
+            sums.right[0] += y;
+            sums.right[1]++;
+          }
+        }
+      }
+      return { count, leftMeanY: sums.left[0] / sums.left[1], rightMeanY: sums.right[0] / sums.right[1] };
+    },
+    [selector, rgb] as const,
+  );
+}
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  await buildWebview();
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.addInitScript(stubVsCode, DARK_THEME);
+  await page.goto(`${baseUrl}/`);
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+// ───────────────────────── tests ─────────────────────────
+
+test('posts ready on load and shows the empty state until a run arrives', async () => {
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  assert.deepEqual(await posted(), [{ type: 'ready' }]);
+  await post({ type: 'state', run: null, training: false });
+  await page.locator('#empty-state').waitFor({ state: 'visible' });
+  assert.equal(await text('#empty-state'), 'No runs yet — press Train this config on an experiment config');
+  assert.equal(await page.locator('#dashboard').isVisible(), false);
+});
+
+test('a running regression run: header, stages and model summary', async () => {
+  await post({ type: 'state', run: regressionSnapshot(), training: true });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  assert.equal(await text('#run-name'), 'house-prices');
+  assert.equal(await text('#run-status'), 'running');
+  assert.equal(await text('#backend-badge'), 'wasm');
+  assert.equal(await text('#epoch-progress'), 'epoch 0/10');
+  assert.equal(await page.locator('#stop-button').isVisible(), true);
+  assert.equal(await page.locator('#empty-state').isVisible(), false);
+  assert.equal(await page.locator('#stages [data-stage="training"]').getAttribute('data-status'), 'running');
+
+  const rows = await page.locator('#model-summary tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+  );
+  assert.deepEqual(rows, [
+    ['dense_Dense1 (Dense)', '(None, 64)', '704'],
+    ['<img src=x onerror="window.__injected=1"> (Dense)', '(None, 1)', '65'],
+  ]);
+  assert.match(await text('#model-summary'), /Total params: 769/);
+  assert.equal(await page.locator('#model-summary img').count(), 0, 'a layer name is never parsed as HTML');
+  assert.equal(await page.locator('#loss-chart').getAttribute('data-points'), '0');
+});
+
+test('the Stop button posts stop', async () => {
+  await page.locator('#stop-button').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'stop'));
+  assert.deepEqual((await posted()).filter((m) => m.type === 'stop'), [{ type: 'stop' }]);
+});
+
+test('live metrics over 10 epochs draw a falling train-loss curve', async () => {
+  const runId = meta().id;
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    const points = epochPoints(epoch);
+    // Batched like the trainer does: a few messages per epoch, not one per step.
+    await postEvent(runId, { type: 'metrics', points: points.slice(0, 10) });
+    await postEvent(runId, { type: 'metrics', points: points.slice(10) });
+    const logs = points[points.length - 1].values;
+    await postEvent(runId, { type: 'epoch', epoch, epochs: EPOCHS, logs, millis: 120 });
+  }
+  await postEvent(runId, { type: 'log', level: 'info', message: 'training finished <b>not bold</b>' });
+  // Raw points plotted on the loss chart: 200 step losses + 10 epoch losses + 10 val_loss.
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  // The metric chart shows mae and val_mae (epoch points) by default.
+  await waitForPoints('#metric-chart', 2 * EPOCHS);
+  assert.equal(await text('#epoch-progress'), 'epoch 10/10');
+
+  const stats = await colourStats('#loss-chart', DARK_BLUE);
+  assert.ok(stats.count > 200, `train-loss colour drawn (${stats.count} pixels)`);
+  assert.ok(
+    stats.leftMeanY < stats.rightMeanY - 20,
+    `the curve falls: mean y ${stats.leftMeanY.toFixed(1)} on the left is above ${stats.rightMeanY.toFixed(1)} on the right`,
+  );
+  const lines = await page.locator('#log .log-line').allTextContents();
+  assert.deepEqual(lines, ['training finished <b>not bold</b>']);
+});
+
+test('the chart toolbar switches axis, scale and smoothing', async () => {
+  const before = await colourStats('#loss-chart', DARK_BLUE);
+  await page.locator('#log-scale').click();
+  await page.locator('vscode-radio[value="epoch"]').click();
+  await page.waitForFunction(() => {
+    const s = sessionStorage.getItem('vscode-state');
+    const charts = s ? JSON.parse(s).charts : undefined;
+    return charts?.logScale === true && charts?.xAxis === 'epoch';
+  });
+  await page.locator('#smoothing').fill('0');
+  await page.waitForFunction(() => document.querySelector('#smoothing-value')?.textContent === '0.00');
+  // Same raw points, drawn differently.
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  const after = await colourStats('#loss-chart', DARK_BLUE);
+  assert.ok(after.count > 50 && after.leftMeanY < after.rightMeanY, 'still a falling curve');
+  assert.notDeepEqual(after, before);
+  // Back to the defaults for the screenshot.
+  await page.locator('#log-scale').click();
+  await page.locator('vscode-radio[value="step"]').click();
+  await page.locator('#smoothing').fill('0.6');
+  await page.waitForFunction(() => document.querySelector('#smoothing-value')?.textContent === '0.60');
+});
+
+test('evaluation and the end of the run', async () => {
+  const runId = meta().id;
+  await postEvent(runId, { type: 'stage', stage: 'training', status: 'done' });
+  await postEvent(runId, { type: 'stage', stage: 'evaluation', status: 'done' });
+  await postEvent(runId, { type: 'stage', stage: 'deployment', status: 'done', detail: 'saved model to model/' });
+  await postEvent(runId, { type: 'evaluation', evaluation: regressionEvaluation });
+  await postEvent(runId, {
+    type: 'runEnded',
+    meta: meta({ status: 'completed', epochsDone: EPOCHS, endedAt: '2025-01-01T12:00:09.000Z' }),
+  });
+  await page.waitForFunction(() => document.querySelector('#run-status')?.textContent === 'completed');
+  assert.equal(await page.locator('#stop-button').isVisible(), false);
+  assert.equal(await page.locator('#train-button').isVisible(), true);
+  assert.equal(await page.locator('#stages [data-stage="evaluation"]').getAttribute('data-status'), 'done');
+
+  const metricRows = await page.locator('#evaluation-metrics tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent]),
+  );
+  assert.deepEqual(metricRows, [
+    ['mse', '0.01235'],
+    ['mae', '0.08765'],
+    ['rmse', '0.1111'],
+    ['r2', '0.8731'],
+  ]);
+  // The scatter: sample points in the train colour, rising from left to right.
+  await page.waitForFunction(() => (document.querySelector('#eval-scatter') as HTMLCanvasElement | null)?.width ?? 0 > 0);
+  const scatter = await colourStats('#eval-scatter', DARK_BLUE);
+  assert.ok(scatter.count > 20, `scatter points drawn (${scatter.count} pixels)`);
+  assert.ok(scatter.leftMeanY > scatter.rightMeanY, 'predicted rises with actual');
+  assert.deepEqual(await page.locator('#log .log-line').allTextContents(), [
+    'training finished <b>not bold</b>',
+    'deployment: saved model to model/',
+  ]);
+
+  await page.screenshot({ path: join(resultsDir, 'dashboard.png'), fullPage: true });
+});
+
+test('the Train button posts train once training has ended', async () => {
+  await page.locator('#train-button').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'train'));
+});
+
+test('after a reload the view comes back from the saved state', async () => {
+  await page.reload();
+  // No state from the host yet: what is shown comes from getState.
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  assert.equal(await text('#run-status'), 'completed');
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  assert.equal(await text('#evaluation-metrics tr[data-metric="r2"] td'), '0.8731');
+  assert.equal(await page.locator('#log .log-line').count(), 2);
+  const stats = await colourStats('#loss-chart', DARK_BLUE);
+  assert.ok(stats.count > 200 && stats.leftMeanY < stats.rightMeanY);
+});
+
+test('a classification run shows the confusion matrix with its counts and shading', async () => {
+  const snapshot: RunSnapshot = {
+    meta: meta({ id: 'intents-1', name: 'intents', task: 'classification', status: 'completed', epochsDone: 5, epochsPlanned: 5, backend: 'cpu' }),
+    metrics: [1, 2, 3, 4, 5].map((epoch) => ({
+      kind: 'epoch' as const,
+      step: epoch * 4,
+      epoch,
+      time: epoch * 100,
+      values: { loss: 1 / epoch, val_loss: 1.2 / epoch, accuracy: 0.5 + epoch * 0.07, val_accuracy: 0.45 + epoch * 0.08 },
+    })),
+    evaluation: classificationEvaluation,
+    stages: { data: 'done', preprocess: 'done', training: 'done', evaluation: 'done', deployment: 'skipped' },
+  };
+  await post({ type: 'state', run: snapshot, training: false });
+  await page.waitForFunction(() => document.querySelector('#run-name')?.textContent === 'intents');
+  const cells = await page.locator('#confusion-matrix tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => Number(td.textContent))),
+  );
+  assert.deepEqual(cells, confusion);
+  const header = await page.locator('#confusion-matrix thead th').allTextContents();
+  assert.deepEqual(header.slice(1), classificationEvaluation.labels);
+  const shade = (i: number, j: number) =>
+    page.locator(`#confusion-matrix td[data-actual="${i}"][data-predicted="${j}"]`).evaluate((td) => getComputedStyle(td).backgroundColor);
+  assert.notEqual(await shade(0, 0), await shade(2, 0), 'a full cell is shaded, an empty one is not');
+  assert.match(await shade(2, 0), /rgba\(.*, 0\)|transparent/);
+  const headline = await page.locator('#evaluation-metrics tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.querySelector('th')?.textContent, tr.querySelector('td')?.textContent]),
+  );
+  assert.deepEqual(headline[0], ['accuracy', '0.877']);
+  await waitForPoints('#loss-chart', 10);
+  await waitForPoints('#metric-chart', 10);
+  assert.equal(await page.locator('#stop-button').isVisible(), false);
+  await page.screenshot({ path: join(resultsDir, 'dashboard-classification.png'), fullPage: true });
+});
+
+test('a failed run shows its error', async () => {
+  const snapshot: RunSnapshot = {
+    meta: meta({ id: 'broken-1', name: 'broken', status: 'failed', error: 'Column "price" not found in data/houses.csv' }),
+    metrics: [],
+    warnings: ['metrics.jsonl: line 3 is truncated and was skipped'],
+  };
+  await post({ type: 'state', run: snapshot, training: false });
+  await page.waitForFunction(() => document.querySelector('#run-status')?.textContent === 'failed');
+  assert.equal(await text('#run-error'), 'Run failed: Column "price" not found in data/houses.csv');
+  assert.deepEqual(await page.locator('#log .log-line').allTextContents(), ['metrics.jsonl: line 3 is truncated and was skipped']);
+});
+
+test('a long run stays cheap: 30,000 step points are downsampled for display', async () => {
+  const runId = 'long-1';
+  await post({ type: 'state', run: { meta: meta({ id: runId, name: 'long', epochsPlanned: 100 }), metrics: [] }, training: true });
+  await page.waitForFunction(() => document.querySelector('#run-name')?.textContent === 'long');
+  const started = Date.now();
+  for (let batch = 0; batch < 60; batch++) {
+    const points: MetricPoint[] = [];
+    for (let i = 1; i <= 500; i++) {
+      const step = batch * 500 + i;
+      points.push({ kind: 'step', step, epoch: Math.ceil(step / 300), time: step, values: { loss: 1 / Math.sqrt(step) + 0.05 * noise(step) + 0.1 } });
+    }
+    await postEvent(runId, { type: 'metrics', points });
+  }
+  await waitForPoints('#loss-chart', 30_000);
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed < 8000, `60 batches drawn in ${elapsed} ms`);
+  const stats = await colourStats('#loss-chart', DARK_BLUE);
+  assert.ok(stats.count > 100 && stats.leftMeanY < stats.rightMeanY);
+});
+
+test('a theme change recolours the charts', async () => {
+  await page.evaluate((vars) => {
+    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
+    document.body.classList.replace('vscode-dark', 'vscode-light');
+  }, LIGHT_OVERRIDES);
+  await page.waitForFunction(
+    ([r, g, b]) => {
+      const canvas = document.querySelector('#loss-chart') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] > 200 && Math.abs(data[i] - r) < 8 && Math.abs(data[i + 1] - g) < 8 && Math.abs(data[i + 2] - b) < 8) return true;
+      }
+      return false;
+    },
+    LIGHT_BLUE,
+    { timeout: 5000 },
+  );
+  const light = await colourStats('#loss-chart', LIGHT_BLUE);
+  assert.ok(light.count > 100, 'the train curve is drawn in the light theme blue');
+});
+
+test('no CSP violations and no console errors', async () => {
+  const violations = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  assert.deepEqual(violations, []);
+  assert.deepEqual(consoleErrors, []);
+  assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);
+});

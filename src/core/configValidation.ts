@@ -4,12 +4,13 @@
 // editor diagnostics, the CLI and the trainer (which refuses a bad config).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../schema/experiment.schema.json';
+import { isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
 import { probeColumns, DataError } from './table';
 import type { ExperimentConfig, LayerConfig } from './types';
 
@@ -283,6 +284,7 @@ const CROSS_ENTROPIES = new Set(['binaryCrossentropy', 'categoricalCrossentropy'
 function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporter): void {
   const baseDir = dirname(configPath);
   const data = config.data;
+  const languageModel = config.task === 'language-model';
 
   // ── data files
   const fileKeys = (['source', 'train', 'validation', 'test'] as const).filter((k) => data[k] !== undefined);
@@ -307,6 +309,18 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       r.node(['data', key], 'error', `not a file: ${rel}`);
       continue;
     }
+    const corpus = isCorpusFile(rel, data.format);
+    if (languageModel !== corpus) {
+      r.node(
+        ['data', key],
+        'error',
+        languageModel
+          ? `a language model learns from plain text: give a .txt file (or set "format": "txt"), not ${rel}`
+          : `${rel} is plain text; a ${config.task} model reads a table (csv, json or jsonl). For a text corpus use "task": "language-model"`,
+      );
+      continue;
+    }
+    if (corpus) continue; // a corpus has no columns
     try {
       const cols = probeColumns(file, data.format);
       if (columns === undefined) columns = cols;
@@ -315,18 +329,54 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
     }
   }
 
+  if (!isTransformerModel(config.model)) {
+    for (const key of TRANSFORMER_ONLY_KEYS) {
+      if (key in config.model) r.node(['model', key], 'error', `"${key}" is a Transformer setting: add "type": "transformerEncoder" (or "transformerDecoder"), or remove it`, true);
+    }
+  }
+  if (isTextExperiment(config)) checkTextExperiment(config, columns, r);
+  else checkTabularExperiment(config, columns, r);
+
+  const split = data.split;
+  if (split && (split.validation ?? 0.2) + (split.test ?? 0.1) >= 0.9) {
+    r.node(['data', 'split'], 'error', `validation + test take ${Math.round(((split.validation ?? 0.2) + (split.test ?? 0.1)) * 100)}% of the data, leaving too little to train on`);
+  }
+  const hasValidation = data.train ? data.validation !== undefined : (data.split?.validation ?? 0.2) > 0;
+  for (const key of ['earlyStopping', 'reduceLrOnPlateau', 'checkpoint'] as const) {
+    const monitor = config.training[key]?.monitor ?? 'val_loss';
+    if (config.training[key] && monitor.startsWith('val_') && !hasValidation) {
+      r.node(['training', key], 'error', `monitors "${monitor}" but there is no validation data`);
+    }
+  }
+}
+
+const TRANSFORMER_ONLY_KEYS = ['heads', 'dModel', 'ffDim', 'dropout', 'maxLength', 'positional', 'pooling'] as const;
+
+/** A plain text corpus, by declared format or by extension. */
+function isCorpusFile(rel: string, format: string | undefined): boolean {
+  return format === 'txt' || (format === undefined && extname(rel).toLowerCase() === '.txt');
+}
+
+/** Reports a column that is not in the data, with a suggestion. No-op when the columns are unknown. */
+function columnChecker(columns: string[] | undefined, r: Reporter): (path: Segment[], name: string) => void {
+  if (!columns) return () => {};
+  const known = new Set(columns);
+  return (path, name) => {
+    if (known.has(name)) return;
+    const s = didYouMean(name, columns);
+    r.node(path, 'error', `unknown column "${name}"${s ? ` — did you mean "${s}"?` : ''} (the data has: ${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', …' : ''})`);
+  };
+}
+
+function checkTabularExperiment(config: ExperimentConfig, columns: string[] | undefined, r: Reporter): void {
+  const data = config.data;
   // ── columns
   const numericFeatures = new Set(data.features ?? []);
   if (!data.features) r.node(['data'], 'error', 'missing "features": the input columns');
   if (!data.target) r.node(['data'], 'error', 'missing "target": the column to predict');
+  if (data.tokenizer) r.node(['data', 'tokenizer'], 'warning', 'the inputs are numeric columns, not text; "tokenizer" is ignored', true);
   if (columns) {
-    const known = new Set(columns);
-    const checkColumn = (path: Segment[], name: string) => {
-      if (!known.has(name)) {
-        const s = didYouMean(name, columns!);
-        r.node(path, 'error', `unknown column "${name}"${s ? ` — did you mean "${s}"?` : ''} (the data has: ${columns!.slice(0, 12).join(', ')}${columns!.length > 12 ? ', …' : ''})`);
-      }
-    };
+    const checkColumn = columnChecker(columns, r);
     data.features?.forEach((f, i) => checkColumn(['data', 'features', i], f));
     if (data.target) checkColumn(['data', 'target'], data.target);
     data.preprocess?.forEach((step, i) => {
@@ -354,12 +404,9 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       if (fm.strategy === 'constant' && fm.value === undefined) r.node(['data', 'preprocess', i, op], 'error', 'strategy "constant" needs a "value"');
     }
   });
-  const split = data.split;
-  if (split && (split.validation ?? 0.2) + (split.test ?? 0.1) >= 0.9) {
-    r.node(['data', 'split'], 'error', `validation + test take ${Math.round(((split.validation ?? 0.2) + (split.test ?? 0.1)) * 100)}% of the data, leaving too little to train on`);
-  }
 
   // ── model
+  if (isTransformerModel(config.model)) return; // not reached: a Transformer makes the experiment a text one
   const layers = config.model.layers;
   const denseIdx = layers.map((l, i) => (l.type === 'dense' ? i : -1)).filter((i) => i >= 0);
   if (denseIdx.length === 0) {
@@ -400,11 +447,84 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       if (m === 'r2' || m === 'rmse') r.node(['evaluation', 'metrics', i], 'error', `"${m}" is a regression metric`);
     });
   }
-  const hasValidation = data.train ? data.validation !== undefined : (data.split?.validation ?? 0.2) > 0;
-  for (const key of ['earlyStopping', 'reduceLrOnPlateau', 'checkpoint'] as const) {
-    const monitor = config.training[key]?.monitor ?? 'val_loss';
-    if (config.training[key] && monitor.startsWith('val_') && !hasValidation) {
-      r.node(['training', key], 'error', `monitors "${monitor}" but there is no validation data`);
+}
+
+const ENCODER_EXAMPLE = '"model": { "type": "transformerEncoder", "layers": 2, "heads": 4, "dModel": 64 }';
+const DECODER_EXAMPLE = '"model": { "type": "transformerDecoder", "layers": 2, "heads": 4, "dModel": 64 }';
+
+/** Text classification (a text column, a Transformer encoder) and language modelling (a corpus, a decoder). */
+function checkTextExperiment(config: ExperimentConfig, columns: string[] | undefined, r: Reporter): void {
+  const data = config.data;
+  const model = config.model;
+  const loss = config.training.loss;
+  if (config.task === 'regression') {
+    if (isTransformerModel(model)) {
+      r.node(['model', 'type'], 'error', 'a Transformer does not fit task "regression": use "transformerEncoder" with task "classification", or "transformerDecoder" with task "language-model"');
     }
+    if (data.text !== undefined) r.node(['data', 'text'], 'error', 'text input is for task "classification"; a regression model reads numeric "features"');
+    return;
+  }
+
+  if (config.task === 'classification') {
+    if (data.text === undefined) {
+      if (data.features) r.node(['data', 'features'], 'error', 'a Transformer reads text, not numeric features: replace "features" with "text": "<the text column>"', true);
+      else r.node(['data'], 'error', 'missing "text": the column that holds the text');
+    } else if (data.features) {
+      r.node(['data', 'features'], 'error', 'give either "text" (a text column) or "features" (numeric columns), not both', true);
+    }
+    if (!data.target) r.node(['data'], 'error', 'missing "target": the column with the label');
+    const checkColumn = columnChecker(columns, r);
+    if (data.text !== undefined) checkColumn(['data', 'text'], data.text);
+    if (data.target) checkColumn(['data', 'target'], data.target);
+    if (data.text !== undefined && data.text === data.target) r.node(['data', 'target'], 'error', `"${data.target}" is both the text and the target`);
+    if (!isTransformerModel(model)) r.node(['model', 'layers'], 'error', `a text classifier needs a Transformer encoder: ${ENCODER_EXAMPLE}`, true);
+    else if (model.type === 'transformerDecoder') r.node(['model', 'type'], 'error', '"transformerDecoder" is for task "language-model"; a text classifier uses "transformerEncoder"');
+    if (loss === 'binaryCrossentropy') r.node(['training', 'loss'], 'error', 'a Transformer classifier ends in a softmax over the classes; use "sparseCategoricalCrossentropy"');
+    else if (loss && !CROSS_ENTROPIES.has(loss)) r.node(['training', 'loss'], 'error', `loss "${loss}" does not fit task "classification"; use "sparseCategoricalCrossentropy"`);
+    config.training.metrics?.forEach((m, i) => {
+      if (m !== 'accuracy') r.node(['training', 'metrics', i], 'error', `"${m}" is a regression metric; a classifier logs "accuracy"`);
+    });
+    config.evaluation?.metrics?.forEach((m, i) => {
+      if (m === 'r2' || m === 'rmse' || m === 'mse' || m === 'mae') r.node(['evaluation', 'metrics', i], 'error', `"${m}" is a regression metric`);
+    });
+  }
+
+  if (config.task === 'language-model') {
+    if (!isTransformerModel(model)) r.node(['model', 'layers'], 'error', `a language model needs a Transformer decoder: ${DECODER_EXAMPLE}`, true);
+    else if (model.type === 'transformerEncoder') {
+      r.node(['model', 'type'], 'error', '"transformerEncoder" is for text classification; a language model uses "transformerDecoder" (its attention only looks back, so it can predict the next token)');
+    }
+    for (const key of ['features', 'text', 'target'] as const) {
+      if (data[key] !== undefined) r.node(['data', key], 'warning', `"${key}" is not used by a language model: it learns from the whole text`, true);
+    }
+    if (loss && loss !== 'sparseCategoricalCrossentropy' && loss !== 'categoricalCrossentropy') {
+      r.node(['training', 'loss'], 'error', `loss "${loss}" does not fit task "language-model", which is trained with next-token cross-entropy ("sparseCategoricalCrossentropy")`);
+    }
+    config.training.metrics?.forEach((m, i) => {
+      if (m !== 'accuracy') r.node(['training', 'metrics', i], 'error', `"${m}" does not apply to a language model; it logs its loss and, if asked, next-token "accuracy"`);
+    });
+    config.evaluation?.metrics?.forEach((m, i) => {
+      r.node(['evaluation', 'metrics', i], 'error', `"${m}" does not apply to a language model, which is evaluated by loss and perplexity`);
+    });
+  }
+
+  if (data.preprocess) r.node(['data', 'preprocess'], 'warning', 'preprocessing steps are for numeric columns; text goes through the "tokenizer", so these are ignored', true);
+
+  if (!isTransformerModel(model)) return;
+  const t = resolveTransformer(model, data.tokenizer);
+  if (t.dModel % t.heads !== 0) {
+    const fits = [1, 2, 4, 8, 16].filter((h) => t.dModel % h === 0 && h !== t.heads);
+    r.node(
+      ['model', model.dModel !== undefined ? 'dModel' : 'heads'],
+      'error',
+      `"dModel" (${t.dModel}) must be divisible by "heads" (${t.heads}): each head works on dModel / heads dimensions${fits.length ? `; heads that fit: ${fits.join(', ')}` : ''}`,
+    );
+  }
+  if (model.pooling !== undefined && model.type === 'transformerDecoder') {
+    r.node(['model', 'pooling'], 'warning', 'a decoder predicts every next token and pools nothing; "pooling" is ignored');
+  }
+  const tokMax = data.tokenizer?.maxLength;
+  if (tokMax !== undefined && model.maxLength !== undefined && tokMax > model.maxLength) {
+    r.node(['data', 'tokenizer', 'maxLength'], 'error', `${tokMax} tokens per sequence, but the model's positions stop at its "maxLength" (${model.maxLength})`);
   }
 }

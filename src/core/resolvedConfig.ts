@@ -1,7 +1,7 @@
 // Fills in every default of an experiment config, so the trainer and the run
 // record see the exact settings a run used.
 
-import type { ExperimentConfig, LossName, OptimizerConfig, TrainingConfig } from './types';
+import type { ExperimentConfig, LossName, ModelConfig, OptimizerConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
 
 export interface ResolvedTraining {
   optimizer: Required<Pick<OptimizerConfig, 'type' | 'learningRate'>> & OptimizerConfig;
@@ -20,8 +20,57 @@ export interface ResolvedConfig extends ExperimentConfig {
   training: ResolvedTraining;
 }
 
+export type ResolvedTransformer = Required<TransformerModelConfig>;
+export type ResolvedTokenizer = Required<TokenizerConfig>;
+
+export function isTransformerModel(model: ModelConfig): model is TransformerModelConfig {
+  return model.type === 'transformerEncoder' || model.type === 'transformerDecoder';
+}
+
+/** Text tasks read text through a tokenizer: text classification and language modelling. */
+export function isTextExperiment(config: Pick<ExperimentConfig, 'task' | 'data' | 'model'>): boolean {
+  return config.task === 'language-model' || config.data.text !== undefined || isTransformerModel(config.model);
+}
+
+export const DEFAULT_SEQUENCE_LENGTH = 64;
+
+/**
+ * The model's and the tokenizer's maxLength default to each other, so one
+ * setting is enough: the tokenizer cuts texts to what the positions cover.
+ */
+export function resolveTransformer(model: TransformerModelConfig, tokenizer: TokenizerConfig = {}): ResolvedTransformer {
+  const dModel = model.dModel ?? 64;
+  return {
+    type: model.type,
+    layers: model.layers ?? 2,
+    heads: model.heads ?? 4,
+    dModel,
+    // 2× rather than the paper's 4×: on the wasm backend the feed-forward is most of the time.
+    ffDim: model.ffDim ?? 2 * dModel,
+    dropout: model.dropout ?? 0.1,
+    maxLength: model.maxLength ?? tokenizer.maxLength ?? DEFAULT_SEQUENCE_LENGTH,
+    positional: model.positional ?? 'learned',
+    pooling: model.pooling ?? 'mean',
+  };
+}
+
+export function resolveTokenizer(config: Pick<ExperimentConfig, 'task' | 'data' | 'model'>): ResolvedTokenizer {
+  const t = config.data.tokenizer ?? {};
+  const type = t.type ?? (config.task === 'language-model' ? 'char' : 'word');
+  const modelMax = isTransformerModel(config.model) ? config.model.maxLength : undefined;
+  return {
+    type,
+    lowercase: t.lowercase ?? type === 'word',
+    punctuation: t.punctuation ?? (type === 'word' ? 'split' : 'keep'),
+    // Character vocabularies stay small for alphabetic text but not for Chinese.
+    vocabSize: t.vocabSize ?? (type === 'word' ? 8000 : 3000),
+    maxLength: t.maxLength ?? modelMax ?? DEFAULT_SEQUENCE_LENGTH,
+  };
+}
+
 export function defaultLoss(config: ExperimentConfig): LossName {
   if (config.task === 'regression') return 'mse';
+  if (isTransformerModel(config.model)) return 'sparseCategoricalCrossentropy';
   const layers = config.model.layers;
   const last = [...layers].reverse().find((l) => l.type === 'dense');
   return last && last.type === 'dense' && last.units === 1 ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy';
@@ -31,13 +80,20 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
   const t = config.training ?? {};
   const hasValidation = config.data.train ? config.data.validation !== undefined : (config.data.split?.validation ?? 0.2) > 0;
   const defaultMonitor = hasValidation ? 'val_loss' : 'loss';
+  const text = isTextExperiment(config);
+  const tokenizer = text ? resolveTokenizer(config) : undefined;
   return {
     ...config,
-    data: { ...config.data, split: config.data.source ? { validation: 0.2, test: 0.1, seed: 42, shuffle: true, ...config.data.split } : config.data.split },
+    data: {
+      ...config.data,
+      split: config.data.source ? { validation: 0.2, test: 0.1, seed: 42, shuffle: true, ...config.data.split } : config.data.split,
+      ...(tokenizer ? { tokenizer } : {}),
+    },
+    model: isTransformerModel(config.model) ? resolveTransformer(config.model, config.data.tokenizer) : config.model,
     training: {
       optimizer: { ...t.optimizer, type: t.optimizer?.type ?? 'adam', learningRate: t.optimizer?.learningRate ?? 0.001 },
       loss: t.loss ?? defaultLoss(config),
-      metrics: t.metrics ?? (config.task === 'regression' ? ['mae'] : ['accuracy']),
+      metrics: t.metrics ?? (config.task === 'regression' ? ['mae'] : config.task === 'language-model' ? [] : ['accuracy']),
       epochs: overrides.epochs ?? t.epochs ?? 10,
       batchSize: t.batchSize ?? 32,
       seed: t.seed ?? 1,

@@ -18,6 +18,20 @@ export interface SplitConfig {
   shuffle?: boolean;
 }
 
+export type TokenizerType = 'char' | 'word';
+/** What happens to punctuation: kept in place, removed, or (word mode) made tokens of their own. */
+export type PunctuationMode = 'keep' | 'strip' | 'split';
+
+export interface TokenizerConfig {
+  type?: TokenizerType;
+  lowercase?: boolean;
+  punctuation?: PunctuationMode;
+  /** Largest vocabulary, special tokens included; the rarest tokens become <unk>. */
+  vocabSize?: number;
+  /** Tokens per sequence: longer texts are truncated, shorter ones padded. */
+  maxLength?: number;
+}
+
 export interface DataConfig {
   source?: string;
   train?: string;
@@ -25,9 +39,13 @@ export interface DataConfig {
   test?: string;
   format?: 'csv' | 'json' | 'jsonl' | 'txt';
   features?: string[];
+  /** Text classification: the column holding the text (instead of `features`). */
+  text?: string;
   target?: string;
   preprocess?: PreprocessStep[];
   split?: SplitConfig;
+  /** Text tasks: how text becomes tokens. */
+  tokenizer?: TokenizerConfig;
 }
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'selu' | 'gelu' | 'softplus' | 'swish';
@@ -39,9 +57,31 @@ export type LayerConfig =
   | { type: 'layerNormalization'; epsilon?: number; name?: string }
   | { type: 'activation'; activation: Activation; name?: string };
 
-export interface ModelConfig {
+/** A stack of layers (the MLP of the first lessons). */
+export interface SequentialModelConfig {
+  type?: undefined;
   layers: LayerConfig[];
 }
+
+export type TransformerType = 'transformerEncoder' | 'transformerDecoder';
+
+/** A Transformer: an encoder classifies text, a decoder (causal) models language. */
+export interface TransformerModelConfig {
+  type: TransformerType;
+  /** Number of blocks (attention + feed-forward). */
+  layers?: number;
+  heads?: number;
+  dModel?: number;
+  ffDim?: number;
+  dropout?: number;
+  /** Longest sequence the positional embedding covers. */
+  maxLength?: number;
+  positional?: 'learned' | 'sinusoidal';
+  /** Encoder: how the sequence becomes one vector for the classifier. */
+  pooling?: 'mean' | 'first';
+}
+
+export type ModelConfig = SequentialModelConfig | TransformerModelConfig;
 
 export type OptimizerType = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
 export interface OptimizerConfig {
@@ -161,7 +201,43 @@ export interface ClassificationEvaluation {
   confusion: number[][];
 }
 
-export type Evaluation = RegressionEvaluation | ClassificationEvaluation;
+export interface LanguageModelEvaluation {
+  task: 'language-model';
+  split: 'test' | 'validation';
+  /** Tokens predicted (each scored against the one that really follows). */
+  count: number;
+  /** Mean next-token cross-entropy (nats) and its exponential. */
+  metrics: { loss: number; perplexity: number };
+  /** A few texts generated from prompts taken from the split; each starts with its prompt. */
+  samples: string[];
+  /** The prompt each sample starts with (same order as `samples`). */
+  prompts?: string[];
+}
+
+export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation;
+
+/** The model's attention over one text, as the dashboard's heatmaps and the CLI show it. */
+export interface AttentionResult {
+  task: 'classification' | 'language-model';
+  /** Token labels, in order (special tokens such as <cls> included). */
+  tokens: string[];
+  /** Where each token sits in the text: [start, end) in UTF-16 units; null for tokens not taken from the text. */
+  offsets: ([number, number] | null)[];
+  /** layers × heads × query tokens × key tokens; every row sums to 1. */
+  attention: number[][][][];
+  /** The text had more tokens than were shown. */
+  truncated: boolean;
+  /** Classifier only: the predicted label and every class's probability (in label order). */
+  prediction?: { label: string; probabilities: { label: string; probability: number }[] };
+}
+
+export interface GenerationResult {
+  prompt: string;
+  /** The generated continuation (without the prompt). */
+  text: string;
+  /** Tokens generated. */
+  tokens: number;
+}
 
 export type StageName = 'data' | 'preprocess' | 'training' | 'evaluation' | 'deployment' | 'application';
 export type StageStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';

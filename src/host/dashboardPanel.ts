@@ -41,7 +41,6 @@ export interface OpenOptions {
 
 export class DashboardPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
-  private panelDisposables: vscode.Disposable[] = [];
   private ready = false;
   private shown: ShownRun | undefined;
   /** The training whose run the panel switches to when it starts. */
@@ -128,17 +127,23 @@ export class DashboardPanel implements vscode.Disposable {
       title: 'Model Lab',
       lang: vscode.env.language,
     });
-    this.panelDisposables.push(
-      webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+    const disposables = [
+      webview.onDidReceiveMessage((raw: unknown) => {
+        if (this.panel === panel) this.receive(raw);
+      }),
       // A hidden panel loses its page; it says `ready` again when shown.
       panel.onDidChangeViewState((e) => {
-        if (!e.webviewPanel.visible) this.ready = false;
+        if (this.panel === panel && !e.webviewPanel.visible) this.ready = false;
       }),
+    ];
+    disposables.push(
       panel.onDidDispose(() => {
-        this.panel = undefined;
-        this.ready = false;
-        vscode.Disposable.from(...this.panelDisposables).dispose();
-        this.panelDisposables = [];
+        vscode.Disposable.from(...disposables).dispose();
+        // A revived panel may already have replaced this one.
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.ready = false;
+        }
       }),
     );
   }

@@ -2,9 +2,9 @@
 // `*.experiment.json` is one. "New Experiment" copies a template's files,
 // keeping their relative layout (the config names its data relative to itself).
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { parse } from 'jsonc-parser';
+import { parse, parseTree } from 'jsonc-parser';
 import { CONFIG_FILE_SUFFIX } from '../core/configValidation';
 
 export interface ExperimentTemplate {
@@ -86,7 +86,8 @@ export function copyPlannedFiles(files: readonly PlannedFile[], overwrite: boole
       continue;
     }
     mkdirSync(dirname(f.to), { recursive: true });
-    copyFileSync(f.from, f.to);
+    if (f.to.endsWith(CONFIG_FILE_SUFFIX)) writeFileSync(f.to, withoutRelativeSchema(readFileSync(f.from, 'utf8')));
+    else copyFileSync(f.from, f.to);
     written.push(f.relative);
   }
   return { written, skipped };
@@ -98,4 +99,31 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A template's `"$schema": "../../schema/…"` points into the extension's
+ * source tree; copied elsewhere it would not resolve and VS Code would warn.
+ * The schema is contributed for every *.experiment.json anyway, so drop it
+ * (comments and layout kept). Schema URLs (http…) are left alone.
+ */
+export function withoutRelativeSchema(text: string): string {
+  const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
+  const schema = root?.type === 'object' ? root.children?.find((p) => p.children?.[0]?.value === '$schema') : undefined;
+  const value = schema?.children?.[1]?.value;
+  if (!schema || typeof value !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(value)) return text;
+  // By hand rather than jsonc-parser's modify(), which also deletes a comment after the property.
+  let start = schema.offset;
+  let end = schema.offset + schema.length;
+  const after = /^[ \t]*,[ \t]*(\r?\n)?/.exec(text.slice(end));
+  if (after) {
+    end += after[0].length;
+    let lineStart = start;
+    while (lineStart > 0 && (text[lineStart - 1] === ' ' || text[lineStart - 1] === '\t')) lineStart--;
+    if (after[1] && (lineStart === 0 || text[lineStart - 1] === '\n')) start = lineStart;
+  } else {
+    const before = /,\s*$/.exec(text.slice(0, start));
+    if (before) start -= before[0].length;
+  }
+  return text.slice(0, start) + text.slice(end);
 }

@@ -5,7 +5,8 @@
 
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { posix, win32 } from 'node:path';
+import type { PlatformPath } from 'node:path';
 
 /** The trainer bundle targets Node 20; older Nodes fail on syntax or APIs. */
 export const MIN_NODE_MAJOR = 18;
@@ -34,10 +35,11 @@ export interface RuntimeProbe {
 
 export function resolveTrainerRuntime(configuredNodePath: string | undefined, probe: RuntimeProbe): TrainerRuntime {
   const notes: string[] = [];
+  const path = pathFor(probe.platform);
   const configured = configuredNodePath?.trim();
   if (configured) {
-    const file = expandHome(configured, probe.homeDir);
-    if (!isAbsolute(file)) {
+    const file = expandHome(configured, probe.homeDir, path);
+    if (!path.isAbsolute(file)) {
       notes.push(`modelLab.nodePath "${configured}" is not an absolute path; ignored`);
     } else if (!probe.isExecutableFile(file)) {
       notes.push(`modelLab.nodePath "${configured}" is not an executable file; ignored`);
@@ -51,7 +53,7 @@ export function resolveTrainerRuntime(configuredNodePath: string | undefined, pr
       }
     }
   }
-  const onPath = findOnPath(probe.platform === 'win32' ? 'node.exe' : 'node', probe.pathEnv, probe.isExecutableFile);
+  const onPath = findOnPath(probe.platform === 'win32' ? 'node.exe' : 'node', probe.pathEnv, probe.isExecutableFile, path);
   if (onPath) {
     const major = probe.nodeMajorVersion(onPath);
     if (major === undefined) notes.push(`"${onPath}" found on PATH does not run (\`node --version\` failed)`);
@@ -63,19 +65,29 @@ export function resolveTrainerRuntime(configuredNodePath: string | undefined, pr
   return { execPath: probe.editorExecPath, env: { ELECTRON_RUN_AS_NODE: '1' }, source: 'editor', notes };
 }
 
-export function findOnPath(name: string, pathEnv: string | undefined, isExecutableFile: (file: string) => boolean, pathDelimiter = delimiter): string | undefined {
-  for (const dir of (pathEnv ?? '').split(pathDelimiter)) {
+/** The path rules of a platform (the tests use Windows' on any machine). */
+export function pathFor(platform: NodeJS.Platform): PlatformPath {
+  return platform === 'win32' ? win32 : posix;
+}
+
+export function findOnPath(
+  name: string,
+  pathEnv: string | undefined,
+  isExecutableFile: (file: string) => boolean,
+  path: PlatformPath = pathFor(process.platform),
+): string | undefined {
+  for (const dir of (pathEnv ?? '').split(path.delimiter)) {
     // An empty PATH entry means the current directory; never run a binary from there.
-    if (!dir || !isAbsolute(dir)) continue;
-    const candidate = join(dir, name);
+    if (!dir || !path.isAbsolute(dir)) continue;
+    const candidate = path.join(dir, name);
     if (isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }
 
-function expandHome(file: string, homeDir: string): string {
+function expandHome(file: string, homeDir: string, path: PlatformPath): string {
   if (file === '~') return homeDir;
-  if (file.startsWith('~/') || file.startsWith('~\\')) return join(homeDir, file.slice(2));
+  if (file.startsWith('~/') || file.startsWith('~\\')) return path.join(homeDir, file.slice(2));
   return file;
 }
 

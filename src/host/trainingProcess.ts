@@ -73,6 +73,8 @@ export class TrainingProcess {
   private killTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private readonly stderrTail: string[] = [];
+  /** The last error the trainer reported as a log event: the best explanation of a crash. */
+  private lastErrorLog: string | undefined;
   private resolveDone!: (outcome: TrainingOutcome) => void;
 
   constructor(private readonly options: TrainingProcessOptions, private readonly listener: TrainingListener) {
@@ -219,6 +221,9 @@ export class TrainingProcess {
         this.lastLogs = event.logs;
         if (typeof event.logs.loss === 'number') this.loss = event.logs.loss;
         break;
+      case 'log':
+        if (event.level === 'error') this.lastErrorLog = event.message;
+        break;
       case 'runEnded':
         this.ended = event.meta;
         this.meta = event.meta;
@@ -234,8 +239,8 @@ export class TrainingProcess {
       return `the trainer did not stop within ${seconds} s and was killed`;
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const tail = this.stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
-    return `the trainer ${how} before finishing the run${tail ? `: ${tail}` : ''}`;
+    const said = this.lastErrorLog ?? this.stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
+    return `the trainer ${how} before finishing the run${said ? `: ${truncate(said, 500)}` : ''}`;
   }
 
   private finish(reason: string): void {

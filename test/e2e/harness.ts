@@ -292,8 +292,14 @@ export interface Workbench {
   errors: string[];
 }
 
-export async function openWorkbench(server: CodeServer, workspace: string, options: { readyTreeItem?: string } = {}): Promise<Workbench> {
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true });
+export async function openWorkbench(
+  server: CodeServer,
+  workspace: string,
+  options: { readyTreeItem?: string; profile?: Profile } = {},
+): Promise<Workbench> {
+  // Chromium keeps crash reports under XDG_CONFIG_HOME even with a temp profile.
+  const env = options.profile ? { ...serverEnv(options.profile) } : undefined;
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true, env });
   try {
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();
@@ -555,7 +561,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     workspace = copyWorkspace(options.workspace, workspaceParent);
     installExtension(profile, vsix);
     server = await startCodeServer(profile, workspace);
-    workbench = await openWorkbench(server, workspace, { readyTreeItem: options.readyTreeItem });
+    workbench = await openWorkbench(server, workspace, { readyTreeItem: options.readyTreeItem, profile });
   } catch (error) {
     if (server) {
       await server.stop();

@@ -103,7 +103,11 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
       await evaluation.scrollIntoViewIfNeeded();
       await shots.take(evaluation, 'evaluation');
       const text = (await evaluation.textContent()) ?? '';
-      assert.match(text, /\br2\b/i, `#evaluation text: ${JSON.stringify(text.slice(0, 300))}`);
+      const r2Row = evaluation.locator('tr', { has: dashboard.locator('th, td').filter({ hasText: /^\s*r2\s*$/ }) });
+      assert.equal(await r2Row.count(), 1, `no table row labelled r2 in #evaluation: ${JSON.stringify(text.slice(0, 300))}`);
+      const rowText = ((await r2Row.textContent()) ?? '').trim();
+      log(`#evaluation r2 row: "${rowText}"`);
+      assert.match(rowText, /r2\s*-?\d+(\.\d+)?/, 'the r2 row shows a number');
     });
 
     await check('the model summary lists the layers', async () => {
@@ -158,7 +162,7 @@ async function finish(t: TestContext, session: Session, failed: boolean): Promis
   }
   await session.close({ failed });
   if (failed) {
-    const hits = grepExtensionLogs(session.shots.dir, /\b(error|exception|unhandled|failed)\b/i)
+    const hits = grepExtensionLogs(session.shots.dir, /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/)
       .filter((line) => /model.?lab|modellab|trainer/i.test(line));
     if (hits.length > 0) log(`extension log lines about errors:\n  ${hits.slice(0, 40).join('\n  ')}`);
   }

@@ -41,6 +41,8 @@ type LineDataset = ChartDataset<'line', XY[]>;
 export class CurveChart {
   private readonly chart: Chart<'line', XY[]>;
   private readonly datasets = new Map<string, LineDataset>();
+  /** The view the options were built for; rebuilding options makes chart.js re-resolve them all. */
+  private optionsFor: readonly unknown[] = [];
 
   constructor(private readonly canvas: HTMLCanvasElement, private readonly ariaName: string) {
     this.chart = new Chart<'line', XY[]>(canvas, { type: 'line', data: { datasets: [] }, options: {} });
@@ -80,7 +82,11 @@ export class CurveChart {
     for (const id of [...this.datasets.keys()]) if (!used.has(id)) this.datasets.delete(id);
 
     this.chart.data.datasets = ordered;
-    this.chart.options = this.options(view);
+    const key = [view.xAxis, view.logScale, view.theme, view.t];
+    if (key.some((k, i) => k !== this.optionsFor[i])) {
+      this.chart.options = this.options(view);
+      this.optionsFor = key;
+    }
     this.chart.update('none');
 
     const raw = countRawPoints(series);

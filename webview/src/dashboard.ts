@@ -27,6 +27,8 @@ export interface PersistedState {
 const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', logScale: false, smoothing: 0.6 };
 /** setState serializes the whole run; do it at most this often while metrics stream in. */
 const SAVE_INTERVAL_MS = 1000;
+/** Step points kept in the saved state; the host re-sends the full run after `ready` anyway. */
+const SAVED_STEP_POINTS = 5000;
 
 export class Dashboard {
   private state: PersistedState = { version: 1, run: null, training: false, logs: [], charts: { ...DEFAULT_CHARTS } };
@@ -232,14 +234,26 @@ export class Dashboard {
     if (now) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
-      this.api.setState(this.state);
+      this.api.setState(forStorage(this.state));
       return;
     }
     this.saveTimer ??= setTimeout(() => {
       this.saveTimer = undefined;
-      this.api.setState(this.state);
+      this.api.setState(forStorage(this.state));
     }, SAVE_INTERVAL_MS);
   }
+}
+
+/** The state to save, with a long run's step points thinned (every k-th, and the last). */
+function forStorage(state: PersistedState): PersistedState {
+  const metrics = state.run?.metrics;
+  if (!state.run || !metrics) return state;
+  const steps = metrics.reduce((n, p) => (p.kind === 'step' ? n + 1 : n), 0);
+  if (steps <= SAVED_STEP_POINTS) return state;
+  const every = Math.ceil(steps / SAVED_STEP_POINTS);
+  let seen = 0;
+  const thinned = metrics.filter((p) => p.kind === 'epoch' || seen++ % every === 0 || seen === steps);
+  return { ...state, run: { ...state.run, metrics: thinned } };
 }
 
 function isPersistedState(value: unknown): value is PersistedState {

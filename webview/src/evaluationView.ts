@@ -139,8 +139,9 @@ function confusionTable(ev: ClassificationEvaluation, t: Translate): HTMLTableEl
         // Shade by count relative to the largest cell. Set through the CSSOM:
         // a strict CSP blocks style attributes in markup, not element.style.
         const share = max > 0 ? n / max : 0;
-        cell.style.setProperty('--cm-share', `${Math.round(share * 80)}%`);
-        if (share > 0.5) cell.classList.add('cm-strong');
+        cell.style.setProperty('--cm-share', `${Math.round(share * 85)}%`);
+        // Past this shade the editor background colour reads better than the foreground.
+        if (share >= 0.7) cell.classList.add('cm-strong');
         return cell;
       }),
     ),
@@ -168,8 +169,9 @@ function drawScatter(canvas: HTMLCanvasElement, ev: RegressionEvaluation, theme:
   const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
   const axis = (title: string) => ({
     type: 'linear' as const,
-    min: lo,
-    max: hi,
+    // Same data range on both axes, so the diagonal is y = x; chart.js rounds it to nice ticks.
+    suggestedMin: lo,
+    suggestedMax: hi,
     ticks: { color: theme.muted, font, callback: (v: number | string) => formatMetric(Number(v)) },
     grid: { color: theme.grid },
     border: { color: theme.grid },
@@ -192,10 +194,10 @@ function drawScatter(canvas: HTMLCanvasElement, ev: RegressionEvaluation, theme:
         {
           label: t('evaluation.samples'),
           data: points,
-          backgroundColor: withAlpha(theme.train, 0.6),
+          backgroundColor: withAlpha(theme.train, 0.65),
           borderColor: theme.train,
           borderWidth: 0,
-          pointRadius: 2.5,
+          pointRadius: 3,
           order: 1,
         },
       ],

@@ -18,7 +18,7 @@ export class HeaderView {
   private readonly name = h('h1', { id: 'run-name' });
   private readonly status = h('span', { id: 'run-status', class: 'run-status' });
   private readonly spinner = h('vscode-progress-ring', { id: 'run-spinner', 'aria-hidden': 'true' });
-  private readonly backend = h('vscode-badge', { id: 'backend-badge' });
+  private readonly backend = h('span', { id: 'backend-badge', class: 'badge' });
   private readonly epoch = h('span', { id: 'epoch-progress', class: 'epoch-progress' });
   private readonly details = h('p', { id: 'run-details', class: 'muted' });
   private readonly stopButton = h('vscode-button', { id: 'stop-button', appearance: 'secondary' });

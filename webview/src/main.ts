@@ -2,7 +2,6 @@
 
 import {
   provideVSCodeDesignSystem,
-  vsCodeBadge,
   vsCodeButton,
   vsCodeCheckbox,
   vsCodeDropdown,
@@ -16,7 +15,6 @@ import { watchTheme } from './theme';
 import { getVsCodeApi } from './vscodeApi';
 
 provideVSCodeDesignSystem().register(
-  vsCodeBadge(),
   vsCodeButton(),
   vsCodeCheckbox(),
   vsCodeDropdown(),

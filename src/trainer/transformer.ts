@@ -1,0 +1,412 @@
+// Small Transformers as tfjs-layers models: token + positional embedding,
+// pre-norm blocks of multi-head self-attention and feed-forward with residuals,
+// layer normalization and dropout; an encoder classifier (pooling → softmax)
+// and a decoder language model (causal mask → next-token logits).
+//
+// The custom layers are registered for serialization, so a saved model loads
+// with tfl.loadLayersModel as long as this module has been imported.
+//
+// Speed on the wasm backend: a plain 2-D matMul is fast there, but one with
+// transposeA/transposeB takes a ~10× slower path — and the gradients of every
+// matMul are exactly such products. `matMul2d` computes them with explicit
+// transposes instead. The per-head products (B·H small matrices) stay 3-D
+// batched matMuls: slow on wasm whatever their layout, and correct.
+
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
+import type { ResolvedTransformer } from '../core/resolvedConfig';
+
+type Shape = (number | null)[];
+type ConfigDict = tf.serialization.ConfigDict;
+
+/** Added to the scores of keys a query must not see; exp() of it is exactly 0 in float32. */
+const MASKED_SCORE = -1e9;
+
+const fastMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as tf.Tensor2D[];
+      return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)];
+    },
+  };
+}) as unknown as tf.CustomGradientFunc<tf.Tensor2D>) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** a·b for 2-D tensors, with gradients that stay on the backend's fast path. */
+export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.getBackend() === 'wasm' ? fastMatMul(a, b) : tf.matMul(a, b);
+}
+
+/** x [..., dIn] · w [dIn, dOut] + bias, for x of any rank. */
+function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  const shape = x.shape;
+  const dIn = shape[shape.length - 1];
+  const dOut = w.shape[1]!;
+  const flat = tf.reshape(x, [-1, dIn]) as tf.Tensor2D;
+  const out = tf.add(matMul2d(flat, w as tf.Tensor2D), bias);
+  return tf.reshape(out, [...shape.slice(0, -1), dOut]);
+}
+
+function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
+function firstShape(inputShape: tfl.Shape | tfl.Shape[]): Shape {
+  return (Array.isArray(inputShape[0]) || inputShape[0] === undefined ? inputShape[0] : inputShape) as Shape;
+}
+
+/** The sine/cosine position table of Vaswani et al., [length, dModel]. */
+export function sinusoidalPositions(length: number, dModel: number): Float32Array {
+  const out = new Float32Array(length * dModel);
+  for (let pos = 0; pos < length; pos++) {
+    for (let i = 0; i < dModel; i++) {
+      const angle = pos / Math.pow(10000, (2 * Math.floor(i / 2)) / dModel);
+      out[pos * dModel + i] = i % 2 === 0 ? Math.sin(angle) : Math.cos(angle);
+    }
+  }
+  return out;
+}
+
+// ───────────────────────── layers ─────────────────────────
+
+/** 1 where a token id is real, 0 where it is padding (id 0): [B, T] int → [B, T] float. */
+export class PaddingMask extends tfl.layers.Layer {
+  static className = 'ModelLabPaddingMask';
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.cast(tf.notEqual(single(inputs), 0), 'float32'));
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return firstShape(inputShape);
+  }
+}
+
+export interface TokenEmbeddingArgs extends LayerArgs {
+  vocabSize: number;
+  dModel: number;
+  maxLength: number;
+  positional: 'learned' | 'sinusoidal';
+}
+
+/** Token ids [B, T] → token vector · √dModel + position vector: [B, T, dModel]. */
+export class TokenAndPositionEmbedding extends tfl.layers.Layer {
+  static className = 'ModelLabTokenAndPositionEmbedding';
+  readonly vocabSize: number;
+  readonly dModel: number;
+  readonly maxLength: number;
+  readonly positional: 'learned' | 'sinusoidal';
+  private tokenTable!: tfl.LayerVariable;
+  private positionTable?: tfl.LayerVariable;
+  private sinusoid?: Float32Array;
+
+  constructor(args: TokenEmbeddingArgs) {
+    super(args);
+    this.vocabSize = args.vocabSize;
+    this.dModel = args.dModel;
+    this.maxLength = args.maxLength;
+    this.positional = args.positional;
+  }
+
+  override build(): void {
+    // Scaled by √dModel in call (as in the paper), so token vectors start at unit size, like the sinusoid.
+    this.tokenTable = this.addWeight('tokens', [this.vocabSize, this.dModel], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 1 / Math.sqrt(this.dModel) }));
+    if (this.positional === 'learned') {
+      this.positionTable = this.addWeight('positions', [this.maxLength, this.dModel], 'float32', tfl.initializers.randomNormal({ mean: 0, stddev: 0.02 }));
+    } else {
+      this.sinusoid = sinusoidalPositions(this.maxLength, this.dModel);
+    }
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const ids = tf.cast(single(inputs), 'int32');
+      const [batch, length] = ids.shape;
+      if (length > this.maxLength) throw new Error(`${length} tokens, but the model's positions stop at maxLength ${this.maxLength}`);
+      const flat = tf.reshape(ids, [-1]);
+      const tokens = tf.reshape(tf.gather(this.tokenTable.read(), flat), [batch, length, this.dModel]);
+      const positions = this.positionTable
+        ? tf.slice(this.positionTable.read(), [0, 0], [length, this.dModel])
+        : tf.tensor2d(this.sinusoid!.subarray(0, length * this.dModel), [length, this.dModel]);
+      return tf.add(tf.mul(tokens, Math.sqrt(this.dModel)), positions);
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = firstShape(inputShape);
+    return [s[0], s[1], this.dModel];
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), vocabSize: this.vocabSize, dModel: this.dModel, maxLength: this.maxLength, positional: this.positional };
+  }
+}
+
+export interface AttentionArgs extends LayerArgs {
+  heads: number;
+  /** Decoder: a query sees only itself and earlier tokens. */
+  causal: boolean;
+}
+
+/**
+ * Multi-head self-attention. Inputs [x [B, T, d], keyMask [B, T]]; outputs
+ * [y [B, T, d], attention [B, heads, T, T]] — the softmax weights, each row
+ * summing to 1, zero on padding keys (and, when causal, above the diagonal).
+ */
+export class MultiHeadSelfAttention extends tfl.layers.Layer {
+  static className = 'ModelLabMultiHeadSelfAttention';
+  readonly heads: number;
+  readonly causal: boolean;
+  private qkv!: tfl.LayerVariable;
+  private qkvBias!: tfl.LayerVariable;
+  private out!: tfl.LayerVariable;
+  private outBias!: tfl.LayerVariable;
+
+  constructor(args: AttentionArgs) {
+    super(args);
+    this.heads = args.heads;
+    this.causal = args.causal;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const d = firstShape(inputShape)[2];
+    if (typeof d !== 'number') throw new Error('attention needs a known model width');
+    if (d % this.heads !== 0) throw new Error(`model width ${d} is not divisible by ${this.heads} heads`);
+    // Q, K and V projections as one [d, 3d] matrix: one matMul instead of three.
+    this.qkv = this.addWeight('qkv_kernel', [d, 3 * d], 'float32', tfl.initializers.glorotUniform({}));
+    this.qkvBias = this.addWeight('qkv_bias', [3 * d], 'float32', tfl.initializers.zeros());
+    this.out = this.addWeight('output_kernel', [d, d], 'float32', tfl.initializers.glorotUniform({}));
+    this.outBias = this.addWeight('output_bias', [d], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor[] {
+    return tf.tidy(() => {
+      const [x, keyMask] = inputs as tf.Tensor[];
+      const [batch, length, d] = x.shape;
+      const h = this.heads;
+      const dk = d / h;
+      const qkv = denseLastAxis(x, this.qkv.read(), this.qkvBias.read()); // [B, T, 3d]
+      // [B, T, 3, H, dk] → [3, B, H, T, dk], then Q, K, V as [B·H, T, dk]
+      const split = tf.transpose(tf.reshape(qkv, [batch, length, 3, h, dk]), [2, 0, 3, 1, 4]);
+      const [q, k, v] = tf.unstack(split).map((t) => tf.reshape(t, [batch * h, length, dk]) as tf.Tensor3D);
+      let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), [batch, h, length, length]);
+      const keyBias = tf.reshape(tf.mul(tf.sub(1, keyMask), MASKED_SCORE), [batch, 1, 1, length]);
+      scores = tf.add(scores, keyBias);
+      if (this.causal) scores = tf.add(scores, causalBias(length));
+      const attention = tf.softmax(scores);
+      const context = tf.matMul(tf.reshape(attention, [batch * h, length, length]) as tf.Tensor3D, v); // [B·H, T, dk]
+      const merged = tf.reshape(tf.transpose(tf.reshape(context, [batch, h, length, dk]), [0, 2, 1, 3]), [batch, length, d]);
+      return [denseLastAxis(merged, this.out.read(), this.outBias.read()), attention];
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
+    const s = firstShape(inputShape);
+    return [s, [s[0], this.heads, s[1], s[1]]];
+  }
+
+  override computeMask(): null[] {
+    return [null, null];
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), heads: this.heads, causal: this.causal };
+  }
+}
+
+/** [T, T]: 0 on and below the diagonal, MASKED_SCORE above it. */
+function causalBias(length: number): tf.Tensor2D {
+  const values = new Float32Array(length * length);
+  for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) values[i * length + j] = MASKED_SCORE;
+  return tf.tensor2d(values, [length, length]);
+}
+
+export interface FeedForwardArgs extends LayerArgs {
+  ffDim: number;
+}
+
+/** Position-wise feed-forward: relu(x·W1 + b1)·W2 + b2, [B, T, d] → [B, T, d]. */
+export class FeedForward extends tfl.layers.Layer {
+  static className = 'ModelLabFeedForward';
+  readonly ffDim: number;
+  private w1!: tfl.LayerVariable;
+  private b1!: tfl.LayerVariable;
+  private w2!: tfl.LayerVariable;
+  private b2!: tfl.LayerVariable;
+
+  constructor(args: FeedForwardArgs) {
+    super(args);
+    this.ffDim = args.ffDim;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const d = firstShape(inputShape)[2] as number;
+    this.w1 = this.addWeight('inner_kernel', [d, this.ffDim], 'float32', tfl.initializers.heUniform({}));
+    this.b1 = this.addWeight('inner_bias', [this.ffDim], 'float32', tfl.initializers.zeros());
+    this.w2 = this.addWeight('outer_kernel', [this.ffDim, d], 'float32', tfl.initializers.glorotUniform({}));
+    this.b2 = this.addWeight('outer_bias', [d], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const inner = tf.relu(denseLastAxis(single(inputs), this.w1.read(), this.b1.read()));
+      return denseLastAxis(inner, this.w2.read(), this.b2.read());
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return firstShape(inputShape);
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), ffDim: this.ffDim };
+  }
+}
+
+export interface PoolingArgs extends LayerArgs {
+  mode: 'mean' | 'first';
+}
+
+/** [x [B, T, d], keyMask [B, T]] → [B, d]: the mean over real tokens, or the first token (<cls>). */
+export class SequencePooling extends tfl.layers.Layer {
+  static className = 'ModelLabSequencePooling';
+  readonly mode: 'mean' | 'first';
+
+  constructor(args: PoolingArgs) {
+    super(args);
+    this.mode = args.mode;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const [x, keyMask] = inputs as tf.Tensor[];
+      const [batch, , d] = x.shape;
+      if (this.mode === 'first') return tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, d]), [batch, d]);
+      const weights = tf.expandDims(keyMask, 2);
+      const count = tf.maximum(tf.sum(keyMask, 1, true), 1);
+      return tf.div(tf.sum(tf.mul(x, weights), 1), count);
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = firstShape(inputShape);
+    return [s[0], s[2]];
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), mode: this.mode };
+  }
+}
+
+export interface TokenLogitsArgs extends LayerArgs {
+  vocabSize: number;
+}
+
+/** [B, T, d] → next-token logits [B, T, vocabSize]. */
+export class TokenLogits extends tfl.layers.Layer {
+  static className = 'ModelLabTokenLogits';
+  readonly vocabSize: number;
+  private kernel!: tfl.LayerVariable;
+  private bias!: tfl.LayerVariable;
+
+  constructor(args: TokenLogitsArgs) {
+    super(args);
+    this.vocabSize = args.vocabSize;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const d = firstShape(inputShape)[2] as number;
+    this.kernel = this.addWeight('kernel', [d, this.vocabSize], 'float32', tfl.initializers.glorotUniform({}));
+    this.bias = this.addWeight('bias', [this.vocabSize], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => denseLastAxis(single(inputs), this.kernel.read(), this.bias.read()));
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    const s = firstShape(inputShape);
+    return [s[0], s[1], this.vocabSize];
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), vocabSize: this.vocabSize };
+  }
+}
+
+for (const layer of [PaddingMask, TokenAndPositionEmbedding, MultiHeadSelfAttention, FeedForward, SequencePooling, TokenLogits]) {
+  tf.serialization.registerClass(layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+}
+
+// ───────────────────────── models ─────────────────────────
+
+export interface TransformerOutputs {
+  /** Encoder: the number of classes of the softmax. */
+  classes?: number;
+}
+
+/**
+ * The model from the config. Input: token ids [B, T] (int32, T ≤ maxLength,
+ * 0 = padding). Output: class probabilities [B, classes] (encoder) or
+ * next-token logits [B, T, vocab] (decoder).
+ */
+export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, outputs: TransformerOutputs = {}): tfl.LayersModel {
+  const decoder = cfg.type === 'transformerDecoder';
+  if (!decoder && !(outputs.classes && outputs.classes >= 2)) throw new Error('an encoder classifier needs the number of classes (at least 2)');
+  const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
+  const mask = new PaddingMask({ name: 'padding_mask' }).apply(ids) as tfl.SymbolicTensor;
+  let x = new TokenAndPositionEmbedding({ name: 'embedding', vocabSize, dModel: cfg.dModel, maxLength: cfg.maxLength, positional: cfg.positional }).apply(ids) as tfl.SymbolicTensor;
+  const dropout = (name: string, t: tfl.SymbolicTensor) => (cfg.dropout > 0 ? (tfl.layers.dropout({ rate: cfg.dropout, name }).apply(t) as tfl.SymbolicTensor) : t);
+  x = dropout('embedding_dropout', x);
+  for (let i = 1; i <= cfg.layers; i++) {
+    const b = `block${i}`;
+    let h = tfl.layers.layerNormalization({ name: `${b}_attention_norm`, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+    const [attended] = new MultiHeadSelfAttention({ name: `${b}_attention`, heads: cfg.heads, causal: decoder }).apply([h, mask]) as tfl.SymbolicTensor[];
+    x = tfl.layers.add({ name: `${b}_attention_residual` }).apply([x, dropout(`${b}_attention_dropout`, attended)]) as tfl.SymbolicTensor;
+    h = tfl.layers.layerNormalization({ name: `${b}_feed_forward_norm`, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+    const fed = new FeedForward({ name: `${b}_feed_forward`, ffDim: cfg.ffDim }).apply(h) as tfl.SymbolicTensor;
+    x = tfl.layers.add({ name: `${b}_feed_forward_residual` }).apply([x, dropout(`${b}_feed_forward_dropout`, fed)]) as tfl.SymbolicTensor;
+  }
+  x = tfl.layers.layerNormalization({ name: 'final_norm', epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+  let out: tfl.SymbolicTensor;
+  if (decoder) {
+    out = new TokenLogits({ name: 'next_token_logits', vocabSize }).apply(x) as tfl.SymbolicTensor;
+  } else {
+    const pooled = new SequencePooling({ name: 'pooling', mode: cfg.pooling }).apply([x, mask]) as tfl.SymbolicTensor;
+    out = tfl.layers.dense({ name: 'classifier', units: outputs.classes!, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor;
+  }
+  return tfl.model({ inputs: ids, outputs: out, name: decoder ? 'transformer_decoder' : 'transformer_encoder' });
+}
+
+/** The attention layers of a model, in order (block 1 first). */
+export function attentionLayers(model: tfl.LayersModel): MultiHeadSelfAttention[] {
+  return model.layers.filter((l): l is MultiHeadSelfAttention => l instanceof MultiHeadSelfAttention);
+}
+
+/**
+ * A model sharing `model`'s weights whose outputs are [model output,
+ * attention of block 1, block 2, …] — what the heatmaps show.
+ */
+export function withAttentionOutputs(model: tfl.LayersModel): tfl.LayersModel {
+  const layers = attentionLayers(model);
+  if (layers.length === 0) throw new Error('the model has no attention layers');
+  const maps = layers.map((l) => (l.output as tfl.SymbolicTensor[])[1]);
+  return tfl.model({ inputs: model.inputs, outputs: [...model.outputs, ...maps], name: `${model.name}_with_attention` });
+}
+
+/** True for a model built by buildTransformer (after loading, too). */
+export function isTransformer(model: tfl.LayersModel): boolean {
+  return attentionLayers(model).length > 0;
+}
+
+/** Decoder or encoder, read from the model itself. */
+export function isDecoder(model: tfl.LayersModel): boolean {
+  return attentionLayers(model).some((l) => l.causal);
+}

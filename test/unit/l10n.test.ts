@@ -1,0 +1,42 @@
+// Every message the host shows and every dashboard string has a Simplified
+// Chinese translation with the same placeholders, so nothing appears half
+// translated; and every host message is a literal the bundle can be keyed by.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_STRINGS } from '../../webview/src/strings';
+import { findL10nCalls } from '../helpers/l10nMessages';
+
+const root = join(import.meta.dirname, '../..');
+const zh: Record<string, string> = JSON.parse(readFileSync(join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8'));
+const calls = findL10nCalls(join(root, 'src/host'));
+const placeholders = (s: string) => [...s.matchAll(/\{\w+\}/g)].map((m) => m[0]).sort();
+
+test('every vscode.l10n.t message in src/host is a string literal', () => {
+  assert.ok(calls.length > 30, `only ${calls.length} calls found`);
+  assert.deepEqual(calls.filter((c) => c.message === undefined).map((c) => `${c.file}:${c.line}`), []);
+});
+
+test('every host message has a Chinese translation with the same placeholders', () => {
+  const missing = calls.filter((c) => !zh[c.message!]).map((c) => `${c.file}:${c.line} ${c.message}`);
+  assert.deepEqual(missing, []);
+  for (const c of calls) assert.deepEqual(placeholders(zh[c.message!]!), placeholders(c.message!), c.message);
+});
+
+test('every dashboard string has a Chinese translation with the same placeholders', () => {
+  const missing = Object.entries(DEFAULT_STRINGS).filter(([, english]) => !zh[english]).map(([id]) => id);
+  assert.deepEqual(missing, []);
+  for (const english of Object.values(DEFAULT_STRINGS)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
+});
+
+test('the bundle holds no translation of a message that no longer exists', () => {
+  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS)]);
+  assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), []);
+});
+
+test('the CodeLens titles are exactly "Train this config" and "Open dashboard" in English', () => {
+  assert.ok(calls.some((c) => c.message === 'Train this config'));
+  assert.ok(calls.some((c) => c.message === 'Open dashboard'));
+});

@@ -1,0 +1,81 @@
+// package.json's contributions against the code: every command the code
+// registers is contributed (and the reverse), every %key% has an English and
+// a Chinese text, activation is never `*`, and the VSIX allowlist ships what
+// the extension loads at run time.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { CommandId, ContextKey } from '../../src/host/commandIds';
+
+const root = join(import.meta.dirname, '../..');
+const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8'));
+const pkg = readJson('package.json');
+const nls: Record<string, string> = readJson('package.nls.json');
+const nlsZh: Record<string, string> = readJson('package.nls.zh-cn.json');
+
+test('the contributed commands are exactly the command table, each with a title and the Model Lab category', () => {
+  const contributed = (pkg.contributes.commands as { command: string; title: string; category: string }[]);
+  assert.deepEqual(contributed.map((c) => c.command).sort(), Object.values(CommandId).sort());
+  for (const c of contributed) {
+    assert.match(c.title, /^%command\.\w+\.title%$/, c.command);
+    assert.equal(nls[c.category.slice(1, -1)], 'Model Lab');
+  }
+  assert.equal(nls['command.train.title'], 'Train Current Config');
+});
+
+test('Stop is enabled only while training, through the context key the code sets', () => {
+  const stop = pkg.contributes.commands.find((c: { command: string }) => c.command === CommandId.stop);
+  assert.equal(stop.enablement, ContextKey.training);
+  const palette = pkg.contributes.menus.commandPalette.find((m: { command: string }) => m.command === CommandId.stop);
+  assert.equal(palette.when, ContextKey.training);
+});
+
+test('every %key% in package.json has an English and a Simplified Chinese text, and no text is unused', () => {
+  const keys = [...JSON.stringify(pkg).matchAll(/"%([\w.]+)%"/g)].map((m) => m[1]!);
+  assert.ok(keys.length > 10);
+  for (const key of keys) {
+    assert.ok(nls[key], `package.nls.json lacks ${key}`);
+    assert.ok(nlsZh[key], `package.nls.zh-cn.json lacks ${key}`);
+  }
+  assert.deepEqual(Object.keys(nlsZh).sort(), Object.keys(nls).sort());
+  assert.deepEqual(Object.keys(nls).filter((k) => !keys.includes(k)), []);
+});
+
+test('activation is on configs, JSON editors and the dashboard, never on *', () => {
+  assert.deepEqual(pkg.activationEvents, [
+    'workspaceContains:**/*.experiment.json',
+    'onLanguage:json',
+    'onLanguage:jsonc',
+    'onWebviewPanel:modelLab.dashboard',
+  ]);
+});
+
+test('configs are JSONC, validated by the bundled schema', () => {
+  assert.deepEqual(pkg.contributes.languages, [{ id: 'jsonc', filenamePatterns: ['*.experiment.json'] }]);
+  assert.deepEqual(pkg.contributes.jsonValidation, [{ fileMatch: '*.experiment.json', url: './schema/experiment.schema.json' }]);
+  assert.doesNotThrow(() => readJson('schema/experiment.schema.json'));
+});
+
+test('settings: backend, nodePath (machine-level, not from untrusted workspaces), runsDirectory', () => {
+  const props = pkg.contributes.configuration.properties;
+  assert.deepEqual(Object.keys(props).sort(), ['modelLab.backend', 'modelLab.nodePath', 'modelLab.runsDirectory']);
+  assert.deepEqual(props['modelLab.backend'].enum, ['auto', 'tensorflow', 'wasm', 'cpu']);
+  assert.equal(props['modelLab.backend'].default, 'auto');
+  assert.equal(props['modelLab.runsDirectory'].default, '.modellab/runs');
+  assert.equal(props['modelLab.nodePath'].scope, 'machine-overridable');
+  assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['modelLab.nodePath']);
+});
+
+test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {
+  const lines = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  assert.equal(lines[0], '**');
+  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/*.wasm', '!media/**', '!schema/**', '!examples/**', '!l10n/**', '!package.nls*.json']) {
+    assert.ok(lines.includes(needed), `.vscodeignore lacks ${needed}`);
+  }
+  assert.ok(!lines.some((l) => /map|node_modules|src\/|test\//.test(l)), 'no sources, maps or node_modules');
+  assert.equal(pkg.main, './dist/extension.js');
+  assert.equal(pkg.l10n, './l10n');
+});

@@ -1,0 +1,231 @@
+// The host's side of the trainer process, against a fake trainer (each
+// behaviour a real one could show: finishing, crashing, obeying or ignoring a
+// stop, garbling messages) and against the real dist/trainer.js when built.
+
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { TrainerEvent } from '../../src/core/protocol';
+import type { RunMeta } from '../../src/core/types';
+import { TrainingProcess } from '../../src/host/trainingProcess';
+import type { TrainingOutcome, TrainingProcessOptions } from '../../src/host/trainingProcess';
+import { tempDir } from '../helpers/fixtures';
+
+const FAKE_TRAINER = `
+const mode = process.env.FAKE_MODE;
+const runDir = process.env.FAKE_RUN_DIR;
+const fs = require('fs');
+const meta = JSON.parse(fs.readFileSync(runDir + '/meta.json', 'utf8'));
+const send = (m) => process.send(m);
+const end = (status, code) => { send({ type: 'runEnded', meta: { ...meta, status, epochsDone: 1 } }); setTimeout(() => process.exit(code), 20); };
+process.on('message', (m) => {
+  if (m.type === 'stop') {
+    if (mode === 'obeyStop') end('stopped', 0);
+    return;
+  }
+  if (m.type !== 'start') return;
+  console.log('fake trainer got config ' + m.configPath + ' backend ' + m.backend);
+  send({ type: 'runStarted', runDir, meta });
+  send({ type: 'metrics', points: [
+    { kind: 'step', step: 1, epoch: 1, time: 1, values: { loss: 0.9 } },
+    { kind: 'step', step: 2, epoch: 1, time: 2, values: { loss: 0.7 } },
+  ] });
+  if (mode === 'garbage') { send({ type: 'nonsense' }); send('hello'); }
+  if (mode === 'crash') { console.error('boom: out of memory'); setTimeout(() => process.exit(3), 20); return; }
+  if (mode === 'crashWithLog') { send({ type: 'log', level: 'error', message: 'data/houses.csv: no such file' }); setTimeout(() => process.exit(2), 20); return; }
+  if (mode === 'obeyStop' || mode === 'ignoreStop') { setInterval(() => {}, 1000); return; }
+  send({ type: 'epoch', epoch: 1, epochs: 3, logs: { loss: 0.5, val_loss: 0.6 }, millis: 12 });
+  end('completed', 0);
+});
+`;
+
+function setup(mode: string): { options: TrainingProcessOptions; runDir: string } {
+  const dir = tempDir('modellab-process-');
+  const script = join(dir, 'fake-trainer.js');
+  writeFileSync(script, FAKE_TRAINER);
+  const runDir = join(dir, 'runs', '20250101-000000-fake-abcd');
+  mkdirSync(runDir, { recursive: true });
+  const meta: RunMeta = {
+    format: 1,
+    id: '20250101-000000-fake-abcd',
+    name: 'fake',
+    task: 'regression',
+    configPath: join(dir, 'fake.experiment.json'),
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    versions: { modelLab: '0.1.0', node: process.versions.node },
+    seed: 1,
+    epochsPlanned: 3,
+    epochsDone: 0,
+  };
+  writeFileSync(join(runDir, 'meta.json'), JSON.stringify(meta));
+  return {
+    runDir,
+    options: {
+      trainerScript: script,
+      runtime: { execPath: process.execPath, env: { FAKE_MODE: mode, FAKE_RUN_DIR: runDir } },
+      start: { type: 'start', configPath: meta.configPath, runsDir: join(dir, 'runs'), backend: 'cpu' },
+    },
+  };
+}
+
+interface Recorded {
+  events: TrainerEvent[];
+  stdout: string[];
+  stderr: string[];
+  notes: string[];
+  exits: TrainingOutcome[];
+}
+
+function run(options: TrainingProcessOptions): { process: TrainingProcess; seen: Recorded } {
+  const seen: Recorded = { events: [], stdout: [], stderr: [], notes: [], exits: [] };
+  const process = new TrainingProcess(options, {
+    onEvent: (e) => seen.events.push(e),
+    onOutput: (stream, line) => seen[stream].push(line),
+    onNote: (m) => seen.notes.push(m),
+    onExit: (o) => seen.exits.push(o),
+  });
+  return { process, seen };
+}
+
+const diskStatus = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as RunMeta;
+
+test('a finished training: events in order, progress tracked, stdout logged, the trainer reports the end', async () => {
+  const { options } = setup('complete');
+  const { process: p, seen } = run(options);
+  const outcome = await p.done;
+  assert.deepEqual(seen.events.map((e) => e.type), ['runStarted', 'metrics', 'epoch', 'runEnded']);
+  assert.equal(outcome.status, 'completed');
+  assert.equal(outcome.reportedByTrainer, true);
+  assert.equal(p.runId, '20250101-000000-fake-abcd');
+  assert.equal(p.epochsDone, 1);
+  assert.equal(p.currentEpoch, 1);
+  assert.equal(p.epochs, 3);
+  assert.equal(p.loss, 0.5);
+  assert.deepEqual(p.lastLogs, { loss: 0.5, val_loss: 0.6 });
+  assert.equal(p.running, false);
+  assert.match(seen.stdout.join('\n'), /fake trainer got config .*fake\.experiment\.json backend cpu/);
+  assert.equal(seen.exits.length, 1);
+});
+
+test('a crash without runEnded marks the run failed on disk, with the exit code and the last stderr line', async () => {
+  const { options, runDir } = setup('crash');
+  const { process: p, seen } = run(options);
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'failed');
+  assert.equal(outcome.reportedByTrainer, false);
+  assert.match(outcome.reason!, /exited with code 3/);
+  assert.match(outcome.reason!, /boom: out of memory/);
+  const meta = diskStatus(runDir);
+  assert.equal(meta.status, 'failed');
+  assert.equal(meta.error, outcome.reason);
+  assert.ok(meta.endedAt);
+  // Listeners of runEnded (dashboard, status bar) hear about it too.
+  const last = seen.events.at(-1)!;
+  assert.equal(last.type, 'runEnded');
+  assert.equal(last.type === 'runEnded' && last.meta.status, 'failed');
+  assert.equal(seen.exits.length, 1);
+});
+
+test('a crash explains itself with the trainer\'s last error message when it sent one', async () => {
+  const { options } = setup('crashWithLog');
+  const outcome = await run(options).process.done;
+  assert.match(outcome.reason!, /exited with code 2 before finishing the run: data\/houses\.csv: no such file/);
+});
+
+test('stop: the trainer is asked, finishes the run and exits', async () => {
+  const { options } = setup('obeyStop');
+  const { process: p, seen } = run(options);
+  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  p.stop();
+  p.stop(); // a second click changes nothing
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'stopped');
+  assert.equal(outcome.reportedByTrainer, true);
+  assert.deepEqual(seen.notes, []);
+});
+
+test('stop: a trainer that ignores it is killed after the timeout and its run recorded as stopped', async () => {
+  const { options, runDir } = setup('ignoreStop');
+  const { process: p, seen } = run({ ...options, stopTimeoutMs: 300 });
+  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  const asked = Date.now();
+  p.stop();
+  const outcome = await p.done;
+  assert.ok(Date.now() - asked >= 280, 'killed before the timeout');
+  assert.equal(outcome.status, 'stopped');
+  assert.match(outcome.reason!, /did not stop within 0 s and was killed|did not stop within \d+ s and was killed/);
+  assert.equal(diskStatus(runDir).status, 'stopped');
+  assert.match(seen.notes.join('\n'), /killing it/);
+});
+
+test('shutdown of the editor: the run is recorded as interrupted', async () => {
+  const { options, runDir } = setup('ignoreStop');
+  const { process: p, seen } = run({ ...options, stopTimeoutMs: 60_000 });
+  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  await p.shutdown(200, 'VS Code closed the window');
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'interrupted');
+  assert.equal(outcome.reason, 'VS Code closed the window');
+  assert.equal(diskStatus(runDir).status, 'interrupted');
+});
+
+test('malformed messages from the trainer are noted and dropped, the rest goes on', async () => {
+  const { options } = setup('garbage');
+  const { process: p, seen } = run(options);
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'completed');
+  assert.deepEqual(seen.events.map((e) => e.type), ['runStarted', 'metrics', 'epoch', 'runEnded']);
+  assert.equal(seen.notes.length, 2);
+  assert.match(seen.notes[0]!, /malformed message.*nonsense/);
+});
+
+test('an executable that does not exist ends the training once, saying why', async () => {
+  const { options, runDir } = setup('complete');
+  const { process: p, seen } = run({ ...options, runtime: { execPath: '/no/such/node', env: {} } });
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'failed');
+  assert.match(outcome.reason!, /cannot start the trainer with \/no\/such\/node/);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(seen.exits.length, 1);
+  // No run was started, so the (fake) run folder is untouched.
+  assert.equal(diskStatus(runDir).status, 'running');
+});
+
+const REAL_TRAINER = join(import.meta.dirname, '../../dist/trainer.js');
+
+test('the real trainer trains the house-prices example for 2 epochs over IPC', { skip: !existsSync(REAL_TRAINER) && 'dist/trainer.js is not built', timeout: 120_000 }, async () => {
+  const workspace = tempDir('modellab-house-');
+  cpSync(join(import.meta.dirname, '../../examples/house-prices'), workspace, { recursive: true });
+  const configPath = join(workspace, 'house-prices.experiment.json');
+  const runsDir = join(workspace, '.modellab', 'runs');
+  const { process: p, seen } = run({
+    trainerScript: REAL_TRAINER,
+    runtime: { execPath: process.execPath, env: {} },
+    start: { type: 'start', configPath, runsDir, backend: 'auto', epochs: 2 },
+  });
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'completed', `outcome: ${JSON.stringify(outcome)}; stderr: ${seen.stderr.join('\n')}`);
+  assert.equal(outcome.reportedByTrainer, true);
+  const types = seen.events.map((e) => e.type);
+  assert.equal(types[0], 'runStarted');
+  assert.equal(types.at(-1), 'runEnded');
+  assert.equal(types.filter((t) => t === 'epoch').length, 2);
+  assert.ok(types.includes('evaluation'));
+  assert.equal(p.epochsDone, 2);
+  assert.ok(p.loss !== undefined && Number.isFinite(p.loss));
+  const runs = readdirSync(runsDir);
+  assert.equal(runs.length, 1);
+  assert.equal(runs[0], p.runId);
+  assert.equal(diskStatus(join(runsDir, runs[0]!)).status, 'completed');
+
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -85,6 +85,9 @@ async function train(args: string[]): Promise<number> {
         epochs_ = e.meta.epochsPlanned;
         process.stderr.write(`run ${e.meta.id}\n`);
         break;
+      case 'backend':
+        process.stderr.write(`backend: ${e.backend}${e.fallbackReasons.length ? ` (${e.fallbackReasons.join('; ')})` : ''}\n`);
+        break;
       case 'log':
         process.stderr.write(e.level === 'info' ? `${e.message}\n` : `${e.level}: ${e.message}\n`);
         break;

@@ -224,7 +224,7 @@ export function readRunSnapshot(runDir: string): RunSnapshot {
   }
   const summary = readJson<ModelSummary>(join(runDir, 'summary.json'), warnings, 'summary.json');
   const evaluation = readJson<Evaluation>(join(runDir, 'evaluation.json'), warnings, 'evaluation.json');
-  return { meta, metrics, summary, evaluation, warnings: warnings.length ? warnings : undefined };
+  return { meta, metrics, summary, evaluation, stages: meta.stages, warnings: warnings.length ? warnings : undefined };
 }
 
 /** For the host when a trainer died without saying so. Keeps every metric already written. */

@@ -165,6 +165,8 @@ export interface RunMeta {
   bestEpoch?: number;
   error?: string;
   pid?: number;
+  /** Status of each pipeline stage, kept up to date while the run goes. */
+  stages?: Partial<Record<StageName, StageStatus>>;
 }
 
 export interface LayerSummary {

@@ -113,6 +113,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   let current: StageName | undefined;
   const stage = (name: StageName, status: StageStatus, detail?: string) => {
     stages[name] = status;
+    writer.updateMeta({ stages: { ...stages } });
     current = status === 'running' ? name : current === name ? undefined : current;
     emit({ type: 'stage', stage: name, status, detail });
   };
@@ -146,7 +147,6 @@ async function trainInner(
   const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
   writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
   emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
-  log(`backend: ${sel.backend}${sel.fallbackReasons.length ? ` (${sel.fallbackReasons.join('; ')})` : ''}`);
 
   // ── data
   stage('data', 'running');

@@ -66,8 +66,19 @@ const LIGHT_OVERRIDES: Record<string, string> = {
   '--vscode-editor-foreground': '#000000',
   '--vscode-editor-background': '#ffffff',
   '--vscode-descriptionForeground': '#717171',
+  '--vscode-panel-border': '#80808059',
+  '--vscode-editorWidget-border': '#c8c8c8',
   '--vscode-charts-blue': '#1a85ff',
   '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#388a34',
+  '--vscode-button-secondaryBackground': '#5f6a79',
+  '--vscode-badge-background': '#c4c4c4',
+  '--vscode-badge-foreground': '#333333',
+  '--vscode-checkbox-background': '#ffffff',
+  '--vscode-checkbox-border': '#919191',
+  '--vscode-dropdown-background': '#ffffff',
+  '--vscode-dropdown-border': '#cecece',
+  '--vscode-dropdown-foreground': '#616161',
 };
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
 const LIGHT_BLUE = [0x1a, 0x85, 0xff] as const;
@@ -577,22 +588,56 @@ test('a failed run shows its error', async () => {
   assert.deepEqual(await page.locator('#log .log-line').allTextContents(), ['metrics.jsonl: line 3 is truncated and was skipped']);
 });
 
-test('a long run stays cheap: 30,000 step points are downsampled for display', async () => {
+test('a language-model run shows perplexity and generated text', async () => {
+  const snapshot: RunSnapshot = {
+    meta: meta({ id: 'poems-1', name: 'poems', task: 'language-model', status: 'stopped', epochsDone: 3 }),
+    metrics: [],
+    evaluation: {
+      task: 'language-model',
+      split: 'validation',
+      count: 4096,
+      metrics: { loss: 1.6094, perplexity: 5.0 },
+      samples: ['The sea <is> wide and deep', '春眠不觉晓，处处闻啼鸟'],
+      prompts: ['The sea ', '春眠'],
+    },
+  };
+  await post({ type: 'state', run: snapshot, training: false });
+  await page.waitForFunction(() => document.querySelector('#run-status')?.textContent === 'stopped');
+  assert.equal(await text('#evaluation-metrics tr[data-metric="perplexity"] td'), '5');
+  const samples = await page.locator('#generated-samples li').evaluateAll((lis) =>
+    lis.map((li) => [li.querySelector('.prompt')?.textContent, li.textContent]),
+  );
+  assert.deepEqual(samples, [
+    ['The sea ', 'The sea <is> wide and deep'],
+    ['春眠', '春眠不觉晓，处处闻啼鸟'],
+  ]);
+});
+
+test('a long run stays cheap: 30,000 step points are downsampled for display', async (t) => {
   const runId = 'long-1';
   await post({ type: 'state', run: { meta: meta({ id: runId, name: 'long', epochsPlanned: 100 }), metrics: [] }, training: true });
   await page.waitForFunction(() => document.querySelector('#run-name')?.textContent === 'long');
-  const started = Date.now();
+  const batches: DashboardEventMessage[] = [];
   for (let batch = 0; batch < 60; batch++) {
     const points: MetricPoint[] = [];
     for (let i = 1; i <= 500; i++) {
       const step = batch * 500 + i;
       points.push({ kind: 'step', step, epoch: Math.ceil(step / 300), time: step, values: { loss: 1 / Math.sqrt(step) + 0.05 * noise(step) + 0.1 } });
     }
-    await postEvent(runId, { type: 'metrics', points });
+    batches.push({ type: 'event', runId, event: { type: 'metrics', points } });
   }
-  await waitForPoints('#loss-chart', 30_000);
-  const elapsed = Date.now() - started;
-  assert.ok(elapsed < 8000, `60 batches drawn in ${elapsed} ms`);
+  // Posted from inside the page, as fast as the host could: the time measured is the dashboard's.
+  const elapsed = await page.evaluate(async (messages) => {
+    const started = performance.now();
+    for (const m of messages) window.postMessage(m, '*');
+    // (No named local functions in page code: the test transpiler would wrap them in a helper the page lacks.)
+    while (document.querySelector('#loss-chart')?.getAttribute('data-points') !== '30000') {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return performance.now() - started;
+  }, batches);
+  t.diagnostic(`60 batches of 500 points drawn in ${Math.round(elapsed)} ms`);
+  assert.ok(elapsed < 3000, `60 batches of 500 points drawn in ${Math.round(elapsed)} ms`);
   const stats = await colourStats('#loss-chart', DARK_BLUE);
   assert.ok(stats.count > 100 && stats.leftMeanY < stats.rightMeanY);
 });
@@ -616,6 +661,10 @@ test('a theme change recolours the charts', async () => {
   );
   const light = await colourStats('#loss-chart', LIGHT_BLUE);
   assert.ok(light.count > 100, 'the train curve is drawn in the light theme blue');
+  const dark = await colourStats('#loss-chart', DARK_BLUE);
+  // (The two blues are close: a few blended edge pixels of the new one fall near the old.)
+  assert.ok(dark.count < light.count * 0.05, `nothing is left in the dark theme blue (${dark.count} vs ${light.count})`);
+  await page.screenshot({ path: join(resultsDir, 'dashboard-light.png') });
 });
 
 test('no CSP violations and no console errors', async () => {

@@ -54,7 +54,7 @@ export class ChartsPanel {
     );
     this.element = h(
       'section',
-      { class: 'charts', 'aria-label': 'charts' },
+      { class: 'charts', 'aria-labelledby': 'loss-title metric-title' },
       toolbar,
       h(
         'div',
@@ -139,10 +139,16 @@ export class ChartsPanel {
     const other = metric ? store.build((k) => baseMetricName(k) === metric && !isLossKey(k), this.ui.xAxis, this.ui.smoothing) : [];
     this.lossChart.update(loss, view);
     this.metricChart.update(other, view);
-    this.lossEmpty.hidden = loss.length > 0;
-    this.metricEmpty.hidden = other.length > 0;
+    this.showEmpty(this.lossCanvas, this.lossEmpty, loss.length === 0);
+    this.showEmpty(this.metricCanvas, this.metricEmpty, other.length === 0);
     this.metricSelect.hidden = choices.length < 2;
     if (metric && this.metricSelect.value !== metric) this.metricSelect.value = metric;
+  }
+
+  /** An empty chart shows a message instead of bare axes; `visibility` keeps the canvas measured. */
+  private showEmpty(canvas: HTMLCanvasElement, message: HTMLElement, empty: boolean): void {
+    canvas.style.visibility = empty ? 'hidden' : '';
+    message.hidden = !empty;
   }
 
   private updateMetricChoices(choices: string[]): void {

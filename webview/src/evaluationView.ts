@@ -3,7 +3,7 @@
 // headline metrics, a per-class table and a shaded confusion matrix.
 
 import { Chart } from 'chart.js';
-import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from '../../src/core/types';
+import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatMetric } from './format';
 import type { Translate } from './strings';
@@ -27,7 +27,35 @@ export class EvaluationView {
     }
     const caption = h('p', { class: 'muted' }, t('evaluation.caption', evaluation.split, formatCount(evaluation.count)));
     if (evaluation.task === 'regression') this.renderRegression(title, caption, evaluation, theme, t);
-    else this.renderClassification(title, caption, evaluation, t);
+    else if (evaluation.task === 'classification') this.renderClassification(title, caption, evaluation, t);
+    else this.renderLanguageModel(title, caption, evaluation, t);
+  }
+
+  private renderLanguageModel(title: HTMLElement, caption: HTMLElement, ev: LanguageModelEvaluation, t: Translate): void {
+    const samples = ev.samples.map((sample, i) => {
+      const prompt = ev.prompts?.[i];
+      // The prompt is shown apart from what the model wrote after it.
+      const continuation = prompt !== undefined && sample.startsWith(prompt) ? sample.slice(prompt.length) : sample;
+      return h(
+        'li',
+        { class: 'generated' },
+        prompt !== undefined && continuation !== sample ? h('span', { class: 'prompt' }, prompt) : null,
+        continuation,
+      );
+    });
+    this.container.replaceChildren(
+      title,
+      caption,
+      metricsTable(
+        [
+          ['loss', ev.metrics.loss],
+          ['perplexity', ev.metrics.perplexity],
+        ],
+        t,
+      ),
+      samples.length ? h('h3', {}, t('evaluation.generated')) : '',
+      samples.length ? h('ol', { class: 'generated-list', id: 'generated-samples' }, ...samples) : '',
+    );
   }
 
   private renderRegression(title: HTMLElement, caption: HTMLElement, ev: RegressionEvaluation, theme: ChartTheme, t: Translate): void {

@@ -74,6 +74,7 @@ export const DEFAULT_STRINGS = {
   'evaluation.confusion': 'Confusion matrix (rows: actual, columns: predicted)',
   'evaluation.confusion.corner': 'actual \\ predicted',
   'evaluation.confusion.cell': 'actual {0}, predicted {1}: {2}',
+  'evaluation.generated': 'Generated from prompts (prompt underlined)',
   'log.title': 'Log',
   'log.error': 'Run failed: {0}',
   'log.empty': 'No messages.',

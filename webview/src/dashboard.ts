@@ -180,6 +180,8 @@ export class Dashboard {
         break;
       case 'runEnded':
         run.meta = event.meta;
+        // The final meta holds every stage's final status.
+        if (event.meta.stages) run.stages = { ...run.stages, ...event.meta.stages };
         this.state.training = false;
         this.renderHeader();
         this.log.render(run.meta, this.state.logs, t);
@@ -197,7 +199,8 @@ export class Dashboard {
 
   private renderHeader(): void {
     const run = this.state.run;
-    if (run) this.header.render(run.meta, this.state.training, run.stages, this.t);
+    // Stage events update run.stages; a run read from disk may carry them only in its meta.
+    if (run) this.header.render(run.meta, this.state.training, { ...run.meta.stages, ...run.stages }, this.t);
   }
 
   private renderAll(): void {

@@ -169,7 +169,7 @@ function confusionTable(ev: ClassificationEvaluation, t: Translate): HTMLTableEl
         const share = max > 0 ? n / max : 0;
         cell.style.setProperty('--cm-share', `${Math.round(share * 85)}%`);
         // Past this shade the editor background colour reads better than the foreground.
-        if (share >= 0.7) cell.classList.add('cm-strong');
+        if (share >= 0.8) cell.classList.add('cm-strong');
         return cell;
       }),
     ),

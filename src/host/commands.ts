@@ -90,5 +90,5 @@ async function validateConfig(ctx: ModelLabContext, arg: unknown): Promise<void>
   if (errors > 0) void vscode.window.showErrorMessage(text);
   else if (warnings > 0) void vscode.window.showWarningMessage(text);
   else void vscode.window.showInformationMessage(text);
-  if (errors + warnings > 0) await vscode.commands.executeCommand('workbench.actions.view.problems');
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
 }

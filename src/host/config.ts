@@ -26,7 +26,7 @@ export function nodePathSetting(): string {
 }
 
 /** Absolute runs folder for a workspace folder (or, for a config outside any folder, the config's folder). */
-export function runsDirFor(baseFolder: vscode.Uri, scope?: vscode.ConfigurationScope): string {
+export function runsDirSetting(baseFolder: vscode.Uri, scope?: vscode.ConfigurationScope): string {
   const value = vscode.workspace.getConfiguration(SECTION, scope ?? baseFolder).get<string>('runsDirectory');
   return resolveRunsDirectory(baseFolder.fsPath, typeof value === 'string' ? value : undefined);
 }

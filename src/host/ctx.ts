@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { runsDirFor as runsDirSetting, affectsRunsDirectory } from './config';
+import { affectsRunsDirectory, runsDirSetting } from './config';
 import { ConfigCodeLensProvider } from './configCodeLens';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { DashboardPanel } from './dashboardPanel';

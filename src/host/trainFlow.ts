@@ -71,6 +71,8 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
     );
   }
 
+  // A second click while this one was saving and validating: the first one trains.
+  if (ctx.trainings.get(configUri)) return;
   const runsDir = ctx.runsDirForConfig(configUri);
   const session = ctx.trainings.start({
     configUri,

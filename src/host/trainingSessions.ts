@@ -3,7 +3,7 @@
 // and the dashboard, their output and progress logged to the output channel,
 // and the `modelLab.training` context key.
 
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol';
 import { ContextKey } from './commandIds';
@@ -184,6 +184,3 @@ export class TrainingSessions implements vscode.Disposable {
   }
 }
 
-export function fallbackName(configUri: vscode.Uri): string {
-  return basename(configUri.fsPath).replace(/\.experiment\.json$/, '');
-}

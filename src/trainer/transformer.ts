@@ -35,6 +35,32 @@ const fastMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.Grad
   };
 }) as unknown as tf.CustomGradientFunc<tf.Tensor2D>) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
+/**
+ * Rows of `table` [V, d] picked by `ids`, with a gradient computed by a plain
+ * scatter-add in JavaScript. tfjs's own Gather gradient needs
+ * UnsortedSegmentSum, which the wasm backend lacks and the CPU fallback
+ * computes one segment (= vocabulary entry) at a time: seconds per step.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor2D {
+  const flatIds = tf.reshape(ids, [-1]);
+  const indices = flatIds.dataSync() as Int32Array;
+  const [vocab, width] = table.shape;
+  const lookup = tf.customGrad(((t: tf.Tensor2D) => ({
+    value: tf.gather(t, flatIds),
+    gradFunc: (dy: tf.Tensor2D) => {
+      const rows = dy.dataSync();
+      const grad = new Float32Array(vocab * width);
+      for (let i = 0; i < indices.length; i++) {
+        const from = i * width;
+        const to = indices[i] * width;
+        for (let j = 0; j < width; j++) grad[to + j] += rows[from + j];
+      }
+      return tf.tensor2d(grad, [vocab, width]);
+    },
+  })) as unknown as tf.CustomGradientFunc<tf.Tensor2D>) as (t: tf.Tensor2D) => tf.Tensor2D;
+  return lookup(table);
+}
+
 /** a·b for 2-D tensors, with gradients that stay on the backend's fast path. */
 export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.getBackend() === 'wasm' ? fastMatMul(a, b) : tf.matMul(a, b);
@@ -127,8 +153,7 @@ export class TokenAndPositionEmbedding extends tfl.layers.Layer {
       const ids = tf.cast(single(inputs), 'int32');
       const [batch, length] = ids.shape;
       if (length > this.maxLength) throw new Error(`${length} tokens, but the model's positions stop at maxLength ${this.maxLength}`);
-      const flat = tf.reshape(ids, [-1]);
-      const tokens = tf.reshape(tf.gather(this.tokenTable.read(), flat), [batch, length, this.dModel]);
+      const tokens = tf.reshape(embeddingLookup(this.tokenTable.read() as tf.Tensor2D, ids), [batch, length, this.dModel]);
       const positions = this.positionTable
         ? tf.slice(this.positionTable.read(), [0, 0], [length, this.dModel])
         : tf.tensor2d(this.sinusoid!.subarray(0, length * this.dModel), [length, this.dModel]);
@@ -161,8 +186,12 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   static className = 'ModelLabMultiHeadSelfAttention';
   readonly heads: number;
   readonly causal: boolean;
-  private qkv!: tfl.LayerVariable;
-  private qkvBias!: tfl.LayerVariable;
+  private query!: tfl.LayerVariable;
+  private queryBias!: tfl.LayerVariable;
+  private key!: tfl.LayerVariable;
+  private keyBias!: tfl.LayerVariable;
+  private value!: tfl.LayerVariable;
+  private valueBias!: tfl.LayerVariable;
   private out!: tfl.LayerVariable;
   private outBias!: tfl.LayerVariable;
 
@@ -176,11 +205,18 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
     const d = firstShape(inputShape)[2];
     if (typeof d !== 'number') throw new Error('attention needs a known model width');
     if (d % this.heads !== 0) throw new Error(`model width ${d} is not divisible by ${this.heads} heads`);
-    // Q, K and V projections as one [d, 3d] matrix: one matMul instead of three.
-    this.qkv = this.addWeight('qkv_kernel', [d, 3 * d], 'float32', tfl.initializers.glorotUniform({}));
-    this.qkvBias = this.addWeight('qkv_bias', [3 * d], 'float32', tfl.initializers.zeros());
-    this.out = this.addWeight('output_kernel', [d, d], 'float32', tfl.initializers.glorotUniform({}));
-    this.outBias = this.addWeight('output_bias', [d], 'float32', tfl.initializers.zeros());
+    // Separate Q, K, V matrices rather than one [d, 3d]: splitting a fused
+    // projection into heads needs a 5-D transpose, which is slow on wasm.
+    const kernel = (name: string) => this.addWeight(`${name}_kernel`, [d, d], 'float32', tfl.initializers.glorotUniform({}));
+    const bias = (name: string) => this.addWeight(`${name}_bias`, [d], 'float32', tfl.initializers.zeros());
+    this.query = kernel('query');
+    this.queryBias = bias('query');
+    this.key = kernel('key');
+    this.keyBias = bias('key');
+    this.value = kernel('value');
+    this.valueBias = bias('value');
+    this.out = kernel('output');
+    this.outBias = bias('output');
     this.built = true;
   }
 
@@ -190,10 +226,12 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
       const [batch, length, d] = x.shape;
       const h = this.heads;
       const dk = d / h;
-      const qkv = denseLastAxis(x, this.qkv.read(), this.qkvBias.read()); // [B, T, 3d]
-      // [B, T, 3, H, dk] → [3, B, H, T, dk], then Q, K, V as [B·H, T, dk]
-      const split = tf.transpose(tf.reshape(qkv, [batch, length, 3, h, dk]), [2, 0, 3, 1, 4]);
-      const [q, k, v] = tf.unstack(split).map((t) => tf.reshape(t, [batch * h, length, dk]) as tf.Tensor3D);
+      // [B, T, d] → [B, T, H, dk] → [B, H, T, dk] → [B·H, T, dk]
+      const perHead = (w: tfl.LayerVariable, b: tfl.LayerVariable) =>
+        tf.reshape(tf.transpose(tf.reshape(denseLastAxis(x, w.read(), b.read()), [batch, length, h, dk]), [0, 2, 1, 3]), [batch * h, length, dk]) as tf.Tensor3D;
+      const q = perHead(this.query, this.queryBias);
+      const k = perHead(this.key, this.keyBias);
+      const v = perHead(this.value, this.valueBias);
       let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), [batch, h, length, length]);
       const keyBias = tf.reshape(tf.mul(tf.sub(1, keyMask), MASKED_SCORE), [batch, 1, 1, length]);
       scores = tf.add(scores, keyBias);
@@ -224,6 +262,53 @@ function causalBias(length: number): tf.Tensor2D {
   const values = new Float32Array(length * length);
   for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) values[i * length + j] = MASKED_SCORE;
   return tf.tensor2d(values, [length, length]);
+}
+
+export interface NormalizationArgs extends LayerArgs {
+  epsilon?: number;
+}
+
+/**
+ * Layer normalization over the last axis. tfjs-layers has one, but it tiles
+ * its scale and offset to the input's shape, and the gradient of Tile runs
+ * one slice per tile: thousands of kernel calls per step. Broadcasting here
+ * keeps the gradient a plain sum.
+ */
+export class LayerNorm extends tfl.layers.Layer {
+  static className = 'ModelLabLayerNorm';
+  readonly epsilon: number;
+  private gamma!: tfl.LayerVariable;
+  private beta!: tfl.LayerVariable;
+
+  constructor(args: NormalizationArgs) {
+    super(args);
+    this.epsilon = args.epsilon ?? 1e-5;
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const s = firstShape(inputShape);
+    const d = s[s.length - 1] as number;
+    this.gamma = this.addWeight('gamma', [d], 'float32', tfl.initializers.ones());
+    this.beta = this.addWeight('beta', [d], 'float32', tfl.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = single(inputs);
+      const centered = tf.sub(x, tf.mean(x, -1, true));
+      const variance = tf.mean(tf.square(centered), -1, true);
+      return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon))), this.gamma.read()), this.beta.read());
+    });
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
+    return firstShape(inputShape);
+  }
+
+  override getConfig(): ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
 }
 
 export interface FeedForwardArgs extends LayerArgs {
@@ -341,7 +426,7 @@ export class TokenLogits extends tfl.layers.Layer {
   }
 }
 
-for (const layer of [PaddingMask, TokenAndPositionEmbedding, MultiHeadSelfAttention, FeedForward, SequencePooling, TokenLogits]) {
+for (const layer of [PaddingMask, TokenAndPositionEmbedding, MultiHeadSelfAttention, LayerNorm, FeedForward, SequencePooling, TokenLogits]) {
   tf.serialization.registerClass(layer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }
 
@@ -367,14 +452,14 @@ export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, ou
   x = dropout('embedding_dropout', x);
   for (let i = 1; i <= cfg.layers; i++) {
     const b = `block${i}`;
-    let h = tfl.layers.layerNormalization({ name: `${b}_attention_norm`, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+    let h = new LayerNorm({ name: `${b}_attention_norm` }).apply(x) as tfl.SymbolicTensor;
     const [attended] = new MultiHeadSelfAttention({ name: `${b}_attention`, heads: cfg.heads, causal: decoder }).apply([h, mask]) as tfl.SymbolicTensor[];
     x = tfl.layers.add({ name: `${b}_attention_residual` }).apply([x, dropout(`${b}_attention_dropout`, attended)]) as tfl.SymbolicTensor;
-    h = tfl.layers.layerNormalization({ name: `${b}_feed_forward_norm`, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+    h = new LayerNorm({ name: `${b}_feed_forward_norm` }).apply(x) as tfl.SymbolicTensor;
     const fed = new FeedForward({ name: `${b}_feed_forward`, ffDim: cfg.ffDim }).apply(h) as tfl.SymbolicTensor;
     x = tfl.layers.add({ name: `${b}_feed_forward_residual` }).apply([x, dropout(`${b}_feed_forward_dropout`, fed)]) as tfl.SymbolicTensor;
   }
-  x = tfl.layers.layerNormalization({ name: 'final_norm', epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+  x = new LayerNorm({ name: 'final_norm' }).apply(x) as tfl.SymbolicTensor;
   let out: tfl.SymbolicTensor;
   if (decoder) {
     out = new TokenLogits({ name: 'next_token_logits', vocabSize }).apply(x) as tfl.SymbolicTensor;

@@ -4,7 +4,7 @@
 // translation file covers the host and the webview.
 
 import * as vscode from 'vscode';
-import { DEFAULT_STRINGS } from '../../webview/src/strings';
+import { DEFAULT_STRINGS } from '../core/dashboardStringTable';
 
 export function dashboardStrings(): Record<string, string> {
   // Looked up in the bundle directly: l10n.t would fill in the {0} placeholders the webview fills.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_STRINGS } from '../../webview/src/strings';
+import { DEFAULT_STRINGS } from '../../src/core/dashboardStringTable';
 import { findL10nCalls } from '../helpers/l10nMessages';
 
 const root = join(import.meta.dirname, '../..');

@@ -5,7 +5,7 @@ import { h } from './dom';
 import { CurveChart } from './curveChart';
 import type { MetricSeriesStore, XAxisMode } from './metricSeries';
 import { baseMetricName, isLossKey } from './metricSeries';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
 
 export interface ChartOptionsState {

@@ -20,7 +20,7 @@ import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
 import type { Series, XAxisMode, XY } from './metricSeries';
 import { countRawPoints } from './metricSeries';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 import { formatMetric } from './format';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation);

@@ -10,7 +10,7 @@ import { EvaluationView } from './evaluationView';
 import { HeaderView } from './header';
 import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
 import { MetricSeriesStore } from './metricSeries';
-import { makeTranslate, type Translate } from './strings';
+import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
 import { renderSummary } from './summaryView';
 import { readTheme, type ChartTheme } from './theme';
 import type { VsCodeApi } from './vscodeApi';

@@ -6,7 +6,7 @@ import { Chart } from 'chart.js';
 import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatMetric } from './format';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
 // curveChart registers the chart.js controllers and scales this view uses.

@@ -3,7 +3,7 @@
 
 import type { RunMeta, StageName, StageStatus } from '../../src/core/types';
 import { h } from './dom';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 
 const STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 const STAGE_ICONS: Record<StageStatus, string> = { pending: '○', running: '◐', done: '✓', failed: '✕', skipped: '–' };

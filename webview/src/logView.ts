@@ -3,7 +3,7 @@
 
 import type { RunMeta } from '../../src/core/types';
 import { h } from './dom';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';

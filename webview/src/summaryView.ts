@@ -3,7 +3,7 @@
 import type { ModelSummary } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatShape } from './format';
-import type { Translate } from './strings';
+import type { Translate } from '../../src/core/dashboardStringTable';
 
 export function renderSummary(container: HTMLElement, summary: ModelSummary | undefined, t: Translate): void {
   const title = h('h2', { id: 'model-summary-title' }, t('summary.title'));

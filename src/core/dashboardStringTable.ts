@@ -1,5 +1,4 @@
-// UI strings. The host sends localized strings keyed by these ids in the
-// state message; anything it does not send falls back to English here.
+// Dashboard UI strings (English defaults), shared by the webview and the host (which sends localized ones).
 
 export const DEFAULT_STRINGS = {
   'empty.message': 'No runs yet — press Train this config on an experiment config',

@@ -167,6 +167,18 @@ export interface RunMeta {
   pid?: number;
   /** Status of each pipeline stage, kept up to date while the run goes. */
   stages?: Partial<Record<StageName, StageStatus>>;
+  /** Set when the run is one point of a sweep. */
+  sweep?: SweepMembership;
+}
+
+export interface SweepMembership {
+  /** Shared by every run of one sweep launch. */
+  id: string;
+  /** 0-based index of this point, and how many points the sweep has. */
+  index: number;
+  total: number;
+  /** The config values this point set, keyed by config path (e.g. "training.optimizer.learningRate"). */
+  params: Record<string, unknown>;
 }
 
 export interface LayerSummary {

@@ -1,10 +1,12 @@
 // Builds every bundle with esbuild: the extension host, the trainer child
-// process, the CLI (all Node, CommonJS) and the dashboard webview (browser).
+// process, the CLI (all Node, CommonJS), the dashboard webview and its
+// separately loaded Mermaid (browser).
 // Usage: node scripts/build.mjs [--watch] [--production]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mermaidFlowchartOnly } from './mermaidFlowchartOnly.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
@@ -44,11 +46,22 @@ const builds = [
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   {
     ...common,
-    entryPoints: { webview: 'webview/src/main.ts' },
+    // The dashboard and the run comparison: two pages, each a bundle of its own.
+    entryPoints: { webview: 'webview/src/main.ts', compare: 'webview/src/compare/main.ts' },
     outdir: dist,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+  },
+  {
+    // Mermaid, in a bundle of its own that the dashboard loads when it has a pipeline to draw.
+    ...common,
+    entryPoints: { mermaid: 'webview/src/mermaidEntry.ts' },
+    outdir: dist,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    plugins: [mermaidFlowchartOnly],
   },
 ];
 
@@ -61,9 +74,9 @@ const chmodCli = { name: 'chmod-cli', setup(b) { b.onEnd(() => { try { chmodSync
 
 if (watch) {
   for (const b of selected) {
-    const ctx = await esbuild.context({ ...b, plugins: b.entryPoints.cli ? [chmodCli] : [] });
+    const ctx = await esbuild.context({ ...b, plugins: [...(b.plugins ?? []), ...(b.entryPoints.cli ? [chmodCli] : [])] });
     await ctx.watch();
   }
 } else {
-  await Promise.all(selected.map((b) => esbuild.build({ ...b, plugins: b.entryPoints.cli ? [chmodCli] : [] })));
+  await Promise.all(selected.map((b) => esbuild.build({ ...b, plugins: [...(b.plugins ?? []), ...(b.entryPoints.cli ? [chmodCli] : [])] })));
 }

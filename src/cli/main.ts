@@ -2,14 +2,21 @@
 //   modellab train <config> [--backend B] [--epochs N] [--runs-dir D] [--json]
 //   modellab validate <config>
 //   modellab runs [--runs-dir D] [--json]
+//   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir D] [--json]
+//   modellab attention <run> <text-file> [--max-tokens N] [--json]
+//   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K]
 
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
 import type { TrainerEvent } from '../core/protocol';
 import { listRuns, runsDirFor } from '../core/runStore';
-import type { BackendChoice, Evaluation } from '../core/types';
+import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
+import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
+import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
+import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
 const USAGE = `Model Lab ${packageJson.version}
@@ -18,7 +25,12 @@ Usage:
   modellab train <config> [--backend auto|tensorflow|wasm|cpu] [--epochs N] [--runs-dir DIR] [--json]
   modellab validate <config>
   modellab runs [--runs-dir DIR] [--json]
+  modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
+  modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
+  modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json]
 
+<run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
+finished run with a Transformer). <text-file> "-" reads standard input.
 Runs are stored in DIR (default: ./.modellab/runs).`;
 
 const BACKENDS = new Set(['auto', 'tensorflow', 'wasm', 'cpu']);
@@ -35,6 +47,11 @@ export function formatEvaluation(ev: Evaluation): string {
   if (ev.task === 'regression') {
     const m = ev.metrics;
     return `${ev.split} (${ev.count} rows): mse ${fmt(m.mse)}  mae ${fmt(m.mae)}  rmse ${fmt(m.rmse)}  r2 ${fmt(m.r2)}`;
+  }
+  if (ev.task === 'language-model') {
+    const lines = [`${ev.split} (${ev.count.toLocaleString('en')} tokens): loss ${fmt(ev.metrics.loss)}  perplexity ${fmt(ev.metrics.perplexity)}`];
+    ev.samples.forEach((sample, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(sample)}`));
+    return lines.join('\n');
   }
   const m = ev.metrics;
   const lines = [`${ev.split} (${ev.count} rows): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
@@ -107,10 +124,11 @@ async function train(args: string[]): Promise<number> {
         if (epochSteps === 0) epochSteps = stepsInEpoch;
         stepsInEpoch = 0;
         const rest = Object.entries(e.logs)
-          .filter(([k]) => k !== 'lr')
+          .filter(([k]) => k !== 'lr' && k !== 'tokensPerSecond')
           .map(([k, v]) => `${k} ${fmt(v)}`)
           .join('  ');
-        process.stderr.write(`${tty ? '\r\x1b[2K' : ''}epoch ${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}  ${rest}  (${e.millis} ms)\n`);
+        const speed = e.logs.tokensPerSecond !== undefined ? `, ${Math.round(e.logs.tokensPerSecond).toLocaleString('en')} tokens/s` : '';
+        process.stderr.write(`${tty ? '\r\x1b[2K' : ''}epoch ${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}  ${rest}  (${e.millis} ms${speed})\n`);
         break;
       }
       default:
@@ -169,6 +187,143 @@ function runs(args: string[]): number {
   return 0;
 }
 
+/**
+ * A run given on the command line: a folder (run or model), a run id in the
+ * runs folder (or a unique prefix of one), or "latest": the newest completed
+ * run whose model has a tokenizer.
+ */
+export function resolveRun(arg: string, runsDir: string): string {
+  if (arg === 'latest') {
+    const run = listRuns(runsDir).find((r) => r.meta?.status === 'completed' && existsSync(join(r.dir, 'model', 'tokenizer.json')));
+    if (!run) throw new UsageError(`no finished Transformer run in ${runsDir}`);
+    return run.dir;
+  }
+  if (existsSync(arg) && statSync(arg).isDirectory()) return resolve(arg);
+  const runs = listRuns(runsDir);
+  const exact = runs.find((r) => r.id === arg);
+  if (exact) return exact.dir;
+  const prefixed = runs.filter((r) => r.id.startsWith(arg));
+  if (prefixed.length === 1) return prefixed[0].dir;
+  if (prefixed.length > 1) throw new UsageError(`"${arg}" matches ${prefixed.length} runs: ${prefixed.slice(0, 5).map((r) => r.id).join(', ')}${prefixed.length > 5 ? ', …' : ''}`);
+  throw new UsageError(`no run "${arg}": not a folder, and not a run id in ${runsDir}`);
+}
+
+function backendOption(value: string | undefined): BackendChoice {
+  const backend = (value ?? 'auto') as BackendChoice;
+  if (!BACKENDS.has(backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu, not "${value}"`);
+  return backend;
+}
+
+function numberOption(name: string, value: string | undefined, check: (n: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${rule}, not "${value}"`);
+  return n;
+}
+
+const SHADES = [' ', '░', '▒', '▓', '█'];
+
+/** A layer's head-averaged attention as a grid of shades, rows = queries; for a terminal. */
+function shadedGrid(tokens: string[], heads: number[][][]): string[] {
+  const n = tokens.length;
+  const label = (t: string) => JSON.stringify(t).slice(1, -1).slice(0, 10).padEnd(10);
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let row = '';
+    for (let j = 0; j < n; j++) {
+      const w = heads.reduce((sum, h) => sum + h[i][j], 0) / heads.length;
+      row += SHADES[Math.min(SHADES.length - 1, Math.round(w * (SHADES.length - 1) * 2))];
+    }
+    lines.push(`  ${String(i).padStart(3)} ${label(tokens[i])} │${row}│`);
+  }
+  return lines;
+}
+
+function formatAttention(r: AttentionResult, millis: number): string {
+  const layers = r.attention.length;
+  const heads = r.attention[0]?.length ?? 0;
+  const out = [`${r.tokens.length} tokens${r.truncated ? ' (text truncated)' : ''}; attention ${layers} layers × ${heads} heads × ${r.tokens.length} × ${r.tokens.length}; ${millis} ms`];
+  if (r.prediction) {
+    out.push(`prediction: ${r.prediction.label}`);
+    for (const p of [...r.prediction.probabilities].sort((a, b) => b.probability - a.probability).slice(0, 5)) out.push(`  ${p.label.padEnd(20)} ${(p.probability * 100).toFixed(1)}%`);
+  }
+  const shown = Math.min(r.tokens.length, 48);
+  r.attention.forEach((layer, l) => {
+    out.push(`layer ${l + 1}, average of ${heads} heads (rows: queries, columns: keys${shown < r.tokens.length ? `; first ${shown} tokens` : ''}):`);
+    out.push(...shadedGrid(r.tokens.slice(0, shown), layer.map((h) => h.slice(0, shown).map((row) => row.slice(0, shown)))));
+  });
+  out.push('(--json prints every head in full)');
+  return out.join('\n');
+}
+
+async function attention(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'max-tokens': { type: 'string' }, json: { type: 'boolean' }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
+  });
+  if (positionals.length !== 2) throw new UsageError('attention takes a run and a text file');
+  const maxTokens = numberOption('max-tokens', values['max-tokens'], (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? DEFAULT_ATTENTION_TOKENS;
+  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  const text = positionals[1] === '-' ? readFileSync(0, 'utf8') : readFileSync(positionals[1], 'utf8');
+  await selectBackend(backendOption(values.backend));
+  const started = Date.now();
+  const result = await attentionFor(runDir, text, maxTokens);
+  const millis = Date.now() - started;
+  process.stdout.write((values.json ? JSON.stringify(result) : formatAttention(result, millis)) + '\n');
+  return 0;
+}
+
+async function generateCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      prompt: { type: 'string' },
+      length: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
+      'runs-dir': { type: 'string' },
+      backend: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('generate takes one run');
+  const options = {
+    length: numberOption('length', values.length, (n) => Number.isInteger(n) && n >= 1 && n <= 100000, 'a whole number from 1 to 100000'),
+    temperature: numberOption('temperature', values.temperature, (n) => n >= 0, 'a number ≥ 0'),
+    topK: numberOption('top-k', values['top-k'], (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (0: no limit)'),
+    seed: numberOption('seed', values.seed, Number.isInteger, 'a whole number'),
+  };
+  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  await selectBackend(backendOption(values.backend));
+  const prompt = values.prompt ?? '';
+  const result = await generate(runDir, prompt, options);
+  if (values.json) process.stdout.write(JSON.stringify({ ...result, ...GENERATE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) }) + '\n');
+  else process.stdout.write(prompt + result.text + '\n');
+  return 0;
+}
+
+/** One run per point of the config's sweep section; prints the runs ranked by the sweep's metric. */
+async function sweep(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { concurrency: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('sweep takes one config file');
+  return sweepCommand({
+    configPath: positionals[0],
+    runsDir: resolve(values['runs-dir'] ?? runsDirFor(process.cwd())),
+    backend: backendOption(values.backend),
+    epochs: numberOption('epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
+    concurrency: numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number from 1 to 16'),
+    json: values.json === true,
+    trainerScripts: defaultTrainerScripts(__dirname),
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -179,6 +334,12 @@ export async function main(argv: string[]): Promise<number> {
         return validate(rest);
       case 'runs':
         return runs(rest);
+      case 'sweep':
+        return await sweep(rest);
+      case 'attention':
+        return await attention(rest);
+      case 'generate':
+        return await generateCommand(rest);
       case undefined:
       case '-h':
       case '--help':

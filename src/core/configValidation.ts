@@ -11,6 +11,7 @@ import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../schema/experiment.schema.json';
 import { isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
+import { checkSweepSection } from './sweepValidation';
 import { probeColumns, DataError } from './table';
 import type { ExperimentConfig, LayerConfig } from './types';
 
@@ -172,7 +173,7 @@ function describeSchemaError(e: ErrorObject): string | undefined {
     case 'required':
       return `missing required property "${p.missingProperty}"`;
     case 'type':
-      return `must be ${p.type === 'integer' ? 'a whole number' : `a ${p.type}`}`;
+      return `must be ${p.type === 'integer' ? 'a whole number' : `${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${p.type}`}`;
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':
@@ -210,6 +211,27 @@ export function validateConfigText(text: string, configPath: string): Validation
     return { diagnostics: r.diagnostics };
   }
   const value = getNodeValue(root) as unknown;
+  const config = checkConfigValue(value, configPath, r);
+  if (!config) return { diagnostics: r.diagnostics };
+  if (config.sweep) {
+    checkSweepSection(config, (v) => validateConfigValue(v, configPath), (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
+  }
+  const hasError = r.diagnostics.some((d) => d.severity === 'error');
+  return { config: hasError ? undefined : config, diagnostics: r.diagnostics };
+}
+
+/**
+ * Checks a config that has no text of its own (a sweep point: the file's
+ * config with some values replaced). The diagnostics carry paths, not ranges.
+ */
+export function validateConfigValue(value: unknown, configPath: string): ConfigDiagnostic[] {
+  const r = new Reporter('', undefined);
+  checkConfigValue(value, configPath, r);
+  return r.diagnostics;
+}
+
+/** Schema, then semantic checks; the typed config when it matches the schema. */
+function checkConfigValue(value: unknown, configPath: string, r: Reporter): ExperimentConfig | undefined {
   if (!validateSchema(value)) {
     const seen = new Set<string>();
     for (const e of validateSchema.errors ?? []) {
@@ -234,12 +256,11 @@ export function validateConfigText(text: string, configPath: string): Validation
     }
     // Specific errors inside an anyOf can be absent (e.g. a wrong type); make sure something is said.
     if (r.diagnostics.length === 0) r.at(0, 1, 'error', '(root)', 'the config does not match the experiment schema');
-    return { diagnostics: r.diagnostics };
+    return undefined;
   }
-  const config = value as ExperimentConfig;
+  const config = value as unknown as ExperimentConfig;
   semanticChecks(config, configPath, r);
-  const hasError = r.diagnostics.some((d) => d.severity === 'error');
-  return { config: hasError ? undefined : config, diagnostics: r.diagnostics };
+  return config;
 }
 
 function humanParseError(code: string): string {

@@ -4,15 +4,18 @@
 // and go through `parseWebviewMessage` before the host acts on them.
 
 import type {
+  AttentionResult,
   BackendChoice,
   BackendName,
   Evaluation,
+  GenerationResult,
   MetricPoint,
   ModelSummary,
   RunMeta,
   RunSnapshot,
   StageName,
   StageStatus,
+  SweepMembership,
 } from './types';
 
 // ───────────────────────── host → trainer ─────────────────────────
@@ -26,6 +29,10 @@ export interface StartTrainingMessage {
   backend: BackendChoice;
   /** Overrides, as from the CLI's --epochs. */
   epochs?: number;
+  /** Config values replaced for this run (a sweep point), keyed by config path like "training.optimizer.learningRate". */
+  overrides?: Record<string, unknown>;
+  /** Set when the run is one point of a sweep; recorded in its meta. */
+  sweep?: SweepMembership;
   /** Extra folders where a natively installed @tensorflow/tfjs-node may live. */
   nativeModuleDirs?: string[];
 }
@@ -114,6 +121,8 @@ export interface DashboardStateMessage {
   training: boolean;
   /** Localized UI strings keyed by id, so the webview needs no l10n runtime. */
   strings?: Record<string, string>;
+  /** The run's pipeline as Mermaid text (src/core/pipeline.ts), when its config could be read. */
+  pipeline?: string;
 }
 
 /** Live update for the shown run. */
@@ -123,7 +132,14 @@ export interface DashboardEventMessage {
   event: TrainerEvent;
 }
 
-export type HostToWebviewMessage = DashboardStateMessage | DashboardEventMessage;
+/** The shown run's pipeline text again, now with what the run has learned (its split sizes). */
+export interface DashboardPipelineMessage {
+  type: 'pipeline';
+  runId: string;
+  pipeline: string;
+}
+
+export type HostToWebviewMessage = DashboardStateMessage | DashboardEventMessage | DashboardPipelineMessage;
 
 // ───────────────────────── webview → host (untrusted) ─────────────────────────
 
@@ -132,7 +148,11 @@ export type WebviewToHostMessage =
   | { type: 'stop' }
   | { type: 'train' }
   | { type: 'openRun'; runId: string }
-  | { type: 'revealRunFolder'; runId: string };
+  | { type: 'revealRunFolder'; runId: string }
+  | { type: 'revealConfigSection'; section: StageName };
+
+/** The sections a pipeline node can reveal: one per stage. */
+export const CONFIG_SECTIONS: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -156,6 +176,12 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       if (typeof msg.runId !== 'string' || !RUN_ID.test(msg.runId)) return `'${msg.type}': runId is not a run id`;
       return { type: msg.type, runId: msg.runId };
     }
+    case 'revealConfigSection': {
+      if (keys.length !== 2 || !keys.includes('section')) return `'revealConfigSection' takes exactly one field, section`;
+      const section = CONFIG_SECTIONS.find((s) => s === msg.section);
+      if (!section) return `'revealConfigSection': section must be one of ${CONFIG_SECTIONS.join(', ')}`;
+      return { type: 'revealConfigSection', section };
+    }
     default:
       return `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 60)}`;
   }
@@ -169,4 +195,264 @@ export function isTrainerEvent(raw: unknown): raw is TrainerEvent {
     t === 'runStarted' || t === 'backend' || t === 'stage' || t === 'summary' || t === 'metrics' ||
     t === 'epoch' || t === 'evaluation' || t === 'log' || t === 'runEnded'
   );
+}
+
+// ───────────────────────── compare panel (host ⇄ webview) ─────────────────────────
+// The comparison webview gets each run's flattened parameters and final
+// metrics once, then asks for curves; the host smooths and downsamples them
+// (a run may have logged millions of points) before answering.
+
+export type CompareXAxis = 'step' | 'epoch' | 'time';
+/** A flattened config value: what a table cell shows. */
+export type ParamValue = string | number | boolean | null;
+
+export interface CompareRun {
+  id: string;
+  name: string;
+  /** Short label for legends and column headers (time of the run, or its sweep point). */
+  label: string;
+  status: RunMeta['status'];
+  createdAt: string;
+  backend?: BackendName;
+  /** The resolved config (config.json), flattened to dotted paths. */
+  params: Record<string, ParamValue>;
+  /** Final epoch logs, then evaluation metrics as `evaluation.<name>`. */
+  final: Record<string, number>;
+  /** Metric points logged (step and epoch). */
+  points: number;
+  sweep?: { id: string; index: number; total: number };
+  warnings?: string[];
+}
+
+export interface CompareStateMessage {
+  type: 'compareState';
+  runs: CompareRun[];
+  /** Base metric names with curves in at least one run (loss, mae, …; `val_` twins are drawn with them). */
+  metrics: string[];
+  strings?: Record<string, string>;
+}
+
+export interface CompareSeries {
+  runId: string;
+  /** The metric key: `loss`, `val_loss`, … */
+  key: string;
+  /** Batch-level (step) or epoch-level points. */
+  kind: 'step' | 'epoch';
+  /** An EMA-smoothed twin of the raw series (smoothed before downsampling). */
+  smoothed: boolean;
+  x: number[];
+  y: number[];
+  /** Points before downsampling. */
+  rawCount: number;
+}
+
+export interface CompareSeriesMessage {
+  type: 'compareSeries';
+  /** Echoes the request, so answers to superseded requests can be dropped. */
+  requestId: number;
+  metric: string;
+  xAxis: CompareXAxis;
+  smoothing: number;
+  series: CompareSeries[];
+}
+
+export type HostToCompareMessage = CompareStateMessage | CompareSeriesMessage;
+
+export interface CompareSeriesRequest {
+  type: 'requestSeries';
+  requestId: number;
+  metric: string;
+  xAxis: CompareXAxis;
+  smoothing: number;
+  /** Points per series the chart can show (about 4 per pixel column). */
+  maxPoints: number;
+}
+
+export type CompareToHostMessage =
+  | { type: 'ready' }
+  | { type: 'exportCsv' }
+  | CompareSeriesRequest
+  | { type: 'exportPng'; dataUrl: string }
+  | { type: 'openRun'; runId: string }
+  | { type: 'removeRun'; runId: string };
+
+/** Every message type the compare webview may send. */
+export const CompareMessageType = {
+  ready: 'ready',
+  exportCsv: 'exportCsv',
+  requestSeries: 'requestSeries',
+  exportPng: 'exportPng',
+  openRun: 'openRun',
+  removeRun: 'removeRun',
+} as const satisfies Record<string, CompareToHostMessage['type']>;
+
+export const COMPARE_MAX_POINTS = { min: 100, max: 50_000 } as const;
+/** An exported chart is a PNG of a few hundred KB; anything far larger is not one. */
+export const COMPARE_MAX_PNG_DATA_URL = 40 * 1024 * 1024;
+export const PNG_DATA_URL_PREFIX = 'data:image/png;base64,';
+const METRIC_NAME = /^[A-Za-z0-9_.:/-]{1,100}$/;
+
+function exactFields(msg: Record<string, unknown>, fields: readonly string[]): string | undefined {
+  const extra = Object.keys(msg).filter((k) => k !== 'type' && !fields.includes(k));
+  if (extra.length) return `unexpected fields in '${String(msg.type)}' message: ${extra.join(', ')}`;
+  const missing = fields.filter((f) => !(f in msg));
+  if (missing.length) return `'${String(msg.type)}' lacks ${missing.join(', ')}`;
+  return undefined;
+}
+
+/**
+ * Checks a message that came from the compare webview. Returns the typed
+ * message, or a string saying why it was rejected (logged, never acted upon).
+ */
+export function parseCompareMessage(raw: unknown): CompareToHostMessage | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'message is not an object';
+  const msg = raw as Record<string, unknown>;
+  switch (msg.type) {
+    case CompareMessageType.ready:
+    case CompareMessageType.exportCsv:
+      return exactFields(msg, []) ?? { type: msg.type };
+    case CompareMessageType.openRun:
+    case CompareMessageType.removeRun: {
+      const bad = exactFields(msg, ['runId']);
+      if (bad) return bad;
+      if (typeof msg.runId !== 'string' || !RUN_ID.test(msg.runId)) return `'${msg.type}': runId is not a run id`;
+      return { type: msg.type, runId: msg.runId };
+    }
+    case CompareMessageType.requestSeries: {
+      const bad = exactFields(msg, ['requestId', 'metric', 'xAxis', 'smoothing', 'maxPoints']);
+      if (bad) return bad;
+      const { requestId, metric, xAxis, smoothing, maxPoints } = msg;
+      if (typeof requestId !== 'number' || !Number.isSafeInteger(requestId) || requestId < 0) return `'requestSeries': requestId is not a whole number`;
+      if (typeof metric !== 'string' || !METRIC_NAME.test(metric)) return `'requestSeries': metric is not a metric name`;
+      if (xAxis !== 'step' && xAxis !== 'epoch' && xAxis !== 'time') return `'requestSeries': xAxis must be step, epoch or time`;
+      if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing < 1)) return `'requestSeries': smoothing must be in [0, 1)`;
+      if (typeof maxPoints !== 'number' || !Number.isInteger(maxPoints) || maxPoints < COMPARE_MAX_POINTS.min || maxPoints > COMPARE_MAX_POINTS.max) {
+        return `'requestSeries': maxPoints must be a whole number in [${COMPARE_MAX_POINTS.min}, ${COMPARE_MAX_POINTS.max}]`;
+      }
+      return { type: 'requestSeries', requestId, metric, xAxis, smoothing, maxPoints };
+    }
+    case CompareMessageType.exportPng: {
+      const bad = exactFields(msg, ['dataUrl']);
+      if (bad) return bad;
+      const { dataUrl } = msg;
+      if (typeof dataUrl !== 'string' || !dataUrl.startsWith(PNG_DATA_URL_PREFIX)) return `'exportPng': dataUrl is not a PNG data URL`;
+      if (dataUrl.length > COMPARE_MAX_PNG_DATA_URL) return `'exportPng': dataUrl is larger than ${COMPARE_MAX_PNG_DATA_URL} characters`;
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(dataUrl.slice(PNG_DATA_URL_PREFIX.length))) return `'exportPng': dataUrl is not base64`;
+      return { type: 'exportPng', dataUrl };
+    }
+    default:
+      return `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 60)}`;
+  }
+}
+
+// ───────────────────────── host ⇄ inference child ─────────────────────────
+// The trainer entry (dist/trainer.js) also serves as a long-lived inference
+// process: the host forks it once and sends requests; the child keeps the
+// models it loaded (reloading one when its model.json changes) and answers
+// each request exactly once, in order, with a result or an error, matched by
+// requestId. Attention never runs in the extension host. A process that got
+// inference requests can still be sent a 'start', but training is best left
+// to its own process.
+
+interface InferenceRequestBase {
+  /** Chosen by the host, echoed in the reply. */
+  requestId: number;
+  /** A run folder or its model/ folder. */
+  modelDir: string;
+  /** Backend to start on the first request (later ones reuse it). Default 'auto'. */
+  backend?: BackendChoice;
+  nativeModuleDirs?: string[];
+}
+
+export interface AttentionRequestMessage extends InferenceRequestBase {
+  type: 'attention';
+  text: string;
+  /** Tokens taken from the start of `text` (capped by the model's maxLength). Default 128. */
+  maxTokens?: number;
+}
+
+export interface GenerateRequestMessage extends InferenceRequestBase {
+  type: 'generate';
+  prompt: string;
+  length?: number;
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+}
+
+/** Drops a queued request or stops a running generation; its reply is an InferenceErrorMessage with `cancelled: true`. */
+export interface CancelInferenceMessage {
+  type: 'cancelInference';
+  requestId: number;
+}
+
+export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | CancelInferenceMessage;
+
+export interface AttentionResultMessage {
+  type: 'attentionResult';
+  requestId: number;
+  /** The model folder used. */
+  modelDir: string;
+  result: AttentionResult;
+  /** Time spent on this request in the child (loading a model included). */
+  millis: number;
+  backend: BackendName;
+}
+
+export interface GenerateResultMessage {
+  type: 'generateResult';
+  requestId: number;
+  modelDir: string;
+  result: GenerationResult;
+  millis: number;
+  backend: BackendName;
+}
+
+export interface InferenceErrorMessage {
+  type: 'inferenceError';
+  requestId: number;
+  message: string;
+  /** The request was cancelled, not failed. */
+  cancelled?: boolean;
+}
+
+export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | InferenceErrorMessage;
+
+export const InferenceMessageType = {
+  attention: 'attention',
+  generate: 'generate',
+  cancelInference: 'cancelInference',
+  attentionResult: 'attentionResult',
+  generateResult: 'generateResult',
+  inferenceError: 'inferenceError',
+} as const satisfies Record<string, HostToInferenceMessage['type'] | InferenceToHostMessage['type']>;
+
+/** Checks a reply from the inference child (separate from isTrainerEvent, which training consumers use). */
+export function isInferenceResponse(raw: unknown): raw is InferenceToHostMessage {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const m = raw as { type?: unknown; requestId?: unknown };
+  if (typeof m.requestId !== 'number') return false;
+  return m.type === InferenceMessageType.attentionResult || m.type === InferenceMessageType.generateResult || m.type === InferenceMessageType.inferenceError;
+}
+
+/** Checks a request that reached the child; returns it typed, or why it was rejected. */
+export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'message is not an object';
+  const m = raw as Record<string, unknown>;
+  if (typeof m.requestId !== 'number' || !Number.isSafeInteger(m.requestId)) return `'${String(m.type)}': requestId is not a whole number`;
+  const optionalNumber = (name: string) => m[name] === undefined || (typeof m[name] === 'number' && Number.isFinite(m[name]));
+  switch (m.type) {
+    case InferenceMessageType.cancelInference:
+      return { type: 'cancelInference', requestId: m.requestId };
+    case InferenceMessageType.attention:
+    case InferenceMessageType.generate: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'${m.type}': modelDir is not a path`;
+      if (m.type === 'attention' && typeof m.text !== 'string') return `'attention': text is not a string`;
+      if (m.type === 'generate' && typeof m.prompt !== 'string') return `'generate': prompt is not a string`;
+      for (const n of ['maxTokens', 'length', 'temperature', 'topK', 'seed']) if (!optionalNumber(n)) return `'${m.type}': ${n} is not a number`;
+      return m as unknown as AttentionRequestMessage | GenerateRequestMessage;
+    }
+    default:
+      return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 60)}`;
+  }
 }

@@ -60,7 +60,8 @@ function looksBinary(buf: Buffer): boolean {
   return false;
 }
 
-function readText(file: string): string {
+/** A UTF-8 text file without its BOM; DataError when unreadable or binary. */
+export function readText(file: string): string {
   let buf: Buffer;
   try {
     buf = readFileSync(file);

@@ -56,13 +56,16 @@ export interface Encoding {
   pieces: (TextPiece | null)[];
 }
 
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_CLASS = '\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}';
+const CJK = new RegExp(`[${CJK_CLASS}]`, 'u');
 const PUNCTUATION = /^[\p{P}\p{S}]$/u;
+/** A letter, mark, digit or underscore that is not CJK (Han characters are letters too). */
+const WORD_CHAR = `(?:(?![${CJK_CLASS}])[\\p{L}\\p{M}\\p{N}_])`;
 // Word mode, one alternative per kind of token:
-//   a CJK character | a word (letters, digits, marks; inner apostrophes and hyphens kept) | one punctuation mark or symbol
-const WORD_PIECES = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|(?:[\p{L}\p{M}\p{N}_]+(?:['’-][\p{L}\p{M}\p{N}_]+)*)|[\p{P}\p{S}]/gu;
+//   a CJK character | a word (inner apostrophes and hyphens kept) | one punctuation mark or symbol
+const WORD_PIECES = new RegExp(`[${CJK_CLASS}]|${WORD_CHAR}+(?:['’-]${WORD_CHAR}+)*|[\\p{P}\\p{S}]`, 'gu');
 // Word mode with punctuation kept: runs of non-space, with CJK characters still split off.
-const WORD_PIECES_KEEP = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+/gu;
+const WORD_PIECES_KEEP = new RegExp(`[${CJK_CLASS}]|[^\\s${CJK_CLASS}]+`, 'gu');
 
 export function isCjk(token: string): boolean {
   return CJK.test(token);
@@ -203,7 +206,7 @@ export class Tokenizer {
 }
 
 const NO_SPACE_BEFORE = new Set([',', '.', '!', '?', ';', ':', ')', ']', '}', '%', '"', "'", '…', '，', '。', '！', '？', '；', '：', '）', '、', '」', '』', '》']);
-const NO_SPACE_AFTER = new Set(['(', '[', '{', '$', '#', '@', '（', '「', '『', '《']);
+const NO_SPACE_AFTER = new Set(['(', '[', '{', '$', '#', '@', '（', '「', '『', '《', '，', '。', '！', '？', '；', '：', '、', '」', '』', '》', '）']);
 
 function needsSpace(prev: string, next: string): boolean {
   if (isCjk(prev) || isCjk(next)) return false;

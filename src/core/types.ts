@@ -129,6 +129,36 @@ export interface ExperimentConfig {
   training: TrainingConfig;
   evaluation?: EvaluationConfig;
   deployment?: DeploymentConfig;
+  /** Train once per point of a grid or of random draws over config paths. */
+  sweep?: SweepConfig;
+}
+
+/** A range a random sweep draws from; `log` draws evenly in log space (learning rates). */
+export interface SweepRange {
+  min: number;
+  max: number;
+  scale?: 'linear' | 'log';
+  integer?: boolean;
+}
+
+/** A list of values (grid or random), or a range (random only). */
+export type SweepParameter = unknown[] | SweepRange;
+
+export interface SweepConfig {
+  /** Default "grid". */
+  method?: 'grid' | 'random';
+  /** Keyed by config path, e.g. "training.optimizer.learningRate" or "model.layers[0].units". */
+  parameters: Record<string, SweepParameter>;
+  /** Random: how many points to draw. */
+  count?: number;
+  /** Random: seeds the draws. Default 1. */
+  seed?: number;
+  /** Epoch metric that ranks the runs. Default "val_loss" ("loss" without validation data). */
+  metric?: string;
+  /** Default "maximize" for accuracies, else "minimize". */
+  goal?: 'minimize' | 'maximize';
+  /** Runs training at the same time. Default 1. */
+  concurrency?: number;
 }
 
 /** One line of metrics.jsonl. `kind: 'step'` points carry batch losses; `kind: 'epoch'` points carry epoch logs. */
@@ -163,6 +193,8 @@ export interface RunMeta {
   /** The last epoch's logs (loss, val_loss, …). */
   lastMetrics?: Record<string, number>;
   bestEpoch?: number;
+  /** The logs of the best epoch (by the checkpoint monitor): the epoch whose model the run keeps. */
+  bestMetrics?: Record<string, number>;
   error?: string;
   pid?: number;
   /** Status of each pipeline stage, kept up to date while the run goes. */

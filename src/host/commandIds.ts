@@ -4,12 +4,23 @@
 
 export const CommandId = {
   train: 'modelLab.train',
+  runSweep: 'modelLab.runSweep',
   stop: 'modelLab.stop',
   openDashboard: 'modelLab.openDashboard',
   validateConfig: 'modelLab.validateConfig',
   newExperiment: 'modelLab.newExperiment',
   installNativeBackend: 'modelLab.installNativeBackend',
   showLog: 'modelLab.showLog',
+  // The Experiments view and the comparison.
+  refreshExperiments: 'modelLab.refreshExperiments',
+  openRun: 'modelLab.openRun',
+  compareRuns: 'modelLab.compareRuns',
+  compareWith: 'modelLab.compareWith',
+  trainAgain: 'modelLab.trainAgain',
+  stopRun: 'modelLab.stopRun',
+  deleteRun: 'modelLab.deleteRun',
+  revealRun: 'modelLab.revealRun',
+  exportRunCsv: 'modelLab.exportRunCsv',
 } as const;
 
 export type CommandName = keyof typeof CommandId;

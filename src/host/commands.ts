@@ -6,8 +6,10 @@ import * as vscode from 'vscode';
 import { CommandId } from './commandIds';
 import type { CommandName } from './commandIds';
 import type { ModelLabContext } from './ctx';
+import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from './experimentCommands';
 import { installNativeBackend } from './nativeBackend';
 import { newExperiment } from './newExperiment';
+import { runSweep } from './sweepFlow';
 import { stopTraining, trainConfig } from './trainFlow';
 import { configFromContext, findWorkspaceConfigs, isConfigUri } from './workspaceConfigs';
 
@@ -15,12 +17,22 @@ type CommandFactory = (ctx: ModelLabContext) => (...args: unknown[]) => unknown;
 
 const commandTable: Record<CommandName, CommandFactory> = {
   train: (ctx) => (arg) => trainConfig(ctx, arg),
+  runSweep: (ctx) => (arg) => runSweep(ctx, arg),
   stop: (ctx) => (arg) => stopTraining(ctx, arg),
   openDashboard: (ctx) => (arg) => openDashboard(ctx, arg),
   validateConfig: (ctx) => (arg) => validateConfig(ctx, arg),
-  newExperiment: (ctx) => () => newExperiment(ctx),
+  newExperiment: (ctx) => (templateId) => newExperiment(ctx, templateId),
   installNativeBackend: (ctx) => () => installNativeBackend(ctx),
   showLog: (ctx) => () => ctx.log.show(),
+  refreshExperiments: (ctx) => () => ctx.experiments.refresh(true),
+  openRun: (ctx) => (arg) => openRun(ctx, arg),
+  compareRuns: (ctx) => (arg, selection) => compareRuns(ctx, arg, selection),
+  compareWith: (ctx) => (arg) => compareWith(ctx, arg),
+  trainAgain: (ctx) => (arg) => trainAgain(ctx, arg),
+  stopRun: (ctx) => (arg) => stopRun(ctx, arg),
+  deleteRun: (ctx) => (arg, selection) => deleteRuns(ctx, arg, selection),
+  revealRun: (ctx) => (arg) => revealRun(ctx, arg),
+  exportRunCsv: (ctx) => (arg) => exportRunCsv(ctx, arg),
 };
 
 export function registerCommands(ctx: ModelLabContext): void {

@@ -1,16 +1,22 @@
 // The extension's context: owns every disposable and the long-lived parts
-// (log, diagnostics, trainings, status bar, CodeLenses, dashboard), and
+// (log, diagnostics, trainings, status bar, CodeLenses, dashboard, the
+// Experiments view, the comparison), and
 // answers the questions every command asks (which config, which runs folder).
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { affectsRunsDirectory, runsDirSetting } from './config';
+import { ComparePanel } from './comparePanel';
 import { ConfigCodeLensProvider } from './configCodeLens';
+import { ConfigResultsView } from './configResultsView';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { DashboardPanel } from './dashboardPanel';
+import { ExperimentsView } from './experimentsView';
 import type { ShownRun } from './dashboardPanel';
 import { KeyedDebouncer } from './keyedDebouncer';
 import { RunIndex } from './runIndex';
+import { RunResultsCache } from './runResults';
+import { ActiveSweeps } from './sweeps';
 import { systemRuntimeProbe } from './trainerRuntime';
 import type { RuntimeProbe } from './trainerRuntime';
 import { TrainingSessions } from './trainingSessions';
@@ -24,7 +30,14 @@ export class ModelLabContext implements vscode.Disposable {
   readonly diagnostics: ConfigDiagnostics;
   readonly trainings: TrainingSessions;
   readonly codeLens: ConfigCodeLensProvider;
+  readonly sweeps: ActiveSweeps;
+  /** Results inside the config: inlay hints, hovers, and the sweep and best-run CodeLenses. */
+  readonly results: ConfigResultsView;
   readonly dashboard: DashboardPanel;
+  /** The sidebar's Experiments view. */
+  readonly experiments: ExperimentsView;
+  /** The Compare Runs panel. */
+  readonly compare: ComparePanel;
   private readonly disposables: vscode.Disposable[] = [];
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
@@ -37,6 +50,15 @@ export class ModelLabContext implements vscode.Disposable {
     this.trainings = this.push(new TrainingSessions(extension.asAbsolutePath(join('dist', 'trainer.js')), this.log));
     this.push(new TrainingStatusBar(this.trainings));
     this.codeLens = this.push(new ConfigCodeLensProvider(this.trainings, this.runIndex, (uri) => this.runsDirForConfig(uri)));
+    this.sweeps = this.push(new ActiveSweeps());
+    this.results = this.push(
+      new ConfigResultsView({
+        runResults: new RunResultsCache(this.runIndex),
+        runsDirFor: (uri) => this.runsDirForConfig(uri),
+        sweeps: this.sweeps,
+        trainings: this.trainings,
+      }),
+    );
     this.dashboard = this.push(
       new DashboardPanel({
         extensionUri: extension.extensionUri,
@@ -48,7 +70,25 @@ export class ModelLabContext implements vscode.Disposable {
         defaultRun: () => this.defaultRun(),
       }),
     );
+    this.experiments = this.push(
+      new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs() }),
+    );
+    this.compare = this.push(
+      new ComparePanel({
+        extensionUri: extension.extensionUri,
+        log: this.log,
+        trainings: this.trainings,
+        runIndex: this.runIndex,
+        runsDirs: () => this.experiments.allRunsDirs(),
+        openRun: (run) => this.dashboard.open(run),
+        defaultSaveFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri,
+      }),
+    );
     this.push(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.experiment.json' }, this.codeLens));
+    const configFiles: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.experiment.json' };
+    this.push(vscode.languages.registerCodeLensProvider(configFiles, this.results));
+    this.push(vscode.languages.registerInlayHintsProvider(configFiles, this.results));
+    this.push(vscode.languages.registerHoverProvider(configFiles, this.results));
     this.push({ dispose: () => this.runChanges.dispose() });
     this.push({ dispose: () => vscode.Disposable.from(...this.runWatchers).dispose() });
     this.push(
@@ -62,6 +102,8 @@ export class ModelLabContext implements vscode.Disposable {
         if (!affectsRunsDirectory(e)) return;
         this.watchRuns();
         this.codeLens.refresh(true);
+        this.experiments.refresh();
+        this.results.refresh();
       }),
     );
     const active = vscode.window.activeTextEditor?.document.uri;
@@ -131,6 +173,8 @@ export class ModelLabContext implements vscode.Disposable {
         this.runChanges.schedule(runsDir, () => {
           this.runIndex.invalidate(runsDir);
           this.codeLens.refresh();
+          this.results.refresh();
+          this.experiments.refresh();
         });
       this.runWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
     }
@@ -138,6 +182,8 @@ export class ModelLabContext implements vscode.Disposable {
 
   /** For deactivate: lets running trainers record how their runs ended. */
   async shutdown(): Promise<void> {
+    // First, so no sweep starts its next point while the trainers stop.
+    this.sweeps.cancelAll();
     await this.trainings.shutdown();
   }
 

@@ -1,6 +1,7 @@
-// The dashboard webview's HTML. Pure (no vscode import) so tests can render
-// the same page in a plain browser. The page holds no data: the webview posts
-// `ready` and the host answers with the state.
+// The HTML of Model Lab's webviews (the dashboard, the run comparison): one
+// template, the page's bundle and stylesheets passed in. Pure (no vscode
+// import) so tests can render the same page in a plain browser. The page
+// holds no data: the webview posts `ready` and the host answers with the state.
 
 import { randomBytes } from 'node:crypto';
 
@@ -9,10 +10,14 @@ export interface DashboardHtmlOptions {
   cspSource: string;
   /** A fresh nonce for every render (see makeNonce). */
   nonce: string;
-  /** `asWebviewUri` of dist/webview.js. */
+  /** `asWebviewUri` of the page's bundle: dist/webview.js (dashboard), dist/compare.js (comparison). */
   scriptUri: string;
+  /** `asWebviewUri` of dist/mermaid.js, which the page loads (with the nonce) when it has a pipeline to draw. */
+  mermaidUri?: string;
   /** `asWebviewUri` of media/dashboard.css. */
   styleUri: string;
+  /** More stylesheets after it (media/compare.css for the comparison). */
+  extraStyleUris?: string[];
   title: string;
   /** BCP 47 language tag of the UI, `vscode.env.language`. */
   lang?: string;
@@ -39,6 +44,9 @@ export function renderDashboardHtml(opts: DashboardHtmlOptions): string {
     // for violations).
     `style-src ${opts.cspSource} 'nonce-${nonce}'`,
     `font-src ${opts.cspSource}`,
+    // Also dist/mermaid.js: the page adds its <script> with this nonce. Mermaid
+    // needs no eval, and its inline styles are made CSP-compatible while it
+    // draws (webview/src/mermaidEntry.ts), so no 'unsafe-*' anywhere.
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
@@ -49,12 +57,15 @@ export function renderDashboardHtml(opts: DashboardHtmlOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta property="csp-nonce" content="${nonce}">
 <link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${nonce}">
-<title>${escapeHtml(opts.title)}</title>
+${(opts.extraStyleUris ?? []).map((uri) => `<link rel="stylesheet" href="${escapeHtml(uri)}" nonce="${nonce}">\n`).join('')}<title>${escapeHtml(opts.title)}</title>
 </head>
 <body>
 <main id="app"></main>
-<script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"></script>
+<script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"${opts.mermaidUri ? ` data-mermaid-src="${escapeHtml(opts.mermaidUri)}"` : ''}></script>
 </body>
 </html>
 `;
 }
+
+/** The same template for any Model Lab webview page. */
+export const renderWebviewHtml = renderDashboardHtml;

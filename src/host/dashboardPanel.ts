@@ -244,7 +244,7 @@ function runIdFromState(state: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-async function revealFolder(uri: vscode.Uri): Promise<void> {
+export async function revealFolder(uri: vscode.Uri): Promise<void> {
   // Inside the workspace the Explorer works everywhere (desktop, remote, browser);
   // the OS file manager only on a local desktop.
   const local = !vscode.env.remoteName && vscode.env.uiKind === vscode.UIKind.Desktop;

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { ModelLabContext } from './ctx';
+import { COMPARE_VIEW_TYPE } from './comparePanel';
 import { DASHBOARD_VIEW_TYPE } from './dashboardPanel';
 
 let context: ModelLabContext | undefined;
@@ -17,6 +18,11 @@ export function activate(extensionContext: vscode.ExtensionContext): void {
   ctx.push(
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => ctx.dashboard.revive(panel, state),
+    }),
+  );
+  ctx.push(
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => ctx.compare.revive(panel, state),
     }),
   );
   ctx.log.info(`Model Lab ${String(extensionContext.extension.packageJSON.version)} activated`);

@@ -5,16 +5,21 @@ import * as vscode from 'vscode';
 import type { ModelLabContext } from './ctx';
 import { copyPlannedFiles, listTemplates, planTemplateCopy } from './templates';
 
-export async function newExperiment(ctx: ModelLabContext): Promise<void> {
+/** `templateId` (e.g. "house-prices", from a welcome-view link) skips the picker. */
+export async function newExperiment(ctx: ModelLabContext, templateId?: unknown): Promise<void> {
   const templates = listTemplates(ctx.extension.asAbsolutePath('examples'));
   if (templates.length === 0) {
     void vscode.window.showErrorMessage(vscode.l10n.t('No experiment templates were found in the extension. Reinstall Model Lab.'));
     return;
   }
-  const picked = await vscode.window.showQuickPick(
-    templates.map((t) => ({ label: t.name, description: t.task, detail: t.description, template: t })),
-    { placeHolder: vscode.l10n.t('Choose a template for the new experiment') },
-  );
+  const named = typeof templateId === 'string' ? templates.find((t) => t.id === templateId) : undefined;
+  const picked =
+    named !== undefined
+      ? { template: named }
+      : await vscode.window.showQuickPick(
+          templates.map((t) => ({ label: t.name, description: t.task, detail: t.description, template: t })),
+          { placeHolder: vscode.l10n.t('Choose a template for the new experiment') },
+        );
   if (!picked) return;
 
   const folders = vscode.workspace.workspaceFolders ?? [];

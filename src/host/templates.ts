@@ -1,6 +1,7 @@
-// The experiment templates bundled under examples/: each folder holding a
-// `*.experiment.json` is one. "New Experiment" copies a template's files,
-// keeping their relative layout (the config names its data relative to itself).
+// The experiment templates bundled under examples/: each `*.experiment.json`
+// in a folder under it is one (a folder may hold several over the same data).
+// "New Experiment" copies a template's config and data, keeping their
+// relative layout (the config names its data relative to itself).
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -36,28 +37,38 @@ export function listTemplates(examplesDir: string): ExperimentTemplate[] {
     return [];
   }
   const templates: ExperimentTemplate[] = [];
-  for (const id of entries.sort()) {
-    const dir = join(examplesDir, id);
+  for (const folder of entries.sort()) {
+    const dir = join(examplesDir, folder);
     if (!isDirectory(dir)) continue;
-    const configFile = readdirSync(dir).find((f) => f.endsWith(CONFIG_FILE_SUFFIX));
-    if (!configFile) continue;
-    let name = id;
-    let description: string | undefined;
-    let task: string | undefined;
-    try {
-      const config = parse(readFileSync(join(dir, configFile), 'utf8')) as Record<string, unknown> | undefined;
-      if (typeof config?.name === 'string') name = config.name;
-      if (typeof config?.description === 'string') description = config.description;
-      if (typeof config?.task === 'string') task = config.task;
-    } catch {
-      // an unreadable template is still offered under its folder name
+    // A folder may hold several configs over the same data (e.g. a model and its sweep); each is a template.
+    const configs = readdirSync(dir)
+      .filter((f) => f.endsWith(CONFIG_FILE_SUFFIX))
+      .sort((a, b) => Number(b === `${folder}${CONFIG_FILE_SUFFIX}`) - Number(a === `${folder}${CONFIG_FILE_SUFFIX}`) || a.localeCompare(b));
+    for (const configFile of configs) {
+      const base = configFile.slice(0, -CONFIG_FILE_SUFFIX.length);
+      const id = base === folder || configs.length === 1 ? folder : `${folder}/${base}`;
+      let name = configs.length === 1 ? folder : base;
+      let description: string | undefined;
+      let task: string | undefined;
+      try {
+        const config = parse(readFileSync(join(dir, configFile), 'utf8')) as Record<string, unknown> | undefined;
+        if (typeof config?.name === 'string') name = config.name;
+        if (typeof config?.description === 'string') description = config.description;
+        if (typeof config?.task === 'string') task = config.task;
+      } catch {
+        // an unreadable template is still offered under its file name
+      }
+      templates.push({ id, dir, configFile, name, description, task });
     }
-    templates.push({ id, dir, configFile, name, description, task });
   }
   return templates;
 }
 
-/** Every file of the template and where it would go; `exists` marks files that would be overwritten. */
+/**
+ * Every file of the template and where it would go; `exists` marks files that
+ * would be overwritten. The folder's other configs are left behind: they are
+ * templates of their own.
+ */
 export function planTemplateCopy(template: ExperimentTemplate, destDir: string): PlannedFile[] {
   const files: PlannedFile[] = [];
   const walk = (dir: string) => {
@@ -66,6 +77,7 @@ export function planTemplateCopy(template: ExperimentTemplate, destDir: string):
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name)) walk(from);
       } else if (entry.isFile()) {
+        if (dir === template.dir && entry.name.endsWith(CONFIG_FILE_SUFFIX) && entry.name !== template.configFile) continue;
         const rel = relative(template.dir, from);
         const to = join(destDir, rel);
         files.push({ from, to, relative: rel.split(sep).join('/'), exists: existsSync(to) });

@@ -4,10 +4,12 @@
 
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import type { ExperimentConfig } from '../core/types';
 import { backendSetting, nodePathSetting } from './config';
 import type { ModelLabContext } from './ctx';
 import { formatMetric, headlineMetric } from './format';
 import { resolveTrainerRuntime } from './trainerRuntime';
+import type { TrainerRuntime } from './trainerRuntime';
 import type { TrainingOutcome } from './trainingProcess';
 import type { TrainingSession } from './trainingSessions';
 import { configFromContext, pickConfig } from './workspaceConfigs';
@@ -15,19 +17,7 @@ import { configFromContext, pickConfig } from './workspaceConfigs';
 export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<void> {
   const configUri = configFromContext(arg) ?? (await pickConfig(vscode.l10n.t('Which experiment do you want to train?')));
   if (!configUri) return;
-  const fileName = vscode.workspace.asRelativePath(configUri);
-
-  if (!vscode.workspace.isTrusted) {
-    const manage = vscode.l10n.t('Manage Workspace Trust');
-    const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t(
-        'Model Lab does not train in Restricted Mode: training reads this workspace\'s data and runs a trainer process on it. Trust the workspace to train; config validation works without trust.',
-      ),
-      manage,
-    );
-    if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-    return;
-  }
+  if (!(await requireTrust())) return;
 
   const running = ctx.trainings.get(configUri);
   if (running) {
@@ -39,44 +29,16 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
     return;
   }
 
-  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri.toString());
-  if (document?.isDirty && !(await document.save())) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('Could not save {0}; not training.', fileName));
-    return;
-  }
-
-  const validation = await ctx.diagnostics.validateUri(configUri);
-  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || !validation.config) {
-    const first = errors[0];
-    const where = first ? `${fileName}:${first.line + 1}` : fileName;
-    void vscode.window.showErrorMessage(
-      vscode.l10n.t('Not training: {0} has {1} error(s). {2}: {3}', fileName, errors.length, where, first?.message ?? ''),
-    );
-    await vscode.commands.executeCommand('workbench.actions.view.problems');
-    return;
-  }
-
-  const trainerScript = ctx.extension.asAbsolutePath('dist/trainer.js');
-  if (!existsSync(trainerScript)) {
-    void vscode.window.showErrorMessage(vscode.l10n.t('The trainer is missing from the extension ({0}). Reinstall Model Lab.', trainerScript));
-    return;
-  }
-
-  const nodePath = nodePathSetting();
-  const runtime = resolveTrainerRuntime(nodePath, ctx.runtimeProbe);
-  if (nodePath.trim() && runtime.source !== 'setting') {
-    void vscode.window.showWarningMessage(
-      vscode.l10n.t('The modelLab.nodePath setting was not used ({0}). Training with {1} instead.', runtime.notes[0] ?? '', runtime.execPath),
-    );
-  }
+  const ready = await prepareTraining(ctx, configUri);
+  if (!ready) return;
+  const { config, runtime } = ready;
 
   // A second click while this one was saving and validating: the first one trains.
   if (ctx.trainings.get(configUri)) return;
   const runsDir = ctx.runsDirForConfig(configUri);
   const session = ctx.trainings.start({
     configUri,
-    name: validation.config.name,
+    name: config.name,
     runsDir,
     runtime,
     start: {
@@ -90,6 +52,62 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
   ctx.dashboard.follow(session);
   showProgressNotification(ctx, session);
   void session.process.done.then((outcome) => reportOutcome(ctx, session, outcome));
+}
+
+/** Training runs the workspace's data through a process: only in a trusted workspace. Says so otherwise. */
+export async function requireTrust(): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const manage = vscode.l10n.t('Manage Workspace Trust');
+  const choice = await vscode.window.showWarningMessage(
+    vscode.l10n.t(
+      'Model Lab does not train in Restricted Mode: training reads this workspace\'s data and runs a trainer process on it. Trust the workspace to train; config validation works without trust.',
+    ),
+    manage,
+  );
+  if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
+export interface ReadyToTrain {
+  config: ExperimentConfig;
+  runtime: TrainerRuntime;
+}
+
+/** Saves the config, validates it, finds the trainer and its runtime; says what stands in the way. */
+export async function prepareTraining(ctx: ModelLabContext, configUri: vscode.Uri): Promise<ReadyToTrain | undefined> {
+  const fileName = vscode.workspace.asRelativePath(configUri);
+  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === configUri.toString());
+  if (document?.isDirty && !(await document.save())) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('Could not save {0}; not training.', fileName));
+    return undefined;
+  }
+
+  const validation = await ctx.diagnostics.validateUri(configUri);
+  const errors = validation.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || !validation.config) {
+    const first = errors[0];
+    const where = first ? `${fileName}:${first.line + 1}` : fileName;
+    void vscode.window.showErrorMessage(
+      vscode.l10n.t('Not training: {0} has {1} error(s). {2}: {3}', fileName, errors.length, where, first?.message ?? ''),
+    );
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    return undefined;
+  }
+
+  const trainerScript = ctx.extension.asAbsolutePath('dist/trainer.js');
+  if (!existsSync(trainerScript)) {
+    void vscode.window.showErrorMessage(vscode.l10n.t('The trainer is missing from the extension ({0}). Reinstall Model Lab.', trainerScript));
+    return undefined;
+  }
+
+  const nodePath = nodePathSetting();
+  const runtime = resolveTrainerRuntime(nodePath, ctx.runtimeProbe);
+  if (nodePath.trim() && runtime.source !== 'setting') {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('The modelLab.nodePath setting was not used ({0}). Training with {1} instead.', runtime.notes[0] ?? '', runtime.execPath),
+    );
+  }
+  return { config: validation.config, runtime };
 }
 
 function showProgressNotification(ctx: ModelLabContext, session: TrainingSession): void {

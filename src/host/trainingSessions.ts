@@ -42,6 +42,8 @@ export interface StartTrainingOptions {
   runsDir: string;
   runtime: TrainerRuntime;
   start: StartTrainingMessage;
+  /** Tells apart several trainings of one config (a sweep's points); by default one per config. */
+  sessionKey?: string;
 }
 
 export class TrainingSessions implements vscode.Disposable {
@@ -59,8 +61,10 @@ export class TrainingSessions implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {}
 
+  /** The training of a config; with several (a sweep's points), the one started last. */
   get(configUri: vscode.Uri): TrainingSession | undefined {
-    return this.sessions.get(configKey(configUri));
+    const key = configKey(configUri);
+    return this.sessions.get(key) ?? this.all().find((s) => configKey(s.configUri) === key);
   }
 
   forRun(runId: string | undefined): TrainingSession | undefined {
@@ -78,7 +82,7 @@ export class TrainingSessions implements vscode.Disposable {
   }
 
   start(options: StartTrainingOptions): TrainingSession {
-    const key = configKey(options.configUri);
+    const key = options.sessionKey ?? configKey(options.configUri);
     const existing = this.sessions.get(key);
     if (existing) return existing;
     const tag = `[${options.name}]`;

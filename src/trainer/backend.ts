@@ -7,6 +7,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendName } from '../core/types';
+import { registerActivationGradKernels } from './kernels/activationGrad';
+import { registerAdamUpdateKernels } from './kernels/adamUpdate';
+import { registerWasmBatchMatMul } from './kernels/batchMatMul';
+import { registerWasmDense } from './kernels/dense';
+import { registerWasmIdentity } from './kernels/identity';
+import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSum';
 
 export interface BackendSelection {
   backend: BackendName;
@@ -76,6 +82,7 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
       }
       if (await tf.setBackend(name)) {
         await tf.ready();
+        registerFastKernels(name);
         const cpuFallbackKernels = name === 'cpu' ? [] : registerCpuFallbackKernels(name);
         return { backend: name, fallbackReasons: reasons, cpuFallbackKernels };
       }
@@ -85,6 +92,26 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
     }
   }
   throw new Error(`no TensorFlow.js backend could be started: ${reasons.join('; ')}`);
+}
+
+/**
+ * Model Lab's own kernels (src/trainer/kernels/): on wasm, a BatchMatMul that
+ * stays on XNNPACK's fast path, an UnsortedSegmentSum and a copy-free
+ * Identity; a fused Adam step and activation gradient on the backends that
+ * run JavaScript kernels. Registered before the CPU
+ * fallbacks, so those only fill what is still missing.
+ */
+function registerFastKernels(backendName: BackendName): void {
+  if (backendName === 'wasm') {
+    registerWasmBatchMatMul();
+    registerWasmUnsortedSegmentSum();
+    registerWasmIdentity();
+    registerWasmDense();
+  }
+  if (backendName === 'wasm' || backendName === 'cpu') {
+    registerAdamUpdateKernels();
+    registerActivationGradKernels();
+  }
 }
 
 /**

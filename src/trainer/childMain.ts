@@ -2,18 +2,29 @@
 // extension host. Receives one StartTrainingMessage, runs it, forwards the
 // engine's events over IPC (step metrics already batched by the engine) and
 // exits. A 'stop' message (or the host going away) stops training cleanly.
+//
+// The same entry is the long-lived inference process: 'attention' and
+// 'generate' requests are answered by an InferenceServer (models stay loaded
+// between requests), and the process lives until the host disconnects.
 
-import type { HostToTrainerMessage, TrainerToHostMessage } from '../core/protocol';
+import type { HostToTrainerMessage, InferenceToHostMessage, TrainerToHostMessage } from '../core/protocol';
 import { ConfigInvalidError, runTraining } from './engine';
+import { InferenceServer } from './inferenceServer';
 
-function send(msg: TrainerToHostMessage): void {
+function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
   if (process.send && process.connected) process.send(msg);
 }
 
 const abort = new AbortController();
 let started = false;
+let inference: InferenceServer | undefined;
 
 process.on('message', (raw: unknown) => {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (type === 'attention' || type === 'generate' || type === 'cancelInference') {
+    (inference ??= new InferenceServer(send)).handle(raw);
+    return;
+  }
   const msg = raw as HostToTrainerMessage;
   if (msg?.type === 'stop') {
     abort.abort();
@@ -26,6 +37,8 @@ process.on('message', (raw: unknown) => {
     runsDir: msg.runsDir,
     backend: msg.backend,
     epochs: msg.epochs,
+    overrides: msg.overrides,
+    sweep: msg.sweep,
     nativeModuleDirs: msg.nativeModuleDirs,
     signal: abort.signal,
     onEvent: send,
@@ -40,7 +53,11 @@ process.on('message', (raw: unknown) => {
 });
 
 // The host went away (window closed, extension host crashed): stop and keep what was written.
-process.on('disconnect', () => abort.abort());
+process.on('disconnect', () => {
+  abort.abort();
+  // An inference process has nothing left to do without its host.
+  if (!started) process.exit(0);
+});
 
 function exitSoon(code: number): void {
   // Let IPC drain before exiting.

@@ -15,13 +15,16 @@ import { fitPreprocessor, inverseTarget, transformTable } from '../core/preproce
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import type { TrainerEvent } from '../core/protocol';
 import { seededRng } from '../core/random';
-import { resolveConfig } from '../core/resolvedConfig';
+import { isTextExperiment, isTransformerModel, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { RunWriter } from '../core/runStore';
-import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
+import { configForSweepPoint } from '../core/sweepPoint';
+import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus, SweepMembership } from '../core/types';
 import { selectBackend } from './backend';
 import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningRate, setLearningRate, summarize } from './model';
 import { saveModel } from './modelIo';
+import type { PreparedExperiment } from './preparedExperiment';
+import { prepareTextExperiment } from './textTraining';
 import packageJson from '../../package.json';
 
 export interface TrainOptions {
@@ -29,6 +32,10 @@ export interface TrainOptions {
   runsDir: string;
   backend: BackendChoice;
   epochs?: number;
+  /** Config values replaced for this run (a sweep point), keyed by config path. */
+  overrides?: Record<string, unknown>;
+  /** Recorded in the run's meta when the run is a sweep point. */
+  sweep?: SweepMembership;
   nativeModuleDirs?: string[];
   signal?: AbortSignal;
   onEvent: (e: TrainerEvent) => void;
@@ -90,7 +97,10 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const configPath = resolve(opts.configPath);
   const validation = validateConfigFile(configPath);
   if (!validation.config) throw new ConfigInvalidError(configPath, validation.diagnostics);
-  const config = resolveConfig(validation.config, { epochs: opts.epochs });
+  // The sweep section is not part of a run; a sweep point's values are, validated again.
+  const point = configForSweepPoint(configPath, validation.config, opts.overrides);
+  if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
+  const config = resolveConfig(point.config, { epochs: opts.epochs });
   const emit = opts.onEvent;
 
   const writer = new RunWriter(opts.runsDir, {
@@ -104,6 +114,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     epochsPlanned: config.training.epochs,
     epochsDone: 0,
     pid: process.pid,
+    sweep: opts.sweep,
   });
   writer.writeConfig({ ...config, configPath });
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
@@ -118,9 +129,8 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     emit({ type: 'stage', stage: name, status, detail });
   };
 
-  const disposables: tf.Tensor[] = [];
   try {
-    return await withSeededRandom(config.training.seed, () => trainInner({ ...opts, configPath }, config, writer, stage, disposables));
+    return await withSeededRandom(config.training.seed, () => trainInner({ ...opts, configPath }, config, writer, stage));
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (current) stage(current, 'failed', message);
@@ -128,8 +138,6 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     const meta = writer.end('failed', { error: message });
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
-  } finally {
-    for (const t of disposables) t.dispose();
   }
 }
 
@@ -138,7 +146,6 @@ async function trainInner(
   config: ResolvedConfig,
   writer: RunWriter,
   stage: (name: StageName, status: StageStatus, detail?: string) => void,
-  disposables: tf.Tensor[],
 ): Promise<TrainResult> {
   const emit = opts.onEvent;
   const t0 = Date.now();
@@ -148,41 +155,12 @@ async function trainInner(
   writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
   emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
 
-  // ── data
-  stage('data', 'running');
-  const splits = loadSplits(config.data, opts.configPath);
-  stage('data', 'done', `${splits.train.rows.length + (splits.validation?.rows.length ?? 0) + (splits.test?.rows.length ?? 0)} rows`);
-
-  // ── preprocessing (statistics from the training split only)
-  stage('preprocess', 'running');
-  const pre = fitPreprocessor(config, splits.train);
-  const train = transformTable(pre, splits.train);
-  const val = splits.validation ? transformTable(pre, splits.validation) : undefined;
-  const test = splits.test ? transformTable(pre, splits.test) : undefined;
-  const skipped = train.skipped + (val?.skipped ?? 0) + (test?.skipped ?? 0);
-  if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
-  if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
-  const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
-  stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
-  log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
-
-  const trainT = tensorsFor(config, pre, train);
-  disposables.push(trainT.x, trainT.y);
-  const valT = val && val.rows > 0 ? tensorsFor(config, pre, val) : undefined;
-  if (valT) disposables.push(valT.x, valT.y);
-
-  // ── model
-  const model = buildSequential(config.model.layers, pre.inputNames.length);
-  const outUnits = (model.outputs[0].shape as number[])[1];
-  if (config.task === 'classification') {
-    const k = pre.labels!.length;
-    const need = config.training.loss === 'binaryCrossentropy' ? 1 : k;
-    if (config.training.loss === 'binaryCrossentropy' && k !== 2) throw new Error(`"binaryCrossentropy" needs exactly two classes; the target "${pre.target}" has ${k} (${pre.labels!.slice(0, 8).join(', ')})`);
-    if (outUnits !== need) throw new Error(`the last dense layer has ${outUnits} units but the target "${pre.target}" has ${k} classes (${pre.labels!.slice(0, 8).join(', ')}); set "units": ${need}`);
-  }
+  const prepared = isTextExperiment(config)
+    ? prepareTextExperiment(config, opts.configPath, stage, log)
+    : prepareTabularExperiment(config, opts.configPath, stage, log);
+  const model = prepared.model;
   const optimizer = buildOptimizer(config.training.optimizer);
-  model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics: config.training.metrics.filter((m) => m === 'mae' || m === 'mse' || m === 'accuracy') });
-  const summary = summarize(model, pre.inputNames.length);
+  const { summary, dataSizes } = prepared;
   writer.writeSummary(summary);
   emit({ type: 'summary', summary, dataSizes });
   log('\n' + formatSummary(summary));
@@ -264,8 +242,8 @@ async function trainInner(
         bestEpoch = e;
         bestWeights?.forEach((w) => w.dispose());
         bestWeights = model.getWeights().map((w) => tf.clone(w));
-        await saveModel(model, writer.modelDir, pre);
-        writer.updateMeta({ bestEpoch: e });
+        await prepared.save(writer.modelDir);
+        writer.updateMeta({ bestEpoch: e, bestMetrics: logs });
       }
       if (tc.earlyStopping) {
         const es = tc.earlyStopping;
@@ -303,14 +281,7 @@ async function trainInner(
   };
 
   try {
-    await model.fit(trainT.x, trainT.y, {
-      epochs: tc.epochs,
-      batchSize: tc.batchSize,
-      shuffle: tc.shuffle,
-      validationData: valT ? [valT.x, valT.y] : undefined,
-      verbose: 0,
-      callbacks,
-    });
+    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();
@@ -322,7 +293,7 @@ async function trainInner(
     const kept = bestEpoch ? ` The model of epoch ${bestEpoch} (the best before that) is kept in model/.` : '';
     throw new Error(`${nanMessage}; training stopped. Try a lower learning rate or standardize the inputs.${kept}`);
   }
-  if (bestEpoch === 0) await saveModel(model, writer.modelDir, pre); // no monitored value (e.g. no validation data)
+  if (bestEpoch === 0) await prepared.save(writer.modelDir); // no monitored value (e.g. no validation data)
   else if (bestWeights && bestEpoch !== writer.meta.epochsDone) {
     model.setWeights(bestWeights);
     log(`restored the weights of epoch ${bestEpoch} (best ${ckMonitor} = ${bestValue.toPrecision(4)})`);
@@ -332,6 +303,8 @@ async function trainInner(
   if (stopReason === 'user') {
     stage('training', 'done', `stopped at epoch ${writer.meta.epochsDone}`);
     for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
+    prepared.dispose();
+    optimizer.dispose();
     const meta = writer.end('stopped');
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
@@ -339,14 +312,12 @@ async function trainInner(
   stage('training', 'done', `${writer.meta.epochsDone} epochs`);
 
   // ── evaluation on the held-out test split (validation when there is no test split)
-  let evaluation: Evaluation | undefined;
-  const evalSet = test && test.rows > 0 ? { e: test, split: 'test' as const } : val && val.rows > 0 ? { e: val, split: 'validation' as const } : undefined;
-  if (evalSet) {
-    stage('evaluation', 'running');
-    evaluation = evaluate(model, config, pre, evalSet.e, evalSet.split);
+  stage('evaluation', 'running');
+  const evaluation = await prepared.evaluate();
+  if (evaluation) {
     writer.writeEvaluation(evaluation);
     emit({ type: 'evaluation', evaluation });
-    stage('evaluation', 'done', evalSet.split);
+    stage('evaluation', 'done', evaluation.split);
   } else {
     stage('evaluation', 'skipped', 'no test or validation data');
   }
@@ -363,14 +334,91 @@ async function trainInner(
   }
   stage('application', 'skipped');
 
-  model.dispose();
+  prepared.dispose();
   optimizer.dispose();
   const meta = writer.end('completed');
   emit({ type: 'runEnded', meta });
   return { meta, runDir: writer.dir, evaluation };
 }
 
-function evaluate(model: tfl.LayersModel, config: ResolvedConfig, pre: FittedPreprocessor, e: Encoded, split: 'test' | 'validation'): Evaluation {
+/** The tabular path: columns → preprocessing → a stack of layers trained with model.fit. */
+function prepareTabularExperiment(
+  config: ResolvedConfig,
+  configPath: string,
+  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  log: (message: string, level?: 'info' | 'warn') => void,
+): PreparedExperiment {
+  // ── data
+  stage('data', 'running');
+  const splits = loadSplits(config.data, configPath);
+  stage('data', 'done', `${splits.train.rows.length + (splits.validation?.rows.length ?? 0) + (splits.test?.rows.length ?? 0)} rows`);
+
+  // ── preprocessing (statistics from the training split only)
+  stage('preprocess', 'running');
+  const pre = fitPreprocessor(config, splits.train);
+  const train = transformTable(pre, splits.train);
+  const val = splits.validation ? transformTable(pre, splits.validation) : undefined;
+  const test = splits.test ? transformTable(pre, splits.test) : undefined;
+  const skipped = train.skipped + (val?.skipped ?? 0) + (test?.skipped ?? 0);
+  if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
+  if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
+  const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
+  stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
+  log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
+
+  const tensors: tf.Tensor[] = [];
+  const trainT = tensorsFor(config, pre, train);
+  tensors.push(trainT.x, trainT.y);
+  const valT = val && val.rows > 0 ? tensorsFor(config, pre, val) : undefined;
+  if (valT) tensors.push(valT.x, valT.y);
+
+  // ── model
+  if (isTransformerModel(config.model)) throw new Error('a Transformer needs text data'); // validation rules this out
+  const model = buildSequential(config.model.layers, pre.inputNames.length);
+  const dispose = () => {
+    tf.dispose(tensors);
+    model.dispose();
+  };
+  try {
+    const outUnits = (model.outputs[0].shape as number[])[1];
+    if (config.task === 'classification') {
+      const k = pre.labels!.length;
+      const need = config.training.loss === 'binaryCrossentropy' ? 1 : k;
+      if (config.training.loss === 'binaryCrossentropy' && k !== 2) throw new Error(`"binaryCrossentropy" needs exactly two classes; the target "${pre.target}" has ${k} (${pre.labels!.slice(0, 8).join(', ')})`);
+      if (outUnits !== need) throw new Error(`the last dense layer has ${outUnits} units but the target "${pre.target}" has ${k} classes (${pre.labels!.slice(0, 8).join(', ')}); set "units": ${need}`);
+    }
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+  const metrics = config.training.metrics.filter((m) => m === 'mae' || m === 'mse' || m === 'accuracy');
+
+  return {
+    model,
+    summary: summarize(model, pre.inputNames.length),
+    dataSizes,
+    hasValidation: valT !== undefined,
+    fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks }) => {
+      model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
+      await model.fit(trainT.x, trainT.y, {
+        epochs,
+        batchSize,
+        shuffle,
+        validationData: valT ? [valT.x, valT.y] : undefined,
+        verbose: 0,
+        callbacks,
+      });
+    },
+    save: (dir) => saveModel(model, dir, pre),
+    evaluate: async () => {
+      const evalSet = test && test.rows > 0 ? { e: test, split: 'test' as const } : val && val.rows > 0 ? { e: val, split: 'validation' as const } : undefined;
+      return evalSet && evaluateTabular(model, config, pre, evalSet.e, evalSet.split);
+    },
+    dispose,
+  };
+}
+
+function evaluateTabular(model: tfl.LayersModel, config: ResolvedConfig, pre: FittedPreprocessor, e: Encoded, split: 'test' | 'validation'): Evaluation {
   const d = pre.inputNames.length;
   const predicted = tf.tidy(() => {
     const out = model.predict(tf.tensor2d(e.x, [e.rows, d])) as tf.Tensor;

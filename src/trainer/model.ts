@@ -99,10 +99,12 @@ export function buildLoss(loss: LossName): string | LossFn {
   }
 }
 
-export function summarize(model: tfl.LayersModel, inputSize: number): ModelSummary {
+/** `inputSize` null: a sequence of token ids of any length. */
+export function summarize(model: tfl.LayersModel, inputSize: number | null): ModelSummary {
   const layers = model.layers.map((l) => {
     const shape = l.outputShape as (number | null)[];
-    return { name: l.name, type: l.getClassName(), outputShape: Array.isArray(shape[0]) ? (shape[0] as unknown as (number | null)[]) : shape, params: l.countParams() };
+    // Our custom layers carry a prefix in their registered class name; the summary shows the plain name.
+    return { name: l.name, type: l.getClassName().replace(/^ModelLab/, ''), outputShape: Array.isArray(shape[0]) ? (shape[0] as unknown as (number | null)[]) : shape, params: l.countParams() };
   });
   const trainableParams = model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
   return { layers, totalParams: layers.reduce((s, l) => s + l.params, 0), trainableParams, inputShape: [null, inputSize] };

@@ -1,6 +1,7 @@
 // Saving and loading models as files in the TensorFlow.js layers format
 // (model.json + weights.bin), without tfjs-node's file:// handler, so it works
-// on every backend. Each file is written atomically.
+// on every backend. Each file is written atomically. A text model's folder
+// also holds tokenizer.json and task.json (its task and class labels).
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,10 +9,32 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic, writeJsonAtomic } from '../core/runStore';
 import type { FittedPreprocessor } from '../core/preprocess';
+import { Tokenizer, TOKENIZER_FILE } from '../core/tokenizer';
+import type { TokenizerJson } from '../core/tokenizer';
+// Registers the Transformer's custom layers, which loadLayersModel needs to rebuild one.
+import { isTransformer } from './transformer';
 
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const PREPROCESSING_FILE = 'preprocessing.json';
+export const TEXT_TASK_FILE = 'task.json';
+
+/** task.json: what a text model predicts. */
+export interface TextTaskJson {
+  format: 'modellab-text-task';
+  version: 1;
+  task: 'classification' | 'language-model';
+  /** Classifier: the label of each output unit. */
+  labels?: string[];
+  /** The longest sequence the model's positions cover. */
+  maxLength: number;
+}
+
+export interface LoadedTextModel {
+  model: tfl.LayersModel;
+  tokenizer: Tokenizer;
+  task: TextTaskJson;
+}
 
 export async function saveModel(model: tfl.LayersModel, dir: string, preprocessor?: FittedPreprocessor): Promise<void> {
   mkdirSync(dir, { recursive: true });
@@ -33,6 +56,31 @@ export async function saveModel(model: tfl.LayersModel, dir: string, preprocesso
     }),
   );
   if (preprocessor) writeJsonAtomic(join(dir, PREPROCESSING_FILE), preprocessor);
+}
+
+/** Saves a Transformer with its tokenizer and task, so the folder alone can be used for inference. */
+export async function saveTextModel(model: tfl.LayersModel, dir: string, tokenizer: Tokenizer, task: TextTaskJson): Promise<void> {
+  await saveModel(model, dir);
+  writeJsonAtomic(join(dir, TOKENIZER_FILE), tokenizer.toJson());
+  writeJsonAtomic(join(dir, TEXT_TASK_FILE), task);
+}
+
+export async function loadTextModel(dir: string): Promise<LoadedTextModel> {
+  const read = <T>(name: string, what: string): T => {
+    try {
+      return JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
+    } catch (e) {
+      throw new Error(`${join(dir, name)}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is this a Transformer model folder?`);
+    }
+  };
+  const task = read<TextTaskJson>(TEXT_TASK_FILE, 'the task');
+  const tokenizer = Tokenizer.fromJson(read<TokenizerJson>(TOKENIZER_FILE, 'the tokenizer'));
+  const { model } = await loadModel(dir);
+  if (!isTransformer(model)) {
+    model.dispose();
+    throw new Error(`${dir}: the model has no attention layers`);
+  }
+  return { model, tokenizer, task };
 }
 
 export async function loadModel(dir: string): Promise<{ model: tfl.LayersModel; preprocessor?: FittedPreprocessor }> {

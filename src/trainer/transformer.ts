@@ -15,11 +15,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type { Kwargs } from '@tensorflow/tfjs-layers/dist/types';
 import type { ResolvedTransformer } from '../core/resolvedConfig';
 
 type Shape = (number | null)[];
 type ConfigDict = tf.serialization.ConfigDict;
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /** Added to the scores of keys a query must not see; exp() of it is exactly 0 in float32. */
 const MASKED_SCORE = -1e9;
@@ -33,7 +33,7 @@ const fastMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.Grad
       return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)];
     },
   };
-}) as unknown as tf.CustomGradientFunc<tf.Tensor2D>) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+}) as unknown as CustomGradientFunc) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /**
  * Rows of `table` [V, d] picked by `ids`, with a gradient computed by a plain
@@ -57,7 +57,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor2D
       }
       return tf.tensor2d(grad, [vocab, width]);
     },
-  })) as unknown as tf.CustomGradientFunc<tf.Tensor2D>) as (t: tf.Tensor2D) => tf.Tensor2D;
+  })) as unknown as CustomGradientFunc) as (t: tf.Tensor2D) => tf.Tensor2D;
   return lookup(table);
 }
 
@@ -246,10 +246,6 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape[] {
     const s = firstShape(inputShape);
     return [s, [s[0], this.heads, s[1], s[1]]];
-  }
-
-  override computeMask(): null[] {
-    return [null, null];
   }
 
   override getConfig(): ConfigDict {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { COMPARE_STRINGS } from '../../src/core/compareStringTable';
 import { DEFAULT_STRINGS } from '../../src/core/dashboardStringTable';
 import { findL10nCalls } from '../helpers/l10nMessages';
 
@@ -31,8 +32,14 @@ test('every dashboard string has a Chinese translation with the same placeholder
   for (const english of Object.values(DEFAULT_STRINGS)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
 });
 
+test('every compare panel string has a Chinese translation with the same placeholders', () => {
+  const missing = Object.entries(COMPARE_STRINGS).filter(([, english]) => !zh[english]).map(([id]) => id);
+  assert.deepEqual(missing, []);
+  for (const english of Object.values(COMPARE_STRINGS)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
+});
+
 test('the bundle holds no translation of a message that no longer exists', () => {
-  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS)]);
+  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS)]);
   assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), []);
 });
 

@@ -43,12 +43,14 @@ test('every %key% in package.json has an English and a Simplified Chinese text, 
   assert.deepEqual(Object.keys(nls).filter((k) => !keys.includes(k)), []);
 });
 
-test('activation is on configs, JSON editors and the dashboard, never on *', () => {
+test('activation is on configs, JSON editors and the webview panels, never on *', () => {
+  // The Experiments view activates the extension by itself (an implicit onView event).
   assert.deepEqual(pkg.activationEvents, [
     'workspaceContains:**/*.experiment.json',
     'onLanguage:json',
     'onLanguage:jsonc',
     'onWebviewPanel:modelLab.dashboard',
+    'onWebviewPanel:modelLab.compare',
   ]);
 });
 
@@ -72,10 +74,52 @@ test('settings: backend, nodePath (machine-level, not from untrusted workspaces)
 test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {
   const lines = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   assert.equal(lines[0], '**');
-  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/*.wasm', '!media/**', '!schema/**', '!examples/**', '!l10n/**', '!package.nls*.json']) {
+  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/compare.js', '!dist/*.wasm', '!media/**', '!schema/**', '!examples/**', '!l10n/**', '!package.nls*.json']) {
     assert.ok(lines.includes(needed), `.vscodeignore lacks ${needed}`);
   }
   assert.ok(!lines.some((l) => /map|node_modules|src\/|test\//.test(l)), 'no sources, maps or node_modules');
   assert.equal(pkg.main, './dist/extension.js');
   assert.equal(pkg.l10n, './l10n');
+});
+
+test('the sidebar: a view container with its icon, the Experiments view, a welcome with New Experiment', () => {
+  const { viewsContainers, views, viewsWelcome } = pkg.contributes;
+  assert.deepEqual(viewsContainers.activitybar.map((c: { id: string }) => c.id), ['modelLab']);
+  const icon = viewsContainers.activitybar[0].icon as string;
+  assert.match(readFileSync(join(root, icon), 'utf8'), /^<svg[^>]*viewBox="0 0 24 24"/);
+  assert.deepEqual(views.modelLab.map((v: { id: string }) => v.id), ['modelLab.experiments']);
+  const welcome = viewsWelcome.find((w: { view: string }) => w.view === 'modelLab.experiments');
+  assert.match(nls[welcome.contents.slice(1, -1)], /\[New Experiment\]\(command:modelLab\.newExperiment\)/);
+  assert.match(nlsZh[welcome.contents.slice(1, -1)], /\(command:modelLab\.newExperiment\)/);
+});
+
+test('the Experiments view\'s menus use only commands of the table and context values the tree sets', () => {
+  const contextValues = ['experiment', 'experiment.missing', 'sweep', 'damagedGroup', 'run.training', 'run.busy', 'run.ended', 'run.damaged'];
+  const commands = new Set<string>(Object.values(CommandId));
+  const menus = pkg.contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
+  const items = menus['view/item/context'];
+  assert.ok(items.length >= 10);
+  /** The context values a `viewItem` clause accepts. */
+  const accepts = (when: string): string[] => {
+    const eq = /viewItem == ([\w.]+)/.exec(when);
+    if (eq) return contextValues.filter((v) => v === eq[1]);
+    const re = /viewItem =~ \/(.+)\/$/.exec(when);
+    assert.ok(re, `no viewItem clause in ${when}`);
+    return contextValues.filter((v) => new RegExp(re[1]!).test(v));
+  };
+  const menuFor = (value: string) => items.filter((i) => accepts(i.when!).includes(value)).map((i) => `${i.command}${i.group!.startsWith('inline') ? ' (inline)' : ''}`);
+  for (const item of [...items, ...menus['view/title']]) {
+    assert.ok(commands.has(item.command), `${item.command} is not in the command table`);
+    assert.match(item.when ?? '', /view == modelLab\.experiments/);
+  }
+  // Stop only while this window trains the run; delete never while a run trains.
+  assert.deepEqual(menuFor('run.training').filter((c) => /stop|delete/i.test(c)), ['modelLab.stopRun (inline)', 'modelLab.stopRun']);
+  assert.deepEqual(menuFor('run.busy').filter((c) => /stop|delete/i.test(c)), []);
+  assert.ok(menuFor('run.ended').includes('modelLab.deleteRun'));
+  assert.deepEqual(menuFor('run.damaged'), ['modelLab.revealRun', 'modelLab.deleteRun']);
+  assert.ok(menuFor('experiment').includes('modelLab.train (inline)'));
+  assert.ok(menuFor('sweep').includes('modelLab.compareRuns (inline)'));
+  // Commands that need a run are not in the palette.
+  const hidden = menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command).sort();
+  assert.deepEqual(hidden, [CommandId.compareWith, CommandId.deleteRun, CommandId.exportRunCsv, CommandId.openRun, CommandId.revealRun, CommandId.stopRun, CommandId.trainAgain].sort());
 });

@@ -2,7 +2,7 @@
 // to it, renders the sections and saves the view state so a reloaded webview
 // comes back as it was (the host also re-sends the state after `ready`).
 
-import type { DashboardEventMessage, DashboardStateMessage, TrainerEvent } from '../../src/core/protocol';
+import type { DashboardEventMessage, DashboardPipelineMessage, DashboardStateMessage, TrainerEvent } from '../../src/core/protocol';
 import type { RunSnapshot } from '../../src/core/types';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
 import { h } from './dom';
@@ -11,6 +11,7 @@ import { HeaderView } from './header';
 import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
 import { MetricSeriesStore } from './metricSeries';
 import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
+import { PipelineView } from './pipelineView';
 import { renderSummary } from './summaryView';
 import { readTheme, type ChartTheme } from './theme';
 import type { VsCodeApi } from './vscodeApi';
@@ -22,6 +23,13 @@ export interface PersistedState {
   strings?: Record<string, string>;
   logs: LogLine[];
   charts: ChartOptionsState;
+  /** The shown run's pipeline (Mermaid text). */
+  pipeline?: string;
+}
+
+export interface DashboardOptions {
+  /** URL of dist/mermaid.js; without it the pipeline diagram is not drawn. */
+  mermaidSrc?: string;
 }
 
 const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', logScale: false, smoothing: 0.6 };
@@ -43,13 +51,15 @@ export class Dashboard {
   private readonly evaluationSection = h('section', { id: 'evaluation', class: 'card', 'aria-labelledby': 'evaluation-title' });
   private readonly evaluation = new EvaluationView(this.evaluationSection);
   private readonly log = new LogView();
+  private readonly pipeline: PipelineView;
   private readonly main: HTMLElement;
 
   private frame = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>) {
+  constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>, options: DashboardOptions = {}) {
     this.theme = readTheme();
+    this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
@@ -63,6 +73,7 @@ export class Dashboard {
       'div',
       { id: 'dashboard', class: 'dashboard' },
       this.header.element,
+      this.pipeline.element,
       this.charts.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
       this.log.element,
@@ -87,12 +98,15 @@ export class Dashboard {
     const msg = data as { type?: unknown };
     if (msg.type === 'state') this.showState(data as DashboardStateMessage);
     else if (msg.type === 'event') this.applyEvent(data as DashboardEventMessage);
+    else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
   }
 
   onThemeChange(): void {
     this.theme = readTheme();
     if (this.state.run) this.evaluation.render(this.state.run.evaluation, this.theme, this.t);
     this.scheduleChartDraw();
+    // Mermaid computed its colours and measured its text in the old theme.
+    this.pipeline.redraw();
   }
 
   private showState(msg: DashboardStateMessage): void {
@@ -105,6 +119,7 @@ export class Dashboard {
       strings: msg.strings ?? this.state.strings,
       // Log lines live only in the webview; keep them when the host re-sends the same run.
       logs: sameRun ? this.state.logs : [],
+      pipeline: typeof msg.pipeline === 'string' ? msg.pipeline : undefined,
     };
     this.store.reset(run?.metrics ?? []);
     this.renderAll();
@@ -115,6 +130,7 @@ export class Dashboard {
     const event = msg.event;
     if (!event || typeof event !== 'object') return;
     if (event.type === 'runStarted' && this.state.run?.meta.id !== event.meta.id) {
+      // The host follows with the new run's pipeline; until then the previous run's one (same config, most likely) stays.
       this.state = { ...this.state, run: { meta: event.meta, metrics: [], stages: {} }, training: true, logs: [] };
       this.store.reset([]);
       this.renderAll();
@@ -124,6 +140,13 @@ export class Dashboard {
     const run = this.state.run;
     if (!run || run.meta.id !== msg.runId) return;
     this.applyToRun(run, event);
+    this.save(false);
+  }
+
+  private applyPipeline(msg: DashboardPipelineMessage): void {
+    if (typeof msg.pipeline !== 'string' || this.state.run?.meta.id !== msg.runId) return;
+    this.state.pipeline = msg.pipeline;
+    this.renderHeader();
     this.save(false);
   }
 
@@ -200,7 +223,10 @@ export class Dashboard {
   private renderHeader(): void {
     const run = this.state.run;
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
-    if (run) this.header.render(run.meta, this.state.training, { ...run.meta.stages, ...run.stages }, this.t);
+    if (!run) return;
+    const stages = { ...run.meta.stages, ...run.stages };
+    this.header.render(run.meta, this.state.training, stages, this.t);
+    this.pipeline.update(this.state.pipeline, stages, this.t);
   }
 
   private renderAll(): void {

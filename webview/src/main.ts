@@ -26,7 +26,9 @@ provideVSCodeDesignSystem().register(
 
 const api = getVsCodeApi<PersistedState>();
 const root = document.getElementById('app') ?? document.body;
-const dashboard = new Dashboard(root, api);
+// The host names the Mermaid bundle on this script's tag; it is loaded when a pipeline is shown.
+const mermaidSrc = document.currentScript instanceof HTMLScriptElement ? document.currentScript.dataset.mermaidSrc : undefined;
+const dashboard = new Dashboard(root, api, { mermaidSrc });
 dashboard.restore(api.getState());
 window.addEventListener('message', (event: MessageEvent<unknown>) => dashboard.handleMessage(event.data));
 watchTheme(() => dashboard.onThemeChange());

@@ -1,0 +1,175 @@
+// `modellab sweep <config>`: one run per point of the config's sweep section,
+// sequential by default (in this process), or N at a time in trainer child
+// processes; then a table of the runs ranked by the sweep's metric.
+
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { formatMetricValue, rankRuns, runMetrics } from '../core/configResults';
+import type { RunResultInput } from '../core/configResults';
+import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import type { StartTrainingMessage, TrainerEvent } from '../core/protocol';
+import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames, sweepGoal } from '../core/sweep';
+import type { SweepPoint } from '../core/sweep';
+import { sweepMetricOf } from '../core/sweepValidation';
+import type { BackendChoice, RunMeta, SweepMembership } from '../core/types';
+import { TrainingProcess } from '../host/trainingProcess';
+import { ConfigInvalidError, runTraining } from '../trainer/engine';
+
+export interface SweepCommandOptions {
+  configPath: string;
+  runsDir: string;
+  backend: BackendChoice;
+  epochs?: number;
+  /** Overrides the config's `sweep.concurrency`. */
+  concurrency?: number;
+  json: boolean;
+  /** Where the bundled trainer may be, for concurrency > 1. */
+  trainerScripts?: string[];
+}
+
+interface PointOutcome {
+  point: SweepPoint;
+  meta?: RunMeta;
+  runDir?: string;
+  error?: string;
+}
+
+export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
+  const configPath = resolve(opts.configPath);
+  const validation = validateConfigFile(configPath);
+  const problems = validation.diagnostics.filter((d) => d.severity !== 'info');
+  for (const d of problems) process.stderr.write(formatDiagnostic(opts.configPath, d) + '\n');
+  if (!validation.config) return 1;
+  const sweep = validation.config.sweep;
+  if (!sweep) {
+    process.stderr.write(`modellab: ${opts.configPath} has no "sweep" section; add one, e.g. "sweep": { "parameters": { "training.optimizer.learningRate": [0.001, 0.01] } }\n`);
+    return 1;
+  }
+  const points = expandSweep(sweep);
+  const sweepId = newSweepId();
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? sweep.concurrency ?? 1, points.length));
+  const trainer = (opts.trainerScripts ?? []).find((f) => existsSync(f));
+  const parallel = concurrency > 1 && trainer !== undefined;
+  if (concurrency > 1 && !trainer) process.stderr.write('warning: the trainer bundle (dist/trainer.js) is missing, so the points run one at a time; run `npm run build` for parallel runs\n');
+  process.stderr.write(`sweep ${sweepId}: ${points.length} run(s) of ${validation.config.name}, ${parallel ? `${concurrency} at a time` : 'one at a time'}\n`);
+
+  const abort = new AbortController();
+  const processes = new Set<TrainingProcess>();
+  const onSigint = () => {
+    process.stderr.write('\nstopping the sweep: the running point(s) stop after this batch, the rest are not started (Ctrl+C again to quit at once)\n');
+    abort.abort();
+    for (const p of processes) p.stop();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+
+  const outcomes: PointOutcome[] = [];
+  const names = shortParamNames(Object.keys(sweep.parameters));
+  const metric = sweepMetricOf(validation.config);
+  const goal = sweepGoal(metric, sweep.goal);
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (!abort.signal.aborted && next < points.length) {
+      const point = points[next++];
+      const membership: SweepMembership = { id: sweepId, index: point.index, total: points.length, params: point.params };
+      const label = `[${point.index + 1}/${points.length}] ${describeParams(point.params)}`;
+      if (!opts.json) process.stderr.write(`${label} …\n`);
+      const t0 = Date.now();
+      const outcome = parallel
+        ? await runForked(trainer!, opts, configPath, point, membership, processes)
+        : await runInProcess(opts, configPath, point, membership, abort.signal);
+      outcomes.push(outcome);
+      const value = runMetrics(outcome.meta);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ type: 'point', sweepId, index: point.index, params: point.params, runId: outcome.meta?.id, status: outcome.meta?.status ?? 'failed', metrics: value, error: outcome.error ?? outcome.meta?.error }) + '\n');
+      } else {
+        const how = outcome.meta ? `${outcome.meta.status}${value?.[metric] !== undefined ? ` ${metric} ${formatMetricValue(value[metric])}` : ''} (${outcome.meta.epochsDone} epochs, ${((Date.now() - t0) / 1000).toFixed(1)} s)` : 'failed';
+        const why = outcome.error ?? outcome.meta?.error;
+        process.stderr.write(`${label} ${how}${why ? ` — ${why}` : ''}\n`);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: parallel ? concurrency : 1 }, worker));
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+
+  outcomes.sort((a, b) => a.point.index - b.point.index);
+  const inputs: RunResultInput[] = outcomes.filter((o) => o.meta).map((o) => ({ id: o.meta!.id, config: null, metrics: o.meta!.status === 'completed' ? runMetrics(o.meta) : undefined }));
+  const ranking = rankRuns(inputs, metric, goal);
+  const best = ranking[0]?.value !== undefined ? ranking[0] : undefined;
+  const byRun = new Map(outcomes.filter((o) => o.meta).map((o) => [o.meta!.id, o]));
+  const ordered = [...ranking.map((r) => byRun.get(r.id)!), ...outcomes.filter((o) => !o.meta)];
+  const notRun = points.length - outcomes.length;
+
+  if (opts.json) {
+    process.stdout.write(
+      JSON.stringify({
+        type: 'sweep',
+        sweepId,
+        metric,
+        goal,
+        best: best && { runId: best.id, value: best.value, params: byRun.get(best.id)?.point.params },
+        runs: ordered.map((o) => ({ index: o.point.index, params: o.point.params, runId: o.meta?.id, runDir: o.runDir, status: o.meta?.status ?? 'failed', value: runMetrics(o.meta)?.[metric] })),
+        notRun,
+      }) + '\n',
+    );
+  } else {
+    const paths = Object.keys(sweep.parameters);
+    const header = ['', 'rank', ...paths.map((p) => names[p]), metric, 'epochs', 'status', 'run'];
+    const rows = ordered.map((o, i) => {
+      const m = o.meta;
+      const value = m?.status === 'completed' ? runMetrics(m)?.[metric] : undefined;
+      return [best && m?.id === best.id ? '★' : '', String(i + 1), ...paths.map((p) => formatParamValue(o.point.params[p])), formatMetricValue(value), m ? String(m.epochsDone) : '—', m?.status ?? 'failed', m?.id ?? '—'];
+    });
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
+    process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${points.length} run(s) in ${((Date.now() - started) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
+    process.stdout.write(line(header) + '\n');
+    for (const r of rows) process.stdout.write(line(r) + '\n');
+    if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetricValue(best.value)}\n`);
+    if (notRun > 0) process.stdout.write(`${notRun} point(s) not run (stopped)\n`);
+  }
+  const failed = outcomes.some((o) => !o.meta || o.meta.status === 'failed' || o.meta.status === 'interrupted');
+  return failed ? 1 : 0;
+}
+
+async function runInProcess(opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, signal: AbortSignal): Promise<PointOutcome> {
+  const onEvent = (e: TrainerEvent) => {
+    if (e.type === 'log' && e.level === 'error' && !opts.json) process.stderr.write(`  error: ${e.message}\n`);
+  };
+  try {
+    const r = await runTraining({ configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, signal, onEvent });
+    return { point, meta: r.meta, runDir: r.runDir };
+  } catch (e) {
+    return { point, error: e instanceof ConfigInvalidError ? e.message : (e as Error).message };
+  }
+}
+
+function runForked(trainerScript: string, opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, processes: Set<TrainingProcess>): Promise<PointOutcome> {
+  const start: StartTrainingMessage = { type: 'start', configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep };
+  let lastError: string | undefined;
+  const child = new TrainingProcess(
+    { trainerScript, runtime: { execPath: process.execPath, env: {} }, start, cwd: dirname(configPath) },
+    {
+      onEvent: (e) => {
+        if (e.type === 'log' && e.level === 'error') lastError = e.message;
+      },
+      onOutput: () => {},
+      onNote: (message) => !opts.json && process.stderr.write(`  ${message}\n`),
+      onExit: () => {},
+    },
+  );
+  processes.add(child);
+  return child.done.then((outcome) => {
+    processes.delete(child);
+    return { point, meta: outcome.meta, runDir: child.runDir, error: outcome.meta ? undefined : (lastError ?? outcome.reason) };
+  });
+}
+
+/** Where the trainer bundle sits: beside the CLI bundle, or (running from sources) in dist/. */
+export function defaultTrainerScripts(cliDir: string): string[] {
+  return [join(cliDir, 'trainer.js'), join(cliDir, '..', '..', 'dist', 'trainer.js')];
+}

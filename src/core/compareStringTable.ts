@@ -1,0 +1,55 @@
+// Compare panel UI strings (English defaults), shared by the webview and the
+// host, which sends them translated (the English text is the l10n bundle key).
+
+export const COMPARE_STRINGS = {
+  'compare.title': 'Compare runs',
+  'compare.count': '{0} runs',
+  'compare.empty': 'No runs to compare. Select runs in the Model Lab sidebar and choose Compare Runs.',
+  'compare.metric': 'Metric',
+  'compare.xAxis': 'X axis',
+  'compare.xAxis.step': 'step',
+  'compare.xAxis.epoch': 'epoch',
+  'compare.xAxis.time': 'wall time',
+  'compare.xAxis.seconds': 'wall time (s)',
+  'compare.logScale': 'Log scale',
+  'compare.smoothing': 'Smoothing',
+  'compare.exportPng': 'Export PNG',
+  'compare.exportCsv': 'Export CSV',
+  'compare.chart.aria': 'Curves of {0} for each compared run',
+  'compare.lineStyles': 'Solid: training · dashed: validation · faint: unsmoothed',
+  'compare.noCurve': 'No run logged {0}.',
+  'compare.metrics': 'Final metrics',
+  'compare.params': 'Parameters',
+  'compare.differencesOnly': 'Differences only',
+  'compare.allSame': 'Every compared run has the same values here.',
+  'compare.key': 'Key',
+  'compare.baseline': 'baseline',
+  'compare.pin': 'Pin as baseline: the other runs show their difference to it',
+  'compare.unpin': 'Unpin the baseline',
+  'compare.remove': 'Remove from the comparison',
+  'compare.open': 'Open this run in the dashboard',
+  'compare.points': '{0} points logged',
+  'compare.downsampled': '{0} of {1} points drawn',
+  'compare.best': 'best',
+  'status.queued': 'queued',
+  'status.running': 'running',
+  'status.completed': 'completed',
+  'status.stopped': 'stopped',
+  'status.failed': 'failed',
+  'status.interrupted': 'interrupted',
+} as const;
+
+export type CompareStringId = keyof typeof COMPARE_STRINGS;
+
+export type CompareTranslate = (id: CompareStringId, ...args: (string | number)[]) => string;
+
+/** The lookup for the current strings; `{0}`, `{1}` are replaced by the arguments. */
+export function makeCompareTranslate(overrides: Record<string, string> | undefined): CompareTranslate {
+  return (id, ...args) => {
+    const template = overrides?.[id] ?? COMPARE_STRINGS[id];
+    return template.replace(/\{(\d+)\}/g, (match, i: string) => {
+      const arg = args[Number(i)];
+      return arg === undefined ? match : String(arg);
+    });
+  };
+}

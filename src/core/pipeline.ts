@@ -1,0 +1,267 @@
+// The experiment's pipeline as a Mermaid flowchart, generated from its config:
+// data collection → preprocessing → training → evaluation → deployment →
+// application, each node saying what that stage does for this experiment.
+// Pure: the CLI prints it, the host sends it to the dashboard, which draws it
+// with the bundled Mermaid and re-colours the nodes as stage events arrive.
+
+import { isTextExperiment, isTransformerModel, resolveConfig, resolveTokenizer, resolveTransformer } from './resolvedConfig';
+import type { ResolvedConfig } from './resolvedConfig';
+import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
+
+/** The stages in pipeline order; also the Mermaid node ids, which the dashboard relies on. */
+export const PIPELINE_STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
+export const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
+
+/** Rows (sequences, for a language model) per split, as the trainer reports them. */
+export interface DataSizes {
+  train: number;
+  validation: number;
+  test: number;
+}
+
+export interface PipelineOptions {
+  /** Stage statuses to colour by; stages left out get Mermaid's default look. */
+  statuses?: Partial<Record<StageName, StageStatus>>;
+  /** Split sizes, when known (after a run has loaded its data). */
+  dataSizes?: DataSizes;
+  /** Where the model is exported, as the reader should see it; default: the config's `deployment.export`. */
+  exportPath?: string;
+  /** Where the model is served or called from (a URL or a command), shown in the application stage. */
+  server?: string;
+}
+
+const TITLES: Record<StageName, string> = {
+  data: 'Data collection',
+  preprocess: 'Preprocessing',
+  training: 'Training',
+  evaluation: 'Evaluation',
+  deployment: 'Deployment',
+  application: 'Application',
+};
+
+/**
+ * Colours for renderers that know nothing of VS Code (GitHub, mermaid.live, the
+ * CLI's readers). The dashboard replaces them with the editor theme's colours.
+ */
+const CLASS_DEFS: Record<StageStatus, string> = {
+  pending: 'fill:#f6f8fa,stroke:#8c959f,color:#57606a,stroke-dasharray:4 3',
+  running: 'fill:#ddf4ff,stroke:#0969da,color:#0a3069,stroke-width:2px',
+  done: 'fill:#dafbe1,stroke:#1a7f37,color:#0f3d1f',
+  failed: 'fill:#ffebe9,stroke:#cf222e,color:#82071e,stroke-width:2px',
+  skipped: 'fill:#f6f8fa,stroke:#d0d7de,color:#8c959f,stroke-dasharray:2 4',
+};
+
+/** Longest detail line before it wraps, in characters; keeps the nodes narrow enough to read side by side. */
+const LINE_WIDTH = 34;
+
+/** Mermaid flowchart text of the experiment's pipeline. Raw and resolved configs give the same text. */
+export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions = {}): string {
+  const c = resolveConfig(config);
+  const details: Record<StageName, string[]> = {
+    data: dataLines(c, opts.dataSizes),
+    preprocess: preprocessLines(c, opts.dataSizes),
+    training: trainingLines(c),
+    evaluation: evaluationLines(c),
+    deployment: deploymentLines(c, opts.exportPath),
+    application: applicationLines(c, opts.server),
+  };
+  const out = [
+    `%% Model Lab pipeline of "${oneLine(c.name)}", generated from its config`,
+    'flowchart LR',
+    `  accTitle: ${oneLine(`Pipeline of ${c.name}`)}`,
+    `  accDescr: ${PIPELINE_STAGES.map((s) => TITLES[s].toLowerCase()).join(', then ')}`,
+  ];
+  for (const stage of PIPELINE_STAGES) out.push(`  ${stage}["${nodeLabel(TITLES[stage], details[stage])}"]`);
+  out.push(`  ${PIPELINE_STAGES.join(' --> ')}`);
+  for (const status of STAGE_STATUSES) out.push(`  classDef ${status} ${CLASS_DEFS[status]}`);
+  const statuses = opts.statuses ?? {};
+  for (const status of STAGE_STATUSES) {
+    const stages = PIPELINE_STAGES.filter((s) => statuses[s] === status);
+    if (stages.length > 0) out.push(`  class ${stages.join(',')} ${status}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+// ───────────────────────── stage details ─────────────────────────
+
+function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
+  const d = c.data;
+  const lines: string[] = [];
+  if (d.source) lines.push(d.source);
+  else {
+    if (d.train) lines.push(`train: ${d.train}`);
+    if (d.validation) lines.push(`validation: ${d.validation}`);
+    if (d.test) lines.push(`test: ${d.test}`);
+  }
+  const lm = c.task === 'language-model';
+  if (sizes) lines.push(`${count(sizes.train + sizes.validation + sizes.test)} ${lm ? 'sequences' : 'rows'}`);
+  if (lm) lines.push('plain text corpus');
+  else if (d.text !== undefined) lines.push(`text "${d.text}" → label "${d.target ?? '?'}"`);
+  else {
+    const features = d.features ?? [];
+    const target = d.target !== undefined ? ` → ${d.target}` : '';
+    lines.push(features.length <= 3 ? `${features.join(', ')}${target}` : `${features.length} features${target}`);
+  }
+  return lines;
+}
+
+function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
+  const d = c.data;
+  const lines: string[] = [];
+  if (isTextExperiment(c)) {
+    const t = resolveTokenizer(c);
+    const parts = [`${t.type} tokens`];
+    if (t.lowercase) parts.push('lowercase');
+    if (t.punctuation !== 'keep') parts.push(`punctuation ${t.punctuation}`);
+    parts.push(`vocab ≤ ${count(t.vocabSize)}`, `${t.maxLength} per sequence`);
+    lines.push(...wrap(parts, ' · '));
+  } else {
+    const steps = (d.preprocess ?? []).map(describeStep);
+    lines.push(...(steps.length ? wrap(steps, ' · ') : ['no preprocessing steps']));
+  }
+  if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
+  else if (d.source) {
+    const s = d.split ?? {};
+    const val = s.validation ?? 0.2;
+    const test = s.test ?? 0.1;
+    lines.push(`split ${percent(1 - val - test)} / ${percent(val)} / ${percent(test)} %`);
+  } else {
+    lines.push(`given splits: ${['train', d.validation ? 'validation' : '', d.test ? 'test' : ''].filter(Boolean).join(', ')}`);
+  }
+  if (d.source && (d.split?.shuffle ?? true)) lines.push(`seeded shuffle (seed ${d.split?.seed ?? 42})`);
+  return lines;
+}
+
+function describeStep(step: PreprocessStep): string {
+  const columns = (v: 'features' | string[]) => (v === 'features' ? 'features' : v.join(', '));
+  if ('standardize' in step) return `standardize ${columns(step.standardize)}`;
+  if ('minMax' in step) return `min-max ${columns(step.minMax)}`;
+  if ('oneHot' in step) return `one-hot ${step.oneHot.join(', ')}`;
+  const fm = step.fillMissing;
+  const value = fm.strategy === 'constant' ? ` ${JSON.stringify(fm.value)}` : '';
+  return `fill missing: ${fm.strategy}${value}${fm.columns?.length ? ` (${fm.columns.join(', ')})` : ''}`;
+}
+
+function trainingLines(c: ResolvedConfig): string[] {
+  const lines: string[] = [];
+  if (isTransformerModel(c.model)) {
+    const m = resolveTransformer(c.model, c.data.tokenizer);
+    const decoder = m.type === 'transformerDecoder';
+    lines.push(`Transformer ${decoder ? 'decoder (causal)' : 'encoder'}`);
+    lines.push(`${m.layers} × (${m.heads} heads, d ${m.dModel}, ff ${m.ffDim})`);
+    lines.push(decoder ? `${m.positional} positions · next token` : `${m.positional} positions · ${m.pooling} pooling`);
+  } else {
+    lines.push(...wrap(c.model.layers.map(describeLayer), ' → '));
+  }
+  const t = c.training;
+  lines.push(...wrap([`${t.optimizer.type} lr ${t.optimizer.learningRate}`, `${LOSS_NAMES[t.loss]} loss`], ' · '));
+  lines.push(`${t.epochs} epochs · batch ${t.batchSize}`);
+  const callbacks: string[] = [];
+  if (t.earlyStopping) callbacks.push(`early stop ${t.earlyStopping.patience}`);
+  if (t.reduceLrOnPlateau) callbacks.push(`lr ×${t.reduceLrOnPlateau.factor} after ${t.reduceLrOnPlateau.patience}`);
+  if (callbacks.length) lines.push(callbacks.join(' · '));
+  return lines;
+}
+
+const LOSS_NAMES: Record<LossName, string> = {
+  mse: 'mse',
+  mae: 'mae',
+  huber: 'huber',
+  binaryCrossentropy: 'binary cross-entropy',
+  categoricalCrossentropy: 'cross-entropy',
+  sparseCategoricalCrossentropy: 'sparse cross-entropy',
+};
+
+function describeLayer(layer: LayerConfig): string {
+  switch (layer.type) {
+    case 'dense':
+      return `Dense ${layer.units}${layer.activation && layer.activation !== 'linear' ? ` ${layer.activation}` : ''}`;
+    case 'dropout':
+      return `Dropout ${layer.rate}`;
+    case 'batchNormalization':
+      return 'BatchNorm';
+    case 'layerNormalization':
+      return 'LayerNorm';
+    case 'activation':
+      return layer.activation;
+  }
+}
+
+function evaluationLines(c: ResolvedConfig): string[] {
+  const d = c.data;
+  const hasTest = d.source ? (d.split?.test ?? 0.1) > 0 : !!d.test;
+  const hasValidation = d.source ? (d.split?.validation ?? 0.2) > 0 : !!d.validation;
+  if (!hasTest && !hasValidation) return ['skipped: no held-out data'];
+  const split = hasTest ? 'test split' : 'validation split';
+  if (c.task === 'language-model') return [split, 'loss · perplexity', 'generated samples'];
+  if (c.task === 'regression') {
+    const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['mse', 'mae', 'rmse', 'r2'];
+    return [split, ...wrap(metrics, ' · '), 'predicted vs actual'];
+  }
+  const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['accuracy', 'precision', 'recall', 'f1'];
+  return [split, ...wrap(metrics, ' · '), 'confusion matrix'];
+}
+
+function deploymentLines(c: ResolvedConfig, exportPath: string | undefined): string[] {
+  const target = exportPath ?? c.deployment?.export;
+  const what = isTextExperiment(c) ? 'TensorFlow.js model + tokenizer' : 'TensorFlow.js model';
+  if (!target) return ['no export', what, 'kept in the run folder'];
+  return [`export to ${target}`, what];
+}
+
+function applicationLines(c: ResolvedConfig, server: string | undefined): string[] {
+  const d = c.data;
+  const lines: string[] = [];
+  if (c.task === 'language-model') lines.push('generate text from a prompt');
+  else if (c.task === 'regression') lines.push(`predict ${d.target ?? 'the target'} for new rows`);
+  else if (d.text !== undefined) lines.push(`label new text by ${d.target ?? 'class'}`);
+  else lines.push(`classify new rows by ${d.target ?? 'class'}`);
+  if (server) lines.push(server);
+  else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : 'attention over open files');
+  return lines;
+}
+
+// ───────────────────────── text ─────────────────────────
+
+/** Joins items with a separator into lines no longer than LINE_WIDTH (an item longer than that gets a line of its own). */
+function wrap(items: string[], separator: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line && line.length + separator.length + item.length > LINE_WIDTH) {
+      lines.push(line + separator.trimEnd());
+      line = item;
+    } else {
+      line = line ? line + separator + item : item;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** The quoted label of a node: a title line, then the details, one per line. */
+function nodeLabel(title: string, details: string[]): string {
+  return [title, ...details].map(escapeLabel).join('<br/>');
+}
+
+/**
+ * Text made safe inside a quoted Mermaid label: Mermaid reads `#name;` entity
+ * codes, so every character that could end the string, open markup, start an
+ * entity, a Markdown string or KaTeX math becomes one; line breaks become spaces.
+ */
+export function escapeLabel(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ').replace(/[#"<>&`$\\]/g, (ch) => `#${ch.charCodeAt(0)};`);
+}
+
+/** Text for a single-line Mermaid statement (accTitle, a comment). */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/[{}]/g, '');
+}
+
+function count(n: number): string {
+  return n.toLocaleString('en');
+}
+
+function percent(fraction: number): string {
+  return String(Math.round(fraction * 1000) / 10);
+}

@@ -1,0 +1,125 @@
+// Comparing runs side by side: configs flattened to dotted paths, the rows of
+// the parameter and metric tables with what differs, which way a metric is
+// better, and deltas against a baseline run. Pure: the host builds the rows'
+// inputs, the compare webview the table, the tests check both in plain Node.
+
+import type { ParamValue } from './protocol';
+import type { Evaluation, MetricPoint, RunMeta } from './types';
+
+/**
+ * A config as dotted paths to scalars: `training.optimizer.learningRate`,
+ * `model.layers[0].units`. Arrays of scalars stay one value (`["mae","r2"]`),
+ * so a list of feature columns is one row, not ten.
+ */
+export function flattenConfig(value: unknown, prefix = ''): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  const visit = (v: unknown, path: string): void => {
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      if (path) out[path] = v;
+      return;
+    }
+    if (Array.isArray(v)) {
+      if (v.every((item) => item === null || typeof item !== 'object')) {
+        if (path) out[path] = JSON.stringify(v);
+        return;
+      }
+      v.forEach((item, i) => visit(item, `${path}[${i}]`));
+      return;
+    }
+    if (typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length === 0 && path) out[path] = '{}';
+      for (const [key, child] of entries) visit(child, path ? `${path}.${key}` : key);
+    }
+    // undefined, functions, symbols: not config values.
+  };
+  visit(value, prefix);
+  return out;
+}
+
+export interface ComparedRow<T> {
+  key: string;
+  /** One cell per run, in the runs' order; undefined where a run has no such key. */
+  values: (T | undefined)[];
+  /** Not every run has the same value (a missing value differs from any value). */
+  differs: boolean;
+}
+
+/** The union of the runs' keys in first-seen order, each with every run's value. */
+export function compareRows<T extends ParamValue>(runs: readonly Record<string, T>[]): ComparedRow<T>[] {
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const run of runs) {
+    for (const key of Object.keys(run)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        keys.push(key);
+      }
+    }
+  }
+  return keys.map((key) => {
+    const values = runs.map((run) => (Object.prototype.hasOwnProperty.call(run, key) ? run[key] : undefined));
+    const differs = values.some((v) => !sameValue(v, values[0]));
+    return { key, values, differs };
+  });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** Only the rows that differ, when asked to. */
+export function visibleRows<T>(rows: readonly ComparedRow<T>[], differencesOnly: boolean): ComparedRow<T>[] {
+  return differencesOnly ? rows.filter((r) => r.differs) : [...rows];
+}
+
+/**
+ * What a run ended with: the last epoch's logs (from the points, else the
+ * meta), then the evaluation's metrics as `evaluation.<name>`.
+ */
+export function finalMetrics(meta: Pick<RunMeta, 'lastMetrics'>, points: readonly MetricPoint[], evaluation?: Evaluation): Record<string, number> {
+  const out: Record<string, number> = {};
+  let lastEpoch: MetricPoint | undefined;
+  for (let i = points.length - 1; i >= 0; i--) {
+    if (points[i].kind === 'epoch') {
+      lastEpoch = points[i];
+      break;
+    }
+  }
+  const logs = lastEpoch?.values ?? meta.lastMetrics ?? {};
+  for (const [key, value] of Object.entries(logs)) if (typeof value === 'number') out[key] = value;
+  if (evaluation) {
+    for (const [key, value] of Object.entries(evaluation.metrics as unknown as Record<string, unknown>)) {
+      if (typeof value === 'number') out[`evaluation.${key}`] = value;
+    }
+  }
+  return out;
+}
+
+export type MetricGoal = 'min' | 'max';
+
+/** Which way a metric is better; undefined for values that are not scores (learning rate, epoch). */
+export function metricGoal(key: string): MetricGoal | undefined {
+  const name = key.replace(/^(val_|evaluation\.)/, '').toLowerCase();
+  if (name === 'lr' || name === 'learningrate' || name === 'epoch' || name === 'step') return undefined;
+  if (/accuracy|precision|recall|f1|r2|auc|^acc$/.test(name)) return 'max';
+  return 'min';
+}
+
+export interface Delta {
+  /** value − baseline */
+  absolute: number;
+  /** (value − baseline) / |baseline|; undefined when the baseline is 0 or not finite. */
+  relative?: number;
+  /** Whether the change is an improvement; undefined when the metric has no direction or nothing changed. */
+  better?: boolean;
+}
+
+export function metricDelta(key: string, value: number | undefined, baseline: number | undefined): Delta | undefined {
+  if (value === undefined || baseline === undefined || !Number.isFinite(value) || !Number.isFinite(baseline)) return undefined;
+  const absolute = value - baseline;
+  const relative = baseline !== 0 ? absolute / Math.abs(baseline) : undefined;
+  const goal = metricGoal(key);
+  const better = goal === undefined || absolute === 0 ? undefined : goal === 'min' ? absolute < 0 : absolute > 0;
+  return { absolute, relative, better };
+}

@@ -1,0 +1,90 @@
+// The inference side of the child process: answers attention and generation
+// requests from the host one at a time, in order, each exactly once, keeping
+// loaded models cached between requests. Separate from childMain so tests
+// can drive it without forking a process.
+
+import { parseInferenceRequest } from '../core/protocol';
+import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage } from '../core/protocol';
+import type { BackendName } from '../core/types';
+import { selectBackend } from './backend';
+import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, resolveModelDir, TextModelCache } from './inference';
+
+type Request = AttentionRequestMessage | GenerateRequestMessage;
+
+/** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
+const MAX_TEXT_CHARS = 1_000_000;
+
+export class InferenceServer {
+  private readonly queue: Request[] = [];
+  private running?: { requestId: number; abort: AbortController };
+  private draining = false;
+  private backend?: BackendName;
+  private readonly cache = new TextModelCache(2);
+
+  constructor(private readonly send: (msg: InferenceToHostMessage) => void) {}
+
+  /** Accepts a raw IPC message; replies (now or later) to every request that has a requestId. */
+  handle(raw: unknown): void {
+    const msg = parseInferenceRequest(raw);
+    if (typeof msg === 'string') {
+      const requestId = (raw as { requestId?: unknown } | null)?.requestId;
+      if (typeof requestId === 'number') this.send({ type: 'inferenceError', requestId, message: msg });
+      return;
+    }
+    if (msg.type === 'cancelInference') {
+      const queued = this.queue.findIndex((r) => r.requestId === msg.requestId);
+      if (queued >= 0) {
+        this.queue.splice(queued, 1);
+        this.send({ type: 'inferenceError', requestId: msg.requestId, message: 'cancelled', cancelled: true });
+      } else if (this.running?.requestId === msg.requestId) {
+        this.running.abort.abort();
+      }
+      return;
+    }
+    this.queue.push(msg);
+    void this.drain();
+  }
+
+  /** Requests waiting behind the running one. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  dispose(): void {
+    this.cache.clear();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) await this.run(next);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async run(req: Request): Promise<void> {
+    const started = performance.now();
+    const abort = new AbortController();
+    this.running = { requestId: req.requestId, abort };
+    try {
+      this.backend ??= (await selectBackend(req.backend ?? 'auto', req.nativeModuleDirs)).backend;
+      const modelDir = resolveModelDir(req.modelDir);
+      const millis = () => Math.round(performance.now() - started);
+      if (req.type === 'attention') {
+        const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? DEFAULT_ATTENTION_TOKENS), 4096));
+        const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
+        this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      } else {
+        const result = await generate(modelDir, req.prompt, { length: req.length, temperature: req.temperature, topK: req.topK, seed: req.seed, signal: abort.signal }, this.cache);
+        this.send({ type: 'generateResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      }
+    } catch (e) {
+      const cancelled = abort.signal.aborted;
+      this.send({ type: 'inferenceError', requestId: req.requestId, message: cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e), ...(cancelled ? { cancelled } : {}) });
+    } finally {
+      this.running = undefined;
+    }
+  }
+}

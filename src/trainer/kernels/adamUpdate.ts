@@ -1,0 +1,143 @@
+// One Adam step for many variables in one kernel. tfjs's AdamOptimizer runs
+// ~13 kernels per variable per step; for small models (the first-lesson MLP)
+// that per-kernel overhead, not arithmetic, is most of a training step.
+// Numerically the same update as tf.train.adam:
+//   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+//   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendInternals } from './batchMatMul';
+
+export const ADAM_UPDATE = 'ModelLabAdamUpdate';
+
+export interface AdamUpdateAttrs {
+  count: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 − β1^t and 1 − β2^t for this step t. */
+  biasCorrection1: number;
+  biasCorrection2: number;
+}
+
+function update(attrs: AdamUpdateAttrs, w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void {
+  const { learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, biasCorrection1: c1, biasCorrection2: c2 } = attrs;
+  const a1 = 1 - b1;
+  const a2 = 1 - b2;
+  for (let i = 0; i < w.length; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + a1 * gi;
+    const vi = b2 * v[i] + a2 * gi * gi;
+    mOut[i] = mi;
+    vOut[i] = vi;
+    wOut[i] = w[i] - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+  }
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const b = backend as WasmBackendInternals;
+  const a = attrs as unknown as AdamUpdateAttrs;
+  const outs: tf.TensorInfo[] = [];
+  for (let i = 0; i < a.count; i++) {
+    const shape = inputs[`value${i}`]!.shape;
+    outs.push(b.makeOutput(shape, 'float32'), b.makeOutput(shape, 'float32'), b.makeOutput(shape, 'float32'));
+  }
+  // Views only after every allocation: growing the heap detaches earlier views.
+  const view = (t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPU8.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+  for (let i = 0; i < a.count; i++) {
+    update(a, view(inputs[`value${i}`]!), view(inputs[`m${i}`]!), view(inputs[`v${i}`]!), view(inputs[`grad${i}`]!), view(outs[3 * i]), view(outs[3 * i + 1]), view(outs[3 * i + 2]));
+  }
+  return outs;
+}
+
+function cpuAdamUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as AdamUpdateAttrs;
+  const outs: tf.TensorInfo[] = [];
+  const read = (name: string) => backend.readSync(inputs[name]!.dataId) as Float32Array;
+  for (let i = 0; i < a.count; i++) {
+    const shape = inputs[`value${i}`]!.shape;
+    const n = tf.util.sizeFromShape(shape);
+    const [w, m, v] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    update(a, read(`value${i}`), read(`m${i}`), read(`v${i}`), read(`grad${i}`), w, m, v);
+    for (const values of [w, m, v]) outs.push({ dataId: backend.write(values, shape, 'float32'), shape, dtype: 'float32' });
+  }
+  return outs;
+}
+
+export function registerAdamUpdateKernels(): void {
+  for (const [backendName, kernelFunc] of [['wasm', wasmAdamUpdate], ['cpu', cpuAdamUpdate]] as const) {
+    if (!tf.getKernel(ADAM_UPDATE, backendName)) tf.registerKernel({ kernelName: ADAM_UPDATE, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+}
+
+/** The private state of tf.AdamOptimizer that a fused step reads and writes. */
+interface AdamState {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  iterations_: number;
+}
+
+/**
+ * optimizer.applyGradients(grads) for a tf.train.adam optimizer, in one
+ * kernel call when the backend has the fused kernel; false when it has not
+ * (the caller then uses the optimizer's own applyGradients). The optimizer's
+ * state (moments, step count, β powers) stays what its own step would leave,
+ * so it can carry on either way and its weights save the same.
+ */
+export function applyAdamFused(optimizer: tf.Optimizer, grads: tf.NamedTensorMap): boolean {
+  if (!(optimizer instanceof tf.AdamOptimizer) || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return false;
+  const s = optimizer as unknown as AdamState;
+  const names = Object.keys(grads).filter((n) => grads[n] != null);
+  if (names.length === 0) return true;
+  const allNames = Object.keys(grads);
+  const inputs: tf.NamedTensorMap = {};
+  const variables: tf.Variable[] = [];
+  const moments: [tf.Variable, tf.Variable][] = [];
+  // Moments are indexed by position in the gradient map, as tf.train.adam does.
+  allNames.forEach((name, i) => {
+    const value = tf.engine().registeredVariables[name];
+    s.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+    s.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+    if (grads[name] == null) return;
+    const k = variables.length;
+    inputs[`value${k}`] = value;
+    inputs[`m${k}`] = s.accumulatedFirstMoment[i].variable;
+    inputs[`v${k}`] = s.accumulatedSecondMoment[i].variable;
+    inputs[`grad${k}`] = grads[name];
+    variables.push(value);
+    moments.push([s.accumulatedFirstMoment[i].variable, s.accumulatedSecondMoment[i].variable]);
+  });
+  const t = optimizer.iterations + 1;
+  const attrs: AdamUpdateAttrs = {
+    count: variables.length,
+    learningRate: s.learningRate,
+    beta1: s.beta1,
+    beta2: s.beta2,
+    epsilon: s.epsilon,
+    biasCorrection1: 1 - Math.pow(s.beta1, t),
+    biasCorrection2: 1 - Math.pow(s.beta2, t),
+  };
+  const outs = tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  variables.forEach((value, k) => {
+    value.assign(outs[3 * k]);
+    moments[k][0].assign(outs[3 * k + 1]);
+    moments[k][1].assign(outs[3 * k + 2]);
+  });
+  tf.dispose(outs);
+  // The β powers for the next step, as tf.train.adam keeps them (its getWeights/setWeights use them).
+  tf.tidy(() => {
+    s.accBeta1.assign(tf.scalar(Math.pow(s.beta1, t + 1)));
+    s.accBeta2.assign(tf.scalar(Math.pow(s.beta2, t + 1)));
+  });
+  s.iterations_ = t;
+  return true;
+}

@@ -1,0 +1,63 @@
+// activation(x·w + b) for 2-D x in one wasm kernel call: XNNPACK's fully
+// connected operator with the bias and activation fused. tf.fused.matMul
+// would reach the same C function, but only through three reshapes and a
+// gradient wrapper of its own — and, while gradients are being recorded, it
+// splits into matMul + add + activation. The dense op in fusedLayers.ts has
+// its own gradient, so it calls this directly.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { WasmBackendInternals } from './batchMatMul';
+
+export const DENSE = 'ModelLabDense';
+
+/** The activations the wasm fused matMul applies (tfjs-backend-wasm's FusableActivation codes). */
+const WASM_ACTIVATION: Record<string, number> = { linear: 0, relu: 1, sigmoid: 6 };
+
+type FusedMatMulFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
+let fusedMatMul: FusedMatMulFn | undefined;
+
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+function wasmDense({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const w = backend as WasmBackendInternals;
+  fusedMatMul ??= w.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']) as FusedMatMulFn;
+  const x = inputs.x as tf.TensorInfo;
+  const kernel = inputs.w as tf.TensorInfo;
+  const bias = inputs.bias as tf.TensorInfo | undefined;
+  const [m, k] = x.shape;
+  const n = kernel.shape[1];
+  const out = w.makeOutput([m, n], 'float32');
+  fusedMatMul(
+    w.dataIdMap.get(x.dataId).id,
+    shapeBytes([1, m, k]),
+    3,
+    w.dataIdMap.get(kernel.dataId).id,
+    shapeBytes([1, k, n]),
+    3,
+    false,
+    false,
+    WASM_ACTIVATION[attrs!.activation as string],
+    bias ? w.dataIdMap.get(bias.dataId).id : 0,
+    0,
+    0,
+    w.dataIdMap.get(out.dataId).id,
+  );
+  return out;
+}
+
+export function registerWasmDense(): void {
+  if (!tf.getKernel(DENSE, 'wasm')) tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: wasmDense as unknown as tf.KernelFunc });
+}
+
+/** Whether dense() runs as one kernel here for this activation. */
+export function hasDenseKernel(activation: string): boolean {
+  return activation in WASM_ACTIVATION && tf.getKernel(DENSE, tf.getBackend()) !== undefined;
+}
+
+/** activation(x·w + b), x [M, K], w [K, N], b [N]: one kernel, no gradient (callers bring their own). */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: 'linear' | 'relu' | 'sigmoid'): tf.Tensor2D {
+  const inputs: tf.NamedTensorMap = b ? { x, w, bias: b } : { x, w };
+  return tf.engine().runKernel(DENSE, inputs, { activation }) as tf.Tensor2D;
+}

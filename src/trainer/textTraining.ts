@@ -1,0 +1,400 @@
+// The text tasks, from config to trained Transformer: loading the text,
+// fitting the tokenizer on the training split, building the encoder or
+// decoder, a training loop over token batches (loss on real tokens only,
+// tokens per second in the epoch logs), and evaluation.
+//
+// Its own loop rather than model.fit: a language model's loss is over every
+// next token with padding left out, and batches are cut to their longest text
+// rather than padded to maxLength — neither fits model.fit's shapes.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { loadSplits } from '../core/dataset';
+import { classificationMetrics } from '../core/evaluationMetrics';
+import { seededRng, shuffleInPlace } from '../core/random';
+import type { Rng } from '../core/random';
+import { resolveTokenizer, resolveTransformer } from '../core/resolvedConfig';
+import type { ResolvedConfig } from '../core/resolvedConfig';
+import { labelledTexts, loadCorpusSplits, sortLabels } from '../core/textData';
+import type { LabelledTexts } from '../core/textData';
+import { Tokenizer } from '../core/tokenizer';
+import type { ClassificationEvaluation, LanguageModelEvaluation, StageName, StageStatus, TransformerModelConfig } from '../core/types';
+import { continuation, generateIds } from './inference';
+import { summarize } from './model';
+import { saveTextModel } from './modelIo';
+import type { FitArgs, PreparedExperiment } from './preparedExperiment';
+import { buildTransformer } from './transformer';
+
+type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
+type Log = (message: string, level?: 'info' | 'warn') => void;
+
+/** Sequences per forward pass when no gradient is needed (validation, evaluation). */
+const EVAL_BATCH = 64;
+/** Hand control back to the event loop this often, so a stop message is seen mid-epoch. */
+const YIELD_EVERY_MS = 50;
+
+/** One batch: ids [rows, length]; classifier labels [rows] or language-model targets [rows, length] with their weights. */
+interface Batch {
+  rows: number;
+  length: number;
+  ids: Int32Array;
+  labels?: Int32Array;
+  targets?: Int32Array;
+  weights?: Float32Array;
+  /** Real (non-padding) tokens in `ids`. */
+  tokens: number;
+}
+
+interface TextDataset {
+  /** Sequences. */
+  size: number;
+  batches(batchSize: number, rng: Rng | undefined): Batch[];
+}
+
+// ───────────────────────── classification ─────────────────────────
+
+class ClassificationData implements TextDataset {
+  readonly size: number;
+  private readonly ids: Int32Array;
+  private readonly lengths: Int32Array;
+  readonly labels: Int32Array;
+
+  constructor(
+    texts: string[],
+    labels: number[],
+    tokenizer: Tokenizer,
+    private readonly maxLength: number,
+  ) {
+    this.size = texts.length;
+    this.ids = new Int32Array(this.size * maxLength);
+    this.lengths = new Int32Array(this.size);
+    texts.forEach((t, i) => {
+      const enc = tokenizer.encode(t, maxLength);
+      this.ids.set(enc.ids, i * maxLength);
+      this.lengths[i] = Math.max(enc.length, 1); // an all-padding row still gets one position
+    });
+    this.labels = Int32Array.from(labels);
+  }
+
+  batches(batchSize: number, rng: Rng | undefined): Batch[] {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    if (rng) shuffleInPlace(order, rng);
+    const out: Batch[] = [];
+    for (let start = 0; start < order.length; start += batchSize) {
+      const rows = order.slice(start, start + batchSize);
+      // Cut the batch to its longest text: attention costs grow with length².
+      const length = Math.max(...rows.map((r) => this.lengths[r]));
+      const ids = new Int32Array(rows.length * length);
+      let tokens = 0;
+      rows.forEach((r, i) => {
+        ids.set(this.ids.subarray(r * this.maxLength, r * this.maxLength + length), i * length);
+        tokens += this.lengths[r];
+      });
+      out.push({ rows: rows.length, length, ids, labels: Int32Array.from(rows, (r) => this.labels[r]), tokens });
+    }
+    return out;
+  }
+}
+
+// ───────────────────────── language model ─────────────────────────
+
+/** A token stream cut into windows: input ids[s..s+L), target ids[s+1..s+L+1). */
+class CorpusData implements TextDataset {
+  readonly size: number;
+
+  constructor(
+    readonly stream: Int32Array,
+    private readonly window: number,
+  ) {
+    this.size = this.windowStarts(0).length;
+  }
+
+  private windowStarts(offset: number): number[] {
+    const starts: number[] = [];
+    // Every window needs at least one (input, next token) pair.
+    for (let s = offset; s < this.stream.length - 1; s += this.window) starts.push(s);
+    return starts;
+  }
+
+  /** With an rng: a random offset each epoch (so windows start everywhere) and shuffled windows. */
+  batches(batchSize: number, rng: Rng | undefined): Batch[] {
+    const starts = this.windowStarts(rng ? Math.floor(rng() * Math.min(this.window, Math.max(1, this.stream.length - 2))) : 0);
+    if (rng) shuffleInPlace(starts, rng);
+    const L = this.window;
+    const out: Batch[] = [];
+    for (let b = 0; b < starts.length; b += batchSize) {
+      const chunk = starts.slice(b, b + batchSize);
+      const ids = new Int32Array(chunk.length * L);
+      const targets = new Int32Array(chunk.length * L);
+      const weights = new Float32Array(chunk.length * L);
+      let tokens = 0;
+      chunk.forEach((s, i) => {
+        const n = Math.min(L, this.stream.length - 1 - s);
+        ids.set(this.stream.subarray(s, s + n), i * L);
+        targets.set(this.stream.subarray(s + 1, s + 1 + n), i * L);
+        weights.fill(1, i * L, i * L + n);
+        tokens += n;
+      });
+      out.push({ rows: chunk.length, length: L, ids, targets, weights, tokens });
+    }
+    return out;
+  }
+}
+
+// ───────────────────────── losses ─────────────────────────
+
+/** Mean cross-entropy of softmax probabilities [B, K] against class ids. */
+function classificationLoss(probs: tf.Tensor, labels: tf.Tensor1D, classes: number): tf.Scalar {
+  const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, classes)), 1);
+  return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, 1e-7, 1)))) as tf.Scalar;
+}
+
+/** Per-token next-token cross-entropy of logits [B, T, V], weighted (0 = padding), averaged over the real tokens. */
+function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
+  const vocab = logits.shape[2]!;
+  const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, vocab)), 2));
+  return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+}
+
+// ───────────────────────── the experiment ─────────────────────────
+
+export function prepareTextExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log): PreparedExperiment {
+  const modelConfig = resolveTransformer(config.model as TransformerModelConfig, config.data.tokenizer);
+  const tokSettings = resolveTokenizer(config);
+  const maxLength = Math.min(tokSettings.maxLength, modelConfig.maxLength);
+  const lm = config.task === 'language-model';
+  const wantAccuracy = config.training.metrics.includes('accuracy');
+
+  // ── data
+  stage('data', 'running');
+  let tokenizer: Tokenizer;
+  let train: TextDataset;
+  let val: TextDataset | undefined;
+  let test: TextDataset | undefined;
+  let labels: string[] | undefined;
+  let evalText: string | undefined;
+  if (lm) {
+    const corpus = loadCorpusSplits(config.data, configPath);
+    const chars = corpus.train.length + (corpus.validation?.length ?? 0) + (corpus.test?.length ?? 0);
+    stage('data', 'done', `${chars.toLocaleString('en')} characters`);
+    stage('preprocess', 'running');
+    tokenizer = Tokenizer.fit([corpus.train], tokSettings);
+    train = new CorpusData(tokenizer.encodeAll(corpus.train), maxLength);
+    val = corpus.validation ? new CorpusData(tokenizer.encodeAll(corpus.validation), maxLength) : undefined;
+    test = corpus.test ? new CorpusData(tokenizer.encodeAll(corpus.test), maxLength) : undefined;
+    evalText = corpus.test ?? corpus.validation;
+    const tokens = (d?: TextDataset) => (d as CorpusData | undefined)?.stream.length ?? 0;
+    log(`corpus: train ${tokens(train).toLocaleString('en')}, validation ${tokens(val).toLocaleString('en')}, test ${tokens(test).toLocaleString('en')} tokens; windows of ${maxLength}`);
+  } else {
+    const splits = loadSplits(config.data, configPath);
+    const textColumn = config.data.text!;
+    const target = config.data.target!;
+    const pairs = {
+      train: labelledTexts(splits.train, textColumn, target),
+      validation: splits.validation && labelledTexts(splits.validation, textColumn, target),
+      test: splits.test && labelledTexts(splits.test, textColumn, target),
+    };
+    stage('data', 'done', `${splits.train.rows.length + (splits.validation?.rows.length ?? 0) + (splits.test?.rows.length ?? 0)} rows`);
+    stage('preprocess', 'running');
+    labels = sortLabels(pairs.train.labels);
+    if (labels.length < 2) {
+      throw new Error(`the target "${target}" has ${labels.length === 0 ? 'no values' : `only one class ("${labels[0]}")`} in the training split; a classifier needs at least two`);
+    }
+    tokenizer = Tokenizer.fit(pairs.train.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
+    const index = new Map(labels.map((l, i) => [l, i]));
+    let unseen = 0;
+    const dataset = (p: LabelledTexts | undefined) => {
+      if (!p) return undefined;
+      const keep = p.labels.map((l) => index.has(l));
+      unseen += keep.filter((k) => !k).length;
+      const texts = p.texts.filter((_, i) => keep[i]);
+      return new ClassificationData(texts, p.labels.filter((_, i) => keep[i]).map((l) => index.get(l)!), tokenizer, maxLength);
+    };
+    train = dataset(pairs.train)!;
+    val = dataset(pairs.validation);
+    test = dataset(pairs.test);
+    const skipped = pairs.train.skipped + (pairs.validation?.skipped ?? 0) + (pairs.test?.skipped ?? 0);
+    if (skipped) log(`${skipped} row(s) without text or label skipped`, 'warn');
+    if (unseen) log(`${unseen} row(s) skipped: their class never appears in the training split`, 'warn');
+  }
+  const dataSizes = { train: train.size, validation: val?.size ?? 0, test: test?.size ?? 0 };
+  if (dataSizes.train === 0) throw new Error('no training text is left after loading');
+  const tokDetail = `${tokSettings.type} tokenizer, ${tokenizer.vocabSize} tokens in the vocabulary`;
+  stage('preprocess', 'done', `${tokDetail}; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} ${lm ? 'sequences' : 'rows'}`);
+  log(`${tokDetail}; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} ${lm ? 'sequences' : 'rows'}`);
+
+  // ── model
+  const classes = labels?.length ?? 0;
+  const model = buildTransformer(modelConfig, tokenizer.vocabSize, { classes });
+  const summary = summarize(model, null);
+
+  const lossOf = (out: tf.Tensor, tensors: BatchTensors): tf.Scalar =>
+    lm ? languageModelLoss(out, tensors.targets!, tensors.weights!) : classificationLoss(out, tensors.labels!, classes);
+
+  /** Loss (and accuracy) over a dataset, without dropout. */
+  const measure = (data: TextDataset): { loss: number; accuracy: number; weight: number } => {
+    let lossSum = 0;
+    let weight = 0;
+    let correct = 0;
+    for (const batch of data.batches(EVAL_BATCH, undefined)) {
+      const t = batchTensors(batch);
+      const [loss, hits] = tf.tidy(() => {
+        const out = model.apply(t.ids, { training: false }) as tf.Tensor;
+        return [lossOf(out, t), countCorrect(out, t)];
+      });
+      const w = lm ? batch.tokens : batch.rows;
+      lossSum += loss.dataSync()[0] * w;
+      correct += hits.dataSync()[0];
+      weight += w;
+      tf.dispose([loss, hits]);
+      disposeBatch(t);
+    }
+    return { loss: lossSum / Math.max(weight, 1), accuracy: correct / Math.max(weight, 1), weight };
+  };
+
+  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks }: FitArgs): Promise<void> => {
+    const rng = seededRng(seed ^ 0x7e47);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    model.stopTraining = false;
+    let lastYield = Date.now();
+    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+      await callbacks.onEpochBegin?.(epoch);
+      let lossSum = 0;
+      let weight = 0;
+      let correct = 0;
+      let tokens = 0;
+      let trainMillis = 0;
+      const batches = train.batches(batchSize, shuffle ? rng : undefined);
+      for (let b = 0; b < batches.length; b++) {
+        const started = performance.now();
+        const batch = batches[b];
+        const t = batchTensors(batch);
+        let hits: tf.Tensor | undefined;
+        const cost = optimizer.minimize(
+          () => {
+            const out = model.apply(t.ids, { training: true }) as tf.Tensor;
+            if (wantAccuracy) hits = tf.keep(countCorrect(out, t));
+            return lossOf(out, t);
+          },
+          true,
+          variables,
+        )!;
+        const loss = (await cost.data())[0];
+        const hitCount = hits ? (await hits.data())[0] : 0;
+        tf.dispose([cost, hits as tf.Tensor]);
+        disposeBatch(t);
+        trainMillis += performance.now() - started;
+        const w = lm ? batch.tokens : batch.rows;
+        lossSum += loss * w;
+        correct += hitCount;
+        weight += w;
+        tokens += batch.tokens;
+        await callbacks.onBatchEnd?.(b, wantAccuracy ? { loss, accuracy: hitCount / w } : { loss });
+        if (Date.now() - lastYield >= YIELD_EVERY_MS) {
+          await new Promise((r) => setImmediate(r));
+          lastYield = Date.now();
+        }
+        if (model.stopTraining) break;
+      }
+      const logs: tfl.Logs = { loss: lossSum / Math.max(weight, 1) };
+      if (wantAccuracy) logs.accuracy = correct / Math.max(weight, 1);
+      if (val && val.size > 0) {
+        const v = measure(val);
+        logs.val_loss = v.loss;
+        if (wantAccuracy) logs.val_accuracy = v.accuracy;
+      }
+      logs.tokensPerSecond = Math.round(tokens / Math.max(trainMillis / 1000, 1e-9));
+      await callbacks.onEpochEnd?.(epoch, logs);
+    }
+  };
+
+  const countCorrect = (out: tf.Tensor, t: BatchTensors): tf.Tensor =>
+    tf.tidy(() => {
+      if (!lm) return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), t.labels!), 'float32'));
+      return tf.sum(tf.mul(tf.cast(tf.equal(tf.argMax(out, 2), t.targets!), 'float32'), t.weights!));
+    });
+
+  const evaluate = async (): Promise<ClassificationEvaluation | LanguageModelEvaluation | undefined> => {
+    const data = test && test.size > 0 ? test : val && val.size > 0 ? val : undefined;
+    if (!data) return undefined;
+    const split = data === test ? ('test' as const) : ('validation' as const);
+    if (!lm) {
+      const d = data as ClassificationData;
+      const predicted: number[] = [];
+      for (const batch of d.batches(EVAL_BATCH, undefined)) {
+        const ids = tf.tensor2d(batch.ids, [batch.rows, batch.length], 'int32');
+        const out = tf.tidy(() => tf.argMax(model.predict(ids) as tf.Tensor, 1));
+        predicted.push(...(await out.data()));
+        tf.dispose([ids, out]);
+      }
+      return { task: 'classification', split, count: predicted.length, labels: labels!, ...classificationMetrics(Array.from(d.labels), predicted, labels!) };
+    }
+    const m = measure(data);
+    const samples = await sampleGenerations(model, tokenizer, evalText ?? '', maxLength, config.training.seed);
+    return {
+      task: 'language-model',
+      split,
+      count: m.weight,
+      metrics: { loss: m.loss, perplexity: Math.exp(m.loss) },
+      samples: samples.map((s) => s.prompt + s.text),
+      prompts: samples.map((s) => s.prompt),
+    };
+  };
+
+  const save = (dir: string) => saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: lm ? 'language-model' : 'classification', labels, maxLength: modelConfig.maxLength });
+
+  return {
+    model,
+    summary,
+    dataSizes,
+    hasValidation: (val?.size ?? 0) > 0,
+    fit,
+    save,
+    evaluate,
+    dispose: () => model.dispose(),
+  };
+}
+
+interface BatchTensors {
+  ids: tf.Tensor2D;
+  labels?: tf.Tensor1D;
+  targets?: tf.Tensor2D;
+  weights?: tf.Tensor2D;
+}
+
+function batchTensors(b: Batch): BatchTensors {
+  return {
+    ids: tf.tensor2d(b.ids, [b.rows, b.length], 'int32'),
+    labels: b.labels && tf.tensor1d(b.labels, 'int32'),
+    targets: b.targets && tf.tensor2d(b.targets, [b.rows, b.length], 'int32'),
+    weights: b.weights && tf.tensor2d(b.weights, [b.rows, b.length]),
+  };
+}
+
+function disposeBatch(t: BatchTensors): void {
+  tf.dispose([t.ids, t.labels, t.targets, t.weights].filter((x) => x !== undefined) as tf.Tensor[]);
+}
+
+const SAMPLE_COUNT = 3;
+
+/**
+ * A few continuations of prompts taken from held-out text (the start of
+ * evenly spaced lines), so the evaluation shows what the model writes.
+ */
+async function sampleGenerations(model: tfl.LayersModel, tokenizer: Tokenizer, text: string, maxLength: number, seed: number): Promise<{ prompt: string; text: string }[]> {
+  const char = tokenizer.settings.type === 'char';
+  const promptTokens = char ? 16 : 4;
+  const length = char ? 120 : 30;
+  const lines = text.split('\n').filter((l) => tokenizer.pieces(l).length >= promptTokens + 2);
+  const picked = Array.from({ length: Math.min(SAMPLE_COUNT, lines.length) }, (_, i) => lines[Math.floor((i * lines.length) / SAMPLE_COUNT)]);
+  const rng = seededRng(seed);
+  const samples: { prompt: string; text: string }[] = [];
+  for (const line of picked) {
+    const enc = tokenizer.encode(line, promptTokens, { pad: false });
+    const last = enc.pieces[enc.pieces.length - 1];
+    const prompt = last ? line.slice(0, last.end) : '';
+    const ids = await generateIds(model, tokenizer, enc.ids, maxLength, { length, temperature: 0.8, topK: 0, rng });
+    samples.push({ prompt, text: continuation(tokenizer, enc.ids, ids) });
+  }
+  return samples;
+}

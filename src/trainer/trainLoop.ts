@@ -1,0 +1,162 @@
+// The training loop: what tfjs-layers' model.fit does, for a compiled model
+// with one input and one output, without its per-batch costs. fit reads every
+// batch's loss and metrics asynchronously, runs a callback list, and yields to
+// the event loop after every batch; for a small model that overhead is most of
+// the step. Here a step is one tidy: slice the batch, compute gradients, apply
+// them (Adam in one fused kernel where the backend has it), read the loss.
+//
+// Same semantics as fit: the model's compiled loss, metrics and regularizer
+// losses; per-epoch logs averaged over samples (`loss`, metrics, `val_*`);
+// shuffling with Math.random (tf.util.shuffle), so a seeded Math.random gives
+// the same run; `model.stopTraining = true` stops after the current batch.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { fusedSequentialForward, meanSquaredErrorFused } from './fusedLayers';
+import { applyAdamFused } from './kernels/adamUpdate';
+
+export type NumericLogs = Record<string, number>;
+
+export interface TrainLoopCallbacks {
+  onEpochBegin?: (epoch: number) => unknown;
+  /** After every batch, with the batch's `loss` and metrics as numbers. */
+  onBatchEnd?: (batch: number, logs: NumericLogs) => unknown;
+  onEpochEnd?: (epoch: number, logs: NumericLogs) => unknown;
+}
+
+export interface TrainLoopArgs {
+  epochs: number;
+  batchSize: number;
+  shuffle?: boolean;
+  validationData?: [tf.Tensor, tf.Tensor];
+  callbacks?: TrainLoopCallbacks;
+  /** Longest run of batches without yielding to the event loop (abort signals, IPC). */
+  yieldEveryMs?: number;
+}
+
+type LossOrMetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
+
+/** The parts of a compiled tfjs-layers model that fit uses and does not expose in its types. */
+interface CompiledModel {
+  optimizer: tf.Optimizer;
+  loss: string | string[] | LossOrMetricFn | unknown;
+  lossFunctions: LossOrMetricFn[];
+  metricsTensors: [LossOrMetricFn, number][];
+  metricsNames: string[];
+  collectedTrainableWeights?: tfl.LayerVariable[];
+  isTraining: boolean;
+  stopTraining: boolean;
+  calculateLosses(): tf.Scalar[];
+}
+
+/** Validation rows evaluated per forward pass: larger than a training batch, as there is no backward pass to hold. */
+const EVAL_CHUNK_ROWS = 512;
+
+function rowsOf(t: tf.Tensor, start: number, count: number): tf.Tensor {
+  const begin = t.shape.map((_, i) => (i === 0 ? start : 0));
+  const size = t.shape.map((d, i) => (i === 0 ? count : d));
+  return tf.slice(t, begin, size);
+}
+
+/** Trains `model` (compiled) on x, y like model.fit(x, y, args) with verbose 0. */
+export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, args: TrainLoopArgs): Promise<void> {
+  // A Sequential compiles, trains and stops the functional model it wraps.
+  const inner = (model as unknown as { model?: tfl.LayersModel }).model;
+  const m = (inner ?? model) as unknown as CompiledModel;
+  if (!m.optimizer || !m.lossFunctions?.length) throw new Error('the model must be compiled before training');
+  if (m.isTraining) throw new Error('the model is already training');
+  const rows = x.shape[0];
+  if (y.shape[0] !== rows) throw new Error(`inputs have ${rows} rows but targets have ${y.shape[0]}`);
+  const optimizer = m.optimizer;
+  const lossFn = m.lossFunctions[0];
+  const forward = fusedSequentialForward(model) ?? ((xb: tf.Tensor, training: boolean) => model.apply(xb, { training }) as tf.Tensor);
+  const batchLoss = m.loss === 'meanSquaredError' ? meanSquaredErrorFused : (yb: tf.Tensor, predicted: tf.Tensor) => tf.mean(lossFn(yb, predicted)) as tf.Scalar;
+  const metricFns = m.metricsTensors.map(([fn]) => fn);
+  const labels = m.metricsNames; // ['loss', ...metrics]
+  const variables = (m.collectedTrainableWeights ?? model.trainableWeights).map((w) => w.read() as tf.Variable);
+  const cb = args.callbacks ?? {};
+  const yieldEveryMs = args.yieldEveryMs ?? 50;
+  const batchSize = Math.max(1, Math.floor(args.batchSize));
+  const order = Array.from({ length: rows }, (_, i) => i);
+  let lastYield = performance.now();
+
+  m.isTraining = true;
+  m.stopTraining = false;
+  try {
+    for (let epoch = 0; epoch < args.epochs; epoch++) {
+      await cb.onEpochBegin?.(epoch);
+      let xs = x;
+      let ys = y;
+      if (args.shuffle) {
+        tf.util.shuffle(order);
+        [xs, ys] = tf.tidy(() => {
+          const idx = tf.tensor1d(order, 'int32');
+          return [tf.gather(x, idx), tf.gather(y, idx)];
+        });
+      }
+      const sums = new Array<number>(labels.length).fill(0);
+      try {
+        for (let batch = 0, start = 0; start < rows; batch++, start += batchSize) {
+          const size = Math.min(batchSize, rows - start);
+          const outs = tf.tidy(() => {
+            const xb = rowsOf(xs, start, size);
+            const yb = rowsOf(ys, start, size);
+            const metricValues: tf.Tensor[] = [];
+            const { value, grads } = optimizer.computeGradients(() => {
+              const predicted = forward(xb, true);
+              let loss: tf.Tensor = batchLoss(yb, predicted);
+              for (const fn of metricFns) metricValues.push(tf.keep(tf.mean(fn(yb, predicted))));
+              for (const r of m.calculateLosses()) loss = tf.add(loss, r);
+              return loss as tf.Scalar;
+            }, variables);
+            if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
+            return [value, ...metricValues];
+          });
+          const logs: NumericLogs = { batch, size };
+          outs.forEach((t, i) => {
+            const v = t.dataSync()[0];
+            logs[labels[i]] = v;
+            sums[i] += v * size;
+          });
+          tf.dispose(outs);
+          await cb.onBatchEnd?.(batch, logs);
+          if (m.stopTraining) break;
+          if (performance.now() - lastYield >= yieldEveryMs) {
+            await new Promise((resolve) => setImmediate(resolve));
+            lastYield = performance.now();
+          }
+        }
+      } finally {
+        if (xs !== x) tf.dispose([xs, ys]);
+      }
+      const epochLogs: NumericLogs = {};
+      labels.forEach((label, i) => (epochLogs[label] = sums[i] / rows));
+      if (args.validationData) Object.assign(epochLogs, evaluateLogs(model, args.validationData[0], args.validationData[1], lossFn, metricFns, labels, 'val_'));
+      await cb.onEpochEnd?.(epoch, epochLogs);
+      if (m.stopTraining) break;
+    }
+  } finally {
+    m.isTraining = false;
+  }
+}
+
+/** Loss and metrics of the model on (x, y), averaged over rows, as fit reports them for validation data. */
+function evaluateLogs(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, lossFn: LossOrMetricFn, metricFns: LossOrMetricFn[], labels: string[], prefix: string): NumericLogs {
+  const rows = x.shape[0];
+  const sums = new Array<number>(labels.length).fill(0);
+  for (let start = 0; start < rows; start += EVAL_CHUNK_ROWS) {
+    const size = Math.min(EVAL_CHUNK_ROWS, rows - start);
+    const values = tf.tidy(() => {
+      const yb = rowsOf(y, start, size);
+      const predicted = model.apply(rowsOf(x, start, size), { training: false }) as tf.Tensor;
+      const parts = [tf.mean(lossFn(yb, predicted)), ...metricFns.map((fn) => tf.mean(fn(yb, predicted)))];
+      return tf.stack(parts);
+    });
+    const v = values.dataSync();
+    values.dispose();
+    for (let i = 0; i < labels.length; i++) sums[i] += v[i] * size;
+  }
+  const logs: NumericLogs = {};
+  labels.forEach((label, i) => (logs[prefix + label] = rows > 0 ? sums[i] / rows : NaN));
+  return logs;
+}

@@ -1,0 +1,169 @@
+// The Transformer's layers: attention against a naive reference, masks,
+// gradients of the wasm-friendly ops, and a save/load round trip — on the
+// wasm backend, as CI runs them.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { resolveTransformer } from '../../src/core/resolvedConfig';
+import { Tokenizer } from '../../src/core/tokenizer';
+import { selectBackend } from '../../src/trainer/backend';
+import { loadTextModel, saveTextModel } from '../../src/trainer/modelIo';
+import { buildTransformer, embeddingLookup, matMul2d, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
+import { tempDir } from '../helpers/fixtures';
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+/** Deterministic "random" numbers in [-1, 1). */
+function fixed(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) * 0.999);
+}
+
+/** Attention as the paper writes it, one (batch, head, query) at a time, in float64. */
+function naiveAttention(x: number[][][], mask: number[][], w: number[][][], b: number[][], heads: number, causal: boolean): { y: number[][][]; attention: number[][][][] } {
+  const [wq, wk, wv, wo] = w;
+  const [bq, bk, bv, bo] = b;
+  const d = x[0][0].length;
+  const dk = d / heads;
+  const project = (v: number[], m: number[][], bias: number[]) => bias.map((bj, j) => bj + v.reduce((s, vi, i) => s + vi * m[i][j], 0));
+  const y: number[][][] = [];
+  const attention: number[][][][] = [];
+  for (let bi = 0; bi < x.length; bi++) {
+    const T = x[bi].length;
+    const q = x[bi].map((v) => project(v, wq, bq));
+    const k = x[bi].map((v) => project(v, wk, bk));
+    const v = x[bi].map((vv) => project(vv, wv, bv));
+    const context = Array.from({ length: T }, () => new Array(d).fill(0));
+    const maps: number[][][] = [];
+    for (let h = 0; h < heads; h++) {
+      const map: number[][] = [];
+      for (let i = 0; i < T; i++) {
+        const allowed = (j: number) => mask[bi][j] === 1 && (!causal || j <= i);
+        const scores = Array.from({ length: T }, (_, j) => {
+          let s = 0;
+          for (let c = h * dk; c < (h + 1) * dk; c++) s += q[i][c] * k[j][c];
+          return s / Math.sqrt(dk);
+        });
+        const max = Math.max(...scores.filter((_, j) => allowed(j)));
+        const e = scores.map((s, j) => (allowed(j) ? Math.exp(s - max) : 0));
+        const sum = e.reduce((a, c) => a + c, 0);
+        const row = e.map((x2) => x2 / sum);
+        map.push(row);
+        for (let j = 0; j < T; j++) for (let c = h * dk; c < (h + 1) * dk; c++) context[i][c] += row[j] * v[j][c];
+      }
+      maps.push(map);
+    }
+    y.push(context.map((c) => project(c, wo, bo)));
+    attention.push(maps);
+  }
+  return { y, attention };
+}
+
+function maxAbsDiff(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    assert.equal(a.length, b.length, 'shapes differ');
+    return a.reduce((m: number, v, i) => Math.max(m, maxAbsDiff(v, b[i])), 0);
+  }
+  return Math.abs((a as number) - (b as number));
+}
+
+for (const causal of [false, true]) {
+  test(`${causal ? 'causal' : 'bidirectional'} attention matches a naive implementation to 1e-4; padding keys get weight 0`, () => {
+    const [B, T, d, heads] = [2, 5, 8, 2];
+    const layer = new MultiHeadSelfAttention({ heads, causal });
+    const x = tf.tensor3d(fixed(B * T * d, 1), [B, T, d]);
+    const maskValues = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]; // the second sequence is padded
+    const mask = tf.tensor2d(maskValues);
+    layer.apply([x, mask]); // builds the weights
+    const shapes = layer.getWeights().map((w) => w.shape);
+    const weights = shapes.map((s, i) => tf.tensor(fixed(s.reduce((a, c) => a * c, 1), 10 + i), s));
+    layer.setWeights(weights);
+    const [y, attention] = layer.apply([x, mask]) as tf.Tensor[];
+    const values = weights.map((w) => w.arraySync());
+    const ref = naiveAttention(
+      x.arraySync() as number[][][],
+      maskValues,
+      [0, 2, 4, 6].map((i) => values[i] as number[][]),
+      [1, 3, 5, 7].map((i) => values[i] as number[]),
+      heads,
+      causal,
+    );
+    assert.deepEqual(attention.shape, [B, heads, T, T]);
+    assert.ok(maxAbsDiff(attention.arraySync(), ref.attention) < 1e-4, `attention differs by ${maxAbsDiff(attention.arraySync(), ref.attention)}`);
+    assert.ok(maxAbsDiff(y.arraySync(), ref.y) < 1e-4, `output differs by ${maxAbsDiff(y.arraySync(), ref.y)}`);
+    const maps = attention.arraySync() as number[][][][];
+    for (const [b, seq] of maps.entries()) {
+      for (const head of seq) {
+        for (const [i, row] of head.entries()) {
+          assert.ok(Math.abs(row.reduce((a, c) => a + c, 0) - 1) < 1e-5, 'every row sums to 1');
+          row.forEach((w, j) => {
+            if (maskValues[b][j] === 0) assert.equal(w, 0, `padding key ${j} gets no weight`);
+            if (causal && j > i) assert.equal(w, 0, `query ${i} does not see the later key ${j}`);
+          });
+        }
+      }
+    }
+    tf.dispose([x, mask, y, attention, ...weights]);
+    layer.dispose();
+  });
+}
+
+test('matMul2d and embeddingLookup give the same values and gradients as tfjs’s own ops', () => {
+  const a = tf.tensor2d(fixed(6 * 4, 2), [6, 4]);
+  const b = tf.tensor2d(fixed(4 * 3, 3), [4, 3]);
+  const mine = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D))))([a, b]);
+  const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D))))([a, b]);
+  mine.forEach((g, i) => assert.ok(maxAbsDiff(g.arraySync(), theirs[i].arraySync()) < 1e-5));
+  const table = tf.tensor2d(fixed(5 * 3, 4), [5, 3]);
+  const ids = tf.tensor2d([[1, 3, 1], [0, 4, 1]], [2, 3], 'int32');
+  const weights = tf.tensor2d(fixed(6 * 3, 5), [6, 3]);
+  const g1 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids), weights)))(table);
+  // Reference: the same lookup as a one-hot product, whose gradient needs no scatter.
+  const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), 5), t as tf.Tensor2D), weights)))(table);
+  assert.ok(maxAbsDiff(g1.arraySync(), g2.arraySync()) < 1e-5);
+  assert.deepEqual(embeddingLookup(table, ids).arraySync(), tf.gather(table, tf.reshape(ids, [-1])).arraySync());
+  tf.dispose([a, b, table, ids, weights, g1, g2, ...mine, ...theirs]);
+});
+
+test('sinusoidal positions follow sin/cos of pos / 10000^(2i/d)', () => {
+  const p = sinusoidalPositions(3, 4);
+  assert.deepEqual(Array.from(p.subarray(0, 4)), [0, 1, 0, 1]);
+  assert.ok(Math.abs(p[4 * 2 + 0] - Math.sin(2)) < 1e-6);
+  assert.ok(Math.abs(p[4 * 2 + 3] - Math.cos(2 / 100)) < 1e-6);
+});
+
+test('a decoder never looks ahead: changing a later token leaves earlier logits unchanged', () => {
+  const model = buildTransformer(resolveTransformer({ type: 'transformerDecoder', layers: 2, heads: 2, dModel: 16, maxLength: 12, dropout: 0 }), 20);
+  const ids = [5, 6, 7, 8, 9, 10, 11, 12];
+  const changed = [...ids];
+  changed[5] = 3;
+  const run = (x: number[]) => (model.predict(tf.tensor2d(x, [1, x.length], 'int32')) as tf.Tensor).arraySync() as number[][][];
+  const a = run(ids);
+  const b = run(changed);
+  assert.equal(maxAbsDiff(a[0].slice(0, 5), b[0].slice(0, 5)), 0);
+  assert.ok(maxAbsDiff(a[0].slice(5), b[0].slice(5)) > 1e-3);
+  model.dispose();
+});
+
+for (const [type, positional] of [['transformerEncoder', 'learned'], ['transformerDecoder', 'sinusoidal']] as const) {
+  test(`save and load (${type}, ${positional} positions) give identical outputs and attention`, async () => {
+    const cfg = resolveTransformer({ type, layers: 2, heads: 4, dModel: 16, ffDim: 24, maxLength: 10, positional, pooling: 'first' });
+    const tokenizer = Tokenizer.fit(['the cat sat on the mat', '猫坐在垫子上'], { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 40, maxLength: 10 }, { prependCls: type === 'transformerEncoder' });
+    const model = buildTransformer(cfg, tokenizer.vocabSize, { classes: 3 });
+    const dir = join(tempDir(), 'model');
+    await saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: type === 'transformerEncoder' ? 'classification' : 'language-model', labels: ['a', 'b', 'c'], maxLength: 10 });
+    const loaded = await loadTextModel(dir);
+    const ids = tf.tensor2d([Array.from(tokenizer.encode('the cat 坐 on', 7).ids)], [1, 7], 'int32');
+    const before = (withAttentionOutputs(model).predict(ids) as tf.Tensor[]).map((t) => t.arraySync());
+    const after = (withAttentionOutputs(loaded.model).predict(ids) as tf.Tensor[]).map((t) => t.arraySync());
+    assert.deepEqual(after, before);
+    assert.equal(before.length, 3, 'the output and one attention map per block');
+    assert.deepEqual(loaded.tokenizer.vocab, tokenizer.vocab);
+    assert.deepEqual(loaded.task.labels, ['a', 'b', 'c']);
+    ids.dispose();
+    model.dispose();
+    loaded.model.dispose();
+  });
+}

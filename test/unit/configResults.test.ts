@@ -1,0 +1,118 @@
+// What each value of a setting gave, for a sweep whose outcome is known.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { bestRunBySweep, differingPaths, formatKeyHint, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
+import type { RunResultInput } from '../../src/core/configResults';
+import type { RunListEntry } from '../../src/core/runStore';
+import type { RunMeta } from '../../src/core/types';
+import { RunResultsCache } from '../../src/host/runResults';
+
+function resolved(lr: number, units: number, epochs = 10): unknown {
+  return {
+    name: 'house-prices-sweep',
+    description: 'anything',
+    task: 'regression',
+    data: { source: 'data/houses.csv', features: ['a', 'b'], target: 'price', split: { validation: 0.2, test: 0.1, seed: 42, shuffle: true } },
+    model: { layers: [{ type: 'dense', units, activation: 'relu' }, { type: 'dense', units: 1 }] },
+    training: { optimizer: { type: 'adam', learningRate: lr }, loss: 'mse', metrics: ['mae'], epochs, batchSize: 32, seed: 1 },
+    configPath: '/ws/house-prices-sweep.experiment.json',
+  };
+}
+
+function run(id: string, lr: number, units: number, valLoss: number | undefined, epochs?: number): RunResultInput {
+  return { id, config: resolved(lr, units, epochs), metrics: valLoss === undefined ? { loss: 0.5 } : { loss: valLoss * 0.9, val_loss: valLoss } };
+}
+
+// A 2 × 2 grid (learning rate × hidden units), then one run after editing the file (lr 0.003, 20 epochs).
+const grid = [run('r1-aaaa', 0.001, 8, 0.5), run('r2-bbbb', 0.001, 64, 0.31), run('r3-cccc', 0.01, 8, 0.25), run('r4-dddd', 0.01, 64, 0.21)];
+const edited = run('r5-eeee', 0.003, 64, 0.19, 20);
+
+test('each differing setting shows what each value gave; the best run\'s values get the ★', () => {
+  const results = summarizeConfigResults([...grid, edited]);
+  assert.equal(results.metric, 'val_loss');
+  assert.equal(results.goal, 'minimize');
+  assert.equal(results.runs, 5);
+  assert.deepEqual(results.best, { runId: 'r5-eeee', value: 0.19 });
+  // config order; name, description and configPath are not settings
+  assert.deepEqual(results.keys.map((k) => k.path), ['model.layers[0].units', 'training.optimizer.learningRate', 'training.epochs']);
+  const hints = Object.fromEntries(results.keys.map((k) => [k.path, formatKeyHint(k, results)]));
+  assert.deepEqual(hints, {
+    'model.layers[0].units': '8 → val_loss 0.25 · 64 → 0.19 ★ (5 runs)',
+    'training.optimizer.learningRate': '0.001 → val_loss 0.31 · 0.003 → 0.19 ★ · 0.01 → 0.21 (5 runs)',
+    'training.epochs': '10 → val_loss 0.21 · 20 → 0.19 ★ (5 runs)',
+  });
+  // a value several runs share: its best run, and the mean of all of them
+  const lr = results.keys[1].values.find((v) => v.value === 0.001)!;
+  assert.deepEqual([lr.runs, lr.best, lr.bestRunId, lr.mean], [2, 0.31, 'r2-bbbb', (0.5 + 0.31) / 2]);
+  assert.deepEqual(lr.runIds, ['r1-aaaa', 'r2-bbbb']);
+});
+
+test('the sweep\'s own metric and goal rank the values', () => {
+  const runs = grid.map((r, i) => ({ ...r, metrics: { ...r.metrics, val_accuracy: [0.7, 0.8, 0.9, 0.85][i] } }));
+  const results = summarizeConfigResults(runs, { metric: 'val_accuracy' });
+  assert.equal(results.goal, 'maximize');
+  assert.deepEqual(results.best, { runId: 'r3-cccc', value: 0.9 });
+  assert.equal(formatKeyHint(results.keys[1], results), '0.001 → val_accuracy 0.8 · 0.01 → 0.9 ★ (4 runs)');
+  assert.deepEqual(rankRuns(runs, 'val_accuracy', 'maximize').map((r) => r.id), ['r3-cccc', 'r4-dddd', 'r2-bbbb', 'r1-aaaa']);
+});
+
+test('runs without the metric count but rank last; without val_loss anywhere, loss is used', () => {
+  const results = summarizeConfigResults([...grid.slice(0, 2), run('r9-ffff', 0.1, 8, undefined)]);
+  assert.equal(results.metric, 'val_loss');
+  assert.equal(formatKeyHint(results.keys[1], results), '0.001 → val_loss 0.31 ★ · 0.1 → — (3 runs)');
+  assert.equal(summarizeConfigResults([run('a', 0.1, 8, undefined), run('b', 0.2, 8, undefined)]).metric, 'loss');
+});
+
+test('one run, or identical runs, differ in nothing', () => {
+  assert.deepEqual(summarizeConfigResults([grid[0]]).keys, []);
+  assert.deepEqual(summarizeConfigResults([grid[0], { ...grid[0], id: 'again' }]).keys, []);
+});
+
+test('lists of objects are compared item by item while they line up, else as one setting', () => {
+  const a = { model: { layers: [{ units: 8 }, { units: 1 }] }, data: { features: ['x', 'y'] } };
+  const b = { model: { layers: [{ units: 16 }, { units: 1 }] }, data: { features: ['x', 'y', 'z'] } };
+  const c = { model: { layers: [{ units: 16 }, { units: 4 }, { units: 1 }] }, data: { features: ['x', 'y'] } };
+  assert.deepEqual(differingPaths([a, b]), [['model', 'layers', 0, 'units'], ['data', 'features']]);
+  assert.deepEqual(differingPaths([a, b, c]), [['model', 'layers'], ['data', 'features']]);
+  // key order does not make a difference
+  assert.deepEqual(differingPaths([{ o: { type: 'adam', learningRate: 1 } }, { o: { learningRate: 1, type: 'adam' } }]), []);
+});
+
+test('many values: the hint keeps the ★ and the best ones, and counts the rest', () => {
+  const runs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((lr, i) => run(`r${i}`, lr, 8, [0.9, 0.2, 0.8, 0.1, 0.7, 0.3][i]));
+  const results = summarizeConfigResults(runs);
+  assert.equal(formatKeyHint(results.keys[0], results), '0.2 → val_loss 0.2 · 0.4 → 0.1 ★ · 0.5 → 0.7 · 0.6 → 0.3 · +2 (6 runs)');
+});
+
+test('the best run of each sweep, from the runs\' metas', () => {
+  const meta = (id: string, sweep: string | undefined, valLoss: number, status: RunMeta['status'] = 'completed'): { id: string; meta: RunMeta } => ({
+    id,
+    meta: {
+      format: 1, id, name: 'x', task: 'regression', configPath: '/c', status, createdAt: '', versions: { modelLab: '0', node: '20' }, seed: 1, epochsPlanned: 1, epochsDone: 1,
+      lastMetrics: { val_loss: valLoss + 1 }, bestMetrics: { val_loss: valLoss },
+      sweep: sweep ? { id: sweep, index: 0, total: 2, params: {} } : undefined,
+    },
+  });
+  const best = bestRunBySweep([meta('a', 's1', 0.3), meta('b', 's1', 0.2), meta('c', 's1', 0.1, 'stopped'), meta('d', 's2', 0.5), meta('e', undefined, 0.01)]);
+  assert.deepEqual([...best.entries()], [['s1', { runId: 'b', metric: 'val_loss', value: 0.2 }], ['s2', { runId: 'd', metric: 'val_loss', value: 0.5 }]]);
+  assert.deepEqual(runMetrics(meta('a', undefined, 0.3).meta), { val_loss: 0.3 }, 'the kept epoch, not the last');
+  assert.equal(shortRunId('20250102-120000-house-prices-d038'), 'd038');
+});
+
+test('the host reads each finished run\'s config once, and leaves out unfinished runs', () => {
+  const entry = (id: string, status: RunMeta['status']): RunListEntry => ({
+    id,
+    dir: `/runs/${id}`,
+    warnings: [],
+    meta: { format: 1, id, name: 'x', task: 'regression', configPath: '/c', status, createdAt: '', versions: { modelLab: '0', node: '20' }, seed: 1, epochsPlanned: 1, epochsDone: 1, lastMetrics: { val_loss: 1 } },
+  });
+  const reads: string[] = [];
+  const cache = new RunResultsCache({ runsForConfig: () => [entry('a', 'completed'), entry('b', 'running'), entry('c', 'failed'), entry('d', 'completed')] }, (dir) => {
+    reads.push(dir);
+    if (dir.endsWith('/d')) throw new Error('no config.json');
+    return { dir };
+  });
+  assert.deepEqual(cache.forConfig('/runs', '/c').inputs, [{ id: 'a', config: { dir: '/runs/a' }, metrics: { val_loss: 1 } }]);
+  cache.forConfig('/runs', '/c');
+  assert.deepEqual(reads, ['/runs/a', '/runs/d', '/runs/d'], 'a is cached; d is tried again');
+});

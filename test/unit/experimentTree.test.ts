@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunListEntry } from '../../src/core/runStore';
+import type { RunMeta, SweepMembership } from '../../src/core/types';
+import {
+  buildExperimentTree,
+  formatRunTime,
+  runsUnder,
+  sweepObjective,
+  sweepPointLabel,
+  type RunNode,
+  type RunRef,
+  type SweepNode,
+} from '../../src/host/experimentTreeModel';
+
+const HOUSES = '/w/examples/house-prices/house-prices.experiment.json';
+const SPAM = '/w/spam.experiment.json';
+
+let clock = Date.parse('2025-03-01T10:00:00Z');
+function meta(id: string, configPath: string, overrides: Partial<RunMeta> = {}): RunMeta {
+  clock += 60_000;
+  return {
+    format: 1,
+    id,
+    name: configPath.includes('spam') ? 'spam' : 'house-prices',
+    task: 'regression',
+    configPath,
+    status: 'completed',
+    createdAt: new Date(clock).toISOString(),
+    versions: { modelLab: '0.1.0', node: '20' },
+    seed: 1,
+    epochsPlanned: 2,
+    epochsDone: 2,
+    lastMetrics: { loss: 0.5, val_loss: 0.6 },
+    ...overrides,
+  };
+}
+
+function run(m: RunMeta | undefined, id = m?.id ?? 'x', extra: Partial<RunRef> = {}): RunRef {
+  const entry: RunListEntry = { id, dir: `/w/.modellab/runs/${id}`, meta: m, warnings: m ? [] : ['meta.json is missing'] };
+  return { entry, training: false, ...extra };
+}
+
+const sweep = (id: string, index: number, params: Record<string, unknown>, extra: Record<string, unknown> = {}): SweepMembership =>
+  ({ id, index, total: 4, params, ...extra }) as SweepMembership;
+
+test('experiments come from configs (with or without runs), runs newest first under their config', () => {
+  const a = meta('20250301-100100-house-prices-aaaa', HOUSES);
+  const b = meta('20250301-100200-house-prices-bbbb', HOUSES, { status: 'failed', lastMetrics: undefined, error: 'boom' });
+  const c = meta('20250301-100300-house-prices-cccc', HOUSES, { lastMetrics: { loss: 0.25 } });
+  const tree = buildExperimentTree(
+    [{ path: HOUSES, name: 'house-prices' }, { path: SPAM }],
+    [run(a), run(c), run(b)],
+  );
+  assert.deepEqual(tree.experiments.map((e) => [e.name, e.configExists, e.runCount]), [['house-prices', true, 3], ['spam', true, 0]]);
+  const runs = tree.experiments[0].children as RunNode[];
+  assert.deepEqual(runs.map((r) => r.id), [c.id, b.id, a.id]);
+  assert.deepEqual(runs.map((r) => r.state), ['completed', 'failed', 'completed']);
+  assert.deepEqual(runs.map((r) => r.headline), [{ name: 'loss', value: 0.25 }, undefined, { name: 'val_loss', value: 0.6 }]);
+  assert.deepEqual(tree.damaged, []);
+});
+
+test('a run whose config is gone gets an experiment of its own; unreadable folders are kept apart', () => {
+  const gone = meta('20250301-1-gone', '/w/old/gone.experiment.json', { name: 'gone' });
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(gone), run(undefined, '20250301-broken')]);
+  assert.deepEqual(tree.experiments.map((e) => [e.name, e.configExists, e.configPath]), [
+    ['house-prices', true, HOUSES],
+    ['gone', false, '/w/old/gone.experiment.json'],
+  ]);
+  assert.deepEqual(tree.damaged.map((r) => [r.id, r.state, r.contextValue, r.warnings]), [['20250301-broken', 'damaged', 'run.damaged', ['meta.json is missing']]]);
+});
+
+test('config paths match however they are spelled; the same folder listed twice shows once', () => {
+  const a = meta('r1', '/w/examples/./house-prices/../house-prices/house-prices.experiment.json');
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(a), run(a)]);
+  assert.equal(tree.experiments.length, 1);
+  assert.equal(tree.experiments[0].runCount, 1);
+  const mac = buildExperimentTree([{ path: '/W/A.experiment.json' }], [run(meta('r2', '/w/a.experiment.json'))], 'darwin');
+  assert.equal(mac.experiments.length, 1);
+  assert.equal(mac.experiments[0].runCount, 1);
+});
+
+test('menus follow the run: stoppable while this window trains it, busy while the CLI does, ended otherwise', () => {
+  const ours = meta('r-ours', HOUSES, { status: 'running' });
+  const cli = meta('r-cli', HOUSES, { status: 'running', pid: 4242 });
+  const queued = meta('r-queued', HOUSES, { status: 'queued' });
+  const stopped = meta('r-stopped', HOUSES, { status: 'stopped' });
+  const interrupted = meta('r-int', HOUSES, { status: 'interrupted' });
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(ours, undefined, { training: true }), run(cli), run(queued), run(stopped), run(interrupted)]);
+  const byId = new Map(runsUnder(tree.experiments[0]).map((r) => [r.id, r.contextValue]));
+  assert.deepEqual(Object.fromEntries(byId), {
+    'r-ours': 'run.training',
+    'r-cli': 'run.busy',
+    'r-queued': 'run.busy',
+    'r-stopped': 'run.ended',
+    'r-int': 'run.ended',
+  });
+});
+
+test('sweep runs are grouped under their sweep, by point, and the best completed run by val_loss is marked', () => {
+  const plain = meta('20250301-a-plain', HOUSES);
+  const s0 = meta('s0', HOUSES, { sweep: sweep('sw1', 0, { 'training.optimizer.learningRate': 0.1 }), lastMetrics: { loss: 0.3, val_loss: 0.5 } });
+  const s1 = meta('s1', HOUSES, { sweep: sweep('sw1', 1, { 'training.optimizer.learningRate': 0.01 }), lastMetrics: { loss: 0.2, val_loss: 0.31 } });
+  // Its last epoch is worse, but the model it kept (best epoch) is the best of the sweep.
+  const s2 = meta('s2', HOUSES, { sweep: sweep('sw1', 2, { 'training.optimizer.learningRate': 0.003 }), lastMetrics: { val_loss: 0.4 }, bestMetrics: { val_loss: 0.21 } });
+  // Lowest of all, but it failed: never the best.
+  const s3 = meta('s3', HOUSES, { sweep: sweep('sw1', 3, { 'training.optimizer.learningRate': 1 }), status: 'failed', lastMetrics: { val_loss: 0.01 } });
+  const later = meta('20250301-z-later', HOUSES);
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(later), run(s3), run(s1), run(plain), run(s2), run(s0)]);
+  const children = tree.experiments[0].children;
+  assert.deepEqual(children.map((c) => (c.kind === 'sweep' ? `sweep:${c.sweepId}` : c.id)), ['20250301-z-later', 'sweep:sw1', '20250301-a-plain']);
+  const sw = children[1] as SweepNode;
+  assert.deepEqual(sw.runs.map((r) => r.id), ['s0', 's1', 's2', 's3'], 'by sweep point');
+  assert.deepEqual(sw.objective, { metric: 'val_loss', goal: 'minimize' });
+  assert.equal(sw.bestRunId, 's2');
+  assert.deepEqual(sw.runs.map((r) => r.best), [false, false, true, false]);
+  assert.deepEqual(sw.runs.map((r) => r.headline?.value), [0.5, 0.31, 0.21, 0.01]);
+  assert.deepEqual(sw.paramKeys, ['training.optimizer.learningRate']);
+  assert.equal(sw.total, 4);
+  assert.equal(tree.experiments[0].runCount, 6);
+  assert.equal(runsUnder(tree.experiments[0]).length, 6);
+});
+
+test('a sweep that names its metric and goal is ranked by them', () => {
+  const extra = { metric: 'val_mae', goal: 'maximize' };
+  const a = meta('a', HOUSES, { sweep: sweep('sw2', 0, { 'model.layers[0].units': 16 }, extra), lastMetrics: { val_mae: 0.71 } });
+  const b = meta('b', HOUSES, { sweep: sweep('sw2', 1, { 'model.layers[0].units': 64 }, extra), lastMetrics: { val_mae: 0.88 } });
+  const c = meta('c', HOUSES, { sweep: sweep('sw2', 2, { 'model.layers[0].units': 256 }, extra), lastMetrics: { val_mae: 0.83 } });
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(a), run(b), run(c)]);
+  const sw = tree.experiments[0].children[0] as SweepNode;
+  assert.deepEqual(sw.objective, { metric: 'val_mae', goal: 'maximize' });
+  assert.equal(sw.bestRunId, 'b');
+  assert.deepEqual(sw.runs.map((r) => r.headline), [
+    { name: 'val_mae', value: 0.71 },
+    { name: 'val_mae', value: 0.88 },
+    { name: 'val_mae', value: 0.83 },
+  ]);
+  // Named metric without a goal: accuracies are maximized.
+  assert.deepEqual(sweepObjective([meta('d', HOUSES, { sweep: sweep('x', 0, {}, { metric: 'val_accuracy' }) })]), { metric: 'val_accuracy', goal: 'maximize' });
+  // No validation data: loss.
+  assert.deepEqual(sweepObjective([meta('e', HOUSES, { sweep: sweep('x', 0, {}), lastMetrics: { loss: 1 } })]), { metric: 'loss', goal: 'minimize' });
+});
+
+test('two sweeps of one experiment stay apart; a sweep with no completed run marks none', () => {
+  const runs = [
+    run(meta('p0', HOUSES, { sweep: sweep('first', 0, { a: 1 }) })),
+    run(meta('q0', HOUSES, { sweep: sweep('second', 0, { a: 1 }), status: 'running' })),
+    run(meta('p1', HOUSES, { sweep: sweep('first', 1, { a: 2 }) })),
+  ];
+  const tree = buildExperimentTree([{ path: HOUSES }], runs);
+  const sweeps = tree.experiments[0].children as SweepNode[];
+  // "first" has the newest run (p1), so it comes first.
+  assert.deepEqual(sweeps.map((s) => [s.sweepId, s.runs.map((r) => r.id)]), [['first', ['p0', 'p1']], ['second', ['q0']]]);
+  assert.equal(sweeps[0].bestRunId, 'p0', 'equal values: the first point found wins');
+  assert.equal(sweeps[1].bestRunId, undefined);
+});
+
+test('labels: sweep points by their values, runs by their local creation time', () => {
+  assert.equal(sweepPointLabel({ 'training.optimizer.learningRate': 0.01, 'model.layers[0].units': 32, 'training.optimizer.type': 'sgd', flag: [1, 2] }), 'learningRate=0.01 · units=32 · type=sgd · flag=[1,2]');
+  const d = new Date(2025, 0, 31, 14, 5, 9);
+  assert.equal(formatRunTime(d.toISOString(), 'id'), '2025-01-31 14:05:09');
+  assert.equal(formatRunTime('garbage', 'the-id'), 'the-id');
+  assert.equal(formatRunTime(undefined, 'the-id'), 'the-id');
+});

@@ -1,0 +1,153 @@
+// Text tasks in the config: schema, semantic checks with exact ranges,
+// defaults, and the corpus split.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { validateConfigText } from '../../src/core/configValidation';
+import type { ConfigDiagnostic } from '../../src/core/configValidation';
+import { resolveConfig } from '../../src/core/resolvedConfig';
+import { labelledTexts, splitCorpus } from '../../src/core/textData';
+import { readTable } from '../../src/core/table';
+import { tempDir, writeFiles } from '../helpers/fixtures';
+
+const examples = join(__dirname, '../../examples');
+
+function errors(ds: ConfigDiagnostic[]): ConfigDiagnostic[] {
+  return ds.filter((d) => d.severity === 'error');
+}
+
+function underlined(text: string, d: ConfigDiagnostic): string {
+  return text.slice(d.offset, d.offset + d.length);
+}
+
+const CORPUS = Array.from({ length: 40 }, (_, i) => `Line ${i} of a small corpus about foxes and rivers.`).join('\n') + '\n';
+const INTENTS = ['{"text":"where is my order","intent":"status"}', '{"text":"我要退款","intent":"refund"}', '{"text":"cancel it","intent":"cancel"}'].join('\n') + '\n';
+
+function classifier(model: object = { type: 'transformerEncoder', layers: 1, heads: 2, dModel: 16 }, data: object = {}): string {
+  return JSON.stringify({ name: 'intents', task: 'classification', data: { source: 'intents.jsonl', text: 'text', target: 'intent', ...data }, model, training: { epochs: 1 } }, null, 2);
+}
+
+function languageModel(model: object = { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16 }, data: object = {}): string {
+  return JSON.stringify({ name: 'lm', task: 'language-model', data: { source: 'corpus.txt', ...data }, model, training: { epochs: 1 } }, null, 2);
+}
+
+function check(text: string): { diagnostics: ConfigDiagnostic[]; text: string } {
+  const dir = tempDir();
+  writeFiles(dir, { 'corpus.txt': CORPUS, 'intents.jsonl': INTENTS, 'table.csv': 'a,b\n1,2\n', 'exp.experiment.json': text });
+  return { diagnostics: validateConfigText(text, join(dir, 'exp.experiment.json')).diagnostics, text };
+}
+
+test('both Transformer examples validate with no problems', () => {
+  for (const file of ['intent-classifier/intent-classifier.experiment.json', 'text-generator/text-generator.experiment.json']) {
+    const path = join(examples, file);
+    const r = validateConfigText(readFileSync(path, 'utf8'), path);
+    assert.deepEqual(r.diagnostics, [], file);
+    assert.ok(r.config, file);
+  }
+});
+
+test('a text classifier and a language model with small settings are valid', () => {
+  assert.deepEqual(check(classifier()).diagnostics, []);
+  assert.deepEqual(check(languageModel()).diagnostics, []);
+});
+
+test('dModel not divisible by heads is an error on dModel, naming head counts that fit', () => {
+  const { diagnostics, text } = check(classifier({ type: 'transformerEncoder', heads: 3, dModel: 16 }));
+  const [d] = errors(diagnostics);
+  assert.equal(underlined(text, d), '16');
+  assert.equal(d.path, 'model.dModel');
+  assert.match(d.message, /"dModel" \(16\) must be divisible by "heads" \(3\).*heads that fit: 1, 2, 4, 8, 16/);
+});
+
+test('a decoder for classification, or an encoder for a language model, is an error on model.type', () => {
+  const a = check(classifier({ type: 'transformerDecoder' }));
+  const [da] = errors(a.diagnostics);
+  assert.equal(underlined(a.text, da), '"transformerDecoder"');
+  assert.match(da.message, /is for task "language-model"; a text classifier uses "transformerEncoder"/);
+  const b = check(languageModel({ type: 'transformerEncoder' }));
+  const [db] = errors(b.diagnostics);
+  assert.equal(underlined(b.text, db), '"transformerEncoder"');
+  assert.match(db.message, /a language model uses "transformerDecoder"/);
+});
+
+test('a Transformer for regression, and layers for text, are errors', () => {
+  const reg = check(JSON.stringify({ name: 'r', task: 'regression', data: { source: 'table.csv', features: ['a'], target: 'b' }, model: { type: 'transformerEncoder' }, training: {} }, null, 2));
+  assert.match(errors(reg.diagnostics)[0].message, /a Transformer does not fit task "regression"/);
+  const layers = check(classifier({ layers: [{ type: 'dense', units: 2, activation: 'softmax' }] }));
+  const [d] = errors(layers.diagnostics);
+  assert.equal(underlined(layers.text, d), '"layers"');
+  assert.match(d.message, /a text classifier needs a Transformer encoder/);
+});
+
+test('a language model needs a .txt corpus; a classifier refuses one', () => {
+  const lm = check(languageModel(undefined, { source: 'intents.jsonl' }));
+  const [d] = errors(lm.diagnostics);
+  assert.equal(underlined(lm.text, d), '"intents.jsonl"');
+  assert.match(d.message, /a language model learns from plain text/);
+  const cls = check(classifier(undefined, { source: 'corpus.txt' }));
+  assert.match(errors(cls.diagnostics)[0].message, /corpus.txt is plain text; a classification model reads a table/);
+});
+
+test('the text column is checked against the data, with a suggestion; text and features together are refused', () => {
+  const bad = check(classifier(undefined, { text: 'txt' }));
+  const [d] = errors(bad.diagnostics);
+  assert.equal(underlined(bad.text, d), '"txt"');
+  assert.match(d.message, /unknown column "txt" — did you mean "text"\?/);
+  const both = check(classifier(undefined, { features: ['text'] }));
+  assert.match(errors(both.diagnostics)[0].message, /give either "text" \(a text column\) or "features"/);
+});
+
+test('Transformer settings on a stack of layers are errors on their keys; tokenizer longer than the positions is an error', () => {
+  const text = JSON.stringify({ name: 'r', task: 'regression', data: { source: 'table.csv', features: ['a'], target: 'b' }, model: { layers: [{ type: 'dense', units: 1 }], heads: 4 }, training: {} }, null, 2);
+  const r = check(text);
+  const [d] = errors(r.diagnostics);
+  assert.equal(underlined(r.text, d), '"heads"');
+  assert.match(d.message, /"heads" is a Transformer setting/);
+  const long = check(classifier({ type: 'transformerEncoder', heads: 2, dModel: 16, maxLength: 32 }, { tokenizer: { maxLength: 64 } }));
+  const [dl] = errors(long.diagnostics);
+  assert.equal(underlined(long.text, dl), '64');
+  assert.match(dl.message, /64 tokens per sequence, but the model's positions stop at its "maxLength" \(32\)/);
+});
+
+test('with "type" set, "layers" must be a block count; a loss that does not fit a text task is an error', () => {
+  const r = check(classifier({ type: 'transformerEncoder', layers: [{ type: 'dense', units: 2 }] }));
+  assert.match(errors(r.diagnostics)[0].message, /model\.layers: must be a whole number/);
+  const loss = check(JSON.stringify({ ...JSON.parse(languageModel()), training: { loss: 'mse' } }, null, 2));
+  const [d] = errors(loss.diagnostics);
+  assert.equal(underlined(loss.text, d), '"mse"');
+  assert.match(d.message, /does not fit task "language-model"/);
+});
+
+test('resolveConfig fills in the Transformer and tokenizer defaults, each maxLength defaulting to the other', () => {
+  const cls = resolveConfig(JSON.parse(classifier({ type: 'transformerEncoder' }, { tokenizer: { maxLength: 40 } })));
+  assert.deepEqual(cls.model, { type: 'transformerEncoder', layers: 2, heads: 4, dModel: 64, ffDim: 128, dropout: 0.1, maxLength: 40, positional: 'learned', pooling: 'mean' });
+  assert.deepEqual(cls.data.tokenizer, { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 8000, maxLength: 40 });
+  assert.equal(cls.training.loss, 'sparseCategoricalCrossentropy');
+  assert.deepEqual(cls.training.metrics, ['accuracy']);
+  const lm = resolveConfig(JSON.parse(languageModel({ type: 'transformerDecoder', maxLength: 48 })));
+  assert.deepEqual(lm.data.tokenizer, { type: 'char', lowercase: false, punctuation: 'keep', vocabSize: 3000, maxLength: 48 });
+  assert.deepEqual(lm.training.metrics, []);
+});
+
+test('a corpus splits by lines with a seed: same seed same split, every line used once', () => {
+  const a = splitCorpus('c.txt', CORPUS, 0.2, 0.1, 7);
+  const b = splitCorpus('c.txt', CORPUS, 0.2, 0.1, 7);
+  assert.deepEqual(a, b);
+  const lines = (s?: string) => (s ? s.split('\n') : []);
+  assert.deepEqual([lines(a.train).length, lines(a.validation).length, lines(a.test).length], [28, 8, 4]);
+  assert.deepEqual([...lines(a.train), ...lines(a.validation), ...lines(a.test)].sort(), CORPUS.trim().split('\n').sort());
+  assert.notDeepEqual(splitCorpus('c.txt', CORPUS, 0.2, 0.1, 8).train, a.train);
+  // one long line is cut into pieces rather than left unsplittable
+  const one = splitCorpus('c.txt', 'word '.repeat(2000), 0.2, 0.1, 1);
+  assert.ok(one.validation && one.test && one.train.length > one.validation.length);
+});
+
+test('text/label pairs skip rows without text or label', () => {
+  const dir = tempDir();
+  writeFiles(dir, { 'd.csv': 'text,label\nhello,a\n,b\nbye,\n"你好, 世界",c\n' });
+  const pairs = labelledTexts(readTable(join(dir, 'd.csv')), 'text', 'label');
+  assert.deepEqual(pairs.texts, ['hello', '你好, 世界']);
+  assert.deepEqual(pairs.labels, ['a', 'c']);
+  assert.equal(pairs.skipped, 2);
+});

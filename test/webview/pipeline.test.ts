@@ -1,0 +1,444 @@
+// The pipeline diagram in a real browser, under the dashboard's real CSP:
+// every example's generated Mermaid text parses and draws with the bundled
+// Mermaid (six stage nodes, nothing blocked), stage events re-colour the right
+// node in the theme's colours without a new layout, nodes reveal their config
+// section by mouse and keyboard, and a theme change redraws in the new colours.
+//
+// Run: node --import tsx --test --test-concurrency=1 test/webview/pipeline.test.ts
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { mermaidFlowchartOnly } from '../../scripts/mermaidFlowchartOnly.mjs';
+import { pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol';
+import { makeNonce, renderDashboardHtml } from '../../src/host/dashboardHtml';
+import type { ExperimentConfig, RunMeta, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
+
+const root = join(__dirname, '..', '..');
+const resultsDir = join(root, 'test-results', 'webview');
+// A folder of its own, so this file and dashboard.test.ts can build at the same time.
+const bundleDir = join(resultsDir, 'pipeline-bundles');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const DARK: Record<string, string> = {
+  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-editor-foreground': '#d4d4d4',
+  '--vscode-editor-background': '#1e1e1e',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-disabledForeground': '#cccccc80',
+  '--vscode-focusBorder': '#007fd4',
+  '--vscode-panel-border': '#80808059',
+  '--vscode-editorWidget-border': '#454545',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-button-background': '#0e639c',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-secondaryBackground': '#3a3d41',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-badge-background': '#4d4d4d',
+  '--vscode-badge-foreground': '#ffffff',
+};
+const LIGHT: Record<string, string> = {
+  '--vscode-foreground': '#616161',
+  '--vscode-editor-foreground': '#000000',
+  '--vscode-editor-background': '#ffffff',
+  '--vscode-descriptionForeground': '#717171',
+  '--vscode-disabledForeground': '#61616180',
+  '--vscode-editorWidget-border': '#c8c8c8',
+  '--vscode-charts-blue': '#1a85ff',
+  '--vscode-charts-green': '#388a34',
+  '--vscode-charts-red': '#e51400',
+};
+
+type Rgb = [number, number, number];
+
+function hex(color: string): Rgb {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/i.exec(color);
+  assert.ok(m, color);
+  return [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)];
+}
+
+/** What `color-mix(in srgb, <colour> <share>, <background>)` computes to. */
+function mix(color: string, share: number, background: string): Rgb {
+  const a = hex(color);
+  const b = hex(background);
+  return a.map((v, i) => v * share + b[i]! * (1 - share)) as Rgb;
+}
+
+/** A computed colour (`rgb(…)`, or `color(srgb …)` as color-mix() computes) as 0–255 channels. */
+function channels(css: string): Rgb {
+  const rgb = /^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)/.exec(css);
+  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  const srgb = /^color\(srgb ([\d.]+) ([\d.]+) ([\d.]+)/.exec(css);
+  assert.ok(srgb, `not a colour: ${css}`);
+  return [Number(srgb[1]) * 255, Number(srgb[2]) * 255, Number(srgb[3]) * 255];
+}
+
+function assertColour(actual: string, expected: Rgb, what: string): void {
+  const got = channels(actual);
+  assert.ok(got.every((v, i) => Math.abs(v - expected[i]!) <= 3), `${what}: ${actual}, expected about rgb(${expected.map(Math.round).join(', ')})`);
+}
+
+function exampleConfigs(): { name: string; config: ExperimentConfig }[] {
+  const dir = join(root, 'examples');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => readdirSync(join(dir, e.name)).filter((f) => f.endsWith('.experiment.json')).map((f) => join(dir, e.name, f)))
+    .map((file) => ({ name: file.slice(dir.length + 1), config: parseJsonc(readFileSync(file, 'utf8')) as ExperimentConfig }));
+}
+
+/** Text from a user's files that must arrive in the diagram as it was written. */
+const HOSTILE = {
+  source: 'data/"q" <img src=x onerror=alert(1)> & #35; `md` $$x^2$$ 房价 (v2) [a]|b|.csv',
+  target: '价格 {元}',
+};
+
+function hostileConfig(): ExperimentConfig {
+  return {
+    name: 'hostile',
+    task: 'regression',
+    data: { source: HOSTILE.source, features: ['a<b', 'c"d', '面积'], target: HOSTILE.target, preprocess: [{ oneHot: ['区域 #1'] }] },
+    model: { layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.1 }, { type: 'dense', units: 1 }] },
+    training: { epochs: 3 },
+    deployment: { export: 'out/<model> & "final"' },
+  };
+}
+
+// ───────────────────────── harness ─────────────────────────
+
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function buildBundles(): Promise<void> {
+  mkdirSync(bundleDir, { recursive: true });
+  const common = { absWorkingDir: root, outdir: bundleDir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' } as const;
+  await Promise.all([
+    esbuild.build({ ...common, entryPoints: { webview: 'webview/src/main.ts' } }),
+    esbuild.build({ ...common, entryPoints: { mermaid: 'webview/src/mermaidEntry.ts' }, plugins: [mermaidFlowchartOnly] }),
+  ]);
+}
+
+function startServer(): Promise<void> {
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': [join(bundleDir, 'webview.js'), 'text/javascript'],
+    '/dist/mermaid.js': [join(bundleDir, 'mermaid.js'), 'text/javascript'],
+    '/media/dashboard.css': [join(root, 'media/dashboard.css'), 'text/css'],
+  };
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') {
+      const html = renderDashboardHtml({
+        cspSource: baseUrl,
+        nonce: makeNonce(),
+        scriptUri: `${baseUrl}/dist/webview.js`,
+        mermaidUri: `${baseUrl}/dist/mermaid.js`,
+        styleUri: `${baseUrl}/media/dashboard.css`,
+        title: 'Model Lab',
+        lang: 'en',
+      });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(readFileSync(file[0]));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve();
+    });
+  });
+}
+
+/** Stands in for VS Code: theme variables on <html>, a recording postMessage, CSP violations collected. */
+function vsCodeStub(theme: Record<string, string>): string {
+  return `(() => {
+    window.__posted = [];
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber + ' ' + e.sample);
+    });
+    const applyTheme = () => {
+      for (const [name, value] of Object.entries(${JSON.stringify(theme)})) document.documentElement.style.setProperty(name, value);
+    };
+    if (document.documentElement) applyTheme();
+    else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); applyTheme(); } }).observe(document, { childList: true });
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+      getState: () => undefined,
+      setState: () => {},
+    });
+  })();`;
+}
+
+async function post(msg: HostToWebviewMessage): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+}
+
+async function posted(): Promise<{ type: string; section?: string }[]> {
+  return page.evaluate(() => (window as unknown as { __posted: { type: string; section?: string }[] }).__posted);
+}
+
+async function violations(): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+}
+
+/** Renders a text with the bundled Mermaid the way the dashboard does; returns what the page found. */
+async function renderInPage(text: string): Promise<{ nodes: string[]; labels: Record<string, string>; error?: string }> {
+  return page.evaluate(async (t) => {
+    const mermaid = await new Promise<NonNullable<Window['modelLabMermaid']>>((resolve, reject) => {
+      if (window.modelLabMermaid) return resolve(window.modelLabMermaid);
+      const s = document.createElement('script');
+      s.nonce = document.querySelector('meta[property="csp-nonce"]')!.getAttribute('content')!;
+      s.src = '/dist/mermaid.js';
+      s.onload = () => resolve(window.modelLabMermaid!);
+      s.onerror = () => reject(new Error('mermaid.js did not load'));
+      document.head.append(s);
+    });
+    try {
+      await mermaid.parse(t);
+      const box = document.createElement('div');
+      document.body.append(box);
+      const look = { fontFamily: 'sans-serif', fontSize: 13, background: '#1e1e1e', foreground: '#d4d4d4', border: '#454545', line: '#9d9d9d', dark: true };
+      const svg = await mermaid.render(`probe-${Math.random().toString(36).slice(2)}`, t, box, look);
+      box.remove();
+      const nodes = [...svg.querySelectorAll('g.node')];
+      const labels: Record<string, string> = {};
+      for (const n of nodes) {
+        const id = /-flowchart-(\w+)-\d+$/.exec(n.id)?.[1] ?? n.id;
+        // One line per row, as the reader sees them (Mermaid wraps a long line at its spaces).
+        labels[id] = [...n.querySelectorAll('tspan.row')].map((r) => r.textContent).join('\n');
+      }
+      return { nodes: nodes.map((n) => /-flowchart-(\w+)-\d+$/.exec(n.id)?.[1] ?? n.id), labels };
+    } catch (e) {
+      return { nodes: [], labels: {}, error: String((e as Error)?.message ?? e) };
+    }
+  }, text);
+}
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  await buildBundles();
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(baseUrl)) consoleErrors.push(`request outside the page's origin: ${r.url()}`);
+  });
+  await page.addInitScript({ content: vsCodeStub(DARK) });
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${baseUrl}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+// ───────────────────────── tests ─────────────────────────
+
+test('Mermaid is not loaded until there is a pipeline to draw', async () => {
+  assert.equal(await page.evaluate(() => !!document.querySelector('script[src$="/dist/mermaid.js"]')), false);
+  assert.equal(await page.evaluate(() => window.modelLabMermaid), undefined);
+});
+
+test('every example pipeline parses and draws with the bundled Mermaid: six stage nodes', async (t) => {
+  const examples = exampleConfigs();
+  assert.ok(examples.length >= 1);
+  for (const { name, config } of examples) {
+    for (const [variant, text] of [
+      ['config only', pipelineMermaid(config)],
+      ['with a run', pipelineMermaid(config, { statuses: { data: 'done', preprocess: 'done', training: 'running' }, dataSizes: { train: 700, validation: 200, test: 100 } })],
+    ] as const) {
+      const result = await renderInPage(text);
+      assert.equal(result.error, undefined, `${name} (${variant}): ${result.error}`);
+      assert.deepEqual(result.nodes, [...PIPELINE_STAGES], `${name} (${variant})`);
+      t.diagnostic(`${name} (${variant}): ${result.nodes.length} nodes; training: ${JSON.stringify(result.labels.training)}`);
+    }
+  }
+  assert.deepEqual(await violations(), []);
+});
+
+test('text from user files arrives in the diagram as written: quotes, markup, entities, math, CJK', async () => {
+  const result = await renderInPage(pipelineMermaid(hostileConfig()));
+  assert.equal(result.error, undefined, result.error);
+  assert.deepEqual(result.nodes, [...PIPELINE_STAGES]);
+  assert.ok(result.labels.data!.replace(/\n/g, ' ').includes(HOSTILE.source), `data node: ${JSON.stringify(result.labels.data)}`);
+  assert.match(result.labels.data!, /3 features → 价格 \{元\}/);
+  assert.match(result.labels.preprocess!, /one-hot 区域 #1/);
+  assert.match(result.labels.deployment!, /export to out\/<model> & "final"/);
+  assert.match(result.labels.training!, /Dense 8 relu → Dropout 0\.1 → Dense 1/);
+  assert.equal(await page.evaluate(() => document.querySelector('img[src=x]')), null);
+  assert.deepEqual(await violations(), []);
+});
+
+// ── the dashboard
+
+const RUN_ID = '20250101-120000-house-prices-ab12';
+const houseConfig = (): ExperimentConfig => exampleConfigs().find((e) => e.name.startsWith('house-prices'))!.config;
+
+function snapshot(stages: Partial<Record<StageName, StageStatus>>): RunSnapshot {
+  const meta: RunMeta = {
+    format: 1,
+    id: RUN_ID,
+    name: 'house-prices',
+    task: 'regression',
+    configPath: '/work/examples/house-prices/house-prices.experiment.json',
+    status: 'running',
+    createdAt: '2025-01-01T12:00:00.000Z',
+    backend: 'wasm',
+    versions: { modelLab: '0.1.0', tfjs: '4.22.0', node: '20.0.0' },
+    seed: 1,
+    epochsPlanned: 40,
+    epochsDone: 0,
+    stages,
+  };
+  return { meta, metrics: [], stages };
+}
+
+async function nodeStyle(stage: StageName): Promise<{ fill: string; stroke: string; status: string | null; label: string | null }> {
+  return page.evaluate((s) => {
+    const node = document.querySelector(`#pipeline-diagram g.node[data-stage="${s}"]`)!;
+    const shape = node.querySelector(':scope > .label-container')!;
+    const style = getComputedStyle(shape);
+    return { fill: style.fill, stroke: style.stroke, status: node.getAttribute('data-status'), label: node.getAttribute('aria-label') };
+  }, stage);
+}
+
+test('the dashboard draws the pipeline and colours each stage by its status', async () => {
+  const stages = { data: 'done', preprocess: 'done', training: 'running' } as const;
+  await post({ type: 'state', run: snapshot(stages), training: true, pipeline: pipelineMermaid(houseConfig(), { statuses: stages }) });
+  await page.locator('#pipeline-diagram[data-rendered="true"]').waitFor();
+  assert.equal(await page.locator('#pipeline').isVisible(), true);
+  assert.equal(await page.locator('#pipeline-title').textContent(), 'Pipeline');
+  assert.deepEqual(await page.locator('#pipeline-diagram g.node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-stage'))), [...PIPELINE_STAGES]);
+  const bg = DARK['--vscode-editor-background']!;
+  const done = await nodeStyle('data');
+  assert.equal(done.status, 'done');
+  assertColour(done.fill, mix(DARK['--vscode-charts-green']!, 0.22, bg), 'data (done) fill');
+  assertColour(done.stroke, hex(DARK['--vscode-charts-green']!), 'data (done) stroke');
+  const running = await nodeStyle('training');
+  assertColour(running.fill, mix(DARK['--vscode-charts-blue']!, 0.22, bg), 'training (running) fill');
+  assert.equal(running.label, 'training: running. Show this stage in the config');
+  const pending = await nodeStyle('evaluation');
+  assert.equal(pending.status, 'pending');
+  assertColour(pending.fill, hex(bg), 'evaluation (pending) fill');
+  // The header's stage row is still there, in step.
+  assert.equal(await page.locator('#stages [data-stage="training"]').getAttribute('data-status'), 'running');
+});
+
+test('stage events re-colour the right nodes without a new layout', async () => {
+  await page.evaluate(() => document.querySelector('#pipeline-diagram svg')!.setAttribute('data-probe', 'first'));
+  const before = Object.fromEntries(await Promise.all(PIPELINE_STAGES.map(async (s) => [s, await nodeStyle(s)] as const)));
+  const event = (stage: StageName, status: StageStatus): DashboardEventMessage => ({ type: 'event', runId: RUN_ID, event: { type: 'stage', stage, status } });
+  await post(event('training', 'done'));
+  await post(event('evaluation', 'running'));
+  await page.waitForFunction(() => document.querySelector('#pipeline-diagram g.node[data-stage="evaluation"]')?.getAttribute('data-status') === 'running');
+  const bg = DARK['--vscode-editor-background']!;
+  assertColour((await nodeStyle('training')).fill, mix(DARK['--vscode-charts-green']!, 0.22, bg), 'training (done) fill');
+  assertColour((await nodeStyle('evaluation')).fill, mix(DARK['--vscode-charts-blue']!, 0.22, bg), 'evaluation (running) fill');
+  for (const s of ['data', 'preprocess', 'deployment', 'application'] as const) {
+    assert.deepEqual(await nodeStyle(s), before[s], `${s} is unchanged`);
+  }
+  await post(event('evaluation', 'failed'));
+  await post(event('deployment', 'skipped'));
+  await page.waitForFunction(() => document.querySelector('#pipeline-diagram g.node[data-stage="deployment"]')?.getAttribute('data-status') === 'skipped');
+  assertColour((await nodeStyle('evaluation')).fill, mix(DARK['--vscode-charts-red']!, 0.22, bg), 'evaluation (failed) fill');
+  assertColour((await nodeStyle('evaluation')).stroke, hex(DARK['--vscode-charts-red']!), 'evaluation (failed) stroke');
+  assert.notDeepEqual((await nodeStyle('deployment')).fill, before.deployment!.fill);
+  assert.equal(await page.locator('#pipeline-diagram svg').getAttribute('data-probe'), 'first', 'the same SVG, not a new drawing');
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline.png') });
+});
+
+test('a node reveals its config section, by mouse and by keyboard', async () => {
+  await page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
+  await page.locator('#pipeline-diagram g.node[data-stage="training"]').click();
+  assert.deepEqual(await posted(), [{ type: 'revealConfigSection', section: 'training' }]);
+
+  await page.locator('#pipeline-diagram g.node[data-stage="data"]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-stage')), 'preprocess');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press(' ');
+  assert.deepEqual((await posted()).slice(1), [
+    { type: 'revealConfigSection', section: 'preprocess' },
+    { type: 'revealConfigSection', section: 'training' },
+  ]);
+  // Every stage node is in the tab order, as a button.
+  assert.deepEqual(
+    await page.locator('#pipeline-diagram g.node').evaluateAll((ns) => ns.map((n) => `${n.getAttribute('role')}:${n.getAttribute('tabindex')}`)),
+    PIPELINE_STAGES.map(() => 'button:0'),
+  );
+});
+
+test('a new pipeline text for the run (its split sizes) is drawn again', async () => {
+  const stages = { data: 'done', preprocess: 'done', training: 'running' } as const;
+  await post({ type: 'pipeline', runId: RUN_ID, pipeline: pipelineMermaid(houseConfig(), { statuses: stages, dataSizes: { train: 700, validation: 200, test: 100 } }) });
+  await page.waitForFunction(() => !document.querySelector('#pipeline-diagram svg[data-probe]') && document.querySelector('#pipeline-diagram')?.textContent?.includes('train 700'));
+  // …keeping the statuses the run has now, not the ones in the text.
+  assert.equal((await nodeStyle('evaluation')).status, 'failed');
+  // A pipeline for another run is not this one's.
+  await post({ type: 'pipeline', runId: 'another-run', pipeline: 'flowchart LR\n  x --> y\n' });
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#pipeline-diagram g.node').count(), 6);
+});
+
+test('a theme change redraws the pipeline in the new colours', async () => {
+  const firstId = await page.locator('#pipeline-diagram svg').getAttribute('id');
+  await page.evaluate((vars) => {
+    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
+    document.body.classList.replace('vscode-dark', 'vscode-light');
+    document.body.dataset.vscodeThemeKind = 'vscode-light';
+  }, LIGHT);
+  await page.waitForFunction((id) => {
+    const svg = document.querySelector('#pipeline-diagram svg');
+    return !!svg && svg.id !== id && document.querySelector('#pipeline-diagram')?.getAttribute('data-rendered') === 'true';
+  }, firstId);
+  const bg = LIGHT['--vscode-editor-background']!;
+  assertColour((await nodeStyle('data')).fill, mix(LIGHT['--vscode-charts-green']!, 0.22, bg), 'data (done) fill, light');
+  assertColour((await nodeStyle('evaluation')).stroke, hex(LIGHT['--vscode-charts-red']!), 'evaluation (failed) stroke, light');
+  // Mermaid's own colours (edges, text) came from the light theme too.
+  const edge = await page.evaluate(() => getComputedStyle(document.querySelector('#pipeline-diagram .flowchart-link')!).stroke);
+  assertColour(edge, hex(LIGHT['--vscode-descriptionForeground']!), 'edge stroke, light');
+  const text = await page.evaluate(() => getComputedStyle(document.querySelector('#pipeline-diagram g.node[data-stage="training"] text')!).fill);
+  assertColour(text, hex(LIGHT['--vscode-editor-foreground']!), 'node text, light');
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-light.png') });
+});
+
+test('no CSP violations, no console errors, nothing fetched from elsewhere', async () => {
+  assert.deepEqual(await violations(), []);
+  assert.deepEqual(consoleErrors, []);
+});

@@ -1,21 +1,24 @@
 // The `modellab` command line: the same engine and validator as the editor.
 //   modellab train <config> [--backend B] [--epochs N] [--runs-dir D] [--json]
 //   modellab validate <config>
+//   modellab pipeline <config> [--no-data]
 //   modellab runs [--runs-dir D] [--json]
 //   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir D] [--json]
 //   modellab attention <run> <text-file> [--max-tokens N] [--json]
 //   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K]
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
 import type { TrainerEvent } from '../core/protocol';
 import { listRuns, runsDirFor } from '../core/runStore';
+import { latestTextModelRun } from '../core/textModelRuns';
 import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
+import { pipelineCommand } from './pipelineCommand';
 import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
@@ -24,6 +27,7 @@ const USAGE = `Model Lab ${packageJson.version}
 Usage:
   modellab train <config> [--backend auto|tensorflow|wasm|cpu] [--epochs N] [--runs-dir DIR] [--json]
   modellab validate <config>
+  modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
@@ -190,12 +194,12 @@ function runs(args: string[]): number {
 /**
  * A run given on the command line: a folder (run or model), a run id in the
  * runs folder (or a unique prefix of one), or "latest": the newest completed
- * run whose model has a tokenizer.
+ * run with a text model (of `task`, when given).
  */
-export function resolveRun(arg: string, runsDir: string): string {
+export function resolveRun(arg: string, runsDir: string, task?: 'classification' | 'language-model'): string {
   if (arg === 'latest') {
-    const run = listRuns(runsDir).find((r) => r.meta?.status === 'completed' && existsSync(join(r.dir, 'model', 'tokenizer.json')));
-    if (!run) throw new UsageError(`no finished Transformer run in ${runsDir}`);
+    const run = latestTextModelRun(runsDir, task);
+    if (!run) throw new UsageError(`no finished Transformer ${task === 'language-model' ? 'language model' : 'run'} in ${runsDir}`);
     return run.dir;
   }
   if (existsSync(arg) && statSync(arg).isDirectory()) return resolve(arg);
@@ -296,7 +300,7 @@ async function generateCommand(args: string[]): Promise<number> {
     topK: numberOption('top-k', values['top-k'], (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (0: no limit)'),
     seed: numberOption('seed', values.seed, Number.isInteger, 'a whole number'),
   };
-  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())), 'language-model');
   await selectBackend(backendOption(values.backend));
   const prompt = values.prompt ?? '';
   const result = await generate(runDir, prompt, options);
@@ -332,6 +336,11 @@ export async function main(argv: string[]): Promise<number> {
         return await train(rest);
       case 'validate':
         return validate(rest);
+      case 'pipeline': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'no-data': { type: 'boolean' } } });
+        if (positionals.length !== 1) throw new UsageError('pipeline takes one config file');
+        return pipelineCommand({ configPath: positionals[0]!, noData: values['no-data'] === true });
+      }
       case 'runs':
         return runs(rest);
       case 'sweep':

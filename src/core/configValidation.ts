@@ -153,7 +153,7 @@ function allowedProperties(path: Segment[], value: unknown): string[] {
   if (path.length === 0) return props(s);
   const [a, b, c] = path;
   if (path.length === 1) return props(s.properties[a as string]);
-  if (a === 'data' && b === 'split' && path.length === 2) return props(s.properties.data.properties.split);
+  if (a === 'data' && (b === 'split' || b === 'tokenizer') && path.length === 2) return props(s.properties.data.properties[b]);
   if (a === 'data' && b === 'preprocess' && path.length === 3) return props(s.properties.data.properties.preprocess.items);
   if (a === 'data' && b === 'preprocess' && path.length === 4) return ['strategy', 'value', 'columns'];
   if (a === 'training' && path.length === 2) return props(s.properties.training.properties[b as string]);

@@ -160,6 +160,13 @@ function trainingLines(c: ResolvedConfig): string[] {
   if (t.earlyStopping) callbacks.push(`early stop ${t.earlyStopping.patience}`);
   if (t.reduceLrOnPlateau) callbacks.push(`lr ×${t.reduceLrOnPlateau.factor} after ${t.reduceLrOnPlateau.patience}`);
   if (callbacks.length) lines.push(callbacks.join(' · '));
+  if (c.sweep?.parameters) {
+    // One run per point: name the settings it varies by their last key (training.optimizer.learningRate → learningRate).
+    const names = Object.keys(c.sweep.parameters).map((path) => path.replace(/\[\d+\]/g, '').split('.').pop() ?? path);
+    const method = c.sweep.method ?? 'grid';
+    const count = method === 'random' && c.sweep.count ? ` of ${c.sweep.count}` : '';
+    lines.push(...wrap([`${method} sweep${count} over ${names[0] ?? ''}`, ...names.slice(1)], ' · '));
+  }
   return lines;
 }
 

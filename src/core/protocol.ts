@@ -221,6 +221,8 @@ export interface CompareRun {
   /** Metric points logged (step and epoch). */
   points: number;
   sweep?: { id: string; index: number; total: number };
+  /** The best run of its sweep (as the sidebar marks it). */
+  best?: boolean;
   warnings?: string[];
 }
 

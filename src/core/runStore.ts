@@ -156,6 +156,11 @@ function readMeta(dir: string, warnings: string[]): RunMeta | undefined {
   return meta;
 }
 
+/** A run's meta.json alone, without its metrics (undefined when unreadable). */
+export function readRunMeta(runDir: string): RunMeta | undefined {
+  return readMeta(runDir, []);
+}
+
 /** Every run folder, newest first. Never throws. */
 export function listRuns(runsDir: string): RunListEntry[] {
   let names: string[];

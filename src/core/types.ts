@@ -199,6 +199,8 @@ export interface RunMeta {
   pid?: number;
   /** Status of each pipeline stage, kept up to date while the run goes. */
   stages?: Partial<Record<StageName, StageStatus>>;
+  /** Rows (sequences, for a language model) per split once the data is loaded; the pipeline shows them. */
+  dataSizes?: { train: number; validation: number; test: number };
   /** Set when the run is one point of a sweep. */
   sweep?: SweepMembership;
 }

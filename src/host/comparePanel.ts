@@ -37,6 +37,8 @@ export interface CompareDeps {
   openRun(run: ShownRun): void;
   /** Where save dialogs start. */
   defaultSaveFolder(): vscode.Uri | undefined;
+  /** Whether a run is the best of its sweep (the sidebar decides). */
+  isBestOfSweep(runId: string): boolean;
 }
 
 interface LoadedRun {
@@ -245,6 +247,7 @@ export class ComparePanel implements vscode.Disposable {
         final: finalMetrics(meta, snapshot.metrics, snapshot.evaluation),
         points: snapshot.metrics.length,
         sweep: sweep ? { id: sweep.id, index: sweep.index, total: sweep.total } : undefined,
+        best: sweep ? this.deps.isBestOfSweep(meta.id) : undefined,
         warnings: snapshot.warnings,
       };
     });

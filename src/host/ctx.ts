@@ -82,11 +82,13 @@ export class ModelLabContext implements vscode.Disposable {
         runsDirs: () => this.experiments.allRunsDirs(),
         openRun: (run) => this.dashboard.open(run),
         defaultSaveFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri,
+        isBestOfSweep: (runId) => this.experiments.findRun(runId)?.best ?? false,
       }),
     );
-    this.push(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.experiment.json' }, this.codeLens));
     const configFiles: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.experiment.json' };
+    // Registered first so its lenses come after "Train this config" (later providers' lenses are shown first).
     this.push(vscode.languages.registerCodeLensProvider(configFiles, this.results));
+    this.push(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.experiment.json' }, this.codeLens));
     this.push(vscode.languages.registerInlayHintsProvider(configFiles, this.results));
     this.push(vscode.languages.registerHoverProvider(configFiles, this.results));
     this.push({ dispose: () => this.runChanges.dispose() });

@@ -7,10 +7,12 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { parseWebviewMessage } from '../core/protocol';
 import type { HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
-import { readRunSnapshot } from '../core/runStore';
+import { runPipelineText } from '../core/runPipeline';
+import { readRunMeta, readRunSnapshot } from '../core/runStore';
 import { CommandId } from './commandIds';
 import { makeNonce, renderDashboardHtml } from './dashboardHtml';
 import { dashboardStrings } from './dashboardStrings';
+import { revealConfigSection } from './revealConfigSection';
 import type { RunIndex } from './runIndex';
 import type { TrainingSession, TrainingSessions, TrainingUpdate } from './trainingSessions';
 
@@ -123,6 +125,7 @@ export class DashboardPanel implements vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: makeNonce(),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      mermaidUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'mermaid.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'dashboard.css')).toString(),
       title: 'Model Lab',
       lang: vscode.env.language,
@@ -188,6 +191,15 @@ export class DashboardPanel implements vscode.Disposable {
         this.postState();
         break;
       }
+      case 'revealConfigSection': {
+        const configPath = this.shown ? readRunMeta(this.shown.dir)?.configPath : undefined;
+        if (!configPath) {
+          this.deps.log.warn('dashboard: no run is shown, so there is no config to reveal');
+          return;
+        }
+        void revealConfigSection(configPath, message.section, this.panel?.viewColumn);
+        break;
+      }
       case 'revealRunFolder': {
         const found =
           this.shown?.id === message.runId ? this.shown : this.deps.runIndex.find(this.deps.runsDirs(), message.runId);
@@ -210,6 +222,13 @@ export class DashboardPanel implements vscode.Disposable {
     const runId = session.process.runId;
     if (!runId || runId !== this.shown?.id) return;
     this.post({ type: 'event', runId, event });
+    // The pipeline of a run that just started, and again once its split sizes are known.
+    if (event.type === 'runStarted' || event.type === 'summary') {
+      const dir = this.shown.dir;
+      const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
+      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined);
+      if (pipeline) this.post({ type: 'pipeline', runId, pipeline });
+    }
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -221,7 +240,8 @@ export class DashboardPanel implements vscode.Disposable {
     if (!this.panel || !this.ready) return;
     const run = this.shown && existsSync(this.shown.dir) ? readRunSnapshot(this.shown.dir) : null;
     const training = !!this.deps.trainings.forRun(this.shown?.id);
-    this.post({ type: 'state', run, training, strings: dashboardStrings() });
+    const pipeline = run && this.shown ? runPipelineText(this.shown.dir, run.meta) : undefined;
+    this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline });
   }
 
   private post(message: HostToWebviewMessage): void {

@@ -158,10 +158,31 @@ async function trainInner(
   const prepared = isTextExperiment(config)
     ? prepareTextExperiment(config, opts.configPath, stage, log)
     : prepareTabularExperiment(config, opts.configPath, stage, log);
-  const model = prepared.model;
   const optimizer = buildOptimizer(config.training.optimizer);
+  try {
+    return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0);
+  } finally {
+    // Whether the run completed, stopped or failed: the model and its tensors go.
+    prepared.dispose();
+    optimizer.dispose();
+  }
+}
+
+async function trainPrepared(
+  opts: TrainOptions,
+  config: ResolvedConfig,
+  writer: RunWriter,
+  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  prepared: PreparedExperiment,
+  optimizer: tf.Optimizer,
+  t0: number,
+): Promise<TrainResult> {
+  const emit = opts.onEvent;
+  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const model = prepared.model;
   const { summary, dataSizes } = prepared;
   writer.writeSummary(summary);
+  writer.updateMeta({ dataSizes });
   emit({ type: 'summary', summary, dataSizes });
   log('\n' + formatSummary(summary));
 
@@ -303,8 +324,6 @@ async function trainInner(
   if (stopReason === 'user') {
     stage('training', 'done', `stopped at epoch ${writer.meta.epochsDone}`);
     for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
-    prepared.dispose();
-    optimizer.dispose();
     const meta = writer.end('stopped');
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
@@ -334,8 +353,6 @@ async function trainInner(
   }
   stage('application', 'skipped');
 
-  prepared.dispose();
-  optimizer.dispose();
   const meta = writer.end('completed');
   emit({ type: 'runEnded', meta });
   return { meta, runDir: writer.dir, evaluation };

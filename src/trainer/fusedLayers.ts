@@ -25,8 +25,8 @@ function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined
   return tf.fused.matMul({ a: x, b: w, bias: b, activation });
 }
 
-function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad: boolean, dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor[] {
-  if (process.env.DBG) console.log("disposed? x", x.isDisposed, "w", w.isDisposed, "y", y.isDisposed, "dy", dy.isDisposed, x.shape, w.shape);
+function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad: boolean, dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] {
+  const [x, w, y] = saved as tf.Tensor2D[];
   const g = activation === 'linear' ? dy : (activationGrad(activation, dy, y) as tf.Tensor2D);
   const grads: tf.Tensor[] = wantInputGrad ? [tf.matMul(g, w, false, true)] : [];
   grads.push(tf.matMul(x, g, true, false));
@@ -38,28 +38,20 @@ function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad
  * activation(x·w + b) as one op on the gradient tape. With `inputIsData`
  * (x is the model's input, which needs no gradient), the backward pass
  * skips dx: one product fewer.
- *
- * The backward pass reads x, w and the output from this closure rather than
- * through customGrad's `save`, which copies each into a kept tensor: so it is
- * for a forward and backward pass in one optimizer.computeGradients (one
- * scope, where all three are alive until the gradients are taken).
  */
 export function denseFused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation, inputIsData = false): tf.Tensor2D {
   const hasBias = b !== undefined;
-  let y: tf.Tensor2D;
-  const forward = (): tf.Tensor2D => (y = denseForward(x, w, b, activation));
-  if (inputIsData) {
-    const op = tf.customGrad(((...args: unknown[]) => ({
-      value: forward(),
-      gradFunc: (dy: tf.Tensor2D) => denseGrads(activation, hasBias, false, dy, x, w, y),
-    })) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
-    return b ? op(w, b) : op(w);
-  }
-  const op = tf.customGrad(((...args: unknown[]) => ({
-    value: forward(),
-    gradFunc: (dy: tf.Tensor2D) => denseGrads(activation, hasBias, true, dy, x, w, y),
-  })) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
-  return b ? op(x, w, b) : op(x, w);
+  // The backward pass needs x, w and the output; `save` keeps them past the
+  // forward pass's scope (intermediate tensors are gone by the time gradients are taken).
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const y = denseForward(x, w, b, activation);
+    save([x, w, y]);
+    return { value: y, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => denseGrads(activation, hasBias, !inputIsData, dy, saved) };
+  }) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
+  const inputs = inputIsData ? [w] : [x, w];
+  if (b) inputs.push(b);
+  return op(...inputs);
 }
 
 /**

@@ -255,7 +255,6 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks }: FitArgs): Promise<void> => {
     const rng = seededRng(seed ^ 0x7e47);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    model.stopTraining = false;
     let lastYield = Date.now();
     for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin?.(epoch);

@@ -58,6 +58,19 @@ function rowsOf(t: tf.Tensor, start: number, count: number): tf.Tensor {
   return tf.slice(t, begin, size);
 }
 
+/**
+ * One optimizer step on the loss that `loss` computes (a forward pass): its
+ * gradients with respect to `variables`, applied — Adam in one fused kernel
+ * where the backend has it. Returns the loss; the caller disposes it.
+ */
+export function trainStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
+  return tf.tidy(() => {
+    const { value, grads } = optimizer.computeGradients(loss, variables);
+    if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
+    return value;
+  });
+}
+
 /** Trains `model` (compiled) on x, y like model.fit(x, y, args) with verbose 0. */
 export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, args: TrainLoopArgs): Promise<void> {
   // A Sequential compiles, trains and stops the functional model it wraps.
@@ -102,14 +115,13 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
             const xb = rowsOf(xs, start, size);
             const yb = rowsOf(ys, start, size);
             const metricValues: tf.Tensor[] = [];
-            const { value, grads } = optimizer.computeGradients(() => {
+            const value = trainStep(optimizer, variables, () => {
               const predicted = forward(xb, true);
               let loss: tf.Tensor = batchLoss(yb, predicted);
               for (const fn of metricFns) metricValues.push(tf.keep(tf.mean(fn(yb, predicted))));
               for (const r of m.calculateLosses()) loss = tf.add(loss, r);
               return loss as tf.Scalar;
-            }, variables);
-            if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
+            });
             return [value, ...metricValues];
           });
           const logs: NumericLogs = { batch, size };

@@ -534,6 +534,8 @@ export interface SessionOptions {
   readyTreeItem?: string;
   /** Where screenshots and logs go instead of test-results/e2e/<name>. */
   resultsDir?: string;
+  /** Runs on the copied workspace before code-server starts (e.g. to train runs with the CLI). */
+  prepareWorkspace?: (workspace: string) => void | Promise<void>;
 }
 
 export interface Session extends Workbench {
@@ -559,6 +561,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     const workspaceParent = join(profile.root, 'ws');
     mkdirSync(workspaceParent);
     workspace = copyWorkspace(options.workspace, workspaceParent);
+    await options.prepareWorkspace?.(workspace);
     installExtension(profile, vsix);
     server = await startCodeServer(profile, workspace);
     workbench = await openWorkbench(server, workspace, { readyTreeItem: options.readyTreeItem, profile });

@@ -7,6 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
 import {
   codeLens,
   grepExtensionLogs,
@@ -22,6 +23,8 @@ import {
 } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
+/** Stages the house-prices run goes through; "application" is left to the user (skipped). */
+const RUN_STAGES = ['data', 'preprocess', 'training', 'evaluation', 'deployment'] as const;
 const TRAINING_TIMEOUT_MS = 180_000;
 /** Status words that end a run some other way than the one we want. */
 const UNHAPPY_STATUS = /\b(failed|error|stopped|cancell?ed|interrupted|crashed)\b/i;
@@ -68,6 +71,12 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
     }, 100);
     const firstPointMs = performance.now() - clickedAt;
     log(`time from CodeLens click to first loss point: ${(firstPointMs / 1000).toFixed(2)} s (${firstPoint} point(s))`);
+    // The pipeline while training, checked after the run (a check here would hold the run's progress up).
+    const pipelineWhileTraining = await waitFor('the pipeline to be drawn', 15_000, async () => {
+      const statuses = await pipelineStatuses(dashboard);
+      return statuses.training ? statuses : undefined;
+    }, 100).catch((error: unknown) => `not drawn: ${String(error)}`);
+    log(`pipeline while training: ${JSON.stringify(pipelineWhileTraining)}`);
     await shots.take(page, 'training');
 
     // ── completion ──
@@ -95,6 +104,43 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
       assert.ok(stats.width >= 100 && stats.height >= 50, `canvas is only ${stats.width}x${stats.height}`);
       assert.ok(stats.foregroundShare > 0.005, `only ${(stats.foregroundShare * 100).toFixed(3)}% of the canvas differs from its background`);
       assert.ok(stats.distinctColors >= 4, `only ${stats.distinctColors} colours on the canvas`);
+    });
+
+    await check('the pipeline is drawn and every stage up to deployment turns green', async () => {
+      const section = dashboard.locator('#pipeline');
+      await dashboard.locator('#pipeline-diagram[data-rendered="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+      assert.equal(typeof pipelineWhileTraining, 'object', `the pipeline was not drawn while training: ${String(pipelineWhileTraining)}`);
+      const during = pipelineWhileTraining as Record<string, string>;
+      assert.equal(during.training, 'running', `while training: ${JSON.stringify(during)}`);
+      const statuses = await waitFor('data…deployment to show done in the pipeline', 30_000, async () => {
+        const s = await pipelineStatuses(dashboard);
+        return RUN_STAGES.every((stage) => s[stage] === 'done') ? s : undefined;
+      }, 250);
+      log(`pipeline after the run: ${JSON.stringify(statuses)}`);
+      assert.deepEqual(Object.keys(statuses), [...RUN_STAGES, 'application']);
+      // What the theme makes of "done": the node's computed fill and stroke, the same for every done stage, unlike the skipped one.
+      const colours = await dashboard.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((nodes) =>
+        Object.fromEntries(nodes.map((n) => {
+          const style = getComputedStyle(n.querySelector(':scope > .label-container')!);
+          return [n.getAttribute('data-stage'), `${style.fill} / ${style.stroke}`];
+        })),
+      );
+      log(`pipeline node colours (fill / stroke): ${JSON.stringify(colours)}`);
+      const green = await dashboard.locator('body').evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--vscode-charts-green').trim());
+      assert.ok(green, 'the theme defines --vscode-charts-green');
+      for (const stage of RUN_STAGES) assert.equal(colours[stage], colours.data, `${stage} is coloured like data`);
+      assert.notEqual(colours.application, colours.data, 'the skipped stage looks different');
+      const text = ((await section.textContent()) ?? '').replace(/\s+/g, ' ');
+      for (const expected of ['data/houses.csv', 'Dense 64 relu → Dense 1', 'train 700 · val 200 · test 100', 'export to model/']) {
+        assert.ok(text.includes(expected), `the pipeline says "${expected}": ${JSON.stringify(text.slice(0, 600))}`);
+      }
+      await section.scrollIntoViewIfNeeded();
+      const png = await section.screenshot({ path: join(shots.dir, 'pipeline.png') });
+      const stats = pixelStats(png);
+      log(`screenshot ${join(shots.dir, 'pipeline.png')}: ${stats.width}x${stats.height}, ${stats.distinctColors} colours`);
+      assert.ok(stats.width >= 300 && stats.distinctColors >= 4, `the pipeline picture is ${stats.width}x${stats.height} with ${stats.distinctColors} colours`);
+      const cspErrors = session.errors.filter((e) => /Content Security Policy/i.test(e));
+      assert.deepEqual(cspErrors, [], 'the dashboard (Mermaid included) runs under its CSP without violations');
     });
 
     await check('the evaluation table shows r2', async () => {
@@ -155,6 +201,12 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
     await finish(t, session, failed);
   }
 });
+
+/** Each pipeline node's status, by stage, in diagram order. */
+async function pipelineStatuses(dashboard: FrameLocator): Promise<Record<string, string>> {
+  const nodes = dashboard.locator('#pipeline-diagram g.node[data-stage]');
+  return Object.fromEntries(await nodes.evaluateAll((ns) => ns.map((n) => [n.getAttribute('data-stage'), n.getAttribute('data-status')])));
+}
 
 async function finish(t: TestContext, session: Session, failed: boolean): Promise<void> {
   if (session.errors.length > 0) {

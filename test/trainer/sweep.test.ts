@@ -47,7 +47,8 @@ test('a 2 × 2 grid trains 4 runs, each recording its point and training its ove
     });
     assert.equal(r.meta.status, 'completed', r.meta.error);
   }
-  const runs = listRuns(ws.runs).reverse();
+  // Two runs started in the same second have ids in random order; the point index says which is which.
+  const runs = listRuns(ws.runs).sort((a, b) => a.meta!.sweep!.index - b.meta!.sweep!.index);
   assert.equal(runs.length, 4);
   const inputs = runs.map((run, i) => {
     const meta = run.meta!;

@@ -23,3 +23,15 @@ test('trainer events are recognised by type', () => {
   assert.ok(!isTrainerEvent({ type: 'hello' }));
   assert.ok(!isTrainerEvent('metrics'));
 });
+
+test("'revealConfigSection' names one pipeline stage, and nothing else", () => {
+  for (const section of ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application']) {
+    assert.deepEqual(parseWebviewMessage({ type: 'revealConfigSection', section }), { type: 'revealConfigSection', section });
+  }
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection', section: 'model' }) as string, /section must be one of data, preprocess/);
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection', section: ['data'] }) as string, /section must be one of/);
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection', section: 'toString' }) as string, /section must be one of/);
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection' }) as string, /exactly one field, section/);
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection', stage: 'data' }) as string, /exactly one field, section/);
+  assert.match(parseWebviewMessage({ type: 'revealConfigSection', section: 'data', path: '/etc/passwd' }) as string, /exactly one field, section/);
+});

@@ -88,3 +88,25 @@ test('folders without a config are not templates; run outputs inside a template 
 test('a missing examples folder means no templates, not an exception', () => {
   assert.deepEqual(listTemplates(join(tempDir(), 'absent')), []);
 });
+
+test('each config of a folder is a template of its own; a copy takes its config and the shared data only', () => {
+  const templates = listTemplates(EXAMPLES);
+  const sweep = templates.find((t) => t.id === 'house-prices/house-prices-sweep');
+  assert.ok(sweep, `templates: ${templates.map((t) => t.id).join(', ')}`);
+  assert.equal(sweep.name, 'house-prices-sweep');
+  // the folder's main config comes first
+  assert.ok(templates.findIndex((t) => t.id === 'house-prices') < templates.indexOf(sweep));
+  const dest = tempDir('modellab-new-');
+  const plan = planTemplateCopy(sweep, dest);
+  assert.deepEqual(plan.map((f) => f.relative).sort(), ['data/houses.csv', 'house-prices-sweep.experiment.json']);
+  copyPlannedFiles(plan, false);
+  const configPath = join(dest, 'house-prices-sweep.experiment.json');
+  const validation = validateConfigText(readFileSync(configPath, 'utf8'), configPath);
+  assert.deepEqual(validation.diagnostics, []);
+  assert.ok(validation.config?.sweep);
+
+  const examples = tempDir('modellab-examples-');
+  writeFiles(examples, { 'x/a.experiment.json': '{ "name": "a" }', 'x/b.experiment.json': '{ "name": "b" }', 'x/data.csv': 'q\n', 'y/only.experiment.json': '{}' });
+  assert.deepEqual(listTemplates(examples).map((t) => [t.id, t.name]), [['x/a', 'a'], ['x/b', 'b'], ['y', 'y']]);
+  assert.deepEqual(planTemplateCopy(listTemplates(examples)[1]!, tempDir()).map((f) => f.relative), ['b.experiment.json', 'data.csv']);
+});

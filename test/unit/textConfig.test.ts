@@ -151,3 +151,12 @@ test('text/label pairs skip rows without text or label', () => {
   assert.deepEqual(pairs.labels, ['a', 'c']);
   assert.equal(pairs.skipped, 2);
 });
+
+test('a misspelt tokenizer or Transformer key gets a "did you mean"', () => {
+  const tok = check(classifier(undefined, { tokenizer: { vocabSise: 100 } }));
+  const [d] = errors(tok.diagnostics);
+  assert.equal(underlined(tok.text, d), '"vocabSise"');
+  assert.match(d.message, /unknown property "vocabSise" — did you mean "vocabSize"\?/);
+  const model = check(classifier({ type: 'transformerEncoder', head: 2 }));
+  assert.match(errors(model.diagnostics)[0].message, /unknown property "head" — did you mean "heads"\?/);
+});

@@ -20,6 +20,8 @@ import { pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol';
 import { makeNonce, renderDashboardHtml } from '../../src/host/dashboardHtml';
 import type { ExperimentConfig, RunMeta, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
+// For its declaration of window.modelLabMermaid, which the page code below uses.
+import type { MermaidRenderer } from '../../webview/src/mermaidApi';
 
 const root = join(__dirname, '..', '..');
 const resultsDir = join(root, 'test-results', 'webview');
@@ -142,6 +144,10 @@ function startServer(): Promise<void> {
   };
   server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (path === '/') {
       const html = renderDashboardHtml({
         cspSource: baseUrl,
@@ -208,7 +214,7 @@ async function violations(): Promise<string[]> {
 /** Renders a text with the bundled Mermaid the way the dashboard does; returns what the page found. */
 async function renderInPage(text: string): Promise<{ nodes: string[]; labels: Record<string, string>; error?: string }> {
   return page.evaluate(async (t) => {
-    const mermaid = await new Promise<NonNullable<Window['modelLabMermaid']>>((resolve, reject) => {
+    const mermaid = await new Promise<MermaidRenderer>((resolve, reject) => {
       if (window.modelLabMermaid) return resolve(window.modelLabMermaid);
       const s = document.createElement('script');
       s.nonce = document.querySelector('meta[property="csp-nonce"]')!.getAttribute('content')!;
@@ -296,10 +302,10 @@ test('text from user files arrives in the diagram as written: quotes, markup, en
   assert.equal(result.error, undefined, result.error);
   assert.deepEqual(result.nodes, [...PIPELINE_STAGES]);
   assert.ok(result.labels.data!.replace(/\n/g, ' ').includes(HOSTILE.source), `data node: ${JSON.stringify(result.labels.data)}`);
-  assert.match(result.labels.data!, /3 features → 价格 \{元\}/);
+  assert.match(result.labels.data!, /a<b, c"d, 面积 → 价格 \{元\}/);
   assert.match(result.labels.preprocess!, /one-hot 区域 #1/);
   assert.match(result.labels.deployment!, /export to out\/<model> & "final"/);
-  assert.match(result.labels.training!, /Dense 8 relu → Dropout 0\.1 → Dense 1/);
+  assert.match(result.labels.training!, /Dense 8 relu → Dropout 0\.1 →\nDense 1/);
   assert.equal(await page.evaluate(() => document.querySelector('img[src=x]')), null);
   assert.deepEqual(await violations(), []);
 });
@@ -307,7 +313,7 @@ test('text from user files arrives in the diagram as written: quotes, markup, en
 // ── the dashboard
 
 const RUN_ID = '20250101-120000-house-prices-ab12';
-const houseConfig = (): ExperimentConfig => exampleConfigs().find((e) => e.name.startsWith('house-prices'))!.config;
+const houseConfig = (): ExperimentConfig => exampleConfigs().find((e) => e.name === join('house-prices', 'house-prices.experiment.json'))!.config;
 
 function snapshot(stages: Partial<Record<StageName, StageStatus>>): RunSnapshot {
   const meta: RunMeta = {

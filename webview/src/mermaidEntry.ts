@@ -107,13 +107,13 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
  * removes its layout wrapper when done, and the removed wrapper still holds it.
  */
 async function drawElement(id: string, text: string, container: HTMLElement): Promise<SVGSVGElement> {
-  const removals = new MutationObserver(() => undefined);
+  const records: MutationRecord[] = [];
+  const removals = new MutationObserver((batch) => records.push(...batch));
   removals.observe(container, { childList: true });
-  let records: MutationRecord[];
   try {
     await mermaid.render(id, text, container);
   } finally {
-    records = removals.takeRecords();
+    records.push(...removals.takeRecords());
     removals.disconnect();
   }
   for (const record of records) {

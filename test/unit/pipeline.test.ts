@@ -1,0 +1,284 @@
+// The pipeline's Mermaid text: a snapshot per example config (so a change to
+// what the diagram says is seen in review), and what it must say for each
+// kind of experiment, whatever the wording. The same texts are parsed and
+// drawn by the bundled Mermaid in test/webview/pipeline.test.ts.
+//
+// Snapshots: test/unit/__snapshots__/pipeline/<example>.mmd. After an
+// intended change: UPDATE_SNAPSHOTS=1 node --import tsx --test test/unit/pipeline.test.ts
+
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { test } from 'node:test';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { pipelineCommand } from '../../src/cli/pipelineCommand';
+import { configSectionRange } from '../../src/core/configSections';
+import { escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { resolveConfig } from '../../src/core/resolvedConfig';
+import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/core/runPipeline';
+import type { ExperimentConfig, RunMeta } from '../../src/core/types';
+
+const root = join(import.meta.dirname, '../..');
+const snapshotDir = join(import.meta.dirname, '__snapshots__', 'pipeline');
+
+function examples(): { name: string; file: string; config: ExperimentConfig }[] {
+  const dir = join(root, 'examples');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .flatMap((e) => readdirSync(join(dir, e.name)).filter((f) => f.endsWith('.experiment.json')).map((f) => join(dir, e.name, f)))
+    .map((file) => ({ name: basename(file, '.experiment.json'), file, config: parseJsonc(readFileSync(file, 'utf8')) as ExperimentConfig }));
+}
+
+/** Node label lines by node id. */
+function labels(text: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const m of text.matchAll(/^ {2}(\w+)\["(.*)"\]$/gm)) out[m[1]!] = m[2]!.split('<br/>');
+  return out;
+}
+
+function baseConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
+  return {
+    name: 'base',
+    task: 'regression',
+    data: { source: 'data/x.csv', features: ['a', 'b'], target: 'y' },
+    model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 1 }] },
+    training: {},
+    ...overrides,
+  };
+}
+
+test('every example config matches its snapshot', () => {
+  const list = examples();
+  assert.ok(list.length >= 3, `only ${list.length} examples`);
+  const update = process.env.UPDATE_SNAPSHOTS === '1';
+  const missing: string[] = [];
+  for (const { name, config } of list) {
+    const text = pipelineMermaid(config);
+    const file = join(snapshotDir, `${name}.mmd`);
+    if (update) {
+      mkdirSync(snapshotDir, { recursive: true });
+      writeFileSync(file, text);
+      continue;
+    }
+    if (!existsSync(file)) {
+      missing.push(name);
+      continue;
+    }
+    assert.equal(text, readFileSync(file, 'utf8'), `${name}: the pipeline differs from ${file} (UPDATE_SNAPSHOTS=1 if intended)`);
+  }
+  assert.deepEqual(missing, [], 'examples without a snapshot (run with UPDATE_SNAPSHOTS=1)');
+});
+
+test('six nodes with stable ids, in pipeline order, each starting with its stage title', () => {
+  for (const { name, config } of examples()) {
+    const text = pipelineMermaid(config);
+    assert.match(text, /^%% .*\nflowchart LR\n/, name);
+    assert.deepEqual(Object.keys(labels(text)), [...PIPELINE_STAGES], name);
+    assert.deepEqual(
+      Object.values(labels(text)).map((l) => l[0]),
+      ['Data collection', 'Preprocessing', 'Training', 'Evaluation', 'Deployment', 'Application'],
+      name,
+    );
+    assert.match(text, /^ {2}data --> preprocess --> training --> evaluation --> deployment --> application$/m, name);
+    for (const status of ['pending', 'running', 'done', 'failed', 'skipped']) assert.match(text, new RegExp(`^ {2}classDef ${status} fill:`, 'm'), name);
+    // Lines stay short enough for six nodes side by side.
+    for (const [id, lines] of Object.entries(labels(text))) {
+      for (const line of lines) assert.ok(line.length <= 40, `${name}/${id}: "${line}" is ${line.length} characters`);
+    }
+  }
+});
+
+test('the same text from the config file and from the resolved config a run records', () => {
+  for (const { name, config } of examples()) {
+    assert.equal(pipelineMermaid(resolveConfig(config)), pipelineMermaid(config), name);
+  }
+});
+
+test('regression: source, features, steps, split, layers, optimizer, metrics, export', () => {
+  const house = examples().find((e) => e.name === 'house-prices')!;
+  const l = labels(pipelineMermaid(house.config, { dataSizes: { train: 700, validation: 200, test: 100 } }));
+  assert.deepEqual(l.data, ['Data collection', 'data/houses.csv', '1,000 rows', '10 features → price']);
+  assert.ok(l.preprocess!.join(' ').includes('standardize features · standardize price'));
+  assert.ok(l.preprocess!.includes('train 700 · val 200 · test 100'));
+  assert.ok(l.training!.includes('Dense 64 relu → Dense 1'));
+  assert.ok(l.training!.includes('adam lr 0.003 · mse loss'));
+  assert.ok(l.training!.includes('40 epochs · batch 32'));
+  assert.ok(l.training!.includes('early stop 6 · lr ×0.5 after 3'));
+  assert.deepEqual(l.evaluation, ['Evaluation', 'test split', 'mse · mae · rmse · r2', 'predicted vs actual']);
+  assert.deepEqual(l.deployment, ['Deployment', 'export to model/', 'TensorFlow.js model']);
+  assert.deepEqual(l.application, ['Application', 'predict price for new rows']);
+  // Without sizes, the split as configured.
+  assert.ok(labels(pipelineMermaid(house.config)).preprocess!.includes('split 70 / 20 / 10 %'));
+});
+
+test('text classification and language modelling: tokenizer, Transformer dimensions, task metrics', () => {
+  const intent = labels(pipelineMermaid(examples().find((e) => e.name === 'intent-classifier')!.config));
+  assert.ok(intent.data!.includes('text #34;text#34; → label #34;intent#34;'));
+  assert.ok(intent.preprocess!.join(' ').match(/word tokens · lowercase/));
+  assert.ok(intent.training!.includes('Transformer encoder'));
+  assert.ok(intent.training!.includes('2 × (4 heads, d 64, ff 128)'));
+  assert.ok(intent.evaluation!.includes('confusion matrix'));
+  assert.ok(intent.deployment!.includes('TensorFlow.js model + tokenizer'));
+
+  const lm = labels(pipelineMermaid(examples().find((e) => e.name === 'text-generator')!.config, { dataSizes: { train: 90, validation: 12, test: 11 } }));
+  assert.ok(lm.data!.includes('113 sequences'));
+  assert.ok(lm.data!.includes('plain text corpus'));
+  assert.ok(lm.preprocess!.join(' ').includes('char tokens'));
+  assert.ok(lm.training!.includes('Transformer decoder (causal)'));
+  assert.ok(lm.training!.some((line) => line.includes('sparse cross-entropy loss')));
+  assert.deepEqual(lm.evaluation, ['Evaluation', 'test split', 'loss · perplexity', 'generated samples']);
+  assert.deepEqual(lm.application, ['Application', 'generate text from a prompt', 'modellab generate']);
+});
+
+test('tabular classification, separate split files, no held-out data, no export, a server', () => {
+  const config = baseConfig({
+    task: 'classification',
+    data: { train: 'train.csv', validation: 'val.csv', features: ['a', 'b', 'c', 'd'], target: 'label', preprocess: [{ fillMissing: { strategy: 'constant', value: 0 } }, { oneHot: ['d'] }, { minMax: ['a'] }] },
+    model: { layers: [{ type: 'dense', units: 32, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dropout', rate: 0.25 }, { type: 'dense', units: 3, activation: 'softmax' }] },
+    training: { optimizer: { type: 'sgd', learningRate: 0.1 }, loss: 'categoricalCrossentropy', epochs: 5, batchSize: 8 },
+  });
+  const l = labels(pipelineMermaid(config, { server: 'http://localhost:8080/predict' }));
+  assert.deepEqual(l.data, ['Data collection', 'train: train.csv', 'validation: val.csv', '4 features → label']);
+  assert.ok(l.preprocess!.join(' ').includes('fill missing: constant 0 · one-hot d · min-max a'));
+  assert.ok(l.preprocess!.includes('given splits: train, validation'));
+  assert.ok(!l.preprocess!.some((line) => line.includes('shuffle')));
+  assert.ok(l.training!.join(' ').includes('Dense 32 relu → BatchNorm → Dropout 0.25 → Dense 3 softmax'));
+  assert.ok(l.training!.includes('sgd lr 0.1 · cross-entropy loss'));
+  assert.deepEqual(l.evaluation, ['Evaluation', 'validation split', 'accuracy · precision · recall · f1', 'confusion matrix']);
+  assert.deepEqual(l.deployment, ['Deployment', 'no export', 'TensorFlow.js model', 'kept in the run folder']);
+  assert.deepEqual(l.application, ['Application', 'classify new rows by label', 'http://localhost:8080/predict']);
+
+  const noHeldOut = labels(pipelineMermaid(baseConfig({ data: { source: 'x.csv', features: ['a'], target: 'y', split: { validation: 0, test: 0 } } })));
+  assert.deepEqual(noHeldOut.evaluation, ['Evaluation', 'skipped: no held-out data']);
+  assert.ok(labels(pipelineMermaid(baseConfig(), { exportPath: '/srv/models/base' })).deployment!.includes('export to /srv/models/base'));
+});
+
+test('a sweep names the settings it varies', () => {
+  const grid = baseConfig({ sweep: { parameters: { 'training.optimizer.learningRate': [0.01, 0.001], 'model.layers[0].units': [8, 64] } } });
+  assert.ok(labels(pipelineMermaid(grid)).training!.join(' ').includes('grid sweep over learningRate · units'));
+  const random = baseConfig({ sweep: { method: 'random', count: 12, parameters: { 'training.batchSize': [16, 32] } } });
+  assert.ok(labels(pipelineMermaid(random)).training!.includes('random sweep of 12 over batchSize'));
+});
+
+test('statuses become class lines, one per status, in pipeline order', () => {
+  const text = pipelineMermaid(baseConfig(), { statuses: { data: 'done', preprocess: 'done', training: 'running', evaluation: 'pending', deployment: 'skipped', application: 'failed' } });
+  assert.match(text, /^ {2}class data,preprocess done$/m);
+  assert.match(text, /^ {2}class training running$/m);
+  assert.match(text, /^ {2}class evaluation pending$/m);
+  assert.match(text, /^ {2}class deployment skipped$/m);
+  assert.match(text, /^ {2}class application failed$/m);
+  assert.doesNotMatch(pipelineMermaid(baseConfig()), /^ {2}class /m);
+});
+
+test('user text is escaped: nothing in it can end a label, open markup, start an entity, Markdown or math', () => {
+  assert.equal(escapeLabel('a"b'), 'a#34;b');
+  assert.equal(escapeLabel('<img src=x onerror=alert(1)>'), '#60;img src=x onerror=alert(1)#62;');
+  assert.equal(escapeLabel('R&D #1; `x` $$y$$ \\'), 'R#38;D #35;1; #96;x#96; #36;#36;y#36;#36; #92;');
+  assert.equal(escapeLabel('two\nlines\r\n\tand tabs'), 'two lines and tabs');
+  assert.equal(escapeLabel('房价 [元] (万) {a} |b|'), '房价 [元] (万) {a} |b|');
+  const text = pipelineMermaid(baseConfig({ name: 'x', data: { source: 'a"]\n  click data call alert()\n  x["', features: ['f'], target: 't' } }));
+  // The hostile source stays inside its label: no line of the text starts a statement of its own.
+  assert.equal(text.split('\n').filter((line) => /^\s*click\b/.test(line)).length, 0);
+  assert.equal(Object.keys(labels(text)).length, 6);
+});
+
+test('a run folder: its recorded config, statuses and split sizes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+  const house = examples().find((e) => e.name === 'house-prices')!;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...resolveConfig(house.config), configPath: house.file }));
+  const meta = { id: 'r', name: 'house-prices', configPath: house.file, stages: { data: 'done', preprocess: 'running' }, dataSizes: { train: 7, validation: 2, test: 1 } } as unknown as RunMeta;
+  const text = runPipelineText(dir, meta)!;
+  assert.match(text, /class data done/);
+  assert.match(text, /class preprocess running/);
+  assert.ok(labels(text).preprocess!.includes('train 7 · val 2 · test 1'));
+  // Sizes from a live summary event win over the meta's.
+  assert.ok(labels(runPipelineText(dir, meta, { train: 70, validation: 20, test: 10 })!).preprocess!.includes('train 70 · val 20 · test 10'));
+  // No config.json: the config file the run names; nothing readable: no pipeline.
+  const bare = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+  assert.equal(readRunConfig(bare, house.file)?.name, 'house-prices');
+  assert.equal(runPipelineText(bare, { ...meta, configPath: join(bare, 'gone.experiment.json') }), undefined);
+  writeFileSync(join(bare, 'config.json'), '{"name": 3}');
+  assert.equal(readRunConfig(bare), undefined);
+});
+
+test('measureDataSizes counts the rows of each split as the trainer splits them', () => {
+  const house = examples().find((e) => e.name === 'house-prices')!;
+  assert.deepEqual(measureDataSizes(house.config, house.file), { train: 700, validation: 200, test: 100 });
+  assert.equal(measureDataSizes(examples().find((e) => e.name === 'text-generator')!.config, house.file), undefined);
+  assert.equal(measureDataSizes(baseConfig({ data: { source: 'missing.csv', features: ['a'], target: 'y' } }), house.file), undefined);
+});
+
+test('modellab pipeline: prints the text for a valid config; file:line:col errors and exit 1 for a broken one', () => {
+  const capture = () => {
+    const chunks: string[] = [];
+    const stream = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) });
+    return { stream, text: () => chunks.join('') };
+  };
+  const house = examples().find((e) => e.name === 'house-prices')!;
+  const out = capture();
+  const err = capture();
+  assert.equal(pipelineCommand({ configPath: house.file }, out.stream, err.stream), 0);
+  assert.equal(err.text(), '');
+  assert.match(out.text(), /^%% Model Lab pipeline of "house-prices"/);
+  assert.ok(labels(out.text()).preprocess!.includes('train 700 · val 200 · test 100'));
+  const noData = capture();
+  assert.equal(pipelineCommand({ configPath: house.file, noData: true }, noData.stream, capture().stream), 0);
+  assert.equal(noData.text(), pipelineMermaid(house.config));
+
+  const dir = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+  const bad = join(dir, 'bad.experiment.json');
+  writeFileSync(bad, '{\n  "name": "bad",\n  "task": "regression",\n  // a comment\n  "data": { "source": "nope.csv", "features": ["a"], "target": "b" },\n  "model": { "layers": [] },\n  "training": { "epochs": 0 }\n}\n');
+  const badOut = capture();
+  const badErr = capture();
+  assert.equal(pipelineCommand({ configPath: bad }, badOut.stream, badErr.stream), 1);
+  assert.equal(badOut.text(), '');
+  const lines = badErr.text().trim().split('\n');
+  assert.ok(lines.length >= 2, badErr.text());
+  for (const line of lines) assert.match(line, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: error: `));
+  assert.ok(lines.some((line) => line.startsWith(`${bad}:6:`)), 'model.layers is on line 6');
+});
+
+// ───────────────────────── config sections ─────────────────────────
+
+const CONFIG_TEXT = `{
+  // The first lesson
+  "name": "house-prices",
+  "task": "regression",
+  "data": {
+    "source": "data/houses.csv",
+    "preprocess": [{ "standardize": "features" }],
+    "split": { "validation": 0.2 }
+  },
+  "training": { "epochs": 3 },
+  "model": { "layers": [{ "type": "dense", "units": 1 }] },
+  "deployment": { "export": "model/" },
+}
+`;
+
+function selected(text: string, section: Parameters<typeof configSectionRange>[1]): string | undefined {
+  const r = configSectionRange(text, section);
+  return r && text.slice(r.offset, r.offset + r.length);
+}
+
+test('configSectionRange: each stage selects its whole section, comments and trailing commas allowed', () => {
+  assert.match(selected(CONFIG_TEXT, 'data')!, /^"data": \{[\s\S]*"split": \{ "validation": 0\.2 \}\n {2}\}$/);
+  assert.equal(selected(CONFIG_TEXT, 'preprocess'), '"preprocess": [{ "standardize": "features" }]');
+  // Model and training together, in whatever order the file has them.
+  assert.equal(selected(CONFIG_TEXT, 'training'), '"training": { "epochs": 3 },\n  "model": { "layers": [{ "type": "dense", "units": 1 }] }');
+  assert.deepEqual(configSectionRange(CONFIG_TEXT, 'training')!.paths, ['model', 'training']);
+  assert.equal(selected(CONFIG_TEXT, 'deployment'), '"deployment": { "export": "model/" }');
+  assert.equal(selected(CONFIG_TEXT, 'application'), '"task": "regression"');
+  // No "evaluation" section: where the held-out data is set.
+  assert.equal(selected(CONFIG_TEXT, 'evaluation'), '"split": { "validation": 0.2 }');
+});
+
+test('configSectionRange: fallbacks, and nothing for a text without the section', () => {
+  const text = '{ "name": "t", "task": "classification", "data": { "source": "x.jsonl", "text": "t", "target": "y", "tokenizer": { "type": "word" } }, "model": { "type": "transformerEncoder" } }';
+  assert.equal(selected(text, 'preprocess'), '"tokenizer": { "type": "word" }');
+  assert.equal(selected(text, 'training'), '"model": { "type": "transformerEncoder" }');
+  assert.equal(configSectionRange(text, 'deployment'), undefined);
+  assert.equal(configSectionRange('not json', 'data'), undefined);
+  assert.equal(configSectionRange('[1, 2]', 'data'), undefined);
+});

@@ -1,0 +1,530 @@
+// The Compare Runs page in a real browser: the HTML the host renders, served
+// from a loopback server with a stub VS Code API, fed the protocol's messages
+// (the series made by the host's own code from generated runs), and checked
+// by what a user sees (curve colours in the canvas pixels, table cells) and
+// what the host would receive (posted messages).
+//
+// Run: node --import tsx --test --test-concurrency=1 test/webview/compare.test.ts
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { compareSeriesFor, curveMetrics, metricColumns, type MetricColumns } from '../../src/core/compareSeries';
+import { parseCompareMessage } from '../../src/core/protocol';
+import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, HostToCompareMessage } from '../../src/core/protocol';
+import { finalMetrics, flattenConfig } from '../../src/core/runComparison';
+import type { MetricPoint } from '../../src/core/types';
+import { makeNonce, renderWebviewHtml } from '../../src/host/dashboardHtml';
+
+const root = join(__dirname, '..', '..');
+const resultsDir = join(root, 'test-results', 'webview');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+// What VS Code's dark theme puts on <html>.
+const DARK_THEME: Record<string, string> = {
+  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-font-weight': 'normal',
+  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
+  '--vscode-editor-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-editor-foreground': '#d4d4d4',
+  '--vscode-editor-background': '#1e1e1e',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f48771',
+  '--vscode-focusBorder': '#007fd4',
+  '--vscode-panel-border': '#80808059',
+  '--vscode-widget-border': '#303031',
+  '--vscode-editorWidget-border': '#454545',
+  '--vscode-textLink-foreground': '#3794ff',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-button-background': '#0e639c',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-secondaryBackground': '#3a3d41',
+  '--vscode-button-secondaryForeground': '#ffffff',
+  '--vscode-badge-background': '#4d4d4d',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-checkbox-background': '#3c3c3c',
+  '--vscode-checkbox-border': '#3c3c3c',
+  '--vscode-checkbox-foreground': '#f0f0f0',
+  '--vscode-dropdown-background': '#3c3c3c',
+  '--vscode-dropdown-border': '#3c3c3c',
+  '--vscode-dropdown-foreground': '#f0f0f0',
+};
+
+// ───────────────────────── fixture runs ─────────────────────────
+
+function noise(i: number): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return x - Math.floor(x) - 0.5;
+}
+
+interface FixtureRun {
+  info: CompareRun;
+  columns: MetricColumns;
+}
+
+const EPOCHS = 8;
+const STEPS = 25;
+
+/** A run whose loss falls to `floor`; runs differ in learning rate and (one) batch size. */
+function fixtureRun(index: number, lr: number, batchSize: number, floor: number): FixtureRun {
+  const points: MetricPoint[] = [];
+  for (let e = 1; e <= EPOCHS; e++) {
+    let sum = 0;
+    for (let s = 1; s <= STEPS; s++) {
+      const step = (e - 1) * STEPS + s;
+      const loss = floor + 1.5 * Math.exp(-step / 40) + 0.06 * noise(step + index * 1000);
+      sum += loss;
+      points.push({ kind: 'step', step, epoch: e, time: step * (40 + index * 15), values: { loss } });
+    }
+    const loss = sum / STEPS;
+    points.push({ kind: 'epoch', step: e * STEPS, epoch: e, time: e * STEPS * (40 + index * 15), values: { loss, val_loss: loss * 1.1, mae: Math.sqrt(loss), val_mae: Math.sqrt(loss * 1.1) } });
+  }
+  const id = `20250301-10000${index}-house-prices-${String(index).padStart(4, '0')}`;
+  const config = {
+    name: 'house-prices',
+    task: 'regression',
+    data: { source: 'data/houses.csv', features: ['rooms', 'age'], split: { validation: 0.2, test: 0.1, seed: 42 } },
+    model: { layers: [{ type: 'dense', units: 64, activation: 'relu' }, { type: 'dense', units: 1 }] },
+    training: { optimizer: { type: 'adam', learningRate: lr }, loss: 'mse', epochs: EPOCHS, batchSize, seed: 1 },
+  };
+  const info: CompareRun = {
+    id,
+    name: 'house-prices',
+    label: `run ${index + 1} (lr ${lr})`,
+    status: 'completed',
+    createdAt: `2025-03-01T10:00:0${index}.000Z`,
+    backend: 'wasm',
+    params: flattenConfig(config),
+    final: finalMetrics({}, points, { task: 'regression', split: 'test', count: 10, metrics: { mse: floor, mae: Math.sqrt(floor), rmse: Math.sqrt(floor), r2: 1 - floor }, samples: [] }),
+    points: points.length,
+  };
+  return { info, columns: metricColumns(points) };
+}
+
+const RUNS = [fixtureRun(0, 0.003, 32, 0.2), fixtureRun(1, 0.01, 32, 0.5), fixtureRun(2, 0.03, 32, 0.8), fixtureRun(3, 0.003, 16, 1.1)];
+
+function stateMessage(runs: readonly FixtureRun[]): CompareStateMessage {
+  return { type: 'compareState', runs: runs.map((r) => r.info), metrics: curveMetrics(runs.map((r) => r.columns)) };
+}
+
+/** What the host answers, made by the host's own code. */
+function seriesAnswer(runs: readonly FixtureRun[], request: CompareSeriesRequest): CompareSeriesMessage {
+  return {
+    type: 'compareSeries',
+    requestId: request.requestId,
+    metric: request.metric,
+    xAxis: request.xAxis,
+    smoothing: request.smoothing,
+    series: runs.flatMap((r) => compareSeriesFor(r.info.id, r.columns, request)),
+  };
+}
+
+// ───────────────────────── harness ─────────────────────────
+
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function buildBundle(): Promise<void> {
+  // The same options as scripts/build.mjs's webview entries; built here so the test never runs a stale bundle.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { compare: 'webview/src/compare/main.ts' },
+    outdir: join(root, 'dist'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+function startServer(): Promise<void> {
+  const files: Record<string, [string, string]> = {
+    '/dist/compare.js': ['dist/compare.js', 'text/javascript'],
+    '/dist/compare.js.map': ['dist/compare.js.map', 'application/json'],
+    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
+    '/media/compare.css': ['media/compare.css', 'text/css'],
+  };
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') {
+      const html = renderWebviewHtml({
+        cspSource: baseUrl,
+        nonce: makeNonce(),
+        scriptUri: `${baseUrl}/dist/compare.js`,
+        styleUri: `${baseUrl}/media/dashboard.css`,
+        extraStyleUris: [`${baseUrl}/media/compare.css`],
+        title: 'Compare Runs',
+        lang: 'en',
+      });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(readFileSync(join(root, file[0])));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      resolve();
+    });
+  });
+}
+
+/** Stands in for VS Code (plain JS text: page code must not depend on the test transpiler's helpers). */
+function vsCodeStub(theme: Record<string, string>): string {
+  return `(() => {
+    window.__posted = [];
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI));
+    const applyTheme = () => {
+      for (const [name, value] of Object.entries(${JSON.stringify(theme)})) document.documentElement.style.setProperty(name, value);
+    };
+    if (document.documentElement) applyTheme();
+    else {
+      const observer = new MutationObserver(() => {
+        if (!document.documentElement) return;
+        observer.disconnect();
+        applyTheme();
+      });
+      observer.observe(document, { childList: true });
+    }
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+      getState: () => {
+        const s = sessionStorage.getItem('vscode-state');
+        return s ? JSON.parse(s) : undefined;
+      },
+      setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
+    });
+  })();`;
+}
+
+type Posted = { type: string } & Record<string, unknown>;
+
+async function posted(): Promise<Posted[]> {
+  return page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
+}
+
+async function post(msg: HostToCompareMessage): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+}
+
+/** Waits for the page's next series request after `after` posted messages, checks it as the host would, and returns it. */
+async function nextRequest(after: number): Promise<CompareSeriesRequest> {
+  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'requestSeries'), after);
+  const all = await posted();
+  const raw = all.slice(after).filter((m) => m.type === 'requestSeries').pop();
+  const parsed = parseCompareMessage(raw);
+  assert.equal(typeof parsed, 'object', `the host would reject the request: ${String(parsed)}`);
+  return parsed as CompareSeriesRequest;
+}
+
+async function answer(runs: readonly FixtureRun[], request: CompareSeriesRequest): Promise<void> {
+  const msg = seriesAnswer(runs, request);
+  await post(msg);
+  const expected = msg.series.length;
+  await page.waitForFunction((n) => document.querySelector('#compare-chart')?.getAttribute('data-series') === String(n), expected);
+}
+
+/** Pixels of each colour inside the chart's plot area (axes and labels left out), by colour. */
+async function colourCounts(colours: string[]): Promise<number[]> {
+  return page.evaluate((list) => {
+    const canvas = document.querySelector('#compare-chart') as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d')!;
+    const { width, height } = canvas;
+    const data = ctx.getImageData(0, 0, width, height).data;
+    const parser = document.createElement('canvas').getContext('2d')!;
+    const rgbs = list.map((c) => {
+      parser.fillStyle = '#000000';
+      parser.fillStyle = c;
+      const hex = String(parser.fillStyle);
+      return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    });
+    const counts = list.map(() => 0);
+    const x0 = Math.floor(width * 0.08);
+    const y1 = Math.floor(height * 0.88);
+    for (let y = 0; y < y1; y++) {
+      for (let x = x0; x < width; x++) {
+        const i = (y * width + x) * 4;
+        if (data[i + 3] < 200) continue;
+        for (let k = 0; k < rgbs.length; k++) {
+          const [r, g, b] = rgbs[k];
+          if (Math.abs(data[i] - r) <= 16 && Math.abs(data[i + 1] - g) <= 16 && Math.abs(data[i + 2] - b) <= 16) {
+            counts[k]++;
+            break;
+          }
+        }
+      }
+    }
+    return counts;
+  }, colours);
+}
+
+async function legendColours(): Promise<string[]> {
+  return page.locator('#run-legend li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-color') ?? ''));
+}
+
+async function tableKeys(table: string): Promise<string[]> {
+  return page.locator(`${table} tbody tr`).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key') ?? ''));
+}
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  await buildBundle();
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.addInitScript({ content: vsCodeStub(DARK_THEME) });
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${baseUrl}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.type === 'ready')).catch((e: unknown) => {
+    throw new Error(`the page did not post ready: ${String(e)}\n${consoleErrors.join('\n')}`);
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+// ───────────────────────── tests ─────────────────────────
+
+test('before any run arrives the page says how to start a comparison', async () => {
+  assert.deepEqual(await posted(), [{ type: 'ready' }]);
+  assert.match((await page.locator('#compare-empty').textContent()) ?? '', /Select runs in the Model Lab sidebar/);
+  assert.equal(await page.locator('#compare').isVisible(), false);
+});
+
+test('four runs: the page asks for loss curves and draws every run in its own colour', async () => {
+  const before = (await posted()).length;
+  await post(stateMessage(RUNS));
+  const request = await nextRequest(before);
+  assert.equal(request.metric, 'loss');
+  assert.equal(request.xAxis, 'step');
+  assert.equal(request.smoothing, 0.6);
+  assert.ok(request.maxPoints >= 400 && request.maxPoints <= 16_000, `maxPoints ${request.maxPoints}`);
+  await answer(RUNS, request);
+
+  // Per run: raw steps, their smoothed twin and val_loss per epoch.
+  assert.equal(await page.locator('#compare-chart').getAttribute('data-series'), String(RUNS.length * 3));
+  assert.equal(await page.locator('#compare-count').textContent(), '4 runs');
+  assert.deepEqual(await page.locator('#metric-select vscode-option').allTextContents(), ['loss', 'mae']);
+
+  const colours = await legendColours();
+  assert.equal(colours.length, 4);
+  assert.equal(new Set(colours).size, 4, `four different colours: ${colours.join(', ')}`);
+  const counts = await colourCounts(colours);
+  for (let i = 0; i < 4; i++) assert.ok(counts[i] > 150, `run ${i + 1}'s colour ${colours[i]} is drawn (${counts[i]} pixels; all: ${counts.join(', ')})`);
+  await page.screenshot({ path: join(resultsDir, 'compare.png'), fullPage: true });
+});
+
+test('the parameter table shows every run\'s settings; "differences only" keeps the two that differ', async () => {
+  const all = await tableKeys('#params-table');
+  assert.ok(all.length >= 15, `${all.length} parameter rows`);
+  assert.ok(all.includes('data.source') && all.includes('model.layers[0].units'));
+  const lrCells = await page.locator('#params-table tr[data-key="training.optimizer.learningRate"] td').allTextContents();
+  assert.deepEqual(lrCells, ['0.003', '0.01', '0.03', '0.003']);
+
+  await page.locator('#differences-only').click();
+  await page.waitForFunction(() => document.querySelectorAll('#params-table tbody tr').length === 2);
+  assert.deepEqual(await tableKeys('#params-table'), ['training.optimizer.learningRate', 'training.batchSize']);
+  assert.deepEqual(await page.locator('#params-table tr[data-key="training.batchSize"] td').allTextContents(), ['32', '32', '32', '16']);
+  // Final metrics all differ, so they all stay.
+  assert.deepEqual(await tableKeys('#metrics-table'), ['loss', 'val_loss', 'mae', 'val_mae', 'evaluation.mse', 'evaluation.mae', 'evaluation.rmse', 'evaluation.r2']);
+  const saved = await page.evaluate(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}'));
+  assert.equal(saved.options.differencesOnly, true);
+  assert.deepEqual(saved.runIds, RUNS.map((r) => r.info.id));
+});
+
+test('pinning a baseline shows the other runs\' differences to it, better in green and worse in red', async () => {
+  const base = RUNS[1].info;
+  await page.locator(`#metrics-table th[data-run-id="${base.id}"] button.pin`).click();
+  await page.waitForFunction((id) => document.querySelector(`#metrics-table th[data-run-id="${id}"] button.pin`)?.getAttribute('aria-pressed') === 'true', base.id);
+  const cell = (runId: string) => page.locator(`#metrics-table tr[data-key="val_loss"] td[data-run-id="${runId}"]`);
+  assert.equal(await cell(base.id).locator('.delta').count(), 0, 'no delta in the baseline column');
+  const better = cell(RUNS[0].info.id).locator('.delta');
+  const worse = cell(RUNS[2].info.id).locator('.delta');
+  assert.equal(await better.getAttribute('data-better'), 'true');
+  assert.equal(await worse.getAttribute('data-better'), 'false');
+  const expected = RUNS[0].info.final.val_loss - base.final.val_loss;
+  const text = (await better.textContent()) ?? '';
+  assert.match(text, /^−0\.3\d*\s\(−\d+(\.\d)?%\)$/, text);
+  const shown = Number(text.slice(1).split(' ')[0]);
+  assert.ok(Math.abs(shown - Math.abs(expected)) < 0.001, `${text} vs ${expected}`);
+  // r2 is better higher: run 1 (lower loss, higher r2) is better there too.
+  assert.equal(await page.locator(`#metrics-table tr[data-key="evaluation.r2"] td[data-run-id="${RUNS[0].info.id}"] .delta`).getAttribute('data-better'), 'true');
+  // Parameters that differ from the baseline are marked.
+  const changed = await page.locator('#params-table td.changed').evaluateAll((tds) => tds.map((td) => `${td.closest('tr')!.getAttribute('data-key')}:${td.textContent}`));
+  assert.deepEqual(changed.sort(), ['training.batchSize:16', 'training.optimizer.learningRate:0.003', 'training.optimizer.learningRate:0.003', 'training.optimizer.learningRate:0.03'].sort());
+  await page.screenshot({ path: join(resultsDir, 'compare-baseline.png'), fullPage: true });
+});
+
+test('x axis, smoothing and metric ask the host again; log scale only redraws; stale answers are dropped', async () => {
+  let before = (await posted()).length;
+  await page.locator('vscode-radio[value="time"]').click();
+  const byTime = await nextRequest(before);
+  assert.equal(byTime.xAxis, 'time');
+  await answer(RUNS, byTime);
+  const titled = await page.locator('#compare-chart').getAttribute('aria-label');
+  assert.match(titled ?? '', /^Curves of loss for each compared run: run 1 \(lr 0\.003\) loss/);
+
+  before = (await posted()).length;
+  await page.locator('#smoothing').fill('0');
+  const unsmoothed = await nextRequest(before);
+  assert.equal(unsmoothed.smoothing, 0);
+  // An answer to the older request arrives late: ignored.
+  await post(seriesAnswer(RUNS, { ...byTime, smoothing: 0.6 }));
+  await answer(RUNS, unsmoothed);
+  assert.equal(await page.locator('#compare-chart').getAttribute('data-series'), String(RUNS.length * 2), 'no smoothed twins');
+
+  before = (await posted()).length;
+  const pointsBefore = await page.locator('#compare-chart').getAttribute('data-points');
+  await page.locator('#log-scale').click();
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').options?.logScale === true);
+  assert.equal((await posted()).slice(before).filter((m) => m.type === 'requestSeries').length, 0, 'the scale is the page\'s business');
+  assert.equal(await page.locator('#compare-chart').getAttribute('data-points'), pointsBefore);
+  await page.locator('#log-scale').click();
+
+  before = (await posted()).length;
+  await page.evaluate(() => {
+    const select = document.querySelector('#metric-select') as HTMLElement & { value: string };
+    select.value = 'mae';
+    select.dispatchEvent(new Event('change'));
+  });
+  const mae = await nextRequest(before);
+  assert.equal(mae.metric, 'mae');
+  await answer(RUNS, mae);
+  // mae exists per epoch only: one train and one validation series per run.
+  assert.equal(await page.locator('#compare-chart').getAttribute('data-series'), String(RUNS.length * 2));
+});
+
+test('exporting posts a PNG of the chart and asks for the CSV', async () => {
+  let before = (await posted()).length;
+  await page.locator('#export-png').click();
+  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'exportPng'), before);
+  const png = (await posted()).slice(before).find((m) => m.type === 'exportPng')!;
+  const parsed = parseCompareMessage(png);
+  assert.equal(typeof parsed, 'object', `the host would reject it: ${String(parsed)}`);
+  const bytes = Buffer.from(String(png.dataUrl).split(',')[1], 'base64');
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.ok(bytes.length > 5_000, `a PNG of ${bytes.length} bytes`);
+
+  before = (await posted()).length;
+  await page.locator('#export-csv').click();
+  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'exportCsv'), before);
+});
+
+test('a run name opens the run; × asks the host to remove it', async () => {
+  let before = (await posted()).length;
+  await page.locator('#run-legend .run-link').first().click();
+  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'openRun'), before);
+  assert.deepEqual((await posted()).slice(before).filter((m) => m.type === 'openRun'), [{ type: 'openRun', runId: RUNS[0].info.id }]);
+  before = (await posted()).length;
+  await page.locator(`#metrics-table th[data-run-id="${RUNS[3].info.id}"] button.remove`).click();
+  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'removeRun'), before);
+  assert.deepEqual((await posted()).slice(before).filter((m) => m.type === 'removeRun'), [{ type: 'removeRun', runId: RUNS[3].info.id }]);
+});
+
+test('any number of runs: twelve runs get twelve distinguishable colours', async () => {
+  const many = Array.from({ length: 12 }, (_, i) => fixtureRun(i, Number((0.001 * (i + 1)).toFixed(3)), 32, 0.1 + i * 0.15));
+  await page.evaluate(() => {
+    const select = document.querySelector('#metric-select') as HTMLElement & { value: string };
+    select.value = 'loss';
+    select.dispatchEvent(new Event('change'));
+  });
+  const before = (await posted()).length;
+  await post(stateMessage(many));
+  const request = await nextRequest(before);
+  await answer(many, request);
+  const colours = await legendColours();
+  assert.equal(colours.length, 12);
+  // Distinct as the canvas renders them, and far enough apart to tell (RGB distance).
+  const rgb = await page.evaluate((list) => {
+    const parser = document.createElement('canvas').getContext('2d')!;
+    return list.map((c) => {
+      parser.fillStyle = '#000000';
+      parser.fillStyle = c;
+      const hex = String(parser.fillStyle);
+      return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    });
+  }, colours);
+  for (let i = 0; i < rgb.length; i++) {
+    for (let j = i + 1; j < rgb.length; j++) {
+      const d = Math.hypot(rgb[i][0] - rgb[j][0], rgb[i][1] - rgb[j][1], rgb[i][2] - rgb[j][2]);
+      // (VS Code's own orange and yellow, the closest pair of its chart palette, are about 40 apart.)
+      assert.ok(d > 39, `colours ${i + 1} (${colours[i]}) and ${j + 1} (${colours[j]}) are only ${d.toFixed(0)} apart`);
+    }
+  }
+  const counts = await colourCounts(colours);
+  assert.ok(counts.filter((n) => n > 30).length >= 11, `most runs' colours are visible: ${counts.join(', ')}`);
+  await page.screenshot({ path: join(resultsDir, 'compare-12-runs.png') });
+});
+
+test('a run with a million logged points: the host sends a few thousand, the page draws them at once', async (t) => {
+  const n = 1_000_000;
+  const points: MetricPoint[] = new Array(n);
+  for (let i = 0; i < n; i++) points[i] = { kind: 'step', step: i + 1, epoch: Math.floor(i / 10_000) + 1, time: i * 2, values: { loss: 0.2 + Math.exp(-i / 150_000) + 0.05 * noise(i) } };
+  const big: FixtureRun = { info: { ...RUNS[0].info, id: 'big-run', label: 'a million steps', points: n }, columns: metricColumns(points) };
+  const runs = [big, RUNS[1]];
+  const before = (await posted()).length;
+  await post(stateMessage(runs));
+  const request = await nextRequest(before);
+  const started = performance.now();
+  const msg = seriesAnswer(runs, request);
+  const hostMs = performance.now() - started;
+  const bigSeries = msg.series.filter((s) => s.runId === 'big-run');
+  for (const s of bigSeries) {
+    assert.equal(s.rawCount, n);
+    assert.ok(s.x.length <= request.maxPoints, `${s.x.length} points sent for ${request.maxPoints}`);
+  }
+  const drawMs = await page.evaluate(async (m) => {
+    const t0 = performance.now();
+    window.postMessage(m, '*');
+    while (document.querySelector('#compare-chart')?.getAttribute('data-logged-points') !== String(1_000_000 + 200 + 8)) {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return performance.now() - t0;
+  }, msg);
+  t.diagnostic(`host: smoothed and downsampled 1,000,000 points in ${hostMs.toFixed(0)} ms; page drew ${await page.locator('#compare-chart').getAttribute('data-points')} points in ${drawMs.toFixed(0)} ms`);
+  assert.ok(hostMs < 3000, `host side took ${hostMs.toFixed(0)} ms`);
+  assert.ok(drawMs < 1500, `the page took ${drawMs.toFixed(0)} ms`);
+  const colours = await legendColours();
+  const counts = await colourCounts(colours);
+  assert.ok(counts[0] > 200, `the big run is drawn (${counts[0]} pixels)`);
+});
+
+test('no CSP violations and no console errors', async () => {
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+  assert.deepEqual(consoleErrors, []);
+});

@@ -88,6 +88,7 @@ export function largeCsv(tmp: string, rows = 100_000): { millis: number; rows: n
       task: 'regression',
       data: { source: 'data.csv', features: [...numeric, 'region'], target: 'y', preprocess: [{ standardize: 'features' }, { oneHot: ['region'] }, { standardize: ['y'] }], split: { validation: 0.2, test: 0.1, seed: 1 } },
       model: { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dense', units: 1 }] },
+      training: { epochs: 1 },
     }),
   );
   const started = performance.now();

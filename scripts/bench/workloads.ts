@@ -284,9 +284,14 @@ export function transformerWorkload(o: TransformerOptions): Workload {
 export function matMulGflops(m: number, k: number, n: number, reps: number): number {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
-  for (let i = 0; i < 5; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+  const once = () => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  };
+  for (let i = 0; i < 5; i++) once();
   const started = performance.now();
-  for (let i = 0; i < reps; i++) tf.tidy(() => tf.matMul(a, b).dataSync());
+  for (let i = 0; i < reps; i++) once();
   const seconds = (performance.now() - started) / 1000;
   tf.dispose([a, b]);
   return (2 * m * k * n * reps) / seconds / 1e9;

@@ -219,10 +219,29 @@ export function formatMetricValue(value: number | undefined): string {
  * The metric is named once; past `maxValues` values the rest are counted.
  */
 export function formatKeyHint(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 4): string {
+  const parts = keyHintParts(key, results, maxValues);
+  const count = parts.pop()!;
+  return `${parts.map((p) => p.text).join(' · ')} ${count.text}`;
+}
+
+export interface KeyHintPart {
+  text: string;
+  /** The value this part is about (absent for "+2" and "(8 runs)"). */
+  value?: ValueOutcome;
+}
+
+/**
+ * The hint in pieces, one per value, then "+2" for values left out and the
+ * run count: the editor shows each piece as a hint of its own (it cuts long
+ * hints short), and a click on a value opens its best run.
+ */
+export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 4): KeyHintPart[] {
   const shown = key.values.length > maxValues ? pickShown(key.values, maxValues, results.goal) : key.values;
-  const parts = shown.map((v, i) => `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetricValue(v.best)}${v.star ? ' ★' : ''}`);
+  const parts: KeyHintPart[] = shown.map((v, i) => ({ text: `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetricValue(v.best)}${v.star ? ' ★' : ''}`, value: v }));
   const more = key.values.length - shown.length;
-  return `${parts.join(' · ')}${more > 0 ? ` · +${more}` : ''} (${results.runs} runs)`;
+  if (more > 0) parts.push({ text: `+${more}` });
+  parts.push({ text: `(${results.runs} runs)` });
+  return parts;
 }
 
 /** The starred value and the best others, in their original order. */

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import type { Node as JsonNode } from 'jsonc-parser';
-import { formatKeyHint, formatMetricValue, shortRunId, summarizeConfigResults } from '../core/configResults';
+import { formatMetricValue, keyHintParts, shortRunId, summarizeConfigResults } from '../core/configResults';
 import type { ConfigResults, KeyResults } from '../core/configResults';
 import { describeParams, formatParamValue, parseConfigPath, shortParamNames, sweepSize } from '../core/sweep';
 import type { PathSegment } from '../core/sweep';
@@ -63,29 +63,35 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
     if (!found || found.results.keys.length === 0) return [];
     const { results } = found;
     const hints: vscode.InlayHint[] = [];
-    const add = (offset: number, label: string, key: KeyResults) => {
+    // One hint per value (the editor cuts a long hint short); a click on a value opens its best run.
+    const add = (offset: number, key: KeyResults, prefix = '') => {
       const position = document.positionAt(offset);
       if (!range.contains(position)) return;
-      const hint = new vscode.InlayHint(position, label);
-      hint.paddingLeft = true;
-      hint.tooltip = this.table(key, found);
-      hints.push(hint);
+      const tooltip = this.table(key, found);
+      keyHintParts(key, results).forEach((part, i) => {
+        const label = new vscode.InlayHintLabelPart(`${i === 0 ? prefix : ''}${part.text}`);
+        label.tooltip = tooltip;
+        const runId = part.value?.bestRunId;
+        if (runId) label.command = { title: vscode.l10n.t('Open the best run with this value'), command: CommandId.openDashboard, arguments: [runId] };
+        const hint = new vscode.InlayHint(position, [label]);
+        hint.paddingLeft = true;
+        hints.push(hint);
+      });
     };
     for (const key of results.keys) {
-      const hint = formatKeyHint(key, results);
       const node = findNodeAtLocation(root, key.segments);
       if (node) {
-        add(node.offset + node.length, hint, key);
+        add(node.offset + node.length, key);
       } else {
         // Not written in this file (a default, or a setting since removed): on its nearest written parent.
         for (let n = key.segments.length - 1; n > 0; n--) {
           const parent = findNodeAtLocation(root, key.segments.slice(0, n));
           if (parent?.type !== 'object' && parent?.type !== 'array') continue;
-          add(parent.offset + 1, `${key.path.slice(pathLength(key.segments.slice(0, n)) + 1)}: ${hint}`, key);
+          add(parent.offset + 1, key, `${key.path.slice(pathLength(key.segments.slice(0, n)) + 1)}: `);
           break;
         }
       }
-      for (const param of sweepParameterNodes(root, key.segments)) add(param.offset + param.length, hint, key);
+      for (const param of sweepParameterNodes(root, key.segments)) add(param.offset + param.length, key);
     }
     return hints;
   }

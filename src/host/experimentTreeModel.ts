@@ -250,12 +250,17 @@ export function lastSegment(path: string): string {
   return parts[parts.length - 1].replace(/\[\d+\]$/, '') || path;
 }
 
-/** A run's creation time in local time, `2025-01-31 14:05:09`; the run id when the time is unreadable. */
-export function formatRunTime(createdAt: string | undefined, fallback: string): string {
+/**
+ * A run's creation time in local time, short enough for a sidebar row:
+ * `01-31 14:05:09` in the current year, `2024-01-31 14:05:09` before it;
+ * the fallback (the run id) when the time is unreadable.
+ */
+export function formatRunTime(createdAt: string | undefined, fallback: string, now: Date = new Date()): string {
   const d = createdAt ? new Date(createdAt) : undefined;
   if (!d || Number.isNaN(d.getTime())) return fallback;
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  const day = `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${d.getFullYear() === now.getFullYear() ? day : `${d.getFullYear()}-${day}`} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
 /** Every run of a subtree, in tree order. */

@@ -59,6 +59,8 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   /** Runs folders found by the meta.json glob (the CLI's default is `<cwd>/.modellab/runs`). */
   private readonly foundRunsDirs = new Set<string>();
   private discovered: Promise<void> | undefined;
+  /** The configs as last found; searched for again only when a config file or a folder changes. */
+  private configs: Promise<ConfigRef[]> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ExperimentsViewDeps) {
@@ -67,16 +69,20 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
 
     const configs = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
     const metas = vscode.workspace.createFileSystemWatcher(RUN_META_GLOB);
+    const onConfig = () => {
+      this.configs = undefined;
+      this.refresh();
+    };
     const onMeta = (uri: vscode.Uri) => {
       this.foundRunsDirs.add(dirname(dirname(uri.fsPath)));
       this.refresh();
     };
     this.disposables.push(
       configs,
-      configs.onDidCreate(() => this.refresh()),
-      configs.onDidDelete(() => this.refresh()),
+      configs.onDidCreate(onConfig),
+      configs.onDidDelete(onConfig),
       // A renamed experiment changes its label.
-      configs.onDidChange(() => this.refresh()),
+      configs.onDidChange(onConfig),
       metas,
       metas.onDidCreate(onMeta),
       metas.onDidChange(onMeta),
@@ -88,13 +94,15 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.discovered = undefined;
+        this.configs = undefined;
         this.refresh();
       }),
     );
   }
 
-  /** Rebuilds the tree soon; calls in a burst (a sweep writing many meta files) rebuild once. */
+  /** Rebuilds the tree soon; calls in a burst (a sweep writing many meta files) rebuild once. `now` also searches for configs again. */
   refresh(now = false): void {
+    if (now) this.configs = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(
       () => {
@@ -245,8 +253,15 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
 
   private async build(): Promise<ExperimentTree> {
     this.discovered ??= this.discoverRunsDirs();
-    const [configUris] = await Promise.all([findWorkspaceConfigs(), this.discovered]);
-    const configs: ConfigRef[] = configUris.map((uri) => ({ path: uri.fsPath, name: readConfigName(uri.fsPath) }));
+    this.configs ??= findWorkspaceConfigs().then(
+      (uris) => uris.map((uri) => ({ path: uri.fsPath, name: readConfigName(uri.fsPath) })),
+      (err: unknown) => {
+        this.deps.log.warn(`experiments view: looking for configs failed: ${String(err)}`);
+        this.configs = undefined;
+        return [];
+      },
+    );
+    const [configs] = await Promise.all([this.configs, this.discovered]);
     const runs: RunRef[] = [];
     for (const dir of this.allRunsDirs()) {
       this.deps.runIndex.invalidate(dir);

@@ -33,8 +33,9 @@ export async function revealConfigSection(configPath: string, section: StageName
     : new vscode.Range(0, 0, 0, 0);
   const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
   const viewColumn = visible?.viewColumn ?? (dashboardColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Beside : vscode.ViewColumn.One);
-  // The selection runs backwards so the cursor, and the view, land on the section's first line.
-  const editor = await vscode.window.showTextDocument(document, { viewColumn, selection: new vscode.Selection(range.end, range.start) });
+  const editor = await vscode.window.showTextDocument(document, { viewColumn });
+  // Selected backwards, so the cursor (and the view of a long section) lands on its first line.
+  editor.selection = new vscode.Selection(range.end, range.start);
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   if (!found) {
     void vscode.window.showInformationMessage(vscode.l10n.t('The config has no "{0}" section, so Model Lab uses its defaults there.', SECTION_KEYS[section]));

@@ -158,7 +158,8 @@ function showSweepProgress(ctx: ModelLabContext, sweep: ActiveSweep, finished: P
         ctx.sweeps.onDidChange((s) => s === sweep && update()),
       ];
       update();
-      return finished.finally(() => {
+      // The command reports a failure; the notification only goes away.
+      return finished.catch(() => undefined).finally(() => {
         cancel.dispose();
         for (const u of updates) u.dispose();
       });

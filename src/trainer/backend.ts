@@ -11,7 +11,9 @@ import { registerActivationGradKernels } from './kernels/activationGrad';
 import { registerAdamUpdateKernels } from './kernels/adamUpdate';
 import { registerWasmBatchMatMul } from './kernels/batchMatMul';
 import { registerWasmDense } from './kernels/dense';
+import { registerWasmGatherV2 } from './kernels/gatherV2';
 import { registerWasmIdentity } from './kernels/identity';
+import { registerWasmSum } from './kernels/sum';
 import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSum';
 
 export interface BackendSelection {
@@ -96,8 +98,8 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
 
 /**
  * Model Lab's own kernels (src/trainer/kernels/): on wasm, a BatchMatMul that
- * stays on XNNPACK's fast path, an UnsortedSegmentSum and a copy-free
- * Identity; a fused Adam step and activation gradient on the backends that
+ * stays on XNNPACK's fast path, an UnsortedSegmentSum, a copy-free Identity,
+ * and GatherV2 and leading-axes Sum as plain loops on the heap; a fused Adam step and activation gradient on the backends that
  * run JavaScript kernels. Registered before the CPU
  * fallbacks, so those only fill what is still missing.
  */
@@ -107,6 +109,8 @@ function registerFastKernels(backendName: BackendName): void {
     registerWasmUnsortedSegmentSum();
     registerWasmIdentity();
     registerWasmDense();
+    registerWasmGatherV2();
+    registerWasmSum();
   }
   if (backendName === 'wasm' || backendName === 'cpu') {
     registerAdamUpdateKernels();

@@ -25,6 +25,7 @@ import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningR
 import { saveModel } from './modelIo';
 import type { PreparedExperiment } from './preparedExperiment';
 import { prepareTextExperiment } from './textTraining';
+import { trainModel } from './trainLoop';
 import packageJson from '../../package.json';
 
 export interface TrainOptions {
@@ -238,7 +239,8 @@ async function trainPrepared(
         nanMessage = `the loss became ${loss} at step ${step} (epoch ${epochNow})`;
         model.stopTraining = true;
       }
-      if (Date.now() - lastSend >= interval) send();
+      // The first step goes out at once (the chart starts as soon as training does), then batched.
+      if (step === 1 || Date.now() - lastSend >= interval) send();
     },
     onEpochEnd: async (epoch, rawLogs) => {
       const e = epoch + 1;
@@ -358,7 +360,7 @@ async function trainPrepared(
   return { meta, runDir: writer.dir, evaluation };
 }
 
-/** The tabular path: columns → preprocessing → a stack of layers trained with model.fit. */
+/** The tabular path: columns → preprocessing → a stack of layers trained by trainModel (model.fit's semantics, faster). */
 function prepareTabularExperiment(
   config: ResolvedConfig,
   configPath: string,
@@ -417,12 +419,11 @@ function prepareTabularExperiment(
     hasValidation: valT !== undefined,
     fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks }) => {
       model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
-      await model.fit(trainT.x, trainT.y, {
+      await trainModel(model, trainT.x, trainT.y, {
         epochs,
         batchSize,
         shuffle,
         validationData: valT ? [valT.x, valT.y] : undefined,
-        verbose: 0,
         callbacks,
       });
     },

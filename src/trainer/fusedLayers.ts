@@ -4,7 +4,7 @@
 // dozen kernels. For a small model (the first-lesson MLP) that per-kernel
 // overhead, not arithmetic, is most of the step. `denseFused` is the same
 // layer as one op with a hand-written gradient: forward one fused matMul,
-// backward four kernels. Same math as the layer; test/unit/fusedLayers.test.ts
+// backward four kernels. Same math as the layer; test/trainer/fusedLayers.test.ts
 // checks outputs and gradients against tfjs-layers'.
 
 import * as tf from '@tensorflow/tfjs-core';

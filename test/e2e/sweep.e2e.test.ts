@@ -102,8 +102,8 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
       const units = hintLines.find((l) => /"units": 64/.test(l));
       assert.ok(lr, `no hint on the learningRate line: ${JSON.stringify(hintLines)}`);
       assert.ok(units, `no hint on the units line: ${JSON.stringify(hintLines)}`);
-      assert.match(lr, /0\.0003 → val_loss [\d.e-]+ · 0\.01 → [\d.e-]+ ★ \(4 runs\)/);
-      assert.match(units, /8 → val_loss [\d.e-]+( ★)? · 64 → [\d.e-]+( ★)? \(4 runs\)/);
+      assert.match(lr, /0\.0003 → val_loss [\d.e-]+ +0\.01 → [\d.e-]+ ★ +\(4 runs\)/);
+      assert.match(units, /8 → val_loss [\d.e-]+( ★)? +64 → [\d.e-]+( ★)? +\(4 runs\)/);
       await shots.take(page, 'sweep-results-in-config');
     });
 

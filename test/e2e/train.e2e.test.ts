@@ -7,7 +7,8 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { configSectionRange } from '../../src/core/configSections';
 import {
   codeLens,
   grepExtensionLogs,
@@ -55,7 +56,7 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
     const clickedAt = performance.now();
     await trainLens.first().click();
 
-    await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await dashboardTab(page).first().waitFor({ state: 'visible', timeout: 60_000 });
     const dashboard = await webviewWith(page, '#loss-chart', 60_000);
     const lossChart = dashboard.locator('#loss-chart');
     const runStatus = dashboard.locator('#run-status');
@@ -143,6 +144,28 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
       assert.deepEqual(cspErrors, [], 'the dashboard (Mermaid included) runs under its CSP without violations');
     });
 
+    await check('clicking a pipeline stage selects its section of the config', async () => {
+      // Where "model" … "training" is in the workspace's copy of the config.
+      const configText = readFileSync(join(session.workspace, CONFIG), 'utf8');
+      const range = configSectionRange(configText, 'training');
+      assert.ok(range, 'the config has model and training sections');
+      const before = configText.slice(0, range.offset).split('\n');
+      const expected = `Ln ${before.length}, Col ${before[before.length - 1]!.length + 1} (${range.length} selected)`;
+      await dashboard.locator('#pipeline-diagram g.node[data-stage="training"]').click();
+      let seen = '';
+      const selection = await waitFor(`the editor selection "${expected}"`, 20_000, async () => {
+        seen = ((await page.locator('[id="status.editor.selection"]').textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim();
+        return seen === expected ? seen : undefined;
+      }, 200).catch(async (error: unknown) => {
+        await shots.take(page, 'pipeline-reveal-failed');
+        throw new Error(`${String(error)}; the status bar says "${seen}"`);
+      });
+      log(`after clicking the Training stage: ${selection}`);
+      await shots.take(page, 'pipeline-reveals-training');
+      // Back to the top of the config, where the next check looks for its CodeLens.
+      await page.keyboard.press('Control+Home');
+    });
+
     await check('the evaluation table shows r2', async () => {
       const evaluation = dashboard.locator('#evaluation');
       await evaluation.locator('table').first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -183,9 +206,9 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
 
     await check('"Model Lab: Open Dashboard" from the palette shows the finished run', async () => {
       await runCommand(page, 'View: Close All Editors');
-      await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'hidden', timeout: 15_000 });
+      await dashboardTab(page).first().waitFor({ state: 'hidden', timeout: 15_000 });
       await runCommand(page, 'Model Lab: Open Dashboard');
-      await page.getByRole('tab', { name: /Model Lab/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await dashboardTab(page).first().waitFor({ state: 'visible', timeout: 30_000 });
       const reopened = await webviewWith(page, '#run-status', 30_000);
       const status = await waitFor('#run-status in the reopened dashboard', 30_000, async () => {
         const text = ((await reopened.locator('#run-status').textContent({ timeout: 1_000 })) ?? '').trim();
@@ -201,6 +224,11 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
     await finish(t, session, failed);
   }
 });
+
+/** The dashboard's editor tab (the activity bar's "Model Lab" container is a tab too). */
+function dashboardTab(page: Page): Locator {
+  return page.locator('.tabs-container').getByRole('tab', { name: /Model Lab/ });
+}
 
 /** Each pipeline node's status, by stage, in diagram order. */
 async function pipelineStatuses(dashboard: FrameLocator): Promise<Record<string, string>> {

@@ -167,3 +167,16 @@ for (const [type, positional] of [['transformerEncoder', 'learned'], ['transform
     loaded.model.dispose();
   });
 }
+
+test('a generated continuation starts with a space only where one belongs; sampling honours top-k and temperature 0', async () => {
+  const { continuation, sampleToken } = await import('../../src/trainer/inference');
+  const t = Tokenizer.fit(['hello world ! 你 好 世 界'], { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 40, maxLength: 8 });
+  const ids = (s: string) => Array.from(t.encode(s, 8, { pad: false }).ids);
+  assert.equal(continuation(t, ids('hello'), ids('world')), ' world');
+  assert.equal(continuation(t, ids('hello'), ids('!')), '!');
+  assert.equal(continuation(t, ids('你'), ids('好')), '好');
+  const logits = [9, 9, 9, 0.5, 2, 1, 3]; // ids 0–2 are special and never drawn
+  assert.equal(sampleToken(logits, 0, 0, Math.random), 6);
+  const drawn = new Set(Array.from({ length: 200 }, (_, i) => sampleToken(logits, 1, 2, () => (i + 0.5) / 200)));
+  assert.deepEqual([...drawn].sort(), [4, 6]);
+});

@@ -1,7 +1,7 @@
 // What each value of a setting gave, for a sweep whose outcome is known.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bestRunBySweep, differingPaths, formatKeyHint, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
+import { bestRunBySweep, differingPaths, formatKeyHint, keyHintParts, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
 import type { RunResultInput } from '../../src/core/configResults';
 import type { RunListEntry } from '../../src/core/runStore';
 import type { RunMeta } from '../../src/core/types';
@@ -41,6 +41,12 @@ test('each differing setting shows what each value gave; the best run\'s values 
     'training.optimizer.learningRate': '0.001 → val_loss 0.31 · 0.003 → 0.19 ★ · 0.01 → 0.21 (5 runs)',
     'training.epochs': '10 → val_loss 0.21 · 20 → 0.19 ★ (5 runs)',
   });
+  // the editor shows each value as a hint of its own; a click opens that value's best run
+  assert.deepEqual(keyHintParts(results.keys[0], results).map((p) => [p.text, p.value?.bestRunId]), [
+    ['8 → val_loss 0.25', 'r3-cccc'],
+    ['64 → 0.19 ★', 'r5-eeee'],
+    ['(5 runs)', undefined],
+  ]);
   // a value several runs share: its best run, and the mean of all of them
   const lr = results.keys[1].values.find((v) => v.value === 0.001)!;
   assert.deepEqual([lr.runs, lr.best, lr.bestRunId, lr.mean], [2, 0.31, 'r2-bbbb', (0.5 + 0.31) / 2]);

@@ -422,6 +422,33 @@ test('a new pipeline text for the run (its split sizes) is drawn again', async (
   assert.equal(await page.locator('#pipeline-diagram g.node').count(), 6);
 });
 
+test('in a narrow panel the stages stack top to bottom, and go back side by side when it widens', async () => {
+  const boxes = () =>
+    page.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((ns) => ns.map((n) => {
+      const r = n.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }));
+  assert.equal(await page.locator('#pipeline-diagram').getAttribute('data-direction'), 'LR');
+  await page.setViewportSize({ width: 620, height: 900 });
+  await page.locator('#pipeline-diagram[data-direction="TB"][data-rendered="true"]').waitFor();
+  const stacked = await boxes();
+  assert.equal(stacked.length, 6);
+  for (let i = 1; i < stacked.length; i++) {
+    assert.ok(stacked[i]!.y > stacked[i - 1]!.y + 20, `stage ${i} is below stage ${i - 1}: ${JSON.stringify(stacked)}`);
+    assert.ok(Math.abs(stacked[i]!.x - stacked[0]!.x) < 5, `stages share a column: ${JSON.stringify(stacked)}`);
+  }
+  const overflow = await page.locator('#pipeline-diagram').evaluate((d) => d.scrollWidth - d.clientWidth);
+  assert.ok(overflow <= 0, `the stacked diagram fits the panel (overflows by ${overflow}px)`);
+  // The statuses survive the new drawing.
+  assert.equal((await nodeStyle('evaluation')).status, 'failed');
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-narrow.png') });
+
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.locator('#pipeline-diagram[data-direction="LR"][data-rendered="true"]').waitFor();
+  const sideBySide = await boxes();
+  for (let i = 1; i < sideBySide.length; i++) assert.ok(sideBySide[i]!.x > sideBySide[i - 1]!.x + 20, JSON.stringify(sideBySide));
+});
+
 test('a theme change redraws the pipeline in the new colours', async () => {
   const firstId = await page.locator('#pipeline-diagram svg').getAttribute('id');
   await page.evaluate((vars) => {

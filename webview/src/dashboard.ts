@@ -73,8 +73,9 @@ export class Dashboard {
       'div',
       { id: 'dashboard', class: 'dashboard' },
       this.header.element,
-      this.pipeline.element,
       this.charts.element,
+      // After the curves, which are what a run is watched for; the header's stage row gives the statuses at a glance.
+      this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
       this.log.element,
     );

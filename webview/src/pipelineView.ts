@@ -2,8 +2,9 @@
 // drawn by the separately bundled Mermaid), each stage node coloured by its
 // live status. Status changes only move a data attribute, which the
 // stylesheet turns into the theme's chart colours; the diagram is drawn again
-// only for a new text or a theme change. Nodes are buttons: a click, Enter or
-// Space reveals that stage's section of the config.
+// only for a new text, a theme change, or a panel too narrow for six stages
+// side by side (then they stack, top to bottom). Nodes are buttons: a click,
+// Enter or Space reveals that stage's section of the config.
 
 import type { StageName, StageStatus } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
@@ -17,6 +18,8 @@ const PIPELINE_STAGES: readonly StageName[] = ['data', 'preprocess', 'training',
 const NODE_ID = new RegExp(`-flowchart-(${PIPELINE_STAGES.join('|')})-\\d+$`);
 /** Below this share of its natural width the diagram scrolls instead of shrinking further. */
 const MIN_SCALE = 0.7;
+/** The generated text's direction line; a narrow panel gets the stages top to bottom instead. */
+const DIRECTION = /^(\s*flowchart) LR\b/m;
 
 export type Stages = Partial<Record<StageName, StageStatus>>;
 
@@ -58,6 +61,9 @@ export class PipelineView {
   private nodes = new Map<StageName, SVGGElement>();
   private drawing = 0;
   private drawn: Promise<void> = Promise.resolve();
+  private direction: 'LR' | 'TB' = 'LR';
+  /** Natural width of the latest left-to-right drawing: what the panel needs to show it side by side. */
+  private sideBySideWidth = 0;
 
   constructor(
     private readonly mermaidSrc: string | undefined,
@@ -76,6 +82,7 @@ export class PipelineView {
       if (stage) this.reveal(stage);
     });
     this.diagram.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.fitDirection()).observe(this.diagram);
     this.element.hidden = true;
   }
 
@@ -120,9 +127,10 @@ export class PipelineView {
       try {
         if (!this.diagram.firstChild) this.showMessage(this.t?.('pipeline.loading') ?? '');
         const mermaid = await loadMermaid(src);
-        const svg = await mermaid.render(`pipeline-svg-${token}`, text, this.scratch, readLook());
+        const direction = this.direction;
+        const svg = await mermaid.render(`pipeline-svg-${token}`, text.replace(DIRECTION, `$1 ${direction}`), this.scratch, readLook());
         if (token !== this.drawing) return;
-        this.install(svg);
+        this.install(svg, direction);
         this.showMessage('');
       } catch (error) {
         if (token !== this.drawing) return;
@@ -144,8 +152,10 @@ export class PipelineView {
   }
 
   /** Puts Mermaid's drawing into the page and makes its stage nodes buttons. */
-  private install(svg: SVGSVGElement): void {
+  private install(svg: SVGSVGElement, direction: 'LR' | 'TB'): void {
     const natural = svg.viewBox.baseVal?.width || 0;
+    if (direction === 'LR') this.sideBySideWidth = natural;
+    this.diagram.dataset.direction = direction;
     // Through the CSSOM: the CSP allows no style attributes.
     svg.style.maxWidth = natural ? `${natural}px` : '';
     svg.style.minWidth = natural ? `${Math.round(natural * MIN_SCALE)}px` : '';
@@ -169,6 +179,17 @@ export class PipelineView {
     this.diagram.dataset.rendered = 'true';
     this.labelNodes();
     this.colourNodes();
+    this.fitDirection();
+  }
+
+  /** Stacks the stages when the panel is too narrow to show them side by side (and back when it widens). */
+  private fitDirection(): void {
+    const width = this.diagram.clientWidth;
+    if (!width || !this.sideBySideWidth || !this.text) return;
+    const direction = width < this.sideBySideWidth * MIN_SCALE ? 'TB' : 'LR';
+    if (direction === this.direction) return;
+    this.direction = direction;
+    this.redraw();
   }
 
   private labelNodes(): void {

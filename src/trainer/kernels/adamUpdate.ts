@@ -94,7 +94,8 @@ interface AdamState {
  * so it can carry on either way and its weights save the same.
  */
 export function applyAdamFused(optimizer: tf.Optimizer, grads: tf.NamedTensorMap): boolean {
-  if (!(optimizer instanceof tf.AdamOptimizer) || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return false;
+  // By class name: tfjs optimizers answer `instanceof` by duck typing, so every optimizer is "an AdamOptimizer".
+  if (optimizer.getClassName() !== 'Adam' || !tf.getKernel(ADAM_UPDATE, tf.getBackend())) return false;
   const s = optimizer as unknown as AdamState;
   const names = Object.keys(grads).filter((n) => grads[n] != null);
   if (names.length === 0) return true;

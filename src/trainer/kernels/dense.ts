@@ -11,7 +11,7 @@ import type { WasmBackendInternals } from './batchMatMul';
 export const DENSE = 'ModelLabDense';
 
 /** The activations the wasm fused matMul applies (tfjs-backend-wasm's FusableActivation codes). */
-const WASM_ACTIVATION: Record<string, number> = { linear: 0, relu: 1, sigmoid: 6 };
+const WASM_ACTIVATION: Record<string, number> = { linear: 0, relu: 1, sigmoid: 5 };
 
 type FusedMatMulFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
 let fusedMatMul: FusedMatMulFn | undefined;

@@ -49,7 +49,7 @@ function tableOf<T>(
   view.runs.forEach((run) => head.append(columnHeader(run, view, actions)));
   const body = h('tbody');
   for (const row of rows) {
-    const tr = h('tr', { 'data-key': row.key, 'data-differs': row.differs ? 'true' : 'false' }, h('th', { scope: 'row', class: 'mono' }, row.key));
+    const tr = h('tr', { 'data-key': row.key, 'data-differs': row.differs ? 'true' : 'false' }, h('th', { scope: 'row', class: 'mono', title: row.key }, row.key));
     row.values.forEach((_, i) => {
       const td = h('td', { 'data-run-id': view.runs[i].id });
       if (i === baselineIndex) td.classList.add('baseline');
@@ -59,6 +59,8 @@ function tableOf<T>(
     body.append(tr);
   }
   const table = h('table', { id, class: 'data-table compare-table', 'aria-labelledby': labelledBy }, h('thead', {}, head), body);
+  // Both tables lay out their columns alike (fixed layout, one width per run), so a run's column lines up.
+  table.style.setProperty('--runs', String(view.runs.length));
   const out = h('div', { class: 'table-scroll' }, table);
   if (rows.length === 0) out.append(h('p', { class: 'muted all-same' }, view.t('compare.allSame')));
   return out;
@@ -113,6 +115,7 @@ const metricCell: CellRenderer<number> = (td, row, i, baselineIndex) => {
 const paramCell: CellRenderer<ParamValue> = (td, row, i, baselineIndex) => {
   const value = row.values[i];
   td.textContent = value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
+  td.title = td.textContent;
   td.classList.add('mono');
   if (baselineIndex >= 0 && i !== baselineIndex && value !== row.values[baselineIndex]) td.classList.add('changed');
 };

@@ -1,0 +1,151 @@
+// Model Lab's own kernels (src/trainer/kernels/) give the numbers the
+// reference gives: each result on the wasm backend, with our kernels
+// registered, against the same op on the pure-JS CPU backend (tolerance
+// 1e-4), and the fused optimizer step against tf.train.adam's.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { selectBackend } from '../../src/trainer/backend';
+import { applyAdamFused } from '../../src/trainer/kernels/adamUpdate';
+import { lcg } from '../helpers/fixtures';
+
+const TOLERANCE = 1e-4;
+
+function randomValues(size: number, seed: number): Float32Array {
+  const r = lcg(seed);
+  return Float32Array.from({ length: size }, () => r() * 2 - 1);
+}
+
+function randomTensor(shape: number[], seed: number): { values: Float32Array; shape: number[] } {
+  return { values: randomValues(shape.reduce((a, b) => a * b, 1), seed), shape };
+}
+
+type Spec = { values: Float32Array | Int32Array; shape: number[]; dtype?: 'float32' | 'int32' };
+
+/** f on fresh tensors made from specs, on the named backend; returns the values and shape of its output. */
+async function on(backend: 'wasm' | 'cpu', specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor): Promise<{ values: number[]; shape: number[] }> {
+  await selectBackend(backend);
+  const ts = specs.map((s) => tf.tensor(s.values, s.shape, s.dtype ?? 'float32'));
+  const out = f(...ts);
+  const result = { values: Array.from(await out.data()), shape: out.shape };
+  tf.dispose([...ts, out]);
+  return result;
+}
+
+function assertClose(actual: { values: number[]; shape: number[] }, expected: { values: number[]; shape: number[] }, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  assert.equal(actual.values.length, expected.values.length, `${what}: size`);
+  let worst = 0;
+  for (let i = 0; i < actual.values.length; i++) worst = Math.max(worst, Math.abs(actual.values[i] - expected.values[i]) / Math.max(1, Math.abs(expected.values[i])));
+  assert.ok(worst <= TOLERANCE, `${what}: largest difference ${worst}`);
+}
+
+async function sameOnBoth(what: string, specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor): Promise<void> {
+  const expected = await on('cpu', specs, f);
+  const actual = await on('wasm', specs, f);
+  assertClose(actual, expected, what);
+}
+
+test('BatchMatMul: every transpose, batch and broadcast case matches the reference', async () => {
+  const cases: [string, number[], number[], boolean, boolean][] = [
+    ['2-D', [33, 17], [17, 9], false, false],
+    ['2-D, transposeB', [33, 17], [9, 17], false, true],
+    ['2-D, transposeA', [17, 33], [17, 9], true, false],
+    ['2-D, both', [17, 33], [9, 17], true, true],
+    ['3-D × 2-D (one right matrix)', [4, 10, 6], [6, 5], false, false],
+    ['3-D × 2-D, transposeB', [4, 10, 6], [5, 6], false, true],
+    ['3-D batched', [6, 10, 7], [6, 7, 3], false, false],
+    ['3-D batched, transposeB (attention scores)', [6, 10, 7], [6, 10, 7], false, true],
+    ['3-D batched, transposeA', [6, 7, 10], [6, 7, 3], true, false],
+    ['4-D batched', [2, 3, 5, 4], [2, 3, 4, 6], false, false],
+    ['one left matrix, batched right', [5, 4], [3, 4, 6], false, false],
+    ['batch of 1 on the right, broadcast', [3, 5, 4], [1, 4, 6], false, false],
+  ];
+  for (const [name, as, bs, ta, tb] of cases) {
+    await sameOnBoth(name, [randomTensor(as, 1), randomTensor(bs, 2)], (a, b) => tf.matMul(a, b, ta, tb));
+  }
+});
+
+test('gradients of a matMul through the fast paths match the reference', async () => {
+  const f = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.concat(tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.sin(tf.matMul(x, y, false, true))))([a, b]).map((g) => tf.reshape(g, [-1]))));
+  await sameOnBoth('d/da, d/db of sum(sin(a·bᵀ)), batched', [randomTensor([3, 8, 5], 3), randomTensor([3, 7, 5], 4)], f);
+});
+
+test('UnsortedSegmentSum (embedding gradients) adds rows into their segments, dropping out-of-range ids', async () => {
+  const ids = Int32Array.from([0, 2, 2, 5, -1, 1, 0, 9]);
+  await sameOnBoth('segment sum', [randomTensor([8, 3], 5), { values: ids, shape: [8], dtype: 'int32' }], (x, s) => tf.unsortedSegmentSum(x, s as tf.Tensor1D, 6));
+});
+
+test('GatherV2 picks rows and inner slices, and rejects an index out of range', async () => {
+  const idx = { values: Int32Array.from([3, 0, 3, 1, 2]), shape: [5], dtype: 'int32' as const };
+  await sameOnBoth('rows of a table (embedding lookup)', [randomTensor([4, 20], 6), idx], (x, i) => tf.gather(x, i));
+  await sameOnBoth('axis 1, narrow slices', [randomTensor([3, 4, 2], 7), idx], (x, i) => tf.gather(x, i, 1));
+  await sameOnBoth('2-D indices', [randomTensor([4, 20], 8), { values: Int32Array.from([1, 2, 3, 0]), shape: [2, 2], dtype: 'int32' }], (x, i) => tf.gather(x, i));
+  await sameOnBoth('int32 values', [{ values: Int32Array.from([5, 6, 7, 8]), shape: [4], dtype: 'int32' }, idx], (x, i) => tf.gather(x, i));
+  await selectBackend('wasm');
+  const table = tf.zeros([4, 3]);
+  const bad = tf.tensor1d([1, 4], 'int32');
+  assert.throws(() => tf.gather(table, bad), /index value 4 is not in \[0, 3\]/);
+  tf.dispose([table, bad]);
+});
+
+test('Sum over leading axes (bias and scale gradients) matches the reference; other axes too', async () => {
+  const x = randomTensor([6, 5, 4], 9);
+  for (const [axis, keepDims] of [[0, false], [[0, 1], false], [[1, 0], true], [2, false], [1, false], [[0, 2], false], [undefined, false]] as const) {
+    await sameOnBoth(`sum over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, [x], (t) => tf.sum(t, axis as number | number[] | undefined, keepDims));
+  }
+  await sameOnBoth('sum over 2,048 rows', [randomTensor([2048, 64], 10)], (t) => tf.sum(t, 0));
+});
+
+test('Identity shares memory on wasm, and the copies stay correct after the original is gone', async () => {
+  await selectBackend('wasm');
+  const before = tf.memory().numTensors;
+  const a = tf.tensor1d([1, 2, 3]);
+  const b = tf.clone(a);
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  b.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('the fused Adam step leaves the same weights and optimizer state as tf.train.adam', async () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectBackend(backend);
+    const before = tf.memory().numTensors;
+    const init = [randomTensor([5, 3], 11), randomTensor([3], 12)];
+    const make = () => init.map((s) => tf.tidy(() => tf.variable(tf.tensor(s.values, s.shape))));
+    const ours = make();
+    const theirs = make();
+    const o1 = tf.train.adam(0.05, 0.9, 0.999, 1e-7);
+    const o2 = tf.train.adam(0.05, 0.9, 0.999, 1e-7);
+    for (let step = 0; step < 6; step++) {
+      const grads = (vars: tf.Variable[]) => Object.fromEntries(vars.map((v, i) => [v.name, tf.tidy(() => tf.mul(tf.sin(tf.add(v, step)), i + 1))]));
+      const g1 = grads(ours);
+      const g2 = grads(theirs);
+      assert.ok(applyAdamFused(o1, g1));
+      o2.applyGradients(g2);
+      tf.dispose([...Object.values(g1), ...Object.values(g2)]);
+    }
+    ours.forEach((v, i) => assertClose({ values: Array.from(v.dataSync()), shape: v.shape }, { values: Array.from(theirs[i].dataSync()), shape: theirs[i].shape }, `${backend} weights ${i}`));
+    assert.equal(o1.iterations, o2.iterations);
+    const [w1, w2] = [await o1.getWeights(), await o2.getWeights()];
+    assert.equal(w1.length, w2.length);
+    w1.slice(1).forEach((w, i) => assertClose({ values: Array.from(w.tensor.dataSync()), shape: w.tensor.shape }, { values: Array.from(w2[i + 1].tensor.dataSync()), shape: w2[i + 1].tensor.shape }, `${backend} moment ${w.name}`));
+    tf.dispose([...w1.map((w) => w.tensor), ...w2.map((w) => w.tensor)]);
+    o1.dispose();
+    o2.dispose();
+    tf.dispose([...ours, ...theirs]);
+    assert.equal(tf.memory().numTensors, before, `${backend}: no tensor leaks`);
+  }
+});
+
+test('other optimizers are left to themselves', async () => {
+  await selectBackend('wasm');
+  const v = tf.variable(tf.tensor1d([1, 2]));
+  const g = tf.tensor1d([1, 1]);
+  const sgd = tf.train.sgd(0.1);
+  assert.equal(applyAdamFused(sgd, { [v.name]: g }), false, 'not Adam: not fused');
+  tf.dispose([v, g]);
+  sgd.dispose();
+});

@@ -215,10 +215,10 @@ export function formatMetricValue(value: number | undefined): string {
 }
 
 /**
- * The inlay hint of one setting: "0.001 → val_loss 0.31 · 0.01 → 0.21 ★ (8 runs)".
+ * The inlay hint of one setting as one line of text: "0.001 → val_loss 0.31 · 0.01 → 0.21 ★ (8 runs)".
  * The metric is named once; past `maxValues` values the rest are counted.
  */
-export function formatKeyHint(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 4): string {
+export function formatKeyHint(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): string {
   const parts = keyHintParts(key, results, maxValues);
   const count = parts.pop()!;
   return `${parts.map((p) => p.text).join(' · ')} ${count.text}`;
@@ -232,10 +232,11 @@ export interface KeyHintPart {
 
 /**
  * The hint in pieces, one per value, then "+2" for values left out and the
- * run count: the editor shows each piece as a hint of its own (it cuts long
- * hints short), and a click on a value opens its best run.
+ * run count; a click on a value opens its best run. The editor cuts a line's
+ * hints after `editor.inlayHints.maximumLength` characters (43 by default),
+ * so the least telling piece, the count, comes last, and at most three values.
  */
-export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 4): KeyHintPart[] {
+export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): KeyHintPart[] {
   const shown = key.values.length > maxValues ? pickShown(key.values, maxValues, results.goal) : key.values;
   const parts: KeyHintPart[] = shown.map((v, i) => ({ text: `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetricValue(v.best)}${v.star ? ' ★' : ''}`, value: v }));
   const more = key.values.length - shown.length;

@@ -87,7 +87,7 @@ test('lists of objects are compared item by item while they line up, else as one
 test('many values: the hint keeps the ★ and the best ones, and counts the rest', () => {
   const runs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((lr, i) => run(`r${i}`, lr, 8, [0.9, 0.2, 0.8, 0.1, 0.7, 0.3][i]));
   const results = summarizeConfigResults(runs);
-  assert.equal(formatKeyHint(results.keys[0], results), '0.2 → val_loss 0.2 · 0.4 → 0.1 ★ · 0.5 → 0.7 · 0.6 → 0.3 · +2 (6 runs)');
+  assert.equal(formatKeyHint(results.keys[0], results), '0.2 → val_loss 0.2 · 0.4 → 0.1 ★ · 0.6 → 0.3 · +3 (6 runs)');
 });
 
 test('the best run of each sweep, from the runs\' metas', () => {

@@ -12,6 +12,7 @@ import { fitPreprocessor, transformTable } from '../../src/core/preprocess';
 import type { StartTrainingMessage, TrainerToHostMessage } from '../../src/core/protocol';
 import { seededRng } from '../../src/core/random';
 import { resolveConfig } from '../../src/core/resolvedConfig';
+import type { BackendName } from '../../src/core/types';
 import { runTraining } from '../../src/trainer/engine';
 import { attentionFor } from '../../src/trainer/inference';
 
@@ -29,12 +30,12 @@ export interface TrainerProcessTimes {
 }
 
 /** Forks dist/trainer.js on the house-prices example, as the extension does, and times it. */
-export async function trainerProcess(tmp: string): Promise<TrainerProcessTimes> {
+export async function trainerProcess(tmp: string, backend: BackendName): Promise<TrainerProcessTimes> {
   const trainer = join(root, 'dist', 'trainer.js');
   if (!existsSync(trainer)) throw new Error('dist/trainer.js is missing: npm run build');
   const ws = join(tmp, 'house-prices');
   cpSync(join(root, 'examples', 'house-prices'), ws, { recursive: true });
-  const start: StartTrainingMessage = { type: 'start', configPath: join(ws, 'house-prices.experiment.json'), runsDir: join(ws, '.modellab', 'runs'), backend: 'wasm' };
+  const start: StartTrainingMessage = { type: 'start', configPath: join(ws, 'house-prices.experiment.json'), runsDir: join(ws, '.modellab', 'runs'), backend };
   const t0 = performance.now();
   const child = fork(trainer, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let firstStepMs = NaN;
@@ -105,10 +106,10 @@ export function largeCsv(tmp: string, rows = 100_000): { millis: number; rows: n
 }
 
 /** Trains the intent-classifier example for one epoch, then asks for attention over 128 tokens as the dashboard does. */
-export async function attention128(tmp: string, repeats: number): Promise<{ coldMs: number; warmMs: number; tokens: number }> {
+export async function attention128(tmp: string, repeats: number, backend: BackendName): Promise<{ coldMs: number; warmMs: number; tokens: number }> {
   const ws = join(tmp, 'intent-classifier');
   cpSync(join(root, 'examples', 'intent-classifier'), ws, { recursive: true });
-  const r = await runTraining({ configPath: join(ws, 'intent-classifier.experiment.json'), runsDir: join(ws, '.modellab', 'runs'), backend: 'wasm', epochs: 1, onEvent: () => {} });
+  const r = await runTraining({ configPath: join(ws, 'intent-classifier.experiment.json'), runsDir: join(ws, '.modellab', 'runs'), backend, epochs: 1, onEvent: () => {} });
   if (r.meta.status !== 'completed') throw new Error(`training the example encoder failed: ${r.meta.error}`);
   const words = 'where is my parcel it was due yesterday and the tracking page has not changed please help me find it or refund the order'.split(' ');
   const text = Array.from({ length: 160 }, (_, i) => words[i % words.length]).join(' ');

@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [-- --rounds N] [-- --only mlp,encoder,decoder] [-- --no-peer] [-- --no-build]
+// npm run bench [-- --quick] [-- --rounds N] [-- --only mlp,encoder,decoder,around] [-- --no-peer]
+//                [-- --no-build] [-- --backend wasm|tensorflow|cpu] [-- --threads N]
 //
 // Model Lab's engine (wasm backend, the trainer's own code) against PyTorch on
 // the CPU (Debian's python3-torch with OpenBLAS, same thread count), on the
@@ -13,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendChoice } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { attention128, largeCsv, trainerProcess } from './aroundTraining';
 import { ensurePeerInstalled, Peer } from './peer';
@@ -29,6 +31,7 @@ const quick = flag('quick');
 const rounds = Number(option('rounds') ?? (quick ? 3 : 5));
 const only = new Set((option('only') ?? 'mlp,encoder,decoder,around').split(','));
 const root = join(__dirname, '..', '..');
+const backendChoice = (option('backend') ?? 'wasm') as BackendChoice;
 
 const TARGETS: Record<string, number> = { mlp: 0.5, encoder: 0.4, decoder: 0.4 };
 
@@ -66,8 +69,9 @@ async function main(): Promise<void> {
       const b = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
       if (b.status !== 0) throw new Error('the build failed');
     }
-    const sel = await selectBackend('wasm');
-    const threads = getThreadsCount();
+    const sel = await selectBackend(backendChoice);
+    // The peer gets as many threads as our side uses: one for wasm in Node (no threaded build there).
+    const threads = Number(option('threads') ?? (sel.backend === 'wasm' ? getThreadsCount() : cpus().length));
     let peer: Peer | undefined;
     if (!flag('no-peer')) {
       const why = ensurePeerInstalled(log);
@@ -140,12 +144,12 @@ async function main(): Promise<void> {
 
     if (only.has('around')) {
       const around: string[][] = [['around training', 'measured', 'target', '']];
-      const tp = await trainerProcess(tmp);
+      const tp = await trainerProcess(tmp, sel.backend);
       around.push(['trainer start → first step (fork dist/trainer.js)', `${fmt(tp.firstStepMs)} ms`, '≤ 1,500 ms', tp.firstStepMs <= 1500 ? 'met' : 'NOT met']);
       around.push([`metrics IPC: ${tp.steps} steps in ${tp.metricMessages} messages; host CPU while training`, `${fmt(tp.hostCpuShare * 100, 1)}% of a core`, 'idle-ish (≤ 5%)', tp.hostCpuShare <= 0.05 ? 'met' : 'NOT met']);
       const csv = largeCsv(tmp);
       around.push([`${fmt(csv.rows)}-row × ${csv.columns}-column CSV loaded and preprocessed`, `${fmt(csv.millis)} ms`, '≤ 2,000 ms', csv.millis <= 2000 ? 'met' : 'NOT met']);
-      const att = await attention128(tmp, quick ? 5 : 15);
+      const att = await attention128(tmp, quick ? 5 : 15, sel.backend);
       around.push([`attention, example encoder, ${att.tokens} tokens (warm; first call ${fmt(att.coldMs)} ms with model load)`, `${fmt(att.warmMs, 1)} ms`, '≤ 100 ms', att.warmMs <= 100 ? 'met' : 'NOT met']);
       log(table(around));
     }

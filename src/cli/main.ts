@@ -6,6 +6,8 @@
 //   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir D] [--json]
 //   modellab attention <run> <text-file> [--max-tokens N] [--json]
 //   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K]
+//   modellab export <run> [--out DIR]
+//   modellab serve <run-or-export> [--port P] [--name N] [--host H]
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,6 +21,7 @@ import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
+import { DEPLOY_USAGE, DeployUsageError, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
@@ -32,6 +35,7 @@ Usage:
   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json]
+${DEPLOY_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
 finished run with a Transformer). <text-file> "-" reads standard input.
@@ -226,19 +230,34 @@ function numberOption(name: string, value: string | undefined, check: (n: number
 }
 
 const SHADES = [' ', '░', '▒', '▓', '█'];
+/** Characters a terminal draws two columns wide (CJK, full-width forms). */
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff01-\uff60]/u;
 
-/** A layer's head-averaged attention as a grid of shades, rows = queries; for a terminal. */
+/** `text` cut and padded to `columns` terminal columns. */
+function fitColumns(text: string, columns: number): string {
+  let out = '';
+  let width = 0;
+  for (const ch of text) {
+    const w = WIDE.test(ch) ? 2 : 1;
+    if (width + w > columns) break;
+    out += ch;
+    width += w;
+  }
+  return out + ' '.repeat(columns - width);
+}
+
+/**
+ * A layer's head-averaged attention as a grid of shades for a terminal:
+ * rows are queries, columns keys, each shade relative to the row's largest weight.
+ */
 function shadedGrid(tokens: string[], heads: number[][][]): string[] {
   const n = tokens.length;
-  const label = (t: string) => JSON.stringify(t).slice(1, -1).slice(0, 10).padEnd(10);
   const lines: string[] = [];
   for (let i = 0; i < n; i++) {
-    let row = '';
-    for (let j = 0; j < n; j++) {
-      const w = heads.reduce((sum, h) => sum + h[i][j], 0) / heads.length;
-      row += SHADES[Math.min(SHADES.length - 1, Math.round(w * (SHADES.length - 1) * 2))];
-    }
-    lines.push(`  ${String(i).padStart(3)} ${label(tokens[i])} │${row}│`);
+    const weights = Array.from({ length: n }, (_, j) => heads.reduce((sum, h) => sum + h[i][j], 0) / heads.length);
+    const max = Math.max(...weights) || 1;
+    const row = weights.map((w) => SHADES[Math.round((w / max) * (SHADES.length - 1))]).join('');
+    lines.push(`  ${String(i).padStart(3)} ${fitColumns(JSON.stringify(tokens[i]).slice(1, -1), 10)} │${row}│`);
   }
   return lines;
 }
@@ -253,7 +272,7 @@ function formatAttention(r: AttentionResult, millis: number): string {
   }
   const shown = Math.min(r.tokens.length, 48);
   r.attention.forEach((layer, l) => {
-    out.push(`layer ${l + 1}, average of ${heads} heads (rows: queries, columns: keys${shown < r.tokens.length ? `; first ${shown} tokens` : ''}):`);
+    out.push(`layer ${l + 1}, average of ${heads} heads (rows: queries, columns: keys, darkest: the row's largest weight${shown < r.tokens.length ? `; first ${shown} tokens` : ''}):`);
     out.push(...shadedGrid(r.tokens.slice(0, shown), layer.map((h) => h.slice(0, shown).map((row) => row.slice(0, shown)))));
   });
   out.push('(--json prints every head in full)');
@@ -349,6 +368,10 @@ export async function main(argv: string[]): Promise<number> {
         return await attention(rest);
       case 'generate':
         return await generateCommand(rest);
+      case 'export':
+        return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
+      case 'serve':
+        return await serveCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case undefined:
       case '-h':
       case '--help':
@@ -362,7 +385,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof DeployUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`modellab: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -81,15 +81,20 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
 
     await t.test('each swept setting shows what each value gave, and a CodeLens names the best run', async () => {
       await quickOpen(page, CONFIG);
-      const best = page.locator('.codelens-decoration a').filter({ hasText: /^\s*Best: [0-9a-f]{4} val_loss [\d.e-]+\s*$/ });
+      // The best run on disk, as the lens prints it (three significant digits).
+      const bestValue = Math.min(...runs.map((r) => r.bestMetrics!.val_loss));
+      const shown = String(Number(bestValue.toPrecision(3)));
+      const best = page.locator('.codelens-decoration a').filter({ hasText: new RegExp(`^\\s*Best: [0-9a-f]{4} val_loss ${shown.replace('.', '\\.')}\\s*$`) });
+      // (the lenses are redrawn a moment after the last run ends)
       await best.first().waitFor({ state: 'visible', timeout: 60_000 });
       log(`best lens: "${((await best.first().textContent()) ?? '').trim()}"`);
       // Inlay hints are text injected into the editor's lines.
       let seen: string[] = [];
       const hintLines = await waitFor('inlay hints on the learningRate and units lines', 60_000, async () => {
         const lines = (await page.locator('.monaco-editor .view-lines .view-line').allTextContents()).map((l) => l.replace(/\u00a0/g, ' ').trim());
+        // (the padding between hints is not a plain space: match it with \s)
         seen = lines.filter((l) => l.includes('val_loss'));
-        const withHints = lines.filter((l) => /→ val_loss [\d.e-]+ +[\d.e-]+ → [\d.e-]+/.test(l));
+        const withHints = lines.filter((l) => /→ val_loss [\d.e-]+\s+[\d.e-]+ → [\d.e-]+/.test(l));
         // Hints arrive line range by line range; wait for both swept settings.
         return withHints.some((l) => /"learningRate"/.test(l)) && withHints.some((l) => /"units": 64/.test(l)) ? withHints : undefined;
       }, 500).catch((error: Error) => {
@@ -104,8 +109,8 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
       assert.ok(lr, `no hint on the learningRate line: ${JSON.stringify(hintLines)}`);
       assert.ok(units, `no hint on the units line: ${JSON.stringify(hintLines)}`);
       // The editor cuts a line's hints at 43 characters (editor.inlayHints.maximumLength): the run count goes first.
-      assert.match(lr, /0\.0003 → val_loss [\d.e-]+ +0\.01 → [\d.e-]+ ★/);
-      assert.match(units, /8 → val_loss [\d.e-]+( ★)? +64 → [\d.e-]+( ★)? +\(4 runs\)/);
+      assert.match(lr, /0\.0003 → val_loss [\d.e-]+\s+0\.01 → [\d.e-]+ ★/);
+      assert.match(units, /8 → val_loss [\d.e-]+( ★)?\s+64 → [\d.e-]+( ★)?\s+\(4 runs\)/);
       await shots.take(page, 'sweep-results-in-config');
     });
 

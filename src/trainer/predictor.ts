@@ -1,0 +1,218 @@
+// Prediction from a saved model folder (a run's model/, or an export) in plain
+// Node: raw row objects in, values in target units or labels with
+// probabilities out; strings for text classifiers; prompts for language
+// models. Preprocessing and tokenizing are the ones fitted at training time,
+// read from the folder, so every caller (CLI, HTTP server, playground) predicts
+// exactly what the run's model predicts.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { encodeFeatures, inverseTarget } from '../core/preprocess';
+import type { FittedPreprocessor } from '../core/preprocess';
+import { seededRng } from '../core/random';
+import type { Cell } from '../core/table';
+import type { Tokenizer } from '../core/tokenizer';
+import type { GenerationResult, Task } from '../core/types';
+import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from './inference';
+import type { GenerateOptions } from './inference';
+import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
+import type { TextTaskJson } from './modelIo';
+
+export type PredictorKind = 'tabular' | 'text' | 'language-model';
+
+/** One input a caller gives, by name. */
+export interface PredictorInput {
+  name: string;
+  dtype: 'number' | 'string';
+  /** A one-hot column: the categories seen in training (others encode as all zeros). */
+  categories?: string[];
+  /** Filled in when missing (the fitted fillMissing value). */
+  optional?: boolean;
+}
+
+/** What a model takes and gives: the server's metadata and the playground's form. */
+export interface PredictorSignature {
+  kind: PredictorKind;
+  task: Task;
+  inputs: PredictorInput[];
+  /** Tabular: the target column (regression values are in its units). */
+  target?: string;
+  /** Classifiers: the label of each class. */
+  labels?: string[];
+  /** Tabular: the width of the encoded feature vector the network sees. */
+  encodedWidth?: number;
+  /** Text models: the longest token sequence. */
+  maxLength?: number;
+}
+
+export type Prediction =
+  | { value: number }
+  | { label: string; probabilities: Record<string, number> };
+
+/** A request that cannot be answered as given; the message names the field. */
+export class PredictionInputError extends Error {}
+
+/** Rounds probabilities to 6 decimals: compact JSON, still sums to 1 within 1e-5. */
+const round6 = (v: number): number => Math.round(v * 1e6) / 1e6;
+
+export class Predictor {
+  private constructor(
+    readonly dir: string,
+    readonly signature: PredictorSignature,
+    private readonly model: tfl.LayersModel,
+    private readonly preprocessor?: FittedPreprocessor,
+    private readonly tokenizer?: Tokenizer,
+    private readonly textTask?: TextTaskJson,
+  ) {}
+
+  /** Loads a run folder, its model/ folder, or an export. A backend must be selected first. */
+  static async load(runOrModelDir: string): Promise<Predictor> {
+    const dir = resolveModelDir(runOrModelDir);
+    if (existsSync(join(dir, TEXT_TASK_FILE))) {
+      const { model, tokenizer, task } = await loadTextModel(dir);
+      const lm = task.task === 'language-model';
+      const signature: PredictorSignature = {
+        kind: lm ? 'language-model' : 'text',
+        task: task.task,
+        inputs: [{ name: lm ? 'prompt' : 'text', dtype: 'string' }],
+        labels: task.labels,
+        maxLength: task.maxLength,
+      };
+      return new Predictor(dir, signature, model, undefined, tokenizer, task);
+    }
+    const { model, preprocessor } = await loadModel(dir);
+    if (!preprocessor) {
+      model.dispose();
+      throw new Error(`${dir}: no preprocessing.json beside the model, so raw rows cannot be encoded`);
+    }
+    const oneHot = new Map(preprocessor.oneHot.map((o) => [o.column, o.categories]));
+    const signature: PredictorSignature = {
+      kind: 'tabular',
+      task: preprocessor.task,
+      inputs: preprocessor.features.map((name) => {
+        const categories = oneHot.get(name);
+        const optional = name in preprocessor.fill || categories !== undefined;
+        return { name, dtype: categories ? 'string' : 'number', ...(categories ? { categories } : {}), ...(optional ? { optional } : {}) };
+      }),
+      target: preprocessor.target,
+      labels: preprocessor.labels,
+      encodedWidth: preprocessor.inputNames.length,
+    };
+    return new Predictor(dir, signature, model, preprocessor);
+  }
+
+  /**
+   * Checks one instance; returns what is wrong with it, naming the field
+   * (`instances[3].rooms`), or undefined when it can be predicted.
+   */
+  checkInstance(instance: unknown, where: string): string | undefined {
+    if (this.signature.kind !== 'tabular') {
+      if (typeof instance === 'string') return undefined;
+      const field = this.signature.inputs[0].name;
+      if (instance && typeof instance === 'object' && !Array.isArray(instance)) {
+        const v = (instance as Record<string, unknown>)[field];
+        if (typeof v === 'string') return undefined;
+        return v === undefined ? `${where}.${field} is missing` : `${where}.${field} must be a string, not ${typeName(v)}`;
+      }
+      return `${where} must be a string (or an object with a "${field}" string), not ${typeName(instance)}`;
+    }
+    if (!instance || typeof instance !== 'object' || Array.isArray(instance)) return `${where} must be an object of feature values, not ${typeName(instance)}`;
+    const row = instance as Record<string, unknown>;
+    const known = new Set(this.signature.inputs.map((i) => i.name));
+    for (const key of Object.keys(row)) if (!known.has(key)) return `${where}.${key} is not an input of this model (inputs: ${[...known].join(', ')})`;
+    for (const input of this.signature.inputs) {
+      const v = row[input.name];
+      if (v === undefined || v === null) {
+        if (input.optional) continue;
+        return `${where}.${input.name} is missing`;
+      }
+      if (input.categories) {
+        if (typeof v !== 'string' && typeof v !== 'number') return `${where}.${input.name} must be a category (string), not ${typeName(v)}`;
+      } else if (typeof v !== 'number' || !Number.isFinite(v)) {
+        return `${where}.${input.name} must be a finite number, not ${typeName(v)}`;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Predicts a batch. Tabular: row objects of raw feature values; text
+   * classifiers: strings (or { text }). Throws PredictionInputError naming
+   * the first bad field.
+   */
+  async predict(instances: readonly unknown[]): Promise<Prediction[]> {
+    if (this.signature.kind === 'language-model') throw new PredictionInputError('this model is a language model: send a generation request instead');
+    instances.forEach((inst, i) => {
+      const problem = this.checkInstance(inst, `instances[${i}]`);
+      if (problem) throw new PredictionInputError(problem);
+    });
+    if (instances.length === 0) return [];
+    return this.signature.kind === 'tabular' ? this.predictRows(instances as Record<string, Cell>[]) : this.predictTexts(instances.map((i) => (typeof i === 'string' ? i : String((i as Record<string, unknown>).text))));
+  }
+
+  private async predictRows(rows: Record<string, Cell>[]): Promise<Prediction[]> {
+    const p = this.preprocessor!;
+    const d = p.inputNames.length;
+    const x = new Float32Array(rows.length * d);
+    rows.forEach((row, i) => {
+      try {
+        encodeFeatures(p, row, x, i * d, 'request', undefined);
+      } catch (e) {
+        throw new PredictionInputError(`instances[${i}]: ${(e as Error).message}`);
+      }
+    });
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(x, [rows.length, d])) as tf.Tensor);
+    const width = out.shape[1] ?? 1;
+    const values = await out.data();
+    out.dispose();
+    if (p.task === 'regression') return rows.map((_, i) => ({ value: inverseTarget(p, values[i * width]) }));
+    return rows.map((_, i) => this.classify(Array.from(values.subarray(i * width, (i + 1) * width)), p.labels!));
+  }
+
+  private async predictTexts(texts: string[]): Promise<Prediction[]> {
+    const maxLength = this.textTask!.maxLength;
+    const ids = new Int32Array(texts.length * maxLength);
+    texts.forEach((t, i) => ids.set(this.tokenizer!.encode(t, maxLength).ids, i * maxLength));
+    const out = tf.tidy(() => this.model.predict(tf.tensor2d(ids, [texts.length, maxLength], 'int32')) as tf.Tensor);
+    const width = out.shape[1] ?? 1;
+    const values = await out.data();
+    out.dispose();
+    return texts.map((_, i) => this.classify(Array.from(values.subarray(i * width, (i + 1) * width)), this.textTask!.labels ?? []));
+  }
+
+  private classify(outputs: number[], labels: string[]): Prediction {
+    // One sigmoid unit: the probability of the second label.
+    const probs = outputs.length === 1 && labels.length === 2 ? [1 - outputs[0], outputs[0]] : outputs;
+    let best = 0;
+    for (let k = 1; k < probs.length; k++) if (probs[k] > probs[best]) best = k;
+    return { label: labels[best] ?? String(best), probabilities: Object.fromEntries(probs.map((v, k) => [labels[k] ?? String(k), round6(v)])) };
+  }
+
+  /** Continues a prompt with a language model. */
+  async generate(prompt: string, options: GenerateOptions = {}): Promise<GenerationResult> {
+    if (this.signature.kind !== 'language-model') throw new PredictionInputError('this model is not a language model; send "instances" to :predict');
+    const o = {
+      length: options.length ?? GENERATE_DEFAULTS.length,
+      temperature: options.temperature ?? GENERATE_DEFAULTS.temperature,
+      topK: options.topK ?? GENERATE_DEFAULTS.topK,
+      seed: options.seed ?? GENERATE_DEFAULTS.seed,
+    };
+    const promptIds = this.tokenizer!.encodeAll(prompt);
+    const ids = await generateIds(this.model, this.tokenizer!, promptIds, this.textTask!.maxLength, { ...o, rng: seededRng(o.seed), signal: options.signal });
+    return { prompt, text: continuation(this.tokenizer!, promptIds, ids), tokens: ids.length };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `a string (${JSON.stringify(v.slice(0, 30))})`;
+  if (typeof v === 'number') return Number.isFinite(v) ? `the number ${v}` : 'a non-finite number';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}

@@ -32,8 +32,9 @@ export class Peer {
   info: Record<string, unknown> = {};
 
   constructor(threads: number) {
-    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer only: set, they pin OpenBLAS to a slower kernel.
-    const env = { ...process.env, OMP_NUM_THREADS: String(threads) };
+    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer's command only (as issue 5 asks): set, they
+    // override OpenBLAS's own choice of kernel and cache size for this CPU.
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
     delete env.OPENBLAS_CORETYPE;
     delete env.OPENBLAS_L2_SIZE;
     this.child = spawn(PYTHON, [join(__dirname, 'peer_torch.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });

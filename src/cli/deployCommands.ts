@@ -1,9 +1,10 @@
 // `modellab export` and `modellab serve`: a run's model as files other
 // programs load, and as a local TensorFlow Serving-compatible HTTP server.
 
-import { basename, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportRun, locateRun } from '../core/modelExport';
+import { exportRun, locateRun, MODEL_CARD_JSON } from '../core/modelExport';
 import { readRunMeta } from '../core/runStore';
 import type { BackendChoice } from '../core/types';
 import { selectBackend } from '../trainer/backend';
@@ -43,6 +44,16 @@ function intOption(name: string, value: string | undefined, lo: number, hi: numb
   return n;
 }
 
+/** The run name an export's model card records. */
+function exportedName(modelDir: string): string | undefined {
+  try {
+    const card = JSON.parse(readFileSync(join(modelDir, MODEL_CARD_JSON), 'utf8')) as { name?: unknown };
+    return typeof card.name === 'string' ? card.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A model name as it may appear in a URL path segment. */
 export function servableName(raw: string): string {
   return raw.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
@@ -75,7 +86,7 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
   const selection = await selectBackend(backend);
   const predictor = await Predictor.load(dir);
   const located = locateRun(dir);
-  const name = values.name ?? servableName(readRunMeta(located.runDir ?? dir)?.name ?? basename(dir));
+  const name = values.name ?? servableName(readRunMeta(located.runDir ?? dir)?.name ?? exportedName(located.modelDir) ?? basename(dir));
   const server = await startServing({ predictor, name, host, port, maxBodyBytes, batchWindowMs });
   if (!isLoopback(host)) process.stderr.write(`warning: listening on ${host}, reachable from other machines; the server has no authentication\n`);
   if (values.json) process.stdout.write(JSON.stringify({ type: 'listening', url: server.url, host: server.host, port: server.port, name, kind: predictor.signature.kind, backend: selection.backend, modelDir: predictor.dir }) + '\n');

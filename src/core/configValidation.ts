@@ -13,6 +13,8 @@ import schema from '../../schema/experiment.schema.json';
 import { isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
 import { checkSweepSection } from './sweepValidation';
 import { probeColumns, DataError } from './table';
+import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
+import type { PathPolicy } from './workspacePaths';
 import type { ExperimentConfig, LayerConfig } from './types';
 
 export const CONFIG_FILE_SUFFIX = '.experiment.json';
@@ -201,7 +203,10 @@ function describeSchemaError(e: ErrorObject): string | undefined {
   }
 }
 
-export function validateConfigText(text: string, configPath: string): ValidationResult {
+/** Where the config's paths may point (see workspacePaths.ts); without a workspace root nothing is checked. */
+export type ValidationOptions = PathPolicy;
+
+export function validateConfigText(text: string, configPath: string, options: ValidationOptions = {}): ValidationResult {
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, { allowTrailingComma: true, disallowComments: false });
   const r = new Reporter(text, root);
@@ -211,10 +216,10 @@ export function validateConfigText(text: string, configPath: string): Validation
     return { diagnostics: r.diagnostics };
   }
   const value = getNodeValue(root) as unknown;
-  const config = checkConfigValue(value, configPath, r);
+  const config = checkConfigValue(value, configPath, r, options);
   if (!config) return { diagnostics: r.diagnostics };
   if (config.sweep) {
-    checkSweepSection(config, (v) => validateConfigValue(v, configPath), (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
+    checkSweepSection(config, (v) => validateConfigValue(v, configPath, options), (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
   }
   const hasError = r.diagnostics.some((d) => d.severity === 'error');
   return { config: hasError ? undefined : config, diagnostics: r.diagnostics };
@@ -224,14 +229,14 @@ export function validateConfigText(text: string, configPath: string): Validation
  * Checks a config that has no text of its own (a sweep point: the file's
  * config with some values replaced). The diagnostics carry paths, not ranges.
  */
-export function validateConfigValue(value: unknown, configPath: string): ConfigDiagnostic[] {
+export function validateConfigValue(value: unknown, configPath: string, options: ValidationOptions = {}): ConfigDiagnostic[] {
   const r = new Reporter('', undefined);
-  checkConfigValue(value, configPath, r);
+  checkConfigValue(value, configPath, r, options);
   return r.diagnostics;
 }
 
 /** Schema, then semantic checks; the typed config when it matches the schema. */
-function checkConfigValue(value: unknown, configPath: string, r: Reporter): ExperimentConfig | undefined {
+function checkConfigValue(value: unknown, configPath: string, r: Reporter, options: ValidationOptions): ExperimentConfig | undefined {
   if (!validateSchema(value)) {
     const seen = new Set<string>();
     for (const e of validateSchema.errors ?? []) {
@@ -259,7 +264,7 @@ function checkConfigValue(value: unknown, configPath: string, r: Reporter): Expe
     return undefined;
   }
   const config = value as unknown as ExperimentConfig;
-  semanticChecks(config, configPath, r);
+  semanticChecks(config, configPath, r, options);
   return config;
 }
 
@@ -283,7 +288,7 @@ function humanParseError(code: string): string {
   return map[code] ?? code;
 }
 
-export function validateConfigFile(configPath: string): ValidationResult {
+export function validateConfigFile(configPath: string, options: ValidationOptions = {}): ValidationResult {
   let text: string;
   try {
     text = readFileSync(configPath, 'utf8');
@@ -292,7 +297,7 @@ export function validateConfigFile(configPath: string): ValidationResult {
       diagnostics: [{ severity: 'error', message: `cannot read the config (${(e as NodeJS.ErrnoException).code ?? String(e)})`, path: '(file)', offset: 0, length: 0, line: 0, column: 0, endLine: 0, endColumn: 0 }],
     };
   }
-  return validateConfigText(text, configPath);
+  return validateConfigText(text, configPath, options);
 }
 
 /** `file:line:col: severity: message`, 1-based, as compilers print. */
@@ -302,7 +307,7 @@ export function formatDiagnostic(configPath: string, d: ConfigDiagnostic): strin
 
 const CROSS_ENTROPIES = new Set(['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy']);
 
-function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporter): void {
+function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporter, options: ValidationOptions): void {
   const baseDir = dirname(configPath);
   const data = config.data;
   const languageModel = config.task === 'language-model';
@@ -322,6 +327,12 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
   for (const key of fileKeys) {
     const rel = data[key]!;
     const file = resolve(baseDir, rel);
+    // Checked before the file is touched: a config must not make us probe files outside the workspace.
+    const escape = pathEscapesWorkspace(rel, baseDir, options);
+    if (escape) {
+      r.node(['data', key], 'error', `${escape}: ${OUTSIDE_WORKSPACE_HINT}`);
+      continue;
+    }
     if (!existsSync(file)) {
       r.node(['data', key], 'error', `data file not found: ${rel} (looked for ${file})`);
       continue;
@@ -349,6 +360,10 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       r.node(['data', key], 'error', e instanceof DataError ? e.detail : String(e));
     }
   }
+
+  const exportTo = config.deployment?.export;
+  const exportEscape = exportTo !== undefined ? pathEscapesWorkspace(exportTo, baseDir, options) : undefined;
+  if (exportEscape) r.node(['deployment', 'export'], 'error', `${exportEscape}: ${OUTSIDE_WORKSPACE_HINT}`);
 
   if (!isTransformerModel(config.model)) {
     for (const key of TRANSFORMER_ONLY_KEYS) {

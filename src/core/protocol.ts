@@ -35,6 +35,10 @@ export interface StartTrainingMessage {
   sweep?: SweepMembership;
   /** Extra folders where a natively installed @tensorflow/tfjs-node may live. */
   nativeModuleDirs?: string[];
+  /** The workspace folder of the config: the trainer refuses data and export paths outside it. */
+  workspaceRoot?: string;
+  /** The user's modelLab.allowPathsOutsideWorkspace (restricted in untrusted workspaces). */
+  allowPathsOutsideWorkspace?: boolean;
 }
 
 export interface StopTrainingMessage {

@@ -3,7 +3,7 @@
 // may be fine for the schema yet not for this model or data).
 
 import { validateConfigValue } from './configValidation';
-import type { ConfigDiagnostic } from './configValidation';
+import type { ConfigDiagnostic, ValidationOptions } from './configValidation';
 import { applyOverrides, ConfigPathError, describeParams } from './sweep';
 import { withoutSweep } from './sweepValidation';
 import type { ExperimentConfig } from './types';
@@ -19,7 +19,7 @@ function diagnostic(severity: ConfigDiagnostic['severity'], path: string, messag
   return { severity, message, path, offset: 0, length: 0, line: 0, column: 0, endLine: 0, endColumn: 0 };
 }
 
-export function configForSweepPoint(configPath: string, config: ExperimentConfig, overrides?: Readonly<Record<string, unknown>>): SweepPointConfig {
+export function configForSweepPoint(configPath: string, config: ExperimentConfig, overrides?: Readonly<Record<string, unknown>>, options: ValidationOptions = {}): SweepPointConfig {
   const base = withoutSweep(config) as ExperimentConfig;
   if (!overrides || Object.keys(overrides).length === 0) return { config: base, diagnostics: [] };
   const where = describeParams(overrides);
@@ -30,6 +30,6 @@ export function configForSweepPoint(configPath: string, config: ExperimentConfig
     if (!(e instanceof ConfigPathError)) throw e;
     return { diagnostics: [diagnostic('error', '(sweep)', `sweep point ${where}: ${e.message}`)] };
   }
-  const diagnostics = validateConfigValue(overridden, configPath).map((d) => ({ ...d, message: `sweep point ${where}: ${d.message}` }));
+  const diagnostics = validateConfigValue(overridden, configPath, options).map((d) => ({ ...d, message: `sweep point ${where}: ${d.message}` }));
   return { config: diagnostics.some((d) => d.severity === 'error') ? undefined : overridden, diagnostics };
 }

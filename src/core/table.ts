@@ -2,7 +2,7 @@
 // Pure Node (fs + papaparse): shared by config validation (column probing)
 // and the trainer (loading).
 
-import { readFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { openSync, readSync, closeSync, fstatSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import Papa from 'papaparse';
 
@@ -16,6 +16,11 @@ export interface Table {
   rows: Row[];
   /** 1-based line (CSV/JSONL) or record index (JSON) of each row, for error messages. */
   lines: number[];
+  /**
+   * Set when the last line was cut short and left out: the file did not end
+   * with a newline and its last row was incomplete (a file still being written).
+   */
+  partialLastLine?: number;
 }
 
 /** A data problem that names the file and the line. */
@@ -60,14 +65,65 @@ function looksBinary(buf: Buffer): boolean {
   return false;
 }
 
-/** A UTF-8 text file without its BOM; DataError when unreadable or binary. */
-export function readText(file: string): string {
-  let buf: Buffer;
+/**
+ * Largest data file read into memory (bytes). A file is parsed whole, as text
+ * and then as rows, taking several times its size; past this it is refused with
+ * a clear error instead of exhausting the trainer's memory. The environment
+ * variable MODELLAB_MAX_DATA_BYTES (set by the host from modelLab.maxDataFileMB) changes it.
+ */
+export const DEFAULT_MAX_DATA_BYTES = 256 * 1024 * 1024;
+
+export function maxDataBytes(): number {
+  const fromEnv = Number(process.env.MODELLAB_MAX_DATA_BYTES);
+  return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_DATA_BYTES;
+}
+
+function describeBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1)} MB` : `${n} bytes`;
+}
+
+/**
+ * The bytes of a file as it was when opened: its size is taken first and only
+ * that many bytes are read, so a file that grows while it is read (a log still
+ * being written) gives a consistent snapshot, and a huge file is refused before
+ * anything is allocated. When the file did grow, a partial last line is dropped.
+ */
+function readSnapshot(file: string, maxBytes: number): Buffer {
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch (e) {
     throw new DataError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) {
+      throw new DataError(file, undefined, `the file is ${describeBytes(size)}, larger than the ${describeBytes(maxBytes)} Model Lab reads into memory; use a sample of it, or raise the limit (modelLab.maxDataFileMB)`);
+    }
+    const buf = Buffer.allocUnsafe(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n === 0) break; // truncated meanwhile
+      got += n;
+    }
+    const snapshot = buf.subarray(0, got);
+    if (fstatSync(fd).size > size && got > 0 && snapshot[got - 1] !== 10) {
+      const lastNewline = snapshot.lastIndexOf(10);
+      return snapshot.subarray(0, lastNewline + 1);
+    }
+    return snapshot;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A UTF-8 text file without its BOM; DataError when unreadable, binary or too large. */
+export function readText(file: string, maxBytes = maxDataBytes()): string {
+  const buf = readSnapshot(file, maxBytes);
   if (looksBinary(buf)) throw new DataError(file, undefined, 'the file is binary, not text (expected UTF-8 CSV, JSON or JSONL)');
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -119,6 +175,8 @@ function parseCsv(file: string, text: string): Table {
   for (let r = 1; r < data.length; r++) {
     const rec = data[r];
     if (rec.length !== header.length) {
+      // The last row of a file being appended to, read mid-write: leave it for the next read.
+      if (r === data.length - 1 && r > 1 && !text.endsWith('\n')) return { file, columns: header, rows, lines, partialLastLine: r + 1 };
       throw new DataError(file, r + 1, `expected ${header.length} fields (as in the header) but found ${rec.length}`);
     }
     rows.push(makeRow(rec));
@@ -151,6 +209,8 @@ function parseJsonl(file: string, text: string): Table {
     try {
       v = JSON.parse(s);
     } catch (e) {
+      // The last line of a file being appended to, read mid-write: leave it for the next read.
+      if (i === all.length - 1 && rows.length > 0 && !text.endsWith('\n')) return { file, columns: columnsOf(rows), rows, lines, partialLastLine: i + 1 };
       throw new DataError(file, i + 1, `not valid JSON (${(e as Error).message})`);
     }
     rows.push(rowFromObject(file, i + 1, v));

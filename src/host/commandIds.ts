@@ -21,6 +21,10 @@ export const CommandId = {
   deleteRun: 'modelLab.deleteRun',
   revealRun: 'modelLab.revealRun',
   exportRunCsv: 'modelLab.exportRunCsv',
+  // Deployment (issue 7).
+  deployRun: 'modelLab.deployRun',
+  stopDeployment: 'modelLab.stopDeployment',
+  exportRun: 'modelLab.exportRun',
 } as const;
 
 export type CommandName = keyof typeof CommandId;

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { CommandId } from './commandIds';
 import type { CommandName } from './commandIds';
 import type { ModelLabContext } from './ctx';
+import { deployRun, exportRunModel, stopDeployment } from './deployments';
 import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from './experimentCommands';
 import { installNativeBackend } from './nativeBackend';
 import { newExperiment } from './newExperiment';
@@ -33,6 +34,9 @@ const commandTable: Record<CommandName, CommandFactory> = {
   deleteRun: (ctx) => (arg, selection) => deleteRuns(ctx, arg, selection),
   revealRun: (ctx) => (arg) => revealRun(ctx, arg),
   exportRunCsv: (ctx) => (arg) => exportRunCsv(ctx, arg),
+  deployRun: (ctx) => (arg) => deployRun(ctx, arg),
+  stopDeployment: (ctx) => (arg) => stopDeployment(ctx, arg),
+  exportRun: (ctx) => (arg) => exportRunModel(ctx, arg),
 };
 
 export function registerCommands(ctx: ModelLabContext): void {

@@ -12,6 +12,7 @@ export const Settings = {
   backend: `${SECTION}.backend`,
   nodePath: `${SECTION}.nodePath`,
   runsDirectory: `${SECTION}.runsDirectory`,
+  allowPathsOutsideWorkspace: `${SECTION}.allowPathsOutsideWorkspace`,
 } as const;
 
 export function backendSetting(scope?: vscode.ConfigurationScope): BackendChoice {
@@ -33,4 +34,16 @@ export function runsDirSetting(baseFolder: vscode.Uri, scope?: vscode.Configurat
 
 export function affectsRunsDirectory(e: vscode.ConfigurationChangeEvent): boolean {
   return e.affectsConfiguration(Settings.runsDirectory);
+}
+
+/**
+ * Where a config's paths may point: inside its workspace folder unless the
+ * user allowed more (restricted: in an untrusted workspace only the user's own
+ * value counts). A config outside every folder is checked against its own folder.
+ */
+export function pathPolicyFor(configUri: vscode.Uri): { workspaceRoot: string; allowOutside: boolean } {
+  const folder = vscode.workspace.getWorkspaceFolder(configUri);
+  const workspaceRoot = folder ? folder.uri.fsPath : vscode.Uri.joinPath(configUri, '..').fsPath;
+  const allowOutside = vscode.workspace.getConfiguration(SECTION, configUri).get<boolean>('allowPathsOutsideWorkspace', false) === true;
+  return { workspaceRoot, allowOutside };
 }

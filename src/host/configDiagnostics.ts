@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { validateConfigText } from '../core/configValidation';
 import type { ConfigDiagnostic, ValidationResult } from '../core/configValidation';
+import { pathPolicyFor } from './config';
 import { KeyedDebouncer } from './keyedDebouncer';
 import { CONFIG_GLOB, findWorkspaceConfigs, isConfigDocument, isConfigUri } from './workspaceConfigs';
 
@@ -95,7 +96,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   private publish(uri: vscode.Uri, text: string): ValidationResult {
     let result: ValidationResult;
     try {
-      result = validateConfigText(text, uri.fsPath);
+      result = validateConfigText(text, uri.fsPath, pathPolicyFor(uri));
     } catch (err) {
       this.log.error(`validating ${uri.fsPath} failed: ${(err as Error).stack ?? String(err)}`);
       result = { diagnostics: [] };

@@ -11,6 +11,7 @@ import { ConfigCodeLensProvider } from './configCodeLens';
 import { ConfigResultsView } from './configResultsView';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { DashboardPanel } from './dashboardPanel';
+import { Deployments } from './deployments';
 import { ExperimentsView } from './experimentsView';
 import type { ShownRun } from './dashboardPanel';
 import { KeyedDebouncer } from './keyedDebouncer';
@@ -38,6 +39,8 @@ export class ModelLabContext implements vscode.Disposable {
   readonly experiments: ExperimentsView;
   /** The Compare Runs panel. */
   readonly compare: ComparePanel;
+  /** Runs served over HTTP by `modellab serve` child processes; stopped on deactivation. */
+  readonly deployments: Deployments;
   private readonly disposables: vscode.Disposable[] = [];
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
@@ -49,6 +52,7 @@ export class ModelLabContext implements vscode.Disposable {
     this.diagnostics = this.push(new ConfigDiagnostics(this.log));
     this.trainings = this.push(new TrainingSessions(extension.asAbsolutePath(join('dist', 'trainer.js')), this.log));
     this.push(new TrainingStatusBar(this.trainings));
+    this.deployments = this.push(new Deployments(extension.asAbsolutePath(join('dist', 'cli.js')), this.runtimeProbe, this.log));
     this.codeLens = this.push(new ConfigCodeLensProvider(this.trainings, this.runIndex, (uri) => this.runsDirForConfig(uri)));
     this.sweeps = this.push(new ActiveSweeps());
     this.results = this.push(

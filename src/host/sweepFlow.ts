@@ -14,7 +14,7 @@ import { formatMetric } from './format';
 import { SweepQueue } from './sweepQueue';
 import type { PointResult } from './sweepQueue';
 import type { ActiveSweep } from './sweeps';
-import { prepareTraining, requireTrust } from './trainFlow';
+import { prepareTraining, requireTrust, startPathPolicy } from './trainFlow';
 import type { TrainingOutcome } from './trainingProcess';
 import type { TrainingSession } from './trainingSessions';
 import { configFromContext, configKey, pickConfig } from './workspaceConfigs';
@@ -88,6 +88,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
           runsDir,
           backend,
           nativeModuleDirs: [ctx.nativeModulesDir],
+          ...startPathPolicy(configUri),
           overrides: point.params,
           sweep: { id, index: point.index, total: points.length, params: point.params },
         },

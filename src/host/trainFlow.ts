@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { ExperimentConfig } from '../core/types';
-import { backendSetting, nodePathSetting } from './config';
+import { backendSetting, nodePathSetting, pathPolicyFor } from './config';
 import type { ModelLabContext } from './ctx';
 import { formatMetric, headlineMetric } from './format';
 import { resolveTrainerRuntime } from './trainerRuntime';
@@ -47,11 +47,18 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
       runsDir,
       backend: backendSetting(configUri),
       nativeModuleDirs: [ctx.nativeModulesDir],
+      ...startPathPolicy(configUri),
     },
   });
   ctx.dashboard.follow(session);
   showProgressNotification(ctx, session);
   void session.process.done.then((outcome) => reportOutcome(ctx, session, outcome));
+}
+
+/** The StartTrainingMessage fields that keep the trainer's paths inside the workspace. */
+export function startPathPolicy(configUri: vscode.Uri): { workspaceRoot: string; allowPathsOutsideWorkspace: boolean } {
+  const policy = pathPolicyFor(configUri);
+  return { workspaceRoot: policy.workspaceRoot, allowPathsOutsideWorkspace: policy.allowOutside };
 }
 
 /** Training runs the workspace's data through a process: only in a trusted workspace. Says so otherwise. */
@@ -107,7 +114,10 @@ export async function prepareTraining(ctx: ModelLabContext, configUri: vscode.Ur
       vscode.l10n.t('The modelLab.nodePath setting was not used ({0}). Training with {1} instead.', runtime.notes[0] ?? '', runtime.execPath),
     );
   }
-  return { config: validation.config, runtime };
+  // The trainer refuses data files above this size rather than run out of memory (core/table.ts).
+  const maxMb = vscode.workspace.getConfiguration('modelLab', configUri).get<number>('maxDataFileMB', 256);
+  const env = typeof maxMb === 'number' && maxMb > 0 ? { ...runtime.env, MODELLAB_MAX_DATA_BYTES: String(Math.round(maxMb * 1024 * 1024)) } : runtime.env;
+  return { config: validation.config, runtime: { ...runtime, env } };
 }
 
 function showProgressNotification(ctx: ModelLabContext, session: TrainingSession): void {

@@ -40,6 +40,8 @@ process.on('message', (raw: unknown) => {
     overrides: msg.overrides,
     sweep: msg.sweep,
     nativeModuleDirs: msg.nativeModuleDirs,
+    workspaceRoot: msg.workspaceRoot,
+    allowPathsOutsideWorkspace: msg.allowPathsOutsideWorkspace,
     signal: abort.signal,
     onEvent: send,
   })

@@ -42,6 +42,10 @@ export interface TrainOptions {
   onEvent: (e: TrainerEvent) => void;
   /** Longest time step metrics wait before being sent as one batch. */
   metricsIntervalMs?: number;
+  /** When set, the config's paths (data files, export folder) must stay inside it (see core/workspacePaths.ts). */
+  workspaceRoot?: string;
+  /** The user's modelLab.allowPathsOutsideWorkspace. */
+  allowPathsOutsideWorkspace?: boolean;
 }
 
 export interface TrainResult {
@@ -96,10 +100,11 @@ async function withSeededRandom<T>(seed: number, fn: () => Promise<T>): Promise<
 
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const configPath = resolve(opts.configPath);
-  const validation = validateConfigFile(configPath);
+  const pathPolicy = { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace };
+  const validation = validateConfigFile(configPath, pathPolicy);
   if (!validation.config) throw new ConfigInvalidError(configPath, validation.diagnostics);
   // The sweep section is not part of a run; a sweep point's values are, validated again.
-  const point = configForSweepPoint(configPath, validation.config, opts.overrides);
+  const point = configForSweepPoint(configPath, validation.config, opts.overrides, pathPolicy);
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
   const config = resolveConfig(point.config, { epochs: opts.epochs });
   const emit = opts.onEvent;

@@ -21,8 +21,8 @@ const FUSED_ACTIVATIONS = new Set<string>(['linear', 'relu', 'sigmoid', 'tanh'])
 function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation): tf.Tensor2D {
   if (activation !== 'tanh' && hasDenseKernel(activation) && x.dtype === 'float32') return dense(x, w, b, activation);
   // tanh is not among tf.fused's activations.
-  if (activation === 'tanh') return tf.tanh(tf.fused.matMul({ a: x, b: w, bias: b }));
-  return tf.fused.matMul({ a: x, b: w, bias: b, activation });
+  if (activation === 'tanh') return tf.tanh(tf.fused.matMul({ a: x, b: w, bias: b })) as tf.Tensor2D;
+  return tf.fused.matMul({ a: x, b: w, bias: b, activation }) as tf.Tensor2D;
 }
 
 function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad: boolean, dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] {
@@ -49,7 +49,7 @@ export function denseFused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | unde
     save([x, w, y]);
     return { value: y, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => denseGrads(activation, hasBias, !inputIsData, dy, saved) };
   }) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
-  const inputs = inputIsData ? [w] : [x, w];
+  const inputs: tf.Tensor[] = inputIsData ? [w] : [x, w];
   if (b) inputs.push(b);
   return op(...inputs);
 }

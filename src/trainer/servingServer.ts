@@ -17,7 +17,8 @@ import { PredictionInputError } from './predictor';
 import type { Prediction, Predictor } from './predictor';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-export const DEFAULT_BATCH_WINDOW_MS = 2;
+/** 0: a batch is whatever arrived while the model was busy; more waits that long for company. */
+export const DEFAULT_BATCH_WINDOW_MS = 0;
 export const DEFAULT_MAX_BATCH = 256;
 /** Most tokens one generation request may ask for. */
 export const MAX_GENERATE_LENGTH = 2000;
@@ -32,7 +33,7 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   maxBodyBytes?: number;
-  /** How long the first request of a batch waits for others to join it. */
+  /** How long the first request of a batch waits for others to join it (0: only while the model is busy). */
   batchWindowMs?: number;
   maxBatch?: number;
 }
@@ -41,6 +42,8 @@ export interface RunningServer {
   url: string;
   host: string;
   port: number;
+  /** Predict requests answered by the batcher, and the model calls that answered them. */
+  stats(): { batches: number; rows: number };
   /** Stops accepting connections, answers what is in flight, then resolves. */
   close(): Promise<void>;
 }
@@ -60,12 +63,19 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** Collects predict requests for a few milliseconds and answers them from one model call. */
+/**
+ * Collects predict requests and answers them from one model call: requests
+ * that arrive while the model is busy (or within the window) join the next batch,
+ * so an idle server answers a lone request at once and a busy one batches.
+ */
 class MicroBatcher {
   private queue: Pending[] = [];
   private rows = 0;
-  private timer?: NodeJS.Timeout;
-  private running = Promise.resolve();
+  private scheduled = false;
+  private busy = false;
+  /** Model calls made and rows predicted, for the server's stats. */
+  batches = 0;
+  predictedRows = 0;
 
   constructor(
     private readonly predictor: Predictor,
@@ -77,31 +87,48 @@ class MicroBatcher {
     return new Promise((resolve, reject) => {
       this.queue.push({ instances, resolve, reject });
       this.rows += instances.length;
-      if (this.rows >= this.maxBatch) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+      this.schedule();
     });
   }
 
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.queue;
-    this.queue = [];
-    this.rows = 0;
+  private schedule(): void {
+    if (this.busy || this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    const go = () => {
+      this.scheduled = false;
+      void this.run();
+    };
+    if (this.windowMs > 0 && this.rows < this.maxBatch) setTimeout(go, this.windowMs);
+    else setImmediate(go);
+  }
+
+  private async run(): Promise<void> {
+    if (this.busy) return;
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || rows + this.queue[0].instances.length <= this.maxBatch)) {
+      const p = this.queue.shift()!;
+      batch.push(p);
+      rows += p.instances.length;
+    }
+    this.rows -= rows;
     if (batch.length === 0) return;
-    // One model call at a time, in arrival order.
-    this.running = this.running.then(async () => {
-      try {
-        const all = await this.predictor.predict(batch.flatMap((p) => p.instances));
-        let at = 0;
-        for (const p of batch) {
-          p.resolve(all.slice(at, at + p.instances.length));
-          at += p.instances.length;
-        }
-      } catch (e) {
-        for (const p of batch) p.reject(e);
+    this.busy = true;
+    this.batches++;
+    this.predictedRows += rows;
+    try {
+      const all = await this.predictor.predict(batch.flatMap((p) => p.instances));
+      let at = 0;
+      for (const p of batch) {
+        p.resolve(all.slice(at, at + p.instances.length));
+        at += p.instances.length;
       }
-    });
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.busy = false;
+      this.schedule();
+    }
   }
 }
 
@@ -292,10 +319,13 @@ export function startServing(opts: ServeOptions): Promise<RunningServer> {
         url: `http://${shown}:${port}/v1/models/${encodeURIComponent(name)}`,
         host,
         port,
+        stats: () => ({ batches: batcher.batches, rows: batcher.predictedRows }),
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();
+            // Keep-alive clients that never go idle do not hold the stop up for long.
+            setTimeout(() => server.closeAllConnections(), 5000).unref();
           }),
       });
     });

@@ -20,6 +20,7 @@ import type { LabelledTexts } from '../core/textData';
 import { Tokenizer } from '../core/tokenizer';
 import type { ClassificationEvaluation, LanguageModelEvaluation, StageName, StageStatus, TransformerModelConfig } from '../core/types';
 import { continuation, generateIds } from './inference';
+import { applyAdamFused } from './kernels/adamUpdate';
 import { summarize } from './model';
 import { saveTextModel } from './modelIo';
 import type { FitArgs, PreparedExperiment } from './preparedExperiment';
@@ -269,15 +270,16 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         const batch = batches[b];
         const t = batchTensors(batch);
         let hits: tf.Tensor | undefined;
-        const cost = optimizer.minimize(
-          () => {
+        const cost = tf.tidy(() => {
+          const { value, grads } = optimizer.computeGradients(() => {
             const out = model.apply(t.ids, { training: true }) as tf.Tensor;
             if (wantAccuracy) hits = tf.keep(countCorrect(out, t));
             return lossOf(out, t);
-          },
-          true,
-          variables,
-        )!;
+          }, variables);
+          // Adam as one kernel call where the backend has it: ~13 fewer kernels per variable per step.
+          if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
+          return value;
+        });
         const loss = (await cost.data())[0];
         const hitCount = hits ? (await hits.data())[0] : 0;
         tf.dispose([cost, hits as tf.Tensor]);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { exportRun } from '../../src/core/modelExport';
+import { DeploymentProcess } from '../../src/host/deploymentProcess';
 import type { ModelCard } from '../../src/core/modelExport';
 import { encodeFeatures, inverseTarget } from '../../src/core/preprocess';
 import type { FittedPreprocessor } from '../../src/core/preprocess';
@@ -236,6 +237,9 @@ test('concurrent requests are batched and each gets its own answers', async () =
     assert.equal(a.status, 200);
     assert.deepEqual(a.json.predictions, [expected[i]]);
   });
+  const { batches, rows } = s.stats();
+  assert.equal(rows, 40);
+  assert.ok(batches < 40, `${batches} model calls for 40 concurrent requests`);
 });
 
 test('a text classifier takes strings; a language model takes generation requests', async () => {
@@ -262,4 +266,40 @@ test('a text classifier takes strings; a language model takes generation request
   const bad = await http(lm, 'POST', '/v1/models/lm:predict', { instances: [{ prompt: 'x', length: 0 }] });
   assert.equal(bad.status, 400);
   assert.match(String(bad.json.error), /instances\[0\]\.length/);
+});
+
+test('a deployment is `modellab serve` in a child process: it reports its address and stops on request', async () => {
+  const d = new DeploymentProcess({
+    cliScript: join(__dirname, '../../src/cli/main.ts'),
+    execArgv: ['--import', 'tsx'],
+    runtime: { execPath: process.execPath, env: {} },
+    modelPath: blobsRun,
+    backend: 'wasm',
+    cwd: join(__dirname, '../..'),
+  });
+  try {
+    const address = await d.listening;
+    assert.equal(address.host, '127.0.0.1');
+    assert.equal(address.name, 'blobs');
+    assert.equal(address.kind, 'tabular');
+    assert.match(address.url, /^http:\/\/127\.0\.0\.1:\d+\/v1\/models\/blobs$/);
+    const res = await fetch(`${address.url}:predict`, { method: 'POST', body: JSON.stringify({ instances: [{ a: -2, b: -2, zone: 'north' }] }) });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { predictions: { label: string }[] }).predictions[0].label, 'red');
+  } finally {
+    await d.stop();
+  }
+  assert.equal(d.running, false);
+  assert.equal(await d.exited, 0);
+});
+
+test('a deployment of a folder without a model fails with the reason', async () => {
+  const d = new DeploymentProcess({
+    cliScript: join(__dirname, '../../src/cli/main.ts'),
+    execArgv: ['--import', 'tsx'],
+    runtime: { execPath: process.execPath, env: {} },
+    modelPath: root,
+    cwd: join(__dirname, '../..'),
+  });
+  await assert.rejects(d.listening, /no saved model/);
 });

@@ -160,3 +160,23 @@ test('a misspelt tokenizer or Transformer key gets a "did you mean"', () => {
   const model = check(classifier({ type: 'transformerEncoder', head: 2 }));
   assert.match(errors(model.diagnostics)[0].message, /unknown property "head" — did you mean "heads"\?/);
 });
+
+test('the latest Transformer run is the newest completed one with a tokenizer beside its model', async () => {
+  const { RunWriter } = await import('../../src/core/runStore');
+  const { latestTextModelRun, textModelDir } = await import('../../src/core/textModelRuns');
+  const runs = join(tempDir(), 'runs');
+  const make = (id: string, task: 'classification' | 'language-model' | 'regression', text: boolean, status: 'completed' | 'failed') => {
+    const w = new RunWriter(runs, { id, name: id, task, configPath: '/c', status: 'running', createdAt: new Date().toISOString(), versions: { modelLab: '0', node: '0' }, seed: 1, epochsPlanned: 1, epochsDone: 1 });
+    writeFiles(w.dir, text ? { 'model/model.json': '{}', 'model/tokenizer.json': '{}' } : { 'model/model.json': '{}' });
+    w.end(status);
+    return w.dir;
+  };
+  const lm = make('20260101-000001-lm', 'language-model', true, 'completed');
+  const cls = make('20260101-000002-cls', 'classification', true, 'completed');
+  make('20260101-000003-mlp', 'regression', false, 'completed');
+  make('20260101-000004-broken', 'classification', true, 'failed');
+  assert.equal(latestTextModelRun(runs)?.dir, cls);
+  assert.equal(latestTextModelRun(runs, 'language-model')?.dir, lm);
+  assert.equal(textModelDir(cls), join(cls, 'model'));
+  assert.equal(latestTextModelRun(join(runs, 'nope')), undefined);
+});

@@ -25,6 +25,9 @@ export interface WasmBackendInternals extends tf.KernelBackend {
   disposeData: (dataId: object) => boolean;
 }
 
+/** tfjs-backend-wasm's C BatchMatMul: tensor ids, shapes as int32 bytes, transposes, output id. */
+type MatMulFn = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, outId: number) => void;
+
 type KernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }) => tf.TensorInfo | tf.TensorInfo[];
 
 function size(shape: number[]): number {
@@ -41,7 +44,7 @@ function transposeLast2(x: tf.TensorInfo, backend: tf.KernelBackend, transpose: 
 }
 
 export function makeWasmBatchMatMul(original: KernelFunc, transpose: KernelFunc): KernelFunc {
-  let matMulPair: ((aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, outId: number) => void) | undefined;
+  let matMulPair: MatMulFn | undefined;
 
   return ({ inputs, backend, attrs }) => {
     const w = backend as WasmBackendInternals;
@@ -87,7 +90,7 @@ export function makeWasmBatchMatMul(original: KernelFunc, transpose: KernelFunc)
   };
 
   function pairwise(w: WasmBackendInternals, a: tf.TensorInfo, b: tf.TensorInfo, batch: number, m: number, k: number, n: number, aStride: 0 | 1, outShape: number[]): tf.TensorInfo {
-    matMulPair ??= w.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as typeof matMulPair;
+    matMulPair ??= w.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as unknown as MatMulFn;
     const out = w.makeOutput(outShape, 'float32');
     const aBase = w.dataIdMap.get(a.dataId).memoryOffset;
     const bBase = w.dataIdMap.get(b.dataId).memoryOffset;
@@ -126,6 +129,6 @@ export function registerWasmBatchMatMul(): boolean {
     kernelFunc: makeWasmBatchMatMul(current.kernelFunc as KernelFunc, transpose.kernelFunc as KernelFunc),
     modelLab: true,
   };
-  tf.registerKernel(config as tf.KernelConfig);
+  tf.registerKernel(config as unknown as tf.KernelConfig);
   return true;
 }

@@ -104,5 +104,7 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
     if (process.send) process.on('disconnect', stop);
   });
   predictor.dispose();
+  // A parent's IPC channel would keep this process alive after the server has stopped.
+  if (process.connected) process.disconnect();
   return 0;
 }

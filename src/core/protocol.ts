@@ -17,6 +17,8 @@ import type {
   StageStatus,
   SweepMembership,
 } from './types';
+import { checkPlaygroundInput } from './prediction';
+import type { PlaygroundInput, Prediction, PredictorSignature } from './prediction';
 
 // ───────────────────────── host → trainer ─────────────────────────
 
@@ -143,7 +145,64 @@ export interface DashboardPipelineMessage {
   pipeline: string;
 }
 
-export type HostToWebviewMessage = DashboardStateMessage | DashboardEventMessage | DashboardPipelineMessage;
+/** The Transformer run the attention view uses. */
+export interface AttentionModelInfo {
+  runId: string;
+  /** The experiment's name. */
+  name: string;
+  task: 'classification' | 'language-model';
+  /** Chosen by the user (Pin Model for Attention) rather than the latest Transformer run. */
+  pinned: boolean;
+}
+
+/**
+ * What the attention section shows, for the text of the active editor:
+ * `noModel` (no Transformer run yet: says how to get one), `noText` (no text
+ * file open), `pending` (a request is running; the last result stays drawn),
+ * `ready` (with the result), `error`.
+ */
+export interface DashboardAttentionMessage {
+  type: 'attention';
+  status: 'noModel' | 'noText' | 'pending' | 'ready' | 'error';
+  model?: AttentionModelInfo;
+  /** The file the text came from (workspace-relative), and the lines taken (1-based). */
+  source?: { file: string; startLine: number; endLine: number; selection: boolean };
+  result?: AttentionResult;
+  error?: string;
+  /** Milliseconds the child spent on the request. */
+  millis?: number;
+}
+
+/** The answer to a `generate` request from the page. */
+export interface DashboardGeneratedMessage {
+  type: 'generated';
+  requestId: number;
+  result?: GenerationResult;
+  error?: string;
+  millis?: number;
+}
+
+export type HostToWebviewMessage =
+  | DashboardStateMessage
+  | DashboardEventMessage
+  | DashboardPipelineMessage
+  | DashboardAttentionMessage
+  | DashboardGeneratedMessage
+  | DashboardPredictionMessage;
+
+/** The answer to a predict-playground request (`describeModel` or `predict`) for the shown run. */
+export interface DashboardPredictionMessage {
+  type: 'prediction';
+  requestId: number;
+  runId: string;
+  /** What the model takes: the playground builds its form from this. */
+  signature?: PredictorSignature;
+  /** Tabular models and text classifiers: the prediction for the one input. */
+  prediction?: Prediction;
+  error?: string;
+  /** Time spent in the inference process. */
+  millis?: number;
+}
 
 // ───────────────────────── webview → host (untrusted) ─────────────────────────
 
@@ -153,12 +212,41 @@ export type WebviewToHostMessage =
   | { type: 'train' }
   | { type: 'openRun'; runId: string }
   | { type: 'revealRunFolder'; runId: string }
-  | { type: 'revealConfigSection'; section: StageName };
+  | { type: 'revealConfigSection'; section: StageName }
+  | { type: 'pinAttentionModel' }
+  | DashboardGenerateRequest
+  | { type: 'cancelGenerate'; requestId: number }
+  /** The predict playground (the application stage): the shown run's model inputs, then a prediction. */
+  | { type: 'describeModel'; requestId: number }
+  | { type: 'predict'; requestId: number; input: PlaygroundInput };
+
+/** Generation with the attention view's language model, asked for from the dashboard. */
+export interface DashboardGenerateRequest {
+  type: 'generate';
+  requestId: number;
+  prompt: string;
+  length: number;
+  temperature: number;
+  topK: number;
+}
+
+/** Bounds the host accepts for a dashboard `generate` request. */
+export const GENERATE_LIMITS = {
+  promptChars: 10_000,
+  length: { min: 1, max: 2000 },
+  temperature: { min: 0, max: 5 },
+  topK: { min: 0, max: 10_000 },
+} as const;
 
 /** The sections a pipeline node can reveal: one per stage. */
 export const CONFIG_SECTIONS: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** A message's `type` for a log line. Never String(x): an object such as { toString: 1 } makes that throw. */
+function typeName(type: unknown): string {
+  return typeof type === 'string' ? type.slice(0, 60) : `(${type === null ? 'null' : typeof type})`;
+}
 
 /**
  * Checks a message that came from a webview. Returns the typed message, or a
@@ -172,6 +260,7 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
     case 'ready':
     case 'stop':
     case 'train':
+    case 'pinAttentionModel':
       if (keys.length !== 1) return `unexpected fields in '${msg.type}' message: ${keys.filter((k) => k !== 'type').join(', ')}`;
       return { type: msg.type };
     case 'openRun':
@@ -186,9 +275,60 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       if (!section) return `'revealConfigSection': section must be one of ${CONFIG_SECTIONS.join(', ')}`;
       return { type: 'revealConfigSection', section };
     }
+    case 'generate':
+      return parseGenerateRequest(msg);
+    case 'cancelGenerate': {
+      const bad = exactFields(msg, ['requestId']);
+      if (bad) return bad;
+      if (!isRequestId(msg.requestId)) return `'cancelGenerate': requestId is not a whole number`;
+      return { type: 'cancelGenerate', requestId: msg.requestId };
+    }
+    case 'describeModel':
+    case 'predict':
+      return parsePlaygroundMessage(msg);
     default:
-      return `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 60)}`;
+      return `unknown message type ${JSON.stringify(typeName(msg.type)).slice(0, 60)}`;
   }
+}
+
+function isRequestId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function parseGenerateRequest(msg: Record<string, unknown>): DashboardGenerateRequest | string {
+  const bad = exactFields(msg, ['requestId', 'prompt', 'length', 'temperature', 'topK']);
+  if (bad) return bad;
+  const { requestId, prompt, length, temperature, topK } = msg;
+  const L = GENERATE_LIMITS;
+  if (!isRequestId(requestId)) return `'generate': requestId is not a whole number`;
+  if (typeof prompt !== 'string' || prompt.length > L.promptChars) return `'generate': prompt must be a string of at most ${L.promptChars} characters`;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < L.length.min || length > L.length.max) {
+    return `'generate': length must be a whole number in [${L.length.min}, ${L.length.max}]`;
+  }
+  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < L.temperature.min || temperature > L.temperature.max) {
+    return `'generate': temperature must be a number in [${L.temperature.min}, ${L.temperature.max}]`;
+  }
+  if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < L.topK.min || topK > L.topK.max) {
+    return `'generate': topK must be a whole number in [${L.topK.min}, ${L.topK.max}]`;
+  }
+  return { type: 'generate', requestId, prompt, length, temperature, topK };
+}
+
+/** Checks a playground message (`describeModel`, `predict`) from the webview; the rest of parseWebviewMessage's rules apply. */
+export function parsePlaygroundMessage(msg: Record<string, unknown>): WebviewToHostMessage | string {
+  const keys = Object.keys(msg);
+  if (msg.type === 'describeModel') {
+    if (keys.length !== 2 || !keys.includes('requestId')) return `'describeModel' takes exactly one field, requestId`;
+    if (!isRequestId(msg.requestId)) return `'describeModel': requestId is not a whole number`;
+    return { type: 'describeModel', requestId: msg.requestId };
+  }
+  const extra = keys.filter((k) => k !== 'type' && k !== 'requestId' && k !== 'input');
+  if (extra.length > 0) return `unexpected fields in 'predict' message: ${extra.join(', ')}`;
+  if (!isRequestId(msg.requestId)) return `'predict': requestId is not a whole number`;
+  if (!('input' in msg)) return `'predict': input is missing`;
+  const input = checkPlaygroundInput(msg.input);
+  if (typeof input === 'string' && (typeof msg.input !== 'string' || input !== msg.input)) return `'predict': ${input}`;
+  return { type: 'predict', requestId: msg.requestId, input };
 }
 
 /** Checks a message that came from the trainer process (trusted code, but a crash can garble it). */
@@ -300,9 +440,9 @@ const METRIC_NAME = /^[A-Za-z0-9_.:/-]{1,100}$/;
 
 function exactFields(msg: Record<string, unknown>, fields: readonly string[]): string | undefined {
   const extra = Object.keys(msg).filter((k) => k !== 'type' && !fields.includes(k));
-  if (extra.length) return `unexpected fields in '${String(msg.type)}' message: ${extra.join(', ')}`;
+  if (extra.length) return `unexpected fields in '${typeName(msg.type)}' message: ${extra.join(', ')}`;
   const missing = fields.filter((f) => !(f in msg));
-  if (missing.length) return `'${String(msg.type)}' lacks ${missing.join(', ')}`;
+  if (missing.length) return `'${typeName(msg.type)}' lacks ${missing.join(', ')}`;
   return undefined;
 }
 
@@ -347,7 +487,7 @@ export function parseCompareMessage(raw: unknown): CompareToHostMessage | string
       return { type: 'exportPng', dataUrl };
     }
     default:
-      return `unknown message type ${JSON.stringify(String(msg.type)).slice(0, 60)}`;
+      return `unknown message type ${JSON.stringify(typeName(msg.type)).slice(0, 60)}`;
   }
 }
 
@@ -392,7 +532,13 @@ export interface CancelInferenceMessage {
   requestId: number;
 }
 
-export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | CancelInferenceMessage;
+/** Predicts `instances` (raw rows, or texts for a text classifier); with none, only describes the model. */
+export interface PredictRequestMessage extends InferenceRequestBase {
+  type: 'predict';
+  instances: unknown[];
+}
+
+export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | CancelInferenceMessage;
 
 export interface AttentionResultMessage {
   type: 'attentionResult';
@@ -422,7 +568,17 @@ export interface InferenceErrorMessage {
   cancelled?: boolean;
 }
 
-export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | InferenceErrorMessage;
+export interface PredictResultMessage {
+  type: 'predictResult';
+  requestId: number;
+  modelDir: string;
+  signature: PredictorSignature;
+  predictions: Prediction[];
+  millis: number;
+  backend: BackendName;
+}
+
+export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | InferenceErrorMessage;
 
 export const InferenceMessageType = {
   attention: 'attention',
@@ -431,6 +587,8 @@ export const InferenceMessageType = {
   attentionResult: 'attentionResult',
   generateResult: 'generateResult',
   inferenceError: 'inferenceError',
+  predict: 'predict',
+  predictResult: 'predictResult',
 } as const satisfies Record<string, HostToInferenceMessage['type'] | InferenceToHostMessage['type']>;
 
 /** Checks a reply from the inference child (separate from isTrainerEvent, which training consumers use). */
@@ -438,14 +596,19 @@ export function isInferenceResponse(raw: unknown): raw is InferenceToHostMessage
   if (typeof raw !== 'object' || raw === null) return false;
   const m = raw as { type?: unknown; requestId?: unknown };
   if (typeof m.requestId !== 'number') return false;
-  return m.type === InferenceMessageType.attentionResult || m.type === InferenceMessageType.generateResult || m.type === InferenceMessageType.inferenceError;
+  return (
+    m.type === InferenceMessageType.attentionResult ||
+    m.type === InferenceMessageType.generateResult ||
+    m.type === InferenceMessageType.predictResult ||
+    m.type === InferenceMessageType.inferenceError
+  );
 }
 
 /** Checks a request that reached the child; returns it typed, or why it was rejected. */
 export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'message is not an object';
   const m = raw as Record<string, unknown>;
-  if (typeof m.requestId !== 'number' || !Number.isSafeInteger(m.requestId)) return `'${String(m.type)}': requestId is not a whole number`;
+  if (typeof m.requestId !== 'number' || !Number.isSafeInteger(m.requestId)) return `'${typeName(m.type)}': requestId is not a whole number`;
   const optionalNumber = (name: string) => m[name] === undefined || (typeof m[name] === 'number' && Number.isFinite(m[name]));
   switch (m.type) {
     case InferenceMessageType.cancelInference:
@@ -458,7 +621,12 @@ export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | st
       for (const n of ['maxTokens', 'length', 'temperature', 'topK', 'seed']) if (!optionalNumber(n)) return `'${m.type}': ${n} is not a number`;
       return m as unknown as AttentionRequestMessage | GenerateRequestMessage;
     }
+    case InferenceMessageType.predict: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'predict': modelDir is not a path`;
+      if (!Array.isArray(m.instances)) return `'predict': instances is not an array`;
+      return m as unknown as PredictRequestMessage;
+    }
     default:
-      return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 60)}`;
+      return `unknown message type ${JSON.stringify(typeName(m.type)).slice(0, 60)}`;
   }
 }

@@ -7,7 +7,8 @@
 //   model/           saved model (tfjs format) + preprocessing.json
 // Readers never throw: a damaged folder is listed with warnings.
 
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunSnapshot, RunStatus } from './types';
 
@@ -18,17 +19,55 @@ export function runsDirFor(workspaceFolder: string): string {
   return join(workspaceFolder, RUNS_DIR_DEFAULT);
 }
 
+/**
+ * The file-system calls that write a run folder. Replaceable (tests inject a
+ * full disk: ENOSPC) through `setRunStoreIo`; the real `fs` otherwise.
+ */
+export interface RunStoreIo {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: Uint8Array | string): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+}
+
+const realIo: RunStoreIo = {
+  openSync: (p, f) => fs.openSync(p, f),
+  writeSync: (fd, d) => (typeof d === 'string' ? fs.writeSync(fd, d) : fs.writeSync(fd, d)),
+  fsyncSync: (fd) => fs.fsyncSync(fd),
+  closeSync: (fd) => fs.closeSync(fd),
+  renameSync: (a, b) => fs.renameSync(a, b),
+  unlinkSync: (p) => fs.unlinkSync(p),
+};
+let io: RunStoreIo = realIo;
+
+/** For tests: replace some of the writer's file-system calls; no argument restores the real ones. */
+export function setRunStoreIo(replacement?: Partial<RunStoreIo>): void {
+  io = { ...realIo, ...replacement };
+}
+
 /** Write-then-rename, so a crash mid-write leaves the old file, never half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = io.openSync(tmp, 'w');
+    try {
+      io.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+    io.renameSync(tmp, file);
+  } catch (e) {
+    // A full disk (ENOSPC) or a vanished folder: the old file stays, the half-written one goes.
+    try {
+      io.unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw e;
   }
-  renameSync(tmp, file);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
@@ -60,7 +99,7 @@ export class RunWriter {
     mkdirSync(this.dir, { recursive: true });
     this.metaValue = { ...meta, id, format: RUN_FORMAT };
     this.writeMeta();
-    appendFileSync(join(this.dir, 'metrics.jsonl'), '');
+    fs.appendFileSync(join(this.dir, 'metrics.jsonl'), '');
   }
 
   get meta(): RunMeta {
@@ -98,14 +137,21 @@ export class RunWriter {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    const text = this.pending.join('\n') + '\n';
+    const lines = this.pending;
+    const text = lines.join('\n') + '\n';
     this.pending = [];
-    const fd = openSync(join(this.dir, 'metrics.jsonl'), 'a');
     try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = io.openSync(join(this.dir, 'metrics.jsonl'), 'a');
+      try {
+        io.writeSync(fd, text);
+        io.fsyncSync(fd);
+      } finally {
+        io.closeSync(fd);
+      }
+    } catch (e) {
+      // Kept for the next flush (the disk may have room again); the lines already on disk are untouched.
+      this.pending = lines.concat(this.pending);
+      throw e;
     }
   }
 
@@ -142,12 +188,87 @@ function pidAlive(pid: number | undefined): boolean {
   }
 }
 
+const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'];
+const TASKS: readonly string[] = ['regression', 'classification', 'language-model'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const numbersOnly = (v: unknown): Record<string, number> | undefined =>
+  isRecord(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number')) : undefined;
+
+/**
+ * A meta.json as the UI can use it: a foreign or damaged file (another tool's
+ * JSON, a hand edit, a newer format) never reaches the sidebar or the dashboard
+ * with a number where a name should be. Fields of the wrong type are replaced
+ * (required) or dropped (optional), with a warning naming them.
+ */
+function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | undefined {
+  if (!isRecord(raw)) {
+    warnings.push('meta.json does not hold a run description (not a JSON object)');
+    return undefined;
+  }
+  const bad: string[] = [];
+  const str = (key: string, fallback: string): string => {
+    if (typeof raw[key] === 'string') return raw[key] as string;
+    bad.push(key);
+    return fallback;
+  };
+  const num = (key: string): number => {
+    if (typeof raw[key] === 'number' && Number.isFinite(raw[key])) return raw[key] as number;
+    bad.push(key);
+    return 0;
+  };
+  const id = str('id', basename(dir));
+  const status = RUN_STATUSES.includes(raw.status as RunStatus) ? (raw.status as RunStatus) : (bad.push('status'), 'interrupted');
+  const task = TASKS.includes(raw.task as string) ? (raw.task as RunMeta['task']) : (bad.push('task'), 'regression');
+  const v = raw.versions;
+  const versions = isRecord(v) && typeof v.modelLab === 'string' && typeof v.node === 'string' ? (v as RunMeta['versions']) : (bad.push('versions'), { modelLab: 'unknown', node: 'unknown' });
+  const meta: RunMeta = {
+    ...(raw as unknown as RunMeta),
+    format: (typeof raw.format === 'number' ? raw.format : (bad.push('format'), RUN_FORMAT)) as 1,
+    id,
+    name: str('name', id),
+    task,
+    configPath: str('configPath', ''),
+    status,
+    createdAt: str('createdAt', ''),
+    versions,
+    seed: num('seed'),
+    epochsPlanned: num('epochsPlanned'),
+    epochsDone: num('epochsDone'),
+  };
+  const optional: Record<string, (x: unknown) => boolean> = {
+    endedAt: (x) => typeof x === 'string',
+    backend: (x) => typeof x === 'string',
+    bestEpoch: (x) => typeof x === 'number',
+    error: (x) => typeof x === 'string',
+    pid: (x) => typeof x === 'number',
+    lastMetrics: isRecord,
+    bestMetrics: isRecord,
+    stages: isRecord,
+    dataSizes: (x) => isRecord(x) && typeof x.train === 'number' && typeof x.validation === 'number' && typeof x.test === 'number',
+    sweep: (x) => isRecord(x) && typeof x.id === 'string' && typeof x.index === 'number' && typeof x.total === 'number' && isRecord(x.params),
+  };
+  const m = meta as unknown as Record<string, unknown>;
+  for (const [key, ok] of Object.entries(optional)) {
+    if (m[key] !== undefined && !ok(m[key])) {
+      bad.push(key);
+      delete m[key];
+    }
+  }
+  if (meta.lastMetrics) meta.lastMetrics = numbersOnly(meta.lastMetrics);
+  if (meta.bestMetrics) meta.bestMetrics = numbersOnly(meta.bestMetrics);
+  if (bad.length) warnings.push(`meta.json: ${bad.join(', ')} missing or of the wrong type`);
+  return meta;
+}
+
 function readMeta(dir: string, warnings: string[]): RunMeta | undefined {
-  const meta = readJson<RunMeta>(join(dir, 'meta.json'), warnings, 'meta.json');
-  if (!meta) {
+  const raw = readJson<unknown>(join(dir, 'meta.json'), warnings, 'meta.json');
+  if (raw === undefined) {
     if (!existsSync(join(dir, 'meta.json'))) warnings.push('meta.json is missing');
     return undefined;
   }
+  const meta = sanitizeMeta(raw, dir, warnings);
+  if (!meta) return undefined;
   if (typeof meta.format === 'number' && meta.format > RUN_FORMAT) {
     warnings.push(`written by a newer Model Lab (format ${meta.format}); shown read-only`);
   }
@@ -195,7 +316,7 @@ export function readMetrics(file: string, warnings: string[]): MetricPoint[] {
     if (l.trim() === '') continue;
     try {
       const p = JSON.parse(l) as MetricPoint;
-      if (p && typeof p.step === 'number' && p.values && typeof p.values === 'object') points.push(p);
+      if (p && typeof p.step === 'number' && typeof p.epoch === 'number' && isRecord(p.values)) points.push(p);
       else bad++;
     } catch {
       bad++;
@@ -227,8 +348,17 @@ export function readRunSnapshot(runDir: string): RunSnapshot {
   } catch (e) {
     warnings.push(`metrics.jsonl is unreadable (${(e as Error).message})`);
   }
-  const summary = readJson<ModelSummary>(join(runDir, 'summary.json'), warnings, 'summary.json');
-  const evaluation = readJson<Evaluation>(join(runDir, 'evaluation.json'), warnings, 'evaluation.json');
+  let summary = readJson<ModelSummary>(join(runDir, 'summary.json'), warnings, 'summary.json');
+  let evaluation = readJson<Evaluation>(join(runDir, 'evaluation.json'), warnings, 'evaluation.json');
+  // Foreign or damaged files are left out rather than handed to the dashboard.
+  if (summary !== undefined && !(isRecord(summary) && Array.isArray(summary.layers) && summary.layers.every(isRecord))) {
+    warnings.push('summary.json is not a model summary; not shown');
+    summary = undefined;
+  }
+  if (evaluation !== undefined && !(isRecord(evaluation) && typeof evaluation.task === 'string' && TASKS.includes(evaluation.task))) {
+    warnings.push('evaluation.json is not an evaluation; not shown');
+    evaluation = undefined;
+  }
   return { meta, metrics, summary, evaluation, stages: meta.stages, warnings: warnings.length ? warnings : undefined };
 }
 
@@ -237,8 +367,8 @@ export function markRunEnded(runDir: string, status: RunStatus, error?: string):
   const warnings: string[] = [];
   const metaFile = join(runDir, 'meta.json');
   const meta = readJson<RunMeta>(metaFile, warnings, 'meta.json');
-  if (!meta) return undefined;
-  if (meta.format > RUN_FORMAT) return meta; // never overwrite what a newer version wrote
+  if (!isRecord(meta)) return undefined; // unreadable or foreign: left as it is
+  if (typeof meta.format !== 'number' || meta.format > RUN_FORMAT) return sanitizeMeta(meta, runDir, warnings); // never overwrite what a newer version wrote
   if (meta.status !== 'running' && meta.status !== 'queued') return meta;
   const next: RunMeta = { ...meta, status, endedAt: new Date().toISOString(), error: error ?? meta.error, pid: undefined };
   writeJsonAtomic(metaFile, next);

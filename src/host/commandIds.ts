@@ -25,6 +25,8 @@ export const CommandId = {
   deployRun: 'modelLab.deployRun',
   stopDeployment: 'modelLab.stopDeployment',
   exportRun: 'modelLab.exportRun',
+  // Attention for the open file (issue 3).
+  pinAttentionModel: 'modelLab.pinAttentionModel',
 } as const;
 
 export type CommandName = keyof typeof CommandId;

@@ -37,6 +37,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
   deployRun: (ctx) => (arg) => deployRun(ctx, arg),
   stopDeployment: (ctx) => (arg) => stopDeployment(ctx, arg),
   exportRun: (ctx) => (arg) => exportRunModel(ctx, arg),
+  pinAttentionModel: (ctx) => () => ctx.attention.pickModel(),
 };
 
 export function registerCommands(ctx: ModelLabContext): void {

@@ -5,6 +5,7 @@
 
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { AttentionFollower } from './attentionFollower';
 import { affectsRunsDirectory, runsDirSetting } from './config';
 import { ComparePanel } from './comparePanel';
 import { ConfigCodeLensProvider } from './configCodeLens';
@@ -41,6 +42,8 @@ export class ModelLabContext implements vscode.Disposable {
   readonly compare: ComparePanel;
   /** Runs served over HTTP by `modellab serve` child processes; stopped on deactivation. */
   readonly deployments: Deployments;
+  /** The dashboard's attention over the active editor's text (and generation). */
+  readonly attention: AttentionFollower;
   private readonly disposables: vscode.Disposable[] = [];
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
@@ -74,6 +77,20 @@ export class ModelLabContext implements vscode.Disposable {
         defaultRun: () => this.defaultRun(),
       }),
     );
+    this.attention = this.push(
+      new AttentionFollower({
+        dashboard: this.dashboard,
+        runIndex: this.runIndex,
+        runsDirs: () => this.runsDirs(),
+        workspaceState: extension.workspaceState,
+        log: this.log,
+        trainerScript: extension.asAbsolutePath(join('dist', 'trainer.js')),
+        runtimeProbe: this.runtimeProbe,
+        nativeModuleDirs: () => [this.nativeModulesDir],
+        runForConfig: (config) => this.runForConfig(config),
+      }),
+    );
+    this.dashboard.setAttentionHandler(this.attention);
     this.experiments = this.push(
       new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs() }),
     );
@@ -149,6 +166,14 @@ export class ModelLabContext implements vscode.Disposable {
     return this.lastActiveConfig;
   }
 
+  /** The run the dashboard shows for a config: its training's run, else its latest run. */
+  runForConfig(config: vscode.Uri): ShownRun | undefined {
+    const session = this.trainings.get(config);
+    if (session?.process.runId && session.process.runDir) return { id: session.process.runId, dir: session.process.runDir };
+    const latest = this.runIndex.runsForConfig(this.runsDirForConfig(config), config.fsPath)[0];
+    return latest ? { id: latest.id, dir: latest.dir } : undefined;
+  }
+
   /** The run a freshly opened dashboard shows. */
   defaultRun(): ShownRun | undefined {
     const config = this.activeConfig();
@@ -181,6 +206,7 @@ export class ModelLabContext implements vscode.Disposable {
           this.codeLens.refresh();
           this.results.refresh();
           this.experiments.refresh();
+          this.attention.refresh();
         });
       this.runWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
     }

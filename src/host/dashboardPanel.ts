@@ -6,12 +6,13 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { parseWebviewMessage } from '../core/protocol';
-import type { HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
+import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
 import { runPipelineText } from '../core/runPipeline';
 import { readRunMeta, readRunSnapshot } from '../core/runStore';
 import { CommandId } from './commandIds';
 import { makeNonce, renderDashboardHtml } from './dashboardHtml';
 import { dashboardStrings } from './dashboardStrings';
+import { PredictPlayground } from './playground';
 import { revealConfigSection } from './revealConfigSection';
 import type { RunIndex } from './runIndex';
 import type { TrainingSession, TrainingSessions, TrainingUpdate } from './trainingSessions';
@@ -37,6 +38,15 @@ export interface DashboardDeps {
   defaultRun(): ShownRun | undefined;
 }
 
+/** The attention section's side in the host (src/host/attentionFollower.ts). */
+export interface DashboardAttentionHandler {
+  /** The page loaded (or reloaded): it has no attention state yet. */
+  onPageReady(): void;
+  pickModel(): Promise<void>;
+  generate(request: DashboardGenerateRequest): Promise<void>;
+  cancelGenerate(requestId: number): void;
+}
+
 export interface OpenOptions {
   preserveFocus?: boolean;
 }
@@ -48,9 +58,14 @@ export class DashboardPanel implements vscode.Disposable {
   /** The training whose run the panel switches to when it starts. */
   private followed: TrainingSession | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private attention: DashboardAttentionHandler | undefined;
+  /** The predict playground's inference child, started on the first request. */
+  private readonly playground: PredictPlayground;
 
   constructor(private readonly deps: DashboardDeps) {
+    this.playground = new PredictPlayground({ trainerScript: vscode.Uri.joinPath(deps.extensionUri, 'dist', 'trainer.js').fsPath, log: deps.log });
     this.disposables.push(
+      this.playground,
       deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)),
       deps.trainings.onDidEnd(({ session }) => {
         if (this.followed === session) this.followed = undefined;
@@ -64,6 +79,22 @@ export class DashboardPanel implements vscode.Disposable {
 
   get shownRunId(): string | undefined {
     return this.shown?.id;
+  }
+
+  setAttentionHandler(handler: DashboardAttentionHandler): void {
+    this.attention = handler;
+  }
+
+  /** Switches an open panel to a run without revealing it (the editor keeps its place). */
+  show(run: ShownRun): void {
+    if (!this.panel) return;
+    this.setShown(run);
+    this.postState();
+  }
+
+  /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
+  postMessage(message: HostToWebviewMessage): void {
+    this.post(message);
   }
 
   /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
@@ -169,6 +200,16 @@ export class DashboardPanel implements vscode.Disposable {
       case 'ready':
         this.ready = true;
         this.postState();
+        this.attention?.onPageReady();
+        break;
+      case 'pinAttentionModel':
+        void this.attention?.pickModel();
+        break;
+      case 'generate':
+        void this.attention?.generate(message);
+        break;
+      case 'cancelGenerate':
+        this.attention?.cancelGenerate(message.requestId);
         break;
       case 'stop': {
         const session = this.deps.trainings.forRun(this.shown?.id);
@@ -189,6 +230,15 @@ export class DashboardPanel implements vscode.Disposable {
         }
         this.setShown({ id: found.id, dir: found.dir });
         this.postState();
+        break;
+      }
+      case 'describeModel':
+      case 'predict': {
+        const shown = this.shown;
+        void this.playground.answer(message, shown).then((reply) => {
+          // The page may have moved to another run meanwhile; it ignores replies for other runs.
+          if (reply) this.post(reply);
+        });
         break;
       }
       case 'revealConfigSection': {

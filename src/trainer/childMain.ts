@@ -21,7 +21,7 @@ let inference: InferenceServer | undefined;
 
 process.on('message', (raw: unknown) => {
   const type = (raw as { type?: unknown } | null)?.type;
-  if (type === 'attention' || type === 'generate' || type === 'cancelInference') {
+  if (type === 'attention' || type === 'generate' || type === 'predict' || type === 'cancelInference') {
     (inference ??= new InferenceServer(send)).handle(raw);
     return;
   }
@@ -56,7 +56,7 @@ process.on('message', (raw: unknown) => {
 
 // The host went away (window closed, extension host crashed): stop and keep what was written.
 process.on('disconnect', () => {
-  abort.abort();
+  abort.abort('disconnect');
   // An inference process has nothing left to do without its host.
   if (!started) process.exit(0);
 });

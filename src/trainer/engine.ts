@@ -138,13 +138,28 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   try {
     return await withSeededRandom(config.training.seed, () => trainInner({ ...opts, configPath }, config, writer, stage));
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (current) stage(current, 'failed', message);
+    const message = describeFailure(e);
     emit({ type: 'log', level: 'error', message });
-    const meta = writer.end('failed', { error: message });
+    let meta: RunMeta;
+    try {
+      if (current) stage(current, 'failed', message);
+      meta = writer.end('failed', { error: message });
+    } catch (writeError) {
+      // The run folder cannot be written (a full disk): what is on disk stays as it was; the host still learns how the run ended.
+      emit({ type: 'log', level: 'error', message: `could not record the end of the run in ${writer.dir}: ${describeFailure(writeError)}` });
+      meta = { ...writer.meta, status: 'failed', error: message, endedAt: new Date().toISOString(), pid: undefined };
+    }
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
   }
+}
+
+/** A failure as the user reads it; a full disk says so in words. */
+function describeFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the disk is full: the run folder could not be written (${message}); metrics written so far are kept`;
+  return message;
 }
 
 async function trainInner(
@@ -220,11 +235,12 @@ async function trainPrepared(
   let esWait = 0;
   let lrBest = NaN;
   let lrWait = 0;
-  let stopReason: 'user' | 'early' | 'nan' | undefined;
+  let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | undefined;
   let nanMessage = '';
 
   const onAbort = () => {
-    stopReason ??= 'user';
+    // The host going away (reload, quit, crash) aborts with reason 'disconnect': the run was interrupted, not stopped.
+    stopReason ??= opts.signal?.reason === 'disconnect' ? 'interrupted' : 'user';
     model.stopTraining = true;
   };
   if (opts.signal?.aborted) onAbort();
@@ -328,10 +344,10 @@ async function trainPrepared(
   }
   bestWeights?.forEach((w) => w.dispose());
 
-  if (stopReason === 'user') {
-    stage('training', 'done', `stopped at epoch ${writer.meta.epochsDone}`);
+  if (stopReason === 'user' || stopReason === 'interrupted') {
+    stage('training', 'done', `${stopReason === 'user' ? 'stopped' : 'interrupted'} at epoch ${writer.meta.epochsDone}`);
     for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
-    const meta = writer.end('stopped');
+    const meta = writer.end(stopReason === 'user' ? 'stopped' : 'interrupted');
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
   }

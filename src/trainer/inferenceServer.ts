@@ -4,12 +4,13 @@
 // can drive it without forking a process.
 
 import { parseInferenceRequest } from '../core/protocol';
-import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage } from '../core/protocol';
+import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage } from '../core/protocol';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, resolveModelDir, TextModelCache } from './inference';
+import { PredictorCache } from './predictorCache';
 
-type Request = AttentionRequestMessage | GenerateRequestMessage;
+type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage;
 
 /** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
 const MAX_TEXT_CHARS = 1_000_000;
@@ -20,6 +21,7 @@ export class InferenceServer {
   private draining = false;
   private backend?: BackendName;
   private readonly cache = new TextModelCache(2);
+  private readonly predictors = new PredictorCache(2);
 
   constructor(private readonly send: (msg: InferenceToHostMessage) => void) {}
 
@@ -52,6 +54,7 @@ export class InferenceServer {
 
   dispose(): void {
     this.cache.clear();
+    this.predictors.clear();
   }
 
   private async drain(): Promise<void> {
@@ -72,7 +75,12 @@ export class InferenceServer {
       this.backend ??= (await selectBackend(req.backend ?? 'auto', req.nativeModuleDirs)).backend;
       const modelDir = resolveModelDir(req.modelDir);
       const millis = () => Math.round(performance.now() - started);
-      if (req.type === 'attention') {
+      if (req.type === 'predict') {
+        const predictor = await this.predictors.get(modelDir);
+        // The playground sends one row at a time; a larger batch is still bounded.
+        const predictions = req.instances.length > 0 ? await predictor.predict(req.instances.slice(0, 10_000)) : [];
+        this.send({ type: 'predictResult', requestId: req.requestId, modelDir, signature: predictor.signature, predictions, millis: millis(), backend: this.backend });
+      } else if (req.type === 'attention') {
         const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? DEFAULT_ATTENTION_TOKENS), 4096));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });

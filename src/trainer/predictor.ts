@@ -14,42 +14,12 @@ import type { FittedPreprocessor } from '../core/preprocess';
 import { seededRng } from '../core/random';
 import type { Cell } from '../core/table';
 import type { Tokenizer } from '../core/tokenizer';
-import type { GenerationResult, Task } from '../core/types';
+import type { Prediction, PredictorSignature } from '../core/prediction';
+import type { GenerationResult } from '../core/types';
 import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from './inference';
 import type { GenerateOptions } from './inference';
 import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
 import type { TextTaskJson } from './modelIo';
-
-export type PredictorKind = 'tabular' | 'text' | 'language-model';
-
-/** One input a caller gives, by name. */
-export interface PredictorInput {
-  name: string;
-  dtype: 'number' | 'string';
-  /** A one-hot column: the categories seen in training (others encode as all zeros). */
-  categories?: string[];
-  /** Filled in when missing (the fitted fillMissing value). */
-  optional?: boolean;
-}
-
-/** What a model takes and gives: the server's metadata and the playground's form. */
-export interface PredictorSignature {
-  kind: PredictorKind;
-  task: Task;
-  inputs: PredictorInput[];
-  /** Tabular: the target column (regression values are in its units). */
-  target?: string;
-  /** Classifiers: the label of each class. */
-  labels?: string[];
-  /** Tabular: the width of the encoded feature vector the network sees. */
-  encodedWidth?: number;
-  /** Text models: the longest token sequence. */
-  maxLength?: number;
-}
-
-export type Prediction =
-  | { value: number }
-  | { label: string; probabilities: Record<string, number> };
 
 /** A request that cannot be answered as given; the message names the field. */
 export class PredictionInputError extends Error {}

@@ -14,7 +14,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PredictionInputError } from './predictor';
-import type { Prediction, Predictor } from './predictor';
+import type { Prediction } from '../core/prediction';
+import type { Predictor } from './predictor';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** 0: a batch is whatever arrived while the model was busy; more waits that long for company. */

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { exportRun } from '../../src/core/modelExport';
+import type { InferenceToHostMessage } from '../../src/core/protocol';
 import { DeploymentProcess } from '../../src/host/deploymentProcess';
 import type { ModelCard } from '../../src/core/modelExport';
 import { encodeFeatures, inverseTarget } from '../../src/core/preprocess';
 import type { FittedPreprocessor } from '../../src/core/preprocess';
 import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
+import { InferenceServer } from '../../src/trainer/inferenceServer';
 import { loadModel } from '../../src/trainer/modelIo';
 import { Predictor } from '../../src/trainer/predictor';
 import { startServing } from '../../src/trainer/servingServer';
@@ -176,7 +178,7 @@ async function http(server: RunningServer, method: string, path: string, body?: 
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function serve(dir: string, name: string, extra: { maxBodyBytes?: number } = {}): Promise<RunningServer> {
+async function serve(dir: string, name: string, extra: { maxBodyBytes?: number; batchWindowMs?: number } = {}): Promise<RunningServer> {
   const s = await startServing({ predictor: await load(dir), name, port: 0, ...extra });
   servers.push(s);
   return s;
@@ -228,7 +230,8 @@ test('bad requests get a 4xx naming the problem, and the server stays up', async
 });
 
 test('concurrent requests are batched and each gets its own answers', async () => {
-  const s = await serve(blobsRun, 'blobs');
+  // A window, so the test does not depend on the model being busy when the next request comes in.
+  const s = await serve(blobsRun, 'blobs', { batchWindowMs: 25 });
   const p = await load(blobsRun);
   const points = Array.from({ length: 40 }, (_, i) => ({ a: Math.sin(i) * 3, b: Math.cos(i * 1.7) * 3, zone: i % 3 ? 'north' : 'south' }));
   const expected = await p.predict(points);
@@ -302,4 +305,29 @@ test('a deployment of a folder without a model fails with the reason', async () 
     cwd: join(__dirname, '../..'),
   });
   await assert.rejects(d.listening, /no saved model/);
+});
+
+test('the inference child answers the playground: the signature, then a prediction; a bad row gets the reason', async () => {
+  const replies: InferenceToHostMessage[] = [];
+  const server = new InferenceServer((m) => replies.push(m));
+  const wait = async (n: number) => {
+    for (let i = 0; i < 400 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  try {
+    server.handle({ type: 'predict', requestId: 1, modelDir: blobsRun, instances: [], backend: 'wasm' });
+    server.handle({ type: 'predict', requestId: 2, modelDir: blobsRun, instances: [{ a: -2, b: -2, zone: 'north' }] });
+    server.handle({ type: 'predict', requestId: 3, modelDir: blobsRun, instances: [{ a: 'x', b: -2, zone: 'north' }] });
+    await wait(3);
+    const [describe, predict, bad] = replies;
+    assert.equal(describe.type, 'predictResult');
+    assert.ok(describe.type === 'predictResult' && describe.predictions.length === 0);
+    assert.deepEqual(describe.type === 'predictResult' && describe.signature.inputs.map((i) => i.name), ['a', 'b', 'zone']);
+    assert.ok(predict.type === 'predictResult');
+    assert.equal(predict.requestId, 2);
+    assert.equal((predict.predictions[0] as { label: string }).label, 'red');
+    assert.ok(bad.type === 'inferenceError');
+    assert.match(bad.message, /instances\[0\]\.a must be a finite number/);
+  } finally {
+    server.dispose();
+  }
 });

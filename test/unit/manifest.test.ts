@@ -62,7 +62,15 @@ test('configs are JSONC, validated by the bundled schema', () => {
 
 test('settings: backend, nodePath (machine-level, not from untrusted workspaces), runsDirectory', () => {
   const props = pkg.contributes.configuration.properties;
-  assert.deepEqual(Object.keys(props).sort(), ['modelLab.backend', 'modelLab.nodePath', 'modelLab.runsDirectory']);
+  assert.deepEqual(Object.keys(props).sort(), [
+    'modelLab.allowPathsOutsideWorkspace',
+    'modelLab.attention.maxTokens',
+    'modelLab.backend',
+    'modelLab.maxDataFileMB',
+    'modelLab.nodePath',
+    'modelLab.runsDirectory',
+  ]);
+  assert.equal(props['modelLab.attention.maxTokens'].default, 128);
   assert.deepEqual(props['modelLab.backend'].enum, ['auto', 'tensorflow', 'wasm', 'cpu']);
   assert.equal(props['modelLab.backend'].default, 'auto');
   assert.equal(props['modelLab.runsDirectory'].default, '.modellab/runs');

@@ -529,6 +529,44 @@ test('the Train button posts train once training has ended', async () => {
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'train'));
 });
 
+test('the predict playground: a form from the model inputs, the prediction the host answers', async () => {
+  const runId = meta().id;
+  type Posted = { type: string; requestId?: number; input?: unknown };
+  const last = async (type: string) => ((await posted()) as Posted[]).filter((m) => m.type === type).pop();
+  await page.locator('#playground-load').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'describeModel'));
+  const describe = await last('describeModel');
+  await post({
+    type: 'prediction',
+    requestId: describe!.requestId!,
+    runId,
+    signature: { kind: 'tabular', task: 'regression', target: 'price', inputs: [{ name: 'rooms', dtype: 'number' }, { name: '<b>district</b>', dtype: 'string', categories: ['north', 'south'], optional: true }] },
+  });
+  await page.waitForSelector('#playground-form select');
+  assert.equal(await page.locator('#playground-load').isVisible(), false);
+  assert.deepEqual(await page.locator('#playground-form label').allTextContents(), ['rooms', '<b>district</b>']);
+  assert.deepEqual(await page.locator('#playground-form select option').allTextContents(), ['(missing)', 'north', 'south']);
+  await page.locator('#playground-form input').fill('3');
+  await page.locator('#playground-form select').selectOption('south');
+  await page.locator('#playground-predict').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'predict'));
+  const predict = await last('predict');
+  assert.deepEqual(predict!.input, { rooms: 3, '<b>district</b>': 'south' });
+  // A reply to another run is not this page's business.
+  await post({ type: 'prediction', requestId: predict!.requestId!, runId: 'another-run', prediction: { value: -1 } });
+  await post({ type: 'prediction', requestId: predict!.requestId!, runId, prediction: { value: 371.25 }, millis: 4 });
+  await page.waitForFunction(() => document.querySelector('.playground-value')?.textContent === 'price ≈ 371.25');
+  assert.equal(await text('#playground-status'), '4 ms');
+  // A missing required value: the host's reason is shown.
+  await page.locator('#playground-form input').fill('');
+  await page.locator('#playground-predict').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string; requestId?: number }[] }).__posted.filter((m) => m.type === 'predict').length === 2);
+  const second = await last('predict');
+  assert.deepEqual(second!.input, { rooms: null, '<b>district</b>': 'south' });
+  await post({ type: 'prediction', requestId: second!.requestId!, runId, error: 'instances[0].rooms is missing' });
+  await page.waitForFunction(() => document.querySelector('#playground-status')?.textContent === 'Prediction failed: instances[0].rooms is missing');
+});
+
 test('after a reload the view comes back from the saved state', async () => {
   await page.reload();
   // No state from the host yet: what is shown comes from getState.

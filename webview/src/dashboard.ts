@@ -2,8 +2,17 @@
 // to it, renders the sections and saves the view state so a reloaded webview
 // comes back as it was (the host also re-sends the state after `ready`).
 
-import type { DashboardEventMessage, DashboardPipelineMessage, DashboardStateMessage, TrainerEvent } from '../../src/core/protocol';
+import type {
+  DashboardAttentionMessage,
+  DashboardEventMessage,
+  DashboardGeneratedMessage,
+  DashboardPipelineMessage,
+  DashboardPredictionMessage,
+  DashboardStateMessage,
+  TrainerEvent,
+} from '../../src/core/protocol';
 import type { RunSnapshot } from '../../src/core/types';
+import { AttentionView } from './attentionView';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
 import { h } from './dom';
 import { EvaluationView } from './evaluationView';
@@ -12,6 +21,7 @@ import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
 import { MetricSeriesStore } from './metricSeries';
 import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
 import { PipelineView } from './pipelineView';
+import { PlaygroundView } from './playgroundView';
 import { renderSummary } from './summaryView';
 import { readTheme, type ChartTheme } from './theme';
 import type { VsCodeApi } from './vscodeApi';
@@ -52,6 +62,10 @@ export class Dashboard {
   private readonly evaluation = new EvaluationView(this.evaluationSection);
   private readonly log = new LogView();
   private readonly pipeline: PipelineView;
+  /** The predict playground: the application stage, for a completed run with a model. */
+  private readonly playground: PlaygroundView;
+  /** Outside `main`: attention needs a Transformer run, not a shown run. */
+  private readonly attention: AttentionView;
   private readonly main: HTMLElement;
 
   private frame = 0;
@@ -60,6 +74,7 @@ export class Dashboard {
   constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>, options: DashboardOptions = {}) {
     this.theme = readTheme();
     this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
+    this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
@@ -77,9 +92,11 @@ export class Dashboard {
       // After the curves, which are what a run is watched for; the header's stage row gives the statuses at a glance.
       this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
+      this.playground.element,
       this.log.element,
     );
-    root.replaceChildren(this.empty, this.main);
+    this.attention = new AttentionView((m) => this.api.postMessage(m), this.t, this.theme);
+    root.replaceChildren(this.empty, this.main, this.attention.element);
   }
 
   /** Shows what was saved before a reload, before the host answers `ready`. */
@@ -100,10 +117,14 @@ export class Dashboard {
     if (msg.type === 'state') this.showState(data as DashboardStateMessage);
     else if (msg.type === 'event') this.applyEvent(data as DashboardEventMessage);
     else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
+    else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
+    else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
+    else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
   }
 
   onThemeChange(): void {
     this.theme = readTheme();
+    this.attention.setTheme(this.theme);
     if (this.state.run) this.evaluation.render(this.state.run.evaluation, this.theme, this.t);
     this.scheduleChartDraw();
     // Mermaid computed its colours and measured its text in the old theme.
@@ -227,15 +248,19 @@ export class Dashboard {
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
     this.header.render(run.meta, this.state.training, stages, this.t);
+    this.playground.update(run.meta);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }
 
   private renderAll(): void {
     this.t = makeTranslate(this.state.strings);
     const t = this.t;
+    this.attention.setStrings(t);
     const run = this.state.run;
     this.empty.textContent = t('empty.message');
     this.empty.hidden = !!run;
+    this.playground.setStrings(t);
+    if (!run) this.playground.update(undefined);
     this.main.hidden = !run;
     this.charts.label(t);
     this.charts.setOptions(this.state.charts);

@@ -1,0 +1,73 @@
+// What a trained model takes and gives, as plain data shared by the predictor
+// (trainer), the inference protocol, the host and the dashboard's predict
+// playground; and the checks on a playground request coming from the webview,
+// which is untrusted.
+
+import type { Task } from './types';
+
+export type PredictorKind = 'tabular' | 'text' | 'language-model';
+
+/** One input a caller gives, by name. */
+export interface PredictorInput {
+  name: string;
+  dtype: 'number' | 'string';
+  /** A one-hot column: the categories seen in training (others encode as all zeros). */
+  categories?: string[];
+  /** Filled in when missing (the fitted fillMissing value, or a one-hot column). */
+  optional?: boolean;
+}
+
+/** What a model takes and gives: the server's metadata and the playground's form. */
+export interface PredictorSignature {
+  kind: PredictorKind;
+  task: Task;
+  inputs: PredictorInput[];
+  /** Tabular: the target column (regression values are in its units). */
+  target?: string;
+  /** Classifiers: the label of each class. */
+  labels?: string[];
+  /** Tabular: the width of the encoded feature vector the network sees. */
+  encodedWidth?: number;
+  /** Text models: the longest token sequence. */
+  maxLength?: number;
+}
+
+export type Prediction = { value: number } | { label: string; probabilities: Record<string, number> };
+
+/** A playground input: feature values by name (tabular), or a text (classifier) or prompt (language model). */
+export type PlaygroundInput = string | Record<string, number | string | null>;
+
+export const PLAYGROUND_LIMITS = {
+  /** Characters of a text or prompt. */
+  textChars: 100_000,
+  /** Features in one row. */
+  fields: 1000,
+  fieldNameChars: 200,
+  /** Characters of one categorical value. */
+  valueChars: 1000,
+  generateLength: { min: 1, max: 1000 },
+  temperature: { min: 0, max: 10 },
+} as const;
+
+/** Checks a playground input; returns it typed, or why it was rejected. */
+export function checkPlaygroundInput(raw: unknown): PlaygroundInput | string {
+  if (typeof raw === 'string') return raw.length <= PLAYGROUND_LIMITS.textChars ? raw : `input is longer than ${PLAYGROUND_LIMITS.textChars} characters`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'input must be a text or an object of feature values';
+  if (Object.getPrototypeOf(raw) !== Object.prototype) return 'input must be a plain object';
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length > PLAYGROUND_LIMITS.fields) return `input has more than ${PLAYGROUND_LIMITS.fields} fields`;
+  const out: Record<string, number | string | null> = {};
+  for (const [name, value] of entries) {
+    if (name.length === 0 || name.length > PLAYGROUND_LIMITS.fieldNameChars) return `input field name ${JSON.stringify(name.slice(0, 40))} is empty or too long`;
+    if (name === '__proto__' || name === 'constructor' || name === 'prototype') return `input field ${name} is not allowed`;
+    if (value === null) out[name] = null;
+    else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return `input.${name} is not a finite number`;
+      out[name] = value;
+    } else if (typeof value === 'string') {
+      if (value.length > PLAYGROUND_LIMITS.valueChars) return `input.${name} is longer than ${PLAYGROUND_LIMITS.valueChars} characters`;
+      out[name] = value;
+    } else return `input.${name} must be a number, a string or null`;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+// The host's inference client against the real dist/trainer.js and a model
+// trained here in a few seconds (the intent classifier, one epoch), and
+// against a fake child for the failure paths (no answer, crash).
+// Needs `node scripts/build.mjs --only=trainer,cli`; skipped without the bundles.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { InferenceCancelledError, InferenceClient } from '../../src/host/inferenceClient';
+import { tempDir } from '../helpers/fixtures';
+
+const root = join(__dirname, '..', '..');
+const trainerScript = join(root, 'dist', 'trainer.js');
+const cliScript = join(root, 'dist', 'cli.js');
+const built = existsSync(trainerScript) && existsSync(cliScript);
+const runtime = () => ({ execPath: process.execPath, env: {} });
+
+let runDir = '';
+let client: InferenceClient;
+
+before(() => {
+  if (!built) return;
+  const runsDir = join(tempDir('modellab-inference-'), 'runs');
+  execFileSync(
+    process.execPath,
+    [cliScript, 'train', join(root, 'examples', 'intent-classifier', 'intent-classifier.experiment.json'), '--epochs', '1', '--runs-dir', runsDir, '--json'],
+    { stdio: ['ignore', 'ignore', 'ignore'], timeout: 180_000 },
+  );
+  runDir = join(runsDir, readdirSync(runsDir)[0]);
+  client = new InferenceClient({ trainerScript, runtime });
+});
+
+after(() => client?.dispose());
+
+test('attention and the prediction for a text come from the child, rows summing to 1', { skip: !built }, async () => {
+  const text = 'I want to cancel my order 我想退款';
+  const reply = await client.attention({ modelDir: runDir, text, maxTokens: 128 });
+  const { result } = reply;
+  assert.equal(result.task, 'classification');
+  assert.deepEqual(result.tokens, ['i', 'want', 'to', 'cancel', 'my', 'order', '我', '想', '退', '款']);
+  assert.equal(result.attention.length, 2, 'layers');
+  assert.equal(result.attention[0].length, 4, 'heads');
+  for (const layer of result.attention) {
+    for (const head of layer) {
+      assert.equal(head.length, result.tokens.length);
+      for (const row of head) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+    }
+  }
+  assert.equal(result.prediction?.probabilities.length, 8);
+  const pid = client.pid;
+  assert.ok(pid, 'the child is kept alive');
+  // The second request reuses the same child and its cached model.
+  const again = await client.attention({ modelDir: runDir, text: 'where is my package', maxTokens: 3 });
+  assert.deepEqual(again.result.tokens, ['where', 'is', 'my']);
+  assert.equal(client.pid, pid);
+  assert.ok(again.millis < 2000, `a cached model answers fast (${again.millis} ms)`);
+});
+
+test('an aborted request rejects as cancelled and the next one is answered', { skip: !built }, async () => {
+  const abort = new AbortController();
+  const first = client.attention({ modelDir: runDir, text: 'first text' }, abort.signal);
+  abort.abort();
+  await assert.rejects(first, InferenceCancelledError);
+  const second = await client.attention({ modelDir: runDir, text: 'second text' });
+  assert.deepEqual(second.result.tokens, ['second', 'text']);
+});
+
+test('a classifier cannot generate: the error comes back as a rejection', { skip: !built }, async () => {
+  await assert.rejects(client.generate({ modelDir: runDir, prompt: 'hi' }), /language model/);
+});
+
+test('a crashed child is replaced on the next request', { skip: !built }, async () => {
+  await client.attention({ modelDir: runDir, text: 'warm up' });
+  const pid = client.pid!;
+  const starts = client.starts;
+  const pending = client.attention({ modelDir: runDir, text: 'x '.repeat(5000), maxTokens: 128 });
+  process.kill(pid, 'SIGKILL');
+  await assert.rejects(pending, /killed|exited/);
+  const next = await client.attention({ modelDir: runDir, text: 'after the crash' });
+  assert.deepEqual(next.result.tokens, ['after', 'the', 'crash']);
+  assert.equal(client.starts, starts + 1);
+  assert.notEqual(client.pid, pid);
+});
+
+test('a child that never answers times out and is restarted', async () => {
+  const dir = tempDir('modellab-inference-fake-');
+  const script = join(dir, 'silent.js');
+  writeFileSync(script, `process.on('message', () => {}); process.on('disconnect', () => process.exit(0));`);
+  const fake = new InferenceClient({ trainerScript: script, runtime, timeoutMs: 300 });
+  try {
+    const started = Date.now();
+    await assert.rejects(fake.attention({ modelDir: dir, text: 'hello' }), /did not answer within/);
+    assert.ok(Date.now() - started < 3000);
+    assert.equal(fake.pid, undefined, 'the stuck child was killed');
+    await assert.rejects(fake.attention({ modelDir: dir, text: 'hello' }), /did not answer/);
+    assert.equal(fake.starts, 2);
+  } finally {
+    fake.dispose();
+  }
+});
+
+test('a disposed client rejects new requests', async () => {
+  const fake = new InferenceClient({ trainerScript: join(root, 'nonexistent.js'), runtime });
+  fake.dispose();
+  await assert.rejects(fake.attention({ modelDir: '/x', text: 'a' }), /disposed/);
+});

@@ -1,0 +1,136 @@
+// Faults of the REAL trainer (dist/trainer.js, `node scripts/build.mjs --only=trainer`)
+// as the extension host sees them through TrainingProcess: killed mid-run, out
+// of memory, the host going away, two trainings of one config at once, and a
+// config whose data lies outside the workspace.
+
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { StartTrainingMessage, TrainerEvent } from '../../src/core/protocol';
+import type { RunMeta } from '../../src/core/types';
+import { TrainingProcess } from '../../src/host/trainingProcess';
+import type { TrainingOutcome } from '../../src/host/trainingProcess';
+import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
+
+const REAL_TRAINER = join(import.meta.dirname, '../../dist/trainer.js');
+const skip = !existsSync(REAL_TRAINER) && 'dist/trainer.js is not built';
+
+interface Seen {
+  events: TrainerEvent[];
+  stderr: string[];
+  exits: TrainingOutcome[];
+}
+
+function start(start: StartTrainingMessage, env: Record<string, string> = {}): { p: TrainingProcess; seen: Seen } {
+  const seen: Seen = { events: [], stderr: [], exits: [] };
+  const p = new TrainingProcess(
+    { trainerScript: REAL_TRAINER, runtime: { execPath: process.execPath, env }, start, stopTimeoutMs: 20_000 },
+    {
+      onEvent: (e) => seen.events.push(e),
+      onOutput: (stream, line) => stream === 'stderr' && seen.stderr.push(line),
+      onNote: () => undefined,
+      onExit: (o) => seen.exits.push(o),
+    },
+  );
+  return { p, seen };
+}
+
+/** A long training (no early stopping) of a linear problem. */
+function longWorkspace(epochs = 400): { dir: string; configPath: string; runsDir: string } {
+  const dir = tempDir('modellab-realfault-');
+  writeFiles(dir, {
+    'data.csv': linearCsv(600),
+    'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'mse', epochs, batchSize: 8, seed: 5 } }),
+  });
+  return { dir, configPath: join(dir, 'exp.experiment.json'), runsDir: join(dir, '.modellab', 'runs') };
+}
+
+const metricLines = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const diskMeta = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as RunMeta;
+const epochsSeen = (seen: Seen) => seen.events.filter((e) => e.type === 'epoch').length;
+
+async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!condition()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('SIGKILL mid-run: the run is marked failed, every metric written so far is kept', { skip, timeout: 120_000 }, async () => {
+  const ws = longWorkspace();
+  const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
+  await waitUntil(() => epochsSeen(seen) >= 2);
+  const runDir = p.runDir!;
+  const before = metricLines(runDir).length;
+  assert.ok(before > 0);
+  process.kill(p.pid!, 'SIGKILL');
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'failed');
+  assert.equal(outcome.reportedByTrainer, false);
+  assert.match(outcome.reason ?? '', /killed by SIGKILL/);
+  const meta = diskMeta(runDir);
+  assert.equal(meta.status, 'failed');
+  assert.match(meta.error ?? '', /SIGKILL/);
+  const after = metricLines(runDir);
+  assert.ok(after.length >= before, `${before} metric lines before the kill, ${after.length} after`);
+  for (const l of after) JSON.parse(l); // none damaged
+  assert.equal(seen.exits.length, 1);
+});
+
+test('out of memory (a 48 MB heap for a 25 MB data file): the run is marked failed and says why', { skip, timeout: 120_000 }, async () => {
+  const ws = longWorkspace();
+  writeFileSync(join(ws.dir, 'data.csv'), linearCsv(700_000));
+  const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' }, { NODE_OPTIONS: '--max-old-space-size=48' });
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'failed');
+  assert.match(`${outcome.reason} ${seen.stderr.join('\n')}`, /heap out of memory|SIGABRT|SIGKILL|code 134/i);
+  assert.ok(p.runDir, 'the trainer died before creating the run folder; the test proves less than it says');
+  assert.equal(diskMeta(p.runDir).status, 'failed');
+});
+
+test('the host going away (IPC disconnect) ends the run as interrupted, metrics kept', { skip, timeout: 120_000 }, async () => {
+  const ws = longWorkspace();
+  const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
+  await waitUntil(() => epochsSeen(seen) >= 2);
+  const runDir = p.runDir!;
+  const before = metricLines(runDir).length;
+  (p as unknown as { child: { disconnect(): void } }).child.disconnect();
+  const outcome = await p.done;
+  assert.equal(diskMeta(runDir).status, 'interrupted');
+  assert.equal(outcome.status, 'interrupted');
+  assert.ok(metricLines(runDir).length >= before);
+});
+
+test('two trainings of the same config at once: two run folders, both complete', { skip, timeout: 180_000 }, async () => {
+  const ws = longWorkspace(2);
+  const msg: StartTrainingMessage = { type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' };
+  const a = start(msg);
+  const b = start(msg);
+  const [oa, ob] = await Promise.all([a.p.done, b.p.done]);
+  assert.equal(oa.status, 'completed', oa.reason);
+  assert.equal(ob.status, 'completed', ob.reason);
+  assert.notEqual(a.p.runDir, b.p.runDir);
+  const runs = readdirSync(ws.runsDir).sort();
+  assert.equal(runs.length, 2);
+  for (const id of runs) {
+    assert.equal(diskMeta(join(ws.runsDir, id)).status, 'completed');
+    assert.equal(metricLines(join(ws.runsDir, id)).filter((l) => l.includes('"kind":"epoch"')).length, 2);
+  }
+});
+
+test('a config whose data is outside the workspace root: the real trainer refuses, names the path, creates no run', { skip, timeout: 60_000 }, async () => {
+  const ws = longWorkspace(1);
+  const outside = tempDir('modellab-outside-');
+  writeFiles(outside, { 'secret.csv': linearCsv(50) });
+  const c = JSON.parse(regressionConfig()) as Record<string, any>;
+  c.data.source = join(outside, 'secret.csv');
+  writeFileSync(ws.configPath, JSON.stringify(c));
+  const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu', workspaceRoot: ws.dir });
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'failed');
+  const logged = seen.events.filter((e) => e.type === 'log').map((e) => (e as { message: string }).message).join('\n');
+  assert.match(logged, /secret\.csv is outside the workspace/);
+  assert.equal(existsSync(ws.runsDir), false);
+});

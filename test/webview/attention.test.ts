@@ -1,0 +1,330 @@
+// The dashboard's attention section in a real browser: a known attention
+// tensor is posted as the host would, and the test checks what a user sees —
+// the colour of specific heatmap cells, the empty causal triangle, the hover
+// tooltip, the layer × head thumbnails, the prediction, the generate box —
+// and what the page posts back.
+//
+// Run: node --import tsx --test test/webview/attention.test.ts
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderDashboardHtml, makeNonce } from '../../src/host/dashboardHtml';
+import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol';
+
+const root = join(__dirname, '..', '..');
+const resultsDir = join(root, 'test-results', 'webview');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const THEME: Record<string, string> = {
+  '--vscode-font-family': 'system-ui, "Noto Sans CJK SC", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-editor-foreground': '#d4d4d4',
+  '--vscode-editor-background': '#1e1e1e',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f48771',
+  '--vscode-focusBorder': '#007fd4',
+  '--vscode-panel-border': '#80808059',
+  '--vscode-editorWidget-border': '#454545',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-button-background': '#0e639c',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-secondaryBackground': '#3a3d41',
+  '--vscode-button-secondaryForeground': '#ffffff',
+};
+const BACKGROUND = [0x1e, 0x1e, 0x1e];
+const ACCENT = [0x37, 0x94, 0xff];
+
+// ───────────────────────── a known tensor ─────────────────────────
+// A decoder's attention (causal: zero above the diagonal), 2 layers × 3 heads
+// over 4 tokens, CJK included. Layer 1 head 1 has its largest weight at
+// query 3 ("!") → key 1 ("爱").
+
+const TOKENS = ['我', '爱', 'cats', '!'];
+const MAP_L0H0 = [
+  [1, 0, 0, 0],
+  [0.5, 0.5, 0, 0],
+  [0.2, 0.3, 0.5, 0],
+  [0.05, 0.9, 0.03, 0.02],
+];
+function causalUniform(n: number): number[][] {
+  return Array.from({ length: n }, (_, q) => Array.from({ length: n }, (_, k) => (k <= q ? 1 / (q + 1) : 0)));
+}
+const ATTENTION = [
+  [MAP_L0H0, causalUniform(4), causalUniform(4)],
+  [causalUniform(4), causalUniform(4), MAP_L0H0],
+];
+
+function lmMessage(): DashboardAttentionMessage {
+  return {
+    type: 'attention',
+    status: 'ready',
+    model: { runId: '20260101-000000-text-generator-ab12', name: 'text-generator', task: 'language-model', pinned: false },
+    source: { file: 'notes/poem.txt', startLine: 1, endLine: 2, selection: false },
+    result: { task: 'language-model', tokens: TOKENS, offsets: TOKENS.map(() => null), attention: ATTENTION, truncated: false },
+    millis: 12,
+  };
+}
+
+// ───────────────────────── harness ─────────────────────────
+
+let server: Server;
+let baseUrl: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+function startServer(): Promise<void> {
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
+    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
+  };
+  server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/') {
+      const html = renderDashboardHtml({
+        cspSource: baseUrl,
+        nonce: makeNonce(),
+        scriptUri: `${baseUrl}/dist/webview.js`,
+        styleUri: `${baseUrl}/media/dashboard.css`,
+        title: 'Model Lab',
+      });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(html.replace('<body>', '<body class="vscode-dark">'));
+      return;
+    }
+    const file = files[path];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[1] });
+    res.end(readFileSync(join(root, file[0])));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    resolve();
+  }));
+}
+
+const STUB = `(() => {
+  window.__posted = [];
+  const applyTheme = () => { for (const [k, v] of Object.entries(${JSON.stringify(THEME)})) document.documentElement.style.setProperty(k, v); };
+  if (document.documentElement) applyTheme();
+  else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); applyTheme(); } }).observe(document, { childList: true });
+  window.acquireVsCodeApi = () => ({
+    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
+    getState: () => undefined,
+    setState: () => {},
+  });
+})();`;
+
+async function post(msg: HostToWebviewMessage): Promise<void> {
+  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+}
+
+async function posted(): Promise<Record<string, unknown>[]> {
+  return page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted);
+}
+
+/** The canvas pixel at the centre of a heatmap cell. */
+async function cellPixel(query: number, key: number): Promise<number[]> {
+  return page.evaluate(
+    ([q, k]) => {
+      const canvas = document.querySelector('.attention-heatmap') as HTMLCanvasElement;
+      const cell = Number(canvas.dataset.cell);
+      const x = Number(canvas.dataset.originX) + (k + 0.5) * cell;
+      const y = Number(canvas.dataset.originY) + (q + 0.5) * cell;
+      const dpr = canvas.width / canvas.getBoundingClientRect().width;
+      return Array.from(canvas.getContext('2d')!.getImageData(Math.floor(x * dpr), Math.floor(y * dpr), 1, 1).data);
+    },
+    [query, key] as const,
+  );
+}
+
+/** Hovers the centre of a cell and returns the tooltip's text. */
+async function hoverCell(query: number, key: number): Promise<string> {
+  const g = await page.locator('.attention-heatmap').evaluate((c: HTMLCanvasElement) => ({
+    cell: Number(c.dataset.cell), x: Number(c.dataset.originX), y: Number(c.dataset.originY),
+  }));
+  await page.locator('.attention-heatmap').hover({ position: { x: g.x + (key + 0.5) * g.cell, y: g.y + (query + 0.5) * g.cell } });
+  await page.locator('.attention-tooltip').waitFor({ state: 'visible' });
+  return (await page.locator('.attention-tooltip').textContent()) ?? '';
+}
+
+/** The accent drawn with opacity `alpha` over the background. */
+function blend(alpha: number): number[] {
+  return ACCENT.map((c, i) => Math.round(c * alpha + BACKGROUND[i] * (1 - alpha)));
+}
+
+function near(actual: number[], expected: number[], tolerance = 2): boolean {
+  return expected.every((v, i) => Math.abs(actual[i] - v) <= tolerance);
+}
+
+before(async () => {
+  mkdirSync(resultsDir, { recursive: true });
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { webview: 'webview/src/main.ts' },
+    outdir: join(root, 'dist'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.addInitScript({ content: STUB });
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${baseUrl}/`);
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await post({ type: 'state', run: null, training: false });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+// ───────────────────────── tests ─────────────────────────
+
+test('without a Transformer run the section says how to get one', async () => {
+  await post({ type: 'attention', status: 'noModel' });
+  await page.locator('#attention[data-status="noModel"]').waitFor();
+  assert.match((await page.locator('.attention-status').textContent()) ?? '', /Train examples\/intent-classifier/);
+  assert.equal(await page.locator('.attention-heatmap').isVisible(), false);
+  await post({ type: 'attention', status: 'noText', model: lmMessage().model });
+  await page.locator('#attention[data-status="noText"]').waitFor();
+  assert.match((await page.locator('.attention-status').textContent()) ?? '', /Open a text file/);
+});
+
+test('the heatmap draws the known tensor: the largest weight fully coloured, the causal triangle empty', async () => {
+  await post(lmMessage());
+  await page.locator('.attention-heatmap').waitFor({ state: 'visible' });
+  const canvas = page.locator('.attention-heatmap');
+  assert.equal(await canvas.getAttribute('data-rows'), '4');
+  assert.equal(await canvas.getAttribute('data-cols'), '4');
+  // Layer 1, head 1: the largest weight (1.0 at "我" → "我") is the accent colour itself;
+  // 0.9 ("!" → "爱") is 90 % of the way from the background to it.
+  assert.ok(near(await cellPixel(0, 0), ACCENT), `max cell ${await cellPixel(0, 0)}`);
+  assert.ok(near(await cellPixel(3, 1), blend(0.9)), `0.9 cell ${await cellPixel(3, 1)}`);
+  // Above the diagonal the decoder cannot look: nothing drawn.
+  for (const [q, k] of [[0, 1], [0, 3], [1, 2], [2, 3]]) assert.ok(near(await cellPixel(q, k), BACKGROUND), `cell ${q},${k}: ${await cellPixel(q, k)}`);
+  // Weights in between are in between, ordered: 1.0 (q0,k0) is brighter than 0.5 (q1,k0) brighter than 0.05 (q3,k0).
+  const full = await cellPixel(0, 0);
+  const half = await cellPixel(1, 0);
+  const low = await cellPixel(3, 0);
+  assert.ok(near(full, ACCENT), `weight 1.0 ${full}`);
+  assert.ok(full[2] > half[2] && half[2] > low[2] && low[2] > BACKGROUND[2], `blue channel ordered ${full} ${half} ${low}`);
+  assert.ok(near(half, blend(0.5)), `weight 0.5 ${half}`);
+  assert.ok(near(low, blend(0.05)), `weight 0.05 ${low}`);
+  await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-heatmap.png') });
+});
+
+test('hovering a cell shows the token pair and the weight', async () => {
+  assert.equal(await hoverCell(3, 1), '! → 爱: 0.9000');
+  assert.equal(await hoverCell(2, 2), 'cats → cats: 0.5000');
+  assert.equal(await hoverCell(0, 3), '我 → !: 0.0000');
+});
+
+test('the overview has one thumbnail per layer and head; clicking one opens it', async () => {
+  assert.equal(await page.locator('.attention-thumb').count(), 2 * 3);
+  assert.equal(await page.locator('.attention-thumb.selected').getAttribute('aria-label'), 'Layer 1, head 1');
+  await page.locator('.attention-thumb[data-layer="1"][data-head="2"]').click();
+  const canvas = page.locator('.attention-heatmap');
+  assert.equal(await canvas.getAttribute('data-layer'), '1');
+  assert.equal(await canvas.getAttribute('data-head'), '2');
+  assert.equal(await page.locator('.attention-layer').inputValue(), '1');
+  assert.equal(await page.locator('.attention-head').inputValue(), '2');
+  // That map is MAP_L0H0 again: same pixels.
+  assert.ok(near(await cellPixel(3, 1), blend(0.9)));
+  await page.locator('.attention-thumb[data-layer="0"][data-head="1"]').click();
+  // A uniform causal map: row 3 is 0.25 everywhere, the max is 1 (row 0), so its cells are faint.
+  assert.ok(near(await cellPixel(3, 1), blend(0.25)), `uniform row ${await cellPixel(3, 1)}`);
+  assert.equal(await hoverCell(3, 1), '! → 爱: 0.2500');
+});
+
+test('the head average of a layer is drawn, and keeps the causal triangle empty', async () => {
+  await page.locator('.attention-layer').selectOption('0');
+  await page.locator('.attention-average').check();
+  const canvas = page.locator('.attention-heatmap');
+  assert.equal(await canvas.getAttribute('data-head'), 'average');
+  assert.equal(await page.locator('.attention-head').isDisabled(), true);
+  // (0.9 + 0.25 + 0.25) / 3
+  assert.equal(await hoverCell(3, 1), '! → 爱: 0.4667');
+  assert.ok(near(await cellPixel(0, 2), BACKGROUND));
+  assert.ok(near(await cellPixel(0, 0), ACCENT), 'every head puts 1.0 at the first token');
+  await page.locator('.attention-average').uncheck();
+});
+
+test('a language model gets a generate box; its request and the answer round-trip', async () => {
+  assert.equal(await page.locator('.attention-generate').isVisible(), true);
+  assert.equal(await page.locator('.attention-prediction').isVisible(), false);
+  await page.locator('.generate-prompt').fill('从前');
+  await page.locator('.generate-length').fill('40');
+  await page.locator('.generate-temperature').fill('0.5');
+  await page.locator('.generate-topk').fill('5');
+  await page.locator('.generate-button').click();
+  const request = (await posted()).find((m) => m.type === 'generate');
+  assert.deepEqual(request, { type: 'generate', requestId: 1, prompt: '从前', length: 40, temperature: 0.5, topK: 5 });
+  await post({ type: 'generated', requestId: 1, result: { prompt: '从前', text: '有座山，山里有座庙', tokens: 9 }, millis: 31 });
+  await page.locator('.generate-output').waitFor({ state: 'visible' });
+  assert.equal(await page.locator('.generate-output').textContent(), '从前有座山，山里有座庙');
+  assert.equal(await page.locator('.generate-status').textContent(), '9 tokens in 31 ms');
+});
+
+test('a classifier shows its prediction and class probabilities; token text is never markup', async () => {
+  const tokens = ['<cls>', '<img src=x onerror="window.__injected=1">', '退', '款'];
+  const uniform = (n: number) => Array.from({ length: n }, () => Array.from({ length: n }, () => 1 / n));
+  await post({
+    type: 'attention',
+    status: 'ready',
+    model: { runId: '20260101-000000-intent-classifier-ab12', name: 'intent-classifier', task: 'classification', pinned: true },
+    source: { file: 'mail.txt', startLine: 3, endLine: 3, selection: true },
+    result: {
+      task: 'classification',
+      tokens,
+      offsets: tokens.map(() => null),
+      attention: [[uniform(4), uniform(4)]],
+      truncated: true,
+      prediction: { label: 'refund', probabilities: [{ label: 'refund', probability: 0.8 }, { label: 'cancel_order', probability: 0.15 }, { label: 'order_status', probability: 0.05 }] },
+    },
+    millis: 7,
+  });
+  await page.locator('.attention-predicted').waitFor();
+  assert.equal(await page.locator('.attention-predicted').textContent(), 'Prediction: refund');
+  assert.equal(await page.locator('.attention-prob').count(), 3);
+  assert.equal(await page.locator('.attention-prob.best .attention-prob-label').textContent(), 'refund');
+  assert.equal(await page.locator('.attention-generate').isVisible(), false);
+  assert.equal(await page.locator('.attention-thumb').count(), 2);
+  assert.equal(await page.locator('.attention-source').textContent(), 'mail.txt, selection (lines 3–3) · 4 tokens (truncated) · 7 ms');
+  assert.match((await page.locator('.attention-model').textContent()) ?? '', /intent-classifier \(pinned\)/);
+  assert.equal(await hoverCell(1, 2), '<img src=x onerror="window.__injected=1"> → 退: 0.2500');
+  assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);
+  await page.locator('.attention-pin').click();
+  assert.ok((await posted()).some((m) => m.type === 'pinAttentionModel'));
+  await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-classifier.png') });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('while a new request runs, the previous heatmap stays and the status says it is updating', async () => {
+  await post({ type: 'attention', status: 'pending' });
+  await page.locator('#attention[data-status="pending"]').waitFor();
+  assert.equal(await page.locator('.attention-heatmap').isVisible(), true);
+  assert.equal(await page.locator('.attention-status').textContent(), 'Updating…');
+});

@@ -1,0 +1,137 @@
+// One attention map drawn on a canvas: query tokens down the left, key tokens
+// along the top, each cell the theme's accent colour with an opacity that
+// grows with the weight (the map's largest weight fully opaque). A weight of
+// exactly 0 (a decoder's masked future) is left empty. Labels are drawn with
+// fillText, so token text (CJK included) is never parsed as markup.
+
+import type { ChartTheme } from './theme';
+
+export interface HeatmapGeometry {
+  /** Left and top edges of the cell grid, in CSS pixels. */
+  originX: number;
+  originY: number;
+  cell: number;
+  rows: number;
+  cols: number;
+}
+
+export interface HeatmapOptions {
+  /** Draw token labels on both axes (the thumbnails do not). */
+  labels: boolean;
+  /** Width the grid may take, in CSS pixels (cells shrink to fit, down to minCell). */
+  maxWidth: number;
+  minCell?: number;
+  maxCell?: number;
+}
+
+const LABEL_MAX_CHARS = 12;
+const LABEL_MAX_WIDTH = 110;
+
+/** A label short enough for an axis; whitespace made visible. */
+export function tokenLabel(token: string): string {
+  const visible = token.replace(/\n/g, '↵').replace(/\t/g, '⇥').replace(/ /g, '·');
+  const chars = [...visible];
+  return chars.length > LABEL_MAX_CHARS ? `${chars.slice(0, LABEL_MAX_CHARS - 1).join('')}…` : visible || '∅';
+}
+
+/** The largest weight of a map (at least a tiny positive number, so a zero map draws empty). */
+export function maxWeight(map: number[][]): number {
+  let max = 0;
+  for (const row of map) for (const v of row) if (v > max) max = v;
+  return max > 0 ? max : 1e-9;
+}
+
+/** The mean of every head's map of one layer. */
+export function headAverage(layer: number[][][]): number[][] {
+  const heads = layer.length;
+  if (heads === 0) return [];
+  return layer[0].map((row, q) => row.map((_, k) => layer.reduce((sum, head) => sum + (head[q]?.[k] ?? 0), 0) / heads));
+}
+
+/**
+ * Draws `map` (rows: query tokens, columns: key tokens) into `canvas`, sizing
+ * it, and returns where the cells are, for hit testing.
+ */
+export function drawHeatmap(
+  canvas: HTMLCanvasElement,
+  map: number[][],
+  tokens: string[],
+  theme: ChartTheme,
+  options: HeatmapOptions,
+): HeatmapGeometry {
+  const rows = map.length;
+  const cols = rows > 0 ? map[0].length : 0;
+  const ctx = canvas.getContext('2d');
+  const dpr = window.devicePixelRatio || 1;
+  let labelSpace = 0;
+  let fontSize = 0;
+  const labels = options.labels ? tokens.map(tokenLabel) : [];
+  if (ctx && options.labels && rows > 0) {
+    fontSize = Math.max(9, Math.min(12, theme.fontSize - 1));
+    ctx.font = `${fontSize}px ${theme.fontFamily}`;
+    labelSpace = Math.min(LABEL_MAX_WIDTH, Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 8);
+  }
+  const minCell = options.minCell ?? 4;
+  const maxCell = options.maxCell ?? 28;
+  const n = Math.max(rows, cols, 1);
+  const cell = Math.max(minCell, Math.min(maxCell, Math.floor((options.maxWidth - labelSpace) / n)));
+  const width = labelSpace + cell * Math.max(cols, 1);
+  const height = labelSpace + cell * Math.max(rows, 1);
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const geometry: HeatmapGeometry = { originX: labelSpace, originY: labelSpace, cell, rows, cols };
+  canvas.dataset.rows = String(rows);
+  canvas.dataset.cols = String(cols);
+  canvas.dataset.cell = String(cell);
+  canvas.dataset.originX = String(labelSpace);
+  canvas.dataset.originY = String(labelSpace);
+  if (!ctx) return geometry;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(0, 0, width, height);
+
+  const max = maxWeight(map);
+  ctx.fillStyle = theme.train;
+  for (let q = 0; q < rows; q++) {
+    for (let k = 0; k < cols; k++) {
+      const w = map[q][k];
+      if (!(w > 0)) continue;
+      ctx.globalAlpha = Math.min(1, w / max);
+      ctx.fillRect(labelSpace + k * cell, labelSpace + q * cell, cell, cell);
+    }
+  }
+  ctx.globalAlpha = 1;
+
+  if (options.labels && rows > 0) {
+    ctx.font = `${fontSize}px ${theme.fontFamily}`;
+    ctx.fillStyle = theme.foreground;
+    ctx.textBaseline = 'middle';
+    // With cells smaller than the text, label every k-th token only.
+    const every = Math.max(1, Math.ceil((fontSize + 1) / cell));
+    ctx.textAlign = 'right';
+    for (let q = 0; q < rows; q += every) fillClipped(ctx, labels[q] ?? '', labelSpace - 4, labelSpace + q * cell + cell / 2, labelSpace - 6);
+    ctx.save();
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'left';
+    // Rotated: x runs up the canvas (negative y), y runs right.
+    for (let k = 0; k < cols; k += every) fillClipped(ctx, labels[k] ?? '', -(labelSpace - 4), labelSpace + k * cell + cell / 2, labelSpace - 6, 'left');
+    ctx.restore();
+  }
+  return geometry;
+}
+
+function fillClipped(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth: number, align: 'left' | 'right' = 'right'): void {
+  ctx.textAlign = align;
+  ctx.fillText(text, x, y, maxWidth);
+}
+
+/** The cell under a point (CSS pixels relative to the canvas), or undefined. */
+export function cellAt(geometry: HeatmapGeometry, x: number, y: number): { query: number; key: number } | undefined {
+  const key = Math.floor((x - geometry.originX) / geometry.cell);
+  const query = Math.floor((y - geometry.originY) / geometry.cell);
+  if (x < geometry.originX || y < geometry.originY || key >= geometry.cols || query >= geometry.rows) return undefined;
+  return { query, key };
+}

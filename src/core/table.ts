@@ -139,20 +139,6 @@ export function readTable(file: string, declaredFormat?: string): Table {
   return parseJson(file, text);
 }
 
-/**
- * A function that turns one CSV record into a row object with the header's
- * keys. Generated per header so that each key is written by its own property
- * definition: every row then has the same shape and fast property access.
- * Filling `row[header[c]]` in a loop makes V8 treat 100k rows as dictionaries
- * (several times slower to build and to read). Keys are data, passed in, never
- * spliced into the code; computed keys also keep "__proto__" an ordinary column.
- */
-function rowFactory(header: string[]): (rec: string[]) => Row {
-  const fields = header.map((_, c) => `[k[${c}]]: p(r[${c}])`).join(', ');
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a per-header record constructor, see above
-  return new Function('k', 'p', `return (r) => ({ ${fields} });`)(header, parseScalar) as (rec: string[]) => Row;
-}
-
 function parseCsv(file: string, text: string): Table {
   const result = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
   // A failed delimiter guess falls back to ","; field-count problems are reported per row below.
@@ -171,7 +157,6 @@ function parseCsv(file: string, text: string): Table {
   // for the common case (one record per line) and say "row" rather than guess.
   const rows: Row[] = [];
   const lines: number[] = [];
-  const makeRow = rowFactory(header);
   for (let r = 1; r < data.length; r++) {
     const rec = data[r];
     if (rec.length !== header.length) {
@@ -179,7 +164,9 @@ function parseCsv(file: string, text: string): Table {
       if (r === data.length - 1 && r > 1 && !text.endsWith('\n')) return { file, columns: header, rows, lines, partialLastLine: r + 1 };
       throw new DataError(file, r + 1, `expected ${header.length} fields (as in the header) but found ${rec.length}`);
     }
-    rows.push(makeRow(rec));
+    const row: Row = {};
+    for (let c = 0; c < header.length; c++) row[header[c]] = parseScalar(rec[c]);
+    rows.push(row);
     lines.push(r + 1);
   }
   return { file, columns: header, rows, lines };

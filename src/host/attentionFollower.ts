@@ -136,9 +136,8 @@ export class AttentionFollower implements vscode.Disposable {
     this.schedule(0);
   }
 
-  /** Runs (or files) changed: the latest Transformer run may be a new one. */
+  /** Runs changed or a model was pinned: the model may be another one (its folder is part of the request's key). */
   refresh(): void {
-    this.lastKey = undefined;
     this.schedule();
   }
 
@@ -160,9 +159,20 @@ export class AttentionFollower implements vscode.Disposable {
     return runs[0] ? { run: runs[0], pinned: false } : undefined;
   }
 
-  /** "Model Lab: Pin Model for Attention": a quick pick of Transformer runs (or back to the latest). */
-  async pickModel(): Promise<void> {
+  /**
+   * "Model Lab: Pin Model for Attention": pins `runId` (a run's menu in the
+   * sidebar) when it is a Transformer run, else asks with a quick pick of
+   * Transformer runs (or back to the latest).
+   */
+  async pickModel(runId?: string): Promise<void> {
     const runs = transformerRuns(this.deps.runIndex, this.deps.runsDirs());
+    const given = runId ? runs.find((r) => r.id === runId) : undefined;
+    if (given) {
+      await this.deps.workspaceState.update(PINNED_RUN_KEY, given.id);
+      this.refresh();
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention now uses {0} ({1}).', given.name, given.id));
+      return;
+    }
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('There is no finished Transformer run yet. Train examples/intent-classifier or examples/text-generator first.'));
       return;

@@ -37,7 +37,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
   deployRun: (ctx) => (arg) => deployRun(ctx, arg),
   stopDeployment: (ctx) => (arg) => stopDeployment(ctx, arg),
   exportRun: (ctx) => (arg) => exportRunModel(ctx, arg),
-  pinAttentionModel: (ctx) => () => ctx.attention.pickModel(),
+  pinAttentionModel: (ctx) => (arg) => ctx.attention.pickModel(typeof arg === 'string' ? arg : arg !== undefined ? ctx.experiments.runsOf(arg)[0]?.id : undefined),
 };
 
 export function registerCommands(ctx: ModelLabContext): void {

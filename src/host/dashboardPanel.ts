@@ -9,6 +9,7 @@ import { parseWebviewMessage } from '../core/protocol';
 import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
 import { runPipelineText } from '../core/runPipeline';
 import { readRunMeta, readRunSnapshot } from '../core/runStore';
+import { thinMetricsForDashboard } from '../core/snapshotThinning';
 import { CommandId } from './commandIds';
 import { makeNonce, renderDashboardHtml } from './dashboardHtml';
 import { dashboardStrings } from './dashboardStrings';
@@ -288,7 +289,9 @@ export class DashboardPanel implements vscode.Disposable {
 
   private postState(): void {
     if (!this.panel || !this.ready) return;
-    const run = this.shown && existsSync(this.shown.dir) ? readRunSnapshot(this.shown.dir) : null;
+    const snapshot = this.shown && existsSync(this.shown.dir) ? readRunSnapshot(this.shown.dir) : null;
+    // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
+    const run = snapshot && { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const training = !!this.deps.trainings.forRun(this.shown?.id);
     const pipeline = run && this.shown ? runPipelineText(this.shown.dir, run.meta) : undefined;
     this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline });

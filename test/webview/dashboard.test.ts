@@ -557,14 +557,18 @@ test('the predict playground: a form from the model inputs, the prediction the h
   await post({ type: 'prediction', requestId: predict!.requestId!, runId, prediction: { value: 371.25 }, millis: 4 });
   await page.waitForFunction(() => document.querySelector('.playground-value')?.textContent === 'price ≈ 371.25');
   assert.equal(await text('#playground-status'), '4 ms');
-  // A missing required value: the host's reason is shown.
+  // An empty required number is stopped by the form itself; an error from the host is shown.
   await page.locator('#playground-form input').fill('');
+  await page.locator('#playground-predict').click();
+  assert.equal(((await posted()) as Posted[]).filter((m) => m.type === 'predict').length, 1);
+  await page.locator('#playground-form select').selectOption('');
+  await page.locator('#playground-form input').fill('-2');
   await page.locator('#playground-predict').click();
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string; requestId?: number }[] }).__posted.filter((m) => m.type === 'predict').length === 2);
   const second = await last('predict');
-  assert.deepEqual(second!.input, { rooms: null, '<b>district</b>': 'south' });
-  await post({ type: 'prediction', requestId: second!.requestId!, runId, error: 'instances[0].rooms is missing' });
-  await page.waitForFunction(() => document.querySelector('#playground-status')?.textContent === 'Prediction failed: instances[0].rooms is missing');
+  assert.deepEqual(second!.input, { rooms: -2, '<b>district</b>': null });
+  await post({ type: 'prediction', requestId: second!.requestId!, runId, error: 'the inference process exited with code 1' });
+  await page.waitForFunction(() => document.querySelector('#playground-status')?.textContent === 'Prediction failed: the inference process exited with code 1');
 });
 
 test('after a reload the view comes back from the saved state', async () => {

@@ -1,0 +1,163 @@
+// Load benchmark (not a unit test): an extension-host-like process receives
+// 24 hours of simulated metrics (millions of points) through the same path as
+// the dashboard and the compare panel, and we measure how responsive its event
+// loop stays (perf_hooks.monitorEventLoopDelay) and how much memory it holds.
+//
+// Phases, each with its own delay histogram:
+//   live      trainer events as IPC delivers them (batched 'metrics' messages,
+//             checked by isTrainerEvent, forwarded to the webview = serialized),
+//             the whole 24 h replayed as fast as the loop allows
+//   compare   the compare panel asks for a curve: read the run folder, build
+//             columns, smooth and downsample to the chart's budget (host side)
+//   dashboard the dashboard opens on the run: read the run folder and serialize
+//             the state message the webview receives
+//
+// Run: node --expose-gc --import tsx scripts/bench-load.ts [hours=24] [stepsPerSecond=20]
+
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { compareSeriesFor, metricColumns } from '../src/core/compareSeries';
+import { isTrainerEvent } from '../src/core/protocol';
+import type { DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
+import { readRunSnapshot, RunWriter } from '../src/core/runStore';
+import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
+import type { MetricPoint } from '../src/core/types';
+
+const HOURS = Number(process.argv[2] ?? 24);
+const STEPS_PER_SECOND = Number(process.argv[3] ?? 20);
+const STEPS = Math.round(HOURS * 3600 * STEPS_PER_SECOND);
+const STEPS_PER_EPOCH = 1000;
+const BATCH_MS = 250; // the engine's metrics interval: one message per 250 ms of training
+const POINTS_PER_MESSAGE = Math.max(1, Math.round((STEPS_PER_SECOND * BATCH_MS) / 1000));
+
+const RESOLUTION_MS = 1;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+let peakRss = 0;
+const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const rssTimer = setInterval(sampleRss, 100);
+
+function point(step: number): MetricPoint {
+  const epoch = Math.floor((step - 1) / STEPS_PER_EPOCH) + 1;
+  const loss = 0.1 + 2 * Math.exp(-step / (STEPS / 5)) + 0.05 * Math.sin(step * 12.9898);
+  return { kind: 'step', step, epoch, time: Math.round((step / STEPS_PER_SECOND) * 1000), values: { loss } };
+}
+
+function epochPoint(step: number): MetricPoint {
+  const p = point(step);
+  return { kind: 'epoch', step, epoch: p.epoch, time: p.time, values: { loss: p.values.loss, val_loss: p.values.loss * 1.1, lr: 0.001 } };
+}
+
+interface PhaseResult {
+  phase: string;
+  ms: number;
+  p50: number;
+  p99: number;
+  max: number;
+  note: string;
+}
+const results: PhaseResult[] = [];
+
+async function phase(name: string, body: () => Promise<string>): Promise<void> {
+  globalThis.gc?.();
+  const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  h.enable();
+  // The first timer tick only sets the baseline: let it happen before the body can block.
+  await new Promise((r) => setTimeout(r, 20));
+  const t0 = performance.now();
+  const note = await body();
+  const ms = performance.now() - t0;
+  // Let the histogram see the loop after the last blocking piece.
+  await new Promise((r) => setTimeout(r, 30));
+  h.disable();
+  // Delay beyond the sampling timer's own period.
+  const toMs = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
+  results.push({ phase: name, ms, p50: toMs(h.percentile(50)), p99: toMs(h.percentile(99)), max: toMs(h.max), note });
+  sampleRss();
+}
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'modellab-load-'));
+  const runsDir = join(dir, 'runs');
+  console.log(`${HOURS} h at ${STEPS_PER_SECOND} steps/s: ${STEPS.toLocaleString('en')} step points + ${Math.floor(STEPS / STEPS_PER_EPOCH).toLocaleString('en')} epoch points; ${POINTS_PER_MESSAGE} points per IPC message`);
+
+  // The trainer's side (another process in real life): the run folder with 24 h of metrics, flushed per epoch.
+  const t0 = performance.now();
+  const writer = new RunWriter(runsDir, {
+    name: 'load', task: 'regression', configPath: join(dir, 'load.experiment.json'), status: 'running', createdAt: new Date().toISOString(),
+    versions: { modelLab: 'bench', node: process.versions.node }, seed: 1, epochsPlanned: Math.ceil(STEPS / STEPS_PER_EPOCH), epochsDone: 0,
+  });
+  for (let s = 1; s <= STEPS; s++) {
+    writer.addMetric(point(s));
+    if (s % STEPS_PER_EPOCH === 0) {
+      writer.addMetric(epochPoint(s));
+      writer.flush();
+    }
+  }
+  writer.end('completed');
+  const size = statSync(join(writer.dir, 'metrics.jsonl')).size;
+  console.log(`wrote metrics.jsonl: ${mb(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not measured)`);
+
+  // ── live: every message of 24 h through the host's path, as fast as the loop takes them.
+  await phase(`live (${HOURS} h of IPC messages)`, async () => {
+    let forwarded = 0;
+    let bytes = 0;
+    let s = 1;
+    let messages = 0;
+    while (s <= STEPS) {
+      const points: MetricPoint[] = [];
+      for (let k = 0; k < POINTS_PER_MESSAGE && s <= STEPS; k++, s++) {
+        points.push(point(s));
+        if (s % STEPS_PER_EPOCH === 0) points.push(epochPoint(s));
+      }
+      const raw: unknown = JSON.parse(JSON.stringify({ type: 'metrics', points } satisfies TrainerEvent)); // IPC (de)serialization
+      if (!isTrainerEvent(raw)) continue;
+      bytes += JSON.stringify({ type: 'event', runId: writer.meta.id, event: raw }).length; // postMessage to the dashboard
+      forwarded += points.length;
+      // One IPC message per loop turn, as Node delivers them.
+      messages++;
+      await yieldToLoop();
+    }
+    return `${messages.toLocaleString('en')} messages, ${forwarded.toLocaleString('en')} points, ${mb(bytes)} posted`;
+  });
+
+  // ── compare: the panel asks for the loss curve of the 24 h run.
+  let columnsNote = '';
+  await phase('compare (read + columns + downsample)', async () => {
+    const t = performance.now();
+    const snap = readRunSnapshot(writer.dir);
+    const tRead = performance.now() - t;
+    const columns = metricColumns(snap.metrics);
+    const series = compareSeriesFor(writer.meta.id, columns, { metric: 'loss', xAxis: 'step', smoothing: 0.6, maxPoints: 4000 });
+    const posted = JSON.stringify({ type: 'compareSeries', requestId: 1, metric: 'loss', xAxis: 'step', smoothing: 0.6, series }).length;
+    columnsNote = `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms; ${series.map((x) => `${x.key}${x.smoothed ? '~' : ''} ${x.rawCount.toLocaleString('en')}→${x.x.length}`).join(', ')}; ${mb(posted)} posted`;
+    return columnsNote;
+  });
+
+  // ── dashboard: the panel opens on the run (the state message carries the snapshot).
+  await phase('dashboard (read + state message)', async () => {
+    const t = performance.now();
+    const snap = readRunSnapshot(writer.dir);
+    const tRead = performance.now() - t;
+    // As dashboardPanel.postState: the step points downsampled on the host.
+    const run = { ...snap, metrics: thinMetricsForDashboard(snap.metrics) };
+    const message: DashboardStateMessage = { type: 'state', run, training: false };
+    const posted = JSON.stringify(message).length;
+    const unthinned = JSON.stringify({ ...message, run: snap }).length;
+    return `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms; ${run.metrics.length.toLocaleString('en')} posted, ${mb(posted)} (all points would be ${mb(unthinned)})`;
+  });
+
+  clearInterval(rssTimer);
+  console.log('\nphase                                   wall ms    loop delay p50 / p99 / max (ms)');
+  for (const r of results) {
+    console.log(`${r.phase.padEnd(40)}${r.ms.toFixed(0).padStart(7)}    ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} / ${r.max.toFixed(0)}`);
+    console.log(`  ${r.note}`);
+  }
+  console.log(`\npeak RSS ${mb(peakRss)}; RSS now ${mb(process.memoryUsage().rss)}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+void main();

@@ -10,7 +10,9 @@
 //   compare   the compare panel asks for a curve: read the run folder, build
 //             columns, smooth and downsample to the chart's budget (host side)
 //   dashboard the dashboard opens on the run: read the run folder and serialize
-//             the state message the webview receives
+//             the state message the webview receives (step points downsampled
+//             on the host, as dashboardPanel.postState does)
+//   async     the same read with readRunSnapshotAsync (sliced, yielding)
 //
 // Run: node --expose-gc --import tsx scripts/bench-load.ts [hours=24] [stepsPerSecond=20]
 
@@ -21,7 +23,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { compareSeriesFor, metricColumns } from '../src/core/compareSeries';
 import { isTrainerEvent } from '../src/core/protocol';
 import type { DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
-import { readRunSnapshot, RunWriter } from '../src/core/runStore';
+import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/core/runStore';
 import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
 import type { MetricPoint } from '../src/core/types';
 
@@ -148,6 +150,19 @@ async function main(): Promise<void> {
     const posted = JSON.stringify(message).length;
     const unthinned = JSON.stringify({ ...message, run: snap }).length;
     return `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms; ${run.metrics.length.toLocaleString('en')} posted, ${mb(posted)} (all points would be ${mb(unthinned)})`;
+  });
+
+  // ── the same, with the run store's async reader (parses metrics.jsonl in slices, yielding between them).
+  await phase('dashboard, async read (readRunSnapshotAsync)', async () => {
+    const t = performance.now();
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10); // other host work that wants to run every 10 ms
+    const snap = await readRunSnapshotAsync(writer.dir);
+    clearInterval(ticker);
+    const tRead = performance.now() - t;
+    const run = { ...snap, metrics: thinMetricsForDashboard(snap.metrics) };
+    const posted = JSON.stringify({ type: 'state', run, training: false } satisfies DashboardStateMessage).length;
+    return `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms while a 10 ms timer ran ${ticks} times; ${run.metrics.length.toLocaleString('en')} posted, ${mb(posted)}`;
   });
 
   clearInterval(rssTimer);

@@ -70,6 +70,8 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
       'max-body': { type: 'string' },
       'batch-window': { type: 'string' },
       backend: { type: 'string' },
+      // Where the editor's "Install Native TensorFlow Backend" put @tensorflow/tfjs-node.
+      'native-modules': { type: 'string', multiple: true },
       'runs-dir': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -83,7 +85,7 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
   if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name)) throw new DeployUsageError(`--name may hold letters, digits, ".", "_" and "-" only, not "${values.name}"`);
   const host = values.host ?? '127.0.0.1';
   const dir = ctx.resolveRun(positionals[0], resolve(values['runs-dir'] ?? ctx.defaultRunsDir));
-  const selection = await selectBackend(backend);
+  const selection = await selectBackend(backend, values['native-modules'] ?? []);
   const predictor = await Predictor.load(dir);
   const located = locateRun(dir);
   const name = values.name ?? servableName(readRunMeta(located.runDir ?? dir)?.name ?? exportedName(located.modelDir) ?? basename(dir));

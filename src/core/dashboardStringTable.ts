@@ -135,6 +135,10 @@ export const DEFAULT_STRINGS = {
   'playground.probabilities': 'Class probabilities',
   'playground.millis': '{0} ms',
   'playground.error': 'Prediction failed: {0}',
+  'playground.export': 'Export…',
+  'playground.export.title': 'Export the model with a model card to a folder',
+  'playground.deploy': 'Deploy',
+  'playground.deploy.title': 'Serve the model over HTTP (TensorFlow Serving REST API) on this machine',
 } as const;
 
 export type StringId = keyof typeof DEFAULT_STRINGS;

@@ -212,6 +212,9 @@ export type WebviewToHostMessage =
   | { type: 'train' }
   | { type: 'openRun'; runId: string }
   | { type: 'revealRunFolder'; runId: string }
+  /** The application stage's actions: Export Run… and Deploy Run for the shown run. */
+  | { type: 'exportRun'; runId: string }
+  | { type: 'deployRun'; runId: string }
   | { type: 'revealConfigSection'; section: StageName }
   | { type: 'pinAttentionModel' }
   | DashboardGenerateRequest
@@ -264,7 +267,9 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       if (keys.length !== 1) return `unexpected fields in '${msg.type}' message: ${keys.filter((k) => k !== 'type').join(', ')}`;
       return { type: msg.type };
     case 'openRun':
-    case 'revealRunFolder': {
+    case 'revealRunFolder':
+    case 'exportRun':
+    case 'deployRun': {
       if (keys.length !== 2) return `'${msg.type}' takes exactly one field, runId`;
       if (typeof msg.runId !== 'string' || !RUN_ID.test(msg.runId)) return `'${msg.type}': runId is not a run id`;
       return { type: msg.type, runId: msg.runId };

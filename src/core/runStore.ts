@@ -326,7 +326,66 @@ export function readMetrics(file: string, warnings: string[]): MetricPoint[] {
   return points;
 }
 
-export function readRunSnapshot(runDir: string): RunSnapshot {
+/** The bytes of metrics.jsonl parsed per slice by the async reader (~10 ms of work, then the event loop runs). */
+const ASYNC_METRICS_SLICE = 256 * 1024;
+
+/**
+ * readMetrics without blocking the event loop: a day-long run's metrics.jsonl
+ * is 100+ MB and takes seconds to parse; the extension host reads it in
+ * slices, letting other work run between them.
+ */
+export async function readMetricsAsync(file: string, warnings: string[]): Promise<MetricPoint[]> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`metrics.jsonl is unreadable (${(e as Error).message})`);
+    return [];
+  }
+  const points: MetricPoint[] = [];
+  let bad = 0;
+  const take = (line: string) => {
+    if (line.trim() === '') return;
+    try {
+      const p = JSON.parse(line) as MetricPoint;
+      if (p && typeof p.step === 'number' && typeof p.epoch === 'number' && isRecord(p.values)) points.push(p);
+      else bad++;
+    } catch {
+      bad++;
+    }
+  };
+  try {
+    const size = (await handle.stat()).size; // a snapshot: lines appended meanwhile wait for the next read
+    const buf = Buffer.allocUnsafe(ASYNC_METRICS_SLICE);
+    let rest = '';
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - pos), pos);
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      const lines = (rest + buf.toString('utf8', 0, bytesRead)).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) take(l);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    take(rest);
+  } catch (e) {
+    warnings.push(`metrics.jsonl is unreadable (${(e as Error).message})`);
+  } finally {
+    await handle.close();
+  }
+  if (bad) warnings.push(`metrics.jsonl: ${bad} damaged line${bad === 1 ? '' : 's'} skipped`);
+  return points;
+}
+
+/** readRunSnapshot for the extension host: the same result, without blocking its event loop on a long run. */
+export async function readRunSnapshotAsync(runDir: string): Promise<RunSnapshot> {
+  const snapshot = readRunSnapshot(runDir, false);
+  const warnings = snapshot.warnings ?? [];
+  const metrics = await readMetricsAsync(join(runDir, 'metrics.jsonl'), warnings);
+  return { ...snapshot, metrics, warnings: warnings.length ? warnings : undefined };
+}
+
+export function readRunSnapshot(runDir: string, withMetrics = true): RunSnapshot {
   const warnings: string[] = [];
   const id = basename(runDir);
   const meta: RunMeta = readMeta(runDir, warnings) ?? {
@@ -344,7 +403,7 @@ export function readRunSnapshot(runDir: string): RunSnapshot {
   };
   let metrics: MetricPoint[] = [];
   try {
-    metrics = readMetrics(join(runDir, 'metrics.jsonl'), warnings);
+    if (withMetrics) metrics = readMetrics(join(runDir, 'metrics.jsonl'), warnings);
   } catch (e) {
     warnings.push(`metrics.jsonl is unreadable (${(e as Error).message})`);
   }

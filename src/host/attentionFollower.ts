@@ -232,7 +232,7 @@ export class AttentionFollower implements vscode.Disposable {
       this.post({ type: 'attention', status: 'noText', model: info });
       return;
     }
-    const key = `${model.run.modelDir}\0${maxTokens}\0${window.text}`;
+    const key = `${model.run.modelDir}\0${model.pinned}\0${maxTokens}\0${window.text}`;
     if (key === this.lastKey && this.last?.status === 'ready') {
       // Only the cursor moved inside the same window: the lines shown may still differ.
       if (this.last.source?.startLine !== source.startLine || this.last.source?.endLine !== source.endLine) this.post({ ...this.last, source });

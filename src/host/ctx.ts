@@ -55,7 +55,7 @@ export class ModelLabContext implements vscode.Disposable {
     this.diagnostics = this.push(new ConfigDiagnostics(this.log));
     this.trainings = this.push(new TrainingSessions(extension.asAbsolutePath(join('dist', 'trainer.js')), this.log));
     this.push(new TrainingStatusBar(this.trainings));
-    this.deployments = this.push(new Deployments(extension.asAbsolutePath(join('dist', 'cli.js')), this.runtimeProbe, this.log));
+    this.deployments = this.push(new Deployments(extension.asAbsolutePath(join('dist', 'cli.js')), this.runtimeProbe, this.log, () => [this.nativeModulesDir]));
     this.codeLens = this.push(new ConfigCodeLensProvider(this.trainings, this.runIndex, (uri) => this.runsDirForConfig(uri)));
     this.sweeps = this.push(new ActiveSweeps());
     this.results = this.push(

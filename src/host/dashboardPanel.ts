@@ -261,6 +261,12 @@ export class DashboardPanel implements vscode.Disposable {
         void revealFolder(vscode.Uri.file(found.dir));
         break;
       }
+      case 'exportRun':
+        void vscode.commands.executeCommand(CommandId.exportRun, message.runId);
+        break;
+      case 'deployRun':
+        void vscode.commands.executeCommand(CommandId.deployRun, message.runId);
+        break;
     }
   }
 

@@ -18,6 +18,8 @@ export interface DeploymentOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   backend?: string;
+  /** Folders that may hold @tensorflow/tfjs-node (the extension's storage). */
+  nativeModuleDirs?: string[];
   execArgv?: string[];
   cwd?: string;
 }
@@ -44,6 +46,7 @@ export class DeploymentProcess {
     const args = ['serve', options.modelPath, '--json', '--port', String(options.port ?? 0)];
     if (options.name) args.push('--name', options.name);
     if (options.backend) args.push('--backend', options.backend);
+    for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
     this.child = fork(options.cliScript, args, {
       execPath: options.runtime.execPath,
       execArgv: options.execArgv ?? [],

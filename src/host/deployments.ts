@@ -12,7 +12,7 @@ import { backendSetting, nodePathSetting } from './config';
 import type { ModelLabContext } from './ctx';
 import { DeploymentProcess } from './deploymentProcess';
 import type { DeploymentAddress } from './deploymentProcess';
-import type { RunNode } from './experimentTreeModel';
+import type { RunMeta } from '../core/types';
 import { resolveTrainerRuntime } from './trainerRuntime';
 import type { RuntimeProbe } from './trainerRuntime';
 
@@ -33,6 +33,7 @@ export class Deployments implements vscode.Disposable {
     private readonly cliScript: string,
     private readonly runtimeProbe: RuntimeProbe,
     private readonly log: vscode.LogOutputChannel,
+    private readonly nativeModuleDirs: () => string[] = () => [],
   ) {
     this.statusItem.name = vscode.l10n.t('Model Lab deployments');
   }
@@ -50,7 +51,7 @@ export class Deployments implements vscode.Disposable {
     if (existing?.address && existing.process.running) return existing.address;
     if (!existsSync(this.cliScript)) throw new Error(vscode.l10n.t('The command line is missing from the extension ({0}). Reinstall Model Lab.', this.cliScript));
     const runtime = resolveTrainerRuntime(nodePathSetting(), this.runtimeProbe);
-    const process = new DeploymentProcess({ cliScript: this.cliScript, runtime, modelPath: run.dir, backend: backendSetting() });
+    const process = new DeploymentProcess({ cliScript: this.cliScript, runtime, modelPath: run.dir, backend: backendSetting(), nativeModuleDirs: this.nativeModuleDirs() });
     const deployment: Deployment = { runId: run.id, runDir: run.dir, label: run.label, process };
     this.items.set(run.id, deployment);
     this.log.info(`deploying ${run.dir} with ${runtime.execPath} (pid ${process.pid})`);
@@ -101,13 +102,20 @@ export class Deployments implements vscode.Disposable {
   }
 }
 
-function runLabel(run: RunNode): string {
+/** What these commands need of a run. */
+interface TargetRun {
+  id: string;
+  dir: string;
+  meta?: RunMeta;
+}
+
+function runLabel(run: TargetRun): string {
   return run.meta ? `${run.meta.name} (${run.id})` : run.id;
 }
 
 /** The run a command is for: a run id, a node of the Experiments view, else one the user picks among runs with a model. */
-async function chooseRun(ctx: ModelLabContext, arg: unknown, placeHolder: string): Promise<RunNode | undefined> {
-  if (typeof arg === 'string') return ctx.experiments.findRun(arg);
+async function chooseRun(ctx: ModelLabContext, arg: unknown, placeHolder: string): Promise<TargetRun | undefined> {
+  if (typeof arg === 'string') return ctx.experiments.findRun(arg) ?? ctx.runIndex.find(ctx.runsDirs(), arg);
   if (arg !== undefined) {
     const runs = ctx.experiments.runsOf(arg);
     if (runs.length === 1) return runs[0];

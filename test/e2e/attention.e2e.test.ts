@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { log, quickOpen, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
+import { log, quickOpen, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
 
 const TEXT_FILE = 'customer-mail.txt';
 const TEXT = 'Hello, I want to cancel my order and get a refund.\n我想取消订单，谢谢。\n';
@@ -82,17 +82,19 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
     // ── an edit updates it ──
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
-    await page.keyboard.type('Where is my parcel?');
+    // One edit (as a paste would be), so the time is measured from the edit, not from a keystroke mid-word.
+    await page.keyboard.insertText('Where is my parcel?');
     const editedAt = performance.now();
     const rows = await waitFor('the heatmap to follow the edit', 60_000, async () => {
       const n = Number(await heatmap.getAttribute('data-rows', { timeout: 1_000 }).catch(() => '0'));
       const status = await section.getAttribute('data-status', { timeout: 1_000 }).catch(() => null);
-      return status === 'ready' && n > expected.length ? n : undefined;
+      // "where is my parcel ?" adds five tokens.
+      return status === 'ready' && n === expected.length + 5 ? n : undefined;
     }, 20);
     const updateMs = performance.now() - editedAt;
     log(`time from the edit to the updated heatmap: ${Math.round(updateMs)} ms (debounce 300 ms included; ${expected.length} → ${rows} tokens)`);
-    // "where is my parcel ?" adds five tokens.
     assert.equal(rows, expected.length + 5);
+    assert.match((await dashboard.locator('.attention-source').textContent()) ?? '', /28 tokens/);
     await shots.take(page, 'heatmap-after-edit');
 
     // ── a thumbnail opens its head ──
@@ -100,6 +102,14 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
     assert.equal(await heatmap.getAttribute('data-layer'), '1');
     assert.equal(await heatmap.getAttribute('data-head'), '3');
     await shots.take(dashboard.locator('#attention'), 'layer2-head4');
+
+    // ── pin the run from the command palette ──
+    await runCommand(page, 'Model Lab: Pin Model for Attention');
+    await quickPickRow(page, 'intent-classifier').click();
+    await waitFor('the model line to say pinned', 30_000, async () =>
+      /intent-classifier \(pinned\)/.test((await dashboard.locator('.attention-model').textContent({ timeout: 1_000 })) ?? '') ? true : undefined,
+    );
+    await shots.take(page, 'pinned');
   } catch (error) {
     failed = true;
     throw error;

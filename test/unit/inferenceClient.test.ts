@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { InferenceCancelledError, InferenceClient } from '../../src/host/inferenceClient';
@@ -18,7 +18,28 @@ const built = existsSync(trainerScript) && existsSync(cliScript);
 const runtime = () => ({ execPath: process.execPath, env: {} });
 
 let runDir = '';
+let lmRunDir = '';
 let client: InferenceClient;
+
+/** A character-level decoder small enough to train in a couple of seconds. */
+function trainTinyLanguageModel(): string {
+  const dir = tempDir('modellab-inference-lm-');
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'corpus.txt'), readFileSync(join(root, 'examples', 'text-generator', 'data', 'corpus.txt'), 'utf8').slice(0, 4000));
+  writeFileSync(
+    join(dir, 'tiny.experiment.json'),
+    JSON.stringify({
+      name: 'tiny-lm',
+      task: 'language-model',
+      data: { source: 'data/corpus.txt', split: { validation: 0.1, test: 0.1, seed: 42 }, tokenizer: { type: 'char', maxLength: 32 } },
+      model: { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, positional: 'sinusoidal' },
+      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
+    }),
+  );
+  const runsDir = join(dir, 'runs');
+  execFileSync(process.execPath, [cliScript, 'train', join(dir, 'tiny.experiment.json'), '--runs-dir', runsDir, '--json'], { stdio: 'ignore', timeout: 120_000 });
+  return join(runsDir, readdirSync(runsDir)[0]);
+}
 
 before(() => {
   if (!built) return;
@@ -29,6 +50,7 @@ before(() => {
     { stdio: ['ignore', 'ignore', 'ignore'], timeout: 180_000 },
   );
   runDir = join(runsDir, readdirSync(runsDir)[0]);
+  lmRunDir = trainTinyLanguageModel();
   client = new InferenceClient({ trainerScript, runtime });
 });
 
@@ -65,6 +87,30 @@ test('an aborted request rejects as cancelled and the next one is answered', { s
   await assert.rejects(first, InferenceCancelledError);
   const second = await client.attention({ modelDir: runDir, text: 'second text' });
   assert.deepEqual(second.result.tokens, ['second', 'text']);
+});
+
+test('a language model generates text, and its attention is causal', { skip: !built }, async () => {
+  const reply = await client.generate({ modelDir: lmRunDir, prompt: 'The ', length: 20, temperature: 0.8, topK: 5, seed: 3 });
+  assert.equal(reply.result.prompt, 'The ');
+  assert.equal(reply.result.tokens, 20);
+  assert.equal([...reply.result.text].length, 20);
+  const again = await client.generate({ modelDir: lmRunDir, prompt: 'The ', length: 20, temperature: 0.8, topK: 5, seed: 3 });
+  assert.equal(again.result.text, reply.result.text, 'same seed, same text');
+  const { result } = await client.attention({ modelDir: lmRunDir, text: 'abcd' });
+  assert.equal(result.task, 'language-model');
+  const map = result.attention[0][0];
+  for (let q = 0; q < map.length; q++) for (let k = q + 1; k < map.length; k++) assert.equal(map[q][k], 0, `q${q} k${k}`);
+});
+
+test('a long generation is stopped by an abort', { skip: !built }, async () => {
+  const abort = new AbortController();
+  const pending = client.generate({ modelDir: lmRunDir, prompt: 'a', length: 2000 }, abort.signal);
+  setTimeout(() => abort.abort(), 200);
+  await assert.rejects(pending, InferenceCancelledError);
+  // The child stopped between tokens and answers the next request at once.
+  const started = Date.now();
+  await client.attention({ modelDir: lmRunDir, text: 'ab' });
+  assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
 });
 
 test('a classifier cannot generate: the error comes back as a rejection', { skip: !built }, async () => {

@@ -76,7 +76,7 @@ test('settings: backend, nodePath (machine-level, not from untrusted workspaces)
   assert.equal(props['modelLab.runsDirectory'].default, '.modellab/runs');
   assert.equal(props['modelLab.nodePath'].scope, 'machine-overridable');
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['modelLab.nodePath']);
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['modelLab.nodePath', 'modelLab.allowPathsOutsideWorkspace']);
 });
 
 test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {

@@ -15,6 +15,13 @@ test('well-formed playground messages pass, typed', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'predict', requestId: 4, input: '' }), { type: 'predict', requestId: 4, input: '' });
 });
 
+test('the application stage asks the host to export or deploy the shown run by id only', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'exportRun', runId: '20250101-120000-house-prices' }), { type: 'exportRun', runId: '20250101-120000-house-prices' });
+  assert.deepEqual(parseWebviewMessage({ type: 'deployRun', runId: 'r1' }), { type: 'deployRun', runId: 'r1' });
+  assert.match(parseWebviewMessage({ type: 'deployRun', runId: '../../etc' }) as string, /not a run id/);
+  assert.match(parseWebviewMessage({ type: 'exportRun', runId: 'r1', out: '/tmp' }) as string, /exactly one field/);
+});
+
 test('malformed playground messages are rejected with the reason', () => {
   const rejects: [unknown, RegExp][] = [
     [{ type: 'describeModel' }, /describeModel/],

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listRuns, markRunEnded, readRunSnapshot } from '../../src/core/runStore';
+import { listRuns, markRunEnded, readRunSnapshot, readRunSnapshotAsync } from '../../src/core/runStore';
 import type { RunMeta } from '../../src/core/types';
 import { buildExperimentTree } from '../../src/host/experimentTreeModel';
 import { lcg, tempDir } from '../helpers/fixtures';
@@ -134,4 +134,31 @@ test('a run folder from a newer format is never overwritten when the host marks 
   writeFileSync(join(dir, 'meta.json'), '42');
   assert.equal(markRunEnded(dir, 'failed', 'killed'), undefined);
   assert.equal(readFileSync(join(dir, 'meta.json'), 'utf8'), '42');
+});
+
+test('readRunSnapshotAsync gives what readRunSnapshot gives, on good and damaged folders, and lets timers run meanwhile', async () => {
+  const runsDir = join(tempDir('modellab-async-'), 'runs');
+  const rnd = lcg(77);
+  for (let i = 0; i < 40; i++) corrupt(join(runsDir, `2025${String(i).padStart(6, '0')}-run-${i}`), i, rnd);
+  // One long, healthy run: 60,000 lines, several slices.
+  const long = join(runsDir, '20990101-000000-long-0001');
+  mkdirSync(long, { recursive: true });
+  writeFileSync(join(long, 'meta.json'), JSON.stringify(validMeta(7)));
+  const lines: string[] = [];
+  for (let s = 1; s <= 60_000; s++) lines.push(JSON.stringify({ kind: 'step', step: s, epoch: Math.ceil(s / 100), time: s, values: { loss: 1 / s } }));
+  writeFileSync(join(long, 'metrics.jsonl'), lines.join('\n') + '\n{"kind":"step","st');
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  try {
+    for (const entry of listRuns(runsDir)) {
+      const sync = readRunSnapshot(entry.dir);
+      const async = await readRunSnapshotAsync(entry.dir);
+      const same = (s: typeof sync) => ({ ...s, meta: { ...s.meta, createdAt: '' }, warnings: s.warnings && [...s.warnings].sort() });
+      assert.deepEqual(same(async), same(sync), entry.id);
+    }
+  } finally {
+    clearInterval(timer);
+  }
+  assert.equal((await readRunSnapshotAsync(long)).metrics.length, 60_000);
+  assert.ok(ticks > 3, `the event loop ran ${ticks} timer ticks while reading`);
 });

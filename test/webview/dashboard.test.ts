@@ -533,6 +533,10 @@ test('the predict playground: a form from the model inputs, the prediction the h
   const runId = meta().id;
   type Posted = { type: string; requestId?: number; input?: unknown };
   const last = async (type: string) => ((await posted()) as Posted[]).filter((m) => m.type === type).pop();
+  await page.locator('#playground-export').click();
+  await page.locator('#playground-deploy').click();
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'deployRun'));
+  assert.deepEqual(((await posted()) as unknown[]).slice(-2), [{ type: 'exportRun', runId }, { type: 'deployRun', runId }]);
   await page.locator('#playground-load').click();
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'describeModel'));
   const describe = await last('describeModel');

@@ -10,7 +10,13 @@ import type { RunMeta } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 
-type Post = (message: { type: 'describeModel'; requestId: number } | { type: 'predict'; requestId: number; input: PlaygroundInput }) => void;
+type Post = (
+  message:
+    | { type: 'describeModel'; requestId: number }
+    | { type: 'predict'; requestId: number; input: PlaygroundInput }
+    | { type: 'exportRun'; runId: string }
+    | { type: 'deployRun'; runId: string },
+) => void;
 
 /** Probabilities drawn as bars; the rest are summed up in one line. */
 const SHOWN_CLASSES = 10;
@@ -20,6 +26,8 @@ export class PlaygroundView {
   private readonly title = h('h2', { id: 'playground-title' });
   private readonly hint = h('p', { class: 'hint' });
   private readonly loadButton = h('button', { type: 'button', id: 'playground-load' });
+  private readonly exportButton = h('button', { type: 'button', id: 'playground-export', class: 'secondary' });
+  private readonly deployButton = h('button', { type: 'button', id: 'playground-deploy', class: 'secondary' });
   private readonly form = h('form', { id: 'playground-form', class: 'playground-form' });
   private readonly predictButton = h('button', { type: 'submit', id: 'playground-predict' });
   private readonly status = h('p', { id: 'playground-status', class: 'hint', role: 'status' });
@@ -34,8 +42,17 @@ export class PlaygroundView {
 
   constructor(private readonly post: Post, t: Translate) {
     this.t = t;
-    this.element.append(h('div', { class: 'card-title' }, this.title), this.hint, this.loadButton, this.form, this.status, this.result);
+    this.element.append(
+      h('div', { class: 'card-title' }, this.title, h('span', { class: 'playground-run-actions' }, this.exportButton, this.deployButton)),
+      this.hint,
+      this.loadButton,
+      this.form,
+      this.status,
+      this.result,
+    );
     this.loadButton.addEventListener('click', () => this.request({ type: 'describeModel' }));
+    this.exportButton.addEventListener('click', () => this.runId && this.post({ type: 'exportRun', runId: this.runId }));
+    this.deployButton.addEventListener('click', () => this.runId && this.post({ type: 'deployRun', runId: this.runId }));
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       const input = this.readInput();
@@ -66,6 +83,8 @@ export class PlaygroundView {
     this.element.hidden = !meta;
     const ready = meta?.status === 'completed';
     this.loadButton.hidden = !ready || this.signature !== undefined;
+    this.exportButton.hidden = !ready;
+    this.deployButton.hidden = !ready;
     this.loadButton.disabled = this.pending !== undefined;
     this.hint.textContent = ready ? this.t('playground.hint') : this.t('playground.notReady');
   }
@@ -94,6 +113,10 @@ export class PlaygroundView {
     this.title.textContent = this.t('playground.title');
     this.loadButton.textContent = this.t('playground.load');
     this.predictButton.textContent = this.t('playground.predict');
+    this.exportButton.textContent = this.t('playground.export');
+    this.exportButton.title = this.t('playground.export.title');
+    this.deployButton.textContent = this.t('playground.deploy');
+    this.deployButton.title = this.t('playground.deploy.title');
   }
 
   private request(body: { type: 'describeModel' } | { type: 'predict'; input: PlaygroundInput }): void {

@@ -61,6 +61,14 @@ export function formatEvaluation(ev: Evaluation): string {
     ev.samples.forEach((sample, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(sample)}`));
     return lines.join('\n');
   }
+  if (ev.task === 'recommendation') {
+    const k = ev.k;
+    return [
+      `${ev.split} (${ev.count} held-out interactions, one per user; items seen in training not ranked):`,
+      `  model                hit rate@${k} ${fmt(ev.metrics.hitRate)}  NDCG@${k} ${fmt(ev.metrics.ndcg)}`,
+      `  popularity baseline  hit rate@${k} ${fmt(ev.baseline.hitRate)}  NDCG@${k} ${fmt(ev.baseline.ndcg)}`,
+    ].join('\n');
+  }
   const m = ev.metrics;
   const lines = [`${ev.split} (${ev.count} rows): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
   for (const c of ev.perClass) lines.push(`  ${c.label.padEnd(16)} precision ${fmt(c.precision)}  recall ${fmt(c.recall)}  f1 ${fmt(c.f1)}  support ${c.support}`);

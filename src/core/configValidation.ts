@@ -10,7 +10,7 @@ import type { ErrorObject } from 'ajv';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../schema/experiment.schema.json';
-import { isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
+import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
 import { checkSweepSection } from './sweepValidation';
 import { probeColumns, DataError } from './table';
 import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
@@ -370,7 +370,8 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       if (key in config.model) r.node(['model', key], 'error', `"${key}" is a Transformer setting: add "type": "transformerEncoder" (or "transformerDecoder"), or remove it`, true);
     }
   }
-  if (isTextExperiment(config)) checkTextExperiment(config, columns, r);
+  if (config.task === 'recommendation' || isRecommenderModel(config.model)) checkRecommendationExperiment(config, columns, r);
+  else if (isTextExperiment(config)) checkTextExperiment(config, columns, r);
   else checkTabularExperiment(config, columns, r);
 
   const split = data.split;
@@ -384,6 +385,37 @@ function semanticChecks(config: ExperimentConfig, configPath: string, r: Reporte
       r.node(['training', key], 'error', `monitors "${monitor}" but there is no validation data`);
     }
   }
+}
+
+const RECOMMENDER_EXAMPLE = '"model": { "type": "matrixFactorization", "embeddingDim": 16 }';
+
+/** Recommendation: implicit interactions (a user column, an item column) and a recommender model. */
+function checkRecommendationExperiment(config: ExperimentConfig, columns: string[] | undefined, r: Reporter): void {
+  const { data, model } = config;
+  if (config.task !== 'recommendation') {
+    r.node(['model', 'type'], 'error', `"${model.type}" is a recommender: it needs "task": "recommendation"`);
+    return;
+  }
+  if (!isRecommenderModel(model)) {
+    r.node(['model', isTransformerModel(model) ? 'type' : 'layers'], 'error', `a recommender scores users against items: ${RECOMMENDER_EXAMPLE} (or "neuralRecommender")`, !isTransformerModel(model));
+  } else if (model.type === 'matrixFactorization' && model.hidden !== undefined) {
+    r.node(['model', 'hidden'], 'warning', '"hidden" is for "neuralRecommender"; matrix factorization scores with a dot product, so it is ignored', true);
+  }
+  if (data.train !== undefined) r.node(['data', 'train'], 'error', 'a recommender reads one "source" of interactions in time order and holds out each user\'s last ones; give "source" instead', true);
+  if (!data.user) r.node(['data'], 'error', 'missing "user": the column naming the user of each interaction');
+  if (!data.item) r.node(['data'], 'error', 'missing "item": the column naming the item of each interaction');
+  if (data.target !== undefined) r.node(['data', 'target'], 'error', 'a recommender learns from implicit interactions (each row is one); remove "target"', true);
+  for (const key of ['features', 'text', 'preprocess', 'tokenizer'] as const) {
+    if (data[key] !== undefined) r.node(['data', key], 'error', `"${key}" is not used by a recommender, which reads only the "user" and "item" columns; remove it`, true);
+  }
+  if (data.split !== undefined) r.node(['data', 'split'], 'warning', "a recommender holds out each user's last interaction (test) and the one before (validation); \"split\" is ignored", true);
+  if (data.user && data.item && data.user === data.item) r.node(['data', 'item'], 'error', '"user" and "item" name the same column');
+  const checkColumn = columnChecker(columns, r);
+  if (data.user) checkColumn(['data', 'user'], data.user);
+  if (data.item) checkColumn(['data', 'item'], data.item);
+  const loss = config.training.loss;
+  if (loss && loss !== 'binaryCrossentropy') r.node(['training', 'loss'], 'error', `loss "${loss}" does not fit task "recommendation", which is trained as clicked-or-not ("binaryCrossentropy")`);
+  config.training.metrics?.forEach((m, i) => r.node(['training', 'metrics', i], 'warning', `"${m}" is not logged for a recommender (it logs loss and val_loss; hit rate and NDCG are in the evaluation)`));
 }
 
 const TRANSFORMER_ONLY_KEYS = ['heads', 'dModel', 'ffDim', 'dropout', 'maxLength', 'positional', 'pooling'] as const;
@@ -442,7 +474,7 @@ function checkTabularExperiment(config: ExperimentConfig, columns: string[] | un
   });
 
   // ── model
-  if (isTransformerModel(config.model)) return; // not reached: a Transformer makes the experiment a text one
+  if (isTransformerModel(config.model) || isRecommenderModel(config.model)) return; // not reached: checked as text or recommendation
   const layers = config.model.layers;
   const denseIdx = layers.map((l, i) => (l.type === 'dense' ? i : -1)).filter((i) => i >= 0);
   if (denseIdx.length === 0) {

@@ -80,7 +80,10 @@ export function buildModelCard(runDir: string, modelDir: string, files: string[]
   const textTask = readJsonOr<TextTaskLike>(join(modelDir, 'task.json'));
   const data = (config.data ?? {}) as { source?: string; features?: string[]; text?: string; target?: string };
   const oneHot = new Map((pre?.oneHot ?? []).map((o) => [o.column, o.categories]));
-  const inputs: ModelCard['inputs'] = pre?.features
+  const recommender = readJsonOr<{ users?: string[]; items?: string[] }>(join(modelDir, 'recommender.json'));
+  const inputs: ModelCard['inputs'] = recommender
+    ? [{ name: 'user', dtype: 'string' }, { name: 'k', dtype: 'number' }]
+    : pre?.features
     ? pre.features.map((name) => (oneHot.has(name) ? { name, dtype: 'string' as const, categories: oneHot.get(name) } : { name, dtype: 'number' as const }))
     : [{ name: textTask?.task === 'language-model' ? 'prompt' : 'text', dtype: 'string' }];
   return {

@@ -4,7 +4,7 @@
 // Pure: the CLI prints it, the host sends it to the dashboard, which draws it
 // with the bundled Mermaid and re-colours the nodes as stage events arrive.
 
-import { isTextExperiment, isTransformerModel, resolveConfig, resolveTokenizer, resolveTransformer } from './resolvedConfig';
+import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveTokenizer, resolveTransformer } from './resolvedConfig';
 import type { ResolvedConfig } from './resolvedConfig';
 import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
 
@@ -62,7 +62,7 @@ export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions 
     preprocess: preprocessLines(c, opts.dataSizes),
     training: trainingLines(c),
     evaluation: evaluationLines(c),
-    deployment: deploymentLines(c, opts.exportPath),
+    deployment: deploymentLines(c, opts.exportPath, opts.server),
     application: applicationLines(c, opts.server),
   };
   const out = [
@@ -96,6 +96,7 @@ function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
   const lm = c.task === 'language-model';
   if (sizes) lines.push(`${count(sizes.train + sizes.validation + sizes.test)} ${lm ? 'sequences' : 'rows'}`);
   if (lm) lines.push('plain text corpus');
+  else if (c.task === 'recommendation') lines.push(`${d.user ?? 'user'} × ${d.item ?? 'item'} interactions`);
   else if (d.text !== undefined) lines.push(`text "${d.text}" → label "${d.target ?? '?'}"`);
   else {
     const features = d.features ?? [];
@@ -108,6 +109,11 @@ function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
 function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
   const d = c.data;
   const lines: string[] = [];
+  if (c.task === 'recommendation') {
+    lines.push('ids → embedding indexes', "each user's last two: validation, test");
+    if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
+    return lines;
+  }
   if (isTextExperiment(c)) {
     const t = resolveTokenizer(c);
     const parts = [`${t.type} tokens`];
@@ -150,6 +156,11 @@ function trainingLines(c: ResolvedConfig): string[] {
     lines.push(`Transformer ${decoder ? 'decoder (causal)' : 'encoder'}`);
     lines.push(`${m.layers} × (${m.heads} heads, d ${m.dModel}, ff ${m.ffDim})`);
     lines.push(decoder ? `${m.positional} positions · next token` : `${m.positional} positions · ${m.pooling} pooling`);
+  } else if (isRecommenderModel(c.model)) {
+    const m = c.model;
+    lines.push(m.type === 'matrixFactorization' ? 'matrix factorization' : 'neural recommender');
+    lines.push(`user · item embeddings ${m.embeddingDim ?? 16}`);
+    lines.push(m.type === 'matrixFactorization' ? 'dot product + biases' : `MLP ${(m.hidden ?? [32]).join(' → ')} → score`);
   } else {
     lines.push(...wrap(c.model.layers.map(describeLayer), ' → '));
   }
@@ -201,6 +212,7 @@ function evaluationLines(c: ResolvedConfig): string[] {
   if (!hasTest && !hasValidation) return ['skipped: no held-out data'];
   const split = hasTest ? 'test split' : 'validation split';
   if (c.task === 'language-model') return [split, 'loss · perplexity', 'generated samples'];
+  if (c.task === 'recommendation') return ["each user's last interaction", 'hit rate@10 · NDCG@10', 'vs popularity baseline'];
   if (c.task === 'regression') {
     const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['mse', 'mae', 'rmse', 'r2'];
     return [split, ...wrap(metrics, ' · '), 'predicted vs actual'];
@@ -209,17 +221,20 @@ function evaluationLines(c: ResolvedConfig): string[] {
   return [split, ...wrap(metrics, ' · '), 'confusion matrix'];
 }
 
-function deploymentLines(c: ResolvedConfig, exportPath: string | undefined): string[] {
+function deploymentLines(c: ResolvedConfig, exportPath: string | undefined, server: string | undefined): string[] {
   const target = exportPath ?? c.deployment?.export;
   const what = isTextExperiment(c) ? 'TensorFlow.js model + tokenizer' : 'TensorFlow.js model';
-  if (!target) return ['no export', what, 'kept in the run folder'];
-  return [`export to ${target}`, what];
+  const lines = target ? [`export to ${target}`, what] : ['no export', what, 'kept in the run folder'];
+  // A running deployment (the host's Deploy action): the application node shows its address.
+  if (server) lines.push('served: TF Serving REST API');
+  return lines;
 }
 
 function applicationLines(c: ResolvedConfig, server: string | undefined): string[] {
   const d = c.data;
   const lines: string[] = [];
   if (c.task === 'language-model') lines.push('generate text from a prompt');
+  else if (c.task === 'recommendation') lines.push('top-10 items for a user');
   else if (c.task === 'regression') lines.push(`predict ${d.target ?? 'the target'} for new rows`);
   else if (d.text !== undefined) lines.push(`label new text by ${d.target ?? 'class'}`);
   else lines.push(`classify new rows by ${d.target ?? 'class'}`);

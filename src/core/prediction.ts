@@ -5,7 +5,7 @@
 
 import type { Task } from './types';
 
-export type PredictorKind = 'tabular' | 'text' | 'language-model';
+export type PredictorKind = 'tabular' | 'text' | 'language-model' | 'recommender';
 
 /** One input a caller gives, by name. */
 export interface PredictorInput {
@@ -32,7 +32,11 @@ export interface PredictorSignature {
   maxLength?: number;
 }
 
-export type Prediction = { value: number } | { label: string; probabilities: Record<string, number> };
+export type Prediction =
+  | { value: number }
+  | { label: string; probabilities: Record<string, number> }
+  /** A recommender: the top items for the user, best first (items the user interacted with in training left out). */
+  | { items: { item: string; score: number }[] };
 
 /** A playground input: feature values by name (tabular), or a text (classifier) or prompt (language model). */
 export type PlaygroundInput = string | Record<string, number | string | null>;

@@ -1,7 +1,7 @@
 // Fills in every default of an experiment config, so the trainer and the run
 // record see the exact settings a run used.
 
-import type { ExperimentConfig, LossName, ModelConfig, OptimizerConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
+import type { ExperimentConfig, LossName, ModelConfig, OptimizerConfig, RecommenderModelConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
 
 export interface ResolvedTraining {
   optimizer: Required<Pick<OptimizerConfig, 'type' | 'learningRate'>> & OptimizerConfig;
@@ -25,6 +25,10 @@ export type ResolvedTokenizer = Required<TokenizerConfig>;
 
 export function isTransformerModel(model: ModelConfig): model is TransformerModelConfig {
   return model.type === 'transformerEncoder' || model.type === 'transformerDecoder';
+}
+
+export function isRecommenderModel(model: ModelConfig): model is RecommenderModelConfig {
+  return model.type === 'matrixFactorization' || model.type === 'neuralRecommender';
 }
 
 /** Text tasks read text through a tokenizer: text classification and language modelling. */
@@ -71,6 +75,8 @@ export function resolveTokenizer(config: Pick<ExperimentConfig, 'task' | 'data' 
 export function defaultLoss(config: ExperimentConfig): LossName {
   if (config.task === 'regression') return 'mse';
   if (isTransformerModel(config.model)) return 'sparseCategoricalCrossentropy';
+  // A recommender scores (user, item) pairs: clicked or not, against sampled non-clicks.
+  if (config.task === 'recommendation' || isRecommenderModel(config.model)) return 'binaryCrossentropy';
   const layers = config.model.layers;
   const last = [...layers].reverse().find((l) => l.type === 'dense');
   return last && last.type === 'dense' && last.units === 1 ? 'binaryCrossentropy' : 'sparseCategoricalCrossentropy';
@@ -93,7 +99,7 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
     training: {
       optimizer: { ...t.optimizer, type: t.optimizer?.type ?? 'adam', learningRate: t.optimizer?.learningRate ?? 0.001 },
       loss: t.loss ?? defaultLoss(config),
-      metrics: t.metrics ?? (config.task === 'regression' ? ['mae'] : config.task === 'language-model' ? [] : ['accuracy']),
+      metrics: t.metrics ?? (config.task === 'regression' ? ['mae'] : config.task === 'language-model' || config.task === 'recommendation' ? [] : ['accuracy']),
       epochs: overrides.epochs ?? t.epochs ?? 10,
       batchSize: t.batchSize ?? 32,
       seed: t.seed ?? 1,

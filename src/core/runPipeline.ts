@@ -25,11 +25,12 @@ export function readRunConfig(runDir: string, configPath?: string): ExperimentCo
   return undefined;
 }
 
-export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes): string | undefined {
+/** `deployment`: where the host exported the run's model and the address it is served at, when it is. */
+export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes, deployment: { exportPath?: string; server?: string } = {}): string | undefined {
   const config = readRunConfig(runDir, meta.configPath);
   if (!config) return undefined;
   try {
-    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes });
+    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes, exportPath: deployment.exportPath, server: deployment.server });
   } catch {
     return undefined;
   }

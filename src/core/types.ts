@@ -1,7 +1,7 @@
 // Shared domain types: the experiment config, the run store records and the
 // metric points. Pure data, no behaviour: imported by core, trainer, host and webview.
 
-export type Task = 'regression' | 'classification' | 'language-model';
+export type Task = 'regression' | 'classification' | 'language-model' | 'recommendation';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 
@@ -42,6 +42,10 @@ export interface DataConfig {
   /** Text classification: the column holding the text (instead of `features`). */
   text?: string;
   target?: string;
+  /** Recommendation: the column naming the user of each interaction. */
+  user?: string;
+  /** Recommendation: the column naming the item of each interaction. */
+  item?: string;
   preprocess?: PreprocessStep[];
   split?: SplitConfig;
   /** Text tasks: how text becomes tokens. */
@@ -81,7 +85,23 @@ export interface TransformerModelConfig {
   pooling?: 'mean' | 'first';
 }
 
-export type ModelConfig = SequentialModelConfig | TransformerModelConfig;
+export type RecommenderType = 'matrixFactorization' | 'neuralRecommender';
+
+/**
+ * A recommender: user and item embeddings scored by their dot product
+ * (matrix factorization) or by a small MLP over their concatenation.
+ */
+export interface RecommenderModelConfig {
+  type: RecommenderType;
+  /** Size of each user and item embedding. Default 16. */
+  embeddingDim?: number;
+  /** neuralRecommender: units of the hidden layers. Default [32]. */
+  hidden?: number[];
+  /** Sampled non-interactions per interaction in training. Default 4. */
+  negatives?: number;
+}
+
+export type ModelConfig = SequentialModelConfig | TransformerModelConfig | RecommenderModelConfig;
 
 export type OptimizerType = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
 export interface OptimizerConfig {
@@ -262,7 +282,20 @@ export interface LanguageModelEvaluation {
   prompts?: string[];
 }
 
-export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation;
+export interface RecommendationEvaluation {
+  task: 'recommendation';
+  split: 'test' | 'validation';
+  /** Held-out interactions ranked (one per user: the user's last). */
+  count: number;
+  /** Cut-off of the ranking metrics. */
+  k: number;
+  /** Of the model; items the user interacted with in training are not ranked. */
+  metrics: { hitRate: number; ndcg: number };
+  /** The same metrics for recommending the most popular items (the baseline to beat). */
+  baseline: { hitRate: number; ndcg: number };
+}
+
+export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation | RecommendationEvaluation;
 
 /** The model's attention over one text, as the dashboard's heatmaps and the CLI show it. */
 export interface AttentionResult {

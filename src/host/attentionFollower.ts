@@ -37,6 +37,8 @@ export interface TransformerRun {
   modelDir: string;
   /** The tokenizer cuts text into characters. */
   charLevel: boolean;
+  /** Most tokens the model takes (model/task.json), if known. */
+  maxLength?: number;
 }
 
 export interface AttentionFollowerDeps {
@@ -52,19 +54,31 @@ export interface AttentionFollowerDeps {
   runForConfig(config: vscode.Uri): ShownRun | undefined;
 }
 
-/** config.json's model type and tokenizer, per run folder (a run's config never changes). */
-const runConfigCache = new Map<string, { transformer: boolean; charLevel: boolean }>();
+interface RunModelInfo {
+  transformer: boolean;
+  charLevel: boolean;
+  maxLength?: number;
+}
 
-function readRunConfig(runDir: string): { transformer: boolean; charLevel: boolean } {
+/** config.json's model type and tokenizer, per run folder (a finished run's files never change). */
+const runConfigCache = new Map<string, RunModelInfo>();
+
+function readRunConfig(runDir: string): RunModelInfo {
   const hit = runConfigCache.get(runDir);
   if (hit) return hit;
-  let info = { transformer: false, charLevel: false };
+  let info: RunModelInfo = { transformer: false, charLevel: false };
   try {
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { model?: { type?: unknown }; data?: { tokenizer?: { type?: unknown } } };
     const type = config.model?.type;
     info = { transformer: type === 'transformerEncoder' || type === 'transformerDecoder', charLevel: config.data?.tokenizer?.type === 'char' };
   } catch {
     // no config: not a run the attention view can use
+  }
+  try {
+    const task = JSON.parse(readFileSync(join(runDir, 'model', 'task.json'), 'utf8')) as { maxLength?: unknown };
+    if (typeof task.maxLength === 'number' && task.maxLength > 0) info.maxLength = task.maxLength;
+  } catch {
+    // the model's own limit still applies in the child
   }
   runConfigCache.set(runDir, info);
   return info;
@@ -90,7 +104,11 @@ function asTransformerRun(r: RunListEntry): TransformerRun | undefined {
   if (!info.transformer) return undefined;
   const modelDir = textModelDir(r.dir);
   if (!modelDir) return undefined;
-  return { id: r.id, dir: r.dir, name: meta.name, task: meta.task, modelDir, charLevel: info.charLevel };
+  return { id: r.id, dir: r.dir, name: meta.name, task: meta.task, modelDir, charLevel: info.charLevel, maxLength: info.maxLength };
+}
+
+function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionModelInfo {
+  return { runId: model.run.id, name: model.run.name, task: model.run.task, pinned: model.pinned };
 }
 
 export function attentionMaxTokens(): number {
@@ -212,6 +230,11 @@ export class AttentionFollower implements vscode.Disposable {
     if (isConfigUri(doc.uri)) {
       const run = this.deps.runForConfig(doc.uri);
       if (run && run.id !== this.deps.dashboard.shownRunId) this.deps.dashboard.show(run);
+      // Nothing shown yet: say whether there is a model to look with.
+      if (!this.last) {
+        const model = this.currentModel();
+        this.post(model ? { type: 'attention', status: 'noText', model: modelInfo(model) } : { type: 'attention', status: 'noModel' });
+      }
       return;
     }
     if (!FOLLOWED_SCHEMES.has(doc.uri.scheme) || doc.uri.path.includes('/.modellab/')) return;
@@ -222,8 +245,9 @@ export class AttentionFollower implements vscode.Disposable {
       this.lastKey = undefined;
       return;
     }
-    const info: AttentionModelInfo = { runId: model.run.id, name: model.run.name, task: model.run.task, pinned: model.pinned };
-    const maxTokens = attentionMaxTokens();
+    const info = modelInfo(model);
+    // The window is sized for what the model reads, so the cursor's line stays in it.
+    const maxTokens = Math.min(attentionMaxTokens(), model.run.maxLength ?? Infinity);
     const window = this.textWindow(editor, maxTokens, model.run.charLevel);
     const source = { file: vscode.workspace.asRelativePath(doc.uri, false), startLine: window.startLine, endLine: window.endLine, selection: window.selection };
     if (window.text.trim() === '') {

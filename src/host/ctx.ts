@@ -75,8 +75,10 @@ export class ModelLabContext implements vscode.Disposable {
         workspaceState: extension.workspaceState,
         runsDirs: () => this.runsDirs(),
         defaultRun: () => this.defaultRun(),
+        deploymentOf: (runId) => this.deployments.pipelineInfo(runId),
       }),
     );
+    this.push(this.deployments.onDidChange(() => this.dashboard.deploymentsChanged()));
     this.attention = this.push(
       new AttentionFollower({
         dashboard: this.dashboard,

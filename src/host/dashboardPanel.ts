@@ -37,6 +37,8 @@ export interface DashboardDeps {
   runsDirs(): string[];
   /** What to show when nothing was asked for: the latest run of the active config, else the latest run. */
   defaultRun(): ShownRun | undefined;
+  /** Where a run's model was exported and the address it is served at (the pipeline's last two nodes). */
+  deploymentOf?(runId: string): { exportPath?: string; server?: string };
 }
 
 /** The attention section's side in the host (src/host/attentionFollower.ts). */
@@ -283,9 +285,18 @@ export class DashboardPanel implements vscode.Disposable {
     if (event.type === 'runStarted' || event.type === 'summary') {
       const dir = this.shown.dir;
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
-      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined);
+      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, this.deps.deploymentOf?.(runId));
       if (pipeline) this.post({ type: 'pipeline', runId, pipeline });
     }
+  }
+
+  /** A deployment started or stopped, or a run was exported: the shown run's pipeline may change. */
+  deploymentsChanged(): void {
+    const shown = this.shown;
+    if (!shown || !existsSync(shown.dir)) return;
+    const meta = readRunMeta(shown.dir);
+    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, this.deps.deploymentOf?.(shown.id));
+    if (pipeline) this.post({ type: 'pipeline', runId: shown.id, pipeline });
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -299,7 +310,7 @@ export class DashboardPanel implements vscode.Disposable {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
     const run = snapshot && { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const training = !!this.deps.trainings.forRun(this.shown?.id);
-    const pipeline = run && this.shown ? runPipelineText(this.shown.dir, run.meta) : undefined;
+    const pipeline = run && this.shown ? runPipelineText(this.shown.dir, run.meta, undefined, this.deps.deploymentOf?.(this.shown.id)) : undefined;
     this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline });
   }
 

@@ -28,6 +28,11 @@ interface Deployment {
 export class Deployments implements vscode.Disposable {
   private readonly items = new Map<string, Deployment>();
   private readonly statusItem = vscode.window.createStatusBarItem('modelLab.deployment', vscode.StatusBarAlignment.Left, 9);
+  /** Where each run's model was last exported this session, by run id. */
+  private readonly exports = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** A deployment started or stopped, or a run was exported (the dashboard's pipeline shows them). */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly cliScript: string,
@@ -44,6 +49,16 @@ export class Deployments implements vscode.Disposable {
 
   get(runId: string): Deployment | undefined {
     return this.items.get(runId);
+  }
+
+  /** What the pipeline's deployment and application nodes show for a run. */
+  pipelineInfo(runId: string): { exportPath?: string; server?: string } {
+    return { exportPath: this.exports.get(runId), server: this.items.get(runId)?.address?.url };
+  }
+
+  recordExport(runId: string, outDir: string): void {
+    this.exports.set(runId, outDir);
+    this.changed.fire();
   }
 
   async start(run: { id: string; dir: string; label: string }): Promise<DeploymentAddress> {
@@ -80,6 +95,7 @@ export class Deployments implements vscode.Disposable {
   }
 
   private refresh(): void {
+    this.changed.fire();
     const live = this.all().filter((d) => d.address);
     void vscode.commands.executeCommand('setContext', 'modelLab.deployed', live.length > 0);
     if (live.length === 0) {
@@ -99,6 +115,7 @@ export class Deployments implements vscode.Disposable {
     for (const d of this.items.values()) void d.process.stop(2000);
     this.items.clear();
     this.statusItem.dispose();
+    this.changed.dispose();
   }
 }
 
@@ -179,6 +196,7 @@ export async function exportRunModel(ctx: ModelLabContext, arg: unknown): Promis
   // A subfolder named after the run, so exporting never mixes files into the chosen folder.
   const out = vscode.Uri.joinPath(folders[0], `${run.id}-export`);
   const { card } = exportRun(run.dir, out.fsPath);
+  ctx.deployments.recordExport(run.id, vscode.workspace.asRelativePath(out));
   const reveal = vscode.l10n.t('Open Model Card');
   const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} ({1} files) to {2}.', runLabel(run), card.files.length, vscode.workspace.asRelativePath(out)), reveal);
   if (choice === reveal) await vscode.window.showTextDocument(vscode.Uri.joinPath(out, 'model-card.md'));

@@ -15,7 +15,7 @@ import { fitPreprocessor, inverseTarget, transformTable } from '../core/preproce
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import type { TrainerEvent } from '../core/protocol';
 import { seededRng } from '../core/random';
-import { isTextExperiment, isTransformerModel, resolveConfig } from '../core/resolvedConfig';
+import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { RunWriter } from '../core/runStore';
 import { configForSweepPoint } from '../core/sweepPoint';
@@ -24,6 +24,7 @@ import { selectBackend } from './backend';
 import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningRate, setLearningRate, summarize } from './model';
 import { saveModel } from './modelIo';
 import type { PreparedExperiment } from './preparedExperiment';
+import { prepareRecommenderExperiment } from './recommenderTraining';
 import { prepareTextExperiment } from './textTraining';
 import { trainModel } from './trainLoop';
 import packageJson from '../../package.json';
@@ -176,9 +177,12 @@ async function trainInner(
   writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
   emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
 
-  const prepared = isTextExperiment(config)
-    ? prepareTextExperiment(config, opts.configPath, stage, log)
-    : prepareTabularExperiment(config, opts.configPath, stage, log);
+  const prepared =
+    config.task === 'recommendation'
+      ? prepareRecommenderExperiment(config, opts.configPath, stage, log)
+      : isTextExperiment(config)
+        ? prepareTextExperiment(config, opts.configPath, stage, log)
+        : prepareTabularExperiment(config, opts.configPath, stage, log);
   const optimizer = buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0);
@@ -413,7 +417,7 @@ function prepareTabularExperiment(
   if (valT) tensors.push(valT.x, valT.y);
 
   // ── model
-  if (isTransformerModel(config.model)) throw new Error('a Transformer needs text data'); // validation rules this out
+  if (isTransformerModel(config.model) || isRecommenderModel(config.model)) throw new Error('this model type does not read tabular features'); // validation rules this out
   const model = buildSequential(config.model.layers, pre.inputNames.length);
   const dispose = () => {
     tf.dispose(tensors);

@@ -5,7 +5,7 @@
 // read from the folder, so every caller (CLI, HTTP server, playground) predicts
 // exactly what the run's model predicts.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -20,6 +20,11 @@ import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from '.
 import type { GenerateOptions } from './inference';
 import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
 import type { TextTaskJson } from './modelIo';
+import { RECOMMENDER_FILE, scoreAllItems } from './recommenderTraining';
+import type { RecommenderJson } from './recommenderTraining';
+
+/** Items a recommender returns when the request gives no "k". */
+export const DEFAULT_TOP_K = 10;
 
 /** A request that cannot be answered as given; the message names the field. */
 export class PredictionInputError extends Error {}
@@ -35,11 +40,35 @@ export class Predictor {
     private readonly preprocessor?: FittedPreprocessor,
     private readonly tokenizer?: Tokenizer,
     private readonly textTask?: TextTaskJson,
+    private readonly recommender?: { json: RecommenderJson; userIndex: Map<string, number>; seen: Set<number>[] },
   ) {}
 
   /** Loads a run folder, its model/ folder, or an export. A backend must be selected first. */
   static async load(runOrModelDir: string): Promise<Predictor> {
     const dir = resolveModelDir(runOrModelDir);
+    if (existsSync(join(dir, RECOMMENDER_FILE))) {
+      let json: RecommenderJson;
+      try {
+        json = JSON.parse(readFileSync(join(dir, RECOMMENDER_FILE), 'utf8')) as RecommenderJson;
+      } catch (e) {
+        throw new Error(`${join(dir, RECOMMENDER_FILE)}: cannot read the recommender's users and items (${(e as Error).message})`);
+      }
+      if (json.format !== 'modellab-recommender' || !Array.isArray(json.users) || !Array.isArray(json.items) || !Array.isArray(json.seen)) {
+        throw new Error(`${join(dir, RECOMMENDER_FILE)}: not a Model Lab recommender file`);
+      }
+      const { model } = await loadModel(dir);
+      const signature: PredictorSignature = {
+        kind: 'recommender',
+        task: 'recommendation',
+        inputs: [
+          { name: 'user', dtype: 'string', categories: json.users },
+          { name: 'k', dtype: 'number', optional: true },
+        ],
+        labels: json.items,
+      };
+      const rec = { json, userIndex: new Map(json.users.map((u, i) => [u, i])), seen: json.seen.map((s) => new Set(s)) };
+      return new Predictor(dir, signature, model, undefined, undefined, undefined, rec);
+    }
     if (existsSync(join(dir, TEXT_TASK_FILE))) {
       const { model, tokenizer, task } = await loadTextModel(dir);
       const lm = task.task === 'language-model';
@@ -78,6 +107,7 @@ export class Predictor {
    * (`instances[3].rooms`), or undefined when it can be predicted.
    */
   checkInstance(instance: unknown, where: string): string | undefined {
+    if (this.signature.kind === 'recommender') return this.checkRecommendation(instance, where);
     if (this.signature.kind !== 'tabular') {
       if (typeof instance === 'string') return undefined;
       const field = this.signature.inputs[0].name;
@@ -119,6 +149,7 @@ export class Predictor {
       if (problem) throw new PredictionInputError(problem);
     });
     if (instances.length === 0) return [];
+    if (this.signature.kind === 'recommender') return this.recommend(instances);
     return this.signature.kind === 'tabular' ? this.predictRows(instances as Record<string, Cell>[]) : this.predictTexts(instances.map((i) => (typeof i === 'string' ? i : String((i as Record<string, unknown>).text))));
   }
 
@@ -150,6 +181,43 @@ export class Predictor {
     const values = await out.data();
     out.dispose();
     return texts.map((_, i) => this.classify(Array.from(values.subarray(i * width, (i + 1) * width)), this.textTask!.labels ?? []));
+  }
+
+  /** A recommendation request: a user id, or { user, k? }. */
+  private checkRecommendation(instance: unknown, where: string): string | undefined {
+    const rec = this.recommender!;
+    const known = (user: unknown, at: string): string | undefined => {
+      if (typeof user !== 'string' && typeof user !== 'number') return user === undefined ? `${at} is missing` : `${at} must be a user id (string), not ${typeName(user)}`;
+      return rec.userIndex.has(String(user)) ? undefined : `${at} ${JSON.stringify(String(user).slice(0, 60))} is not a user this model was trained on`;
+    };
+    if (typeof instance === 'string') return known(instance, where);
+    if (!instance || typeof instance !== 'object' || Array.isArray(instance)) return `${where} must be a user id or an object {"user": …, "k": …}, not ${typeName(instance)}`;
+    const o = instance as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (key !== 'user' && key !== 'k') return `${where}.${key} is not a field of a recommendation request (user, k)`;
+    const bad = known(o.user, `${where}.user`);
+    if (bad) return bad;
+    const k = o.k;
+    if (k !== undefined && k !== null && (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > rec.json.items.length)) {
+      return `${where}.k must be a whole number from 1 to ${rec.json.items.length}, not ${typeName(k)}`;
+    }
+    return undefined;
+  }
+
+  /** The top-k items for each user, best first, leaving out the items of the user's training interactions. */
+  private async recommend(instances: readonly unknown[]): Promise<Prediction[]> {
+    const rec = this.recommender!;
+    const asks = instances.map((inst) => {
+      const o = typeof inst === 'object' && inst !== null ? (inst as Record<string, unknown>) : { user: inst };
+      return { user: rec.userIndex.get(String(o.user))!, k: typeof o.k === 'number' ? o.k : DEFAULT_TOP_K };
+    });
+    const items = rec.json.items.length;
+    const scores = scoreAllItems(this.model, asks.map((a) => a.user), items);
+    return asks.map(({ user, k }, r) => {
+      const candidates: number[] = [];
+      for (let i = 0; i < items; i++) if (!rec.seen[user]?.has(i)) candidates.push(i);
+      candidates.sort((a, b) => scores[r * items + b] - scores[r * items + a] || a - b);
+      return { items: candidates.slice(0, k).map((i) => ({ item: rec.json.items[i], score: round6(scores[r * items + i]) })) };
+    });
   }
 
   private classify(outputs: number[], labels: string[]): Prediction {

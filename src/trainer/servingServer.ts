@@ -180,6 +180,7 @@ export function signatureMetadata(predictor: Predictor, name: string): unknown {
   const inputs = Object.fromEntries(s.inputs.map((i) => [i.name, tensorInfo(i.name, i.dtype, [-1])]));
   let outputs: Record<string, unknown>;
   if (s.kind === 'language-model') outputs = { text: tensorInfo('text', 'string', [-1]), tokens: tensorInfo('tokens', 'number', [-1]) };
+  else if (s.kind === 'recommender') outputs = { items: tensorInfo('items', 'string', [-1, -1]), scores: tensorInfo('scores', 'number', [-1, -1]) };
   else if (s.task === 'regression') outputs = { value: tensorInfo('value', 'number', [-1]) };
   else outputs = { label: tensorInfo('label', 'string', [-1]), probabilities: tensorInfo('probabilities', 'number', [-1, s.labels?.length ?? -1]) };
   return {

@@ -8,12 +8,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, quickOpen, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
 
 const TEXT_FILE = 'customer-mail.txt';
 const TEXT = 'Hello, I want to cancel my order and get a refund.\n我想取消订单，谢谢。\n';
+
+/** A character-level decoder that trains in seconds, for the generate box. */
+function writeTinyLanguageModel(workspace: string): string {
+  const dir = join(workspace, 'tiny-lm');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  writeFileSync(join(dir, 'data', 'corpus.txt'), readFileSync(join(repoRoot, 'examples', 'text-generator', 'data', 'corpus.txt'), 'utf8').slice(0, 4000));
+  const config = join(dir, 'tiny-lm.experiment.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      name: 'tiny-lm',
+      task: 'language-model',
+      data: { source: 'data/corpus.txt', split: { validation: 0.1, test: 0.1, seed: 42 }, tokenizer: { type: 'char', maxLength: 32 } },
+      model: { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, positional: 'sinusoidal' },
+      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
+    }),
+  );
+  return config;
+}
 
 interface AttentionJson {
   tokens: string[];
@@ -39,12 +58,18 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
     prepareWorkspace: (workspace) => {
       const started = Date.now();
       const runsDir = join(workspace, '.modellab', 'runs');
+      // First, so the classifier is the latest Transformer run (the default model).
+      execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'train', writeTinyLanguageModel(workspace), '--runs-dir', runsDir, '--json'], {
+        cwd: workspace,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        timeout: 120_000,
+      });
       execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'train', 'intent-classifier.experiment.json', '--epochs', '1', '--runs-dir', runsDir, '--json'], {
         cwd: workspace,
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 300_000,
       });
-      runDir = join(runsDir, readdirSync(runsDir)[0]);
+      runDir = join(runsDir, readdirSync(runsDir).filter((id) => id.includes('intent-classifier'))[0]);
       log(`trained the intent classifier (1 epoch) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${runDir}`);
       writeFileSync(join(workspace, TEXT_FILE), TEXT);
       expected = cliTokens(workspace, runDir, join(workspace, TEXT_FILE));
@@ -110,6 +135,22 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
       /intent-classifier \(pinned\)/.test((await dashboard.locator('.attention-model').textContent({ timeout: 1_000 })) ?? '') ? true : undefined,
     );
     await shots.take(page, 'pinned');
+
+    // ── pin the language model: causal heatmap and the generate box ──
+    await runCommand(page, 'Model Lab: Pin Model for Attention');
+    await quickPickRow(page, 'tiny-lm').click();
+    await dashboard.locator('.attention-generate').waitFor({ state: 'visible', timeout: 60_000 });
+    await waitFor('the language model\'s heatmap', 60_000, async () =>
+      (await section.getAttribute('data-status', { timeout: 1_000 })) === 'ready' && /tiny-lm \(pinned\)/.test((await dashboard.locator('.attention-model').textContent()) ?? '') ? true : undefined,
+    );
+    await dashboard.locator('.generate-prompt').fill('The ');
+    await dashboard.locator('.generate-length').fill('40');
+    await dashboard.locator('.generate-button').click();
+    await dashboard.locator('.generate-output').waitFor({ state: 'visible', timeout: 60_000 });
+    const generated = (await dashboard.locator('.generate-output').textContent()) ?? '';
+    log(`generated: ${JSON.stringify(generated)} (${await dashboard.locator('.generate-status').textContent()})`);
+    assert.ok(generated.startsWith('The ') && [...generated].length === 44, generated);
+    await shots.take(dashboard.locator('#attention'), 'language-model-generate');
   } catch (error) {
     failed = true;
     throw error;

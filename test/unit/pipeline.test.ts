@@ -147,7 +147,7 @@ test('tabular classification, separate split files, no held-out data, no export,
   assert.ok(l.training!.join(' ').includes('Dense 32 relu → BatchNorm → Dropout 0.25 → Dense 3 softmax'));
   assert.ok(l.training!.includes('sgd lr 0.1 · cross-entropy loss'));
   assert.deepEqual(l.evaluation, ['Evaluation', 'validation split', 'accuracy · precision · recall · f1', 'confusion matrix']);
-  assert.deepEqual(l.deployment, ['Deployment', 'no export', 'TensorFlow.js model', 'kept in the run folder']);
+  assert.deepEqual(l.deployment, ['Deployment', 'no export', 'TensorFlow.js model', 'kept in the run folder', 'served: TF Serving REST API']);
   assert.deepEqual(l.application, ['Application', 'classify new rows by label', 'http://localhost:8080/predict']);
 
   const noHeldOut = labels(pipelineMermaid(baseConfig({ data: { source: 'x.csv', features: ['a'], target: 'y', split: { validation: 0, test: 0 } } })));

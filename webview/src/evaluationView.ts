@@ -28,7 +28,17 @@ export class EvaluationView {
     const caption = h('p', { class: 'muted' }, t('evaluation.caption', evaluation.split, formatCount(evaluation.count)));
     if (evaluation.task === 'regression') this.renderRegression(title, caption, evaluation, theme, t);
     else if (evaluation.task === 'classification') this.renderClassification(title, caption, evaluation, t);
-    else this.renderLanguageModel(title, caption, evaluation, t);
+    else if (evaluation.task === 'recommendation') {
+      // A recommender: its ranking metrics beside the popularity baseline's.
+      const k = evaluation.k;
+      const rows: [string, number][] = [
+        [`hit rate@${k}`, evaluation.metrics.hitRate],
+        [`NDCG@${k}`, evaluation.metrics.ndcg],
+        [`popularity hit rate@${k}`, evaluation.baseline.hitRate],
+        [`popularity NDCG@${k}`, evaluation.baseline.ndcg],
+      ];
+      this.container.replaceChildren(title, caption, metricsTable(rows, t));
+    } else this.renderLanguageModel(title, caption, evaluation, t);
   }
 
   private renderLanguageModel(title: HTMLElement, caption: HTMLElement, ev: LanguageModelEvaluation, t: Translate): void {

@@ -180,6 +180,12 @@ export class PlaygroundView {
       this.result.replaceChildren(h('p', { class: 'playground-value' }, this.t('playground.value', target, formatValue(p.value))));
       return;
     }
+    if ('items' in p) {
+      // A recommender: the top items, best first, with their scores.
+      const items = p.items.map((r) => h('li', { class: 'playground-item' }, `${r.item} (${formatValue(r.score)})`));
+      this.result.replaceChildren(h('ol', { class: 'playground-items', id: 'playground-items' }, ...items));
+      return;
+    }
     const sorted = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
     const bars = sorted.slice(0, SHOWN_CLASSES).map(([label, prob]) => {
       const percent = `${(prob * 100).toFixed(1)}%`;

@@ -25,7 +25,7 @@ log() { printf '[install-test-deps] %s\n' "$*" >&2; }
 started=$SECONDS
 
 # ── Debian packages ──────────────────────────────────────────────────────────
-APT_PACKAGES=(chromium libkrb5-dev libsecret-1-dev pkg-config ripgrep)
+APT_PACKAGES=(chromium fonts-wqy-zenhei libkrb5-dev libsecret-1-dev pkg-config ripgrep)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -32,14 +32,14 @@ test('deploy: a recommender served from the palette answers :predict over HTTP a
   let failed = false;
   try {
     // ── deploy from the palette ──
-    // The first call can come before the extension has listed the runs: ask again until the run is offered.
+    // The palette can lag behind the extension's start: ask again until the run is offered.
     const row = quickPickRow(page, 'recommender');
-    await waitFor('the run in the Deploy Run quick pick', 90_000, async () => {
-      await runCommand(page, 'Model Lab: Deploy Run');
-      if (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) return true;
+    await waitFor('the run in the Deploy Run quick pick', 120_000, async () => {
+      const opened = await runCommand(page, 'Model Lab: Deploy Run').then(() => true, () => false);
+      if (opened && (await row.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false))) return true;
       await page.keyboard.press('Escape');
       return undefined;
-    }, 1_000);
+    }, 2_000);
     await row.click();
     const url = await waitFor('the notification with the address', 90_000, async () => {
       const text = (await page.locator('.notifications-toasts').textContent({ timeout: 1_000 }).catch(() => '')) ?? '';

@@ -3,12 +3,14 @@
 // since the panel does not keep hidden content); messages from it are
 // untrusted and checked by the protocol module before anything is done.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parseWebviewMessage } from '../core/protocol';
 import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
+import type { RunSnapshot } from '../core/types';
 import { runPipelineText } from '../core/runPipeline';
-import { readRunMeta, readRunSnapshot } from '../core/runStore';
+import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../core/runStore';
 import { thinMetricsForDashboard } from '../core/snapshotThinning';
 import { CommandId } from './commandIds';
 import { makeNonce, renderDashboardHtml } from './dashboardHtml';
@@ -58,6 +60,8 @@ export class DashboardPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private ready = false;
   private shown: ShownRun | undefined;
+  /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
+  private stateVersion = 0;
   /** The training whose run the panel switches to when it starts. */
   private followed: TrainingSession | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -220,7 +224,7 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       }
       case 'train': {
-        const configPath = this.shown ? readRunSnapshot(this.shown.dir).meta.configPath : '';
+        const configPath = (this.shown && readRunMeta(this.shown.dir)?.configPath) || '';
         const args = configPath && existsSync(configPath) ? [vscode.Uri.file(configPath)] : [];
         void vscode.commands.executeCommand(CommandId.train, ...args);
         break;
@@ -306,11 +310,30 @@ export class DashboardPanel implements vscode.Disposable {
 
   private postState(): void {
     if (!this.panel || !this.ready) return;
-    const snapshot = this.shown && existsSync(this.shown.dir) ? readRunSnapshot(this.shown.dir) : null;
+    const shown = this.shown;
+    const version = ++this.stateVersion;
+    const training = !!this.deps.trainings.forRun(shown?.id);
+    if (!shown || !existsSync(shown.dir)) {
+      this.post({ type: 'state', run: null, training, strings: dashboardStrings() });
+      return;
+    }
+    // A finished run with a large metrics file (hours of logging) is read in slices so the
+    // extension host keeps answering; a training run is read at once, so that no live event
+    // can slip in between the state and the events that follow it.
+    if (!training && metricsFileSize(shown.dir) > ASYNC_READ_BYTES) {
+      void readRunSnapshotAsync(shown.dir).then(
+        (snapshot) => version === this.stateVersion && this.postSnapshot(shown, snapshot, training),
+        (e: unknown) => this.deps.log.warn(`dashboard: cannot read ${shown.dir}: ${(e as Error).message}`),
+      );
+      return;
+    }
+    this.postSnapshot(shown, readRunSnapshot(shown.dir), training);
+  }
+
+  private postSnapshot(shown: ShownRun, snapshot: RunSnapshot, training: boolean): void {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
-    const run = snapshot && { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
-    const training = !!this.deps.trainings.forRun(this.shown?.id);
-    const pipeline = run && this.shown ? runPipelineText(this.shown.dir, run.meta, undefined, this.deps.deploymentOf?.(this.shown.id)) : undefined;
+    const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
+    const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
     this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline });
   }
 
@@ -323,6 +346,17 @@ export class DashboardPanel implements vscode.Disposable {
   dispose(): void {
     this.panel?.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+/** Above this, a finished run's metrics are read asynchronously (see postState). */
+const ASYNC_READ_BYTES = 8 * 1024 * 1024;
+
+function metricsFileSize(runDir: string): number {
+  try {
+    return statSync(join(runDir, 'metrics.jsonl')).size;
+  } catch {
+    return 0;
   }
 }
 

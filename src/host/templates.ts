@@ -4,7 +4,7 @@
 // relative layout (the config names its data relative to itself).
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse, parseTree } from 'jsonc-parser';
 import { CONFIG_FILE_SUFFIX } from '../core/configValidation';
 
@@ -71,11 +71,13 @@ export function listTemplates(examplesDir: string): ExperimentTemplate[] {
  */
 export function planTemplateCopy(template: ExperimentTemplate, destDir: string): PlannedFile[] {
   const files: PlannedFile[] = [];
+  const exportDir = exportFolderOf(join(template.dir, template.configFile));
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const from = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) walk(from);
+        // A trained example leaves its exported model beside the config: an output, not part of the template.
+        if (!SKIPPED_FOLDERS.has(entry.name) && from !== exportDir) walk(from);
       } else if (entry.isFile()) {
         if (dir === template.dir && entry.name.endsWith(CONFIG_FILE_SUFFIX) && entry.name !== template.configFile) continue;
         const rel = relative(template.dir, from);
@@ -86,6 +88,19 @@ export function planTemplateCopy(template: ExperimentTemplate, destDir: string):
   };
   walk(template.dir);
   return files;
+}
+
+/** The absolute folder a config exports its model to (`deployment.export`), if it names one inside the template. */
+function exportFolderOf(configPath: string): string | undefined {
+  try {
+    const config = parse(readFileSync(configPath, 'utf8')) as { deployment?: { export?: unknown } } | undefined;
+    const target = config?.deployment?.export;
+    if (typeof target !== 'string' || target.trim() === '') return undefined;
+    const abs = resolve(dirname(configPath), target);
+    return abs === dirname(configPath) ? undefined : abs.replace(/[\\/]+$/, '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Copies the planned files; existing ones only when `overwrite`. Returns what was written and skipped. */

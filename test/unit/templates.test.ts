@@ -110,3 +110,17 @@ test('each config of a folder is a template of its own; a copy takes its config 
   assert.deepEqual(listTemplates(examples).map((t) => [t.id, t.name]), [['x/a', 'a'], ['x/b', 'b'], ['y', 'y']]);
   assert.deepEqual(planTemplateCopy(listTemplates(examples)[1]!, tempDir()).map((f) => f.relative), ['b.experiment.json', 'data.csv']);
 });
+
+test('a template that was trained (its exported model and runs beside it) copies only the config and its data', () => {
+  const examples = tempDir('modellab-examples-');
+  writeFiles(examples, {
+    'demo/demo.experiment.json': JSON.stringify({ name: 'demo', deployment: { export: 'model/' } }),
+    'demo/data/rows.csv': 'a,b\n1,2\n',
+    'demo/model/model.json': '{}',
+    'demo/model/weights.bin': 'x',
+    'demo/.modellab/runs/r1/meta.json': '{}',
+  });
+  const [demo] = listTemplates(examples);
+  const plan = planTemplateCopy(demo, tempDir('modellab-new-'));
+  assert.deepEqual(plan.map((f) => f.relative).sort(), ['data/rows.csv', 'demo.experiment.json']);
+});

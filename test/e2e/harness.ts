@@ -17,22 +17,12 @@ import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inflateSync } from 'node:zlib';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS } from '../helpers/chromium';
 
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
 export const defaultResultsDir = join(repoRoot, 'test-results', 'e2e');
 export const codeServerBin = join(repoRoot, '.cache', 'code-server', 'node_modules', '.bin', 'code-server');
 export const chromiumPath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Settings every test profile starts from; tests add their own on top. */
 export const baseSettings: Readonly<Record<string, unknown>> = {
@@ -299,7 +289,7 @@ export async function openWorkbench(
 ): Promise<Workbench> {
   // Chromium keeps crash reports under XDG_CONFIG_HOME even with a temp profile.
   const env = options.profile ? { ...serverEnv(options.profile) } : undefined;
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, headless: true, env });
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS], headless: true, env });
   try {
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
     const page = await context.newPage();

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { RunMeta } from '../../src/core/types';
 
 export function tempDir(prefix = 'modellab-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -62,4 +63,23 @@ export function regressionConfig(overrides: Record<string, unknown> = {}): strin
     null,
     2,
   );
+}
+
+/** The meta.json of a house-prices run that has just started (10 epochs planned). */
+export function houseRunMeta(overrides: Partial<RunMeta> = {}): RunMeta {
+  return {
+    format: 1,
+    id: '20250101-120000-house-prices',
+    name: 'house-prices',
+    task: 'regression',
+    configPath: '/work/examples/house-prices/house-prices.experiment.json',
+    status: 'running',
+    createdAt: '2025-01-01T12:00:00.000Z',
+    backend: 'wasm',
+    versions: { modelLab: '0.1.0', tfjs: '4.22.0', node: '20.0.0' },
+    seed: 1,
+    epochsPlanned: 10,
+    epochsDone: 0,
+    ...overrides,
+  };
 }

@@ -8,37 +8,13 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { renderDashboardHtml, makeNonce } from '../../src/host/dashboardHtml';
+import type { Page } from 'playwright-core';
 import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol';
+import { DARK_THEME, DASHBOARD_PAGE, openWebviewPage, postedMessages, postToPage, webviewResultsDir as resultsDir, type WebviewPage } from '../helpers/webviewPage';
 
-const root = join(__dirname, '..', '..');
-const resultsDir = join(root, 'test-results', 'webview');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const THEME: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Noto Sans CJK SC", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-editor-foreground': '#d4d4d4',
-  '--vscode-editor-background': '#1e1e1e',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-errorForeground': '#f48771',
-  '--vscode-focusBorder': '#007fd4',
-  '--vscode-panel-border': '#80808059',
-  '--vscode-editorWidget-border': '#454545',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-button-background': '#0e639c',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-button-secondaryBackground': '#3a3d41',
-  '--vscode-button-secondaryForeground': '#ffffff',
-};
+// CJK tokens are drawn: a font that has them.
+const THEME: Record<string, string> = { ...DARK_THEME, '--vscode-font-family': 'system-ui, "Noto Sans CJK SC", sans-serif' };
 const BACKGROUND = [0x1e, 0x1e, 0x1e];
 const ACCENT = [0x37, 0x94, 0xff];
 
@@ -75,63 +51,15 @@ function lmMessage(): DashboardAttentionMessage {
 
 // ───────────────────────── harness ─────────────────────────
 
-let server: Server;
-let baseUrl: string;
-let browser: Browser;
+let webview: WebviewPage;
 let page: Page;
-const pageErrors: string[] = [];
-
-function startServer(): Promise<void> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
-    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
-  };
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/') {
-      const html = renderDashboardHtml({
-        cspSource: baseUrl,
-        nonce: makeNonce(),
-        scriptUri: `${baseUrl}/dist/webview.js`,
-        styleUri: `${baseUrl}/media/dashboard.css`,
-        title: 'Model Lab',
-      });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html.replace('<body>', '<body class="vscode-dark">'));
-      return;
-    }
-    const file = files[path];
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(readFileSync(join(root, file[0])));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    resolve();
-  }));
-}
-
-const STUB = `(() => {
-  window.__posted = [];
-  const applyTheme = () => { for (const [k, v] of Object.entries(${JSON.stringify(THEME)})) document.documentElement.style.setProperty(k, v); };
-  if (document.documentElement) applyTheme();
-  else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); applyTheme(); } }).observe(document, { childList: true });
-  window.acquireVsCodeApi = () => ({
-    postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-    getState: () => undefined,
-    setState: () => {},
-  });
-})();`;
 
 async function post(msg: HostToWebviewMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+  await postToPage(page, msg);
 }
 
 async function posted(): Promise<Record<string, unknown>[]> {
-  return page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted);
+  return postedMessages(page);
 }
 
 /** The canvas pixel at the centre of a heatmap cell. */
@@ -169,37 +97,16 @@ function near(actual: number[], expected: number[], tolerance = 2): boolean {
 }
 
 before(async () => {
-  mkdirSync(resultsDir, { recursive: true });
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { webview: 'webview/src/main.ts' },
-    outdir: join(root, 'dist'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: 'linked',
-    logLevel: 'warning',
+  webview = await openWebviewPage(DASHBOARD_PAGE, {
+    theme: THEME,
+    keepState: false,
+    context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 },
   });
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.addInitScript({ content: STUB });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${baseUrl}/`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  page = webview.page;
   await post({ type: 'state', run: null, training: false });
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
+after(() => webview?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -319,7 +226,7 @@ test('a classifier shows its prediction and class probabilities; token text is n
   await page.locator('.attention-pin').click();
   assert.ok((await posted()).some((m) => m.type === 'pinAttentionModel'));
   await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-classifier.png') });
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(webview.pageErrors, []);
 });
 
 test('while a new request runs, the previous heatmap stays and the status says it is updating', async () => {

@@ -8,59 +8,14 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { compareSeriesFor, curveMetrics, metricColumns, type MetricColumns } from '../../src/core/compareSeries';
 import { parseCompareMessage } from '../../src/core/protocol';
 import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, HostToCompareMessage } from '../../src/core/protocol';
 import { finalMetrics, flattenConfig } from '../../src/core/runComparison';
 import type { MetricPoint } from '../../src/core/types';
-import { makeNonce, renderWebviewHtml } from '../../src/host/dashboardHtml';
-
-const root = join(__dirname, '..', '..');
-const resultsDir = join(root, 'test-results', 'webview');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-// What VS Code's dark theme puts on <html>.
-const DARK_THEME: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-font-weight': 'normal',
-  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
-  '--vscode-editor-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-editor-foreground': '#d4d4d4',
-  '--vscode-editor-background': '#1e1e1e',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-errorForeground': '#f48771',
-  '--vscode-focusBorder': '#007fd4',
-  '--vscode-panel-border': '#80808059',
-  '--vscode-widget-border': '#303031',
-  '--vscode-editorWidget-border': '#454545',
-  '--vscode-textLink-foreground': '#3794ff',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-purple': '#b180d7',
-  '--vscode-button-background': '#0e639c',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-button-secondaryBackground': '#3a3d41',
-  '--vscode-button-secondaryForeground': '#ffffff',
-  '--vscode-badge-background': '#4d4d4d',
-  '--vscode-badge-foreground': '#ffffff',
-  '--vscode-checkbox-background': '#3c3c3c',
-  '--vscode-checkbox-border': '#3c3c3c',
-  '--vscode-checkbox-foreground': '#f0f0f0',
-  '--vscode-dropdown-background': '#3c3c3c',
-  '--vscode-dropdown-border': '#3c3c3c',
-  '--vscode-dropdown-foreground': '#f0f0f0',
-};
+import { canvasRgb, cspViolations, DARK_THEME, openWebviewPage, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type PostedMessage, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
 
 // ───────────────────────── fixture runs ─────────────────────────
 
@@ -133,108 +88,20 @@ function seriesAnswer(runs: readonly FixtureRun[], request: CompareSeriesRequest
 
 // ───────────────────────── harness ─────────────────────────
 
-let server: Server;
-let baseUrl: string;
-let browser: Browser;
+let webview: WebviewPage;
 let page: Page;
-const consoleErrors: string[] = [];
 
-async function buildBundle(): Promise<void> {
-  // The same options as scripts/build.mjs's webview entries; built here so the test never runs a stale bundle.
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { compare: 'webview/src/compare/main.ts' },
-    outdir: join(root, 'dist'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
-}
-
-function startServer(): Promise<void> {
-  const files: Record<string, [string, string]> = {
-    '/dist/compare.js': ['dist/compare.js', 'text/javascript'],
-    '/dist/compare.js.map': ['dist/compare.js.map', 'application/json'],
-    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
-    '/media/compare.css': ['media/compare.css', 'text/css'],
-  };
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/') {
-      const html = renderWebviewHtml({
-        cspSource: baseUrl,
-        nonce: makeNonce(),
-        scriptUri: `${baseUrl}/dist/compare.js`,
-        styleUri: `${baseUrl}/media/dashboard.css`,
-        extraStyleUris: [`${baseUrl}/media/compare.css`],
-        title: 'Compare Runs',
-        lang: 'en',
-      });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
-      return;
-    }
-    const file = files[path];
-    if (!file) {
-      res.writeHead(path === '/favicon.ico' ? 204 : 404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(readFileSync(join(root, file[0])));
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve();
-    });
-  });
-}
-
-/** Stands in for VS Code (plain JS text: page code must not depend on the test transpiler's helpers). */
-function vsCodeStub(theme: Record<string, string>): string {
-  return `(() => {
-    window.__posted = [];
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI));
-    const applyTheme = () => {
-      for (const [name, value] of Object.entries(${JSON.stringify(theme)})) document.documentElement.style.setProperty(name, value);
-    };
-    if (document.documentElement) applyTheme();
-    else {
-      const observer = new MutationObserver(() => {
-        if (!document.documentElement) return;
-        observer.disconnect();
-        applyTheme();
-      });
-      observer.observe(document, { childList: true });
-    }
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-      getState: () => {
-        const s = sessionStorage.getItem('vscode-state');
-        return s ? JSON.parse(s) : undefined;
-      },
-      setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-    });
-  })();`;
-}
-
-type Posted = { type: string } & Record<string, unknown>;
-
-async function posted(): Promise<Posted[]> {
-  return page.evaluate(() => (window as unknown as { __posted: Posted[] }).__posted);
+async function posted(): Promise<PostedMessage[]> {
+  return postedMessages(page);
 }
 
 async function post(msg: HostToCompareMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+  await postToPage(page, msg);
 }
 
 /** Waits for the page's next series request after `after` posted messages, checks it as the host would, and returns it. */
 async function nextRequest(after: number): Promise<CompareSeriesRequest> {
-  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'requestSeries'), after);
+  await waitForPosted(page, 'requestSeries', after);
   const all = await posted();
   const raw = all.slice(after).filter((m) => m.type === 'requestSeries').pop();
   const parsed = parseCompareMessage(raw);
@@ -251,36 +118,8 @@ async function answer(runs: readonly FixtureRun[], request: CompareSeriesRequest
 
 /** Pixels of each colour inside the chart's plot area (axes and labels left out), by colour. */
 async function colourCounts(colours: string[]): Promise<number[]> {
-  return page.evaluate((list) => {
-    const canvas = document.querySelector('#compare-chart') as HTMLCanvasElement;
-    const ctx = canvas.getContext('2d')!;
-    const { width, height } = canvas;
-    const data = ctx.getImageData(0, 0, width, height).data;
-    const parser = document.createElement('canvas').getContext('2d')!;
-    const rgbs = list.map((c) => {
-      parser.fillStyle = '#000000';
-      parser.fillStyle = c;
-      const hex = String(parser.fillStyle);
-      return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    });
-    const counts = list.map(() => 0);
-    const x0 = Math.floor(width * 0.08);
-    const y1 = Math.floor(height * 0.88);
-    for (let y = 0; y < y1; y++) {
-      for (let x = x0; x < width; x++) {
-        const i = (y * width + x) * 4;
-        if (data[i + 3] < 200) continue;
-        for (let k = 0; k < rgbs.length; k++) {
-          const [r, g, b] = rgbs[k];
-          if (Math.abs(data[i] - r) <= 16 && Math.abs(data[i + 1] - g) <= 16 && Math.abs(data[i + 2] - b) <= 16) {
-            counts[k]++;
-            break;
-          }
-        }
-      }
-    }
-    return counts;
-  }, colours);
+  const stats = await plotColourStats(page, '#compare-chart', await canvasRgb(page, colours), { left: 0.08, bottom: 0.88, tolerance: 16, minAlpha: 200 });
+  return stats.map((s) => s.count);
 }
 
 async function legendColours(): Promise<string[]> {
@@ -291,32 +130,25 @@ async function tableKeys(table: string): Promise<string[]> {
   return page.locator(`${table} tbody tr`).evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-key') ?? ''));
 }
 
+const COMPARE_PAGE: WebviewPageSpec = {
+  bundles: [{ entryPoints: { compare: 'webview/src/compare/main.ts' } }],
+  title: 'Compare Runs',
+  script: '/dist/compare.js',
+  styles: ['/media/dashboard.css', '/media/compare.css'],
+  files: {
+    '/dist/compare.js': 'dist/compare.js',
+    '/dist/compare.js.map': 'dist/compare.js.map',
+    '/media/dashboard.css': 'media/dashboard.css',
+    '/media/compare.css': 'media/compare.css',
+  },
+};
+
 before(async () => {
-  mkdirSync(resultsDir, { recursive: true });
-  await buildBundle();
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.addInitScript({ content: vsCodeStub(DARK_THEME) });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${baseUrl}/`);
-  await page.waitForFunction(() => (window as unknown as { __posted: Posted[] }).__posted.some((m) => m.type === 'ready')).catch((e: unknown) => {
-    throw new Error(`the page did not post ready: ${String(e)}\n${consoleErrors.join('\n')}`);
-  });
+  webview = await openWebviewPage(COMPARE_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 1000 } } });
+  page = webview.page;
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
+after(() => webview?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -432,7 +264,7 @@ test('x axis, smoothing and metric ask the host again; log scale only redraws; s
 test('exporting posts a PNG of the chart and asks for the CSV', async () => {
   let before = (await posted()).length;
   await page.locator('#export-png').click();
-  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'exportPng'), before);
+  await waitForPosted(page, 'exportPng', before);
   const png = (await posted()).slice(before).find((m) => m.type === 'exportPng')!;
   const parsed = parseCompareMessage(png);
   assert.equal(typeof parsed, 'object', `the host would reject it: ${String(parsed)}`);
@@ -442,17 +274,17 @@ test('exporting posts a PNG of the chart and asks for the CSV', async () => {
 
   before = (await posted()).length;
   await page.locator('#export-csv').click();
-  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'exportCsv'), before);
+  await waitForPosted(page, 'exportCsv', before);
 });
 
 test('a run name opens the run; × asks the host to remove it', async () => {
   let before = (await posted()).length;
   await page.locator('#run-legend .run-link').first().click();
-  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'openRun'), before);
+  await waitForPosted(page, 'openRun', before);
   assert.deepEqual((await posted()).slice(before).filter((m) => m.type === 'openRun'), [{ type: 'openRun', runId: RUNS[0].info.id }]);
   before = (await posted()).length;
   await page.locator(`#metrics-table th[data-run-id="${RUNS[3].info.id}"] button.remove`).click();
-  await page.waitForFunction((n) => (window as unknown as { __posted: Posted[] }).__posted.slice(n).some((m) => m.type === 'removeRun'), before);
+  await waitForPosted(page, 'removeRun', before);
   assert.deepEqual((await posted()).slice(before).filter((m) => m.type === 'removeRun'), [{ type: 'removeRun', runId: RUNS[3].info.id }]);
 });
 
@@ -470,15 +302,7 @@ test('any number of runs: twelve runs get twelve distinguishable colours', async
   const colours = await legendColours();
   assert.equal(colours.length, 12);
   // Distinct as the canvas renders them, and far enough apart to tell (RGB distance).
-  const rgb = await page.evaluate((list) => {
-    const parser = document.createElement('canvas').getContext('2d')!;
-    return list.map((c) => {
-      parser.fillStyle = '#000000';
-      parser.fillStyle = c;
-      const hex = String(parser.fillStyle);
-      return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    });
-  }, colours);
+  const rgb = await canvasRgb(page, colours);
   for (let i = 0; i < rgb.length; i++) {
     for (let j = i + 1; j < rgb.length; j++) {
       const d = Math.hypot(rgb[i][0] - rgb[j][0], rgb[i][1] - rgb[j][1], rgb[i][2] - rgb[j][2]);
@@ -525,6 +349,6 @@ test('a run with a million logged points: the host sends a few thousand, the pag
 });
 
 test('no CSP violations and no console errors', async () => {
-  assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(webview.errors, []);
 });

@@ -7,79 +7,13 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { renderDashboardHtml, makeNonce } from '../../src/host/dashboardHtml';
+import type { Page } from 'playwright-core';
 import type { DashboardEventMessage, HostToWebviewMessage, TrainerEvent } from '../../src/core/protocol';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
+import { cspViolations, DARK_THEME, DASHBOARD_PAGE, LIGHT_THEME_OVERRIDES, openWebviewPage, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
+import { houseRunMeta } from '../helpers/fixtures';
 
-const root = join(__dirname, '..', '..');
-const resultsDir = join(root, 'test-results', 'webview');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-// What VS Code's dark theme puts on <html>; the page reads nothing else.
-const DARK_THEME: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-font-weight': 'normal',
-  '--vscode-editor-font-family': '"Droid Sans Mono", "monospace", monospace',
-  '--vscode-editor-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-editor-foreground': '#d4d4d4',
-  '--vscode-editor-background': '#1e1e1e',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-errorForeground': '#f48771',
-  '--vscode-focusBorder': '#007fd4',
-  '--vscode-panel-border': '#80808059',
-  '--vscode-widget-border': '#303031',
-  '--vscode-editorWidget-border': '#454545',
-  '--vscode-editorWarning-foreground': '#cca700',
-  '--vscode-inputValidation-errorBorder': '#be1100',
-  '--vscode-inputValidation-errorBackground': '#5a1d1d',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-purple': '#b180d7',
-  '--vscode-button-background': '#0e639c',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-button-hoverBackground': '#1177bb',
-  '--vscode-button-secondaryBackground': '#3a3d41',
-  '--vscode-button-secondaryForeground': '#ffffff',
-  '--vscode-badge-background': '#4d4d4d',
-  '--vscode-badge-foreground': '#ffffff',
-  '--vscode-checkbox-background': '#3c3c3c',
-  '--vscode-checkbox-border': '#3c3c3c',
-  '--vscode-checkbox-foreground': '#f0f0f0',
-  '--vscode-dropdown-background': '#3c3c3c',
-  '--vscode-dropdown-border': '#3c3c3c',
-  '--vscode-dropdown-foreground': '#f0f0f0',
-  '--vscode-progressBar-background': '#0e70c0',
-};
-const LIGHT_OVERRIDES: Record<string, string> = {
-  '--vscode-foreground': '#616161',
-  '--vscode-editor-foreground': '#000000',
-  '--vscode-editor-background': '#ffffff',
-  '--vscode-descriptionForeground': '#717171',
-  '--vscode-panel-border': '#80808059',
-  '--vscode-editorWidget-border': '#c8c8c8',
-  '--vscode-charts-blue': '#1a85ff',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-green': '#388a34',
-  '--vscode-button-secondaryBackground': '#5f6a79',
-  '--vscode-badge-background': '#c4c4c4',
-  '--vscode-badge-foreground': '#333333',
-  '--vscode-checkbox-background': '#ffffff',
-  '--vscode-checkbox-border': '#919191',
-  '--vscode-dropdown-background': '#ffffff',
-  '--vscode-dropdown-border': '#cecece',
-  '--vscode-dropdown-foreground': '#616161',
-};
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
 const LIGHT_BLUE = [0x1a, 0x85, 0xff] as const;
 
@@ -89,21 +23,7 @@ const EPOCHS = 10;
 const STEPS_PER_EPOCH = 20;
 
 function meta(overrides: Partial<RunMeta> = {}): RunMeta {
-  return {
-    format: 1,
-    id: '20250101-120000-house-prices',
-    name: 'house-prices',
-    task: 'regression',
-    configPath: '/work/examples/house-prices/house-prices.experiment.json',
-    status: 'running',
-    createdAt: '2025-01-01T12:00:00.000Z',
-    backend: 'wasm',
-    versions: { modelLab: '0.1.0', tfjs: '4.22.0', node: '20.0.0' },
-    seed: 1,
-    epochsPlanned: EPOCHS,
-    epochsDone: 0,
-    ...overrides,
-  };
+  return houseRunMeta({ epochsPlanned: EPOCHS, ...overrides });
 }
 
 function regressionSnapshot(): RunSnapshot {
@@ -183,116 +103,11 @@ const classificationEvaluation: ClassificationEvaluation = {
 
 // ───────────────────────── harness ─────────────────────────
 
-let server: Server;
-let baseUrl: string;
-let browser: Browser;
+let webview: WebviewPage;
 let page: Page;
-const consoleErrors: string[] = [];
-
-async function buildWebview(): Promise<void> {
-  // The same options as scripts/build.mjs's webview entry, built here so the
-  // test never runs against a stale bundle and does not depend on the other
-  // entry points being buildable.
-  await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: { webview: 'webview/src/main.ts' },
-    outdir: join(root, 'dist'),
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
-}
-
-function startServer(): Promise<void> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
-    '/dist/webview.js.map': ['dist/webview.js.map', 'application/json'],
-    '/media/dashboard.css': ['media/dashboard.css', 'text/css'],
-  };
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    if (path === '/') {
-      const html = renderDashboardHtml({
-        cspSource: baseUrl,
-        nonce: makeNonce(),
-        scriptUri: `${baseUrl}/dist/webview.js`,
-        styleUri: `${baseUrl}/media/dashboard.css`,
-        title: 'Model Lab',
-        lang: 'en',
-      });
-      // VS Code sets the theme class on <body> and the variables on <html>;
-      // the variables come in through the stub (CSSOM), the class here.
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
-      return;
-    }
-    const file = files[path];
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(readFileSync(join(root, file[0])));
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve();
-    });
-  });
-}
-
-/**
- * Stands in for VS Code: records posted messages, keeps state across reloads
- * (like VS Code does for a webview), sets the theme variables on <html>.
- * Plain JS text: a TypeScript function would be serialized with the
- * transpiler's helpers, which do not exist in the page.
- */
-function vsCodeStub(theme: Record<string, string>): string {
-  return `(() => {
-    window.__posted = [];
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber);
-    });
-    const applyTheme = () => {
-      for (const [name, value] of Object.entries(${JSON.stringify(theme)})) document.documentElement.style.setProperty(name, value);
-    };
-    // Init scripts run before <html> exists; VS Code has the variables in place before any script.
-    if (document.documentElement) applyTheme();
-    else {
-      const observer = new MutationObserver(() => {
-        if (!document.documentElement) return;
-        observer.disconnect();
-        applyTheme();
-      });
-      observer.observe(document, { childList: true });
-    }
-    let acquired = false;
-    window.acquireVsCodeApi = () => {
-      if (acquired) throw new Error('acquireVsCodeApi called twice');
-      acquired = true;
-      return {
-        postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-        getState: () => {
-          const s = sessionStorage.getItem('vscode-state');
-          return s ? JSON.parse(s) : undefined;
-        },
-        setState: (s) => sessionStorage.setItem('vscode-state', JSON.stringify(s)),
-      };
-    };
-  })();`;
-}
 
 async function post(msg: HostToWebviewMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+  await postToPage(page, msg);
 }
 
 async function postEvent(runId: string, event: TrainerEvent): Promise<void> {
@@ -301,7 +116,7 @@ async function postEvent(runId: string, event: TrainerEvent): Promise<void> {
 }
 
 async function posted(): Promise<{ type: string }[]> {
-  return page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
+  return postedMessages<{ type: string }>(page);
 }
 
 async function text(selector: string): Promise<string> {
@@ -316,90 +131,27 @@ async function waitForPoints(selector: string, count: number): Promise<void> {
   );
 }
 
-interface ColourStats {
-  count: number;
-  leftMeanY: number;
-  rightMeanY: number;
-}
-
 /**
  * Finds the pixels of one colour in a chart canvas, inside the plot area
  * (axis labels at the left, legend at the bottom left out), and their mean
  * height in the left and right thirds.
  */
 async function colourStats(selector: string, rgb: readonly number[], minAlpha = 200): Promise<ColourStats> {
-  return page.evaluate(
-    ([sel, [r, g, b], alpha]) => {
-      const canvas = document.querySelector(sel) as HTMLCanvasElement;
-      const ctx = canvas.getContext('2d')!;
-      const { width, height } = canvas;
-      const data = ctx.getImageData(0, 0, width, height).data;
-      const x0 = Math.floor(width * 0.12);
-      const y1 = Math.floor(height * 0.78);
-      const third = (width - x0) / 3;
-      let count = 0;
-      const sums = { left: [0, 0], right: [0, 0] };
-      for (let y = 0; y < y1; y++) {
-        for (let x = x0; x < width; x++) {
-          const i = (y * width + x) * 4;
-          if (data[i + 3] < alpha) continue;
-          if (Math.abs(data[i] - r) > 24 || Math.abs(data[i + 1] - g) > 24 || Math.abs(data[i + 2] - b) > 24) continue;
-          count++;
-          if (x < x0 + third) {
-            sums.left[0] += y;
-            sums.left[1]++;
-          } else if (x >= x0 + 2 * third) {
-            sums.right[0] += y;
-            sums.right[1]++;
-          }
-        }
-      }
-      return { count, leftMeanY: sums.left[0] / sums.left[1], rightMeanY: sums.right[0] / sums.right[1] };
-    },
-    [selector, rgb, minAlpha] as const,
-  );
+  const [stats] = await plotColourStats(page, selector, [rgb], { left: 0.12, bottom: 0.78, tolerance: 24, minAlpha });
+  return stats!;
 }
 
 before(async () => {
-  mkdirSync(resultsDir, { recursive: true });
-  await buildWebview();
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  await page.addInitScript({ content: vsCodeStub(DARK_THEME) });
-  page.setDefaultTimeout(10_000);
-  await page.goto(`${baseUrl}/`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready')).catch((e: unknown) => {
-    throw new Error(`the page did not post ready: ${String(e)}\n${consoleErrors.join('\n')}`);
-  });
+  webview = await openWebviewPage(DASHBOARD_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 900 } } });
+  page = webview.page;
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
+after(() => webview?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
 test('posts ready on load and shows the empty state until a run arrives', async () => {
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await waitForPosted(page, 'ready');
   assert.deepEqual(await posted(), [{ type: 'ready' }]);
   await post({ type: 'state', run: null, training: false });
   await page.locator('#empty-state').waitFor({ state: 'visible' });
@@ -432,7 +184,7 @@ test('a running regression run: header, stages and model summary', async () => {
 
 test('the Stop button posts stop', async () => {
   await page.locator('#stop-button').click();
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'stop'));
+  await waitForPosted(page, 'stop');
   assert.deepEqual((await posted()).filter((m) => m.type === 'stop'), [{ type: 'stop' }]);
 });
 
@@ -526,7 +278,7 @@ test('evaluation and the end of the run', async () => {
 
 test('the Train button posts train once training has ended', async () => {
   await page.locator('#train-button').click();
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'train'));
+  await waitForPosted(page, 'train');
 });
 
 test('the predict playground: a form from the model inputs, the prediction the host answers', async () => {
@@ -535,10 +287,10 @@ test('the predict playground: a form from the model inputs, the prediction the h
   const last = async (type: string) => ((await posted()) as Posted[]).filter((m) => m.type === type).pop();
   await page.locator('#playground-export').click();
   await page.locator('#playground-deploy').click();
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'deployRun'));
+  await waitForPosted(page, 'deployRun');
   assert.deepEqual(((await posted()) as unknown[]).slice(-2), [{ type: 'exportRun', runId }, { type: 'deployRun', runId }]);
   await page.locator('#playground-load').click();
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'describeModel'));
+  await waitForPosted(page, 'describeModel');
   const describe = await last('describeModel');
   await post({
     type: 'prediction',
@@ -553,7 +305,7 @@ test('the predict playground: a form from the model inputs, the prediction the h
   await page.locator('#playground-form input').fill('3');
   await page.locator('#playground-form select').selectOption('south');
   await page.locator('#playground-predict').click();
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'predict'));
+  await waitForPosted(page, 'predict');
   const predict = await last('predict');
   assert.deepEqual(predict!.input, { rooms: 3, '<b>district</b>': 'south' });
   // A reply to another run is not this page's business.
@@ -578,7 +330,7 @@ test('the predict playground: a form from the model inputs, the prediction the h
 test('after a reload the view comes back from the saved state', async () => {
   await page.reload();
   // No state from the host yet: what is shown comes from getState.
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  await waitForPosted(page, 'ready');
   assert.equal(await text('#run-status'), 'completed');
   await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
   assert.equal(await text('#evaluation-metrics tr[data-metric="r2"] td'), '0.8731');
@@ -692,7 +444,7 @@ test('a theme change recolours the charts', async () => {
   await page.evaluate((vars) => {
     for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
     document.body.classList.replace('vscode-dark', 'vscode-light');
-  }, LIGHT_OVERRIDES);
+  }, LIGHT_THEME_OVERRIDES);
   await page.waitForFunction(
     ([r, g, b]) => {
       const canvas = document.querySelector('#loss-chart') as HTMLCanvasElement;
@@ -714,8 +466,7 @@ test('a theme change recolours the charts', async () => {
 });
 
 test('no CSP violations and no console errors', async () => {
-  const violations = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
-  assert.deepEqual(violations, []);
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(await cspViolations(page), []);
+  assert.deepEqual(webview.errors, []);
   assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);
 });

@@ -8,62 +8,21 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import * as esbuild from 'esbuild';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { mermaidFlowchartOnly } from '../../scripts/mermaidFlowchartOnly.mjs';
 import { pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol';
-import { makeNonce, renderDashboardHtml } from '../../src/host/dashboardHtml';
-import type { ExperimentConfig, RunMeta, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
+import type { ExperimentConfig, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
 // For its declaration of window.modelLabMermaid, which the page code below uses.
 import type { MermaidRenderer } from '../../webview/src/mermaidApi';
+import { cspViolations, DARK_THEME as DARK, LIGHT_THEME_OVERRIDES as LIGHT, openWebviewPage, postedMessages, postToPage, repoRoot as root, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
+import { houseRunMeta } from '../helpers/fixtures';
 
-const root = join(__dirname, '..', '..');
-const resultsDir = join(root, 'test-results', 'webview');
 // A folder of its own, so this file and dashboard.test.ts can build at the same time.
 const bundleDir = join(resultsDir, 'pipeline-bundles');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-const DARK: Record<string, string> = {
-  '--vscode-font-family': 'system-ui, "Segoe UI", Ubuntu, "Droid Sans", sans-serif',
-  '--vscode-font-size': '13px',
-  '--vscode-foreground': '#cccccc',
-  '--vscode-editor-foreground': '#d4d4d4',
-  '--vscode-editor-background': '#1e1e1e',
-  '--vscode-descriptionForeground': '#9d9d9d',
-  '--vscode-disabledForeground': '#cccccc80',
-  '--vscode-focusBorder': '#007fd4',
-  '--vscode-panel-border': '#80808059',
-  '--vscode-editorWidget-border': '#454545',
-  '--vscode-charts-blue': '#3794ff',
-  '--vscode-charts-green': '#89d185',
-  '--vscode-charts-red': '#f14c4c',
-  '--vscode-charts-orange': '#d18616',
-  '--vscode-charts-yellow': '#cca700',
-  '--vscode-charts-purple': '#b180d7',
-  '--vscode-button-background': '#0e639c',
-  '--vscode-button-foreground': '#ffffff',
-  '--vscode-button-secondaryBackground': '#3a3d41',
-  '--vscode-button-secondaryForeground': '#ffffff',
-  '--vscode-badge-background': '#4d4d4d',
-  '--vscode-badge-foreground': '#ffffff',
-};
-const LIGHT: Record<string, string> = {
-  '--vscode-foreground': '#616161',
-  '--vscode-editor-foreground': '#000000',
-  '--vscode-editor-background': '#ffffff',
-  '--vscode-descriptionForeground': '#717171',
-  '--vscode-disabledForeground': '#61616180',
-  '--vscode-editorWidget-border': '#c8c8c8',
-  '--vscode-charts-blue': '#1a85ff',
-  '--vscode-charts-green': '#388a34',
-  '--vscode-charts-red': '#e51400',
-};
 
 type Rgb = [number, number, number];
 
@@ -121,94 +80,19 @@ function hostileConfig(): ExperimentConfig {
 
 // ───────────────────────── harness ─────────────────────────
 
-let server: Server;
-let baseUrl: string;
-let browser: Browser;
+let webview: WebviewPage;
 let page: Page;
-const consoleErrors: string[] = [];
-
-async function buildBundles(): Promise<void> {
-  mkdirSync(bundleDir, { recursive: true });
-  const common = { absWorkingDir: root, outdir: bundleDir, bundle: true, platform: 'browser', format: 'iife', target: 'es2022', logLevel: 'warning' } as const;
-  await Promise.all([
-    esbuild.build({ ...common, entryPoints: { webview: 'webview/src/main.ts' } }),
-    esbuild.build({ ...common, entryPoints: { mermaid: 'webview/src/mermaidEntry.ts' }, plugins: [mermaidFlowchartOnly] }),
-  ]);
-}
-
-function startServer(): Promise<void> {
-  const files: Record<string, [string, string]> = {
-    '/dist/webview.js': [join(bundleDir, 'webview.js'), 'text/javascript'],
-    '/dist/mermaid.js': [join(bundleDir, 'mermaid.js'), 'text/javascript'],
-    '/media/dashboard.css': [join(root, 'media/dashboard.css'), 'text/css'],
-  };
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
-    }
-    if (path === '/') {
-      const html = renderDashboardHtml({
-        cspSource: baseUrl,
-        nonce: makeNonce(),
-        scriptUri: `${baseUrl}/dist/webview.js`,
-        mermaidUri: `${baseUrl}/dist/mermaid.js`,
-        styleUri: `${baseUrl}/media/dashboard.css`,
-        title: 'Model Lab',
-        lang: 'en',
-      });
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(html.replace('<body>', '<body class="vscode-dark" data-vscode-theme-kind="vscode-dark">'));
-      return;
-    }
-    const file = files[path];
-    if (!file) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': file[1] });
-    res.end(readFileSync(file[0]));
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      resolve();
-    });
-  });
-}
-
-/** Stands in for VS Code: theme variables on <html>, a recording postMessage, CSP violations collected. */
-function vsCodeStub(theme: Record<string, string>): string {
-  return `(() => {
-    window.__posted = [];
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__csp.push(e.violatedDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber + ' ' + e.sample);
-    });
-    const applyTheme = () => {
-      for (const [name, value] of Object.entries(${JSON.stringify(theme)})) document.documentElement.style.setProperty(name, value);
-    };
-    if (document.documentElement) applyTheme();
-    else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); applyTheme(); } }).observe(document, { childList: true });
-    window.acquireVsCodeApi = () => ({
-      postMessage: (m) => window.__posted.push(JSON.parse(JSON.stringify(m))),
-      getState: () => undefined,
-      setState: () => {},
-    });
-  })();`;
-}
 
 async function post(msg: HostToWebviewMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), msg);
+  await postToPage(page, msg);
 }
 
 async function posted(): Promise<{ type: string; section?: string }[]> {
-  return page.evaluate(() => (window as unknown as { __posted: { type: string; section?: string }[] }).__posted);
+  return postedMessages<{ type: string; section?: string }>(page);
 }
 
 async function violations(): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  return cspViolations(page);
 }
 
 /** Renders a text with the bundled Mermaid the way the dashboard does; returns what the page found. */
@@ -244,34 +128,36 @@ async function renderInPage(text: string): Promise<{ nodes: string[]; labels: Re
   }, text);
 }
 
+/** The dashboard with the bundles built here, Mermaid included. */
+const PIPELINE_PAGE: WebviewPageSpec = {
+  bundles: [
+    { entryPoints: { webview: 'webview/src/main.ts' }, outdir: bundleDir, sourcemap: false },
+    { entryPoints: { mermaid: 'webview/src/mermaidEntry.ts' }, outdir: bundleDir, sourcemap: false, plugins: [mermaidFlowchartOnly] },
+  ],
+  title: 'Model Lab',
+  script: '/dist/webview.js',
+  mermaid: '/dist/mermaid.js',
+  styles: ['/media/dashboard.css'],
+  files: {
+    '/dist/webview.js': join(bundleDir, 'webview.js'),
+    '/dist/mermaid.js': join(bundleDir, 'mermaid.js'),
+    '/media/dashboard.css': 'media/dashboard.css',
+  },
+};
+
 before(async () => {
-  mkdirSync(resultsDir, { recursive: true });
-  await buildBundles();
-  await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  webview = await openWebviewPage(PIPELINE_PAGE, {
+    theme: DARK,
+    keepState: false,
+    // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
+    context: { viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' },
+    timeout: 15_000,
+    sameOriginOnly: true,
   });
-  // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' });
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(baseUrl)) consoleErrors.push(`request outside the page's origin: ${r.url()}`);
-  });
-  await page.addInitScript({ content: vsCodeStub(DARK) });
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${baseUrl}/`);
-  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
+  page = webview.page;
 });
 
-after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-});
+after(() => webview?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -316,21 +202,7 @@ const RUN_ID = '20250101-120000-house-prices-ab12';
 const houseConfig = (): ExperimentConfig => exampleConfigs().find((e) => e.name === join('house-prices', 'house-prices.experiment.json'))!.config;
 
 function snapshot(stages: Partial<Record<StageName, StageStatus>>): RunSnapshot {
-  const meta: RunMeta = {
-    format: 1,
-    id: RUN_ID,
-    name: 'house-prices',
-    task: 'regression',
-    configPath: '/work/examples/house-prices/house-prices.experiment.json',
-    status: 'running',
-    createdAt: '2025-01-01T12:00:00.000Z',
-    backend: 'wasm',
-    versions: { modelLab: '0.1.0', tfjs: '4.22.0', node: '20.0.0' },
-    seed: 1,
-    epochsPlanned: 40,
-    epochsDone: 0,
-    stages,
-  };
+  const meta = houseRunMeta({ id: RUN_ID, epochsPlanned: 40, stages });
   return { meta, metrics: [], stages };
 }
 
@@ -473,5 +345,5 @@ test('a theme change redraws the pipeline in the new colours', async () => {
 
 test('no CSP violations, no console errors, nothing fetched from elsewhere', async () => {
   assert.deepEqual(await violations(), []);
-  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(webview.errors, []);
 });

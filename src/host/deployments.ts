@@ -137,7 +137,7 @@ async function chooseRun(ctx: ModelLabContext, arg: unknown, placeHolder: string
     const runs = ctx.experiments.runsOf(arg);
     if (runs.length === 1) return runs[0];
   }
-  const withModel = ctx.experiments.allRuns().filter((r) => r.meta?.status === 'completed' && existsSync(join(r.dir, 'model', 'model.json')));
+  const withModel = (await ctx.experiments.freshRuns()).filter((r) => r.meta?.status === 'completed' && existsSync(join(r.dir, 'model', 'model.json')));
   if (withModel.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('No finished run has a saved model yet. Train a config first.'));
     return undefined;

@@ -79,8 +79,7 @@ export async function compareWith(ctx: ModelLabContext, arg: unknown): Promise<v
 }
 
 async function pickRuns(ctx: ModelLabContext, exclude: string[], placeHolder: string): Promise<RunNode[] | undefined> {
-  await ctx.experiments.getChildren(); // the tree as it is now, even when the view was never shown
-  const candidates = ctx.experiments.allRuns().filter((r) => r.meta && !exclude.includes(r.id));
+  const candidates = (await ctx.experiments.freshRuns()).filter((r) => r.meta && !exclude.includes(r.id));
   if (candidates.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t('There are no other runs to compare with. Train the experiment again to get one.'));
     return undefined;

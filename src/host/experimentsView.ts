@@ -157,6 +157,15 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     return [...this.tree.experiments.flatMap((e) => runsUnder(e)), ...this.tree.damaged];
   }
 
+  /**
+   * Every run, read from disk now: for commands run from the palette, when the
+   * view may never have been opened (the tree is otherwise built when shown).
+   */
+  async freshRuns(): Promise<RunNode[]> {
+    this.tree = await this.build();
+    return this.allRuns();
+  }
+
   async getChildren(element?: ExperimentsElement): Promise<ExperimentsElement[]> {
     if (!element) {
       this.tree = await this.build();

@@ -1,7 +1,7 @@
 // Deployment and application, end to end, in a real VS Code: a recommender
-// trained with the CLI is deployed ("Model Lab: Deploy Run" from the palette;
-// where code-server's palette does not offer that command — seen here, cause not
-// yet found — the dashboard's Deploy button, which runs the same command),
+// trained with the CLI is deployed ("Model Lab: Deploy Run" from the palette,
+// which lists the runs once it has read them from disk — slow on a loaded
+// machine; failing that, the dashboard's Deploy button, the same command),
 // the test calls the address the notification gives over HTTP (TensorFlow
 // Serving's :predict), the dashboard's pipeline shows the running server, and
 // the "Try the model" playground recommends items for a chosen user.
@@ -36,7 +36,7 @@ test('deploy: a deployed recommender answers :predict over HTTP and in the playg
     // ── deploy: the palette's Deploy Run, else the dashboard's Deploy button (same command, for the shown run) ──
     const row = quickPickRow(page, 'recommender');
     const viaPalette = await runCommand(page, 'Model Lab: Deploy Run').then(
-      () => row.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false),
+      () => row.waitFor({ state: 'visible', timeout: 30_000 }).then(() => true, () => false),
       () => false,
     );
     log(`Deploy Run offered the run in the palette: ${viaPalette}`);

@@ -14,7 +14,7 @@ import { runsMetricsToCsv } from '../core/metricsCsv';
 import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../core/protocol';
 import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../core/protocol';
 import { finalMetrics, flattenConfig } from '../core/runComparison';
-import { readRunSnapshot } from '../core/runStore';
+import { readRunSnapshot, readRunSnapshotAsync } from '../core/runStore';
 import type { RunSnapshot } from '../core/types';
 import { makeNonce, renderWebviewHtml } from './dashboardHtml';
 import type { ShownRun } from './dashboardPanel';
@@ -55,6 +55,8 @@ export class ComparePanel implements vscode.Disposable {
   private ready = false;
   private runs: ShownRun[] = [];
   private readonly cache = new Map<string, LoadedRun>();
+  /** Bumped by every postState, so a slow asynchronous read never posts an older state over a newer one. */
+  private stateVersion = 0;
   private lastRequest: CompareSeriesRequest | undefined;
   private liveTimer: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -208,10 +210,13 @@ export class ComparePanel implements vscode.Disposable {
   /** Reads a run folder, or takes it from the cache while its files are unchanged. */
   private load(run: ShownRun): LoadedRun | undefined {
     if (!existsSync(run.dir)) return undefined;
-    const signature = ['meta.json', 'metrics.jsonl', 'evaluation.json', 'config.json'].map((f) => fileSignature(join(run.dir, f))).join('|');
+    const signature = runSignature(run.dir);
     const hit = this.cache.get(run.dir);
     if (hit && hit.signature === signature) return hit;
-    const snapshot = readRunSnapshot(run.dir);
+    return this.remember(run, signature, readRunSnapshot(run.dir));
+  }
+
+  private remember(run: ShownRun, signature: string, snapshot: RunSnapshot): LoadedRun {
     let config: unknown;
     try {
       config = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8'));
@@ -227,7 +232,35 @@ export class ComparePanel implements vscode.Disposable {
     return this.runs.map((r) => this.load(r)).filter((r) => r !== undefined);
   }
 
+  /**
+   * Fills the cache with every run's files read asynchronously (in slices), so a
+   * comparison of day-long runs does not stall the extension host; the
+   * synchronous `load` then finds them cached.
+   */
+  private async warmCache(): Promise<void> {
+    await Promise.all(
+      this.runs.map(async (run) => {
+        if (!existsSync(run.dir)) return;
+        const signature = runSignature(run.dir);
+        if (this.cache.get(run.dir)?.signature === signature) return;
+        this.remember(run, signature, await readRunSnapshotAsync(run.dir));
+      }),
+    );
+  }
+
   private postState(): void {
+    if (!this.panel || !this.ready) return;
+    const version = ++this.stateVersion;
+    this.warmCache().then(
+      () => version === this.stateVersion && this.postStateNow(),
+      (e: unknown) => {
+        this.deps.log.warn(`compare: reading runs failed: ${(e as Error).message}`);
+        if (version === this.stateVersion) this.postStateNow();
+      },
+    );
+  }
+
+  private postStateNow(): void {
     if (!this.panel || !this.ready) return;
     const loaded = this.loadAll();
     const names = new Set(loaded.map((l) => l.snapshot.meta.name));
@@ -325,6 +358,11 @@ export class ComparePanel implements vscode.Disposable {
     this.panel?.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/** Changes whenever one of the run's files changes, so the cache knows to read it again. */
+function runSignature(dir: string): string {
+  return ['meta.json', 'metrics.jsonl', 'evaluation.json', 'config.json'].map((f) => fileSignature(join(dir, f))).join('|');
 }
 
 function fileSignature(file: string): string {

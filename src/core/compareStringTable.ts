@@ -1,6 +1,8 @@
 // Compare panel UI strings (English defaults), shared by the webview and the
 // host, which sends them translated (the English text is the l10n bundle key).
 
+import { fillTemplate } from './dashboardStringTable';
+
 export const COMPARE_STRINGS = {
   'compare.title': 'Compare runs',
   'compare.count': '{0} runs',
@@ -45,11 +47,5 @@ export type CompareTranslate = (id: CompareStringId, ...args: (string | number)[
 
 /** The lookup for the current strings; `{0}`, `{1}` are replaced by the arguments. */
 export function makeCompareTranslate(overrides: Record<string, string> | undefined): CompareTranslate {
-  return (id, ...args) => {
-    const template = overrides?.[id] ?? COMPARE_STRINGS[id];
-    return template.replace(/\{(\d+)\}/g, (match, i: string) => {
-      const arg = args[Number(i)];
-      return arg === undefined ? match : String(arg);
-    });
-  };
+  return (id, ...args) => fillTemplate(overrides?.[id] ?? COMPARE_STRINGS[id], args);
 }

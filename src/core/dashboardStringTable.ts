@@ -145,13 +145,15 @@ export type StringId = keyof typeof DEFAULT_STRINGS;
 
 export type Translate = (id: StringId, ...args: (string | number)[]) => string;
 
+/** Replaces `{0}`, `{1}` … in a UI string by the arguments (a missing argument leaves its placeholder). */
+export function fillTemplate(template: string, args: readonly (string | number)[]): string {
+  return template.replace(/\{(\d+)\}/g, (match, i: string) => {
+    const arg = args[Number(i)];
+    return arg === undefined ? match : String(arg);
+  });
+}
+
 /** Builds the lookup for the current strings; `{0}`, `{1}` are replaced by the arguments. */
 export function makeTranslate(overrides: Record<string, string> | undefined): Translate {
-  return (id, ...args) => {
-    const template = overrides?.[id] ?? DEFAULT_STRINGS[id];
-    return template.replace(/\{(\d+)\}/g, (match, i: string) => {
-      const arg = args[Number(i)];
-      return arg === undefined ? match : String(arg);
-    });
-  };
+  return (id, ...args) => fillTemplate(overrides?.[id] ?? DEFAULT_STRINGS[id], args);
 }

@@ -17,6 +17,7 @@ import { finalMetrics, flattenConfig } from '../core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync } from '../core/runStore';
 import type { RunSnapshot } from '../core/types';
 import { makeNonce, renderWebviewHtml } from './dashboardHtml';
+import { webviewPanelOptions } from './dashboardPanel';
 import type { ShownRun } from './dashboardPanel';
 import { formatRunTime, sweepPointLabel } from './experimentTreeModel';
 import type { RunIndex } from './runIndex';
@@ -123,12 +124,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const ext = this.deps.extensionUri;
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')],
-    };
+    return webviewPanelOptions(this.deps.extensionUri);
   }
 
   private attach(panel: vscode.WebviewPanel): void {

@@ -146,12 +146,7 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    const ext = this.deps.extensionUri;
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')],
-    };
+    return webviewPanelOptions(this.deps.extensionUri);
   }
 
   private attach(panel: vscode.WebviewPanel): void {
@@ -347,6 +342,15 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel?.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
+}
+
+/** Options for Model Lab's webview panels: scripts on, and only the extension's bundles and media readable. */
+export function webviewPanelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
 }
 
 /** Above this, a finished run's metrics are read asynchronously (see postState). */

@@ -15,6 +15,7 @@ import type { ResolvedTransformer } from '../../src/core/resolvedConfig';
 import { buildLoss, buildOptimizer, buildSequential } from '../../src/trainer/model';
 import { trainModel, trainStep } from '../../src/trainer/trainLoop';
 import { buildTransformer } from '../../src/trainer/transformer';
+import { classificationLoss, languageModelLoss } from '../../src/trainer/textTraining';
 
 export interface RunResult {
   seconds: number;
@@ -153,18 +154,6 @@ export interface TransformerOptions {
   rows: number;
   epochs: number;
   dir: string;
-}
-
-/** As src/trainer/textTraining.ts computes them. */
-function classificationLoss(probs: tf.Tensor, labels: tf.Tensor1D, classes: number): tf.Scalar {
-  const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, classes)), 1);
-  return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, 1e-7, 1)))) as tf.Scalar;
-}
-
-function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
-  const vocab = logits.shape[2]!;
-  const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, vocab)), 2));
-  return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
 }
 
 /**

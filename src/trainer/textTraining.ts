@@ -145,13 +145,13 @@ class CorpusData implements TextDataset {
 // ───────────────────────── losses ─────────────────────────
 
 /** Mean cross-entropy of softmax probabilities [B, K] against class ids. */
-function classificationLoss(probs: tf.Tensor, labels: tf.Tensor1D, classes: number): tf.Scalar {
+export function classificationLoss(probs: tf.Tensor, labels: tf.Tensor1D, classes: number): tf.Scalar {
   const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, classes)), 1);
   return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, 1e-7, 1)))) as tf.Scalar;
 }
 
 /** Per-token next-token cross-entropy of logits [B, T, V], weighted (0 = padding), averaged over the real tokens. */
-function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
+export function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
   const vocab = logits.shape[2]!;
   const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, vocab)), 2));
   return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;

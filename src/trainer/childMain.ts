@@ -12,7 +12,9 @@ import { ConfigInvalidError, runTraining } from './engine';
 import { InferenceServer } from './inferenceServer';
 
 function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
-  if (process.send && process.connected) process.send(msg);
+  // The host can go away between the check and the write; with a callback a
+  // failed send is dropped here instead of crashing the trainer mid-run.
+  if (process.send && process.connected) process.send(msg, undefined, {}, () => undefined);
 }
 
 const abort = new AbortController();

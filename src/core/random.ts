@@ -3,15 +3,28 @@
 
 export type Rng = () => number;
 
-export function seededRng(seed: number): Rng {
+/** A seeded generator whose position can be saved and restored (a training checkpoint carries it). */
+export interface SeededRng extends Rng {
+  /** The generator's whole state: one 32-bit integer. */
+  state(): number;
+  /** Continues from a state that `state()` returned. */
+  restore(state: number): void;
+}
+
+export function seededRng(seed: number): SeededRng {
   let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }) as SeededRng;
+  next.state = () => a;
+  next.restore = (state: number) => {
+    a = state >>> 0;
   };
+  return next;
 }
 
 /** Fisher–Yates, in place. */

@@ -7,9 +7,10 @@
 //   model/           saved model (tfjs format) + preprocessing.json
 // Readers never throw: a damaged folder is listed with warnings.
 
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunSnapshot, RunStatus } from './types';
 
 export const RUN_FORMAT = 1;
@@ -49,7 +50,9 @@ export function setRunStoreIo(replacement?: Partial<RunStoreIo>): void {
 
 /** Write-then-rename, so a crash mid-write leaves the old file, never half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  // Not Math.random: inside the trainer it is the seeded generator of the run, and a
+  // file write must not move the random stream that weight init and dropout draw from.
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const fd = io.openSync(tmp, 'w');
     try {
@@ -93,13 +96,46 @@ export class RunWriter {
   private metaValue: RunMeta;
   private pending: string[] = [];
 
-  constructor(runsDir: string, meta: Omit<RunMeta, 'id' | 'format'> & { id?: string }) {
+  constructor(runsDir: string, meta: Omit<RunMeta, 'id' | 'format'> & { id?: string }, existingDir?: string) {
     const id = meta.id ?? newRunId(meta.name);
-    this.dir = join(runsDir, id);
+    this.dir = existingDir ?? join(runsDir, id);
     mkdirSync(this.dir, { recursive: true });
     this.metaValue = { ...meta, id, format: RUN_FORMAT };
     this.writeMeta();
     fs.appendFileSync(join(this.dir, 'metrics.jsonl'), '');
+  }
+
+  /**
+   * Opens an existing run folder to carry on training it (a resume from the
+   * checkpoint of epoch `epochsDone`). metrics.jsonl keeps every point up to
+   * and including that epoch; the points of the unfinished epoch after it
+   * (and a torn last line) are dropped, since training repeats that epoch.
+   * The file is rewritten atomically. Refuses a folder a newer Model Lab wrote.
+   */
+  static reopen(runDir: string, epochsDone: number, patch: Partial<RunMeta>): { writer: RunWriter; dropped: number } {
+    const warnings: string[] = [];
+    const raw = readJson<RunMeta>(join(runDir, 'meta.json'), warnings, 'meta.json');
+    if (!isRecord(raw)) throw new Error(`the run in ${runDir} cannot be reopened: ${warnings[0] ?? 'meta.json is missing'}`);
+    if (typeof raw.format !== 'number' || raw.format > RUN_FORMAT) throw new Error(`the run in ${runDir} was written by a newer Model Lab (format ${String(raw.format)}); it is left as it is`);
+    const metricsFile = join(runDir, 'metrics.jsonl');
+    const lines = existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8').split('\n') : [];
+    const kept: string[] = [];
+    let dropped = 0;
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      let point: Partial<MetricPoint> | undefined;
+      try {
+        point = JSON.parse(line) as Partial<MetricPoint>;
+      } catch {
+        point = undefined;
+      }
+      if (point && typeof point.epoch === 'number' && point.epoch <= epochsDone) kept.push(line);
+      else dropped++;
+    }
+    writeFileAtomic(metricsFile, kept.length ? kept.join('\n') + '\n' : '');
+    const { endedAt: _endedAt, error: _error, ...rest } = raw;
+    const writer = new RunWriter(dirname(runDir), { ...rest, ...patch, id: raw.id }, runDir);
+    return { writer, dropped };
   }
 
   get meta(): RunMeta {
@@ -247,6 +283,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     stages: isRecord,
     dataSizes: (x) => isRecord(x) && typeof x.train === 'number' && typeof x.validation === 'number' && typeof x.test === 'number',
     sweep: (x) => isRecord(x) && typeof x.id === 'string' && typeof x.index === 'number' && typeof x.total === 'number' && isRecord(x.params),
+    resumes: (x) => Array.isArray(x) && x.every((r) => isRecord(r) && typeof r.at === 'string' && typeof r.fromEpoch === 'number'),
   };
   const m = meta as unknown as Record<string, unknown>;
   for (const [key, ok] of Object.entries(optional)) {

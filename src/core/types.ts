@@ -223,6 +223,8 @@ export interface RunMeta {
   dataSizes?: { train: number; validation: number; test: number };
   /** Set when the run is one point of a sweep. */
   sweep?: SweepMembership;
+  /** Each time training carried on from a checkpoint: when, and after which finished epoch. */
+  resumes?: { at: string; fromEpoch: number }[];
 }
 
 export interface SweepMembership {

@@ -3,27 +3,31 @@
 // run folder as it goes and emitting TrainerEvents. Used by the child process
 // (forwarded to VS Code) and by the CLI (printed).
 
-import { cpSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../core/configValidation';
 import type { ConfigDiagnostic } from '../core/configValidation';
+import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../core/checkpointFile';
+import type { Checkpoint, CheckpointHeader } from '../core/checkpointFile';
 import { loadSplits } from '../core/dataset';
 import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
 import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import type { TrainerEvent } from '../core/protocol';
 import { seededRng } from '../core/random';
+import type { SeededRng } from '../core/random';
 import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
-import { RunWriter } from '../core/runStore';
+import { readRunMeta, RunWriter, writeFileAtomic } from '../core/runStore';
 import { configForSweepPoint } from '../core/sweepPoint';
 import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus, SweepMembership } from '../core/types';
 import { selectBackend } from './backend';
+import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
 import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningRate, setLearningRate, summarize } from './model';
 import { saveModel } from './modelIo';
-import type { PreparedExperiment } from './preparedExperiment';
+import type { LoopState, PreparedExperiment } from './preparedExperiment';
 import { prepareRecommenderExperiment } from './recommenderTraining';
 import { prepareTextExperiment } from './textTraining';
 import { trainModel } from './trainLoop';
@@ -49,6 +53,12 @@ export interface TrainOptions {
   allowPathsOutsideWorkspace?: boolean;
 }
 
+/** Carrying on an interrupted or stopped run from its checkpoint: the run's own config snapshot, not the file as it is now. */
+export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'epochs' | 'overrides' | 'sweep'> {
+  /** The run folder (…/.modellab/runs/<id>). */
+  runDir: string;
+}
+
 export interface TrainResult {
   meta: RunMeta;
   runDir: string;
@@ -65,6 +75,14 @@ export class ConfigInvalidError extends Error {
         diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(configPath, d)).join('\n'),
     );
     this.name = 'ConfigInvalidError';
+  }
+}
+
+/** A run that cannot be resumed (finished, no checkpoint, damaged checkpoint): said before anything in its folder changes. */
+export class ResumeError extends Error {
+  constructor(runDir: string, why: string) {
+    super(`the run in ${runDir} cannot be resumed: ${why}`);
+    this.name = 'ResumeError';
   }
 }
 
@@ -89,14 +107,25 @@ function tensorsFor(config: ResolvedConfig, p: FittedPreprocessor, e: Encoded): 
 }
 
 /** Runs with Math.random replaced by a seeded generator: tfjs draws initial weights, dropout masks and fit's shuffles from it. */
-async function withSeededRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+async function withSeededRandom<T>(seed: number, fn: (rng: SeededRng) => Promise<T>): Promise<T> {
   const original = Math.random;
-  Math.random = seededRng(seed);
+  const rng = seededRng(seed);
+  Math.random = rng;
   try {
-    return await fn();
+    return await fn(rng);
   } finally {
     Math.random = original;
   }
+}
+
+/** A run folder ready to train into: new, or reopened to resume from its checkpoint. */
+interface OpenedRun {
+  config: ResolvedConfig;
+  configPath: string;
+  writer: RunWriter;
+  /** Printed as warnings once the run has started. */
+  warnings: string[];
+  resume?: { checkpoint: Checkpoint; file: string };
 }
 
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
@@ -108,7 +137,6 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const point = configForSweepPoint(configPath, validation.config, opts.overrides, pathPolicy);
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
   const config = resolveConfig(point.config, { epochs: opts.epochs });
-  const emit = opts.onEvent;
 
   const writer = new RunWriter(opts.runsDir, {
     name: config.name,
@@ -124,8 +152,61 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     sweep: opts.sweep,
   });
   writer.writeConfig({ ...config, configPath });
+  return trainOpenedRun(opts, { config, configPath, writer, warnings: validation.diagnostics.map((d) => formatDiagnostic(configPath, d)) });
+}
+
+/**
+ * Carries on an interrupted or stopped run in its own folder from the
+ * checkpoint of its last finished epoch: same config snapshot, weights,
+ * optimizer state, random streams and callback counters, so the finished run
+ * matches one that was never interrupted. Refuses, before changing anything,
+ * a run that is finished, running, from a newer Model Lab, or whose
+ * checkpoint or data no longer fit.
+ */
+export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> {
+  const runDir = resolve(opts.runDir);
+  const meta = readRunMeta(runDir);
+  const why = whyNotResumable(meta, runDir);
+  if (why || !meta) throw new ResumeError(runDir, why ?? 'its meta.json is unreadable');
+  const file = checkpointPath(runDir);
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = readCheckpoint(runDir);
+  } catch (e) {
+    throw new ResumeError(runDir, (e as Error).message);
+  }
+  const configFile = join(runDir, 'config.json');
+  let snapshot: Record<string, unknown>;
+  try {
+    snapshot = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new ResumeError(runDir, `its config.json is unreadable (${(e as Error).message})`);
+  }
+  const { configPath: _savedPath, ...value } = snapshot;
+  // The snapshot is checked as a config again: the data files must still be there, inside the workspace, with the same columns.
+  const diagnostics = validateConfigValue(value, meta.configPath, { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace });
+  if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigInvalidError(configFile, diagnostics);
+  const config = value as unknown as ResolvedConfig;
+  const epochsDone = checkpoint.header.epoch;
+  if (epochsDone >= config.training.epochs) throw new ResumeError(runDir, `its checkpoint is of epoch ${epochsDone}, the last of ${config.training.epochs}`);
+  const { writer, dropped } = RunWriter.reopen(runDir, epochsDone, {
+    status: 'running',
+    pid: process.pid,
+    epochsDone,
+    versions: { ...meta.versions, modelLab: packageJson.version, node: process.versions.node },
+    resumes: [...(meta.resumes ?? []), { at: new Date().toISOString(), fromEpoch: epochsDone }],
+  });
+  const warnings = diagnostics.map((d) => formatDiagnostic(configFile, d));
+  if (dropped) warnings.push(`${dropped} metric point(s) after epoch ${epochsDone} were dropped: that epoch did not finish and is trained again`);
+  return trainOpenedRun({ ...opts, configPath: meta.configPath }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
+}
+
+async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<TrainResult> {
+  const { config, configPath, writer } = run;
+  const emit = opts.onEvent;
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
-  for (const d of validation.diagnostics) emit({ type: 'log', level: 'warn', message: formatDiagnostic(configPath, d) });
+  for (const message of run.warnings) emit({ type: 'log', level: 'warn', message });
+  if (run.resume) emit({ type: 'log', level: 'info', message: `resuming ${writer.meta.name} after epoch ${run.resume.checkpoint.header.epoch} of ${config.training.epochs}` });
 
   const stages: Partial<Record<StageName, StageStatus>> = {};
   let current: StageName | undefined;
@@ -137,7 +218,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   };
 
   try {
-    return await withSeededRandom(config.training.seed, () => trainInner({ ...opts, configPath }, config, writer, stage));
+    return await withSeededRandom(config.training.seed, (rng) => trainInner({ ...opts, configPath }, config, writer, stage, rng, run.resume));
   } catch (e) {
     const message = describeFailure(e);
     emit({ type: 'log', level: 'error', message });
@@ -168,9 +249,11 @@ async function trainInner(
   config: ResolvedConfig,
   writer: RunWriter,
   stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  rng: SeededRng,
+  resume: OpenedRun['resume'],
 ): Promise<TrainResult> {
   const emit = opts.onEvent;
-  const t0 = Date.now();
+  const t0 = Date.now() - (resume?.checkpoint.header.timeMs ?? 0);
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
 
   const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
@@ -185,7 +268,7 @@ async function trainInner(
         : prepareTabularExperiment(config, opts.configPath, stage, log);
   const optimizer = buildOptimizer(config.training.optimizer);
   try {
-    return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0);
+    return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);
   } finally {
     // Whether the run completed, stopped or failed: the model and its tensors go.
     prepared.dispose();
@@ -201,6 +284,8 @@ async function trainPrepared(
   prepared: PreparedExperiment,
   optimizer: tf.Optimizer,
   t0: number,
+  rng: SeededRng,
+  resume: OpenedRun['resume'],
 ): Promise<TrainResult> {
   const emit = opts.onEvent;
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
@@ -212,11 +297,12 @@ async function trainPrepared(
   log('\n' + formatSummary(summary));
 
   // ── training
-  stage('training', 'running', `${config.training.epochs} epochs`);
   const tc = config.training;
+  const header = resume?.checkpoint.header;
+  stage('training', 'running', header ? `resumed after epoch ${header.epoch} of ${tc.epochs}` : `${tc.epochs} epochs`);
   const interval = opts.metricsIntervalMs ?? 250;
-  let step = 0;
-  let epochNow = 1;
+  let step = header?.step ?? 0;
+  let epochNow = (header?.epoch ?? 0) + 1;
   let epochStart = Date.now();
   let pending: MetricPoint[] = [];
   let lastSend = Date.now();
@@ -241,10 +327,44 @@ async function trainPrepared(
   let lrWait = 0;
   let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | undefined;
   let nanMessage = '';
+  /** The epoch during which a stop was asked for: it ends early, so no checkpoint is taken of it. */
+  let stoppedInEpoch = 0;
+
+  // A resumed run takes up where its checkpoint left off: weights, optimizer state, counters, random streams.
+  let loop: LoopState = {};
+  if (resume && header) {
+    const restored = await restoreTrainingCheckpoint(resume.checkpoint, resume.file, model, optimizer);
+    bestWeights = restored.best;
+    loop = { random: header.random.loop, order: restored.order };
+    const cb = header.callbacks;
+    bestValue = cb.bestValue ?? NaN;
+    bestEpoch = cb.bestEpoch;
+    esBest = cb.esBest ?? NaN;
+    esWait = cb.esWait;
+    lrBest = cb.lrBest ?? NaN;
+    lrWait = cb.lrWait;
+    setLearningRate(optimizer, cb.learningRate);
+  }
+  const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
+  /** The state at the end of epoch `e`, written over the previous epoch's in one atomic write. */
+  const saveCheckpoint = async (e: number) => {
+    const now = prepared.loopState();
+    const head: Omit<CheckpointHeader, 'arrays'> = {
+      format: CHECKPOINT_FORMAT,
+      epoch: e,
+      step,
+      timeMs: Date.now() - t0,
+      savedAt: new Date().toISOString(),
+      random: { global: rng.state(), loop: now.random },
+      callbacks: { bestValue: nullIfNaN(bestValue), bestEpoch, esBest: nullIfNaN(esBest), esWait, lrBest: nullIfNaN(lrBest), lrWait, learningRate: getLearningRate(optimizer) },
+    };
+    writeFileAtomic(checkpointPath(writer.dir), await encodeTrainingCheckpoint(head, { model, optimizer, best: bestWeights, order: now.order }));
+  };
 
   const onAbort = () => {
     // The host going away (reload, quit, crash) aborts with reason 'disconnect': the run was interrupted, not stopped.
     stopReason ??= opts.signal?.reason === 'disconnect' ? 'interrupted' : 'user';
+    stoppedInEpoch ||= epochNow;
     model.stopTraining = true;
   };
   if (opts.signal?.aborted) onAbort();
@@ -325,11 +445,15 @@ async function trainPrepared(
           }
         }
       }
+      // Last, so the random streams are captured exactly where the next epoch picks them up.
+      if (stoppedInEpoch !== e) await saveCheckpoint(e);
     },
   };
 
+  // Restored last: building the model and optimizer drew from the generator too.
+  if (header) rng.restore(header.random.global);
   try {
-    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks });
+    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks, resume: header && { epochsDone: header.epoch, loop } });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();
@@ -381,6 +505,8 @@ async function trainPrepared(
   stage('application', 'skipped');
 
   const meta = writer.end('completed');
+  // Finished: nothing is left to resume, and model/ holds the result.
+  rmSync(checkpointPath(writer.dir), { force: true });
   emit({ type: 'runEnded', meta });
   return { meta, runDir: writer.dir, evaluation };
 }
@@ -436,13 +562,19 @@ function prepareTabularExperiment(
     throw e;
   }
   const metrics = config.training.metrics.filter((m) => m === 'mae' || m === 'mse' || m === 'accuracy');
+  // The running shuffle order: each epoch permutes the last one's, so a checkpoint carries it.
+  const order = Int32Array.from({ length: train.rows }, (_, i) => i);
 
   return {
     model,
     summary: summarize(model, pre.inputNames.length),
     dataSizes,
     hasValidation: valT !== undefined,
-    fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks }) => {
+    fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks, resume }) => {
+      if (resume?.loop.order) {
+        if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} rows but the training split has ${order.length}: the data changed since the run started`);
+        order.set(resume.loop.order);
+      }
       model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
       await trainModel(model, trainT.x, trainT.y, {
         epochs,
@@ -450,8 +582,11 @@ function prepareTabularExperiment(
         shuffle,
         validationData: valT ? [valT.x, valT.y] : undefined,
         callbacks,
+        initialEpoch: resume?.epochsDone,
+        order,
       });
     },
+    loopState: () => ({ order }),
     save: (dir) => saveModel(model, dir, pre),
     evaluate: async () => {
       const evalSet = test && test.rows > 0 ? { e: test, split: 'test' as const } : val && val.rows > 0 ? { e: val, split: 'validation' as const } : undefined;

@@ -11,7 +11,7 @@ import { join, resolve, dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRng, shuffleInPlace } from '../core/random';
-import type { Rng } from '../core/random';
+import type { Rng, SeededRng } from '../core/random';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { writeJsonAtomic } from '../core/runStore';
 import { readTable } from '../core/table';
@@ -258,13 +258,15 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
     l: tf.tensor2d(Float32Array.from(l), [l.length, 1]),
   });
 
-  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks }: FitArgs): Promise<void> => {
-    const rng = seededRng(seed ^ 0x7ec0);
+  let rng: SeededRng | undefined;
+  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume }: FitArgs): Promise<void> => {
+    const random = (rng = seededRng(seed ^ 0x7ec0));
+    if (resume?.loop.random !== undefined) random.restore(resume.loop.random);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     let lastYield = Date.now();
     const P = d.trainUsers.length;
     const per = 1 + negatives;
-    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    for (let epoch = resume?.epochsDone ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin?.(epoch);
       // Every positive with fresh negatives each epoch.
       const n = P * per;
@@ -278,11 +280,11 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
         ls[p * per] = 1;
         for (let k = 1; k < per; k++) {
           us[p * per + k] = u;
-          is[p * per + k] = sampleNegative(rng, d.items.length, d.seen[u]);
+          is[p * per + k] = sampleNegative(random, d.items.length, d.seen[u]);
         }
       }
       const order = Array.from({ length: n }, (_, i) => i);
-      if (shuffle) shuffleInPlace(order, rng);
+      if (shuffle) shuffleInPlace(order, random);
       let lossSum = 0;
       let b = 0;
       for (let start = 0; start < n; start += batchSize, b++) {
@@ -333,5 +335,5 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
     return undefined;
   };
 
-  return { model, summary, dataSizes, hasValidation: vu.length > 0, fit, save, evaluate, dispose: () => model.dispose() };
+  return { model, summary, dataSizes, hasValidation: vu.length > 0, fit, loopState: () => ({ random: rng?.state() }), save, evaluate, dispose: () => model.dispose() };
 }

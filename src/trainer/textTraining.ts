@@ -12,7 +12,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { loadSplits } from '../core/dataset';
 import { classificationMetrics } from '../core/evaluationMetrics';
 import { seededRng, shuffleInPlace } from '../core/random';
-import type { Rng } from '../core/random';
+import type { Rng, SeededRng } from '../core/random';
 import { resolveTokenizer, resolveTransformer } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { labelledTexts, loadCorpusSplits, sortLabels } from '../core/textData';
@@ -253,18 +253,20 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     return { loss: lossSum / Math.max(weight, 1), accuracy: correct / Math.max(weight, 1), weight };
   };
 
-  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks }: FitArgs): Promise<void> => {
-    const rng = seededRng(seed ^ 0x7e47);
+  let rng: SeededRng | undefined;
+  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume }: FitArgs): Promise<void> => {
+    const random = (rng = seededRng(seed ^ 0x7e47));
+    if (resume?.loop.random !== undefined) random.restore(resume.loop.random);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     let lastYield = Date.now();
-    for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
+    for (let epoch = resume?.epochsDone ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin?.(epoch);
       let lossSum = 0;
       let weight = 0;
       let correct = 0;
       let tokens = 0;
       let trainMillis = 0;
-      const batches = train.batches(batchSize, shuffle ? rng : undefined);
+      const batches = train.batches(batchSize, shuffle ? random : undefined);
       for (let b = 0; b < batches.length; b++) {
         const started = performance.now();
         const batch = batches[b];
@@ -350,6 +352,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     dataSizes,
     hasValidation: (val?.size ?? 0) > 0,
     fit,
+    loopState: () => ({ random: rng?.state() }),
     save,
     evaluate,
     dispose: () => model.dispose(),

@@ -32,6 +32,14 @@ export interface TrainLoopArgs {
   callbacks?: TrainLoopCallbacks;
   /** Longest run of batches without yielding to the event loop (abort signals, IPC). */
   yieldEveryMs?: number;
+  /** The epoch to start at (0-based), as Keras's initialEpoch: a resumed run carries on from its checkpoint. */
+  initialEpoch?: number;
+  /**
+   * The running shuffle order, shuffled in place each epoch (every epoch
+   * permutes the previous epoch's order). Pass it to read it back for a
+   * checkpoint, or to continue a saved one; identity order when absent.
+   */
+  order?: Int32Array;
 }
 
 type LossOrMetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -90,13 +98,14 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
   const cb = args.callbacks ?? {};
   const yieldEveryMs = args.yieldEveryMs ?? 50;
   const batchSize = Math.max(1, Math.floor(args.batchSize));
-  const order = Array.from({ length: rows }, (_, i) => i);
+  const order = args.order ?? Int32Array.from({ length: rows }, (_, i) => i);
+  if (order.length !== rows) throw new Error(`the shuffle order has ${order.length} entries for ${rows} rows`);
   let lastYield = performance.now();
 
   m.isTraining = true;
   m.stopTraining = false;
   try {
-    for (let epoch = 0; epoch < args.epochs; epoch++) {
+    for (let epoch = args.initialEpoch ?? 0; epoch < args.epochs; epoch++) {
       await cb.onEpochBegin?.(epoch);
       let xs = x;
       let ys = y;

@@ -1,5 +1,6 @@
 // The `modellab` command line: the same engine and validator as the editor.
 //   modellab train <config> [--backend B] [--epochs N] [--runs-dir D] [--json]
+//   modellab resume <run> [--backend B] [--runs-dir D] [--json]
 //   modellab validate <config>
 //   modellab pipeline <config> [--no-data]
 //   modellab runs [--runs-dir D] [--json]
@@ -12,13 +13,15 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { whyNotResumable } from '../core/checkpointFile';
 import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
 import type { TrainerEvent } from '../core/protocol';
 import { listRuns, runsDirFor } from '../core/runStore';
 import { latestTextModelRun } from '../core/textModelRuns';
 import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
-import { ConfigInvalidError, runTraining } from '../trainer/engine';
+import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
+import type { TrainResult } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { DEPLOY_USAGE, DeployUsageError, exportCommand, serveCommand } from './deployCommands';
@@ -29,6 +32,7 @@ const USAGE = `Model Lab ${packageJson.version}
 
 Usage:
   modellab train <config> [--backend auto|tensorflow|wasm|cpu] [--epochs N] [--runs-dir DIR] [--json]
+  modellab resume <run> [--backend B] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
   modellab validate <config>
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
@@ -94,9 +98,26 @@ async function train(args: string[]): Promise<number> {
     epochs = Number(values.epochs);
     if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs must be a whole number ≥ 1, not "${values.epochs}"`);
   }
-  const json = values.json === true;
-  const tty = !json && process.stderr.isTTY === true;
   const runsDir = resolve(values['runs-dir'] ?? runsDirFor(process.cwd()));
+  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
+}
+
+/** modellab resume <run>: carries an interrupted or stopped run on from its checkpoint, in its own folder. */
+async function resume(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('resume takes one run');
+  const backend = backendOption(values.backend);
+  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => resumeTraining({ runDir, backend, signal, onEvent }));
+}
+
+/** Runs a training with its progress on stderr (or epochs as JSON lines) and its result on stdout; Ctrl+C stops it cleanly. */
+async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: TrainerEvent) => void, signal: AbortSignal) => Promise<TrainResult>): Promise<number> {
+  const tty = !json && process.stderr.isTTY === true;
   const abort = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('\nstopping after this batch… (Ctrl+C again to quit at once)\n');
@@ -154,10 +175,12 @@ async function train(args: string[]): Promise<number> {
 
   let result;
   try {
-    result = await runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal: abort.signal, onEvent });
+    result = await start(onEvent, abort.signal);
   } catch (e) {
     if (e instanceof ConfigInvalidError) {
-      for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(positionals[0], d) + '\n');
+      // A resumed run's snapshot is its config.json; a new run's is the file named on the command line.
+      const file = e.configPath.endsWith('config.json') ? e.configPath : what;
+      for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(file, d) + '\n');
       return 1;
     }
     throw e;
@@ -198,7 +221,8 @@ function runs(args: string[]): number {
   for (const r of list) {
     const m = r.meta;
     const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || k.includes('acc')).map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
-    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
+    const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
+    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${resumable}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
   return 0;
 }
@@ -361,6 +385,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train':
         return await train(rest);
+      case 'resume':
+        return await resume(rest);
       case 'validate':
         return validate(rest);
       case 'pipeline': {

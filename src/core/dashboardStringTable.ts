@@ -6,6 +6,8 @@ export const DEFAULT_STRINGS = {
   'button.train.title': 'Train this experiment again',
   'button.stop': 'Stop',
   'button.stop.title': 'Stop training (the run keeps every metric written so far)',
+  'button.resume': 'Resume',
+  'button.resume.title': 'Resume training from the checkpoint of the last finished epoch',
   'header.epoch': 'epoch {0}/{1}',
   'header.backend.title': 'TensorFlow.js backend used by this run',
   'header.backend.none': 'backend —',

@@ -41,6 +41,8 @@ export interface StartTrainingMessage {
   workspaceRoot?: string;
   /** The user's modelLab.allowPathsOutsideWorkspace (restricted in untrusted workspaces). */
   allowPathsOutsideWorkspace?: boolean;
+  /** Carry on this run folder from its checkpoint instead of starting a new run (configPath is then the run's own). */
+  resumeRunDir?: string;
 }
 
 export interface StopTrainingMessage {
@@ -129,6 +131,15 @@ export interface DashboardStateMessage {
   strings?: Record<string, string>;
   /** The run's pipeline as Mermaid text (src/core/pipeline.ts), when its config could be read. */
   pipeline?: string;
+  /** Whether the shown run can carry on from its checkpoint (interrupted or stopped before its last epoch). */
+  resumable?: boolean;
+}
+
+/** The shown run ended and can (or cannot) be resumed from its checkpoint. */
+export interface DashboardResumableMessage {
+  type: 'resumable';
+  runId: string;
+  resumable: boolean;
 }
 
 /** Live update for the shown run. */
@@ -186,6 +197,7 @@ export type HostToWebviewMessage =
   | DashboardStateMessage
   | DashboardEventMessage
   | DashboardPipelineMessage
+  | DashboardResumableMessage
   | DashboardAttentionMessage
   | DashboardGeneratedMessage
   | DashboardPredictionMessage;
@@ -215,6 +227,8 @@ export type WebviewToHostMessage =
   /** The application stage's actions: Export Run… and Deploy Run for the shown run. */
   | { type: 'exportRun'; runId: string }
   | { type: 'deployRun'; runId: string }
+  /** Resume the shown run from its checkpoint. */
+  | { type: 'resumeRun'; runId: string }
   | { type: 'revealConfigSection'; section: StageName }
   | { type: 'pinAttentionModel' }
   | DashboardGenerateRequest
@@ -269,7 +283,8 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
     case 'openRun':
     case 'revealRunFolder':
     case 'exportRun':
-    case 'deployRun': {
+    case 'deployRun':
+    case 'resumeRun': {
       if (keys.length !== 2) return `'${msg.type}' takes exactly one field, runId`;
       if (typeof msg.runId !== 'string' || !RUN_ID.test(msg.runId)) return `'${msg.type}': runId is not a run id`;
       return { type: msg.type, runId: msg.runId };

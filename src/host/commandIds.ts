@@ -17,6 +17,7 @@ export const CommandId = {
   compareRuns: 'modelLab.compareRuns',
   compareWith: 'modelLab.compareWith',
   trainAgain: 'modelLab.trainAgain',
+  resumeRun: 'modelLab.resumeRun',
   stopRun: 'modelLab.stopRun',
   deleteRun: 'modelLab.deleteRun',
   revealRun: 'modelLab.revealRun',

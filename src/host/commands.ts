@@ -10,6 +10,7 @@ import { deployRun, exportRunModel, stopDeployment } from './deployments';
 import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from './experimentCommands';
 import { installNativeBackend } from './nativeBackend';
 import { newExperiment } from './newExperiment';
+import { resumeRun } from './resumeFlow';
 import { runSweep } from './sweepFlow';
 import { stopTraining, trainConfig } from './trainFlow';
 import { configFromContext, findWorkspaceConfigs, isConfigUri } from './workspaceConfigs';
@@ -30,6 +31,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
   compareRuns: (ctx) => (arg, selection) => compareRuns(ctx, arg, selection),
   compareWith: (ctx) => (arg) => compareWith(ctx, arg),
   trainAgain: (ctx) => (arg) => trainAgain(ctx, arg),
+  resumeRun: (ctx) => (arg) => resumeRun(ctx, arg),
   stopRun: (ctx) => (arg) => stopRun(ctx, arg),
   deleteRun: (ctx) => (arg, selection) => deleteRuns(ctx, arg, selection),
   revealRun: (ctx) => (arg) => revealRun(ctx, arg),

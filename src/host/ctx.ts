@@ -48,6 +48,9 @@ export class ModelLabContext implements vscode.Disposable {
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
   private readonly runChanges = new KeyedDebouncer(500);
+  private readonly runsChangedEmitter = new vscode.EventEmitter<void>();
+  /** A run's meta.json was created, changed or deleted (debounced), after the run index was refreshed. */
+  readonly onDidChangeRuns = this.runsChangedEmitter.event;
   private lastActiveConfig: vscode.Uri | undefined;
 
   constructor(readonly extension: vscode.ExtensionContext) {
@@ -115,6 +118,7 @@ export class ModelLabContext implements vscode.Disposable {
     this.push(vscode.languages.registerInlayHintsProvider(configFiles, this.results));
     this.push(vscode.languages.registerHoverProvider(configFiles, this.results));
     this.push({ dispose: () => this.runChanges.dispose() });
+    this.push(this.runsChangedEmitter);
     this.push({ dispose: () => vscode.Disposable.from(...this.runWatchers).dispose() });
     this.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -209,6 +213,7 @@ export class ModelLabContext implements vscode.Disposable {
           this.results.refresh();
           this.experiments.refresh();
           this.attention.refresh();
+          this.runsChangedEmitter.fire();
         });
       this.runWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
     }

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { whyNotResumable } from '../core/checkpointFile';
 import { parseWebviewMessage } from '../core/protocol';
 import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../core/protocol';
 import type { RunSnapshot } from '../core/types';
@@ -76,6 +77,9 @@ export class DashboardPanel implements vscode.Disposable {
       deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)),
       deps.trainings.onDidEnd(({ session }) => {
         if (this.followed === session) this.followed = undefined;
+        // A run that ended stopped or interrupted may be resumed: the page shows Resume then.
+        const shown = this.shown;
+        if (shown && session.process.runId === shown.id) this.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
       }),
     );
   }
@@ -268,7 +272,14 @@ export class DashboardPanel implements vscode.Disposable {
       case 'deployRun':
         void vscode.commands.executeCommand(CommandId.deployRun, message.runId);
         break;
+      case 'resumeRun':
+        void vscode.commands.executeCommand(CommandId.resumeRun, message.runId);
+        break;
     }
+  }
+
+  private resumable(run: ShownRun): boolean {
+    return !this.deps.trainings.forRun(run.id) && whyNotResumable(readRunMeta(run.dir), run.dir) === undefined;
   }
 
   private onTrainingUpdate({ session, event }: TrainingUpdate): void {
@@ -279,6 +290,11 @@ export class DashboardPanel implements vscode.Disposable {
     }
     const runId = session.process.runId;
     if (!runId || runId !== this.shown?.id) return;
+    if (event.type === 'runStarted' && event.meta.resumes?.length) {
+      // A resumed run dropped the points of its unfinished epoch: the page gets the run as it is on disk now.
+      this.postState();
+      return;
+    }
     this.post({ type: 'event', runId, event });
     // The pipeline of a run that just started, and again once its split sizes are known.
     if (event.type === 'runStarted' || event.type === 'summary') {
@@ -329,7 +345,7 @@ export class DashboardPanel implements vscode.Disposable {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
     const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
-    this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline });
+    this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
   }
 
   private post(message: HostToWebviewMessage): void {

@@ -6,6 +6,7 @@
 // from run lists in plain Node; experimentsView.ts turns nodes into TreeItems.
 
 import { basename, resolve } from 'node:path';
+import { whyNotResumable } from '../core/checkpointFile';
 import { bestRunBySweep, chooseMetric, runMetrics } from '../core/configResults';
 import type { RunListEntry } from '../core/runStore';
 import { sweepGoal } from '../core/sweep';
@@ -33,7 +34,8 @@ export type RunState = RunStatus | 'damaged';
  * - `run.ended`: completed, stopped, failed or interrupted.
  * - `run.damaged`: no readable meta.json; can only be revealed or deleted.
  */
-export type RunContextValue = 'run.training' | 'run.busy' | 'run.ended' | 'run.damaged';
+/** 'run.resumable': ended interrupted or stopped with a checkpoint to carry on from. */
+export type RunContextValue = 'run.training' | 'run.busy' | 'run.ended' | 'run.resumable' | 'run.damaged';
 
 export interface RunNode {
   kind: 'run';
@@ -219,6 +221,7 @@ function runNode(run: RunRef, sweepMetric: string | undefined, best = false): Ru
   if (!meta) contextValue = 'run.damaged';
   else if (run.training) contextValue = 'run.training';
   else if (meta.status === 'running' || meta.status === 'queued') contextValue = 'run.busy';
+  else if (whyNotResumable(meta, entry.dir) === undefined) contextValue = 'run.resumable';
   else contextValue = 'run.ended';
   return { kind: 'run', key: entry.dir, id: entry.id, dir: entry.dir, meta, warnings: entry.warnings, state, contextValue, headline: headline(run, sweepMetric), best };
 }

@@ -7,6 +7,7 @@ import { registerCommands } from './commands';
 import { ModelLabContext } from './ctx';
 import { COMPARE_VIEW_TYPE } from './comparePanel';
 import { DASHBOARD_VIEW_TYPE } from './dashboardPanel';
+import { ResumeOffers } from './resumeFlow';
 
 let context: ModelLabContext | undefined;
 
@@ -26,6 +27,11 @@ export function activate(extensionContext: vscode.ExtensionContext): void {
     }),
   );
   ctx.log.info(`Model Lab ${String(extensionContext.extension.packageJSON.version)} activated`);
+  // Runs an earlier window left interrupted (reload, quit) are offered for resuming, once each.
+  const offers = ctx.push(new ResumeOffers(ctx));
+  ctx.push(ctx.onDidChangeRuns(() => offers.check()));
+  ctx.push(vscode.workspace.onDidGrantWorkspaceTrust(() => offers.check()));
+  offers.check();
   // Problems for every config in the workspace, not only the open ones.
   void ctx.diagnostics.validateWorkspace().then(
     (counts) => ctx.log.info(`validated ${counts.files} experiment config(s): ${counts.errors} error(s), ${counts.warnings} warning(s)`),

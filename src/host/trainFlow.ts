@@ -4,7 +4,10 @@
 
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import { whyNotResumable } from '../core/checkpointFile';
+import { readRunMeta } from '../core/runStore';
 import type { ExperimentConfig } from '../core/types';
+import { CommandId } from './commandIds';
 import { backendSetting, nodePathSetting, pathPolicyFor } from './config';
 import type { ModelLabContext } from './ctx';
 import { formatMetric, headlineMetric } from './format';
@@ -101,6 +104,12 @@ export async function prepareTraining(ctx: ModelLabContext, configUri: vscode.Ur
     return undefined;
   }
 
+  const runtime = trainerRuntimeFor(ctx, configUri);
+  return runtime && { config: validation.config, runtime };
+}
+
+/** The Node runtime that will run the trainer for a config, with its environment; says what is missing. */
+export function trainerRuntimeFor(ctx: ModelLabContext, configUri: vscode.Uri): TrainerRuntime | undefined {
   const trainerScript = ctx.extension.asAbsolutePath('dist/trainer.js');
   if (!existsSync(trainerScript)) {
     void vscode.window.showErrorMessage(vscode.l10n.t('The trainer is missing from the extension ({0}). Reinstall Model Lab.', trainerScript));
@@ -117,10 +126,10 @@ export async function prepareTraining(ctx: ModelLabContext, configUri: vscode.Ur
   // The trainer refuses data files above this size rather than run out of memory (core/table.ts).
   const maxMb = vscode.workspace.getConfiguration('modelLab', configUri).get<number>('maxDataFileMB', 256);
   const env = typeof maxMb === 'number' && maxMb > 0 ? { ...runtime.env, MODELLAB_MAX_DATA_BYTES: String(Math.round(maxMb * 1024 * 1024)) } : runtime.env;
-  return { config: validation.config, runtime: { ...runtime, env } };
+  return { ...runtime, env };
 }
 
-function showProgressNotification(ctx: ModelLabContext, session: TrainingSession): void {
+export function showProgressNotification(ctx: ModelLabContext, session: TrainingSession): void {
   void vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Training {0}', session.name), cancellable: true },
     (progress, token) => {
@@ -155,7 +164,7 @@ function showProgressNotification(ctx: ModelLabContext, session: TrainingSession
   );
 }
 
-async function reportOutcome(ctx: ModelLabContext, session: TrainingSession, outcome: TrainingOutcome): Promise<void> {
+export async function reportOutcome(ctx: ModelLabContext, session: TrainingSession, outcome: TrainingOutcome): Promise<void> {
   const meta = outcome.meta;
   const runId = meta?.id ?? session.process.runId;
   const runDir = session.process.runDir;
@@ -174,7 +183,12 @@ async function reportOutcome(ctx: ModelLabContext, session: TrainingSession, out
       const done = meta?.epochsDone ?? session.process.epochsDone;
       const planned = meta?.epochsPlanned ?? session.process.epochs ?? 0;
       const text = vscode.l10n.t('Training {0} stopped after {1} of {2} epochs. The metrics so far are kept.', session.name, done, planned);
-      if ((await vscode.window.showInformationMessage(text, open)) === open) openRun();
+      // Stopped before its last epoch with a checkpoint: it can carry on later from where it stopped.
+      const resume = vscode.l10n.t('Resume');
+      const canResume = !!runId && !!runDir && whyNotResumable(readRunMeta(runDir), runDir) === undefined;
+      const choice = await (canResume ? vscode.window.showInformationMessage(text, open, resume) : vscode.window.showInformationMessage(text, open));
+      if (choice === open) openRun();
+      if (choice === resume) await vscode.commands.executeCommand(CommandId.resumeRun, runId);
       break;
     }
     case 'interrupted':

@@ -8,7 +8,7 @@
 // between requests), and the process lives until the host disconnects.
 
 import type { HostToTrainerMessage, InferenceToHostMessage, TrainerToHostMessage } from '../core/protocol';
-import { ConfigInvalidError, runTraining } from './engine';
+import { ConfigInvalidError, ResumeError, resumeTraining, runTraining } from './engine';
 import { InferenceServer } from './inferenceServer';
 
 function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
@@ -34,23 +34,22 @@ process.on('message', (raw: unknown) => {
   }
   if (msg?.type !== 'start' || started) return;
   started = true;
-  runTraining({
-    configPath: msg.configPath,
-    runsDir: msg.runsDir,
+  const common = {
     backend: msg.backend,
-    epochs: msg.epochs,
-    overrides: msg.overrides,
-    sweep: msg.sweep,
     nativeModuleDirs: msg.nativeModuleDirs,
     workspaceRoot: msg.workspaceRoot,
     allowPathsOutsideWorkspace: msg.allowPathsOutsideWorkspace,
     signal: abort.signal,
     onEvent: send,
-  })
+  };
+  const training = msg.resumeRunDir
+    ? resumeTraining({ ...common, runDir: msg.resumeRunDir })
+    : runTraining({ ...common, configPath: msg.configPath, runsDir: msg.runsDir, epochs: msg.epochs, overrides: msg.overrides, sweep: msg.sweep });
+  training
     .then((r) => exitSoon(r.meta.status === 'completed' || r.meta.status === 'stopped' ? 0 : 1))
     .catch((e: unknown) => {
-      // Only failures before the run folder exists get here (an invalid config).
-      const message = e instanceof ConfigInvalidError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+      // Only failures before the run folder is written get here (an invalid config, a run that cannot be resumed).
+      const message = e instanceof ConfigInvalidError || e instanceof ResumeError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
       send({ type: 'log', level: 'error', message });
       exitSoon(2);
     });

@@ -54,7 +54,7 @@ export interface TrainOptions {
 }
 
 /** Carrying on an interrupted or stopped run from its checkpoint: the run's own config snapshot, not the file as it is now. */
-export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'epochs' | 'overrides' | 'sweep'> {
+export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'runsDir' | 'epochs' | 'overrides' | 'sweep'> {
   /** The run folder (…/.modellab/runs/<id>). */
   runDir: string;
 }
@@ -198,7 +198,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   });
   const warnings = diagnostics.map((d) => formatDiagnostic(configFile, d));
   if (dropped) warnings.push(`${dropped} metric point(s) after epoch ${epochsDone} were dropped: that epoch did not finish and is trained again`);
-  return trainOpenedRun({ ...opts, configPath: meta.configPath }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
+  return trainOpenedRun({ ...opts, configPath: meta.configPath, runsDir: dirname(runDir) }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
 }
 
 async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<TrainResult> {

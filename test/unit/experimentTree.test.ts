@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunListEntry } from '../../src/core/runStore';
 import type { RunMeta, SweepMembership } from '../../src/core/types';
@@ -12,6 +14,7 @@ import {
   type RunRef,
   type SweepNode,
 } from '../../src/host/experimentTreeModel';
+import { tempDir } from '../helpers/fixtures';
 
 const HOUSES = '/w/examples/house-prices/house-prices.experiment.json';
 const SPAM = '/w/spam.experiment.json';
@@ -86,7 +89,20 @@ test('menus follow the run: stoppable while this window trains it, busy while th
   const queued = meta('r-queued', HOUSES, { status: 'queued' });
   const stopped = meta('r-stopped', HOUSES, { status: 'stopped' });
   const interrupted = meta('r-int', HOUSES, { status: 'interrupted' });
-  const tree = buildExperimentTree([{ path: HOUSES }], [run(ours, undefined, { training: true }), run(cli), run(queued), run(stopped), run(interrupted)]);
+  // Interrupted after epoch 1 of 3, with a checkpoint on disk: the one run that offers "Resume".
+  const resumable = meta('r-resume', HOUSES, { status: 'interrupted', epochsDone: 1, epochsPlanned: 3 });
+  const noCheckpoint = meta('r-nockpt', HOUSES, { status: 'stopped', epochsDone: 1, epochsPlanned: 3 });
+  const resumableDir = tempDir();
+  writeFileSync(join(resumableDir, 'checkpoint.bin'), 'MLCK');
+  const tree = buildExperimentTree([{ path: HOUSES }], [
+    run(ours, undefined, { training: true }),
+    run(cli),
+    run(queued),
+    run(stopped),
+    run(interrupted),
+    { ...run(resumable), entry: { id: 'r-resume', dir: resumableDir, meta: resumable, warnings: [] } },
+    run(noCheckpoint),
+  ]);
   const byId = new Map(runsUnder(tree.experiments[0]).map((r) => [r.id, r.contextValue]));
   assert.deepEqual(Object.fromEntries(byId), {
     'r-ours': 'run.training',
@@ -94,6 +110,8 @@ test('menus follow the run: stoppable while this window trains it, busy while th
     'r-queued': 'run.busy',
     'r-stopped': 'run.ended',
     'r-int': 'run.ended',
+    'r-resume': 'run.resumable',
+    'r-nockpt': 'run.ended',
   });
 });
 

@@ -102,7 +102,7 @@ test('the sidebar: a view container with its icon, the Experiments view, a welco
 });
 
 test('the Experiments view\'s menus use only commands of the table and context values the tree sets', () => {
-  const contextValues = ['experiment', 'experiment.missing', 'sweep', 'damagedGroup', 'run.training', 'run.busy', 'run.ended', 'run.damaged'];
+  const contextValues = ['experiment', 'experiment.missing', 'sweep', 'damagedGroup', 'run.training', 'run.busy', 'run.ended', 'run.resumable', 'run.damaged'];
   const commands = new Set<string>(Object.values(CommandId));
   const menus = pkg.contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
   const items = menus['view/item/context'];
@@ -124,6 +124,10 @@ test('the Experiments view\'s menus use only commands of the table and context v
   assert.deepEqual(menuFor('run.training').filter((c) => /stop|delete/i.test(c)), ['modelLab.stopRun (inline)', 'modelLab.stopRun']);
   assert.deepEqual(menuFor('run.busy').filter((c) => /stop|delete/i.test(c)), []);
   assert.ok(menuFor('run.ended').includes('modelLab.deleteRun'));
+  // Resume only where there is a checkpoint to carry on from; otherwise a resumable run has every ended run's actions.
+  assert.deepEqual(menuFor('run.resumable').filter((c) => /resume/i.test(c)), ['modelLab.resumeRun (inline)', 'modelLab.resumeRun']);
+  assert.deepEqual(menuFor('run.ended').filter((c) => /resume/i.test(c)), []);
+  assert.deepEqual(menuFor('run.resumable').filter((c) => !/resume/i.test(c)), menuFor('run.ended'));
   assert.deepEqual(menuFor('run.damaged'), ['modelLab.revealRun', 'modelLab.deleteRun']);
   assert.ok(menuFor('experiment').includes('modelLab.train (inline)'));
   assert.ok(menuFor('sweep').includes('modelLab.compareRuns (inline)'));

@@ -19,6 +19,8 @@ test('the application stage asks the host to export or deploy the shown run by i
   assert.deepEqual(parseWebviewMessage({ type: 'exportRun', runId: '20250101-120000-house-prices' }), { type: 'exportRun', runId: '20250101-120000-house-prices' });
   assert.deepEqual(parseWebviewMessage({ type: 'deployRun', runId: 'r1' }), { type: 'deployRun', runId: 'r1' });
   assert.match(parseWebviewMessage({ type: 'deployRun', runId: '../../etc' }) as string, /not a run id/);
+  assert.deepEqual(parseWebviewMessage({ type: 'resumeRun', runId: 'r1' }), { type: 'resumeRun', runId: 'r1' });
+  assert.match(parseWebviewMessage({ type: 'resumeRun', runId: '/tmp/x', extra: 1 }) as string, /exactly one field/);
   assert.match(parseWebviewMessage({ type: 'exportRun', runId: 'r1', out: '/tmp' }) as string, /exactly one field/);
 });
 

@@ -90,7 +90,7 @@ test('out of memory (a 48 MB heap for a 25 MB data file): the run is marked fail
   assert.equal(diskMeta(p.runDir).status, 'failed');
 });
 
-test('the host going away (IPC disconnect) ends the run as interrupted, metrics kept', { skip, timeout: 120_000 }, async () => {
+test('the host going away (IPC disconnect) ends the run as interrupted, metrics kept; a new trainer resumes it in the same folder', { skip, timeout: 120_000 }, async () => {
   const ws = longWorkspace();
   const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
   await waitUntil(() => epochsSeen(seen) >= 2);
@@ -101,6 +101,23 @@ test('the host going away (IPC disconnect) ends the run as interrupted, metrics 
   assert.equal(diskMeta(runDir).status, 'interrupted');
   assert.equal(outcome.status, 'interrupted');
   assert.ok(metricLines(runDir).length >= before);
+
+  // "Resume": a new trainer carries the same run folder on from the checkpoint of the last finished epoch.
+  // The last epoch point may be of the cut-short epoch, which has no checkpoint: resuming starts at it or the one before.
+  const lastEpoch = Math.max(0, ...metricLines(runDir).filter((l) => l.includes('"kind":"epoch"')).map((l) => (JSON.parse(l) as { epoch: number }).epoch));
+  const resumed = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu', resumeRunDir: runDir });
+  await waitUntil(() => epochsSeen(resumed.seen) >= 2);
+  resumed.p.stop();
+  const again = await resumed.p.done;
+  assert.equal(again.status, 'stopped', again.reason);
+  assert.equal(resumed.p.runDir, runDir, 'the resumed run is the same folder');
+  const firstEpoch = resumed.seen.events.find((e) => e.type === 'epoch') as { epoch: number } | undefined;
+  assert.ok(firstEpoch && firstEpoch.epoch >= 2 && firstEpoch.epoch <= lastEpoch + 1, `the resumed run started at epoch ${firstEpoch?.epoch}; the interrupted one had reached ${lastEpoch}`);
+  const epochs = metricLines(runDir).filter((l) => l.includes('"kind":"epoch"')).map((l) => (JSON.parse(l) as { epoch: number }).epoch);
+  assert.deepEqual(epochs, Array.from({ length: epochs.length }, (_, i) => i + 1), 'each epoch once, in order, across the interruption');
+  const meta = diskMeta(runDir);
+  assert.equal(meta.status, 'stopped');
+  assert.equal(meta.resumes?.length, 1);
 });
 
 test('two trainings of the same config at once: two run folders, both complete', { skip, timeout: 180_000 }, async () => {

@@ -8,6 +8,7 @@ import type {
   DashboardGeneratedMessage,
   DashboardPipelineMessage,
   DashboardPredictionMessage,
+  DashboardResumableMessage,
   DashboardStateMessage,
   TrainerEvent,
 } from '../../src/core/protocol';
@@ -35,6 +36,8 @@ export interface PersistedState {
   charts: ChartOptionsState;
   /** The shown run's pipeline (Mermaid text). */
   pipeline?: string;
+  /** The shown run can carry on from its checkpoint. */
+  resumable?: boolean;
 }
 
 export interface DashboardOptions {
@@ -78,6 +81,10 @@ export class Dashboard {
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
+      resume: () => {
+        const id = this.state.run?.meta.id;
+        if (id) this.api.postMessage({ type: 'resumeRun', runId: id });
+      },
     });
     this.charts = new ChartsPanel((charts) => {
       this.state.charts = charts;
@@ -117,6 +124,7 @@ export class Dashboard {
     if (msg.type === 'state') this.showState(data as DashboardStateMessage);
     else if (msg.type === 'event') this.applyEvent(data as DashboardEventMessage);
     else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
+    else if (msg.type === 'resumable') this.applyResumable(data as DashboardResumableMessage);
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
     else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
     else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
@@ -142,6 +150,7 @@ export class Dashboard {
       // Log lines live only in the webview; keep them when the host re-sends the same run.
       logs: sameRun ? this.state.logs : [],
       pipeline: typeof msg.pipeline === 'string' ? msg.pipeline : undefined,
+      resumable: msg.resumable === true,
     };
     this.store.reset(run?.metrics ?? []);
     this.renderAll();
@@ -172,12 +181,20 @@ export class Dashboard {
     this.save(false);
   }
 
+  private applyResumable(msg: DashboardResumableMessage): void {
+    if (this.state.run?.meta.id !== msg.runId) return;
+    this.state.resumable = msg.resumable === true;
+    this.renderHeader();
+    this.save(false);
+  }
+
   private applyToRun(run: RunSnapshot, event: TrainerEvent): void {
     const t = this.t;
     switch (event.type) {
       case 'runStarted':
         run.meta = event.meta;
         this.state.training = true;
+        this.state.resumable = false;
         this.renderHeader();
         break;
       case 'backend':
@@ -247,7 +264,7 @@ export class Dashboard {
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
-    this.header.render(run.meta, this.state.training, stages, this.t);
+    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t);
     this.playground.update(run.meta);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }

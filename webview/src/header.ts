@@ -1,4 +1,4 @@
-// The run header: name, status, backend, epoch progress, Stop/Train buttons,
+// The run header: name, status, backend, epoch progress, Stop/Resume/Train buttons,
 // and the pipeline's stage strip.
 
 import type { RunMeta, StageName, StageStatus } from '../../src/core/types';
@@ -11,6 +11,7 @@ const STAGE_ICONS: Record<StageStatus, string> = { pending: '○', running: '◐
 export interface HeaderActions {
   stop(): void;
   train(): void;
+  resume(): void;
 }
 
 export class HeaderView {
@@ -23,10 +24,14 @@ export class HeaderView {
   private readonly details = h('p', { id: 'run-details', class: 'muted' });
   private readonly stopButton = h('vscode-button', { id: 'stop-button', appearance: 'secondary' });
   private readonly trainButton = h('vscode-button', { id: 'train-button', appearance: 'primary' });
+  private readonly resumeButton = h('vscode-button', { id: 'resume-button', appearance: 'primary' });
   private readonly stages = h('ol', { id: 'stages', class: 'stages' });
 
   constructor(actions: HeaderActions) {
     this.stopButton.addEventListener('click', () => actions.stop());
+    this.resumeButton.addEventListener('click', () => {
+      if (!this.resumeButton.hidden) actions.resume();
+    });
     this.trainButton.addEventListener('click', () => {
       if (!this.trainButton.hasAttribute('disabled')) actions.train();
     });
@@ -43,6 +48,7 @@ export class HeaderView {
         this.epoch,
         h('span', { class: 'spacer' }),
         this.stopButton,
+        this.resumeButton,
         this.trainButton,
       ),
       this.details,
@@ -50,7 +56,8 @@ export class HeaderView {
     );
   }
 
-  render(meta: RunMeta, training: boolean, stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {
+  /** `resumable`: the run ended interrupted or stopped with a checkpoint, so Resume is offered. */
+  render(meta: RunMeta, training: boolean, resumable: boolean, stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {
     this.name.textContent = meta.name;
     this.name.title = meta.configPath;
 
@@ -72,6 +79,13 @@ export class HeaderView {
     this.stopButton.title = t('button.stop.title');
     this.stopButton.setAttribute('aria-label', t('button.stop.title'));
     this.stopButton.hidden = !training;
+
+    this.resumeButton.textContent = t('button.resume');
+    this.resumeButton.title = t('button.resume.title');
+    this.resumeButton.setAttribute('aria-label', t('button.resume.title'));
+    this.resumeButton.hidden = training || !resumable;
+    // Resume is the primary action of a run that can carry on; Train again then steps back.
+    this.trainButton.setAttribute('appearance', this.resumeButton.hidden ? 'primary' : 'secondary');
 
     this.trainButton.textContent = t('button.train');
     this.trainButton.title = t('button.train.title');

@@ -7,8 +7,15 @@
 //   live      trainer events as IPC delivers them (batched 'metrics' messages,
 //             checked by isTrainerEvent, forwarded to the webview = serialized),
 //             the whole 24 h replayed as fast as the loop allows
-//   compare   the compare panel asks for a curve: read the run folder, build
-//             columns, smooth and downsample to the chart's budget (host side)
+//   compare   what the compare panel (src/host/comparePanel.ts) does when it
+//             opens on the run: warmCache reads the folder with
+//             readRunSnapshotAsync and remembers it (config.json, metricColumns,
+//             flattenConfig), postStateNow posts the 'compareState' message,
+//             then the page's 'requestSeries' is answered from the cache with
+//             compareSeriesFor (smoothed, then downsampled to the chart's
+//             budget), each message serialized as postMessage does
+//   compare, sync read   the same curve from a synchronous readRunSnapshot (the
+//             panel's path before warmCache), for reference
 //   dashboard the dashboard opens on the run: read the run folder and serialize
 //             the state message the webview receives (step points downsampled
 //             on the host, as dashboardPanel.postState does)
@@ -16,13 +23,14 @@
 //
 // Run: node --expose-gc --import tsx scripts/bench-load.ts [hours=24] [stepsPerSecond=20]
 
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { compareSeriesFor, metricColumns } from '../src/core/compareSeries';
+import { compareSeriesFor, curveMetrics, metricColumns } from '../src/core/compareSeries';
 import { isTrainerEvent } from '../src/core/protocol';
-import type { DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
+import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
+import { finalMetrics, flattenConfig } from '../src/core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/core/runStore';
 import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
 import type { MetricPoint } from '../src/core/types';
@@ -35,6 +43,12 @@ const BATCH_MS = 250; // the engine's metrics interval: one message per 250 ms o
 const POINTS_PER_MESSAGE = Math.max(1, Math.round((STEPS_PER_SECOND * BATCH_MS) / 1000));
 
 const RESOLUTION_MS = 1;
+/** The compare chart's width; the page asks for about 4 points per pixel column (compareApp.requestSeries). */
+const COMPARE_CHART_WIDTH_PX = 1000;
+const COMPARE_REQUEST: CompareSeriesRequest = {
+  type: 'requestSeries', requestId: 1, metric: 'loss', xAxis: 'step', smoothing: 0.6, // the page's defaults
+  maxPoints: Math.min(16_000, Math.max(400, Math.round(COMPARE_CHART_WIDTH_PX * 4))),
+};
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 let peakRss = 0;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -99,6 +113,7 @@ async function main(): Promise<void> {
       writer.flush();
     }
   }
+  writer.writeConfig({ name: 'load', task: 'regression', training: { epochs: Math.ceil(STEPS / STEPS_PER_EPOCH), batchSize: 32, optimizer: { name: 'adam', learningRate: 0.001 } } });
   writer.end('completed');
   const size = statSync(join(writer.dir, 'metrics.jsonl')).size;
   console.log(`wrote metrics.jsonl: ${mb(size)} in ${((performance.now() - t0) / 1000).toFixed(1)} s (setup, not measured)`);
@@ -126,17 +141,64 @@ async function main(): Promise<void> {
     return `${messages.toLocaleString('en')} messages, ${forwarded.toLocaleString('en')} points, ${mb(bytes)} posted`;
   });
 
-  // ── compare: the panel asks for the loss curve of the 24 h run.
-  let columnsNote = '';
-  await phase('compare (read + columns + downsample)', async () => {
+  // ── compare: the compare panel opens on the 24 h run and the page asks for its loss curve,
+  // step by step as ComparePanel does it: postState → warmCache (async read, then remember) →
+  // postStateNow ('compareState') → the page's 'requestSeries' → answer ('compareSeries').
+  // remember and postStateNow run in the same loop turn as the read's end (warmCache's
+  // Promise.all then .then are microtasks); the series answer comes a turn later (the page's round trip).
+  await phase('compare (panel: async read + cache + series)', async () => {
+    const dir = writer.dir;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10); // other host work that wants to run every 10 ms
+    const t = performance.now();
+    // warmCache: the run folder read in slices.
+    const snapshot = await readRunSnapshotAsync(dir);
+    const tRead = performance.now() - t;
+    // remember: config.json, columns and flattened params into the cache (synchronous, in the same turn).
+    let t1 = performance.now();
+    let config: unknown;
+    try {
+      config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+    } catch {
+      config = undefined;
+    }
+    const cached = { snapshot, columns: metricColumns(snapshot.metrics), params: flattenConfig(config) };
+    const tRemember = performance.now() - t1;
+    // postStateNow (the .then of warmCache), still in the same turn.
+    t1 = performance.now();
+    const meta = cached.snapshot.meta;
+    const run: CompareRun = {
+      id: meta.id, name: meta.name, label: meta.createdAt, status: meta.status, createdAt: meta.createdAt, backend: meta.backend,
+      params: cached.params, final: finalMetrics(meta, cached.snapshot.metrics, cached.snapshot.evaluation),
+      points: cached.snapshot.metrics.length, warnings: cached.snapshot.warnings,
+    };
+    const stateBytes = JSON.stringify({ type: 'compareState', runs: [run], metrics: curveMetrics([cached.columns]) } satisfies CompareStateMessage).length;
+    const tState = performance.now() - t1;
+    // The page's requestSeries arrives later, through the renderer (a timer here, so the loop's
+    // timers run in between as they would; setImmediate would glue both pieces into one delay).
+    await new Promise((r) => setTimeout(r, 1));
+    t1 = performance.now();
+    const series = compareSeriesFor(meta.id, cached.columns, COMPARE_REQUEST);
+    const { requestId, metric, xAxis, smoothing } = COMPARE_REQUEST;
+    const seriesBytes = JSON.stringify({ type: 'compareSeries', requestId, metric, xAxis, smoothing, series } satisfies CompareSeriesMessage).length;
+    const tSeries = performance.now() - t1;
+    clearInterval(ticker);
+    const total = performance.now() - t;
+    return `async read of ${snapshot.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms while a 10 ms timer ran ${ticks} times in ${total.toFixed(0)} ms; ` +
+      `synchronous pieces: remember (config + columns) ${tRemember.toFixed(0)} ms + state ${tState.toFixed(0)} ms in one turn (${(stateBytes / 1024).toFixed(1)} KB), ` +
+      `series ${tSeries.toFixed(0)} ms (maxPoints ${COMPARE_REQUEST.maxPoints}: ${series.map((x) => `${x.key}${x.smoothed ? '~' : ''} ${x.rawCount.toLocaleString('en')}→${x.x.length}`).join(', ')}; ${(seriesBytes / 1024).toFixed(0)} KB posted)`;
+  });
+
+  // ── compare, sync read: the same curve from readRunSnapshot in one piece (the panel before warmCache), for reference.
+  await phase('compare, sync read (old path, reference)', async () => {
     const t = performance.now();
     const snap = readRunSnapshot(writer.dir);
     const tRead = performance.now() - t;
     const columns = metricColumns(snap.metrics);
-    const series = compareSeriesFor(writer.meta.id, columns, { metric: 'loss', xAxis: 'step', smoothing: 0.6, maxPoints: 4000 });
-    const posted = JSON.stringify({ type: 'compareSeries', requestId: 1, metric: 'loss', xAxis: 'step', smoothing: 0.6, series }).length;
-    columnsNote = `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms; ${series.map((x) => `${x.key}${x.smoothed ? '~' : ''} ${x.rawCount.toLocaleString('en')}→${x.x.length}`).join(', ')}; ${mb(posted)} posted`;
-    return columnsNote;
+    const series = compareSeriesFor(writer.meta.id, columns, COMPARE_REQUEST);
+    const { requestId, metric, xAxis, smoothing } = COMPARE_REQUEST;
+    const posted = JSON.stringify({ type: 'compareSeries', requestId, metric, xAxis, smoothing, series } satisfies CompareSeriesMessage).length;
+    return `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms; ${series.map((x) => `${x.key}${x.smoothed ? '~' : ''} ${x.rawCount.toLocaleString('en')}→${x.x.length}`).join(', ')}; ${(posted / 1024).toFixed(0)} KB posted`;
   });
 
   // ── dashboard: the panel opens on the run (the state message carries the snapshot).
@@ -166,9 +228,9 @@ async function main(): Promise<void> {
   });
 
   clearInterval(rssTimer);
-  console.log('\nphase                                   wall ms    loop delay p50 / p99 / max (ms)');
+  console.log(`\n${'phase'.padEnd(48)}wall ms    loop delay p50 / p99 / max (ms)`);
   for (const r of results) {
-    console.log(`${r.phase.padEnd(40)}${r.ms.toFixed(0).padStart(7)}    ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} / ${r.max.toFixed(0)}`);
+    console.log(`${r.phase.padEnd(48)}${r.ms.toFixed(0).padStart(7)}    ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} / ${r.max.toFixed(0)}`);
     console.log(`  ${r.note}`);
   }
   console.log(`\npeak RSS ${mb(peakRss)}; RSS now ${mb(process.memoryUsage().rss)}`);

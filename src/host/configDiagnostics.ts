@@ -1,6 +1,8 @@
 // Problems in experiment configs, from the core validator, with exact ranges:
-// on open, while typing (debounced), on save, for files changed on disk, and
-// for every config in the workspace at activation.
+// on open, while typing (debounced), on save, for files changed on disk, for
+// every config in the workspace at activation, and again for every known
+// config when a setting the validation depends on changes or the workspace
+// becomes trusted (restricted settings count only then).
 
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
@@ -11,6 +13,8 @@ import { KeyedDebouncer } from './keyedDebouncer';
 import { CONFIG_GLOB, findWorkspaceConfigs, isConfigDocument, isConfigUri } from './workspaceConfigs';
 
 const TYPING_DELAY_MS = 300;
+/** Settings the validation reads (pathPolicyFor); a change re-validates the configs they apply to. */
+const VALIDATION_SETTINGS = ['modelLab.allowPathsOutsideWorkspace', 'modelLab.maxDataFileMB'] as const;
 
 export interface ValidationCounts {
   files: number;
@@ -53,7 +57,26 @@ export class ConfigDiagnostics implements vscode.Disposable {
         this.debouncer.cancel(uri.toString());
         this.collection.delete(uri);
       }),
+      // Problems that depend on settings or trust must not outlive them (no stale "outside the workspace").
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!VALIDATION_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
+        void this.revalidateKnown((uri) => VALIDATION_SETTINGS.some((key) => e.affectsConfiguration(key, uri)));
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.revalidateKnown()),
     );
+  }
+
+  /**
+   * Validates again every open config and every config the collection holds
+   * (each one validated since activation), or those `affected` selects.
+   */
+  async revalidateKnown(affected: (uri: vscode.Uri) => boolean = () => true): Promise<void> {
+    const uris = new Map<string, vscode.Uri>();
+    for (const d of vscode.workspace.textDocuments) if (!d.isClosed && isConfigDocument(d)) uris.set(d.uri.toString(), d.uri);
+    this.collection.forEach((uri) => void uris.set(uri.toString(), uri));
+    const targets = [...uris.values()].filter((uri) => affected(uri));
+    if (targets.length > 0) this.log.info(`settings or workspace trust changed: validating ${targets.length} config(s) again`);
+    await Promise.all(targets.map((uri) => this.validateUri(uri).catch((err: unknown) => this.log.warn(`re-validating ${uri.fsPath} failed: ${String(err)}`))));
   }
 
   /** Validates the editor's text (saved or not) and publishes the problems. */

@@ -7,6 +7,7 @@ import { copyFileSync, mkdirSync, readdirSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mermaidFlowchartOnly } from './mermaidFlowchartOnly.mjs';
+import { precompiledSchema } from './precompiledSchema.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
@@ -38,6 +39,8 @@ const nodeCommon = {
   // Native TensorFlow is loaded at run time from node_modules or the
   // extension's storage folder, never bundled.
   external: ['vscode', '@tensorflow/tfjs-node'],
+  // The config schema's validator compiled at build time, not at every start.
+  plugins: [precompiledSchema],
 };
 
 const builds = [

@@ -5,12 +5,12 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../schema/experiment.schema.json';
 import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveTransformer } from './resolvedConfig';
+import { validateSchema } from './schemaValidator';
 import { checkSweepSection } from './sweepValidation';
 import { probeColumns, DataError } from './table';
 import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
@@ -41,8 +41,6 @@ export interface ValidationResult {
 
 type Segment = string | number;
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateSchema = ajv.compile(schema);
 
 class LineIndex {
   private readonly starts: number[] = [0];

@@ -3,11 +3,14 @@
 // one error that points at a real place in the text.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'jsonc-parser';
 import { validateConfigText } from '../../src/core/configValidation';
 import { seededRng } from '../../src/core/random';
+import { validateSchema } from '../../src/core/schemaValidator';
+import type { ValidateFunction } from 'ajv';
 import type { Rng } from '../../src/core/random';
 
 const examplesDir = join(__dirname, '../../examples');
@@ -101,4 +104,24 @@ test('validation never throws and always locates what it rejects (fixed seed, 4,
   }
   // the mutations must actually break most configs, or this test proves little
   assert.ok(rejected > cases * 0.6, `only ${rejected} of ${cases} mutants rejected`);
+});
+
+test('the bundles\' precompiled schema validator judges 2,000 mutants exactly as the one compiled at run time', async () => {
+  // The build swaps src/core/schemaValidator.ts for Ajv's standalone code (scripts/precompiledSchema.mjs); the two must agree.
+  const { schemaValidatorSource } = (await import('../../scripts/precompiledSchema.mjs')) as { schemaValidatorSource(): string };
+  const module = { exports: {} as { validateSchema?: ValidateFunction } };
+  new Function('exports', 'require', 'module', schemaValidatorSource())(module.exports, createRequire(__filename), module);
+  const precompiled = module.exports.validateSchema!;
+  assert.equal(typeof precompiled, 'function');
+  const rng = seededRng(7);
+  let rejected = 0;
+  const configs = exampleConfigs();
+  for (let i = 0; i < 2000; i++) {
+    const value = mutateValue(rng, parse(readFileSync(configs[i % configs.length], 'utf8')));
+    const ok = validateSchema(value);
+    assert.equal(precompiled(value), ok, `mutant ${i}: ${JSON.stringify(value).slice(0, 300)}`);
+    assert.deepEqual(precompiled.errors ?? null, validateSchema.errors ?? null, `mutant ${i}: different errors`);
+    if (!ok) rejected++;
+  }
+  assert.ok(rejected > 500, `only ${rejected} of 2,000 mutants break the schema`);
 });

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { COMPARE_STRINGS } from '../core/compareStringTable';
-import { compareSeriesFor, curveMetrics, metricColumns, type MetricColumns } from '../core/compareSeries';
+import { compareSeriesFor, curveMetrics, metricColumns, metricColumnsAsync, type MetricColumns } from '../core/compareSeries';
 import { runsMetricsToCsv } from '../core/metricsCsv';
 import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../core/protocol';
 import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../core/protocol';
@@ -209,17 +209,18 @@ export class ComparePanel implements vscode.Disposable {
     const signature = runSignature(run.dir);
     const hit = this.cache.get(run.dir);
     if (hit && hit.signature === signature) return hit;
-    return this.remember(run, signature, readRunSnapshot(run.dir));
+    const snapshot = readRunSnapshot(run.dir);
+    return this.remember(run, signature, snapshot, metricColumns(snapshot.metrics));
   }
 
-  private remember(run: ShownRun, signature: string, snapshot: RunSnapshot): LoadedRun {
+  private remember(run: ShownRun, signature: string, snapshot: RunSnapshot, columns: MetricColumns): LoadedRun {
     let config: unknown;
     try {
       config = JSON.parse(readFileSync(join(run.dir, 'config.json'), 'utf8'));
     } catch {
       config = undefined;
     }
-    const loaded: LoadedRun = { run, signature, snapshot, columns: metricColumns(snapshot.metrics), params: flattenConfig(config) };
+    const loaded: LoadedRun = { run, signature, snapshot, columns, params: flattenConfig(config) };
     this.cache.set(run.dir, loaded);
     return loaded;
   }
@@ -229,7 +230,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   /**
-   * Fills the cache with every run's files read asynchronously (in slices), so a
+   * Fills the cache with every run's files read and columns built asynchronously (in slices), so a
    * comparison of day-long runs does not stall the extension host; the
    * synchronous `load` then finds them cached.
    */
@@ -239,7 +240,9 @@ export class ComparePanel implements vscode.Disposable {
         if (!existsSync(run.dir)) return;
         const signature = runSignature(run.dir);
         if (this.cache.get(run.dir)?.signature === signature) return;
-        this.remember(run, signature, await readRunSnapshotAsync(run.dir));
+        const snapshot = await readRunSnapshotAsync(run.dir);
+        // Columns in slices too: for millions of points they are a second of work.
+        this.remember(run, signature, snapshot, await metricColumnsAsync(snapshot.metrics));
       }),
     );
   }

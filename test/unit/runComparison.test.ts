@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareRows, finalMetrics, flattenConfig, metricDelta, metricGoal, visibleRows } from '../../src/core/runComparison';
-import { compareSeriesFor, curveMetrics, fractionalEpoch, metricColumns } from '../../src/core/compareSeries';
+import { compareSeriesFor, curveMetrics, fractionalEpoch, metricColumns, metricColumnsAsync } from '../../src/core/compareSeries';
 import type { MetricPoint, RegressionEvaluation } from '../../src/core/types';
 
 const config = (lr: number, units: number, extra: Record<string, unknown> = {}) => ({
@@ -146,4 +146,14 @@ test('a million logged points: smoothed on the full series, then downsampled wit
   assert.equal(series[0].x[series[0].y.indexOf(50)], 654_322);
   assert.ok(Math.max(...series[1].y) < 50 && Math.max(...series[1].y) > 5, 'the smoothed twin has the spike averaged in, not dropped');
   assert.ok(ms < 5000, `prepared in ${ms.toFixed(0)} ms`);
+});
+
+test('columns built in slices (the compare panel\'s path for long runs) equal the columns built at once, and yield between slices', async () => {
+  const points = runPoints(40, 250, (s) => Math.exp(-s / 3000));
+  let turns = 0;
+  const ticker = setInterval(() => turns++, 0);
+  const sliced = await metricColumnsAsync(points, 1000);
+  clearInterval(ticker);
+  assert.deepEqual(sliced, metricColumns(points));
+  assert.ok(turns >= 3, `the event loop ran timers only ${turns} times while ${points.length} points were sliced into ${Math.ceil(points.length / 1000)} pieces`);
 });

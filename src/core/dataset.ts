@@ -2,8 +2,8 @@
 // separate files, or one file split with a seeded shuffle.
 
 import { resolve, dirname } from 'node:path';
-import { readTable, DataError } from './table';
-import type { Table } from './table';
+import { columnarTable, readTable, rowCount, DataError } from './table';
+import type { Column, Table } from './table';
 import { seededRng, shuffleInPlace } from './random';
 import type { DataConfig } from './types';
 
@@ -14,12 +14,22 @@ export interface DataSplits {
 }
 
 function subset(t: Table, idx: number[]): Table {
-  return { file: t.file, columns: t.columns, rows: idx.map((i) => t.rows[i]), lines: idx.map((i) => t.lines[i]) };
+  const lines = idx.map((i) => t.lines[i]);
+  // A table kept column by column is split column by column, without making its rows.
+  if (t.cells) return columnarTable(t.file, t.columns, t.cells.map((c) => pick(c, idx)), lines);
+  return { file: t.file, columns: t.columns, rows: idx.map((i) => t.rows[i]), lines };
+}
+
+function pick(column: Column, idx: number[]): Column {
+  if (!(column instanceof Float64Array)) return idx.map((i) => column[i]);
+  const out = new Float64Array(idx.length);
+  for (let k = 0; k < idx.length; k++) out[k] = column[idx[k]];
+  return out;
 }
 
 /** Seeded split of one table; the same seed gives the same rows on every machine. */
 export function splitTable(t: Table, validation: number, test: number, seed: number, shuffle = true): DataSplits {
-  const idx = t.rows.map((_, i) => i);
+  const idx = Array.from({ length: rowCount(t) }, (_, i) => i);
   if (shuffle) shuffleInPlace(idx, seededRng(seed));
   const n = idx.length;
   const nTest = Math.round(n * test);

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { loadSplits } from './dataset';
+import { rowCount } from './table';
 import { pipelineMermaid } from './pipeline';
 import type { DataSizes } from './pipeline';
 import type { ExperimentConfig, RunMeta } from './types';
@@ -45,7 +46,7 @@ export function measureDataSizes(config: ExperimentConfig, configPath: string): 
   if (config.task === 'language-model') return undefined;
   try {
     const splits = loadSplits(config.data, configPath);
-    return { train: splits.train.rows.length, validation: splits.validation?.rows.length ?? 0, test: splits.test?.rows.length ?? 0 };
+    return { train: rowCount(splits.train), validation: splits.validation ? rowCount(splits.validation) : 0, test: splits.test ? rowCount(splits.test) : 0 };
   } catch {
     return undefined;
   }

@@ -12,6 +12,7 @@ import type { ConfigDiagnostic } from '../core/configValidation';
 import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../core/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../core/checkpointFile';
 import { loadSplits } from '../core/dataset';
+import { rowCount } from '../core/table';
 import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
 import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
@@ -521,7 +522,7 @@ function prepareTabularExperiment(
   // ── data
   stage('data', 'running');
   const splits = loadSplits(config.data, configPath);
-  stage('data', 'done', `${splits.train.rows.length + (splits.validation?.rows.length ?? 0) + (splits.test?.rows.length ?? 0)} rows`);
+  stage('data', 'done', `${rowCount(splits.train) + (splits.validation ? rowCount(splits.validation) : 0) + (splits.test ? rowCount(splits.test) : 0)} rows`);
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');

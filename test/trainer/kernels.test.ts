@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
+import { hasRelaxedSimd, makeGemm } from '../../src/trainer/kernels/wasmGemm';
 import { applyAdamFused } from '../../src/trainer/kernels/adamUpdate';
 import { lcg } from '../helpers/fixtures';
 
@@ -61,6 +62,11 @@ test('BatchMatMul: every transpose, batch and broadcast case matches the referen
     ['4-D batched', [2, 3, 5, 4], [2, 3, 4, 6], false, false],
     ['one left matrix, batched right', [5, 4], [3, 4, 6], false, false],
     ['batch of 1 on the right, broadcast', [3, 5, 4], [1, 4, 6], false, false],
+    ['3-D × 2-D, transposeA (read in place, right matrix shared)', [4, 6, 10], [6, 5], true, false],
+    ['one left matrix transposed, batched right', [4, 5], [3, 4, 6], true, false],
+    ['model shapes: [2048, 64] × [64, 72] (SIMD strips and the 8-column tail)', [2048, 64], [64, 72], false, false],
+    ['model shapes: weight gradient [2048, 64]ᵀ × [2048, 64]', [2048, 64], [2048, 64], true, false],
+    ['empty inner dimension', [5, 0], [0, 3], false, false],
   ];
   for (const [name, as, bs, ta, tb] of cases) {
     await sameOnBoth(name, [randomTensor(as, 1), randomTensor(bs, 2)], (a, b) => tf.matMul(a, b, ta, tb));
@@ -148,4 +154,43 @@ test('other optimizers are left to themselves', async () => {
   assert.equal(applyAdamFused(sgd, { [v.name]: g }), false, 'not Adam: not fused');
   tf.dispose([v, g]);
   sgd.dispose();
+});
+
+test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilogue, every row and column remainder', async () => {
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const variants = [makeGemm(memory, { fma: false })!, ...(hasRelaxedSimd() ? [makeGemm(memory, { fma: true })!] : [])];
+  assert.ok(variants[0], 'wasm SIMD is available in this Node');
+  const f = new Float32Array(memory.buffer);
+  for (const gemm of variants) {
+    for (const [m, k, n, batch] of [[1, 1, 1, 1], [7, 5, 13, 3], [9, 64, 8, 2], [4, 3, 17, 1], [13, 31, 24, 2]]) {
+      const A = 64;
+      const B = A + 4 * m * k * batch;
+      const bias = B + 4 * k * n * batch;
+      const C = bias + 4 * n;
+      for (let i = 0; i < m * k * batch; i++) f[A / 4 + i] = Math.sin(i * 1.3);
+      for (let i = 0; i < k * n * batch; i++) f[B / 4 + i] = Math.cos(i * 0.7);
+      for (let i = 0; i < n; i++) f[bias / 4 + i] = i * 0.1 - 0.3;
+      for (const [withBias, relu, transposed] of [[false, false, false], [true, true, false], [false, false, true]]) {
+        // A transposed: the same numbers stored as [k, m], read in place.
+        if (transposed) for (let bt = 0; bt < batch; bt++) {
+          const copy = f.slice(A / 4 + bt * m * k, A / 4 + (bt + 1) * m * k);
+          for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) f[A / 4 + bt * m * k + kk * m + i] = copy[i * k + kk];
+        }
+        gemm.run(A, B, C, m, k, n, batch, 4 * m * k, 4 * k * n, 4 * m * n, withBias ? bias : 0, relu ? 1 : 0, transposed ? 4 : 4 * k, transposed ? 4 * m : 4);
+        for (let bt = 0; bt < batch; bt++) {
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let sum = 0;
+              for (let kk = 0; kk < k; kk++) sum += f[A / 4 + bt * m * k + (transposed ? kk * m + i : i * k + kk)] * f[B / 4 + bt * k * n + kk * n + j];
+              if (withBias) sum += f[bias / 4 + j];
+              if (relu) sum = Math.max(sum, 0);
+              const got = f[C / 4 + bt * m * n + i * n + j];
+              assert.ok(Math.abs(got - sum) <= 1e-5 * Math.max(1, Math.abs(sum)), `${gemm.fma ? 'fma' : 'plain'} ${m}×${k}×${n} batch ${batch} bias ${withBias} relu ${relu} transposed ${transposed}: C[${bt}][${i}][${j}] = ${got}, expected ${sum}`);
+            }
+          }
+        }
+        if (transposed) for (let i = 0; i < m * k * batch; i++) f[A / 4 + i] = Math.sin(i * 1.3);
+      }
+    }
+  }
 });

@@ -9,14 +9,19 @@
 // - [..., M, K] × [K, N] (one right-hand matrix) is one […·M, K] × [K, N] product;
 // - a true batch becomes one XNNPACK call per pair, on views into the
 //   operands' memory (no slicing copies), writing straight into the output.
+// Where our own SIMD kernel runs (wasmGemm.ts, about twice XNNPACK's speed on
+// these shapes) it takes every product instead, batch and all, in one call.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { gemmFor, offsetOf } from './wasmGemm';
 
 /** What this kernel needs of tfjs-backend-wasm's BackendWasm (not exported as a type). */
 export interface WasmBackendInternals extends tf.KernelBackend {
   wasm: {
     cwrap: (name: string, ret: null | string, args: string[]) => (...args: unknown[]) => unknown;
     HEAPU8: Uint8Array;
+    /** The module's exports; its memory is what our own kernels import (wasmGemm.ts). */
+    asm?: { memory?: WebAssembly.Memory };
     tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
   };
   dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number } };
@@ -67,6 +72,18 @@ export function makeWasmBatchMatMul(original: KernelFunc, transpose: KernelFunc)
 
     const temps: tf.TensorInfo[] = [];
     try {
+      const gemm = gemmFor(w);
+      if (gemm) {
+        // Our own kernel: every case is one call, a batch of pairs with strides (0 for a shared
+        // matrix). It reads a transposed A in place; a transposed B is copied (the wasm Transpose).
+        if (transposeB) temps.push((b = transposeLast2(b, backend, transpose)));
+        const out = w.makeOutput(outShape, 'float32');
+        const [ao, bo, oo] = [offsetOf(w, a), offsetOf(w, b), offsetOf(w, out)];
+        const [aRow, aK] = transposeA ? [4, 4 * m] : [4 * k, 4];
+        if (batchB === 1 && !transposeA) gemm.run(ao, bo, oo, batchA * m, k, n, 1, 0, 0, 0, 0, 0, aRow, aK);
+        else gemm.run(ao, bo, oo, m, k, n, Math.max(batchA, batchB), batchA === 1 ? 0 : 4 * m * k, batchB === 1 ? 0 : 4 * k * n, 4 * m * n, 0, 0, aRow, aK);
+        return out;
+      }
       if (transposeA) temps.push((a = transposeLast2(a, backend, transpose)));
       if (transposeB) temps.push((b = transposeLast2(b, backend, transpose)));
 

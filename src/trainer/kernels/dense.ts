@@ -1,4 +1,5 @@
-// activation(x·w + b) for 2-D x in one wasm kernel call: XNNPACK's fully
+// activation(x·w + b) for 2-D x in one wasm kernel call: our own SIMD kernel
+// (wasmGemm.ts) with bias and ReLU in its epilogue, else XNNPACK's fully
 // connected operator with the bias and activation fused. tf.fused.matMul
 // would reach the same C function, but only through three reshapes and a
 // gradient wrapper of its own — and, while gradients are being recorded, it
@@ -7,6 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendInternals } from './batchMatMul';
+import { gemmFor, offsetOf } from './wasmGemm';
 
 export const DENSE = 'ModelLabDense';
 
@@ -29,6 +31,12 @@ function wasmDense({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; 
   const [m, k] = x.shape;
   const n = kernel.shape[1];
   const out = w.makeOutput([m, n], 'float32');
+  const activation = attrs!.activation as string;
+  const gemm = activation === 'sigmoid' ? undefined : gemmFor(w);
+  if (gemm) {
+    gemm.run(offsetOf(w, x), offsetOf(w, kernel), offsetOf(w, out), m, k, n, 1, 0, 0, 0, bias ? offsetOf(w, bias) : 0, activation === 'relu' ? 1 : 0, 4 * k, 4);
+    return out;
+  }
   fusedMatMul(
     w.dataIdMap.get(x.dataId).id,
     shapeBytes([1, m, k]),

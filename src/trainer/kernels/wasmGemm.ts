@@ -1,0 +1,310 @@
+// A matrix-multiply kernel of our own for the wasm backend: C = A·B (+ bias,
+// then ReLU), row-major float32, for a batch of pairs, reading and writing the
+// backend's tensors in place. tfjs-backend-wasm hands products to XNNPACK,
+// which reaches 9–13 GFLOP/s on the model shapes here ([2048, 64] × [64, 64]
+// and the like) on one core; a plain register-blocked SIMD loop — 4 rows × 8
+// columns of C held in eight 128-bit registers while k runs — reaches about
+// twice that, and with fused multiply-add (relaxed SIMD, where the engine has
+// it) about three times.
+//
+// The module is assembled here, in memory, from a few dozen instructions (no
+// compiler, no binary in the repository) and imports the backend's own
+// WebAssembly.Memory, so there is no copying in or out.
+
+import * as v8 from 'node:v8';
+import type { WasmBackendInternals } from './batchMatMul';
+
+// ── a minimal WebAssembly binary writer: only what the kernel uses ──
+
+type Bytes = number[];
+
+function u32(n: number): Bytes {
+  const out: Bytes = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+function s32(n: number): Bytes {
+  const out: Bytes = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+const vec = (items: Bytes[]): Bytes => [...u32(items.length), ...items.flat()];
+const str = (s: string): Bytes => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
+const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.length), ...body];
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const F32 = 0x7d;
+
+/** Instructions, each a function of its immediates returning its bytes. */
+const op = {
+  get: (i: number) => [0x20, ...u32(i)],
+  set: (i: number) => [0x21, ...u32(i)],
+  i32: (n: number) => [0x41, ...s32(n)],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  shl: [0x74],
+  eqz: [0x45],
+  ltU: [0x49],
+  geU: [0x4f],
+  block: (...body: Bytes[]) => [0x02, 0x40, ...body.flat(), 0x0b],
+  loop: (...body: Bytes[]) => [0x03, 0x40, ...body.flat(), 0x0b],
+  when: (...body: Bytes[]) => [0x04, 0x40, ...body.flat(), 0x0b],
+  br: (depth: number) => [0x0c, ...u32(depth)],
+  brIf: (depth: number) => [0x0d, ...u32(depth)],
+  f32Load: (offset = 0) => [0x2a, 2, ...u32(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...u32(offset)],
+  f32Const0: [0x43, 0, 0, 0, 0],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  f32Max: [0x97],
+  simd: (code: number, ...imm: Bytes) => [0xfd, ...u32(code), ...imm],
+};
+const v128Load = (offset = 0) => op.simd(0x00, 4, ...u32(offset));
+const v128Store = (offset = 0) => op.simd(0x0b, 4, ...u32(offset));
+const v128Splat32 = () => op.simd(0x09, 2, 0);
+const v128Zero = () => op.simd(0x0c, ...new Array<number>(16).fill(0));
+const f32x4Add = () => op.simd(0xe4);
+const f32x4Mul = () => op.simd(0xe6);
+const f32x4Max = () => op.simd(0xe9);
+const f32x4RelaxedMadd = () => op.simd(0x105);
+
+// ── the kernel ──
+
+// Parameters (all i32): byte offsets into the backend's memory, sizes, per-pair strides in bytes.
+// aRow, aK: bytes from one row of A to the next and from one k to the next (K·4 and 4 for A
+// as stored; 4 and M·4 for a transposed A, which is then read in place).
+const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13 } as const;
+const PARAMS = 14;
+// i32 locals after the parameters (lda is the row step of A: aRow).
+const L = { i: 14, j: 15, k: 16, ap: 17, bp: 18, cp: 19, lda: 20, ldb: 21, n8: 22, m4: 23, bt: 24, r: 25 } as const;
+const I32_LOCALS = 12;
+// f32 local.
+const S = 26;
+// v128 locals: a, b0, b1, zero, then accumulators c[row][half].
+const V = { a: 27, b0: 28, b1: 29, zero: 30 } as const;
+const acc = (row: number, half: number) => 31 + row * 2 + half;
+const ROWS = 4;
+
+/**
+ * A block of `rows` rows of C (starting at row L.i): every 8-column strip with
+ * SIMD accumulators, then the last N % 8 columns one value at a time.
+ */
+function rowBlock(rows: number, fma: boolean): Bytes {
+  const madd = (c: number, b: number): Bytes =>
+    fma ? [...op.get(V.a), ...op.get(b), ...op.get(c), ...f32x4RelaxedMadd(), ...op.set(c)] : [...op.get(c), ...op.get(V.a), ...op.get(b), ...f32x4Mul(), ...f32x4Add(), ...op.set(c)];
+  const rowOffset = (r: number, ld: number): Bytes => (r === 0 ? [] : [...op.i32(r), ...op.get(ld), ...op.mul, ...op.add]);
+  const zeroAcc: Bytes = [];
+  for (let r = 0; r < rows; r++) for (let h = 0; h < 2; h++) zeroAcc.push(...op.get(V.zero), ...op.set(acc(r, h)));
+  const kStep: Bytes = [...op.get(L.bp), ...v128Load(0), ...op.set(V.b0), ...op.get(L.bp), ...v128Load(16), ...op.set(V.b1)];
+  for (let r = 0; r < rows; r++) {
+    kStep.push(...op.get(L.ap), ...rowOffset(r, L.lda), ...v128Splat32(), ...op.set(V.a));
+    kStep.push(...madd(acc(r, 0), V.b0), ...madd(acc(r, 1), V.b1));
+  }
+  // Epilogue: + bias[j..j+8], ReLU, store.
+  const epilogue: Bytes = [];
+  for (let r = 0; r < rows; r++) {
+    epilogue.push(
+      ...op.get(P.bias),
+      ...op.when(
+        ...[0, 1].map((h) => [...op.get(acc(r, h)), ...op.get(P.bias), ...op.get(L.j), ...op.i32(2), ...op.shl, ...op.add, ...v128Load(16 * h), ...f32x4Add(), ...op.set(acc(r, h))]),
+      ),
+      ...op.get(P.relu),
+      ...op.when(...[0, 1].map((h) => [...op.get(acc(r, h)), ...op.get(V.zero), ...f32x4Max(), ...op.set(acc(r, h))])),
+      ...[0, 1].map((h) => [...op.get(L.cp), ...rowOffset(r, L.ldb), ...op.get(L.j), ...op.i32(2), ...op.shl, ...op.add, ...op.get(acc(r, h)), ...v128Store(16 * h)]).flat(),
+    );
+  }
+  const stripLoop: Bytes = [
+    ...op.i32(0), ...op.set(L.j),
+    ...op.block(
+      op.loop(
+        op.get(L.j), op.get(L.n8), op.geU, op.brIf(1),
+        zeroAcc,
+        op.get(L.r), op.set(L.ap), // L.r holds the address of row i of A
+        op.get(P.B), op.get(L.j), op.i32(2), op.shl, op.add, op.set(L.bp),
+        op.get(P.K), op.set(L.k),
+        op.block(
+          op.loop(
+            op.get(L.k), op.eqz, op.brIf(1),
+            kStep,
+            op.get(L.ap), op.get(P.aK), op.add, op.set(L.ap),
+            op.get(L.bp), op.get(L.ldb), op.add, op.set(L.bp),
+            op.get(L.k), op.i32(1), op.sub, op.set(L.k),
+            op.br(0),
+          ),
+        ),
+        epilogue,
+        op.get(L.j), op.i32(8), op.add, op.set(L.j),
+        op.br(0),
+      ),
+    ),
+  ];
+  // The last N % 8 columns: one dot product per value.
+  const tail: Bytes = [];
+  for (let r = 0; r < rows; r++) {
+    tail.push(
+      ...op.get(L.n8), ...op.set(L.j),
+      ...op.block(
+        op.loop(
+          op.get(L.j), op.get(P.N), op.geU, op.brIf(1),
+          op.f32Const0, op.set(S),
+          op.get(L.r), rowOffset(r, L.lda), op.set(L.ap),
+          op.get(P.B), op.get(L.j), op.i32(2), op.shl, op.add, op.set(L.bp),
+          op.get(P.K), op.set(L.k),
+          op.block(
+            op.loop(
+              op.get(L.k), op.eqz, op.brIf(1),
+              op.get(S), op.get(L.ap), op.f32Load(), op.get(L.bp), op.f32Load(), op.f32Mul, op.f32Add, op.set(S),
+              op.get(L.ap), op.get(P.aK), op.add, op.set(L.ap),
+              op.get(L.bp), op.get(L.ldb), op.add, op.set(L.bp),
+              op.get(L.k), op.i32(1), op.sub, op.set(L.k),
+              op.br(0),
+            ),
+          ),
+          op.get(P.bias), op.when(op.get(S), op.get(P.bias), op.get(L.j), op.i32(2), op.shl, op.add, op.f32Load(), op.f32Add, op.set(S)),
+          op.get(P.relu), op.when(op.get(S), op.f32Const0, op.f32Max, op.set(S)),
+          op.get(L.cp), rowOffset(r, L.ldb), op.get(L.j), op.i32(2), op.shl, op.add, op.get(S), op.f32Store(),
+          op.get(L.j), op.i32(1), op.add, op.set(L.j),
+          op.br(0),
+        ),
+      ),
+    );
+  }
+  return [...stripLoop, ...tail];
+}
+
+function gemmBody(fma: boolean): Bytes {
+  // Rows of ROWS, then the rest one row at a time.
+  const rowsLoop = (rows: number, end: number): Bytes =>
+    op.block(
+      op.loop(
+        op.get(L.i), rows === 1 ? op.get(P.M) : op.get(end), op.geU, op.brIf(1),
+        // r = A + i·aRow (row i of this pair's A); cp = C + i·ldc (ldc = ldb: both N floats).
+        op.get(P.A), op.get(L.i), op.get(L.lda), op.mul, op.add, op.set(L.r),
+        op.get(P.C), op.get(L.i), op.get(L.ldb), op.mul, op.add, op.set(L.cp),
+        rowBlock(rows, fma),
+        op.get(L.i), op.i32(rows), op.add, op.set(L.i),
+        op.br(0),
+      ),
+    );
+  return [
+    ...op.get(P.aRow), ...op.set(L.lda),
+    ...op.get(P.N), ...op.i32(2), ...op.shl, ...op.set(L.ldb),
+    ...op.get(P.N), ...op.i32(-8), ...[0x71] /* i32.and */, ...op.set(L.n8),
+    ...op.get(P.M), ...op.i32(-ROWS), ...[0x71], ...op.set(L.m4),
+    ...v128Zero(), ...op.set(V.zero),
+    ...op.i32(0), ...op.set(L.bt),
+    ...op.block(
+      op.loop(
+        op.get(L.bt), op.get(P.batch), op.geU, op.brIf(1),
+        op.i32(0), op.set(L.i),
+        rowsLoop(ROWS, L.m4),
+        rowsLoop(1, P.M),
+        op.get(P.A), op.get(P.strideA), op.add, op.set(P.A),
+        op.get(P.B), op.get(P.strideB), op.add, op.set(P.B),
+        op.get(P.C), op.get(P.strideC), op.add, op.set(P.C),
+        op.get(L.bt), op.i32(1), op.add, op.set(L.bt),
+        op.br(0),
+      ),
+    ),
+  ];
+}
+
+/** The module's bytes: one exported function `gemm`, memory imported as env.memory. */
+export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
+  const type = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
+  const locals = vec([
+    [...u32(I32_LOCALS), I32],
+    [...u32(1), F32],
+    [...u32(4 + 2 * ROWS), V128],
+  ]);
+  const body = [...locals, ...gemmBody(fma), 0x0b];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([type])),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
+    ...section(3, vec([u32(0)])),
+    ...section(7, vec([[...str('gemm'), 0x00, ...u32(0)]])),
+    ...section(10, vec([[...u32(body.length), ...body]])),
+  ]);
+}
+
+/**
+ * C = A·B (+ bias, ReLU) for `batch` pairs; offsets and strides in bytes, bias
+ * 0 for none; aRow/aK as above (K·4, 4 for A as stored; 4, M·4 for Aᵀ).
+ */
+export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number) => void;
+
+export interface Gemm {
+  run: GemmFn;
+  /** Whether multiply-add is fused (relaxed SIMD). */
+  fma: boolean;
+}
+
+let relaxedSimd: boolean | undefined;
+
+/**
+ * Whether this engine takes relaxed-SIMD instructions. Node 20's V8 has them
+ * behind a flag; it is turned on here, in the trainer's own process, before
+ * the first kernel is compiled (newer engines have them by default).
+ */
+export function hasRelaxedSimd(): boolean {
+  if (relaxedSimd !== undefined) return relaxedSimd;
+  const probe = gemmModuleBytes(true);
+  relaxedSimd = WebAssembly.validate(probe);
+  if (!relaxedSimd && process.env.MODELLAB_NO_RELAXED_SIMD !== '1') {
+    try {
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxedSimd = WebAssembly.validate(probe);
+    } catch {
+      relaxedSimd = false;
+    }
+  }
+  return relaxedSimd;
+}
+
+/** The kernel over `memory` (the backend's), or undefined where wasm SIMD is missing. */
+export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } = {}): Gemm | undefined {
+  const fma = options.fma ?? (process.env.MODELLAB_NO_RELAXED_SIMD !== '1' && hasRelaxedSimd());
+  const bytes = gemmModuleBytes(fma);
+  if (!WebAssembly.validate(bytes)) return undefined;
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  return { run: instance.exports.gemm as unknown as GemmFn, fma };
+}
+
+const perBackend = new WeakMap<object, Gemm | null>();
+
+/**
+ * The kernel over a wasm backend's memory, made once per backend; undefined
+ * where it cannot run (no SIMD, no exported memory) or when
+ * MODELLAB_GEMM=xnnpack asks for tfjs's own products (a benchmark's peer).
+ */
+export function gemmFor(backend: WasmBackendInternals): Gemm | undefined {
+  let gemm = perBackend.get(backend);
+  if (gemm === undefined) {
+    const memory = backend.wasm.asm?.memory;
+    gemm = (process.env.MODELLAB_GEMM !== 'xnnpack' && memory instanceof WebAssembly.Memory && makeGemm(memory)) || null;
+    perBackend.set(backend, gemm);
+  }
+  return gemm ?? undefined;
+}
+
+/** Byte offset of a tensor's data in the backend's memory. */
+export function offsetOf(backend: WasmBackendInternals, t: { dataId: object }): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset;
+}

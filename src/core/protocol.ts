@@ -47,6 +47,8 @@ export interface StartTrainingMessage {
 
 export interface StopTrainingMessage {
   type: 'stop';
+  /** 'shutdown': the editor is closing or reloading — the run is interrupted (resumable), not stopped by the user. */
+  reason?: 'user' | 'shutdown';
 }
 
 export type HostToTrainerMessage = StartTrainingMessage | StopTrainingMessage;

@@ -116,12 +116,16 @@ export class TrainingProcess {
     return !this.finished;
   }
 
-  /** Asks the trainer to stop after the current batch; kills it if it has not exited in time. */
-  stop(): void {
+  /**
+   * Asks the trainer to stop after the current batch; kills it if it has not
+   * exited in time. 'shutdown' (the editor going away) has the trainer record
+   * the run as interrupted, so it can be resumed.
+   */
+  stop(reason: 'user' | 'shutdown' = 'user'): void {
     if (this.finished || this.exited) return;
     if (!this.stopRequested) {
       this.stopRequested = true;
-      if (!this.send({ type: 'stop' })) {
+      if (!this.send({ type: 'stop', reason })) {
         this.kill();
         return;
       }
@@ -145,7 +149,7 @@ export class TrainingProcess {
   async shutdown(waitMs: number, reason: string): Promise<void> {
     if (this.finished) return;
     this.interruptReason = reason;
-    this.stop();
+    this.stop('shutdown');
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.done, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
     clearTimeout(timer);

@@ -180,8 +180,10 @@ export class TrainingSessions implements vscode.Disposable {
   }
 
   dispose(): void {
-    // deactivate() already asked the trainers to stop; whatever is left is killed with the host.
-    for (const s of this.sessions.values()) void s.process.shutdown(0, 'the Model Lab extension was disposed');
+    // VS Code disposes the subscriptions without waiting for deactivate(): killing the trainers
+    // here would cut short the stop deactivate() asked for, and the trainer could not record its
+    // run as interrupted. The same grace applies; a trainer whose host is gone stops by itself.
+    for (const s of this.sessions.values()) void s.process.shutdown(SHUTDOWN_WAIT_MS, 'VS Code closed or reloaded the window during training');
     this.updateEmitter.dispose();
     this.startEmitter.dispose();
     this.endEmitter.dispose();

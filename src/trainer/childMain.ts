@@ -29,7 +29,8 @@ process.on('message', (raw: unknown) => {
   }
   const msg = raw as HostToTrainerMessage;
   if (msg?.type === 'stop') {
-    abort.abort();
+    // The editor closing or reloading interrupts the run, as losing the host does; a user's Stop stops it.
+    abort.abort(msg.reason === 'shutdown' ? 'disconnect' : undefined);
     return;
   }
   if (msg?.type !== 'start' || started) return;

@@ -328,8 +328,6 @@ async function trainPrepared(
   let lrWait = 0;
   let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | undefined;
   let nanMessage = '';
-  /** The epoch during which a stop was asked for: it ends early, so no checkpoint is taken of it. */
-  let stoppedInEpoch = 0;
 
   // A resumed run takes up where its checkpoint left off: weights, optimizer state, counters, random streams.
   let loop: LoopState = {};
@@ -365,7 +363,6 @@ async function trainPrepared(
   const onAbort = () => {
     // The host going away (reload, quit, crash) aborts with reason 'disconnect': the run was interrupted, not stopped.
     stopReason ??= opts.signal?.reason === 'disconnect' ? 'interrupted' : 'user';
-    stoppedInEpoch ||= epochNow;
     model.stopTraining = true;
   };
   if (opts.signal?.aborted) onAbort();
@@ -447,7 +444,8 @@ async function trainPrepared(
         }
       }
       // Last, so the random streams are captured exactly where the next epoch picks them up.
-      if (stoppedInEpoch !== e) await saveCheckpoint(e);
+      // The loops call onEpochEnd for whole epochs only, so every one gets its checkpoint.
+      await saveCheckpoint(e);
     },
   };
 

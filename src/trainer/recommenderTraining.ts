@@ -305,6 +305,8 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
         }
         if (model.stopTraining) break;
       }
+      // Cut short by a stop: not an epoch (see trainLoop.ts).
+      if (model.stopTraining && (b + 1) * batchSize < n) break;
       const logs: tfl.Logs = { loss: lossSum / Math.max(n, 1) };
       if (vu.length > 0) {
         const t = pairTensors(vu, vi, vl);

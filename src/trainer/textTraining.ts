@@ -268,6 +268,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       let tokens = 0;
       let trainMillis = 0;
       const batches = train.batches(batchSize, shuffle ? random : undefined);
+      let cutShort = false;
       for (let b = 0; b < batches.length; b++) {
         const started = performance.now();
         const batch = batches[b];
@@ -298,8 +299,13 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
           await new Promise((r) => setImmediate(r));
           lastYield = Date.now();
         }
-        if (model.stopTraining) break;
+        if (model.stopTraining) {
+          cutShort = b < batches.length - 1;
+          break;
+        }
       }
+      // Cut short by a stop: not an epoch (see trainLoop.ts).
+      if (cutShort) break;
       const logs: tfl.Logs = { loss: lossSum / Math.max(weight, 1) };
       if (wantAccuracy) logs.accuracy = correct / Math.max(weight, 1);
       if (val && val.size > 0) {

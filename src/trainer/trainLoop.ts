@@ -9,6 +9,8 @@
 // losses; per-epoch logs averaged over samples (`loss`, metrics, `val_*`);
 // shuffling with Math.random (tf.util.shuffle), so a seeded Math.random gives
 // the same run; `model.stopTraining = true` stops after the current batch.
+// Unlike fit, an epoch that a stop cuts short gets no onEpochEnd: epochs are
+// only ever whole ones (a checkpoint, and a resume, start from the last).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -117,6 +119,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
         });
       }
       const sums = new Array<number>(labels.length).fill(0);
+      let cutShort = false;
       try {
         for (let batch = 0, start = 0; start < rows; batch++, start += batchSize) {
           const size = Math.min(batchSize, rows - start);
@@ -141,7 +144,10 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
           });
           tf.dispose(outs);
           await cb.onBatchEnd?.(batch, logs);
-          if (m.stopTraining) break;
+          if (m.stopTraining) {
+            cutShort = start + size < rows;
+            break;
+          }
           if (performance.now() - lastYield >= yieldEveryMs) {
             await new Promise((resolve) => setImmediate(resolve));
             lastYield = performance.now();
@@ -150,6 +156,8 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
       } finally {
         if (xs !== x) tf.dispose([xs, ys]);
       }
+      // An epoch cut short by a stop is not an epoch: no averages over rows it never saw, no epoch end.
+      if (cutShort) break;
       const epochLogs: NumericLogs = {};
       labels.forEach((label, i) => (epochLogs[label] = sums[i] / rows));
       if (args.validationData) Object.assign(epochLogs, evaluateLogs(model, args.validationData[0], args.validationData[1], lossFn, metricFns, labels, 'val_'));

@@ -10,7 +10,7 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkpointPath } from '../../src/core/checkpointFile';
+import { checkpointPath, readCheckpoint } from '../../src/core/checkpointFile';
 import type { TrainerEvent } from '../../src/core/protocol';
 import { readRunMeta } from '../../src/core/runStore';
 import type { MetricPoint } from '../../src/core/types';
@@ -139,6 +139,11 @@ test('a stopped run can be continued; a completed one, or a damaged checkpoint, 
     onEvent: (e) => e.type === 'metrics' && e.points.some((p) => p.epoch === 3) && abort.abort(),
   });
   assert.equal(stopped.meta.status, 'stopped');
+  // The stop came during epoch 3: only whole epochs count, and the checkpoint is of the last one.
+  assert.equal(stopped.meta.epochsDone, 2);
+  assert.deepEqual(epochPoints(stopped.runDir).map((p) => p.epoch), [1, 2]);
+  assert.ok(metricsOf(stopped.runDir).some((p) => p.kind === 'step' && p.epoch === 3), 'the cut epoch\'s steps are kept until a resume trains it again');
+  assert.equal(readCheckpoint(stopped.runDir).header.epoch, 2);
 
   // A torn checkpoint: a clear error naming the file, and the run folder is as it was.
   const file = checkpointPath(stopped.runDir);

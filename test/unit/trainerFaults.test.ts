@@ -120,6 +120,24 @@ test('the host going away (IPC disconnect) ends the run as interrupted, metrics 
   assert.equal(meta.resumes?.length, 1);
 });
 
+test('the editor closing or reloading (deactivate → shutdown) has the trainer itself record the run as interrupted, with its checkpoint', { skip, timeout: 120_000 }, async () => {
+  const ws = longWorkspace();
+  const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
+  await waitUntil(() => epochsSeen(seen) >= 2);
+  const runDir = p.runDir!;
+  // As deactivate() and the disposal VS Code runs right after it (without waiting) do.
+  const shutdown = p.shutdown(3_000, 'VS Code closed or reloaded the window during training');
+  void p.shutdown(3_000, 'the Model Lab extension was disposed');
+  await shutdown;
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'interrupted');
+  assert.equal(outcome.reportedByTrainer, true, `the host had to record the end: ${outcome.reason}`);
+  const meta = diskMeta(runDir);
+  assert.equal(meta.status, 'interrupted');
+  assert.equal(meta.error, undefined);
+  assert.ok(existsSync(join(runDir, 'checkpoint.bin')));
+});
+
 test('two trainings of the same config at once: two run folders, both complete', { skip, timeout: 180_000 }, async () => {
   const ws = longWorkspace(2);
   const msg: StartTrainingMessage = { type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' };

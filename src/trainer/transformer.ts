@@ -6,11 +6,11 @@
 // The custom layers are registered for serialization, so a saved model loads
 // with tfl.loadLayersModel as long as this module has been imported.
 //
-// Speed on the wasm backend: a plain 2-D matMul is fast there, but one with
-// transposeA/transposeB takes a ~10× slower path — and the gradients of every
-// matMul are exactly such products. `matMul2d` computes them with explicit
-// transposes instead. The per-head products (B·H small matrices) stay 3-D
-// batched matMuls: slow on wasm whatever their layout, and correct.
+// Speed on the wasm backend: tfjs's own BatchMatMul takes a ~10× slower path
+// for transposed or batched products — and the gradients of every matMul are
+// exactly such products. Our BatchMatMul kernel (kernels/batchMatMul.ts and
+// wasmGemm.ts) runs all of them on its SIMD kernel, a transposed left operand
+// read in place; `matMul2d` keeps the gradient in those terms.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -30,7 +30,9 @@ const fastMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.Grad
     value: tf.matMul(a, b),
     gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [sa, sb] = saved as tf.Tensor2D[];
-      return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)];
+      // The wasm BatchMatMul (kernels/batchMatMul.ts) reads a transposed left operand in
+      // place and copies a transposed right one: no activation-sized transpose here.
+      return [tf.matMul(dy, sb, false, true), tf.matMul(sa, dy, true, false)];
     },
   };
 }) as unknown as CustomGradientFunc) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;

@@ -16,6 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { ResolvedTransformer } from '../core/resolvedConfig';
+import { denseFused } from './fusedLayers';
+import { hasDenseKernel } from './kernels/dense';
 
 type Shape = (number | null)[];
 type ConfigDict = tf.serialization.ConfigDict;
@@ -68,13 +70,20 @@ export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   return tf.getBackend() === 'wasm' ? fastMatMul(a, b) : tf.matMul(a, b);
 }
 
-/** x [..., dIn] · w [dIn, dOut] + bias, for x of any rank. */
-function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+/**
+ * activation(x [..., dIn] · w [dIn, dOut] + bias), for x of any rank. Where
+ * the backend has the dense kernel (wasm) the product and bias are one op with
+ * its own gradient (fusedLayers.ts): the bias rides in the matMul's epilogue,
+ * and the tape holds one entry instead of two.
+ */
+function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor {
   const shape = x.shape;
   const dIn = shape[shape.length - 1];
   const dOut = w.shape[1]!;
   const flat = tf.reshape(x, [-1, dIn]) as tf.Tensor2D;
-  const out = tf.add(matMul2d(flat, w as tf.Tensor2D), bias);
+  const linear = hasDenseKernel('linear') ? denseFused(flat, w as tf.Tensor2D, bias as tf.Tensor1D, 'linear') : tf.add(matMul2d(flat, w as tf.Tensor2D), bias);
+  // ReLU stays its own op: its wasm gradient is faster than the fused one's JavaScript loop.
+  const out = activation === 'relu' ? tf.relu(linear) : linear;
   return tf.reshape(out, [...shape.slice(0, -1), dOut]);
 }
 
@@ -338,7 +347,7 @@ export class FeedForward extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const inner = tf.relu(denseLastAxis(single(inputs), this.w1.read(), this.b1.read()));
+      const inner = denseLastAxis(single(inputs), this.w1.read(), this.b1.read(), 'relu');
       return denseLastAxis(inner, this.w2.read(), this.b2.read());
     });
   }

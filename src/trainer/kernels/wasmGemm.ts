@@ -92,13 +92,14 @@ const f32x4RelaxedMadd = () => op.simd(0x105);
 const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13 } as const;
 const PARAMS = 14;
 // i32 locals after the parameters (lda is the row step of A: aRow).
-const L = { i: 14, j: 15, k: 16, ap: 17, bp: 18, cp: 19, lda: 20, ldb: 21, n8: 22, m4: 23, bt: 24, r: 25 } as const;
-const I32_LOCALS = 12;
+// lda2, lda3: 2 and 3 rows of A, so the inner loop adds instead of multiplying.
+const L = { i: 14, j: 15, k: 16, ap: 17, bp: 18, cp: 19, lda: 20, ldb: 21, n8: 22, m4: 23, bt: 24, r: 25, lda2: 26, lda3: 27 } as const;
+const I32_LOCALS = 14;
 // f32 local.
-const S = 26;
+const S = 28;
 // v128 locals: a, b0, b1, zero, then accumulators c[row][half].
-const V = { a: 27, b0: 28, b1: 29, zero: 30 } as const;
-const acc = (row: number, half: number) => 31 + row * 2 + half;
+const V = { a: 29, b0: 30, b1: 31, zero: 32 } as const;
+const acc = (row: number, half: number) => 33 + row * 2 + half;
 const ROWS = 4;
 
 /**
@@ -112,8 +113,9 @@ function rowBlock(rows: number, fma: boolean): Bytes {
   const zeroAcc: Bytes = [];
   for (let r = 0; r < rows; r++) for (let h = 0; h < 2; h++) zeroAcc.push(...op.get(V.zero), ...op.set(acc(r, h)));
   const kStep: Bytes = [...op.get(L.bp), ...v128Load(0), ...op.set(V.b0), ...op.get(L.bp), ...v128Load(16), ...op.set(V.b1)];
+  const rowOfA = [[], [...op.get(L.lda), ...op.add], [...op.get(L.lda2), ...op.add], [...op.get(L.lda3), ...op.add]];
   for (let r = 0; r < rows; r++) {
-    kStep.push(...op.get(L.ap), ...rowOffset(r, L.lda), ...v128Splat32(), ...op.set(V.a));
+    kStep.push(...op.get(L.ap), ...rowOfA[r], ...v128Splat32(), ...op.set(V.a));
     kStep.push(...madd(acc(r, 0), V.b0), ...madd(acc(r, 1), V.b1));
   }
   // Epilogue: + bias[j..j+8], ReLU, store.
@@ -204,6 +206,8 @@ function gemmBody(fma: boolean): Bytes {
     );
   return [
     ...op.get(P.aRow), ...op.set(L.lda),
+    ...op.get(L.lda), ...op.i32(1), ...op.shl, ...op.set(L.lda2),
+    ...op.get(L.lda2), ...op.get(L.lda), ...op.add, ...op.set(L.lda3),
     ...op.get(P.N), ...op.i32(2), ...op.shl, ...op.set(L.ldb),
     ...op.get(P.N), ...op.i32(-8), ...[0x71] /* i32.and */, ...op.set(L.n8),
     ...op.get(P.M), ...op.i32(-ROWS), ...[0x71], ...op.set(L.m4),

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inflateSync } from 'node:zlib';
+import type { TestContext } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../helpers/chromium';
 
@@ -654,5 +655,44 @@ export async function waitFor<T>(what: string, timeoutMs: number, probe: () => P
       throw new Error(`timed out after ${(timeoutMs / 1000).toFixed(0)} s waiting for ${what}${detail}`);
     }
     await sleep(intervalMs);
+  }
+}
+
+/** A check that runs as a subtest and does not stop the ones after it; a failure still fails the test. */
+export type Check = (name: string, body: () => Promise<void>) => Promise<void>;
+
+/**
+ * Runs a test's body with soft checks, then closes the session and prints the
+ * page's console errors, the extension log lines matching `logs.match` about
+ * `logs.about` (only when something failed, unless `always`), and where the
+ * screenshots and logs are.
+ */
+export async function withChecks(t: TestContext, session: Session, logs: { match: RegExp; about: RegExp; always?: boolean }, body: (check: Check) => Promise<void>): Promise<void> {
+  let failed = false;
+  const check: Check = async (name, run) => {
+    await t.test(name, async () => {
+      try {
+        await run();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    });
+  };
+  try {
+    await body(check);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    if (session.errors.length > 0) log(`console errors in the page and webviews (${session.errors.length}):\n  ${session.errors.slice(0, 30).join('\n  ')}`);
+    await session.close({ failed });
+    if (failed || logs.always) {
+      const hits = grepExtensionLogs(session.shots.dir, logs.match).filter((line) => logs.about.test(line));
+      if (hits.length > 0) log(`extension log lines:\n  ${hits.slice(0, 40).join('\n  ')}`);
+    }
+    const where = `screenshots and logs: ${session.shots.dir}`;
+    log(where);
+    t.diagnostic(where);
   }
 }

@@ -10,7 +10,7 @@
 // is resumed from the dashboard's Resume button so the rest is still tested.
 // Run: node --import tsx --test test/e2e/resume.e2e.test.ts   (after: bash scripts/install-test-deps.sh)
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,6 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { readCheckpoint } from '../../src/core/checkpointFile';
 import {
   codeLens,
-  grepExtensionLogs,
   log,
   quickOpen,
   runCommand,
@@ -27,6 +26,7 @@ import {
   waitFor,
   webviewWith,
   type Session,
+  withChecks,
 } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
@@ -129,19 +129,7 @@ test('resume: a run interrupted by a window reload carries on from its checkpoin
   const started = performance.now();
   const session = await startSession({ name: 'resume', workspace: 'examples/house-prices', readyTreeItem: CONFIG, prepareWorkspace: lengthenTraining });
   const { page, shots } = session;
-  let failed = false;
-  const check = async (name: string, body: () => Promise<void>): Promise<void> => {
-    await t.test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
-
-  try {
+  await withChecks(t, session, { match: /resum|interrupt|\[error\]/i, about: /model.?lab|modellab|trainer|house-prices/i, always: true }, async (check) => {
     // ── train ──
     await quickOpen(page, CONFIG);
     const trainLens = codeLens(page, 'Train this config');
@@ -335,22 +323,6 @@ test('resume: a run interrupted by a window reload carries on from its checkpoin
       log(`CodeLens back to "Train this config" ${((performance.now() - completedAt) / 1000).toFixed(1)} s after meta.json said completed`);
     });
     log(`test body took ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    await finish(t, session, failed);
-  }
+  });
 });
 
-async function finish(t: TestContext, session: Session, failed: boolean): Promise<void> {
-  if (session.errors.length > 0) {
-    log(`console errors in the page and webviews (${session.errors.length}):\n  ${session.errors.slice(0, 30).join('\n  ')}`);
-  }
-  await session.close({ failed });
-  const hits = grepExtensionLogs(session.shots.dir, /resum|interrupt|\[error\]/i).filter((line) => /model.?lab|modellab|trainer|house-prices/i.test(line));
-  if (hits.length > 0) log(`extension log lines about resuming and errors:\n  ${hits.slice(0, 40).join('\n  ')}`);
-  const where = `screenshots and logs: ${session.shots.dir}`;
-  log(where);
-  t.diagnostic(where);
-}

@@ -6,13 +6,13 @@
 // "differences only" leaves the learning rate.
 // Run: node --import tsx --test test/e2e/sidebar.e2e.test.ts   (after: bash scripts/install-test-deps.sh)
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { grepExtensionLogs, log, pixelStats, repoRoot, startSession, waitFor, webviewWith, type Session } from './harness';
+import { log, pixelStats, repoRoot, startSession, waitFor, webviewWith, withChecks } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
 const CLI = join(repoRoot, 'dist', 'cli.js');
@@ -49,19 +49,7 @@ test('sidebar: experiments and their runs (CLI runs included), compare two runs'
     prepareWorkspace: (ws) => void trainWithCli(ws),
   });
   const { page, shots } = session;
-  let failed = false;
-  const check = async (name: string, body: () => Promise<void>): Promise<void> => {
-    await t.test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
-
-  try {
+  await withChecks(t, session, { match: /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/, about: /model.?lab|modellab|compare|experiments/i }, async (check) => {
     // ── open the Model Lab view container from the activity bar ──
     const activity = page.locator('.activitybar .action-item a[aria-label^="Model Lab"], .activitybar .action-label[aria-label^="Model Lab"]').first();
     await activity.waitFor({ state: 'visible', timeout: 60_000 });
@@ -188,22 +176,6 @@ test('sidebar: experiments and their runs (CLI runs included), compare two runs'
       await compare.locator('#compare-tables').scrollIntoViewIfNeeded();
       await shots.take(page, 'compare-differences-only');
     });
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    await finish(t, session, failed);
-  }
+  });
 });
 
-async function finish(t: TestContext, session: Session, failed: boolean): Promise<void> {
-  if (session.errors.length > 0) log(`console errors in the page and webviews (${session.errors.length}):\n  ${session.errors.slice(0, 30).join('\n  ')}`);
-  await session.close({ failed });
-  if (failed) {
-    const hits = grepExtensionLogs(session.shots.dir, /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/).filter((line) => /model.?lab|modellab|compare|experiments/i.test(line));
-    if (hits.length > 0) log(`extension log lines about errors:\n  ${hits.slice(0, 40).join('\n  ')}`);
-  }
-  const where = `screenshots and logs: ${session.shots.dir}`;
-  log(where);
-  t.diagnostic(where);
-}

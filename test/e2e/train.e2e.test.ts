@@ -3,7 +3,7 @@
 // in the Model Lab dashboard, and find the finished run on disk.
 // Run: npm run test:e2e   (after: bash scripts/install-test-deps.sh)
 
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { configSectionRange } from '../../src/core/configSections';
 import {
   codeLens,
-  grepExtensionLogs,
   log,
   pixelStats,
   quickOpen,
@@ -21,6 +20,7 @@ import {
   waitFor,
   webviewWith,
   type Session,
+  withChecks,
 } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
@@ -33,20 +33,7 @@ const UNHAPPY_STATUS = /\b(failed|error|stopped|cancell?ed|interrupted|crashed)\
 test('house prices: train from the CodeLens, watch the curve, keep the run', { timeout: 480_000 }, async (t) => {
   const session = await startSession({ name: 'train', workspace: 'examples/house-prices', readyTreeItem: CONFIG });
   const { page, shots } = session;
-  let failed = false;
-  /** A check that does not stop the ones after it; a failure still fails the test. */
-  const check = async (name: string, body: () => Promise<void>): Promise<void> => {
-    await t.test(name, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-  };
-
-  try {
+  await withChecks(t, session, { match: /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/, about: /model.?lab|modellab|trainer/i }, async (check) => {
     // ── open the config and press the CodeLens ──
     await quickOpen(page, CONFIG);
     const trainLens = codeLens(page, 'Train this config');
@@ -217,12 +204,7 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
       log(`reopened dashboard #run-status: "${status}"`);
       await shots.take(page, 'reopened-dashboard');
     });
-  } catch (error) {
-    failed = true;
-    throw error;
-  } finally {
-    await finish(t, session, failed);
-  }
+  });
 });
 
 /** The dashboard's editor tab (the activity bar's "Model Lab" container is a tab too). */
@@ -236,20 +218,6 @@ async function pipelineStatuses(dashboard: FrameLocator): Promise<Record<string,
   return Object.fromEntries(await nodes.evaluateAll((ns) => ns.map((n) => [n.getAttribute('data-stage'), n.getAttribute('data-status')])));
 }
 
-async function finish(t: TestContext, session: Session, failed: boolean): Promise<void> {
-  if (session.errors.length > 0) {
-    log(`console errors in the page and webviews (${session.errors.length}):\n  ${session.errors.slice(0, 30).join('\n  ')}`);
-  }
-  await session.close({ failed });
-  if (failed) {
-    const hits = grepExtensionLogs(session.shots.dir, /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/)
-      .filter((line) => /model.?lab|modellab|trainer/i.test(line));
-    if (hits.length > 0) log(`extension log lines about errors:\n  ${hits.slice(0, 40).join('\n  ')}`);
-  }
-  const where = `screenshots and logs: ${session.shots.dir}`;
-  log(where);
-  t.diagnostic(where);
-}
 
 function checkRunFolder(session: Session): void {
   const runsDir = join(session.workspace, '.modellab', 'runs');

@@ -21,9 +21,12 @@
 //             on the host, as dashboardPanel.postState does)
 //   async     the same read with readRunSnapshotAsync (sliced, yielding)
 //
-// Run: node --expose-gc --import tsx scripts/bench-load.ts [hours=24] [stepsPerSecond=20]
+//   sweep     ten runs of a sweep queued, two at a time, real trainer processes,
+//             every event through TrainingProcess (skip with --no-sweep)
+//
+// Run: node --expose-gc --import tsx scripts/bench-load.ts [hours=24] [stepsPerSecond=20] [--no-sweep]
 
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -34,9 +37,14 @@ import { finalMetrics, flattenConfig } from '../src/core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/core/runStore';
 import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
 import type { MetricPoint } from '../src/core/types';
+import type { SweepPoint } from '../src/core/sweep';
+import { SweepQueue } from '../src/host/sweepQueue';
+import { TrainingProcess } from '../src/host/trainingProcess';
+import type { TrainingOutcome } from '../src/host/trainingProcess';
 
-const HOURS = Number(process.argv[2] ?? 24);
-const STEPS_PER_SECOND = Number(process.argv[3] ?? 20);
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const HOURS = Number(positional[0] ?? 24);
+const STEPS_PER_SECOND = Number(positional[1] ?? 20);
 const STEPS = Math.round(HOURS * 3600 * STEPS_PER_SECOND);
 const STEPS_PER_EPOCH = 1000;
 const BATCH_MS = 250; // the engine's metrics interval: one message per 250 ms of training
@@ -228,6 +236,51 @@ async function main(): Promise<void> {
     const posted = JSON.stringify({ type: 'state', run, training: false } satisfies DashboardStateMessage).length;
     return `read ${snap.metrics.length.toLocaleString('en')} points in ${tRead.toFixed(0)} ms while a 10 ms timer ran ${ticks} times; ${run.metrics.length.toLocaleString('en')} posted, ${mb(posted)}`;
   });
+
+  // ── sweep: ten runs queued, two at a time, real trainer processes (dist/trainer.js) on the
+  // house-prices example, every event through TrainingProcess as the host receives it, the
+  // followed run's events serialized as the dashboard's posts.
+  if (!process.argv.includes('--no-sweep')) {
+    await phase('sweep: 10 runs queued, 2 at a time (real trainers)', async () => {
+      const trainerScript = join(__dirname, '..', 'dist', 'trainer.js');
+      if (!existsSync(trainerScript)) return 'skipped: dist/trainer.js is missing (npm run build)';
+      const ws = join(dir, 'sweep');
+      cpSync(join(__dirname, '..', 'examples', 'house-prices'), ws, { recursive: true });
+      const configPath = join(ws, 'house-prices.experiment.json');
+      const sweepRuns = join(ws, '.modellab', 'runs');
+      const points: SweepPoint[] = Array.from({ length: 10 }, (_, index) => ({ index, params: { 'training.optimizer.learningRate': 0.001 * (index + 1) } }));
+      let events = 0;
+      let posted = 0;
+      let followed: TrainingProcess | undefined;
+      const queue = new SweepQueue<TrainingProcess, TrainingOutcome>(points, 2, {
+        start: (point) => {
+          const p: TrainingProcess = new TrainingProcess(
+            {
+              trainerScript,
+              runtime: { execPath: process.execPath, env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) },
+              start: { type: 'start', configPath, runsDir: sweepRuns, backend: 'wasm', overrides: point.params, sweep: { id: 'load', index: point.index, total: points.length, params: point.params } },
+            },
+            {
+              onEvent: (e) => {
+                events++;
+                if (p === followed) posted += JSON.stringify({ type: 'event', runId: p.runId, event: e }).length;
+              },
+              onOutput: () => undefined,
+              onNote: () => undefined,
+              onExit: () => undefined,
+            },
+          );
+          followed = p; // the dashboard follows the newest point
+          return p;
+        },
+        done: (p) => p.done,
+        stop: (p) => p.stop(),
+      });
+      const results = await queue.run();
+      const completed = results.filter((r) => r.outcome.status === 'completed').length;
+      return `${completed}/${points.length} runs completed; ${events.toLocaleString('en')} trainer events received, ${(posted / 1024).toFixed(0)} KB posted to the followed run's dashboard`;
+    });
+  }
 
   clearInterval(rssTimer);
   console.log(`\n${'phase'.padEnd(48)}wall ms    loop delay p50 / p99 / max (ms)`);

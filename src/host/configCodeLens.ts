@@ -2,10 +2,13 @@
 // has runs, "Open dashboard"; while it trains, its progress and "Stop".
 
 import * as vscode from 'vscode';
+import { Throttle } from './throttle';
 import { CommandId } from './commandIds';
 import { configLensSpan } from './configLensRange';
 import type { RunIndex } from './runIndex';
 import type { TrainingSessions } from './trainingSessions';
+
+const PROGRESS_REFRESH_MS = 500;
 
 export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -13,6 +16,10 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   /** What the lenses showed last time, so progress redraws only when the text would change. */
   private lastProgress = '';
+  /** Epoch progress redraws the lenses at most every PROGRESS_REFRESH_MS (a fast run has many epochs a second). */
+  private readonly progressRefresh = new Throttle(PROGRESS_REFRESH_MS, () => {
+    if (this.progressSignature() !== this.lastProgress) this.refresh();
+  });
 
   constructor(
     private readonly trainings: TrainingSessions,
@@ -23,9 +30,9 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
       trainings.onDidStart(() => this.refresh(true)),
       trainings.onDidEnd(() => this.refresh(true)),
       trainings.onDidUpdate(() => {
-        const progress = this.progressSignature();
-        if (progress !== this.lastProgress) this.refresh();
+        if (this.progressSignature() !== this.lastProgress) this.progressRefresh.schedule();
       }),
+      this.progressRefresh,
     );
   }
 

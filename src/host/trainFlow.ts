@@ -11,6 +11,7 @@ import { CommandId } from './commandIds';
 import { backendSetting, nodePathSetting, pathPolicyFor } from './config';
 import type { ModelLabContext } from './ctx';
 import { formatMetric, headlineMetric } from './format';
+import { Throttle } from './throttle';
 import { resolveTrainerRuntime } from './trainerRuntime';
 import type { TrainerRuntime } from './trainerRuntime';
 import type { TrainingOutcome } from './trainingProcess';
@@ -135,19 +136,10 @@ export function showProgressNotification(ctx: ModelLabContext, session: Training
     (progress, token) => {
       const cancel = token.onCancellationRequested(() => ctx.trainings.stop(session));
       let reported = 0;
-      const update = ctx.trainings.onDidUpdate(({ session: s, event }) => {
-        if (s !== session) return;
+      // Epoch progress at most 4 times a second: a fast run finishes many epochs a second.
+      const reportEpoch = new Throttle(250, () => {
         const p = session.process;
-        if (p.stopRequested) {
-          progress.report({ message: vscode.l10n.t('stopping…') });
-          return;
-        }
-        if (event?.type === 'stage' && event.stage === 'evaluation' && event.status === 'running') {
-          progress.report({ message: vscode.l10n.t('evaluating…') });
-          return;
-        }
-        if (event?.type !== 'epoch' && event?.type !== 'metrics') return;
-        if (!p.epochs || p.currentEpoch === 0) return;
+        if (p.stopRequested || !p.epochs || p.currentEpoch === 0) return;
         const percent = Math.min(100, (p.epochsDone / p.epochs) * 100);
         const logs = p.lastLogs?.val_loss !== undefined ? ` · val_loss ${formatMetric(p.lastLogs.val_loss)}` : '';
         progress.report({
@@ -156,9 +148,23 @@ export function showProgressNotification(ctx: ModelLabContext, session: Training
         });
         reported = percent;
       });
+      const update = ctx.trainings.onDidUpdate(({ session: s, event }) => {
+        if (s !== session) return;
+        if (session.process.stopRequested) {
+          progress.report({ message: vscode.l10n.t('stopping…') });
+          return;
+        }
+        if (event?.type === 'stage' && event.stage === 'evaluation' && event.status === 'running') {
+          reportEpoch.dispose();
+          progress.report({ message: vscode.l10n.t('evaluating…') });
+          return;
+        }
+        if (event?.type === 'epoch' || event?.type === 'metrics') reportEpoch.schedule();
+      });
       return session.process.done.finally(() => {
         cancel.dispose();
         update.dispose();
+        reportEpoch.dispose();
       });
     },
   );

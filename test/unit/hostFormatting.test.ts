@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { formatMetric, headlineMetric } from '../../src/host/format';
 import { KeyedDebouncer } from '../../src/host/keyedDebouncer';
+import { Throttle } from '../../src/host/throttle';
 import { LineSplitter } from '../../src/host/lineSplitter';
 import { DEFAULT_RUNS_DIRECTORY, resolveRunsDirectory } from '../../src/host/runsDirectory';
 
@@ -59,4 +60,23 @@ test('typing runs validation once, after the last keystroke settles', async () =
   d.dispose();
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(runs, ['a2']);
+});
+
+test('Throttle: a burst runs the action at once and once more at the end of the interval, never more often', async () => {
+  const times: number[] = [];
+  const started = performance.now();
+  const t = new Throttle(40, () => times.push(performance.now() - started));
+  for (let i = 0; i < 200; i++) {
+    t.schedule();
+    if (i % 20 === 0) await new Promise((r) => setTimeout(r, 2));
+  }
+  await new Promise((r) => setTimeout(r, 120));
+  assert.ok(times.length >= 2 && times.length <= 4, `ran ${times.length} times: ${times.map((x) => x.toFixed(0)).join(', ')} ms`);
+  assert.ok(times[0] < 10, 'the first call runs at once');
+  for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 38, `runs ${i - 1} and ${i} were ${(times[i] - times[i - 1]).toFixed(1)} ms apart`);
+  // Quiet again: the next call runs at once.
+  const before = times.length;
+  t.schedule();
+  assert.equal(times.length, before + 1);
+  t.dispose();
 });

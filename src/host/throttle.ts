@@ -1,0 +1,36 @@
+// Runs an action at most once per interval: at once when it has been quiet
+// that long, else once more at the end of the interval (so the last state is
+// always shown). For UI that follows a fast training — CodeLens titles and the
+// progress notification — where every epoch of a 60 ms-per-epoch run would
+// otherwise be a round trip to the window.
+
+export class Throttle {
+  private last = -Infinity;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly action: () => void,
+  ) {}
+
+  schedule(): void {
+    if (this.timer) return;
+    const wait = this.last + this.intervalMs - performance.now();
+    if (wait <= 0) {
+      this.run();
+      return;
+    }
+    this.timer = setTimeout(() => this.run(), wait);
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    this.last = performance.now();
+    this.action();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

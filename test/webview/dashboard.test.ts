@@ -465,6 +465,28 @@ test('a theme change recolours the charts', async () => {
   await page.screenshot({ path: join(resultsDir, 'dashboard-light.png') });
 });
 
+test('Resume: shown for a resumable run, posts resumeRun with its id, hidden while it trains and once it cannot resume', async () => {
+  const stopped = meta({ id: 'r-stopped', status: 'stopped', epochsDone: 2, epochsPlanned: 10 });
+  await post({ type: 'state', run: { meta: stopped, metrics: [] }, training: false, resumable: true });
+  await page.waitForFunction(() => !(document.querySelector('#resume-button') as HTMLElement | null)?.hidden);
+  assert.equal(await page.locator('#resume-button').isVisible(), true);
+  // Resume is the primary action then; Train again steps back.
+  assert.equal(await page.locator('#train-button').getAttribute('appearance'), 'secondary');
+  await page.locator('#resume-button').click();
+  await waitForPosted(page, 'resumeRun');
+  assert.deepEqual(((await posted()) as unknown[]).slice(-1), [{ type: 'resumeRun', runId: 'r-stopped' }]);
+  // The resumed run starts: training, no Resume.
+  await post({ type: 'event', runId: 'r-stopped', event: { type: 'runStarted', runDir: '/runs/r-stopped', meta: { ...stopped, status: 'running' } } });
+  await page.waitForFunction(() => (document.querySelector('#resume-button') as HTMLElement | null)?.hidden === true);
+  assert.equal(await page.locator('#stop-button').isVisible(), true);
+  // A message for another run changes nothing; one for this run hides or shows the button.
+  await post({ type: 'event', runId: 'r-stopped', event: { type: 'runEnded', meta: { ...stopped, status: 'completed', epochsDone: 10 } } });
+  await post({ type: 'resumable', runId: 'elsewhere', resumable: true });
+  await post({ type: 'resumable', runId: 'r-stopped', resumable: false });
+  assert.equal(await page.locator('#resume-button').isVisible(), false);
+  assert.equal(await page.locator('#train-button').getAttribute('appearance'), 'primary');
+});
+
 test('no CSP violations and no console errors', async () => {
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(webview.errors, []);

@@ -194,3 +194,18 @@ test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilog
     }
   }
 });
+
+test('Cast to the dtype a tensor already has shares its memory on wasm; a real cast still converts; either can be disposed first', async () => {
+  await selectBackend('wasm');
+  const x = tf.tensor2d([1.5, -2, 3.25, 4], [2, 2]);
+  const buffers = () => (tf.memory() as tf.MemoryInfo & { numDataBuffers: number }).numDataBuffers;
+  const buffersBefore = buffers();
+  const same = tf.cast(x, 'float32');
+  assert.equal(buffers(), buffersBefore, 'no new buffer for a float32 → float32 cast');
+  x.dispose();
+  assert.deepEqual(Array.from(same.dataSync()), [1.5, -2, 3.25, 4], 'the shared data outlives the original');
+  const ints = tf.cast(same, 'int32');
+  assert.equal(ints.dtype, 'int32');
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3, 4]);
+  tf.dispose([same, ints]);
+});

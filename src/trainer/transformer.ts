@@ -10,7 +10,8 @@
 // for transposed or batched products — and the gradients of every matMul are
 // exactly such products. Our BatchMatMul kernel (kernels/batchMatMul.ts and
 // wasmGemm.ts) runs all of them on its SIMD kernel, a transposed left operand
-// read in place; `matMul2d` keeps the gradient in those terms.
+// read in place, so tfjs's own matMul gradient needs no help; the projections
+// go through the fused dense op (fusedLayers.ts) where the backend has it.
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -25,19 +26,6 @@ type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
 /** Added to the scores of keys a query must not see; exp() of it is exactly 0 in float32. */
 const MASKED_SCORE = -1e9;
-
-const fastMatMul = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as tf.Tensor2D[];
-      // The wasm BatchMatMul (kernels/batchMatMul.ts) reads a transposed left operand in
-      // place and copies a transposed right one: no activation-sized transpose here.
-      return [tf.matMul(dy, sb, false, true), tf.matMul(sa, dy, true, false)];
-    },
-  };
-}) as unknown as CustomGradientFunc) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /**
  * Rows of `table` [V, d] picked by `ids`, with a gradient computed by a plain
@@ -65,25 +53,18 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor2D
   return lookup(table);
 }
 
-/** a·b for 2-D tensors, with gradients that stay on the backend's fast path. */
-export function matMul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.getBackend() === 'wasm' ? fastMatMul(a, b) : tf.matMul(a, b);
-}
-
 /**
- * activation(x [..., dIn] · w [dIn, dOut] + bias), for x of any rank. Where
- * the backend has the dense kernel (wasm) the product and bias are one op with
- * its own gradient (fusedLayers.ts): the bias rides in the matMul's epilogue,
- * and the tape holds one entry instead of two.
+ * x [..., dIn] · w [dIn, dOut] + bias, for x of any rank. Where the backend
+ * has the dense kernel (wasm) it is one op with its own gradient
+ * (fusedLayers.ts): the bias rides in the matMul's epilogue, and the tape
+ * holds one entry instead of two.
  */
-function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor {
+function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   const shape = x.shape;
   const dIn = shape[shape.length - 1];
   const dOut = w.shape[1]!;
   const flat = tf.reshape(x, [-1, dIn]) as tf.Tensor2D;
-  const linear = hasDenseKernel('linear') ? denseFused(flat, w as tf.Tensor2D, bias as tf.Tensor1D, 'linear') : tf.add(matMul2d(flat, w as tf.Tensor2D), bias);
-  // ReLU stays its own op: its wasm gradient is faster than the fused one's JavaScript loop.
-  const out = activation === 'relu' ? tf.relu(linear) : linear;
+  const out = hasDenseKernel('linear') ? denseFused(flat, w as tf.Tensor2D, bias as tf.Tensor1D, 'linear') : tf.add(tf.matMul(flat, w), bias);
   return tf.reshape(out, [...shape.slice(0, -1), dOut]);
 }
 
@@ -347,7 +328,8 @@ export class FeedForward extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const inner = denseLastAxis(single(inputs), this.w1.read(), this.b1.read(), 'relu');
+      // ReLU stays its own op: its wasm gradient is faster than the fused dense op's JavaScript one.
+      const inner = tf.relu(denseLastAxis(single(inputs), this.w1.read(), this.b1.read()));
       return denseLastAxis(inner, this.w2.read(), this.b2.read());
     });
   }

@@ -9,7 +9,7 @@ import { resolveTransformer } from '../../src/core/resolvedConfig';
 import { Tokenizer } from '../../src/core/tokenizer';
 import { selectBackend } from '../../src/trainer/backend';
 import { loadTextModel, saveTextModel } from '../../src/trainer/modelIo';
-import { buildTransformer, embeddingLookup, matMul2d, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
+import { buildTransformer, embeddingLookup, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
 import { tempDir } from '../helpers/fixtures';
 
 before(async () => {
@@ -110,12 +110,7 @@ for (const causal of [false, true]) {
   });
 }
 
-test('matMul2d and embeddingLookup give the same values and gradients as tfjs’s own ops', () => {
-  const a = tf.tensor2d(fixed(6 * 4, 2), [6, 4]);
-  const b = tf.tensor2d(fixed(4 * 3, 3), [4, 3]);
-  const mine = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(matMul2d(x as tf.Tensor2D, y as tf.Tensor2D))))([a, b]);
-  const theirs = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.square(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D))))([a, b]);
-  mine.forEach((g, i) => assert.ok(maxAbsDiff(g.arraySync(), theirs[i].arraySync()) < 1e-5));
+test('embeddingLookup gives the same values and gradients as a one-hot product', () => {
   const table = tf.tensor2d(fixed(5 * 3, 4), [5, 3]);
   const ids = tf.tensor2d([[1, 3, 1], [0, 4, 1]], [2, 3], 'int32');
   const weights = tf.tensor2d(fixed(6 * 3, 5), [6, 3]);
@@ -124,7 +119,7 @@ test('matMul2d and embeddingLookup give the same values and gradients as tfjs’
   const g2 = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.matMul(tf.oneHot(tf.reshape(ids, [-1]), 5), t as tf.Tensor2D), weights)))(table);
   assert.ok(maxAbsDiff(g1.arraySync(), g2.arraySync()) < 1e-5);
   assert.deepEqual(embeddingLookup(table, ids).arraySync(), tf.gather(table, tf.reshape(ids, [-1])).arraySync());
-  tf.dispose([a, b, table, ids, weights, g1, g2, ...mine, ...theirs]);
+  tf.dispose([table, ids, weights, g1, g2]);
 });
 
 test('sinusoidal positions follow sin/cos of pos / 10000^(2i/d)', () => {

@@ -13,6 +13,11 @@ export interface DataSplits {
   test?: Table;
 }
 
+/** Rows over all splits (without making a column-stored table build its rows). */
+export function totalRows(s: DataSplits): number {
+  return rowCount(s.train) + (s.validation ? rowCount(s.validation) : 0) + (s.test ? rowCount(s.test) : 0);
+}
+
 function subset(t: Table, idx: number[]): Table {
   const lines = idx.map((i) => t.lines[i]);
   // A table kept column by column is split column by column, without making its rows.

@@ -18,9 +18,10 @@ export interface CheckpointParts {
   order?: Int32Array;
 }
 
+/** A tensor's values as read (encodeCheckpoint copies them into the file's buffer at once). */
 function arrayOf(t: tf.Tensor): { dtype: 'float32' | 'int32'; data: CheckpointArray } {
-  if (t.dtype === 'int32') return { dtype: 'int32', data: Int32Array.from(t.dataSync() as Int32Array) };
-  if (t.dtype === 'float32') return { dtype: 'float32', data: Float32Array.from(t.dataSync() as Float32Array) };
+  if (t.dtype === 'int32') return { dtype: 'int32', data: t.dataSync() as Int32Array };
+  if (t.dtype === 'float32') return { dtype: 'float32', data: t.dataSync() as Float32Array };
   throw new Error(`a ${t.dtype} tensor cannot go into a checkpoint`);
 }
 

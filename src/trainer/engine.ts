@@ -11,8 +11,7 @@ import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../co
 import type { ConfigDiagnostic } from '../core/configValidation';
 import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../core/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../core/checkpointFile';
-import { loadSplits } from '../core/dataset';
-import { rowCount } from '../core/table';
+import { loadSplits, totalRows } from '../core/dataset';
 import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
 import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
@@ -520,7 +519,7 @@ function prepareTabularExperiment(
   // ── data
   stage('data', 'running');
   const splits = loadSplits(config.data, configPath);
-  stage('data', 'done', `${rowCount(splits.train) + (splits.validation ? rowCount(splits.validation) : 0) + (splits.test ? rowCount(splits.test) : 0)} rows`);
+  stage('data', 'done', `${totalRows(splits)} rows`);
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');

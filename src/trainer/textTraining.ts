@@ -9,8 +9,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadSplits } from '../core/dataset';
-import { rowCount } from '../core/table';
+import { loadSplits, totalRows } from '../core/dataset';
 import { classificationMetrics } from '../core/evaluationMetrics';
 import { seededRng, shuffleInPlace } from '../core/random';
 import type { Rng, SeededRng } from '../core/random';
@@ -196,7 +195,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       validation: splits.validation && labelledTexts(splits.validation, textColumn, target),
       test: splits.test && labelledTexts(splits.test, textColumn, target),
     };
-    stage('data', 'done', `${rowCount(splits.train) + (splits.validation ? rowCount(splits.validation) : 0) + (splits.test ? rowCount(splits.test) : 0)} rows`);
+    stage('data', 'done', `${totalRows(splits)} rows`);
     stage('preprocess', 'running');
     labels = sortLabels(pairs.train.labels);
     if (labels.length < 2) {

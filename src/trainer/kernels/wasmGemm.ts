@@ -59,8 +59,8 @@ const op = {
   sub: [0x6b],
   mul: [0x6c],
   shl: [0x74],
+  and: [0x71],
   eqz: [0x45],
-  ltU: [0x49],
   geU: [0x4f],
   block: (...body: Bytes[]) => [0x02, 0x40, ...body.flat(), 0x0b],
   loop: (...body: Bytes[]) => [0x03, 0x40, ...body.flat(), 0x0b],
@@ -209,8 +209,8 @@ function gemmBody(fma: boolean): Bytes {
     ...op.get(L.lda), ...op.i32(1), ...op.shl, ...op.set(L.lda2),
     ...op.get(L.lda2), ...op.get(L.lda), ...op.add, ...op.set(L.lda3),
     ...op.get(P.N), ...op.i32(2), ...op.shl, ...op.set(L.ldb),
-    ...op.get(P.N), ...op.i32(-8), ...[0x71] /* i32.and */, ...op.set(L.n8),
-    ...op.get(P.M), ...op.i32(-ROWS), ...[0x71], ...op.set(L.m4),
+    ...op.get(P.N), ...op.i32(-8), ...op.and, ...op.set(L.n8),
+    ...op.get(P.M), ...op.i32(-ROWS), ...op.and, ...op.set(L.m4),
     ...v128Zero(), ...op.set(V.zero),
     ...op.i32(0), ...op.set(L.bt),
     ...op.block(
@@ -263,15 +263,17 @@ export interface Gemm {
 let relaxedSimd: boolean | undefined;
 
 /**
- * Whether this engine takes relaxed-SIMD instructions. Node 20's V8 has them
+ * Whether the kernel may use relaxed-SIMD instructions. Node 20's V8 has them
  * behind a flag; it is turned on here, in the trainer's own process, before
  * the first kernel is compiled (newer engines have them by default).
+ * MODELLAB_NO_RELAXED_SIMD=1 keeps to plain SIMD.
  */
 export function hasRelaxedSimd(): boolean {
   if (relaxedSimd !== undefined) return relaxedSimd;
+  if (process.env.MODELLAB_NO_RELAXED_SIMD === '1') return (relaxedSimd = false);
   const probe = gemmModuleBytes(true);
   relaxedSimd = WebAssembly.validate(probe);
-  if (!relaxedSimd && process.env.MODELLAB_NO_RELAXED_SIMD !== '1') {
+  if (!relaxedSimd) {
     try {
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       relaxedSimd = WebAssembly.validate(probe);
@@ -284,7 +286,7 @@ export function hasRelaxedSimd(): boolean {
 
 /** The kernel over `memory` (the backend's), or undefined where wasm SIMD is missing. */
 export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } = {}): Gemm | undefined {
-  const fma = options.fma ?? (process.env.MODELLAB_NO_RELAXED_SIMD !== '1' && hasRelaxedSimd());
+  const fma = options.fma ?? hasRelaxedSimd();
   const bytes = gemmModuleBytes(fma);
   if (!WebAssembly.validate(bytes)) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });

@@ -8,31 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeTinyLanguageModel } from '../helpers/fixtures';
 import { log, quickOpen, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
 
 const TEXT_FILE = 'customer-mail.txt';
 const TEXT = 'Hello, I want to cancel my order and get a refund.\n我想取消订单，谢谢。\n';
 
-/** A character-level decoder that trains in seconds, for the generate box. */
-function writeTinyLanguageModel(workspace: string): string {
-  const dir = join(workspace, 'tiny-lm');
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  writeFileSync(join(dir, 'data', 'corpus.txt'), readFileSync(join(repoRoot, 'examples', 'text-generator', 'data', 'corpus.txt'), 'utf8').slice(0, 4000));
-  const config = join(dir, 'tiny-lm.experiment.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      name: 'tiny-lm',
-      task: 'language-model',
-      data: { source: 'data/corpus.txt', split: { validation: 0.1, test: 0.1, seed: 42 }, tokenizer: { type: 'char', maxLength: 32 } },
-      model: { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, positional: 'sinusoidal' },
-      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
-    }),
-  );
-  return config;
-}
 
 interface AttentionJson {
   tokens: string[];
@@ -59,7 +42,7 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
       const started = Date.now();
       const runsDir = join(workspace, '.modellab', 'runs');
       // First, so the classifier is the latest Transformer run (the default model).
-      execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'train', writeTinyLanguageModel(workspace), '--runs-dir', runsDir, '--json'], {
+      execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'train', writeTinyLanguageModel(join(workspace, 'tiny-lm')), '--runs-dir', runsDir, '--json'], {
         cwd: workspace,
         stdio: ['ignore', 'ignore', 'pipe'],
         timeout: 120_000,

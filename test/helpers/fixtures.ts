@@ -1,5 +1,5 @@
 // Temporary workspaces with configs and data files, for tests.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RunMeta } from '../../src/core/types';
@@ -82,4 +82,25 @@ export function houseRunMeta(overrides: Partial<RunMeta> = {}): RunMeta {
     epochsDone: 0,
     ...overrides,
   };
+}
+
+/**
+ * A character-level decoder that trains in a couple of seconds: the first
+ * 4,000 characters of the text-generator example as data/corpus.txt in `dir`,
+ * and its config as `configName`. Returns the config's path.
+ */
+export function writeTinyLanguageModel(dir: string, configName = 'tiny-lm.experiment.json'): string {
+  const corpus = readFileSync(join(__dirname, '..', '..', 'examples', 'text-generator', 'data', 'corpus.txt'), 'utf8').slice(0, 4000);
+  const config = join(dir, configName);
+  writeFiles(dir, {
+    'data/corpus.txt': corpus,
+    [configName]: JSON.stringify({
+      name: 'tiny-lm',
+      task: 'language-model',
+      data: { source: 'data/corpus.txt', split: { validation: 0.1, test: 0.1, seed: 42 }, tokenizer: { type: 'char', maxLength: 32 } },
+      model: { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, positional: 'sinusoidal' },
+      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
+    }),
+  });
+  return config;
 }

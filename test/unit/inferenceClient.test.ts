@@ -5,11 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { InferenceCancelledError, InferenceClient } from '../../src/host/inferenceClient';
-import { tempDir } from '../helpers/fixtures';
+import { tempDir, writeTinyLanguageModel } from '../helpers/fixtures';
 
 const root = join(__dirname, '..', '..');
 const trainerScript = join(root, 'dist', 'trainer.js');
@@ -24,18 +24,7 @@ let client: InferenceClient;
 /** A character-level decoder small enough to train in a couple of seconds. */
 function trainTinyLanguageModel(): string {
   const dir = tempDir('modellab-inference-lm-');
-  mkdirSync(join(dir, 'data'));
-  writeFileSync(join(dir, 'data', 'corpus.txt'), readFileSync(join(root, 'examples', 'text-generator', 'data', 'corpus.txt'), 'utf8').slice(0, 4000));
-  writeFileSync(
-    join(dir, 'tiny.experiment.json'),
-    JSON.stringify({
-      name: 'tiny-lm',
-      task: 'language-model',
-      data: { source: 'data/corpus.txt', split: { validation: 0.1, test: 0.1, seed: 42 }, tokenizer: { type: 'char', maxLength: 32 } },
-      model: { type: 'transformerDecoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, positional: 'sinusoidal' },
-      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
-    }),
-  );
+  writeTinyLanguageModel(dir, 'tiny.experiment.json');
   const runsDir = join(dir, 'runs');
   execFileSync(process.execPath, [cliScript, 'train', join(dir, 'tiny.experiment.json'), '--runs-dir', runsDir, '--json'], { stdio: 'ignore', timeout: 120_000 });
   return join(runsDir, readdirSync(runsDir)[0]);

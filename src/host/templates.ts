@@ -71,13 +71,19 @@ export function listTemplates(examplesDir: string): ExperimentTemplate[] {
  */
 export function planTemplateCopy(template: ExperimentTemplate, destDir: string): PlannedFile[] {
   const files: PlannedFile[] = [];
-  const exportDir = exportFolderOf(join(template.dir, template.configFile));
+  // A trained example leaves its exported model beside its config: an output, not part of any
+  // template of the folder (the sweep config's template too, though only the main config exports).
+  const exportDirs = new Set(
+    readdirSync(template.dir)
+      .filter((name) => name.endsWith(CONFIG_FILE_SUFFIX))
+      .map((name) => exportFolderOf(join(template.dir, name)))
+      .filter((d): d is string => d !== undefined),
+  );
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const from = join(dir, entry.name);
       if (entry.isDirectory()) {
-        // A trained example leaves its exported model beside the config: an output, not part of the template.
-        if (!SKIPPED_FOLDERS.has(entry.name) && from !== exportDir) walk(from);
+        if (!SKIPPED_FOLDERS.has(entry.name) && !exportDirs.has(from)) walk(from);
       } else if (entry.isFile()) {
         if (dir === template.dir && entry.name.endsWith(CONFIG_FILE_SUFFIX) && entry.name !== template.configFile) continue;
         const rel = relative(template.dir, from);

@@ -124,3 +124,18 @@ test('a template that was trained (its exported model and runs beside it) copies
   const plan = planTemplateCopy(demo, tempDir('modellab-new-'));
   assert.deepEqual(plan.map((f) => f.relative).sort(), ['data/rows.csv', 'demo.experiment.json']);
 });
+
+test('a second config of a trained folder (a sweep beside the main config) does not take the main config\'s exported model either', () => {
+  const examples = tempDir('modellab-examples-');
+  writeFiles(examples, {
+    'demo/demo.experiment.json': JSON.stringify({ name: 'demo', deployment: { export: 'model/' } }),
+    'demo/demo-sweep.experiment.json': JSON.stringify({ name: 'demo-sweep' }),
+    'demo/data/rows.csv': 'a,b\n1,2\n',
+    'demo/model/model.json': '{}',
+    'demo/model/weights.bin': 'x',
+  });
+  const sweep = listTemplates(examples).find((t) => t.id === 'demo/demo-sweep');
+  assert.ok(sweep);
+  const plan = planTemplateCopy(sweep, tempDir('modellab-new-'));
+  assert.deepEqual(plan.map((f) => f.relative).sort(), ['data/rows.csv', 'demo-sweep.experiment.json']);
+});

@@ -108,7 +108,7 @@ interface Row {
 function measure(name: string, run: (x: Float64Array, y: Float64Array, budget: number) => Uint32Array): Row {
   run(xs, ys, BUDGET); // warm-up (JIT)
   const times: number[] = [];
-  let keep = new Uint32Array();
+  let keep: Uint32Array = new Uint32Array();
   for (let r = 0; r < REPEATS; r++) {
     const started = performance.now();
     keep = run(xs, ys, BUDGET);

@@ -7,7 +7,7 @@
 //   live      trainer events as IPC delivers them (batched 'metrics' messages,
 //             checked by isTrainerEvent, forwarded to the webview = serialized),
 //             the whole 24 h replayed as fast as the loop allows
-//   compare   what the compare panel (src/host/comparePanel.ts) does when it
+//   compare   what the compare panel (src/host/panels/comparePanel.ts) does when it
 //             opens on the run: warmCache reads the folder with
 //             readRunSnapshotAsync and remembers it (config.json, metricColumns,
 //             flattenConfig), postStateNow posts the 'compareState' message,
@@ -34,13 +34,13 @@ import { compareSeriesFor, curveMetrics, metricColumns, metricColumnsAsync } fro
 import { isTrainerEvent } from '../src/core/protocol';
 import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
 import { finalMetrics, flattenConfig } from '../src/core/runComparison';
-import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/core/runStore';
+import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/node/runStore';
 import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
 import type { MetricPoint } from '../src/core/types';
 import type { SweepPoint } from '../src/core/sweep';
-import { SweepQueue } from '../src/host/sweepQueue';
-import { TrainingProcess } from '../src/host/trainingProcess';
-import type { TrainingOutcome } from '../src/host/trainingProcess';
+import { SweepQueue } from '../src/node/sweepQueue';
+import { TrainingProcess } from '../src/node/trainingProcess';
+import type { TrainingOutcome } from '../src/node/trainingProcess';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const HOURS = Number(positional[0] ?? 24);

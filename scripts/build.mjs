@@ -44,7 +44,7 @@ const nodeCommon = {
 };
 
 const builds = [
-  { ...nodeCommon, entryPoints: { extension: 'src/host/extension.ts' }, outdir: dist },
+  { ...nodeCommon, entryPoints: { extension: 'src/host/shell/extension.ts' }, outdir: dist },
   { ...nodeCommon, entryPoints: { trainer: 'src/trainer/childMain.ts' }, outdir: dist },
   { ...nodeCommon, entryPoints: { cli: 'src/cli/main.ts' }, outdir: dist, banner: { js: '#!/usr/bin/env node' } },
   {

@@ -6,8 +6,8 @@
 import { fork } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfigFile } from '../../src/core/configValidation';
-import { loadSplits } from '../../src/core/dataset';
+import { validateConfigFile } from '../../src/node/configValidation';
+import { loadSplits } from '../../src/node/dataFiles';
 import { fitPreprocessor, transformTable } from '../../src/core/preprocess';
 import type { StartTrainingMessage, TrainerToHostMessage } from '../../src/core/protocol';
 import { seededRng } from '../../src/core/random';

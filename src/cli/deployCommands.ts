@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportRun, locateRun, MODEL_CARD_JSON } from '../core/modelExport';
-import { readRunMeta } from '../core/runStore';
+import { exportRun, locateRun, MODEL_CARD_JSON } from '../node/modelExport';
+import { readRunMeta } from '../node/runStore';
 import type { BackendChoice } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { Predictor } from '../trainer/predictor';

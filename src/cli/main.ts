@@ -13,11 +13,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { whyNotResumable } from '../core/checkpointFile';
-import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import { whyNotResumable } from '../node/checkpointFile';
+import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { TrainerEvent } from '../core/protocol';
-import { listRuns, runsDirFor } from '../core/runStore';
-import { latestTextModelRun } from '../core/textModelRuns';
+import { listRuns, runsDirFor } from '../node/runStore';
+import { latestTextModelRun } from '../node/textModelRuns';
 import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';

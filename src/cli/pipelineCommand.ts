@@ -3,9 +3,9 @@
 // the same text the dashboard draws. The config is validated first.
 
 import { resolve } from 'node:path';
-import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import { pipelineMermaid } from '../core/pipeline';
-import { measureDataSizes } from '../core/runPipeline';
+import { measureDataSizes } from '../node/runPipeline';
 
 export interface PipelineCommandOptions {
   /** As given on the command line: diagnostics name the file this way. */

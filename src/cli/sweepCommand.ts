@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatMetricValue, rankRuns, runMetrics } from '../core/configResults';
 import type { RunResultInput } from '../core/configResults';
-import { formatDiagnostic, validateConfigFile } from '../core/configValidation';
+import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol';
 import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames, sweepGoal } from '../core/sweep';
 import type { SweepPoint } from '../core/sweep';
 import { sweepMetricOf } from '../core/sweepValidation';
 import type { BackendChoice, RunMeta, SweepMembership } from '../core/types';
-import { TrainingProcess } from '../host/trainingProcess';
+import { TrainingProcess } from '../node/trainingProcess';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 
 export interface SweepCommandOptions {

@@ -1,11 +1,9 @@
-// Loading an experiment's data into train / validation / test tables: either
-// separate files, or one file split with a seeded shuffle.
+// An experiment's train / validation / test tables, and the seeded split of one
+// table into them (reading the files is src/node/dataFiles.ts).
 
-import { resolve, dirname } from 'node:path';
-import { columnarTable, readTable, rowCount, DataError } from './table';
+import { columnarTable, rowCount, DataError } from './table';
 import type { Column, Table } from './table';
 import { seededRng, shuffleInPlace } from './random';
-import type { DataConfig } from './types';
 
 export interface DataSplits {
   train: Table;
@@ -45,20 +43,5 @@ export function splitTable(t: Table, validation: number, test: number, seed: num
     train: subset(t, idx.slice(0, nTrain)),
     validation: nVal > 0 ? subset(t, idx.slice(nTrain, nTrain + nVal)) : undefined,
     test: nTest > 0 ? subset(t, idx.slice(nTrain + nVal)) : undefined,
-  };
-}
-
-export function loadSplits(data: DataConfig, configPath: string): DataSplits {
-  const base = dirname(configPath);
-  if (data.source) {
-    const table = readTable(resolve(base, data.source), data.format);
-    const s = data.split ?? {};
-    return splitTable(table, s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true);
-  }
-  if (!data.train) throw new Error('data needs a "source" or a "train" file');
-  return {
-    train: readTable(resolve(base, data.train), data.format),
-    validation: data.validation ? readTable(resolve(base, data.validation), data.format) : undefined,
-    test: data.test ? readTable(resolve(base, data.test), data.format) : undefined,
   };
 }

@@ -1,12 +1,10 @@
 // Data for the text tasks: a plain text corpus split into train / validation
 // / test for a language model, and (text, label) pairs from a table for a
-// text classifier. Pure Node, no tfjs.
+// text classifier. Pure; reading the files is src/node/dataFiles.ts.
 
-import { dirname, resolve } from 'node:path';
 import { seededRng, shuffleInPlace } from './random';
-import { DataError, readText } from './table';
+import { DataError } from './table';
 import type { Table } from './table';
-import type { DataConfig } from './types';
 
 export interface CorpusSplits {
   file: string;
@@ -18,12 +16,6 @@ export interface CorpusSplits {
 /** Fewer units than this and the corpus is cut into equal pieces instead. */
 const MIN_UNITS = 20;
 const PIECES_WHEN_FEW_UNITS = 100;
-
-export function readCorpus(file: string): string {
-  const text = readText(file).replace(/\r\n?/g, '\n');
-  if (text.trim() === '') throw new DataError(file, undefined, 'the file is empty');
-  return text;
-}
 
 /**
  * Splits a corpus into train / validation / test text. The units shuffled
@@ -68,23 +60,6 @@ function cutIntoPieces(text: string, pieces: number): string[] {
     start = end;
   }
   return out.filter((p) => p.trim() !== '');
-}
-
-export function loadCorpusSplits(data: DataConfig, configPath: string): CorpusSplits {
-  const base = dirname(configPath);
-  if (data.source) {
-    const file = resolve(base, data.source);
-    const s = data.split ?? {};
-    return splitCorpus(file, readCorpus(file), s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true);
-  }
-  if (!data.train) throw new Error('data needs a "source" or a "train" file');
-  const file = resolve(base, data.train);
-  return {
-    file,
-    train: readCorpus(file),
-    validation: data.validation ? readCorpus(resolve(base, data.validation)) : undefined,
-    test: data.test ? readCorpus(resolve(base, data.test)) : undefined,
-  };
 }
 
 export interface LabelledTexts {

@@ -6,8 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { CheckpointError, encodeCheckpoint } from '../core/checkpointFile';
-import type { Checkpoint, CheckpointArray, CheckpointArrayInfo, CheckpointHeader } from '../core/checkpointFile';
+import { CheckpointError, encodeCheckpoint } from '../node/checkpointFile';
+import type { Checkpoint, CheckpointArray, CheckpointArrayInfo, CheckpointHeader } from '../node/checkpointFile';
 
 export interface CheckpointParts {
   model: tfl.LayersModel;

@@ -9,13 +9,15 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadSplits, totalRows } from '../core/dataset';
+import { totalRows } from '../core/dataset';
+import { loadSplits } from '../node/dataFiles';
 import { classificationMetrics } from '../core/evaluationMetrics';
 import { seededRng, shuffleInPlace } from '../core/random';
 import type { Rng, SeededRng } from '../core/random';
 import { resolveTokenizer, resolveTransformer } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
-import { labelledTexts, loadCorpusSplits, sortLabels } from '../core/textData';
+import { labelledTexts, sortLabels } from '../core/textData';
+import { loadCorpusSplits } from '../node/dataFiles';
 import type { LabelledTexts } from '../core/textData';
 import { Tokenizer } from '../core/tokenizer';
 import type { ClassificationEvaluation, LanguageModelEvaluation, StageName, StageStatus, TransformerModelConfig } from '../core/types';

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { readCheckpoint } from '../../src/core/checkpointFile';
+import { readCheckpoint } from '../../src/node/checkpointFile';
 import {
   codeLens,
   log,

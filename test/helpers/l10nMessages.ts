@@ -14,7 +14,8 @@ export interface L10nCall {
 
 export function findL10nCalls(dir: string): L10nCall[] {
   const calls: L10nCall[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
+  const names = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).sort();
+  for (const name of names) {
     const file = join(dir, name);
     const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
     const visit = (node: ts.Node): void => {

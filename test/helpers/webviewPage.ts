@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
-import { makeNonce, renderWebviewHtml } from '../../src/host/dashboardHtml';
+import { makeNonce, renderWebviewHtml } from '../../src/host/panels/webviewHtml';
 import { CHROMIUM_ARGS } from './chromium';
 
 export const repoRoot = join(__dirname, '..', '..');

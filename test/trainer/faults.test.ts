@@ -8,7 +8,7 @@ import type * as fs from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TrainerEvent } from '../../src/core/protocol';
-import { readRunSnapshot, setRunStoreIo } from '../../src/core/runStore';
+import { readRunSnapshot, setRunStoreIo } from '../../src/node/runStore';
 import type { RunMeta } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { ConfigInvalidError, runTraining } from '../../src/trainer/engine';

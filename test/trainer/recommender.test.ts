@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
+import { validateConfigText } from '../../src/node/configValidation';
 import type { RecommendationEvaluation } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';

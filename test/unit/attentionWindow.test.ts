@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { estimateTokens, windowAroundCursor } from '../../src/host/attentionWindow';
+import { estimateTokens, windowAroundCursor } from '../../src/host/attention/attentionWindow';
 
 test('token estimates: words and punctuation, every CJK character, or every character', () => {
   assert.equal(estimateTokens('Hello, world!', false), 4);

@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
+import { validateConfigText } from '../../src/node/configValidation';
 import { fitPreprocessor, transformTable } from '../../src/core/preprocess';
-import { DataError, DEFAULT_MAX_DATA_BYTES, readTable, readText } from '../../src/core/table';
+import { DataError } from '../../src/core/table';
+import { DEFAULT_MAX_DATA_BYTES, readTable, readText } from '../../src/node/tableFile';
 import type { ExperimentConfig } from '../../src/core/types';
 import { linearCsv, regressionConfig, tempDir } from '../helpers/fixtures';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nativeBackendInstallArgs, npmExecutableName, runCommand } from '../../src/host/commandRunner';
+import { nativeBackendInstallArgs, npmExecutableName, runCommand } from '../../src/node/commandRunner';
 import { tempDir } from '../helpers/fixtures';
 
 const node = process.execPath;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'jsonc-parser';
-import { validateConfigText } from '../../src/core/configValidation';
+import { validateConfigText } from '../../src/node/configValidation';
 import { seededRng } from '../../src/core/random';
 import { validateSchema } from '../../src/core/schemaValidator';
 import type { ValidateFunction } from 'ajv';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { configLensSpan } from '../../src/host/configLensRange';
+import { configLensSpan } from '../../src/host/editor/configLensRange';
 
 const at = (text: string) => {
   const s = configLensSpan(text);

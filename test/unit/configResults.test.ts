@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bestRunBySweep, differingPaths, formatKeyHint, keyHintParts, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
 import type { RunResultInput } from '../../src/core/configResults';
-import type { RunListEntry } from '../../src/core/runStore';
+import type { RunListEntry } from '../../src/node/runStore';
 import type { RunMeta } from '../../src/core/types';
-import { RunResultsCache } from '../../src/host/runResults';
+import { RunResultsCache } from '../../src/host/runs/runResults';
 
 function resolved(lr: number, units: number, epochs = 10): unknown {
   return {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { didYouMean, formatDiagnostic, validateConfigText } from '../../src/core/configValidation';
-import type { ConfigDiagnostic } from '../../src/core/configValidation';
+import { didYouMean, formatDiagnostic, validateConfigText } from '../../src/node/configValidation';
+import type { ConfigDiagnostic } from '../../src/node/configValidation';
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadSplits, splitTable } from '../../src/core/dataset';
+import { splitTable } from '../../src/core/dataset';
+import { loadSplits } from '../../src/node/dataFiles';
 import { fitPreprocessor, inverseTarget, transformTable } from '../../src/core/preprocess';
-import { DataError, readTable, probeColumns } from '../../src/core/table';
+import { DataError } from '../../src/core/table';
+import { probeColumns, readTable } from '../../src/node/tableFile';
 import type { ExperimentConfig } from '../../src/core/types';
 import { tempDir, writeFiles } from '../helpers/fixtures';
 

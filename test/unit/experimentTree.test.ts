@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RunListEntry } from '../../src/core/runStore';
+import type { RunListEntry } from '../../src/node/runStore';
 import type { RunMeta, SweepMembership } from '../../src/core/types';
 import {
   buildExperimentTree,
@@ -13,7 +13,7 @@ import {
   type RunNode,
   type RunRef,
   type SweepNode,
-} from '../../src/host/experimentTreeModel';
+} from '../../src/host/runs/experimentTreeModel';
 import { tempDir } from '../helpers/fixtures';
 
 const HOUSES = '/w/examples/house-prices/house-prices.experiment.json';

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { formatMetric, headlineMetric } from '../../src/host/format';
-import { KeyedDebouncer } from '../../src/host/keyedDebouncer';
-import { Throttle } from '../../src/host/throttle';
-import { LineSplitter } from '../../src/host/lineSplitter';
-import { DEFAULT_RUNS_DIRECTORY, resolveRunsDirectory } from '../../src/host/runsDirectory';
+import { formatMetric, headlineMetric } from '../../src/host/shell/format';
+import { KeyedDebouncer } from '../../src/host/shell/keyedDebouncer';
+import { Throttle } from '../../src/host/shell/throttle';
+import { LineSplitter } from '../../src/node/lineSplitter';
+import { DEFAULT_RUNS_DIRECTORY, resolveRunsDirectory } from '../../src/host/runs/runsDirectory';
 
 test('metrics show three significant digits, exponents for huge and tiny values', () => {
   assert.equal(formatMetric(0.123456), '0.123');

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { InferenceCancelledError, InferenceClient } from '../../src/host/inferenceClient';
+import { InferenceCancelledError, InferenceClient } from '../../src/node/inferenceClient';
 import { tempDir, writeTinyLanguageModel } from '../helpers/fixtures';
 
 const root = join(__dirname, '..', '..');

@@ -17,7 +17,7 @@ import { pipelineCommand } from '../../src/cli/pipelineCommand';
 import { configSectionRange } from '../../src/core/configSections';
 import { escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
 import { resolveConfig } from '../../src/core/resolvedConfig';
-import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/core/runPipeline';
+import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/node/runPipeline';
 import type { ExperimentConfig, RunMeta } from '../../src/core/types';
 
 const root = join(import.meta.dirname, '../..');

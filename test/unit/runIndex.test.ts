@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunListEntry } from '../../src/core/runStore';
+import type { RunListEntry } from '../../src/node/runStore';
 import type { RunMeta } from '../../src/core/types';
-import { RunIndex, samePath } from '../../src/host/runIndex';
+import { RunIndex, samePath } from '../../src/host/runs/runIndex';
 
 function entry(id: string, configPath: string | undefined): RunListEntry {
   const meta = configPath === undefined ? undefined : ({ id, configPath, status: 'completed' } as RunMeta);

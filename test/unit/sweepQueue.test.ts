@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expandSweep } from '../../src/core/sweep';
-import { SweepQueue } from '../../src/host/sweepQueue';
-import type { PointOutcome } from '../../src/host/sweepQueue';
+import { SweepQueue } from '../../src/node/sweepQueue';
+import type { PointOutcome } from '../../src/node/sweepQueue';
 
 /** Fake trainings that end when the test says so. */
 function fakeTrainings() {

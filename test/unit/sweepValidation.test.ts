@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
-import type { ConfigDiagnostic } from '../../src/core/configValidation';
-import { configForSweepPoint } from '../../src/core/sweepPoint';
+import { validateConfigText } from '../../src/node/configValidation';
+import type { ConfigDiagnostic } from '../../src/node/configValidation';
+import { configForSweepPoint } from '../../src/node/sweepPoint';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const sweepExample = join(import.meta.dirname, '../../examples/house-prices/house-prices-sweep.experiment.json');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
-import { copyPlannedFiles, listTemplates, planTemplateCopy, withoutRelativeSchema } from '../../src/host/templates';
+import { validateConfigText } from '../../src/node/configValidation';
+import { copyPlannedFiles, listTemplates, planTemplateCopy, withoutRelativeSchema } from '../../src/host/editor/templates';
 import { tempDir, writeFiles } from '../helpers/fixtures';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');

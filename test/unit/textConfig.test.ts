@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
-import type { ConfigDiagnostic } from '../../src/core/configValidation';
+import { validateConfigText } from '../../src/node/configValidation';
+import type { ConfigDiagnostic } from '../../src/node/configValidation';
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import { labelledTexts, splitCorpus } from '../../src/core/textData';
-import { readTable } from '../../src/core/table';
+import { readTable } from '../../src/node/tableFile';
 import { tempDir, writeFiles } from '../helpers/fixtures';
 
 const examples = join(__dirname, '../../examples');
@@ -162,8 +162,8 @@ test('a misspelt tokenizer or Transformer key gets a "did you mean"', () => {
 });
 
 test('the latest Transformer run is the newest completed one with a tokenizer beside its model', async () => {
-  const { RunWriter } = await import('../../src/core/runStore');
-  const { latestTextModelRun, textModelDir } = await import('../../src/core/textModelRuns');
+  const { RunWriter } = await import('../../src/node/runStore');
+  const { latestTextModelRun, textModelDir } = await import('../../src/node/textModelRuns');
   const runs = join(tempDir(), 'runs');
   const make = (id: string, task: 'classification' | 'language-model' | 'regression', text: boolean, status: 'completed' | 'failed') => {
     const w = new RunWriter(runs, { id, name: id, task, configPath: '/c', status: 'running', createdAt: new Date().toISOString(), versions: { modelLab: '0', node: '0' }, seed: 1, epochsPlanned: 1, epochsDone: 1 });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { StartTrainingMessage, TrainerEvent } from '../../src/core/protocol';
 import type { RunMeta } from '../../src/core/types';
-import { TrainingProcess } from '../../src/host/trainingProcess';
-import type { TrainingOutcome } from '../../src/host/trainingProcess';
+import { TrainingProcess } from '../../src/node/trainingProcess';
+import type { TrainingOutcome } from '../../src/node/trainingProcess';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const REAL_TRAINER = join(import.meta.dirname, '../../dist/trainer.js');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { posix } from 'node:path';
 import { test } from 'node:test';
-import { findOnPath, parseNodeVersion, resolveTrainerRuntime, systemRuntimeProbe } from '../../src/host/trainerRuntime';
-import type { RuntimeProbe } from '../../src/host/trainerRuntime';
+import { findOnPath, parseNodeVersion, resolveTrainerRuntime, systemRuntimeProbe } from '../../src/node/trainerRuntime';
+import type { RuntimeProbe } from '../../src/node/trainerRuntime';
 
 /** A machine with these executables (path → Node major version, undefined = does not run). */
 function machine(executables: Record<string, number | undefined>, over: Partial<RuntimeProbe> = {}): RuntimeProbe {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TrainerEvent } from '../../src/core/protocol';
 import type { RunMeta } from '../../src/core/types';
-import { TrainingProcess } from '../../src/host/trainingProcess';
-import type { TrainingOutcome, TrainingProcessOptions } from '../../src/host/trainingProcess';
+import { TrainingProcess } from '../../src/node/trainingProcess';
+import type { TrainingOutcome, TrainingProcessOptions } from '../../src/node/trainingProcess';
 import { tempDir } from '../helpers/fixtures';
 
 const FAKE_TRAINER = `

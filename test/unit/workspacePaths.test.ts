@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { validateConfigText } from '../../src/core/configValidation';
-import type { ConfigDiagnostic } from '../../src/core/configValidation';
-import { pathEscapesWorkspace } from '../../src/core/workspacePaths';
+import { validateConfigText } from '../../src/node/configValidation';
+import type { ConfigDiagnostic } from '../../src/node/configValidation';
+import { pathEscapesWorkspace } from '../../src/node/workspacePaths';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 /** A workspace with the config in exp/, and a secret data file next to (outside) the workspace. */

@@ -1,0 +1,354 @@
+// The dashboard follows the active editor. For a text file, its selection (or
+// a window around the cursor) goes to the inference child with the chosen
+// Transformer run, and the attention comes back to the dashboard; for an
+// experiment config, the dashboard switches to that experiment's latest run.
+// Debounced on typing, cursor moves and editor switches; a newer request
+// cancels the older one; the editor never waits for any of it.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol';
+import type { RunListEntry } from '../../node/runStore';
+import { textModelDir } from '../../node/textModelRuns';
+import { backendSetting, nodePathSetting } from '../shell/settings';
+import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
+import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
+import { windowAroundCursor } from './attentionWindow';
+import type { TextWindow } from './attentionWindow';
+import type { RunIndex } from '../runs/runIndex';
+import { resolveTrainerRuntime } from '../../node/trainerRuntime';
+import type { RuntimeProbe } from '../../node/trainerRuntime';
+import { isConfigUri } from '../editor/workspaceConfigs';
+
+export const ATTENTION_DEBOUNCE_MS = 300;
+export const DEFAULT_ATTENTION_MAX_TOKENS = 128;
+const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
+const MAX_TOKENS_SETTING = 'modelLab.attention.maxTokens';
+/** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
+const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
+
+export interface TransformerRun {
+  id: string;
+  dir: string;
+  name: string;
+  task: 'classification' | 'language-model';
+  /** The model folder (with tokenizer.json). */
+  modelDir: string;
+  /** The tokenizer cuts text into characters. */
+  charLevel: boolean;
+  /** Most tokens the model takes (model/task.json), if known. */
+  maxLength?: number;
+}
+
+export interface AttentionFollowerDeps {
+  dashboard: DashboardPanel;
+  runIndex: RunIndex;
+  runsDirs(): string[];
+  workspaceState: vscode.Memento;
+  log: vscode.LogOutputChannel;
+  trainerScript: string;
+  runtimeProbe: RuntimeProbe;
+  nativeModuleDirs(): string[];
+  /** The run the dashboard shows for a config: its training, else its latest run. */
+  runForConfig(config: vscode.Uri): ShownRun | undefined;
+}
+
+interface RunModelInfo {
+  transformer: boolean;
+  charLevel: boolean;
+  maxLength?: number;
+}
+
+/** config.json's model type and tokenizer, per run folder (a finished run's files never change). */
+const runConfigCache = new Map<string, RunModelInfo>();
+
+function readRunConfig(runDir: string): RunModelInfo {
+  const hit = runConfigCache.get(runDir);
+  if (hit) return hit;
+  let info: RunModelInfo = { transformer: false, charLevel: false };
+  try {
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { model?: { type?: unknown }; data?: { tokenizer?: { type?: unknown } } };
+    const type = config.model?.type;
+    info = { transformer: type === 'transformerEncoder' || type === 'transformerDecoder', charLevel: config.data?.tokenizer?.type === 'char' };
+  } catch {
+    // no config: not a run the attention view can use
+  }
+  try {
+    const task = JSON.parse(readFileSync(join(runDir, 'model', 'task.json'), 'utf8')) as { maxLength?: unknown };
+    if (typeof task.maxLength === 'number' && task.maxLength > 0) info.maxLength = task.maxLength;
+  } catch {
+    // the model's own limit still applies in the child
+  }
+  runConfigCache.set(runDir, info);
+  return info;
+}
+
+/** Finished runs with a saved Transformer and its tokenizer, newest first. */
+export function transformerRuns(runIndex: RunIndex, runsDirs: readonly string[]): TransformerRun[] {
+  const runs: TransformerRun[] = [];
+  for (const dir of runsDirs) {
+    for (const r of runIndex.runs(dir)) {
+      const run = asTransformerRun(r);
+      if (run) runs.push(run);
+    }
+  }
+  // Run ids start with their creation time.
+  return runs.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+}
+
+function asTransformerRun(r: RunListEntry): TransformerRun | undefined {
+  const meta = r.meta;
+  if (!meta || meta.status !== 'completed' || (meta.task !== 'classification' && meta.task !== 'language-model')) return undefined;
+  const info = readRunConfig(r.dir);
+  if (!info.transformer) return undefined;
+  const modelDir = textModelDir(r.dir);
+  if (!modelDir) return undefined;
+  return { id: r.id, dir: r.dir, name: meta.name, task: meta.task, modelDir, charLevel: info.charLevel, maxLength: info.maxLength };
+}
+
+function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionModelInfo {
+  return { runId: model.run.id, name: model.run.name, task: model.run.task, pinned: model.pinned };
+}
+
+export function attentionMaxTokens(): number {
+  const value = vscode.workspace.getConfiguration().get<number>(MAX_TOKENS_SETTING, DEFAULT_ATTENTION_MAX_TOKENS);
+  return typeof value === 'number' && Number.isFinite(value) ? Math.max(1, Math.min(4096, Math.floor(value))) : DEFAULT_ATTENTION_MAX_TOKENS;
+}
+
+export class AttentionFollower implements vscode.Disposable {
+  private client: InferenceClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: AbortController | undefined;
+  private generating: { requestId: number; abort: AbortController } | undefined;
+  /** The last message posted, re-sent when the page reloads. */
+  private last: DashboardAttentionMessage | undefined;
+  /** What the last answered request was, so an unchanged text is not sent again. */
+  private lastKey: string | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The last text editor that was active: focusing the dashboard leaves no active editor. */
+  private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
+
+  constructor(private readonly deps: AttentionFollowerDeps) {
+    const schedule = () => this.schedule();
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (editor && FOLLOWED_SCHEMES.has(editor.document.uri.scheme)) this.lastEditor = editor;
+        schedule();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === this.editor()) schedule();
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0 && e.document === this.editor()?.document) schedule();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(MAX_TOKENS_SETTING)) schedule();
+      }),
+    );
+  }
+
+  /** The page (re)loaded: give it what it had, then look at the editor again. */
+  onPageReady(): void {
+    if (this.last) this.deps.dashboard.postMessage(this.last);
+    this.schedule(0);
+  }
+
+  /** Runs changed or a model was pinned: the model may be another one (its folder is part of the request's key). */
+  refresh(): void {
+    this.schedule();
+  }
+
+  schedule(delay = ATTENTION_DEBOUNCE_MS): void {
+    if (!this.deps.dashboard.isOpen) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.update().catch((err: unknown) => this.deps.log.error(`attention: ${(err as Error).stack ?? String(err)}`));
+    }, delay);
+  }
+
+  /** The pinned run if it still exists, else the latest Transformer run. */
+  currentModel(): { run: TransformerRun; pinned: boolean } | undefined {
+    const runs = transformerRuns(this.deps.runIndex, this.deps.runsDirs());
+    const pinnedId = this.deps.workspaceState.get<string>(PINNED_RUN_KEY);
+    const pinned = pinnedId ? runs.find((r) => r.id === pinnedId) : undefined;
+    if (pinned) return { run: pinned, pinned: true };
+    return runs[0] ? { run: runs[0], pinned: false } : undefined;
+  }
+
+  /**
+   * "Model Lab: Pin Model for Attention": pins `runId` (a run's menu in the
+   * sidebar) when it is a Transformer run, else asks with a quick pick of
+   * Transformer runs (or back to the latest).
+   */
+  async pickModel(runId?: string): Promise<void> {
+    const runs = transformerRuns(this.deps.runIndex, this.deps.runsDirs());
+    const given = runId ? runs.find((r) => r.id === runId) : undefined;
+    if (given) {
+      await this.deps.workspaceState.update(PINNED_RUN_KEY, given.id);
+      this.refresh();
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention now uses {0} ({1}).', given.name, given.id));
+      return;
+    }
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('There is no finished Transformer run yet. Train examples/intent-classifier or examples/text-generator first.'));
+      return;
+    }
+    const pinnedId = this.deps.workspaceState.get<string>(PINNED_RUN_KEY);
+    type Item = vscode.QuickPickItem & { runId?: string };
+    const latest: Item = { label: vscode.l10n.t('Latest Transformer run'), description: vscode.l10n.t('follows new runs'), picked: !pinnedId };
+    const items: Item[] = [
+      latest,
+      ...runs.map((r) => ({
+        label: r.name,
+        description: r.id,
+        detail: r.task === 'classification' ? vscode.l10n.t('classifier (Transformer encoder)') : vscode.l10n.t('language model (Transformer decoder)'),
+        runId: r.id,
+        picked: r.id === pinnedId,
+      })),
+    ];
+    const choice = await vscode.window.showQuickPick(items, { placeHolder: vscode.l10n.t('Model used for attention in the dashboard') });
+    if (!choice) return;
+    await this.deps.workspaceState.update(PINNED_RUN_KEY, choice.runId);
+    this.refresh();
+  }
+
+  /** The active editor, else the last one while it is still visible (the dashboard may have focus). */
+  private editor(): vscode.TextEditor | undefined {
+    const active = vscode.window.activeTextEditor;
+    if (active) return active;
+    const last = this.lastEditor;
+    return last && vscode.window.visibleTextEditors.includes(last) ? last : undefined;
+  }
+
+  private async update(): Promise<void> {
+    const editor = this.editor();
+    // No editor at all: keep showing what was shown.
+    if (!editor) return;
+    const doc = editor.document;
+    if (isConfigUri(doc.uri)) {
+      const run = this.deps.runForConfig(doc.uri);
+      if (run && run.id !== this.deps.dashboard.shownRunId) this.deps.dashboard.show(run);
+      // Nothing shown yet: say whether there is a model to look with.
+      if (!this.last) {
+        const model = this.currentModel();
+        this.post(model ? { type: 'attention', status: 'noText', model: modelInfo(model) } : { type: 'attention', status: 'noModel' });
+      }
+      return;
+    }
+    if (!FOLLOWED_SCHEMES.has(doc.uri.scheme) || doc.uri.path.includes('/.modellab/')) return;
+    const model = this.currentModel();
+    if (!model) {
+      this.cancelInFlight();
+      this.post({ type: 'attention', status: 'noModel' });
+      this.lastKey = undefined;
+      return;
+    }
+    const info = modelInfo(model);
+    // The window is sized for what the model reads, so the cursor's line stays in it.
+    const maxTokens = Math.min(attentionMaxTokens(), model.run.maxLength ?? Infinity);
+    const window = this.textWindow(editor, maxTokens, model.run.charLevel);
+    const source = { file: vscode.workspace.asRelativePath(doc.uri, false), startLine: window.startLine, endLine: window.endLine, selection: window.selection };
+    if (window.text.trim() === '') {
+      this.cancelInFlight();
+      this.lastKey = undefined;
+      this.post({ type: 'attention', status: 'noText', model: info });
+      return;
+    }
+    const key = `${model.run.modelDir}\0${model.pinned}\0${maxTokens}\0${window.text}`;
+    if (key === this.lastKey && this.last?.status === 'ready') {
+      // Only the cursor moved inside the same window: the lines shown may still differ.
+      if (this.last.source?.startLine !== source.startLine || this.last.source?.endLine !== source.endLine) this.post({ ...this.last, source });
+      return;
+    }
+    this.cancelInFlight();
+    const abort = (this.inFlight = new AbortController());
+    this.post({ type: 'attention', status: 'pending', model: info });
+    try {
+      const reply = await this.inference().attention({ modelDir: model.run.modelDir, text: window.text, maxTokens }, abort.signal);
+      if (abort.signal.aborted) return;
+      this.lastKey = key;
+      this.post({ type: 'attention', status: 'ready', model: info, source, result: reply.result, millis: reply.millis });
+    } catch (err) {
+      if (err instanceof InferenceCancelledError || abort.signal.aborted) return;
+      this.lastKey = undefined;
+      this.deps.log.warn(`attention: ${(err as Error).message}`);
+      this.post({ type: 'attention', status: 'error', model: info, error: (err as Error).message });
+    } finally {
+      if (this.inFlight === abort) this.inFlight = undefined;
+    }
+  }
+
+  private textWindow(editor: vscode.TextEditor, maxTokens: number, charLevel: boolean): TextWindow {
+    const doc = editor.document;
+    const sel = editor.selection;
+    if (!sel.isEmpty) {
+      return { text: doc.getText(sel), startLine: sel.start.line + 1, endLine: sel.end.line + 1, selection: true };
+    }
+    // Only the lines near the cursor are read: a huge file costs no more than a small one.
+    const span = Math.max(8, maxTokens * 2);
+    const from = Math.max(0, sel.active.line - span);
+    const to = Math.min(doc.lineCount - 1, sel.active.line + span);
+    const lines: string[] = [];
+    for (let i = from; i <= to; i++) lines.push(doc.lineAt(i).text);
+    const w = windowAroundCursor(lines, sel.active.line - from, maxTokens, charLevel);
+    return { ...w, startLine: w.startLine + from, endLine: w.endLine + from };
+  }
+
+  /** A dashboard `generate` request: runs with the attention view's language model. */
+  async generate(request: DashboardGenerateRequest): Promise<void> {
+    this.generating?.abort.abort();
+    const abort = new AbortController();
+    this.generating = { requestId: request.requestId, abort };
+    const reply: DashboardGeneratedMessage = { type: 'generated', requestId: request.requestId };
+    const model = this.currentModel();
+    try {
+      if (!model || model.run.task !== 'language-model') throw new Error(vscode.l10n.t('Generation needs a language model (a transformerDecoder run); pin one with Model Lab: Pin Model for Attention.'));
+      const result = await this.inference().generate(
+        { modelDir: model.run.modelDir, prompt: request.prompt, length: request.length, temperature: request.temperature, topK: request.topK },
+        abort.signal,
+      );
+      reply.result = result.result;
+      reply.millis = result.millis;
+    } catch (err) {
+      reply.error = err instanceof InferenceCancelledError ? vscode.l10n.t('cancelled') : (err as Error).message;
+    } finally {
+      if (this.generating?.abort === abort) this.generating = undefined;
+    }
+    this.deps.dashboard.postMessage(reply);
+  }
+
+  cancelGenerate(requestId: number): void {
+    if (this.generating?.requestId === requestId) this.generating.abort.abort();
+  }
+
+  private cancelInFlight(): void {
+    this.inFlight?.abort();
+    this.inFlight = undefined;
+  }
+
+  private post(message: DashboardAttentionMessage): void {
+    this.last = message.status === 'pending' && this.last?.status === 'ready' ? this.last : message;
+    this.deps.dashboard.postMessage(message);
+  }
+
+  private inference(): InferenceClient {
+    this.client ??= new InferenceClient({
+      trainerScript: this.deps.trainerScript,
+      runtime: () => resolveTrainerRuntime(nodePathSetting(), this.deps.runtimeProbe),
+      backend: () => backendSetting(),
+      nativeModuleDirs: () => this.deps.nativeModuleDirs().filter((d) => existsSync(d)),
+      log: (level, message) => (level === 'warn' ? this.deps.log.warn(message) : this.deps.log.info(message)),
+    });
+    return this.client;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.cancelInFlight();
+    this.generating?.abort.abort();
+    this.client?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

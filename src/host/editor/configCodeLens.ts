@@ -1,0 +1,98 @@
+// CodeLenses on experiment configs: "Train this config" and, when the config
+// has runs, "Open dashboard"; while it trains, its progress and "Stop".
+
+import * as vscode from 'vscode';
+import { Throttle } from '../shell/throttle';
+import { CommandId } from '../shell/commandIds';
+import { configLensSpan } from './configLensRange';
+import type { RunIndex } from '../runs/runIndex';
+import type { TrainingSessions } from '../training/trainingSessions';
+
+const PROGRESS_REFRESH_MS = 500;
+
+export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
+  /** What the lenses showed last time, so progress redraws only when the text would change. */
+  private lastProgress = '';
+  /** Epoch progress redraws the lenses at most every PROGRESS_REFRESH_MS (a fast run has many epochs a second). */
+  private readonly progressRefresh = new Throttle(PROGRESS_REFRESH_MS, () => {
+    if (this.progressSignature() !== this.lastProgress) this.refresh();
+  });
+
+  constructor(
+    private readonly trainings: TrainingSessions,
+    private readonly runIndex: RunIndex,
+    private readonly runsDirFor: (configUri: vscode.Uri) => string,
+  ) {
+    this.disposables.push(
+      trainings.onDidStart(() => this.refresh(true)),
+      trainings.onDidEnd(() => this.refresh(true)),
+      trainings.onDidUpdate(() => {
+        if (this.progressSignature() !== this.lastProgress) this.progressRefresh.schedule();
+      }),
+      this.progressRefresh,
+    );
+  }
+
+  /** Redraws the lenses; `runsChanged` when a run folder may have appeared or gone. */
+  refresh(runsChanged = false): void {
+    if (runsChanged) this.runIndex.invalidate();
+    this.lastProgress = this.progressSignature();
+    this.changeEmitter.fire();
+  }
+
+  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const span = configLensSpan(document.getText());
+    const range = new vscode.Range(document.positionAt(span.offset), document.positionAt(span.offset + span.length));
+    const session = this.trainings.get(document.uri);
+    if (session) {
+      const p = session.process;
+      const title = p.stopRequested
+        ? vscode.l10n.t('Stopping…')
+        : p.epochs && p.currentEpoch > 0
+          ? vscode.l10n.t('Training… epoch {0}/{1}', p.currentEpoch, p.epochs)
+          : vscode.l10n.t('Training…');
+      return [
+        new vscode.CodeLens(range, {
+          title,
+          tooltip: vscode.l10n.t('Open the dashboard of this training'),
+          command: CommandId.openDashboard,
+          arguments: [document.uri],
+        }),
+        new vscode.CodeLens(range, { title: vscode.l10n.t('Stop'), command: CommandId.stop, arguments: [document.uri] }),
+      ];
+    }
+    const lenses = [
+      new vscode.CodeLens(range, {
+        title: vscode.l10n.t('Train this config'),
+        tooltip: vscode.l10n.t('Validate this config, then train it and show the dashboard'),
+        command: CommandId.train,
+        arguments: [document.uri],
+      }),
+    ];
+    if (this.runIndex.runsForConfig(this.runsDirFor(document.uri), document.uri.fsPath).length > 0) {
+      lenses.push(
+        new vscode.CodeLens(range, {
+          title: vscode.l10n.t('Open dashboard'),
+          tooltip: vscode.l10n.t('Show the latest run of this config'),
+          command: CommandId.openDashboard,
+          arguments: [document.uri],
+        }),
+      );
+    }
+    return lenses;
+  }
+
+  private progressSignature(): string {
+    return this.trainings
+      .all()
+      .map((s) => `${s.configUri.toString()}|${s.process.currentEpoch}|${s.process.epochs}|${s.process.stopRequested}`)
+      .join(';');
+  }
+
+  dispose(): void {
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}

@@ -1,0 +1,397 @@
+// The dashboard panel: one webview panel showing one run, live while it
+// trains. The page asks for its state with `ready` (again after every reload,
+// since the panel does not keep hidden content); messages from it are
+// untrusted and checked by the protocol module before anything is done.
+
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { whyNotResumable } from '../../node/checkpointFile';
+import { parseWebviewMessage } from '../../core/protocol';
+import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol';
+import type { RunSnapshot } from '../../core/types';
+import { runPipelineText } from '../../node/runPipeline';
+import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStore';
+import { thinMetricsForDashboard } from '../../core/snapshotThinning';
+import { CommandId } from '../shell/commandIds';
+import { makeNonce, renderDashboardHtml } from './webviewHtml';
+import { dashboardStrings } from './dashboardStrings';
+import { PredictPlayground } from './playground';
+import { revealConfigSection } from '../editor/revealConfigSection';
+import type { RunIndex } from '../runs/runIndex';
+import type { TrainingSession, TrainingSessions, TrainingUpdate } from '../training/trainingSessions';
+
+export const DASHBOARD_VIEW_TYPE = 'modelLab.dashboard';
+const LAST_RUN_KEY = 'modelLab.dashboard.lastRun';
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+export interface ShownRun {
+  id: string;
+  dir: string;
+}
+
+export interface DashboardDeps {
+  extensionUri: vscode.Uri;
+  log: vscode.LogOutputChannel;
+  trainings: TrainingSessions;
+  runIndex: RunIndex;
+  workspaceState: vscode.Memento;
+  /** Every runs folder of the workspace, to find a run by id. */
+  runsDirs(): string[];
+  /** What to show when nothing was asked for: the latest run of the active config, else the latest run. */
+  defaultRun(): ShownRun | undefined;
+  /** Where a run's model was exported and the address it is served at (the pipeline's last two nodes). */
+  deploymentOf?(runId: string): { exportPath?: string; server?: string };
+}
+
+/** The attention section's side in the host (src/host/attentionFollower.ts). */
+export interface DashboardAttentionHandler {
+  /** The page loaded (or reloaded): it has no attention state yet. */
+  onPageReady(): void;
+  pickModel(): Promise<void>;
+  generate(request: DashboardGenerateRequest): Promise<void>;
+  cancelGenerate(requestId: number): void;
+}
+
+export interface OpenOptions {
+  preserveFocus?: boolean;
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private shown: ShownRun | undefined;
+  /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
+  private stateVersion = 0;
+  /** The training whose run the panel switches to when it starts. */
+  private followed: TrainingSession | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private attention: DashboardAttentionHandler | undefined;
+  /** The predict playground's inference child, started on the first request. */
+  private readonly playground: PredictPlayground;
+
+  constructor(private readonly deps: DashboardDeps) {
+    this.playground = new PredictPlayground({ trainerScript: vscode.Uri.joinPath(deps.extensionUri, 'dist', 'trainer.js').fsPath, log: deps.log });
+    this.disposables.push(
+      this.playground,
+      deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)),
+      deps.trainings.onDidEnd(({ session }) => {
+        if (this.followed === session) this.followed = undefined;
+        // A run that ended stopped or interrupted may be resumed: the page shows Resume then.
+        const shown = this.shown;
+        if (shown && session.process.runId === shown.id) this.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
+      }),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  get shownRunId(): string | undefined {
+    return this.shown?.id;
+  }
+
+  setAttentionHandler(handler: DashboardAttentionHandler): void {
+    this.attention = handler;
+  }
+
+  /** Switches an open panel to a run without revealing it (the editor keeps its place). */
+  show(run: ShownRun): void {
+    if (!this.panel) return;
+    this.setShown(run);
+    this.postState();
+  }
+
+  /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
+  postMessage(message: HostToWebviewMessage): void {
+    this.post(message);
+  }
+
+  /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
+  open(run: ShownRun | null | undefined, options: OpenOptions = {}): void {
+    this.setShown(run === undefined ? this.deps.defaultRun() : (run ?? undefined));
+    if (this.panel) {
+      this.panel.reveal(undefined, options.preserveFocus);
+    } else {
+      const panel = vscode.window.createWebviewPanel(
+        DASHBOARD_VIEW_TYPE,
+        'Model Lab',
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
+        this.webviewOptions(),
+      );
+      this.attach(panel);
+    }
+    this.postState();
+  }
+
+  /** Shows a training on the panel: its run now if it has started, else as soon as it does. */
+  follow(session: TrainingSession): void {
+    this.followed = session;
+    const run = session.process.runId && session.process.runDir ? { id: session.process.runId, dir: session.process.runDir } : undefined;
+    if (run) {
+      this.open(run, { preserveFocus: true });
+    } else if (!this.panel) {
+      // Until the run folder exists, show the config's previous run (or the empty page).
+      this.open(undefined, { preserveFocus: true });
+    } else {
+      this.panel.reveal(undefined, true);
+    }
+  }
+
+  /** Restores the panel VS Code kept across a reload (registerWebviewPanelSerializer). */
+  revive(panel: vscode.WebviewPanel, state: unknown): void {
+    if (this.panel) this.panel.dispose();
+    panel.webview.options = this.webviewOptions();
+    const runId = runIdFromState(state) ?? this.deps.workspaceState.get<string>(LAST_RUN_KEY);
+    const found = runId && RUN_ID.test(runId) ? this.deps.runIndex.find(this.deps.runsDirs(), runId) : undefined;
+    this.setShown(found ? { id: found.id, dir: found.dir } : this.deps.defaultRun());
+    this.attach(panel);
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return webviewPanelOptions(this.deps.extensionUri);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    this.ready = false;
+    const webview = panel.webview;
+    const ext = this.deps.extensionUri;
+    webview.html = renderDashboardHtml({
+      cspSource: webview.cspSource,
+      nonce: makeNonce(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      mermaidUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'mermaid.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'dashboard.css')).toString(),
+      title: 'Model Lab',
+      lang: vscode.env.language,
+    });
+    const disposables = [
+      webview.onDidReceiveMessage((raw: unknown) => {
+        if (this.panel === panel) this.receive(raw);
+      }),
+      // A hidden panel loses its page; it says `ready` again when shown.
+      panel.onDidChangeViewState((e) => {
+        if (this.panel === panel && !e.webviewPanel.visible) this.ready = false;
+      }),
+    ];
+    disposables.push(
+      panel.onDidDispose(() => {
+        vscode.Disposable.from(...disposables).dispose();
+        // A revived panel may already have replaced this one.
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.ready = false;
+        }
+      }),
+    );
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (typeof message === 'string') {
+      this.deps.log.warn(`dashboard: ignored a message from the webview: ${message}`);
+      return;
+    }
+    try {
+      this.handle(message);
+    } catch (err) {
+      this.deps.log.error(`dashboard: handling '${message.type}' failed: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+
+  private handle(message: WebviewToHostMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.postState();
+        this.attention?.onPageReady();
+        break;
+      case 'pinAttentionModel':
+        void this.attention?.pickModel();
+        break;
+      case 'generate':
+        void this.attention?.generate(message);
+        break;
+      case 'cancelGenerate':
+        this.attention?.cancelGenerate(message.requestId);
+        break;
+      case 'stop': {
+        const session = this.deps.trainings.forRun(this.shown?.id);
+        if (session) this.deps.trainings.stop(session);
+        break;
+      }
+      case 'train': {
+        const configPath = (this.shown && readRunMeta(this.shown.dir)?.configPath) || '';
+        const args = configPath && existsSync(configPath) ? [vscode.Uri.file(configPath)] : [];
+        void vscode.commands.executeCommand(CommandId.train, ...args);
+        break;
+      }
+      case 'openRun': {
+        const found = this.deps.runIndex.find(this.deps.runsDirs(), message.runId);
+        if (!found) {
+          this.deps.log.warn(`dashboard: run ${message.runId} was not found`);
+          return;
+        }
+        this.setShown({ id: found.id, dir: found.dir });
+        this.postState();
+        break;
+      }
+      case 'describeModel':
+      case 'predict': {
+        const shown = this.shown;
+        void this.playground.answer(message, shown).then((reply) => {
+          // The page may have moved to another run meanwhile; it ignores replies for other runs.
+          if (reply) this.post(reply);
+        });
+        break;
+      }
+      case 'revealConfigSection': {
+        const configPath = this.shown ? readRunMeta(this.shown.dir)?.configPath : undefined;
+        if (!configPath) {
+          this.deps.log.warn('dashboard: no run is shown, so there is no config to reveal');
+          return;
+        }
+        void revealConfigSection(configPath, message.section, this.panel?.viewColumn);
+        break;
+      }
+      case 'revealRunFolder': {
+        const found =
+          this.shown?.id === message.runId ? this.shown : this.deps.runIndex.find(this.deps.runsDirs(), message.runId);
+        if (!found) {
+          this.deps.log.warn(`dashboard: run ${message.runId} was not found`);
+          return;
+        }
+        void revealFolder(vscode.Uri.file(found.dir));
+        break;
+      }
+      case 'exportRun':
+        void vscode.commands.executeCommand(CommandId.exportRun, message.runId);
+        break;
+      case 'deployRun':
+        void vscode.commands.executeCommand(CommandId.deployRun, message.runId);
+        break;
+      case 'resumeRun':
+        void vscode.commands.executeCommand(CommandId.resumeRun, message.runId);
+        break;
+    }
+  }
+
+  private resumable(run: ShownRun): boolean {
+    return !this.deps.trainings.forRun(run.id) && whyNotResumable(readRunMeta(run.dir), run.dir) === undefined;
+  }
+
+  private onTrainingUpdate({ session, event }: TrainingUpdate): void {
+    if (!event) return;
+    if (event.type === 'runStarted' && session === this.followed) {
+      // The page switches runs itself on a runStarted it has not seen.
+      this.setShown({ id: event.meta.id, dir: event.runDir });
+    }
+    const runId = session.process.runId;
+    if (!runId || runId !== this.shown?.id) return;
+    if (event.type === 'runStarted' && event.meta.resumes?.length) {
+      // A resumed run dropped the points of its unfinished epoch: the page gets the run as it is on disk now.
+      this.postState();
+      return;
+    }
+    this.post({ type: 'event', runId, event });
+    // The pipeline of a run that just started, and again once its split sizes are known.
+    if (event.type === 'runStarted' || event.type === 'summary') {
+      const dir = this.shown.dir;
+      const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
+      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, this.deps.deploymentOf?.(runId));
+      if (pipeline) this.post({ type: 'pipeline', runId, pipeline });
+    }
+  }
+
+  /** A deployment started or stopped, or a run was exported: the shown run's pipeline may change. */
+  deploymentsChanged(): void {
+    const shown = this.shown;
+    if (!shown || !existsSync(shown.dir)) return;
+    const meta = readRunMeta(shown.dir);
+    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, this.deps.deploymentOf?.(shown.id));
+    if (pipeline) this.post({ type: 'pipeline', runId: shown.id, pipeline });
+  }
+
+  private setShown(run: ShownRun | undefined): void {
+    this.shown = run;
+    void this.deps.workspaceState.update(LAST_RUN_KEY, run?.id);
+  }
+
+  private postState(): void {
+    if (!this.panel || !this.ready) return;
+    const shown = this.shown;
+    const version = ++this.stateVersion;
+    const training = !!this.deps.trainings.forRun(shown?.id);
+    if (!shown || !existsSync(shown.dir)) {
+      this.post({ type: 'state', run: null, training, strings: dashboardStrings() });
+      return;
+    }
+    // A finished run with a large metrics file (hours of logging) is read in slices so the
+    // extension host keeps answering; a training run is read at once, so that no live event
+    // can slip in between the state and the events that follow it.
+    if (!training && metricsFileSize(shown.dir) > ASYNC_READ_BYTES) {
+      void readRunSnapshotAsync(shown.dir).then(
+        (snapshot) => version === this.stateVersion && this.postSnapshot(shown, snapshot, training),
+        (e: unknown) => this.deps.log.warn(`dashboard: cannot read ${shown.dir}: ${(e as Error).message}`),
+      );
+      return;
+    }
+    this.postSnapshot(shown, readRunSnapshot(shown.dir), training);
+  }
+
+  private postSnapshot(shown: ShownRun, snapshot: RunSnapshot, training: boolean): void {
+    // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
+    const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
+    const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
+    this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
+  }
+
+  private post(message: HostToWebviewMessage): void {
+    // Before `ready` the page would drop it; the state sent on `ready` includes it.
+    if (!this.panel || !this.ready) return;
+    void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    vscode.Disposable.from(...this.disposables).dispose();
+  }
+}
+
+/** Options for Model Lab's webview panels: scripts on, and only the extension's bundles and media readable. */
+export function webviewPanelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    retainContextWhenHidden: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+/** Above this, a finished run's metrics are read asynchronously (see postState). */
+const ASYNC_READ_BYTES = 8 * 1024 * 1024;
+
+function metricsFileSize(runDir: string): number {
+  try {
+    return statSync(join(runDir, 'metrics.jsonl')).size;
+  } catch {
+    return 0;
+  }
+}
+
+function runIdFromState(state: unknown): string | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const s = state as { runId?: unknown; run?: { meta?: { id?: unknown } } | null };
+  if (typeof s.runId === 'string') return s.runId;
+  const id = s.run?.meta?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export async function revealFolder(uri: vscode.Uri): Promise<void> {
+  // Inside the workspace the Explorer works everywhere (desktop, remote, browser);
+  // the OS file manager only on a local desktop.
+  const local = !vscode.env.remoteName && vscode.env.uiKind === vscode.UIKind.Desktop;
+  if (vscode.workspace.getWorkspaceFolder(uri) || !local) await vscode.commands.executeCommand('revealInExplorer', uri);
+  else await vscode.commands.executeCommand('revealFileInOS', uri);
+}

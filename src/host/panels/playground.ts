@@ -1,0 +1,66 @@
+// The dashboard's predict playground (the application stage), host side: the
+// page asks for the shown run's model inputs and sends one input at a time;
+// the model runs in an inference child process (dist/trainer.js, the same
+// program that answers attention requests), never in the extension host.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { DashboardPredictionMessage, WebviewToHostMessage } from '../../core/protocol';
+import { backendSetting, nodePathSetting } from '../shell/settings';
+import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
+import { resolveTrainerRuntime, systemRuntimeProbe } from '../../node/trainerRuntime';
+
+type PlaygroundRequest = Extract<WebviewToHostMessage, { type: 'describeModel' | 'predict' }>;
+
+export interface PlaygroundOptions {
+  trainerScript: string;
+  log: vscode.LogOutputChannel;
+  nativeModuleDirs?: () => string[];
+}
+
+export class PredictPlayground implements vscode.Disposable {
+  private client: InferenceClient | undefined;
+  /** The page's latest request wins: an older one still queued is cancelled. */
+  private inFlight: AbortController | undefined;
+
+  constructor(private readonly options: PlaygroundOptions) {}
+
+  /** Answers a playground request for the run in `runDir`; never throws. */
+  async answer(request: PlaygroundRequest, run: { id: string; dir: string } | undefined): Promise<DashboardPredictionMessage | undefined> {
+    const base = { type: 'prediction' as const, requestId: request.requestId, runId: run?.id ?? '' };
+    if (!run) return { ...base, error: vscode.l10n.t('No run is shown.') };
+    if (!existsSync(join(run.dir, 'model', 'model.json'))) return { ...base, error: vscode.l10n.t('This run has no saved model yet.') };
+    this.inFlight?.abort();
+    const abort = (this.inFlight = new AbortController());
+    try {
+      const instances = request.type === 'predict' ? [request.input] : [];
+      const reply = await this.inference().predict({ modelDir: run.dir, instances }, abort.signal);
+      return { ...base, signature: reply.signature, prediction: reply.predictions[0], millis: reply.millis };
+    } catch (e) {
+      if (e instanceof InferenceCancelledError) return undefined;
+      this.options.log.warn(`playground: ${(e as Error).message}`);
+      return { ...base, error: (e as Error).message };
+    } finally {
+      if (this.inFlight === abort) this.inFlight = undefined;
+    }
+  }
+
+  private inference(): InferenceClient {
+    const probe = systemRuntimeProbe();
+    this.client ??= new InferenceClient({
+      trainerScript: this.options.trainerScript,
+      runtime: () => resolveTrainerRuntime(nodePathSetting(), probe),
+      backend: () => backendSetting(),
+      nativeModuleDirs: this.options.nativeModuleDirs,
+      log: (level, message) => (level === 'warn' ? this.options.log.warn(message) : this.options.log.info(message)),
+    });
+    return this.client;
+  }
+
+  dispose(): void {
+    this.inFlight?.abort();
+    this.client?.dispose();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,274 @@
+// What the Experiments sidebar shows, built from the configs found in the
+// workspace and the run folders on disk: each experiment with its runs,
+// newest first, a sweep's runs grouped under the sweep with its best run
+// marked, runs whose config is gone under their own experiment, and
+// unreadable run folders apart. Pure (no vscode), so the tests build trees
+// from run lists in plain Node; experimentsView.ts turns nodes into TreeItems.
+
+import { basename, resolve } from 'node:path';
+import { whyNotResumable } from '../../node/checkpointFile';
+import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResults';
+import type { RunListEntry } from '../../node/runStore';
+import { sweepGoal } from '../../core/sweep';
+import type { RunMeta, RunStatus } from '../../core/types';
+
+export interface ConfigRef {
+  /** Absolute path of the *.experiment.json file. */
+  path: string;
+  /** The config's `name`, when it could be read. */
+  name?: string;
+}
+
+export interface RunRef {
+  entry: RunListEntry;
+  /** A training of this window runs it (so it can be stopped from here). */
+  training: boolean;
+}
+
+export type RunState = RunStatus | 'damaged';
+
+/**
+ * Drives the run's menus (package.json `viewItem` clauses):
+ * - `run.training`: trained by this window; can be stopped, not deleted.
+ * - `run.busy`: running or queued elsewhere (the CLI, another window); not deleted.
+ * - `run.ended`: completed, stopped, failed or interrupted.
+ * - `run.damaged`: no readable meta.json; can only be revealed or deleted.
+ */
+/** 'run.resumable': ended interrupted or stopped with a checkpoint to carry on from. */
+export type RunContextValue = 'run.training' | 'run.busy' | 'run.ended' | 'run.resumable' | 'run.damaged';
+
+export interface RunNode {
+  kind: 'run';
+  /** Stable across refreshes: the run folder. */
+  key: string;
+  id: string;
+  dir: string;
+  meta?: RunMeta;
+  warnings: string[];
+  state: RunState;
+  contextValue: RunContextValue;
+  /** The number shown beside the run: the sweep's metric for sweep runs, else val_loss, else loss. */
+  headline?: { name: string; value: number };
+  /** The best run of its sweep. */
+  best: boolean;
+}
+
+export interface SweepObjective {
+  metric: string;
+  goal: 'minimize' | 'maximize';
+}
+
+export interface SweepNode {
+  kind: 'sweep';
+  key: string;
+  sweepId: string;
+  configPath: string;
+  /** Points the sweep has (some may not have run yet). */
+  total: number;
+  /** The config paths the sweep varies, in the order of the first run's params. */
+  paramKeys: string[];
+  objective: SweepObjective;
+  bestRunId?: string;
+  /** By sweep point. */
+  runs: RunNode[];
+  /** The newest run's creation time, which places the sweep among the runs. */
+  createdAt: string;
+}
+
+export interface ExperimentNode {
+  kind: 'experiment';
+  key: string;
+  configPath: string;
+  name: string;
+  /** False for runs whose config file is no longer in the workspace. */
+  configExists: boolean;
+  /** Newest first; a sweep sits where its newest run would. */
+  children: (SweepNode | RunNode)[];
+  runCount: number;
+}
+
+export interface ExperimentTree {
+  experiments: ExperimentNode[];
+  /** Run folders without a readable meta.json. */
+  damaged: RunNode[];
+}
+
+/** A path as a map key: resolved, case-folded where the file system usually ignores case. */
+export function pathKey(path: string, platform: NodeJS.Platform = process.platform): string {
+  const full = resolve(path);
+  return platform === 'win32' || platform === 'darwin' ? full.toLowerCase() : full;
+}
+
+/** `house-prices.experiment.json` → `house-prices`. */
+export function configDisplayName(config: ConfigRef): string {
+  return config.name?.trim() || basename(config.path).replace(/\.experiment\.json$/i, '');
+}
+
+export function buildExperimentTree(configs: readonly ConfigRef[], runs: readonly RunRef[], platform: NodeJS.Platform = process.platform): ExperimentTree {
+  const experiments = new Map<string, ExperimentNode>();
+  const runsOf = new Map<string, RunRef[]>();
+  for (const config of configs) {
+    const key = pathKey(config.path, platform);
+    if (experiments.has(key)) continue;
+    experiments.set(key, { kind: 'experiment', key: config.path, configPath: config.path, name: configDisplayName(config), configExists: true, children: [], runCount: 0 });
+  }
+  const orphans: ExperimentNode[] = [];
+  const damaged: RunNode[] = [];
+  const seenDirs = new Set<string>();
+  for (const run of runs) {
+    const dirKey = pathKey(run.entry.dir, platform);
+    if (seenDirs.has(dirKey)) continue; // the same runs folder listed twice
+    seenDirs.add(dirKey);
+    const meta = run.entry.meta;
+    if (!meta) {
+      damaged.push(runNode(run, undefined));
+      continue;
+    }
+    const key = pathKey(meta.configPath || `(unknown)/${meta.name}`, platform);
+    let experiment = experiments.get(key);
+    if (!experiment) {
+      experiment = { kind: 'experiment', key: meta.configPath || meta.name, configPath: meta.configPath, name: meta.name, configExists: false, children: [], runCount: 0 };
+      experiments.set(key, experiment);
+      orphans.push(experiment);
+    }
+    const list = runsOf.get(key);
+    if (list) list.push(run);
+    else runsOf.set(key, [run]);
+  }
+
+  for (const [key, experiment] of experiments) {
+    const list = runsOf.get(key) ?? [];
+    experiment.runCount = list.length;
+    experiment.children = groupRuns(experiment.configPath, list);
+  }
+  const found = [...experiments.values()].filter((e) => e.configExists);
+  orphans.sort((a, b) => a.name.localeCompare(b.name) || a.configPath.localeCompare(b.configPath));
+  damaged.sort((a, b) => b.id.localeCompare(a.id));
+  return { experiments: [...found, ...orphans], damaged };
+}
+
+function groupRuns(configPath: string, runs: readonly RunRef[]): (SweepNode | RunNode)[] {
+  const sweeps = new Map<string, RunRef[]>();
+  const children: (SweepNode | RunNode)[] = [];
+  for (const run of runs) {
+    const sweep = run.entry.meta?.sweep;
+    if (sweep && typeof sweep.id === 'string') {
+      const members = sweeps.get(sweep.id);
+      if (members) members.push(run);
+      else sweeps.set(sweep.id, [run]);
+    } else {
+      children.push(runNode(run, undefined));
+    }
+  }
+  for (const [sweepId, members] of sweeps) children.push(sweepNode(configPath, sweepId, members));
+  return children.sort((a, b) => newerFirst(createdOf(a), createdOf(b), a.key, b.key));
+}
+
+function createdOf(node: SweepNode | RunNode): string {
+  return node.kind === 'sweep' ? node.createdAt : (node.meta?.createdAt ?? '');
+}
+
+function newerFirst(aTime: string, bTime: string, aKey: string, bKey: string): number {
+  const a = Date.parse(aTime);
+  const b = Date.parse(bTime);
+  if (a !== b && Number.isFinite(a) && Number.isFinite(b)) return b - a;
+  // Run ids start with their creation time.
+  return bKey.localeCompare(aKey);
+}
+
+function sweepNode(configPath: string, sweepId: string, members: RunRef[]): SweepNode {
+  const metas = members.map((m) => m.entry.meta!);
+  const objective = sweepObjective(metas);
+  // The same ranking as the results shown in the config (completed runs, best epoch's logs).
+  const best = bestRunBySweep(metas.map((meta) => ({ id: meta.id, meta })), () => objective).get(sweepId);
+  const runs = members
+    .map((run) => runNode(run, objective.metric, run.entry.meta!.id === best?.runId))
+    .sort((a, b) => (a.meta!.sweep!.index - b.meta!.sweep!.index) || b.id.localeCompare(a.id));
+  const paramKeys: string[] = [];
+  for (const meta of metas) for (const key of Object.keys(meta.sweep?.params ?? {})) if (!paramKeys.includes(key)) paramKeys.push(key);
+  const createdAt = metas.map((m) => m.createdAt).sort().pop() ?? '';
+  const total = Math.max(...metas.map((m) => (Number.isInteger(m.sweep!.total) ? m.sweep!.total : 0)), members.length);
+  return { kind: 'sweep', key: `${configPath}#sweep:${sweepId}`, sweepId, configPath, total, paramKeys, objective, bestRunId: best?.runId, runs, createdAt };
+}
+
+/**
+ * The metric a sweep ranks its runs by and which way is better: from the
+ * runs' sweep record when it names one (`metric`, `goal`), else val_loss when
+ * the runs have validation data, else loss; maximized for accuracies.
+ */
+export function sweepObjective(metas: readonly RunMeta[]): SweepObjective {
+  let metric: string | undefined;
+  let goal: SweepObjective['goal'] | undefined;
+  for (const meta of metas) {
+    const loose = meta.sweep as unknown as { metric?: unknown; goal?: unknown } | undefined;
+    if (!metric && typeof loose?.metric === 'string' && loose.metric) metric = loose.metric;
+    if (!goal && (loose?.goal === 'minimize' || loose?.goal === 'maximize')) goal = loose.goal;
+  }
+  const chosen = chooseMetric(metas.map((meta) => ({ id: meta.id, config: null, metrics: runMetrics(meta) })), metric);
+  return { metric: chosen, goal: sweepGoal(chosen, goal) };
+}
+
+function objectiveValue(run: RunRef, metric: string): number | undefined {
+  const value = runMetrics(run.entry.meta)?.[metric];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function runNode(run: RunRef, sweepMetric: string | undefined, best = false): RunNode {
+  const { entry } = run;
+  const meta = entry.meta;
+  const state: RunState = meta ? meta.status : 'damaged';
+  let contextValue: RunContextValue;
+  if (!meta) contextValue = 'run.damaged';
+  else if (run.training) contextValue = 'run.training';
+  else if (meta.status === 'running' || meta.status === 'queued') contextValue = 'run.busy';
+  else if (whyNotResumable(meta, entry.dir) === undefined) contextValue = 'run.resumable';
+  else contextValue = 'run.ended';
+  return { kind: 'run', key: entry.dir, id: entry.id, dir: entry.dir, meta, warnings: entry.warnings, state, contextValue, headline: headline(run, sweepMetric), best };
+}
+
+function headline(run: RunRef, sweepMetric: string | undefined): RunNode['headline'] {
+  const logs = run.entry.meta?.lastMetrics;
+  if (sweepMetric) {
+    const value = objectiveValue(run, sweepMetric);
+    if (value !== undefined) return { name: sweepMetric, value };
+  }
+  if (!logs) return undefined;
+  for (const name of ['val_loss', 'loss']) {
+    const value = logs[name];
+    if (typeof value === 'number') return { name, value };
+  }
+  const first = Object.entries(logs).find(([, v]) => typeof v === 'number');
+  return first ? { name: first[0], value: first[1] } : undefined;
+}
+
+/** `{"training.optimizer.learningRate": 0.01, "model.layers[0].units": 32}` → `learningRate=0.01 · units=32`. */
+export function sweepPointLabel(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([path, value]) => `${lastSegment(path)}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ');
+}
+
+export function lastSegment(path: string): string {
+  const parts = path.split('.');
+  return parts[parts.length - 1].replace(/\[\d+\]$/, '') || path;
+}
+
+/**
+ * A run's creation time in local time, short enough for a sidebar row:
+ * `01-31 14:05:09` in the current year, `2024-01-31 14:05:09` before it;
+ * the fallback (the run id) when the time is unreadable.
+ */
+export function formatRunTime(createdAt: string | undefined, fallback: string, now: Date = new Date()): string {
+  const d = createdAt ? new Date(createdAt) : undefined;
+  if (!d || Number.isNaN(d.getTime())) return fallback;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const day = `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${d.getFullYear() === now.getFullYear() ? day : `${d.getFullYear()}-${day}`} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Every run of a subtree, in tree order. */
+export function runsUnder(node: ExperimentNode | SweepNode | RunNode): RunNode[] {
+  if (node.kind === 'run') return [node];
+  const children = node.kind === 'sweep' ? node.runs : node.children;
+  return children.flatMap((child) => runsUnder(child));
+}

@@ -1,0 +1,196 @@
+// Exporting a run: its model folder (TensorFlow.js layers format plus the
+// fitted preprocessing, tokenizer and task files prediction needs), a
+// labels.json for classifiers, and a model card in Markdown and JSON. Pure
+// file work (no tfjs), so the extension host can export without a child process.
+
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { readRunMeta, writeFileAtomic, writeJsonAtomic } from './runStore';
+import type { Evaluation, RunMeta } from '../core/types';
+
+export const MODEL_CARD_JSON = 'model-card.json';
+export const MODEL_CARD_MD = 'model-card.md';
+export const LABELS_FILE = 'labels.json';
+
+/** The fields of preprocessing.json / task.json the card reads (kept loose: older files may lack some). */
+interface PreprocessingLike {
+  task?: string;
+  features?: string[];
+  target?: string;
+  oneHot?: { column: string; categories: string[] }[];
+  labels?: string[];
+  inputNames?: string[];
+}
+interface TextTaskLike {
+  task?: string;
+  labels?: string[];
+  maxLength?: number;
+}
+
+export interface ModelCard {
+  format: 'modellab-model-card';
+  version: 1;
+  name: string;
+  description?: string;
+  task: string;
+  runId: string;
+  /** When the run was created, and when this export was written (ISO 8601). */
+  trainedAt: string;
+  exportedAt: string;
+  backend?: string;
+  versions: RunMeta['versions'];
+  seed: number;
+  epochs: { planned: number; done: number; best?: number };
+  /** What prediction takes and gives. */
+  inputs: { name: string; dtype: 'number' | 'string'; categories?: string[] }[];
+  target?: string;
+  labels?: string[];
+  data: { source?: string; features?: string[]; text?: string; target?: string; rows?: RunMeta['dataSizes'] };
+  metrics: { evaluation?: { split: string; count: number; values: Record<string, number> }; bestEpoch?: Record<string, number>; lastEpoch?: Record<string, number> };
+  /** The resolved config the run trained with. */
+  config: unknown;
+  files: string[];
+}
+
+function readJsonOr<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run folder of a model folder or run folder, and its model folder. */
+export function locateRun(runOrModelDir: string): { runDir?: string; modelDir: string } {
+  const dir = resolve(runOrModelDir);
+  if (existsSync(join(dir, 'model', 'model.json'))) return { runDir: dir, modelDir: join(dir, 'model') };
+  if (existsSync(join(dir, 'model.json'))) {
+    const parent = resolve(dir, '..');
+    return { runDir: basename(dir) === 'model' && existsSync(join(parent, 'meta.json')) ? parent : undefined, modelDir: dir };
+  }
+  throw new Error(`no saved model in ${dir} (looked for model.json there and in model/)`);
+}
+
+export function buildModelCard(runDir: string, modelDir: string, files: string[], now = new Date()): ModelCard {
+  const meta = readRunMeta(runDir);
+  if (!meta) throw new Error(`${runDir}: meta.json is missing or unreadable`);
+  const config = readJsonOr<Record<string, unknown>>(join(runDir, 'config.json')) ?? {};
+  const evaluation = readJsonOr<Evaluation>(join(runDir, 'evaluation.json'));
+  const pre = readJsonOr<PreprocessingLike>(join(modelDir, 'preprocessing.json'));
+  const textTask = readJsonOr<TextTaskLike>(join(modelDir, 'task.json'));
+  const data = (config.data ?? {}) as { source?: string; features?: string[]; text?: string; target?: string };
+  const oneHot = new Map((pre?.oneHot ?? []).map((o) => [o.column, o.categories]));
+  const recommender = readJsonOr<{ users?: string[]; items?: string[] }>(join(modelDir, 'recommender.json'));
+  const inputs: ModelCard['inputs'] = recommender
+    ? [{ name: 'user', dtype: 'string' }, { name: 'k', dtype: 'number' }]
+    : pre?.features
+    ? pre.features.map((name) => (oneHot.has(name) ? { name, dtype: 'string' as const, categories: oneHot.get(name) } : { name, dtype: 'number' as const }))
+    : [{ name: textTask?.task === 'language-model' ? 'prompt' : 'text', dtype: 'string' }];
+  return {
+    format: 'modellab-model-card',
+    version: 1,
+    name: meta.name,
+    description: typeof config.description === 'string' ? config.description : undefined,
+    task: meta.task,
+    runId: meta.id,
+    trainedAt: meta.createdAt,
+    exportedAt: now.toISOString(),
+    backend: meta.backend,
+    versions: meta.versions,
+    seed: meta.seed,
+    epochs: { planned: meta.epochsPlanned, done: meta.epochsDone, best: meta.bestEpoch },
+    inputs,
+    target: pre?.target ?? data.target,
+    labels: pre?.labels ?? textTask?.labels,
+    data: { source: data.source, features: data.features, text: data.text, target: data.target, rows: meta.dataSizes },
+    metrics: {
+      evaluation: evaluation ? { split: evaluation.split, count: evaluation.count, values: { ...evaluation.metrics } } : undefined,
+      bestEpoch: meta.bestMetrics,
+      lastEpoch: meta.lastMetrics,
+    },
+    config,
+    files,
+  };
+}
+
+const num = (v: number): string => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? v.toPrecision(4) : v.toExponential(3));
+
+export function modelCardMarkdown(card: ModelCard): string {
+  const lines = [`# ${card.name}`, ''];
+  if (card.description) lines.push(card.description, '');
+  lines.push(
+    `- Task: ${card.task}`,
+    `- Run: \`${card.runId}\`, trained ${card.trainedAt}, exported ${card.exportedAt}`,
+    `- Backend: ${card.backend ?? 'unknown'}; Model Lab ${card.versions.modelLab}${card.versions.tfjs ? `, TensorFlow.js ${card.versions.tfjs}` : ''}, Node ${card.versions.node}`,
+    `- Epochs: ${card.epochs.done} of ${card.epochs.planned}${card.epochs.best !== undefined ? ` (kept: epoch ${card.epochs.best})` : ''}; seed ${card.seed}`,
+    '',
+    '## Data',
+    '',
+    `- Source: ${card.data.source ?? 'unknown'}`,
+  );
+  if (card.data.rows) lines.push(`- Rows: ${card.data.rows.train} train, ${card.data.rows.validation} validation, ${card.data.rows.test} test`);
+  if (card.target) lines.push(`- Target: ${card.target}`);
+  if (card.labels) lines.push(`- Labels: ${card.labels.join(', ')}`);
+  lines.push('', '## Inputs', '', '| name | type | categories |', '| --- | --- | --- |');
+  for (const i of card.inputs) lines.push(`| ${i.name} | ${i.dtype} | ${i.categories?.join(', ') ?? ''} |`);
+  lines.push('', '## Metrics', '');
+  const ev = card.metrics.evaluation;
+  if (ev) lines.push(`Evaluation on the ${ev.split} split (${ev.count}): ${Object.entries(ev.values).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
+  if (card.metrics.bestEpoch) lines.push('', `Kept epoch: ${Object.entries(card.metrics.bestEpoch).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
+  if (!ev && !card.metrics.bestEpoch) lines.push('No evaluation was recorded.');
+  lines.push(
+    '',
+    '## Use',
+    '',
+    'The model is in the TensorFlow.js layers format (`model.json` + `weights.bin`); the files beside it hold what prediction needs',
+    '(preprocessing statistics and category maps, or the tokenizer and task). Serve it with TensorFlow Serving\'s REST API:',
+    '',
+    '```',
+    'modellab serve <this folder> --port 8501',
+    '```',
+    '',
+    '## Files',
+    '',
+    ...card.files.map((f) => `- ${f}`),
+    '',
+  );
+  return lines.join('\n');
+}
+
+export interface ExportResult {
+  outDir: string;
+  card: ModelCard;
+}
+
+/**
+ * Writes an export of a run into `outDir`: refuses a non-empty folder that is
+ * not an earlier export, so a typo cannot scatter files into a project.
+ */
+export function exportRun(runDir: string, outDir: string, now = new Date()): ExportResult {
+  const { runDir: foundRun, modelDir } = locateRun(runDir);
+  if (!foundRun) throw new Error(`${runDir}: not a run folder (no meta.json beside the model), so there is nothing to write a model card from`);
+  const out = resolve(outDir);
+  if (out === resolve(modelDir) || out === resolve(foundRun)) throw new Error('the export folder must be outside the run folder');
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new Error(`${out} exists and is not a folder`);
+    if (readdirSync(out).length > 0 && !existsSync(join(out, MODEL_CARD_JSON))) throw new Error(`${out} is not empty and is not an earlier export; choose an empty folder`);
+  }
+  mkdirSync(out, { recursive: true });
+  const files: string[] = [];
+  for (const name of readdirSync(modelDir).sort()) {
+    const src = join(modelDir, name);
+    if (!statSync(src).isFile() || name.includes('.tmp-')) continue;
+    copyFileSync(src, join(out, name));
+    files.push(name);
+  }
+  const labels = readJsonOr<PreprocessingLike>(join(modelDir, 'preprocessing.json'))?.labels ?? readJsonOr<TextTaskLike>(join(modelDir, 'task.json'))?.labels;
+  if (labels) {
+    writeJsonAtomic(join(out, LABELS_FILE), labels);
+    files.push(LABELS_FILE);
+  }
+  files.push(MODEL_CARD_JSON, MODEL_CARD_MD);
+  const card = buildModelCard(foundRun, modelDir, files.sort(), now);
+  writeJsonAtomic(join(out, MODEL_CARD_JSON), card);
+  writeFileAtomic(join(out, MODEL_CARD_MD), modelCardMarkdown(card));
+  return { outDir: out, card };
+}

@@ -5,7 +5,8 @@ import { formatMetric, headlineMetric } from '../../src/host/shell/format';
 import { KeyedDebouncer } from '../../src/host/shell/keyedDebouncer';
 import { Throttle } from '../../src/host/shell/throttle';
 import { LineSplitter } from '../../src/node/lineSplitter';
-import { DEFAULT_RUNS_DIRECTORY, resolveRunsDirectory } from '../../src/host/runs/runsDirectory';
+import { resolveRunsDirectory } from '../../src/node/runsDirectory';
+import { DEFAULT_RUNS_DIRECTORY } from '../../src/core/workspaceLayout';
 
 test('metrics show three significant digits, exponents for huge and tiny values', () => {
   assert.equal(formatMetric(0.123456), '0.123');
@@ -62,21 +63,35 @@ test('typing runs validation once, after the last keystroke settles', async () =
   assert.deepEqual(runs, ['a2']);
 });
 
-test('Throttle: a burst runs the action at once and once more at the end of the interval, never more often', async () => {
+test('Throttle: a burst runs the action at once and once more at the end of each interval, never more often', (t) => {
+  // setTimeout is mocked and the throttle reads a clock the test moves, one millisecond at a time.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 1_000;
+  const advance = (ms: number) => {
+    for (let i = 0; i < ms; i++) {
+      now += 1;
+      t.mock.timers.tick(1);
+    }
+  };
   const times: number[] = [];
-  const started = performance.now();
-  const t = new Throttle(40, () => times.push(performance.now() - started));
-  for (let i = 0; i < 200; i++) {
-    t.schedule();
-    if (i % 20 === 0) await new Promise((r) => setTimeout(r, 2));
+  const throttle = new Throttle(40, () => times.push(now - 1_000), () => now);
+  // A call every millisecond for 130 ms, five calls each time.
+  for (let ms = 0; ms < 130; ms++) {
+    for (let i = 0; i < 5; i++) throttle.schedule();
+    advance(1);
   }
-  await new Promise((r) => setTimeout(r, 120));
-  assert.ok(times.length >= 2 && times.length <= 4, `ran ${times.length} times: ${times.map((x) => x.toFixed(0)).join(', ')} ms`);
-  assert.ok(times[0] < 10, 'the first call runs at once');
-  for (let i = 1; i < times.length; i++) assert.ok(times[i] - times[i - 1] >= 38, `runs ${i - 1} and ${i} were ${(times[i] - times[i - 1]).toFixed(1)} ms apart`);
+  advance(120);
+  // At once, then at the end of every interval while calls keep coming, and once after the last call.
+  assert.deepEqual(times, [0, 40, 80, 120, 160]);
   // Quiet again: the next call runs at once.
-  const before = times.length;
-  t.schedule();
-  assert.equal(times.length, before + 1);
-  t.dispose();
+  advance(100);
+  throttle.schedule();
+  assert.deepEqual(times, [0, 40, 80, 120, 160, 350]);
+  // A call within the interval waits for its end; dispose drops it.
+  throttle.schedule();
+  advance(39);
+  assert.equal(times.length, 6);
+  throttle.dispose();
+  advance(100);
+  assert.equal(times.length, 6);
 });

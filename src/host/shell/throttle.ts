@@ -11,11 +11,13 @@ export class Throttle {
   constructor(
     private readonly intervalMs: number,
     private readonly action: () => void,
+    /** Milliseconds from any fixed origin; replaceable in tests. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   schedule(): void {
     if (this.timer) return;
-    const wait = this.last + this.intervalMs - performance.now();
+    const wait = this.last + this.intervalMs - this.now();
     if (wait <= 0) {
       this.run();
       return;
@@ -25,7 +27,7 @@ export class Throttle {
 
   private run(): void {
     this.timer = undefined;
-    this.last = performance.now();
+    this.last = this.now();
     this.action();
   }
 

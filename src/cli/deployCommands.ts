@@ -6,6 +6,8 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportRun, locateRun, MODEL_CARD_JSON } from '../node/modelExport';
 import { readRunMeta } from '../node/runStore';
+import { isOneOf, listInWords } from '../core/choices';
+import { BACKEND_CHOICES } from '../core/types';
 import type { BackendChoice } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { Predictor } from '../trainer/predictor';
@@ -81,7 +83,7 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
   const maxBodyBytes = intOption('max-body', values['max-body'], 256, 1 << 30) ?? DEFAULT_MAX_BODY_BYTES;
   const batchWindowMs = intOption('batch-window', values['batch-window'], 0, 1000) ?? DEFAULT_BATCH_WINDOW_MS;
   const backend = (values.backend ?? 'auto') as BackendChoice;
-  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) throw new DeployUsageError(`--backend must be auto, tensorflow, wasm or cpu, not "${values.backend}"`);
+  if (!isOneOf(BACKEND_CHOICES, backend)) throw new DeployUsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${values.backend}"`);
   if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name)) throw new DeployUsageError(`--name may hold letters, digits, ".", "_" and "-" only, not "${values.name}"`);
   const host = values.host ?? '127.0.0.1';
   const dir = ctx.resolveRun(positionals[0], resolve(values['runs-dir'] ?? ctx.defaultRunsDir));

@@ -16,8 +16,11 @@ import { parseArgs } from 'node:util';
 import { whyNotResumable } from '../node/checkpointFile';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { TrainerEvent } from '../core/protocol';
-import { listRuns, runsDirFor } from '../node/runStore';
+import { listRuns, readRunSnapshot, runsDirFor } from '../node/runStore';
 import { latestTextModelRun } from '../node/textModelRuns';
+import { isOneOf, listInWords } from '../core/choices';
+import { formatMetric, metricGoal } from '../core/metrics';
+import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
 import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
@@ -25,7 +28,7 @@ import type { TrainResult } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { DEPLOY_USAGE, DeployUsageError, exportCommand, serveCommand } from './deployCommands';
-import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, GENERATE_DEFAULTS } from '../trainer/inference';
+import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
 const USAGE = `Model Lab ${packageJson.version}
@@ -45,14 +48,12 @@ ${DEPLOY_USAGE}
 finished run with a Transformer). <text-file> "-" reads standard input.
 Runs are stored in DIR (default: ./.modellab/runs).`;
 
-const BACKENDS = new Set(['auto', 'tensorflow', 'wasm', 'cpu']);
 
 class UsageError extends Error {}
 
+/** Metric values in the CLI's reports: core's formatter, in its table style. */
 function fmt(v: number | undefined): string {
-  if (v === undefined || Number.isNaN(v)) return '—';
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(3) : v.toPrecision(4);
+  return formatMetric(v, 'table');
 }
 
 export function formatEvaluation(ev: Evaluation): string {
@@ -92,7 +93,7 @@ async function train(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('train takes one config file');
   const backend = (values.backend ?? 'auto') as BackendChoice;
-  if (!BACKENDS.has(backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu, not "${values.backend}"`);
+  if (!isOneOf(BACKEND_CHOICES, backend)) throw new UsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${values.backend}"`);
   let epochs: number | undefined;
   if (values.epochs !== undefined) {
     epochs = Number(values.epochs);
@@ -211,7 +212,13 @@ function runs(args: string[]): number {
   const runsDir = resolve(values['runs-dir'] ?? runsDirFor(process.cwd()));
   const list = listRuns(runsDir);
   if (values.json) {
-    process.stdout.write(JSON.stringify(list.map((r) => ({ id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, warnings: r.warnings })), null, 2) + '\n');
+    const rows = list.map((r) => {
+      // The evaluation comes with the snapshot's own checks (a damaged evaluation.json is a warning, not a crash).
+      const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
+      const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, warnings };
+    });
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
   }
   if (list.length === 0) {
@@ -220,7 +227,7 @@ function runs(args: string[]): number {
   }
   for (const r of list) {
     const m = r.meta;
-    const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || k.includes('acc')).map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
+    const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize').map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
     process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${resumable}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
@@ -250,7 +257,7 @@ export function resolveRun(arg: string, runsDir: string, task?: 'classification'
 
 function backendOption(value: string | undefined): BackendChoice {
   const backend = (value ?? 'auto') as BackendChoice;
-  if (!BACKENDS.has(backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu, not "${value}"`);
+  if (!isOneOf(BACKEND_CHOICES, backend)) throw new UsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${value}"`);
   return backend;
 }
 
@@ -318,7 +325,7 @@ async function attention(args: string[]): Promise<number> {
     options: { 'max-tokens': { type: 'string' }, json: { type: 'boolean' }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
   });
   if (positionals.length !== 2) throw new UsageError('attention takes a run and a text file');
-  const maxTokens = numberOption('max-tokens', values['max-tokens'], (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? DEFAULT_ATTENTION_TOKENS;
+  const maxTokens = numberOption('max-tokens', values['max-tokens'], (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? ATTENTION_TOKENS.default;
   const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
   const text = positionals[1] === '-' ? readFileSync(0, 'utf8') : readFileSync(positionals[1], 'utf8');
   await selectBackend(backendOption(values.backend));

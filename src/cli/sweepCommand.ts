@@ -4,11 +4,12 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { formatMetricValue, rankRuns, runMetrics } from '../core/configResults';
+import { rankRuns, runMetrics } from '../core/configResults';
+import { formatMetric, goalFor } from '../core/metrics';
 import type { RunResultInput } from '../core/configResults';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol';
-import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames, sweepGoal } from '../core/sweep';
+import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames } from '../core/sweep';
 import type { SweepPoint } from '../core/sweep';
 import { sweepMetricOf } from '../core/sweepValidation';
 import type { BackendChoice, RunMeta, SweepMembership } from '../core/types';
@@ -66,7 +67,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const outcomes: PointOutcome[] = [];
   const names = shortParamNames(Object.keys(sweep.parameters));
   const metric = sweepMetricOf(validation.config);
-  const goal = sweepGoal(metric, sweep.goal);
+  const goal = goalFor(metric, sweep.goal);
   const started = Date.now();
   let next = 0;
   const worker = async () => {
@@ -84,7 +85,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
       if (opts.json) {
         process.stdout.write(JSON.stringify({ type: 'point', sweepId, index: point.index, params: point.params, runId: outcome.meta?.id, status: outcome.meta?.status ?? 'failed', metrics: value, error: outcome.error ?? outcome.meta?.error }) + '\n');
       } else {
-        const how = outcome.meta ? `${outcome.meta.status}${value?.[metric] !== undefined ? ` ${metric} ${formatMetricValue(value[metric])}` : ''} (${outcome.meta.epochsDone} epochs, ${((Date.now() - t0) / 1000).toFixed(1)} s)` : 'failed';
+        const how = outcome.meta ? `${outcome.meta.status}${value?.[metric] !== undefined ? ` ${metric} ${formatMetric(value[metric])}` : ''} (${outcome.meta.epochsDone} epochs, ${((Date.now() - t0) / 1000).toFixed(1)} s)` : 'failed';
         const why = outcome.error ?? outcome.meta?.error;
         process.stderr.write(`${label} ${how}${why ? ` — ${why}` : ''}\n`);
       }
@@ -122,14 +123,14 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     const rows = ordered.map((o, i) => {
       const m = o.meta;
       const value = m?.status === 'completed' ? runMetrics(m)?.[metric] : undefined;
-      return [best && m?.id === best.id ? '★' : '', String(i + 1), ...paths.map((p) => formatParamValue(o.point.params[p])), formatMetricValue(value), m ? String(m.epochsDone) : '—', m?.status ?? 'failed', m?.id ?? '—'];
+      return [best && m?.id === best.id ? '★' : '', String(i + 1), ...paths.map((p) => formatParamValue(o.point.params[p])), formatMetric(value), m ? String(m.epochsDone) : '—', m?.status ?? 'failed', m?.id ?? '—'];
     });
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
     process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${points.length} run(s) in ${((Date.now() - started) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
     process.stdout.write(line(header) + '\n');
     for (const r of rows) process.stdout.write(line(r) + '\n');
-    if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetricValue(best.value)}\n`);
+    if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetric(best.value)}\n`);
     if (notRun > 0) process.stdout.write(`${notRun} point(s) not run (stopped)\n`);
   }
   const failed = outcomes.some((o) => !o.meta || o.meta.status === 'failed' || o.meta.status === 'interrupted');

@@ -4,7 +4,9 @@
 // runs share is summarized by the BEST of those runs (the mean is kept too,
 // for the hover). The ★ marks the value the best run used.
 
-import { formatConfigPath, formatParamValue, sweepGoal } from './sweep';
+import type { MetricGoal } from './metrics';
+import { formatMetric, goalFor } from './metrics';
+import { formatConfigPath, formatParamValue } from './sweep';
 import type { PathSegment } from './sweep';
 import type { RunMeta } from './types';
 
@@ -46,7 +48,7 @@ export interface RankedRun {
 
 export interface ConfigResults {
   metric: string;
-  goal: 'minimize' | 'maximize';
+  goal: MetricGoal;
   /** Runs compared. */
   runs: number;
   best?: { runId: string; value: number };
@@ -71,7 +73,7 @@ export function shortRunId(id: string): string {
  */
 export function bestRunBySweep(
   runs: readonly { id: string; meta?: RunMeta }[],
-  rankBy: (sweepId: string) => { metric?: string; goal?: 'minimize' | 'maximize' } = () => ({}),
+  rankBy: (sweepId: string) => { metric?: string; goal?: MetricGoal } = () => ({}),
 ): Map<string, { runId: string; metric: string; value: number }> {
   const groups = new Map<string, RunResultInput[]>();
   for (const r of runs) {
@@ -85,7 +87,7 @@ export function bestRunBySweep(
   for (const [sweepId, list] of groups) {
     const wanted = rankBy(sweepId);
     const metric = chooseMetric(list, wanted.metric);
-    const top = rankRuns(list, metric, sweepGoal(metric, wanted.goal))[0];
+    const top = rankRuns(list, metric, goalFor(metric, wanted.goal))[0];
     if (top?.value !== undefined) out.set(sweepId, { runId: top.id, metric, value: top.value });
   }
   return out;
@@ -156,7 +158,7 @@ function valueAt(config: unknown, segments: readonly PathSegment[]): unknown {
 }
 
 /** Runs ordered best first by the metric; runs without it last. */
-export function rankRuns(runs: readonly RunResultInput[], metric: string, goal: 'minimize' | 'maximize'): RankedRun[] {
+export function rankRuns(runs: readonly RunResultInput[], metric: string, goal: MetricGoal): RankedRun[] {
   const sign = goal === 'maximize' ? -1 : 1;
   return runs
     .map((r) => ({ id: r.id, value: metricOf(r, metric) }))
@@ -166,9 +168,9 @@ export function rankRuns(runs: readonly RunResultInput[], metric: string, goal: 
     });
 }
 
-export function summarizeConfigResults(runs: readonly RunResultInput[], options: { metric?: string; goal?: 'minimize' | 'maximize' } = {}): ConfigResults {
+export function summarizeConfigResults(runs: readonly RunResultInput[], options: { metric?: string; goal?: MetricGoal } = {}): ConfigResults {
   const metric = chooseMetric(runs, options.metric);
-  const goal = sweepGoal(metric, options.goal);
+  const goal = goalFor(metric, options.goal);
   const better = (a: number, b: number) => (goal === 'maximize' ? a > b : a < b);
   const ranked = rankRuns(runs, metric, goal);
   const top = ranked[0]?.value !== undefined ? { runId: ranked[0].id, value: ranked[0].value } : undefined;
@@ -204,15 +206,6 @@ export function summarizeConfigResults(runs: readonly RunResultInput[], options:
   return { metric, goal, runs: runs.length, best: top, keys };
 }
 
-/** Three significant digits; exponent notation where that would hide the value. */
-export function formatMetricValue(value: number | undefined): string {
-  if (value === undefined) return '—';
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
-  return String(Number(value.toPrecision(3)));
-}
 
 /**
  * The inlay hint of one setting as one line of text: "0.001 → val_loss 0.31 · 0.01 → 0.21 ★ (8 runs)".
@@ -238,7 +231,7 @@ export interface KeyHintPart {
  */
 export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): KeyHintPart[] {
   const shown = key.values.length > maxValues ? pickShown(key.values, maxValues, results.goal) : key.values;
-  const parts: KeyHintPart[] = shown.map((v, i) => ({ text: `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetricValue(v.best)}${v.star ? ' ★' : ''}`, value: v }));
+  const parts: KeyHintPart[] = shown.map((v, i) => ({ text: `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetric(v.best)}${v.star ? ' ★' : ''}`, value: v }));
   const more = key.values.length - shown.length;
   if (more > 0) parts.push({ text: `+${more}` });
   parts.push({ text: `(${results.runs} runs)` });
@@ -246,7 +239,7 @@ export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metr
 }
 
 /** The starred value and the best others, in their original order. */
-function pickShown(values: readonly ValueOutcome[], n: number, goal: 'minimize' | 'maximize'): ValueOutcome[] {
+function pickShown(values: readonly ValueOutcome[], n: number, goal: MetricGoal): ValueOutcome[] {
   const withMetric = values.filter((v) => v.best !== undefined);
   const keep = new Set<ValueOutcome>(values.filter((v) => v.star));
   const order = [...withMetric].sort((a, b) => (goal === 'maximize' ? -1 : 1) * ((a.best as number) - (b.best as number)));

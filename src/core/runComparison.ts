@@ -5,6 +5,7 @@
 
 import type { ParamValue } from './protocol';
 import type { Evaluation, MetricPoint, RunMeta } from './types';
+import { metricGoal } from './metrics';
 
 /**
  * A config as dotted paths to scalars: `training.optimizer.learningRate`,
@@ -96,15 +97,7 @@ export function finalMetrics(meta: Pick<RunMeta, 'lastMetrics'>, points: readonl
   return out;
 }
 
-export type MetricGoal = 'min' | 'max';
 
-/** Which way a metric is better; undefined for values that are not scores (learning rate, epoch). */
-export function metricGoal(key: string): MetricGoal | undefined {
-  const name = key.replace(/^(val_|evaluation\.)/, '').toLowerCase();
-  if (name === 'lr' || name === 'learningrate' || name === 'epoch' || name === 'step') return undefined;
-  if (/accuracy|precision|recall|f1|r2|auc|^acc$/.test(name)) return 'max';
-  return 'min';
-}
 
 export interface Delta {
   /** value − baseline */
@@ -120,6 +113,6 @@ export function metricDelta(key: string, value: number | undefined, baseline: nu
   const absolute = value - baseline;
   const relative = baseline !== 0 ? absolute / Math.abs(baseline) : undefined;
   const goal = metricGoal(key);
-  const better = goal === undefined || absolute === 0 ? undefined : goal === 'min' ? absolute < 0 : absolute > 0;
+  const better = goal === undefined || absolute === 0 ? undefined : goal === 'minimize' ? absolute < 0 : absolute > 0;
   return { absolute, relative, better };
 }

@@ -198,11 +198,6 @@ export function sampleRange(range: SweepRange, rng: Rng): number {
   return Math.min(max, Math.max(min, Number(v.toPrecision(4))));
 }
 
-/** Whether a larger value of the metric is better: accuracies are maximized, losses and errors minimized. */
-export function sweepGoal(metric: string, goal?: 'minimize' | 'maximize'): 'minimize' | 'maximize' {
-  if (goal) return goal;
-  return /acc|r2|precision|recall|f1/i.test(metric) ? 'maximize' : 'minimize';
-}
 
 /** Shared by every run of one sweep launch; sortable by time. */
 export function newSweepId(now = new Date()): string {

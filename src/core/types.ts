@@ -1,9 +1,17 @@
 // Shared domain types: the experiment config, the run store records and the
 // metric points. Pure data, no behaviour: imported by core, trainer, host and webview.
 
-export type Task = 'regression' | 'classification' | 'language-model' | 'recommendation';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
+import type { MetricGoal } from './metrics';
+
+/** Every task a config can name; the schema, the validator and the run store follow this list. */
+export const TASKS = ['regression', 'classification', 'language-model', 'recommendation'] as const;
+export type Task = (typeof TASKS)[number];
+/** The engines a run can train on, fastest first. */
+export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+/** What a user may ask for: a backend, or `auto` (the fastest that starts). */
+export const BACKEND_CHOICES = ['auto', ...BACKEND_NAMES] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export type PreprocessStep =
   | { standardize: 'features' | string[] }
@@ -176,7 +184,7 @@ export interface SweepConfig {
   /** Epoch metric that ranks the runs. Default "val_loss" ("loss" without validation data). */
   metric?: string;
   /** Default "maximize" for accuracies, else "minimize". */
-  goal?: 'minimize' | 'maximize';
+  goal?: MetricGoal;
   /** Runs training at the same time. Default 1. */
   concurrency?: number;
 }
@@ -193,7 +201,8 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'interrupted';
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export interface RunMeta {
   /** Format version of the run folder; a newer one is listed with a warning, never overwritten. */
@@ -298,6 +307,9 @@ export interface RecommendationEvaluation {
 }
 
 export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation | RecommendationEvaluation;
+
+/** How many tokens of a text attention is computed over: by default, and at most (the T×T maps grow with its square). */
+export const ATTENTION_TOKENS: { readonly default: number; readonly max: number } = { default: 128, max: 4096 };
 
 /** The model's attention over one text, as the dashboard's heatmaps and the CLI show it. */
 export interface AttentionResult {

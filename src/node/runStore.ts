@@ -11,13 +11,15 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isOneOf } from '../core/choices';
+import { resolveRunsDirectory } from './runsDirectory';
+import { RUN_STATUSES, TASKS } from '../core/types';
 import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunSnapshot, RunStatus } from '../core/types';
 
 export const RUN_FORMAT = 1;
-export const RUNS_DIR_DEFAULT = join('.modellab', 'runs');
-
+/** The runs folder of a workspace folder when nothing else is set. */
 export function runsDirFor(workspaceFolder: string): string {
-  return join(workspaceFolder, RUNS_DIR_DEFAULT);
+  return resolveRunsDirectory(workspaceFolder, undefined);
 }
 
 /**
@@ -224,8 +226,6 @@ function pidAlive(pid: number | undefined): boolean {
   }
 }
 
-const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'];
-const TASKS: readonly string[] = ['regression', 'classification', 'language-model'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const numbersOnly = (v: unknown): Record<string, number> | undefined =>
@@ -254,8 +254,8 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     return 0;
   };
   const id = str('id', basename(dir));
-  const status = RUN_STATUSES.includes(raw.status as RunStatus) ? (raw.status as RunStatus) : (bad.push('status'), 'interrupted');
-  const task = TASKS.includes(raw.task as string) ? (raw.task as RunMeta['task']) : (bad.push('task'), 'regression');
+  const status: RunStatus = isOneOf(RUN_STATUSES, raw.status) ? raw.status : (bad.push('status'), 'interrupted');
+  const task: RunMeta['task'] = isOneOf(TASKS, raw.task) ? raw.task : (bad.push('task'), 'regression');
   const v = raw.versions;
   const versions = isRecord(v) && typeof v.modelLab === 'string' && typeof v.node === 'string' ? (v as RunMeta['versions']) : (bad.push('versions'), { modelLab: 'unknown', node: 'unknown' });
   const meta: RunMeta = {
@@ -451,7 +451,7 @@ export function readRunSnapshot(runDir: string, withMetrics = true): RunSnapshot
     warnings.push('summary.json is not a model summary; not shown');
     summary = undefined;
   }
-  if (evaluation !== undefined && !(isRecord(evaluation) && typeof evaluation.task === 'string' && TASKS.includes(evaluation.task))) {
+  if (evaluation !== undefined && !(isRecord(evaluation) && isOneOf(TASKS, evaluation.task))) {
     warnings.push('evaluation.json is not an evaluation; not shown');
     evaluation = undefined;
   }

@@ -1,8 +1,8 @@
-// Where the run folders of a workspace folder live (setting modelLab.runsDirectory).
+// Where the run folders of a workspace folder live: the modelLab.runsDirectory
+// setting (or the CLI's --runs-dir), relative to the workspace folder unless absolute.
 
 import { isAbsolute, join, resolve } from 'node:path';
-
-export const DEFAULT_RUNS_DIRECTORY = '.modellab/runs';
+import { DEFAULT_RUNS_DIRECTORY } from '../core/workspaceLayout';
 
 export function resolveRunsDirectory(workspaceFolder: string, setting: string | undefined): string {
   const value = setting?.trim() || DEFAULT_RUNS_DIRECTORY;

@@ -33,6 +33,7 @@ import { prepareRecommenderExperiment } from './recommenderTraining';
 import { prepareTextExperiment } from './textTraining';
 import { trainModel } from './trainLoop';
 import packageJson from '../../package.json';
+import { goalFor, isImprovement } from '../core/metrics';
 
 export interface TrainOptions {
   configPath: string;
@@ -317,7 +318,7 @@ async function trainPrepared(
     writer.addMetric(p);
   };
 
-  const better = (monitor: string) => (a: number, b: number) => (monitor.includes('acc') ? a > b : a < b);
+  const better = (monitor: string) => (a: number, b: number) => isImprovement(goalFor(monitor), a, b);
   const ckMonitor = tc.checkpoint.monitor;
   let bestValue = NaN;
   let bestEpoch = 0;
@@ -415,7 +416,7 @@ async function trainPrepared(
         const es = tc.earlyStopping;
         const v = logs[es.monitor];
         if (v !== undefined) {
-          const improved = Number.isNaN(esBest) || (es.monitor.includes('acc') ? v > esBest + es.minDelta : v < esBest - es.minDelta);
+          const improved = Number.isNaN(esBest) || isImprovement(goalFor(es.monitor), v, esBest, es.minDelta);
           if (improved) {
             esBest = v;
             esWait = 0;

@@ -11,12 +11,12 @@ import { seededRng } from '../core/random';
 import type { Rng } from '../core/random';
 import { CLS_ID, PAD_ID, UNK_ID } from '../core/tokenizer';
 import type { Tokenizer } from '../core/tokenizer';
+import { ATTENTION_TOKENS } from '../core/types';
 import type { AttentionResult, GenerationResult } from '../core/types';
 import { loadTextModel, MODEL_FILE } from './modelIo';
 import type { LoadedTextModel } from './modelIo';
 import { withAttentionOutputs } from './transformer';
 
-export const DEFAULT_ATTENTION_TOKENS = 128;
 
 /**
  * The model folder of a run folder (…/runs/<id>/model) or a model folder
@@ -82,7 +82,7 @@ function round6(v: number): number {
  * every attention map (layers × heads × tokens × tokens) and, for a
  * classifier, its prediction.
  */
-export async function attentionFor(runOrModelDir: string, text: string, maxTokens = DEFAULT_ATTENTION_TOKENS, cache = sharedCache): Promise<AttentionResult> {
+export async function attentionFor(runOrModelDir: string, text: string, maxTokens = ATTENTION_TOKENS.default, cache = sharedCache): Promise<AttentionResult> {
   const m = await cache.get(runOrModelDir);
   const limit = Math.max(1, Math.min(Math.floor(maxTokens), m.task.maxLength));
   const enc = m.tokenizer.encode(text, limit, { pad: false });

@@ -7,7 +7,8 @@ import { parseInferenceRequest } from '../core/protocol';
 import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage } from '../core/protocol';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
-import { attentionFor, DEFAULT_ATTENTION_TOKENS, generate, resolveModelDir, TextModelCache } from './inference';
+import { ATTENTION_TOKENS } from '../core/types';
+import { attentionFor, generate, resolveModelDir, TextModelCache } from './inference';
 import { PredictorCache } from './predictorCache';
 
 type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage;
@@ -81,7 +82,7 @@ export class InferenceServer {
         const predictions = req.instances.length > 0 ? await predictor.predict(req.instances.slice(0, 10_000)) : [];
         this.send({ type: 'predictResult', requestId: req.requestId, modelDir, signature: predictor.signature, predictions, millis: millis(), backend: this.backend });
       } else if (req.type === 'attention') {
-        const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? DEFAULT_ATTENTION_TOKENS), 4096));
+        const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? ATTENTION_TOKENS.default), ATTENTION_TOKENS.max));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else {

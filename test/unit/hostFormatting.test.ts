@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { formatMetric, headlineMetric } from '../../src/host/shell/format';
+import { formatMetric } from '../../src/core/metrics';
+import { headlineMetric } from '../../src/host/shell/format';
 import { KeyedDebouncer } from '../../src/host/shell/keyedDebouncer';
 import { Throttle } from '../../src/host/shell/throttle';
 import { LineSplitter } from '../../src/node/lineSplitter';
@@ -18,7 +19,7 @@ test('metrics show three significant digits, exponents for huge and tiny values'
   assert.equal(formatMetric(-0.5), '-0.5');
   assert.equal(formatMetric(Number.NaN), 'NaN');
   assert.equal(formatMetric(Number.POSITIVE_INFINITY), '∞');
-  assert.equal(formatMetric(undefined), '–');
+  assert.equal(formatMetric(undefined), '—');
 });
 
 test('the headline of a run is its validation loss, else its loss', () => {

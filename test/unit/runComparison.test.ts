@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareRows, finalMetrics, flattenConfig, metricDelta, metricGoal, visibleRows } from '../../src/core/runComparison';
+import { metricGoal } from '../../src/core/metrics';
+import { compareRows, finalMetrics, flattenConfig, metricDelta, visibleRows } from '../../src/core/runComparison';
 import { compareSeriesFor, curveMetrics, fractionalEpoch, metricColumns, metricColumnsAsync } from '../../src/core/compareSeries';
 import type { MetricPoint, RegressionEvaluation } from '../../src/core/types';
 
@@ -72,10 +73,10 @@ test('final metrics: the last epoch logs, then the evaluation under evaluation.*
 });
 
 test('metric directions and deltas against a baseline', () => {
-  assert.equal(metricGoal('val_loss'), 'min');
-  assert.equal(metricGoal('evaluation.r2'), 'max');
-  assert.equal(metricGoal('val_accuracy'), 'max');
-  assert.equal(metricGoal('evaluation.perplexity'), 'min');
+  assert.equal(metricGoal('val_loss'), 'minimize');
+  assert.equal(metricGoal('evaluation.r2'), 'maximize');
+  assert.equal(metricGoal('val_accuracy'), 'maximize');
+  assert.equal(metricGoal('evaluation.perplexity'), 'minimize');
   assert.equal(metricGoal('lr'), undefined);
   assert.deepEqual(metricDelta('val_loss', 0.2, 0.25), { absolute: 0.2 - 0.25, relative: (0.2 - 0.25) / 0.25, better: true });
   assert.deepEqual(metricDelta('evaluation.r2', 0.8, 0.9)?.better, false);

@@ -11,10 +11,10 @@ import {
   parseConfigPath,
   setAtPath,
   shortParamNames,
-  sweepGoal,
   sweepSize,
 } from '../../src/core/sweep';
 import type { SweepConfig } from '../../src/core/types';
+import { goalFor } from '../../src/core/metrics';
 
 test('config paths: keys joined by dots, list indexes in brackets', () => {
   assert.deepEqual(parseConfigPath('training.optimizer.learningRate'), ['training', 'optimizer', 'learningRate']);
@@ -118,8 +118,8 @@ test('short parameter names: the last key, longer only to tell two apart', () =>
 });
 
 test('the goal follows the metric unless given', () => {
-  assert.equal(sweepGoal('val_loss'), 'minimize');
-  assert.equal(sweepGoal('val_mae'), 'minimize');
-  assert.equal(sweepGoal('val_accuracy'), 'maximize');
-  assert.equal(sweepGoal('val_loss', 'maximize'), 'maximize');
+  assert.equal(goalFor('val_loss'), 'minimize');
+  assert.equal(goalFor('val_mae'), 'minimize');
+  assert.equal(goalFor('val_accuracy'), 'maximize');
+  assert.equal(goalFor('val_loss', 'maximize'), 'maximize');
 });

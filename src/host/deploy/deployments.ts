@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { exportRun } from '../../node/modelExport';
-import { CommandId } from '../shell/commandIds';
+import { CommandId, ContextKey } from '../shell/commandIds';
 import { backendSetting, nodePathSetting } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
 import { DeploymentProcess } from '../../node/deploymentProcess';
@@ -97,7 +97,7 @@ export class Deployments implements vscode.Disposable {
   private refresh(): void {
     this.changed.fire();
     const live = this.all().filter((d) => d.address);
-    void vscode.commands.executeCommand('setContext', 'modelLab.deployed', live.length > 0);
+    void vscode.commands.executeCommand('setContext', ContextKey.deployed, live.length > 0);
     if (live.length === 0) {
       this.statusItem.hide();
       return;

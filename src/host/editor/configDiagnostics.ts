@@ -8,13 +8,13 @@ import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { validateConfigText } from '../../node/configValidation';
 import type { ConfigDiagnostic, ValidationResult } from '../../node/configValidation';
-import { pathPolicyFor } from '../shell/settings';
+import { affectsSetting, pathPolicyFor } from '../shell/settings';
+import { VALIDATION_SETTINGS } from '../shell/settingsTable';
 import { KeyedDebouncer } from '../shell/keyedDebouncer';
 import { CONFIG_GLOB, findWorkspaceConfigs, isConfigDocument, isConfigUri } from './workspaceConfigs';
 
 const TYPING_DELAY_MS = 300;
 /** Settings the validation reads (pathPolicyFor); a change re-validates the configs they apply to. */
-const VALIDATION_SETTINGS = ['modelLab.allowPathsOutsideWorkspace', 'modelLab.maxDataFileMB'] as const;
 
 export interface ValidationCounts {
   files: number;
@@ -59,8 +59,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
       }),
       // Problems that depend on settings or trust must not outlive them (no stale "outside the workspace").
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!VALIDATION_SETTINGS.some((key) => e.affectsConfiguration(key))) return;
-        void this.revalidateKnown((uri) => VALIDATION_SETTINGS.some((key) => e.affectsConfiguration(key, uri)));
+        if (!VALIDATION_SETTINGS.some((name) => affectsSetting(e, name))) return;
+        void this.revalidateKnown((uri) => VALIDATION_SETTINGS.some((name) => affectsSetting(e, name, uri)));
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => void this.revalidateKnown()),
     );

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import type { Node as JsonNode } from 'jsonc-parser';
-import { formatMetricValue, keyHintParts, shortRunId, summarizeConfigResults } from '../../core/configResults';
+import { formatMetric } from '../../core/metrics';
+import { keyHintParts, shortRunId, summarizeConfigResults } from '../../core/configResults';
 import type { ConfigResults, KeyResults } from '../../core/configResults';
 import { describeParams, formatParamValue, parseConfigPath, shortParamNames, sweepSize } from '../../core/sweep';
 import type { PathSegment } from '../../core/sweep';
@@ -158,7 +159,7 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
       const params = bestRun ? describeKeysOf(found.results, best.runId) : '';
       lenses.push(
         new vscode.CodeLens(range, {
-          title: vscode.l10n.t('Best: {0} {1} {2}', shortRunId(best.runId), found.results.metric, formatMetricValue(best.value)),
+          title: vscode.l10n.t('Best: {0} {1} {2}', shortRunId(best.runId), found.results.metric, formatMetric(best.value)),
           tooltip: vscode.l10n.t('Best of {0} finished runs: {1}. Click to open its dashboard.', found.results.runs, params ? `${best.runId} (${params})` : best.runId),
           command: CommandId.openDashboard,
           arguments: [best.runId],
@@ -178,7 +179,7 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
     md.appendMarkdown(`| ${vscode.l10n.t('value')} | ${vscode.l10n.t('runs')} | ${vscode.l10n.t('best')} | ${vscode.l10n.t('mean')} | ${vscode.l10n.t('best run')} |\n|---|--:|--:|--:|---|\n`);
     for (const v of key.values) {
       const link = v.bestRunId ? `[${shortRunId(v.bestRunId)}](command:${CommandId.openDashboard}?${encodeURIComponent(JSON.stringify([v.bestRunId]))} "${v.bestRunId}")` : '—';
-      md.appendMarkdown(`| \`${formatParamValue(v.value, 40).replace(/\|/g, '\\|')}\`${v.star ? ' ★' : ''} | ${v.runs} | ${formatMetricValue(v.best)} | ${formatMetricValue(v.mean)} | ${link} |\n`);
+      md.appendMarkdown(`| \`${formatParamValue(v.value, 40).replace(/\|/g, '\\|')}\`${v.star ? ' ★' : ''} | ${v.runs} | ${formatMetric(v.best)} | ${formatMetric(v.mean)} | ${link} |\n`);
     }
     return md;
   }

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse, parseTree } from 'jsonc-parser';
 import { CONFIG_FILE_SUFFIX } from '../../node/configValidation';
+import { MODELLAB_FOLDER } from '../../core/workspaceLayout';
 
 export interface ExperimentTemplate {
   id: string;
@@ -27,7 +28,7 @@ export interface PlannedFile {
 }
 
 /** Folders never copied out of a template (run outputs, installs). */
-const SKIPPED_FOLDERS = new Set(['.modellab', 'node_modules', '.git']);
+const SKIPPED_FOLDERS = new Set([MODELLAB_FOLDER, 'node_modules', '.git']);
 
 export function listTemplates(examplesDir: string): ExperimentTemplate[] {
   let entries: string[];

@@ -4,13 +4,14 @@
 import * as vscode from 'vscode';
 import { CONFIG_FILE_SUFFIX } from '../../node/configValidation';
 import { CommandId } from '../shell/commandIds';
+import { MODELLAB_FOLDER } from '../../core/workspaceLayout';
 
 export const CONFIG_GLOB = `**/*${CONFIG_FILE_SUFFIX}`;
 /** Run folders hold copies of configs and node_modules holds packages' examples: neither is the user's. */
-const EXCLUDE_GLOB = '{**/node_modules/**,**/.modellab/**,**/.git/**}';
+const EXCLUDE_GLOB = `{**/node_modules/**,**/${MODELLAB_FOLDER}/**,**/.git/**}`;
 
 export function isConfigUri(uri: vscode.Uri): boolean {
-  return uri.scheme === 'file' && uri.path.endsWith(CONFIG_FILE_SUFFIX) && !uri.path.includes('/.modellab/');
+  return uri.scheme === 'file' && uri.path.endsWith(CONFIG_FILE_SUFFIX) && !uri.path.includes(`/${MODELLAB_FOLDER}/`);
 }
 
 export function isConfigDocument(document: vscode.TextDocument): boolean {

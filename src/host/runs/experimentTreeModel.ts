@@ -5,11 +5,12 @@
 // unreadable run folders apart. Pure (no vscode), so the tests build trees
 // from run lists in plain Node; experimentsView.ts turns nodes into TreeItems.
 
+import type { MetricGoal } from '../../core/metrics';
 import { basename, resolve } from 'node:path';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResults';
 import type { RunListEntry } from '../../node/runStore';
-import { sweepGoal } from '../../core/sweep';
+import { goalFor } from '../../core/metrics';
 import type { RunMeta, RunStatus } from '../../core/types';
 
 export interface ConfigRef {
@@ -55,7 +56,7 @@ export interface RunNode {
 
 export interface SweepObjective {
   metric: string;
-  goal: 'minimize' | 'maximize';
+  goal: MetricGoal;
 }
 
 export interface SweepNode {
@@ -205,7 +206,7 @@ export function sweepObjective(metas: readonly RunMeta[]): SweepObjective {
     if (!goal && (loose?.goal === 'minimize' || loose?.goal === 'maximize')) goal = loose.goal;
   }
   const chosen = chooseMetric(metas.map((meta) => ({ id: meta.id, config: null, metrics: runMetrics(meta) })), metric);
-  return { metric: chosen, goal: sweepGoal(chosen, goal) };
+  return { metric: chosen, goal: goalFor(chosen, goal) };
 }
 
 function objectiveValue(run: RunRef, metric: string): number | undefined {

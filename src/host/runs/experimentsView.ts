@@ -24,14 +24,15 @@ import {
   type RunRef,
   type SweepNode,
 } from './experimentTreeModel';
-import { formatMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
 import type { RunIndex } from './runIndex';
 import type { TrainingSessions } from '../training/trainingSessions';
 import { CONFIG_GLOB, findWorkspaceConfigs } from '../editor/workspaceConfigs';
+import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
 
 export const EXPERIMENTS_VIEW_ID = 'modelLab.experiments';
 const REFRESH_DELAY_MS = 300;
-const RUN_META_GLOB = '**/.modellab/runs/*/meta.json';
+const RUN_META_GLOB = `**/${DEFAULT_RUNS_DIRECTORY}/*/meta.json`;
 
 /** The group of run folders without a readable meta.json. */
 export interface DamagedGroup {
@@ -56,7 +57,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   readonly view: vscode.TreeView<ExperimentsElement>;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
   private tree: ExperimentTree = { experiments: [], damaged: [] };
-  /** Runs folders found by the meta.json glob (the CLI's default is `<cwd>/.modellab/runs`). */
+  /** Runs folders found by the meta.json glob (the CLI's default is `<cwd>/` + DEFAULT_RUNS_DIRECTORY). */
   private readonly foundRunsDirs = new Set<string>();
   private discovered: Promise<void> | undefined;
   /** The configs as last found; searched for again only when a config file or a folder changes. */

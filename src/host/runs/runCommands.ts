@@ -12,7 +12,7 @@ import { CommandId } from '../shell/commandIds';
 import type { ModelLabContext } from '../shell/ctx';
 import { revealFolder } from '../panels/dashboardPanel';
 import { formatRunTime, sweepPointLabel, type RunNode } from './experimentTreeModel';
-import { formatMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
 import { samePath } from './runIndex';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;

@@ -22,11 +22,11 @@ export const CommandId = {
   deleteRun: 'modelLab.deleteRun',
   revealRun: 'modelLab.revealRun',
   exportRunCsv: 'modelLab.exportRunCsv',
-  // Deployment (issue 7).
+  // Deployment.
   deployRun: 'modelLab.deployRun',
   stopDeployment: 'modelLab.stopDeployment',
   exportRun: 'modelLab.exportRun',
-  // Attention for the open file (issue 3).
+  // Attention for the open file.
   pinAttentionModel: 'modelLab.pinAttentionModel',
 } as const;
 
@@ -36,4 +36,6 @@ export type CommandName = keyof typeof CommandId;
 export const ContextKey = {
   /** True while at least one training process runs. */
   training: 'modelLab.training',
+  /** True while this window serves at least one model (Stop Deployment shows then). */
+  deployed: 'modelLab.deployed',
 } as const;

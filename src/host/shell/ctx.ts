@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AttentionFollower } from '../attention/attentionFollower';
-import { affectsRunsDirectory, runsDirSetting } from './settings';
+import { affectsSetting, runsDirSetting } from './settings';
 import { ComparePanel } from '../panels/comparePanel';
 import { ConfigCodeLensProvider } from '../editor/configCodeLens';
 import { ConfigResultsView } from '../editor/configResultsView';
@@ -128,7 +128,7 @@ export class ModelLabContext implements vscode.Disposable {
     this.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchRuns()));
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!affectsRunsDirectory(e)) return;
+        if (!affectsSetting(e, 'runsDirectory')) return;
         this.watchRuns();
         this.codeLens.refresh(true);
         this.experiments.refresh();

@@ -1,39 +1,54 @@
-// Typed getters for the extension's settings (contributes.configuration).
+// Typed getters for the extension's settings (the list is settingsTable.ts).
 // Every setting is read when it is used, so none needs a reload.
 
 import * as vscode from 'vscode';
+import { isOneOf } from '../../core/choices';
 import type { BackendChoice } from '../../core/types';
-import { resolveRunsDirectory } from '../runs/runsDirectory';
+import { resolveRunsDirectory } from '../../node/runsDirectory';
+import { SETTINGS_SECTION, SettingsTable } from './settingsTable';
+import type { SettingName } from './settingsTable';
 
-const SECTION = 'modelLab';
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+/** A number setting within its bounds, else its default. */
+function numberSetting(name: 'maxDataFileMB' | 'attentionMaxTokens', scope?: vscode.ConfigurationScope): number {
+  const spec = SettingsTable[name];
+  const value = vscode.workspace.getConfiguration(undefined, scope).get<unknown>(spec.key);
+  if (typeof value !== 'number' || !Number.isFinite(value)) return spec.default;
+  const bounded = Math.max(spec.minimum, 'maximum' in spec ? Math.min(spec.maximum, value) : value);
+  return 'integer' in spec ? Math.floor(bounded) : bounded;
+}
 
-export const Settings = {
-  backend: `${SECTION}.backend`,
-  nodePath: `${SECTION}.nodePath`,
-  runsDirectory: `${SECTION}.runsDirectory`,
-  allowPathsOutsideWorkspace: `${SECTION}.allowPathsOutsideWorkspace`,
-} as const;
+function stringSetting(name: 'nodePath' | 'runsDirectory', scope?: vscode.ConfigurationScope): string {
+  const value = vscode.workspace.getConfiguration(undefined, scope).get<unknown>(SettingsTable[name].key);
+  return typeof value === 'string' ? value : SettingsTable[name].default;
+}
+
+export function affectsSetting(e: vscode.ConfigurationChangeEvent, name: SettingName, scope?: vscode.ConfigurationScope): boolean {
+  return e.affectsConfiguration(SettingsTable[name].key, scope);
+}
 
 export function backendSetting(scope?: vscode.ConfigurationScope): BackendChoice {
-  const value = vscode.workspace.getConfiguration(SECTION, scope).get<string>('backend', 'auto');
-  return (BACKENDS as readonly string[]).includes(value) ? (value as BackendChoice) : 'auto';
+  const value = vscode.workspace.getConfiguration(undefined, scope).get<unknown>(SettingsTable.backend.key);
+  return isOneOf(SettingsTable.backend.choices, value) ? value : SettingsTable.backend.default;
 }
 
 /** Empty when unset. In an untrusted workspace VS Code ignores the workspace value (restrictedConfigurations). */
 export function nodePathSetting(): string {
-  const value = vscode.workspace.getConfiguration(SECTION).get<string>('nodePath', '');
-  return typeof value === 'string' ? value : '';
+  return stringSetting('nodePath');
 }
 
 /** Absolute runs folder for a workspace folder (or, for a config outside any folder, the config's folder). */
 export function runsDirSetting(baseFolder: vscode.Uri, scope?: vscode.ConfigurationScope): string {
-  const value = vscode.workspace.getConfiguration(SECTION, scope ?? baseFolder).get<string>('runsDirectory');
-  return resolveRunsDirectory(baseFolder.fsPath, typeof value === 'string' ? value : undefined);
+  return resolveRunsDirectory(baseFolder.fsPath, stringSetting('runsDirectory', scope ?? baseFolder));
 }
 
-export function affectsRunsDirectory(e: vscode.ConfigurationChangeEvent): boolean {
-  return e.affectsConfiguration(Settings.runsDirectory);
+/** The largest data file the trainer reads into memory, in bytes (the trainer refuses larger ones: node/tableFile.ts). */
+export function maxDataBytesSetting(scope?: vscode.ConfigurationScope): number {
+  return Math.round(numberSetting('maxDataFileMB', scope) * 1024 * 1024);
+}
+
+/** Tokens of the open file that attention is computed over. */
+export function attentionMaxTokensSetting(): number {
+  return numberSetting('attentionMaxTokens');
 }
 
 /**
@@ -44,6 +59,6 @@ export function affectsRunsDirectory(e: vscode.ConfigurationChangeEvent): boolea
 export function pathPolicyFor(configUri: vscode.Uri): { workspaceRoot: string; allowOutside: boolean } {
   const folder = vscode.workspace.getWorkspaceFolder(configUri);
   const workspaceRoot = folder ? folder.uri.fsPath : vscode.Uri.joinPath(configUri, '..').fsPath;
-  const allowOutside = vscode.workspace.getConfiguration(SECTION, configUri).get<boolean>('allowPathsOutsideWorkspace', false) === true;
+  const allowOutside = vscode.workspace.getConfiguration(SETTINGS_SECTION, configUri).get<unknown>('allowPathsOutsideWorkspace') === true;
   return { workspaceRoot, allowOutside };
 }

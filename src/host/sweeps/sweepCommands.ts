@@ -6,11 +6,12 @@
 import * as vscode from 'vscode';
 import { rankRuns, runMetrics } from '../../core/configResults';
 import type { RunResultInput } from '../../core/configResults';
-import { describeParams, expandSweep, newSweepId, sweepGoal } from '../../core/sweep';
+import { describeParams, expandSweep, newSweepId } from '../../core/sweep';
+import { goalFor } from '../../core/metrics';
 import { sweepMetricOf } from '../../core/sweepValidation';
 import { backendSetting } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
-import { formatMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
 import { SweepQueue } from '../../node/sweepQueue';
 import type { PointResult } from '../../node/sweepQueue';
 import type { ActiveSweep } from './sweeps';
@@ -103,7 +104,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     stop: (session) => ctx.trainings.stop(session),
     onChange: () => active && ctx.sweeps.changed(active),
   });
-  active = { id, configUri, name: config.name, metric, goal: sweepGoal(metric, sweep.goal), queue, pointOf };
+  active = { id, configUri, name: config.name, metric, goal: goalFor(metric, sweep.goal), queue, pointOf };
   ctx.sweeps.add(active);
   ctx.log.info(`[${config.name}] sweep ${id}: ${points.length} run(s), ${concurrency} at a time, ranked by ${metric}`);
 

@@ -1,6 +1,7 @@
 // The sweeps running now, one per config at most, for the CodeLenses and the
 // commands that ask whether a config is sweeping.
 
+import type { MetricGoal } from '../../core/metrics';
 import * as vscode from 'vscode';
 import type { SweepPoint } from '../../core/sweep';
 import type { SweepQueue } from '../../node/sweepQueue';
@@ -14,7 +15,7 @@ export interface ActiveSweep {
   /** The experiment's name. */
   readonly name: string;
   readonly metric: string;
-  readonly goal: 'minimize' | 'maximize';
+  readonly goal: MetricGoal;
   readonly queue: SweepQueue<TrainingSession, TrainingOutcome>;
   /** The point each started training runs. */
   readonly pointOf: Map<TrainingSession, SweepPoint>;

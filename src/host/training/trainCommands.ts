@@ -8,9 +8,10 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { readRunMeta } from '../../node/runStore';
 import type { ExperimentConfig } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
-import { backendSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';
+import { backendSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
-import { formatMetric, headlineMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
+import { headlineMetric } from '../shell/format';
 import { Throttle } from '../shell/throttle';
 import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
@@ -124,10 +125,8 @@ export function trainerRuntimeFor(ctx: ModelLabContext, configUri: vscode.Uri): 
       vscode.l10n.t('The modelLab.nodePath setting was not used ({0}). Training with {1} instead.', runtime.notes[0] ?? '', runtime.execPath),
     );
   }
-  // The trainer refuses data files above this size rather than run out of memory (core/table.ts).
-  const maxMb = vscode.workspace.getConfiguration('modelLab', configUri).get<number>('maxDataFileMB', 256);
-  const env = typeof maxMb === 'number' && maxMb > 0 ? { ...runtime.env, MODELLAB_MAX_DATA_BYTES: String(Math.round(maxMb * 1024 * 1024)) } : runtime.env;
-  return { ...runtime, env };
+  // The trainer refuses data files above this size rather than run out of memory (node/tableFile.ts).
+  return { ...runtime, env: { ...runtime.env, MODELLAB_MAX_DATA_BYTES: String(maxDataBytesSetting(configUri)) } };
 }
 
 export function showProgressNotification(ctx: ModelLabContext, session: TrainingSession): void {

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { StartTrainingMessage, TrainerEvent } from '../../core/protocol';
 import { ContextKey } from '../shell/commandIds';
-import { formatMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
 import { TrainingProcess } from '../../node/trainingProcess';
 import type { TrainingOutcome } from '../../node/trainingProcess';
 import type { TrainerRuntime } from '../../node/trainerRuntime';

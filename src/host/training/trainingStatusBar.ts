@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { RunMeta } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
-import { formatMetric, headlineMetric } from '../shell/format';
+import { formatMetric } from '../../core/metrics';
+import { headlineMetric } from '../shell/format';
 import type { TrainingEnd, TrainingSessions } from './trainingSessions';
 
 /** How long a finished training's result stays in the status bar. */

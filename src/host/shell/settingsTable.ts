@@ -1,0 +1,24 @@
+// Every setting the extension contributes, with its default and bounds: the
+// one list that the getters (settings.ts) read and that the manifest test
+// holds package.json's contributes.configuration to. Kept free of `vscode`
+// so that test runs without an editor.
+
+import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../../core/types';
+import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
+import { DEFAULT_MAX_DATA_BYTES } from '../../node/tableFile';
+
+export const SETTINGS_SECTION = 'modelLab';
+
+export const SettingsTable = {
+  backend: { key: 'modelLab.backend', default: 'auto', choices: BACKEND_CHOICES },
+  nodePath: { key: 'modelLab.nodePath', default: '' },
+  runsDirectory: { key: 'modelLab.runsDirectory', default: DEFAULT_RUNS_DIRECTORY },
+  allowPathsOutsideWorkspace: { key: 'modelLab.allowPathsOutsideWorkspace', default: false },
+  maxDataFileMB: { key: 'modelLab.maxDataFileMB', default: DEFAULT_MAX_DATA_BYTES / (1024 * 1024), minimum: 1 },
+  attentionMaxTokens: { key: 'modelLab.attention.maxTokens', default: ATTENTION_TOKENS.default, minimum: 1, maximum: ATTENTION_TOKENS.max, integer: true },
+} as const;
+
+export type SettingName = keyof typeof SettingsTable;
+
+/** Settings whose change can turn a config's problems on or off: the diagnostics are computed again. */
+export const VALIDATION_SETTINGS: readonly SettingName[] = ['allowPathsOutsideWorkspace', 'maxDataFileMB'];

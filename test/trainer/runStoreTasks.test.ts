@@ -1,0 +1,64 @@
+// A run of every task, trained for real and read back through the readers the
+// sidebar, the dashboard, the Deploy picker and `modellab runs` use: each keeps
+// its task, its evaluation and no warning. (A hand-typed list of tasks in the
+// reader once read every recommender run as a damaged regression run.)
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { TASKS } from '../../src/core/types';
+import type { Task } from '../../src/core/types';
+import { listRuns, readRunMeta, readRunSnapshot } from '../../src/node/runStore';
+import { selectBackend } from '../../src/trainer/backend';
+import { runTraining } from '../../src/trainer/engine';
+import { tempDir } from '../helpers/fixtures';
+
+const root = join(__dirname, '../..');
+const EXAMPLE_OF_TASK: Record<Task, string> = {
+  regression: 'house-prices/house-prices.experiment.json',
+  classification: 'intent-classifier/intent-classifier.experiment.json',
+  'language-model': 'text-generator/text-generator.experiment.json',
+  recommendation: 'recommender/recommender.experiment.json',
+};
+const runsDir = join(tempDir('modellab-run-tasks-'), 'runs');
+const runOfTask = new Map<Task, string>();
+
+before(async () => {
+  await selectBackend('wasm');
+  for (const task of TASKS) {
+    const r = await runTraining({ configPath: join(root, 'examples', EXAMPLE_OF_TASK[task]), runsDir, backend: 'wasm', epochs: 1, onEvent: () => {} });
+    assert.equal(r.meta.status, 'completed', r.meta.error);
+    runOfTask.set(task, r.runDir);
+  }
+});
+
+for (const task of TASKS) {
+  test(`a ${task} run reads back as ${task}, with its evaluation and no warning`, () => {
+    const dir = runOfTask.get(task)!;
+    assert.equal(readRunMeta(dir)?.task, task);
+    const entry = listRuns(runsDir).find((r) => r.dir === dir);
+    assert.ok(entry);
+    assert.equal(entry.meta?.task, task);
+    assert.deepEqual(entry.warnings, []);
+    const snapshot = readRunSnapshot(dir);
+    assert.equal(snapshot.warnings, undefined);
+    assert.equal(snapshot.meta.task, task);
+    assert.equal(snapshot.evaluation?.task, task);
+    assert.ok(snapshot.metrics.length > 0);
+  });
+}
+
+test('modellab runs --json lists every task\'s run with its task, its evaluation and no warning', () => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'runs', '--json', '--runs-dir', runsDir], { encoding: 'utf8', cwd: root });
+  const rows = JSON.parse(out) as { dir: string; task: string; warnings: string[]; evaluation?: { task: string; metrics: Record<string, number> } }[];
+  for (const task of TASKS) {
+    const row = rows.find((r) => r.dir === runOfTask.get(task));
+    assert.ok(row, task);
+    assert.equal(row.task, task);
+    assert.deepEqual(row.warnings, []);
+    assert.equal(row.evaluation?.task, task);
+    assert.ok(Object.values(row.evaluation.metrics).every((v) => typeof v === 'number'), `${task}: numeric evaluation metrics`);
+  }
+  const text = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'runs', '--runs-dir', runsDir], { encoding: 'utf8', cwd: root });
+  assert.doesNotMatch(text, /⚠/);
+});

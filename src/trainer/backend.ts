@@ -7,14 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendName } from '../core/types';
-import { registerActivationGradKernels } from './kernels/activationGrad';
-import { registerAdamUpdateKernels } from './kernels/adamUpdate';
-import { registerWasmBatchMatMul } from './kernels/batchMatMul';
-import { registerWasmDense } from './kernels/dense';
-import { registerWasmGatherV2 } from './kernels/gatherV2';
-import { registerWasmIdentity } from './kernels/identity';
-import { registerWasmSum } from './kernels/sum';
-import { registerWasmUnsortedSegmentSum } from './kernels/unsortedSegmentSum';
+import { registerModelLabKernels } from './kernels/register';
 
 export interface BackendSelection {
   backend: BackendName;
@@ -84,7 +77,8 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
       }
       if (await tf.setBackend(name)) {
         await tf.ready();
-        registerFastKernels(name);
+        // Model Lab's own kernels (kernels/register.ts) first, so the CPU fallbacks only fill what is still missing.
+        registerModelLabKernels(name);
         const cpuFallbackKernels = name === 'cpu' ? [] : registerCpuFallbackKernels(name);
         return { backend: name, fallbackReasons: reasons, cpuFallbackKernels };
       }
@@ -94,28 +88,6 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
     }
   }
   throw new Error(`no TensorFlow.js backend could be started: ${reasons.join('; ')}`);
-}
-
-/**
- * Model Lab's own kernels (src/trainer/kernels/): on wasm, a BatchMatMul that
- * stays on XNNPACK's fast path, an UnsortedSegmentSum, a copy-free Identity,
- * and GatherV2 and leading-axes Sum as plain loops on the heap; a fused Adam step and activation gradient on the backends that
- * run JavaScript kernels. Registered before the CPU
- * fallbacks, so those only fill what is still missing.
- */
-function registerFastKernels(backendName: BackendName): void {
-  if (backendName === 'wasm') {
-    registerWasmBatchMatMul();
-    registerWasmUnsortedSegmentSum();
-    registerWasmIdentity();
-    registerWasmDense();
-    registerWasmGatherV2();
-    registerWasmSum();
-  }
-  if (backendName === 'wasm' || backendName === 'cpu') {
-    registerAdamUpdateKernels();
-    registerActivationGradKernels();
-  }
 }
 
 /**

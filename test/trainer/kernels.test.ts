@@ -9,6 +9,8 @@ import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
 import { hasRelaxedSimd, makeGemm } from '../../src/trainer/kernels/wasmGemm';
 import { applyAdamFused } from '../../src/trainer/kernels/adamUpdate';
+import { batchMatMulConfig } from '../../src/trainer/kernels/batchMatMul';
+import { wasmKernelConfigs } from '../../src/trainer/kernels/register';
 import { lcg } from '../helpers/fixtures';
 
 const TOLERANCE = 1e-4;
@@ -208,4 +210,17 @@ test('Cast to the dtype a tensor already has shares its memory on wasm; a real c
   assert.equal(ints.dtype, 'int32');
   assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3, 4]);
   tf.dispose([same, ints]);
+});
+
+test('our kernels are registered under tfjs-core kernel names, once however often the backend is selected, and leave the rest to the kernels they replace', async () => {
+  await selectBackend('wasm');
+  await selectBackend('cpu');
+  await selectBackend('wasm');
+  for (const config of wasmKernelConfigs) assert.equal(tf.getKernel(config.kernelName, 'wasm'), config, `${config.kernelName} is ours`);
+  assert.equal(tf.getKernel(tf.BatchMatMul, 'wasm'), batchMatMulConfig);
+  // Cases the replacing kernels leave to the backend's own: batchDims, an int32 sum, a cast that changes the dtype.
+  const idx = { values: Int32Array.from([1, 0, 2, 2]), shape: [2, 2], dtype: 'int32' as const };
+  await sameOnBoth('gather with batchDims 1', [randomTensor([2, 3, 4], 13), idx], (x, i) => tf.gather(x, i, 1, 1));
+  await sameOnBoth('int32 sum over rows', [{ values: Int32Array.from([1, 2, 3, 4, 5, 6]), shape: [3, 2], dtype: 'int32' }], (t) => tf.sum(t, 0));
+  await sameOnBoth('int32 cast to float32', [{ values: Int32Array.from([1, -2, 3]), shape: [3], dtype: 'int32' }], (t) => tf.cast(t, 'float32'));
 });

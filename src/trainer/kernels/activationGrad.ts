@@ -4,7 +4,9 @@
 // per-kernel overhead — which, for small layers, costs more than the arithmetic.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './batchMatMul';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { heapF32 } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const ACTIVATION_GRAD = 'ModelLabActivationGrad';
 
@@ -18,14 +20,10 @@ function fill(activation: OutputDifferentiable, dy: Float32Array, y: Float32Arra
   else for (let i = 0; i < n; i++) out[i] = dy[i] * (1 - y[i] * y[i]);
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
-function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
-  const b = backend as WasmBackendInternals;
+function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
-  const out = b.makeOutput(dy.shape, 'float32');
-  const view = (t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPU8.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
-  fill(attrs!.activation as OutputDifferentiable, view(dy), view(inputs.y as tf.TensorInfo), view(out));
+  const out = backend.makeOutput(dy.shape, 'float32');
+  fill(attrs!.activation as OutputDifferentiable, heapF32(backend, dy), heapF32(backend, inputs.y as tf.TensorInfo), heapF32(backend, out));
   return out;
 }
 
@@ -36,11 +34,18 @@ function cpuActivationGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInf
   return { dataId: backend.write(out, dy.shape, 'float32'), shape: dy.shape, dtype: 'float32' };
 }
 
-export function registerActivationGradKernels(): void {
-  for (const [backendName, kernelFunc] of [['wasm', wasmActivationGrad], ['cpu', cpuActivationGrad]] as const) {
-    if (!tf.getKernel(ACTIVATION_GRAD, backendName)) tf.registerKernel({ kernelName: ACTIVATION_GRAD, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-}
+/** Inputs dy and y (float32, one shape); attr activation. */
+export const activationGradWasmConfig: KernelConfig = {
+  kernelName: ACTIVATION_GRAD,
+  backendName: 'wasm',
+  kernelFunc: wasmActivationGrad as unknown as KernelFunc,
+};
+
+export const activationGradCpuConfig: KernelConfig = {
+  kernelName: ACTIVATION_GRAD,
+  backendName: 'cpu',
+  kernelFunc: cpuActivationGrad as unknown as KernelFunc,
+};
 
 /** dy·f'(x) from y = f(x): the fused kernel where the backend has it, else composed ops. */
 export function activationGrad(activation: OutputDifferentiable, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {

@@ -6,7 +6,9 @@
 //   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './batchMatMul';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { heapF32 } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const ADAM_UPDATE = 'ModelLabAdamUpdate';
 
@@ -35,18 +37,15 @@ function update(attrs: AdamUpdateAttrs, w: Float32Array, m: Float32Array, v: Flo
   }
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
-
-function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const b = backend as WasmBackendInternals;
+function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf.TensorInfo[] {
   const a = attrs as unknown as AdamUpdateAttrs;
   const outs: tf.TensorInfo[] = [];
   for (let i = 0; i < a.count; i++) {
     const shape = inputs[`value${i}`]!.shape;
-    outs.push(b.makeOutput(shape, 'float32'), b.makeOutput(shape, 'float32'), b.makeOutput(shape, 'float32'));
+    outs.push(backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'));
   }
   // Views only after every allocation: growing the heap detaches earlier views.
-  const view = (t: tf.TensorInfo) => new Float32Array(b.wasm.HEAPU8.buffer, b.dataIdMap.get(t.dataId).memoryOffset, tf.util.sizeFromShape(t.shape));
+  const view = (t: tf.TensorInfo) => heapF32(backend, t);
   for (let i = 0; i < a.count; i++) {
     update(a, view(inputs[`value${i}`]!), view(inputs[`m${i}`]!), view(inputs[`v${i}`]!), view(inputs[`grad${i}`]!), view(outs[3 * i]), view(outs[3 * i + 1]), view(outs[3 * i + 2]));
   }
@@ -67,11 +66,18 @@ function cpuAdamUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] 
   return outs;
 }
 
-export function registerAdamUpdateKernels(): void {
-  for (const [backendName, kernelFunc] of [['wasm', wasmAdamUpdate], ['cpu', cpuAdamUpdate]] as const) {
-    if (!tf.getKernel(ADAM_UPDATE, backendName)) tf.registerKernel({ kernelName: ADAM_UPDATE, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-}
+/** Inputs value<i>, m<i>, v<i>, grad<i> for i < count; attrs AdamUpdateAttrs; outputs value, m, v for each i. */
+export const adamUpdateWasmConfig: KernelConfig = {
+  kernelName: ADAM_UPDATE,
+  backendName: 'wasm',
+  kernelFunc: wasmAdamUpdate as unknown as KernelFunc,
+};
+
+export const adamUpdateCpuConfig: KernelConfig = {
+  kernelName: ADAM_UPDATE,
+  backendName: 'cpu',
+  kernelFunc: cpuAdamUpdate as unknown as KernelFunc,
+};
 
 /** The private state of tf.AdamOptimizer that a fused step reads and writes. */
 interface AdamState {

@@ -7,8 +7,10 @@
 // its own gradient, so it calls this directly.
 
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './batchMatMul';
-import { gemmFor, offsetOf } from './wasmGemm';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { gemmFor } from './wasmGemm';
+import { cwrap, heapOffset, tensorId } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const DENSE = 'ModelLabDense';
 
@@ -22,42 +24,44 @@ function shapeBytes(shape: number[]): Uint8Array {
   return new Uint8Array(new Int32Array(shape).buffer);
 }
 
-function wasmDense({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const w = backend as WasmBackendInternals;
-  fusedMatMul ??= w.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']) as FusedMatMulFn;
-  const x = inputs.x as tf.TensorInfo;
-  const kernel = inputs.w as tf.TensorInfo;
-  const bias = inputs.bias as tf.TensorInfo | undefined;
+function wasmDense({ inputs, backend: w, attrs }: KernelArgs<BackendWasm>): TensorInfo {
+  fusedMatMul ??= cwrap<FusedMatMulFn>(w, '_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']);
+  const x = inputs.x as TensorInfo;
+  const kernel = inputs.w as TensorInfo;
+  const bias = inputs.bias as TensorInfo | undefined;
   const [m, k] = x.shape;
   const n = kernel.shape[1];
   const out = w.makeOutput([m, n], 'float32');
   const activation = attrs!.activation as string;
   const gemm = activation === 'sigmoid' ? undefined : gemmFor(w);
   if (gemm) {
-    gemm.run(offsetOf(w, x), offsetOf(w, kernel), offsetOf(w, out), m, k, n, 1, 0, 0, 0, bias ? offsetOf(w, bias) : 0, activation === 'relu' ? 1 : 0, 4 * k, 4);
+    gemm.run(heapOffset(w, x), heapOffset(w, kernel), heapOffset(w, out), m, k, n, 1, 0, 0, 0, bias ? heapOffset(w, bias) : 0, activation === 'relu' ? 1 : 0, 4 * k, 4);
     return out;
   }
   fusedMatMul(
-    w.dataIdMap.get(x.dataId).id,
+    tensorId(w, x),
     shapeBytes([1, m, k]),
     3,
-    w.dataIdMap.get(kernel.dataId).id,
+    tensorId(w, kernel),
     shapeBytes([1, k, n]),
     3,
     false,
     false,
     WASM_ACTIVATION[attrs!.activation as string],
-    bias ? w.dataIdMap.get(bias.dataId).id : 0,
+    bias ? tensorId(w, bias) : 0,
     0,
     0,
-    w.dataIdMap.get(out.dataId).id,
+    tensorId(w, out),
   );
   return out;
 }
 
-export function registerWasmDense(): void {
-  if (!tf.getKernel(DENSE, 'wasm')) tf.registerKernel({ kernelName: DENSE, backendName: 'wasm', kernelFunc: wasmDense as unknown as tf.KernelFunc });
-}
+/** Model Lab's own kernel (the backend has none by this name): inputs x, w and optional bias; attr activation. */
+export const denseConfig: KernelConfig = {
+  kernelName: DENSE,
+  backendName: 'wasm',
+  kernelFunc: wasmDense as unknown as KernelFunc,
+};
 
 /** Whether dense() runs as one kernel here for this activation. */
 export function hasDenseKernel(activation: string): boolean {

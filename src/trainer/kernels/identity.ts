@@ -5,26 +5,31 @@
 // The same goes for a Cast to the dtype a tensor already has: every Multiply
 // gradient casts its other operand to float32, and the wasm Cast copies it.
 
-import * as tf from '@tensorflow/tfjs-core';
+import { Cast, Identity } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { replacedKernel, setupOfReplaced } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
 
-function identity({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend }): tf.TensorInfo {
-  const x = inputs.x as tf.TensorInfo;
-  (backend as tf.KernelBackend & { incRef(dataId: object): void }).incRef(x.dataId);
+function identity({ inputs, backend }: KernelArgs<BackendWasm>): TensorInfo {
+  const x = inputs.x as TensorInfo;
+  backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-export function registerWasmIdentity(): boolean {
-  const current = tf.getKernel('Identity', 'wasm') as (tf.KernelConfig & { modelLab?: boolean }) | undefined;
-  if (!current || current.modelLab) return false;
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc, modelLab: true } as tf.KernelConfig);
-  const cast = tf.getKernel('Cast', 'wasm') as (tf.KernelConfig & { modelLab?: boolean }) | undefined;
-  if (cast && !cast.modelLab) {
-    const original = cast.kernelFunc;
-    const castOrShare = (args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }) =>
-      (args.inputs.x as tf.TensorInfo).dtype === args.attrs?.dtype ? identity(args) : original(args as Parameters<tf.KernelFunc>[0]);
-    tf.unregisterKernel('Cast', 'wasm');
-    tf.registerKernel({ ...cast, kernelFunc: castOrShare as unknown as tf.KernelFunc, modelLab: true } as tf.KernelConfig);
-  }
-  return true;
+function castOrShare(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
+  return (args.inputs.x as TensorInfo).dtype === args.attrs?.dtype ? identity(args) : replacedKernel(Cast).kernelFunc(args);
 }
+
+export const identityConfig: KernelConfig = {
+  kernelName: Identity,
+  backendName: 'wasm',
+  kernelFunc: identity as unknown as KernelFunc,
+};
+
+/** Replaces the wasm backend's Cast, which it calls for a cast that changes the dtype. */
+export const castConfig: KernelConfig = {
+  kernelName: Cast,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(Cast),
+  kernelFunc: castOrShare as unknown as KernelFunc,
+};

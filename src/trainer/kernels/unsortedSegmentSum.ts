@@ -3,27 +3,19 @@
 // one pass over the data — instead of the CPU fallback's copy in, one pass
 // per segment, copy out.
 
-import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendInternals } from './batchMatMul';
+import { UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapView } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
 
-type View = Float32Array | Int32Array;
-
-function heapView(w: WasmBackendInternals, t: tf.TensorInfo): View {
-  const { memoryOffset } = w.dataIdMap.get(t.dataId);
-  const n = tf.util.sizeFromShape(t.shape);
-  const buffer = w.wasm.HEAPU8.buffer;
-  return t.dtype === 'int32' ? new Int32Array(buffer, memoryOffset, n) : new Float32Array(buffer, memoryOffset, n);
-}
-
-function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
-  const w = backend as WasmBackendInternals;
-  const x = inputs.x as tf.TensorInfo;
-  const segmentIds = inputs.segmentIds as tf.TensorInfo;
+function unsortedSegmentSum({ inputs, backend: w, attrs }: KernelArgs<BackendWasm>): TensorInfo {
+  const x = inputs.x as TensorInfo;
+  const segmentIds = inputs.segmentIds as TensorInfo;
   const numSegments = attrs!.numSegments as number;
   if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new Error(`UnsortedSegmentSum: unsupported dtype ${x.dtype}`);
-  const idCount = tf.util.sizeFromShape(segmentIds.shape);
+  const idCount = util.sizeFromShape(segmentIds.shape);
   // Segment ids index the leading dimensions of x; each id owns `inner` values.
-  const inner = idCount === 0 ? 0 : tf.util.sizeFromShape(x.shape) / idCount;
+  const inner = idCount === 0 ? 0 : util.sizeFromShape(x.shape) / idCount;
   const outShape = [numSegments, ...x.shape.slice(segmentIds.shape.length)];
   const out = w.makeOutput(outShape, x.dtype);
   // Views are taken after makeOutput: an allocation may grow (and detach) the heap.
@@ -41,11 +33,9 @@ function unsortedSegmentSum({ inputs, backend, attrs }: { inputs: tf.NamedTensor
   return out;
 }
 
-/** Registers the loop kernel for wasm, replacing the CPU fallback if that was registered first. */
-export function registerWasmUnsortedSegmentSum(): boolean {
-  const current = tf.getKernel('UnsortedSegmentSum', 'wasm') as (tf.KernelConfig & { modelLab?: boolean }) | undefined;
-  if (current?.modelLab) return false;
-  if (current) tf.unregisterKernel('UnsortedSegmentSum', 'wasm');
-  tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum as tf.KernelFunc, modelLab: true } as tf.KernelConfig);
-  return true;
-}
+/** The wasm backend has no UnsortedSegmentSum of its own: this one replaces the CPU fallback if that was registered first. */
+export const unsortedSegmentSumConfig: KernelConfig = {
+  kernelName: UnsortedSegmentSum,
+  backendName: 'wasm',
+  kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
+};

@@ -12,7 +12,8 @@
 // WebAssembly.Memory, so there is no copying in or out.
 
 import * as v8 from 'node:v8';
-import type { WasmBackendInternals } from './batchMatMul';
+import { backendMemory } from './wasmInternals';
+import type { BackendWasm } from './wasmInternals';
 
 // ── a minimal WebAssembly binary writer: only what the kernel uses ──
 
@@ -300,17 +301,12 @@ const perBackend = new WeakMap<object, Gemm | null>();
  * where it cannot run (no SIMD, no exported memory) or when
  * MODELLAB_GEMM=xnnpack asks for tfjs's own products (a benchmark's peer).
  */
-export function gemmFor(backend: WasmBackendInternals): Gemm | undefined {
+export function gemmFor(backend: BackendWasm): Gemm | undefined {
   let gemm = perBackend.get(backend);
   if (gemm === undefined) {
-    const memory = backend.wasm.asm?.memory;
-    gemm = (process.env.MODELLAB_GEMM !== 'xnnpack' && memory instanceof WebAssembly.Memory && makeGemm(memory)) || null;
+    const memory = backendMemory(backend);
+    gemm = (process.env.MODELLAB_GEMM !== 'xnnpack' && memory && makeGemm(memory)) || null;
     perBackend.set(backend, gemm);
   }
   return gemm ?? undefined;
-}
-
-/** Byte offset of a tensor's data in the backend's memory. */
-export function offsetOf(backend: WasmBackendInternals, t: { dataId: object }): number {
-  return backend.dataIdMap.get(t.dataId).memoryOffset;
 }

@@ -1,0 +1,42 @@
+// Every kernel of Model Lab's own, and the one call that registers them.
+
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { activationGradCpuConfig, activationGradWasmConfig } from './activationGrad';
+import { adamUpdateCpuConfig, adamUpdateWasmConfig } from './adamUpdate';
+import { batchMatMulConfig } from './batchMatMul';
+import { denseConfig } from './dense';
+import { gatherV2Config } from './gatherV2';
+import { castConfig, identityConfig } from './identity';
+import { sumConfig } from './sum';
+import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
+import { replaceKernel } from './wasmInternals';
+
+/**
+ * Wasm only: a BatchMatMul that keeps every product on a fast path, an
+ * UnsortedSegmentSum (the backend has none), a copy-free Identity and
+ * same-dtype Cast, a fused dense op, and GatherV2 and leading-axes Sum as
+ * plain loops on the heap.
+ */
+export const wasmKernelConfigs: readonly KernelConfig[] = [
+  batchMatMulConfig,
+  unsortedSegmentSumConfig,
+  identityConfig,
+  castConfig,
+  denseConfig,
+  gatherV2Config,
+  sumConfig,
+];
+
+/** The fused Adam step and activation gradient, for each backend that runs JavaScript kernels. */
+export const jsKernelConfigs: readonly KernelConfig[] = [adamUpdateWasmConfig, adamUpdateCpuConfig, activationGradWasmConfig, activationGradCpuConfig];
+
+/**
+ * Registers our kernels when `backendName` is selected, in place of any
+ * registered under the same names (the backend's own, which ours call for the
+ * cases they leave, or CPU fallbacks): the wasm ones on wasm, the JavaScript
+ * ones (for both backends) on wasm or cpu. Idempotent.
+ */
+export function registerModelLabKernels(backendName: string): void {
+  if (backendName === 'wasm') for (const config of wasmKernelConfigs) replaceKernel(config);
+  if (backendName === 'wasm' || backendName === 'cpu') for (const config of jsKernelConfigs) replaceKernel(config);
+}

@@ -1,0 +1,134 @@
+// What Model Lab's kernels rely on of tfjs-backend-wasm beyond its public API,
+// in one place: the backend's private fields (its Emscripten module, its table
+// of tensors, its id counter), the C functions the module exports, and the
+// registry moves that put one of our kernels where the backend's own was.
+// The kernel files reach the backend only through what this file exports.
+
+import { getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelConfig, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The public methods of tfjs-backend-wasm's BackendWasm that our kernels call. */
+export interface BackendWasm extends KernelBackend {
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+  disposeData(dataId: object): boolean;
+  incRef(dataId: object): void;
+}
+
+/** BackendWasm's fields that its type leaves private or untyped; read only in this file. */
+interface BackendWasmPrivate extends BackendWasm {
+  wasm: {
+    cwrap: (name: string, ret: null | string, args: string[]) => (...args: unknown[]) => unknown;
+    HEAPU8: Uint8Array;
+    /** The module's exports; its memory is what our own compiled kernels import (wasmGemm.ts). */
+    asm?: { memory?: WebAssembly.Memory };
+    tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
+  };
+  dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number } };
+  dataIdNextNumber: number;
+}
+
+const internals = (backend: BackendWasm) => backend as BackendWasmPrivate;
+
+/** What the engine passes a kernel, with the backend typed as the kernel's backend. */
+export interface KernelArgs<B extends KernelBackend = KernelBackend> {
+  inputs: NamedTensorInfoMap;
+  backend: B;
+  attrs?: NamedAttrMap;
+}
+
+/** A kernel function over a known backend type (tfjs's KernelFunc types its backend as `{}`). */
+export type KernelFn<B extends KernelBackend = KernelBackend> = (args: KernelArgs<B>) => TensorInfo | TensorInfo[];
+
+// ── the wasm heap ──
+
+/** Byte offset of a tensor's data in the backend's memory. */
+export function heapOffset(backend: BackendWasm, t: { dataId: object }): number {
+  return internals(backend).dataIdMap.get(t.dataId).memoryOffset;
+}
+
+/**
+ * A tensor's values in place on the wasm heap: an Int32Array for int32, else a
+ * Float32Array (`asFloat32` always the latter). Take views after every
+ * allocation on the backend: growing the heap detaches the views taken before.
+ */
+export function heapView(backend: BackendWasm, t: TensorInfo, asFloat32 = false): Float32Array | Int32Array {
+  const buffer = internals(backend).wasm.HEAPU8.buffer;
+  const offset = heapOffset(backend, t);
+  const n = util.sizeFromShape(t.shape);
+  return t.dtype === 'int32' && !asFloat32 ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
+}
+
+/** A float32 tensor's values in place on the wasm heap (see heapView). */
+export function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return heapView(backend, t, true) as Float32Array;
+}
+
+/** The backend's WebAssembly.Memory, where its module exports it. */
+export function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
+  const memory = internals(backend).wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+// ── the module's C functions and tensor ids ──
+
+/** A C function of the backend's module as a JS function (Emscripten's cwrap). */
+export function cwrap<F>(backend: BackendWasm, name: string, ret: null | string, args: string[]): F {
+  return internals(backend).wasm.cwrap(name, ret, args) as unknown as F;
+}
+
+/** The id by which the C functions know a tensor. */
+export function tensorId(backend: BackendWasm, t: { dataId: object }): number {
+  return internals(backend).dataIdMap.get(t.dataId).id;
+}
+
+/** A fresh tensor id, for C-side tensors that are views into other tensors' memory. */
+export function newTensorId(backend: BackendWasm): number {
+  return internals(backend).dataIdNextNumber++;
+}
+
+/** Makes `id` name `size` floats at byte `offset` on the C side (memory owned elsewhere). */
+export function registerTensorView(backend: BackendWasm, id: number, size: number, offset: number): void {
+  internals(backend).wasm.tfjs.registerTensor(id, size, offset);
+}
+
+/** Forgets a view made by registerTensorView (and whatever the C side cached for it). */
+export function disposeTensorView(backend: BackendWasm, id: number): void {
+  internals(backend).wasm.tfjs.disposeData(id);
+}
+
+// ── the kernel registry ──
+
+const replacedKernels = new Map<string, KernelConfig>();
+const key = (kernelName: string, backendName: string) => `${backendName}/${kernelName}`;
+
+/**
+ * Registers `config`, first unregistering the kernel registered under its name
+ * for its backend (kept: see replacedKernel). Idempotent: false, and nothing
+ * done, when `config` itself is the one registered.
+ */
+export function replaceKernel(config: KernelConfig): boolean {
+  const { kernelName, backendName } = config;
+  const current = getKernel(kernelName, backendName);
+  if (current === config) return false;
+  if (current) {
+    replacedKernels.set(key(kernelName, backendName), current);
+    unregisterKernel(kernelName, backendName);
+  }
+  registerKernel(config);
+  return true;
+}
+
+/** The kernel that replaceKernel took out for ours: what our kernel leaves the cases it does not take to. */
+export function replacedKernel(kernelName: string, backendName = 'wasm'): KernelConfig {
+  const config = replacedKernels.get(key(kernelName, backendName));
+  if (!config) throw new Error(`${kernelName} (${backendName}): no kernel of the backend's own was replaced`);
+  return config;
+}
+
+/**
+ * The setupFunc for a kernel that replaces another: the replaced kernel's own,
+ * which prepares what our kernel calls back into when the backend is set up again.
+ */
+export function setupOfReplaced(kernelName: string, backendName = 'wasm'): KernelSetupFunc {
+  return (backend) => replacedKernels.get(key(kernelName, backendName))?.setupFunc?.(backend);
+}

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { CommandId } from './commandIds';
 import type { CommandName } from './commandIds';
 import type { ModelLabContext } from './ctx';
-import { deployRun, exportRunModel, stopDeployment } from '../deploy/deployments';
+import { deployRun, exportRunModel, stopDeployment } from '../deploy/deployCommands';
 import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from '../runs/runCommands';
 import { installNativeBackend } from '../training/nativeBackendCommands';
 import { newExperiment } from '../editor/newExperimentCommands';

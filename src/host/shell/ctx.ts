@@ -12,7 +12,7 @@ import { ConfigCodeLensProvider } from '../editor/configCodeLens';
 import { ConfigResultsView } from '../editor/configResultsView';
 import { ConfigDiagnostics } from '../editor/configDiagnostics';
 import { DashboardPanel } from '../panels/dashboardPanel';
-import { Deployments } from '../deploy/deployments';
+import { Deployments } from '../deploy/deploymentService';
 import { ExperimentsView } from '../runs/experimentsView';
 import type { ShownRun } from '../panels/dashboardPanel';
 import { KeyedDebouncer } from './keyedDebouncer';

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CommandId, ContextKey } from '../../src/host/shell/commandIds';
+import { SettingsTable } from '../../src/host/shell/settingsTable';
 
 const root = join(import.meta.dirname, '../..');
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8'));
@@ -77,6 +78,36 @@ test('settings: backend, nodePath (machine-level, not from untrusted workspaces)
   assert.equal(props['modelLab.nodePath'].scope, 'machine-overridable');
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['modelLab.nodePath', 'modelLab.allowPathsOutsideWorkspace']);
+});
+
+test('the contributed settings are exactly the settings table: keys, defaults, choices and bounds', () => {
+  const props = pkg.contributes.configuration.properties as Record<string, { type: string; default: unknown; enum?: string[]; minimum?: number; maximum?: number }>;
+  const table = Object.values(SettingsTable) as { key: string; default: unknown; choices?: readonly string[]; minimum?: number; maximum?: number; integer?: boolean }[];
+  assert.deepEqual(Object.keys(props).sort(), table.map((s) => s.key).sort());
+  for (const s of table) {
+    const p = props[s.key]!;
+    assert.deepEqual(p.default, s.default, `${s.key} default`);
+    assert.deepEqual(p.enum, s.choices ? [...s.choices] : undefined, `${s.key} choices`);
+    assert.equal(p.minimum, s.minimum, `${s.key} minimum`);
+    assert.equal(p.maximum, s.maximum, `${s.key} maximum`);
+    assert.equal(p.type, s.integer ? 'integer' : typeof s.default === 'string' ? 'string' : typeof s.default === 'boolean' ? 'boolean' : 'number', `${s.key} type`);
+  }
+});
+
+test("the context keys in package.json's when clauses are exactly the ones the code sets", () => {
+  const whenKeys = new Set<string>();
+  const collect = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(collect);
+    if (!v || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if ((k === 'when' || k === 'enablement') && typeof x === 'string') {
+        // A view's id (`view == modelLab.experiments`) is not a context key.
+        for (const m of x.replace(/\bview\s*==\s*[\w.]+/g, '').matchAll(/\bmodelLab\.\w+/g)) whenKeys.add(m[0]);
+      } else collect(x);
+    }
+  };
+  collect(pkg.contributes);
+  assert.deepEqual([...whenKeys].sort(), Object.values(ContextKey).sort());
 });
 
 test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {

@@ -1,0 +1,172 @@
+// What the per-task config rules share: how a rule reports, "did you mean"
+// suggestions, column checks, and the checks every task makes (data files,
+// export path, validation split, monitored metrics). Pure: what the rules need
+// from the disk comes through a DataProbe.
+
+import { isTransformerModel } from '../resolvedConfig';
+import type { PathSegment } from '../sweep';
+import type { DataError } from '../table';
+import type { ExperimentConfig } from '../types';
+
+export type RuleSeverity = 'error' | 'warning' | 'info';
+
+/** Reports at a path of the config; `keyOnly` underlines the property's key rather than its value. */
+export type RuleReport = (path: PathSegment[], severity: RuleSeverity, message: string, keyOnly?: boolean) => void;
+
+/**
+ * What the rules learn from the disk about the files a config names. Paths are
+ * as written in the config (relative to the config's folder, or absolute).
+ */
+export interface DataProbe {
+  /** Why the path may not be used (e.g. it leads outside the workspace), or undefined. Asked before anything else touches the path. */
+  refusal(path: string): string | undefined;
+  /** The absolute path it names, for messages. */
+  where(path: string): string;
+  /** Whether a file is there: a file, nothing, or something else (a folder). */
+  kind(path: string): 'file' | 'missing' | 'other';
+  /** The column names of a table file, or the problem reading them. */
+  columns(path: string, format?: string): string[] | DataError;
+}
+
+export const CROSS_ENTROPIES: ReadonlySet<string> = new Set(['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy']);
+
+export const TRANSFORMER_ONLY_KEYS = ['heads', 'dModel', 'ffDim', 'dropout', 'maxLength', 'positional', 'pooling'] as const;
+
+/** Edit distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  const al = a.toLowerCase();
+  const bl = b.toLowerCase();
+  const prev = Array.from({ length: bl.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= al.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= bl.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (al[i - 1] === bl[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[bl.length];
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Reports a column that is not in the data, with a suggestion. No-op when the columns are unknown. */
+export function columnChecker(columns: string[] | undefined, report: RuleReport): (path: PathSegment[], name: string) => void {
+  if (!columns) return () => {};
+  const known = new Set(columns);
+  return (path, name) => {
+    if (known.has(name)) return;
+    const s = didYouMean(name, columns);
+    report(path, 'error', `unknown column "${name}"${s ? ` — did you mean "${s}"?` : ''} (the data has: ${columns.slice(0, 12).join(', ')}${columns.length > 12 ? ', …' : ''})`);
+  };
+}
+
+/** The extension of a path's last segment, lower-cased ('' when none), as path.extname finds it. */
+function extensionOf(path: string): string {
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+}
+
+/** A plain text corpus, by declared format or by extension. */
+export function isCorpusFile(path: string, format: string | undefined): boolean {
+  return format === 'txt' || (format === undefined && extensionOf(path) === '.txt');
+}
+
+/**
+ * The data section's files: one source or separate splits, each allowed,
+ * present, of the kind the task reads (a table, or a corpus for a language
+ * model). Returns the columns of the first table that could be read.
+ */
+export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, report: RuleReport): string[] | undefined {
+  const data = config.data;
+  const languageModel = config.task === 'language-model';
+  const fileKeys = (['source', 'train', 'validation', 'test'] as const).filter((k) => data[k] !== undefined);
+  if (data.source !== undefined && data.train !== undefined) {
+    report(['data', 'train'], 'error', 'give either "source" (one file, split by "split") or "train" (with optional "validation" and "test"), not both');
+  }
+  if (data.source === undefined && data.train === undefined) {
+    report(['data'], 'error', 'data needs a "source" file (or a "train" file)');
+  }
+  if (data.source === undefined && data.split !== undefined && data.train !== undefined) {
+    report(['data', 'split'], 'warning', '"split" is ignored when the splits come as separate files');
+  }
+  let columns: string[] | undefined;
+  for (const key of fileKeys) {
+    const rel = data[key]!;
+    // Checked before the file is touched: a config must not make us probe files it may not name.
+    const refusal = probe.refusal(rel);
+    if (refusal) {
+      report(['data', key], 'error', refusal);
+      continue;
+    }
+    const kind = probe.kind(rel);
+    if (kind === 'missing') {
+      report(['data', key], 'error', `data file not found: ${rel} (looked for ${probe.where(rel)})`);
+      continue;
+    }
+    if (kind !== 'file') {
+      report(['data', key], 'error', `not a file: ${rel}`);
+      continue;
+    }
+    const corpus = isCorpusFile(rel, data.format);
+    if (languageModel !== corpus) {
+      report(
+        ['data', key],
+        'error',
+        languageModel
+          ? `a language model learns from plain text: give a .txt file (or set "format": "txt"), not ${rel}`
+          : `${rel} is plain text; a ${config.task} model reads a table (csv, json or jsonl). For a text corpus use "task": "language-model"`,
+      );
+      continue;
+    }
+    if (corpus) continue; // a corpus has no columns
+    const cols = probe.columns(rel, data.format);
+    if (!Array.isArray(cols)) report(['data', key], 'error', cols.detail);
+    else if (columns === undefined) columns = cols;
+  }
+  return columns;
+}
+
+/** Where the model is exported to must be allowed too. */
+export function checkExportPath(config: ExperimentConfig, probe: DataProbe, report: RuleReport): void {
+  const exportTo = config.deployment?.export;
+  const refusal = exportTo !== undefined ? probe.refusal(exportTo) : undefined;
+  if (refusal) report(['deployment', 'export'], 'error', refusal);
+}
+
+/** Transformer settings on a model that is not a Transformer. */
+export function checkTransformerOnlyKeys(config: ExperimentConfig, report: RuleReport): void {
+  if (isTransformerModel(config.model)) return;
+  for (const key of TRANSFORMER_ONLY_KEYS) {
+    if (key in config.model) report(['model', key], 'error', `"${key}" is a Transformer setting: add "type": "transformerEncoder" (or "transformerDecoder"), or remove it`, true);
+  }
+}
+
+/** The split leaves data to train on; callbacks that watch a validation metric have validation data. */
+export function checkSplitAndMonitors(config: ExperimentConfig, report: RuleReport): void {
+  const data = config.data;
+  const split = data.split;
+  if (split && (split.validation ?? 0.2) + (split.test ?? 0.1) >= 0.9) {
+    report(['data', 'split'], 'error', `validation + test take ${Math.round(((split.validation ?? 0.2) + (split.test ?? 0.1)) * 100)}% of the data, leaving too little to train on`);
+  }
+  const hasValidation = data.train ? data.validation !== undefined : (data.split?.validation ?? 0.2) > 0;
+  for (const key of ['earlyStopping', 'reduceLrOnPlateau', 'checkpoint'] as const) {
+    const monitor = config.training[key]?.monitor ?? 'val_loss';
+    if (config.training[key] && monitor.startsWith('val_') && !hasValidation) {
+      report(['training', key], 'error', `monitors "${monitor}" but there is no validation data`);
+    }
+  }
+}

@@ -49,7 +49,7 @@ function parseCsvWithPapa(file: string, text: string): Table {
   const result = Papa.parse<string[]>(text, { skipEmptyLines: 'greedy' });
   // A failed delimiter guess falls back to ","; field-count problems are reported per row below.
   const fatal = result.errors.find((e) => e.type === 'Quotes');
-  if (fatal) throw new DataError(file, (fatal.row ?? 0) + 2, `${fatal.message.toLowerCase()}`);
+  if (fatal) throw new DataError(file, lineOfIndex(text, fatal.index) ?? (fatal.row ?? 0) + 1, `${fatal.message.toLowerCase()}`);
   const data = result.data;
   if (data.length === 0) throw new DataError(file, undefined, 'the file is empty');
   const header = data[0].map((h) => h.trim());
@@ -71,6 +71,12 @@ function parseCsvWithPapa(file: string, text: string): Table {
     lines.push(r + 1);
   }
   return { file, columns: header, rows, lines };
+}
+
+/** The 1-based line of character `index` of `text` (Papa's row counts records, header included, not lines). */
+function lineOfIndex(text: string, index: number | undefined): number | undefined {
+  if (index === undefined || !(index >= 0)) return undefined;
+  return text.slice(0, index).split(/\r\n|\r|\n/).length;
 }
 
 function rowFromObject(file: string, line: number, v: unknown): Row {

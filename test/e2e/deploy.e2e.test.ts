@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { log, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
+import { log, pickQuickPickRow, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
 
 const CONFIG = 'recommender.experiment.json';
 
@@ -40,7 +40,7 @@ test('deploy: a deployed recommender answers :predict over HTTP and in the playg
       () => false,
     );
     log(`Deploy Run offered the run in the palette: ${viaPalette}`);
-    if (viaPalette) await row.click();
+    if (viaPalette) await pickQuickPickRow(page, 'recommender');
     else {
       await page.keyboard.press('Escape');
       await runCommand(page, 'Model Lab: Open Dashboard');

@@ -328,10 +328,7 @@ export async function quickOpen(page: Page, fileName: string): Promise<void> {
       await page.locator('.monaco-workbench').click({ position: { x: 800, y: 500 } }).catch(() => undefined);
     }
   }
-  await input.fill(fileName);
-  const row = quickPickRow(page, fileName);
-  await row.waitFor({ state: 'visible', timeout: 20_000 });
-  await row.click();
+  await pickQuickPickRow(page, fileName);
   await page.getByRole('tab', { name: new RegExp(escapeRegExp(fileName)) }).first().waitFor({ state: 'visible', timeout: 20_000 });
   await page.locator('.monaco-editor .view-lines').first().waitFor({ state: 'visible', timeout: 20_000 });
 }
@@ -341,11 +338,58 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = quickPickRow(page, title);
-  await row.waitFor({ state: 'visible', timeout: 20_000 });
-  // Not Enter: the top row can be another command that merely matches better.
-  await row.click();
+  // The top row can be another command that merely matches better: pick the row by its label.
+  await pickQuickPickRow(page, title, `>${title}`);
+}
+
+/**
+ * Picks the row of the open quick pick (Quick Open, the command palette, a
+ * showQuickPick) whose label is exactly `label`, with the keyboard only: types
+ * `filter` (default: the label) into its input, takes the mouse off the list,
+ * moves the list's focus onto that row with the arrow keys and presses Enter.
+ * Never a click: a hover tooltip over a row would take the click (and did,
+ * for 30 s), and the mouse resting on the list would show one.
+ */
+export async function pickQuickPickRow(page: Page, label: string, filter: string = label, timeoutMs = 30_000): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await moveMouseAway(page);
+  await input.fill(filter);
+  await quickPickRow(page, label).waitFor({ state: 'visible', timeout: timeoutMs });
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  const focusedLabel = async (): Promise<string | undefined> =>
+    (await rows.locator('.label-name').evaluateAll((names) => {
+      const focused = names.find((n) => n.closest('.monaco-list-row')?.classList.contains('focused'));
+      return focused ? (focused.textContent ?? '').trim() : undefined;
+    }));
+  // The list settles first (the palette adds rows as providers answer), so the focus moved below stays where it was put.
+  let settled = '';
+  await waitFor(`the quick pick's rows to settle (filter ${JSON.stringify(filter)})`, timeoutMs, async () => {
+    const now = `${await rows.count()}\0${await focusedLabel()}`;
+    const same = now === settled;
+    settled = now;
+    return same ? true : undefined;
+  }, 150);
+  const count = await rows.count();
+  for (let step = 0; ; step++) {
+    await input.focus();
+    if ((await focusedLabel()) === label) {
+      await page.keyboard.press('Enter');
+      break;
+    }
+    if (step > count + 1) throw new Error(`no quick pick row labelled ${JSON.stringify(label)} took the focus after ${step} arrow presses (focused: ${JSON.stringify(await focusedLabel())})`);
+    await page.keyboard.press('ArrowDown');
+  }
+  // Accepted: the widget is gone, or already holds the next quick pick (a command that asks something).
+  await waitFor('the quick pick to take the row', 10_000, async () =>
+    !(await input.isVisible()) || (await input.inputValue({ timeout: 1_000 })) !== filter ? true : undefined,
+  );
+}
+
+/** Rests the mouse on the editor area, away from the quick pick, the activity bar and the status bar, so nothing shows a hover. */
+export async function moveMouseAway(page: Page): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1600, height: 1000 };
+  await page.mouse.move(Math.round(size.width * 0.6), Math.round(size.height * 0.75));
 }
 
 /** The Quick Open / palette row whose label is exactly `label`. */

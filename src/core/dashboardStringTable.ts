@@ -95,6 +95,7 @@ export const DEFAULT_STRINGS = {
   'attention.model': 'Model: {0} ({1})',
   'attention.model.pinned': 'pinned',
   'attention.model.latest': 'latest Transformer run',
+  'attention.run': 'run {0}',
   'attention.pin': 'Pin model…',
   'attention.pin.title': 'Choose the Transformer run used for attention',
   'attention.source': '{0}, lines {1}–{2}',

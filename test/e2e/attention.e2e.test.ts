@@ -8,10 +8,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeTinyLanguageModel } from '../helpers/fixtures';
-import { log, quickOpen, quickPickRow, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
+import { log, pickQuickPickRow, quickOpen, repoRoot, runCommand, startSession, waitFor, webviewWith, type Session } from './harness';
 
 const TEXT_FILE = 'customer-mail.txt';
 const TEXT = 'Hello, I want to cancel my order and get a refund.\n我想取消订单，谢谢。\n';
@@ -33,6 +33,7 @@ function cliTokens(workspace: string, runDir: string, file: string): string[] {
 
 test('attention: the open file gets a heatmap, and an edit updates it', { timeout: 600_000 }, async () => {
   let runDir = '';
+  let lmRunDir = '';
   let expected: string[] = [];
   const session: Session = await startSession({
     name: 'attention',
@@ -41,7 +42,7 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
     prepareWorkspace: (workspace) => {
       const started = Date.now();
       const runsDir = join(workspace, '.modellab', 'runs');
-      // First, so the classifier is the latest Transformer run (the default model).
+      // First, so the classifier is the latest Transformer run (the default model: the run that ended last).
       execFileSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'train', writeTinyLanguageModel(join(workspace, 'tiny-lm')), '--runs-dir', runsDir, '--json'], {
         cwd: workspace,
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -53,6 +54,9 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
         timeout: 300_000,
       });
       runDir = join(runsDir, readdirSync(runsDir).filter((id) => id.includes('intent-classifier'))[0]);
+      lmRunDir = join(runsDir, readdirSync(runsDir).filter((id) => id.includes('tiny-lm'))[0]);
+      const endedAt = (dir: string) => Date.parse((JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { endedAt: string }).endedAt);
+      assert.ok(endedAt(runDir) > endedAt(lmRunDir), 'the classifier ended after the language model');
       log(`trained the intent classifier (1 epoch) in ${((Date.now() - started) / 1000).toFixed(1)} s: ${runDir}`);
       writeFileSync(join(workspace, TEXT_FILE), TEXT);
       expected = cliTokens(workspace, runDir, join(workspace, TEXT_FILE));
@@ -67,12 +71,17 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
     const heatmap = dashboard.locator('.attention-heatmap');
     const section = dashboard.locator('#attention');
 
-    // ── the heatmap of the file's tokens appears ──
-    await waitFor('a heatmap of the open file', 120_000, async () => {
+    // ── the heatmap of the file's tokens appears, from the classifier's run ──
+    const classifierId = basename(runDir);
+    await waitFor(`a heatmap of the open file from run ${classifierId}`, 120_000, async () => {
       const status = await section.getAttribute('data-status', { timeout: 1_000 }).catch(() => null);
       if (status === 'error') throw new Error(`attention failed: ${await dashboard.locator('.attention-status').textContent()}`);
+      const shown = await section.getAttribute('data-run-id', { timeout: 1_000 }).catch(() => null);
+      if (shown !== classifierId) throw new Error(`the attention view shows run ${shown} (${status})`);
       return status === 'ready' && (await heatmap.isVisible().catch(() => false)) ? true : undefined;
     });
+    assert.equal((await dashboard.locator('.attention-run').textContent())?.trim(), `run ${classifierId}`);
+    assert.match((await dashboard.locator('.attention-model').textContent()) ?? '', /^Model: intent-classifier \(latest Transformer run\)$/);
     assert.equal(await heatmap.getAttribute('data-rows'), String(expected.length), `tokens: ${expected.join(' ')}`);
     assert.equal(await heatmap.getAttribute('data-cols'), String(expected.length));
     // Two layers × four heads in the example.
@@ -113,7 +122,7 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
 
     // ── pin the run from the command palette ──
     await runCommand(page, 'Model Lab: Pin Model for Attention');
-    await quickPickRow(page, 'intent-classifier').click();
+    await pickQuickPickRow(page, 'intent-classifier');
     await waitFor('the model line to say pinned', 30_000, async () =>
       /intent-classifier \(pinned\)/.test((await dashboard.locator('.attention-model').textContent({ timeout: 1_000 })) ?? '') ? true : undefined,
     );
@@ -121,10 +130,14 @@ test('attention: the open file gets a heatmap, and an edit updates it', { timeou
 
     // ── pin the language model: causal heatmap and the generate box ──
     await runCommand(page, 'Model Lab: Pin Model for Attention');
-    await quickPickRow(page, 'tiny-lm').click();
+    await pickQuickPickRow(page, 'tiny-lm');
     await dashboard.locator('.attention-generate').waitFor({ state: 'visible', timeout: 60_000 });
     await waitFor('the language model\'s heatmap', 60_000, async () =>
-      (await section.getAttribute('data-status', { timeout: 1_000 })) === 'ready' && /tiny-lm \(pinned\)/.test((await dashboard.locator('.attention-model').textContent()) ?? '') ? true : undefined,
+      (await section.getAttribute('data-status', { timeout: 1_000 })) === 'ready' &&
+      (await section.getAttribute('data-run-id', { timeout: 1_000 })) === basename(lmRunDir) &&
+      /tiny-lm \(pinned\)/.test((await dashboard.locator('.attention-model').textContent()) ?? '')
+        ? true
+        : undefined,
     );
     await dashboard.locator('.generate-prompt').fill('The ');
     await dashboard.locator('.generate-length').fill('40');

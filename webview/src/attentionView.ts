@@ -24,6 +24,8 @@ export class AttentionView {
   readonly element = h('section', { id: 'attention', class: 'card attention', 'aria-labelledby': 'attention-title' });
   private readonly title = h('h2', { id: 'attention-title' });
   private readonly modelLine = h('span', { class: 'attention-model' });
+  /** The run the attention comes from, by id (its folder under the runs directory). */
+  private readonly runLine = h('span', { class: 'attention-run' });
   private readonly pinButton = h('button', { type: 'button', class: 'attention-pin secondary' });
   private readonly status = h('p', { class: 'attention-status', role: 'status' });
   private readonly sourceLine = h('p', { class: 'attention-source' });
@@ -65,7 +67,7 @@ export class AttentionView {
       h('label', { class: 'attention-average-label' }, this.averageBox, this.averageLabel),
     );
     this.element.append(
-      h('div', { class: 'card-title' }, this.title, h('div', { class: 'attention-model-row' }, this.modelLine, this.pinButton)),
+      h('div', { class: 'card-title' }, this.title, h('div', { class: 'attention-model-row' }, this.modelLine, this.runLine, this.pinButton)),
       this.status,
       this.sourceLine,
       this.prediction,
@@ -136,6 +138,9 @@ export class AttentionView {
     this.overviewTitle.textContent = t('attention.overview');
     this.modelLine.textContent = m?.model ? t('attention.model', m.model.name, m.model.pinned ? t('attention.model.pinned') : t('attention.model.latest')) : '';
     this.modelLine.title = m?.model?.runId ?? '';
+    this.runLine.textContent = m?.model ? t('attention.run', m.model.runId) : '';
+    if (m?.model) this.element.dataset.runId = m.model.runId;
+    else delete this.element.dataset.runId;
     this.element.dataset.status = m?.status ?? 'noText';
     const result = m?.result;
     let status = '';

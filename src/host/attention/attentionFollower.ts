@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol';
 import type { RunListEntry } from '../../node/runStore';
-import { textModelDir } from '../../node/textModelRuns';
+import { byEndTimeNewestFirst, textModelDir } from '../../node/textModelRuns';
 import { backendSetting, nodePathSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
@@ -39,6 +39,8 @@ export interface TransformerRun {
   charLevel: boolean;
   /** Most tokens the model takes (model/task.json), if known. */
   maxLength?: number;
+  /** The run's start and end (meta.json), which decide the latest run. */
+  meta: { createdAt: string; endedAt?: string };
 }
 
 export interface AttentionFollowerDeps {
@@ -84,7 +86,7 @@ function readRunConfig(runDir: string): RunModelInfo {
   return info;
 }
 
-/** Finished runs with a saved Transformer and its tokenizer, newest first. */
+/** Finished runs with a saved Transformer and its tokenizer, the one that ended last first. */
 export function transformerRuns(runIndex: RunIndex, runsDirs: readonly string[]): TransformerRun[] {
   const runs: TransformerRun[] = [];
   for (const dir of runsDirs) {
@@ -93,8 +95,7 @@ export function transformerRuns(runIndex: RunIndex, runsDirs: readonly string[])
       if (run) runs.push(run);
     }
   }
-  // Run ids start with their creation time.
-  return runs.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return runs.sort(byEndTimeNewestFirst);
 }
 
 function asTransformerRun(r: RunListEntry): TransformerRun | undefined {
@@ -104,7 +105,16 @@ function asTransformerRun(r: RunListEntry): TransformerRun | undefined {
   if (!info.transformer) return undefined;
   const modelDir = textModelDir(r.dir);
   if (!modelDir) return undefined;
-  return { id: r.id, dir: r.dir, name: meta.name, task: meta.task, modelDir, charLevel: info.charLevel, maxLength: info.maxLength };
+  return {
+    id: r.id,
+    dir: r.dir,
+    name: meta.name,
+    task: meta.task,
+    modelDir,
+    charLevel: info.charLevel,
+    maxLength: info.maxLength,
+    meta: { createdAt: meta.createdAt, endedAt: meta.endedAt },
+  };
 }
 
 function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionModelInfo {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { BACKEND_NAMES } from '../core/types';
 import type { BackendChoice, BackendName } from '../core/types';
 import { registerModelLabKernels } from './kernels/register';
 
@@ -54,7 +55,7 @@ function loadNative(dirs: string[]): string | undefined {
 }
 
 export async function selectBackend(choice: BackendChoice, nativeModuleDirs: string[] = []): Promise<BackendSelection> {
-  const order: BackendName[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+  const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
   const reasons: string[] = [];
   for (const name of order) {
     try {

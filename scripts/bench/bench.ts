@@ -6,7 +6,7 @@
 // same data, initial weights and batch order, alternating, several rounds;
 // prints medians, the ratio ours/peer and each side's final loss; then the
 // path around training (trainer start, a 100k-row CSV, metrics IPC,
-// attention for 128 tokens). Targets from issue 5 are printed beside each.
+// attention for 128 tokens). The targets are printed beside each.
 
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -32,7 +32,7 @@ export class Peer {
   info: Record<string, unknown> = {};
 
   constructor(threads: number) {
-    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer's command only (as issue 5 asks): set, they
+    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer's command only: set, they
     // override OpenBLAS's own choice of kernel and cache size for this CPU.
     const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
     delete env.OPENBLAS_CORETYPE;

@@ -34,7 +34,8 @@ import { compareSeriesFor, curveMetrics, metricColumns, metricColumnsAsync } fro
 import { isTrainerEvent } from '../src/core/protocol';
 import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, DashboardStateMessage, TrainerEvent } from '../src/core/protocol';
 import { finalMetrics, flattenConfig } from '../src/core/runComparison';
-import { readRunSnapshot, readRunSnapshotAsync, RunWriter } from '../src/node/runStore';
+import { readRunSnapshot, readRunSnapshotAsync } from '../src/node/runStoreReader';
+import { RunWriter } from '../src/node/runStoreWriter';
 import { thinMetricsForDashboard } from '../src/core/snapshotThinning';
 import type { MetricPoint } from '../src/core/types';
 import type { SweepPoint } from '../src/core/sweep';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportRun, locateRun, MODEL_CARD_JSON } from '../node/modelExport';
-import { readRunMeta } from '../node/runStore';
+import { readRunMeta } from '../node/runStoreReader';
 import { isOneOf, listInWords } from '../core/choices';
 import { BACKEND_CHOICES } from '../core/types';
 import type { BackendChoice } from '../core/types';

@@ -5,7 +5,8 @@
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { readRunMeta, writeFileAtomic, writeJsonAtomic } from './runStore';
+import { readRunMeta } from './runStoreReader';
+import { writeFileAtomic, writeJsonAtomic } from './runStoreWriter';
 import type { Evaluation, RunMeta } from '../core/types';
 
 export const MODEL_CARD_JSON = 'model-card.json';

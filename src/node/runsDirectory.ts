@@ -8,3 +8,8 @@ export function resolveRunsDirectory(workspaceFolder: string, setting: string | 
   const value = setting?.trim() || DEFAULT_RUNS_DIRECTORY;
   return isAbsolute(value) ? resolve(value) : resolve(join(workspaceFolder, value));
 }
+
+/** The runs folder of a workspace folder when nothing else is set. */
+export function runsDirFor(workspaceFolder: string): string {
+  return resolveRunsDirectory(workspaceFolder, undefined);
+}

@@ -4,8 +4,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listRuns } from './runStore';
-import type { RunListEntry } from './runStore';
+import { listRuns } from './runStoreReader';
+import type { RunListEntry } from './runStoreReader';
 import { TOKENIZER_FILE } from '../core/tokenizer';
 import type { RunMeta } from '../core/types';
 

@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { isTrainerEvent } from '../core/protocol';
 import type { HostToTrainerMessage, StartTrainingMessage, TrainerEvent } from '../core/protocol';
-import { markRunEnded as markRunEndedOnDisk } from './runStore';
+import { markRunEnded as markRunEndedOnDisk } from './runStoreReader';
 import type { RunMeta, RunStatus } from '../core/types';
 import { LineSplitter } from './lineSplitter';
 import type { TrainerRuntime } from './trainerRuntime';

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { writeFileAtomic, writeJsonAtomic } from '../node/runStore';
+import { writeFileAtomic, writeJsonAtomic } from '../node/runStoreWriter';
 import type { FittedPreprocessor } from '../core/preprocess';
 import { Tokenizer, TOKENIZER_FILE } from '../core/tokenizer';
 import type { TokenizerJson } from '../core/tokenizer';

@@ -13,7 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRng, shuffleInPlace } from '../core/random';
 import type { Rng, SeededRng } from '../core/random';
 import type { ResolvedConfig } from '../core/resolvedConfig';
-import { writeJsonAtomic } from '../node/runStore';
+import { writeJsonAtomic } from '../node/runStoreWriter';
 import { readTable } from '../node/tableFile';
 import type { RecommendationEvaluation, RecommenderModelConfig, StageName, StageStatus } from '../core/types';
 import { applyAdamFused } from './kernels/adamUpdate';

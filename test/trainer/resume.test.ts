@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointPath, readCheckpoint } from '../../src/node/checkpointFile';
 import type { TrainerEvent } from '../../src/core/protocol';
-import { readRunMeta } from '../../src/node/runStore';
+import { readRunMeta } from '../../src/node/runStoreReader';
 import type { MetricPoint } from '../../src/core/types';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import type { TrainOptions } from '../../src/trainer/engine';

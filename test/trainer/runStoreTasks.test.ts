@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { TASKS } from '../../src/core/types';
 import type { Task } from '../../src/core/types';
-import { listRuns, readRunMeta, readRunSnapshot } from '../../src/node/runStore';
+import { listRuns, readRunMeta, readRunSnapshot } from '../../src/node/runStoreReader';
 import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
 import { tempDir } from '../helpers/fixtures';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { runMetrics, summarizeConfigResults, formatKeyHint } from '../../src/core/configResults';
-import { listRuns } from '../../src/node/runStore';
+import { listRuns } from '../../src/node/runStoreReader';
 import { expandSweep, newSweepId } from '../../src/core/sweep';
 import type { SweepConfig } from '../../src/core/types';
 import { ConfigInvalidError, runTraining } from '../../src/trainer/engine';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainerEvent } from '../../src/core/protocol';
-import { readRunSnapshot } from '../../src/node/runStore';
+import { readRunSnapshot } from '../../src/node/runStoreReader';
 import type { ClassificationEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { ConfigInvalidError, runTraining } from '../../src/trainer/engine';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bestRunBySweep, differingPaths, formatKeyHint, keyHintParts, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
 import type { RunResultInput } from '../../src/core/configResults';
-import type { RunListEntry } from '../../src/node/runStore';
+import type { RunListEntry } from '../../src/node/runStoreReader';
 import type { RunMeta } from '../../src/core/types';
 import { RunResultsCache } from '../../src/host/runs/runResults';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RunListEntry } from '../../src/node/runStore';
+import type { RunListEntry } from '../../src/node/runStoreReader';
 import type { RunMeta, SweepMembership } from '../../src/core/types';
 import {
   buildExperimentTree,

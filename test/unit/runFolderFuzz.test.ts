@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listRuns, markRunEnded, readRunSnapshot, readRunSnapshotAsync } from '../../src/node/runStore';
+import { listRuns, markRunEnded, readRunSnapshot, readRunSnapshotAsync } from '../../src/node/runStoreReader';
 import type { RunMeta } from '../../src/core/types';
 import { buildExperimentTree } from '../../src/host/runs/experimentTreeModel';
 import { lcg, tempDir } from '../helpers/fixtures';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RunListEntry } from '../../src/node/runStore';
+import type { RunListEntry } from '../../src/node/runStoreReader';
 import type { RunMeta } from '../../src/core/types';
 import { RunIndex, samePath } from '../../src/host/runs/runIndex';
 

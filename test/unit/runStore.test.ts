@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listRuns, markRunEnded, newRunId, readRunSnapshot, RunWriter } from '../../src/node/runStore';
+import { listRuns, markRunEnded, readRunSnapshot } from '../../src/node/runStoreReader';
+import { newRunId, RunWriter } from '../../src/node/runStoreWriter';
 import type { RunMeta } from '../../src/core/types';
 import { tempDir } from '../helpers/fixtures';
 

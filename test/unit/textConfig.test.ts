@@ -162,7 +162,7 @@ test('a misspelt tokenizer or Transformer key gets a "did you mean"', () => {
 });
 
 test('the latest Transformer run is the newest completed one with a tokenizer beside its model', async () => {
-  const { RunWriter } = await import('../../src/node/runStore');
+  const { RunWriter } = await import('../../src/node/runStoreWriter');
   const { latestTextModelRun, textModelDir } = await import('../../src/node/textModelRuns');
   const runs = join(tempDir(), 'runs');
   const make = (id: string, task: 'classification' | 'language-model' | 'regression', text: boolean, status: 'completed' | 'failed') => {

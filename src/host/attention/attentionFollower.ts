@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol';
-import type { RunListEntry } from '../../node/runStore';
+import type { RunListEntry } from '../../node/runStoreReader';
 import { byEndTimeNewestFirst, textModelDir } from '../../node/textModelRuns';
 import { backendSetting, nodePathSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';

@@ -14,7 +14,7 @@ import { runsMetricsToCsv } from '../../core/metricsCsv';
 import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../../core/protocol';
 import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../../core/protocol';
 import { finalMetrics, flattenConfig } from '../../core/runComparison';
-import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStore';
+import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import type { RunSnapshot } from '../../core/types';
 import { makeNonce, renderWebviewHtml } from './webviewHtml';
 import { webviewPanelOptions } from './dashboardPanel';

@@ -11,7 +11,7 @@ import { parseWebviewMessage } from '../../core/protocol';
 import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol';
 import type { RunSnapshot } from '../../core/types';
 import { runPipelineText } from '../../node/runPipeline';
-import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStore';
+import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
 import { CommandId } from '../shell/commandIds';
 import { makeNonce, renderDashboardHtml } from './webviewHtml';

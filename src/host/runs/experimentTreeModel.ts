@@ -9,7 +9,7 @@ import type { MetricGoal } from '../../core/metrics';
 import { basename, resolve } from 'node:path';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResults';
-import type { RunListEntry } from '../../node/runStore';
+import type { RunListEntry } from '../../node/runStoreReader';
 import { goalFor } from '../../core/metrics';
 import type { RunMeta, RunStatus } from '../../core/types';
 

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { metricsToCsv } from '../../core/metricsCsv';
-import { readRunSnapshot } from '../../node/runStore';
+import { readRunSnapshot } from '../../node/runStoreReader';
 import { CommandId } from '../shell/commandIds';
 import type { ModelLabContext } from '../shell/ctx';
 import { revealFolder } from '../panels/dashboardPanel';

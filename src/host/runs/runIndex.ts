@@ -4,8 +4,8 @@
 // by age as a safety net for folders no watcher sees.
 
 import { resolve } from 'node:path';
-import { listRuns as listRunsOnDisk } from '../../node/runStore';
-import type { RunListEntry } from '../../node/runStore';
+import { listRuns as listRunsOnDisk } from '../../node/runStoreReader';
+import type { RunListEntry } from '../../node/runStoreReader';
 
 const MAX_AGE_MS = 5_000;
 

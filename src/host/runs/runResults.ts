@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMetrics } from '../../core/configResults';
 import type { RunResultInput } from '../../core/configResults';
-import type { RunListEntry } from '../../node/runStore';
+import type { RunListEntry } from '../../node/runStoreReader';
 import type { RunIndex } from './runIndex';
 
 export interface ConfigRuns {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { whyNotResumable } from '../../node/checkpointFile';
-import { readRunMeta } from '../../node/runStore';
+import { readRunMeta } from '../../node/runStoreReader';
 import type { ExperimentConfig } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
 import { backendSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';

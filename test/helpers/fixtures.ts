@@ -1,11 +1,39 @@
 // Temporary workspaces with configs and data files, for tests.
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { RunMeta } from '../../src/core/types';
 
-export function tempDir(prefix = 'modellab-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/** Folders made by tempDir() in this process, removed when it exits. */
+const madeDirs = new Set<string>();
+
+function removeTempDirs(): void {
+  // MODELLAB_KEEP_TEMP=1 keeps them, to look at what a failed test left behind.
+  if (process.env.MODELLAB_KEEP_TEMP === '1') return;
+  for (const dir of madeDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // a file still held open: the OS temp cleaner gets it
+    }
+  }
+  madeDirs.clear();
+}
+
+/**
+ * A fresh folder under the OS temp folder. Every one is removed when the test
+ * process exits (each test file runs in its own process), whatever the tests
+ * did with it; `t` removes it as soon as that test ends instead.
+ */
+export function tempDir(prefix = 'modellab-test-', t?: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (madeDirs.size === 0) process.once('exit', removeTempDirs);
+  madeDirs.add(dir);
+  t?.after(() => {
+    madeDirs.delete(dir);
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  });
+  return dir;
 }
 
 export function writeFiles(root: string, files: Record<string, string>): void {

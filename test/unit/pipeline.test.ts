@@ -8,8 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { parse as parseJsonc } from 'jsonc-parser';
@@ -19,6 +18,7 @@ import { escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pi
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/node/runPipeline';
 import type { ExperimentConfig, RunMeta } from '../../src/core/types';
+import { tempDir } from '../helpers/fixtures';
 
 const root = join(import.meta.dirname, '../..');
 const snapshotDir = join(import.meta.dirname, '__snapshots__', 'pipeline');
@@ -184,8 +184,8 @@ test('user text is escaped: nothing in it can end a label, open markup, start an
   assert.equal(Object.keys(labels(text)).length, 6);
 });
 
-test('a run folder: its recorded config, statuses and split sizes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+test('a run folder: its recorded config, statuses and split sizes', (t) => {
+  const dir = tempDir('modellab-pipeline-', t);
   const house = examples().find((e) => e.name === 'house-prices')!;
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...resolveConfig(house.config), configPath: house.file }));
   const meta = { id: 'r', name: 'house-prices', configPath: house.file, stages: { data: 'done', preprocess: 'running' }, dataSizes: { train: 7, validation: 2, test: 1 } } as unknown as RunMeta;
@@ -196,7 +196,7 @@ test('a run folder: its recorded config, statuses and split sizes', () => {
   // Sizes from a live summary event win over the meta's.
   assert.ok(labels(runPipelineText(dir, meta, { train: 70, validation: 20, test: 10 })!).preprocess!.includes('train 70 · val 20 · test 10'));
   // No config.json: the config file the run names; nothing readable: no pipeline.
-  const bare = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+  const bare = tempDir('modellab-pipeline-', t);
   assert.equal(readRunConfig(bare, house.file)?.name, 'house-prices');
   assert.equal(runPipelineText(bare, { ...meta, configPath: join(bare, 'gone.experiment.json') }), undefined);
   writeFileSync(join(bare, 'config.json'), '{"name": 3}');
@@ -210,7 +210,7 @@ test('measureDataSizes counts the rows of each split as the trainer splits them'
   assert.equal(measureDataSizes(baseConfig({ data: { source: 'missing.csv', features: ['a'], target: 'y' } }), house.file), undefined);
 });
 
-test('modellab pipeline: prints the text for a valid config; file:line:col errors and exit 1 for a broken one', () => {
+test('modellab pipeline: prints the text for a valid config; file:line:col errors and exit 1 for a broken one', (t) => {
   const capture = () => {
     const chunks: string[] = [];
     const stream = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) });
@@ -227,7 +227,7 @@ test('modellab pipeline: prints the text for a valid config; file:line:col error
   assert.equal(pipelineCommand({ configPath: house.file, noData: true }, noData.stream, capture().stream), 0);
   assert.equal(noData.text(), pipelineMermaid(house.config));
 
-  const dir = mkdtempSync(join(tmpdir(), 'modellab-pipeline-'));
+  const dir = tempDir('modellab-pipeline-', t);
   const bad = join(dir, 'bad.experiment.json');
   writeFileSync(bad, '{\n  "name": "bad",\n  "task": "regression",\n  // a comment\n  "data": { "source": "nope.csv", "features": ["a"], "target": "b" },\n  "model": { "layers": [] },\n  "training": { "epochs": 0 }\n}\n');
   const badOut = capture();

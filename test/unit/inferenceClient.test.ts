@@ -1,20 +1,19 @@
 // The host's inference client against the real dist/trainer.js and a model
 // trained here in a few seconds (the intent classifier, one epoch), and
 // against a fake child for the failure paths (no answer, crash).
-// Needs `node scripts/build.mjs --only=trainer,cli`; skipped without the bundles.
+// Builds dist/trainer.js and dist/cli.js first when they are missing.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { InferenceCancelledError, InferenceClient } from '../../src/node/inferenceClient';
+import { builtBundles } from '../helpers/builtBundles';
 import { tempDir, writeTinyLanguageModel } from '../helpers/fixtures';
 
 const root = join(__dirname, '..', '..');
-const trainerScript = join(root, 'dist', 'trainer.js');
-const cliScript = join(root, 'dist', 'cli.js');
-const built = existsSync(trainerScript) && existsSync(cliScript);
+const { trainer: trainerScript, cli: cliScript } = builtBundles('trainer', 'cli');
 const runtime = () => ({ execPath: process.execPath, env: {} });
 
 let runDir = '';
@@ -31,7 +30,6 @@ function trainTinyLanguageModel(): string {
 }
 
 before(() => {
-  if (!built) return;
   const runsDir = join(tempDir('modellab-inference-'), 'runs');
   execFileSync(
     process.execPath,
@@ -45,7 +43,7 @@ before(() => {
 
 after(() => client?.dispose());
 
-test('attention and the prediction for a text come from the child, rows summing to 1', { skip: !built }, async () => {
+test('attention and the prediction for a text come from the child, rows summing to 1', async () => {
   const text = 'I want to cancel my order 我想退款';
   const reply = await client.attention({ modelDir: runDir, text, maxTokens: 128 });
   const { result } = reply;
@@ -69,7 +67,7 @@ test('attention and the prediction for a text come from the child, rows summing 
   assert.ok(again.millis < 2000, `a cached model answers fast (${again.millis} ms)`);
 });
 
-test('an aborted request rejects as cancelled and the next one is answered', { skip: !built }, async () => {
+test('an aborted request rejects as cancelled and the next one is answered', async () => {
   const abort = new AbortController();
   const first = client.attention({ modelDir: runDir, text: 'first text' }, abort.signal);
   abort.abort();
@@ -78,7 +76,7 @@ test('an aborted request rejects as cancelled and the next one is answered', { s
   assert.deepEqual(second.result.tokens, ['second', 'text']);
 });
 
-test('a language model generates text, and its attention is causal', { skip: !built }, async () => {
+test('a language model generates text, and its attention is causal', async () => {
   const reply = await client.generate({ modelDir: lmRunDir, prompt: 'The ', length: 20, temperature: 0.8, topK: 5, seed: 3 });
   assert.equal(reply.result.prompt, 'The ');
   assert.equal(reply.result.tokens, 20);
@@ -91,7 +89,7 @@ test('a language model generates text, and its attention is causal', { skip: !bu
   for (let q = 0; q < map.length; q++) for (let k = q + 1; k < map.length; k++) assert.equal(map[q][k], 0, `q${q} k${k}`);
 });
 
-test('a long generation is stopped by an abort', { skip: !built }, async () => {
+test('a long generation is stopped by an abort', async () => {
   const abort = new AbortController();
   const pending = client.generate({ modelDir: lmRunDir, prompt: 'a', length: 2000 }, abort.signal);
   setTimeout(() => abort.abort(), 200);
@@ -102,11 +100,11 @@ test('a long generation is stopped by an abort', { skip: !built }, async () => {
   assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
 });
 
-test('a classifier cannot generate: the error comes back as a rejection', { skip: !built }, async () => {
+test('a classifier cannot generate: the error comes back as a rejection', async () => {
   await assert.rejects(client.generate({ modelDir: runDir, prompt: 'hi' }), /language model/);
 });
 
-test('a crashed child is replaced on the next request', { skip: !built }, async () => {
+test('a crashed child is replaced on the next request', async () => {
   await client.attention({ modelDir: runDir, text: 'warm up' });
   const pid = client.pid!;
   const starts = client.starts;

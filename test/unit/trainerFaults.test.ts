@@ -11,10 +11,10 @@ import type { StartTrainingMessage, TrainerEvent } from '../../src/core/protocol
 import type { RunMeta } from '../../src/core/types';
 import { TrainingProcess } from '../../src/node/trainingProcess';
 import type { TrainingOutcome } from '../../src/node/trainingProcess';
+import { builtBundles } from '../helpers/builtBundles';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
-const REAL_TRAINER = join(import.meta.dirname, '../../dist/trainer.js');
-const skip = !existsSync(REAL_TRAINER) && 'dist/trainer.js is not built';
+const REAL_TRAINER = builtBundles('trainer').trainer;
 
 interface Seen {
   events: TrainerEvent[];
@@ -58,7 +58,7 @@ async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<
   }
 }
 
-test('SIGKILL mid-run: the run is marked failed, every metric written so far is kept', { skip, timeout: 120_000 }, async () => {
+test('SIGKILL mid-run: the run is marked failed, every metric written so far is kept', { timeout: 120_000 }, async () => {
   const ws = longWorkspace();
   const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
   await waitUntil(() => epochsSeen(seen) >= 2);
@@ -79,7 +79,7 @@ test('SIGKILL mid-run: the run is marked failed, every metric written so far is 
   assert.equal(seen.exits.length, 1);
 });
 
-test('out of memory (a 48 MB heap for a 58 MB data file): the run is marked failed and says why', { skip, timeout: 120_000 }, async () => {
+test('out of memory (a 48 MB heap for a 58 MB data file): the run is marked failed and says why', { timeout: 120_000 }, async () => {
   // The file's text alone outgrows the heap (numbers are kept off the heap, in typed arrays, once parsed).
   // Two epochs: should the trainer not run out of memory, the test fails on the status, not on a timeout.
   const ws = longWorkspace(2);
@@ -92,7 +92,7 @@ test('out of memory (a 48 MB heap for a 58 MB data file): the run is marked fail
   assert.equal(diskMeta(p.runDir).status, 'failed');
 });
 
-test('the host going away (IPC disconnect) ends the run as interrupted, metrics kept; a new trainer resumes it in the same folder', { skip, timeout: 120_000 }, async () => {
+test('the host going away (IPC disconnect) ends the run as interrupted, metrics kept; a new trainer resumes it in the same folder', { timeout: 120_000 }, async () => {
   const ws = longWorkspace();
   const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
   await waitUntil(() => epochsSeen(seen) >= 2);
@@ -122,7 +122,7 @@ test('the host going away (IPC disconnect) ends the run as interrupted, metrics 
   assert.equal(meta.resumes?.length, 1);
 });
 
-test('the editor closing or reloading (deactivate → shutdown) has the trainer itself record the run as interrupted, with its checkpoint', { skip, timeout: 120_000 }, async () => {
+test('the editor closing or reloading (deactivate → shutdown) has the trainer itself record the run as interrupted, with its checkpoint', { timeout: 120_000 }, async () => {
   const ws = longWorkspace();
   const { p, seen } = start({ type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' });
   await waitUntil(() => epochsSeen(seen) >= 2);
@@ -140,7 +140,7 @@ test('the editor closing or reloading (deactivate → shutdown) has the trainer 
   assert.ok(existsSync(join(runDir, 'checkpoint.bin')));
 });
 
-test('two trainings of the same config at once: two run folders, both complete', { skip, timeout: 180_000 }, async () => {
+test('two trainings of the same config at once: two run folders, both complete', { timeout: 180_000 }, async () => {
   const ws = longWorkspace(2);
   const msg: StartTrainingMessage = { type: 'start', configPath: ws.configPath, runsDir: ws.runsDir, backend: 'cpu' };
   const a = start(msg);
@@ -157,7 +157,7 @@ test('two trainings of the same config at once: two run folders, both complete',
   }
 });
 
-test('a config whose data is outside the workspace root: the real trainer refuses, names the path, creates no run', { skip, timeout: 60_000 }, async () => {
+test('a config whose data is outside the workspace root: the real trainer refuses, names the path, creates no run', { timeout: 60_000 }, async () => {
   const ws = longWorkspace(1);
   const outside = tempDir('modellab-outside-');
   writeFiles(outside, { 'secret.csv': linearCsv(50) });

@@ -1,15 +1,18 @@
 // The host's side of the trainer process, against a fake trainer (each
 // behaviour a real one could show: finishing, crashing, obeying or ignoring a
-// stop, garbling messages) and against the real dist/trainer.js when built.
+// stop, garbling messages) and against the real dist/trainer.js (built first
+// when missing).
 
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { TrainerEvent } from '../../src/core/protocol';
 import type { RunMeta } from '../../src/core/types';
 import { TrainingProcess } from '../../src/node/trainingProcess';
 import type { TrainingOutcome, TrainingProcessOptions } from '../../src/node/trainingProcess';
+import { builtBundles } from '../helpers/builtBundles';
 import { tempDir } from '../helpers/fixtures';
 
 const FAKE_TRAINER = `
@@ -78,15 +81,36 @@ interface Recorded {
   exits: TrainingOutcome[];
 }
 
-function run(options: TrainingProcessOptions): { process: TrainingProcess; seen: Recorded } {
+interface Running {
+  process: TrainingProcess;
+  seen: Recorded;
+  /** Resolves on the first event of this type (at once if one came already). */
+  event(type: TrainerEvent['type']): Promise<void>;
+  /** Resolves when the child process has emitted 'close', the last event it ever emits. */
+  closed: Promise<void>;
+}
+
+function run(options: TrainingProcessOptions): Running {
   const seen: Recorded = { events: [], stdout: [], stderr: [], notes: [], exits: [] };
+  const waiting: { type: TrainerEvent['type']; resolve: () => void }[] = [];
   const process = new TrainingProcess(options, {
-    onEvent: (e) => seen.events.push(e),
+    onEvent: (e) => {
+      seen.events.push(e);
+      for (const w of waiting.filter((x) => x.type === e.type)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    },
     onOutput: (stream, line) => seen[stream].push(line),
     onNote: (m) => seen.notes.push(m),
     onExit: (o) => seen.exits.push(o),
   });
-  return { process, seen };
+  // The child's events come on later ticks, so this listener is in place before any of them.
+  const child = (process as unknown as { child: ChildProcess }).child;
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const event = (type: TrainerEvent['type']) =>
+    seen.events.some((e) => e.type === type) ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ type, resolve }));
+  return { process, seen, event, closed };
 }
 
 const diskStatus = (runDir: string) => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as RunMeta;
@@ -136,8 +160,8 @@ test('a crash explains itself with the trainer\'s last error message when it sen
 
 test('stop: the trainer is asked, finishes the run and exits', async () => {
   const { options } = setup('obeyStop');
-  const { process: p, seen } = run(options);
-  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  const { process: p, seen, event } = run(options);
+  await event('metrics');
   p.stop();
   p.stop(); // a second click changes nothing
   const outcome = await p.done;
@@ -148,8 +172,8 @@ test('stop: the trainer is asked, finishes the run and exits', async () => {
 
 test('stop: a trainer that ignores it is killed after the timeout and its run recorded as stopped', async () => {
   const { options, runDir } = setup('ignoreStop');
-  const { process: p, seen } = run({ ...options, stopTimeoutMs: 300 });
-  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  const { process: p, seen, event } = run({ ...options, stopTimeoutMs: 300 });
+  await event('metrics');
   const asked = Date.now();
   p.stop();
   const outcome = await p.done;
@@ -162,8 +186,8 @@ test('stop: a trainer that ignores it is killed after the timeout and its run re
 
 test('shutdown of the editor: the run is recorded as interrupted', async () => {
   const { options, runDir } = setup('ignoreStop');
-  const { process: p, seen } = run({ ...options, stopTimeoutMs: 60_000 });
-  await waitUntil(() => seen.events.some((e) => e.type === 'metrics'));
+  const { process: p, event } = run({ ...options, stopTimeoutMs: 60_000 });
+  await event('metrics');
   await p.shutdown(200, 'VS Code closed the window');
   const outcome = await p.done;
   assert.equal(outcome.status, 'interrupted');
@@ -183,19 +207,19 @@ test('malformed messages from the trainer are noted and dropped, the rest goes o
 
 test('an executable that does not exist ends the training once, saying why', async () => {
   const { options, runDir } = setup('complete');
-  const { process: p, seen } = run({ ...options, runtime: { execPath: '/no/such/node', env: {} } });
+  const { process: p, seen, closed } = run({ ...options, runtime: { execPath: '/no/such/node', env: {} } });
   const outcome = await p.done;
   assert.equal(outcome.status, 'failed');
   assert.match(outcome.reason!, /cannot start the trainer with \/no\/such\/node/);
-  await new Promise((r) => setTimeout(r, 100));
+  // Once the child has emitted everything it ever will, there was still one onExit.
+  await closed;
   assert.equal(seen.exits.length, 1);
   // No run was started, so the (fake) run folder is untouched.
   assert.equal(diskStatus(runDir).status, 'running');
 });
 
-const REAL_TRAINER = join(import.meta.dirname, '../../dist/trainer.js');
-
-test('the real trainer trains the house-prices example for 2 epochs over IPC', { skip: !existsSync(REAL_TRAINER) && 'dist/trainer.js is not built', timeout: 120_000 }, async () => {
+test('the real trainer trains the house-prices example for 2 epochs over IPC', { timeout: 120_000 }, async () => {
+  const REAL_TRAINER = builtBundles('trainer').trainer;
   const workspace = tempDir('modellab-house-');
   cpSync(join(import.meta.dirname, '../../examples/house-prices'), workspace, { recursive: true });
   const configPath = join(workspace, 'house-prices.experiment.json');
@@ -221,11 +245,3 @@ test('the real trainer trains the house-prices example for 2 epochs over IPC', {
   assert.equal(diskStatus(join(runsDir, runs[0]!)).status, 'completed');
 
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -3,7 +3,8 @@
 // the runs' parameters and final metrics, and answers the page's requests for
 // curves with series smoothed on the full data and then downsampled, so a
 // run with a million logged points costs the page a few thousand. Messages
-// from the page are untrusted and checked by parseCompareMessage first.
+// from the page are untrusted and checked by parseCompareMessage first. The
+// panel plumbing (HTML, handshake, posting, reviving) is PanelHost's.
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,7 @@ import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToComp
 import { finalMetrics, flattenConfig } from '../../core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import type { RunSnapshot } from '../../core/types';
-import { makeNonce, renderWebviewHtml } from './webviewHtml';
-import { webviewPanelOptions } from './dashboardPanel';
+import { PanelHost } from './panelHost';
 import type { ShownRun } from './dashboardPanel';
 import { formatRunTime, sweepPointLabel } from '../runs/experimentTreeModel';
 import type { RunIndex } from '../runs/runIndex';
@@ -52,8 +52,7 @@ interface LoadedRun {
 }
 
 export class ComparePanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private ready = false;
+  private readonly host: PanelHost<CompareToHostMessage, HostToCompareMessage>;
   private runs: ShownRun[] = [];
   private readonly cache = new Map<string, LoadedRun>();
   /** Bumped by every postState, so a slow asynchronous read never posts an older state over a newer one. */
@@ -63,11 +62,24 @@ export class ComparePanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: CompareDeps) {
+    this.host = new PanelHost({
+      viewType: COMPARE_VIEW_TYPE,
+      logName: 'compare',
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      page: { script: 'compare.js', extraStyles: ['compare.css'], title: vscode.l10n.t('Compare Runs') },
+      title: () => this.title(),
+      parse: parseCompareMessage,
+      onReady: () => this.postState(),
+      onMessage: (message) => this.handle(message),
+      showErrors: true,
+      onClosed: () => this.cache.clear(),
+    });
     this.disposables.push(deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)));
   }
 
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.host.isOpen;
   }
 
   /** The runs shown, in column order. */
@@ -78,23 +90,17 @@ export class ComparePanel implements vscode.Disposable {
   /** Opens (or reveals) the panel on these runs, replacing the ones it showed. */
   open(runs: readonly ShownRun[]): void {
     this.setRuns(runs);
-    if (this.panel) {
-      this.panel.reveal(undefined, false);
-    } else {
-      const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, this.title(), vscode.ViewColumn.Active, this.webviewOptions());
-      this.attach(panel);
-    }
+    this.host.reveal(vscode.ViewColumn.Active, false);
     this.postState();
   }
 
   /** Restores the panel VS Code kept across a reload (registerWebviewPanelSerializer). */
   revive(panel: vscode.WebviewPanel, state: unknown): void {
-    if (this.panel) this.panel.dispose();
-    panel.webview.options = this.webviewOptions();
-    const ids = runIdsFromState(state);
-    const found = ids.map((id) => this.deps.runIndex.find(this.deps.runsDirs(), id)).filter((r) => r !== undefined);
-    this.setRuns(found.map((r) => ({ id: r.id, dir: r.dir })));
-    this.attach(panel);
+    this.host.revive(panel, () => {
+      const ids = runIdsFromState(state);
+      const found = ids.map((id) => this.deps.runIndex.find(this.deps.runsDirs(), id)).filter((r) => r !== undefined);
+      this.setRuns(found.map((r) => ({ id: r.id, dir: r.dir })));
+    });
   }
 
   /** Takes runs out of the comparison (they were deleted). */
@@ -102,7 +108,7 @@ export class ComparePanel implements vscode.Disposable {
     const before = this.runs.length;
     this.runs = this.runs.filter((r) => !runIds.includes(r.id));
     if (this.runs.length !== before) {
-      this.updateTitle();
+      this.host.retitle();
       this.postState();
     }
   }
@@ -112,76 +118,15 @@ export class ComparePanel implements vscode.Disposable {
     for (const r of runs) if (!unique.has(r.id)) unique.set(r.id, r);
     this.runs = [...unique.values()];
     for (const key of [...this.cache.keys()]) if (!this.runs.some((r) => r.dir === key)) this.cache.delete(key);
-    this.updateTitle();
+    this.host.retitle();
   }
 
   private title(): string {
     return vscode.l10n.t('Compare Runs ({0})', this.runs.length);
   }
 
-  private updateTitle(): void {
-    if (this.panel) this.panel.title = this.title();
-  }
-
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return webviewPanelOptions(this.deps.extensionUri);
-  }
-
-  private attach(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    this.ready = false;
-    panel.title = this.title();
-    const webview = panel.webview;
-    const asset = (...path: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...path)).toString();
-    webview.html = renderWebviewHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: asset('dist', 'compare.js'),
-      styleUri: asset('media', 'dashboard.css'),
-      extraStyleUris: [asset('media', 'compare.css')],
-      title: vscode.l10n.t('Compare Runs'),
-      lang: vscode.env.language,
-    });
-    const disposables = [
-      webview.onDidReceiveMessage((raw: unknown) => {
-        if (this.panel === panel) void this.receive(raw);
-      }),
-      panel.onDidChangeViewState((e) => {
-        if (this.panel === panel && !e.webviewPanel.visible) this.ready = false;
-      }),
-    ];
-    disposables.push(
-      panel.onDidDispose(() => {
-        vscode.Disposable.from(...disposables).dispose();
-        if (this.panel === panel) {
-          this.panel = undefined;
-          this.ready = false;
-          this.cache.clear();
-        }
-      }),
-    );
-  }
-
-  private async receive(raw: unknown): Promise<void> {
-    const message = parseCompareMessage(raw);
-    if (typeof message === 'string') {
-      this.deps.log.warn(`compare: ignored a message from the webview: ${message}`);
-      return;
-    }
-    try {
-      await this.handle(message);
-    } catch (err) {
-      this.deps.log.error(`compare: handling '${message.type}' failed: ${(err as Error).stack ?? String(err)}`);
-      void vscode.window.showErrorMessage(vscode.l10n.t('Model Lab: {0}', (err as Error).message));
-    }
-  }
-
-  private async handle(message: CompareToHostMessage): Promise<void> {
+  private async handle(message: Exclude<CompareToHostMessage, { type: 'ready' }>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.postState();
-        break;
       case 'requestSeries':
         this.lastRequest = message;
         this.answer(message);
@@ -248,7 +193,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private postState(): void {
-    if (!this.panel || !this.ready) return;
+    if (!this.host.ready) return;
     const version = ++this.stateVersion;
     this.warmCache().then(
       () => version === this.stateVersion && this.postStateNow(),
@@ -260,7 +205,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private postStateNow(): void {
-    if (!this.panel || !this.ready) return;
+    if (!this.host.ready) return;
     const loaded = this.loadAll();
     const names = new Set(loaded.map((l) => l.snapshot.meta.name));
     const runs: CompareRun[] = loaded.map(({ snapshot, params }) => {
@@ -284,7 +229,7 @@ export class ComparePanel implements vscode.Disposable {
       };
     });
     const metrics = curveMetrics(loaded.map((l) => l.columns));
-    this.post({ type: 'compareState', runs, metrics, strings: compareStrings() });
+    this.host.post({ type: 'compareState', runs, metrics, strings: compareStrings() });
   }
 
   private answer(request: CompareSeriesRequest): void {
@@ -292,7 +237,7 @@ export class ComparePanel implements vscode.Disposable {
     const series = this.loadAll().flatMap((l) => compareSeriesFor(l.snapshot.meta.id, l.columns, request));
     const ms = Date.now() - started;
     if (ms > 200) this.deps.log.info(`compare: prepared ${series.length} series of ${request.metric} in ${ms} ms`);
-    this.post({ type: 'compareSeries', requestId: request.requestId, metric: request.metric, xAxis: request.xAxis, smoothing: request.smoothing, series });
+    this.host.post({ type: 'compareSeries', requestId: request.requestId, metric: request.metric, xAxis: request.xAxis, smoothing: request.smoothing, series });
   }
 
   private async exportCsv(): Promise<void> {
@@ -335,7 +280,7 @@ export class ComparePanel implements vscode.Disposable {
   }
 
   private onTrainingUpdate({ session, event }: TrainingUpdate): void {
-    if (!this.panel || !event) return;
+    if (!this.host.isOpen || !event) return;
     const runId = session.process.runId;
     if (!runId || !this.runs.some((r) => r.id === runId)) return;
     if (event.type !== 'epoch' && event.type !== 'runEnded' && event.type !== 'evaluation') return;
@@ -347,14 +292,9 @@ export class ComparePanel implements vscode.Disposable {
     }, LIVE_REFRESH_MS);
   }
 
-  private post(message: HostToCompareMessage): void {
-    if (!this.panel || !this.ready) return;
-    void this.panel.webview.postMessage(message);
-  }
-
   dispose(): void {
     if (this.liveTimer) clearTimeout(this.liveTimer);
-    this.panel?.dispose();
+    this.host.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }

@@ -1,7 +1,8 @@
 // The dashboard panel: one webview panel showing one run, live while it
 // trains. The page asks for its state with `ready` (again after every reload,
 // since the panel does not keep hidden content); messages from it are
-// untrusted and checked by the protocol module before anything is done.
+// untrusted and checked by the protocol module before anything is done. The
+// panel plumbing (HTML, handshake, posting, reviving) is PanelHost's.
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { runPipelineText } from '../../node/runPipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
 import { CommandId } from '../shell/commandIds';
-import { makeNonce, renderDashboardHtml } from './webviewHtml';
+import { PanelHost } from './panelHost';
 import { dashboardStrings } from './dashboardStrings';
 import { PredictPlayground } from './playground';
 import { revealConfigSection } from '../editor/revealConfigSection';
@@ -22,6 +23,7 @@ import type { RunIndex } from '../runs/runIndex';
 import type { TrainingSession, TrainingSessions, TrainingUpdate } from '../training/trainingSessions';
 
 export const DASHBOARD_VIEW_TYPE = 'modelLab.dashboard';
+const TITLE = 'Model Lab';
 const LAST_RUN_KEY = 'modelLab.dashboard.lastRun';
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -58,8 +60,7 @@ export interface OpenOptions {
 }
 
 export class DashboardPanel implements vscode.Disposable {
-  private panel: vscode.WebviewPanel | undefined;
-  private ready = false;
+  private readonly host: PanelHost<WebviewToHostMessage, HostToWebviewMessage>;
   private shown: ShownRun | undefined;
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
@@ -71,6 +72,20 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly playground: PredictPlayground;
 
   constructor(private readonly deps: DashboardDeps) {
+    this.host = new PanelHost({
+      viewType: DASHBOARD_VIEW_TYPE,
+      logName: 'dashboard',
+      extensionUri: deps.extensionUri,
+      log: deps.log,
+      page: { script: 'webview.js', lazyScript: 'mermaid.js', title: TITLE },
+      title: () => TITLE,
+      parse: parseWebviewMessage,
+      onReady: () => {
+        this.postState();
+        this.attention?.onPageReady();
+      },
+      onMessage: (message) => this.handle(message),
+    });
     this.playground = new PredictPlayground({ trainerScript: vscode.Uri.joinPath(deps.extensionUri, 'dist', 'trainer.js').fsPath, log: deps.log });
     this.disposables.push(
       this.playground,
@@ -79,13 +94,13 @@ export class DashboardPanel implements vscode.Disposable {
         if (this.followed === session) this.followed = undefined;
         // A run that ended stopped or interrupted may be resumed: the page shows Resume then.
         const shown = this.shown;
-        if (shown && session.process.runId === shown.id) this.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
+        if (shown && session.process.runId === shown.id) this.host.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
       }),
     );
   }
 
   get isOpen(): boolean {
-    return this.panel !== undefined;
+    return this.host.isOpen;
   }
 
   get shownRunId(): string | undefined {
@@ -98,30 +113,20 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Switches an open panel to a run without revealing it (the editor keeps its place). */
   show(run: ShownRun): void {
-    if (!this.panel) return;
+    if (!this.host.isOpen) return;
     this.setShown(run);
     this.postState();
   }
 
   /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
   postMessage(message: HostToWebviewMessage): void {
-    this.post(message);
+    this.host.post(message);
   }
 
   /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
   open(run: ShownRun | null | undefined, options: OpenOptions = {}): void {
     this.setShown(run === undefined ? this.deps.defaultRun() : (run ?? undefined));
-    if (this.panel) {
-      this.panel.reveal(undefined, options.preserveFocus);
-    } else {
-      const panel = vscode.window.createWebviewPanel(
-        DASHBOARD_VIEW_TYPE,
-        'Model Lab',
-        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: options.preserveFocus },
-        this.webviewOptions(),
-      );
-      this.attach(panel);
-    }
+    this.host.reveal(vscode.ViewColumn.Beside, options.preserveFocus);
     this.postState();
   }
 
@@ -131,83 +136,25 @@ export class DashboardPanel implements vscode.Disposable {
     const run = session.process.runId && session.process.runDir ? { id: session.process.runId, dir: session.process.runDir } : undefined;
     if (run) {
       this.open(run, { preserveFocus: true });
-    } else if (!this.panel) {
+    } else if (!this.host.isOpen) {
       // Until the run folder exists, show the config's previous run (or the empty page).
       this.open(undefined, { preserveFocus: true });
     } else {
-      this.panel.reveal(undefined, true);
+      this.host.reveal(vscode.ViewColumn.Beside, true);
     }
   }
 
   /** Restores the panel VS Code kept across a reload (registerWebviewPanelSerializer). */
   revive(panel: vscode.WebviewPanel, state: unknown): void {
-    if (this.panel) this.panel.dispose();
-    panel.webview.options = this.webviewOptions();
-    const runId = runIdFromState(state) ?? this.deps.workspaceState.get<string>(LAST_RUN_KEY);
-    const found = runId && RUN_ID.test(runId) ? this.deps.runIndex.find(this.deps.runsDirs(), runId) : undefined;
-    this.setShown(found ? { id: found.id, dir: found.dir } : this.deps.defaultRun());
-    this.attach(panel);
-  }
-
-  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return webviewPanelOptions(this.deps.extensionUri);
-  }
-
-  private attach(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    this.ready = false;
-    const webview = panel.webview;
-    const ext = this.deps.extensionUri;
-    webview.html = renderDashboardHtml({
-      cspSource: webview.cspSource,
-      nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
-      mermaidUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'mermaid.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'dashboard.css')).toString(),
-      title: 'Model Lab',
-      lang: vscode.env.language,
+    this.host.revive(panel, () => {
+      const runId = runIdFromState(state) ?? this.deps.workspaceState.get<string>(LAST_RUN_KEY);
+      const found = runId && RUN_ID.test(runId) ? this.deps.runIndex.find(this.deps.runsDirs(), runId) : undefined;
+      this.setShown(found ? { id: found.id, dir: found.dir } : this.deps.defaultRun());
     });
-    const disposables = [
-      webview.onDidReceiveMessage((raw: unknown) => {
-        if (this.panel === panel) this.receive(raw);
-      }),
-      // A hidden panel loses its page; it says `ready` again when shown.
-      panel.onDidChangeViewState((e) => {
-        if (this.panel === panel && !e.webviewPanel.visible) this.ready = false;
-      }),
-    ];
-    disposables.push(
-      panel.onDidDispose(() => {
-        vscode.Disposable.from(...disposables).dispose();
-        // A revived panel may already have replaced this one.
-        if (this.panel === panel) {
-          this.panel = undefined;
-          this.ready = false;
-        }
-      }),
-    );
   }
 
-  private receive(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (typeof message === 'string') {
-      this.deps.log.warn(`dashboard: ignored a message from the webview: ${message}`);
-      return;
-    }
-    try {
-      this.handle(message);
-    } catch (err) {
-      this.deps.log.error(`dashboard: handling '${message.type}' failed: ${(err as Error).stack ?? String(err)}`);
-    }
-  }
-
-  private handle(message: WebviewToHostMessage): void {
+  private handle(message: Exclude<WebviewToHostMessage, { type: 'ready' }>): void {
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.postState();
-        this.attention?.onPageReady();
-        break;
       case 'pinAttentionModel':
         void this.attention?.pickModel();
         break;
@@ -243,7 +190,7 @@ export class DashboardPanel implements vscode.Disposable {
         const shown = this.shown;
         void this.playground.answer(message, shown).then((reply) => {
           // The page may have moved to another run meanwhile; it ignores replies for other runs.
-          if (reply) this.post(reply);
+          if (reply) this.host.post(reply);
         });
         break;
       }
@@ -253,7 +200,7 @@ export class DashboardPanel implements vscode.Disposable {
           this.deps.log.warn('dashboard: no run is shown, so there is no config to reveal');
           return;
         }
-        void revealConfigSection(configPath, message.section, this.panel?.viewColumn);
+        void revealConfigSection(configPath, message.section, this.host.panel?.viewColumn);
         break;
       }
       case 'revealRunFolder': {
@@ -295,13 +242,13 @@ export class DashboardPanel implements vscode.Disposable {
       this.postState();
       return;
     }
-    this.post({ type: 'event', runId, event });
+    this.host.post({ type: 'event', runId, event });
     // The pipeline of a run that just started, and again once its split sizes are known.
     if (event.type === 'runStarted' || event.type === 'summary') {
       const dir = this.shown.dir;
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
       const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, this.deps.deploymentOf?.(runId));
-      if (pipeline) this.post({ type: 'pipeline', runId, pipeline });
+      if (pipeline) this.host.post({ type: 'pipeline', runId, pipeline });
     }
   }
 
@@ -311,7 +258,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (!shown || !existsSync(shown.dir)) return;
     const meta = readRunMeta(shown.dir);
     const pipeline = meta && runPipelineText(shown.dir, meta, undefined, this.deps.deploymentOf?.(shown.id));
-    if (pipeline) this.post({ type: 'pipeline', runId: shown.id, pipeline });
+    if (pipeline) this.host.post({ type: 'pipeline', runId: shown.id, pipeline });
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -320,12 +267,12 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private postState(): void {
-    if (!this.panel || !this.ready) return;
+    if (!this.host.ready) return;
     const shown = this.shown;
     const version = ++this.stateVersion;
     const training = !!this.deps.trainings.forRun(shown?.id);
     if (!shown || !existsSync(shown.dir)) {
-      this.post({ type: 'state', run: null, training, strings: dashboardStrings() });
+      this.host.post({ type: 'state', run: null, training, strings: dashboardStrings() });
       return;
     }
     // A finished run with a large metrics file (hours of logging) is read in slices so the
@@ -345,28 +292,13 @@ export class DashboardPanel implements vscode.Disposable {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
     const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
-    this.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
-  }
-
-  private post(message: HostToWebviewMessage): void {
-    // Before `ready` the page would drop it; the state sent on `ready` includes it.
-    if (!this.panel || !this.ready) return;
-    void this.panel.webview.postMessage(message);
+    this.host.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
   }
 
   dispose(): void {
-    this.panel?.dispose();
+    this.host.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
-}
-
-/** Options for Model Lab's webview panels: scripts on, and only the extension's bundles and media readable. */
-export function webviewPanelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-  return {
-    enableScripts: true,
-    retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
-  };
 }
 
 /** Above this, a finished run's metrics are read asynchronously (see postState). */

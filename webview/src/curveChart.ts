@@ -22,6 +22,7 @@ import type { Series, XAxisMode, XY } from './metricSeries';
 import { countRawPoints } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { formatMetric } from './format';
+import { chartOptions } from './chartOptions';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation);
 
@@ -95,49 +96,16 @@ export class CurveChart {
   }
 
   private options(view: CurveChartView): ChartOptions<'line'> {
-    const { theme, t } = view;
-    const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
-    const axis = (title: string) => ({
-      ticks: { color: theme.muted, font, precision: 0 },
-      grid: { color: theme.grid },
-      border: { color: theme.grid },
-      title: { display: true, text: title, color: theme.muted, font },
+    const { t } = view;
+    const base = chartOptions<'line'>({
+      theme: view.theme,
+      x: { title: t(view.xAxis === 'step' ? 'charts.xAxis.step' : 'charts.xAxis.epoch'), ticks: 'integer' },
+      y: { log: view.logScale },
+      legend: true,
+      label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
+      curves: true,
     });
-    return {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      color: theme.foreground,
-      plugins: {
-        decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD },
-        legend: {
-          position: 'bottom',
-          labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 2 },
-        },
-        tooltip: {
-          backgroundColor: theme.background,
-          titleColor: theme.foreground,
-          bodyColor: theme.foreground,
-          borderColor: theme.grid,
-          borderWidth: 1,
-          callbacks: {
-            label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
-          },
-        },
-      },
-      scales: {
-        x: { type: 'linear', ...axis(t(view.xAxis === 'step' ? 'charts.xAxis.step' : 'charts.xAxis.epoch')) },
-        y: {
-          type: view.logScale ? 'logarithmic' : 'linear',
-          ticks: { color: theme.muted, font, callback: (v) => formatMetric(Number(v)) },
-          grid: { color: theme.grid },
-          border: { color: theme.grid },
-        },
-      },
-    };
+    return { ...base, plugins: { ...base.plugins, decimation: { enabled: true, algorithm: 'lttb', threshold: DECIMATION_THRESHOLD } } };
   }
 
   destroy(): void {

@@ -6,6 +6,7 @@ import { Chart } from 'chart.js';
 import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatMetric } from './format';
+import { chartOptions } from './chartOptions';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
@@ -204,17 +205,8 @@ function drawScatter(canvas: HTMLCanvasElement, ev: RegressionEvaluation, theme:
       return { x: actual, y: predicted };
     });
   if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-  const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
-  const axis = (title: string) => ({
-    type: 'linear' as const,
-    // Same data range on both axes, so the diagonal is y = x; chart.js rounds it to nice ticks.
-    suggestedMin: lo,
-    suggestedMax: hi,
-    ticks: { color: theme.muted, font, callback: (v: number | string) => formatMetric(Number(v)) },
-    grid: { color: theme.grid },
-    border: { color: theme.grid },
-    title: { display: true, text: title, color: theme.muted, font },
-  });
+  // Same data range on both axes, so the diagonal is y = x; chart.js rounds it to nice ticks.
+  const range = { min: lo, max: hi };
   return new Chart<'scatter'>(canvas, {
     type: 'scatter',
     data: {
@@ -240,27 +232,15 @@ function drawScatter(canvas: HTMLCanvasElement, ev: RegressionEvaluation, theme:
         },
       ],
     },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      plugins: {
-        legend: { position: 'bottom', labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 2 } },
-        tooltip: {
-          backgroundColor: theme.background,
-          titleColor: theme.foreground,
-          bodyColor: theme.foreground,
-          borderColor: theme.grid,
-          borderWidth: 1,
-          callbacks: {
-            label: (item) => {
-              const p = item.raw as { x: number; y: number };
-              return `${t('evaluation.actual')} ${formatMetric(p.x)}, ${t('evaluation.predicted')} ${formatMetric(p.y)}`;
-            },
-          },
-        },
+    options: chartOptions<'scatter'>({
+      theme,
+      x: { title: t('evaluation.actual'), suggested: range },
+      y: { title: t('evaluation.predicted'), suggested: range },
+      legend: true,
+      label: (item) => {
+        const p = item.raw as { x: number; y: number };
+        return `${t('evaluation.actual')} ${formatMetric(p.x)}, ${t('evaluation.predicted')} ${formatMetric(p.y)}`;
       },
-      scales: { x: axis(t('evaluation.actual')), y: axis(t('evaluation.predicted')) },
-    },
+    }),
   });
 }

@@ -17,6 +17,7 @@ import {
 import type { CompareSeries, CompareXAxis } from '../../../src/core/protocol';
 import type { CompareTranslate } from '../../../src/core/compareStringTable';
 import { formatMetric } from '../format';
+import { chartOptions } from '../chartOptions';
 import { withAlpha, type ChartTheme } from '../theme';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
@@ -91,48 +92,17 @@ export class CompareChart {
   }
 
   private options(view: CompareChartView): ChartOptions<'line'> {
-    const { theme, t } = view;
-    const font = { family: theme.fontFamily, size: theme.fontSize - 1 };
+    const { t } = view;
     const xTitle = view.xAxis === 'step' ? t('compare.xAxis.step') : view.xAxis === 'epoch' ? t('compare.xAxis.epoch') : t('compare.xAxis.seconds');
-    return {
-      animation: false,
-      parsing: false,
-      normalized: true,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      color: theme.foreground,
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          backgroundColor: theme.background,
-          titleColor: theme.foreground,
-          bodyColor: theme.foreground,
-          borderColor: theme.grid,
-          borderWidth: 1,
-          callbacks: {
-            title: (items) => (items[0] ? `${xTitle} ${formatMetric((items[0].raw as XY).x)}` : ''),
-            label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
-          },
-        },
-      },
-      scales: {
-        x: {
-          type: 'linear',
-          ticks: { color: theme.muted, font, callback: (v) => formatMetric(Number(v)) },
-          grid: { color: theme.grid },
-          border: { color: theme.grid },
-          title: { display: true, text: xTitle, color: theme.muted, font },
-        },
-        y: {
-          type: view.logScale ? 'logarithmic' : 'linear',
-          ticks: { color: theme.muted, font, callback: (v) => formatMetric(Number(v)) },
-          grid: { color: theme.grid },
-          border: { color: theme.grid },
-          title: { display: true, text: view.metric, color: theme.muted, font },
-        },
-      },
-    };
+    return chartOptions<'line'>({
+      theme: view.theme,
+      x: { title: xTitle },
+      y: { title: view.metric, log: view.logScale },
+      legend: false,
+      title: (items) => (items[0] ? `${xTitle} ${formatMetric((items[0].raw as XY).x)}` : ''),
+      label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
+      curves: true,
+    });
   }
 
   /** The chart on the theme's background, as a PNG data URL (the canvas itself is transparent). */

@@ -136,5 +136,6 @@ test('1,000,000 points downsample well within a second', () => {
   const keep = downsampleIndices(xs, ys, 4000);
   const ms = performance.now() - started;
   assert.ok(keep.length <= 4000);
-  assert.ok(ms < 1000, `took ${ms.toFixed(1)} ms`);
+  // Not timed under mutation testing (Stryker's tap runner sets STRYKER_NAMESPACE): instrumented code is several times slower.
+  if (process.env.STRYKER_NAMESPACE === undefined) assert.ok(ms < 1000, `took ${ms.toFixed(1)} ms`);
 });

@@ -146,7 +146,8 @@ test('a million logged points: smoothed on the full series, then downsampled wit
   assert.equal(Math.max(...series[0].y), 50, 'the spike is sent');
   assert.equal(series[0].x[series[0].y.indexOf(50)], 654_322);
   assert.ok(Math.max(...series[1].y) < 50 && Math.max(...series[1].y) > 5, 'the smoothed twin has the spike averaged in, not dropped');
-  assert.ok(ms < 5000, `prepared in ${ms.toFixed(0)} ms`);
+  // Not timed under mutation testing (Stryker's tap runner sets STRYKER_NAMESPACE): instrumented code is several times slower.
+  if (process.env.STRYKER_NAMESPACE === undefined) assert.ok(ms < 5000, `prepared in ${ms.toFixed(0)} ms`);
 });
 
 test('columns built in slices (the compare panel\'s path for long runs) equal the columns built at once, and yield between slices', async () => {

@@ -28,7 +28,13 @@ export interface CheckpointArrayInfo {
   shape: number[];
 }
 
-/** The callbacks' state at the end of the checkpoint's epoch (NaN is written as null). */
+/**
+ * The callbacks' state at the end of the checkpoint's epoch, as one value:
+ * what trainer/callbacks.ts's TrainingCallbacks writes with toJSON and reads
+ * back with fromJSON (NaN is written as null). Best epoch by the checkpoint
+ * monitor, early stopping's best and wait, reduce-on-plateau's best and wait,
+ * and the learning rate it left.
+ */
 export interface CheckpointCallbacks {
   bestValue: number | null;
   bestEpoch: number;
@@ -95,6 +101,11 @@ export function encodeCheckpoint(header: CheckpointHeader, arrays: CheckpointArr
 }
 
 const isFiniteOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+
+function isCallbackState(cb: CheckpointCallbacks | undefined): boolean {
+  return !!cb && [cb.bestValue, cb.esBest, cb.lrBest].every(isFiniteOrNull) && [cb.bestEpoch, cb.esWait, cb.lrWait].every(isCount) && Number.isFinite(cb.learningRate);
+}
 
 /** Parses a checkpoint; every way it can be damaged gives a CheckpointError naming the file and the fault. */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
@@ -112,8 +123,7 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   if (typeof header.format !== 'number' || header.format > CHECKPOINT_FORMAT) throw new CheckpointError(file, `it was written by a newer Model Lab (format ${String(header.format)})`);
   if (!Number.isInteger(header.epoch) || header.epoch < 1 || !Number.isInteger(header.step) || header.step < 0) throw new CheckpointError(file, 'its epoch or step count is not a whole number');
   if (typeof header.random?.global !== 'number') throw new CheckpointError(file, 'the random generator state is missing');
-  const cb = header.callbacks;
-  if (!cb || ![cb.bestValue, cb.esBest, cb.lrBest].every(isFiniteOrNull) || !Number.isFinite(cb.learningRate)) throw new CheckpointError(file, 'the callback state is missing or not numeric');
+  if (!isCallbackState(header.callbacks)) throw new CheckpointError(file, 'the callback state is missing or not numeric');
   if (!Array.isArray(header.arrays)) throw new CheckpointError(file, 'the array list is missing');
   let at = Math.ceil((8 + jsonLength) / 4) * 4;
   const arrays: CheckpointArray[] = [];

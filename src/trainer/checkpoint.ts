@@ -1,4 +1,4 @@
-// Capturing and restoring a resume checkpoint (format in core/checkpointFile.ts)
+// Capturing and restoring a resume checkpoint (format in node/checkpointFile.ts)
 // from and into live tfjs objects: the model's weights, the optimizer's own
 // state through its getWeights/setWeights (tfjs's format, so Adam's moments
 // and step count, momentum's velocities…), the best epoch's weights and the

@@ -6,35 +6,29 @@
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../node/configValidation';
 import type { ConfigDiagnostic } from '../node/configValidation';
 import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
-import { totalRows } from '../core/dataset';
-import { loadSplits } from '../node/dataFiles';
-import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
-import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
-import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import type { TrainerEvent } from '../core/protocol';
 import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
-import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig } from '../core/resolvedConfig';
+import { isTextExperiment, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
 import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus, SweepMembership } from '../core/types';
 import { selectBackend } from './backend';
+import { TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
-import { buildLoss, buildOptimizer, buildSequential, formatSummary, getLearningRate, setLearningRate, summarize } from './model';
-import { saveModel } from './modelIo';
+import { buildOptimizer, formatSummary, getLearningRate, setLearningRate } from './model';
 import type { LoopState, PreparedExperiment } from './preparedExperiment';
 import { prepareRecommenderExperiment } from './recommenderTraining';
+import { prepareTabularExperiment } from './tabularTraining';
 import { prepareTextExperiment } from './textTraining';
-import { trainModel } from './trainLoop';
 import packageJson from '../../package.json';
-import { goalFor, isImprovement } from '../core/metrics';
 
 export interface TrainOptions {
   configPath: string;
@@ -95,18 +89,6 @@ function renameLogs(logs: tfl.Logs | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(logs ?? {})) out[RENAMED_LOGS[k] ?? k] = typeof v === 'number' ? v : Number(v);
   return out;
-}
-
-function tensorsFor(config: ResolvedConfig, p: FittedPreprocessor, e: Encoded): { x: tf.Tensor2D; y: tf.Tensor } {
-  const x = tf.tensor2d(e.x, [e.rows, p.inputNames.length]);
-  if (config.task === 'regression' || config.training.loss === 'binaryCrossentropy') return { x, y: tf.tensor2d(e.y, [e.rows, 1]) };
-  if (config.training.loss === 'categoricalCrossentropy') {
-    const idx = tf.tensor1d(Int32Array.from(e.y), 'int32');
-    const y = tf.oneHot(idx, p.labels!.length);
-    idx.dispose();
-    return { x, y: tf.cast(y, 'float32') };
-  }
-  return { x, y: tf.tensor1d(e.y) };
 }
 
 /** Runs with Math.random replaced by a seeded generator: tfjs draws initial weights, dropout masks and fit's shuffles from it. */
@@ -319,15 +301,9 @@ async function trainPrepared(
     writer.addMetric(p);
   };
 
-  const better = (monitor: string) => (a: number, b: number) => isImprovement(goalFor(monitor), a, b);
-  const ckMonitor = tc.checkpoint.monitor;
-  let bestValue = NaN;
-  let bestEpoch = 0;
+  // One object for the best-epoch, early-stopping and plateau state; a resumed run's comes from its checkpoint.
+  const callbacks = header ? TrainingCallbacks.fromJSON(tc, header.callbacks) : new TrainingCallbacks(tc, getLearningRate(optimizer));
   let bestWeights: tf.Tensor[] | undefined;
-  let esBest = NaN;
-  let esWait = 0;
-  let lrBest = NaN;
-  let lrWait = 0;
   let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | undefined;
   let nanMessage = '';
 
@@ -337,16 +313,8 @@ async function trainPrepared(
     const restored = await restoreTrainingCheckpoint(resume.checkpoint, resume.file, model, optimizer);
     bestWeights = restored.best;
     loop = { random: header.random.loop, order: restored.order };
-    const cb = header.callbacks;
-    bestValue = cb.bestValue ?? NaN;
-    bestEpoch = cb.bestEpoch;
-    esBest = cb.esBest ?? NaN;
-    esWait = cb.esWait;
-    lrBest = cb.lrBest ?? NaN;
-    lrWait = cb.lrWait;
-    setLearningRate(optimizer, cb.learningRate);
+    setLearningRate(optimizer, callbacks.learningRate);
   }
-  const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
   /** The state at the end of epoch `e`, written over the previous epoch's in one atomic write. */
   const saveCheckpoint = async (e: number) => {
     const now = prepared.loopState();
@@ -357,7 +325,7 @@ async function trainPrepared(
       timeMs: Date.now() - t0,
       savedAt: new Date().toISOString(),
       random: { global: rng.state(), loop: now.random },
-      callbacks: { bestValue: nullIfNaN(bestValue), bestEpoch, esBest: nullIfNaN(esBest), esWait, lrBest: nullIfNaN(lrBest), lrWait, learningRate: getLearningRate(optimizer) },
+      callbacks: callbacks.toJSON(),
     };
     writeFileAtomic(checkpointPath(writer.dir), await encodeTrainingCheckpoint(head, { model, optimizer, best: bestWeights, order: now.order }));
   };
@@ -370,7 +338,7 @@ async function trainPrepared(
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort);
 
-  const callbacks: tfl.CustomCallbackArgs = {
+  const loopCallbacks: tfl.CustomCallbackArgs = {
     onEpochBegin: async (epoch) => {
       epochNow = epoch + 1;
       epochStart = Date.now();
@@ -403,47 +371,22 @@ async function trainPrepared(
         model.stopTraining = true;
         return;
       }
+      const decision = callbacks.epochEnd(e, logs);
       // Best checkpoint: the model folder always holds the best epoch so far.
-      const ck = logs[ckMonitor];
-      if (ck !== undefined && (Number.isNaN(bestValue) || better(ckMonitor)(ck, bestValue))) {
-        bestValue = ck;
-        bestEpoch = e;
+      if (decision.best) {
         bestWeights?.forEach((w) => w.dispose());
         bestWeights = model.getWeights().map((w) => tf.clone(w));
         await prepared.save(writer.modelDir);
         writer.updateMeta({ bestEpoch: e, bestMetrics: logs });
       }
-      if (tc.earlyStopping) {
-        const es = tc.earlyStopping;
-        const v = logs[es.monitor];
-        if (v !== undefined) {
-          const improved = Number.isNaN(esBest) || isImprovement(goalFor(es.monitor), v, esBest, es.minDelta);
-          if (improved) {
-            esBest = v;
-            esWait = 0;
-          } else if (++esWait >= Math.max(es.patience, 1)) {
-            stopReason ??= 'early';
-            log(`early stopping at epoch ${e}: ${es.monitor} has not improved for ${esWait} epoch(s)`);
-            model.stopTraining = true;
-          }
-        }
+      if (decision.stop) {
+        stopReason ??= 'early';
+        log(decision.stop);
+        model.stopTraining = true;
       }
-      if (tc.reduceLrOnPlateau) {
-        const rl = tc.reduceLrOnPlateau;
-        const v = logs[rl.monitor];
-        if (v !== undefined) {
-          if (Number.isNaN(lrBest) || better(rl.monitor)(v, lrBest)) {
-            lrBest = v;
-            lrWait = 0;
-          } else if (++lrWait >= Math.max(rl.patience, 1)) {
-            const next = Math.max(getLearningRate(optimizer) * rl.factor, rl.minLr);
-            if (next < getLearningRate(optimizer)) {
-              setLearningRate(optimizer, next);
-              log(`epoch ${e}: ${rl.monitor} has not improved for ${lrWait} epoch(s); learning rate now ${next.toPrecision(3)}`);
-            }
-            lrWait = 0;
-          }
-        }
+      if (decision.learningRate) {
+        setLearningRate(optimizer, decision.learningRate.value);
+        log(decision.learningRate.message);
       }
       // Last, so the random streams are captured exactly where the next epoch picks them up.
       // The loops call onEpochEnd for whole epochs only, so every one gets its checkpoint.
@@ -454,13 +397,14 @@ async function trainPrepared(
   // Restored last: building the model and optimizer drew from the generator too.
   if (header) rng.restore(header.random.global);
   try {
-    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks, resume: header && { epochsDone: header.epoch, loop } });
+    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();
     send();
   }
 
+  const { bestEpoch, bestValue } = callbacks;
   if (stopReason === 'nan') {
     stage('training', 'failed', nanMessage);
     const kept = bestEpoch ? ` The model of epoch ${bestEpoch} (the best before that) is kept in model/.` : '';
@@ -469,7 +413,7 @@ async function trainPrepared(
   if (bestEpoch === 0) await prepared.save(writer.modelDir); // no monitored value (e.g. no validation data)
   else if (bestWeights && bestEpoch !== writer.meta.epochsDone) {
     model.setWeights(bestWeights);
-    log(`restored the weights of epoch ${bestEpoch} (best ${ckMonitor} = ${bestValue.toPrecision(4)})`);
+    log(`restored the weights of epoch ${bestEpoch} (best ${tc.checkpoint.monitor} = ${bestValue.toPrecision(4)})`);
   }
   bestWeights?.forEach((w) => w.dispose());
 
@@ -510,113 +454,4 @@ async function trainPrepared(
   rmSync(checkpointPath(writer.dir), { force: true });
   emit({ type: 'runEnded', meta });
   return { meta, runDir: writer.dir, evaluation };
-}
-
-/** The tabular path: columns → preprocessing → a stack of layers trained by trainModel (model.fit's semantics, faster). */
-function prepareTabularExperiment(
-  config: ResolvedConfig,
-  configPath: string,
-  stage: (name: StageName, status: StageStatus, detail?: string) => void,
-  log: (message: string, level?: 'info' | 'warn') => void,
-): PreparedExperiment {
-  // ── data
-  stage('data', 'running');
-  const splits = loadSplits(config.data, configPath);
-  stage('data', 'done', `${totalRows(splits)} rows`);
-
-  // ── preprocessing (statistics from the training split only)
-  stage('preprocess', 'running');
-  const pre = fitPreprocessor(config, splits.train);
-  const train = transformTable(pre, splits.train);
-  const val = splits.validation ? transformTable(pre, splits.validation) : undefined;
-  const test = splits.test ? transformTable(pre, splits.test) : undefined;
-  const skipped = train.skipped + (val?.skipped ?? 0) + (test?.skipped ?? 0);
-  if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
-  if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
-  const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
-  stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
-  log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
-
-  const tensors: tf.Tensor[] = [];
-  const trainT = tensorsFor(config, pre, train);
-  tensors.push(trainT.x, trainT.y);
-  const valT = val && val.rows > 0 ? tensorsFor(config, pre, val) : undefined;
-  if (valT) tensors.push(valT.x, valT.y);
-
-  // ── model
-  if (isTransformerModel(config.model) || isRecommenderModel(config.model)) throw new Error('this model type does not read tabular features'); // validation rules this out
-  const model = buildSequential(config.model.layers, pre.inputNames.length);
-  const dispose = () => {
-    tf.dispose(tensors);
-    model.dispose();
-  };
-  try {
-    const outUnits = (model.outputs[0].shape as number[])[1];
-    if (config.task === 'classification') {
-      const k = pre.labels!.length;
-      const need = config.training.loss === 'binaryCrossentropy' ? 1 : k;
-      if (config.training.loss === 'binaryCrossentropy' && k !== 2) throw new Error(`"binaryCrossentropy" needs exactly two classes; the target "${pre.target}" has ${k} (${pre.labels!.slice(0, 8).join(', ')})`);
-      if (outUnits !== need) throw new Error(`the last dense layer has ${outUnits} units but the target "${pre.target}" has ${k} classes (${pre.labels!.slice(0, 8).join(', ')}); set "units": ${need}`);
-    }
-  } catch (e) {
-    dispose();
-    throw e;
-  }
-  const metrics = config.training.metrics.filter((m) => m === 'mae' || m === 'mse' || m === 'accuracy');
-  // The running shuffle order: each epoch permutes the last one's, so a checkpoint carries it.
-  const order = Int32Array.from({ length: train.rows }, (_, i) => i);
-
-  return {
-    model,
-    summary: summarize(model, pre.inputNames.length),
-    dataSizes,
-    hasValidation: valT !== undefined,
-    fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks, resume }) => {
-      if (resume?.loop.order) {
-        if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} rows but the training split has ${order.length}: the data changed since the run started`);
-        order.set(resume.loop.order);
-      }
-      model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
-      await trainModel(model, trainT.x, trainT.y, {
-        epochs,
-        batchSize,
-        shuffle,
-        validationData: valT ? [valT.x, valT.y] : undefined,
-        callbacks,
-        initialEpoch: resume?.epochsDone,
-        order,
-      });
-    },
-    loopState: () => ({ order }),
-    save: (dir) => saveModel(model, dir, pre),
-    evaluate: async () => {
-      const evalSet = test && test.rows > 0 ? { e: test, split: 'test' as const } : val && val.rows > 0 ? { e: val, split: 'validation' as const } : undefined;
-      return evalSet && evaluateTabular(model, config, pre, evalSet.e, evalSet.split);
-    },
-    dispose,
-  };
-}
-
-function evaluateTabular(model: tfl.LayersModel, config: ResolvedConfig, pre: FittedPreprocessor, e: Encoded, split: 'test' | 'validation'): Evaluation {
-  const d = pre.inputNames.length;
-  const predicted = tf.tidy(() => {
-    const out = model.predict(tf.tensor2d(e.x, [e.rows, d])) as tf.Tensor;
-    if (config.task === 'regression') return tf.reshape(out, [e.rows]);
-    if (out.shape[1] === 1) return tf.cast(tf.greater(tf.reshape(out, [e.rows]), 0.5), 'int32');
-    return tf.argMax(out, 1);
-  });
-  const values = predicted.dataSync();
-  predicted.dispose();
-  if (config.task === 'regression') {
-    const actual = Array.from(e.y, (v) => inverseTarget(pre, v));
-    const pred = Array.from(values, (v) => inverseTarget(pre, v));
-    const stride = Math.max(1, Math.ceil(actual.length / 500));
-    const samples: [number, number][] = [];
-    for (let i = 0; i < actual.length; i += stride) samples.push([actual[i], pred[i]]);
-    return { task: 'regression', split, count: actual.length, metrics: regressionMetrics(actual, pred), samples };
-  }
-  const actual = Array.from(e.y, (v) => Math.round(v));
-  const pred = Array.from(values, (v) => Math.round(v));
-  const labels = pre.labels!;
-  return { task: 'classification', split, count: actual.length, labels, ...classificationMetrics(actual, pred, labels) };
 }

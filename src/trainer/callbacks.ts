@@ -1,0 +1,124 @@
+// The callbacks every training loop shares — the best-epoch checkpoint, early
+// stopping and reduce-learning-rate-on-plateau — as one object: it reads each
+// finished epoch's logs and says what to do (keep these weights, stop, lower
+// the learning rate); the engine does it. Pure numbers, no tfjs. Its whole
+// state goes into a checkpoint as one value (toJSON) and comes back from it
+// (fromJSON), so a resumed run counts on exactly where the interrupted one was.
+
+import { goalFor, isImprovement } from '../core/metrics';
+import type { ResolvedConfig } from '../core/resolvedConfig';
+import type { CheckpointCallbacks } from '../node/checkpointFile';
+
+/** The parts of the training config the callbacks follow. */
+export type CallbackSettings = Pick<ResolvedConfig['training'], 'checkpoint' | 'earlyStopping' | 'reduceLrOnPlateau'>;
+
+/** The callbacks' state as a checkpoint holds it (NaN written as null). */
+export type CallbackState = CheckpointCallbacks;
+
+/** What an epoch's end asks of the engine, in the order it is to be done. */
+export interface EpochDecision {
+  /** The epoch is the best so far by the checkpoint's monitor: its weights are the ones to keep. */
+  best: boolean;
+  /** Early stopping: training ends after this epoch, for the reason given. */
+  stop?: string;
+  /** Reduce-on-plateau lowered the learning rate to `value` (already the callbacks' own rate). */
+  learningRate?: { value: number; message: string };
+}
+
+const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
+
+export class TrainingCallbacks {
+  private bestValueNow = NaN;
+  private bestEpochNow = 0;
+  private esBest = NaN;
+  private esWait = 0;
+  private lrBest = NaN;
+  private lrWait = 0;
+  private learningRateNow: number;
+
+  /** `learningRate`: the optimizer's rate as training starts; the callbacks keep it from then on. */
+  constructor(
+    private readonly settings: CallbackSettings,
+    learningRate: number,
+  ) {
+    this.learningRateNow = learningRate;
+  }
+
+  /** Callbacks that carry on from a checkpoint's state. */
+  static fromJSON(settings: CallbackSettings, state: CallbackState): TrainingCallbacks {
+    const c = new TrainingCallbacks(settings, state.learningRate);
+    c.bestValueNow = state.bestValue ?? NaN;
+    c.bestEpochNow = state.bestEpoch;
+    c.esBest = state.esBest ?? NaN;
+    c.esWait = state.esWait;
+    c.lrBest = state.lrBest ?? NaN;
+    c.lrWait = state.lrWait;
+    return c;
+  }
+
+  toJSON(): CallbackState {
+    return {
+      bestValue: nullIfNaN(this.bestValueNow),
+      bestEpoch: this.bestEpochNow,
+      esBest: nullIfNaN(this.esBest),
+      esWait: this.esWait,
+      lrBest: nullIfNaN(this.lrBest),
+      lrWait: this.lrWait,
+      learningRate: this.learningRateNow,
+    };
+  }
+
+  /** The best epoch so far by the checkpoint's monitor (1-based); 0 before any. */
+  get bestEpoch(): number {
+    return this.bestEpochNow;
+  }
+
+  /** The checkpoint monitor's value in the best epoch; NaN before any. */
+  get bestValue(): number {
+    return this.bestValueNow;
+  }
+
+  /** The learning rate training runs at: the optimizer's, as reduce-on-plateau leaves it. */
+  get learningRate(): number {
+    return this.learningRateNow;
+  }
+
+  /** Epoch `epoch` (1-based) finished with these logs: updates the counters and says what follows. */
+  epochEnd(epoch: number, logs: Record<string, number>): EpochDecision {
+    const decision: EpochDecision = { best: false };
+    const { checkpoint, earlyStopping: es, reduceLrOnPlateau: rl } = this.settings;
+
+    const ck = logs[checkpoint.monitor];
+    if (ck !== undefined && (Number.isNaN(this.bestValueNow) || isImprovement(goalFor(checkpoint.monitor), ck, this.bestValueNow))) {
+      this.bestValueNow = ck;
+      this.bestEpochNow = epoch;
+      decision.best = true;
+    }
+
+    const esValue = es && logs[es.monitor];
+    if (es && esValue !== undefined) {
+      if (Number.isNaN(this.esBest) || isImprovement(goalFor(es.monitor), esValue, this.esBest, es.minDelta)) {
+        this.esBest = esValue;
+        this.esWait = 0;
+      } else if (++this.esWait >= Math.max(es.patience, 1)) {
+        decision.stop = `early stopping at epoch ${epoch}: ${es.monitor} has not improved for ${this.esWait} epoch(s)`;
+      }
+    }
+
+    const lrValue = rl && logs[rl.monitor];
+    if (rl && lrValue !== undefined) {
+      if (Number.isNaN(this.lrBest) || isImprovement(goalFor(rl.monitor), lrValue, this.lrBest)) {
+        this.lrBest = lrValue;
+        this.lrWait = 0;
+      } else if (++this.lrWait >= Math.max(rl.patience, 1)) {
+        const next = Math.max(this.learningRateNow * rl.factor, rl.minLr);
+        if (next < this.learningRateNow) {
+          this.learningRateNow = next;
+          decision.learningRate = { value: next, message: `epoch ${epoch}: ${rl.monitor} has not improved for ${this.lrWait} epoch(s); learning rate now ${next.toPrecision(3)}` };
+        }
+        this.lrWait = 0;
+      }
+    }
+    return decision;
+  }
+}

@@ -6,9 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportRun, locateRun, MODEL_CARD_JSON } from '../node/modelExport';
 import { readRunMeta } from '../node/runStoreReader';
-import { isOneOf, listInWords } from '../core/choices';
-import { BACKEND_CHOICES } from '../core/types';
-import type { BackendChoice } from '../core/types';
+import { backendOption, intOption, runsDirOption, UsageError } from './args';
 import { selectBackend } from '../trainer/backend';
 import { Predictor } from '../trainer/predictor';
 import { DEFAULT_BATCH_WINDOW_MS, DEFAULT_MAX_BODY_BYTES, isLoopback, startServing } from '../trainer/servingServer';
@@ -23,13 +21,10 @@ export interface DeployCommandContext {
   defaultRunsDir: string;
 }
 
-/** Thrown for a bad command line; the CLI prints the usage with it. */
-export class DeployUsageError extends Error {}
-
 export async function exportCommand(args: string[], ctx: DeployCommandContext): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
-  if (positionals.length !== 1) throw new DeployUsageError('export takes one run');
-  const runDir = ctx.resolveRun(positionals[0], resolve(values['runs-dir'] ?? ctx.defaultRunsDir));
+  if (positionals.length !== 1) throw new UsageError('export takes one run');
+  const runDir = ctx.resolveRun(positionals[0], runsDirOption(values['runs-dir'], ctx.defaultRunsDir));
   const located = locateRun(runDir);
   const id = readRunMeta(located.runDir ?? runDir)?.id ?? basename(runDir);
   const out = resolve(values.out ?? `${id}-export`);
@@ -37,13 +32,6 @@ export async function exportCommand(args: string[], ctx: DeployCommandContext): 
   if (values.json) process.stdout.write(JSON.stringify({ outDir, card }) + '\n');
   else process.stdout.write(`exported ${card.name} (${card.task}, run ${card.runId}) to ${outDir}\n  ${card.files.join('\n  ')}\n`);
   return 0;
-}
-
-function intOption(name: string, value: string | undefined, lo: number, hi: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new DeployUsageError(`--${name} must be a whole number from ${lo} to ${hi}, not "${value}"`);
-  return n;
 }
 
 /** The run name an export's model card records. */
@@ -78,15 +66,14 @@ export async function serveCommand(args: string[], ctx: DeployCommandContext): P
       json: { type: 'boolean' },
     },
   });
-  if (positionals.length !== 1) throw new DeployUsageError('serve takes one run or export folder');
+  if (positionals.length !== 1) throw new UsageError('serve takes one run or export folder');
   const port = intOption('port', values.port, 0, 65535) ?? 8501;
   const maxBodyBytes = intOption('max-body', values['max-body'], 256, 1 << 30) ?? DEFAULT_MAX_BODY_BYTES;
   const batchWindowMs = intOption('batch-window', values['batch-window'], 0, 1000) ?? DEFAULT_BATCH_WINDOW_MS;
-  const backend = (values.backend ?? 'auto') as BackendChoice;
-  if (!isOneOf(BACKEND_CHOICES, backend)) throw new DeployUsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${values.backend}"`);
-  if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name)) throw new DeployUsageError(`--name may hold letters, digits, ".", "_" and "-" only, not "${values.name}"`);
+  const backend = backendOption(values.backend);
+  if (values.name !== undefined && !/^[A-Za-z0-9._-]+$/.test(values.name)) throw new UsageError(`--name may hold letters, digits, ".", "_" and "-" only, not "${values.name}"`);
   const host = values.host ?? '127.0.0.1';
-  const dir = ctx.resolveRun(positionals[0], resolve(values['runs-dir'] ?? ctx.defaultRunsDir));
+  const dir = ctx.resolveRun(positionals[0], runsDirOption(values['runs-dir'], ctx.defaultRunsDir));
   const selection = await selectBackend(backend, values['native-modules'] ?? []);
   const predictor = await Predictor.load(dir);
   const located = locateRun(dir);

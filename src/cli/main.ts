@@ -1,14 +1,6 @@
 // The `modellab` command line: the same engine and validator as the editor.
-//   modellab train <config> [--backend B] [--epochs N] [--runs-dir D] [--json]
-//   modellab resume <run> [--backend B] [--runs-dir D] [--json]
-//   modellab validate <config>
-//   modellab pipeline <config> [--no-data]
-//   modellab runs [--runs-dir D] [--json]
-//   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir D] [--json]
-//   modellab attention <run> <text-file> [--max-tokens N] [--json]
-//   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K]
-//   modellab export <run> [--out DIR]
-//   modellab serve <run-or-export> [--port P] [--name N] [--host H]
+// Its commands and their options are listed once, in USAGE below (what
+// `modellab help` prints).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -19,38 +11,36 @@ import type { TrainerEvent } from '../core/protocol';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
-import { isOneOf, listInWords } from '../core/choices';
 import { formatMetric, metricGoal } from '../core/metrics';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
-import type { AttentionResult, BackendChoice, Evaluation } from '../core/types';
+import type { AttentionResult, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
 import type { TrainResult } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
-import { DEPLOY_USAGE, DeployUsageError, exportCommand, serveCommand } from './deployCommands';
+import { backendOption, numberOption, runsDirOption, UsageError } from './args';
+import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
 const USAGE = `Model Lab ${packageJson.version}
 
 Usage:
-  modellab train <config> [--backend auto|tensorflow|wasm|cpu] [--epochs N] [--runs-dir DIR] [--json]
+  modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--runs-dir DIR] [--json]
   modellab resume <run> [--backend B] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
   modellab validate <config>
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
-  modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json]
+  modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
 ${DEPLOY_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
 finished run with a Transformer). <text-file> "-" reads standard input.
 Runs are stored in DIR (default: ./.modellab/runs).`;
 
-
-class UsageError extends Error {}
 
 /** Metric values in the CLI's reports: core's formatter, in its table style. */
 function fmt(v: number | undefined): string {
@@ -93,14 +83,9 @@ async function train(args: string[]): Promise<number> {
     options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new UsageError('train takes one config file');
-  const backend = (values.backend ?? 'auto') as BackendChoice;
-  if (!isOneOf(BACKEND_CHOICES, backend)) throw new UsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${values.backend}"`);
-  let epochs: number | undefined;
-  if (values.epochs !== undefined) {
-    epochs = Number(values.epochs);
-    if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError(`--epochs must be a whole number ≥ 1, not "${values.epochs}"`);
-  }
-  const runsDir = resolve(values['runs-dir'] ?? runsDirFor(process.cwd()));
+  const backend = backendOption(values.backend);
+  const epochs = epochsOption(values.epochs);
+  const runsDir = runsDirArg(values['runs-dir']);
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
 }
 
@@ -113,7 +98,7 @@ async function resume(args: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('resume takes one run');
   const backend = backendOption(values.backend);
-  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  const runDir = resolveRun(positionals[0], runsDirArg(values['runs-dir']));
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => resumeTraining({ runDir, backend, signal, onEvent }));
 }
 
@@ -210,7 +195,7 @@ function validate(args: string[]): number {
 
 function runs(args: string[]): number {
   const { values } = parseArgs({ args, options: { 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
-  const runsDir = resolve(values['runs-dir'] ?? runsDirFor(process.cwd()));
+  const runsDir = runsDirArg(values['runs-dir']);
   const list = listRuns(runsDir);
   if (values.json) {
     const rows = list.map((r) => {
@@ -256,17 +241,13 @@ export function resolveRun(arg: string, runsDir: string, task?: 'classification'
   throw new UsageError(`no run "${arg}": not a folder, and not a run id in ${runsDir}`);
 }
 
-function backendOption(value: string | undefined): BackendChoice {
-  const backend = (value ?? 'auto') as BackendChoice;
-  if (!isOneOf(BACKEND_CHOICES, backend)) throw new UsageError(`--backend must be ${listInWords(BACKEND_CHOICES)}, not "${value}"`);
-  return backend;
+function epochsOption(value: string | undefined): number | undefined {
+  return numberOption('epochs', value, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
 }
 
-function numberOption(name: string, value: string | undefined, check: (n: number) => boolean, rule: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new UsageError(`--${name} must be ${rule}, not "${value}"`);
-  return n;
+/** --runs-dir, else the runs folder of the current directory. */
+function runsDirArg(value: string | undefined): string {
+  return runsDirOption(value, runsDirFor(process.cwd()));
 }
 
 const SHADES = [' ', '░', '▒', '▓', '█'];
@@ -327,7 +308,7 @@ async function attention(args: string[]): Promise<number> {
   });
   if (positionals.length !== 2) throw new UsageError('attention takes a run and a text file');
   const maxTokens = numberOption('max-tokens', values['max-tokens'], (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? ATTENTION_TOKENS.default;
-  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())));
+  const runDir = resolveRun(positionals[0], runsDirArg(values['runs-dir']));
   const text = positionals[1] === '-' ? readFileSync(0, 'utf8') : readFileSync(positionals[1], 'utf8');
   await selectBackend(backendOption(values.backend));
   const started = Date.now();
@@ -359,7 +340,7 @@ async function generateCommand(args: string[]): Promise<number> {
     topK: numberOption('top-k', values['top-k'], (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0 (0: no limit)'),
     seed: numberOption('seed', values.seed, Number.isInteger, 'a whole number'),
   };
-  const runDir = resolveRun(positionals[0], resolve(values['runs-dir'] ?? runsDirFor(process.cwd())), 'language-model');
+  const runDir = resolveRun(positionals[0], runsDirArg(values['runs-dir']), 'language-model');
   await selectBackend(backendOption(values.backend));
   const prompt = values.prompt ?? '';
   const result = await generate(runDir, prompt, options);
@@ -378,9 +359,9 @@ async function sweep(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('sweep takes one config file');
   return sweepCommand({
     configPath: positionals[0],
-    runsDir: resolve(values['runs-dir'] ?? runsDirFor(process.cwd())),
+    runsDir: runsDirArg(values['runs-dir']),
     backend: backendOption(values.backend),
-    epochs: numberOption('epochs', values.epochs, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1'),
+    epochs: epochsOption(values.epochs),
     concurrency: numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number from 1 to 16'),
     json: values.json === true,
     trainerScripts: defaultTrainerScripts(__dirname),
@@ -427,7 +408,7 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${cmd}"`);
     }
   } catch (e) {
-    if (e instanceof UsageError || e instanceof DeployUsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`modellab: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }

@@ -1,121 +1,169 @@
+// CSV text to a table (parseTableText → the hand-written scanner in
+// src/core/csvScanner.ts, Papa Parse for the dialect and for malformed
+// quoting): numbers come out as numbers, empty cells as null, RFC 4180
+// quoting ("" escapes, line breaks inside quotes) with the physical line each
+// record starts on, CRLF, ";" as the delimiter, and errors that name the line.
+
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scanCsv } from '../../src/core/csvScanner';
-import { DataError, parseScalar } from '../../src/core/table';
-import type { Table } from '../../src/core/table';
+import { DataError, type Table } from '../../src/core/table';
+import { parseTableText } from '../../src/core/tableText';
 
-const scan = (text: string, delimiter = ',', newline = '\n'): Table | undefined => scanCsv('f.csv', text, delimiter, newline);
+const FILE = 'data.csv';
+const parse = (text: string): Table => parseTableText(FILE, text);
 
-function table(text: string, delimiter = ',', newline = '\n'): Table {
-  const t = scan(text, delimiter, newline);
-  assert.ok(t, 'scanned');
-  return t;
+/** The table's rows, column by column in header order. */
+function rowsOf(t: Table): unknown[][] {
+  return t.rows.map((r) => t.columns.map((c) => r[c]));
 }
 
-test('numbers are read exactly as Number() reads them (parseScalar decides the unusual spellings)', () => {
-  const spellings = [
-    '0', '7', '-7', '+7', '12.5', '-0.25', '.5', '-.5', '5.', '1e3', '1E3', '1e+3', '1e-3', '-2.5e-7', '+4.25E+2',
-    '123456789012345', '1234567890123456', '0.1', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '12e-30',
-    '9007199254740993', '1e1000', '1e-1000', '007', '1.2.3', '1e', '1e+', '--1', '+-1', '-', '+', '.', 'e5', '1x', '0x10',
-    '1,5', 'Infinity', '-Infinity', 'NaN', 'NA', 'null', 'abc', ' 3 ', '3 ', '1_000', '1e0001', '1e999',
-    '99999999999999999999', '0.000001', '123.456e-2', '9.99e21', '1e21',
-  ];
-  const text = 'v\n' + spellings.map((s) => (s.includes(',') ? `"${s}"` : s)).join('\n') + '\n';
-  const t = table(text);
-  assert.equal(t.lines.length, spellings.length);
-  const col = t.cells![0];
-  spellings.forEach((s, i) => {
-    const want = parseScalar(s);
-    const got = col[i];
-    const cell = typeof got === 'number' && Number.isNaN(got) ? null : got;
-    assert.equal(cell, want, `"${s}"`);
-    if (typeof want === 'number') assert.ok(Object.is(cell, want), `"${s}": ${String(cell)} vs ${want}`);
-  });
-});
+/** Asserts that parsing `text` throws a DataError about `line` whose message matches `detail`. */
+function assertDataError(text: string, line: number | undefined, detail: RegExp): void {
+  assert.throws(
+    () => parse(text),
+    (e: unknown) => {
+      assert.ok(e instanceof DataError, `not a DataError: ${String(e)}`);
+      assert.equal(e.line, line, e.message);
+      assert.match(e.detail, detail);
+      assert.equal(e.message, line === undefined ? `${FILE}: ${e.detail}` : `${FILE}:${line}: ${e.detail}`);
+      return true;
+    },
+  );
+}
 
-test('a numeric column is a Float64Array with NaN for empty cells; a text cell turns it into cells, keeping earlier numbers', () => {
-  const t = table('a,b,c\n1,,x\n,2.5,y\n3,4,\nhello,5,z\n');
-  assert.deepEqual(t.columns, ['a', 'b', 'c']);
-  assert.ok(!(t.cells![0] instanceof Float64Array));
-  assert.deepEqual(t.cells![0], [1, null, 3, 'hello']);
-  assert.ok(t.cells![1] instanceof Float64Array);
-  assert.deepEqual(Array.from(t.cells![1]), [NaN, 2.5, 4, 5]);
-  assert.deepEqual(t.cells![2], ['x', 'y', null, 'z']);
+test('numbers are numbers, text is text, empty cells are null, and the scanner (not Papa) read it', () => {
+  const t = parse('id,price,name,note\n1,2.5,north,\n2,-3e2,south,x\n3,,"",NA\n4,  ,  ,null\n');
+  assert.deepEqual(t.columns, ['id', 'price', 'name', 'note']);
+  assert.deepEqual(rowsOf(t), [
+    [1, 2.5, 'north', null],
+    [2, -300, 'south', 'x'],
+    [3, null, null, null],
+    [4, null, null, null],
+  ]);
+  for (const row of t.rows) assert.equal(typeof row.id, 'number');
   assert.deepEqual(t.lines, [2, 3, 4, 5]);
-  assert.deepEqual(t.rows[3], { a: 'hello', b: 5, c: 'z' });
+  // The scanner keeps the cells column by column; Papa's fallback does not.
+  assert.ok(t.cells, 'read by the scanner');
+  assert.ok(t.cells![0] instanceof Float64Array, 'a numeric column is a Float64Array');
   assert.equal(t.partialLastLine, undefined);
 });
 
-test('quoted fields: delimiters, escaped quotes, line breaks (counted), numbers in quotes; header names trimmed', () => {
-  const t = table(' name , note,n\n"Smith, J","say ""hi""","42"\n"two\nlines","",7\nplain,"a""b",8\n');
-  assert.deepEqual(t.columns, ['name', 'note', 'n']);
-  assert.deepEqual(t.rows, [
-    { name: 'Smith, J', note: 'say "hi"', n: 42 },
-    { name: 'two\nlines', note: null, n: 7 },
-    { name: 'plain', note: 'a"b', n: 8 },
+test('numbers the scanner reads itself and those it leaves to parseScalar agree with Number()', () => {
+  const values = ['0', '-0.5', '+7', '.25', '5.', '1e-7', '1E22', '123456789012345', '1234567890123456789', '1e23', '0.1e-30'];
+  const t = parse(`v\n${values.join('\n')}\n`);
+  assert.deepEqual(
+    t.rows.map((r) => r.v),
+    values.map((v) => Number(v)),
+  );
+});
+
+test('quoted fields: delimiters inside quotes, "" escapes, quoted numbers and quoted empties', () => {
+  const t = parse('name,quote,n\n"Smith, J","say ""hi""","1.5"\n"a""b",""""," "\n"",plain,""\n');
+  assert.deepEqual(rowsOf(t), [
+    ['Smith, J', 'say "hi"', 1.5],
+    ['a"b', '"', null],
+    [null, 'plain', null],
   ]);
-  assert.deepEqual(t.lines, [2, 3, 5]);
-  assert.deepEqual(table('"h1","h ""2"""\n1,2\n').columns, ['h1', 'h "2"']);
+  assert.ok(t.cells, 'read by the scanner');
 });
 
-test('blank records are skipped (lines keep counting); whitespace-only cells read as empty', () => {
-  const t = table('a,b\n\n1,2\n,\n  ,  \n3,4\n');
-  assert.deepEqual(t.rows, [{ a: 1, b: 2 }, { a: 3, b: 4 }]);
-  assert.deepEqual(t.lines, [3, 6]);
-  const lead = table('\n\na,b\n1,2\n');
-  assert.deepEqual(lead.columns, ['a', 'b']);
-  assert.deepEqual(lead.lines, [4]);
-  // a record of quoted empty strings is blank too
-  assert.deepEqual(table('a,b\n"",""\n5,6\n').lines, [3]);
-  // a row with one text cell among blanks is kept
-  assert.deepEqual(table('a,b\n,x\n').rows, [{ a: null, b: 'x' }]);
+test('a quote inside an unquoted field is an ordinary character', () => {
+  const t = parse('a,b\n1,5" screen\n2,x"y"z\n');
+  assert.deepEqual(rowsOf(t), [
+    [1, '5" screen'],
+    [2, 'x"y"z'],
+  ]);
+  assert.ok(t.cells, 'read by the scanner');
 });
 
-test('other dialects: semicolons and tabs, CRLF and CR line breaks', () => {
-  assert.deepEqual(table('a;b\r\n1;2,5\r\n3;x\r\n', ';', '\r\n').rows, [{ a: 1, b: '2,5' }, { a: 3, b: 'x' }]);
-  const crlf = table('a,b\r\n"1\r\n2",3\r\n4,5\r\n', ',', '\r\n');
-  assert.deepEqual(crlf.rows, [{ a: '1\r\n2', b: 3 }, { a: 4, b: 5 }]);
-  assert.deepEqual(crlf.lines, [2, 4]);
-  // a lone CR inside a CRLF file is part of the cell
-  assert.deepEqual(table('a,b\r\nx\ry,1\r\n', ',', '\r\n').rows, [{ a: 'x\ry', b: 1 }]);
-  const cr = table('a\tb\r1\t2\r"p\rq"\t3\r', '\t', '\r');
-  assert.deepEqual(cr.rows, [{ a: 1, b: 2 }, { a: 'p\rq', b: 3 }]);
-  assert.deepEqual(cr.lines, [2, 3]);
-  // no final line break
-  assert.deepEqual(table('a,b\n1,2').rows, [{ a: 1, b: 2 }]);
+test('line breaks inside quotes stay in the cell, and every record keeps the line it starts on', () => {
+  const t = parse('id,text,n\n1,"line one\nline two",5\n2,plain,6\n3,"a\n\nb",7\n4,x,8\n');
+  assert.deepEqual(rowsOf(t), [
+    [1, 'line one\nline two', 5],
+    [2, 'plain', 6],
+    [3, 'a\n\nb', 7],
+    [4, 'x', 8],
+  ]);
+  assert.deepEqual(t.lines, [2, 4, 5, 8]);
+  assert.ok(t.cells, 'read by the scanner');
 });
 
-test('a record with the wrong field count names its line; a short last record of a growing file is left out', () => {
-  assert.throws(() => scan('a,b\n1,2\n3\n4,5\n'), (e: unknown) => e instanceof DataError && e.line === 3 && e.detail === 'expected 2 fields (as in the header) but found 1');
-  assert.throws(() => scan('a,b\n1,2,3\n'), (e: unknown) => e instanceof DataError && e.line === 2 && e.detail === 'expected 2 fields (as in the header) but found 3');
-  // ends with a newline: the short record is an error even when last
-  assert.throws(() => scan('a,b\n1,2\n3\n'), (e: unknown) => e instanceof DataError && e.line === 3);
-  // the only record, cut short, is an error too
-  assert.throws(() => scan('a,b\n3'), (e: unknown) => e instanceof DataError && e.line === 2);
-  const growing = table('a,b\n1,2\n3,4\n5');
-  assert.deepEqual(growing.rows, [{ a: 1, b: 2 }, { a: 3, b: 4 }]);
-  assert.deepEqual(Array.from(growing.cells![0]), [1, 3]);
-  assert.equal(growing.partialLastLine, 4);
-  // a short record followed by another is an error at the short one
-  assert.throws(() => scan('a,b\n1,2\n3\n4,5'), (e: unknown) => e instanceof DataError && e.line === 3 && /found 1/.test(e.message));
-  // a short record followed only by blank lines is still the last one
-  assert.throws(() => scan('a,b\n1,2\n3\n\n'), (e: unknown) => e instanceof DataError && e.line === 3);
+test('an error after quoted line breaks names the physical line', () => {
+  assertDataError('id,text\n1,"a\nb"\n2,"c\nd\ne"\n3,f,extra\n4,g\n', 7, /^expected 2 fields \(as in the header\) but found 3$/);
+  assertDataError('id,text\n1,"a\nb"\n2\n3,g\n', 4, /^expected 2 fields \(as in the header\) but found 1$/);
 });
 
-test('empty files, header problems and malformed quoting', () => {
-  assert.throws(() => scan(''), (e: unknown) => e instanceof DataError && e.line === undefined && e.detail === 'the file is empty');
-  assert.throws(() => scan('\n\n,\n'), /the file is empty/);
-  assert.throws(() => scan('a,a\n1,2\n'), (e: unknown) => e instanceof DataError && e.line === 1 && /"a" appears twice/.test(e.message));
-  assert.throws(() => scan('\na,,b\n'), (e: unknown) => e instanceof DataError && e.line === 2 && /column 2 has no name/.test(e.message));
-  const headerOnly = table('a,b\n');
-  assert.deepEqual(headerOnly.lines, []);
-  assert.deepEqual(headerOnly.cells!.map((c) => c.length), [0, 0]);
-  assert.equal(scan('a,b\n"open,1\n'), undefined);
-  assert.equal(scan('a,b\n"x"y,1\n'), undefined);
-  assert.equal(scan('a,b\n"x""\n'), undefined);
-  // a quote after the first character is part of a plain field
-  assert.deepEqual(table('a,b\nx"y,1\n').rows, [{ a: 'x"y', b: 1 }]);
-  // a closing quote right before a CR that is not a CRLF break is malformed in a CRLF file
-  assert.equal(scan('a\r\n"x"\ry\r\n', ',', '\r\n'), undefined);
-  assert.deepEqual(table('a\r\n"x"\r\n', ',', '\r\n').rows, [{ a: 'x' }]);
+test('CRLF line breaks: no \\r left in the last column, CRLF inside quotes kept, lines counted', () => {
+  const t = parse('a,b,c\r\n1,2,x\r\n3,"two\r\nlines",y\r\n\r\n5,6,z\r\n');
+  assert.deepEqual(rowsOf(t), [
+    [1, 2, 'x'],
+    [3, 'two\r\nlines', 'y'],
+    [5, 6, 'z'],
+  ]);
+  assert.deepEqual(t.lines, [2, 3, 6]);
+  assert.ok(t.cells, 'read by the scanner');
+  assertDataError('a,b\r\n1,2\r\n3\r\n4,5\r\n', 3, /^expected 2 fields \(as in the header\) but found 1$/);
+});
+
+test('";" as the delimiter: a comma is then an ordinary character', () => {
+  const t = parse('city;price;note\nBerlin;2.5;"a; b"\nParis;;x, y\nRome;3;\n');
+  assert.deepEqual(t.columns, ['city', 'price', 'note']);
+  assert.deepEqual(rowsOf(t), [
+    ['Berlin', 2.5, 'a; b'],
+    ['Paris', null, 'x, y'],
+    ['Rome', 3, null],
+  ]);
+  assert.ok(t.cells, 'read by the scanner');
+  assertDataError('a;b\n1;2\n3;4;5\n6;7\n', 3, /^expected 2 fields \(as in the header\) but found 3$/);
+});
+
+test('blank lines are skipped and the line numbers stay physical; the header is trimmed', () => {
+  const t = parse('\n  a , b\n\n1,2\n   ,  \n3,4\n\n');
+  assert.deepEqual(t.columns, ['a', 'b']);
+  assert.deepEqual(rowsOf(t), [
+    [1, 2],
+    [3, 4],
+  ]);
+  assert.deepEqual(t.lines, [4, 6]);
+});
+
+test('a last record cut short in a file without a final newline is left out as partial; with the newline it is an error', () => {
+  const t = parse('a,b\n1,2\n3,4\n5');
+  assert.deepEqual(rowsOf(t), [
+    [1, 2],
+    [3, 4],
+  ]);
+  assert.equal(t.partialLastLine, 4);
+  assertDataError('a,b\n1,2\n3,4\n5\n', 4, /^expected 2 fields \(as in the header\) but found 1$/);
+  // A short record followed by another is an error whatever the end of the file.
+  assertDataError('a,b\n1,2\n3\n5,6', 3, /^expected 2 fields \(as in the header\) but found 1$/);
+});
+
+test('header problems name the header line', () => {
+  assertDataError('a,a\n1,2\n', 1, /^column name "a" appears twice in the header$/);
+  assertDataError('\n\na,,c\n1,2,3\n', 3, /^column 2 has no name in the header$/);
+  assertDataError('   \n\n', undefined, /^the file is empty$/);
+});
+
+test('malformed quoting falls back to Papa Parse: an unterminated quote fails naming the line it opens on', () => {
+  // The scanner cannot close the quote, so Papa reads the file and reports it.
+  assertDataError('a,b\n1,2\n3,"never closed\n4,5\n', 3, /^quoted field unterminated$/);
+  // After a quoted line break, still the physical line.
+  assertDataError('a,b\n1,"two\nlines"\n3,4\n5,"open\n', 5, /^quoted field unterminated$/);
+});
+
+test('malformed quoting falls back to Papa Parse: text after a closing quote fails naming its line', () => {
+  assertDataError('a,b\n1,2\n3,"x"y\n4,5\n', 3, /^trailing quote on quoted field is malformed$/);
+  assertDataError('a;b\r\n1;2\r\n3;"x"y\r\n4;5\r\n', 3, /^trailing quote on quoted field is malformed$/);
+});
+
+test('malformed quoting Papa repairs (a space after the closing quote) reads as Papa reads it', () => {
+  const t = parse('a,b\n"x" ,2\n3,4\n');
+  // Papa, not the scanner: no column-wise cells.
+  assert.equal(t.cells, undefined);
+  assert.deepEqual(rowsOf(t), [
+    ['x', 2],
+    [3, 4],
+  ]);
+  assert.deepEqual(t.lines, [2, 3]);
 });

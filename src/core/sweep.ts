@@ -60,16 +60,6 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function getAtPath(value: unknown, segments: readonly PathSegment[]): unknown {
-  let cur = value;
-  for (const s of segments) {
-    if (typeof s === 'number') cur = Array.isArray(cur) ? cur[s] : undefined;
-    else cur = isPlainObject(cur) ? cur[s] : undefined;
-    if (cur === undefined) return undefined;
-  }
-  return cur;
-}
-
 function describeKind(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (v === null) return 'null';

@@ -71,10 +71,6 @@ export function isCjk(token: string): boolean {
   return CJK.test(token);
 }
 
-export function isPunctuation(token: string): boolean {
-  return PUNCTUATION.test(token);
-}
-
 /**
  * Splits text into tokens with their positions, before the vocabulary is
  * applied. The same function serves fitting, encoding and the heatmap labels.

@@ -479,8 +479,3 @@ export function withAttentionOutputs(model: tfl.LayersModel): tfl.LayersModel {
 export function isTransformer(model: tfl.LayersModel): boolean {
   return attentionLayers(model).length > 0;
 }
-
-/** Decoder or encoder, read from the model itself. */
-export function isDecoder(model: tfl.LayersModel): boolean {
-  return attentionLayers(model).some((l) => l.causal);
-}

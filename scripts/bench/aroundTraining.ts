@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { validateConfigFile } from '../../src/node/configValidation';
 import { loadSplits } from '../../src/node/dataFiles';
 import { fitPreprocessor, transformTable } from '../../src/core/preprocess';
-import type { StartTrainingMessage, TrainerToHostMessage } from '../../src/core/protocol';
+import type { StartTrainingMessage, TrainerToHostMessage } from '../../src/core/protocol/trainer';
 import { seededRng } from '../../src/core/random';
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import type { BackendName } from '../../src/core/types';

@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { whyNotResumable } from '../node/checkpointFile';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
-import type { TrainerEvent } from '../core/protocol';
+import type { TrainerEvent } from '../core/protocol/trainer';
+import { assertNever } from '../core/protocol/fields';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
@@ -155,8 +156,12 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
         process.stderr.write(`${tty ? '\r\x1b[2K' : ''}epoch ${String(e.epoch).padStart(String(e.epochs).length)}/${e.epochs}  ${rest}  (${e.millis} ms${speed})\n`);
         break;
       }
-      default:
+      case 'stage':
+      case 'evaluation':
+      case 'runEnded':
         break;
+      default:
+        assertNever(e, 'trainer event');
     }
   };
 

@@ -8,7 +8,7 @@ import { rankRuns, runMetrics } from '../core/configResults';
 import { formatMetric, goalFor } from '../core/metrics';
 import type { RunResultInput } from '../core/configResults';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
-import type { StartTrainingMessage, TrainerEvent } from '../core/protocol';
+import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames } from '../core/sweep';
 import type { SweepPoint } from '../core/sweep';
 import { sweepMetricOf } from '../core/sweepValidation';

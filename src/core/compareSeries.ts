@@ -5,7 +5,7 @@
 // tested (and benchmarked) in plain Node.
 
 import { downsampleXY } from './downsample';
-import type { CompareSeries, CompareXAxis } from './protocol';
+import type { CompareSeries, CompareXAxis } from './protocol/compare';
 import { smoothEma } from './smoothing';
 import type { MetricPoint } from './types';
 

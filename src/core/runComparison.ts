@@ -3,7 +3,7 @@
 // better, and deltas against a baseline run. Pure: the host builds the rows'
 // inputs, the compare webview the table, the tests check both in plain Node.
 
-import type { ParamValue } from './protocol';
+import type { ParamValue } from './protocol/compare';
 import type { Evaluation, MetricPoint, RunMeta } from './types';
 import { metricGoal } from './metrics';
 

@@ -6,7 +6,7 @@
 
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { isInferenceResponse } from '../core/protocol';
+import { isInferenceResponse } from '../core/protocol/inference';
 import type {
   AttentionRequestMessage,
   AttentionResultMessage,
@@ -16,7 +16,7 @@ import type {
   InferenceToHostMessage,
   PredictRequestMessage,
   PredictResultMessage,
-} from '../core/protocol';
+} from '../core/protocol/inference';
 import type { BackendChoice } from '../core/types';
 import type { TrainerRuntime } from './trainerRuntime';
 

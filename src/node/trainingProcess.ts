@@ -5,8 +5,9 @@
 
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { isTrainerEvent } from '../core/protocol';
-import type { HostToTrainerMessage, StartTrainingMessage, TrainerEvent } from '../core/protocol';
+import { isTrainerEvent } from '../core/protocol/trainer';
+import { assertNever } from '../core/protocol/fields';
+import type { HostToTrainerMessage, StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { markRunEnded as markRunEndedOnDisk } from './runStoreReader';
 import type { RunMeta, RunStatus } from '../core/types';
 import { LineSplitter } from './lineSplitter';
@@ -232,8 +233,13 @@ export class TrainingProcess {
         this.ended = event.meta;
         this.meta = event.meta;
         break;
-      default:
+      case 'backend':
+      case 'stage':
+      case 'summary':
+      case 'evaluation':
         break;
+      default:
+        assertNever(event, 'trainer event');
     }
   }
 

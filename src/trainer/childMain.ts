@@ -7,7 +7,9 @@
 // 'generate' requests are answered by an InferenceServer (models stay loaded
 // between requests), and the process lives until the host disconnects.
 
-import type { HostToTrainerMessage, InferenceToHostMessage, TrainerToHostMessage } from '../core/protocol';
+import type { HostToTrainerMessage, TrainerToHostMessage } from '../core/protocol/trainer';
+import { isInferenceRequestType } from '../core/protocol/inference';
+import type { InferenceToHostMessage } from '../core/protocol/inference';
 import { ConfigInvalidError, ResumeError, resumeTraining, runTraining } from './engine';
 import { InferenceServer } from './inferenceServer';
 
@@ -23,7 +25,7 @@ let inference: InferenceServer | undefined;
 
 process.on('message', (raw: unknown) => {
   const type = (raw as { type?: unknown } | null)?.type;
-  if (type === 'attention' || type === 'generate' || type === 'predict' || type === 'cancelInference') {
+  if (isInferenceRequestType(type)) {
     (inference ??= new InferenceServer(send)).handle(raw);
     return;
   }

@@ -11,7 +11,7 @@ import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../no
 import type { ConfigDiagnostic } from '../node/configValidation';
 import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
-import type { TrainerEvent } from '../core/protocol';
+import type { TrainerEvent } from '../core/protocol/trainer';
 import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
 import { isTextExperiment, resolveConfig } from '../core/resolvedConfig';

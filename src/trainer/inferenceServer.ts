@@ -3,8 +3,8 @@
 // loaded models cached between requests. Separate from childMain so tests
 // can drive it without forking a process.
 
-import { parseInferenceRequest } from '../core/protocol';
-import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage } from '../core/protocol';
+import { parseInferenceRequest } from '../core/protocol/inference';
+import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { ATTENTION_TOKENS } from '../core/types';

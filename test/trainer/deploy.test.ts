@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { exportRun } from '../../src/node/modelExport';
-import type { InferenceToHostMessage } from '../../src/core/protocol';
+import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
 import { DeploymentProcess } from '../../src/node/deploymentProcess';
 import type { ModelCard } from '../../src/node/modelExport';
 import { encodeFeatures, inverseTarget } from '../../src/core/preprocess';

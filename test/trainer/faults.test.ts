@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type * as fs from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TrainerEvent } from '../../src/core/protocol';
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import { readRunSnapshot } from '../../src/node/runStoreReader';
 import { setRunStoreIo } from '../../src/node/runStoreWriter';
 import type { RunMeta } from '../../src/core/types';

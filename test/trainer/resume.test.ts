@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointPath, readCheckpoint } from '../../src/node/checkpointFile';
-import type { TrainerEvent } from '../../src/core/protocol';
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import { readRunMeta } from '../../src/node/runStoreReader';
 import type { MetricPoint } from '../../src/core/types';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';

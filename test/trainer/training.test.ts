@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import type { TrainerEvent } from '../../src/core/protocol';
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import { readRunSnapshot } from '../../src/node/runStoreReader';
 import type { ClassificationEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';

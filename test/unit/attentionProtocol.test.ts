@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GENERATE_LIMITS, parseWebviewMessage } from '../../src/core/protocol';
+import { GENERATE_LIMITS, parseWebviewMessage } from '../../src/core/protocol/dashboard';
 
 const good = { type: 'generate', requestId: 3, prompt: '从前有座山', length: 80, temperature: 0.8, topK: 10 };
 

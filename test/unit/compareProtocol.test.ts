@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COMPARE_MAX_PNG_DATA_URL, parseCompareMessage } from '../../src/core/protocol';
+import { COMPARE_MAX_PNG_DATA_URL, parseCompareMessage } from '../../src/core/protocol/compare';
 
 const request = { type: 'requestSeries', requestId: 3, metric: 'loss', xAxis: 'epoch', smoothing: 0.6, maxPoints: 4000 };
 const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';

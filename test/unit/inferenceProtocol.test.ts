@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isInferenceResponse, isTrainerEvent, parseInferenceRequest } from '../../src/core/protocol';
+import { isTrainerEvent } from '../../src/core/protocol/trainer';
+import { isInferenceResponse, parseInferenceRequest } from '../../src/core/protocol/inference';
 
 test('inference requests are checked: type, requestId, modelDir, text or prompt, numbers', () => {
   assert.deepEqual(parseInferenceRequest({ type: 'attention', requestId: 1, modelDir: '/r', text: 'hi', maxTokens: 64 }), { type: 'attention', requestId: 1, modelDir: '/r', text: 'hi', maxTokens: 64 });

@@ -2,7 +2,8 @@
 // requests reach the host's handler, and a rejected one says why.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseInferenceRequest, parseWebviewMessage } from '../../src/core/protocol';
+import { parseWebviewMessage } from '../../src/core/protocol/dashboard';
+import { parseInferenceRequest } from '../../src/core/protocol/inference';
 
 test('well-formed playground messages pass, typed', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'describeModel', requestId: 1 }), { type: 'describeModel', requestId: 1 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTrainerEvent, parseWebviewMessage } from '../../src/core/protocol';
+import { isTrainerEvent } from '../../src/core/protocol/trainer';
+import { parseWebviewMessage } from '../../src/core/protocol/dashboard';
 
 test('well-formed webview messages are accepted as typed messages', () => {
   assert.deepEqual(parseWebviewMessage({ type: 'ready' }), { type: 'ready' });

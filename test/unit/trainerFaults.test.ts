@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { StartTrainingMessage, TrainerEvent } from '../../src/core/protocol';
+import type { StartTrainingMessage, TrainerEvent } from '../../src/core/protocol/trainer';
 import type { RunMeta } from '../../src/core/types';
 import { TrainingProcess } from '../../src/node/trainingProcess';
 import type { TrainingOutcome } from '../../src/node/trainingProcess';

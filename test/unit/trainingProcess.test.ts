@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { TrainerEvent } from '../../src/core/protocol';
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type { RunMeta } from '../../src/core/types';
 import { TrainingProcess } from '../../src/node/trainingProcess';
 import type { TrainingOutcome, TrainingProcessOptions } from '../../src/node/trainingProcess';

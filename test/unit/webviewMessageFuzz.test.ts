@@ -4,7 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CONFIG_SECTIONS, parseCompareMessage, parseWebviewMessage } from '../../src/core/protocol';
+import { CONFIG_SECTIONS, parseWebviewMessage } from '../../src/core/protocol/dashboard';
+import { parseCompareMessage } from '../../src/core/protocol/compare';
 import { lcg } from '../helpers/fixtures';
 
 const CASES = 1000;

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol';
+import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import { DARK_THEME, DASHBOARD_PAGE, openWebviewPage, postedMessages, postToPage, webviewResultsDir as resultsDir, type WebviewPage } from '../helpers/webviewPage';
 
 // CJK tokens are drawn: a font that has them.

@@ -14,7 +14,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import type { Page } from 'playwright-core';
 import { mermaidFlowchartOnly } from '../../scripts/mermaidFlowchartOnly.mjs';
 import { pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
-import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol';
+import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ExperimentConfig, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
 // For its declaration of window.modelLabMermaid, which the page code below uses.
 import type { MermaidRenderer } from '../../webview/src/mermaidApi';

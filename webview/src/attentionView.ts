@@ -5,7 +5,7 @@
 // and a generate box for a language model. Everything the model or the file
 // supplies goes in as textContent or fillText.
 
-import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest, WebviewToHostMessage } from '../../src/core/protocol';
+import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest, WebviewToHostMessage } from '../../src/core/protocol/dashboard';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 import { cellAt, drawHeatmap, headAverage, type HeatmapGeometry } from './heatmap';

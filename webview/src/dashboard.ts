@@ -2,6 +2,7 @@
 // to it, renders the sections and saves the view state so a reloaded webview
 // comes back as it was (the host also re-sends the state after `ready`).
 
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type {
   DashboardAttentionMessage,
   DashboardEventMessage,
@@ -10,8 +11,8 @@ import type {
   DashboardPredictionMessage,
   DashboardResumableMessage,
   DashboardStateMessage,
-  TrainerEvent,
-} from '../../src/core/protocol';
+} from '../../src/core/protocol/dashboard';
+import { assertNever } from '../../src/core/protocol/fields';
 import type { RunSnapshot } from '../../src/core/types';
 import { AttentionView } from './attentionView';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
@@ -249,6 +250,8 @@ export class Dashboard {
         this.log.render(run.meta, this.state.logs, t);
         this.save(true);
         break;
+      default:
+        assertNever(event, 'trainer event');
     }
   }
 

@@ -4,7 +4,7 @@
 // probability. The host runs the model in a child process; this page only
 // sends the values typed and draws the reply for the run it asked about.
 
-import type { DashboardPredictionMessage } from '../../src/core/protocol';
+import type { DashboardPredictionMessage } from '../../src/core/protocol/dashboard';
 import type { PlaygroundInput, Prediction, PredictorSignature } from '../../src/core/prediction';
 import type { RunMeta } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';

@@ -2,7 +2,7 @@
 // `M` is what the page may post: the dashboard's messages by default, the
 // compare panel's for that page.
 
-import type { WebviewToHostMessage } from '../../src/core/protocol';
+import type { WebviewToHostMessage } from '../../src/core/protocol/dashboard';
 
 interface VsCodeApi<S, M = WebviewToHostMessage> {
   postMessage(message: M): void;

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol';
+import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
 import type { RunListEntry } from '../../node/runStoreReader';
 import { byEndTimeNewestFirst, textModelDir } from '../../node/textModelRuns';
 import { backendSetting, nodePathSetting } from '../shell/settings';

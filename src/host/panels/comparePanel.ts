@@ -12,8 +12,9 @@ import * as vscode from 'vscode';
 import { COMPARE_STRINGS } from '../../core/compareStringTable';
 import { compareSeriesFor, curveMetrics, metricColumns, metricColumnsAsync, type MetricColumns } from '../../core/compareSeries';
 import { runsMetricsToCsv } from '../../core/metricsCsv';
-import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../../core/protocol';
-import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../../core/protocol';
+import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../../core/protocol/compare';
+import { assertNever } from '../../core/protocol/fields';
+import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../../core/protocol/compare';
 import { finalMetrics, flattenConfig } from '../../core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import type { RunSnapshot } from '../../core/types';
@@ -145,6 +146,8 @@ export class ComparePanel implements vscode.Disposable {
       case 'exportPng':
         await this.exportPng(message.dataUrl);
         break;
+      default:
+        assertNever(message);
     }
   }
 

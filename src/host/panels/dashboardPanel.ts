@@ -8,8 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { whyNotResumable } from '../../node/checkpointFile';
-import { parseWebviewMessage } from '../../core/protocol';
-import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol';
+import { parseWebviewMessage } from '../../core/protocol/dashboard';
+import { assertNever } from '../../core/protocol/fields';
+import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
 import type { RunSnapshot } from '../../core/types';
 import { runPipelineText } from '../../node/runPipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
@@ -222,6 +223,8 @@ export class DashboardPanel implements vscode.Disposable {
       case 'resumeRun':
         void vscode.commands.executeCommand(CommandId.resumeRun, message.runId);
         break;
+      default:
+        assertNever(message);
     }
   }
 

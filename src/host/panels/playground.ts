@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { DashboardPredictionMessage, WebviewToHostMessage } from '../../core/protocol';
+import type { DashboardPredictionMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
 import { backendSetting, nodePathSetting } from '../shell/settings';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
 import { resolveTrainerRuntime, systemRuntimeProbe } from '../../node/trainerRuntime';

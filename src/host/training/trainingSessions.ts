@@ -5,7 +5,8 @@
 
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import type { StartTrainingMessage, TrainerEvent } from '../../core/protocol';
+import type { StartTrainingMessage, TrainerEvent } from '../../core/protocol/trainer';
+import { assertNever } from '../../core/protocol/fields';
 import { ContextKey } from '../shell/commandIds';
 import { formatMetric } from '../../core/metrics';
 import { TrainingProcess } from '../../node/trainingProcess';
@@ -176,6 +177,8 @@ export class TrainingSessions implements vscode.Disposable {
       case 'metrics':
         // Batches of step losses: the dashboard draws them; the log would drown in them.
         break;
+      default:
+        assertNever(event, 'trainer event');
     }
   }
 

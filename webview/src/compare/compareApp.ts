@@ -3,7 +3,7 @@
 // changes (the host smooths and downsamples), draws them, renders the tables,
 // and saves the options so a reloaded page comes back as it was.
 
-import type { CompareSeriesMessage, CompareStateMessage, CompareToHostMessage, CompareXAxis } from '../../../src/core/protocol';
+import type { CompareSeriesMessage, CompareStateMessage, CompareToHostMessage, CompareXAxis } from '../../../src/core/protocol/compare';
 import { makeCompareTranslate, type CompareTranslate } from '../../../src/core/compareStringTable';
 import { h } from '../dom';
 import { readTheme, type ChartTheme } from '../theme';

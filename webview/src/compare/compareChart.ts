@@ -14,7 +14,7 @@ import {
   type ChartDataset,
   type ChartOptions,
 } from 'chart.js';
-import type { CompareSeries, CompareXAxis } from '../../../src/core/protocol';
+import type { CompareSeries, CompareXAxis } from '../../../src/core/protocol/compare';
 import type { CompareTranslate } from '../../../src/core/compareStringTable';
 import { formatMetric } from '../format';
 import { chartOptions } from '../chartOptions';

@@ -3,7 +3,7 @@
 // makes the other runs' metric cells show their difference to it (green when
 // better, red when worse) and marks their parameters that differ from it.
 
-import type { CompareRun, ParamValue } from '../../../src/core/protocol';
+import type { CompareRun, ParamValue } from '../../../src/core/protocol/compare';
 import type { CompareTranslate } from '../../../src/core/compareStringTable';
 import { compareRows, metricDelta, visibleRows, type ComparedRow } from '../../../src/core/runComparison';
 import { h } from '../dom';

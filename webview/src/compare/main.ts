@@ -9,7 +9,7 @@ import {
   vsCodeRadio,
   vsCodeRadioGroup,
 } from '@vscode/webview-ui-toolkit';
-import type { CompareToHostMessage } from '../../../src/core/protocol';
+import type { CompareToHostMessage } from '../../../src/core/protocol/compare';
 import { watchTheme } from '../theme';
 import { getVsCodeApi } from '../vscodeApi';
 import { CompareApp, type ComparePersistedState } from './compareApp';

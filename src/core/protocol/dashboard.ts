@@ -1,0 +1,226 @@
+// host ⇄ dashboard webview (postMessage). Messages from the webview are
+// untrusted and go through `parseWebviewMessage` before the host acts on them.
+
+import type { AttentionResult, GenerationResult, RunSnapshot, StageName } from '../types';
+import { checkPlaygroundInput } from '../prediction';
+import type { PlaygroundInput, Prediction, PredictorSignature } from '../prediction';
+import { isOneOf } from '../choices';
+import { exactFields, isIntegerIn, isNumberIn, isRecord, isRequestId, isRunId, unknownType } from './fields';
+import type { TrainerEvent } from './trainer';
+
+// ───────────────────────── host → webview ─────────────────────────
+
+export interface DashboardStateMessage {
+  type: 'state';
+  /** The run shown, or null when the workspace has none yet. */
+  run: RunSnapshot | null;
+  /** Whether a training process is running for the shown run. */
+  training: boolean;
+  /** Localized UI strings keyed by id, so the webview needs no l10n runtime. */
+  strings?: Record<string, string>;
+  /** The run's pipeline as Mermaid text (src/core/pipeline.ts), when its config could be read. */
+  pipeline?: string;
+  /** Whether the shown run can carry on from its checkpoint (interrupted or stopped before its last epoch). */
+  resumable?: boolean;
+}
+
+/** The shown run ended and can (or cannot) be resumed from its checkpoint. */
+export interface DashboardResumableMessage {
+  type: 'resumable';
+  runId: string;
+  resumable: boolean;
+}
+
+/** Live update for the shown run. */
+export interface DashboardEventMessage {
+  type: 'event';
+  runId: string;
+  event: TrainerEvent;
+}
+
+/** The shown run's pipeline text again, now with what the run has learned (its split sizes). */
+export interface DashboardPipelineMessage {
+  type: 'pipeline';
+  runId: string;
+  pipeline: string;
+}
+
+/** The Transformer run the attention view uses. */
+export interface AttentionModelInfo {
+  runId: string;
+  /** The experiment's name. */
+  name: string;
+  task: 'classification' | 'language-model';
+  /** Chosen by the user (Pin Model for Attention) rather than the latest Transformer run. */
+  pinned: boolean;
+}
+
+/**
+ * What the attention section shows, for the text of the active editor:
+ * `noModel` (no Transformer run yet: says how to get one), `noText` (no text
+ * file open), `pending` (a request is running; the last result stays drawn),
+ * `ready` (with the result), `error`.
+ */
+export interface DashboardAttentionMessage {
+  type: 'attention';
+  status: 'noModel' | 'noText' | 'pending' | 'ready' | 'error';
+  model?: AttentionModelInfo;
+  /** The file the text came from (workspace-relative), and the lines taken (1-based). */
+  source?: { file: string; startLine: number; endLine: number; selection: boolean };
+  result?: AttentionResult;
+  error?: string;
+  /** Milliseconds the child spent on the request. */
+  millis?: number;
+}
+
+/** The answer to a `generate` request from the page. */
+export interface DashboardGeneratedMessage {
+  type: 'generated';
+  requestId: number;
+  result?: GenerationResult;
+  error?: string;
+  millis?: number;
+}
+
+/** The answer to a predict-playground request (`describeModel` or `predict`) for the shown run. */
+export interface DashboardPredictionMessage {
+  type: 'prediction';
+  requestId: number;
+  runId: string;
+  /** What the model takes: the playground builds its form from this. */
+  signature?: PredictorSignature;
+  /** Tabular models and text classifiers: the prediction for the one input. */
+  prediction?: Prediction;
+  error?: string;
+  /** Time spent in the inference process. */
+  millis?: number;
+}
+
+export type HostToWebviewMessage =
+  | DashboardStateMessage
+  | DashboardEventMessage
+  | DashboardPipelineMessage
+  | DashboardResumableMessage
+  | DashboardAttentionMessage
+  | DashboardGeneratedMessage
+  | DashboardPredictionMessage;
+
+// ───────────────────────── webview → host (untrusted) ─────────────────────────
+
+export type WebviewToHostMessage =
+  | { type: 'ready' }
+  | { type: 'stop' }
+  | { type: 'train' }
+  | { type: 'openRun'; runId: string }
+  | { type: 'revealRunFolder'; runId: string }
+  /** The application stage's actions: Export Run… and Deploy Run for the shown run. */
+  | { type: 'exportRun'; runId: string }
+  | { type: 'deployRun'; runId: string }
+  /** Resume the shown run from its checkpoint. */
+  | { type: 'resumeRun'; runId: string }
+  | { type: 'revealConfigSection'; section: StageName }
+  | { type: 'pinAttentionModel' }
+  | DashboardGenerateRequest
+  | { type: 'cancelGenerate'; requestId: number }
+  /** The predict playground (the application stage): the shown run's model inputs, then a prediction. */
+  | { type: 'describeModel'; requestId: number }
+  | { type: 'predict'; requestId: number; input: PlaygroundInput };
+
+/** Generation with the attention view's language model, asked for from the dashboard. */
+export interface DashboardGenerateRequest {
+  type: 'generate';
+  requestId: number;
+  prompt: string;
+  length: number;
+  temperature: number;
+  topK: number;
+}
+
+/** Bounds the host accepts for a dashboard `generate` request. */
+export const GENERATE_LIMITS = {
+  promptChars: 10_000,
+  length: { min: 1, max: 2000 },
+  temperature: { min: 0, max: 5 },
+  topK: { min: 0, max: 10_000 },
+} as const;
+
+/** The sections a pipeline node can reveal: one per stage. */
+export const CONFIG_SECTIONS: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
+
+/** The dashboard's messages that carry nothing but their type. */
+const BARE_TYPES = ['ready', 'stop', 'train', 'pinAttentionModel'] as const;
+/** The dashboard's messages that name one run and nothing else. */
+const RUN_TYPES = ['openRun', 'revealRunFolder', 'exportRun', 'deployRun', 'resumeRun'] as const;
+
+/**
+ * Checks a message that came from a webview. Returns the typed message, or a
+ * string saying why it was rejected (logged by the host, never acted upon).
+ */
+export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string {
+  if (!isRecord(raw)) return 'message is not an object';
+  const msg = raw;
+  const type = msg.type;
+  if (isOneOf(BARE_TYPES, type)) return exactFields(msg, []) ?? { type };
+  if (isOneOf(RUN_TYPES, type)) {
+    const bad = exactFields(msg, ['runId']);
+    if (bad) return bad;
+    if (!isRunId(msg.runId)) return `'${type}': runId is not a run id`;
+    return { type, runId: msg.runId };
+  }
+  switch (type) {
+    case 'revealConfigSection': {
+      const bad = exactFields(msg, ['section']);
+      if (bad) return bad;
+      const section = CONFIG_SECTIONS.find((s) => s === msg.section);
+      if (!section) return `'revealConfigSection': section must be one of ${CONFIG_SECTIONS.join(', ')}`;
+      return { type: 'revealConfigSection', section };
+    }
+    case 'generate':
+      return parseGenerateRequest(msg);
+    case 'cancelGenerate': {
+      const bad = exactFields(msg, ['requestId']);
+      if (bad) return bad;
+      if (!isRequestId(msg.requestId)) return `'cancelGenerate': requestId is not a whole number`;
+      return { type: 'cancelGenerate', requestId: msg.requestId };
+    }
+    case 'describeModel':
+    case 'predict':
+      return parsePlaygroundMessage(msg);
+    default:
+      return unknownType(type);
+  }
+}
+
+function parseGenerateRequest(msg: Record<string, unknown>): DashboardGenerateRequest | string {
+  const bad = exactFields(msg, ['requestId', 'prompt', 'length', 'temperature', 'topK']);
+  if (bad) return bad;
+  const { requestId, prompt, length, temperature, topK } = msg;
+  const L = GENERATE_LIMITS;
+  if (!isRequestId(requestId)) return `'generate': requestId is not a whole number`;
+  if (typeof prompt !== 'string' || prompt.length > L.promptChars) return `'generate': prompt must be a string of at most ${L.promptChars} characters`;
+  if (!isIntegerIn(length, L.length.min, L.length.max)) return `'generate': length must be a whole number in [${L.length.min}, ${L.length.max}]`;
+  if (!isNumberIn(temperature, L.temperature.min, L.temperature.max)) {
+    return `'generate': temperature must be a number in [${L.temperature.min}, ${L.temperature.max}]`;
+  }
+  if (!isIntegerIn(topK, L.topK.min, L.topK.max)) return `'generate': topK must be a whole number in [${L.topK.min}, ${L.topK.max}]`;
+  return { type: 'generate', requestId, prompt, length, temperature, topK };
+}
+
+/** Checks a playground message (`describeModel`, `predict`) from the webview; the rest of parseWebviewMessage's rules apply. */
+export function parsePlaygroundMessage(msg: Record<string, unknown>): WebviewToHostMessage | string {
+  if (msg.type === 'describeModel') {
+    const bad = exactFields(msg, ['requestId']);
+    if (bad) return bad;
+    if (!isRequestId(msg.requestId)) return `'describeModel': requestId is not a whole number`;
+    return { type: 'describeModel', requestId: msg.requestId };
+  }
+  if (msg.type !== 'predict') return unknownType(msg.type);
+  // `input` is checked after requestId, so a missing one is named on its own.
+  const bad = exactFields(msg, ['requestId'], ['input']);
+  if (bad) return bad;
+  if (!isRequestId(msg.requestId)) return `'predict': requestId is not a whole number`;
+  if (!Object.hasOwn(msg, 'input')) return `'predict': input is missing`;
+  const input = checkPlaygroundInput(msg.input);
+  if (typeof input === 'string' && (typeof msg.input !== 'string' || input !== msg.input)) return `'predict': ${input}`;
+  return { type: 'predict', requestId: msg.requestId, input };
+}

@@ -1,0 +1,142 @@
+// host ⇄ inference child. The trainer entry (dist/trainer.js) also serves as
+// a long-lived inference process: the host forks it once and sends requests;
+// the child keeps the models it loaded (reloading one when its model.json
+// changes) and answers each request exactly once, in order, with a result or
+// an error, matched by requestId. Attention never runs in the extension host.
+// A process that got inference requests can still be sent a 'start', but
+// training is best left to its own process.
+
+import type { AttentionResult, BackendChoice, BackendName, GenerationResult } from '../types';
+import type { Prediction, PredictorSignature } from '../prediction';
+import { isOneOf } from '../choices';
+import { isFiniteNumber, isOptional, isRecord, isRequestId, typeName, typeTable, unknownType } from './fields';
+import type { SameMembers } from './fields';
+
+// ───────────────────────── host → inference child ─────────────────────────
+
+interface InferenceRequestBase {
+  /** Chosen by the host, echoed in the reply. */
+  requestId: number;
+  /** A run folder or its model/ folder. */
+  modelDir: string;
+  /** Backend to start on the first request (later ones reuse it). Default 'auto'. */
+  backend?: BackendChoice;
+  nativeModuleDirs?: string[];
+}
+
+export interface AttentionRequestMessage extends InferenceRequestBase {
+  type: 'attention';
+  text: string;
+  /** Tokens taken from the start of `text` (capped by the model's maxLength). Default 128. */
+  maxTokens?: number;
+}
+
+export interface GenerateRequestMessage extends InferenceRequestBase {
+  type: 'generate';
+  prompt: string;
+  length?: number;
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+}
+
+/** Drops a queued request or stops a running generation; its reply is an InferenceErrorMessage with `cancelled: true`. */
+export interface CancelInferenceMessage {
+  type: 'cancelInference';
+  requestId: number;
+}
+
+/** Predicts `instances` (raw rows, or texts for a text classifier); with none, only describes the model. */
+export interface PredictRequestMessage extends InferenceRequestBase {
+  type: 'predict';
+  instances: unknown[];
+}
+
+export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | CancelInferenceMessage;
+
+// ───────────────────────── inference child → host ─────────────────────────
+
+export interface AttentionResultMessage {
+  type: 'attentionResult';
+  requestId: number;
+  /** The model folder used. */
+  modelDir: string;
+  result: AttentionResult;
+  /** Time spent on this request in the child (loading a model included). */
+  millis: number;
+  backend: BackendName;
+}
+
+export interface GenerateResultMessage {
+  type: 'generateResult';
+  requestId: number;
+  modelDir: string;
+  result: GenerationResult;
+  millis: number;
+  backend: BackendName;
+}
+
+export interface InferenceErrorMessage {
+  type: 'inferenceError';
+  requestId: number;
+  message: string;
+  /** The request was cancelled, not failed. */
+  cancelled?: boolean;
+}
+
+export interface PredictResultMessage {
+  type: 'predictResult';
+  requestId: number;
+  modelDir: string;
+  signature: PredictorSignature;
+  predictions: Prediction[];
+  millis: number;
+  backend: BackendName;
+}
+
+export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | InferenceErrorMessage;
+
+/** Every request type the inference child takes: the child's entry routes these to its InferenceServer. */
+export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict'] as const;
+/** Every reply type the inference child sends. */
+export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult'] as const;
+// Compiles only while the lists name every message of their unions, and nothing else.
+true satisfies SameMembers<(typeof INFERENCE_REQUEST_TYPES)[number], HostToInferenceMessage['type']>;
+true satisfies SameMembers<(typeof INFERENCE_REPLY_TYPES)[number], InferenceToHostMessage['type']>;
+
+export const InferenceMessageType = typeTable([...INFERENCE_REQUEST_TYPES, ...INFERENCE_REPLY_TYPES]);
+
+/** Whether a message's type is an inference request's (not a training message's). */
+export function isInferenceRequestType(type: unknown): type is HostToInferenceMessage['type'] {
+  return isOneOf(INFERENCE_REQUEST_TYPES, type);
+}
+
+/** Checks a reply from the inference child (separate from isTrainerEvent, which training consumers use). */
+export function isInferenceResponse(raw: unknown): raw is InferenceToHostMessage {
+  return isRecord(raw) && isRequestId(raw.requestId) && isOneOf(INFERENCE_REPLY_TYPES, raw.type);
+}
+
+/** Checks a request that reached the child; returns it typed, or why it was rejected. */
+export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | string {
+  if (!isRecord(raw)) return 'message is not an object';
+  const m = raw;
+  if (!isRequestId(m.requestId)) return `'${typeName(m.type)}': requestId is not a whole number`;
+  if (!isInferenceRequestType(m.type)) return unknownType(m.type);
+  switch (m.type) {
+    case InferenceMessageType.cancelInference:
+      return { type: 'cancelInference', requestId: m.requestId };
+    case InferenceMessageType.attention:
+    case InferenceMessageType.generate: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'${m.type}': modelDir is not a path`;
+      if (m.type === 'attention' && typeof m.text !== 'string') return `'attention': text is not a string`;
+      if (m.type === 'generate' && typeof m.prompt !== 'string') return `'generate': prompt is not a string`;
+      for (const n of ['maxTokens', 'length', 'temperature', 'topK', 'seed']) if (!isOptional(m[n], isFiniteNumber)) return `'${m.type}': ${n} is not a number`;
+      return m as unknown as AttentionRequestMessage | GenerateRequestMessage;
+    }
+    case InferenceMessageType.predict: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'predict': modelDir is not a path`;
+      if (!Array.isArray(m.instances)) return `'predict': instances is not an array`;
+      return m as unknown as PredictRequestMessage;
+    }
+  }
+}

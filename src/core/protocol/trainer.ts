@@ -1,0 +1,127 @@
+// host ⇄ trainer child process (child_process IPC). The trainer engine emits
+// TrainerEvents; the CLI prints them, the child process forwards them over IPC
+// (step metrics batched), the host forwards them to the dashboard.
+
+import type {
+  BackendChoice,
+  BackendName,
+  Evaluation,
+  MetricPoint,
+  ModelSummary,
+  RunMeta,
+  StageName,
+  StageStatus,
+  SweepMembership,
+} from '../types';
+import { isOneOf } from '../choices';
+import { isRecord } from './fields';
+import type { SameMembers } from './fields';
+
+// ───────────────────────── host → trainer ─────────────────────────
+
+export interface StartTrainingMessage {
+  type: 'start';
+  /** Absolute path of the experiment config file. */
+  configPath: string;
+  /** Absolute path of the folder that holds run folders (…/.modellab/runs). */
+  runsDir: string;
+  backend: BackendChoice;
+  /** Overrides, as from the CLI's --epochs. */
+  epochs?: number;
+  /** Config values replaced for this run (a sweep point), keyed by config path like "training.optimizer.learningRate". */
+  overrides?: Record<string, unknown>;
+  /** Set when the run is one point of a sweep; recorded in its meta. */
+  sweep?: SweepMembership;
+  /** Extra folders where a natively installed @tensorflow/tfjs-node may live. */
+  nativeModuleDirs?: string[];
+  /** The workspace folder of the config: the trainer refuses data and export paths outside it. */
+  workspaceRoot?: string;
+  /** The user's modelLab.allowPathsOutsideWorkspace (restricted in untrusted workspaces). */
+  allowPathsOutsideWorkspace?: boolean;
+  /** Carry on this run folder from its checkpoint instead of starting a new run (configPath is then the run's own). */
+  resumeRunDir?: string;
+}
+
+export interface StopTrainingMessage {
+  type: 'stop';
+  /** 'shutdown': the editor is closing or reloading — the run is interrupted (resumable), not stopped by the user. */
+  reason?: 'user' | 'shutdown';
+}
+
+export type HostToTrainerMessage = StartTrainingMessage | StopTrainingMessage;
+
+// ───────────────────────── trainer → host ─────────────────────────
+
+export interface RunStartedEvent {
+  type: 'runStarted';
+  runDir: string;
+  meta: RunMeta;
+}
+export interface BackendEvent {
+  type: 'backend';
+  backend: BackendName;
+  /** Why a preferred backend was skipped, if one was. */
+  fallbackReasons: string[];
+}
+export interface StageEvent {
+  type: 'stage';
+  stage: StageName;
+  status: StageStatus;
+  detail?: string;
+}
+export interface SummaryEvent {
+  type: 'summary';
+  summary: ModelSummary;
+  /** Rows per split after loading, for the pipeline and the log. */
+  dataSizes: { train: number; validation: number; test: number };
+}
+export interface MetricsEvent {
+  type: 'metrics';
+  /** Batched: many step points and the epoch points of the interval. */
+  points: MetricPoint[];
+}
+export interface EpochEvent {
+  type: 'epoch';
+  epoch: number;
+  epochs: number;
+  logs: Record<string, number>;
+  /** Milliseconds the epoch took. */
+  millis: number;
+}
+export interface EvaluationEvent {
+  type: 'evaluation';
+  evaluation: Evaluation;
+}
+export interface LogEvent {
+  type: 'log';
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+export interface RunEndedEvent {
+  type: 'runEnded';
+  meta: RunMeta;
+}
+
+export type TrainerEvent =
+  | RunStartedEvent
+  | BackendEvent
+  | StageEvent
+  | SummaryEvent
+  | MetricsEvent
+  | EpochEvent
+  | EvaluationEvent
+  | LogEvent
+  | RunEndedEvent;
+
+export type TrainerToHostMessage = TrainerEvent;
+
+/** Every trainer event type: the one list the guard checks against. */
+export const TRAINER_EVENT_TYPES = ['runStarted', 'backend', 'stage', 'summary', 'metrics', 'epoch', 'evaluation', 'log', 'runEnded'] as const;
+export type TrainerEventType = (typeof TRAINER_EVENT_TYPES)[number];
+// Compiles only while the list names every TrainerEvent, and nothing else.
+true satisfies SameMembers<TrainerEventType, TrainerEvent['type']>;
+
+/** Checks a message that came from the trainer process (trusted code, but a crash can garble it). */
+export function isTrainerEvent(raw: unknown): raw is TrainerEvent {
+  return isRecord(raw) && isOneOf(TRAINER_EVENT_TYPES, raw.type);
+}

@@ -267,16 +267,32 @@ export interface WebviewPage {
   errors: string[];
   /** Uncaught page errors alone. */
   pageErrors: string[];
+  /** Closes the page and its browser context (and, from openWebviewPage, the browser and the server). */
+  close(): Promise<void>;
+}
+
+/** One built and served page and one browser, from which each test opens a page of its own. */
+export interface WebviewPages {
+  /** The test server's origin: the page is at `${origin}/`. */
+  origin: string;
+  browser: Browser;
+  /**
+   * A new page in a browser context of its own: no storage, state, posted
+   * messages, errors or viewport left by another test. Resolves once the page
+   * has posted `ready`.
+   */
+  open(): Promise<WebviewPage>;
   /** Closes the browser and stops the server. */
   close(): Promise<void>;
 }
 
 /**
- * Builds the page's bundles, serves it (startPageServer), launches Chromium,
- * opens the page with the stub in place, and waits until it posts `ready`.
- * Makes sure webviewResultsDir exists, for the test's screenshots.
+ * Builds the page's bundles, serves it (startPageServer) and launches
+ * Chromium, once; `open()` then opens the page with the stub in place, as
+ * often as needed. Makes sure webviewResultsDir exists, for the tests'
+ * screenshots.
  */
-export async function openWebviewPage(spec: WebviewPageSpec, options: WebviewPageOptions): Promise<WebviewPage> {
+export async function launchWebviewPages(spec: WebviewPageSpec, options: WebviewPageOptions): Promise<WebviewPages> {
   mkdirSync(webviewResultsDir, { recursive: true });
   await Promise.all(spec.bundles.map(buildWebviewBundle));
   const server = await startPageServer(spec);
@@ -288,31 +304,64 @@ export async function openWebviewPage(spec: WebviewPageSpec, options: WebviewPag
   };
   try {
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: [...CHROMIUM_ARGS] });
-    const page = await browser.newPage(options.context);
-    const errors: string[] = [];
-    const pageErrors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => {
-      errors.push(String(e));
-      pageErrors.push(String(e));
-    });
-    if (options.sameOriginOnly) {
-      page.on('request', (r) => {
-        if (!r.url().startsWith(origin)) errors.push(`request outside the page's origin: ${r.url()}`);
-      });
-    }
-    await page.addInitScript({ content: vsCodeStub(options) });
-    page.setDefaultTimeout(options.timeout ?? 10_000);
-    await page.goto(`${origin}/`);
-    await waitForPosted(page, 'ready').catch((e: unknown) => {
-      throw new Error(`the page did not post ready: ${String(e)}\n${errors.join('\n')}`);
-    });
-    return { origin, browser, page, errors, pageErrors, close };
   } catch (error) {
     await close();
     throw error;
+  }
+  const launched = browser;
+  const open = async (): Promise<WebviewPage> => {
+    const context = await launched.newContext(options.context);
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const pageErrors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => {
+        errors.push(String(e));
+        pageErrors.push(String(e));
+      });
+      if (options.sameOriginOnly) {
+        page.on('request', (r) => {
+          if (!r.url().startsWith(origin)) errors.push(`request outside the page's origin: ${r.url()}`);
+        });
+      }
+      await page.addInitScript({ content: vsCodeStub(options) });
+      page.setDefaultTimeout(options.timeout ?? 10_000);
+      await page.goto(`${origin}/`);
+      await waitForPosted(page, 'ready').catch((e: unknown) => {
+        throw new Error(`the page did not post ready: ${String(e)}\n${errors.join('\n')}`);
+      });
+      return { origin, browser: launched, page, errors, pageErrors, close: () => context.close() };
+    } catch (error) {
+      await context.close();
+      throw error;
+    }
+  };
+  return { origin, browser: launched, open, close };
+}
+
+/** One page on its own server and browser (launchWebviewPages + open); close() stops all of it. */
+export async function openWebviewPage(spec: WebviewPageSpec, options: WebviewPageOptions): Promise<WebviewPage> {
+  const pages = await launchWebviewPages(spec, options);
+  try {
+    const webview = await pages.open();
+    return { ...webview, close: () => pages.close() };
+  } catch (error) {
+    await pages.close();
+    throw error;
+  }
+}
+
+/**
+ * Fails the test whose page met a CSP violation, logged a console error or
+ * threw (or, with sameOriginOnly, fetched from elsewhere): for afterEach.
+ */
+export async function assertCleanPage(webview: WebviewPage): Promise<void> {
+  const csp = await cspViolations(webview.page);
+  if (csp.length > 0 || webview.errors.length > 0) {
+    throw new Error(`the page met CSP violations or errors:\n${[...csp.map((v) => `CSP: ${v}`), ...webview.errors].join('\n')}`);
   }
 }
 

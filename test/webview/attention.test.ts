@@ -2,16 +2,17 @@
 // tensor is posted as the host would, and the test checks what a user sees —
 // the colour of specific heatmap cells, the empty causal triangle, the hover
 // tooltip, the layer × head thumbnails, the prediction, the generate box —
-// and what the page posts back.
+// and what the page posts back. Every test has a page of its own, so any of
+// them passes alone and in any order.
 //
 // Run: node --import tsx --test test/webview/attention.test.ts
 
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
-import { DARK_THEME, DASHBOARD_PAGE, openWebviewPage, postedMessages, postToPage, webviewResultsDir as resultsDir, type WebviewPage } from '../helpers/webviewPage';
+import { assertCleanPage, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, postedMessages, postToPage, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPages } from '../helpers/webviewPage';
 
 // CJK tokens are drawn: a font that has them.
 const THEME: Record<string, string> = { ...DARK_THEME, '--vscode-font-family': 'system-ui, "Noto Sans CJK SC", sans-serif' };
@@ -51,6 +52,7 @@ function lmMessage(): DashboardAttentionMessage {
 
 // ───────────────────────── harness ─────────────────────────
 
+let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -96,17 +98,35 @@ function near(actual: number[], expected: number[], tolerance = 2): boolean {
   return expected.every((v, i) => Math.abs(actual[i] - v) <= tolerance);
 }
 
+/** Posts the language model's attention and waits for its heatmap. */
+async function showLanguageModel(): Promise<void> {
+  await post(lmMessage());
+  await page.locator('#attention[data-status="ready"] .attention-heatmap').waitFor({ state: 'visible' });
+}
+
 before(async () => {
-  webview = await openWebviewPage(DASHBOARD_PAGE, {
+  pages = await launchWebviewPages(DASHBOARD_PAGE, {
     theme: THEME,
     keepState: false,
     context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 },
   });
+});
+
+beforeEach(async () => {
+  webview = await pages.open();
   page = webview.page;
   await post({ type: 'state', run: null, training: false });
 });
 
-after(() => webview?.close());
+afterEach(async () => {
+  try {
+    await assertCleanPage(webview);
+  } finally {
+    await webview.close();
+  }
+});
+
+after(() => pages?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -126,6 +146,10 @@ test('the heatmap draws the known tensor: the largest weight fully coloured, the
   const canvas = page.locator('.attention-heatmap');
   assert.equal(await canvas.getAttribute('data-rows'), '4');
   assert.equal(await canvas.getAttribute('data-cols'), '4');
+  // Which run the attention comes from.
+  assert.equal(await page.locator('.attention-run').textContent(), 'run 20260101-000000-text-generator-ab12');
+  assert.equal(await page.locator('#attention').getAttribute('data-run-id'), '20260101-000000-text-generator-ab12');
+  assert.equal(await page.locator('.attention-model').textContent(), 'Model: text-generator (latest Transformer run)');
   // Layer 1, head 1: the largest weight (1.0 at "我" → "我") is the accent colour itself;
   // 0.9 ("!" → "爱") is 90 % of the way from the background to it.
   assert.ok(near(await cellPixel(0, 0), ACCENT), `max cell ${await cellPixel(0, 0)}`);
@@ -144,12 +168,14 @@ test('the heatmap draws the known tensor: the largest weight fully coloured, the
 });
 
 test('hovering a cell shows the token pair and the weight', async () => {
+  await showLanguageModel();
   assert.equal(await hoverCell(3, 1), '! → 爱: 0.9000');
   assert.equal(await hoverCell(2, 2), 'cats → cats: 0.5000');
   assert.equal(await hoverCell(0, 3), '我 → !: 0.0000');
 });
 
 test('the overview has one thumbnail per layer and head; clicking one opens it', async () => {
+  await showLanguageModel();
   assert.equal(await page.locator('.attention-thumb').count(), 2 * 3);
   assert.equal(await page.locator('.attention-thumb.selected').getAttribute('aria-label'), 'Layer 1, head 1');
   await page.locator('.attention-thumb[data-layer="1"][data-head="2"]').click();
@@ -167,6 +193,7 @@ test('the overview has one thumbnail per layer and head; clicking one opens it',
 });
 
 test('the head average of a layer is drawn, and keeps the causal triangle empty', async () => {
+  await showLanguageModel();
   await page.locator('.attention-layer').selectOption('0');
   await page.locator('.attention-average').check();
   const canvas = page.locator('.attention-heatmap');
@@ -180,6 +207,7 @@ test('the head average of a layer is drawn, and keeps the causal triangle empty'
 });
 
 test('a language model gets a generate box; its request and the answer round-trip', async () => {
+  await showLanguageModel();
   assert.equal(await page.locator('.attention-generate').isVisible(), true);
   assert.equal(await page.locator('.attention-prediction').isVisible(), false);
   await page.locator('.generate-prompt').fill('从前');
@@ -221,15 +249,16 @@ test('a classifier shows its prediction and class probabilities; token text is n
   assert.equal(await page.locator('.attention-thumb').count(), 2);
   assert.equal(await page.locator('.attention-source').textContent(), 'mail.txt, selection (lines 3–3) · 4 tokens (truncated) · 7 ms');
   assert.match((await page.locator('.attention-model').textContent()) ?? '', /intent-classifier \(pinned\)/);
+  assert.equal(await page.locator('.attention-run').textContent(), 'run 20260101-000000-intent-classifier-ab12');
   assert.equal(await hoverCell(1, 2), '<img src=x onerror="window.__injected=1"> → 退: 0.2500');
   assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);
   await page.locator('.attention-pin').click();
   assert.ok((await posted()).some((m) => m.type === 'pinAttentionModel'));
   await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-classifier.png') });
-  assert.deepEqual(webview.pageErrors, []);
 });
 
 test('while a new request runs, the previous heatmap stays and the status says it is updating', async () => {
+  await showLanguageModel();
   await post({ type: 'attention', status: 'pending' });
   await page.locator('#attention[data-status="pending"]').waitFor();
   assert.equal(await page.locator('.attention-heatmap').isVisible(), true);

@@ -2,11 +2,12 @@
 // from a loopback server with a stub VS Code API, fed the protocol's messages
 // (the series made by the host's own code from generated runs), and checked
 // by what a user sees (curve colours in the canvas pixels, table cells) and
-// what the host would receive (posted messages).
+// what the host would receive (posted messages). Every test has a page of its
+// own, so any of them passes alone and in any order.
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/compare.test.ts
 
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -15,7 +16,7 @@ import { parseCompareMessage } from '../../src/core/protocol/compare';
 import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, HostToCompareMessage } from '../../src/core/protocol/compare';
 import { finalMetrics, flattenConfig } from '../../src/core/runComparison';
 import type { MetricPoint } from '../../src/core/types';
-import { canvasRgb, cspViolations, DARK_THEME, openWebviewPage, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type PostedMessage, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
+import { assertCleanPage, canvasRgb, cspViolations, DARK_THEME, launchWebviewPages, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type PostedMessage, type WebviewPage, type WebviewPages, type WebviewPageSpec } from '../helpers/webviewPage';
 
 // ───────────────────────── fixture runs ─────────────────────────
 
@@ -88,6 +89,7 @@ function seriesAnswer(runs: readonly FixtureRun[], request: CompareSeriesRequest
 
 // ───────────────────────── harness ─────────────────────────
 
+let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -143,12 +145,33 @@ const COMPARE_PAGE: WebviewPageSpec = {
   },
 };
 
+/** Shows the four fixture runs: the state, then the answer to the page's first series request (returned). */
+async function showFourRuns(): Promise<CompareSeriesRequest> {
+  const before = (await posted()).length;
+  await post(stateMessage(RUNS));
+  const request = await nextRequest(before);
+  await answer(RUNS, request);
+  return request;
+}
+
 before(async () => {
-  webview = await openWebviewPage(COMPARE_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 1000 } } });
+  pages = await launchWebviewPages(COMPARE_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 1000 } } });
+});
+
+beforeEach(async () => {
+  webview = await pages.open();
   page = webview.page;
 });
 
-after(() => webview?.close());
+afterEach(async () => {
+  try {
+    await assertCleanPage(webview);
+  } finally {
+    await webview.close();
+  }
+});
+
+after(() => pages?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -182,6 +205,7 @@ test('four runs: the page asks for loss curves and draws every run in its own co
 });
 
 test('the parameter table shows every run\'s settings; "differences only" keeps the two that differ', async () => {
+  await showFourRuns();
   const all = await tableKeys('#params-table');
   assert.ok(all.length >= 15, `${all.length} parameter rows`);
   assert.ok(all.includes('data.source') && all.includes('model.layers[0].units'));
@@ -200,6 +224,7 @@ test('the parameter table shows every run\'s settings; "differences only" keeps 
 });
 
 test('pinning a baseline shows the other runs\' differences to it, better in green and worse in red', async () => {
+  await showFourRuns();
   const base = RUNS[1].info;
   await page.locator(`#metrics-table th[data-run-id="${base.id}"] button.pin`).click();
   await page.waitForFunction((id) => document.querySelector(`#metrics-table th[data-run-id="${id}"] button.pin`)?.getAttribute('aria-pressed') === 'true', base.id);
@@ -223,6 +248,7 @@ test('pinning a baseline shows the other runs\' differences to it, better in gre
 });
 
 test('x axis, smoothing and metric ask the host again; log scale only redraws; stale answers are dropped', async () => {
+  await showFourRuns();
   let before = (await posted()).length;
   await page.locator('vscode-radio[value="time"]').click();
   const byTime = await nextRequest(before);
@@ -262,6 +288,7 @@ test('x axis, smoothing and metric ask the host again; log scale only redraws; s
 });
 
 test('exporting posts a PNG of the chart and asks for the CSV', async () => {
+  await showFourRuns();
   let before = (await posted()).length;
   await page.locator('#export-png').click();
   await waitForPosted(page, 'exportPng', before);
@@ -278,6 +305,7 @@ test('exporting posts a PNG of the chart and asks for the CSV', async () => {
 });
 
 test('a run name opens the run; × asks the host to remove it', async () => {
+  await showFourRuns();
   let before = (await posted()).length;
   await page.locator('#run-legend .run-link').first().click();
   await waitForPosted(page, 'openRun', before);
@@ -290,11 +318,6 @@ test('a run name opens the run; × asks the host to remove it', async () => {
 
 test('any number of runs: twelve runs get twelve distinguishable colours', async () => {
   const many = Array.from({ length: 12 }, (_, i) => fixtureRun(i, Number((0.001 * (i + 1)).toFixed(3)), 32, 0.1 + i * 0.15));
-  await page.evaluate(() => {
-    const select = document.querySelector('#metric-select') as HTMLElement & { value: string };
-    select.value = 'loss';
-    select.dispatchEvent(new Event('change'));
-  });
   const before = (await posted()).length;
   await post(stateMessage(many));
   const request = await nextRequest(before);
@@ -349,6 +372,9 @@ test('a run with a million logged points: the host sends a few thousand, the pag
 });
 
 test('no CSP violations and no console errors', async () => {
+  // (Every test's page is checked after it too.)
+  const request = await showFourRuns();
+  assert.equal(request.metric, 'loss');
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(webview.errors, []);
 });

@@ -1,18 +1,20 @@
 // The dashboard in a real browser: the page the host renders, served from a
 // loopback server with a stub VS Code API, driven with the protocol's
 // messages, and checked by what a user sees (canvas pixels, table cells,
-// status text) and what the host would receive (posted messages).
+// status text) and what the host would receive (posted messages). Every
+// test has a page of its own and brings the run it needs there, so any of
+// them passes alone and in any order.
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/*.test.ts
 
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
-import { cspViolations, DARK_THEME, DASHBOARD_PAGE, LIGHT_THEME_OVERRIDES, openWebviewPage, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
+import { assertCleanPage, cspViolations, DARK_THEME, DASHBOARD_PAGE, LIGHT_THEME_OVERRIDES, launchWebviewPages, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage, type WebviewPages } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
 
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
@@ -104,6 +106,7 @@ const classificationEvaluation: ClassificationEvaluation = {
 
 // ───────────────────────── harness ─────────────────────────
 
+let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -142,12 +145,71 @@ async function colourStats(selector: string, rgb: readonly number[], minAlpha = 
   return stats!;
 }
 
+// ── runs as the host shows them, one stage after another
+
+/** The house-prices run, just started: training, no metrics yet. */
+async function showRunningRun(): Promise<void> {
+  await post({ type: 'state', run: regressionSnapshot(), training: true });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+}
+
+/** Ten epochs of live metrics for the running run, batched as the trainer sends them, and a log line; waits until the charts have every point. */
+async function postTenEpochs(): Promise<void> {
+  const runId = meta().id;
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    const points = epochPoints(epoch);
+    // Batched like the trainer does: a few messages per epoch, not one per step.
+    await postEvent(runId, { type: 'metrics', points: points.slice(0, 10) });
+    await postEvent(runId, { type: 'metrics', points: points.slice(10) });
+    const logs = points[points.length - 1].values;
+    await postEvent(runId, { type: 'epoch', epoch, epochs: EPOCHS, logs, millis: 120 });
+  }
+  await postEvent(runId, { type: 'log', level: 'info', message: 'training finished <b>not bold</b>' });
+  // Raw points plotted on the loss chart: 200 step losses + 10 epoch losses + 10 val_loss.
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  // The metric chart shows mae and val_mae (epoch points) by default.
+  await waitForPoints('#metric-chart', 2 * EPOCHS);
+}
+
+/** The run's last stages, its evaluation and its end (completed); waits for the status. */
+async function endRun(): Promise<void> {
+  const runId = meta().id;
+  await postEvent(runId, { type: 'stage', stage: 'training', status: 'done' });
+  await postEvent(runId, { type: 'stage', stage: 'evaluation', status: 'done' });
+  await postEvent(runId, { type: 'stage', stage: 'deployment', status: 'done', detail: 'saved model to model/' });
+  await postEvent(runId, { type: 'evaluation', evaluation: regressionEvaluation });
+  await postEvent(runId, {
+    type: 'runEnded',
+    meta: meta({ status: 'completed', epochsDone: EPOCHS, endedAt: '2025-01-01T12:00:09.000Z' }),
+  });
+  await page.waitForFunction(() => document.querySelector('#run-status')?.textContent === 'completed');
+}
+
+/** The run from its start to its end. */
+async function showCompletedRun(): Promise<void> {
+  await showRunningRun();
+  await postTenEpochs();
+  await endRun();
+}
+
 before(async () => {
-  webview = await openWebviewPage(DASHBOARD_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 900 } } });
+  pages = await launchWebviewPages(DASHBOARD_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 900 } } });
+});
+
+beforeEach(async () => {
+  webview = await pages.open();
   page = webview.page;
 });
 
-after(() => webview?.close());
+afterEach(async () => {
+  try {
+    await assertCleanPage(webview);
+  } finally {
+    await webview.close();
+  }
+});
+
+after(() => pages?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -161,8 +223,7 @@ test('posts ready on load and shows the empty state until a run arrives', async 
 });
 
 test('a running regression run: header, stages and model summary', async () => {
-  await post({ type: 'state', run: regressionSnapshot(), training: true });
-  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  await showRunningRun();
   assert.equal(await text('#run-name'), 'house-prices');
   assert.equal(await text('#run-status'), 'running');
   assert.equal(await text('#backend-badge'), 'wasm');
@@ -184,26 +245,16 @@ test('a running regression run: header, stages and model summary', async () => {
 });
 
 test('the Stop button posts stop', async () => {
+  await showRunningRun();
   await page.locator('#stop-button').click();
   await waitForPosted(page, 'stop');
   assert.deepEqual((await posted()).filter((m) => m.type === 'stop'), [{ type: 'stop' }]);
 });
 
 test('live metrics over 10 epochs draw a falling train-loss curve', async () => {
-  const runId = meta().id;
-  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
-    const points = epochPoints(epoch);
-    // Batched like the trainer does: a few messages per epoch, not one per step.
-    await postEvent(runId, { type: 'metrics', points: points.slice(0, 10) });
-    await postEvent(runId, { type: 'metrics', points: points.slice(10) });
-    const logs = points[points.length - 1].values;
-    await postEvent(runId, { type: 'epoch', epoch, epochs: EPOCHS, logs, millis: 120 });
-  }
-  await postEvent(runId, { type: 'log', level: 'info', message: 'training finished <b>not bold</b>' });
-  // Raw points plotted on the loss chart: 200 step losses + 10 epoch losses + 10 val_loss.
-  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
-  // The metric chart shows mae and val_mae (epoch points) by default.
-  await waitForPoints('#metric-chart', 2 * EPOCHS);
+  await showRunningRun();
+  // Waits for 200 step losses + 10 epoch losses + 10 val_loss on the loss chart, mae and val_mae on the metric chart.
+  await postTenEpochs();
   assert.equal(await text('#epoch-progress'), 'epoch 10/10');
 
   const stats = await colourStats('#loss-chart', DARK_BLUE);
@@ -217,6 +268,8 @@ test('live metrics over 10 epochs draw a falling train-loss curve', async () => 
 });
 
 test('the chart toolbar switches axis, scale and smoothing', async () => {
+  await showRunningRun();
+  await postTenEpochs();
   const before = await colourStats('#loss-chart', DARK_BLUE);
   await page.locator('#log-scale').click();
   await page.locator('vscode-radio[value="epoch"]').click();
@@ -240,16 +293,10 @@ test('the chart toolbar switches axis, scale and smoothing', async () => {
 });
 
 test('evaluation and the end of the run', async () => {
-  const runId = meta().id;
-  await postEvent(runId, { type: 'stage', stage: 'training', status: 'done' });
-  await postEvent(runId, { type: 'stage', stage: 'evaluation', status: 'done' });
-  await postEvent(runId, { type: 'stage', stage: 'deployment', status: 'done', detail: 'saved model to model/' });
-  await postEvent(runId, { type: 'evaluation', evaluation: regressionEvaluation });
-  await postEvent(runId, {
-    type: 'runEnded',
-    meta: meta({ status: 'completed', epochsDone: EPOCHS, endedAt: '2025-01-01T12:00:09.000Z' }),
-  });
-  await page.waitForFunction(() => document.querySelector('#run-status')?.textContent === 'completed');
+  await showRunningRun();
+  await postTenEpochs();
+  // The last stages, the evaluation and runEnded; waits for "completed".
+  await endRun();
   assert.equal(await page.locator('#stop-button').isVisible(), false);
   assert.equal(await page.locator('#train-button').isVisible(), true);
   assert.equal(await page.locator('#stages [data-stage="evaluation"]').getAttribute('data-status'), 'done');
@@ -278,11 +325,13 @@ test('evaluation and the end of the run', async () => {
 });
 
 test('the Train button posts train once training has ended', async () => {
+  await showCompletedRun();
   await page.locator('#train-button').click();
   await waitForPosted(page, 'train');
 });
 
 test('the predict playground: a form from the model inputs, the prediction the host answers', async () => {
+  await showCompletedRun();
   const runId = meta().id;
   type Posted = { type: string; requestId?: number; input?: unknown };
   const last = async (type: string) => ((await posted()) as Posted[]).filter((m) => m.type === type).pop();
@@ -329,6 +378,7 @@ test('the predict playground: a form from the model inputs, the prediction the h
 });
 
 test('after a reload the view comes back from the saved state', async () => {
+  await showCompletedRun();
   await page.reload();
   // No state from the host yet: what is shown comes from getState.
   await waitForPosted(page, 'ready');
@@ -442,6 +492,12 @@ test('a long run stays cheap: 30,000 step points are downsampled for display', a
 });
 
 test('a theme change recolours the charts', async () => {
+  // A run with step losses only, so every curve is drawn in the theme's chart blue.
+  const points: MetricPoint[] = [];
+  for (let step = 1; step <= 3000; step++) points.push({ kind: 'step', step, epoch: Math.ceil(step / 300), time: step, values: { loss: 1 / Math.sqrt(step) + 0.05 * noise(step) + 0.1 } });
+  await post({ type: 'state', run: { meta: meta({ id: 'steps-1', name: 'steps', epochsPlanned: 10 }), metrics: points }, training: true });
+  await waitForPoints('#loss-chart', 3000);
+  assert.ok((await colourStats('#loss-chart', DARK_BLUE)).count > 100, 'the train curve is drawn in the dark theme blue first');
   await page.evaluate((vars) => {
     for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
     document.body.classList.replace('vscode-dark', 'vscode-light');
@@ -489,6 +545,8 @@ test('Resume: shown for a resumable run, posts resumeRun with its id, hidden whi
 });
 
 test('no CSP violations and no console errors', async () => {
+  // (Every test's page is checked after it too.)
+  await showCompletedRun();
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(webview.errors, []);
   assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);

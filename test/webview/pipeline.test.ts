@@ -3,10 +3,11 @@
 // Mermaid (six stage nodes, nothing blocked), stage events re-colour the right
 // node in the theme's colours without a new layout, nodes reveal their config
 // section by mouse and keyboard, and a theme change redraws in the new colours.
+// Every test has a page of its own, so any of them passes alone and in any order.
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/pipeline.test.ts
 
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core
 import type { ExperimentConfig, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
 // For its declaration of window.modelLabMermaid, which the page code below uses.
 import type { MermaidRenderer } from '../../webview/src/mermaidApi';
-import { cspViolations, DARK_THEME as DARK, LIGHT_THEME_OVERRIDES as LIGHT, openWebviewPage, postedMessages, postToPage, repoRoot as root, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
+import { assertCleanPage, cspViolations, DARK_THEME as DARK, LIGHT_THEME_OVERRIDES as LIGHT, launchWebviewPages, postedMessages, postToPage, repoRoot as root, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPages, type WebviewPageSpec } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
 
 // A folder of its own, so this file and dashboard.test.ts can build at the same time.
@@ -80,6 +81,7 @@ function hostileConfig(): ExperimentConfig {
 
 // ───────────────────────── harness ─────────────────────────
 
+let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -146,7 +148,7 @@ const PIPELINE_PAGE: WebviewPageSpec = {
 };
 
 before(async () => {
-  webview = await openWebviewPage(PIPELINE_PAGE, {
+  pages = await launchWebviewPages(PIPELINE_PAGE, {
     theme: DARK,
     keepState: false,
     // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
@@ -154,10 +156,22 @@ before(async () => {
     timeout: 15_000,
     sameOriginOnly: true,
   });
+});
+
+beforeEach(async () => {
+  webview = await pages.open();
   page = webview.page;
 });
 
-after(() => webview?.close());
+afterEach(async () => {
+  try {
+    await assertCleanPage(webview);
+  } finally {
+    await webview.close();
+  }
+});
+
+after(() => pages?.close());
 
 // ───────────────────────── tests ─────────────────────────
 
@@ -215,10 +229,28 @@ async function nodeStyle(stage: StageName): Promise<{ fill: string; stroke: stri
   }, stage);
 }
 
-test('the dashboard draws the pipeline and colours each stage by its status', async () => {
-  const stages = { data: 'done', preprocess: 'done', training: 'running' } as const;
-  await post({ type: 'state', run: snapshot(stages), training: true, pipeline: pipelineMermaid(houseConfig(), { statuses: stages }) });
+const RUNNING_STAGES = { data: 'done', preprocess: 'done', training: 'running' } as const;
+
+/** The running house-prices run with its pipeline (data and preprocess done, training running), drawn. */
+async function showRunningPipeline(): Promise<void> {
+  await post({ type: 'state', run: snapshot(RUNNING_STAGES), training: true, pipeline: pipelineMermaid(houseConfig(), { statuses: RUNNING_STAGES }) });
   await page.locator('#pipeline-diagram[data-rendered="true"]').waitFor();
+}
+
+function stageEvent(stage: StageName, status: StageStatus): DashboardEventMessage {
+  return { type: 'event', runId: RUN_ID, event: { type: 'stage', stage, status } };
+}
+
+/** Then training done, evaluation failed, deployment skipped. */
+async function failEvaluation(): Promise<void> {
+  await post(stageEvent('training', 'done'));
+  await post(stageEvent('evaluation', 'failed'));
+  await post(stageEvent('deployment', 'skipped'));
+  await page.waitForFunction(() => document.querySelector('#pipeline-diagram g.node[data-stage="deployment"]')?.getAttribute('data-status') === 'skipped');
+}
+
+test('the dashboard draws the pipeline and colours each stage by its status', async () => {
+  await showRunningPipeline();
   assert.equal(await page.locator('#pipeline').isVisible(), true);
   assert.equal(await page.locator('#pipeline-title').textContent(), 'Pipeline');
   assert.deepEqual(await page.locator('#pipeline-diagram g.node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-stage'))), [...PIPELINE_STAGES]);
@@ -238,11 +270,11 @@ test('the dashboard draws the pipeline and colours each stage by its status', as
 });
 
 test('stage events re-colour the right nodes without a new layout', async () => {
+  await showRunningPipeline();
   await page.evaluate(() => document.querySelector('#pipeline-diagram svg')!.setAttribute('data-probe', 'first'));
   const before = Object.fromEntries(await Promise.all(PIPELINE_STAGES.map(async (s) => [s, await nodeStyle(s)] as const)));
-  const event = (stage: StageName, status: StageStatus): DashboardEventMessage => ({ type: 'event', runId: RUN_ID, event: { type: 'stage', stage, status } });
-  await post(event('training', 'done'));
-  await post(event('evaluation', 'running'));
+  await post(stageEvent('training', 'done'));
+  await post(stageEvent('evaluation', 'running'));
   await page.waitForFunction(() => document.querySelector('#pipeline-diagram g.node[data-stage="evaluation"]')?.getAttribute('data-status') === 'running');
   const bg = DARK['--vscode-editor-background']!;
   assertColour((await nodeStyle('training')).fill, mix(DARK['--vscode-charts-green']!, 0.22, bg), 'training (done) fill');
@@ -250,8 +282,8 @@ test('stage events re-colour the right nodes without a new layout', async () => 
   for (const s of ['data', 'preprocess', 'deployment', 'application'] as const) {
     assert.deepEqual(await nodeStyle(s), before[s], `${s} is unchanged`);
   }
-  await post(event('evaluation', 'failed'));
-  await post(event('deployment', 'skipped'));
+  await post(stageEvent('evaluation', 'failed'));
+  await post(stageEvent('deployment', 'skipped'));
   await page.waitForFunction(() => document.querySelector('#pipeline-diagram g.node[data-stage="deployment"]')?.getAttribute('data-status') === 'skipped');
   assertColour((await nodeStyle('evaluation')).fill, mix(DARK['--vscode-charts-red']!, 0.22, bg), 'evaluation (failed) fill');
   assertColour((await nodeStyle('evaluation')).stroke, hex(DARK['--vscode-charts-red']!), 'evaluation (failed) stroke');
@@ -261,6 +293,7 @@ test('stage events re-colour the right nodes without a new layout', async () => 
 });
 
 test('a node reveals its config section, by mouse and by keyboard', async () => {
+  await showRunningPipeline();
   await page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
   await page.locator('#pipeline-diagram g.node[data-stage="training"]').click();
   assert.deepEqual(await posted(), [{ type: 'revealConfigSection', section: 'training' }]);
@@ -283,7 +316,11 @@ test('a node reveals its config section, by mouse and by keyboard', async () => 
 });
 
 test('a new pipeline text for the run (its split sizes) is drawn again', async () => {
-  const stages = { data: 'done', preprocess: 'done', training: 'running' } as const;
+  await showRunningPipeline();
+  await failEvaluation();
+  // Marks the drawing there is now, to see it replaced.
+  await page.evaluate(() => document.querySelector('#pipeline-diagram svg')!.setAttribute('data-probe', 'first'));
+  const stages = RUNNING_STAGES;
   await post({ type: 'pipeline', runId: RUN_ID, pipeline: pipelineMermaid(houseConfig(), { statuses: stages, dataSizes: { train: 700, validation: 200, test: 100 } }) });
   await page.waitForFunction(() => !document.querySelector('#pipeline-diagram svg[data-probe]') && document.querySelector('#pipeline-diagram')?.textContent?.includes('train 700'));
   // …keeping the statuses the run has now, not the ones in the text.
@@ -295,6 +332,8 @@ test('a new pipeline text for the run (its split sizes) is drawn again', async (
 });
 
 test('in a narrow panel the stages stack top to bottom, and go back side by side when it widens', async () => {
+  await showRunningPipeline();
+  await failEvaluation();
   const boxes = () =>
     page.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((ns) => ns.map((n) => {
       const r = n.getBoundingClientRect();
@@ -322,6 +361,8 @@ test('in a narrow panel the stages stack top to bottom, and go back side by side
 });
 
 test('a theme change redraws the pipeline in the new colours', async () => {
+  await showRunningPipeline();
+  await failEvaluation();
   const firstId = await page.locator('#pipeline-diagram svg').getAttribute('id');
   await page.evaluate((vars) => {
     for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
@@ -344,6 +385,9 @@ test('a theme change redraws the pipeline in the new colours', async () => {
 });
 
 test('no CSP violations, no console errors, nothing fetched from elsewhere', async () => {
+  // (Every test's page is checked after it too.)
+  await showRunningPipeline();
+  await failEvaluation();
   assert.deepEqual(await violations(), []);
   assert.deepEqual(webview.errors, []);
 });

@@ -10,6 +10,7 @@ import { selectBackend } from './backend';
 import { ATTENTION_TOKENS } from '../core/types';
 import { attentionFor, generate, resolveModelDir, TextModelCache } from './inference';
 import { PredictorCache } from './predictorCache';
+import { isRequestId } from '../core/protocol/fields';
 
 type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage;
 
@@ -31,7 +32,7 @@ export class InferenceServer {
     const msg = parseInferenceRequest(raw);
     if (typeof msg === 'string') {
       const requestId = (raw as { requestId?: unknown } | null)?.requestId;
-      if (typeof requestId === 'number') this.send({ type: 'inferenceError', requestId, message: msg });
+      if (isRequestId(requestId)) this.send({ type: 'inferenceError', requestId, message: msg });
       return;
     }
     if (msg.type === 'cancelInference') {

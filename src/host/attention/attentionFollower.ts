@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
 import type { RunListEntry } from '../../node/runStoreReader';
 import { byEndTimeNewestFirst, textModelDir } from '../../node/textModelRuns';
-import { backendSetting, nodePathSetting } from '../shell/settings';
+import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
 import { windowAroundCursor } from './attentionWindow';
@@ -20,11 +20,10 @@ import type { RunIndex } from '../runs/runIndex';
 import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { RuntimeProbe } from '../../node/trainerRuntime';
 import { isConfigUri } from '../editor/workspaceConfigs';
+import { MODELLAB_FOLDER } from '../../core/workspaceLayout';
 
 export const ATTENTION_DEBOUNCE_MS = 300;
-export const DEFAULT_ATTENTION_MAX_TOKENS = 128;
 const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
-const MAX_TOKENS_SETTING = 'modelLab.attention.maxTokens';
 /** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
 const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 
@@ -121,11 +120,6 @@ function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionMo
   return { runId: model.run.id, name: model.run.name, task: model.run.task, pinned: model.pinned };
 }
 
-export function attentionMaxTokens(): number {
-  const value = vscode.workspace.getConfiguration().get<number>(MAX_TOKENS_SETTING, DEFAULT_ATTENTION_MAX_TOKENS);
-  return typeof value === 'number' && Number.isFinite(value) ? Math.max(1, Math.min(4096, Math.floor(value))) : DEFAULT_ATTENTION_MAX_TOKENS;
-}
-
 export class AttentionFollower implements vscode.Disposable {
   private client: InferenceClient | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -153,7 +147,7 @@ export class AttentionFollower implements vscode.Disposable {
         if (e.contentChanges.length > 0 && e.document === this.editor()?.document) schedule();
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(MAX_TOKENS_SETTING)) schedule();
+        if (affectsSetting(e, 'attentionMaxTokens')) schedule();
       }),
     );
   }
@@ -247,7 +241,7 @@ export class AttentionFollower implements vscode.Disposable {
       }
       return;
     }
-    if (!FOLLOWED_SCHEMES.has(doc.uri.scheme) || doc.uri.path.includes('/.modellab/')) return;
+    if (!FOLLOWED_SCHEMES.has(doc.uri.scheme) || doc.uri.path.includes(`/${MODELLAB_FOLDER}/`)) return;
     const model = this.currentModel();
     if (!model) {
       this.cancelInFlight();
@@ -257,7 +251,7 @@ export class AttentionFollower implements vscode.Disposable {
     }
     const info = modelInfo(model);
     // The window is sized for what the model reads, so the cursor's line stays in it.
-    const maxTokens = Math.min(attentionMaxTokens(), model.run.maxLength ?? Infinity);
+    const maxTokens = Math.min(attentionMaxTokensSetting(), model.run.maxLength ?? Infinity);
     const window = this.textWindow(editor, maxTokens, model.run.charLevel);
     const source = { file: vscode.workspace.asRelativePath(doc.uri, false), startLine: window.startLine, endLine: window.endLine, selection: window.selection };
     if (window.text.trim() === '') {

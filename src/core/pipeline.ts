@@ -202,7 +202,26 @@ function describeLayer(layer: LayerConfig): string {
       return 'LayerNorm';
     case 'activation':
       return layer.activation;
+    case 'conv2d':
+      return `Conv2D ${layer.filters} ${sizeText(layer.kernelSize)}${layer.activation && layer.activation !== 'linear' ? ` ${layer.activation}` : ''}`;
+    case 'maxPooling2d':
+      return `MaxPool ${sizeText(layer.poolSize ?? 2)}`;
+    case 'averagePooling2d':
+      return `AvgPool ${sizeText(layer.poolSize ?? 2)}`;
+    case 'globalAveragePooling2d':
+      return 'GlobalAvgPool';
+    case 'flatten':
+      return 'Flatten';
+    default: {
+      const unknown: never = layer;
+      return String((unknown as { type: unknown }).type);
+    }
   }
+}
+
+function sizeText(size: number | [number, number]): string {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  return `${h}×${w}`;
 }
 
 function evaluationLines(c: ResolvedConfig): string[] {

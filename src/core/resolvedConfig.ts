@@ -1,7 +1,7 @@
 // Fills in every default of an experiment config, so the trainer and the run
 // record see the exact settings a run used.
 
-import type { ExperimentConfig, LossName, ModelConfig, OptimizerConfig, RecommenderModelConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
+import type { ExperimentConfig, ImageAugmentConfig, ImageDataConfig, LossName, ModelConfig, OptimizerConfig, RecommenderModelConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
 
 export interface ResolvedTraining {
   optimizer: Required<Pick<OptimizerConfig, 'type' | 'learningRate'>> & OptimizerConfig;
@@ -34,6 +34,27 @@ export function isRecommenderModel(model: ModelConfig): model is RecommenderMode
 /** Text tasks read text through a tokenizer: text classification and language modelling. */
 export function isTextExperiment(config: Pick<ExperimentConfig, 'task' | 'data' | 'model'>): boolean {
   return config.task === 'language-model' || config.data.text !== undefined || isTransformerModel(config.model);
+}
+
+/** Image classification: the data are images (`data.image`). */
+export function isImageExperiment(config: Pick<ExperimentConfig, 'data'>): boolean {
+  return config.data.image !== undefined;
+}
+
+export interface ResolvedImage {
+  size: [number, number];
+  channels: 1 | 3;
+  scaling: 'unit' | 'standardize';
+  column: string;
+  onError: 'fail' | 'skip';
+  augment?: Required<ImageAugmentConfig>;
+}
+
+/** An image config with every default filled in; augmentation only when it changes something. */
+export function resolveImage(image: ImageDataConfig): ResolvedImage {
+  const a = image.augment;
+  const augment = a && (a.flip || a.shift || a.rotate || a.brightness) ? { flip: a.flip ?? false, shift: a.shift ?? 0, rotate: a.rotate ?? 0, brightness: a.brightness ?? 0 } : undefined;
+  return { size: image.size, channels: image.channels ?? 3, scaling: image.scaling ?? 'unit', column: image.column ?? 'path', onError: image.onError ?? 'fail', ...(augment ? { augment } : {}) };
 }
 
 export const DEFAULT_SEQUENCE_LENGTH = 64;

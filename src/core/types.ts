@@ -58,12 +58,54 @@ export interface DataConfig {
   split?: SplitConfig;
   /** Text tasks: how text becomes tokens. */
   tokenizer?: TokenizerConfig;
+  /**
+   * Image classification: the data are images. `source` / `train` / `validation` / `test`
+   * then name a folder with one sub-folder per class (its name is the label), or a CSV/JSONL
+   * listing whose `image.column` holds each image's path (relative to the config) and whose
+   * `target` column holds its label.
+   */
+  image?: ImageDataConfig;
+}
+
+/** How images become a model's input. */
+export interface ImageDataConfig {
+  /** [height, width] every image is resized to (bilinear). */
+  size: [number, number];
+  /** 1: grayscale, 3: RGB (an alpha channel is dropped). Default 3. */
+  channels?: 1 | 3;
+  /** `unit`: pixels / 255 (default); `standardize`: per channel, with the mean and std of the training split (saved with the model). */
+  scaling?: 'unit' | 'standardize';
+  /** A listing's column of image paths. Default "path". */
+  column?: string;
+  /** An unreadable or non-image file: `fail` (default, the error names the file) or `skip` (counted in the run's log). */
+  onError?: 'fail' | 'skip';
+  /** Seeded augmentation of the training split only, drawn anew each epoch. */
+  augment?: ImageAugmentConfig;
+}
+
+export interface ImageAugmentConfig {
+  /** Mirror left–right with probability 1/2. */
+  flip?: boolean;
+  /** Largest shift up/down and left/right, as a share of the size (0.1 = 10%). */
+  shift?: number;
+  /** Largest rotation either way, in degrees. */
+  rotate?: number;
+  /** Largest brightness change either way, as a share of the full range (0.1 = ±10%). */
+  brightness?: number;
 }
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax' | 'elu' | 'selu' | 'gelu' | 'softplus' | 'swish';
 
+/** A size of a 2-D window (kernel, pool, stride): one number for a square, or [height, width]. */
+export type Size2D = number | [number, number];
+
 export type LayerConfig =
   | { type: 'dense'; units: number; activation?: Activation; useBias?: boolean; kernelInitializer?: string; name?: string }
+  | { type: 'conv2d'; filters: number; kernelSize: Size2D; strides?: Size2D; padding?: 'same' | 'valid'; activation?: Activation; useBias?: boolean; kernelInitializer?: string; name?: string }
+  | { type: 'maxPooling2d'; poolSize?: Size2D; strides?: Size2D; padding?: 'same' | 'valid'; name?: string }
+  | { type: 'averagePooling2d'; poolSize?: Size2D; strides?: Size2D; padding?: 'same' | 'valid'; name?: string }
+  | { type: 'globalAveragePooling2d'; name?: string }
+  | { type: 'flatten'; name?: string }
   | { type: 'dropout'; rate: number; name?: string }
   | { type: 'batchNormalization'; momentum?: number; epsilon?: number; name?: string }
   | { type: 'layerNormalization'; epsilon?: number; name?: string }
@@ -278,6 +320,16 @@ export interface ClassificationEvaluation {
   perClass: { label: string; precision: number; recall: number; f1: number; support: number }[];
   /** confusion[actual][predicted] */
   confusion: number[][];
+  /** Image classifiers: each evaluated image (path relative to the config's folder) with its true and predicted label. */
+  images?: ImagePrediction[];
+}
+
+export interface ImagePrediction {
+  file: string;
+  label: string;
+  predicted: string;
+  /** The predicted class's probability. */
+  confidence: number;
 }
 
 export interface LanguageModelEvaluation {

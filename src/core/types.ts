@@ -324,6 +324,24 @@ export interface ClassificationEvaluation {
   images?: ImagePrediction[];
 }
 
+/**
+ * What an image model needs beside its weights to read an image as it was
+ * trained (`image.json` in the model folder and in an export).
+ */
+export interface ImageModelInfo {
+  format: 'modellab-image';
+  version: 1;
+  /** [height, width] of the model's input. */
+  size: [number, number];
+  channels: 1 | 3;
+  scaling: 'unit' | 'standardize';
+  /** Per channel, on the 0..255 scale, when scaling is 'standardize'. */
+  mean?: number[];
+  std?: number[];
+  /** Class names in the order of the model's outputs. */
+  labels: string[];
+}
+
 export interface ImagePrediction {
   file: string;
   label: string;

@@ -5,12 +5,13 @@
 // project under the system temp folder — never the files in src/ — and runs
 // only the unit test files that import it, directly or through other modules.
 // Each file's result is kept (modellab-mutation/reports/*.json in the temp
-// folder), so a long run can be stopped and continued, and a rerun retests
-// only mutants whose code or tests changed. At the end it prints every file's
+// folder): `--continue` skips files that have one (to go on with a stopped
+// run), `--report` only prints them, and a rerun retests only mutants whose
+// code or tests changed (Stryker's incremental mode). At the end it prints every file's
 // result, the mutants that survived (file:line, mutator, replacement) and the
 // share of mutants killed over all files that have a result.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,8 +21,18 @@ const workDir = join(tmpdir(), 'modellab-mutation');
 const reportDir = join(workDir, 'reports');
 const logDir = join(workDir, 'logs');
 
-/** Unit test files left out: they build and spawn dist/trainer.js, minutes per mutant. */
-const SLOW_TESTS = new Set(['test/unit/inferenceClient.test.ts', 'test/unit/trainerFaults.test.ts', 'test/unit/trainingProcess.test.ts']);
+/**
+ * Unit test files left out, minutes per mutant: three build and spawn
+ * dist/trainer.js; two are fuzzers (thousands of seeded configs and run folders
+ * through instrumented code) that check nothing ever throws.
+ */
+const SLOW_TESTS = new Set([
+  'test/unit/inferenceClient.test.ts',
+  'test/unit/trainerFaults.test.ts',
+  'test/unit/trainingProcess.test.ts',
+  'test/unit/configFuzz.test.ts',
+  'test/unit/runFolderFuzz.test.ts',
+]);
 /** Files with nothing to mutate (type declarations only). */
 const NOTHING_TO_MUTATE = new Set(['src/core/types.ts']);
 
@@ -80,7 +91,10 @@ function runFile(file, tests) {
   const name = reportName(file);
   const log = join(logDir, `${name}.log`);
   const started = Date.now();
-  const result = spawnSync(process.execPath, [join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs', '--logLevel', 'warn'], {
+  mkdirSync(logDir, { recursive: true });
+  // Stryker's progress goes to the log as it runs.
+  const out = openSync(log, 'w');
+  const result = spawnSync(process.execPath, [join(root, 'node_modules/@stryker-mutator/core/bin/stryker.js'), 'run', 'stryker.config.mjs'], {
     cwd: root,
     env: {
       ...process.env,
@@ -88,11 +102,9 @@ function runFile(file, tests) {
       MODELLAB_MUTATION_TESTS: tests.join(','),
       MODELLAB_MUTATION_NAME: name,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', out, out],
   });
-  mkdirSync(logDir, { recursive: true });
-  writeFileSync(log, `${result.stdout ?? ''}${result.stderr ?? ''}`);
+  closeSync(out);
   const seconds = Math.round((Date.now() - started) / 1000);
   if (result.status !== 0) console.log(`  ${file}: Stryker failed (exit ${result.status}), see ${log}`);
   else console.log(`  ${file}: ${summary(readReport(name)?.[file])} (${seconds} s, ${tests.length} test files)`);
@@ -131,6 +143,8 @@ const pct = (a, b) => (b ? `${((100 * a) / b).toFixed(1)}%` : '–');
 function main() {
   const args = process.argv.slice(2);
   const listOnly = args.includes('--report');
+  // Leave out files that already have a report (to continue a stopped run).
+  const resume = args.includes('--continue');
   const asked = args.filter((a) => !a.startsWith('--')).map((a) => rel(resolve(a)));
   const sources = walk(join(root, 'src/core'))
     .map(rel)
@@ -148,6 +162,7 @@ function main() {
     const closures = testClosures(tests.map((t) => join(root, t)));
     console.log(`Mutation testing ${targets.length} file(s) of src/core (sandbox and reports in ${workDir})`);
     for (const file of targets) {
+      if (resume && readReport(reportName(file))?.[file]) continue;
       const covering = tests.filter((t) => closures.get(t).has(file));
       // No unit test loads it: every mutant is reported without coverage (one quick test file keeps Stryker's first run valid).
       runFile(file, covering.length ? covering : [tests[0]]);

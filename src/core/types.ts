@@ -342,6 +342,23 @@ export interface ImageModelInfo {
   labels: string[];
 }
 
+/** Saliency methods: Grad-CAM on the last convolution, or the gradient of the class score with respect to the pixels. */
+export const SALIENCY_METHODS = ['gradcam', 'gradient'] as const;
+export type SaliencyMethod = (typeof SALIENCY_METHODS)[number];
+
+/** An image classifier's prediction for one image, with where in the image it looked. */
+export interface SaliencyResult {
+  /** The image as the model saw it: its path, and the model's input size. */
+  file: string;
+  size: [number, number];
+  prediction: { label: string; probabilities: { label: string; probability: number }[] };
+  method: SaliencyMethod;
+  /** The class the map explains (the predicted one). */
+  explains: string;
+  /** size[0] rows × size[1] columns, each in 0..1 (1 = most salient). */
+  saliency: number[][];
+}
+
 export interface ImagePrediction {
   file: string;
   label: string;

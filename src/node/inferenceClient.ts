@@ -16,6 +16,8 @@ import type {
   InferenceToHostMessage,
   PredictRequestMessage,
   PredictResultMessage,
+  SaliencyRequestMessage,
+  SaliencyResultMessage,
 } from '../core/protocol/inference';
 import type { BackendChoice } from '../core/types';
 import type { TrainerRuntime } from './trainerRuntime';
@@ -47,9 +49,10 @@ export class InferenceCancelledError extends Error {
 export type AttentionQuery = Pick<AttentionRequestMessage, 'modelDir' | 'text' | 'maxTokens'>;
 export type GenerateQuery = Pick<GenerateRequestMessage, 'modelDir' | 'prompt' | 'length' | 'temperature' | 'topK' | 'seed'>;
 export type PredictQuery = Pick<PredictRequestMessage, 'modelDir' | 'instances'>;
+export type SaliencyQuery = Pick<SaliencyRequestMessage, 'modelDir' | 'imagePath' | 'method'>;
 
-type Reply = AttentionResultMessage | GenerateResultMessage | PredictResultMessage;
-type RequestBody = Omit<AttentionRequestMessage, 'requestId'> | Omit<GenerateRequestMessage, 'requestId'> | Omit<PredictRequestMessage, 'requestId'>;
+type Reply = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | SaliencyResultMessage;
+type RequestBody = Omit<AttentionRequestMessage, 'requestId'> | Omit<GenerateRequestMessage, 'requestId'> | Omit<PredictRequestMessage, 'requestId'> | Omit<SaliencyRequestMessage, 'requestId'>;
 
 interface Pending {
   resolve(reply: Reply): void;
@@ -87,6 +90,11 @@ export class InferenceClient {
     return this.request({ type: 'predict', ...query }, signal) as Promise<PredictResultMessage>;
   }
 
+  /** An image classifier's prediction for an image file, with its saliency map. */
+  saliency(query: SaliencyQuery, signal?: AbortSignal): Promise<SaliencyResultMessage> {
+    return this.request({ type: 'saliency', ...query }, signal) as Promise<SaliencyResultMessage>;
+  }
+
   private request(body: RequestBody, signal?: AbortSignal): Promise<Reply> {
     if (this.disposed) return Promise.reject(new Error('the inference client was disposed'));
     if (signal?.aborted) return Promise.reject(new InferenceCancelledError());
@@ -96,7 +104,7 @@ export class InferenceClient {
       requestId,
       backend: this.options.backend?.() ?? 'auto',
       nativeModuleDirs: this.options.nativeModuleDirs?.(),
-    } as AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage;
+    } as AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         if (!this.pending.has(requestId)) return;

@@ -4,15 +4,16 @@
 // can drive it without forking a process.
 
 import { parseInferenceRequest } from '../core/protocol/inference';
-import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage } from '../core/protocol/inference';
+import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { ATTENTION_TOKENS } from '../core/types';
 import { attentionFor, generate, resolveModelDir, TextModelCache } from './inference';
 import { PredictorCache } from './predictorCache';
 import { isRequestId } from '../core/protocol/fields';
+import { saliencyFor } from './saliency';
 
-type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage;
+type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage;
 
 /** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
 const MAX_TEXT_CHARS = 1_000_000;
@@ -86,6 +87,9 @@ export class InferenceServer {
         const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? ATTENTION_TOKENS.default), ATTENTION_TOKENS.max));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      } else if (req.type === 'saliency') {
+        const result = await saliencyFor(modelDir, req.imagePath, req.method);
+        this.send({ type: 'saliencyResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else {
         const result = await generate(modelDir, req.prompt, { length: req.length, temperature: req.temperature, topK: req.topK, seed: req.seed, signal: abort.signal }, this.cache);
         this.send({ type: 'generateResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });

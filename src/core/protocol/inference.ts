@@ -6,7 +6,8 @@
 // A process that got inference requests can still be sent a 'start', but
 // training is best left to its own process.
 
-import type { AttentionResult, BackendChoice, BackendName, GenerationResult } from '../types';
+import { SALIENCY_METHODS } from '../types';
+import type { AttentionResult, BackendChoice, BackendName, GenerationResult, SaliencyMethod, SaliencyResult } from '../types';
 import type { Prediction, PredictorSignature } from '../prediction';
 import { isOneOf } from '../choices';
 import { isFiniteNumber, isOptional, isRecord, isRequestId, typeName, typeTable, unknownType } from './fields';
@@ -52,7 +53,16 @@ export interface PredictRequestMessage extends InferenceRequestBase {
   instances: unknown[];
 }
 
-export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | CancelInferenceMessage;
+/** An image classifier's prediction for an image file and its saliency map. */
+export interface SaliencyRequestMessage extends InferenceRequestBase {
+  type: 'saliency';
+  /** Absolute path of a PNG or JPEG file. */
+  imagePath: string;
+  /** Default 'gradcam'. */
+  method?: SaliencyMethod;
+}
+
+export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | CancelInferenceMessage;
 
 // ───────────────────────── inference child → host ─────────────────────────
 
@@ -94,12 +104,21 @@ export interface PredictResultMessage {
   backend: BackendName;
 }
 
-export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | InferenceErrorMessage;
+export interface SaliencyResultMessage {
+  type: 'saliencyResult';
+  requestId: number;
+  modelDir: string;
+  result: SaliencyResult;
+  millis: number;
+  backend: BackendName;
+}
+
+export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | SaliencyResultMessage | InferenceErrorMessage;
 
 /** Every request type the inference child takes: the child's entry routes these to its InferenceServer. */
-export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict'] as const;
+export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency'] as const;
 /** Every reply type the inference child sends. */
-export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult'] as const;
+export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult'] as const;
 // Compiles only while the lists name every message of their unions, and nothing else.
 true satisfies SameMembers<(typeof INFERENCE_REQUEST_TYPES)[number], HostToInferenceMessage['type']>;
 true satisfies SameMembers<(typeof INFERENCE_REPLY_TYPES)[number], InferenceToHostMessage['type']>;
@@ -137,6 +156,12 @@ export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | st
       if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'predict': modelDir is not a path`;
       if (!Array.isArray(m.instances)) return `'predict': instances is not an array`;
       return m as unknown as PredictRequestMessage;
+    }
+    case InferenceMessageType.saliency: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'saliency': modelDir is not a path`;
+      if (typeof m.imagePath !== 'string' || m.imagePath === '') return `'saliency': imagePath is not a path`;
+      if (m.method !== undefined && !isOneOf(SALIENCY_METHODS, m.method)) return `'saliency': method is not one of ${SALIENCY_METHODS.join(', ')}`;
+      return m as unknown as SaliencyRequestMessage;
     }
   }
 }

@@ -115,7 +115,8 @@ test('NaN and Infinity cells: an error naming file, line and column (or filled w
   assert.deepEqual(Array.from(transformTable(filled, ft).x), [1, 2, 3]);
 });
 
-test('a file that grows while it is read gives a snapshot of whole rows', async () => {
+// Left out of mutation testing (Stryker's tap runner sets STRYKER_NAMESPACE): a 2 MB file read 15 times through instrumented code takes minutes per mutant.
+test('a file that grows while it is read gives a snapshot of whole rows', { skip: process.env.STRYKER_NAMESPACE !== undefined }, async () => {
   const p = join(tempDir('modellab-grow-'), 'growing.csv');
   writeFileSync(p, linearCsv(60_000)); // ~ 2 MB, so a read takes long enough for the writer to append meanwhile
   // The writer appends each row in two writes, so the file often ends mid-row.

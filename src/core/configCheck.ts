@@ -117,13 +117,17 @@ function allowedProperties(path: Segment[], value: unknown): string[] {
   if (path.length === 0) return props(s);
   const [a, b, c] = path;
   if (path.length === 1) return props(s.properties[a as string]);
-  if (a === 'data' && (b === 'split' || b === 'tokenizer') && path.length === 2) return props(s.properties.data.properties[b]);
+  if (a === 'data' && (b === 'split' || b === 'tokenizer' || b === 'image') && path.length === 2) return props(s.properties.data.properties[b]);
+  if (a === 'data' && b === 'image' && c === 'augment' && path.length === 3) return props(s.properties.data.properties.image.properties.augment);
   if (a === 'data' && b === 'preprocess' && path.length === 3) return props(s.properties.data.properties.preprocess.items);
   if (a === 'data' && b === 'preprocess' && path.length === 4) return ['strategy', 'value', 'columns'];
   if (a === 'training' && path.length === 2) return props(s.properties.training.properties[b as string]);
   if (a === 'model' && b === 'layers' && typeof c === 'number') {
     const type = (value as { type?: string } | undefined)?.type;
-    for (const branch of s.definitions.layer.allOf) if (branch.if.properties.type.const === type) return props(branch.then);
+    for (const branch of s.definitions.layer.allOf) {
+      const t = branch.if.properties.type;
+      if (t.const === type || (Array.isArray(t.enum) && t.enum.includes(type))) return props(branch.then);
+    }
   }
   return [];
 }

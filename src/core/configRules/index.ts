@@ -3,7 +3,8 @@
 // recommender). Pure: the disk is reached through the DataProbe the caller
 // gives (see node/configValidation.ts).
 
-import { isRecommenderModel, isTextExperiment } from '../resolvedConfig';
+import { isImageExperiment, isRecommenderModel, isTextExperiment } from '../resolvedConfig';
+import { checkImageLayersWithoutImage, checkImageModel } from './imageModel';
 import { checkRecommendationExperiment } from './recommender';
 import { checkDataFiles, checkExportPath, checkSplitAndMonitors, checkTransformerOnlyKeys } from './shared';
 import type { DataProbe, RuleReport } from './shared';
@@ -21,6 +22,11 @@ export function checkConfigRules(config: ExperimentConfig, probe: DataProbe, rep
   checkTransformerOnlyKeys(config, report);
   if (config.task === 'recommendation' || isRecommenderModel(config.model)) checkRecommendationExperiment(config, columns, report);
   else if (isTextExperiment(config)) checkTextExperiment(config, columns, report);
-  else checkTabularExperiment(config, columns, report);
+  else if (isImageExperiment(config)) {
+    checkImageModel(config, report);
+  } else {
+    checkTabularExperiment(config, columns, report);
+    checkImageLayersWithoutImage(config, report);
+  }
   checkSplitAndMonitors(config, report);
 }

@@ -44,7 +44,15 @@ export function checkTabularExperiment(config: ExperimentConfig, columns: string
     }
   });
 
-  // ── model
+  checkOutputLayer(config, report);
+}
+
+/**
+ * The stack's output fits the task and its loss: a dense output layer, one
+ * unit for regression, a softmax (or one sigmoid unit) for classification.
+ * Shared by tabular and image stacks.
+ */
+export function checkOutputLayer(config: ExperimentConfig, report: RuleReport): void {
   if (isTransformerModel(config.model) || isRecommenderModel(config.model)) return; // not reached: checked as text or recommendation
   const layers = config.model.layers;
   const denseIdx = layers.map((l, i) => (l.type === 'dense' ? i : -1)).filter((i) => i >= 0);

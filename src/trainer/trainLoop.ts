@@ -46,6 +46,25 @@ export interface TrainLoopArgs {
 
 type LossOrMetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
+/**
+ * Inputs made batch by batch instead of sliced from one tensor (images
+ * augmented anew each epoch): `batch` gets the rows of one batch, in the
+ * epoch's shuffled order, and returns their input tensor, which the loop
+ * disposes. Called once per batch, in order.
+ */
+export interface BatchInputs {
+  rows: number;
+  batch(rows: Int32Array): tf.Tensor;
+}
+
+function isBatchInputs(x: tf.Tensor | BatchInputs): x is BatchInputs {
+  return typeof (x as BatchInputs).batch === 'function';
+}
+
+function identity(rows: number): Int32Array {
+  return Int32Array.from({ length: rows }, (_, i) => i);
+}
+
 /** The parts of a compiled tfjs-layers model that fit uses and does not expose in its types. */
 interface CompiledModel {
   optimizer: tf.Optimizer;
@@ -82,13 +101,14 @@ export function trainStep(optimizer: tf.Optimizer, variables: tf.Variable[], los
 }
 
 /** Trains `model` (compiled) on x, y like model.fit(x, y, args) with verbose 0. */
-export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Tensor, args: TrainLoopArgs): Promise<void> {
+export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInputs, y: tf.Tensor, args: TrainLoopArgs): Promise<void> {
   // A Sequential compiles, trains and stops the functional model it wraps.
   const inner = (model as unknown as { model?: tfl.LayersModel }).model;
   const m = (inner ?? model) as unknown as CompiledModel;
   if (!m.optimizer || !m.lossFunctions?.length) throw new Error('the model must be compiled before training');
   if (m.isTraining) throw new Error('the model is already training');
-  const rows = x.shape[0];
+  const source = isBatchInputs(x) ? x : undefined;
+  const rows = source ? source.rows : (x as tf.Tensor).shape[0];
   if (y.shape[0] !== rows) throw new Error(`inputs have ${rows} rows but targets have ${y.shape[0]}`);
   const optimizer = m.optimizer;
   const lossFn = m.lossFunctions[0];
@@ -100,7 +120,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
   const cb = args.callbacks ?? {};
   const yieldEveryMs = args.yieldEveryMs ?? 50;
   const batchSize = Math.max(1, Math.floor(args.batchSize));
-  const order = args.order ?? Int32Array.from({ length: rows }, (_, i) => i);
+  const order = args.order ?? identity(rows);
   if (order.length !== rows) throw new Error(`the shuffle order has ${order.length} entries for ${rows} rows`);
   let lastYield = performance.now();
 
@@ -109,22 +129,24 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
   try {
     for (let epoch = args.initialEpoch ?? 0; epoch < args.epochs; epoch++) {
       await cb.onEpochBegin?.(epoch);
-      let xs = x;
+      let xs = source ? undefined : (x as tf.Tensor);
       let ys = y;
       if (args.shuffle) {
         tf.util.shuffle(order);
-        [xs, ys] = tf.tidy(() => {
-          const idx = tf.tensor1d(order, 'int32');
-          return [tf.gather(x, idx), tf.gather(y, idx)];
-        });
+        const idx = tf.tensor1d(order, 'int32');
+        ys = tf.gather(y, idx);
+        if (xs) xs = tf.gather(xs, idx);
+        idx.dispose();
       }
+      // The rows of each batch for batch inputs: the epoch's order, or the rows as they are.
+      const batchRows = args.shuffle || !source ? order : identity(rows);
       const sums = new Array<number>(labels.length).fill(0);
       let cutShort = false;
       try {
         for (let batch = 0, start = 0; start < rows; batch++, start += batchSize) {
           const size = Math.min(batchSize, rows - start);
           const outs = tf.tidy(() => {
-            const xb = rowsOf(xs, start, size);
+            const xb = source ? source.batch(batchRows.subarray(start, start + size)) : rowsOf(xs!, start, size);
             const yb = rowsOf(ys, start, size);
             const metricValues: tf.Tensor[] = [];
             const value = trainStep(optimizer, variables, () => {
@@ -154,7 +176,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor, y: tf.Ten
           }
         }
       } finally {
-        if (xs !== x) tf.dispose([xs, ys]);
+        if (ys !== y) tf.dispose(xs && xs !== x ? [xs, ys] : ys);
       }
       // An epoch cut short by a stop is not an epoch: no averages over rows it never saw, no epoch end.
       if (cutShort) break;

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic, writeJsonAtomic } from '../node/runStoreWriter';
 import type { FittedPreprocessor } from '../core/preprocess';
+import type { ImageModelInfo } from '../core/types';
 import { Tokenizer, TOKENIZER_FILE } from '../core/tokenizer';
 import type { TokenizerJson } from '../core/tokenizer';
 // Registers the Transformer's custom layers, which loadLayersModel needs to rebuild one.
@@ -18,6 +19,8 @@ export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 export const PREPROCESSING_FILE = 'preprocessing.json';
 export const TEXT_TASK_FILE = 'task.json';
+/** An image model's input size, channels, scaling statistics and labels (ImageModelInfo). */
+export const IMAGE_INFO_FILE = 'image.json';
 
 /** task.json: what a text model predicts. */
 export interface TextTaskJson {
@@ -63,6 +66,12 @@ export async function saveTextModel(model: tfl.LayersModel, dir: string, tokeniz
   await saveModel(model, dir);
   writeJsonAtomic(join(dir, TOKENIZER_FILE), tokenizer.toJson());
   writeJsonAtomic(join(dir, TEXT_TASK_FILE), task);
+}
+
+/** Saves an image classifier with what reading an image needs (image.json), so the folder alone can be used for inference. */
+export async function saveImageModel(model: tfl.LayersModel, dir: string, info: ImageModelInfo): Promise<void> {
+  await saveModel(model, dir);
+  writeJsonAtomic(join(dir, IMAGE_INFO_FILE), info);
 }
 
 export async function loadTextModel(dir: string): Promise<LoadedTextModel> {

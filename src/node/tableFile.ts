@@ -25,7 +25,7 @@ export function maxDataBytes(): number {
   return Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_MAX_DATA_BYTES;
 }
 
-function describeBytes(n: number): string {
+export function describeBytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(n >= 10 * 1024 * 1024 ? 0 : 1)} MB` : `${n} bytes`;
 }
 

@@ -112,7 +112,7 @@ export function mlpWorkload(o: MlpOptions): Workload {
     { type: 'dense' as const, units: 64, activation: 'relu' as const },
     { type: 'dense' as const, units: 1 },
   ];
-  const template = seeded(3, () => buildSequential(layers, features));
+  const template = seeded(3, () => buildSequential(layers, [features]));
   writeWeights(o.dir, template);
   const layerNames = template.layers.map((l) => l.name);
   const initial = template.getWeights().map((w) => tf.clone(w));
@@ -124,7 +124,7 @@ export function mlpWorkload(o: MlpOptions): Workload {
     flopsPerItem: 3 * 2 * (features * 64 + 64 * 1),
     peer: { cmd: 'mlp', dir: o.dir, rows: o.rows, features, epochs: o.epochs, batchSize, lr, layers: layerNames },
     ours: async () => {
-      const model = buildSequential(layers, features);
+      const model = buildSequential(layers, [features]);
       model.setWeights(initial);
       const optimizer = buildOptimizer({ type: 'adam', learningRate: lr });
       model.compile({ optimizer, loss: buildLoss('mse') as string });

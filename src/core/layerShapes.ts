@@ -27,7 +27,7 @@ export interface LayerShapeProblem {
   type: LayerType;
   /**
    * `shrinks`: a convolution or pooling window leaves less than 1×1;
-   * `needsImage`: a 2-D layer gets a vector (no image input, or after flatten / dense);
+   * `needsImage`: a 2-D layer (or flatten) gets a vector (no image input, or after flatten / dense);
    * `needsFlatten`: a dense layer gets a feature map.
    */
   kind: 'shrinks' | 'needsImage' | 'needsFlatten';
@@ -151,6 +151,8 @@ function layerStep(layer: LayerConfig, index: number, input: number[]): Step {
       if (input.length !== 3) return needsImage();
       return { output: [input[2]], params: 0, trainable: 0 };
     case 'flatten':
+      // tfjs-layers refuses a vector (Keras would pass it through).
+      if (input.length < 2) return problem('needsImage', `${label} lays a feature map out as a vector, but gets a vector of ${input[0]} values already: remove it`);
       return { output: [input.reduce((a, b) => a * b, 1)], params: 0, trainable: 0 };
     case 'batchNormalization':
       // gamma and beta are trained; the moving mean and variance are not.

@@ -3,6 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { size2d } from '../core/layerShapes';
 import type { LayerConfig, LossName, ModelSummary, OptimizerConfig } from '../core/types';
 
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -36,6 +37,27 @@ function buildLayer(cfg: LayerConfig, index: number, inputShape: number[] | unde
         useBias: cfg.useBias ?? true,
         kernelInitializer: (cfg.kernelInitializer ? INITIALIZERS[cfg.kernelInitializer] : 'glorotUniform') as any,
       });
+    case 'conv2d':
+      return tfl.layers.conv2d({
+        ...common,
+        filters: cfg.filters,
+        kernelSize: size2d(cfg.kernelSize),
+        strides: size2d(cfg.strides ?? 1),
+        padding: cfg.padding ?? 'valid',
+        activation: tfActivation(cfg.activation),
+        useBias: cfg.useBias ?? true,
+        kernelInitializer: (cfg.kernelInitializer ? INITIALIZERS[cfg.kernelInitializer] : 'glorotUniform') as any,
+      });
+    case 'maxPooling2d':
+    case 'averagePooling2d': {
+      const poolSize = size2d(cfg.poolSize ?? 2);
+      const args = { ...common, poolSize, strides: cfg.strides !== undefined ? size2d(cfg.strides) : poolSize, padding: cfg.padding ?? 'valid' };
+      return cfg.type === 'maxPooling2d' ? tfl.layers.maxPooling2d(args) : tfl.layers.averagePooling2d(args);
+    }
+    case 'globalAveragePooling2d':
+      return tfl.layers.globalAveragePooling2d(common);
+    case 'flatten':
+      return tfl.layers.flatten(common);
     case 'dropout':
       return tfl.layers.dropout({ ...common, rate: cfg.rate });
     case 'batchNormalization':
@@ -49,9 +71,13 @@ function buildLayer(cfg: LayerConfig, index: number, inputShape: number[] | unde
   }
 }
 
-export function buildSequential(layers: LayerConfig[], inputSize: number): tfl.Sequential {
+/**
+ * A stack of layers on inputs of `inputShape` (without the batch dimension):
+ * `[features]` for tabular data, `[height, width, channels]` for images.
+ */
+export function buildSequential(layers: LayerConfig[], inputShape: readonly number[]): tfl.Sequential {
   const model = tfl.sequential();
-  layers.forEach((cfg, i) => model.add(buildLayer(cfg, i, i === 0 ? [inputSize] : undefined)));
+  layers.forEach((cfg, i) => model.add(buildLayer(cfg, i, i === 0 ? [...inputShape] : undefined)));
   return model;
 }
 
@@ -99,15 +125,18 @@ export function buildLoss(loss: LossName): string | LossFn {
   }
 }
 
-/** `inputSize` null: a sequence of token ids of any length. */
-export function summarize(model: tfl.LayersModel, inputSize: number | null): ModelSummary {
+/**
+ * `input`: the input shape without the batch dimension — a size, a shape such as
+ * [height, width, channels], or null for a sequence of token ids of any length.
+ */
+export function summarize(model: tfl.LayersModel, input: number | null | readonly number[]): ModelSummary {
   const layers = model.layers.map((l) => {
     const shape = l.outputShape as (number | null)[];
     // Our custom layers carry a prefix in their registered class name; the summary shows the plain name.
     return { name: l.name, type: l.getClassName().replace(/^ModelLab/, ''), outputShape: Array.isArray(shape[0]) ? (shape[0] as unknown as (number | null)[]) : shape, params: l.countParams() };
   });
   const trainableParams = model.trainableWeights.reduce((s, w) => s + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
-  return { layers, totalParams: layers.reduce((s, l) => s + l.params, 0), trainableParams, inputShape: [null, inputSize] };
+  return { layers, totalParams: layers.reduce((s, l) => s + l.params, 0), trainableParams, inputShape: [null, ...(Array.isArray(input) ? input : [input as number | null])] };
 }
 
 /** The summary as Keras prints it, for the CLI and the log. */

@@ -61,7 +61,7 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
 
   // ── model
   if (isTransformerModel(config.model) || isRecommenderModel(config.model)) throw new Error('this model type does not read tabular features'); // validation rules this out
-  const model = buildSequential(config.model.layers, pre.inputNames.length);
+  const model = buildSequential(config.model.layers, [pre.inputNames.length]);
   const dispose = () => {
     tf.dispose(tensors);
     model.dispose();

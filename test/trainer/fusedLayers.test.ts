@@ -36,7 +36,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         { type: 'dense', units: 7, activation: 'sigmoid', useBias: false },
         { type: 'dense', units: 3 },
       ],
-      5,
+      [5],
     );
     const forward = fusedSequentialForward(model);
     assert.ok(forward, 'a Dense stack is fused');
@@ -61,7 +61,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
 test('a model with layers that are not fused is trained through model.apply', async () => {
   await selectBackend('wasm');
-  const model = buildSequential([{ type: 'dense', units: 4, activation: 'elu' as never }, { type: 'dense', units: 1 }], 3);
+  const model = buildSequential([{ type: 'dense', units: 4, activation: 'elu' as never }, { type: 'dense', units: 1 }], [3]);
   const forward = fusedSequentialForward(model);
   // elu is not fused; the linear head is, so the forward still exists — and matches.
   const x = data(8, 3, 3);
@@ -74,7 +74,7 @@ test('a model with layers that are not fused is trained through model.apply', as
 
 test('trainModel keeps the tensor count flat across epochs and reports fit-style logs', async () => {
   await selectBackend('wasm');
-  const model = buildSequential([{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1 }], 4);
+  const model = buildSequential([{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1 }], [4]);
   model.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError', metrics: ['mae'] });
   const x = data(100, 4, 4);
   const y = tf.tidy(() => tf.sum(x, 1, true));

@@ -65,7 +65,9 @@ function checkClassCount(config: ExperimentConfig, layers: LayerConfig[], classe
 export function checkImageLayersWithoutImage(config: ExperimentConfig, report: RuleReport): void {
   if (config.data.image || isTransformerModel(config.model) || isRecommenderModel(config.model)) return;
   config.model.layers.forEach((layer, i) => {
-    if (IMAGE_LAYERS.has(layer.type)) {
+    if (layer.type === 'flatten') {
+      report(['model', 'layers', i, 'type'], 'error', `${layerLabel(i, layer.type)} lays an image's feature map out as a vector, but the inputs here are a vector already: remove it`);
+    } else if (IMAGE_LAYERS.has(layer.type)) {
       report(['model', 'layers', i, 'type'], 'error', `${layerLabel(i, layer.type)} works on images: add "data.image" (e.g. "image": { "size": [28, 28], "channels": 1 }) with a folder of images as the source, or use dense layers for ${config.data.text !== undefined ? 'text' : 'columns of numbers'}`);
     }
   });

@@ -4,8 +4,8 @@
 // Pure: the CLI prints it, the host sends it to the dashboard, which draws it
 // with the bundled Mermaid and re-colours the nodes as stage events arrive.
 
-import { isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveTokenizer, resolveTransformer } from './resolvedConfig';
-import type { ResolvedConfig } from './resolvedConfig';
+import { isImageExperiment, isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveImage, resolveTokenizer, resolveTransformer } from './resolvedConfig';
+import type { ResolvedConfig, ResolvedImage } from './resolvedConfig';
 import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
 
 /** The stages in pipeline order; also the Mermaid node ids, which the dashboard relies on. */
@@ -94,8 +94,10 @@ function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
     if (d.test) lines.push(`test: ${d.test}`);
   }
   const lm = c.task === 'language-model';
-  if (sizes) lines.push(`${count(sizes.train + sizes.validation + sizes.test)} ${lm ? 'sequences' : 'rows'}`);
-  if (lm) lines.push('plain text corpus');
+  const image = d.image ? resolveImage(d.image) : undefined;
+  if (sizes) lines.push(`${count(sizes.train + sizes.validation + sizes.test)} ${lm ? 'sequences' : image ? 'images' : 'rows'}`);
+  if (image) lines.push(...imageDataLines(c, image));
+  else if (lm) lines.push('plain text corpus');
   else if (c.task === 'recommendation') lines.push(`${d.user ?? 'user'} × ${d.item ?? 'item'} interactions`);
   else if (d.text !== undefined) lines.push(`text "${d.text}" → label "${d.target ?? '?'}"`);
   else {
@@ -103,6 +105,31 @@ function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
     const target = d.target !== undefined ? ` → ${d.target}` : '';
     lines.push(features.length <= 3 ? `${features.join(', ')}${target}` : `${features.length} features${target}`);
   }
+  return lines;
+}
+
+/** What the images are: a folder per class or a listing, their size and colour. */
+function imageDataLines(c: ResolvedConfig, image: ResolvedImage): string[] {
+  const d = c.data;
+  const first = d.source ?? d.train ?? '';
+  const listing = /\.(csv|jsonl?)$/i.test(first) || (d.format !== undefined && d.format !== 'txt');
+  const what = listing ? `paths "${image.column}" → label "${d.target ?? '?'}"` : 'one folder per class';
+  return [what, `${sizeText(image.size)} ${image.channels === 1 ? 'grayscale' : 'RGB'} images`];
+}
+
+/** How images become inputs: resize, scaling, augmentation of the training split. */
+function imagePreprocessLines(image: ResolvedImage): string[] {
+  const lines = [`resize to ${sizeText(image.size)}×${image.channels}`, image.scaling === 'unit' ? 'pixels / 255' : 'standardize each channel'];
+  const a = image.augment;
+  if (a) {
+    const parts: string[] = [];
+    if (a.flip) parts.push('flip');
+    if (a.shift) parts.push(`shift ${percent(a.shift)}%`);
+    if (a.rotate) parts.push(`rotate ±${a.rotate}°`);
+    if (a.brightness) parts.push(`brightness ±${percent(a.brightness)}%`);
+    lines.push(...wrap([`augment ${parts[0]}`, ...parts.slice(1)], ' · '));
+  }
+  if (image.onError === 'skip') lines.push('unreadable files skipped');
   return lines;
 }
 
@@ -114,7 +141,9 @@ function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined): strin
     if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
     return lines;
   }
-  if (isTextExperiment(c)) {
+  if (d.image && !isTextExperiment(c)) {
+    lines.push(...imagePreprocessLines(resolveImage(d.image)));
+  } else if (isTextExperiment(c)) {
     const t = resolveTokenizer(c);
     const parts = [`${t.type} tokens`];
     if (t.lowercase) parts.push('lowercase');
@@ -242,7 +271,7 @@ function evaluationLines(c: ResolvedConfig): string[] {
 
 function deploymentLines(c: ResolvedConfig, exportPath: string | undefined, server: string | undefined): string[] {
   const target = exportPath ?? c.deployment?.export;
-  const what = isTextExperiment(c) ? 'TensorFlow.js model + tokenizer' : 'TensorFlow.js model';
+  const what = isTextExperiment(c) ? 'TensorFlow.js model + tokenizer' : isImageExperiment(c) ? 'TensorFlow.js model + image.json' : 'TensorFlow.js model';
   const lines = target ? [`export to ${target}`, what] : ['no export', what, 'kept in the run folder'];
   // A running deployment (the host's Deploy action): the application node shows its address.
   if (server) lines.push('served: TF Serving REST API');
@@ -256,6 +285,7 @@ function applicationLines(c: ResolvedConfig, server: string | undefined): string
   else if (c.task === 'recommendation') lines.push('top-10 items for a user');
   else if (c.task === 'regression') lines.push(`predict ${d.target ?? 'the target'} for new rows`);
   else if (d.text !== undefined) lines.push(`label new text by ${d.target ?? 'class'}`);
+  else if (d.image) lines.push('classify new images');
   else lines.push(`classify new rows by ${d.target ?? 'class'}`);
   if (server) lines.push(server);
   else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : 'attention over open files');

@@ -155,6 +155,32 @@ test('tabular classification, separate split files, no held-out data, no export,
   assert.ok(labels(pipelineMermaid(baseConfig(), { exportPath: '/srv/models/base' })).deployment!.includes('export to /srv/models/base'));
 });
 
+test('image classification: the folders, image size and colour, resize, scaling and augmentation, the layers', () => {
+  const digits = examples().find((e) => e.name === 'digits')!;
+  const l = labels(pipelineMermaid(digits.config, { dataSizes: { train: 8000, validation: 500, test: 1500 } }));
+  assert.deepEqual(l.data, ['Data collection', 'train: data/train', 'validation: data/validation', 'test: data/test', '10,000 images', 'one folder per class', '28×28 grayscale images']);
+  assert.deepEqual(l.preprocess, ['Preprocessing', 'resize to 28×28×1', 'pixels / 255', 'augment shift 8% · rotate ±8°', 'train 8,000 · val 500 · test 1,500']);
+  assert.ok(l.training!.join(' ').includes('Conv2D 32 3×3 relu → MaxPool 2×2 →'));
+  assert.ok(l.training!.join(' ').includes('Flatten → Dense 128 relu'));
+  assert.deepEqual(l.deployment, ['Deployment', 'no export', 'TensorFlow.js model + image.json', 'kept in the run folder']);
+  assert.deepEqual(l.application, ['Application', 'classify new images']);
+
+  const listing = baseConfig({
+    task: 'classification',
+    data: { source: 'photos.csv', target: 'kind', image: { size: [64, 48], scaling: 'standardize', column: 'file', onError: 'skip', augment: { flip: true, shift: 0.1, rotate: 15, brightness: 0.2 } } },
+    model: { layers: [{ type: 'conv2d', filters: 16, kernelSize: [5, 3] }, { type: 'averagePooling2d' }, { type: 'globalAveragePooling2d' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+  });
+  const m = labels(pipelineMermaid(listing));
+  assert.deepEqual(m.data, ['Data collection', 'photos.csv', 'paths #34;file#34; → label #34;kind#34;', '64×48 RGB images']);
+  assert.deepEqual(m.preprocess, ['Preprocessing', 'resize to 64×48×3', 'standardize each channel', 'augment flip · shift 10% ·', 'rotate ±15° · brightness ±20%', 'unreadable files skipped', 'split 70 / 20 / 10 %', 'seeded shuffle (seed 42)']);
+  assert.ok(m.training!.join(' ').includes('Conv2D 16 5×3 → AvgPool 2×2 → GlobalAvgPool → Dense 3 softmax'));
+  // No augmentation line when every augmentation is off.
+  const plain = labels(pipelineMermaid(baseConfig({ task: 'classification', data: { source: 'pics', image: { size: [32, 32], augment: { flip: false, shift: 0 } } } })));
+  assert.deepEqual(plain.preprocess!.slice(0, 3), ['Preprocessing', 'resize to 32×32×3', 'pixels / 255']);
+  assert.ok(!plain.preprocess!.some((line) => line.startsWith('augment')));
+  assert.ok(plain.data!.includes('32×32 RGB images'));
+});
+
 test('a sweep names the settings it varies', () => {
   const grid = baseConfig({ sweep: { parameters: { 'training.optimizer.learningRate': [0.01, 0.001], 'model.layers[0].units': [8, 64] } } });
   assert.ok(labels(pipelineMermaid(grid)).training!.join(' ').includes('grid sweep over learningRate · units'));

@@ -48,6 +48,9 @@ function fmt(v: number | undefined): string {
   return formatMetric(v, 'table');
 }
 
+/** Misclassified images listed after an image classifier's evaluation. */
+const IMAGE_MISTAKES_SHOWN = 5;
+
 export function formatEvaluation(ev: Evaluation): string {
   if (ev.task === 'regression') {
     const m = ev.metrics;
@@ -67,8 +70,16 @@ export function formatEvaluation(ev: Evaluation): string {
     ].join('\n');
   }
   const m = ev.metrics;
-  const lines = [`${ev.split} (${ev.count} rows): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
+  const lines = [`${ev.split} (${ev.count} ${ev.images ? 'images' : 'rows'}): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
   for (const c of ev.perClass) lines.push(`  ${c.label.padEnd(16)} precision ${fmt(c.precision)}  recall ${fmt(c.recall)}  f1 ${fmt(c.f1)}  support ${c.support}`);
+  if (ev.images) {
+    // An image classifier's mistakes, the most confident first: the files worth opening.
+    const wrong = ev.images.filter((i) => i.label !== i.predicted).sort((a, b) => b.confidence - a.confidence);
+    if (wrong.length) {
+      lines.push(`  ${wrong.length} of ${ev.images.length} misclassified${wrong.length > IMAGE_MISTAKES_SHOWN ? `; the ${IMAGE_MISTAKES_SHOWN} most confident` : ''}:`);
+      for (const i of wrong.slice(0, IMAGE_MISTAKES_SHOWN)) lines.push(`    ${i.file}: ${i.label} → ${i.predicted} (${fmt(i.confidence)})`);
+    }
+  }
   return lines.join('\n');
 }
 

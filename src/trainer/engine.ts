@@ -14,7 +14,7 @@ import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
 import type { TrainerEvent } from '../core/protocol/trainer';
 import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
-import { isTextExperiment, resolveConfig } from '../core/resolvedConfig';
+import { isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
@@ -23,6 +23,7 @@ import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageS
 import { selectBackend } from './backend';
 import { TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
+import { prepareImageExperiment } from './imageTraining';
 import { buildOptimizer, formatSummary, getLearningRate, setLearningRate } from './model';
 import type { LoopState, PreparedExperiment } from './preparedExperiment';
 import { prepareRecommenderExperiment } from './recommenderTraining';
@@ -250,7 +251,9 @@ async function trainInner(
       ? prepareRecommenderExperiment(config, opts.configPath, stage, log)
       : isTextExperiment(config)
         ? prepareTextExperiment(config, opts.configPath, stage, log)
-        : prepareTabularExperiment(config, opts.configPath, stage, log);
+        : isImageExperiment(config)
+          ? prepareImageExperiment(config, opts.configPath, stage, log)
+          : prepareTabularExperiment(config, opts.configPath, stage, log);
   const optimizer = buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);

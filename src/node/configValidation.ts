@@ -10,6 +10,7 @@ import { checkConfigText, checkConfigValue } from '../core/configCheck';
 import type { ConfigDiagnostic, ValidationResult } from '../core/configCheck';
 import type { DataProbe } from '../core/configRules';
 import { DataError } from '../core/table';
+import { summarizeImageFolder } from './imageFolder';
 import { probeColumns } from './tableFile';
 import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
 import type { PathPolicy } from './workspacePaths';
@@ -71,6 +72,14 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
         return probeColumns(file, format);
       } catch (e) {
         return e instanceof DataError ? e : new DataError(file, undefined, String(e));
+      }
+    },
+    imageFolder: (path) => {
+      const dir = resolve(baseDir, path);
+      try {
+        return summarizeImageFolder(dir);
+      } catch (e) {
+        return new DataError(dir, undefined, `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
     },
   };

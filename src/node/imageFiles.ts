@@ -32,13 +32,13 @@ function sizeLimitError(where: string, total: number, limit: number, count: numb
   return new DataError(where, undefined, `the ${count} images are ${describeBytes(total)} in all, larger than the ${describeBytes(limit)} Model Lab reads into memory; use a sample of them, or raise the limit (modelLab.maxDataFileMB)`);
 }
 
-function readClassFolder(dir: string, log: ImageLog): LabelledImages {
+function readClassFolder(dir: string, training: boolean, log: ImageLog): LabelledImages {
   const classes = classFolderNames(dir);
   if (classes.length === 0) {
     const loose = imageFilesUnder(dir).length;
     throw new DataError(dir, undefined, `no class folders: put each class's images in a sub-folder named after the class (e.g. ${dir}/cat/1.png, ${dir}/dog/1.png)${loose ? `; the ${loose} images here are in no class folder` : ''}`);
   }
-  if (classes.length === 1) {
+  if (classes.length === 1 && training) {
     throw new DataError(dir, undefined, `only one class folder ("${classes[0]}"): a classifier needs at least two, one sub-folder per class`);
   }
   const files: string[] = [];
@@ -56,7 +56,7 @@ function readClassFolder(dir: string, log: ImageLog): LabelledImages {
   return { where: dir, files, labels, classes };
 }
 
-function readListing(file: string, data: DataConfig, image: ResolvedImage, base: string, log: ImageLog): LabelledImages {
+function readListing(file: string, training: boolean, data: DataConfig, image: ResolvedImage, base: string, log: ImageLog): LabelledImages {
   const table = readTable(file, data.format);
   const n = rowCount(table);
   if (n === 0) throw new DataError(file, undefined, 'the listing has no rows: it needs one row per image, with its path and its label');
@@ -86,7 +86,7 @@ function readListing(file: string, data: DataConfig, image: ResolvedImage, base:
   if (missing > 0) log(`${file}: ${missing} listed image${missing === 1 ? ' was' : 's were'} not found and left out ("onError": "skip")`, 'warn');
   if (files.length === 0) throw new DataError(file, undefined, 'none of the listed images was found');
   const classes = sortClassNames(labels);
-  if (classes.length === 1) throw new DataError(file, undefined, `every image has the label "${classes[0]}": a classifier needs at least two classes`);
+  if (classes.length === 1 && training) throw new DataError(file, undefined, `every image has the label "${classes[0]}": a classifier needs at least two classes`);
   return { where: file, files, labels, classes };
 }
 
@@ -98,8 +98,12 @@ function isFile(p: string): boolean {
   }
 }
 
-/** A folder of class folders or a listing file, by what is on disk; the sum of its images' sizes held to the data limit. */
-function readImageSource(rel: string, data: DataConfig, image: ResolvedImage, base: string, log: ImageLog): LabelledImages {
+/**
+ * A folder of class folders or a listing file, by what is on disk; the sum of
+ * its images' sizes held to the data limit. The training data (`training`)
+ * must hold two classes or more; a validation or test split may hold one.
+ */
+function readImageSource(rel: string, training: boolean, data: DataConfig, image: ResolvedImage, base: string, log: ImageLog): LabelledImages {
   const abs = resolve(base, rel);
   let isDir: boolean;
   try {
@@ -107,7 +111,7 @@ function readImageSource(rel: string, data: DataConfig, image: ResolvedImage, ba
   } catch {
     throw new DataError(abs, undefined, `image folder not found: ${rel} (a folder with one sub-folder per class, or a CSV/JSONL listing of image paths and labels)`);
   }
-  const source = isDir ? readClassFolder(abs, log) : readListing(abs, data, image, base, log);
+  const source = isDir ? readClassFolder(abs, training, log) : readListing(abs, training, data, image, base, log);
   const limit = maxDataBytes();
   let total = 0;
   for (const f of source.files) {
@@ -153,16 +157,16 @@ export function loadImageSplits(data: DataConfig, configPath: string, image: Res
   const base = dirname(configPath);
   let splits: ImageSplits;
   if (data.source !== undefined) {
-    const source = readImageSource(data.source, data, image, base, log);
+    const source = readImageSource(data.source, true, data, image, base, log);
     const classNames = source.classes;
     const s = data.split ?? {};
     const parts = splitImageSet(toSet(source, classNames, source.where), s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true, source.where);
     splits = { classNames, ...parts };
   } else {
     if (data.train === undefined) throw new Error('data needs a "source" or a "train" folder');
-    const train = readImageSource(data.train, data, image, base, log);
+    const train = readImageSource(data.train, true, data, image, base, log);
     const classNames = train.classes;
-    const other = (rel: string | undefined): ImageSet | undefined => (rel === undefined ? undefined : toSet(readImageSource(rel, data, image, base, log), classNames, train.where));
+    const other = (rel: string | undefined): ImageSet | undefined => (rel === undefined ? undefined : toSet(readImageSource(rel, false, data, image, base, log), classNames, train.where));
     splits = { classNames, train: toSet(train, classNames, train.where), validation: other(data.validation), test: other(data.test) };
   }
   const sizes = [`train ${splits.train.files.length}`, splits.validation ? `validation ${splits.validation.files.length}` : '', splits.test ? `test ${splits.test.files.length}` : ''].filter(Boolean).join(', ');

@@ -26,6 +26,18 @@ export interface DataProbe {
   kind(path: string): 'file' | 'missing' | 'other';
   /** The column names of a table file, or the problem reading them. */
   columns(path: string, format?: string): string[] | DataError;
+  /** A folder of image class folders (asked of a path whose kind is 'other'), or the problem reading it. */
+  imageFolder(path: string): ImageFolderInfo | DataError;
+}
+
+/** A folder of images with one sub-folder per class, as the config rules see it. */
+export interface ImageFolderInfo {
+  /** Class (sub-folder) names, sorted. */
+  classes: string[];
+  /** Class folders that hold no image file. */
+  empty: string[];
+  /** Image files directly in the folder, in no class folder. */
+  loose: number;
 }
 
 export const CROSS_ENTROPIES: ReadonlySet<string> = new Set(['binaryCrossentropy', 'categoricalCrossentropy', 'sparseCategoricalCrossentropy']);

@@ -5,7 +5,7 @@
 
 import type { Task } from './types';
 
-export type PredictorKind = 'tabular' | 'text' | 'language-model' | 'recommender';
+export type PredictorKind = 'tabular' | 'text' | 'language-model' | 'recommender' | 'image';
 
 /** One input a caller gives, by name. */
 export interface PredictorInput {
@@ -38,7 +38,10 @@ export type Prediction =
   /** A recommender: the top items for the user, best first (items the user interacted with in training left out). */
   | { items: { item: string; score: number }[] };
 
-/** A playground input: feature values by name (tabular), or a text (classifier) or prompt (language model). */
+/**
+ * A playground input: feature values by name (tabular), a text (classifier) or
+ * prompt (language model), or an image file's bytes as `{ b64: base64 }`.
+ */
 export type PlaygroundInput = string | Record<string, number | string | null>;
 
 export const PLAYGROUND_LIMITS = {
@@ -59,6 +62,10 @@ export function checkPlaygroundInput(raw: unknown): PlaygroundInput | string {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'input must be a text or an object of feature values';
   if (Object.getPrototypeOf(raw) !== Object.prototype) return 'input must be a plain object';
   const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === 'b64' && typeof entries[0][1] === 'string') {
+    const why = checkImageBase64(entries[0][1]);
+    return why ?? { b64: entries[0][1] };
+  }
   if (entries.length > PLAYGROUND_LIMITS.fields) return `input has more than ${PLAYGROUND_LIMITS.fields} fields`;
   const out: Record<string, number | string | null> = {};
   for (const [name, value] of entries) {
@@ -74,4 +81,36 @@ export function checkPlaygroundInput(raw: unknown): PlaygroundInput | string {
     } else return `input.${name} must be a number, a string or null`;
   }
   return out;
+}
+
+/** Most bytes of an image file sent to the playground as `{ b64 }` (its base64 text is a third longer). */
+export const PLAYGROUND_IMAGE_BYTES = 10 * 1024 * 1024;
+
+/** The kinds of image file an image model reads. */
+export type ImageFileKind = 'png' | 'jpeg';
+
+/** PNG or JPEG by the file's first bytes (its signature), or undefined. */
+export function imageKindOf(bytes: ArrayLike<number>): ImageFileKind | undefined {
+  const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  if (bytes.length >= png.length && png.every((b, i) => bytes[i] === b)) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return undefined;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Why `b64` is not an image file the playground takes (base64 of a PNG or JPEG of at most PLAYGROUND_IMAGE_BYTES), or undefined. */
+export function checkImageBase64(b64: string): string | undefined {
+  const maxChars = Math.ceil(PLAYGROUND_IMAGE_BYTES / 3) * 4;
+  if (b64.length > maxChars) return `the image is larger than ${PLAYGROUND_IMAGE_BYTES / (1024 * 1024)} MiB`;
+  if (b64.length === 0 || b64.length % 4 !== 0 || !BASE64.test(b64)) return 'input.b64 is not base64 text';
+  let head: string;
+  try {
+    head = atob(b64.slice(0, 12));
+  } catch {
+    return 'input.b64 is not base64 text';
+  }
+  const bytes = Array.from(head, (c) => c.charCodeAt(0));
+  if (!imageKindOf(bytes)) return 'the file is not a PNG or JPEG image';
+  return undefined;
 }

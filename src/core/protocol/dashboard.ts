@@ -1,7 +1,8 @@
 // host ⇄ dashboard webview (postMessage). Messages from the webview are
 // untrusted and go through `parseWebviewMessage` before the host acts on them.
 
-import type { AttentionResult, GenerationResult, RunSnapshot, StageName } from '../types';
+import { SALIENCY_METHODS } from '../types';
+import type { AttentionResult, GenerationResult, RunSnapshot, SaliencyMethod, SaliencyResult, StageName } from '../types';
 import { checkPlaygroundInput } from '../prediction';
 import type { PlaygroundInput, Prediction, PredictorSignature } from '../prediction';
 import { isOneOf } from '../choices';
@@ -96,7 +97,50 @@ export interface DashboardPredictionMessage {
   millis?: number;
 }
 
+/** The image classifier run the saliency view uses. */
+export interface SaliencyModelInfo {
+  runId: string;
+  /** The experiment's name. */
+  name: string;
+  /** Chosen by the user rather than the latest image classifier run. */
+  pinned: boolean;
+}
+
+/**
+ * What the saliency section shows for the image open in the editor:
+ * `noModel` (an image is open but there is no image classifier run yet),
+ * `noImage` (there is a model but no image is open), `pending` (a request
+ * runs; the last result stays drawn), `ready`, `error`. The page shows the
+ * section once it gets one of these.
+ */
+export interface DashboardSaliencyMessage {
+  type: 'saliency';
+  status: 'noModel' | 'noImage' | 'pending' | 'ready' | 'error';
+  model?: SaliencyModelInfo;
+  /** The image: its path (workspace-relative) and a URI the page can load it from (a webview resource, or data:). */
+  source?: { file: string; uri: string };
+  /** The method asked for. */
+  method: SaliencyMethod;
+  result?: SaliencyResult;
+  error?: string;
+  /** Milliseconds the child spent on the request. */
+  millis?: number;
+}
+
+/**
+ * Where the shown run's evaluation images are: `base` is the webview URI of
+ * the run's config folder (the paths in `evaluation.images` are relative to
+ * it), without a trailing slash.
+ */
+export interface DashboardImageRootMessage {
+  type: 'imageRoot';
+  runId: string;
+  base: string;
+}
+
 export type HostToWebviewMessage =
+  | DashboardSaliencyMessage
+  | DashboardImageRootMessage
   | DashboardStateMessage
   | DashboardEventMessage
   | DashboardPipelineMessage
@@ -120,11 +164,17 @@ export type WebviewToHostMessage =
   | { type: 'resumeRun'; runId: string }
   | { type: 'revealConfigSection'; section: StageName }
   | { type: 'pinAttentionModel' }
+  /** Choose the image classifier run the saliency view uses. */
+  | { type: 'pinSaliencyModel' }
   | DashboardGenerateRequest
   | { type: 'cancelGenerate'; requestId: number }
   /** The predict playground (the application stage): the shown run's model inputs, then a prediction. */
   | { type: 'describeModel'; requestId: number }
-  | { type: 'predict'; requestId: number; input: PlaygroundInput };
+  | { type: 'predict'; requestId: number; input: PlaygroundInput }
+  /** Open one of the shown run's evaluation images (a path its evaluation lists, relative to the config's folder) in the editor. */
+  | { type: 'openImage'; runId: string; file: string }
+  /** The saliency view's method switch: compute the open image's map again with this method. */
+  | { type: 'saliencyMethod'; method: SaliencyMethod };
 
 /** Generation with the attention view's language model, asked for from the dashboard. */
 export interface DashboardGenerateRequest {
@@ -148,7 +198,7 @@ export const GENERATE_LIMITS = {
 export const CONFIG_SECTIONS: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 
 /** The dashboard's messages that carry nothing but their type. */
-const BARE_TYPES = ['ready', 'stop', 'train', 'pinAttentionModel'] as const;
+const BARE_TYPES = ['ready', 'stop', 'train', 'pinAttentionModel', 'pinSaliencyModel'] as const;
 /** The dashboard's messages that name one run and nothing else. */
 const RUN_TYPES = ['openRun', 'revealRunFolder', 'exportRun', 'deployRun', 'resumeRun'] as const;
 
@@ -186,9 +236,38 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
     case 'describeModel':
     case 'predict':
       return parsePlaygroundMessage(msg);
+    case 'openImage': {
+      const bad = exactFields(msg, ['runId', 'file']);
+      if (bad) return bad;
+      if (!isRunId(msg.runId)) return `'openImage': runId is not a run id`;
+      if (!isRelativeImagePath(msg.file)) return `'openImage': file must be a relative path of a .png, .jpg or .jpeg file inside the config's folder`;
+      return { type: 'openImage', runId: msg.runId, file: msg.file };
+    }
+    case 'saliencyMethod': {
+      const bad = exactFields(msg, ['method']);
+      if (bad) return bad;
+      if (!isOneOf(SALIENCY_METHODS, msg.method)) return `'saliencyMethod': method must be one of ${SALIENCY_METHODS.join(', ')}`;
+      return { type: 'saliencyMethod', method: msg.method };
+    }
     default:
       return unknownType(type);
   }
+}
+
+/** Longest image path the page may name. */
+export const IMAGE_PATH_MAX_CHARS = 1000;
+const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
+
+/**
+ * A path relative to a config's folder that stays inside it: forward slashes,
+ * no empty, `.` or `..` segment, no drive or scheme, no control characters,
+ * ending in .png, .jpg or .jpeg. (The host still opens only a file the run's
+ * evaluation lists.)
+ */
+export function isRelativeImagePath(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > IMAGE_PATH_MAX_CHARS) return false;
+  if (/[\u0000-\u001f\u007f\\:]/.test(v) || v.startsWith('/') || !IMAGE_EXTENSION.test(v)) return false;
+  return v.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
 
 function parseGenerateRequest(msg: Record<string, unknown>): DashboardGenerateRequest | string {

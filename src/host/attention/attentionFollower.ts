@@ -337,7 +337,8 @@ export class AttentionFollower implements vscode.Disposable {
     this.deps.dashboard.postMessage(message);
   }
 
-  private inference(): InferenceClient {
+  /** The long-lived inference child, started on first use; the saliency follower shares it. */
+  inference(): InferenceClient {
     this.client ??= new InferenceClient({
       trainerScript: this.deps.trainerScript,
       runtime: () => resolveTrainerRuntime(nodePathSetting(), this.deps.runtimeProbe),

@@ -11,7 +11,8 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
 import { assertNever } from '../../core/protocol/fields';
 import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
-import type { RunSnapshot } from '../../core/types';
+import type { Evaluation, RunMeta, RunSnapshot, SaliencyMethod } from '../../core/types';
+import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
@@ -56,6 +57,14 @@ export interface DashboardAttentionHandler {
   cancelGenerate(requestId: number): void;
 }
 
+/** The saliency section's side in the host (src/host/saliency/saliencyFollower.ts). */
+export interface DashboardSaliencyHandler {
+  /** The page loaded (or reloaded): it has no saliency state yet. */
+  onPageReady(): void;
+  pickModel(): Promise<void>;
+  setMethod(method: SaliencyMethod): void;
+}
+
 export interface OpenOptions {
   preserveFocus?: boolean;
 }
@@ -69,6 +78,7 @@ export class DashboardPanel implements vscode.Disposable {
   private followed: TrainingSession | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private attention: DashboardAttentionHandler | undefined;
+  private saliency: DashboardSaliencyHandler | undefined;
   /** The predict playground's inference child, started on the first request. */
   private readonly playground: PredictPlayground;
 
@@ -84,8 +94,11 @@ export class DashboardPanel implements vscode.Disposable {
       onReady: () => {
         this.postState();
         this.attention?.onPageReady();
+        this.saliency?.onPageReady();
       },
       onMessage: (message) => this.handle(message),
+      // Images shown in the page (evaluation images, the image open in the editor) come from the workspace.
+      resourceRoots: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri),
     });
     this.playground = new PredictPlayground({ trainerScript: vscode.Uri.joinPath(deps.extensionUri, 'dist', 'trainer.js').fsPath, log: deps.log });
     this.disposables.push(
@@ -110,6 +123,15 @@ export class DashboardPanel implements vscode.Disposable {
 
   setAttentionHandler(handler: DashboardAttentionHandler): void {
     this.attention = handler;
+  }
+
+  setSaliencyHandler(handler: DashboardSaliencyHandler): void {
+    this.saliency = handler;
+  }
+
+  /** A URI the page can load a workspace file from (an image), or undefined outside the workspace. */
+  resourceUri(file: vscode.Uri): string | undefined {
+    return this.host.resourceUri(file);
   }
 
   /** Switches an open panel to a run without revealing it (the editor keeps its place). */
@@ -164,6 +186,15 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'cancelGenerate':
         this.attention?.cancelGenerate(message.requestId);
+        break;
+      case 'pinSaliencyModel':
+        void this.saliency?.pickModel();
+        break;
+      case 'saliencyMethod':
+        this.saliency?.setMethod(message.method);
+        break;
+      case 'openImage':
+        void this.openImage(message.runId, message.file);
         break;
       case 'stop': {
         const session = this.deps.trainings.forRun(this.shown?.id);
@@ -228,6 +259,40 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
+  /** Opens an evaluation image the page clicked: only a file the run's evaluation lists, inside its config's folder and the workspace. */
+  private async openImage(runId: string, file: string): Promise<void> {
+    const found = this.shown?.id === runId ? this.shown : this.deps.runIndex.find(this.deps.runsDirs(), runId);
+    if (!found) {
+      this.deps.log.warn(`dashboard: run ${runId} was not found`);
+      return;
+    }
+    const snapshot = readRunSnapshot(found.dir, false);
+    const folder = configFolderOf(snapshot.meta);
+    const workspace = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+    const target = evaluationImagePath(snapshot.evaluation, folder, file, workspace.length > 0 ? workspace : folder ? [folder] : []);
+    if ('error' in target) {
+      this.deps.log.warn(`dashboard: not opening an image: ${target.error}`);
+      return;
+    }
+    // Beside the dashboard, where the saliency follower picks it up.
+    const column = this.host.panel?.viewColumn === vscode.ViewColumn.One ? vscode.ViewColumn.Two : vscode.ViewColumn.One;
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(target.path), { viewColumn: column, preview: true });
+  }
+
+  /**
+   * Tells the page where a run's evaluation images are (the webview URI of its
+   * config's folder), letting the page load from that folder first.
+   */
+  private postImageRoot(runId: string, meta: RunMeta | undefined, evaluation: Evaluation | undefined): void {
+    if (evaluation?.task !== 'classification' || !evaluation.images?.length) return;
+    const folder = configFolderOf(meta);
+    if (!folder) return;
+    const uri = vscode.Uri.file(folder);
+    this.host.addResourceRoot(uri);
+    const base = this.host.resourceUri(uri);
+    if (base) this.host.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, '') });
+  }
+
   private resumable(run: ShownRun): boolean {
     return !this.deps.trainings.forRun(run.id) && whyNotResumable(readRunMeta(run.dir), run.dir) === undefined;
   }
@@ -245,6 +310,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.postState();
       return;
     }
+    if (event.type === 'evaluation') this.postImageRoot(runId, readRunMeta(this.shown.dir), event.evaluation);
     this.host.post({ type: 'event', runId, event });
     // The pipeline of a run that just started, and again once its split sizes are known.
     if (event.type === 'runStarted' || event.type === 'summary') {
@@ -295,6 +361,7 @@ export class DashboardPanel implements vscode.Disposable {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
     const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
+    this.postImageRoot(shown.id, run.meta, run.evaluation);
     this.host.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
   }
 

@@ -9,12 +9,16 @@
 import * as vscode from 'vscode';
 import { makeNonce, renderWebviewHtml } from './webviewHtml';
 
-/** Options for Model Lab's webview panels: scripts on, and only the extension's bundles and media readable. */
-export function webviewPanelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+/**
+ * Options for Model Lab's webview panels: scripts on, and only the extension's
+ * bundles and media readable, plus any `extraRoots` (the dashboard's: the
+ * folders its images come from).
+ */
+export function webviewPanelOptions(extensionUri: vscode.Uri, extraRoots: readonly vscode.Uri[] = []): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {
     enableScripts: true,
     retainContextWhenHidden: false,
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media'), ...extraRoots],
   };
 }
 
@@ -47,12 +51,16 @@ export interface PanelHostOptions<In extends { type: string }> {
   showErrors?: boolean;
   /** The panel was closed (not when a revived panel replaced it). */
   onClosed?(): void;
+  /** Folders besides the extension's that the page may load files from (read when the panel is created or revived). */
+  resourceRoots?(): vscode.Uri[];
 }
 
 /** One webview panel of one view type, and the handshake with its page. */
 export class PanelHost<In extends { type: string }, Out> implements vscode.Disposable {
   private current: vscode.WebviewPanel | undefined;
   private pageReady = false;
+  /** The folders the page may load files from besides the extension's (see resourceRoots). */
+  private roots: vscode.Uri[] = [];
 
   constructor(private readonly options: PanelHostOptions<In>) {}
 
@@ -80,7 +88,7 @@ export class PanelHost<In extends { type: string }, Out> implements vscode.Dispo
       this.options.viewType,
       this.options.title(),
       { viewColumn, preserveFocus },
-      webviewPanelOptions(this.options.extensionUri),
+      webviewPanelOptions(this.options.extensionUri, (this.roots = this.options.resourceRoots?.() ?? [])),
     );
     this.attach(panel);
   }
@@ -91,7 +99,7 @@ export class PanelHost<In extends { type: string }, Out> implements vscode.Dispo
    */
   revive(panel: vscode.WebviewPanel, restore: () => void): void {
     if (this.current) this.current.dispose();
-    panel.webview.options = webviewPanelOptions(this.options.extensionUri);
+    panel.webview.options = webviewPanelOptions(this.options.extensionUri, (this.roots = this.options.resourceRoots?.() ?? []));
     restore();
     this.attach(panel);
   }
@@ -99,6 +107,27 @@ export class PanelHost<In extends { type: string }, Out> implements vscode.Dispo
   /** Sets the tab title again (it depends on what the panel shows). */
   retitle(): void {
     if (this.current) this.current.title = this.options.title();
+  }
+
+  /**
+   * A URI the page can load `file` from, or undefined when the file is not in
+   * one of its resource folders (an image outside the workspace).
+   */
+  resourceUri(file: vscode.Uri): string | undefined {
+    const panel = this.current;
+    if (!panel || !this.roots.some((root) => isUnder(root, file))) return undefined;
+    return panel.webview.asWebviewUri(file).toString();
+  }
+
+  /**
+   * Lets the page load files from `folder` too. A folder not yet under a root
+   * changes the webview's options, which may reload the page (it then says
+   * `ready` again).
+   */
+  addResourceRoot(folder: vscode.Uri): void {
+    if (this.roots.some((root) => isUnder(root, folder))) return;
+    this.roots = [...this.roots, folder];
+    if (this.current) this.current.webview.options = webviewPanelOptions(this.options.extensionUri, this.roots);
   }
 
   /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
@@ -169,4 +198,11 @@ export class PanelHost<In extends { type: string }, Out> implements vscode.Dispo
   dispose(): void {
     this.current?.dispose();
   }
+}
+
+/** Whether `uri` is `root` or inside it (same scheme and authority). */
+function isUnder(root: vscode.Uri, uri: vscode.Uri): boolean {
+  if (root.scheme !== uri.scheme || root.authority !== uri.authority) return false;
+  const base = root.path.endsWith('/') ? root.path : `${root.path}/`;
+  return uri.path === root.path || uri.path.startsWith(base);
 }

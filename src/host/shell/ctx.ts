@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AttentionFollower } from '../attention/attentionFollower';
+import { SaliencyFollower } from '../saliency/saliencyFollower';
 import { affectsSetting, runsDirSetting } from './settings';
 import { ComparePanel } from '../panels/comparePanel';
 import { ConfigCodeLensProvider } from '../editor/configCodeLens';
@@ -44,6 +45,8 @@ export class ModelLabContext implements vscode.Disposable {
   readonly deployments: Deployments;
   /** The dashboard's attention over the active editor's text (and generation). */
   readonly attention: AttentionFollower;
+  /** The dashboard's prediction and saliency map for the image open in the editor. */
+  readonly saliency: SaliencyFollower;
   private readonly disposables: vscode.Disposable[] = [];
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
@@ -96,6 +99,17 @@ export class ModelLabContext implements vscode.Disposable {
       }),
     );
     this.dashboard.setAttentionHandler(this.attention);
+    this.saliency = this.push(
+      new SaliencyFollower({
+        dashboard: this.dashboard,
+        runIndex: this.runIndex,
+        runsDirs: () => this.runsDirs(),
+        workspaceState: extension.workspaceState,
+        log: this.log,
+        inference: () => this.attention.inference(),
+      }),
+    );
+    this.dashboard.setSaliencyHandler(this.saliency);
     this.experiments = this.push(
       new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs() }),
     );
@@ -213,6 +227,7 @@ export class ModelLabContext implements vscode.Disposable {
           this.results.refresh();
           this.experiments.refresh();
           this.attention.refresh();
+          this.saliency.refresh();
           this.runsChangedEmitter.fire();
         });
       this.runWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));

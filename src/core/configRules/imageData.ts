@@ -44,6 +44,7 @@ export function checkImageDataFiles(config: ExperimentConfig, probe: DataProbe, 
     report(['data', 'split'], 'warning', '"split" is ignored when the splits come as separate folders or listings');
   }
   const trainKey = data.source !== undefined ? 'source' : 'train';
+  let trainClasses: string[] | undefined;
   for (const key of ['source', 'train', 'validation', 'test'] as const) {
     const rel = data[key];
     if (rel === undefined) continue;
@@ -89,11 +90,14 @@ export function checkImageDataFiles(config: ExperimentConfig, probe: DataProbe, 
       continue;
     }
     if (key === trainKey) {
+      trainClasses = folder.classes;
+      // The model's outputs are held to the classes only when there are enough of them to train on.
       if (folder.classes.length === 1) report(['data', key], 'error', `only one class folder in ${rel} ("${folder.classes[0]}"): a classifier needs at least two, one sub-folder per class`);
-      findings.classes = folder.classes;
-    } else if (findings.classes) {
-      const unknown = folder.classes.filter((c) => !findings.classes!.includes(c));
-      if (unknown.length > 0) report(['data', key], 'error', `${unknown.length === 1 ? 'class folder' : 'class folders'} ${quoted(unknown)} in ${rel} ${unknown.length === 1 ? 'is' : 'are'} not among the training classes (${quoted(findings.classes)}): the model has no output for ${unknown.length === 1 ? 'it' : 'them'}`);
+      else findings.classes = folder.classes;
+    } else if (trainClasses) {
+      const known = trainClasses;
+      const unknown = folder.classes.filter((c) => !known.includes(c));
+      if (unknown.length > 0) report(['data', key], 'error', `${unknown.length === 1 ? 'class folder' : 'class folders'} ${quoted(unknown)} in ${rel} ${unknown.length === 1 ? 'is' : 'are'} not among the training classes (${quoted(known)}): the model has no output for ${unknown.length === 1 ? 'it' : 'them'}`);
     }
     if (folder.empty.length === 1) report(['data', key], 'error', `the class folder "${folder.empty[0]}" in ${rel} holds no images (PNG or JPEG files)`);
     else if (folder.empty.length > 1) report(['data', key], 'error', `the class folders ${quoted(folder.empty)} in ${rel} hold no images (PNG or JPEG files)`);

@@ -135,7 +135,9 @@ function layerStep(layer: LayerConfig, index: number, input: number[]): Step {
       const w = windowOutputLength(input[1], window[1], strides[1], padding);
       if (h < 1 || w < 1) {
         const output = [Math.max(h, 0), Math.max(w, 0), channels];
-        const windowText = `${conv ? 'kernel' : 'pool'} ${shapeText(window)}${strides[0] !== window[0] || strides[1] !== window[1] ? `, strides ${shapeText(strides)}` : ''}`;
+        // Strides are named when they are not the default (1 for a convolution, the window for pooling).
+        const defaultStrides = conv ? [1, 1] : window;
+        const windowText = `${conv ? 'kernel' : 'pool'} ${shapeText(window)}${strides[0] !== defaultStrides[0] || strides[1] !== defaultStrides[1] ? `, strides ${shapeText(strides)}` : ''}`;
         return problem(
           'shrinks',
           `${label} would output ${shapeText(output)} from ${shapeText(input)} (${windowText}, padding "${padding}"): the window is larger than what is left of the image. Use "padding": "same", a smaller window, or fewer layers before it`,

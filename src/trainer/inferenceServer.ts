@@ -11,6 +11,7 @@ import { ATTENTION_TOKENS } from '../core/types';
 import { attentionFor, generate, resolveModelDir, TextModelCache } from './inference';
 import { PredictorCache } from './predictorCache';
 import { isRequestId } from '../core/protocol/fields';
+import { ImageModelCache } from './imageModel';
 import { saliencyFor } from './saliency';
 
 type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage;
@@ -25,6 +26,7 @@ export class InferenceServer {
   private backend?: BackendName;
   private readonly cache = new TextModelCache(2);
   private readonly predictors = new PredictorCache(2);
+  private readonly images = new ImageModelCache(2);
 
   constructor(private readonly send: (msg: InferenceToHostMessage) => void) {}
 
@@ -58,6 +60,7 @@ export class InferenceServer {
   dispose(): void {
     this.cache.clear();
     this.predictors.clear();
+    this.images.clear();
   }
 
   private async drain(): Promise<void> {
@@ -88,7 +91,7 @@ export class InferenceServer {
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else if (req.type === 'saliency') {
-        const result = await saliencyFor(modelDir, req.imagePath, req.method);
+        const result = await saliencyFor(modelDir, req.imagePath, req.method, this.images);
         this.send({ type: 'saliencyResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else {
         const result = await generate(modelDir, req.prompt, { length: req.length, temperature: req.temperature, topK: req.topK, seed: req.seed, signal: abort.signal }, this.cache);

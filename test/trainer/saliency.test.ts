@@ -1,0 +1,134 @@
+// Saliency for image classifiers on real tfjs (wasm): a tiny CNN trained on
+// images whose class is a bright square in one corner looks at that corner by
+// both methods; maps have the model's input size with values in 0..1; no
+// tensors are left behind; Grad-CAM on a model without a convolution and a
+// file that is not an image give clear errors; a changed model.json is reloaded.
+import assert from 'node:assert/strict';
+import { utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/trainer/backend';
+import { ImageModelCache } from '../../src/trainer/imageModel';
+import { saliencyFor } from '../../src/trainer/saliency';
+import { cornerShare, meanOver, REACH, SIDE, SQUARE, SQUARE_FROM, trainCornerModel, writeCornerPngs } from '../helpers/cornerImages';
+import { tempDir } from '../helpers/fixtures';
+
+const root = tempDir('modellab-saliency-');
+const cnnDir = join(root, 'cnn');
+const denseDir = join(root, 'dense');
+let images: ReturnType<typeof writeCornerPngs> = [];
+
+before(async () => {
+  await selectBackend('wasm');
+  await trainCornerModel(cnnDir, { scaling: 'standardize' });
+  await trainCornerModel(denseDir, { conv: false });
+  images = writeCornerPngs(join(root, 'images'), 3);
+});
+
+for (const method of ['gradcam', 'gradient'] as const) {
+  test(`${method}: the map has the input's size, values in 0..1, and its mass in the square's corner`, async () => {
+    const cache = new ImageModelCache();
+    try {
+      for (const img of images) {
+        const r = await saliencyFor(cnnDir, img.file, method, cache);
+        assert.equal(r.method, method);
+        assert.equal(r.file, img.file);
+        assert.deepEqual(r.size, [SIDE, SIDE]);
+        assert.equal(r.prediction.label, img.label, `${img.file} predicted ${r.prediction.label}`);
+        assert.equal(r.explains, img.label);
+        assert.deepEqual(r.prediction.probabilities.map((p) => p.label), ['dark', 'lit']);
+        assert.ok(Math.abs(r.prediction.probabilities.reduce((s, p) => s + p.probability, 0) - 1) < 1e-4);
+        assert.equal(r.saliency.length, SIDE);
+        for (const row of r.saliency) {
+          assert.equal(row.length, SIDE);
+          for (const v of row) assert.ok(v >= 0 && v <= 1, `value ${v} outside 0..1`);
+        }
+        const top = Math.max(...r.saliency.flat());
+        // Grad-CAM keeps positive evidence only: "dark" (no square) may have none anywhere.
+        if (img.label !== 'lit') {
+          assert.ok(top === 1 || (method === 'gradcam' && top === 0), `largest value ${top}`);
+          continue;
+        }
+        assert.equal(top, 1, 'normalized to a largest value of 1');
+        // The corner: the square and what the CNN sees around it, 39% of the image.
+        const extent = SQUARE_FROM + SQUARE + REACH;
+        const share = cornerShare(r.saliency, extent);
+        const minShare = method === 'gradcam' ? 0.9 : 0.5;
+        assert.ok(share > minShare, `${method} on ${img.file}: ${(share * 100).toFixed(0)}% of the map in the corner, not over ${minShare * 100}%`);
+        const at = r.saliency.flat().indexOf(1);
+        assert.ok(Math.floor(at / SIDE) < extent && at % SIDE < extent, `${method}: the largest value is at row ${Math.floor(at / SIDE)}, column ${at % SIDE}, outside the corner`);
+        const onSquare = meanOver(r.saliency, SQUARE_FROM, SQUARE_FROM + SQUARE, SQUARE_FROM, SQUARE_FROM + SQUARE);
+        const farCorner = meanOver(r.saliency, SIDE / 2, SIDE, SIDE / 2, SIDE);
+        const ratio = method === 'gradcam' ? 5 : 2;
+        assert.ok(onSquare > ratio * farCorner, `${method}: mean ${onSquare.toFixed(3)} on the square, ${farCorner.toFixed(3)} in the opposite quadrant`);
+      }
+    } finally {
+      cache.clear();
+    }
+  });
+}
+
+test('no tensors are left behind once the model is loaded, by either method', async () => {
+  const cache = new ImageModelCache();
+  await saliencyFor(cnnDir, images[0].file, 'gradcam', cache);
+  const before = tf.memory().numTensors;
+  await saliencyFor(cnnDir, images[1].file, 'gradcam', cache);
+  await saliencyFor(cnnDir, images[2].file, 'gradient', cache);
+  await saliencyFor(denseDir, images[2].file, 'gradient', cache);
+  cache.clear();
+  const afterClear = tf.memory().numTensors;
+  assert.ok(afterClear < before, 'clearing the cache disposes the models');
+  const cache2 = new ImageModelCache();
+  await saliencyFor(cnnDir, images[0].file, 'gradcam', cache2);
+  const loaded = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await saliencyFor(cnnDir, images[i].file, i % 2 ? 'gradient' : 'gradcam', cache2);
+  assert.equal(tf.memory().numTensors, loaded, 'tensors left behind');
+  cache2.clear();
+});
+
+test('Grad-CAM on a model without a convolution says so; the gradient still works', async () => {
+  const cache = new ImageModelCache();
+  try {
+    await assert.rejects(saliencyFor(denseDir, images[0].file, 'gradcam', cache), /Grad-CAM needs a convolution layer.*"gradient"/);
+    const r = await saliencyFor(denseDir, images[0].file, 'gradient', cache);
+    assert.equal(r.saliency.length, SIDE);
+    assert.ok(r.saliency.flat().every((v) => v >= 0 && v <= 1));
+  } finally {
+    cache.clear();
+  }
+});
+
+test('an unreadable or non-image file is an error naming the file', async () => {
+  const cache = new ImageModelCache();
+  try {
+    const text = join(root, 'notes.png');
+    writeFileSync(text, 'just some text, not an image\n');
+    await assert.rejects(saliencyFor(cnnDir, text, 'gradcam', cache), (e: Error) => e.message.includes(text) && /not a PNG or JPEG/.test(e.message));
+    const truncated = join(root, 'cut.png');
+    const { readFileSync } = await import('node:fs');
+    writeFileSync(truncated, readFileSync(images[0].file).subarray(0, 40));
+    await assert.rejects(saliencyFor(cnnDir, truncated, 'gradient', cache), (e: Error) => e.message.includes(truncated));
+    const missing = join(root, 'missing.png');
+    await assert.rejects(saliencyFor(cnnDir, missing, 'gradcam', cache), (e: Error) => e.message.includes(missing));
+    await assert.rejects(saliencyFor(root, images[0].file, 'gradcam', cache), /no saved model/);
+  } finally {
+    cache.clear();
+  }
+});
+
+test('the cache keeps a model between calls and reloads it when model.json changes', async () => {
+  const cache = new ImageModelCache(1);
+  try {
+    const a = await cache.get(cnnDir);
+    assert.equal(await cache.get(cnnDir), a, 'the same model from the cache');
+    const later = new Date(Date.now() + 5000);
+    utimesSync(join(cnnDir, 'model.json'), later, later);
+    const b = await cache.get(cnnDir);
+    assert.notEqual(b, a, 'reloaded after model.json changed');
+    await cache.get(denseDir);
+    assert.equal(cache.size, 1, 'capacity kept');
+  } finally {
+    cache.clear();
+  }
+});

@@ -8,10 +8,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { seededRng, shuffleInPlace } from '../../src/core/random';
 import type { Rng } from '../../src/core/random';
 import type { ResolvedTransformer } from '../../src/core/resolvedConfig';
+import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
 import { buildLoss, buildOptimizer, buildSequential } from '../../src/trainer/model';
 import { trainModel, trainStep } from '../../src/trainer/trainLoop';
 import { buildTransformer } from '../../src/trainer/transformer';
@@ -19,14 +20,14 @@ import { classificationLoss, languageModelLoss } from '../../src/trainer/textTra
 
 export interface RunResult {
   seconds: number;
-  /** Samples (MLP) or tokens (Transformers) trained on. */
+  /** Samples (MLP), images (CNN) or tokens (Transformers) trained on. */
   items: number;
   finalLoss: number;
 }
 
 export interface Workload {
   name: string;
-  unit: 'samples/s' | 'tokens/s';
+  unit: 'samples/s' | 'images/s' | 'tokens/s';
   /** Training FLOPs per sample or token (forward + backward ≈ 3× the forward products). */
   flopsPerItem: number;
   ours(): Promise<RunResult>;
@@ -265,6 +266,169 @@ export function transformerWorkload(o: TransformerOptions): Workload {
       model.dispose();
       optimizer.dispose();
       return { seconds, items: tokens, finalLoss };
+    },
+  };
+}
+
+// ── the CNN ──
+
+/** The segments of a seven-segment digit: [x0, y0, x1, y1] in a unit box, y down. */
+const SEGMENTS = [
+  [0, 0, 1, 0], // top
+  [1, 0, 1, 0.5], // top right
+  [1, 0.5, 1, 1], // bottom right
+  [0, 1, 1, 1], // bottom
+  [0, 0.5, 0, 1], // bottom left
+  [0, 0, 0, 0.5], // top left
+  [0, 0.5, 1, 0.5], // middle
+];
+const DIGIT_SEGMENTS = ['012345', '12', '01643', '01236', '5612', '05623', '054326', '012', '0123456', '012356'];
+
+/**
+ * 28×28 grey images of the digits 0–9, drawn as seven-segment strokes with a
+ * random size, position, slant and stroke width, plus pixel noise: digits-like
+ * data with the shape of MNIST and something for a CNN to learn. Values in
+ * [0, 1], NHWC with one channel; labels 0–9.
+ */
+export function syntheticDigits(rows: number, seed: number): { images: Float32Array; labels: Int32Array } {
+  const size = 28;
+  const rng = seededRng(seed);
+  const images = new Float32Array(rows * size * size);
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const digit = Math.floor(rng() * 10);
+    labels[r] = digit;
+    const w = 8 + rng() * 6;
+    const h = 14 + rng() * 6;
+    const x0 = 4 + rng() * (size - 8 - w);
+    const y0 = 3 + rng() * (size - 6 - h);
+    const slant = (rng() - 0.5) * 0.4;
+    const half = 0.7 + rng() * 0.6;
+    const segs = [...DIGIT_SEGMENTS[digit]].map((c) => {
+      const [ax, ay, bx, by] = SEGMENTS[Number(c)];
+      return [x0 + ax * w + slant * (h - ay * h), y0 + ay * h, x0 + bx * w + slant * (h - by * h), y0 + by * h];
+    });
+    const base = r * size * size;
+    for (let py = 0; py < size; py++) {
+      for (let px = 0; px < size; px++) {
+        let d = Infinity;
+        for (const [ax, ay, bx, by] of segs) {
+          const dx = bx - ax;
+          const dy = by - ay;
+          const t = Math.min(1, Math.max(0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)));
+          d = Math.min(d, Math.hypot(px - ax - t * dx, py - ay - t * dy));
+        }
+        const ink = Math.min(1, Math.max(0, 1 + half - d));
+        images[base + py * size + px] = Math.min(1, Math.max(0, ink + 0.05 * normal(rng)));
+      }
+    }
+  }
+  return { images, labels };
+}
+
+/**
+ * The benchmark CNN, built with tfjs-layers: conv 32 3×3 relu → maxPool 2 →
+ * conv 64 3×3 relu → maxPool 2 → flatten → dense 128 relu → dense 10 softmax,
+ * on 28×28×1 inputs ('valid' padding, stride 1).
+ */
+export function buildCnn(): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu', name: 'conv1' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
+      tfl.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', name: 'conv2' }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool2' }),
+      tfl.layers.flatten({ name: 'flatten' }),
+      tfl.layers.dense({ units: 128, activation: 'relu', name: 'dense1' }),
+      tfl.layers.dense({ units: 10, activation: 'softmax', name: 'dense2' }),
+    ],
+  });
+}
+
+/** Training FLOPs per image of buildCnn's network (forward + backward ≈ 3× the forward's multiply-adds × 2). */
+const CNN_FLOPS = 3 * 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 9 * 32 + 5 * 5 * 64 * 128 + 128 * 10);
+
+export interface CnnOptions {
+  rows: number;
+  epochs: number;
+  dir: string;
+}
+
+/** The CNN above on synthetic digits: Adam 1e-3, categorical cross-entropy, batch 64, through trainModel. */
+export function cnnWorkload(o: CnnOptions): Workload {
+  const batchSize = 64;
+  const lr = 0.001;
+  mkdirSync(o.dir, { recursive: true });
+  const { images, labels } = syntheticDigits(o.rows, 17);
+  const oneHot = new Float32Array(o.rows * 10);
+  labels.forEach((l, r) => (oneHot[r * 10 + l] = 1));
+  const order = batchOrder(o.rows, o.epochs, 19);
+  writeF32(join(o.dir, 'x.f32'), images);
+  writeI32(join(o.dir, 'labels.i32'), labels);
+  writeI32(join(o.dir, 'order.i32'), order.flatMap((p) => Array.from(p)));
+  const template = seeded(9, buildCnn);
+  writeWeights(o.dir, template);
+  const initial = template.getWeights().map((w) => tf.clone(w));
+  template.dispose();
+
+  return {
+    name: 'CNN conv32-pool-conv64-pool-dense128-10, 28×28×1, Adam, batch 64',
+    unit: 'images/s',
+    flopsPerItem: CNN_FLOPS,
+    peer: { cmd: 'cnn', dir: o.dir, rows: o.rows, epochs: o.epochs, batchSize, lr },
+    ours: async () => {
+      const model = buildCnn();
+      model.setWeights(initial);
+      const optimizer = buildOptimizer({ type: 'adam', learningRate: lr });
+      model.compile({ optimizer, loss: 'categoricalCrossentropy' });
+      const xs = tf.tensor4d(images, [o.rows, 28, 28, 1]);
+      const ys = tf.tensor2d(oneHot, [o.rows, 10]);
+      const started = performance.now();
+      for (let e = 0; e < o.epochs; e++) {
+        const [xe, ye] = tf.tidy(() => {
+          const idx = tf.tensor1d(order[e], 'int32');
+          return [tf.gather(xs, idx), tf.gather(ys, idx)];
+        });
+        await trainModel(model, xe, ye, { epochs: 1, batchSize, shuffle: false });
+        tf.dispose([xe, ye]);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      let lossSum = 0;
+      for (let s = 0; s < o.rows; s += 512) {
+        const n = Math.min(512, o.rows - s);
+        lossSum += tf.tidy(() => {
+          const p = model.predict(tf.slice(xs, [s, 0, 0, 0], [n, 28, 28, 1])) as tf.Tensor;
+          return tf.sum(tfl.metrics.categoricalCrossentropy(tf.slice(ys, [s, 0], [n, 10]), p)).dataSync()[0];
+        });
+      }
+      tf.dispose([xs, ys]);
+      model.dispose();
+      optimizer.dispose();
+      return { seconds, items: o.rows * o.epochs, finalLoss: lossSum / o.rows };
+    },
+  };
+}
+
+/** One training step at a time of the CNN on random digits, for profiling (profileCnn.ts). */
+export function cnnStepRunner(batchSize: number): { step: () => number; dispose: () => void } {
+  const { images, labels } = syntheticDigits(batchSize, 23);
+  const model = seeded(9, buildCnn);
+  const optimizer = buildOptimizer({ type: 'adam', learningRate: 0.001 });
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const forward = fusedSequentialForward(model) ?? ((x: tf.Tensor, training: boolean) => model.apply(x, { training }) as tf.Tensor);
+  const xb = tf.tensor4d(images, [batchSize, 28, 28, 1]);
+  const yb = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+  return {
+    step: () => {
+      const loss = trainStep(optimizer, variables, () => tf.mean(tfl.metrics.categoricalCrossentropy(yb, forward(xb, true))) as tf.Scalar);
+      const v = loss.dataSync()[0];
+      loss.dispose();
+      return v;
+    },
+    dispose: () => {
+      tf.dispose([xb, yb]);
+      model.dispose();
+      optimizer.dispose();
     },
   };
 }

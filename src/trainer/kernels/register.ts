@@ -4,9 +4,11 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { activationGradCpuConfig, activationGradWasmConfig } from './activationGrad';
 import { adamUpdateCpuConfig, adamUpdateWasmConfig } from './adamUpdate';
 import { batchMatMulConfig } from './batchMatMul';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d';
 import { denseConfig } from './dense';
 import { gatherV2Config } from './gatherV2';
 import { castConfig, identityConfig } from './identity';
+import { avgPoolGradConfig, maxPoolGradConfig } from './poolGrad';
 import { sumConfig } from './sum';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 import { replaceKernel } from './wasmInternals';
@@ -14,8 +16,10 @@ import { replaceKernel } from './wasmInternals';
 /**
  * Wasm only: a BatchMatMul that keeps every product on a fast path, an
  * UnsortedSegmentSum (the backend has none), a copy-free Identity and
- * same-dtype Cast, a fused dense op, and GatherV2 and leading-axes Sum as
- * plain loops on the heap.
+ * same-dtype Cast, a fused dense op, GatherV2 and leading-axes Sum as
+ * plain loops on the heap, 2-D convolutions and their gradients as products
+ * on our SIMD kernel (the backend has no Conv2DBackpropFilter), and the
+ * pooling gradients as scatters.
  */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   batchMatMulConfig,
@@ -25,6 +29,12 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   denseConfig,
   gatherV2Config,
   sumConfig,
+  conv2dConfig,
+  fusedConv2dConfig,
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  maxPoolGradConfig,
+  avgPoolGradConfig,
 ];
 
 /** The fused Adam step and activation gradient, for each backend that runs JavaScript kernels. */

@@ -58,6 +58,11 @@ export function heapView(backend: BackendWasm, t: TensorInfo, asFloat32 = false)
   return t.dtype === 'int32' && !asFloat32 ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
 }
 
+/** The whole heap as floats (index = byte offset / 4); take it again after every allocation, as heapView. */
+export function heapFloats(backend: BackendWasm): Float32Array {
+  return new Float32Array(internals(backend).wasm.HEAPU8.buffer);
+}
+
 /** A float32 tensor's values in place on the wasm heap (see heapView). */
 export function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
   return heapView(backend, t, true) as Float32Array;

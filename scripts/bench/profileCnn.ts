@@ -1,0 +1,58 @@
+// Where a CNN's training step spends its time, kernel by kernel: the
+// benchmark's network (workloads.ts, cnnWorkload: conv 32 3×3 relu → maxPool
+// 2 → conv 64 3×3 relu → maxPool 2 → flatten → dense 128 relu → dense 10
+// softmax; 28×28×1, batch 64, Adam, categorical cross-entropy) trained
+// through the engine's own step (trainStep with the fused dense forward), a
+// few warm-up steps, then tf.profile over the timed ones. Prints each kernel's
+// share of the step, with the ones that run on the CPU backend (copied across)
+// marked.
+//
+// node --import tsx scripts/bench/profileCnn.ts [--backend wasm|cpu] [--steps N]
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendChoice } from '../../src/core/types';
+import { selectBackend } from '../../src/trainer/backend';
+import { cnnStepRunner } from './workloads';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+
+async function main(): Promise<void> {
+  const sel = await selectBackend((option('backend') ?? 'wasm') as BackendChoice);
+  const steps = Number(option('steps') ?? 10);
+  const runner = cnnStepRunner(64);
+  for (let i = 0; i < 3; i++) runner.step();
+  const started = performance.now();
+  const info = await tf.profile(() => {
+    for (let i = 0; i < steps; i++) runner.step();
+  });
+  const wall = (performance.now() - started) / steps;
+  runner.dispose();
+  const byName = new Map<string, { ms: number; calls: number }>();
+  for (const k of info.kernels) {
+    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += Number(k.kernelTimeMs);
+    e.calls++;
+    byName.set(k.name, e);
+  }
+  const total = [...byName.values()].reduce((s, e) => s + e.ms, 0) / steps;
+  const fallback = new Set(sel.cpuFallbackKernels);
+  console.log(`backend ${sel.backend}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile, kernels ${total.toFixed(1)} ms/step`);
+  console.log('kernel                          ms/step   share  calls/step');
+  for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
+    const ms = e.ms / steps;
+    if (ms < 0.05) continue;
+    console.log(`${(name + (fallback.has(name) ? ' (CPU fallback)' : '')).padEnd(32)}${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0).padStart(5)}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,344 @@
+// 2-D convolution for the wasm backend, NHWC, forward and both gradients, as
+// matrix products on our own SIMD kernel (wasmGemm.ts). tfjs-backend-wasm has
+// no Conv2DBackpropFilter at all (the CPU fallback's loop took ~30 s for one
+// step of a small CNN), and its Conv2DBackpropInput is a plain C loop (~0.3 s
+// for the same step). Here, for M = batch·outHeight·outWidth output pixels and
+// the filter's Kf = filterHeight·filterWidth·inChannels taps:
+//
+//   Conv2D                 y [M, out]   = cols(x) [M, Kf] · W [Kf, out]
+//   Conv2DBackpropFilter   dW [Kf, out] = cols(x)ᵀ [Kf, M] · dy [M, out]
+//   Conv2DBackpropInput    dx           = col2im(dy [M, out] · Wᵀ [out, Kf])
+//
+// cols(x) (im2col) is built a chunk of output pixels at a time in a scratch
+// tensor on the heap — a chunk small enough to stay in the core's cache while
+// the product reads it — so it never exists whole. Each filter row's taps are
+// contiguous in both x and a column row (NHWC), so they are copied as one run.
+// Dilation 1 only (the gradients have none). What the backend has a kernel
+// for, these leave to it when they cannot take it (NCHW, dilated forward
+// convolutions, no wasm SIMD); the filter gradient, which it lacks, takes NCHW
+// through transposes and runs a plain JavaScript product without SIMD.
+
+import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, Transpose, util } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { gemmFor } from './wasmGemm';
+import type { Gemm, GemmFn } from './wasmGemm';
+import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
+
+/** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
+const CHUNK_FLOATS = 64 * 1024;
+
+/** The geometry every kernel here needs, NHWC, dilation 1. */
+interface Geometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  fh: number;
+  fw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function geometry(info: backend_util.Conv2DInfo): Geometry {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/** Output pixels per chunk: at least 4 (one block of the product's rows), at most all of them. */
+function chunkRows(g: Geometry): number {
+  const kf = g.fh * g.fw * g.inC;
+  const m = g.batch * g.outH * g.outW;
+  return Math.max(4, Math.min(m, Math.floor(CHUNK_FLOATS / Math.max(1, kf))));
+}
+
+/** Rows m0 … m0+rows-1 of im2col(x) into cols (from float index `at`), zeros where the filter hangs over the edge. */
+function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: number, rows: number): void {
+  const { inH, inW, inC, outH, outW, fh, fw, sh, sw, padTop, padLeft } = g;
+  const rowLen = fw * inC;
+  let dst = at;
+  for (let m = m0; m < m0 + rows; m++) {
+    const ox = m % outW;
+    const t = (m - ox) / outW;
+    const oy = t % outH;
+    const b = (t - oy) / outH;
+    const iy0 = oy * sh - padTop;
+    const ix0 = ox * sw - padLeft;
+    const kwLo = Math.max(0, -ix0);
+    const kwHi = Math.min(fw, inW - ix0);
+    for (let kh = 0; kh < fh; kh++, dst += rowLen) {
+      const iy = iy0 + kh;
+      if (iy < 0 || iy >= inH || kwHi <= kwLo) {
+        heap.fill(0, dst, dst + rowLen);
+        continue;
+      }
+      const lo = kwLo * inC;
+      const hi = kwHi * inC;
+      if (lo > 0) heap.fill(0, dst, dst + lo);
+      if (hi < rowLen) heap.fill(0, dst + hi, dst + rowLen);
+      const src = xAt + ((b * inH + iy) * inW + ix0) * inC;
+      if (hi - lo >= 32) heap.copyWithin(dst + lo, src + lo, src + hi);
+      else for (let i = lo; i < hi; i++) heap[dst + i] = heap[src + i];
+    }
+  }
+}
+
+/** dx += col2im of rows m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
+function col2im(heap: Float32Array, dxAt: number, at: number, g: Geometry, m0: number, rows: number): void {
+  const { inH, inW, inC, outH, outW, fh, fw, sh, sw, padTop, padLeft } = g;
+  const rowLen = fw * inC;
+  let src = at;
+  for (let m = m0; m < m0 + rows; m++) {
+    const ox = m % outW;
+    const t = (m - ox) / outW;
+    const oy = t % outH;
+    const b = (t - oy) / outH;
+    const iy0 = oy * sh - padTop;
+    const ix0 = ox * sw - padLeft;
+    const lo = Math.max(0, -ix0) * inC;
+    const hi = Math.min(fw, inW - ix0) * inC;
+    for (let kh = 0; kh < fh; kh++, src += rowLen) {
+      const iy = iy0 + kh;
+      if (iy < 0 || iy >= inH) continue;
+      const dst = dxAt + ((b * inH + iy) * inW + ix0) * inC;
+      for (let i = lo; i < hi; i++) heap[dst + i] += heap[src + i];
+    }
+  }
+}
+
+/**
+ * The product in plain JavaScript, for where our SIMD kernel cannot run (no
+ * wasm SIMD, or MODELLAB_GEMM=xnnpack) and the backend has no kernel to hand
+ * the work to (Conv2DBackpropFilter). One pair, no bias or activation.
+ */
+function scalarGemm(w: BackendWasm): Gemm {
+  const run: GemmFn = (a, b, c, m, k, n, _batch, _sa, _sb, _sc, _bias, _relu, aRow, aK) => {
+    const heap = heapFloats(w);
+    const [A, B, C, ar, ak] = [a / 4, b / 4, c / 4, aRow / 4, aK / 4];
+    heap.fill(0, C, C + m * n);
+    for (let i = 0; i < m; i++) {
+      for (let kk = 0; kk < k; kk++) {
+        const v = heap[A + i * ar + kk * ak];
+        if (v === 0) continue;
+        const bRow = B + kk * n;
+        const cRow = C + i * n;
+        for (let j = 0; j < n; j++) heap[cRow + j] += v * heap[bRow + j];
+      }
+    }
+  };
+  return { run, fma: false };
+}
+
+/** A scratch tensor of `n` floats on the backend (the caller disposes it). */
+function scratch(w: BackendWasm, n: number): TensorInfo {
+  return w.makeOutput([Math.max(1, n)], 'float32');
+}
+
+/** y = conv(x, W) (+ bias, ReLU): out [M, outC], chunk by chunk. */
+function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean): TensorInfo {
+  const out = w.makeOutput([g.batch, g.outH, g.outW, g.outC], 'float32');
+  const kf = g.fh * g.fw * g.inC;
+  const m = g.batch * g.outH * g.outW;
+  if (m === 0 || g.outC === 0) return out;
+  const rows = chunkRows(g);
+  const cols = scratch(w, rows * kf);
+  try {
+    const heap = heapFloats(w);
+    const xAt = heapOffset(w, x) / 4;
+    const colsAt = heapOffset(w, cols);
+    const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
+    for (let m0 = 0; m0 < m; m0 += rows) {
+      const n = Math.min(rows, m - m0);
+      im2col(heap, xAt, colsAt / 4, g, m0, n);
+      gemm.run(colsAt, fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
+    }
+  } finally {
+    w.disposeData(cols.dataId);
+  }
+  return out;
+}
+
+/** dW [fh, fw, inC, outC] = Σ over chunks of cols(x)ᵀ · dy, each chunk's product read with A transposed in place. */
+function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: TensorInfo): TensorInfo {
+  const kf = g.fh * g.fw * g.inC;
+  const m = g.batch * g.outH * g.outW;
+  const dw = w.makeOutput([g.fh, g.fw, g.inC, g.outC], 'float32');
+  const size = kf * g.outC;
+  const rows = chunkRows(g);
+  const cols = scratch(w, rows * kf);
+  const part = scratch(w, size);
+  try {
+    const heap = heapFloats(w);
+    const dwAt = heapOffset(w, dw) / 4;
+    heap.fill(0, dwAt, dwAt + size);
+    const xAt = heapOffset(w, x) / 4;
+    const colsAt = heapOffset(w, cols);
+    const partAt = heapOffset(w, part);
+    const dyAt = heapOffset(w, dy);
+    for (let m0 = 0; m0 < m; m0 += rows) {
+      const n = Math.min(rows, m - m0);
+      im2col(heap, xAt, colsAt / 4, g, m0, n);
+      // [kf, n] · [n, outC]: A is the chunk of columns [n, kf] read transposed (row step 4 bytes, k step 4·kf).
+      gemm.run(colsAt, dyAt + 4 * m0 * g.outC, partAt, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);
+      const p = partAt / 4;
+      for (let i = 0; i < size; i++) heap[dwAt + i] += heap[p + i];
+    }
+  } finally {
+    w.disposeData(cols.dataId);
+    w.disposeData(part.dataId);
+  }
+  return dw;
+}
+
+/** dx = col2im(dy · Wᵀ), chunk by chunk; Wᵀ [outC, Kf] made once. */
+function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filter: TensorInfo): TensorInfo {
+  const kf = g.fh * g.fw * g.inC;
+  const m = g.batch * g.outH * g.outW;
+  const dx = w.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
+  const rows = chunkRows(g);
+  const cols = scratch(w, rows * kf);
+  const wt = scratch(w, kf * g.outC);
+  try {
+    const heap = heapFloats(w);
+    const dxAt = heapOffset(w, dx) / 4;
+    heap.fill(0, dxAt, dxAt + g.batch * g.inH * g.inW * g.inC);
+    const fAt = heapOffset(w, filter) / 4;
+    const wtAt = heapOffset(w, wt) / 4;
+    for (let i = 0; i < kf; i++) for (let o = 0; o < g.outC; o++) heap[wtAt + o * kf + i] = heap[fAt + i * g.outC + o];
+    const colsAt = heapOffset(w, cols);
+    const dyAt = heapOffset(w, dy);
+    for (let m0 = 0; m0 < m && g.outC > 0; m0 += rows) {
+      const n = Math.min(rows, m - m0);
+      gemm.run(dyAt + 4 * m0 * g.outC, wtAt * 4, colsAt, n, g.outC, kf, 1, 0, 0, 0, 0, 0, 4 * g.outC, 4);
+      col2im(heap, dxAt, colsAt / 4, g, m0, n);
+    }
+  } finally {
+    w.disposeData(cols.dataId);
+    w.disposeData(wt.dataId);
+  }
+  return dx;
+}
+
+/** x with its axes permuted by the wasm Transpose (a new tensor the caller disposes). */
+function transpose(w: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
+  return getKernel(Transpose, 'wasm').kernelFunc({ inputs: { x }, backend: w, attrs: { perm } }) as TensorInfo;
+}
+const TO_NHWC = [0, 2, 3, 1];
+
+const isNchw = (dataFormat: unknown) => dataFormat === 'NCHW';
+const dilated = (dilations: unknown) => dilations !== undefined && !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
+
+function conv2d(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  const gemm = gemmFor(w);
+  if (!gemm || x.dtype !== 'float32' || filter.dtype !== 'float32' || isNchw(attrs!.dataFormat) || dilated(attrs!.dilations) || x.shape.length !== 4) {
+    return replacedKernel(Conv2D).kernelFunc(args) as TensorInfo;
+  }
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
+  return forward(w, gemm, geometry(info), x, filter, undefined, false);
+}
+
+function fusedConv2d(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  const x = inputs.x as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  const bias = inputs.bias as TensorInfo | undefined;
+  const activation = (attrs!.activation as string | undefined) ?? 'linear';
+  const gemm = gemmFor(w);
+  const outC = filter.shape[3];
+  if (
+    !gemm ||
+    x.dtype !== 'float32' ||
+    filter.dtype !== 'float32' ||
+    (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== outC)) ||
+    inputs.preluActivationWeights ||
+    (activation !== 'linear' && activation !== 'relu') ||
+    isNchw(attrs!.dataFormat) ||
+    dilated(attrs!.dilations) ||
+    x.shape.length !== 4
+  ) {
+    return replacedKernel(FusedConv2D).kernelFunc(args) as TensorInfo;
+  }
+  const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
+  return forward(w, gemm, geometry(info), x, filter, bias, activation === 'relu');
+}
+
+function conv2dBackpropFilter(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  let x = inputs.x as TensorInfo;
+  let dy = inputs.dy as TensorInfo;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error('Conv2DBackpropFilter (wasm): float32 tensors only');
+  const gemm = gemmFor(w) ?? scalarGemm(w);
+  const temps: TensorInfo[] = [];
+  try {
+    if (isNchw(attrs!.dataFormat)) {
+      temps.push((x = transpose(w, x, TO_NHWC)), (dy = transpose(w, dy, TO_NHWC)));
+    }
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs!.filterShape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
+    return filterGrad(w, gemm, geometry(info), x, dy);
+  } finally {
+    for (const t of temps) w.disposeData(t.dataId);
+  }
+}
+
+function conv2dBackpropInput(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  const dy = inputs.dy as TensorInfo;
+  const filter = inputs.filter as TensorInfo;
+  const gemm = gemmFor(w);
+  if (!gemm || dy.dtype !== 'float32' || filter.dtype !== 'float32' || isNchw(attrs!.dataFormat)) return replacedKernel(Conv2DBackpropInput).kernelFunc(args) as TensorInfo;
+  const inputShape = attrs!.inputShape as [number, number, number, number];
+  const info = backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
+  return inputGrad(w, gemm, geometry(info), dy, filter);
+}
+
+/** Replaces the wasm backend's Conv2D, which it calls for NCHW, dilations and other dtypes. */
+export const conv2dConfig: KernelConfig = {
+  kernelName: Conv2D,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(Conv2D),
+  kernelFunc: conv2d as unknown as KernelFunc,
+};
+
+/** Replaces the wasm backend's FusedConv2D (bias and ReLU in the product's epilogue); it calls the original for other activations, prelu, NCHW and dilations. */
+export const fusedConv2dConfig: KernelConfig = {
+  kernelName: FusedConv2D,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(FusedConv2D),
+  kernelFunc: fusedConv2d as unknown as KernelFunc,
+};
+
+/** The wasm backend has no Conv2DBackpropFilter: this one takes every case (NCHW through transposes). */
+export const conv2dBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropFilter as unknown as KernelFunc,
+};
+
+/** Replaces the wasm backend's Conv2DBackpropInput, which it calls for NCHW and other dtypes. */
+export const conv2dBackpropInputConfig: KernelConfig = {
+  kernelName: Conv2DBackpropInput,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(Conv2DBackpropInput),
+  kernelFunc: conv2dBackpropInput as unknown as KernelFunc,
+};

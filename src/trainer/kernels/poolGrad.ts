@@ -1,0 +1,127 @@
+// Pooling gradients for the wasm backend, NHWC: MaxPoolGrad and AvgPoolGrad
+// as scatters over the output windows, plain loops on the heap. The
+// backend's own MaxPoolGrad walks every input pixel over every window that
+// might hold it (~35 ms for a [64, 26, 26, 32] input); a scatter visits each
+// window once. Same results as the CPU backend's kernels: the gradient of a
+// max goes to the window's first largest value (rows, then columns), none when
+// the window holds only NaN or −∞; an average's gradient is dy / (filter
+// height · width) for every input pixel in the window, as tfjs computes it
+// for 'same' padding too. Dilation 1 (tfjs's 2-D pooling has no other).
+
+import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
+import type { BackendWasm, KernelArgs } from './wasmInternals';
+
+function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2DInfo {
+  return backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs!.filterSize as [number, number],
+    attrs!.strides as [number, number],
+    1,
+    attrs!.pad as 'valid',
+    attrs!.dimRoundingMode as 'round' | undefined,
+  );
+}
+
+function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  const dy = inputs.dy as TensorInfo;
+  const x = inputs.input as TensorInfo;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return replacedKernel(MaxPoolGrad).kernelFunc(args) as TensorInfo;
+  const info = poolInfo(x, attrs);
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  const dx = w.makeOutput(x.shape, 'float32');
+  const heap = heapFloats(w);
+  const xAt = heapOffset(w, x) / 4;
+  const dyAt = heapOffset(w, dy) / 4;
+  const dxAt = heapOffset(w, dx) / 4;
+  heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
+  const best = new Float32Array(c);
+  const pos = new Int32Array(c);
+  let dyi = dyAt;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sh - top;
+      const yLo = Math.max(0, y0);
+      const yHi = Math.min(inH, y0 + fh);
+      for (let ox = 0; ox < outW; ox++, dyi += c) {
+        const x0 = ox * sw - left;
+        const xLo = Math.max(0, x0);
+        const xHi = Math.min(inW, x0 + fw);
+        best.fill(-Infinity);
+        pos.fill(-1);
+        for (let iy = yLo; iy < yHi; iy++) {
+          for (let ix = xLo; ix < xHi; ix++) {
+            const p = (xb + iy * inW + ix) * c;
+            const at = xAt + p;
+            for (let ch = 0; ch < c; ch++) {
+              const v = heap[at + ch];
+              if (v > best[ch]) {
+                best[ch] = v;
+                pos[ch] = p + ch;
+              }
+            }
+          }
+        }
+        for (let ch = 0; ch < c; ch++) if (pos[ch] >= 0) heap[dxAt + pos[ch]] += heap[dyi + ch];
+      }
+    }
+  }
+  return dx;
+}
+
+function avgPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
+  const { inputs, backend: w, attrs } = args;
+  const dy = inputs.dy as TensorInfo;
+  const x = inputs.input as TensorInfo;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return replacedKernel(AvgPoolGrad).kernelFunc(args) as TensorInfo;
+  const info = poolInfo(x, attrs);
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  const scale = 1 / (fh * fw);
+  const dx = w.makeOutput(x.shape, 'float32');
+  const heap = heapFloats(w);
+  const dyAt = heapOffset(w, dy) / 4;
+  const dxAt = heapOffset(w, dx) / 4;
+  heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
+  let dyi = dyAt;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sh - top;
+      const yLo = Math.max(0, y0);
+      const yHi = Math.min(inH, y0 + fh);
+      for (let ox = 0; ox < outW; ox++, dyi += c) {
+        const x0 = ox * sw - left;
+        const xLo = Math.max(0, x0);
+        const xHi = Math.min(inW, x0 + fw);
+        for (let iy = yLo; iy < yHi; iy++) {
+          for (let ix = xLo; ix < xHi; ix++) {
+            const at = dxAt + (xb + iy * inW + ix) * c;
+            for (let ch = 0; ch < c; ch++) heap[at + ch] += heap[dyi + ch] * scale;
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** Replaces the wasm backend's MaxPoolGrad, which it calls for other dtypes. */
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: MaxPoolGrad,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(MaxPoolGrad),
+  kernelFunc: maxPoolGrad as unknown as KernelFunc,
+};
+
+/** Replaces the wasm backend's AvgPoolGrad, which it calls for other dtypes. */
+export const avgPoolGradConfig: KernelConfig = {
+  kernelName: AvgPoolGrad,
+  backendName: 'wasm',
+  setupFunc: setupOfReplaced(AvgPoolGrad),
+  kernelFunc: avgPoolGrad as unknown as KernelFunc,
+};

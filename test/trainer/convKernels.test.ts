@@ -1,0 +1,159 @@
+// Model Lab's convolution and pooling kernels on the wasm backend
+// (src/trainer/kernels/conv2d.ts, poolGrad.ts) against the pure-JS CPU
+// backend: forward convolutions, both convolution gradients, both pooling
+// gradients, over odd sizes, strides 1 and 2, 'same' and 'valid' padding,
+// batches and 1 or several channels; then the gradients of a whole CNN.
+// Tolerance 1e-4, relative to the value where it is above 1.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend } from '../../src/trainer/backend';
+import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
+import { lcg } from '../helpers/fixtures';
+
+const TOLERANCE = 1e-4;
+
+type Spec = { values: Float32Array; shape: number[] };
+type Result = { values: number[]; shape: number[] };
+
+function randomTensor(shape: number[], seed: number, levels = 0): Spec {
+  const r = lcg(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  // levels > 0: few distinct values, so pooling windows hold ties.
+  return { values: Float32Array.from({ length: n }, () => (levels > 0 ? Math.floor(r() * levels) / levels : r() * 2 - 1)), shape };
+}
+
+async function on(backend: 'wasm' | 'cpu', specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<Result[]> {
+  await selectBackend(backend);
+  const ts = specs.map((s) => tf.tensor(s.values, s.shape));
+  const out = f(...ts);
+  const outs = Array.isArray(out) ? out : [out];
+  const results = await Promise.all(outs.map(async (o) => ({ values: Array.from(await o.data()), shape: o.shape })));
+  tf.dispose([...ts, ...outs]);
+  return results;
+}
+
+function assertClose(actual: Result, expected: Result, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  let worst = 0;
+  for (let i = 0; i < actual.values.length; i++) {
+    const d = Math.abs(actual.values[i] - expected.values[i]) / Math.max(1, Math.abs(expected.values[i]));
+    if (!(d <= worst)) worst = d; // NaN counts as worst
+  }
+  assert.ok(worst <= TOLERANCE, `${what}: largest difference ${worst}`);
+}
+
+async function sameOnBoth(what: string, specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const expected = await on('cpu', specs, f);
+  const actual = await on('wasm', specs, f);
+  assert.equal(actual.length, expected.length);
+  actual.forEach((a, i) => assertClose(a, expected[i], `${what} [output ${i}]`));
+}
+
+/** x shape, filter [fh, fw], in/out channels, stride, padding. */
+type ConvCase = [batch: number, h: number, w: number, inC: number, fh: number, fw: number, outC: number, stride: number | [number, number], pad: 'same' | 'valid'];
+
+const CONV_CASES: ConvCase[] = [
+  [2, 7, 9, 1, 3, 3, 5, 1, 'valid'],
+  [2, 7, 9, 1, 3, 3, 5, 1, 'same'],
+  [3, 11, 8, 3, 3, 3, 4, 2, 'valid'],
+  [3, 11, 8, 3, 3, 3, 4, 2, 'same'],
+  [1, 5, 5, 4, 1, 1, 9, 1, 'valid'],
+  [2, 9, 7, 5, 5, 5, 3, 2, 'same'],
+  [2, 10, 13, 3, 2, 3, 7, [2, 1], 'same'],
+  [4, 6, 6, 8, 3, 3, 16, 1, 'same'],
+  [2, 4, 4, 2, 5, 5, 3, 1, 'same'], // filter larger than the input
+  [5, 13, 13, 32, 3, 3, 17, 1, 'valid'], // several chunks of output pixels, a 1-column tail of 8
+];
+
+test('Conv2D and FusedConv2D (bias, ReLU) match the reference', async () => {
+  for (const [n, h, w, c, fh, fw, o, s, pad] of CONV_CASES) {
+    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}`;
+    const specs = [randomTensor([n, h, w, c], 1), randomTensor([fh, fw, c, o], 2), randomTensor([o], 3)];
+    await sameOnBoth(`conv2d ${what}`, specs, (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad));
+    await sameOnBoth(`fused conv2d + bias + relu ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b, activation: 'relu' }));
+    await sameOnBoth(`fused conv2d + bias ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b }));
+  }
+});
+
+test('Conv2DBackpropFilter and Conv2DBackpropInput (the gradients of conv2d) match the reference', async () => {
+  for (const [n, h, w, c, fh, fw, o, s, pad] of CONV_CASES) {
+    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}`;
+    const specs = [randomTensor([n, h, w, c], 4), randomTensor([fh, fw, c, o], 5)];
+    await sameOnBoth(`d/dx, d/dfilter of sum(sin(conv2d)) ${what}`, specs, (x, f) =>
+      tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad))))([x, f])),
+    );
+  }
+});
+
+test('Conv2DBackpropFilter takes NCHW too; explicit padding works', async () => {
+  const x = randomTensor([2, 3, 9, 8], 6); // NCHW
+  const dy = randomTensor([2, 4, 5, 4], 7); // 'same', stride 2: 5 × 4
+  await sameOnBoth('filter gradient, NCHW', [x, dy], (a, b) => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: a, dy: b }, { strides: [2, 2], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] }) as tf.Tensor);
+  const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 2], [0, 1], [0, 0]];
+  await sameOnBoth('conv2d with explicit padding, and its gradients', [randomTensor([2, 6, 7, 3], 8), randomTensor([3, 3, 3, 5], 9)], (a, b) =>
+    tf.tidy(() => [tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, pad))))([a, b])]),
+  );
+});
+
+test('MaxPoolGrad and AvgPoolGrad match the reference, ties in max windows included', async () => {
+  const cases: [number[], number | [number, number], number | [number, number], 'same' | 'valid'][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 9, 7, 1], 2, 2, 'same'],
+    [[3, 9, 11, 4], 3, 2, 'valid'],
+    [[3, 9, 11, 4], 3, 2, 'same'],
+    [[2, 7, 7, 5], 3, 1, 'same'],
+    [[1, 6, 9, 2], [2, 3], [1, 2], 'same'],
+    [[4, 26, 26, 32], 2, 2, 'valid'],
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    const what = `x [${shape.join(',')}], pool ${String(size)}, stride ${String(stride)}, ${pad}`;
+    for (const levels of [0, 3]) {
+      const x = randomTensor(shape, 10 + levels, levels);
+      await sameOnBoth(`d/dx sum(sin(maxPool)) ${what}${levels ? ', ties' : ''}`, [x], (t) => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.sin(tf.maxPool(a as tf.Tensor4D, size, stride, pad))))(t)));
+    }
+    await sameOnBoth(`d/dx sum(sin(avgPool)) ${what}`, [randomTensor(shape, 12)], (t) => tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.sin(tf.avgPool(a as tf.Tensor4D, size, stride, pad))))(t)));
+  }
+});
+
+test("a whole CNN's loss and gradients equal the CPU backend's", async () => {
+  const build = () =>
+    tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [14, 13, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+        tfl.layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+        tfl.layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu' }),
+        tfl.layers.globalAveragePooling2d({}),
+        tfl.layers.dense({ units: 4, activation: 'softmax' }),
+      ],
+    });
+  const weights: Spec[] = [];
+  await selectBackend('cpu');
+  const template = build();
+  for (const w of template.getWeights()) weights.push({ values: (await w.data()) as Float32Array, shape: w.shape });
+  template.dispose();
+  const x = randomTensor([6, 14, 13, 3], 20);
+  const labels = Float32Array.from({ length: 24 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0));
+  const y: Spec = { values: labels, shape: [6, 4] };
+  const run = (xs: tf.Tensor, ys: tf.Tensor, ...ws: tf.Tensor[]) => {
+    const model = build();
+    model.setWeights(ws);
+    const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tfl.metrics.categoricalCrossentropy(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+    const out = [value, ...vars.map((v) => grads[v.name])];
+    model.dispose();
+    return out;
+  };
+  await sameOnBoth('CNN loss, then the gradient of every weight', [x, y, ...weights], run);
+});
+
+test('the convolution and pooling kernels are ours on wasm', async () => {
+  await selectBackend('wasm');
+  for (const config of [conv2dConfig, fusedConv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, avgPoolGradConfig]) {
+    assert.equal(tf.getKernel(config.kernelName, 'wasm'), config, `${config.kernelName} is ours`);
+  }
+});

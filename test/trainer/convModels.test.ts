@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { inferLayerShapes } from '../../src/core/layerShapes';
 import type { LayerConfig, ModelSummary } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
+import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
 import { buildSequential, formatSummary, summarize } from '../../src/trainer/model';
 import { lcg } from '../helpers/fixtures';
 
@@ -129,6 +130,22 @@ test('same and valid padding, strides, [h, w] windows, average pooling, batch no
   assert.deepEqual(wasm.shape, [2, 4]);
   const cpu = await forward('cpu', layers, inputShape, () => images(2, inputShape, 2));
   assert.ok(maxAbsDiff(wasm.values, cpu.values) < 1e-4, `wasm and cpu disagree by ${maxAbsDiff(wasm.values, cpu.values)}`);
+});
+
+test("the training loop's fused forward pass runs a CNN's dense layers fused and its other layers as themselves", async () => {
+  await selectBackend('wasm');
+  const before = tf.memory().numTensors;
+  const model = buildSequential(DIGITS, [28, 28, 1]);
+  const forward = fusedSequentialForward(model);
+  assert.ok(forward, 'the dense layers after flatten are fused');
+  const x = images(2, [28, 28, 1], 4);
+  const reference = model.apply(x, { training: false }) as tf.Tensor;
+  const fused = tf.tidy(() => forward!(x, false));
+  assert.deepEqual(fused.shape, [2, 10]);
+  assert.ok(maxAbsDiff((await fused.data()) as Float32Array, (await reference.data()) as Float32Array) < 1e-5);
+  tf.dispose([x, reference, fused]);
+  model.dispose();
+  assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
 });
 
 test('a tabular stack is built from a one-dimensional input shape, and its summary matches the inference too', async () => {

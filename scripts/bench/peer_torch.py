@@ -7,7 +7,7 @@ exact initial weights and batch order that the Model Lab side used, which
 scripts/bench/bench.ts writes to a folder; so the final losses of the two sides
 should agree to a few digits, and a fast but wrong engine shows.
 
-Requests: {"cmd": "matmul" | "mlp" | "transformer", "dir": ..., ...}; see run().
+Requests: {"cmd": "matmul" | "mlp" | "transformer" | "cnn", "dir": ..., ...}; see run().
 """
 
 import glob
@@ -202,6 +202,54 @@ def transformer(req):
     return {"seconds": seconds, "tokens": tokens, "finalLoss": final}
 
 
+def cnn(req):
+    """workloads.ts's buildCnn in PyTorch (NCHW), on Model Lab's weights: conv 32 3x3 relu, maxpool 2,
+    conv 64 3x3 relu, maxpool 2, flatten (in NHWC order, as tfjs-layers flattens), dense 128 relu,
+    dense 10 softmax; tfjs-layers' categorical cross-entropy (probabilities renormalised, clipped to
+    [1e-7, 1 - 1e-7])."""
+    d = req["dir"]
+    n = req["rows"]
+    x = read(os.path.join(d, "x.f32"), np.float32, (n, 28, 28, 1)).permute(0, 3, 1, 2).contiguous()
+    labels = read(os.path.join(d, "labels.i32"), np.int32, (n,)).long()
+    order = read(os.path.join(d, "order.i32"), np.int32, (req["epochs"], n)).long()
+    w = load_weights(d)
+    leaf = lambda t: t.detach().contiguous().requires_grad_(True)
+    # tfjs conv kernels are [kh, kw, in, out]; torch's are [out, in, kh, kw].
+    k1, b1 = leaf(w["conv1"][0].permute(3, 2, 0, 1)), leaf(w["conv1"][1])
+    k2, b2 = leaf(w["conv2"][0].permute(3, 2, 0, 1)), leaf(w["conv2"][1])
+    d1, c1 = leaf(w["dense1"][0]), leaf(w["dense1"][1])
+    d2, c2 = leaf(w["dense2"][0]), leaf(w["dense2"][1])
+    params = [k1, b1, k2, b2, d1, c1, d2, c2]
+
+    def forward(inp):
+        h = F.max_pool2d(torch.relu(F.conv2d(inp, k1, b1)), 2)
+        h = F.max_pool2d(torch.relu(F.conv2d(h, k2, b2)), 2)
+        h = h.permute(0, 2, 3, 1).reshape(h.shape[0], -1)
+        h = torch.relu(torch.addmm(c1, h, d1))
+        return torch.softmax(torch.addmm(c2, h, d2), -1)
+
+    def loss_of(p, y):
+        p = (p / p.sum(-1, keepdim=True)).clamp(1e-7, 1 - 1e-7)
+        return -torch.log(p.gather(1, y[:, None])[:, 0]).mean()
+
+    opt = adam(params, req["lr"])
+    bs = req["batchSize"]
+    images = 0
+    t = time.perf_counter()
+    for e in range(req["epochs"]):
+        xe, ye = x[order[e]], labels[order[e]]
+        for s in range(0, n, bs):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of(forward(xe[s : s + bs]), ye[s : s + bs])
+            loss.backward()
+            opt.step()
+            images += len(ye[s : s + bs])
+    seconds = time.perf_counter() - t
+    with torch.no_grad():
+        final = sum(loss_of(forward(x[s : s + 512]), labels[s : s + 512]).item() * len(labels[s : s + 512]) for s in range(0, n, 512)) / n
+    return {"seconds": seconds, "samples": images, "finalLoss": final}
+
+
 def run(req):
     torch.set_num_threads(req.get("threads", 1))
     cmd = req["cmd"]
@@ -211,6 +259,8 @@ def run(req):
         return mlp(req)
     if cmd == "transformer":
         return transformer(req)
+    if cmd == "cnn":
+        return cnn(req)
     raise ValueError(f"unknown command {cmd!r}")
 
 

@@ -143,6 +143,8 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript',
   '.map': 'application/json',
   '.css': 'text/css',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
 };
 
 interface PageServer {

@@ -7,9 +7,11 @@ import type {
   DashboardAttentionMessage,
   DashboardEventMessage,
   DashboardGeneratedMessage,
+  DashboardImageRootMessage,
   DashboardPipelineMessage,
   DashboardPredictionMessage,
   DashboardResumableMessage,
+  DashboardSaliencyMessage,
   DashboardStateMessage,
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
@@ -25,6 +27,7 @@ import { makeTranslate, type Translate } from '../../src/core/dashboardStringTab
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
 import { renderSummary } from './summaryView';
+import { SaliencyView } from './saliencyView';
 import { readTheme, type ChartTheme } from './theme';
 import type { VsCodeApi } from './vscodeApi';
 
@@ -70,6 +73,10 @@ export class Dashboard {
   private readonly playground: PlaygroundView;
   /** Outside `main`: attention needs a Transformer run, not a shown run. */
   private readonly attention: AttentionView;
+  /** Outside `main` too: the image open in the editor, with an image classifier run's saliency map. */
+  private readonly saliency: SaliencyView;
+  /** Webview URIs of runs' config folders, where their evaluation images are (`imageRoot`), by run id. */
+  private readonly imageBases = new Map<string, string>();
   private readonly main: HTMLElement;
 
   private frame = 0;
@@ -104,7 +111,8 @@ export class Dashboard {
       this.log.element,
     );
     this.attention = new AttentionView((m) => this.api.postMessage(m), this.t, this.theme);
-    root.replaceChildren(this.empty, this.main, this.attention.element);
+    this.saliency = new SaliencyView((m) => this.api.postMessage(m), this.t, this.theme);
+    root.replaceChildren(this.empty, this.main, this.saliency.element, this.attention.element);
   }
 
   /** Shows what was saved before a reload, before the host answers `ready`. */
@@ -129,12 +137,33 @@ export class Dashboard {
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
     else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
     else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
+    else if (msg.type === 'saliency') this.saliency.show(data as DashboardSaliencyMessage);
+    else if (msg.type === 'imageRoot') this.applyImageRoot(data as DashboardImageRootMessage);
+  }
+
+  private applyImageRoot(msg: DashboardImageRootMessage): void {
+    if (typeof msg.runId !== 'string' || typeof msg.base !== 'string') return;
+    if (this.imageBases.get(msg.runId) === msg.base) return;
+    this.imageBases.set(msg.runId, msg.base);
+    const run = this.state.run;
+    if (run?.meta.id === msg.runId && run.evaluation) this.renderEvaluation(run);
+  }
+
+  /** The evaluation section of `run`, with where its images are. */
+  private renderEvaluation(run: RunSnapshot): void {
+    const runId = run.meta.id;
+    this.evaluation.setImageOptions({
+      base: this.imageBases.get(runId),
+      open: (file) => this.api.postMessage({ type: 'openImage', runId, file }),
+    });
+    this.evaluation.render(run.evaluation, this.theme, this.t);
   }
 
   onThemeChange(): void {
     this.theme = readTheme();
     this.attention.setTheme(this.theme);
-    if (this.state.run) this.evaluation.render(this.state.run.evaluation, this.theme, this.t);
+    this.saliency.setTheme(this.theme);
+    if (this.state.run) this.renderEvaluation(this.state.run);
     this.scheduleChartDraw();
     // Mermaid computed its colours and measured its text in the old theme.
     this.pipeline.redraw();
@@ -236,7 +265,7 @@ export class Dashboard {
         break;
       case 'evaluation':
         run.evaluation = event.evaluation;
-        this.evaluation.render(run.evaluation, this.theme, t);
+        this.renderEvaluation(run);
         break;
       case 'log':
         this.addLog({ level: event.level, message: event.message });
@@ -276,6 +305,7 @@ export class Dashboard {
     this.t = makeTranslate(this.state.strings);
     const t = this.t;
     this.attention.setStrings(t);
+    this.saliency.setStrings(t);
     const run = this.state.run;
     this.empty.textContent = t('empty.message');
     this.empty.hidden = !!run;
@@ -290,7 +320,7 @@ export class Dashboard {
     }
     this.renderHeader();
     renderSummary(this.summary, run.summary, t);
-    this.evaluation.render(run.evaluation, this.theme, t);
+    this.renderEvaluation(run);
     const warnings: LogLine[] = (run.warnings ?? []).map((message) => ({ level: 'warn', message }));
     this.log.render(run.meta, [...warnings, ...this.state.logs], t);
     this.scheduleChartDraw();

@@ -6,6 +6,7 @@ import { Chart } from 'chart.js';
 import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatMetric } from './format';
+import { imageGalleries, type GalleryOptions } from './imageGallery';
 import { chartOptions } from './chartOptions';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
@@ -15,8 +16,15 @@ import './curveChart';
 
 export class EvaluationView {
   private scatter: Chart<'scatter'> | null = null;
+  /** An image classifier's evaluation: where its images load from, and how to open one. */
+  private images: GalleryOptions = { base: undefined, open: () => undefined };
 
   constructor(private readonly container: HTMLElement) {}
+
+  /** Where the shown run's evaluation images are and what a click on one does (takes effect at the next render). */
+  setImageOptions(options: GalleryOptions): void {
+    this.images = options;
+  }
 
   render(evaluation: Evaluation | undefined, theme: ChartTheme, t: Translate): void {
     this.scatter?.destroy();
@@ -125,6 +133,7 @@ export class EvaluationView {
       caption,
       h('div', { class: 'evaluation-classification' }, headline, h('div', { class: 'table-scroll' }, perClass)),
       h('div', { class: 'table-scroll' }, confusionTable(ev, t)),
+      ev.images?.length ? imageGalleries(ev.images, this.images, t) : '',
     );
   }
 

@@ -5,6 +5,7 @@
 // sends the values typed and draws the reply for the run it asked about.
 
 import type { DashboardPredictionMessage } from '../../src/core/protocol/dashboard';
+import { imageKindOf, PLAYGROUND_IMAGE_BYTES } from '../../src/core/prediction';
 import type { PlaygroundInput, Prediction, PredictorSignature } from '../../src/core/prediction';
 import type { RunMeta } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
@@ -36,6 +37,8 @@ export class PlaygroundView {
   private runId: string | undefined;
   private signature: PredictorSignature | undefined;
   private fields = new Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>();
+  /** An image model's input: the chosen file's bytes. */
+  private imageInput: { b64: string } | undefined;
   private nextRequestId = 1;
   private pending: number | undefined;
   private t: Translate;
@@ -76,6 +79,7 @@ export class PlaygroundView {
       this.signature = undefined;
       this.pending = undefined;
       this.fields.clear();
+      this.imageInput = undefined;
       this.form.replaceChildren();
       this.result.replaceChildren();
       this.status.textContent = '';
@@ -137,6 +141,10 @@ export class PlaygroundView {
       this.form.replaceChildren(h('p', { class: 'hint' }, this.t('playground.languageModel')));
       return;
     }
+    if (signature.kind === 'image') {
+      this.buildImageForm();
+      return;
+    }
     for (const input of signature.inputs) {
       const id = `playground-input-${rows.length}`;
       let field: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -157,10 +165,69 @@ export class PlaygroundView {
     this.form.replaceChildren(...rows, h('div', { class: 'playground-actions' }, this.predictButton));
   }
 
+  /** An image model: a file input and a drop zone; a chosen image is shown and predicted at once. */
+  private buildImageForm(): void {
+    const t = this.t;
+    const input = h('input', { type: 'file', id: 'playground-image', class: 'playground-image-input', accept: '.png,.jpg,.jpeg,image/png,image/jpeg' });
+    const preview = h('img', { id: 'playground-image-preview', class: 'playground-image-preview', alt: t('playground.image.preview') });
+    preview.hidden = !this.imageInput;
+    const drop = h(
+      'div',
+      { id: 'playground-drop', class: 'playground-drop' },
+      h('label', { for: 'playground-image' }, t('playground.image.choose')),
+      input,
+      h('p', { class: 'hint' }, t('playground.image.drop')),
+      preview,
+    );
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      if (file) void this.readImage(file, preview);
+    });
+    drop.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      drop.classList.add('dragging');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('dragging'));
+    drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('dragging');
+      const file = e.dataTransfer?.files[0];
+      if (file) void this.readImage(file, preview);
+    });
+    this.form.replaceChildren(drop, h('div', { class: 'playground-actions' }, this.predictButton));
+  }
+
+  /** Reads a chosen or dropped file: a PNG or JPEG of at most PLAYGROUND_IMAGE_BYTES is shown and sent; anything else is refused here. */
+  private async readImage(file: File, preview: HTMLImageElement): Promise<void> {
+    this.imageInput = undefined;
+    preview.hidden = true;
+    const fail = (message: string) => {
+      this.status.textContent = this.t('playground.error', message);
+      this.status.dataset.level = 'error';
+    };
+    if (file.size > PLAYGROUND_IMAGE_BYTES) return fail(this.t('playground.image.tooLarge', file.name, PLAYGROUND_IMAGE_BYTES / (1024 * 1024)));
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const kind = imageKindOf(bytes);
+    if (!kind) return fail(this.t('playground.image.notImage', file.name));
+    const b64 = toBase64(bytes);
+    this.imageInput = { b64 };
+    preview.src = `data:image/${kind};base64,${b64}`;
+    preview.hidden = false;
+    preview.dataset.file = file.name;
+    this.request({ type: 'predict', input: this.imageInput });
+  }
+
   /** The typed values: numbers as numbers, an empty box as missing (the host names a required one). */
   private readInput(): PlaygroundInput | undefined {
     const signature = this.signature;
     if (!signature) return undefined;
+    if (signature.kind === 'image') {
+      if (!this.imageInput) {
+        this.status.textContent = this.t('playground.image.none');
+        this.status.dataset.level = 'error';
+      }
+      return this.imageInput;
+    }
     if (signature.kind === 'text') return this.fields.get(signature.inputs[0].name)?.value ?? '';
     const row: Record<string, number | string | null> = {};
     for (const input of signature.inputs) {
@@ -198,6 +265,13 @@ export class PlaygroundView {
       h('div', { class: 'playground-probabilities', role: 'list', 'aria-label': this.t('playground.probabilities') }, ...bars),
     );
   }
+}
+
+/** Base64 of bytes, in chunks (String.fromCharCode takes a bounded number of arguments). */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 function formatValue(v: number): string {

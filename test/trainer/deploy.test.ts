@@ -1,4 +1,4 @@
-// Deployment and application (issue 7): an export loads in plain Node and
+// Deployment and application: an export loads in plain Node and
 // predicts exactly what the run's model predicts; the model card says what
 // the run was; the TF Serving-compatible server answers each model type over
 // real HTTP, rejects bad requests with a 4xx naming the problem (and stays

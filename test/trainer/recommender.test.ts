@@ -1,4 +1,4 @@
-// The recommender (issue 7): the shipped example (matrix factorization on
+// The recommender: the shipped example (matrix factorization on
 // generated interactions with a known latent taste structure) and its neural
 // variant beat the popularity baseline on each user's held-out last
 // interaction by a stated margin; the config is validated with exact ranges;

@@ -1,4 +1,4 @@
-// Resuming a run from its checkpoint (issue 6): a run cut off mid-epoch and
+// Resuming a run from its checkpoint: a run cut off mid-epoch and
 // then resumed ends exactly where the same run would have ended without the
 // interruption — same per-epoch losses, same evaluation, one metric point per
 // epoch — for the tabular loop, the Transformer loop and the recommender loop.

@@ -47,7 +47,7 @@ test('a small regression learns: validation loss falls 10×, test r2 > 0.95, fil
   assert.ok(metricMessages < snap.metrics.length / 4, `${metricMessages} messages for ${snap.metrics.length} points`);
   // no tensor leaks
   assert.equal(tf.memory().numTensors, before);
-  // stages in order, all done but the application (issue 7)
+  // stages in order, all done but the application
   const stages = events.filter((e): e is Extract<TrainerEvent, { type: 'stage' }> => e.type === 'stage' && e.status !== 'running').map((e) => `${e.stage}:${e.status}`);
   assert.deepEqual(stages, ['data:done', 'preprocess:done', 'training:done', 'evaluation:done', 'deployment:skipped', 'application:skipped']);
 });

@@ -80,7 +80,8 @@ export function checkImageDataFiles(config: ExperimentConfig, probe: DataProbe, 
       }
       continue;
     }
-    const folder = probe.imageFolder(rel);
+    const folder = probe.imageFolder?.(rel);
+    if (!folder) continue;
     if ('detail' in folder) {
       report(['data', key], 'error', folder.detail);
       continue;

@@ -26,8 +26,8 @@ export interface DataProbe {
   kind(path: string): 'file' | 'missing' | 'other';
   /** The column names of a table file, or the problem reading them. */
   columns(path: string, format?: string): string[] | DataError;
-  /** A folder of image class folders (asked of a path whose kind is 'other'), or the problem reading it. */
-  imageFolder(path: string): ImageFolderInfo | DataError;
+  /** A folder of image class folders (asked of a path whose kind is 'other'), or the problem reading it. A probe without one leaves folders unchecked. */
+  imageFolder?(path: string): ImageFolderInfo | DataError;
 }
 
 /** A folder of images with one sub-folder per class, as the config rules see it. */

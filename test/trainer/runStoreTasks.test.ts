@@ -4,6 +4,7 @@
 // reader once read every recommender run as a damaged regression run.)
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { TASKS } from '../../src/core/types';
@@ -22,6 +23,22 @@ const EXAMPLE_OF_TASK: Record<Task, string> = {
 };
 const runsDir = join(tempDir('modellab-run-tasks-'), 'runs');
 const runOfTask = new Map<Task, string>();
+/** An image classifier: a classification run of its own kind (its evaluation lists images), on the digits shipped in git. */
+let imageRun = '';
+
+function imageClassifierConfig(): string {
+  const ws = tempDir('modellab-run-tasks-image-');
+  cpSync(join(root, 'examples/digits/data/samples'), join(ws, 'samples'), { recursive: true });
+  const config = {
+    name: 'digit-samples',
+    task: 'classification',
+    data: { source: 'samples', split: { validation: 0.2, test: 0.2, seed: 1 }, image: { size: [28, 28], channels: 1 } },
+    model: { layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d' }, { type: 'flatten' }, { type: 'dense', units: 10, activation: 'softmax' }] },
+    training: { epochs: 1, batchSize: 16 },
+  };
+  writeFileSync(join(ws, 'digits.experiment.json'), JSON.stringify(config));
+  return join(ws, 'digits.experiment.json');
+}
 
 before(async () => {
   await selectBackend('wasm');
@@ -30,6 +47,9 @@ before(async () => {
     assert.equal(r.meta.status, 'completed', r.meta.error);
     runOfTask.set(task, r.runDir);
   }
+  const r = await runTraining({ configPath: imageClassifierConfig(), runsDir, backend: 'wasm', onEvent: () => {} });
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  imageRun = r.runDir;
 });
 
 for (const task of TASKS) {
@@ -48,11 +68,23 @@ for (const task of TASKS) {
   });
 }
 
+test('an image classifier\'s run reads back as classification, with its evaluation and its images, and no warning', () => {
+  assert.equal(readRunMeta(imageRun)?.task, 'classification');
+  const entry = listRuns(runsDir).find((r) => r.dir === imageRun);
+  assert.ok(entry);
+  assert.deepEqual(entry.warnings, []);
+  const snapshot = readRunSnapshot(imageRun);
+  assert.equal(snapshot.warnings, undefined);
+  assert.equal(snapshot.evaluation?.task, 'classification');
+  assert.equal(snapshot.evaluation.task === 'classification' && snapshot.evaluation.images?.length, snapshot.evaluation.count);
+  assert.ok(snapshot.metrics.length > 0);
+});
+
 test('modellab runs --json lists every task\'s run with its task, its evaluation and no warning', () => {
   const out = execFileSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'runs', '--json', '--runs-dir', runsDir], { encoding: 'utf8', cwd: root });
   const rows = JSON.parse(out) as { dir: string; task: string; warnings: string[]; evaluation?: { task: string; metrics: Record<string, number> } }[];
-  for (const task of TASKS) {
-    const row = rows.find((r) => r.dir === runOfTask.get(task));
+  for (const [task, dir] of [...TASKS.map((t) => [t, runOfTask.get(t)] as const), ['classification', imageRun] as const]) {
+    const row = rows.find((r) => r.dir === dir);
     assert.ok(row, task);
     assert.equal(row.task, task);
     assert.deepEqual(row.warnings, []);

@@ -41,6 +41,15 @@ const OTHER_FORMATS: { name: string; test: (b: Uint8Array) => boolean }[] = [
 
 const CONVERT_HINT = 'Model Lab reads PNG and JPEG images';
 
+/** Largest image decoded, in pixels (jpeg-js' own default): a small file can hold a huge image, and its pixels are all allocated at once. */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+function refuseHuge(file: string, width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DataError(file, undefined, `an image of ${width}×${height} pixels, larger than the ${MAX_IMAGE_PIXELS / 1e6} megapixels Model Lab decodes; scale it down first`);
+  }
+}
+
 /** The image format of a file's first bytes, or a DataError saying what the file is instead. */
 export function detectImageFormat(bytes: Uint8Array, file: string): ImageFormat {
   if (bytes.length === 0) throw new DataError(file, undefined, 'the file is empty, not an image');
@@ -58,6 +67,8 @@ interface JpegLayout {
   /** The start-of-frame marker's type (0xc0 baseline, 0xc1 extended, 0xc2 progressive, …). */
   sof?: number;
   precision?: number;
+  width?: number;
+  height?: number;
   components?: number;
   adobe: boolean;
   /** The end-of-image marker was reached: the file is whole. */
@@ -87,6 +98,8 @@ function jpegLayout(b: Uint8Array): JpegLayout {
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc && layout.sof === undefined && i + 9 < b.length) {
       layout.sof = m;
       layout.precision = b[i + 4];
+      layout.height = (b[i + 5] << 8) | b[i + 6];
+      layout.width = (b[i + 7] << 8) | b[i + 8];
       layout.components = b[i + 9];
     }
     if (m === 0xee && startsWith(b, ascii('Adobe'), i + 4)) layout.adobe = true;
@@ -98,7 +111,7 @@ function jpegLayout(b: Uint8Array): JpegLayout {
 function decodeJpeg(bytes: Uint8Array, file: string): DecodedImage {
   const layout = jpegLayout(bytes);
   const refuse = (what: string): never => {
-    throw new DataError(file, undefined, `${what}; ${CONVERT_HINT} with 8-bit gray, RGB or CMYK pixels (re-save it as a baseline or progressive JPEG, or as PNG)`);
+    throw new DataError(file, undefined, `${what}; Model Lab reads JPEGs of 8-bit gray, RGB or (with an Adobe marker) CMYK samples, baseline or progressive: convert it to an 8-bit RGB or gray JPEG or PNG, or set "onError": "skip" to leave such files out`);
   };
   if (layout.sof === undefined) throw new DataError(file, undefined, 'a damaged or truncated JPEG: it has no image frame');
   if (layout.sof === 0xc3 || layout.sof === 0xc7 || layout.sof === 0xcb || layout.sof === 0xcf) refuse('a lossless JPEG');
@@ -108,6 +121,7 @@ function decodeJpeg(bytes: Uint8Array, file: string): DecodedImage {
   if (layout.components !== 1 && layout.components !== 3 && layout.components !== 4) refuse(`a JPEG with ${layout.components} colour components`);
   if (layout.components === 4 && !layout.adobe) refuse('a 4-channel (CMYK) JPEG without the Adobe marker that says how to read its colours');
   if (!layout.complete) throw new DataError(file, undefined, 'a truncated JPEG: the file ends before the image does');
+  refuseHuge(file, layout.width ?? 0, layout.height ?? 0);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: true, maxMemoryUsageInMB: 1024 });
@@ -139,6 +153,9 @@ function pngComplete(b: Uint8Array): boolean {
 
 function decodePng(bytes: Uint8Array, file: string): DecodedImage {
   if (!pngComplete(bytes)) throw new DataError(file, undefined, 'a truncated PNG: the file ends before the image does');
+  // IHDR is the first chunk: width and height at bytes 16 and 20.
+  const u32 = (at: number): number => ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+  refuseHuge(file, u32(16), u32(20));
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     // 16-bit samples are scaled to 8 bits; palettes and low bit depths expanded (pngjs always gives RGBA).

@@ -138,6 +138,18 @@ test('12-bit, lossless, arithmetic-coded and two-channel JPEGs are refused by na
   throwsData(() => decodeImage(handMadeJpeg({ components: 2 }), 'two.jpg'), /^two\.jpg: a JPEG with 2 colour components;/);
 });
 
+test('an image over 100 megapixels is refused before its pixels are allocated', () => {
+  const png = Buffer.from(pngBytes(2, 2, ramp(2, 2)));
+  png.writeUInt32BE(20000, 16);
+  png.writeUInt32BE(6000, 20);
+  throwsData(() => decodeImage(png, 'huge.png'), /^huge\.png: an image of 20000×6000 pixels, larger than the 100 megapixels Model Lab decodes; scale it down first$/);
+  const jpg = Buffer.from(handMadeJpeg());
+  const sof = jpg.indexOf(Buffer.from([0xff, 0xc0]));
+  jpg.writeUInt16BE(12000, sof + 5);
+  jpg.writeUInt16BE(9000, sof + 7);
+  throwsData(() => decodeImage(jpg, 'huge.jpg'), /^huge\.jpg: an image of 9000×12000 pixels, larger than the 100 megapixels/);
+});
+
 test('an unreadable path is a DataError naming it', () => {
   const dir = tempDir();
   throwsData(() => readImageFile(join(dir, 'nope.png')), /nope\.png: cannot read the file \(ENOENT\)/, join(dir, 'nope.png'));

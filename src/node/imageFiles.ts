@@ -4,7 +4,7 @@
 // model's channels and resized (imageDecode.ts, core/imageTransforms.ts).
 
 import { statSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { convertChannels, resizeBilinear } from '../core/imageTransforms';
 import { sortClassNames, splitImageSet } from '../core/imageSet';
 import type { ImageSet, ImageSplits } from '../core/imageSet';
@@ -36,7 +36,8 @@ function readClassFolder(dir: string, training: boolean, log: ImageLog): Labelle
   const classes = classFolderNames(dir);
   if (classes.length === 0) {
     const loose = imageFilesUnder(dir).length;
-    throw new DataError(dir, undefined, `no class folders: put each class's images in a sub-folder named after the class (e.g. ${dir}/cat/1.png, ${dir}/dog/1.png)${loose ? `; the ${loose} images here are in no class folder` : ''}`);
+    const here = loose === 1 ? 'the 1 image here is' : `the ${loose} images here are`;
+    throw new DataError(dir, undefined, `no class folders: put each class's images in a sub-folder named after the class (e.g. ${join(dir, 'cat', '1.png')}, ${join(dir, 'dog', '1.png')})${loose ? `; ${here} in no class folder` : ''}`);
   }
   if (classes.length === 1 && training) {
     throw new DataError(dir, undefined, `only one class folder ("${classes[0]}"): a classifier needs at least two, one sub-folder per class`);

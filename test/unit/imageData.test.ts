@@ -312,6 +312,7 @@ function digitsTree(): Record<string, Buffer | string> {
     'images/one/sub/d.jpg': jpegBytes(8, 8, solid(8, 8, [120, 120, 120])),
     'images/one/.hidden.png': 'hidden files are never data',
     'images/two/e.png': grayImg(200),
+    'images/stray.png': grayImg(7),
   };
 }
 
@@ -325,7 +326,7 @@ test('a folder of class folders: sorted classes, files sorted, labels by folder,
   assert.deepEqual(all.train.files, ['one/c.png', 'one/sub/d.jpg', 'two/e.png', 'zero/a.png', 'zero/b.png'].map((f) => join(dir, 'images', f)));
   assert.deepEqual([...all.train.labels], [0, 0, 1, 2, 2]);
   assert.equal(all.validation, undefined);
-  assert.deepEqual(messages, ['3 classes, train 5 images; training images per class: one 2, two 1, zero 2']);
+  assert.deepEqual(messages, [`${join(dir, 'images')}: 1 image outside the class folders is not used`, '3 classes, train 5 images; training images per class: one 2, two 1, zero 2']);
 
   const split = loadImageSplits({ source: 'images', split: { validation: 0.2, test: 0.2, seed: 4 } }, config, image(), quiet);
   const again = loadImageSplits({ source: 'images', split: { validation: 0.2, test: 0.2, seed: 4 } }, config, image(), quiet);
@@ -414,7 +415,7 @@ test('folder errors: missing folder, no class folders, one class, an empty class
   const config = join(dir, 'x.experiment.json');
   const load = (source: string) => loadImageSplits({ source }, config, image(), quiet);
   throwsData(() => load('nowhere'), /nowhere: image folder not found: nowhere \(a folder with one sub-folder per class/, join(dir, 'nowhere'));
-  throwsData(() => load('flat'), /flat: no class folders: put each class's images in a sub-folder named after the class .*; the 1 images here are in no class folder/, join(dir, 'flat'));
+  throwsData(() => load('flat'), /flat: no class folders: put each class's images in a sub-folder named after the class .*; the 1 image here is in no class folder$/, join(dir, 'flat'));
   throwsData(() => load('single'), /single: only one class folder \("cat"\): a classifier needs at least two/, join(dir, 'single'));
   throwsData(() => load('holes'), /dog: the class folder "dog" holds no images \(PNG or JPEG files\)/, join(dir, 'holes', 'dog'));
 });

@@ -12,6 +12,7 @@ import { assertNever } from '../core/protocol/fields';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
+import { imageClassifierRuns } from '../node/imageModelRuns';
 import { formatMetric, metricGoal } from '../core/metrics';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
 import type { AttentionResult, Evaluation } from '../core/types';
@@ -20,6 +21,7 @@ import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engi
 import type { TrainResult } from '../trainer/engine';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
+import { saliencyCommand } from './saliencyCommand';
 import { backendOption, numberOption, runsDirOption, UsageError } from './args';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
@@ -36,10 +38,12 @@ Usage:
   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
+  modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
 ${DEPLOY_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
-finished run with a Transformer). <text-file> "-" reads standard input.
+finished run with a Transformer; for saliency, with an image classifier).
+<text-file> "-" reads standard input. <image> is a PNG or JPEG file.
 Runs are stored in DIR (default: ./.modellab/runs).`;
 
 
@@ -239,10 +243,16 @@ function runs(args: string[]): number {
 /**
  * A run given on the command line: a folder (run or model), a run id in the
  * runs folder (or a unique prefix of one), or "latest": the newest completed
- * run with a text model (of `task`, when given).
+ * run with a text model (of `task`, when given), or with an image classifier
+ * for `task` "image".
  */
-export function resolveRun(arg: string, runsDir: string, task?: 'classification' | 'language-model'): string {
+export function resolveRun(arg: string, runsDir: string, task?: 'classification' | 'language-model' | 'image'): string {
   if (arg === 'latest') {
+    if (task === 'image') {
+      const image = imageClassifierRuns(listRuns(runsDir))[0];
+      if (!image) throw new UsageError(`no finished image classification run in ${runsDir}`);
+      return image.dir;
+    }
     const run = latestTextModelRun(runsDir, task);
     if (!run) throw new UsageError(`no finished Transformer ${task === 'language-model' ? 'language model' : 'run'} in ${runsDir}`);
     return run.dir;
@@ -407,6 +417,8 @@ export async function main(argv: string[]): Promise<number> {
         return await attention(rest);
       case 'generate':
         return await generateCommand(rest);
+      case 'saliency':
+        return await saliencyCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir, 'image'), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'export':
         return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'serve':

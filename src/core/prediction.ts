@@ -30,6 +30,23 @@ export interface PredictorSignature {
   encodedWidth?: number;
   /** Text models: the longest token sequence. */
   maxLength?: number;
+  /**
+   * Image models: what the one input, "image", is — a PNG or JPEG file's bytes
+   * as `{ "b64": … }`, or pixel values 0..255 nested [height][width][channels]
+   * (or [height][width] for one channel); a file of any size is converted to
+   * the channels and resized (bilinear) to the size, then scaled as in training.
+   */
+  image?: ImageInputSpec;
+}
+
+export interface ImageInputSpec {
+  /** [height, width] the model sees. */
+  size: [number, number];
+  /** 1 grayscale, 3 RGB. */
+  channels: 1 | 3;
+  scaling: 'unit' | 'standardize';
+  /** The image files read (told apart by their first bytes). */
+  formats: ImageFileKind[];
 }
 
 export type Prediction =

@@ -1,13 +1,15 @@
 // Exporting a run: its model folder (TensorFlow.js layers format plus the
-// fitted preprocessing, tokenizer and task files prediction needs), a
-// labels.json for classifiers, and a model card in Markdown and JSON. Pure
+// fitted preprocessing, tokenizer and task files prediction needs; image.json
+// for an image classifier), a labels.json for classifiers, and a model card
+// in Markdown and JSON. Pure
 // file work (no tfjs), so the extension host can export without a child process.
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readRunMeta } from './runStoreReader';
 import { writeFileAtomic, writeJsonAtomic } from './runStoreWriter';
-import type { Evaluation, RunMeta } from '../core/types';
+import type { Evaluation, ImageModelInfo, RunMeta } from '../core/types';
+import { IMAGE_MODEL_FILE } from './imageModelRuns';
 
 export const MODEL_CARD_JSON = 'model-card.json';
 export const MODEL_CARD_MD = 'model-card.md';
@@ -42,6 +44,8 @@ export interface ModelCard {
   versions: RunMeta['versions'];
   seed: number;
   epochs: { planned: number; done: number; best?: number };
+  /** Image classifiers: how an image becomes the model's input (image.json, beside the model). */
+  image?: ImagePreprocessing;
   /** What prediction takes and gives. */
   inputs: { name: string; dtype: 'number' | 'string'; categories?: string[] }[];
   target?: string;
@@ -51,6 +55,19 @@ export interface ModelCard {
   /** The resolved config the run trained with. */
   config: unknown;
   files: string[];
+}
+
+/** An image model's preprocessing as the card states it. */
+export interface ImagePreprocessing {
+  /** [height, width] every image is resized to (bilinear). */
+  size: [number, number];
+  channels: 1 | 3;
+  scaling: 'unit' | 'standardize';
+  /** Per channel on the 0..255 scale, fitted on the training split (standardize). */
+  mean?: number[];
+  std?: number[];
+  /** The file of these facts in the export. */
+  file: string;
 }
 
 function readJsonOr<T>(file: string): T | undefined {
@@ -82,8 +99,21 @@ export function buildModelCard(runDir: string, modelDir: string, files: string[]
   const data = (config.data ?? {}) as { source?: string; features?: string[]; text?: string; target?: string };
   const oneHot = new Map((pre?.oneHot ?? []).map((o) => [o.column, o.categories]));
   const recommender = readJsonOr<{ users?: string[]; items?: string[] }>(join(modelDir, 'recommender.json'));
+  const imageInfo = readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_MODEL_FILE));
+  const image: ImagePreprocessing | undefined =
+    imageInfo && Array.isArray(imageInfo.size) && (imageInfo.channels === 1 || imageInfo.channels === 3)
+      ? {
+          size: [imageInfo.size[0], imageInfo.size[1]],
+          channels: imageInfo.channels,
+          scaling: imageInfo.scaling === 'standardize' ? 'standardize' : 'unit',
+          ...(imageInfo.scaling === 'standardize' && imageInfo.mean && imageInfo.std ? { mean: imageInfo.mean, std: imageInfo.std } : {}),
+          file: IMAGE_MODEL_FILE,
+        }
+      : undefined;
   const inputs: ModelCard['inputs'] = recommender
     ? [{ name: 'user', dtype: 'string' }, { name: 'k', dtype: 'number' }]
+    : image
+    ? [{ name: 'image', dtype: 'string' }]
     : pre?.features
     ? pre.features.map((name) => (oneHot.has(name) ? { name, dtype: 'string' as const, categories: oneHot.get(name) } : { name, dtype: 'number' as const }))
     : [{ name: textTask?.task === 'language-model' ? 'prompt' : 'text', dtype: 'string' }];
@@ -100,9 +130,10 @@ export function buildModelCard(runDir: string, modelDir: string, files: string[]
     versions: meta.versions,
     seed: meta.seed,
     epochs: { planned: meta.epochsPlanned, done: meta.epochsDone, best: meta.bestEpoch },
+    ...(image ? { image } : {}),
     inputs,
     target: pre?.target ?? data.target,
-    labels: pre?.labels ?? textTask?.labels,
+    labels: pre?.labels ?? textTask?.labels ?? imageInfo?.labels,
     data: { source: data.source, features: data.features, text: data.text, target: data.target, rows: meta.dataSizes },
     metrics: {
       evaluation: evaluation ? { split: evaluation.split, count: evaluation.count, values: { ...evaluation.metrics } } : undefined,
@@ -132,8 +163,13 @@ export function modelCardMarkdown(card: ModelCard): string {
   if (card.data.rows) lines.push(`- Rows: ${card.data.rows.train} train, ${card.data.rows.validation} validation, ${card.data.rows.test} test`);
   if (card.target) lines.push(`- Target: ${card.target}`);
   if (card.labels) lines.push(`- Labels: ${card.labels.join(', ')}`);
+  if (card.image) lines.push('', ...imagePreprocessingMarkdown(card.image));
   lines.push('', '## Inputs', '', '| name | type | categories |', '| --- | --- | --- |');
   for (const i of card.inputs) lines.push(`| ${i.name} | ${i.dtype} | ${i.categories?.join(', ') ?? ''} |`);
+  if (card.image) {
+    const [h, w] = card.image.size;
+    lines.push('', `An instance is an image: \`{"b64": "<base64 of a PNG or JPEG file>"}\`, or pixel values 0..255 nested [${h}][${w}][${card.image.channels}]${card.image.channels === 1 ? ` (or [${h}][${w}])` : ''}.`);
+  }
   lines.push('', '## Metrics', '');
   const ev = card.metrics.evaluation;
   if (ev) lines.push(`Evaluation on the ${ev.split} split (${ev.count}): ${Object.entries(ev.values).map(([k, v]) => `${k} ${num(v)}`).join(', ')}`);
@@ -144,7 +180,7 @@ export function modelCardMarkdown(card: ModelCard): string {
     '## Use',
     '',
     'The model is in the TensorFlow.js layers format (`model.json` + `weights.bin`); the files beside it hold what prediction needs',
-    '(preprocessing statistics and category maps, or the tokenizer and task). Serve it with TensorFlow Serving\'s REST API:',
+    '(preprocessing statistics and category maps, the tokenizer and task, or the image size, channels and scaling). Serve it with TensorFlow Serving\'s REST API:',
     '',
     '```',
     'modellab serve <this folder> --port 8501',
@@ -156,6 +192,27 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
   );
   return lines.join('\n');
+}
+
+/** The card's "Image preprocessing" section: what to do to an image before the model sees it. */
+export function imagePreprocessingMarkdown(image: ImagePreprocessing): string[] {
+  const [h, w] = image.size;
+  const channels = image.channels === 1 ? '1 channel (grayscale: RGB becomes its luma, 0.299 R + 0.587 G + 0.114 B)' : '3 channels (RGB; grayscale is repeated in each)';
+  const list = (v: number[]) => v.map((x) => num(x)).join(', ');
+  const scaling =
+    image.scaling === 'standardize' && image.mean && image.std
+      ? `standardize: (pixel − mean) / std per channel, on the 0..255 scale, with the training split's mean ${list(image.mean)} and std ${list(image.std)}`
+      : 'unit: pixel / 255';
+  return [
+    '## Image preprocessing',
+    '',
+    '- Files: PNG or JPEG (told by their first bytes), any size',
+    `- Channels: ${channels}; an alpha channel is dropped`,
+    `- Size: resized to ${h}×${w} (height × width), bilinear with half-pixel centres, no antialiasing`,
+    `- Scaling: ${scaling}`,
+    `- Layout: [batch, ${h}, ${w}, ${image.channels}] (channels last), float32`,
+    `- All of this is in \`${image.file}\` beside the model`,
+  ];
 }
 
 export interface ExportResult {
@@ -184,7 +241,10 @@ export function exportRun(runDir: string, outDir: string, now = new Date()): Exp
     copyFileSync(src, join(out, name));
     files.push(name);
   }
-  const labels = readJsonOr<PreprocessingLike>(join(modelDir, 'preprocessing.json'))?.labels ?? readJsonOr<TextTaskLike>(join(modelDir, 'task.json'))?.labels;
+  const labels =
+    readJsonOr<PreprocessingLike>(join(modelDir, 'preprocessing.json'))?.labels ??
+    readJsonOr<TextTaskLike>(join(modelDir, 'task.json'))?.labels ??
+    readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_MODEL_FILE))?.labels;
   if (labels) {
     writeJsonAtomic(join(out, LABELS_FILE), labels);
     files.push(LABELS_FILE);

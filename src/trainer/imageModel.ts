@@ -83,8 +83,12 @@ export function pixelsToInput(image: ImagePixels, info: ImageModelInfo): Float32
   const [h, w] = info.size;
   const converted = convertChannels(image, info.channels);
   const resized = resizeBilinear(converted, image.height, image.width, info.channels, h, w);
-  const out = resized === converted ? Float32Array.from(resized) : resized;
-  return applyScaling(out, info.channels, info.scaling, info.scaling === 'standardize' ? { mean: info.mean!, std: info.std! } : undefined);
+  return scaleForModel(resized, info);
+}
+
+/** HWC pixels on the 0..255 scale, at the model's size and channels, scaled in place as training scaled them. */
+export function scaleForModel(pixels: Float32Array, info: ImageModelInfo): Float32Array {
+  return applyScaling(pixels, info.channels, info.scaling, info.scaling === 'standardize' ? { mean: info.mean!, std: info.std! } : undefined);
 }
 
 /** PNG or JPEG bytes as the model's input; the error (a DataError) names `file`. */

@@ -1,7 +1,8 @@
 // Prediction from a saved model folder (a run's model/, or an export) in plain
 // Node: raw row objects in, values in target units or labels with
 // probabilities out; strings for text classifiers; prompts for language
-// models. Preprocessing and tokenizing are the ones fitted at training time,
+// models; images (PNG/JPEG bytes as { b64 }, or pixel arrays) for image
+// classifiers. Preprocessing and tokenizing are the ones fitted at training time,
 // read from the folder, so every caller (CLI, HTTP server, playground) predicts
 // exactly what the run's model predicts.
 
@@ -15,7 +16,8 @@ import { seededRng } from '../core/random';
 import type { Cell } from '../core/table';
 import type { Tokenizer } from '../core/tokenizer';
 import type { Prediction, PredictorSignature } from '../core/prediction';
-import type { GenerationResult } from '../core/types';
+import type { GenerationResult, ImageModelInfo } from '../core/types';
+import { imageBytesToInput, isImageModelDir, loadImageModel, scaleForModel } from './imageModel';
 import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from './inference';
 import type { GenerateOptions } from './inference';
 import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
@@ -41,7 +43,11 @@ export class Predictor {
     private readonly tokenizer?: Tokenizer,
     private readonly textTask?: TextTaskJson,
     private readonly recommender?: { json: RecommenderJson; userIndex: Map<string, number>; seen: Set<number>[] },
+    private readonly image?: ImageModelInfo,
   ) {}
+
+  /** Image instances already checked, as the model's input: checking decodes, predicting reuses it. */
+  private readonly imageInputs = new WeakMap<object, Float32Array>();
 
   /** Loads a run folder, its model/ folder, or an export. A backend must be selected first. */
   static async load(runOrModelDir: string): Promise<Predictor> {
@@ -68,6 +74,17 @@ export class Predictor {
       };
       const rec = { json, userIndex: new Map(json.users.map((u, i) => [u, i])), seen: json.seen.map((s) => new Set(s)) };
       return new Predictor(dir, signature, model, undefined, undefined, undefined, rec);
+    }
+    if (isImageModelDir(dir)) {
+      const { model, info } = await loadImageModel(dir);
+      const signature: PredictorSignature = {
+        kind: 'image',
+        task: 'classification',
+        inputs: [{ name: 'image', dtype: 'string' }],
+        labels: info.labels,
+        image: { size: [info.size[0], info.size[1]], channels: info.channels, scaling: info.scaling, formats: ['png', 'jpeg'] },
+      };
+      return new Predictor(dir, signature, model, undefined, undefined, undefined, undefined, info);
     }
     if (existsSync(join(dir, TEXT_TASK_FILE))) {
       const { model, tokenizer, task } = await loadTextModel(dir);
@@ -108,6 +125,7 @@ export class Predictor {
    */
   checkInstance(instance: unknown, where: string): string | undefined {
     if (this.signature.kind === 'recommender') return this.checkRecommendation(instance, where);
+    if (this.signature.kind === 'image') return this.checkImage(instance, where);
     if (this.signature.kind !== 'tabular') {
       if (typeof instance === 'string') return undefined;
       const field = this.signature.inputs[0].name;
@@ -150,6 +168,7 @@ export class Predictor {
     });
     if (instances.length === 0) return [];
     if (this.signature.kind === 'recommender') return this.recommend(instances);
+    if (this.signature.kind === 'image') return this.predictImages(instances);
     return this.signature.kind === 'tabular' ? this.predictRows(instances as Record<string, Cell>[]) : this.predictTexts(instances.map((i) => (typeof i === 'string' ? i : String((i as Record<string, unknown>).text))));
   }
 
@@ -220,6 +239,55 @@ export class Predictor {
     });
   }
 
+  /**
+   * An image instance: `{ "b64": … }` (a PNG or JPEG file's bytes, TF
+   * Serving's convention for binary values), pixel values 0..255 nested
+   * [height][width][channels] ([height][width] for one channel), or either
+   * under the input's name (`{ "image": … }`). Decodes it; the input is kept
+   * for predict.
+   */
+  private checkImage(instance: unknown, where: string): string | undefined {
+    if (instance !== null && typeof instance === 'object' && this.imageInputs.has(instance)) return undefined;
+    const info = this.image!;
+    let value = instance;
+    let at = where;
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'image' in value) {
+      value = (value as { image: unknown }).image;
+      at = `${where}.image`;
+    }
+    let input: Float32Array | string;
+    if (Array.isArray(value)) input = pixelArrayInput(value, info, at);
+    else if (value && typeof value === 'object') {
+      const keys = Object.keys(value);
+      const b64 = (value as { b64?: unknown }).b64;
+      if (keys.length !== 1 || keys[0] !== 'b64') return `${at} must be {"b64": "<base64 PNG or JPEG bytes>"} or pixel values, not an object with ${keys.length ? keys.map((k) => `"${k}"`).join(', ') : 'no fields'}`;
+      if (typeof b64 !== 'string') return `${at}.b64 must be a base64 string, not ${typeName(b64)}`;
+      input = base64Input(b64, info, `${at}.b64`);
+    } else {
+      const [h, w] = info.size;
+      return `${at} must be an image: {"b64": "<base64 PNG or JPEG bytes>"} or pixel values 0..255 nested [${h}][${w}][${info.channels}], not ${typeName(value)}`;
+    }
+    if (typeof input === 'string') return input;
+    if (instance !== null && typeof instance === 'object') this.imageInputs.set(instance, input);
+    return undefined;
+  }
+
+  private async predictImages(instances: readonly unknown[]): Promise<Prediction[]> {
+    const info = this.image!;
+    const [h, w] = info.size;
+    const per = h * w * info.channels;
+    const x = new Float32Array(instances.length * per);
+    instances.forEach((inst, i) => {
+      // checkInstance (run by predict) left every instance's input here; only objects and arrays pass it.
+      x.set(this.imageInputs.get(inst as object)!, i * per);
+    });
+    const out = tf.tidy(() => this.model.predict(tf.tensor4d(x, [instances.length, h, w, info.channels])) as tf.Tensor);
+    const width = out.shape[1] ?? 1;
+    const values = await out.data();
+    out.dispose();
+    return instances.map((_, i) => this.classify(Array.from(values.subarray(i * width, (i + 1) * width)), info.labels));
+  }
+
   private classify(outputs: number[], labels: string[]): Prediction {
     // One sigmoid unit: the probability of the second label.
     const probs = outputs.length === 1 && labels.length === 2 ? [1 - outputs[0], outputs[0]] : outputs;
@@ -245,6 +313,52 @@ export class Predictor {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** A base64 PNG or JPEG as the model's input, or what is wrong with it (naming `where`). */
+function base64Input(b64: string, info: ImageModelInfo, where: string): Float32Array | string {
+  const text = b64.replace(/\s+/g, '');
+  if (text.length === 0) return `${where} is empty`;
+  if (!BASE64.test(text) || text.length % 4 === 1) return `${where} is not base64 text`;
+  try {
+    return imageBytesToInput(Buffer.from(text, 'base64'), info, where);
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Nested pixel values of exactly the model's input shape (0..255) as its scaled input, or what is wrong (naming `where`). */
+function pixelArrayInput(value: unknown[], info: ImageModelInfo, where: string): Float32Array | string {
+  const [h, w] = info.size;
+  const c = info.channels;
+  const shape = `[${h}][${w}][${c}]${c === 1 ? ` (or [${h}][${w}])` : ''}`;
+  const wrong = (found: string) => `${where} has shape ${found}, but this model takes pixel values 0..255 nested ${shape}`;
+  const out = new Float32Array(h * w * c);
+  if (value.length !== h) return wrong(`[${value.length}]…`);
+  for (let y = 0; y < h; y++) {
+    const row = value[y];
+    if (!Array.isArray(row)) return `${where}[${y}] must be a row of ${w} pixels, not ${typeName(row)}`;
+    if (row.length !== w) return wrong(`[${h}][${row.length}]…`);
+    for (let x = 0; x < w; x++) {
+      const px = row[x];
+      const at = (y * w + x) * c;
+      if (typeof px === 'number' && c === 1) {
+        if (!(px >= 0 && px <= 255)) return `${where}[${y}][${x}] must be a pixel value from 0 to 255, not ${typeName(px)}`;
+        out[at] = px;
+        continue;
+      }
+      if (!Array.isArray(px)) return `${where}[${y}][${x}] must be ${c === 1 ? 'a number or ' : ''}a list of ${c} channel value(s), not ${typeName(px)}`;
+      if (px.length !== c) return wrong(`[${h}][${w}][${px.length}]`);
+      for (let k = 0; k < c; k++) {
+        const v = px[k];
+        if (typeof v !== 'number' || !(v >= 0 && v <= 255)) return `${where}[${y}][${x}][${k}] must be a pixel value from 0 to 255, not ${typeName(v)}`;
+        out[at + k] = v;
+      }
+    }
+  }
+  return scaleForModel(out, info);
 }
 
 function typeName(v: unknown): string {

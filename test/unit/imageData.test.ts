@@ -156,6 +156,30 @@ test('an unreadable path is a DataError naming it', () => {
   throwsData(() => readImageFile(dir), /cannot read the file \(EISDIR\)/, dir);
 });
 
+test('damaged bytes give a decoded image of the stated size or a DataError, never another error', () => {
+  const rand = seededRng(99);
+  const originals = [pngBytes(12, 10, ramp(12, 10)), grayPngBytes(6, 6, new Array<number>(36).fill(90)), jpegBytes(16, 16, solid(16, 16, [10, 200, 30])), handMadeJpeg({ components: 1 })];
+  let decoded = 0;
+  let refused = 0;
+  for (let round = 0; round < 400; round++) {
+    const original = originals[round % originals.length];
+    const bytes = Buffer.from(original);
+    const flips = 1 + Math.floor(rand() * 4);
+    for (let k = 0; k < flips; k++) bytes[2 + Math.floor(rand() * (bytes.length - 2))] = Math.floor(rand() * 256);
+    try {
+      const d = decodeImage(bytes, 'fuzz');
+      assert.equal(d.data.length, d.width * d.height * d.channels);
+      decoded++;
+    } catch (e) {
+      assert.ok(e instanceof DataError, `round ${round}: ${String(e)}`);
+      assert.match(e.message, /^fuzz: /);
+      refused++;
+    }
+  }
+  assert.equal(decoded + refused, 400);
+  assert.ok(refused > 0 && decoded > 0, `${decoded} decoded, ${refused} refused`);
+});
+
 // ---------------------------------------------------------------- transforms
 
 test('channels: gray → RGB repeats, RGB → gray is the BT.601 luma, alpha is dropped', () => {

@@ -11,6 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
 import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
+import { convLoopsFor } from '../../src/trainer/kernels/wasmConvLoops';
 import { lcg } from '../helpers/fixtures';
 
 const TOLERANCE = 1e-4;
@@ -151,8 +152,9 @@ test("a whole CNN's loss and gradients equal the CPU backend's", async () => {
   await sameOnBoth('CNN loss, then the gradient of every weight', [x, y, ...weights], run);
 });
 
-test('the convolution and pooling kernels are ours on wasm', async () => {
+test('the convolution and pooling kernels are ours on wasm, with their SIMD loops (so the cases above ran through them)', async () => {
   await selectBackend('wasm');
+  assert.ok(convLoopsFor(tf.backend() as never), 'col2im and maxPoolGrad in wasm SIMD');
   for (const config of [conv2dConfig, fusedConv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, avgPoolGradConfig]) {
     assert.equal(tf.getKernel(config.kernelName, 'wasm'), config, `${config.kernelName} is ours`);
   }

@@ -20,6 +20,7 @@
 
 import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, Transpose, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { convLoopsFor } from './wasmConvLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
@@ -101,7 +102,7 @@ function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: nu
   }
 }
 
-/** dx += col2im of rows m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
+/** dx += col2im of rows (JavaScript; wasmConvLoops.ts has the same loop in wasm SIMD) m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
 function col2im(heap: Float32Array, dxAt: number, at: number, g: Geometry, m0: number, rows: number): void {
   const { inH, inW, inC, outH, outW, fh, fw, sh, sw, padTop, padLeft } = g;
   const rowLen = fw * inC;
@@ -225,10 +226,12 @@ function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filt
     for (let i = 0; i < kf; i++) for (let o = 0; o < g.outC; o++) heap[wtAt + o * kf + i] = heap[fAt + i * g.outC + o];
     const colsAt = heapOffset(w, cols);
     const dyAt = heapOffset(w, dy);
+    const wasmCol2im = convLoopsFor(w)?.col2im;
     for (let m0 = 0; m0 < m && g.outC > 0; m0 += rows) {
       const n = Math.min(rows, m - m0);
       gemm.run(dyAt + 4 * m0 * g.outC, wtAt * 4, colsAt, n, g.outC, kf, 1, 0, 0, 0, 0, 0, 4 * g.outC, 4);
-      col2im(heap, dxAt, colsAt / 4, g, m0, n);
+      if (wasmCol2im) wasmCol2im(dxAt * 4, colsAt, m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft);
+      else col2im(heap, dxAt, colsAt / 4, g, m0, n);
     }
   } finally {
     w.disposeData(cols.dataId);

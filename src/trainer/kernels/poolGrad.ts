@@ -1,5 +1,6 @@
 // Pooling gradients for the wasm backend, NHWC: MaxPoolGrad and AvgPoolGrad
-// as scatters over the output windows, plain loops on the heap. The
+// as scatters over the output windows, plain loops on the heap (MaxPoolGrad
+// in wasm SIMD, wasmConvLoops.ts, where the channels come in fours). The
 // backend's own MaxPoolGrad walks every input pixel over every window that
 // might hold it (~35 ms for a [64, 26, 26, 32] input); a scatter visits each
 // window once. Same results as the CPU backend's kernels: the gradient of a
@@ -10,6 +11,7 @@
 
 import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { convLoopsFor } from './wasmConvLoops';
 import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
@@ -38,8 +40,13 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
   const dyAt = heapOffset(w, dy) / 4;
   const dxAt = heapOffset(w, dx) / 4;
   heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
-  const best = new Float32Array(c);
-  const pos = new Int32Array(c);
+  const loops = c % 4 === 0 ? convLoopsFor(w) : undefined;
+  if (loops) {
+    loops.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
+    return dx;
+  }
+  // The window's in-bounds pixels (float offsets of channel 0 in x and dx), in scan order.
+  const offsets = new Int32Array(fh * fw);
   let dyi = dyAt;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * inH * inW;
@@ -51,22 +58,21 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
         const x0 = ox * sw - left;
         const xLo = Math.max(0, x0);
         const xHi = Math.min(inW, x0 + fw);
-        best.fill(-Infinity);
-        pos.fill(-1);
-        for (let iy = yLo; iy < yHi; iy++) {
-          for (let ix = xLo; ix < xHi; ix++) {
-            const p = (xb + iy * inW + ix) * c;
-            const at = xAt + p;
-            for (let ch = 0; ch < c; ch++) {
-              const v = heap[at + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                pos[ch] = p + ch;
-              }
+        let n = 0;
+        for (let iy = yLo; iy < yHi; iy++) for (let ix = xLo; ix < xHi; ix++) offsets[n++] = (xb + iy * inW + ix) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let bestValue = -Infinity;
+          let bestAt = -1;
+          for (let q = 0; q < n; q++) {
+            const p = offsets[q] + ch;
+            const v = heap[xAt + p];
+            if (v > bestValue) {
+              bestValue = v;
+              bestAt = p;
             }
           }
+          if (bestAt >= 0) heap[dxAt + bestAt] += heap[dyi + ch];
         }
-        for (let ch = 0; ch < c; ch++) if (pos[ch] >= 0) heap[dxAt + pos[ch]] += heap[dyi + ch];
       }
     }
   }

@@ -15,11 +15,11 @@ import * as v8 from 'node:v8';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
 
-// ── a minimal WebAssembly binary writer: only what the kernel uses ──
+// ── a minimal WebAssembly binary writer: only what the kernels use (this one and wasmConvLoops.ts) ──
 
-type Bytes = number[];
+export type Bytes = number[];
 
-function u32(n: number): Bytes {
+export function u32(n: number): Bytes {
   const out: Bytes = [];
   do {
     let b = n & 0x7f;
@@ -43,16 +43,16 @@ function s32(n: number): Bytes {
   }
 }
 
-const vec = (items: Bytes[]): Bytes => [...u32(items.length), ...items.flat()];
-const str = (s: string): Bytes => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
-const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.length), ...body];
+export const vec = (items: Bytes[]): Bytes => [...u32(items.length), ...items.flat()];
+export const str = (s: string): Bytes => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
+export const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.length), ...body];
 
-const I32 = 0x7f;
-const V128 = 0x7b;
+export const I32 = 0x7f;
+export const V128 = 0x7b;
 const F32 = 0x7d;
 
 /** Instructions, each a function of its immediates returning its bytes. */
-const op = {
+export const op = {
   get: (i: number) => [0x20, ...u32(i)],
   set: (i: number) => [0x21, ...u32(i)],
   i32: (n: number) => [0x41, ...s32(n)],
@@ -76,11 +76,11 @@ const op = {
   f32Max: [0x97],
   simd: (code: number, ...imm: Bytes) => [0xfd, ...u32(code), ...imm],
 };
-const v128Load = (offset = 0) => op.simd(0x00, 4, ...u32(offset));
-const v128Store = (offset = 0) => op.simd(0x0b, 4, ...u32(offset));
+export const v128Load = (offset = 0) => op.simd(0x00, 4, ...u32(offset));
+export const v128Store = (offset = 0) => op.simd(0x0b, 4, ...u32(offset));
 const v128Splat32 = () => op.simd(0x09, 2, 0);
 const v128Zero = () => op.simd(0x0c, ...new Array<number>(16).fill(0));
-const f32x4Add = () => op.simd(0xe4);
+export const f32x4Add = () => op.simd(0xe4);
 const f32x4Mul = () => op.simd(0xe6);
 const f32x4Max = () => op.simd(0xe9);
 const f32x4RelaxedMadd = () => op.simd(0x105);

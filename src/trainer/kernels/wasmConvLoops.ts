@@ -1,0 +1,238 @@
+// The loops of the convolution and pooling gradients that JavaScript does
+// slowly, as a small WebAssembly module over the backend's memory (assembled
+// as wasmGemm.ts assembles the product kernel). In JavaScript each float32 add
+// or compare costs a conversion to double and back (~4.5 ns an element: ~10 ms
+// for the col2im of the benchmark CNN's second convolution); here four
+// channels go at a time.
+// - col2im adds each row of a column matrix back into the input gradient,
+//   tap row by tap row.
+// - maxPoolGrad finds each window's first largest value, four channels at a
+//   time (compare, then select value and position), and adds dy there.
+
+import { f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import type { Bytes } from './wasmGemm';
+import { backendMemory } from './wasmInternals';
+import type { BackendWasm } from './wasmInternals';
+
+// Parameters (i32): byte offsets of dx and of the chunk's columns, the chunk's output pixels
+// [m0, mEnd), then the geometry (NHWC, dilation 1).
+const P = { dx: 0, cols: 1, m0: 2, mEnd: 3, inH: 4, inW: 5, inC: 6, outH: 7, outW: 8, fh: 9, fw: 10, sh: 11, sw: 12, padTop: 13, padLeft: 14 } as const;
+const PARAMS = 15;
+const L = { m: 15, ox: 16, t: 17, oy: 18, b: 19, iy0: 20, ix0: 21, lo: 22, hi: 23, kh: 24, iy: 25, src: 26, dst: 27, i: 28, rowLen: 29, c4: 30 } as const;
+const LOCALS = 16;
+
+const x = {
+  geU: op.geU,
+  divU: [0x6e],
+  remU: [0x70],
+  ltS: [0x48],
+  ltU: [0x49],
+  gtS: [0x4a],
+  geS: [0x4e],
+  select: [0x1b],
+  f32Load: op.f32Load,
+  f32Store: op.f32Store,
+};
+
+function col2imBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  return [
+    // c4 = inC·4 (bytes per pixel); rowLen = fw·c4 (bytes per tap row); src = cols; m = m0.
+    ...g(P.inC), ...op.i32(2), ...op.shl, ...s(L.c4),
+    ...g(P.fw), ...g(L.c4), ...op.mul, ...s(L.rowLen),
+    ...g(P.cols), ...s(L.src),
+    ...g(P.m0), ...s(L.m),
+    ...op.block(
+      op.loop(
+        g(L.m), g(P.mEnd), op.geU, op.brIf(1),
+        // ox = m % outW, t = m / outW, oy = t % outH, b = t / outH
+        g(L.m), g(P.outW), x.remU, s(L.ox),
+        g(L.m), g(P.outW), x.divU, s(L.t),
+        g(L.t), g(P.outH), x.remU, s(L.oy),
+        g(L.t), g(P.outH), x.divU, s(L.b),
+        g(L.oy), g(P.sh), op.mul, g(P.padTop), op.sub, s(L.iy0),
+        g(L.ox), g(P.sw), op.mul, g(P.padLeft), op.sub, s(L.ix0),
+        // lo = max(0, −ix0)·c4; hi = min(fw, inW − ix0)·c4
+        op.i32(0), g(L.ix0), op.sub, op.i32(0), op.i32(0), g(L.ix0), op.sub, op.i32(0), x.gtS, x.select, g(L.c4), op.mul, s(L.lo),
+        g(P.fw), g(P.inW), g(L.ix0), op.sub, g(P.fw), g(P.inW), g(L.ix0), op.sub, x.ltS, x.select, g(L.c4), op.mul, s(L.hi),
+        op.i32(0), s(L.kh),
+        op.block(
+          op.loop(
+            g(L.kh), g(P.fh), x.geS, op.brIf(1),
+            g(L.iy0), g(L.kh), op.add, s(L.iy),
+            // 0 ≤ iy < inH, as one unsigned compare
+            g(L.iy), g(P.inH), x.ltU,
+            op.when(
+              // dst = dx + ((b·inH + iy)·inW + ix0)·c4
+              g(P.dx), g(L.b), g(P.inH), op.mul, g(L.iy), op.add, g(P.inW), op.mul, g(L.ix0), op.add, g(L.c4), op.mul, op.add, s(L.dst),
+              g(L.lo), s(L.i),
+              op.block(
+                op.loop(
+                  g(L.i), op.i32(16), op.add, g(L.hi), x.gtS, op.brIf(1),
+                  g(L.dst), g(L.i), op.add,
+                  g(L.dst), g(L.i), op.add, v128Load(), g(L.src), g(L.i), op.add, v128Load(), f32x4Add(),
+                  v128Store(),
+                  g(L.i), op.i32(16), op.add, s(L.i),
+                  op.br(0),
+                ),
+              ),
+              op.block(
+                op.loop(
+                  g(L.i), g(L.hi), x.geS, op.brIf(1),
+                  g(L.dst), g(L.i), op.add,
+                  g(L.dst), g(L.i), op.add, x.f32Load(), g(L.src), g(L.i), op.add, x.f32Load(), op.f32Add,
+                  x.f32Store(),
+                  g(L.i), op.i32(4), op.add, s(L.i),
+                  op.br(0),
+                ),
+              ),
+            ),
+            g(L.src), g(L.rowLen), op.add, s(L.src),
+            g(L.kh), op.i32(1), op.add, s(L.kh),
+            op.br(0),
+          ),
+        ),
+        g(L.m), op.i32(1), op.add, s(L.m),
+        op.br(0),
+      ),
+    ),
+  ];
+}
+
+// maxPoolGrad's parameters (i32): byte offsets of x, dy and dx (zeroed by the caller), then the
+// geometry; channels a multiple of 4.
+const Q = { x: 0, dy: 1, dx: 2, batch: 3, inH: 4, inW: 5, c: 6, outH: 7, outW: 8, fh: 9, fw: 10, sh: 11, sw: 12, padTop: 13, padLeft: 14 } as const;
+const Q_PARAMS = 15;
+const QL = { b: 15, oy: 16, ox: 17, yLo: 18, yHi: 19, xLo: 20, xHi: 21, ch: 22, iy: 23, ix: 24, off: 25, dyp: 26, c4: 27, t: 28, o: 29 } as const;
+const Q_I32_LOCALS = 15;
+const QV = { best: 30, idx: 31, v: 32, mask: 33 } as const;
+const Q_V128_LOCALS = 4;
+
+const simd = {
+  const: (bytes: number[]) => op.simd(0x0c, ...bytes),
+  i32x4Splat: () => op.simd(0x11),
+  i32x4ExtractLane: (lane: number) => op.simd(0x1b, lane),
+  f32x4ExtractLane: (lane: number) => op.simd(0x1f, lane),
+  f32x4Gt: () => op.simd(0x44),
+  bitselect: () => op.simd(0x52),
+  i32x4Add: () => op.simd(0xae),
+};
+const MINUS_INF = [0, 0, 0x80, 0xff];
+const i32Bytes = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
+
+function maxPoolGradBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  // lo = max(0, a), hi = min(limit, a + size), for the window's rows or columns.
+  const clampLo = (a: Bytes, to: number): Bytes => [...a, ...op.i32(0), ...a, ...op.i32(0), ...x.gtS, ...x.select, ...s(to)];
+  const clampHi = (a: Bytes, limit: number, to: number): Bytes => [...a, ...g(limit), ...a, ...g(limit), ...x.ltS, ...x.select, ...s(to)];
+  const lane = (l: number): Bytes => [
+    ...g(QV.idx), ...simd.i32x4ExtractLane(l), ...s(QL.o),
+    ...g(QL.o), ...op.i32(0), ...x.geS,
+    ...op.when(
+      g(Q.dx), g(QL.o), op.add,
+      g(Q.dx), g(QL.o), op.add, x.f32Load(),
+      g(QL.dyp), g(QL.ch), op.add, x.f32Load(4 * l), op.f32Add,
+      x.f32Store(),
+    ),
+  ];
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  return [
+    ...g(Q.c), ...op.i32(2), ...op.shl, ...s(QL.c4),
+    ...g(Q.dy), ...s(QL.dyp),
+    ...op.i32(0), ...s(QL.b),
+    ...loopWhile([...g(QL.b), ...g(Q.batch), ...x.geS],
+      op.i32(0), s(QL.oy),
+      loopWhile([...g(QL.oy), ...g(Q.outH), ...x.geS],
+        // t = oy·sh − padTop: the window's first row
+        g(QL.oy), g(Q.sh), op.mul, g(Q.padTop), op.sub, s(QL.t),
+        clampLo(g(QL.t), QL.yLo),
+        clampHi([...g(QL.t), ...g(Q.fh), ...op.add], Q.inH, QL.yHi),
+        op.i32(0), s(QL.ox),
+        loopWhile([...g(QL.ox), ...g(Q.outW), ...x.geS],
+          g(QL.ox), g(Q.sw), op.mul, g(Q.padLeft), op.sub, s(QL.t),
+          clampLo(g(QL.t), QL.xLo),
+          clampHi([...g(QL.t), ...g(Q.fw), ...op.add], Q.inW, QL.xHi),
+          op.i32(0), s(QL.ch),
+          loopWhile([...g(QL.ch), ...g(QL.c4), ...x.geS],
+            simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(QV.best),
+            simd.const([...i32Bytes(-1), ...i32Bytes(-1), ...i32Bytes(-1), ...i32Bytes(-1)]), s(QV.idx),
+            g(QL.yLo), s(QL.iy),
+            loopWhile([...g(QL.iy), ...g(QL.yHi), ...x.geS],
+              g(QL.xLo), s(QL.ix),
+              loopWhile([...g(QL.ix), ...g(QL.xHi), ...x.geS],
+                // off = ((b·inH + iy)·inW + ix)·c4 + ch: bytes from x (and dx) to these 4 channels
+                g(QL.b), g(Q.inH), op.mul, g(QL.iy), op.add, g(Q.inW), op.mul, g(QL.ix), op.add, g(QL.c4), op.mul, g(QL.ch), op.add, s(QL.off),
+                g(Q.x), g(QL.off), op.add, v128Load(), s(QV.v),
+                g(QV.v), g(QV.best), simd.f32x4Gt(), s(QV.mask),
+                g(QV.v), g(QV.best), g(QV.mask), simd.bitselect(), s(QV.best),
+                g(QL.off), simd.i32x4Splat(), simd.const([...i32Bytes(0), ...i32Bytes(4), ...i32Bytes(8), ...i32Bytes(12)]), simd.i32x4Add(),
+                g(QV.idx), g(QV.mask), simd.bitselect(), s(QV.idx),
+                g(QL.ix), op.i32(1), op.add, s(QL.ix),
+              ),
+              g(QL.iy), op.i32(1), op.add, s(QL.iy),
+            ),
+            lane(0), lane(1), lane(2), lane(3),
+            g(QL.ch), op.i32(16), op.add, s(QL.ch),
+          ),
+          g(QL.dyp), g(QL.c4), op.add, s(QL.dyp),
+          g(QL.ox), op.i32(1), op.add, s(QL.ox),
+        ),
+        g(QL.oy), op.i32(1), op.add, s(QL.oy),
+      ),
+      g(QL.b), op.i32(1), op.add, s(QL.b),
+    ),
+  ];
+}
+
+/** The module's bytes: exported functions `col2im` and `maxPoolGrad`, memory imported as env.memory. */
+export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
+  const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
+  const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
+  const col2im = [...vec([[...u32(LOCALS), I32]]), ...col2imBody(), 0x0b];
+  const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([col2imType, poolType])),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
+    ...section(3, vec([u32(0), u32(1)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool]])),
+  ]);
+}
+
+/**
+ * dx += col2im of the columns of output pixels [m0, mEnd) (byte offsets dx
+ * and cols; the columns' rows start at cols), NHWC, dilation 1.
+ */
+export type Col2imFn = (dx: number, cols: number, m0: number, mEnd: number, inH: number, inW: number, inC: number, outH: number, outW: number, fh: number, fw: number, sh: number, sw: number, padTop: number, padLeft: number) => void;
+
+/**
+ * dx += dy at each window's first largest x (rows, then columns; none where
+ * the window holds only NaN or −∞), NHWC, channels a multiple of 4; byte
+ * offsets, dx zeroed by the caller.
+ */
+export type MaxPoolGradFn = (x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number, fh: number, fw: number, sh: number, sw: number, padTop: number, padLeft: number) => void;
+
+export interface ConvLoops {
+  col2im: Col2imFn;
+  maxPoolGrad: MaxPoolGradFn;
+}
+
+const perBackend = new WeakMap<object, ConvLoops | null>();
+
+/** The loops over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
+export function convLoopsFor(backend: BackendWasm): ConvLoops | undefined {
+  let loops = perBackend.get(backend);
+  if (loops === undefined) {
+    const memory = backendMemory(backend);
+    const bytes = convLoopsModuleBytes();
+    if (memory && WebAssembly.validate(bytes)) {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn };
+    } else loops = null;
+    perBackend.set(backend, loops);
+  }
+  return loops ?? undefined;
+}

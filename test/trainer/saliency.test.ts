@@ -2,17 +2,19 @@
 // images whose class is a bright square in one corner looks at that corner by
 // both methods; maps have the model's input size with values in 0..1; no
 // tensors are left behind; Grad-CAM on a model without a convolution and a
-// file that is not an image give clear errors; a changed model.json is reloaded.
+// file that is not an image give clear errors; a changed model.json is reloaded;
+// a run trained by the engine from image folders works the same way.
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/trainer/backend';
+import { runTraining } from '../../src/trainer/engine';
 import { ImageModelCache } from '../../src/trainer/imageModel';
 import { saliencyFor } from '../../src/trainer/saliency';
-import { cornerShare, meanOver, REACH, SIDE, SQUARE, SQUARE_FROM, trainCornerModel, writeCornerPngs } from '../helpers/cornerImages';
-import { tempDir } from '../helpers/fixtures';
+import { cornerImage, cornerShare, grayPng, meanOver, REACH, SIDE, SQUARE, SQUARE_FROM, trainCornerModel, writeCornerPngs } from '../helpers/cornerImages';
+import { lcg, tempDir } from '../helpers/fixtures';
 
 const root = tempDir('modellab-saliency-');
 const cnnDir = join(root, 'cnn');
@@ -128,6 +130,49 @@ test('the cache keeps a model between calls and reloads it when model.json chang
     assert.notEqual(b, a, 'reloaded after model.json changed');
     await cache.get(denseDir);
     assert.equal(cache.size, 1, 'capacity kept');
+  } finally {
+    cache.clear();
+  }
+});
+
+test('a run trained by the engine from image folders (data.image, standardized): both maps find the square', async () => {
+  const dir = join(root, 'engine');
+  const rand = lcg(3);
+  for (const label of ['lit', 'dark'] as const) {
+    mkdirSync(join(dir, 'data', label), { recursive: true });
+    for (let i = 0; i < 60; i++) writeFileSync(join(dir, 'data', label, `${i}.png`), grayPng(cornerImage(label, rand)));
+  }
+  const configPath = join(dir, 'corners.experiment.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      name: 'corners',
+      task: 'classification',
+      data: { source: 'data', image: { size: [SIDE, SIDE], channels: 1, scaling: 'standardize' }, split: { validation: 0.1, test: 0.2, seed: 1 } },
+      model: {
+        layers: [
+          { type: 'conv2d', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+          { type: 'maxPooling2d', poolSize: 2 },
+          { type: 'conv2d', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+          { type: 'globalAveragePooling2d' },
+          { type: 'dense', units: 2, activation: 'softmax' },
+        ],
+      },
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, epochs: 8, batchSize: 16, seed: 1, metrics: ['accuracy'] },
+    }),
+  );
+  const run = await runTraining({ configPath, runsDir: join(dir, 'runs'), backend: 'wasm', onEvent: () => {} });
+  assert.equal(run.meta.status, 'completed', run.meta.error);
+  const cache = new ImageModelCache();
+  try {
+    const image = join(dir, 'data', 'lit', '0.png');
+    for (const method of ['gradcam', 'gradient'] as const) {
+      const r = await saliencyFor(run.runDir, image, method, cache);
+      assert.equal(r.prediction.label, 'lit');
+      assert.deepEqual(r.size, [SIDE, SIDE]);
+      const share = cornerShare(r.saliency);
+      assert.ok(share > (method === 'gradcam' ? 0.9 : 0.5), `${method}: ${(share * 100).toFixed(0)}% of the map in the corner`);
+    }
   } finally {
     cache.clear();
   }

@@ -4,7 +4,8 @@
 //   GET  /v1/models/{name}/metadata   → { model_spec, metadata: { signature_def: … } }
 //   POST /v1/models/{name}:predict    { "instances": [...] } → { "predictions": [...] }
 // (`/versions/1` may follow the name, as in TF Serving.) Instances are row
-// objects of raw feature values (tabular), strings (text classifiers), or
+// objects of raw feature values (tabular), strings (text classifiers), images
+// ({ "b64": PNG or JPEG bytes } or nested pixel values) for image classifiers, or
 // prompts — a string or { prompt, length?, temperature?, topK?, seed? } — for
 // language models, which answer { text, tokens } per instance.
 // Bad requests get 4xx with { "error": "…" } naming the field; concurrent

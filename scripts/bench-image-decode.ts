@@ -15,6 +15,15 @@
 //   node --import tsx scripts/bench-image-decode.ts --deps /tmp/imgbench [--seconds 1] [--rounds 3]
 //
 // A candidate that is not installed there is reported as missing.
+//
+// What it showed when the libraries were chosen (Node 20, a shared 2-core
+// machine): for PNG, pngjs and upng-js are within ±25% of each other
+// (fast-png about half as fast on 28×28); pngjs is kept (no dependencies,
+// maintained, 16-bit and palettes read as 8-bit). For JPEG, @jsquash/jpeg's
+// wasm MozJPEG decodes 5–7× faster than jpeg-js (224×224: ~480 vs ~90
+// images/s); jpeg-js is kept for now because it is synchronous (the loaders
+// and the inference path decode synchronously), needs no .wasm shipped and
+// located beside the bundles, and a run decodes each image once, not per epoch.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

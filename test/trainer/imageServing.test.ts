@@ -13,7 +13,9 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { exportRun } from '../../src/node/modelExport';
 import type { ModelCard } from '../../src/node/modelExport';
+import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
 import type { ImageModelInfo, RunMeta } from '../../src/core/types';
+import { InferenceServer } from '../../src/trainer/inferenceServer';
 import { selectBackend } from '../../src/trainer/backend';
 import { Predictor, PredictionInputError } from '../../src/trainer/predictor';
 import { signatureMetadata, startServing } from '../../src/trainer/servingServer';
@@ -190,6 +192,32 @@ test('an export has image.json and labels.json, its card states the preprocessin
     assert.deepEqual(p, q, 'the export predicts what the run predicts');
   } finally {
     exported.dispose();
+  }
+});
+
+test('the inference child: the playground\'s {b64} predicts (or names the bad instance), and a saliency request answers a map', async () => {
+  const replies: InferenceToHostMessage[] = [];
+  const child = new InferenceServer((m) => replies.push(m));
+  const wait = async (n: number) => {
+    for (let i = 0; i < 400 && replies.length < n; i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  try {
+    const png = join(root, 'child-lit.png');
+    writeFileSync(png, grayPng(lit));
+    child.handle({ type: 'predict', requestId: 1, modelDir: runDir, instances: [], backend: 'wasm' });
+    child.handle({ type: 'predict', requestId: 2, modelDir: runDir, instances: [{ b64: b64(lit) }] });
+    child.handle({ type: 'predict', requestId: 3, modelDir: runDir, instances: [{ b64: Buffer.from('plain text').toString('base64') }] });
+    child.handle({ type: 'saliency', requestId: 4, modelDir: runDir, imagePath: png, method: 'gradcam' });
+    child.handle({ type: 'saliency', requestId: 5, modelDir: runDir, imagePath: join(root, 'nope.png') });
+    await wait(5);
+    const [describe, predicted, bad, saliency, missing] = replies;
+    assert.ok(describe.type === 'predictResult' && describe.signature.kind === 'image' && describe.signature.image?.channels === 1, JSON.stringify(describe));
+    assert.ok(predicted.type === 'predictResult' && 'label' in predicted.predictions[0] && predicted.predictions[0].label === 'lit', JSON.stringify(predicted));
+    assert.ok(bad.type === 'inferenceError' && /^instances\[0\]\.b64: not a PNG or JPEG image/.test(bad.message), JSON.stringify(bad));
+    assert.ok(saliency.type === 'saliencyResult' && saliency.result.explains === 'lit' && saliency.result.saliency.length === SIDE, JSON.stringify(saliency).slice(0, 300));
+    assert.ok(missing.type === 'inferenceError' && missing.message.includes('nope.png'), JSON.stringify(missing));
+  } finally {
+    child.dispose();
   }
 });
 

@@ -69,14 +69,17 @@ const CONV_CASES: ConvCase[] = [
   [5, 13, 13, 32, 3, 3, 17, 1, 'valid'], // several chunks of output pixels, a 1-column tail of 8
 ];
 
-test('Conv2D and FusedConv2D (bias, ReLU) match the reference', async () => {
-  for (const [n, h, w, c, fh, fw, o, s, pad] of CONV_CASES) {
-    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}`;
+test('Conv2D and FusedConv2D (bias, ReLU) match the reference, on our kernel (MODELLAB_CONV=ours) and on the one chosen by channel count', async () => {
+  for (const [[n, h, w, c, fh, fw, o, s, pad], force] of CONV_CASES.flatMap((k) => [[k, true], [k, false]] as const)) {
+    if (force) process.env.MODELLAB_CONV = 'ours';
+    else delete process.env.MODELLAB_CONV;
+    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}${force ? ', ours' : ''}`;
     const specs = [randomTensor([n, h, w, c], 1), randomTensor([fh, fw, c, o], 2), randomTensor([o], 3)];
     await sameOnBoth(`conv2d ${what}`, specs, (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad));
     await sameOnBoth(`fused conv2d + bias + relu ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b, activation: 'relu' }));
     await sameOnBoth(`fused conv2d + bias ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b }));
   }
+  delete process.env.MODELLAB_CONV;
 });
 
 test('Conv2DBackpropFilter and Conv2DBackpropInput (the gradients of conv2d) match the reference', async () => {

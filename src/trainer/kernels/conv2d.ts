@@ -189,18 +189,21 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
   try {
     const heap = heapFloats(w);
     const dwAt = heapOffset(w, dw) / 4;
-    heap.fill(0, dwAt, dwAt + size);
+    if (m === 0) heap.fill(0, dwAt, dwAt + size);
     const xAt = heapOffset(w, x) / 4;
     const colsAt = heapOffset(w, cols);
     const partAt = heapOffset(w, part);
     const dyAt = heapOffset(w, dy);
+    const addInto = convLoopsFor(w)?.addInto;
     for (let m0 = 0; m0 < m; m0 += rows) {
       const n = Math.min(rows, m - m0);
       im2col(heap, xAt, colsAt / 4, g, m0, n);
       // [kf, n] · [n, outC]: A is the chunk of columns [n, kf] read transposed (row step 4 bytes, k step 4·kf).
-      gemm.run(colsAt, dyAt + 4 * m0 * g.outC, partAt, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);
-      const p = partAt / 4;
-      for (let i = 0; i < size; i++) heap[dwAt + i] += heap[p + i];
+      // The first chunk's product goes straight into dW; the others' are added to it.
+      gemm.run(colsAt, dyAt + 4 * m0 * g.outC, m0 === 0 ? dwAt * 4 : partAt, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);
+      if (m0 === 0) continue;
+      if (addInto) addInto(dwAt * 4, partAt, size);
+      else for (let i = 0, p = partAt / 4; i < size; i++) heap[dwAt + i] += heap[p + i];
     }
   } finally {
     w.disposeData(cols.dataId);
@@ -240,6 +243,9 @@ function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filt
   return dx;
 }
 
+/** MODELLAB_CONV=ours: every forward convolution ours, whatever its channels (tests, measurements). */
+const forceOurs = () => process.env.MODELLAB_CONV === 'ours';
+
 /** x with its axes permuted by the wasm Transpose (a new tensor the caller disposes). */
 function transpose(w: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
   return getKernel(Transpose, 'wasm').kernelFunc({ inputs: { x }, backend: w, attrs: { perm } }) as TensorInfo;
@@ -247,6 +253,12 @@ function transpose(w: BackendWasm, x: TensorInfo, perm: number[]): TensorInfo {
 const TO_NHWC = [0, 2, 3, 1];
 
 const isNchw = (dataFormat: unknown) => dataFormat === 'NCHW';
+/**
+ * Whether a forward convolution is ours rather than XNNPACK's: with few
+ * channels the column copies cost more than the product (measured: 1 → 32,
+ * 3 → 32 and 8 → 16 channels are faster on XNNPACK; 32 → 64 twice as fast here).
+ */
+const oursForward = (inC: number, outC: number) => inC >= 16 && outC >= 16;
 const dilated = (dilations: unknown) => dilations !== undefined && !(dilations === 1 || (Array.isArray(dilations) && dilations.every((d) => d === 1)));
 
 function conv2d(args: KernelArgs<BackendWasm>): TensorInfo {
@@ -254,7 +266,7 @@ function conv2d(args: KernelArgs<BackendWasm>): TensorInfo {
   const x = inputs.x as TensorInfo;
   const filter = inputs.filter as TensorInfo;
   const gemm = gemmFor(w);
-  if (!gemm || x.dtype !== 'float32' || filter.dtype !== 'float32' || isNchw(attrs!.dataFormat) || dilated(attrs!.dilations) || x.shape.length !== 4) {
+  if (!gemm || x.dtype !== 'float32' || filter.dtype !== 'float32' || isNchw(attrs!.dataFormat) || dilated(attrs!.dilations) || x.shape.length !== 4 || (!forceOurs() && !oursForward(filter.shape[2], filter.shape[3]))) {
     return replacedKernel(Conv2D).kernelFunc(args) as TensorInfo;
   }
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
@@ -278,7 +290,8 @@ function fusedConv2d(args: KernelArgs<BackendWasm>): TensorInfo {
     (activation !== 'linear' && activation !== 'relu') ||
     isNchw(attrs!.dataFormat) ||
     dilated(attrs!.dilations) ||
-    x.shape.length !== 4
+    x.shape.length !== 4 ||
+    (!forceOurs() && !oursForward(filter.shape[2], outC))
   ) {
     return replacedKernel(FusedConv2D).kernelFunc(args) as TensorInfo;
   }

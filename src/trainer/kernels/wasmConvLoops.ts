@@ -8,6 +8,8 @@
 //   tap row by tap row.
 // - maxPoolGrad finds each window's first largest value, four channels at a
 //   time (compare, then select value and position), and adds dy there.
+// - addInto adds one run of floats to another (the filter gradient's
+//   per-chunk partial sums).
 
 import { f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
@@ -186,19 +188,41 @@ function maxPoolGradBody(): Bytes {
   ];
 }
 
-/** The module's bytes: exported functions `col2im` and `maxPoolGrad`, memory imported as env.memory. */
+// addInto's parameters (i32): byte offsets of dst and src, and the count of floats.
+function addIntoBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [dst, src, n, i, end] = [0, 1, 2, 3, 4];
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  return [
+    ...g(n), ...op.i32(2), ...op.shl, ...s(end),
+    ...op.i32(0), ...s(i),
+    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+      g(dst), g(i), op.add, g(dst), g(i), op.add, v128Load(), g(src), g(i), op.add, v128Load(), f32x4Add(), v128Store(),
+      g(i), op.i32(16), op.add, s(i),
+    ),
+    ...loopWhile([...g(i), ...g(end), ...x.geS],
+      g(dst), g(i), op.add, g(dst), g(i), op.add, x.f32Load(), g(src), g(i), op.add, x.f32Load(), op.f32Add, x.f32Store(),
+      g(i), op.i32(4), op.add, s(i),
+    ),
+  ];
+}
+
+/** The module's bytes: exported functions `col2im`, `maxPoolGrad` and `addInto`, memory imported as env.memory. */
 export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...col2imBody(), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
+  const addType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
+  const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType])),
+    ...section(1, vec([col2imType, poolType, addType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool]])),
+    ...section(3, vec([u32(0), u32(1), u32(2)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add]])),
   ]);
 }
 
@@ -218,6 +242,8 @@ export type MaxPoolGradFn = (x: number, dy: number, dx: number, batch: number, i
 export interface ConvLoops {
   col2im: Col2imFn;
   maxPoolGrad: MaxPoolGradFn;
+  /** dst[0 … n) += src[0 … n), byte offsets. */
+  addInto: (dst: number, src: number, n: number) => void;
 }
 
 const perBackend = new WeakMap<object, ConvLoops | null>();
@@ -230,7 +256,7 @@ export function convLoopsFor(backend: BackendWasm): ConvLoops | undefined {
     const bytes = convLoopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

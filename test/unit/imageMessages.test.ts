@@ -14,7 +14,7 @@ import { checkImageBase64, imageKindOf, PLAYGROUND_IMAGE_BYTES } from '../../src
 import type { ClassificationEvaluation, RunMeta } from '../../src/core/types';
 import { evaluationImagePath, IMAGE_MODEL_FILE, imageClassifierRuns } from '../../src/node/imageModelRuns';
 import type { RunListEntry } from '../../src/node/runStoreReader';
-import { houseRunMeta, tempDir } from '../helpers/fixtures';
+import { houseRunMeta, lcg, tempDir } from '../helpers/fixtures';
 
 const RUN_ID = '20260101-000000-digits-ab12';
 /** 18 bytes: its base64 has no padding, so more base64 can follow it in a test. */
@@ -174,4 +174,54 @@ test('image classifier runs: completed classifiers with image.json and model.jso
   assert.deepEqual(found.map((r) => r.id), ['20260101-000000-late', '20260101-000001-early']);
   assert.equal(found[0].modelDir, join(runs, '20260101-000000-late', 'model'));
   assert.equal(found[0].name, '20260101-000000-late');
+});
+
+// ───────────────────────── fuzz ─────────────────────────
+
+test('1,000 seeded mutants of the image messages: the checks never throw; what they accept is well-formed', () => {
+  const rnd = lcg(6101);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const png = PNG_HEAD.toString('base64');
+  const valid: Record<string, unknown>[] = [
+    { type: 'openImage', runId: RUN_ID, file: 'data/test/3/3-1.png' },
+    { type: 'saliencyMethod', method: 'gradcam' },
+    { type: 'pinSaliencyModel' },
+    { type: 'predict', requestId: 1, input: { b64: png } },
+  ];
+  const weird = (): unknown =>
+    pick([null, undefined, -1, 2 ** 53 + 2, NaN, '', '../x.png', '/etc/x.png', 'C:\\x.png', 'a/../../b.png', 'x.txt', 'gradient', 'occlusion', [], {}, { b64: 'AAAA' }, { b64: png, extra: 1 }, { toString: 1 }, JSON.parse('{"__proto__": {"polluted": 1}}'), 'x'.repeat(2000) + '.png']);
+  let accepted = 0;
+  for (let i = 0; i < 1000; i++) {
+    const m: Record<string, unknown> = { ...pick(valid) };
+    const keys = Object.keys(m);
+    const what = rnd();
+    if (what < 0.5) m[pick(keys)] = weird();
+    else if (what < 0.7) delete m[pick(keys)];
+    else if (what < 0.9) m[pick(['extra', 'runId', 'file', 'method', 'path', '__proto__'])] = weird();
+    const r = parseWebviewMessage(m);
+    if (typeof r === 'string') continue;
+    accepted++;
+    assert.notEqual(r, m, 'the raw object itself was passed on');
+    switch (r.type) {
+      case 'openImage':
+        assert.deepEqual(Object.keys(r).sort(), ['file', 'runId', 'type']);
+        assert.ok(isRelativeImagePath(r.file) && !r.file.split('/').includes('..'), r.file);
+        break;
+      case 'saliencyMethod':
+        assert.ok(r.method === 'gradcam' || r.method === 'gradient');
+        break;
+      case 'pinSaliencyModel':
+        assert.deepEqual(Object.keys(r), ['type']);
+        break;
+      case 'predict':
+        // A text is a text model's input; an object with b64 alone is an image, checked.
+        if (typeof r.input === 'object' && 'b64' in r.input && Object.keys(r.input).length === 1) assert.equal(checkImageBase64(String(r.input.b64)), undefined);
+        else assert.ok(typeof r.input === 'string' || !Object.hasOwn(r.input, '__proto__'));
+        break;
+      default:
+        // A mutant of another type (a pinSaliencyModel turned into pinAttentionModel is not made here).
+        assert.fail(`unexpected type ${r.type}`);
+    }
+  }
+  assert.ok(accepted > 50 && accepted < 700, `${accepted} accepted`);
 });

@@ -4,8 +4,10 @@
 // the extension loads at run time.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
 import { test } from 'node:test';
 import { CommandId, ContextKey } from '../../src/host/shell/commandIds';
 import { SettingsTable } from '../../src/host/shell/settingsTable';
@@ -113,12 +115,40 @@ test("the context keys in package.json's when clauses are exactly the ones the c
 test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {
   const lines = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   assert.equal(lines[0], '**');
-  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/compare.js', '!dist/*.wasm', '!media/**', '!schema/**', '!examples/**', '!l10n/**', '!package.nls*.json']) {
+  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/compare.js', '!dist/*.wasm', '!media/**', '!schema/**', '!l10n/**', '!package.nls*.json']) {
     assert.ok(lines.includes(needed), `.vscodeignore lacks ${needed}`);
   }
   assert.ok(!lines.some((l) => /map|node_modules|src\/|test\//.test(l)), 'no sources, maps or node_modules');
   assert.equal(pkg.main, './dist/extension.js');
   assert.equal(pkg.l10n, './l10n');
+});
+
+test('the VSIX ships every example as git holds it, and nothing that training or `npm run digits` leaves beside it', async (t) => {
+  // vsce keeps a file that any "!" line matches, whatever the exclusions say, so the
+  // allowlist must name exactly what ships; checked with vsce's own file listing.
+  const tracked = execFileSync('git', ['ls-files', 'examples'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+  assert.ok(tracked.length > 10);
+  const copy = mkdtempSync(join(tmpdir(), 'modellab-vsix-list-'));
+  t.after(() => rmSync(copy, { recursive: true, force: true }));
+  for (const file of ['package.json', '.vscodeignore', 'README.md', 'LICENSE', ...tracked]) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    copyFileSync(join(root, file), join(copy, file));
+  }
+  const leftBehind = [
+    'examples/house-prices/.modellab/runs/20260101-000000-house-prices/meta.json',
+    'examples/house-prices/model/model.json',
+    'examples/digits/data/train/3/3-0001.png',
+    'examples/digits/data/validation/3/3-0002.png',
+    'examples/digits/data/test/3/3-0003.png',
+  ];
+  for (const file of leftBehind) {
+    mkdirSync(dirname(join(copy, file)), { recursive: true });
+    writeFileSync(join(copy, file), '{}');
+  }
+  const vsce = (await import('@vscode/vsce')) as unknown as { listFiles(o: { cwd: string; packageManager: number }): Promise<string[]> };
+  const shipped = new Set((await vsce.listFiles({ cwd: copy, packageManager: 2 /* none */ })).map((f) => f.split(sep).join('/')));
+  assert.deepEqual(tracked.filter((f) => !shipped.has(f)), [], 'every example file git holds ships');
+  assert.deepEqual(leftBehind.filter((f) => shipped.has(f)), [], 'runs, exported models and generated digits stay out');
 });
 
 test('the sidebar: a view container with its icon, the Experiments view, a welcome with New Experiment', () => {

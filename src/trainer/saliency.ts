@@ -7,8 +7,11 @@
 // model would otherwise give a map of rounding noise.
 //   gradcam  — gradients of the score with respect to the last Conv2D layer's
 //              output; each channel weighted by the spatial mean of its
-//              gradient; ReLU(Σ weight · feature map), upsampled (bilinear,
-//              as training resizes) to the input size, divided by its largest value.
+//              gradient; ReLU(Σ weight · feature map), upsampled (bilinear)
+//              to the input size, divided by its largest value. Each feature
+//              sits at the centre of its receptive field (layerGeometry): with
+//              "valid" convolutions the feature map covers less than the image,
+//              and stretching it edge to edge would draw it off by a few pixels.
 //   gradient — |∂score/∂pixel|, the largest over the channels, smoothed over
 //              3×3 pixels, divided by its largest value.
 
@@ -44,6 +47,88 @@ export function layerChain(model: tfl.LayersModel): tfl.layers.Layer[] | string 
 export function lastConvIndex(layers: tfl.layers.Layer[]): number {
   for (let i = layers.length - 1; i >= 0; i--) if (layers[i].getClassName() === 'Conv2D') return i;
   return -1;
+}
+
+/** Where a feature map's cells sit in the input, along one axis: cell i is centred on input pixel start + i · jump. */
+export interface AxisGeometry {
+  start: number;
+  jump: number;
+}
+
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+
+/**
+ * The receptive-field centres of the output of `layers` (convolutions,
+ * poolings and layers that keep the grid) over an input of `size`; undefined
+ * when a layer changes the grid in another way.
+ */
+export function layerGeometry(layers: tfl.layers.Layer[], size: [number, number]): [AxisGeometry, AxisGeometry] | undefined {
+  const axes: AxisGeometry[] = [
+    { start: 0, jump: 1 },
+    { start: 0, jump: 1 },
+  ];
+  const n = [size[0], size[1]];
+  for (const layer of layers) {
+    const grid = layer.outputShape as (number | null)[];
+    const kind = layer.getClassName();
+    const cfg = layer.getConfig() as Record<string, unknown>;
+    let kernel: [number, number];
+    let strides: [number, number];
+    if (kind === 'Conv2D') {
+      const dilation = pair(cfg.dilationRate ?? 1);
+      const k = pair(cfg.kernelSize);
+      kernel = [(k[0] - 1) * dilation[0] + 1, (k[1] - 1) * dilation[1] + 1];
+      strides = pair(cfg.strides ?? 1);
+    } else if (kind === 'MaxPooling2D' || kind === 'AveragePooling2D') {
+      kernel = pair(cfg.poolSize ?? 2);
+      strides = pair(cfg.strides ?? kernel);
+    } else {
+      if (!Array.isArray(grid) || grid.length !== 4 || grid[1] !== n[0] || grid[2] !== n[1]) return undefined;
+      continue; // activations, normalization, dropout: the same grid
+    }
+    if (cfg.dataFormat === 'channelsFirst' || ![...kernel, ...strides].every((v) => Number.isInteger(v) && v >= 1)) return undefined;
+    for (let a = 0; a < 2; a++) {
+      const k = kernel[a];
+      const st = strides[a];
+      let padBefore = 0;
+      let out: number;
+      if (cfg.padding === 'same') {
+        out = Math.ceil(n[a] / st);
+        padBefore = Math.floor(Math.max((out - 1) * st + k - n[a], 0) / 2);
+      } else out = Math.ceil((n[a] - k + 1) / st);
+      axes[a] = { start: axes[a].start + ((k - 1) / 2 - padBefore) * axes[a].jump, jump: axes[a].jump * st };
+      n[a] = out;
+    }
+    // The layer's own idea of its output grid must agree with the arithmetic.
+    if (!Array.isArray(grid) || grid[1] !== n[0] || grid[2] !== n[1]) return undefined;
+  }
+  return [axes[0], axes[1]];
+}
+
+/**
+ * A feature map (fh × fw) sampled bilinearly at every input pixel by where
+ * each cell sits in the input (clamped at the map's edges).
+ */
+function upsampleAligned(map: Float32Array, fh: number, fw: number, height: number, width: number, geometry: [AxisGeometry, AxisGeometry]): Float32Array {
+  const [gy, gx] = geometry;
+  const coord = (p: number, g: AxisGeometry, n: number) => Math.min(Math.max((p - g.start) / g.jump, 0), n - 1);
+  const out = new Float32Array(height * width);
+  for (let y = 0; y < height; y++) {
+    const fy = coord(y, gy, fh);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, fh - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = coord(x, gx, fw);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, fw - 1);
+      const wx = fx - x0;
+      const top = map[y0 * fw + x0] + (map[y0 * fw + x1] - map[y0 * fw + x0]) * wx;
+      const bottom = map[y1 * fw + x0] + (map[y1 * fw + x1] - map[y1 * fw + x0]) * wx;
+      out[y * width + x] = top + (bottom - top) * wy;
+    }
+  }
+  return out;
 }
 
 function forward(layers: tfl.layers.Layer[], x: tf.Tensor): tf.Tensor {
@@ -158,7 +243,8 @@ export function saliencyMaps(model: tfl.LayersModel, info: ImageModelInfo, input
       const weights = tf.mean(grads, [1, 2], true);
       const cam = tf.relu(tf.sum(tf.mul(features, weights), -1));
       const [, fh, fw] = features.shape;
-      map = resizeBilinear(cam.dataSync() as Float32Array, fh, fw, 1, height, width);
+      const geometry = layerGeometry(chain.slice(0, conv + 1), [height, width]);
+      map = geometry ? upsampleAligned(cam.dataSync() as Float32Array, fh, fw, height, width, geometry) : resizeBilinear(cam.dataSync() as Float32Array, fh, fw, 1, height, width);
     } else {
       const grads = tf.grad(classScore(chain, cls, classes))(x);
       const perPixel = tf.max(tf.abs(grads), -1);

@@ -9,10 +9,12 @@ import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { ImageModelInfo } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
 import { ImageModelCache } from '../../src/trainer/imageModel';
-import { saliencyFor } from '../../src/trainer/saliency';
+import { layerGeometry, saliencyFor, saliencyMaps } from '../../src/trainer/saliency';
 import { cornerImage, cornerShare, grayPng, meanOver, REACH, SIDE, SQUARE, SQUARE_FROM, trainCornerModel, writeCornerPngs } from '../helpers/cornerImages';
 import { lcg, tempDir } from '../helpers/fixtures';
 
@@ -175,5 +177,53 @@ test('a run trained by the engine from image folders (data.image, standardized):
     }
   } finally {
     cache.clear();
+  }
+});
+
+test('receptive-field geometry: "valid" convolutions start inside the image, "same" ones at its edge, strides multiply', () => {
+  const stack = (layers: tfl.layers.Layer[]) => {
+    const m = tfl.sequential({ layers });
+    return { m, layers: m.layers };
+  };
+  // The digits example: conv 3 valid → pool 2 → conv 3 valid (28 → 26 → 13 → 11).
+  const digits = stack([tfl.layers.conv2d({ inputShape: [28, 28, 1], filters: 2, kernelSize: 3 }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.conv2d({ filters: 2, kernelSize: 3 })]);
+  assert.deepEqual(layerGeometry(digits.layers, [28, 28]), [{ start: 3.5, jump: 2 }, { start: 3.5, jump: 2 }]);
+  // "same" padding: cell i of the 8×8 map is centred on pixel 0.5 + 2i, as a plain half-pixel resize puts it.
+  const same = stack([tfl.layers.conv2d({ inputShape: [16, 16, 1], filters: 2, kernelSize: 3, padding: 'same' }), tfl.layers.maxPooling2d({ poolSize: 2 }), tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' })]);
+  assert.deepEqual(layerGeometry(same.layers, [16, 16]), [{ start: 0.5, jump: 2 }, { start: 0.5, jump: 2 }]);
+  // Strides and a non-square kernel, with a batch normalization that keeps the grid.
+  const strided = stack([tfl.layers.conv2d({ inputShape: [20, 30, 3], filters: 2, kernelSize: [5, 3], strides: [2, 3] }), tfl.layers.batchNormalization({})]);
+  assert.deepEqual(layerGeometry(strided.layers, [20, 30]), [{ start: 2, jump: 2 }, { start: 1, jump: 3 }]);
+  // A layer that changes the grid some other way: no geometry (a plain resize is used).
+  const padded = stack([tfl.layers.zeroPadding2d({ inputShape: [8, 8, 1], padding: 1 }), tfl.layers.conv2d({ filters: 1, kernelSize: 3 })]);
+  assert.equal(layerGeometry(padded.layers, [8, 8]), undefined);
+  for (const s of [digits, same, strided, padded]) s.m.dispose();
+});
+
+test('Grad-CAM after "valid" convolutions lands where the evidence is, not stretched to the edges', () => {
+  // One 5×5 box filter (valid: 16 → 12) over a single lit pixel at (5, 5): cells 1 … 5 see it, centred on pixels 3 … 7.
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [16, 16, 1], filters: 1, kernelSize: 5, useBias: false, kernelInitializer: 'ones' }),
+      tfl.layers.globalAveragePooling2d({}),
+      tfl.layers.dense({ units: 2, activation: 'softmax', useBias: false }),
+    ],
+  });
+  try {
+    model.layers[2].setWeights([tf.tensor2d([[-1, 1]])]);
+    const info: ImageModelInfo = { format: 'modellab-image', version: 1, size: [16, 16], channels: 1, scaling: 'unit', labels: ['off', 'on'] };
+    const input = new Float32Array(16 * 16);
+    input[5 * 16 + 5] = 1;
+    const before = tf.memory().numTensors;
+    const r = saliencyMaps(model, info, input, 'gradcam');
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+    assert.equal(r.cls, 1);
+    // Cells 1 … 5 are equal (a box filter), so the map is 1 over pixels 3 … 7 and 0 from pixel 9 on.
+    for (const p of [3, 5, 7]) assert.equal(r.saliency[p][p], 1, `pixel (${p}, ${p})`);
+    assert.equal(r.saliency[9][9], 0);
+    assert.equal(r.saliency[5][12], 0);
+    assert.equal(r.saliency[1][5], 0, 'cell 0 (centred on pixel 2) does not see the pixel');
+  } finally {
+    model.dispose();
   }
 });

@@ -91,9 +91,16 @@ export function scaleForModel(pixels: Float32Array, info: ImageModelInfo): Float
   return applyScaling(pixels, info.channels, info.scaling, info.scaling === 'standardize' ? { mean: info.mean!, std: info.std! } : undefined);
 }
 
-/** PNG or JPEG bytes as the model's input; the error (a DataError) names `file`. */
+/** PNG or JPEG bytes as the model's input; the error names `file`. */
 export function imageBytesToInput(bytes: Uint8Array, info: ImageModelInfo, file: string): Float32Array {
-  return pixelsToInput(decodeImage(bytes, file), info);
+  let image: ImagePixels;
+  try {
+    image = decodeImage(bytes, file);
+  } catch (e) {
+    // The decoder's advice on a data config's setting means nothing for one image given to a model.
+    throw new Error((e as Error).message.replace(/ \(convert it, or set "onError": "skip"[^)]*\)/, ' (convert it to PNG or JPEG)'));
+  }
+  return pixelsToInput(image, info);
 }
 
 /** Reads an image file as the model's input; the error names the file. */

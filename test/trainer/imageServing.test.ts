@@ -146,6 +146,7 @@ test('the server answers images, 400 naming the instance for a corrupt one or a 
   const corrupt = await post({ instances: [{ b64: b64(lit) }, { b64: Buffer.from('GIF89a not really').toString('base64') }] });
   assert.equal(corrupt.status, 400);
   assert.match(corrupt.json.error, /^instances\[1\]\.b64: a GIF image/);
+  assert.doesNotMatch(corrupt.json.error, /onError/, 'no advice on a config setting');
 
   const shape = await post({ instances: [[[1, 2, 3]]] });
   assert.equal(shape.status, 400);

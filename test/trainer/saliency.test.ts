@@ -109,6 +109,9 @@ test('an unreadable or non-image file is an error naming the file', async () => 
     const text = join(root, 'notes.png');
     writeFileSync(text, 'just some text, not an image\n');
     await assert.rejects(saliencyFor(cnnDir, text, 'gradcam', cache), (e: Error) => e.message.includes(text) && /not a PNG or JPEG/.test(e.message));
+    const gif = join(root, 'photo.png');
+    writeFileSync(gif, 'GIF89a and the rest of a GIF');
+    await assert.rejects(saliencyFor(cnnDir, gif, 'gradcam', cache), (e: Error) => e.message.startsWith(`${gif}: a GIF image`) && !/onError/.test(e.message));
     const truncated = join(root, 'cut.png');
     const { readFileSync } = await import('node:fs');
     writeFileSync(truncated, readFileSync(images[0].file).subarray(0, 40));

@@ -70,6 +70,57 @@ export function meanSquaredErrorFused(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Sc
   return op(yPred);
 }
 
+/**
+ * A 2-D convolution layer, activation(conv(x, w) + b), NHWC, as one op on the
+ * gradient tape. Through tfjs-layers, while gradients are recorded, it is a
+ * conv2d, a bias add and a ReLU, each kept for the backward pass, whose
+ * gradient is then six kernels over tensors as large as the layer's output.
+ * Here: forward one FusedConv2D kernel (bias and ReLU in the product's
+ * epilogue on wasm, kernels/conv2d.ts); backward the fused activation
+ * gradient, the two convolution gradients and the bias sum. With
+ * `inputIsData` (x is the model's input) dx is skipped.
+ */
+export function conv2dFused(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | undefined, strides: [number, number], pad: 'valid' | 'same', activation: 'linear' | 'relu', inputIsData = false): tf.Tensor4D {
+  const conv = { strides, pad, dataFormat: 'NHWC' };
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const inputs: tf.NamedTensorMap = b ? { x, filter: w, bias: b } : { x, filter: w };
+    const y = tf.engine().runKernel(tf.FusedConv2D, inputs, { ...conv, dilations: [1, 1], activation }) as tf.Tensor4D;
+    save([x, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [sx, sw, sy] = saved as tf.Tensor4D[];
+        const g = activation === 'relu' ? (activationGrad('relu', dy, sy) as tf.Tensor4D) : dy;
+        const grads: tf.Tensor[] = inputIsData ? [] : [tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: sw }, { ...conv, inputShape: sx.shape }) as tf.Tensor];
+        grads.push(tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor);
+        if (b) grads.push(tf.sum(g, [0, 1, 2]));
+        return grads;
+      },
+    };
+  }) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor4D;
+  const inputs: tf.Tensor[] = inputIsData ? [w] : [x, w];
+  if (b) inputs.push(b);
+  return op(...inputs);
+}
+
+/** What the fused path reads of a tfjs-layers Conv2D layer (its fields are not in the public types). */
+interface ConvInternals extends DenseInternals {
+  strides: number[];
+  padding: string;
+  dataFormat: string;
+  dilationRate: number[];
+}
+
+function fusableConv(layer: tfl.layers.Layer): ConvInternals | undefined {
+  if (layer.getClassName() !== 'Conv2D') return undefined;
+  const c = layer as unknown as ConvInternals;
+  if (c.kernelRegularizer || c.biasRegularizer || c.activityRegularizer) return undefined;
+  if (c.dataFormat !== 'channelsLast' || (c.padding !== 'valid' && c.padding !== 'same') || c.dilationRate.some((d) => d !== 1)) return undefined;
+  const activation = c.activation.getClassName().toLowerCase();
+  return activation === 'linear' || activation === 'relu' ? c : undefined;
+}
+
 /** What the fused path reads of a tfjs-layers Dense layer (its fields are not in the public types). */
 interface DenseInternals {
   kernel: tfl.LayerVariable;
@@ -90,22 +141,27 @@ function fusableDense(layer: tfl.layers.Layer): DenseInternals | undefined {
 export type Forward = (x: tf.Tensor, training: boolean) => tf.Tensor;
 
 /**
- * The forward pass of a Sequential model with its Dense layers fused, or
- * undefined when nothing would be fused (then model.apply is as good).
- * Other layers (dropout, normalization, …) run as themselves.
+ * The forward pass of a Sequential model with its Dense and Conv2D layers
+ * fused, or undefined when nothing would be fused (then model.apply is as
+ * good). Other layers (pooling, dropout, normalization, …) run as themselves.
  */
 export function fusedSequentialForward(model: tfl.LayersModel): Forward | undefined {
   if (model.getClassName() !== 'Sequential') return undefined;
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const dense = layers.map(fusableDense);
-  if (!dense.some((d) => d)) return undefined;
+  const convs = layers.map(fusableConv);
+  if (!dense.some((d) => d) && !convs.some((c) => c)) return undefined;
   return (x, training) => {
     let h = x;
     layers.forEach((layer, i) => {
       const d = dense[i];
+      const c = convs[i];
       if (d && h.rank === 2 && h.dtype === 'float32') {
         const activation = d.activation.getClassName().toLowerCase() as FusedActivation;
         h = denseFused(h as tf.Tensor2D, d.kernel.read() as tf.Tensor2D, d.bias ? (d.bias.read() as tf.Tensor1D) : undefined, activation, h === x);
+      } else if (c && h.rank === 4 && h.dtype === 'float32') {
+        const activation = c.activation.getClassName().toLowerCase() as 'linear' | 'relu';
+        h = conv2dFused(h as tf.Tensor4D, c.kernel.read() as tf.Tensor4D, c.bias ? (c.bias.read() as tf.Tensor1D) : undefined, c.strides as [number, number], c.padding as 'valid' | 'same', activation, h === x);
       } else {
         h = layer.apply(h, { training }) as tf.Tensor;
       }

@@ -12,6 +12,8 @@ import { selectBackend } from '../../src/trainer/backend';
 import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
 import { convLoopsFor } from '../../src/trainer/kernels/wasmConvLoops';
+import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
+import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { lcg } from '../helpers/fixtures';
 
 const TOLERANCE = 1e-4;
@@ -122,37 +124,65 @@ test('MaxPoolGrad and AvgPoolGrad match the reference, ties in max windows inclu
   }
 });
 
-test("a whole CNN's loss and gradients equal the CPU backend's", async () => {
-  const build = () =>
-    tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({ inputShape: [14, 13, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
-        tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
-        tfl.layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
-        tfl.layers.conv2d({ filters: 6, kernelSize: 1, activation: 'relu' }),
-        tfl.layers.globalAveragePooling2d({}),
-        tfl.layers.dense({ units: 4, activation: 'softmax' }),
-      ],
-    });
-  const weights: Spec[] = [];
+const buildTestCnn = () =>
+  tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [14, 13, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+      tfl.layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 1, useBias: false }),
+      tfl.layers.conv2d({ filters: 6, kernelSize: [2, 1], activation: 'relu' }),
+      tfl.layers.globalAveragePooling2d({}),
+      tfl.layers.dense({ units: 4, activation: 'softmax' }),
+    ],
+  });
+
+/** The test CNN's inputs, labels and initial weights, as specs for `on`. */
+async function cnnSpecs(): Promise<Spec[]> {
   await selectBackend('cpu');
-  const template = build();
+  const template = buildTestCnn();
+  const weights: Spec[] = [];
   for (const w of template.getWeights()) weights.push({ values: (await w.data()) as Float32Array, shape: w.shape });
   template.dispose();
-  const x = randomTensor([6, 14, 13, 3], 20);
   const labels = Float32Array.from({ length: 24 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0));
-  const y: Spec = { values: labels, shape: [6, 4] };
-  const run = (xs: tf.Tensor, ys: tf.Tensor, ...ws: tf.Tensor[]) => {
-    const model = build();
+  return [randomTensor([6, 14, 13, 3], 20), { values: labels, shape: [6, 4] }, ...weights];
+}
+
+/** The loss of the test CNN and the gradient of every weight, through `forward` (model.apply, or trainModel's fused forward). */
+function cnnGradients(fused: boolean) {
+  return (xs: tf.Tensor, ys: tf.Tensor, ...ws: tf.Tensor[]) => {
+    const model = buildTestCnn();
     model.setWeights(ws);
+    const forward = fused ? fusedSequentialForward(model)! : (x: tf.Tensor, training: boolean) => model.apply(x, { training }) as tf.Tensor;
     const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => tf.mean(tfl.metrics.categoricalCrossentropy(ys, model.apply(xs, { training: true }) as tf.Tensor)) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => tf.mean(tfl.metrics.categoricalCrossentropy(ys, forward(xs, true))) as tf.Scalar, vars);
     const out = [value, ...vars.map((v) => grads[v.name])];
     model.dispose();
     return out;
   };
-  await sameOnBoth('CNN loss, then the gradient of every weight', [x, y, ...weights], run);
+}
+
+test("a whole CNN's loss and gradients equal the CPU backend's", async () => {
+  await sameOnBoth('CNN loss, then the gradient of every weight', await cnnSpecs(), cnnGradients(false));
+});
+
+test("trainModel's fused conv layers give tfjs-layers' loss and gradients, on wasm and on the CPU backend", async () => {
+  const specs = await cnnSpecs();
+  const expected = await on('cpu', specs, cnnGradients(false));
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const actual = await on(backend, specs, cnnGradients(true));
+    assert.equal(actual.length, expected.length);
+    actual.forEach((a, i) => assertClose(a, expected[i], `fused forward on ${backend} [output ${i}]`));
+  }
+});
+
+test("ReLU's gradient from its output (four floats at a time on wasm) matches the reference, tails and zeros included", async () => {
+  for (const n of [1, 7, 1001, 64 * 26 * 26 * 32 + 3]) {
+    const y = randomTensor([n], 30 + n);
+    y.values.forEach((v, i) => (y.values[i] = i % 5 === 0 ? 0 : v)); // y = 0 exactly: no gradient
+    await sameOnBoth(`relu gradient, ${n} floats`, [randomTensor([n], 31), y], (dy, out) => activationGrad('relu', dy, out));
+  }
 });
 
 test('the convolution and pooling kernels are ours on wasm, with their SIMD loops (so the cases above ran through them)', async () => {

@@ -2,10 +2,13 @@
 // y = f(x). One kernel where the composed ops take two or three (relu:
 // Step + Multiply; sigmoid: Sub + Multiply + Multiply), each with the engine's
 // per-kernel overhead — which, for small layers, costs more than the arithmetic.
+// On wasm, ReLU's goes four floats at a time (wasmConvLoops.ts): a conv
+// layer's output is a million floats and more.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { heapF32 } from './wasmInternals';
+import { convLoopsFor } from './wasmConvLoops';
+import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const ACTIVATION_GRAD = 'ModelLabActivationGrad';
@@ -23,6 +26,11 @@ function fill(activation: OutputDifferentiable, dy: Float32Array, y: Float32Arra
 function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   const out = backend.makeOutput(dy.shape, 'float32');
+  const loops = attrs!.activation === 'relu' ? convLoopsFor(backend) : undefined;
+  if (loops) {
+    loops.reluGrad(heapOffset(backend, dy), heapOffset(backend, inputs.y as tf.TensorInfo), heapOffset(backend, out), tf.util.sizeFromShape(dy.shape));
+    return out;
+  }
   fill(attrs!.activation as OutputDifferentiable, heapF32(backend, dy), heapF32(backend, inputs.y as tf.TensorInfo), heapF32(backend, out));
   return out;
 }

@@ -10,6 +10,8 @@
 //   time (compare, then select value and position), and adds dy there.
 // - addInto adds one run of floats to another (the filter gradient's
 //   per-chunk partial sums).
+// - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
+//   outputs of a million floats and more).
 
 import { f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
@@ -34,6 +36,7 @@ const x = {
   select: [0x1b],
   f32Load: op.f32Load,
   f32Store: op.f32Store,
+  f32Gt: [0x5e],
 };
 
 function col2imBody(): Bytes {
@@ -118,6 +121,7 @@ const simd = {
   f32x4ExtractLane: (lane: number) => op.simd(0x1f, lane),
   f32x4Gt: () => op.simd(0x44),
   bitselect: () => op.simd(0x52),
+  and: () => op.simd(0x4e),
   i32x4Add: () => op.simd(0xae),
 };
 const MINUS_INF = [0, 0, 0x80, 0xff];
@@ -208,7 +212,33 @@ function addIntoBody(): Bytes {
   ];
 }
 
-/** The module's bytes: exported functions `col2im`, `maxPoolGrad` and `addInto`, memory imported as env.memory. */
+// reluGrad's parameters (i32): byte offsets of dy, y and out, and the count of floats.
+function reluGradBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [dy, y, out, n, i, end] = [0, 1, 2, 3, 4, 5];
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  const zero = simd.const(new Array<number>(16).fill(0));
+  return [
+    ...g(n), ...op.i32(2), ...op.shl, ...s(end),
+    ...op.i32(0), ...s(i),
+    // out = dy where y > 0, else 0: dy AND (y > 0), four at a time
+    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+      g(out), g(i), op.add,
+      g(dy), g(i), op.add, v128Load(), g(y), g(i), op.add, v128Load(), zero, simd.f32x4Gt(), simd.and(),
+      v128Store(),
+      g(i), op.i32(16), op.add, s(i),
+    ),
+    ...loopWhile([...g(i), ...g(end), ...x.geS],
+      g(out), g(i), op.add,
+      g(dy), g(i), op.add, x.f32Load(), op.f32Const0, g(y), g(i), op.add, x.f32Load(), op.f32Const0, x.f32Gt, x.select,
+      x.f32Store(),
+      g(i), op.i32(4), op.add, s(i),
+    ),
+  ];
+}
+
+/** The module's bytes: exported functions `col2im`, `maxPoolGrad`, `addInto` and `reluGrad`, memory imported as env.memory. */
 export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
@@ -216,13 +246,15 @@ export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
   const addType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
   const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
+  const reluType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
+  const relu = [...vec([[...u32(2), I32]]), ...reluGradBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu]])),
   ]);
 }
 
@@ -244,6 +276,8 @@ export interface ConvLoops {
   maxPoolGrad: MaxPoolGradFn;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
+  /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
+  reluGrad: (dy: number, y: number, out: number, n: number) => void;
 }
 
 const perBackend = new WeakMap<object, ConvLoops | null>();
@@ -256,7 +290,7 @@ export function convLoopsFor(backend: BackendWasm): ConvLoops | undefined {
     const bytes = convLoopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'], reluGrad: exports.reluGrad as unknown as ConvLoops['reluGrad'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

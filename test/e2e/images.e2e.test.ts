@@ -154,6 +154,27 @@ test('digits: train from the CodeLens, see the test images, open a digit and see
     assert.notEqual(gradient, at100, 'the gradient map differs from Grad-CAM');
     await shots.take(section, 'saliency-gradient');
 
+    // ── Try the model: the same digit, chosen as a file, gets the same prediction; a non-image is refused ──
+    const predicted = ((await dashboard.locator('.saliency-predicted').textContent()) ?? '').trim();
+    await dashboard.locator('#playground-load').scrollIntoViewIfNeeded();
+    await dashboard.locator('#playground-load').click();
+    const fileInput = dashboard.locator('#playground-image');
+    await fileInput.waitFor({ state: 'attached', timeout: 60_000 });
+    await fileInput.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await waitFor('the page to refuse a text file', 10_000, async () =>
+      /notes\.txt is not a PNG or JPEG image/.test((await dashboard.locator('#playground-status').textContent({ timeout: 1_000 })) ?? '') ? true : undefined,
+    );
+    await fileInput.setInputFiles({ name: sample, mimeType: 'image/png', buffer: readFileSync(join(session.workspace, 'data', 'samples', '7', sample)) });
+    const value = dashboard.locator('#playground-result .playground-value');
+    const tried = await waitFor('the playground\'s prediction for the chosen image', 60_000, async () => {
+      const status = (await dashboard.locator('#playground-status').textContent({ timeout: 1_000 }).catch(() => '')) ?? '';
+      if (/failed/.test(status)) throw new StopWaiting(status);
+      return ((await value.textContent({ timeout: 1_000 }).catch(() => '')) ?? '').trim() || undefined;
+    });
+    assert.equal(tried, predicted, 'the playground and the saliency view agree on the same image');
+    assert.equal(await dashboard.locator('#playground-image-preview').evaluate((img: HTMLImageElement) => img.naturalWidth), 28);
+    await shots.take(dashboard.locator('#playground'), 'try-the-model-image');
+
     // ── a click on a gallery image opens it, and the saliency follows ──
     const tile = mistakes > 0 ? misclassified.first() : tiles.first();
     const file = (await tile.getAttribute('data-file')) ?? '';

@@ -172,6 +172,7 @@ export const DEFAULT_STRINGS = {
   'images.all': 'Test images ({0})',
   'images.more': 'Show more ({0} left)',
   'images.tile': '{0}: true {1}, predicted {2} ({3})',
+  'playground.image.hint': "Predict with this run's model: choose a PNG or JPEG image. The model runs in a separate process.",
   'playground.image.choose': 'Choose an image',
   'playground.image.drop': 'or drop a PNG or JPEG file here. It is predicted as soon as it is chosen.',
   'playground.image.preview': 'The chosen image',

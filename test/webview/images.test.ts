@@ -373,5 +373,6 @@ test('try the model: a chosen image is shown and sent as base64; a non-image is 
   await post({ type: 'prediction', requestId: request.requestId, runId: RUN_ID, prediction: { label: '7', probabilities: { '7': 0.8, '1': 0.2 } }, millis: 5 });
   await page.locator('.playground-value').waitFor();
   assert.equal(await page.locator('.playground-value').textContent(), 'Prediction: 7');
+  assert.match((await page.locator('#playground .hint').first().textContent()) ?? '', /choose a PNG or JPEG image/);
   await page.locator('#playground').screenshot({ path: join(resultsDir, 'playground-image.png') });
 });

@@ -90,7 +90,7 @@ export class PlaygroundView {
     this.exportButton.hidden = !ready;
     this.deployButton.hidden = !ready;
     this.loadButton.disabled = this.pending !== undefined;
-    this.hint.textContent = ready ? this.t('playground.hint') : this.t('playground.notReady');
+    this.hint.textContent = !ready ? this.t('playground.notReady') : this.signature?.kind === 'image' ? this.t('playground.image.hint') : this.t('playground.hint');
   }
 
   handleReply(msg: DashboardPredictionMessage): void {
@@ -168,6 +168,7 @@ export class PlaygroundView {
   /** An image model: a file input and a drop zone; a chosen image is shown and predicted at once. */
   private buildImageForm(): void {
     const t = this.t;
+    this.hint.textContent = t('playground.image.hint');
     const input = h('input', { type: 'file', id: 'playground-image', class: 'playground-image-input', accept: '.png,.jpg,.jpeg,image/png,image/jpeg' });
     const preview = h('img', { id: 'playground-image-preview', class: 'playground-image-preview', alt: t('playground.image.preview') });
     preview.hidden = !this.imageInput;

@@ -20,6 +20,9 @@ import { selectBackend } from '../../src/trainer/backend';
 import { Predictor, PredictionInputError } from '../../src/trainer/predictor';
 import { signatureMetadata, startServing } from '../../src/trainer/servingServer';
 import type { RunningServer } from '../../src/trainer/servingServer';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { PNG } from 'pngjs';
+import { saveImageModel } from '../../src/trainer/modelIo';
 import { cornerImage, grayPng, SIDE, trainCornerModel } from '../helpers/cornerImages';
 import { lcg, tempDir } from '../helpers/fixtures';
 
@@ -129,6 +132,33 @@ test('a corrupt image or a wrong shape is refused naming the instance', async ()
   ];
   for (const [instances, message] of cases) {
     await assert.rejects(predictor.predict(instances), (e: Error) => e instanceof PredictionInputError && message.test(e.message), String(message));
+  }
+});
+
+test('an RGB model: a color PNG and its [h][w][3] pixels predict the same; one-channel pixels are refused', async () => {
+  const dir = join(root, 'rgb');
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [4, 6, 3], filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }),
+    ],
+  });
+  await saveImageModel(model, dir, { format: 'modellab-image', version: 1, size: [4, 6], channels: 3, scaling: 'standardize', mean: [100, 120, 140], std: [50, 60, 70], labels: ['a', 'b', 'c'] });
+  model.dispose();
+  const rgb = lcg(8);
+  const pixels = Array.from({ length: 4 }, () => Array.from({ length: 6 }, () => [0, 1, 2].map(() => Math.floor(rgb() * 256))));
+  const png = new PNG({ width: 6, height: 4 });
+  pixels.forEach((row, y) => row.forEach((px, x) => png.data.set([...px, 255], (y * 6 + x) * 4)));
+  const p = await Predictor.load(dir);
+  try {
+    assert.deepEqual(p.signature.image, { size: [4, 6], channels: 3, scaling: 'standardize', formats: ['png', 'jpeg'] });
+    const [fromPng, fromPixels] = (await p.predict([{ b64: PNG.sync.write(png).toString('base64') }, pixels])) as { label: string; probabilities: Record<string, number> }[];
+    assert.deepEqual(fromPng, fromPixels);
+    assert.deepEqual(Object.keys(fromPng.probabilities), ['a', 'b', 'c']);
+    await assert.rejects(p.predict([pixels.map((row) => row.map((px) => px[0]))]), /^instances\[0\]\[0\]\[0\] must be a list of 3 channel value\(s\), not the number/);
+  } finally {
+    p.dispose();
   }
 });
 

@@ -230,3 +230,31 @@ test('Grad-CAM after "valid" convolutions lands where the evidence is, not stret
     model.dispose();
   }
 });
+
+test('a single sigmoid unit (two classes): probabilities [1 − p, p], and either class explained by its own side of the logit', () => {
+  for (const [w, cls] of [[1, 1], [-1, 0]] as const) {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [16, 16, 1], filters: 1, kernelSize: 5, useBias: false, kernelInitializer: 'ones' }),
+        tfl.layers.globalAveragePooling2d({}),
+        tfl.layers.dense({ units: 1, activation: 'sigmoid', useBias: false }),
+      ],
+    });
+    try {
+      model.layers[2].setWeights([tf.tensor2d([[w]])]);
+      const info: ImageModelInfo = { format: 'modellab-image', version: 1, size: [16, 16], channels: 1, scaling: 'unit', labels: ['off', 'on'] };
+      const input = new Float32Array(16 * 16);
+      input[5 * 16 + 5] = 1;
+      for (const method of ['gradcam', 'gradient'] as const) {
+        const r = saliencyMaps(model, info, input, method);
+        assert.equal(r.cls, cls);
+        assert.equal(r.probabilities.length, 2);
+        assert.ok(Math.abs(r.probabilities[0] + r.probabilities[1] - 1) < 1e-6);
+        // The class's own score rises with the lit pixel either way: the map finds it.
+        assert.equal(r.saliency[5][5], 1, `${method} with weight ${w}`);
+      }
+    } finally {
+      model.dispose();
+    }
+  }
+});

@@ -165,3 +165,47 @@ test('transform errors: an empty or text target names its line; the earliest bad
   const text = rows(['a', 'y'], [['x'.repeat(50), 1]]);
   assert.throws(() => transformTable(p, text), (e: unknown) => e instanceof DataError && e.message.includes(`holds text ("${'x'.repeat(40)}") where a number is expected`));
 });
+
+test('fillMissing mode: ties go to the smaller label whatever the order seen', () => {
+  const mode = (values: Cell[]) => fitPreprocessor(cfg({ features: [], target: 'y', preprocess: [{ fillMissing: { strategy: 'mode', columns: ['c'] } }] }), rows(['c', 'y'], values.map((v) => [v, 0]))).fill.c;
+  assert.equal(mode(['a', 'b']), 'a');
+  assert.equal(mode(['b', 'a']), 'a');
+  assert.equal(mode(['b', 'b', 'a']), 'b');
+  assert.equal(mode(['a', 'c', 'c', 'b', null, null, null]), 'c');
+});
+
+test('an infinite cell counts as missing: filled, and left out of the scaling statistics', () => {
+  const t = rows(['a', 'y'], [[1, 0], [Infinity, 0], [3, 0], [-Infinity, 0]]);
+  const p = fitPreprocessor(cfg({ features: ['a'], target: 'y', preprocess: [{ fillMissing: { strategy: 'mean' } }] }), t);
+  assert.equal(p.fill.a, 2);
+  assert.deepEqual(Array.from(transformTable(p, t).x), [1, 2, 3, 2]);
+  // text cells in a scaled column are left out of its statistics (transforming them is the error)
+  const text = rows(['a', 'y'], [[1, 0], ['x', 0], [3, 0]]);
+  const s = fitPreprocessor(cfg({ features: ['a'], target: 'y', preprocess: [{ standardize: 'features' }] }), text);
+  assert.deepEqual(s.scale.a, { kind: 'standardize', shift: 2, scale: 1 });
+  const m = fitPreprocessor(cfg({ features: ['a'], target: 'y', preprocess: [{ fillMissing: { strategy: 'constant', value: 0 } }, { minMax: 'features' }] }), text);
+  assert.deepEqual(m.scale.a, { kind: 'minMax', shift: 1, scale: 2 });
+});
+
+test('a filled target: only missing targets take the fill value', () => {
+  const p = fitPreprocessor(cfg({ features: ['a'], target: 'y', preprocess: [{ fillMissing: { strategy: 'constant', value: 7, columns: ['y'] } }] }), rows(['a', 'y'], [[1, 3]]));
+  assert.deepEqual(Array.from(transformTable(p, rows(['a', 'y'], [[1, null], [2, 5]])).y), [7, 5]);
+});
+
+test('a long text target is quoted cut at 40 characters', () => {
+  const p = fitPreprocessor(cfg({ features: ['a'], target: 'y' }), rows(['a', 'y'], [[1, 3]]));
+  assert.throws(() => transformTable(p, rows(['a', 'y'], [[1, 'y'.repeat(50)]])), (e: unknown) => e instanceof DataError && e.detail === `the target "y" holds text (${JSON.stringify('y'.repeat(40))}) but a regression target must be a number`);
+});
+
+test('encodeFeatures: a numeric feature takes one slot, the next feature follows it', () => {
+  const t = rows(['n', 'city', 'm', 'y'], [[1, 'rome', 5, 0], [2, 'oslo', 6, 0]]);
+  const p = fitPreprocessor(cfg({ features: ['n', 'city', 'm'], target: 'y', preprocess: [{ oneHot: ['city'] }] }), t);
+  const out = new Float32Array(6).fill(9);
+  encodeFeatures(p, { n: 4, city: 'oslo', m: 8 }, out, 1, 'f', 1);
+  assert.deepEqual(Array.from(out), [9, 4, 1, 0, 8, 9]);
+});
+
+test('classification labels: numbers by value before text, text alphabetically', () => {
+  const mixed = rows(['a', 'y'], [[1, 'b'], [2, '2'], [3, 'a'], [4, '10']]);
+  assert.deepEqual(fitPreprocessor(cfg({ features: ['a'], target: 'y' }, 'classification'), mixed).labels, ['2', '10', 'a', 'b']);
+});

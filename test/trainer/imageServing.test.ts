@@ -156,7 +156,7 @@ test('an RGB model: a color PNG and its [h][w][3] pixels predict the same; one-c
     const [fromPng, fromPixels] = (await p.predict([{ b64: PNG.sync.write(png).toString('base64') }, pixels])) as { label: string; probabilities: Record<string, number> }[];
     assert.deepEqual(fromPng, fromPixels);
     assert.deepEqual(Object.keys(fromPng.probabilities), ['a', 'b', 'c']);
-    await assert.rejects(p.predict([pixels.map((row) => row.map((px) => px[0]))]), /^instances\[0\]\[0\]\[0\] must be a list of 3 channel value\(s\), not the number/);
+    await assert.rejects(p.predict([pixels.map((row) => row.map((px) => px[0]))]), (e: Error) => e instanceof PredictionInputError && /^instances\[0\]\[0\]\[0\] must be a list of 3 channel value\(s\), not the number/.test(e.message));
   } finally {
     p.dispose();
   }

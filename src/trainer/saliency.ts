@@ -12,8 +12,9 @@
 //              sits at the centre of its receptive field (layerGeometry): with
 //              "valid" convolutions the feature map covers less than the image,
 //              and stretching it edge to edge would draw it off by a few pixels.
-//   gradient — |∂score/∂pixel|, the largest over the channels, smoothed over
-//              3×3 pixels, divided by its largest value.
+//   gradient — |∂score/∂pixel| (the pixel on its 0..255 scale, before
+//              scaling), the largest over the channels, smoothed over 3×3
+//              pixels, divided by its largest value.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -246,7 +247,9 @@ export function saliencyMaps(model: tfl.LayersModel, info: ImageModelInfo, input
       const geometry = layerGeometry(chain.slice(0, conv + 1), [height, width]);
       map = geometry ? upsampleAligned(cam.dataSync() as Float32Array, fh, fw, height, width, geometry) : resizeBilinear(cam.dataSync() as Float32Array, fh, fw, 1, height, width);
     } else {
-      const grads = tf.grad(classScore(chain, cls, classes))(x);
+      let grads = tf.grad(classScore(chain, cls, classes))(x);
+      // With respect to the pixels, not the scaled input: standardizing divided each channel by its std.
+      if (info.scaling === 'standardize' && info.std) grads = tf.div(grads, tf.tensor1d(info.std));
       const perPixel = tf.max(tf.abs(grads), -1);
       map = blur3(perPixel.dataSync() as Float32Array, height, width);
     }

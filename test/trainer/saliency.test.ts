@@ -258,3 +258,23 @@ test('a single sigmoid unit (two classes): probabilities [1 − p, p], and eithe
     }
   }
 });
+
+test('the gradient is taken with respect to the pixels: a standardized channel with a larger std weighs less', () => {
+  // A 1×5 RGB image; class "b" scores channel 0 of pixel 0 plus channel 1 of pixel 4 (scaled values).
+  const model = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [1, 5, 3] }), tfl.layers.dense({ units: 2, activation: 'softmax', useBias: false })] });
+  try {
+    const kernel = new Float32Array(15 * 2);
+    kernel[(0 * 3 + 0) * 2 + 1] = 1;
+    kernel[(4 * 3 + 1) * 2 + 1] = 1;
+    model.layers[1].setWeights([tf.tensor2d(kernel, [15, 2])]);
+    const info: ImageModelInfo = { format: 'modellab-image', version: 1, size: [1, 5], channels: 3, scaling: 'standardize', mean: [0, 0, 0], std: [1, 4, 1], labels: ['a', 'b'] };
+    const input = new Float32Array(15).fill(1);
+    const r = saliencyMaps(model, info, input, 'gradient');
+    assert.equal(r.cls, 1);
+    // ∂score/∂pixel is 1 at pixel 0 and 1/4 at pixel 4; after the 3×3 smoothing (0.5 and 0.125) and scaling to 1: 1 and 0.25.
+    assert.equal(r.saliency[0][0], 1);
+    assert.equal(r.saliency[0][4], 0.25);
+  } finally {
+    model.dispose();
+  }
+});

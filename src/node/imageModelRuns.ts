@@ -52,9 +52,10 @@ export function configFolderOf(meta: Pick<RunMeta, 'configPath'> | undefined): s
 
 /**
  * The absolute path of an evaluation image a page asked to open, or why not:
- * the evaluation must list `file`, and the file must exist inside the config's
- * folder (symbolic links resolved) and inside one of `allowedRoots` (the
- * workspace folders).
+ * the evaluation must list `file`; a relative path must stay inside the
+ * config's folder (symbolic links resolved); and the file must exist inside
+ * one of `allowedRoots` (the workspace folders). The evaluation lists an image
+ * outside the config's folder by its absolute path.
  */
 export function evaluationImagePath(
   evaluation: Evaluation | undefined,
@@ -65,18 +66,26 @@ export function evaluationImagePath(
   if (!evaluation || evaluation.task !== 'classification') return { error: 'the run has no classification evaluation' };
   const images = (evaluation as ClassificationEvaluation).images;
   if (!Array.isArray(images) || !images.some((i) => i && i.file === file)) return { error: `the run's evaluation does not list ${file}` };
-  if (!configFolder) return { error: 'the run does not name its config' };
-  const path = resolve(configFolder, file);
-  if (!isInside(configFolder, path)) return { error: `${file} is outside the config's folder` };
   let real: string;
-  let realFolder: string;
-  try {
-    real = realpathSync(path);
-    realFolder = realpathSync(configFolder);
-  } catch {
-    return { error: `${file} does not exist` };
+  if (isAbsolute(file)) {
+    try {
+      real = realpathSync(file);
+    } catch {
+      return { error: `${file} does not exist` };
+    }
+  } else {
+    if (!configFolder) return { error: 'the run does not name its config' };
+    const path = resolve(configFolder, file);
+    if (!isInside(configFolder, path)) return { error: `${file} is outside the config's folder` };
+    let realFolder: string;
+    try {
+      real = realpathSync(path);
+      realFolder = realpathSync(configFolder);
+    } catch {
+      return { error: `${file} does not exist` };
+    }
+    if (!isInside(realFolder, real)) return { error: `${file} leads outside the config's folder` };
   }
-  if (!isInside(realFolder, real)) return { error: `${file} leads outside the config's folder` };
   const roots = allowedRoots.map((root) => {
     try {
       return realpathSync(root);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { isRelativeImagePath, parseWebviewMessage } from '../../src/core/protocol/dashboard';
+import { isEvaluationImagePath, isRelativeImagePath, parseWebviewMessage } from '../../src/core/protocol/dashboard';
 import { checkImageBase64, imageKindOf, PLAYGROUND_IMAGE_BYTES } from '../../src/core/prediction';
 import type { ClassificationEvaluation, RunMeta } from '../../src/core/types';
 import { evaluationImagePath, IMAGE_MODEL_FILE, imageClassifierRuns } from '../../src/node/imageModelRuns';
@@ -35,7 +35,7 @@ test('openImage takes a run id and a relative image path, nothing else', () => {
   assert.equal(parseWebviewMessage({ type: 'openImage', runId: '../other', file: 'a.png' }), `'openImage': runId is not a run id`);
 });
 
-test('an image path that could leave the config folder, or is not an image, is refused', () => {
+test('a relative image path that could leave the config folder, or is not an image, is refused', () => {
   const bad: unknown[] = [
     '../secret.png',
     'data/../../secret.png',
@@ -59,12 +59,26 @@ test('an image path that could leave the config folder, or is not an image, is r
     ['a.png'],
     { toString: () => 'a.png' },
   ];
+  const absolute = new Set(['/etc/shadow.png', 'C:/Windows/x.png']);
   for (const file of bad) {
     assert.equal(isRelativeImagePath(file), false, JSON.stringify(file));
+    // An absolute path is how the evaluation lists an image outside the config's folder: the host checks it against the list.
+    if (absolute.has(file as string)) continue;
     const parsed = parseWebviewMessage({ type: 'openImage', runId: RUN_ID, file });
     assert.equal(typeof parsed, 'string', JSON.stringify(file));
   }
-  for (const file of ['a.png', 'a.jpg', 'data/test/3/3-1.jpeg', '数字/七.png', '.hidden/x.png', 'a..b.png']) assert.equal(isRelativeImagePath(file), true, file);
+  for (const file of ['a.png', 'a.jpg', 'data/test/3/3-1.jpeg', '数字/七.png', '.hidden/x.png', 'a..b.png', 'x.jfif']) assert.equal(isRelativeImagePath(file), true, file);
+});
+
+test('an absolute image path (an image outside the config folder) is taken only without dot segments', () => {
+  for (const file of ['/ws/images/a.png', 'C:\\data\\a.jpg', 'd:/data/a.JPEG', '/ws/数字/七.png']) {
+    assert.equal(isEvaluationImagePath(file), true, file);
+    assert.deepEqual(parseWebviewMessage({ type: 'openImage', runId: RUN_ID, file }), { type: 'openImage', runId: RUN_ID, file });
+  }
+  for (const file of ['/ws/../etc/a.png', '/ws//a.png', '/a/./b.png', 'C:\\a\\..\\b.png', '/ws/a.txt', '/ws/a\u0000.png', '/' + 'x'.repeat(1000) + '.png', '//server/share/a.png']) {
+    assert.equal(isEvaluationImagePath(file), false, file);
+    assert.equal(parseWebviewMessage({ type: 'openImage', runId: RUN_ID, file }), `'openImage': file must be the path of a PNG or JPEG file as the evaluation lists it`);
+  }
 });
 
 // ───────────────────────── saliency method, pin ─────────────────────────
@@ -135,7 +149,10 @@ test('the host opens only an image the evaluation lists, inside the config folde
   writeFileSync(join(outside, 'secret.png'), PNG_HEAD);
   symlinkSync(join(outside, 'secret.png'), join(config, 'data', '3', 'link.png'));
   writeFileSync(join(workspace, 'top.png'), PNG_HEAD);
-  const ev = classification(['data/3/a.png', 'data/3/link.png', 'data/3/missing.png', '../top.png']);
+  const elsewhere = join(workspace, 'shared', 'b.png');
+  mkdirSync(join(workspace, 'shared'));
+  writeFileSync(elsewhere, PNG_HEAD);
+  const ev = classification(['data/3/a.png', 'data/3/link.png', 'data/3/missing.png', '../top.png', elsewhere, join(outside, 'secret.png')]);
 
   assert.deepEqual(evaluationImagePath(ev, config, 'data/3/a.png', [workspace]), { path: join(config, 'data', '3', 'a.png') });
   assert.match((evaluationImagePath(ev, config, 'data/3/unlisted.png', [workspace]) as { error: string }).error, /does not list/);
@@ -143,6 +160,10 @@ test('the host opens only an image the evaluation lists, inside the config folde
   assert.match((evaluationImagePath(ev, config, 'data/3/missing.png', [workspace]) as { error: string }).error, /does not exist/);
   // Even a listed path that climbs out of the folder.
   assert.match((evaluationImagePath(ev, config, '../top.png', [workspace]) as { error: string }).error, /outside the config's folder/);
+  // Listed by absolute path (outside the config folder): opened inside the workspace only.
+  assert.deepEqual(evaluationImagePath(ev, config, elsewhere, [workspace]), { path: elsewhere });
+  assert.match((evaluationImagePath(ev, config, join(outside, 'secret.png'), [workspace]) as { error: string }).error, /outside the workspace/);
+  assert.match((evaluationImagePath(ev, config, join(workspace, 'top.png'), [workspace]) as { error: string }).error, /does not list/);
   // A config folder outside the workspace folders.
   assert.match((evaluationImagePath(ev, config, 'data/3/a.png', [outside]) as { error: string }).error, /outside the workspace/);
   // No evaluation with images, or not a classifier's.
@@ -205,7 +226,7 @@ test('1,000 seeded mutants of the image messages: the checks never throw; what t
     switch (r.type) {
       case 'openImage':
         assert.deepEqual(Object.keys(r).sort(), ['file', 'runId', 'type']);
-        assert.ok(isRelativeImagePath(r.file) && !r.file.split('/').includes('..'), r.file);
+        assert.ok(isEvaluationImagePath(r.file) && !r.file.split(/[\\/]/).includes('..'), r.file);
         break;
       case 'saliencyMethod':
         assert.ok(r.method === 'gradcam' || r.method === 'gradient');

@@ -344,6 +344,20 @@ test('the image root may come after the state; a large test set shows a page of 
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-file')), 'data/test/3/3-48.png');
 });
 
+test('an image listed by absolute path loads from the URI the host sent for it, or shows no image', async () => {
+  const images = [imagePrediction('/elsewhere/x.png', '1', '7', 0.7), imagePrediction('/nowhere/y.png', '1', '7', 0.6), imagePrediction('data/test/3/3-1.png', '3', '3', 0.9)];
+  await post({ type: 'imageRoot', runId: RUN_ID, base: `${webview.origin}/ws`, files: { '/elsewhere/x.png': `${webview.origin}/img/gray.png` } });
+  await post({ type: 'state', run: digitsRun(images), training: false });
+  const tiles = page.locator('#misclassified-images .image-tile');
+  await tiles.first().waitFor();
+  assert.equal(await tiles.nth(0).locator('img').getAttribute('src'), `${webview.origin}/img/gray.png`);
+  // No URI for it: never guessed under the config folder's.
+  assert.equal(await tiles.nth(1).locator('img').count(), 0);
+  assert.equal(await tiles.nth(1).locator('.image-tile-missing').count(), 1);
+  await tiles.nth(0).click();
+  assert.deepEqual((await postedMessages(page)).filter((m) => m.type === 'openImage'), [{ type: 'openImage', runId: RUN_ID, file: '/elsewhere/x.png' }]);
+});
+
 // ───────────────────────── the playground for an image model ─────────────────────────
 
 test('try the model: a chosen image is shown and sent as base64; a non-image is refused in the page', async () => {

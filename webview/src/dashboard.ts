@@ -75,8 +75,8 @@ export class Dashboard {
   private readonly attention: AttentionView;
   /** Outside `main` too: the image open in the editor, with an image classifier run's saliency map. */
   private readonly saliency: SaliencyView;
-  /** Webview URIs of runs' config folders, where their evaluation images are (`imageRoot`), by run id. */
-  private readonly imageBases = new Map<string, string>();
+  /** Where runs' evaluation images are (`imageRoot`: the config folder's webview URI, and any images outside it), by run id. */
+  private readonly imageRoots = new Map<string, { base: string; files?: Record<string, string> }>();
   private readonly main: HTMLElement;
 
   private frame = 0;
@@ -143,8 +143,10 @@ export class Dashboard {
 
   private applyImageRoot(msg: DashboardImageRootMessage): void {
     if (typeof msg.runId !== 'string' || typeof msg.base !== 'string') return;
-    if (this.imageBases.get(msg.runId) === msg.base) return;
-    this.imageBases.set(msg.runId, msg.base);
+    const files = typeof msg.files === 'object' && msg.files !== null ? msg.files : undefined;
+    const known = this.imageRoots.get(msg.runId);
+    if (known?.base === msg.base && JSON.stringify(known.files) === JSON.stringify(files)) return;
+    this.imageRoots.set(msg.runId, { base: msg.base, files });
     const run = this.state.run;
     if (run?.meta.id === msg.runId && run.evaluation) this.renderEvaluation(run);
   }
@@ -152,8 +154,10 @@ export class Dashboard {
   /** The evaluation section of `run`, with where its images are. */
   private renderEvaluation(run: RunSnapshot): void {
     const runId = run.meta.id;
+    const root = this.imageRoots.get(runId);
     this.evaluation.setImageOptions({
-      base: this.imageBases.get(runId),
+      base: root?.base,
+      files: root?.files,
       open: (file) => this.api.postMessage({ type: 'openImage', runId, file }),
     });
     this.evaluation.render(run.evaluation, this.theme, this.t);

@@ -16,6 +16,8 @@ export const GALLERY_PAGE = 48;
 export interface GalleryOptions {
   /** The webview URI of the config's folder (no trailing slash), or undefined before the host sends it. */
   base: string | undefined;
+  /** Webview URIs of the images listed by absolute path (outside the config's folder). */
+  files?: Readonly<Record<string, string>>;
   /** Open this image (its path as the evaluation lists it) in the editor. */
   open(file: string): void;
 }
@@ -23,6 +25,14 @@ export interface GalleryOptions {
 /** The image's URL under the folder's webview URI: each path segment encoded. */
 export function imageUrl(base: string, file: string): string {
   return `${base}/${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Where the page loads an evaluation image from: its own URI if the host sent one, else under the folder's; undefined if neither. */
+export function imageSource(options: GalleryOptions, file: string): string | undefined {
+  const own = options.files && Object.hasOwn(options.files, file) ? options.files[file] : undefined;
+  if (own) return own;
+  const absolute = /^(\/|[A-Za-z]:[\\/])/.test(file);
+  return options.base && !absolute ? imageUrl(options.base, file) : undefined;
 }
 
 /** The misclassified images, most confident first (ties: by path, so the order is stable). */
@@ -36,6 +46,7 @@ function tile(image: ImagePrediction, options: GalleryOptions, t: Translate): HT
   const wrong = image.label !== image.predicted;
   const percent = `${(image.confidence * 100).toFixed(1)}%`;
   const description = t('images.tile', image.file, image.label, image.predicted, percent);
+  const src = imageSource(options, image.file);
   const button = h(
     'button',
     {
@@ -48,7 +59,7 @@ function tile(image: ImagePrediction, options: GalleryOptions, t: Translate): HT
       title: description,
       'aria-label': description,
     },
-    options.base ? h('img', { src: imageUrl(options.base, image.file), alt: '', loading: 'lazy', decoding: 'async' }) : h('span', { class: 'image-tile-missing' }, '?'),
+    src ? h('img', { src, alt: '', loading: 'lazy', decoding: 'async' }) : h('span', { class: 'image-tile-missing' }, '?'),
     h(
       'span',
       { class: 'image-tile-caption' },

@@ -136,6 +136,8 @@ export interface DashboardImageRootMessage {
   type: 'imageRoot';
   runId: string;
   base: string;
+  /** Images the evaluation lists by absolute path (outside the config's folder), by that path: their webview URIs. */
+  files?: Record<string, string>;
 }
 
 export type HostToWebviewMessage =
@@ -171,7 +173,7 @@ export type WebviewToHostMessage =
   /** The predict playground (the application stage): the shown run's model inputs, then a prediction. */
   | { type: 'describeModel'; requestId: number }
   | { type: 'predict'; requestId: number; input: PlaygroundInput }
-  /** Open one of the shown run's evaluation images (a path its evaluation lists, relative to the config's folder) in the editor. */
+  /** Open one of the shown run's evaluation images (a path as its evaluation lists it: relative to the config's folder, or absolute) in the editor. */
   | { type: 'openImage'; runId: string; file: string }
   /** The saliency view's method switch: compute the open image's map again with this method. */
   | { type: 'saliencyMethod'; method: SaliencyMethod };
@@ -240,7 +242,7 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       const bad = exactFields(msg, ['runId', 'file']);
       if (bad) return bad;
       if (!isRunId(msg.runId)) return `'openImage': runId is not a run id`;
-      if (!isRelativeImagePath(msg.file)) return `'openImage': file must be a relative path of a .png, .jpg or .jpeg file inside the config's folder`;
+      if (!isEvaluationImagePath(msg.file)) return `'openImage': file must be the path of a PNG or JPEG file as the evaluation lists it`;
       return { type: 'openImage', runId: msg.runId, file: msg.file };
     }
     case 'saliencyMethod': {
@@ -256,18 +258,33 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
 
 /** Longest image path the page may name. */
 export const IMAGE_PATH_MAX_CHARS = 1000;
-const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
+const IMAGE_EXTENSION = /\.(png|jpe?g|jpe|jfif)$/i;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const ABSOLUTE_PATH = /^(\/|[A-Za-z]:[\\/])/;
 
 /**
  * A path relative to a config's folder that stays inside it: forward slashes,
  * no empty, `.` or `..` segment, no drive or scheme, no control characters,
- * ending in .png, .jpg or .jpeg. (The host still opens only a file the run's
+ * ending in .png, .jpg, .jpeg, .jpe or .jfif. (The host still opens only a file the run's
  * evaluation lists.)
  */
 export function isRelativeImagePath(v: unknown): v is string {
   if (typeof v !== 'string' || v.length === 0 || v.length > IMAGE_PATH_MAX_CHARS) return false;
-  if (/[\u0000-\u001f\u007f\\:]/.test(v) || v.startsWith('/') || !IMAGE_EXTENSION.test(v)) return false;
+  if (CONTROL_CHARACTERS.test(v) || /[\\:]/.test(v) || v.startsWith('/') || !IMAGE_EXTENSION.test(v)) return false;
   return v.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/**
+ * A path as an image classifier's evaluation lists an image: relative to the
+ * config's folder (isRelativeImagePath), or absolute (`/…`, `C:\…`) for an
+ * image outside it, without `.` or `..` segments. The host opens it only when
+ * the evaluation lists it and it is inside the workspace.
+ */
+export function isEvaluationImagePath(v: unknown): v is string {
+  if (typeof v !== 'string' || !ABSOLUTE_PATH.test(v)) return isRelativeImagePath(v);
+  if (v.length > IMAGE_PATH_MAX_CHARS || CONTROL_CHARACTERS.test(v) || !IMAGE_EXTENSION.test(v)) return false;
+  const segments = v.replace(ABSOLUTE_PATH, '').split(/[\\/]/);
+  return segments.every((segment) => segment !== '' && segment !== '.' && segment !== '..');
 }
 
 function parseGenerateRequest(msg: Record<string, unknown>): DashboardGenerateRequest | string {

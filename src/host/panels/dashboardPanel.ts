@@ -5,7 +5,7 @@
 // panel plumbing (HTML, handshake, posting, reviving) is PanelHost's.
 
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
@@ -290,7 +290,15 @@ export class DashboardPanel implements vscode.Disposable {
     const uri = vscode.Uri.file(folder);
     this.host.addResourceRoot(uri);
     const base = this.host.resourceUri(uri);
-    if (base) this.host.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, '') });
+    if (!base) return;
+    // Images outside the config's folder are listed by absolute path: their own URIs, where the page may load them.
+    const files: Record<string, string> = {};
+    for (const image of evaluation.images) {
+      if (!isAbsolute(image.file) || files[image.file]) continue;
+      const link = this.host.resourceUri(vscode.Uri.file(image.file));
+      if (link) files[image.file] = link;
+    }
+    this.host.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, ''), ...(Object.keys(files).length > 0 ? { files } : {}) });
   }
 
   private resumable(run: ShownRun): boolean {

@@ -64,7 +64,8 @@ export function formatSaliency(r: SaliencyResult, millis: number): string {
   const labelWidth = Math.min(24, Math.max(...top.map((p) => p.label.length)));
   const out = [`${r.file}`, `prediction: ${r.prediction.label} (${r.size[0]}×${r.size[1]} input; ${millis} ms)`];
   for (const p of top) out.push(`  ${p.label.slice(0, 24).padEnd(labelWidth)} ${(p.probability * 100).toFixed(1).padStart(5)}%  ${'█'.repeat(Math.round(p.probability * 20))}`);
-  if (r.prediction.probabilities.length > top.length) out.push(`  … ${r.prediction.probabilities.length - top.length} more classes`);
+  const more = r.prediction.probabilities.length - top.length;
+  if (more > 0) out.push(`  … ${more} more class${more === 1 ? '' : 'es'}`);
   const how = r.method === 'gradcam' ? 'Grad-CAM on the last convolution' : 'gradient of the class score with respect to the pixels';
   out.push(`where the model looked for "${r.explains}" (${how}; █ = most salient):`);
   out.push(...shadedMap(r.saliency).map((l) => `  ${l}`));

@@ -11,6 +11,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ImageModelInfo } from '../../src/core/types';
+import { formatSaliency, saliencyMethodOption, shadedMap } from '../../src/cli/saliencyCommand';
 import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
 import { ImageModelCache } from '../../src/trainer/imageModel';
@@ -277,4 +278,31 @@ test('the gradient is taken with respect to the pixels: a standardized channel w
   } finally {
     model.dispose();
   }
+});
+
+test('the CLI\'s text: a map block-averaged to at most 32 cells across, the top classes, the method', () => {
+  const big = Array.from({ length: 64 }, (_, y) => Array.from({ length: 48 }, (_, x) => (y < 2 && x < 2 ? 1 : 0)));
+  const lines = shadedMap(big);
+  assert.equal(lines.length, 32 + 2, '64 rows in blocks of 2, framed');
+  assert.equal(lines[1], `│${'█'.repeat(2)}${' '.repeat(46)}│`, 'the lit 2×2 block is one full cell');
+  assert.ok(lines.every((l) => [...l].length === 24 * 2 + 2));
+  const small = shadedMap([[0, 0.5], [1, 0.2]]);
+  assert.deepEqual(small, ['┌────┐', '│  ▒▒│', '│██░░│', '└────┘']);
+  assert.equal(saliencyMethodOption(undefined), 'gradcam');
+  assert.equal(saliencyMethodOption('gradient'), 'gradient');
+  assert.throws(() => saliencyMethodOption('occlusion'), /--method must be gradcam or gradient, not "occlusion"/);
+  const text = formatSaliency(
+    {
+      file: 'x.png',
+      size: [2, 2],
+      method: 'gradient',
+      explains: 'cat',
+      prediction: { label: 'cat', probabilities: ['ant', 'bee', 'cat', 'dog', 'eel', 'fox'].map((label, i) => ({ label, probability: label === 'cat' ? 0.75 : 0.05 + i * 0.001 })) },
+      saliency: [[0, 1], [1, 0]],
+    },
+    12,
+  );
+  assert.match(text, /^x\.png\nprediction: cat \(2×2 input; 12 ms\)\n  cat  75\.0%  ███████████████\n/);
+  assert.match(text, /… 1 more class\n/);
+  assert.match(text, /where the model looked for "cat" \(gradient of the class score/);
 });

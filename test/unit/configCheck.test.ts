@@ -95,3 +95,22 @@ test('pathToString', () => {
   assert.equal(pathToString([0, 'x']), '[0].x');
   assert.equal(pathToString(['data', 'features']), 'data.features');
 });
+
+test('warnings alone keep the config; any error drops it', () => {
+  const warned = checkConfigText(JSON.stringify({ ...base, data: { ...base.data, tokenizer: { type: 'word' } } }), probe);
+  assert.deepEqual(warned.diagnostics.map((d) => d.severity), ['warning']);
+  assert.ok(warned.config);
+  const wrong = checkConfigText(JSON.stringify({ ...base, data: { ...base.data, target: 'nope' } }), probe);
+  assert.deepEqual(wrong.diagnostics.map((d) => d.severity), ['error']);
+  assert.equal(wrong.config, undefined);
+});
+
+test('an object value is underlined at its key; a position at the start of a line is column 0 there', () => {
+  const text = JSON.stringify({ ...base, training: { optimizer: { learningRate: 0.1 } } });
+  const [d] = checkConfigText(text, probe).diagnostics;
+  assert.equal(d.message, 'training.optimizer: missing required property "type"');
+  assert.deepEqual([d.offset, d.length], [text.indexOf('"optimizer"'), '"optimizer"'.length]);
+  const lines = '{\n"nmae": "x",\n"name": "t", "task": "regression", "data": { "source": "d.csv", "features": ["x1"], "target": "y" }, "model": { "layers": [{ "type": "dense", "units": 1 }] }, "training": {}\n}';
+  const [u] = checkConfigText(lines, probe).diagnostics;
+  assert.deepEqual([u.line, u.column, u.endLine, u.endColumn], [1, 0, 1, 6]);
+});

@@ -114,3 +114,14 @@ test('an object value is underlined at its key; a position at the start of a lin
   const [u] = checkConfigText(lines, probe).diagnostics;
   assert.deepEqual([u.line, u.column, u.endLine, u.endColumn], [1, 0, 1, 6]);
 });
+
+test('each JSON syntax error in words (an unnamed one by its code)', () => {
+  const said = (text: string) => checkConfigText(text, probe).diagnostics.map((d) => d.message.replace('JSON syntax: ', ''));
+  assert.deepEqual(said('{"a" 1}'), ['":" expected']);
+  assert.deepEqual(said('{"a": [1 }'), ['"," expected', 'value expected', '"]" expected', '"}" expected']);
+  assert.deepEqual(said('{"a": "\\q"}'), ['invalid escape character']);
+  assert.deepEqual(said('{"a": "\\u12"}'), ['invalid unicode escape']);
+  assert.deepEqual(said('{"a": "x\u0001"}'), ['invalid character']);
+  assert.deepEqual(said('{"a": 1e}'), ['UnexpectedEndOfNumber']);
+  assert.deepEqual(said('{"a": 1,, "b": 2}'), ['property name expected', 'value expected']);
+});

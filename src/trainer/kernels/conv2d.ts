@@ -21,6 +21,7 @@
 import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, Transpose, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { convLoopsFor } from './wasmConvLoops';
+import type { Col2imFn } from './wasmConvLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
@@ -102,6 +103,12 @@ function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: nu
   }
 }
 
+/** Rows m0 … m0+n-1 of im2col(x) at byte offset colsAt: the wasm SIMD loop where there is one (wasmConvLoops.ts), else JavaScript. */
+function columns(wasmIm2col: Col2imFn | undefined, heap: Float32Array, xAt: number, colsAt: number, g: Geometry, m0: number, n: number): void {
+  if (wasmIm2col) wasmIm2col(xAt * 4, colsAt, m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft);
+  else im2col(heap, xAt, colsAt / 4, g, m0, n);
+}
+
 /** dx += col2im of rows (JavaScript; wasmConvLoops.ts has the same loop in wasm SIMD) m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
 function col2im(heap: Float32Array, dxAt: number, at: number, g: Geometry, m0: number, rows: number): void {
   const { inH, inW, inC, outH, outW, fh, fw, sh, sw, padTop, padLeft } = g;
@@ -163,12 +170,13 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   const cols = scratch(w, rows * kf);
   try {
     const heap = heapFloats(w);
+    const wasmIm2col = convLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
     const colsAt = heapOffset(w, cols);
     const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
     for (let m0 = 0; m0 < m; m0 += rows) {
       const n = Math.min(rows, m - m0);
-      im2col(heap, xAt, colsAt / 4, g, m0, n);
+      columns(wasmIm2col, heap, xAt, colsAt, g, m0, n);
       gemm.run(colsAt, fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
     }
   } finally {
@@ -190,6 +198,7 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
     const heap = heapFloats(w);
     const dwAt = heapOffset(w, dw) / 4;
     if (m === 0) heap.fill(0, dwAt, dwAt + size);
+    const wasmIm2col = convLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
     const colsAt = heapOffset(w, cols);
     const partAt = heapOffset(w, part);
@@ -197,7 +206,7 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
     const addInto = convLoopsFor(w)?.addInto;
     for (let m0 = 0; m0 < m; m0 += rows) {
       const n = Math.min(rows, m - m0);
-      im2col(heap, xAt, colsAt / 4, g, m0, n);
+      columns(wasmIm2col, heap, xAt, colsAt, g, m0, n);
       // [kf, n] · [n, outC]: A is the chunk of columns [n, kf] read transposed (row step 4 bytes, k step 4·kf).
       // The first chunk's product goes straight into dW; the others' are added to it.
       gemm.run(colsAt, dyAt + 4 * m0 * g.outC, m0 === 0 ? dwAt * 4 : partAt, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);

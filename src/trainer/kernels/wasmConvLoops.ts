@@ -4,8 +4,9 @@
 // or compare costs a conversion to double and back (~4.5 ns an element: ~10 ms
 // for the col2im of the benchmark CNN's second convolution); here four
 // channels go at a time.
-// - col2im adds each row of a column matrix back into the input gradient,
-//   tap row by tap row.
+// - im2col copies each output pixel's taps from the input into a row of a
+//   column matrix, tap row by tap row, zeros where the filter overhangs;
+//   col2im adds such rows back into the input gradient.
 // - maxPoolGrad finds each window's first largest value, four channels at a
 //   time (compare, then select value and position), and adds dy there.
 // - addInto adds one run of floats to another (the filter gradient's
@@ -27,6 +28,8 @@ const LOCALS = 16;
 
 const x = {
   geU: op.geU,
+  ne: [0x47],
+  or: [0x72],
   divU: [0x6e],
   remU: [0x70],
   ltS: [0x48],
@@ -39,7 +42,53 @@ const x = {
   f32Gt: [0x5e],
 };
 
-function col2imBody(): Bytes {
+/**
+ * One tap row of output pixel m, filter row kh: col2im adds the columns' row
+ * (at src) into dx where the taps read it; im2col (copy) copies it from x into
+ * the columns' row, zeros where the filter hangs over the edge.
+ */
+function tapRow(copy: boolean): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  // dst = base + ((b·inH + iy)·inW + ix0)·c4: the pixel row in dx (col2im) or x (im2col)
+  const rowAddress = [...g(P.dx), ...g(L.b), ...g(P.inH), ...op.mul, ...g(L.iy), ...op.add, ...g(P.inW), ...op.mul, ...g(L.ix0), ...op.add, ...g(L.c4), ...op.mul, ...op.add, ...s(L.dst)];
+  const zeroRow = [
+    ...op.i32(0), ...s(L.i),
+    ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.rowLen), ...x.gtS], g(L.src), g(L.i), op.add, simd.const(new Array<number>(16).fill(0)), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
+    ...loopWhile([...g(L.i), ...g(L.rowLen), ...x.geS], g(L.src), g(L.i), op.add, op.f32Const0, x.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
+  ];
+  // The taps inside the image, [lo, hi) bytes: added into dx, or copied from x.
+  const run = copy
+    ? [
+        ...g(L.lo), ...s(L.i),
+        ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...x.gtS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, v128Load(), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
+        ...loopWhile([...g(L.i), ...g(L.hi), ...x.geS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, x.f32Load(), x.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
+      ]
+    : [
+        ...g(L.lo), ...s(L.i),
+        ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...x.gtS],
+          g(L.dst), g(L.i), op.add,
+          g(L.dst), g(L.i), op.add, v128Load(), g(L.src), g(L.i), op.add, v128Load(), f32x4Add(),
+          v128Store(),
+          g(L.i), op.i32(16), op.add, s(L.i),
+        ),
+        ...loopWhile([...g(L.i), ...g(L.hi), ...x.geS],
+          g(L.dst), g(L.i), op.add,
+          g(L.dst), g(L.i), op.add, x.f32Load(), g(L.src), g(L.i), op.add, x.f32Load(), op.f32Add,
+          x.f32Store(),
+          g(L.i), op.i32(4), op.add, s(L.i),
+        ),
+      ];
+  // 0 ≤ iy < inH, as one unsigned compare
+  const inside = [...g(L.iy), ...g(P.inH), ...x.ltU];
+  if (!copy) return [...inside, ...op.when(rowAddress, run)];
+  // im2col: a row inside the image is zeroed first where it overhangs (lo ≠ 0 or hi ≠ rowLen), then copied; outside, zeroed.
+  const overhangs = [...g(L.lo), ...op.i32(0), ...x.ne, ...g(L.hi), ...g(L.rowLen), ...x.ne, ...x.or];
+  return [...inside, 0x04, 0x40, ...rowAddress, ...overhangs, ...op.when(zeroRow), ...run, 0x05, ...zeroRow, 0x0b];
+}
+
+function convRowsBody(copy: boolean): Bytes {
   const g = op.get;
   const s = op.set;
   return [
@@ -68,31 +117,7 @@ function col2imBody(): Bytes {
             g(L.iy0), g(L.kh), op.add, s(L.iy),
             // 0 ≤ iy < inH, as one unsigned compare
             g(L.iy), g(P.inH), x.ltU,
-            op.when(
-              // dst = dx + ((b·inH + iy)·inW + ix0)·c4
-              g(P.dx), g(L.b), g(P.inH), op.mul, g(L.iy), op.add, g(P.inW), op.mul, g(L.ix0), op.add, g(L.c4), op.mul, op.add, s(L.dst),
-              g(L.lo), s(L.i),
-              op.block(
-                op.loop(
-                  g(L.i), op.i32(16), op.add, g(L.hi), x.gtS, op.brIf(1),
-                  g(L.dst), g(L.i), op.add,
-                  g(L.dst), g(L.i), op.add, v128Load(), g(L.src), g(L.i), op.add, v128Load(), f32x4Add(),
-                  v128Store(),
-                  g(L.i), op.i32(16), op.add, s(L.i),
-                  op.br(0),
-                ),
-              ),
-              op.block(
-                op.loop(
-                  g(L.i), g(L.hi), x.geS, op.brIf(1),
-                  g(L.dst), g(L.i), op.add,
-                  g(L.dst), g(L.i), op.add, x.f32Load(), g(L.src), g(L.i), op.add, x.f32Load(), op.f32Add,
-                  x.f32Store(),
-                  g(L.i), op.i32(4), op.add, s(L.i),
-                  op.br(0),
-                ),
-              ),
-            ),
+            tapRow(copy),
             g(L.src), g(L.rowLen), op.add, s(L.src),
             g(L.kh), op.i32(1), op.add, s(L.kh),
             op.br(0),
@@ -242,7 +267,8 @@ function reluGradBody(): Bytes {
 export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
-  const col2im = [...vec([[...u32(LOCALS), I32]]), ...col2imBody(), 0x0b];
+  const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
+  const im2col = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(true), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
   const addType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
   const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
@@ -252,9 +278,9 @@ export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col]])),
   ]);
 }
 
@@ -273,6 +299,8 @@ export type MaxPoolGradFn = (x: number, dy: number, dx: number, batch: number, i
 
 export interface ConvLoops {
   col2im: Col2imFn;
+  /** The columns of output pixels [m0, mEnd) from x (the first argument, a byte offset), zeros where the filter overhangs the image. */
+  im2col: Col2imFn;
   maxPoolGrad: MaxPoolGradFn;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
@@ -290,7 +318,7 @@ export function convLoopsFor(backend: BackendWasm): ConvLoops | undefined {
     const bytes = convLoopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'], reluGrad: exports.reluGrad as unknown as ConvLoops['reluGrad'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'], reluGrad: exports.reluGrad as unknown as ConvLoops['reluGrad'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

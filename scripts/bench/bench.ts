@@ -12,7 +12,7 @@
 
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -52,6 +52,9 @@ function table(rows: string[][]): string {
   return rows.map((r, ri) => r.map((c, i) => (i === 0 || ri === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }
 
+/** The 1-, 5- and 15-minute load averages: measurements on a machine with load above its core count are unsteady. */
+const loadNote = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores`;
+
 function commitNote(): string {
   try {
     const head = execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim();
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
       }
     }
     log(`\nModel Lab engine benchmark — commit ${commitNote()}, ${quick ? 'quick' : 'full'}, ${rounds} rounds alternating`);
-    log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; node ${process.versions.node}; tfjs ${tf.version_core} on ${sel.backend} (${threads} thread${threads === 1 ? '' : 's'})`);
+    log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${loadNote()}; node ${process.versions.node}; tfjs ${tf.version_core} on ${sel.backend} (${threads} thread${threads === 1 ? '' : 's'})`);
     if (peer) log(`peer: PyTorch ${String(peer.info.torch)} (${String(peer.info.blas)}), torch.set_num_threads(${threads}), OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset`);
 
     // The backend's plain 2-D product, measured in this run: the ceiling for the models' arithmetic.
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
     if (only.has('decoder')) workloads.push(['decoder', transformerWorkload({ decoder: true, rows: quick ? 256 : 512, epochs: 2, dir: join(tmp, 'decoder') })]);
     if (only.has('cnn')) workloads.push(['cnn', cnnWorkload({ rows: quick ? 1024 : 2048, epochs: 2, dir: join(tmp, 'cnn') })]);
 
-    const results = new Map<string, { ours: RunResult[]; peer: { seconds: number; items: number; finalLoss: number }[] }>();
+    const results = new Map<string, { ours: RunResult[]; peer: { seconds: number; cpuSeconds: number; items: number; finalLoss: number }[] }>();
     for (let r = 0; r < rounds; r++) {
       for (const [key, w] of workloads) {
         const entry = results.get(key) ?? { ours: [], peer: [] };
@@ -111,15 +114,17 @@ async function main(): Promise<void> {
         const leaked = tf.memory().numTensors - before;
         if (leaked !== 0) log(`warning: ${w.name} leaked ${leaked} tensor(s) in round ${r + 1}`);
         if (peer) {
-          const p = await peer.request<{ seconds: number; samples?: number; tokens?: number; finalLoss: number }>({ ...w.peer, threads });
-          entry.peer.push({ seconds: p.seconds, items: p.samples ?? p.tokens ?? 0, finalLoss: p.finalLoss });
+          const p = await peer.request<{ seconds: number; cpuSeconds: number; samples?: number; tokens?: number; finalLoss: number }>({ ...w.peer, threads });
+          entry.peer.push({ seconds: p.seconds, cpuSeconds: p.cpuSeconds, items: p.samples ?? p.tokens ?? 0, finalLoss: p.finalLoss });
         }
         process.stdout.write('.');
       }
     }
     if (workloads.length) process.stdout.write('\n');
 
-    const rows: string[][] = [['workload', 'unit', 'ours', 'peer', 'ours/peer', 'target', 'loss ours', 'loss peer', 'Δloss', 'ours % of matMul', 'peer % of matMul']];
+    // CPU time beside wall time: on a machine other work shares, wall time counts the waits
+    // for a core as well, and the two sides need not wait alike.
+    const rows: string[][] = [['workload', 'unit', 'ours', 'peer', 'ours/peer', 'target', 'ours/peer by CPU time', 'loss ours', 'loss peer', 'Δloss', 'ours % of matMul', 'peer % of matMul']];
     for (const [key, w] of workloads) {
       const e = results.get(key)!;
       const ours = median(e.ours.map((x) => x.items / x.seconds));
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
       const lossOurs = median(e.ours.map((x) => x.finalLoss));
       const lossPeer = e.peer.length ? median(e.peer.map((x) => x.finalLoss)) : NaN;
       const ratio = ours / theirs;
+      const cpuRatio = median(e.ours.map((x) => x.items / x.cpuSeconds)) / (e.peer.length ? median(e.peer.map((x) => x.items / x.cpuSeconds)) : NaN);
       const dLoss = Math.abs(lossOurs - lossPeer) / Math.abs(lossPeer);
       rows.push([
         w.name,
@@ -135,6 +141,7 @@ async function main(): Promise<void> {
         fmt(theirs),
         `${fmt(ratio, 2)}×`,
         `≥ ${TARGETS[key]}× ${ratio >= TARGETS[key] ? 'met' : 'NOT met'}`,
+        `${fmt(cpuRatio, 2)}×`,
         lossOurs.toPrecision(5),
         Number.isFinite(lossPeer) ? lossPeer.toPrecision(5) : '—',
         Number.isFinite(dLoss) ? `${(dLoss * 100).toFixed(2)}% ${dLoss <= 0.1 ? 'ok' : 'OFF'}` : '—',
@@ -142,7 +149,7 @@ async function main(): Promise<void> {
         `${fmt((100 * theirs * w.flopsPerItem) / 1e9 / peerMm, 1)}%`,
       ]);
     }
-    if (workloads.length) log('\n' + table(rows) + '\n');
+    if (workloads.length) log('\n' + table(rows) + `\n(${loadNote()} at the end)\n`);
     peer?.close();
 
     if (only.has('around')) {

@@ -184,6 +184,17 @@ test('digits: train from the CodeLens, see the test images, open a digit and see
     await page.getByRole('tab', { name: new RegExp(escapeRegExp(name)) }).first().waitFor({ state: 'visible', timeout: 20_000 });
     await saliencyReady(dashboard, name, 'gradient');
     await shots.take(page, 'gallery-image-opened');
+
+    // ── pin the model from the section ──
+    await dashboard.locator('.saliency-pin').click();
+    await pickQuickPickRow(page, 'digits-quick');
+    await waitFor('the model line to say pinned', 30_000, async () =>
+      /^Model: digits-quick \(pinned\)$/.test(((await dashboard.locator('.saliency-model').textContent({ timeout: 1_000 })) ?? '').trim()) ? true : undefined,
+    );
+
+    // Images came in through the webview's resource roots and data: URIs only: nothing refused by the page's CSP.
+    assert.deepEqual(session.errors.filter((e) => /Content Security Policy|Refused to load/i.test(e)), []);
+    if (session.errors.length > 0) log(`console errors in the page and webviews:\n  ${session.errors.slice(0, 20).join('\n  ')}`);
   } catch (error) {
     failed = true;
     throw error;

@@ -165,7 +165,11 @@ export class SaliencyFollower implements vscode.Disposable {
       // the child says what is wrong with the file
     }
     const key = `${model.run.modelDir}\0${uri.fsPath}\0${changed}\0${method}`;
-    if (key === this.lastKey && this.last?.status === 'ready') return;
+    if (key === this.lastKey && this.last?.status === 'ready') {
+      // The same model and image: only whether the run is pinned may have changed.
+      if (this.last.model?.pinned !== info.pinned) this.post({ ...this.last, model: info });
+      return;
+    }
     this.cancelInFlight();
     const abort = (this.inFlight = new AbortController());
     this.post({ type: 'saliency', status: 'pending', model: info, source, method });

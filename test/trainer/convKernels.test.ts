@@ -11,7 +11,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
 import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
-import { convLoopsFor } from '../../src/trainer/kernels/wasmConvLoops';
+import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { lcg } from '../helpers/fixtures';
@@ -187,7 +187,7 @@ test("ReLU's gradient from its output (four floats at a time on wasm) matches th
 
 test('the convolution and pooling kernels are ours on wasm, with their SIMD loops (so the cases above ran through them)', async () => {
   await selectBackend('wasm');
-  assert.ok(convLoopsFor(tf.backend() as never), 'col2im and maxPoolGrad in wasm SIMD');
+  assert.ok(wasmLoopsFor(tf.backend() as never), 'col2im and maxPoolGrad in wasm SIMD');
   for (const config of [conv2dConfig, fusedConv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, avgPoolGradConfig]) {
     assert.equal(tf.getKernel(config.kernelName, 'wasm'), config, `${config.kernelName} is ours`);
   }

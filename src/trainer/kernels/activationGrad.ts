@@ -2,12 +2,12 @@
 // y = f(x). One kernel where the composed ops take two or three (relu:
 // Step + Multiply; sigmoid: Sub + Multiply + Multiply), each with the engine's
 // per-kernel overhead — which, for small layers, costs more than the arithmetic.
-// On wasm, ReLU's goes four floats at a time (wasmConvLoops.ts): a conv
+// On wasm, ReLU's goes four floats at a time (wasmLoops.ts): a conv
 // layer's output is a million floats and more.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { convLoopsFor } from './wasmConvLoops';
+import { wasmLoopsFor } from './wasmLoops';
 import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
@@ -26,7 +26,7 @@ function fill(activation: OutputDifferentiable, dy: Float32Array, y: Float32Arra
 function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   const out = backend.makeOutput(dy.shape, 'float32');
-  const loops = attrs!.activation === 'relu' ? convLoopsFor(backend) : undefined;
+  const loops = attrs!.activation === 'relu' ? wasmLoopsFor(backend) : undefined;
   if (loops) {
     loops.reluGrad(heapOffset(backend, dy), heapOffset(backend, inputs.y as tf.TensorInfo), heapOffset(backend, out), tf.util.sizeFromShape(dy.shape));
     return out;

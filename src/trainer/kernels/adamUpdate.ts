@@ -4,10 +4,12 @@
 // Numerically the same update as tf.train.adam:
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
+// On wasm the loop runs four floats at a time in float32 (wasmLoops.ts adam).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { heapF32 } from './wasmInternals';
+import { wasmLoopsFor } from './wasmLoops';
+import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const ADAM_UPDATE = 'ModelLabAdamUpdate';
@@ -43,6 +45,15 @@ function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf
   for (let i = 0; i < a.count; i++) {
     const shape = inputs[`value${i}`]!.shape;
     outs.push(backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'), backend.makeOutput(shape, 'float32'));
+  }
+  const loops = wasmLoopsFor(backend);
+  if (loops) {
+    const at = (t: tf.TensorInfo) => heapOffset(backend, t);
+    for (let i = 0; i < a.count; i++) {
+      const w = inputs[`value${i}`]!;
+      loops.adam(at(w), at(inputs[`m${i}`]!), at(inputs[`v${i}`]!), at(inputs[`grad${i}`]!), at(outs[3 * i]), at(outs[3 * i + 1]), at(outs[3 * i + 2]), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, a.epsilon, a.biasCorrection1, a.biasCorrection2);
+    }
+    return outs;
   }
   // Views only after every allocation: growing the heap detaches earlier views.
   const view = (t: tf.TensorInfo) => heapF32(backend, t);

@@ -20,8 +20,8 @@
 
 import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, Transpose, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convLoopsFor } from './wasmConvLoops';
-import type { Col2imFn } from './wasmConvLoops';
+import { wasmLoopsFor } from './wasmLoops';
+import type { Col2imFn } from './wasmLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
@@ -103,13 +103,13 @@ function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: nu
   }
 }
 
-/** Rows m0 … m0+n-1 of im2col(x) at byte offset colsAt: the wasm SIMD loop where there is one (wasmConvLoops.ts), else JavaScript. */
+/** Rows m0 … m0+n-1 of im2col(x) at byte offset colsAt: the wasm SIMD loop where there is one (wasmLoops.ts), else JavaScript. */
 function columns(wasmIm2col: Col2imFn | undefined, heap: Float32Array, xAt: number, colsAt: number, g: Geometry, m0: number, n: number): void {
   if (wasmIm2col) wasmIm2col(xAt * 4, colsAt, m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft);
   else im2col(heap, xAt, colsAt / 4, g, m0, n);
 }
 
-/** dx += col2im of rows (JavaScript; wasmConvLoops.ts has the same loop in wasm SIMD) m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
+/** dx += col2im of rows (JavaScript; wasmLoops.ts has the same loop in wasm SIMD) m0 … m0+rows-1 of cols (from float index `at`): each tap added back where it was read. */
 function col2im(heap: Float32Array, dxAt: number, at: number, g: Geometry, m0: number, rows: number): void {
   const { inH, inW, inC, outH, outW, fh, fw, sh, sw, padTop, padLeft } = g;
   const rowLen = fw * inC;
@@ -170,7 +170,7 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   const cols = scratch(w, rows * kf);
   try {
     const heap = heapFloats(w);
-    const wasmIm2col = convLoopsFor(w)?.im2col;
+    const wasmIm2col = wasmLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
     const colsAt = heapOffset(w, cols);
     const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
@@ -198,12 +198,12 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
     const heap = heapFloats(w);
     const dwAt = heapOffset(w, dw) / 4;
     if (m === 0) heap.fill(0, dwAt, dwAt + size);
-    const wasmIm2col = convLoopsFor(w)?.im2col;
+    const wasmIm2col = wasmLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
     const colsAt = heapOffset(w, cols);
     const partAt = heapOffset(w, part);
     const dyAt = heapOffset(w, dy);
-    const addInto = convLoopsFor(w)?.addInto;
+    const addInto = wasmLoopsFor(w)?.addInto;
     for (let m0 = 0; m0 < m; m0 += rows) {
       const n = Math.min(rows, m - m0);
       columns(wasmIm2col, heap, xAt, colsAt, g, m0, n);
@@ -238,7 +238,7 @@ function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filt
     for (let i = 0; i < kf; i++) for (let o = 0; o < g.outC; o++) heap[wtAt + o * kf + i] = heap[fAt + i * g.outC + o];
     const colsAt = heapOffset(w, cols);
     const dyAt = heapOffset(w, dy);
-    const wasmCol2im = convLoopsFor(w)?.col2im;
+    const wasmCol2im = wasmLoopsFor(w)?.col2im;
     for (let m0 = 0; m0 < m && g.outC > 0; m0 += rows) {
       const n = Math.min(rows, m - m0);
       gemm.run(dyAt + 4 * m0 * g.outC, wtAt * 4, colsAt, n, g.outC, kf, 1, 0, 0, 0, 0, 0, 4 * g.outC, 4);

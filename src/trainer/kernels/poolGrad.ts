@@ -1,6 +1,6 @@
 // Pooling gradients for the wasm backend, NHWC: MaxPoolGrad and AvgPoolGrad
 // as scatters over the output windows, plain loops on the heap (MaxPoolGrad
-// in wasm SIMD, wasmConvLoops.ts, where the channels come in fours). The
+// in wasm SIMD, wasmLoops.ts, where the channels come in fours). The
 // backend's own MaxPoolGrad walks every input pixel over every window that
 // might hold it (~35 ms for a [64, 26, 26, 32] input); a scatter visits each
 // window once. Same results as the CPU backend's kernels: the gradient of a
@@ -11,7 +11,7 @@
 
 import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { convLoopsFor } from './wasmConvLoops';
+import { wasmLoopsFor } from './wasmLoops';
 import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
@@ -40,7 +40,7 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
   const dyAt = heapOffset(w, dy) / 4;
   const dxAt = heapOffset(w, dx) / 4;
   heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
-  const loops = c % 4 === 0 ? convLoopsFor(w) : undefined;
+  const loops = c % 4 === 0 ? wasmLoopsFor(w) : undefined;
   if (loops) {
     loops.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
     return dx;

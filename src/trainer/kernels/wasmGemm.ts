@@ -15,7 +15,7 @@ import * as v8 from 'node:v8';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
 
-// ── a minimal WebAssembly binary writer: only what the kernels use (this one and wasmConvLoops.ts) ──
+// ── a minimal WebAssembly binary writer: only what the kernels use (this one and wasmLoops.ts) ──
 
 export type Bytes = number[];
 
@@ -49,7 +49,7 @@ export const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.leng
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
-const F32 = 0x7d;
+export const F32 = 0x7d;
 
 /** Instructions, each a function of its immediates returning its bytes. */
 export const op = {

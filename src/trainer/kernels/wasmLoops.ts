@@ -1,9 +1,9 @@
-// The loops of the convolution and pooling gradients that JavaScript does
-// slowly, as a small WebAssembly module over the backend's memory (assembled
-// as wasmGemm.ts assembles the product kernel). In JavaScript each float32 add
-// or compare costs a conversion to double and back (~4.5 ns an element: ~10 ms
-// for the col2im of the benchmark CNN's second convolution); here four
-// channels go at a time.
+// Element loops that JavaScript does slowly, as a small WebAssembly module
+// over the backend's memory (assembled as wasmGemm.ts assembles the product
+// kernel): the convolution and pooling gradients' and the Adam step's. In
+// JavaScript each float32 add or compare costs a conversion to double and
+// back (~4.5 ns an element: ~10 ms for the col2im of the benchmark CNN's
+// second convolution); here four floats go at a time.
 // - im2col copies each output pixel's taps from the input into a row of a
 //   column matrix, tap row by tap row, zeros where the filter overhangs;
 //   col2im adds such rows back into the input gradient.
@@ -13,8 +13,10 @@
 //   per-chunk partial sums).
 // - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
 //   outputs of a million floats and more).
+// - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
+//   optimizer computes it.
 
-import { f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
@@ -148,6 +150,7 @@ const simd = {
   bitselect: () => op.simd(0x52),
   and: () => op.simd(0x4e),
   i32x4Add: () => op.simd(0xae),
+  f32x4: (code: number) => op.simd(code),
 };
 const MINUS_INF = [0, 0, 0x80, 0xff];
 const i32Bytes = (n: number) => [n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, (n >>> 24) & 0xff];
@@ -263,8 +266,49 @@ function reluGradBody(): Bytes {
   ];
 }
 
+// adam's parameters: byte offsets of w, m, v, g, wOut, mOut, vOut and the count of floats (i32),
+// then lr, β1, β2, ε, 1 − β1^t, 1 − β2^t (f32).
+function adamBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const A = { w: 0, m: 1, v: 2, g: 3, wOut: 4, mOut: 5, vOut: 6, n: 7, lr: 8, b1: 9, b2: 10, eps: 11, c1: 12, c2: 13 } as const;
+  const [i, end] = [14, 15];
+  const V = { b1: 16, a1: 17, b2: 18, a2: 19, lr: 20, eps: 21, c1: 22, c2: 23, g: 24, m: 25, v: 26 } as const;
+  const F = { a1: 27, a2: 28, g: 29, m: 30, v: 31 } as const;
+  const f4 = { add: simd.f32x4(0xe4), sub: simd.f32x4(0xe5), mul: simd.f32x4(0xe6), div: simd.f32x4(0xe7), sqrt: simd.f32x4(0xe3), splat: simd.f32x4(0x13) };
+  const f1 = { add: [0x92], sub: [0x93], mul: [0x94], div: [0x95], sqrt: [0x91], one: [0x43, 0, 0, 0x80, 0x3f] };
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  const at = (base: number): Bytes => [...g(base), ...g(i), ...op.add];
+  return [
+    ...f1.one, ...g(A.b1), ...f1.sub, ...s(F.a1),
+    ...f1.one, ...g(A.b2), ...f1.sub, ...s(F.a2),
+    ...([[A.b1, V.b1], [F.a1, V.a1], [A.b2, V.b2], [F.a2, V.a2], [A.lr, V.lr], [A.eps, V.eps], [A.c1, V.c1], [A.c2, V.c2]] as const).flatMap(([from, to]) => [...g(from), ...f4.splat, ...s(to)]),
+    ...g(A.n), ...op.i32(2), ...op.shl, ...s(end),
+    ...op.i32(0), ...s(i),
+    // m' = β1·m + (1−β1)·g; v' = β2·v + ((1−β2)·g)·g; w' = w − (lr·(m'/c1)) / (√(v'/c2) + ε)
+    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+      at(A.g), v128Load(), s(V.g),
+      g(V.b1), at(A.m), v128Load(), f4.mul, g(V.a1), g(V.g), f4.mul, f4.add, s(V.m),
+      g(V.b2), at(A.v), v128Load(), f4.mul, g(V.a2), g(V.g), f4.mul, g(V.g), f4.mul, f4.add, s(V.v),
+      at(A.mOut), g(V.m), v128Store(),
+      at(A.vOut), g(V.v), v128Store(),
+      at(A.wOut), at(A.w), v128Load(), g(V.lr), g(V.m), g(V.c1), f4.div, f4.mul, g(V.v), g(V.c2), f4.div, f4.sqrt, g(V.eps), f4.add, f4.div, f4.sub, v128Store(),
+      g(i), op.i32(16), op.add, s(i),
+    ),
+    ...loopWhile([...g(i), ...g(end), ...x.geS],
+      at(A.g), x.f32Load(), s(F.g),
+      g(A.b1), at(A.m), x.f32Load(), f1.mul, g(F.a1), g(F.g), f1.mul, f1.add, s(F.m),
+      g(A.b2), at(A.v), x.f32Load(), f1.mul, g(F.a2), g(F.g), f1.mul, g(F.g), f1.mul, f1.add, s(F.v),
+      at(A.mOut), g(F.m), x.f32Store(),
+      at(A.vOut), g(F.v), x.f32Store(),
+      at(A.wOut), at(A.w), x.f32Load(), g(A.lr), g(F.m), g(A.c1), f1.div, f1.mul, g(F.v), g(A.c2), f1.div, f1.sqrt, g(A.eps), f1.add, f1.div, f1.sub, x.f32Store(),
+      g(i), op.i32(4), op.add, s(i),
+    ),
+  ];
+}
+
 /** The module's bytes: exported functions `col2im`, `maxPoolGrad`, `addInto` and `reluGrad`, memory imported as env.memory. */
-export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
+export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
@@ -274,13 +318,15 @@ export function convLoopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
   const reluType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
   const relu = [...vec([[...u32(2), I32]]), ...reluGradBody(), 0x0b];
+  const adamType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(6).fill([F32])]), ...vec([])];
+  const adam = [...vec([[...u32(2), I32], [...u32(11), V128], [...u32(5), F32]]), ...adamBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType, reluType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType, adamType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam]])),
   ]);
 }
 
@@ -297,7 +343,7 @@ export type Col2imFn = (dx: number, cols: number, m0: number, mEnd: number, inH:
  */
 export type MaxPoolGradFn = (x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number, fh: number, fw: number, sh: number, sw: number, padTop: number, padLeft: number) => void;
 
-export interface ConvLoops {
+export interface WasmLoops {
   col2im: Col2imFn;
   /** The columns of output pixels [m0, mEnd) from x (the first argument, a byte offset), zeros where the filter overhangs the image. */
   im2col: Col2imFn;
@@ -306,19 +352,21 @@ export interface ConvLoops {
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
   reluGrad: (dy: number, y: number, out: number, n: number) => void;
+  /** One variable's Adam step over n floats (byte offsets; outputs apart from inputs). */
+  adam: (w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, biasCorrection1: number, biasCorrection2: number) => void;
 }
 
-const perBackend = new WeakMap<object, ConvLoops | null>();
+const perBackend = new WeakMap<object, WasmLoops | null>();
 
 /** The loops over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
-export function convLoopsFor(backend: BackendWasm): ConvLoops | undefined {
+export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
   let loops = perBackend.get(backend);
   if (loops === undefined) {
     const memory = backendMemory(backend);
-    const bytes = convLoopsModuleBytes();
+    const bytes = loopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as ConvLoops['addInto'], reluGrad: exports.reluGrad as unknown as ConvLoops['reluGrad'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

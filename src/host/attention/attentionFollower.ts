@@ -15,6 +15,7 @@ import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSett
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
 import { windowAroundCursor } from './attentionWindow';
+import { DebouncedRequests } from '../shell/debouncedRequests';
 import type { TextWindow } from './attentionWindow';
 import type { RunIndex } from '../runs/runIndex';
 import { resolveTrainerRuntime } from '../../node/trainerRuntime';
@@ -122,8 +123,8 @@ function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionMo
 
 export class AttentionFollower implements vscode.Disposable {
   private client: InferenceClient | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: AbortController | undefined;
+  /** The debounce and the request in flight (a newer one cancels it). */
+  private readonly requests: DebouncedRequests;
   private generating: { requestId: number; abort: AbortController } | undefined;
   /** The last message posted, re-sent when the page reloads. */
   private last: DashboardAttentionMessage | undefined;
@@ -134,6 +135,11 @@ export class AttentionFollower implements vscode.Disposable {
   private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
 
   constructor(private readonly deps: AttentionFollowerDeps) {
+    this.requests = new DebouncedRequests({
+      delayMs: ATTENTION_DEBOUNCE_MS,
+      run: () => this.update(),
+      onError: (err) => this.deps.log.error(`attention: ${(err as Error).stack ?? String(err)}`),
+    });
     const schedule = () => this.schedule();
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -165,11 +171,7 @@ export class AttentionFollower implements vscode.Disposable {
 
   schedule(delay = ATTENTION_DEBOUNCE_MS): void {
     if (!this.deps.dashboard.isOpen) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.update().catch((err: unknown) => this.deps.log.error(`attention: ${(err as Error).stack ?? String(err)}`));
-    }, delay);
+    this.requests.schedule(delay);
   }
 
   /** The pinned run if it still exists, else the latest Transformer run. */
@@ -266,8 +268,7 @@ export class AttentionFollower implements vscode.Disposable {
       if (this.last.source?.startLine !== source.startLine || this.last.source?.endLine !== source.endLine) this.post({ ...this.last, source });
       return;
     }
-    this.cancelInFlight();
-    const abort = (this.inFlight = new AbortController());
+    const abort = this.requests.begin();
     this.post({ type: 'attention', status: 'pending', model: info });
     try {
       const reply = await this.inference().attention({ modelDir: model.run.modelDir, text: window.text, maxTokens }, abort.signal);
@@ -280,7 +281,7 @@ export class AttentionFollower implements vscode.Disposable {
       this.deps.log.warn(`attention: ${(err as Error).message}`);
       this.post({ type: 'attention', status: 'error', model: info, error: (err as Error).message });
     } finally {
-      if (this.inFlight === abort) this.inFlight = undefined;
+      this.requests.end(abort);
     }
   }
 
@@ -328,8 +329,7 @@ export class AttentionFollower implements vscode.Disposable {
   }
 
   private cancelInFlight(): void {
-    this.inFlight?.abort();
-    this.inFlight = undefined;
+    this.requests.cancel();
   }
 
   private post(message: DashboardAttentionMessage): void {
@@ -350,8 +350,7 @@ export class AttentionFollower implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    this.cancelInFlight();
+    this.requests.dispose();
     this.generating?.abort.abort();
     this.client?.dispose();
     vscode.Disposable.from(...this.disposables).dispose();

@@ -18,6 +18,7 @@ import { InferenceCancelledError } from '../../node/inferenceClient';
 import type { InferenceClient } from '../../node/inferenceClient';
 import type { RunIndex } from '../runs/runIndex';
 import type { DashboardPanel } from '../panels/dashboardPanel';
+import { DebouncedRequests } from '../shell/debouncedRequests';
 
 export const SALIENCY_DEBOUNCE_MS = 300;
 const PINNED_RUN_KEY = 'modelLab.saliency.pinnedRun';
@@ -49,8 +50,8 @@ function modelInfo(model: { run: ImageClassifierRun; pinned: boolean }): Salienc
 }
 
 export class SaliencyFollower implements vscode.Disposable {
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: AbortController | undefined;
+  /** The debounce and the request in flight (a newer one cancels it). */
+  private readonly requests: DebouncedRequests;
   /** The last message posted, re-sent when the page reloads. */
   private last: DashboardSaliencyMessage | undefined;
   /** What the last answered request was, so an unchanged image is not sent again. */
@@ -61,6 +62,11 @@ export class SaliencyFollower implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly deps: SaliencyFollowerDeps) {
+    this.requests = new DebouncedRequests({
+      delayMs: SALIENCY_DEBOUNCE_MS,
+      run: () => this.update(),
+      onError: (err) => this.deps.log.error(`saliency: ${(err as Error).stack ?? String(err)}`),
+    });
     const schedule = () => this.schedule();
     this.disposables.push(
       vscode.window.tabGroups.onDidChangeTabs(schedule),
@@ -89,11 +95,7 @@ export class SaliencyFollower implements vscode.Disposable {
 
   schedule(delay = SALIENCY_DEBOUNCE_MS): void {
     if (!this.deps.dashboard.isOpen) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.update().catch((err: unknown) => this.deps.log.error(`saliency: ${(err as Error).stack ?? String(err)}`));
-    }, delay);
+    this.requests.schedule(delay);
   }
 
   /** The pinned run if it still exists, else the image classifier that ended last. */
@@ -170,8 +172,7 @@ export class SaliencyFollower implements vscode.Disposable {
       if (this.last.model?.pinned !== info.pinned) this.post({ ...this.last, model: info });
       return;
     }
-    this.cancelInFlight();
-    const abort = (this.inFlight = new AbortController());
+    const abort = this.requests.begin();
     this.post({ type: 'saliency', status: 'pending', model: info, source, method });
     try {
       const reply = await this.deps.inference().saliency({ modelDir: model.run.modelDir, imagePath: uri.fsPath, method }, abort.signal);
@@ -184,7 +185,7 @@ export class SaliencyFollower implements vscode.Disposable {
       this.deps.log.warn(`saliency: ${(err as Error).message}`);
       this.post({ type: 'saliency', status: 'error', model: info, source, method, error: (err as Error).message });
     } finally {
-      if (this.inFlight === abort) this.inFlight = undefined;
+      this.requests.end(abort);
     }
   }
 
@@ -202,8 +203,7 @@ export class SaliencyFollower implements vscode.Disposable {
   }
 
   private cancelInFlight(): void {
-    this.inFlight?.abort();
-    this.inFlight = undefined;
+    this.requests.cancel();
   }
 
   private post(message: DashboardSaliencyMessage): void {
@@ -212,8 +212,7 @@ export class SaliencyFollower implements vscode.Disposable {
   }
 
   dispose(): void {
-    clearTimeout(this.timer);
-    this.cancelInFlight();
+    this.requests.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }

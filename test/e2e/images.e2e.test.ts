@@ -79,17 +79,22 @@ async function overlayDifference(dashboard: FrameLocator): Promise<{ at0: string
 test('digits: train from the CodeLens, see the test images, open a digit and see its prediction and saliency', { timeout: 900_000 }, async () => {
   const source = digitsWorkspace();
   let sample = '';
-  const session: Session = await startSession({
-    name: 'images',
-    workspace: source,
-    readyTreeItem: CONFIG,
-    prepareWorkspace: (workspace) => {
-      const sevens = readdirSync(join(workspace, 'data', 'samples', '7')).filter((f) => f.endsWith('.png'));
-      sample = sevens[0];
-      assert.ok(sample, 'a sample 7');
-    },
-  });
-  rmSync(source, { recursive: true, force: true });
+  let session: Session;
+  try {
+    session = await startSession({
+      name: 'images',
+      workspace: source,
+      readyTreeItem: CONFIG,
+      prepareWorkspace: (workspace) => {
+        const sevens = readdirSync(join(workspace, 'data', 'samples', '7')).filter((f) => f.endsWith('.png'));
+        sample = sevens[0];
+        assert.ok(sample, 'a sample 7');
+      },
+    });
+  } finally {
+    // The session has its own copy.
+    rmSync(join(source, '..'), { recursive: true, force: true });
+  }
   const { page, shots } = session;
   let failed = false;
   try {

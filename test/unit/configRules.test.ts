@@ -71,6 +71,8 @@ test('isCorpusFile: "txt" format, or a .txt extension when no format is given', 
   assert.equal(isCorpusFile('dir.txt/a', undefined), false);
   assert.equal(isCorpusFile('dir.txt\\a', undefined), false);
   assert.equal(isCorpusFile('.txt', undefined), false);
+  assert.equal(isCorpusFile('dir/.txt', undefined), false);
+  assert.equal(isCorpusFile('dir\\.txt', undefined), false);
   assert.equal(isCorpusFile('a.csv', 'txt'), true);
   assert.equal(isCorpusFile('a.txt', 'csv'), false);
   assert.equal(isCorpusFile('a.csv', undefined), false);
@@ -83,6 +85,12 @@ test('checkDataFiles: source or train, each file allowed, present, a file, of th
   const both = collect();
   assert.deepEqual(checkDataFiles(cfg({ source: 'a.csv', train: 'b.csv' }), probe, both.report), ['x', 'y']);
   assert.deepEqual(both.out, [['data.train', 'error', 'give either "source" (one file, split by "split") or "train" (with optional "validation" and "test"), not both']]);
+  const bothSplit = collect();
+  checkDataFiles(cfg({ source: 'a.csv', train: 'b.csv', split: { validation: 0.1 } }), probe, bothSplit.report);
+  assert.deepEqual(bothSplit.out.map((r) => r[0]), ['data.train']);
+  const trainOnly = collect();
+  checkDataFiles(cfg({ train: 'b.csv' }), probe, trainOnly.report);
+  assert.deepEqual(trainOnly.out, []);
   const none = collect();
   assert.equal(checkDataFiles(cfg({}), probe, none.report), undefined);
   assert.deepEqual(none.out, [['data', 'error', 'data needs a "source" file (or a "train" file)']]);

@@ -324,6 +324,9 @@ export interface ClassificationEvaluation {
   images?: ImagePrediction[];
 }
 
+/** The file beside an image model's weights that says how to read an image for it (ImageModelInfo). */
+export const IMAGE_INFO_FILE = 'image.json';
+
 /**
  * What an image model needs beside its weights to read an image as it was
  * trained (`image.json` in the model folder and in an export).

@@ -6,16 +6,16 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { RunListEntry } from './runStoreReader';
+import { IMAGE_INFO_FILE } from '../core/types';
 import type { ClassificationEvaluation, Evaluation, RunMeta } from '../core/types';
 import { byEndTimeNewestFirst } from './textModelRuns';
 
 /** What an image model keeps beside its weights (ImageModelInfo), in the model folder. */
-export const IMAGE_MODEL_FILE = 'image.json';
 
 /** The model folder of a run with an image model, or undefined. */
 export function imageModelDir(runDir: string): string | undefined {
   const dir = join(runDir, 'model');
-  return existsSync(join(dir, IMAGE_MODEL_FILE)) && existsSync(join(dir, 'model.json')) ? dir : undefined;
+  return existsSync(join(dir, IMAGE_INFO_FILE)) && existsSync(join(dir, 'model.json')) ? dir : undefined;
 }
 
 export interface ImageClassifierRun {

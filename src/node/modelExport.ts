@@ -8,8 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { basename, join, resolve } from 'node:path';
 import { readRunMeta } from './runStoreReader';
 import { writeFileAtomic, writeJsonAtomic } from './runStoreWriter';
+import { IMAGE_INFO_FILE } from '../core/types';
 import type { Evaluation, ImageModelInfo, RunMeta } from '../core/types';
-import { IMAGE_MODEL_FILE } from './imageModelRuns';
 
 export const MODEL_CARD_JSON = 'model-card.json';
 export const MODEL_CARD_MD = 'model-card.md';
@@ -99,7 +99,7 @@ export function buildModelCard(runDir: string, modelDir: string, files: string[]
   const data = (config.data ?? {}) as { source?: string; features?: string[]; text?: string; target?: string };
   const oneHot = new Map((pre?.oneHot ?? []).map((o) => [o.column, o.categories]));
   const recommender = readJsonOr<{ users?: string[]; items?: string[] }>(join(modelDir, 'recommender.json'));
-  const imageInfo = readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_MODEL_FILE));
+  const imageInfo = readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_INFO_FILE));
   const image: ImagePreprocessing | undefined =
     imageInfo && Array.isArray(imageInfo.size) && (imageInfo.channels === 1 || imageInfo.channels === 3)
       ? {
@@ -107,7 +107,7 @@ export function buildModelCard(runDir: string, modelDir: string, files: string[]
           channels: imageInfo.channels,
           scaling: imageInfo.scaling === 'standardize' ? 'standardize' : 'unit',
           ...(imageInfo.scaling === 'standardize' && imageInfo.mean && imageInfo.std ? { mean: imageInfo.mean, std: imageInfo.std } : {}),
-          file: IMAGE_MODEL_FILE,
+          file: IMAGE_INFO_FILE,
         }
       : undefined;
   const inputs: ModelCard['inputs'] = recommender
@@ -244,7 +244,7 @@ export function exportRun(runDir: string, outDir: string, now = new Date()): Exp
   const labels =
     readJsonOr<PreprocessingLike>(join(modelDir, 'preprocessing.json'))?.labels ??
     readJsonOr<TextTaskLike>(join(modelDir, 'task.json'))?.labels ??
-    readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_MODEL_FILE))?.labels;
+    readJsonOr<Partial<ImageModelInfo>>(join(modelDir, IMAGE_INFO_FILE))?.labels;
   if (labels) {
     writeJsonAtomic(join(out, LABELS_FILE), labels);
     files.push(LABELS_FILE);

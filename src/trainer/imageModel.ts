@@ -12,7 +12,8 @@ import type { ImagePixels } from '../core/imageTransforms';
 import type { ImageModelInfo } from '../core/types';
 import { decodeImage } from '../node/imageDecode';
 import { resolveModelDir } from './inference';
-import { IMAGE_INFO_FILE, loadModel, MODEL_FILE } from './modelIo';
+import { IMAGE_INFO_FILE } from '../core/types';
+import { loadModel, MODEL_FILE } from './modelIo';
 
 export interface LoadedImageModel {
   dir: string;

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { writeFileAtomic, writeJsonAtomic } from '../node/runStoreWriter';
 import type { FittedPreprocessor } from '../core/preprocess';
+import { IMAGE_INFO_FILE } from '../core/types';
 import type { ImageModelInfo } from '../core/types';
 import { Tokenizer, TOKENIZER_FILE } from '../core/tokenizer';
 import type { TokenizerJson } from '../core/tokenizer';
@@ -20,7 +21,6 @@ export const WEIGHTS_FILE = 'weights.bin';
 export const PREPROCESSING_FILE = 'preprocessing.json';
 export const TEXT_TASK_FILE = 'task.json';
 /** An image model's input size, channels, scaling statistics and labels (ImageModelInfo). */
-export const IMAGE_INFO_FILE = 'image.json';
 
 /** task.json: what a text model predicts. */
 export interface TextTaskJson {

@@ -12,7 +12,8 @@ import { test } from 'node:test';
 import { isEvaluationImagePath, isRelativeImagePath, parseWebviewMessage } from '../../src/core/protocol/dashboard';
 import { checkImageBase64, imageKindOf, PLAYGROUND_IMAGE_BYTES } from '../../src/core/prediction';
 import type { ClassificationEvaluation, RunMeta } from '../../src/core/types';
-import { evaluationImagePath, IMAGE_MODEL_FILE, imageClassifierRuns } from '../../src/node/imageModelRuns';
+import { evaluationImagePath, imageClassifierRuns } from '../../src/node/imageModelRuns';
+import { IMAGE_INFO_FILE } from '../../src/core/types';
 import type { RunListEntry } from '../../src/node/runStoreReader';
 import { houseRunMeta, lcg, tempDir } from '../helpers/fixtures';
 
@@ -183,12 +184,12 @@ test('image classifier runs: completed classifiers with image.json and model.jso
     return { id, dir, warnings: [], meta: houseRunMeta({ id, name: id, task: 'classification', status: 'completed', ...meta }) };
   };
   const list = [
-    entry('20260101-000001-early', { endedAt: '2026-01-01T10:00:00.000Z' }, [IMAGE_MODEL_FILE, 'model.json']),
-    entry('20260101-000000-late', { endedAt: '2026-01-01T12:00:00.000Z' }, [IMAGE_MODEL_FILE, 'model.json']),
+    entry('20260101-000001-early', { endedAt: '2026-01-01T10:00:00.000Z' }, [IMAGE_INFO_FILE, 'model.json']),
+    entry('20260101-000000-late', { endedAt: '2026-01-01T12:00:00.000Z' }, [IMAGE_INFO_FILE, 'model.json']),
     entry('20260101-000002-tabular', { endedAt: '2026-01-01T13:00:00.000Z' }, ['model.json', 'preprocessing.json']),
-    entry('20260101-000003-stopped', { status: 'stopped', endedAt: '2026-01-01T14:00:00.000Z' }, [IMAGE_MODEL_FILE, 'model.json']),
-    entry('20260101-000004-no-weights', { endedAt: '2026-01-01T15:00:00.000Z' }, [IMAGE_MODEL_FILE]),
-    entry('20260101-000005-regression', { task: 'regression', endedAt: '2026-01-01T16:00:00.000Z' }, [IMAGE_MODEL_FILE, 'model.json']),
+    entry('20260101-000003-stopped', { status: 'stopped', endedAt: '2026-01-01T14:00:00.000Z' }, [IMAGE_INFO_FILE, 'model.json']),
+    entry('20260101-000004-no-weights', { endedAt: '2026-01-01T15:00:00.000Z' }, [IMAGE_INFO_FILE]),
+    entry('20260101-000005-regression', { task: 'regression', endedAt: '2026-01-01T16:00:00.000Z' }, [IMAGE_INFO_FILE, 'model.json']),
     { id: 'broken', dir: join(runs, 'broken'), warnings: ['meta.json is unreadable'] },
   ];
   const found = imageClassifierRuns(list);

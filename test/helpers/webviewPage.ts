@@ -6,6 +6,7 @@
 // pixels a chart drew.
 
 import { mkdirSync, readFileSync } from 'node:fs';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve } from 'node:path';
@@ -365,6 +366,33 @@ export async function assertCleanPage(webview: WebviewPage): Promise<void> {
   if (csp.length > 0 || webview.errors.length > 0) {
     throw new Error(`the page met CSP violations or errors:\n${[...csp.map((v) => `CSP: ${v}`), ...webview.errors].join('\n')}`);
   }
+}
+
+/**
+ * The page lifecycle of a test file, registered with node:test: `launch` once
+ * before the tests, a page of its own for each test (handed to `opened`,
+ * which may post to it before the test runs), that page checked with
+ * assertCleanPage after the test and closed even when the check fails, and
+ * the browser closed after the last test.
+ */
+export function pagePerTest(launch: () => Promise<WebviewPages>, opened: (webview: WebviewPage) => void | Promise<void>): void {
+  let pages: WebviewPages | undefined;
+  let webview: WebviewPage | undefined;
+  before(async () => {
+    pages = await launch();
+  });
+  beforeEach(async () => {
+    webview = await pages!.open();
+    await opened(webview);
+  });
+  afterEach(async () => {
+    try {
+      await assertCleanPage(webview!);
+    } finally {
+      await webview!.close();
+    }
+  });
+  after(() => pages?.close());
 }
 
 // ───────────────────────── messages ─────────────────────────

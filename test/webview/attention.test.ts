@@ -7,12 +7,12 @@
 //
 // Run: node --import tsx --test test/webview/attention.test.ts
 
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { DashboardAttentionMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
-import { assertCleanPage, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, postedMessages, postToPage, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPages } from '../helpers/webviewPage';
+import { DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, pagePerTest, postedMessages, postToPage, webviewResultsDir as resultsDir } from '../helpers/webviewPage';
 
 // CJK tokens are drawn: a font that has them.
 const THEME: Record<string, string> = { ...DARK_THEME, '--vscode-font-family': 'system-ui, "Noto Sans CJK SC", sans-serif' };
@@ -52,8 +52,6 @@ function lmMessage(): DashboardAttentionMessage {
 
 // ───────────────────────── harness ─────────────────────────
 
-let pages: WebviewPages;
-let webview: WebviewPage;
 let page: Page;
 
 async function post(msg: HostToWebviewMessage): Promise<void> {
@@ -104,29 +102,18 @@ async function showLanguageModel(): Promise<void> {
   await page.locator('#attention[data-status="ready"] .attention-heatmap').waitFor({ state: 'visible' });
 }
 
-before(async () => {
-  pages = await launchWebviewPages(DASHBOARD_PAGE, {
-    theme: THEME,
-    keepState: false,
-    context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 },
-  });
-});
-
-beforeEach(async () => {
-  webview = await pages.open();
-  page = webview.page;
-  await post({ type: 'state', run: null, training: false });
-});
-
-afterEach(async () => {
-  try {
-    await assertCleanPage(webview);
-  } finally {
-    await webview.close();
-  }
-});
-
-after(() => pages?.close());
+pagePerTest(
+  () =>
+    launchWebviewPages(DASHBOARD_PAGE, {
+      theme: THEME,
+      keepState: false,
+      context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 },
+    }),
+  async (opened) => {
+    page = opened.page;
+    await post({ type: 'state', run: null, training: false });
+  },
+);
 
 // ───────────────────────── tests ─────────────────────────
 

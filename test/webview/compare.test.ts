@@ -7,7 +7,7 @@
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/compare.test.ts
 
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -16,7 +16,7 @@ import { parseCompareMessage } from '../../src/core/protocol/compare';
 import type { CompareRun, CompareSeriesMessage, CompareSeriesRequest, CompareStateMessage, HostToCompareMessage } from '../../src/core/protocol/compare';
 import { finalMetrics, flattenConfig } from '../../src/core/runComparison';
 import type { MetricPoint } from '../../src/core/types';
-import { assertCleanPage, canvasRgb, cspViolations, DARK_THEME, launchWebviewPages, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type PostedMessage, type WebviewPage, type WebviewPages, type WebviewPageSpec } from '../helpers/webviewPage';
+import { canvasRgb, cspViolations, DARK_THEME, launchWebviewPages, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type PostedMessage, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
 
 // ───────────────────────── fixture runs ─────────────────────────
 
@@ -89,7 +89,6 @@ function seriesAnswer(runs: readonly FixtureRun[], request: CompareSeriesRequest
 
 // ───────────────────────── harness ─────────────────────────
 
-let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -154,24 +153,13 @@ async function showFourRuns(): Promise<CompareSeriesRequest> {
   return request;
 }
 
-before(async () => {
-  pages = await launchWebviewPages(COMPARE_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 1000 } } });
-});
-
-beforeEach(async () => {
-  webview = await pages.open();
-  page = webview.page;
-});
-
-afterEach(async () => {
-  try {
-    await assertCleanPage(webview);
-  } finally {
-    await webview.close();
-  }
-});
-
-after(() => pages?.close());
+pagePerTest(
+  () => launchWebviewPages(COMPARE_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 1000 } } }),
+  (opened) => {
+    webview = opened;
+    page = opened.page;
+  },
+);
 
 // ───────────────────────── tests ─────────────────────────
 

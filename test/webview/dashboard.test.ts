@@ -7,14 +7,14 @@
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/*.test.ts
 
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
-import { assertCleanPage, cspViolations, DARK_THEME, DASHBOARD_PAGE, LIGHT_THEME_OVERRIDES, launchWebviewPages, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage, type WebviewPages } from '../helpers/webviewPage';
+import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_THEME_OVERRIDES, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
 
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
@@ -106,7 +106,6 @@ const classificationEvaluation: ClassificationEvaluation = {
 
 // ───────────────────────── harness ─────────────────────────
 
-let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -192,24 +191,13 @@ async function showCompletedRun(): Promise<void> {
   await endRun();
 }
 
-before(async () => {
-  pages = await launchWebviewPages(DASHBOARD_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 900 } } });
-});
-
-beforeEach(async () => {
-  webview = await pages.open();
-  page = webview.page;
-});
-
-afterEach(async () => {
-  try {
-    await assertCleanPage(webview);
-  } finally {
-    await webview.close();
-  }
-});
-
-after(() => pages?.close());
+pagePerTest(
+  () => launchWebviewPages(DASHBOARD_PAGE, { theme: DARK_THEME, context: { viewport: { width: 1280, height: 900 } } }),
+  (opened) => {
+    webview = opened;
+    page = opened.page;
+  },
+);
 
 // ───────────────────────── tests ─────────────────────────
 

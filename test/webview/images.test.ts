@@ -8,7 +8,7 @@
 //
 // Run: node --import tsx --test test/webview/images.test.ts
 
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,16 +18,15 @@ import type { DashboardSaliencyMessage, HostToWebviewMessage } from '../../src/c
 import type { ClassificationEvaluation, ImagePrediction, RunSnapshot } from '../../src/core/types';
 import { houseRunMeta } from '../helpers/fixtures';
 import {
-  assertCleanPage,
   DARK_THEME,
   DASHBOARD_PAGE,
   launchWebviewPages,
+  pagePerTest,
   postedMessages,
   postToPage,
   waitForPosted,
   webviewResultsDir as resultsDir,
   type WebviewPage,
-  type WebviewPages,
 } from '../helpers/webviewPage';
 
 const GRAY = [0x80, 0x80, 0x80];
@@ -115,7 +114,6 @@ function saliencyMessage(method: 'gradcam' | 'gradient', saliency: number[][], o
 
 // ───────────────────────── harness ─────────────────────────
 
-let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -149,37 +147,28 @@ async function showSaliency(message: DashboardSaliencyMessage): Promise<void> {
   await page.locator(`.saliency-canvas[data-image="loaded"][data-method="${message.method}"]`).waitFor({ state: 'visible' });
 }
 
-before(async () => {
-  mkdirSync(imagesDir, { recursive: true });
-  const files: Record<string, string> = { ...DASHBOARD_PAGE.files };
-  for (const [path, bytes] of Object.entries(SERVED)) {
-    const file = join(imagesDir, path.replace(/[/ ]/g, '_'));
-    writeFileSync(file, bytes);
-    // The page asks for the encoded path.
-    files[encodeURI(path)] = file;
-  }
-  // Every other image an evaluation lists is one more copy of a digit, so no request fails.
-  for (const { file } of [...IMAGES, ...MANY]) files[encodeURI(`/ws/${file}`)] ??= files['/ws/data/test/8/8-2.png'];
-  pages = await launchWebviewPages(
-    { ...DASHBOARD_PAGE, files },
-    { theme: DARK_THEME, keepState: false, context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 } },
-  );
-});
-
-beforeEach(async () => {
-  webview = await pages.open();
-  page = webview.page;
-});
-
-afterEach(async () => {
-  try {
-    await assertCleanPage(webview);
-  } finally {
-    await webview.close();
-  }
-});
-
-after(() => pages?.close());
+pagePerTest(
+  () => {
+    mkdirSync(imagesDir, { recursive: true });
+    const files: Record<string, string> = { ...DASHBOARD_PAGE.files };
+    for (const [path, bytes] of Object.entries(SERVED)) {
+      const file = join(imagesDir, path.replace(/[/ ]/g, '_'));
+      writeFileSync(file, bytes);
+      // The page asks for the encoded path.
+      files[encodeURI(path)] = file;
+    }
+    // Every other image an evaluation lists is one more copy of a digit, so no request fails.
+    for (const { file } of [...IMAGES, ...MANY]) files[encodeURI(`/ws/${file}`)] ??= files['/ws/data/test/8/8-2.png'];
+    return launchWebviewPages(
+      { ...DASHBOARD_PAGE, files },
+      { theme: DARK_THEME, keepState: false, context: { viewport: { width: 1100, height: 1000 }, deviceScaleFactor: 1 } },
+    );
+  },
+  (opened) => {
+    webview = opened;
+    page = opened.page;
+  },
+);
 
 // ───────────────────────── saliency ─────────────────────────
 

@@ -7,7 +7,7 @@
 //
 // Run: node --import tsx --test --test-concurrency=1 test/webview/pipeline.test.ts
 
-import { after, afterEach, before, beforeEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core
 import type { ExperimentConfig, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
 // For its declaration of window.modelLabMermaid, which the page code below uses.
 import type { MermaidRenderer } from '../../webview/src/mermaidApi';
-import { assertCleanPage, cspViolations, DARK_THEME as DARK, LIGHT_THEME_OVERRIDES as LIGHT, launchWebviewPages, postedMessages, postToPage, repoRoot as root, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPages, type WebviewPageSpec } from '../helpers/webviewPage';
+import { cspViolations, DARK_THEME as DARK, launchWebviewPages, LIGHT_THEME_OVERRIDES as LIGHT, pagePerTest, postedMessages, postToPage, repoRoot as root, webviewResultsDir as resultsDir, type WebviewPage, type WebviewPageSpec } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
 
 // A folder of its own, so this file and dashboard.test.ts can build at the same time.
@@ -81,7 +81,6 @@ function hostileConfig(): ExperimentConfig {
 
 // ───────────────────────── harness ─────────────────────────
 
-let pages: WebviewPages;
 let webview: WebviewPage;
 let page: Page;
 
@@ -147,31 +146,21 @@ const PIPELINE_PAGE: WebviewPageSpec = {
   },
 };
 
-before(async () => {
-  pages = await launchWebviewPages(PIPELINE_PAGE, {
-    theme: DARK,
-    keepState: false,
-    // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
-    context: { viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' },
-    timeout: 15_000,
-    sameOriginOnly: true,
-  });
-});
-
-beforeEach(async () => {
-  webview = await pages.open();
-  page = webview.page;
-});
-
-afterEach(async () => {
-  try {
-    await assertCleanPage(webview);
-  } finally {
-    await webview.close();
-  }
-});
-
-after(() => pages?.close());
+pagePerTest(
+  () =>
+    launchWebviewPages(PIPELINE_PAGE, {
+      theme: DARK,
+      keepState: false,
+      // Reduced motion: no colour transitions to wait for (and the stylesheet's reduced-motion rules are used).
+      context: { viewport: { width: 1400, height: 900 }, reducedMotion: 'reduce' },
+      timeout: 15_000,
+      sameOriginOnly: true,
+    }),
+  (opened) => {
+    webview = opened;
+    page = opened.page;
+  },
+);
 
 // ───────────────────────── tests ─────────────────────────
 

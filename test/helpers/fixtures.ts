@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { RunMeta } from '../../src/core/types';
+import type { LayerConfig, RunMeta } from '../../src/core/types';
 
 /** Folders made by tempDir() in this process, removed when it exits. */
 const madeDirs = new Set<string>();
@@ -43,6 +43,21 @@ export function writeFiles(root: string, files: Record<string, string>): void {
     writeFileSync(p, text);
   }
 }
+
+/**
+ * The digits CNN without its initializers and dropout: conv 32 3×3 relu → max pool 2 →
+ * conv 64 3×3 relu → max pool 2 → flatten → dense 128 relu → dense 10 softmax
+ * (225,034 parameters on 28×28×1).
+ */
+export const DIGITS_CNN: LayerConfig[] = [
+  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
+  { type: 'maxPooling2d', poolSize: 2 },
+  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
+  { type: 'maxPooling2d', poolSize: 2 },
+  { type: 'flatten' },
+  { type: 'dense', units: 128, activation: 'relu' },
+  { type: 'dense', units: 10, activation: 'softmax' },
+];
 
 /** Deterministic pseudo-random numbers for generating test data. */
 export function lcg(seed: number): () => number {

@@ -10,18 +10,7 @@ import type { LayerConfig, ModelSummary } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
 import { buildSequential, formatSummary, summarize } from '../../src/trainer/model';
-import { lcg } from '../helpers/fixtures';
-
-/** The digits CNN: conv 32 3×3 relu → max pool 2 → conv 64 3×3 relu → max pool 2 → flatten → dense 128 relu → dense 10 softmax. */
-const DIGITS: LayerConfig[] = [
-  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-  { type: 'maxPooling2d', poolSize: 2 },
-  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
-  { type: 'maxPooling2d', poolSize: 2 },
-  { type: 'flatten' },
-  { type: 'dense', units: 128, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
-];
+import { DIGITS_CNN, lcg } from '../helpers/fixtures';
 
 function images(count: number, shape: number[], seed: number): tf.Tensor4D {
   const r = lcg(seed);
@@ -72,7 +61,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 test('the digits CNN: Keras output shapes and parameter counts, a forward pass on wasm as on the CPU', async () => {
-  const wasm = await forward('wasm', DIGITS, [28, 28, 1], () => images(3, [28, 28, 1], 1));
+  const wasm = await forward('wasm', DIGITS_CNN, [28, 28, 1], () => images(3, [28, 28, 1], 1));
   const s = wasm.summary;
   // As Keras' model.summary() prints this model.
   assert.deepEqual(
@@ -90,7 +79,7 @@ test('the digits CNN: Keras output shapes and parameter counts, a forward pass o
   assert.equal(s.totalParams, 225034);
   assert.equal(s.trainableParams, 225034);
   assert.deepEqual(s.inputShape, [null, 28, 28, 1]);
-  assertMatchesInference(s, DIGITS, [28, 28, 1]);
+  assertMatchesInference(s, DIGITS_CNN, [28, 28, 1]);
   assert.match(formatSummary(s), /\[null,26,26,32\]\s+320/);
   assert.match(formatSummary(s), /Total params: 225,034/);
 
@@ -100,7 +89,7 @@ test('the digits CNN: Keras output shapes and parameter counts, a forward pass o
     assert.ok(row.every((p) => Number.isFinite(p) && p >= 0), 'probabilities');
     assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'softmax rows sum to 1');
   }
-  const cpu = await forward('cpu', DIGITS, [28, 28, 1], () => images(3, [28, 28, 1], 1));
+  const cpu = await forward('cpu', DIGITS_CNN, [28, 28, 1], () => images(3, [28, 28, 1], 1));
   assert.ok(maxAbsDiff(wasm.values, cpu.values) < 1e-5, `wasm and cpu disagree by ${maxAbsDiff(wasm.values, cpu.values)}`);
 });
 
@@ -135,7 +124,7 @@ test('same and valid padding, strides, [h, w] windows, average pooling, batch no
 test("the training loop's fused forward pass runs a CNN's dense layers fused and its other layers as themselves", async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;
-  const model = buildSequential(DIGITS, [28, 28, 1]);
+  const model = buildSequential(DIGITS_CNN, [28, 28, 1]);
   const forward = fusedSequentialForward(model);
   assert.ok(forward, 'the dense layers after flatten are fused');
   const x = images(2, [28, 28, 1], 4);

@@ -10,6 +10,7 @@ import type { DataProbe } from '../../src/core/configRules';
 import { checkImageModel } from '../../src/core/configRules/imageModel';
 import { validateSchema } from '../../src/core/schemaValidator';
 import type { ExperimentConfig, LayerConfig } from '../../src/core/types';
+import { DIGITS_CNN } from '../helpers/fixtures';
 
 const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
@@ -24,22 +25,12 @@ function probe(classes: string[] = DIGITS): DataProbe {
   };
 }
 
-const CNN: LayerConfig[] = [
-  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-  { type: 'maxPooling2d', poolSize: 2 },
-  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
-  { type: 'maxPooling2d', poolSize: 2 },
-  { type: 'flatten' },
-  { type: 'dense', units: 128, activation: 'relu' },
-  { type: 'dense', units: 10, activation: 'softmax' },
-];
-
 function imageConfig(overrides: Partial<ExperimentConfig> = {}): ExperimentConfig {
   return {
     name: 'digits',
     task: 'classification',
     data: { source: 'images', image: { size: [28, 28], channels: 1 } },
-    model: { layers: CNN },
+    model: { layers: DIGITS_CNN },
     training: { loss: 'sparseCategoricalCrossentropy', epochs: 2 },
     ...overrides,
   };
@@ -64,12 +55,12 @@ test('the digits CNN on a folder of ten classes has no problems', () => {
   const { diagnostics } = check(imageConfig());
   assert.deepEqual(diagnostics, []);
   // The default loss (one unit per class: sparse cross-entropy) is fine too, and so is global average pooling.
-  const gap = [...CNN.slice(0, 4), { type: 'globalAveragePooling2d' }, { type: 'dense', units: 10, activation: 'softmax' }] as LayerConfig[];
+  const gap = [...DIGITS_CNN.slice(0, 4), { type: 'globalAveragePooling2d' }, { type: 'dense', units: 10, activation: 'softmax' }] as LayerConfig[];
   assert.deepEqual(check(imageConfig({ model: { layers: gap }, training: {} })).diagnostics, []);
 });
 
 test('a layer whose window leaves less than 1×1 is an error on its type, naming the layer and both shapes', () => {
-  const layers: LayerConfig[] = [...CNN.slice(0, 4), { type: 'maxPooling2d', poolSize: 5 }, { type: 'maxPooling2d' }, ...CNN.slice(4)];
+  const layers: LayerConfig[] = [...DIGITS_CNN.slice(0, 4), { type: 'maxPooling2d', poolSize: 5 }, { type: 'maxPooling2d' }, ...DIGITS_CNN.slice(4)];
   const { text, diagnostics } = check(imageConfig({ model: { layers } }));
   assert.deepEqual(placed(text, diagnostics), [
     [
@@ -92,14 +83,14 @@ test('a kernel larger than a small image is an error on that conv2d', () => {
 });
 
 test('a dense layer on a feature map is an error naming the fix; so is a stack that ends in one', () => {
-  const dense = check(imageConfig({ model: { layers: [CNN[0], CNN[1], { type: 'dense', units: 10, activation: 'softmax' }] } }));
+  const dense = check(imageConfig({ model: { layers: [DIGITS_CNN[0], DIGITS_CNN[1], { type: 'dense', units: 10, activation: 'softmax' }] } }));
   assert.deepEqual(placed(dense.text, dense.diagnostics), [
     ['model.layers[2].type', '"dense"', 'model.layers[2] (dense) gets a 13×13×32 feature map; add { "type": "flatten" } (or { "type": "globalAveragePooling2d" }) before it'],
   ]);
-  const ends = check(imageConfig({ model: { layers: [{ type: 'dense', units: 10, activation: 'softmax' }, ...CNN.slice(0, 2)] } }));
+  const ends = check(imageConfig({ model: { layers: [{ type: 'dense', units: 10, activation: 'softmax' }, ...DIGITS_CNN.slice(0, 2)] } }));
   const ms = placed(ends.text, ends.diagnostics);
   assert.deepEqual(ms[0], ['model.layers[0].type', '"dense"', 'model.layers[0] (dense) gets a 28×28×1 feature map; add { "type": "flatten" } (or { "type": "globalAveragePooling2d" }) before it']);
-  const noDense = check(imageConfig({ model: { layers: [CNN[0], CNN[1]] } }));
+  const noDense = check(imageConfig({ model: { layers: [DIGITS_CNN[0], DIGITS_CNN[1]] } }));
   assert.deepEqual(placed(noDense.text, noDense.diagnostics), [
     ['model.layers[1].type', '"maxPooling2d"', 'model.layers[1] (maxPooling2d) outputs a 13×13×32 feature map, but a classifier ends in one value per class: add { "type": "flatten" } (or { "type": "globalAveragePooling2d" }) and a dense layer with one unit per class'],
     ['model.layers', '[', 'the model needs at least one dense layer'],
@@ -107,7 +98,7 @@ test('a dense layer on a feature map is an error naming the fix; so is a stack t
 });
 
 test('convolution after flatten is an error on the conv2d', () => {
-  const { text, diagnostics } = check(imageConfig({ model: { layers: [{ type: 'flatten' }, CNN[0], ...CNN.slice(5)] } }));
+  const { text, diagnostics } = check(imageConfig({ model: { layers: [{ type: 'flatten' }, DIGITS_CNN[0], ...DIGITS_CNN.slice(5)] } }));
   assert.deepEqual(placed(text, diagnostics).map(([p, u]) => [p, u]), [['model.layers[1].type', '"conv2d"']]);
   assert.match(diagnostics[0].message, /^model\.layers\[1\] \(conv2d\) works on images \(height × width × channels\) but gets a vector of 784 values; convolution and pooling layers go before flatten/);
 });
@@ -142,7 +133,7 @@ test('image data needs task classification and a cross-entropy loss', () => {
 });
 
 test('the output units are held to the number of classes the folder has', () => {
-  const layers = [...CNN.slice(0, 6), { type: 'dense', units: 8, activation: 'softmax' }] as LayerConfig[];
+  const layers = [...DIGITS_CNN.slice(0, 6), { type: 'dense', units: 8, activation: 'softmax' }] as LayerConfig[];
   const eight = check(imageConfig({ model: { layers } }));
   assert.deepEqual(placed(eight.text, eight.diagnostics), [
     ['model.layers[6].units', '8', 'the last dense layer has 8 units but the images have 10 classes (0, 1, 2, 3, 4, 5, 6, 7, …): set "units": 10'],
@@ -150,7 +141,7 @@ test('the output units are held to the number of classes the folder has', () => 
   // The same stack fits a folder of eight classes.
   assert.deepEqual(check(imageConfig({ model: { layers } }), ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']).diagnostics, []);
 
-  const sigmoid = [...CNN.slice(0, 6), { type: 'dense', units: 1, activation: 'sigmoid' }] as LayerConfig[];
+  const sigmoid = [...DIGITS_CNN.slice(0, 6), { type: 'dense', units: 1, activation: 'sigmoid' }] as LayerConfig[];
   const binary = check(imageConfig({ model: { layers: sigmoid }, training: { loss: 'binaryCrossentropy' } }), ['cat', 'dog', 'fox']);
   assert.deepEqual(placed(binary.text, binary.diagnostics), [
     ['model.layers[6].units', '1', 'one sigmoid unit tells two classes apart, but the images have 3 (cat, dog, fox): set "units": 3 with "activation": "softmax" and a categorical cross-entropy'],
@@ -159,7 +150,7 @@ test('the output units are held to the number of classes the folder has', () => 
 });
 
 test('a listing gives no class count: the output layer is then not held to one', () => {
-  const layers = [...CNN.slice(0, 6), { type: 'dense', units: 8, activation: 'softmax' }] as LayerConfig[];
+  const layers = [...DIGITS_CNN.slice(0, 6), { type: 'dense', units: 8, activation: 'softmax' }] as LayerConfig[];
   const { diagnostics } = check(imageConfig({ data: { source: 'list.csv', target: 'label', image: { size: [28, 28], channels: 1 } }, model: { layers } }));
   assert.deepEqual(diagnostics, []);
 });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { imageInputShape, inferLayerShapes, layerLabel, shapeText, size2d, windowOutputLength } from '../../src/core/layerShapes';
 import type { LayerConfig } from '../../src/core/types';
+import { DIGITS_CNN } from '../helpers/fixtures';
 
 const shapes = (layers: LayerConfig[], input: number[]) => inferLayerShapes(layers, input).layers.map((l) => l.output);
 
@@ -32,16 +33,7 @@ test('sizes: one number is a square, a pair is [height, width]; the image input 
 });
 
 test("the digits CNN as Keras prints it: shapes, parameters (conv k·k·cin·filters + filters), 225,034 in all", () => {
-  const layers: LayerConfig[] = [
-    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' },
-    { type: 'maxPooling2d', poolSize: 2 },
-    { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' },
-    { type: 'maxPooling2d', poolSize: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 128, activation: 'relu' },
-    { type: 'dense', units: 10, activation: 'softmax' },
-  ];
-  const r = inferLayerShapes(layers, [28, 28, 1]);
+  const r = inferLayerShapes(DIGITS_CNN, [28, 28, 1]);
   assert.equal(r.problem, undefined);
   assert.deepEqual(
     r.layers.map((l) => [l.type, l.input, l.output, l.params]),

@@ -9,6 +9,7 @@ import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGen
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 import { cellAt, drawHeatmap, headAverage, type HeatmapGeometry } from './heatmap';
+import { probabilityRow, renderModelLine, type ModelLineStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
 export interface AttentionSelection {
@@ -19,6 +20,7 @@ export interface AttentionSelection {
 
 const DEFAULT_WIDTH = 640;
 const THUMB_SIZE = 96;
+const MODEL_LINE: ModelLineStrings = { model: 'attention.model', pinned: 'attention.model.pinned', latest: 'attention.model.latest', run: 'attention.run' };
 
 export class AttentionView {
   readonly element = h('section', { id: 'attention', class: 'card attention', 'aria-labelledby': 'attention-title' });
@@ -136,11 +138,8 @@ export class AttentionView {
     this.headLabel.textContent = t('attention.head');
     this.averageLabel.textContent = t('attention.average');
     this.overviewTitle.textContent = t('attention.overview');
-    this.modelLine.textContent = m?.model ? t('attention.model', m.model.name, m.model.pinned ? t('attention.model.pinned') : t('attention.model.latest')) : '';
+    renderModelLine(this.element, this.modelLine, this.runLine, m?.model, MODEL_LINE, t);
     this.modelLine.title = m?.model?.runId ?? '';
-    this.runLine.textContent = m?.model ? t('attention.run', m.model.runId) : '';
-    if (m?.model) this.element.dataset.runId = m.model.runId;
-    else delete this.element.dataset.runId;
     this.element.dataset.status = m?.status ?? 'noText';
     const result = m?.result;
     let status = '';
@@ -208,17 +207,7 @@ export class AttentionView {
     }
     const t = this.t;
     this.prediction.hidden = false;
-    const rows = p.probabilities.map(({ label, probability }) => {
-      const bar = h('span', { class: 'attention-prob-bar' });
-      bar.style.width = `${Math.round(probability * 100)}%`;
-      return h(
-        'div',
-        { class: `attention-prob${label === p.label ? ' best' : ''}`, 'data-label': label },
-        h('span', { class: 'attention-prob-label' }, label),
-        h('span', { class: 'attention-prob-track' }, bar),
-        h('span', { class: 'attention-prob-value' }, probability.toFixed(3)),
-      );
-    });
+    const rows = p.probabilities.map(({ label, probability }) => probabilityRow('attention', { label, best: label === p.label, fraction: probability, value: probability.toFixed(3) }));
     this.prediction.replaceChildren(
       h('p', { class: 'attention-predicted' }, t('attention.prediction', p.label)),
       h('div', { class: 'attention-probs', 'aria-label': t('attention.probabilities') }, ...rows),

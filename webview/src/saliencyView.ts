@@ -10,6 +10,7 @@ import type { DashboardSaliencyMessage, WebviewToHostMessage } from '../../src/c
 import { SALIENCY_METHODS, type SaliencyMethod } from '../../src/core/types';
 import type { StringId, Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
+import { probabilityRow, renderModelLine, type ModelLineStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
 /** The largest side of the drawn image, in CSS pixels. */
@@ -21,6 +22,7 @@ const LEGEND_HEIGHT = 10;
 export const DEFAULT_OPACITY = 0.5;
 
 const METHOD_LABELS: Record<SaliencyMethod, StringId> = { gradcam: 'saliency.method.gradcam', gradient: 'saliency.method.gradient' };
+const MODEL_LINE: ModelLineStrings = { model: 'saliency.model', pinned: 'saliency.model.pinned', latest: 'saliency.model.latest', run: 'saliency.run' };
 
 /** The colour scale: low saliency → high, from the theme's chart colours. */
 export function colourStops(theme: ChartTheme): string[] {
@@ -169,10 +171,7 @@ export class SaliencyView {
     this.opacityLabel.textContent = t('saliency.opacity');
     this.legendLow.textContent = t('saliency.legend.low');
     this.legendHigh.textContent = t('saliency.legend.high');
-    this.modelLine.textContent = m?.model ? t('saliency.model', m.model.name, m.model.pinned ? t('saliency.model.pinned') : t('saliency.model.latest')) : '';
-    this.runLine.textContent = m?.model ? t('saliency.run', m.model.runId) : '';
-    if (m?.model) this.element.dataset.runId = m.model.runId;
-    else delete this.element.dataset.runId;
+    renderModelLine(this.element, this.modelLine, this.runLine, m?.model, MODEL_LINE, t);
     this.element.dataset.status = m?.status ?? 'noImage';
     if (m) {
       this.element.dataset.method = m.method;
@@ -216,17 +215,9 @@ export class SaliencyView {
     const t = this.t;
     const p = result.prediction;
     const sorted = [...p.probabilities].sort((a, b) => b.probability - a.probability).slice(0, SHOWN_CLASSES);
-    const rows = sorted.map(({ label, probability }) => {
-      const bar = h('span', { class: 'saliency-prob-bar' });
-      bar.style.width = `${Math.round(Math.max(0, Math.min(1, probability)) * 100)}%`;
-      return h(
-        'div',
-        { class: `saliency-prob${label === p.label ? ' best' : ''}`, 'data-label': label, role: 'listitem' },
-        h('span', { class: 'saliency-prob-label' }, label),
-        h('span', { class: 'saliency-prob-track' }, bar),
-        h('span', { class: 'saliency-prob-value' }, `${(probability * 100).toFixed(1)}%`),
-      );
-    });
+    const rows = sorted.map(({ label, probability }) =>
+      probabilityRow('saliency', { label, best: label === p.label, fraction: Math.max(0, Math.min(1, probability)), value: `${(probability * 100).toFixed(1)}%`, role: 'listitem' }),
+    );
     this.prediction.replaceChildren(
       h('p', { class: 'saliency-predicted' }, t('saliency.prediction', p.label)),
       h('p', { class: 'saliency-explains' }, t('saliency.explains', result.explains)),

@@ -81,6 +81,27 @@ function seeded<T>(seed: number, build: () => T): T {
   }
 }
 
+/**
+ * Trains a compiled model for `epochs` epochs, epoch e on the rows in `order[e]` (gathered
+ * from xs and ys, batches of `batchSize`, no shuffling), and times it: wall seconds and the
+ * process's CPU seconds (user + system) over the same span.
+ */
+async function timedEpochs(model: tfl.LayersModel, xs: tf.Tensor, ys: tf.Tensor, order: Int32Array[], epochs: number, batchSize: number): Promise<{ seconds: number; cpuSeconds: number }> {
+  const started = performance.now();
+  const cpuStarted = process.cpuUsage();
+  for (let e = 0; e < epochs; e++) {
+    const [xe, ye] = tf.tidy(() => {
+      const idx = tf.tensor1d(order[e], 'int32');
+      return [tf.gather(xs, idx), tf.gather(ys, idx)];
+    });
+    await trainModel(model, xe, ye, { epochs: 1, batchSize, shuffle: false });
+    tf.dispose([xe, ye]);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
 export interface MlpOptions {
   rows: number;
   epochs: number;
@@ -133,23 +154,12 @@ export function mlpWorkload(o: MlpOptions): Workload {
       model.compile({ optimizer, loss: buildLoss('mse') as string });
       const xs = tf.tensor2d(x, [o.rows, features]);
       const ys = tf.tensor2d(y, [o.rows, 1]);
-      const started = performance.now();
-      const cpuStarted = process.cpuUsage();
-      for (let e = 0; e < o.epochs; e++) {
-        const [xe, ye] = tf.tidy(() => {
-          const idx = tf.tensor1d(order[e], 'int32');
-          return [tf.gather(xs, idx), tf.gather(ys, idx)];
-        });
-        await trainModel(model, xe, ye, { epochs: 1, batchSize, shuffle: false });
-        tf.dispose([xe, ye]);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuStarted);
+      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, order, o.epochs, batchSize);
       const finalLoss = tf.tidy(() => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor).dataSync()[0]);
       tf.dispose([xs, ys]);
       model.dispose();
       optimizer.dispose();
-      return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, items: o.rows * o.epochs, finalLoss };
+      return { seconds, cpuSeconds, items: o.rows * o.epochs, finalLoss };
     },
   };
 }
@@ -389,18 +399,7 @@ export function cnnWorkload(o: CnnOptions): Workload {
       model.compile({ optimizer, loss: 'categoricalCrossentropy' });
       const xs = tf.tensor4d(images, [o.rows, 28, 28, 1]);
       const ys = tf.tensor2d(oneHot, [o.rows, 10]);
-      const started = performance.now();
-      const cpuStarted = process.cpuUsage();
-      for (let e = 0; e < o.epochs; e++) {
-        const [xe, ye] = tf.tidy(() => {
-          const idx = tf.tensor1d(order[e], 'int32');
-          return [tf.gather(xs, idx), tf.gather(ys, idx)];
-        });
-        await trainModel(model, xe, ye, { epochs: 1, batchSize, shuffle: false });
-        tf.dispose([xe, ye]);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuStarted);
+      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, order, o.epochs, batchSize);
       let lossSum = 0;
       for (let s = 0; s < o.rows; s += 512) {
         const n = Math.min(512, o.rows - s);
@@ -412,7 +411,7 @@ export function cnnWorkload(o: CnnOptions): Workload {
       tf.dispose([xs, ys]);
       model.dispose();
       optimizer.dispose();
-      return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, items: o.rows * o.epochs, finalLoss: lossSum / o.rows };
+      return { seconds, cpuSeconds, items: o.rows * o.epochs, finalLoss: lossSum / o.rows };
     },
   };
 }

@@ -46,6 +46,23 @@ def adam(params, lr):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-7)
 
 
+def train_epochs(opt, loss_of, x, y, order, epochs, bs):
+    """Epoch e on the rows order[e] of x and y in batches of bs, one optimizer step per batch on
+    loss_of(x batch, y batch); returns wall and CPU seconds, the steps and the rows trained on."""
+    steps = items = 0
+    t, cpu = time.perf_counter(), time.process_time()
+    for e in range(epochs):
+        xe, ye = x[order[e]], y[order[e]]
+        for s in range(0, len(xe), bs):
+            opt.zero_grad(set_to_none=True)
+            loss = loss_of(xe[s : s + bs], ye[s : s + bs])
+            loss.backward()
+            opt.step()
+            steps += 1
+            items += len(ye[s : s + bs])
+    return time.perf_counter() - t, time.process_time() - cpu, steps, items
+
+
 def matmul(req):
     m, k, n = req["m"], req["k"], req["n"]
     a, b = torch.randn(m, k), torch.randn(k, n)
@@ -77,19 +94,7 @@ def mlp(req):
                 h = torch.relu(h)
         return h
 
-    opt = adam(params, req["lr"])
-    bs = req["batchSize"]
-    steps = 0
-    t, cpu = time.perf_counter(), time.process_time()
-    for e in range(req["epochs"]):
-        xe, ye = x[order[e]], y[order[e]]
-        for s in range(0, rows, bs):
-            opt.zero_grad(set_to_none=True)
-            loss = F.mse_loss(forward(xe[s : s + bs]), ye[s : s + bs])
-            loss.backward()
-            opt.step()
-            steps += 1
-    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    seconds, cpu, steps, _ = train_epochs(adam(params, req["lr"]), lambda xb, yb: F.mse_loss(forward(xb), yb), x, y, order, req["epochs"], req["batchSize"])
     with torch.no_grad():
         final = F.mse_loss(forward(x), y).item()
     return {"seconds": seconds, "cpuSeconds": cpu, "samples": steps and rows * req["epochs"], "steps": steps, "finalLoss": final}
@@ -232,19 +237,7 @@ def cnn(req):
         p = (p / p.sum(-1, keepdim=True)).clamp(1e-7, 1 - 1e-7)
         return -torch.log(p.gather(1, y[:, None])[:, 0]).mean()
 
-    opt = adam(params, req["lr"])
-    bs = req["batchSize"]
-    images = 0
-    t, cpu = time.perf_counter(), time.process_time()
-    for e in range(req["epochs"]):
-        xe, ye = x[order[e]], labels[order[e]]
-        for s in range(0, n, bs):
-            opt.zero_grad(set_to_none=True)
-            loss = loss_of(forward(xe[s : s + bs]), ye[s : s + bs])
-            loss.backward()
-            opt.step()
-            images += len(ye[s : s + bs])
-    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    seconds, cpu, _, images = train_epochs(adam(params, req["lr"]), lambda xb, yb: loss_of(forward(xb), yb), x, labels, order, req["epochs"], req["batchSize"])
     with torch.no_grad():
         final = sum(loss_of(forward(x[s : s + 512]), labels[s : s + 512]).item() * len(labels[s : s + 512]) for s in range(0, n, 512)) / n
     return {"seconds": seconds, "cpuSeconds": cpu, "samples": images, "finalLoss": final}

@@ -4,7 +4,7 @@
 // folders are looked at through the DataProbe. The model's shapes are checked
 // in imageModel.ts.
 
-import { columnChecker } from './shared';
+import { columnChecker, probedKind } from './shared';
 import type { DataProbe, RuleReport } from './shared';
 import type { ExperimentConfig } from '../types';
 
@@ -48,17 +48,8 @@ export function checkImageDataFiles(config: ExperimentConfig, probe: DataProbe, 
   for (const key of ['source', 'train', 'validation', 'test'] as const) {
     const rel = data[key];
     if (rel === undefined) continue;
-    // Checked before the path is touched: a config must not make us probe paths it may not name.
-    const refusal = probe.refusal(rel);
-    if (refusal) {
-      report(['data', key], 'error', refusal);
-      continue;
-    }
-    const kind = probe.kind(rel);
-    if (kind === 'missing') {
-      report(['data', key], 'error', `image folder not found: ${rel} (looked for ${probe.where(rel)})`);
-      continue;
-    }
+    const kind = probedKind(key, rel, probe, report, 'image folder');
+    if (kind === undefined) continue;
     if (kind === 'file') {
       const ext = extensionOf(rel);
       if (IMAGE_FILE.test(ext) || data.format === 'txt' || ext === '.txt') {

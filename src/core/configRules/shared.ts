@@ -118,17 +118,8 @@ export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, repor
   let columns: string[] | undefined;
   for (const key of fileKeys) {
     const rel = data[key]!;
-    // Checked before the file is touched: a config must not make us probe files it may not name.
-    const refusal = probe.refusal(rel);
-    if (refusal) {
-      report(['data', key], 'error', refusal);
-      continue;
-    }
-    const kind = probe.kind(rel);
-    if (kind === 'missing') {
-      report(['data', key], 'error', `data file not found: ${rel} (looked for ${probe.where(rel)})`);
-      continue;
-    }
+    const kind = probedKind(key, rel, probe, report, 'data file');
+    if (kind === undefined) continue;
     if (kind !== 'file') {
       report(['data', key], 'error', `not a file: ${rel}`);
       continue;
@@ -150,6 +141,25 @@ export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, repor
     else if (columns === undefined) columns = cols;
   }
   return columns;
+}
+
+/**
+ * What is at a data path the config names at `data.<key>`, or undefined once the reason it cannot
+ * be used is reported: the probe's refusal, asked before the path is touched (a config must not
+ * make us probe paths it may not name), or nothing there (`${noun} not found`).
+ */
+export function probedKind(key: 'source' | 'train' | 'validation' | 'test', rel: string, probe: DataProbe, report: RuleReport, noun: string): 'file' | 'other' | undefined {
+  const refusal = probe.refusal(rel);
+  if (refusal) {
+    report(['data', key], 'error', refusal);
+    return undefined;
+  }
+  const kind = probe.kind(rel);
+  if (kind === 'missing') {
+    report(['data', key], 'error', `${noun} not found: ${rel} (looked for ${probe.where(rel)})`);
+    return undefined;
+  }
+  return kind;
 }
 
 /** Where the model is exported to must be allowed too. */

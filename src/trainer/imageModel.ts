@@ -4,14 +4,14 @@
 // (bilinear) to its size and scaled as image.json says — the same core
 // transforms training applies. Shared by saliency and the predictor.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { applyScaling, convertChannels, resizeBilinear } from '../core/imageTransforms';
 import type { ImagePixels } from '../core/imageTransforms';
 import type { ImageModelInfo } from '../core/types';
 import { decodeImage } from '../node/imageDecode';
-import { resolveModelDir } from './inference';
+import { ModelDirCache, resolveModelDir } from './modelDirCache';
 import { IMAGE_INFO_FILE } from '../core/types';
 import { loadModel, MODEL_FILE } from './modelIo';
 
@@ -115,40 +115,9 @@ export function imageFileToInput(file: string, info: ImageModelInfo): Float32Arr
   return imageBytesToInput(bytes, info, file);
 }
 
-/** A few loaded image models, most recently used kept; reloaded when model.json changes. */
-export class ImageModelCache {
-  private readonly entries = new Map<string, { loaded: LoadedImageModel; version: number }>();
-
-  constructor(private readonly capacity = 2) {}
-
-  async get(runOrModelDir: string): Promise<LoadedImageModel> {
-    const dir = resolveModelDir(runOrModelDir);
-    // A run that saves a better epoch replaces model.json (and image.json with it).
-    const version = statSync(join(dir, MODEL_FILE)).mtimeMs;
-    const hit = this.entries.get(dir);
-    if (hit && hit.version === version) {
-      this.entries.delete(dir);
-      this.entries.set(dir, hit); // most recent last
-      return hit.loaded;
-    }
-    if (hit) this.evict(dir);
-    const loaded = await loadImageModel(dir);
-    this.entries.set(dir, { loaded, version });
-    while (this.entries.size > this.capacity) this.evict(this.entries.keys().next().value as string);
-    return loaded;
-  }
-
-  /** Models held now. */
-  get size(): number {
-    return this.entries.size;
-  }
-
-  private evict(dir: string): void {
-    this.entries.get(dir)?.loaded.model.dispose();
-    this.entries.delete(dir);
-  }
-
-  clear(): void {
-    for (const dir of [...this.entries.keys()]) this.evict(dir);
+/** A few loaded image models, most recently used kept; reloaded when model.json changes (a run that saves a better epoch replaces model.json, and image.json with it). */
+export class ImageModelCache extends ModelDirCache<LoadedImageModel> {
+  constructor(capacity = 2) {
+    super(loadImageModel, (loaded) => loaded.model.dispose(), capacity);
   }
 }

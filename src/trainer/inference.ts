@@ -3,8 +3,6 @@
 // Loaded models are cached, so a long-lived inference process answers the
 // next request for the same model without reading it again.
 
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { seededRng } from '../core/random';
@@ -13,59 +11,29 @@ import { CLS_ID, PAD_ID, UNK_ID } from '../core/tokenizer';
 import type { Tokenizer } from '../core/tokenizer';
 import { ATTENTION_TOKENS } from '../core/types';
 import type { AttentionResult, GenerationResult } from '../core/types';
-import { loadTextModel, MODEL_FILE } from './modelIo';
+import { ModelDirCache } from './modelDirCache';
+import { loadTextModel } from './modelIo';
 import type { LoadedTextModel } from './modelIo';
 import { withAttentionOutputs } from './transformer';
 
+export { resolveModelDir } from './modelDirCache';
 
-/**
- * The model folder of a run folder (…/runs/<id>/model) or a model folder
- * itself. Throws a message that says what was looked for.
- */
-export function resolveModelDir(runOrModelDir: string): string {
-  if (existsSync(join(runOrModelDir, MODEL_FILE))) return runOrModelDir;
-  const inRun = join(runOrModelDir, 'model');
-  if (existsSync(join(inRun, MODEL_FILE))) return inRun;
-  throw new Error(`no saved model in ${runOrModelDir} (looked for ${MODEL_FILE} there and in model/)`);
-}
-
+/** A loaded Transformer with the same model returning its attention maps too. */
 interface CachedModel extends LoadedTextModel {
-  /** model.json's modification time: a run that saves a better epoch replaces the file. */
-  version: number;
   attentionModel: tfl.LayersModel;
 }
 
-/** A few loaded models, most recently used kept; reloaded when the files change. */
-export class TextModelCache {
-  private readonly entries = new Map<string, CachedModel>();
-
-  constructor(private readonly capacity = 2) {}
-
-  async get(runOrModelDir: string): Promise<CachedModel> {
-    const dir = resolveModelDir(runOrModelDir);
-    const version = statSync(join(dir, MODEL_FILE)).mtimeMs;
-    const hit = this.entries.get(dir);
-    if (hit && hit.version === version) {
-      this.entries.delete(dir);
-      this.entries.set(dir, hit); // most recent last
-      return hit;
-    }
-    if (hit) this.evict(dir);
-    const loaded = await loadTextModel(dir);
-    const entry: CachedModel = { ...loaded, version, attentionModel: withAttentionOutputs(loaded.model) };
-    this.entries.set(dir, entry);
-    while (this.entries.size > this.capacity) this.evict(this.entries.keys().next().value as string);
-    return entry;
-  }
-
-  private evict(dir: string): void {
-    const e = this.entries.get(dir);
-    this.entries.delete(dir);
-    e?.model.dispose();
-  }
-
-  clear(): void {
-    for (const dir of [...this.entries.keys()]) this.evict(dir);
+/** A few loaded text models, most recently used kept; reloaded when model.json changes. */
+export class TextModelCache extends ModelDirCache<CachedModel> {
+  constructor(capacity = 2) {
+    super(
+      async (dir) => {
+        const loaded = await loadTextModel(dir);
+        return { ...loaded, attentionModel: withAttentionOutputs(loaded.model) };
+      },
+      (m) => m.model.dispose(),
+      capacity,
+    );
   }
 }
 

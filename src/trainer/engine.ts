@@ -11,7 +11,7 @@ import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../no
 import type { ConfigDiagnostic } from '../node/configValidation';
 import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
-import type { TrainerEvent } from '../core/protocol/trainer';
+import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
 import { isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
@@ -19,7 +19,7 @@ import type { ResolvedConfig } from '../core/resolvedConfig';
 import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
-import type { BackendChoice, Evaluation, MetricPoint, RunMeta, StageName, StageStatus, SweepMembership } from '../core/types';
+import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
 import { TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
@@ -31,24 +31,12 @@ import { prepareTabularExperiment } from './tabularTraining';
 import { prepareTextExperiment } from './textTraining';
 import packageJson from '../../package.json';
 
-export interface TrainOptions {
-  configPath: string;
-  runsDir: string;
-  backend: BackendChoice;
-  epochs?: number;
-  /** Config values replaced for this run (a sweep point), keyed by config path. */
-  overrides?: Record<string, unknown>;
-  /** Recorded in the run's meta when the run is a sweep point. */
-  sweep?: SweepMembership;
-  nativeModuleDirs?: string[];
+/** What the host's start message says (core/protocol/trainer.ts; resuming is ResumeOptions), and what runs in-process adds. */
+export interface TrainOptions extends Omit<StartTrainingMessage, 'type' | 'resumeRunDir'> {
   signal?: AbortSignal;
   onEvent: (e: TrainerEvent) => void;
   /** Longest time step metrics wait before being sent as one batch. */
   metricsIntervalMs?: number;
-  /** When set, the config's paths (data files, export folder) must stay inside it (see core/workspacePaths.ts). */
-  workspaceRoot?: string;
-  /** The user's modelLab.allowPathsOutsideWorkspace. */
-  allowPathsOutsideWorkspace?: boolean;
 }
 
 /** Carrying on an interrupted or stopped run from its checkpoint: the run's own config snapshot, not the file as it is now. */

@@ -22,10 +22,10 @@ import { isRecommenderModel, isTransformerModel, resolveImage } from '../core/re
 import type { ResolvedConfig, ResolvedImage } from '../core/resolvedConfig';
 import type { ClassificationEvaluation, ImageModelInfo, ImagePrediction, StageName, StageStatus } from '../core/types';
 import { imagePathForRecord, loadImageSplits, readImagePixels } from '../node/imageFiles';
-import { buildLoss, buildSequential, summarize } from './model';
+import { buildSequential, summarize } from './model';
 import { saveImageModel } from './modelIo';
+import { fitInOrder } from './preparedExperiment';
 import type { PreparedExperiment } from './preparedExperiment';
-import { trainModel } from './trainLoop';
 import type { BatchInputs } from './trainLoop';
 
 type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
@@ -165,25 +165,12 @@ export function prepareImageExperiment(config: ResolvedConfig, configPath: strin
     summary: summarize(model, inputShape),
     dataSizes,
     hasValidation: valT !== undefined,
-    fit: async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume }) => {
-      if (resume?.loop.order) {
-        if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} images but the training split has ${order.length}: the data changed since the run started`);
-        order.set(resume.loop.order);
-      }
+    fit: async (args) => {
       if (augment) {
-        augmentRng = seededRng(seed ^ AUGMENT_SEED_SALT);
-        if (resume?.loop.random !== undefined) augmentRng.restore(resume.loop.random);
+        augmentRng = seededRng(args.seed ^ AUGMENT_SEED_SALT);
+        if (args.resume?.loop.random !== undefined) augmentRng.restore(args.resume.loop.random);
       }
-      model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
-      await trainModel(model, inputs, trainY, {
-        epochs,
-        batchSize,
-        shuffle,
-        validationData: valT ? [valT.x, valT.y] : undefined,
-        callbacks,
-        initialEpoch: resume?.epochsDone,
-        order,
-      });
+      await fitInOrder({ model, x: inputs, y: trainY, validation: valT, order, unit: 'images', loss: config.training.loss, metrics }, args);
     },
     loopState: () => ({ order, random: augmentRng?.state() }),
     save: (dir) => saveImageModel(model, dir, info),

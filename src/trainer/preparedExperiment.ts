@@ -1,10 +1,15 @@
 // What the engine's training loop needs from an experiment once its data is
 // loaded and its model built — the same for a tabular MLP (trained with
 // model.fit) and a Transformer (trained with its own loop over token batches).
+// fitInOrder is the fit of the loops that train with trainModel on a running
+// shuffle order (tabular, image).
 
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Evaluation, ModelSummary } from '../core/types';
+import type { Evaluation, LossName, ModelSummary } from '../core/types';
+import { buildLoss } from './model';
+import { trainModel } from './trainLoop';
+import type { BatchInputs } from './trainLoop';
 
 export interface FitArgs {
   epochs: number;
@@ -41,4 +46,41 @@ export interface PreparedExperiment {
   /** On the test split, else the validation split; undefined when there is neither. */
   evaluate(): Promise<Evaluation | undefined>;
   dispose(): void;
+}
+
+/** A model trained by trainModel on a running shuffle order (tabular rows, images). */
+export interface OrderedFit {
+  model: tfl.LayersModel;
+  x: tf.Tensor | BatchInputs;
+  y: tf.Tensor;
+  validation?: { x: tf.Tensor; y: tf.Tensor };
+  /** The running shuffle order, read back for checkpoints. */
+  order: Int32Array;
+  /** What the order counts, for the message when a checkpoint's order does not fit ("rows", "images"). */
+  unit: string;
+  loss: LossName;
+  metrics: string[];
+}
+
+/**
+ * Restores a checkpoint's shuffle order (refused when the training split changed size since the
+ * run started), compiles the model with the config's loss and metrics, and trains it from the
+ * checkpoint's epoch on.
+ */
+export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, optimizer, callbacks, resume }: FitArgs): Promise<void> {
+  const { order } = f;
+  if (resume?.loop.order) {
+    if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} ${f.unit} but the training split has ${order.length}: the data changed since the run started`);
+    order.set(resume.loop.order);
+  }
+  f.model.compile({ optimizer, loss: buildLoss(f.loss) as any, metrics: f.metrics });
+  await trainModel(f.model, f.x, f.y, {
+    epochs,
+    batchSize,
+    shuffle,
+    validationData: f.validation ? [f.validation.x, f.validation.y] : undefined,
+    callbacks,
+    initialEpoch: resume?.epochsDone,
+    order,
+  });
 }

@@ -13,10 +13,10 @@ import { isRecommenderModel, isTransformerModel } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import type { Evaluation, StageName, StageStatus } from '../core/types';
 import { loadSplits } from '../node/dataFiles';
-import { buildLoss, buildSequential, summarize } from './model';
+import { buildSequential, summarize } from './model';
 import { saveModel } from './modelIo';
+import { fitInOrder } from './preparedExperiment';
 import type { PreparedExperiment } from './preparedExperiment';
-import { trainModel } from './trainLoop';
 
 type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
 type Log = (message: string, level?: 'info' | 'warn') => void;
@@ -87,22 +87,7 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
     summary: summarize(model, pre.inputNames.length),
     dataSizes,
     hasValidation: valT !== undefined,
-    fit: async ({ epochs, batchSize, shuffle, optimizer, callbacks, resume }) => {
-      if (resume?.loop.order) {
-        if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} rows but the training split has ${order.length}: the data changed since the run started`);
-        order.set(resume.loop.order);
-      }
-      model.compile({ optimizer, loss: buildLoss(config.training.loss) as any, metrics });
-      await trainModel(model, trainT.x, trainT.y, {
-        epochs,
-        batchSize,
-        shuffle,
-        validationData: valT ? [valT.x, valT.y] : undefined,
-        callbacks,
-        initialEpoch: resume?.epochsDone,
-        order,
-      });
-    },
+    fit: (args) => fitInOrder({ model, x: trainT.x, y: trainT.y, validation: valT, order, unit: 'rows', loss: config.training.loss, metrics }, args),
     loopState: () => ({ order }),
     save: (dir) => saveModel(model, dir, pre),
     evaluate: async () => {

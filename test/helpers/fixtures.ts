@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { LayerConfig, RunMeta } from '../../src/core/types';
+import type { LayerConfig, MetricPoint, RunMeta } from '../../src/core/types';
 
 /** Folders made by tempDir() in this process, removed when it exits. */
 const madeDirs = new Set<string>();
@@ -147,3 +147,14 @@ export function writeTinyLanguageModel(dir: string, configName = 'tiny-lm.experi
   });
   return config;
 }
+
+/** Every point of a run folder's metrics.jsonl, each line read as JSON (a damaged line throws). */
+export function metricsOf(runDir: string): MetricPoint[] {
+  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as MetricPoint);
+}
+
+/** The epoch points of a run folder's metrics.jsonl. */
+export const epochPoints = (runDir: string): MetricPoint[] => metricsOf(runDir).filter((p) => p.kind === 'epoch');

@@ -15,13 +15,13 @@ import { formatEvaluation } from '../../src/cli/main';
 import { fitChannelStats } from '../../src/core/imageTransforms';
 import { resolveImage } from '../../src/core/resolvedConfig';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
-import type { ClassificationEvaluation, ImageDataConfig, ImageModelInfo, MetricPoint, ModelSummary } from '../../src/core/types';
+import type { ClassificationEvaluation, ImageDataConfig, ImageModelInfo, ModelSummary } from '../../src/core/types';
 import { checkpointPath } from '../../src/node/checkpointFile';
 import { loadImageSplits, readImagePixels } from '../../src/node/imageFiles';
 import { readRunMeta } from '../../src/node/runStoreReader';
 import { selectBackend } from '../../src/trainer/backend';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
-import { tempDir } from '../helpers/fixtures';
+import { epochPoints, metricsOf, tempDir } from '../helpers/fixtures';
 
 const root = join(__dirname, '../..');
 /** 60 of each digit: 48 train, 3 validation, 9 test (the script's 80/5/15 per digit). */
@@ -58,13 +58,6 @@ function digitsWorkspace(overrides: { image?: Partial<ImageDataConfig>; training
   return join(ws, 'digits.experiment.json');
 }
 
-function metricsOf(runDir: string): MetricPoint[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as MetricPoint);
-}
-const epochPoints = (runDir: string) => metricsOf(runDir).filter((p) => p.kind === 'epoch');
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 test('a small CNN learns handwritten digits well above chance; the evaluation lists every test image; image.json holds the training split\'s statistics', async () => {

@@ -13,20 +13,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkpointPath, readCheckpoint } from '../../src/node/checkpointFile';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import { readRunMeta } from '../../src/node/runStoreReader';
-import type { MetricPoint } from '../../src/core/types';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import type { TrainOptions } from '../../src/trainer/engine';
-import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
+import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const examples = join(__dirname, '../../examples');
-
-function metricsOf(runDir: string): MetricPoint[] {
-  return readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as MetricPoint);
-}
-const epochPoints = (runDir: string) => metricsOf(runDir).filter((p) => p.kind === 'epoch');
 
 /** Trains the config, and aborts as VS Code going away does once the first step of epoch `cutInEpoch` has been reported. */
 async function interruptedRun(base: Omit<TrainOptions, 'onEvent'>, cutInEpoch: number) {

@@ -26,20 +26,61 @@ function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2
   );
 }
 
-function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
+/** What both gradients start from: x and dy, the pooling's geometry, and dx made and zeroed on the heap (float offsets of dy and dx). */
+interface PoolGradStart {
+  x: TensorInfo;
+  info: backend_util.Conv2DInfo;
+  dx: TensorInfo;
+  heap: Float32Array;
+  dyAt: number;
+  dxAt: number;
+}
+
+/** Undefined where the replaced kernel takes the case (not float32, not 4-D). */
+function startPoolGrad(args: KernelArgs<BackendWasm>): PoolGradStart | undefined {
   const { inputs, backend: w, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const x = inputs.input as TensorInfo;
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return replacedKernel(MaxPoolGrad).kernelFunc(args) as TensorInfo;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return undefined;
   const info = poolInfo(x, attrs);
-  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-  const { top, left } = info.padInfo;
   const dx = w.makeOutput(x.shape, 'float32');
   const heap = heapFloats(w);
-  const xAt = heapOffset(w, x) / 4;
   const dyAt = heapOffset(w, dy) / 4;
   const dxAt = heapOffset(w, dx) / 4;
-  heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
+  heap.fill(0, dxAt, dxAt + info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  return { x, info, dx, heap, dyAt, dxAt };
+}
+
+/**
+ * Visits every output window in dy's order: dy's float offset for it, the float offset of its
+ * image in x (pixel index, channel 0), and the in-bounds rows [yLo, yHi) and columns [xLo, xHi).
+ */
+function eachWindow(info: backend_util.Conv2DInfo, dyAt: number, visit: (dyi: number, xb: number, yLo: number, yHi: number, xLo: number, xHi: number) => void): void {
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  let dyi = dyAt;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * inH * inW;
+    for (let oy = 0; oy < outH; oy++) {
+      const y0 = oy * sh - top;
+      const yLo = Math.max(0, y0);
+      const yHi = Math.min(inH, y0 + fh);
+      for (let ox = 0; ox < outW; ox++, dyi += c) {
+        const x0 = ox * sw - left;
+        visit(dyi, xb, yLo, yHi, Math.max(0, x0), Math.min(inW, x0 + fw));
+      }
+    }
+  }
+}
+
+function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
+  const start = startPoolGrad(args);
+  if (!start) return replacedKernel(MaxPoolGrad).kernelFunc(args) as TensorInfo;
+  const w = args.backend;
+  const { x, info, dx, heap, dyAt, dxAt } = start;
+  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  const xAt = heapOffset(w, x) / 4;
   const loops = c % 4 === 0 ? wasmLoopsFor(w) : undefined;
   if (loops) {
     loops.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
@@ -47,72 +88,40 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
   }
   // The window's in-bounds pixels (float offsets of channel 0 in x and dx), in scan order.
   const offsets = new Int32Array(fh * fw);
-  let dyi = dyAt;
-  for (let b = 0; b < batchSize; b++) {
-    const xb = b * inH * inW;
-    for (let oy = 0; oy < outH; oy++) {
-      const y0 = oy * sh - top;
-      const yLo = Math.max(0, y0);
-      const yHi = Math.min(inH, y0 + fh);
-      for (let ox = 0; ox < outW; ox++, dyi += c) {
-        const x0 = ox * sw - left;
-        const xLo = Math.max(0, x0);
-        const xHi = Math.min(inW, x0 + fw);
-        let n = 0;
-        for (let iy = yLo; iy < yHi; iy++) for (let ix = xLo; ix < xHi; ix++) offsets[n++] = (xb + iy * inW + ix) * c;
-        for (let ch = 0; ch < c; ch++) {
-          let bestValue = -Infinity;
-          let bestAt = -1;
-          for (let q = 0; q < n; q++) {
-            const p = offsets[q] + ch;
-            const v = heap[xAt + p];
-            if (v > bestValue) {
-              bestValue = v;
-              bestAt = p;
-            }
-          }
-          if (bestAt >= 0) heap[dxAt + bestAt] += heap[dyi + ch];
+  eachWindow(info, dyAt, (dyi, xb, yLo, yHi, xLo, xHi) => {
+    let n = 0;
+    for (let iy = yLo; iy < yHi; iy++) for (let ix = xLo; ix < xHi; ix++) offsets[n++] = (xb + iy * inW + ix) * c;
+    for (let ch = 0; ch < c; ch++) {
+      let bestValue = -Infinity;
+      let bestAt = -1;
+      for (let q = 0; q < n; q++) {
+        const p = offsets[q] + ch;
+        const v = heap[xAt + p];
+        if (v > bestValue) {
+          bestValue = v;
+          bestAt = p;
         }
       }
+      if (bestAt >= 0) heap[dxAt + bestAt] += heap[dyi + ch];
     }
-  }
+  });
   return dx;
 }
 
 function avgPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
-  const { inputs, backend: w, attrs } = args;
-  const dy = inputs.dy as TensorInfo;
-  const x = inputs.input as TensorInfo;
-  if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4) return replacedKernel(AvgPoolGrad).kernelFunc(args) as TensorInfo;
-  const info = poolInfo(x, attrs);
-  const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-  const { top, left } = info.padInfo;
-  const scale = 1 / (fh * fw);
-  const dx = w.makeOutput(x.shape, 'float32');
-  const heap = heapFloats(w);
-  const dyAt = heapOffset(w, dy) / 4;
-  const dxAt = heapOffset(w, dx) / 4;
-  heap.fill(0, dxAt, dxAt + batchSize * inH * inW * c);
-  let dyi = dyAt;
-  for (let b = 0; b < batchSize; b++) {
-    const xb = b * inH * inW;
-    for (let oy = 0; oy < outH; oy++) {
-      const y0 = oy * sh - top;
-      const yLo = Math.max(0, y0);
-      const yHi = Math.min(inH, y0 + fh);
-      for (let ox = 0; ox < outW; ox++, dyi += c) {
-        const x0 = ox * sw - left;
-        const xLo = Math.max(0, x0);
-        const xHi = Math.min(inW, x0 + fw);
-        for (let iy = yLo; iy < yHi; iy++) {
-          for (let ix = xLo; ix < xHi; ix++) {
-            const at = dxAt + (xb + iy * inW + ix) * c;
-            for (let ch = 0; ch < c; ch++) heap[at + ch] += heap[dyi + ch] * scale;
-          }
-        }
+  const start = startPoolGrad(args);
+  if (!start) return replacedKernel(AvgPoolGrad).kernelFunc(args) as TensorInfo;
+  const { info, dx, heap, dyAt, dxAt } = start;
+  const { inWidth: inW, inChannels: c } = info;
+  const scale = 1 / (info.filterHeight * info.filterWidth);
+  eachWindow(info, dyAt, (dyi, xb, yLo, yHi, xLo, xHi) => {
+    for (let iy = yLo; iy < yHi; iy++) {
+      for (let ix = xLo; ix < xHi; ix++) {
+        const at = dxAt + (xb + iy * inW + ix) * c;
+        for (let ch = 0; ch < c; ch++) heap[at + ch] += heap[dyi + ch] * scale;
       }
     }
-  }
+  });
   return dx;
 }
 

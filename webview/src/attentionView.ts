@@ -9,7 +9,7 @@ import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGen
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 import { cellAt, drawHeatmap, headAverage, type HeatmapGeometry } from './heatmap';
-import { probabilityRow, renderModelLine, type ModelLineStrings } from './modelAnswer';
+import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
 export interface AttentionSelection {
@@ -20,6 +20,7 @@ export interface AttentionSelection {
 
 const DEFAULT_WIDTH = 640;
 const THUMB_SIZE = 96;
+const STATUS: StatusStrings = { noModel: 'attention.noModel', noInput: 'attention.noText', pending: 'attention.pending', error: 'attention.error' };
 const MODEL_LINE: ModelLineStrings = { model: 'attention.model', pinned: 'attention.model.pinned', latest: 'attention.model.latest', run: 'attention.run' };
 
 export class AttentionView {
@@ -142,27 +143,8 @@ export class AttentionView {
     this.modelLine.title = m?.model?.runId ?? '';
     this.element.dataset.status = m?.status ?? 'noText';
     const result = m?.result;
-    let status = '';
-    switch (m?.status) {
-      case 'noModel':
-        status = t('attention.noModel');
-        break;
-      case 'noText':
-      case undefined:
-        status = t('attention.noText');
-        break;
-      case 'pending':
-        status = t('attention.pending');
-        break;
-      case 'error':
-        status = t('attention.error', m.error ?? '');
-        break;
-      case 'ready':
-        status = result && result.tokens.length === 0 ? t('attention.emptyText') : '';
-        break;
-    }
-    this.status.textContent = status;
-    this.status.hidden = status === '';
+    const status = m?.status === 'ready' ? (result && result.tokens.length === 0 ? t('attention.emptyText') : '') : statusText(m?.status, m?.error, STATUS, t);
+    showStatus(this.status, status);
     const showResult = !!result && result.tokens.length > 0 && m?.status !== 'noModel' && m?.status !== 'noText';
     if (m?.source && showResult && result) {
       const s = m.source;

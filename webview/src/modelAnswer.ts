@@ -1,6 +1,7 @@
 // What the attention and saliency sections both show of an inference model's
-// answer: the line naming the model (pinned or the latest) with the run it
-// comes from, and one bar per class probability. Each section keeps its own
+// answer: the status line (no model, nothing open, pending, error), the line
+// naming the model (pinned or the latest) with the run it comes from, and one
+// bar per class probability. Each section keeps its own
 // strings and CSS class prefix; labels go in as textContent.
 
 import type { StringId, Translate } from '../../src/core/dashboardStringTable';
@@ -11,6 +12,36 @@ export interface ShownModel {
   runId: string;
   name: string;
   pinned: boolean;
+}
+
+/** A section's status strings: no model, nothing to look at (no text, no image), pending, error (with its message). */
+export interface StatusStrings {
+  noModel: StringId;
+  noInput: StringId;
+  pending: StringId;
+  error: StringId;
+}
+
+/** The status line's text: empty when ready; no model, pending, error, else (no input, or no message yet) nothing to look at. */
+export function statusText(status: 'noModel' | 'noText' | 'noImage' | 'pending' | 'ready' | 'error' | undefined, error: string | undefined, strings: StatusStrings, t: Translate): string {
+  switch (status) {
+    case 'noModel':
+      return t(strings.noModel);
+    case 'pending':
+      return t(strings.pending);
+    case 'error':
+      return t(strings.error, error ?? '');
+    case 'ready':
+      return '';
+    default:
+      return t(strings.noInput);
+  }
+}
+
+/** Shows `text` in a status element, hidden when empty. */
+export function showStatus(element: HTMLElement, text: string): void {
+  element.textContent = text;
+  element.hidden = text === '';
 }
 
 /** A section's strings for its model line: the line itself (name, then pinned or latest), pinned, latest, and the run line (run id). */

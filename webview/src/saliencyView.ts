@@ -10,7 +10,7 @@ import type { DashboardSaliencyMessage, WebviewToHostMessage } from '../../src/c
 import { SALIENCY_METHODS, type SaliencyMethod } from '../../src/core/types';
 import type { StringId, Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
-import { probabilityRow, renderModelLine, type ModelLineStrings } from './modelAnswer';
+import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
 /** The largest side of the drawn image, in CSS pixels. */
@@ -22,6 +22,7 @@ const LEGEND_HEIGHT = 10;
 export const DEFAULT_OPACITY = 0.5;
 
 const METHOD_LABELS: Record<SaliencyMethod, StringId> = { gradcam: 'saliency.method.gradcam', gradient: 'saliency.method.gradient' };
+const STATUS: StatusStrings = { noModel: 'saliency.noModel', noInput: 'saliency.noImage', pending: 'saliency.pending', error: 'saliency.error' };
 const MODEL_LINE: ModelLineStrings = { model: 'saliency.model', pinned: 'saliency.model.pinned', latest: 'saliency.model.latest', run: 'saliency.run' };
 
 /** The colour scale: low saliency → high, from the theme's chart colours. */
@@ -178,26 +179,7 @@ export class SaliencyView {
       const input = this.methodInputs.get(m.method);
       if (input && !input.checked) input.checked = true;
     }
-    let status = '';
-    switch (m?.status) {
-      case 'noModel':
-        status = t('saliency.noModel');
-        break;
-      case 'noImage':
-      case undefined:
-        status = t('saliency.noImage');
-        break;
-      case 'pending':
-        status = t('saliency.pending');
-        break;
-      case 'error':
-        status = t('saliency.error', m.error ?? '');
-        break;
-      case 'ready':
-        break;
-    }
-    this.status.textContent = status;
-    this.status.hidden = status === '';
+    showStatus(this.status, statusText(m?.status, m?.error, STATUS, t));
     const result = m?.status === 'ready' || m?.status === 'pending' ? m.result : undefined;
     this.sourceLine.textContent = m?.source ? [m.source.file, result && m.millis !== undefined ? t('saliency.millis', m.millis) : ''].filter(Boolean).join(' · ') : '';
     this.sourceLine.hidden = this.sourceLine.textContent === '';

@@ -13,9 +13,9 @@
 // these shapes) it takes every product instead, batch and all, in one call.
 
 import { BatchMatMul, broadcast_util, getKernel, Transpose } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { gemmFor } from './wasmGemm';
-import { cwrap, disposeTensorView, heapOffset, newTensorId, registerTensorView, replacedKernel, setupOfReplaced } from './wasmInternals';
+import { cwrap, disposeTensorView, heapOffset, newTensorId, registerTensorView, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 /** tfjs-backend-wasm's C BatchMatMul: tensor ids, shapes as int32 bytes, transposes, output id. */
@@ -122,9 +122,4 @@ function pairwise(w: BackendWasm, a: TensorInfo, b: TensorInfo, batch: number, m
 }
 
 /** Replaces the wasm backend's BatchMatMul, which it calls for what it leaves (non-float32 operands, shapes it cannot broadcast). */
-export const batchMatMulConfig: KernelConfig = {
-  kernelName: BatchMatMul,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(BatchMatMul),
-  kernelFunc: batchMatMul as unknown as KernelFunc,
-};
+export const batchMatMulConfig: KernelConfig = replacingConfig(BatchMatMul, batchMatMul);

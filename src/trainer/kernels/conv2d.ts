@@ -24,7 +24,7 @@ import { wasmLoopsFor } from './wasmLoops';
 import type { Col2imFn } from './wasmLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
-import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
+import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 /** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
@@ -339,20 +339,10 @@ function conv2dBackpropInput(args: KernelArgs<BackendWasm>): TensorInfo {
 }
 
 /** Replaces the wasm backend's Conv2D, which it calls for NCHW, dilations and other dtypes. */
-export const conv2dConfig: KernelConfig = {
-  kernelName: Conv2D,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(Conv2D),
-  kernelFunc: conv2d as unknown as KernelFunc,
-};
+export const conv2dConfig: KernelConfig = replacingConfig(Conv2D, conv2d);
 
 /** Replaces the wasm backend's FusedConv2D (bias and ReLU in the product's epilogue); it calls the original for other activations, prelu, NCHW and dilations. */
-export const fusedConv2dConfig: KernelConfig = {
-  kernelName: FusedConv2D,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(FusedConv2D),
-  kernelFunc: fusedConv2d as unknown as KernelFunc,
-};
+export const fusedConv2dConfig: KernelConfig = replacingConfig(FusedConv2D, fusedConv2d);
 
 /** The wasm backend has no Conv2DBackpropFilter: this one takes every case (NCHW through transposes). */
 export const conv2dBackpropFilterConfig: KernelConfig = {
@@ -362,9 +352,4 @@ export const conv2dBackpropFilterConfig: KernelConfig = {
 };
 
 /** Replaces the wasm backend's Conv2DBackpropInput, which it calls for NCHW and other dtypes. */
-export const conv2dBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(Conv2DBackpropInput),
-  kernelFunc: conv2dBackpropInput as unknown as KernelFunc,
-};
+export const conv2dBackpropInputConfig: KernelConfig = replacingConfig(Conv2DBackpropInput, conv2dBackpropInput);

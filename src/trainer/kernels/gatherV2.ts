@@ -4,8 +4,8 @@
 // each picked slice is one typed-array copy on the wasm heap.
 
 import { GatherV2, util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapView, replacedKernel, setupOfReplaced } from './wasmInternals';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapView, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function gatherV2(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
@@ -49,9 +49,4 @@ function gatherV2(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
 }
 
 /** Replaces the wasm backend's GatherV2, which it calls for batchDims > 0 and other dtypes. */
-export const gatherV2Config: KernelConfig = {
-  kernelName: GatherV2,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(GatherV2),
-  kernelFunc: gatherV2 as unknown as KernelFunc,
-};
+export const gatherV2Config: KernelConfig = replacingConfig(GatherV2, gatherV2);

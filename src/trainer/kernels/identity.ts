@@ -7,7 +7,7 @@
 
 import { Cast, Identity } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { replacedKernel, setupOfReplaced } from './wasmInternals';
+import { replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function identity({ inputs, backend }: KernelArgs<BackendWasm>): TensorInfo {
@@ -27,9 +27,4 @@ export const identityConfig: KernelConfig = {
 };
 
 /** Replaces the wasm backend's Cast, which it calls for a cast that changes the dtype. */
-export const castConfig: KernelConfig = {
-  kernelName: Cast,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(Cast),
-  kernelFunc: castOrShare as unknown as KernelFunc,
-};
+export const castConfig: KernelConfig = replacingConfig(Cast, castOrShare);

@@ -10,9 +10,9 @@
 // for 'same' padding too. Dilation 1 (tfjs's 2-D pooling has no other).
 
 import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
-import { heapFloats, heapOffset, replacedKernel, setupOfReplaced } from './wasmInternals';
+import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2DInfo {
@@ -126,17 +126,7 @@ function avgPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
 }
 
 /** Replaces the wasm backend's MaxPoolGrad, which it calls for other dtypes. */
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(MaxPoolGrad),
-  kernelFunc: maxPoolGrad as unknown as KernelFunc,
-};
+export const maxPoolGradConfig: KernelConfig = replacingConfig(MaxPoolGrad, maxPoolGrad);
 
 /** Replaces the wasm backend's AvgPoolGrad, which it calls for other dtypes. */
-export const avgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(AvgPoolGrad),
-  kernelFunc: avgPoolGrad as unknown as KernelFunc,
-};
+export const avgPoolGradConfig: KernelConfig = replacingConfig(AvgPoolGrad, avgPoolGrad);

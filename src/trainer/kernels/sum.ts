@@ -6,8 +6,8 @@
 // that.
 
 import { BatchMatMul, getKernel, Sum, util } from '@tensorflow/tfjs-core';
-import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapF32, replacedKernel, setupOfReplaced } from './wasmInternals';
+import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import { heapF32, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 /** Rows of ones on the backend, one per length in use; outside the engine's tensor accounting. */
@@ -54,9 +54,4 @@ function sum(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
 }
 
 /** Replaces the wasm backend's Sum, which it calls for all but sums over leading axes of float32. */
-export const sumConfig: KernelConfig = {
-  kernelName: Sum,
-  backendName: 'wasm',
-  setupFunc: setupOfReplaced(Sum),
-  kernelFunc: sum as unknown as KernelFunc,
-};
+export const sumConfig: KernelConfig = replacingConfig(Sum, sum);

@@ -5,7 +5,7 @@
 // The kernel files reach the backend only through what this file exports.
 
 import { getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
-import type { DataType, KernelBackend, KernelConfig, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelBackend, KernelConfig, KernelFunc, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The public methods of tfjs-backend-wasm's BackendWasm that our kernels call. */
 export interface BackendWasm extends KernelBackend {
@@ -136,4 +136,9 @@ export function replacedKernel(kernelName: string, backendName = 'wasm'): Kernel
  */
 export function setupOfReplaced(kernelName: string, backendName = 'wasm'): KernelSetupFunc {
   return (backend) => replacedKernels.get(key(kernelName, backendName))?.setupFunc?.(backend);
+}
+
+/** The config of our kernel that replaces the backend's own of the same name: its setupFunc is the replaced one's (setupOfReplaced). */
+export function replacingConfig(kernelName: string, kernelFunc: (args: never) => TensorInfo | TensorInfo[], backendName = 'wasm'): KernelConfig {
+  return { kernelName, backendName, setupFunc: setupOfReplaced(kernelName, backendName), kernelFunc: kernelFunc as unknown as KernelFunc };
 }

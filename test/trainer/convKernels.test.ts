@@ -69,6 +69,11 @@ const CONV_CASES: ConvCase[] = [
   [4, 6, 6, 8, 3, 3, 16, 1, 'same'],
   [2, 4, 4, 2, 5, 5, 3, 1, 'same'], // filter larger than the input
   [5, 13, 13, 32, 3, 3, 17, 1, 'valid'], // several chunks of output pixels, a 1-column tail of 8
+  // Winograd F(2×2, 3×3), forward and filter gradient (3×3, stride 1, 8+ channels in and out): odd sizes cut the last tiles, several chunks of tiles
+  [3, 9, 11, 8, 3, 3, 12, 1, 'same'],
+  [2, 10, 7, 12, 3, 3, 33, 1, 'valid'],
+  [3, 17, 15, 40, 3, 3, 24, 1, 'same'],
+  [1, 3, 3, 9, 3, 3, 5, 1, 'valid'], // one output pixel
 ];
 
 test('Conv2D and FusedConv2D (bias, ReLU) match the reference, on our kernel (MODELLAB_CONV=ours) and on the one chosen by channel count', async () => {

@@ -39,6 +39,7 @@ export const COMPARE_STRINGS = {
   'status.stopped': 'stopped',
   'status.failed': 'failed',
   'status.interrupted': 'interrupted',
+  'status.cancelled': 'cancelled',
 } as const;
 
 export type CompareStringId = keyof typeof COMPARE_STRINGS;

@@ -17,6 +17,7 @@ export const DEFAULT_STRINGS = {
   'status.stopped': 'stopped',
   'status.failed': 'failed',
   'status.interrupted': 'interrupted',
+  'status.cancelled': 'cancelled',
   'stages.label': 'Pipeline stages',
   'stage.data': 'data',
   'stage.preprocess': 'preprocess',

@@ -243,8 +243,39 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Where a run trains: on this machine, or as a job of a SLURM cluster. Another scheduler is one more name here and one more executor in src/node/executors. */
+export const EXECUTOR_NAMES = ['local', 'slurm'] as const;
+export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
+
+/** The scheduler job behind a cluster run (RunMeta.job); absent for a run trained by this machine. */
+export interface SchedulerJob {
+  executor: Exclude<ExecutorName, 'local'>;
+  /** The scheduler's id of this run's job: "1234", or "1234_3" for task 3 of array job 1234. */
+  id: string;
+  /** For a sweep point: the array job and this point's task index in it. */
+  arrayJobId?: string;
+  arrayIndex?: number;
+  submittedAt: string;
+  /** The submitted job script's file name in the run folder (readable, resubmittable). */
+  script: string;
+}
+
+/** What a scheduler says of a job now. */
+export const JOB_STATES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'unknown'] as const;
+export type JobStateName = (typeof JOB_STATES)[number];
+
+export interface JobState {
+  state: JobStateName;
+  /** Why a queued job waits (SLURM's reason: Priority, Resources, …), or why it ended. */
+  reason?: string;
+  /** The node a running job runs on. */
+  node?: string;
+  /** When the scheduler was asked (ISO time). */
+  checkedAt: string;
+}
 
 export interface RunMeta {
   /** Format version of the run folder; a newer one is listed with a warning, never overwritten. */
@@ -276,6 +307,8 @@ export interface RunMeta {
   sweep?: SweepMembership;
   /** Each time training carried on from a checkpoint: when, and after which finished epoch. */
   resumes?: { at: string; fromEpoch: number }[];
+  /** Set for a run submitted to a cluster scheduler. */
+  job?: SchedulerJob;
 }
 
 export interface SweepMembership {

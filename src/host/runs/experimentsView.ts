@@ -373,6 +373,8 @@ function statusWord(run: RunNode): string {
       return vscode.l10n.t('failed');
     case 'interrupted':
       return vscode.l10n.t('interrupted');
+    case 'cancelled':
+      return vscode.l10n.t('cancelled');
     case 'damaged':
       return vscode.l10n.t('unreadable');
   }
@@ -394,6 +396,8 @@ function statusIcon(run: RunNode): vscode.ThemeIcon {
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
     case 'interrupted':
       return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
+    case 'cancelled':
+      return new vscode.ThemeIcon('circle-slash');
     case 'damaged':
       return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   }

@@ -6,6 +6,7 @@
 
 import { isImageExperiment, isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveImage, resolveTokenizer, resolveTransformer } from './resolvedConfig';
 import type { ResolvedConfig, ResolvedImage } from './resolvedConfig';
+import { carvedValidationShare, hasValidationData, SPLIT_DEFAULTS } from './splitPlan';
 import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
 
 /** The stages in pipeline order; also the Mermaid node ids, which the dashboard relies on. */
@@ -157,13 +158,15 @@ function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined): strin
   if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
   else if (d.source) {
     const s = d.split ?? {};
-    const val = s.validation ?? 0.2;
-    const test = s.test ?? 0.1;
+    const val = s.validation ?? SPLIT_DEFAULTS.validation;
+    const test = s.test ?? SPLIT_DEFAULTS.test;
     lines.push(`split ${percent(1 - val - test)} / ${percent(val)} / ${percent(test)} %`);
   } else {
+    const carve = carvedValidationShare(d);
     lines.push(`given splits: ${['train', d.validation ? 'validation' : '', d.test ? 'test' : ''].filter(Boolean).join(', ')}`);
+    if (carve > 0) lines.push(`validation: ${percent(carve)} % of train`);
   }
-  if (d.source && (d.split?.shuffle ?? true)) lines.push(`seeded shuffle (seed ${d.split?.seed ?? 42})`);
+  if ((d.source || carvedValidationShare(d) > 0) && (d.split?.shuffle ?? SPLIT_DEFAULTS.shuffle)) lines.push(`seeded shuffle (seed ${d.split?.seed ?? SPLIT_DEFAULTS.seed})`);
   return lines;
 }
 
@@ -256,7 +259,7 @@ function sizeText(size: number | [number, number]): string {
 function evaluationLines(c: ResolvedConfig): string[] {
   const d = c.data;
   const hasTest = d.source ? (d.split?.test ?? 0.1) > 0 : !!d.test;
-  const hasValidation = d.source ? (d.split?.validation ?? 0.2) > 0 : !!d.validation;
+  const hasValidation = hasValidationData(c);
   if (!hasTest && !hasValidation) return ['skipped: no held-out data'];
   const split = hasTest ? 'test split' : 'validation split';
   if (c.task === 'language-model') return [split, 'loss · perplexity', 'generated samples'];

@@ -1,6 +1,7 @@
 // Fills in every default of an experiment config, so the trainer and the run
 // record see the exact settings a run used.
 
+import { carvedValidationShare, hasValidationData, SPLIT_DEFAULTS } from './splitPlan';
 import type { ExperimentConfig, ImageAugmentConfig, ImageDataConfig, LossName, ModelConfig, OptimizerConfig, RecommenderModelConfig, TokenizerConfig, TrainingConfig, TransformerModelConfig } from './types';
 
 export interface ResolvedTraining {
@@ -105,7 +106,7 @@ export function defaultLoss(config: ExperimentConfig): LossName {
 
 export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: number } = {}): ResolvedConfig {
   const t = config.training ?? {};
-  const hasValidation = config.data.train ? config.data.validation !== undefined : (config.data.split?.validation ?? 0.2) > 0;
+  const hasValidation = hasValidationData(config);
   const defaultMonitor = hasValidation ? 'val_loss' : 'loss';
   const text = isTextExperiment(config);
   const tokenizer = text ? resolveTokenizer(config) : undefined;
@@ -113,7 +114,11 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
     ...config,
     data: {
       ...config.data,
-      split: config.data.source ? { validation: 0.2, test: 0.1, seed: 42, shuffle: true, ...config.data.split } : config.data.split,
+      split: config.data.source
+        ? { ...SPLIT_DEFAULTS, ...config.data.split }
+        : carvedValidationShare(config.data) > 0
+          ? { validation: SPLIT_DEFAULTS.validation, seed: SPLIT_DEFAULTS.seed, shuffle: SPLIT_DEFAULTS.shuffle, ...config.data.split }
+          : config.data.split,
       ...(tokenizer ? { tokenizer } : {}),
     },
     model: isTransformerModel(config.model) ? resolveTransformer(config.model, config.data.tokenizer) : config.model,

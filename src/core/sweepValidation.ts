@@ -4,6 +4,7 @@
 // any config, and reported on the parameter (or the value) that causes it.
 
 import { resolveConfig } from './resolvedConfig';
+import { hasValidationData, isTestMetricName, isTrainingMetricName } from './splitPlan';
 import { ConfigPathError, isSweepRange, MAX_SWEEP_POINTS, parseConfigPath, setAtPath, sweepMethod, sweepSize } from './sweep';
 import type { PathSegment } from './sweep';
 import type { ExperimentConfig } from './types';
@@ -30,7 +31,7 @@ export function withoutSweep<T extends { sweep?: unknown }>(config: T): Omit<T, 
 /** What a run of this config logs each epoch, for checking a sweep's metric. */
 export function epochLogNames(config: ExperimentConfig): string[] {
   const resolved = resolveConfig(config);
-  const hasValidation = config.data.train ? config.data.validation !== undefined : (config.data.split?.validation ?? 0.2) > 0;
+  const hasValidation = hasValidationData(config);
   const names = ['loss', ...resolved.training.metrics];
   return [...names, ...(hasValidation ? names.map((n) => `val_${n}`) : []), 'lr'];
 }
@@ -136,7 +137,18 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
     report(['sweep', method === 'random' ? 'count' : 'parameters'], 'error', `${size} points is too many: a sweep runs at most ${MAX_SWEEP_POINTS} trainings`, method === 'grid');
   }
 
-  if (sweep.metric !== undefined) {
+  const metric = sweepMetricOf(config);
+  if (isTestMetricName(metric)) {
+    report(['sweep', 'metric'], 'error', `"${metric}" is a test metric: the test split is only for the final evaluation, so no sweep ranks by it; rank by a validation metric (e.g. "val_loss")`);
+  } else if (!hasValidationData(config) && isTrainingMetricName(metric)) {
+    report(
+      sweep.metric !== undefined ? ['sweep', 'metric'] : ['sweep'],
+      'warning',
+      `ranks the runs by the training metric "${metric}" because there is no validation data: the run that overfits most wins. "data.split.validation" carves a share of the training data for validation, e.g. 0.2`,
+      sweep.metric === undefined,
+    );
+  }
+  if (sweep.metric !== undefined && !isTestMetricName(sweep.metric)) {
     const logs = epochLogNames(config);
     if (!logs.includes(sweep.metric)) {
       const noValidation = sweep.metric.startsWith('val_') && !logs.some((n) => n.startsWith('val_'));

@@ -3,6 +3,7 @@
 
 import { dirname, resolve } from 'node:path';
 import { splitTable } from '../core/dataset';
+import { carvedValidationShare, splitSeed, SPLIT_DEFAULTS } from '../core/splitPlan';
 import type { DataSplits } from '../core/dataset';
 import { DataError } from '../core/table';
 import { splitCorpus } from '../core/textData';
@@ -14,15 +15,20 @@ export function loadSplits(data: DataConfig, configPath: string): DataSplits {
   const base = dirname(configPath);
   if (data.source) {
     const table = readTable(resolve(base, data.source), data.format);
-    const s = data.split ?? {};
-    return splitTable(table, s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true);
+    const { seed, shuffle } = splitSeed(data);
+    return splitTable(table, data.split?.validation ?? SPLIT_DEFAULTS.validation, data.split?.test ?? SPLIT_DEFAULTS.test, seed, shuffle);
   }
   if (!data.train) throw new Error('data needs a "source" or a "train" file');
-  return {
-    train: readTable(resolve(base, data.train), data.format),
-    validation: data.validation ? readTable(resolve(base, data.validation), data.format) : undefined,
-    test: data.test ? readTable(resolve(base, data.test), data.format) : undefined,
-  };
+  const test = data.test ? readTable(resolve(base, data.test), data.format) : undefined;
+  const train = readTable(resolve(base, data.train), data.format);
+  const carve = carvedValidationShare(data);
+  if (carve > 0) {
+    // No validation file: a seeded share of the training file validates (Keras' validation_split).
+    const { seed, shuffle } = splitSeed(data);
+    const parts = splitTable(train, carve, 0, seed, shuffle);
+    return { train: parts.train, validation: parts.validation, test };
+  }
+  return { train, validation: data.validation ? readTable(resolve(base, data.validation), data.format) : undefined, test };
 }
 
 export function readCorpus(file: string): string {
@@ -35,11 +41,17 @@ export function loadCorpusSplits(data: DataConfig, configPath: string): CorpusSp
   const base = dirname(configPath);
   if (data.source) {
     const file = resolve(base, data.source);
-    const s = data.split ?? {};
-    return splitCorpus(file, readCorpus(file), s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true);
+    const { seed, shuffle } = splitSeed(data);
+    return splitCorpus(file, readCorpus(file), data.split?.validation ?? SPLIT_DEFAULTS.validation, data.split?.test ?? SPLIT_DEFAULTS.test, seed, shuffle);
   }
   if (!data.train) throw new Error('data needs a "source" or a "train" file');
   const file = resolve(base, data.train);
+  const carve = carvedValidationShare(data);
+  if (carve > 0) {
+    const { seed, shuffle } = splitSeed(data);
+    const parts = splitCorpus(file, readCorpus(file), carve, 0, seed, shuffle);
+    return { file, train: parts.train, validation: parts.validation, test: data.test ? readCorpus(resolve(base, data.test)) : undefined };
+  }
   return {
     file,
     train: readCorpus(file),

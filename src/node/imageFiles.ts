@@ -9,6 +9,7 @@ import { convertChannels, resizeBilinear } from '../core/imageTransforms';
 import { sortClassNames, splitImageSet } from '../core/imageSet';
 import type { ImageSet, ImageSplits } from '../core/imageSet';
 import type { ResolvedImage } from '../core/resolvedConfig';
+import { carvedValidationShare, splitSeed, SPLIT_DEFAULTS } from '../core/splitPlan';
 import { cellAt, columnOf, DataError, rowCount } from '../core/table';
 import type { DataConfig } from '../core/types';
 import { readImageFile } from './imageDecode';
@@ -160,15 +161,24 @@ export function loadImageSplits(data: DataConfig, configPath: string, image: Res
   if (data.source !== undefined) {
     const source = readImageSource(data.source, true, data, image, base, log);
     const classNames = source.classes;
-    const s = data.split ?? {};
-    const parts = splitImageSet(toSet(source, classNames, source.where), s.validation ?? 0.2, s.test ?? 0.1, s.seed ?? 42, s.shuffle ?? true, source.where);
+    const { seed, shuffle } = splitSeed(data);
+    const parts = splitImageSet(toSet(source, classNames, source.where), data.split?.validation ?? SPLIT_DEFAULTS.validation, data.split?.test ?? SPLIT_DEFAULTS.test, seed, shuffle, source.where);
     splits = { classNames, ...parts };
   } else {
     if (data.train === undefined) throw new Error('data needs a "source" or a "train" folder');
     const train = readImageSource(data.train, true, data, image, base, log);
     const classNames = train.classes;
     const other = (rel: string | undefined): ImageSet | undefined => (rel === undefined ? undefined : toSet(readImageSource(rel, false, data, image, base, log), classNames, train.where));
-    splits = { classNames, train: toSet(train, classNames, train.where), validation: other(data.validation), test: other(data.test) };
+    const trainSet = toSet(train, classNames, train.where);
+    const carve = carvedValidationShare(data);
+    if (carve > 0) {
+      // No validation folder or listing: a seeded share of the training images validates.
+      const { seed, shuffle } = splitSeed(data);
+      const parts = splitImageSet(trainSet, carve, 0, seed, shuffle, train.where);
+      splits = { classNames, train: parts.train, validation: parts.validation, test: other(data.test) };
+    } else {
+      splits = { classNames, train: trainSet, validation: other(data.validation), test: other(data.test) };
+    }
   }
   const sizes = [`train ${splits.train.files.length}`, splits.validation ? `validation ${splits.validation.files.length}` : '', splits.test ? `test ${splits.test.files.length}` : ''].filter(Boolean).join(', ');
   log(`${splits.classNames.length} classes, ${sizes} images; training images per class: ${classCounts(splits.train, splits.classNames)}`);

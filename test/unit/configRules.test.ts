@@ -96,7 +96,11 @@ test('checkDataFiles: source or train, each file allowed, present, a file, of th
   assert.deepEqual(none.out, [['data', 'error', 'data needs a "source" file (or a "train" file)']]);
   const split = collect();
   assert.deepEqual(checkDataFiles(cfg({ train: 'b.csv', validation: 'a.csv', split: { validation: 0.1 } }), probe, split.report), ['p', 'q']);
-  assert.deepEqual(split.out, [['data.split', 'warning', '"split" is ignored when the splits come as separate files']]);
+  assert.deepEqual(split.out, [['data.split.validation', 'warning', 'ignored: validation comes from the "validation" file', true]]);
+  // Without a validation file the split carves validation out of train: only "test" is ignored.
+  const carve = collect();
+  checkDataFiles(cfg({ train: 'b.csv', test: 'a.csv', split: { validation: 0.1, seed: 3, test: 0.2 } }), probe, carve.report);
+  assert.deepEqual(carve.out, [['data.split.test', 'warning', 'ignored: the test split is the "test" file', true]]);
   const problems = collect();
   assert.deepEqual(checkDataFiles(cfg({ train: '../x.csv', validation: 'gone.csv', test: 'dir' }), probe, problems.report), undefined);
   assert.deepEqual(problems.out, [
@@ -151,15 +155,29 @@ test('checkSplitAndMonitors: too little left to train on; validation monitors wi
   assert.deepEqual(fine.out, []);
   const noVal = collect();
   checkSplitAndMonitors(cfg({ source: 'a.csv', split: { validation: 0 } }, { training: { earlyStopping: {}, reduceLrOnPlateau: { monitor: 'loss' }, checkpoint: { monitor: 'val_mae' } } } as Partial<ExperimentConfig>), noVal.report);
+  const hint = '"data.split.validation" carves a share of the training data for validation, e.g. 0.2';
   assert.deepEqual(noVal.out, [
-    ['training.earlyStopping', 'error', 'monitors "val_loss" but there is no validation data'],
-    ['training.checkpoint', 'error', 'monitors "val_mae" but there is no validation data'],
+    ['training.earlyStopping', 'warning', `stops when the training "loss" improves no more, since there is no validation data: that rewards overfitting (${hint})`],
+    ['training.checkpoint.monitor', 'error', `monitors "val_mae" but there is no validation data (${hint})`],
   ]);
   const trainOnly = collect();
-  checkSplitAndMonitors(cfg({ train: 'a.csv' }, { training: { earlyStopping: {} } } as Partial<ExperimentConfig>), trainOnly.report);
-  assert.equal(trainOnly.out.length, 1);
+  checkSplitAndMonitors(cfg({ train: 'a.csv', split: { validation: 0 } }, { training: { earlyStopping: { monitor: 'val_loss' }, checkpoint: {} } } as Partial<ExperimentConfig>), trainOnly.report);
+  assert.deepEqual(trainOnly.out, [
+    ['training.earlyStopping.monitor', 'error', `monitors "val_loss" but there is no validation data (${hint})`],
+    ['training.checkpoint', 'warning', `keeps the epoch with the best training "loss", since there is no validation data: that rewards overfitting (${hint})`],
+  ]);
+  // The test split is for the final evaluation only: no callback watches it.
+  const test = collect();
+  checkSplitAndMonitors(cfg({ train: 'a.csv', test: 'b.csv' }, { training: { earlyStopping: { monitor: 'test_loss' }, reduceLrOnPlateau: { monitor: 'test_accuracy' }, checkpoint: { monitor: 'val_loss' } } } as Partial<ExperimentConfig>), test.report);
+  assert.deepEqual(test.out.map((o) => [o[0], o[1]]), [['training.earlyStopping.monitor', 'error'], ['training.reduceLrOnPlateau.monitor', 'error']]);
+  assert.match(test.out[0][2], /"test_loss" is a test metric: the test split is only for the final evaluation/);
+  // Carving validation out of the training file: too large a share is refused.
+  const carveAll = collect();
+  checkSplitAndMonitors(cfg({ train: 'a.csv', split: { validation: 0.95 } }), carveAll.report);
+  assert.deepEqual(carveAll.out, [['data.split.validation', 'error', 'validation takes 95% of the training file, leaving too little to train on']]);
   const withVal = collect();
   checkSplitAndMonitors(cfg({ train: 'a.csv', validation: 'b.csv' }, { training: { earlyStopping: {} } } as Partial<ExperimentConfig>), withVal.report);
+  checkSplitAndMonitors(cfg({ train: 'a.csv', test: 'b.csv' }, { training: { earlyStopping: {}, checkpoint: { monitor: 'val_loss' } } } as Partial<ExperimentConfig>), withVal.report);
   checkSplitAndMonitors(cfg({ source: 'a.csv' }, { training: { earlyStopping: {} } } as Partial<ExperimentConfig>), withVal.report);
   assert.deepEqual(withVal.out, []);
 });

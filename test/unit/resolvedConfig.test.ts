@@ -89,7 +89,11 @@ test('resolveConfig keeps what is given and fills callbacks, monitoring loss wit
   assert.deepEqual(own.training.reduceLrOnPlateau, { monitor: 'loss', factor: 0.5, patience: 4, minLr: 1e-5 });
   assert.deepEqual(own.training.checkpoint, { monitor: 'val_loss' });
   assert.deepEqual(own.training.optimizer, { type: 'adam', learningRate: 0.5 });
-  assert.deepEqual(resolveConfig(cfg('regression', { train: 'a.csv' }, dense(1))).training.checkpoint, { monitor: 'loss' });
+  assert.deepEqual(resolveConfig(cfg('regression', { train: 'a.csv', split: { validation: 0 } }, dense(1))).training.checkpoint, { monitor: 'loss' });
+  // A train file without a validation file: a share of it validates, so the callbacks watch val_loss.
+  const carved = resolveConfig(cfg('regression', { train: 'a.csv', test: 'b.csv' }, dense(1)));
+  assert.deepEqual(carved.training.checkpoint, { monitor: 'val_loss' });
+  assert.deepEqual(carved.data.split, { validation: 0.2, seed: 42, shuffle: true });
 });
 
 test('resolveConfig of a text experiment: the tokenizer and the Transformer filled in', () => {

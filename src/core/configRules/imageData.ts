@@ -4,7 +4,7 @@
 // folders are looked at through the DataProbe. The model's shapes are checked
 // in imageModel.ts.
 
-import { columnChecker, probedKind } from './shared';
+import { checkSplitWithSeparateFiles, columnChecker, probedKind } from './shared';
 import type { DataProbe, RuleReport } from './shared';
 import type { ExperimentConfig } from '../types';
 
@@ -40,9 +40,7 @@ export function checkImageDataFiles(config: ExperimentConfig, probe: DataProbe, 
   if (data.source === undefined && data.train === undefined) {
     report(['data'], 'error', `data needs a "source": ${FOLDER_HINT} (or a "train" one)`);
   }
-  if (data.source === undefined && data.split !== undefined && data.train !== undefined) {
-    report(['data', 'split'], 'warning', '"split" is ignored when the splits come as separate folders or listings');
-  }
+  checkSplitWithSeparateFiles(data, 'folder or listing', report);
   const trainKey = data.source !== undefined ? 'source' : 'train';
   let trainClasses: string[] | undefined;
   for (const key of ['source', 'train', 'validation', 'test'] as const) {

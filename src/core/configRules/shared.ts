@@ -6,7 +6,8 @@
 import { isTransformerModel } from '../resolvedConfig';
 import type { PathSegment } from '../sweep';
 import type { DataError } from '../table';
-import type { ExperimentConfig } from '../types';
+import { carvedValidationShare, hasValidationData, isTestMetricName, isTrainingMetricName, SPLIT_DEFAULTS } from '../splitPlan';
+import type { DataConfig, ExperimentConfig } from '../types';
 
 export type RuleSeverity = 'error' | 'warning' | 'info';
 
@@ -112,9 +113,7 @@ export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, repor
   if (data.source === undefined && data.train === undefined) {
     report(['data'], 'error', 'data needs a "source" file (or a "train" file)');
   }
-  if (data.source === undefined && data.split !== undefined && data.train !== undefined) {
-    report(['data', 'split'], 'warning', '"split" is ignored when the splits come as separate files');
-  }
+  checkSplitWithSeparateFiles(data, 'file', report);
   let columns: string[] | undefined;
   for (const key of fileKeys) {
     const rel = data[key]!;
@@ -177,18 +176,57 @@ export function checkTransformerOnlyKeys(config: ExperimentConfig, report: RuleR
   }
 }
 
-/** The split leaves data to train on; callbacks that watch a validation metric have validation data. */
-export function checkSplitAndMonitors(config: ExperimentConfig, report: RuleReport): void {
-  const data = config.data;
+/**
+ * With a `train` file, `split` only carves validation out of it (when no
+ * `validation` file is given): say which of its keys are ignored.
+ */
+export function checkSplitWithSeparateFiles(data: DataConfig, kind: 'file' | 'folder or listing', report: RuleReport): void {
   const split = data.split;
-  if (split && (split.validation ?? 0.2) + (split.test ?? 0.1) >= 0.9) {
-    report(['data', 'split'], 'error', `validation + test take ${Math.round(((split.validation ?? 0.2) + (split.test ?? 0.1)) * 100)}% of the data, leaving too little to train on`);
+  if (data.source !== undefined || data.train === undefined || split === undefined) return;
+  if (split.test !== undefined) {
+    report(['data', 'split', 'test'], 'warning', data.test !== undefined ? `ignored: the test split is the "test" ${kind}` : `ignored with a "train" ${kind}: give a "test" ${kind} for the final evaluation`, true);
   }
-  const hasValidation = data.train ? data.validation !== undefined : (data.split?.validation ?? 0.2) > 0;
-  for (const key of ['earlyStopping', 'reduceLrOnPlateau', 'checkpoint'] as const) {
-    const monitor = config.training[key]?.monitor ?? 'val_loss';
-    if (config.training[key] && monitor.startsWith('val_') && !hasValidation) {
-      report(['training', key], 'error', `monitors "${monitor}" but there is no validation data`);
+  if (data.validation !== undefined) {
+    for (const key of ['validation', 'seed', 'shuffle'] as const) {
+      if (split[key] !== undefined) report(['data', 'split', key], 'warning', `ignored: validation comes from the "validation" ${kind}`, true);
     }
   }
 }
+
+const MONITORED = ['earlyStopping', 'reduceLrOnPlateau', 'checkpoint'] as const;
+
+/**
+ * The split leaves data to train on; callbacks that watch a validation metric
+ * have validation data; nothing watches the test split (it is only for the
+ * final evaluation); early stopping or a checkpoint that can only watch a
+ * training metric says so.
+ */
+export function checkSplitAndMonitors(config: ExperimentConfig, report: RuleReport): void {
+  const data = config.data;
+  const split = data.split;
+  const validation = split?.validation ?? SPLIT_DEFAULTS.validation;
+  if (split && data.source !== undefined && validation + (split.test ?? SPLIT_DEFAULTS.test) >= 0.9) {
+    report(['data', 'split'], 'error', `validation + test take ${Math.round((validation + (split.test ?? SPLIT_DEFAULTS.test)) * 100)}% of the data, leaving too little to train on`);
+  }
+  if (split && carvedValidationShare(data) >= 0.9) {
+    report(['data', 'split', 'validation'], 'error', `validation takes ${Math.round(validation * 100)}% of the training file, leaving too little to train on`);
+  }
+  const hasValidation = hasValidationData(config);
+  for (const key of MONITORED) {
+    const section = config.training[key];
+    if (!section) continue;
+    const monitor = section.monitor ?? (hasValidation ? 'val_loss' : 'loss');
+    const at = section.monitor !== undefined ? ['training', key, 'monitor'] : ['training', key];
+    if (isTestMetricName(monitor)) {
+      report(at, 'error', `"${monitor}" is a test metric: the test split is only for the final evaluation, so nothing stops, slows or keeps a checkpoint by it; monitor a validation metric (e.g. "val_loss")`);
+    } else if (monitor.startsWith('val_') && !hasValidation) {
+      report(at, 'error', `monitors "${monitor}" but there is no validation data (${NO_VALIDATION_HINT})`);
+    } else if (key !== 'reduceLrOnPlateau' && !hasValidation && isTrainingMetricName(monitor)) {
+      const what = key === 'earlyStopping' ? `stops when the training "${monitor}" improves no more` : `keeps the epoch with the best training "${monitor}"`;
+      report(at, 'warning', `${what}, since there is no validation data: that rewards overfitting (${NO_VALIDATION_HINT})`);
+    }
+  }
+}
+
+/** How to get validation data, for the diagnostics that miss it. */
+export const NO_VALIDATION_HINT = '"data.split.validation" carves a share of the training data for validation, e.g. 0.2';

@@ -46,6 +46,7 @@ export const DEFAULT_STRINGS = {
   'charts.xAxis.step': 'step',
   'charts.xAxis.epoch': 'epoch',
   'charts.logScale': 'Log scale',
+  'charts.yAxis.loss': 'loss',
   'charts.smoothing': 'Smoothing',
   'charts.metric': 'Metric',
   'series.step': '{0} (step)',

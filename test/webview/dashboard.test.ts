@@ -280,6 +280,38 @@ test('the chart toolbar switches axis, scale and smoothing', async () => {
   await page.waitForFunction(() => document.querySelector('#smoothing-value')?.textContent === '0.60');
 });
 
+test('a loss that falls over several decades gets a log axis until the user picks one, and the pick is kept', async () => {
+  await showRunningRun();
+  // 10 → 0.001: four decades. On a linear axis everything after the first steps is a flat line at 0.
+  const points: MetricPoint[] = [];
+  for (let step = 1; step <= 200; step++) points.push({ kind: 'step', step, epoch: Math.ceil(step / 20), time: step, values: { loss: 10 * Math.exp(-step / 20) + 0.001 } });
+  await postEvent(meta().id, { type: 'metrics', points });
+  await waitForPoints('#loss-chart', 200);
+  const logBox = page.locator('#log-scale');
+  await page.waitForFunction(() => (document.querySelector('#log-scale') as HTMLElement & { checked: boolean }).checked);
+  assert.equal(await page.locator('#loss-chart').getAttribute('data-scale'), 'log');
+  const log = await colourStats('#loss-chart', DARK_BLUE, 60);
+
+  await logBox.click();
+  await page.waitForFunction(() => {
+    const s = sessionStorage.getItem('vscode-state');
+    return s !== null && JSON.parse(s).charts?.logScale === false;
+  });
+  await page.waitForFunction(() => document.querySelector('#loss-chart')?.getAttribute('data-scale') === 'linear');
+  const linear = await colourStats('#loss-chart', DARK_BLUE, 60);
+  // On the linear axis the curve drops to the floor within the first steps and stays there;
+  // the log axis spreads it over the plot's height, the tail included.
+  assert.ok(linear.leftMeanY - log.leftMeanY > 60, `first third drawn ${(linear.leftMeanY - log.leftMeanY).toFixed(0)} px higher on the log axis`);
+  assert.ok(linear.rightMeanY - log.rightMeanY > 15, `last third drawn ${(linear.rightMeanY - log.rightMeanY).toFixed(0)} px higher on the log axis`);
+
+  // The user's choice outlives a reload of the page: still linear, though the loss spans four decades.
+  await page.reload();
+  await showRunningRun();
+  await postEvent(meta().id, { type: 'metrics', points });
+  await waitForPoints('#loss-chart', 200);
+  assert.equal(await logBox.evaluate((b) => (b as HTMLElement & { checked: boolean }).checked), false);
+});
+
 test('evaluation and the end of the run', async () => {
   await showRunningRun();
   await postTenEpochs();

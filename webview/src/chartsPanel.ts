@@ -4,13 +4,18 @@
 import { h } from './dom';
 import { CurveChart } from './curveChart';
 import type { MetricSeriesStore, XAxisMode } from './metricSeries';
-import { baseMetricName, isLossKey } from './metricSeries';
+import { baseMetricName, decadesSpanned, isLossKey } from './metricSeries';
+import type { Series } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
 
+/** A chart whose curves span more decades than this gets a logarithmic value axis until the user picks one. */
+export const AUTO_LOG_DECADES = 2;
+
 export interface ChartOptionsState {
   xAxis: XAxisMode;
-  logScale: boolean;
+  /** The user's choice; absent until they make one, when each chart picks by the decades its curves span. */
+  logScale?: boolean;
   /** Smoothing weight in [0, 0.99]. */
   smoothing: number;
   /** Base name of the metric on the metric chart (mae, accuracy, lr…). */
@@ -41,7 +46,9 @@ export class ChartsPanel {
   private metricChoices: string[] = [];
   private lossChart: CurveChart | null = null;
   private metricChart: CurveChart | null = null;
-  private ui: ChartOptionsState = { xAxis: 'step', logScale: false, smoothing: 0.6 };
+  private ui: ChartOptionsState = { xAxis: 'step', smoothing: 0.6 };
+  /** The loss chart's scale as drawn: the user's choice, or the automatic one; the checkbox shows it. */
+  private lossLog = false;
 
   constructor(private readonly onChange: (ui: ChartOptionsState) => void) {
     this.xAxisGroup.append(this.xAxisLabel, this.stepRadio, this.epochRadio);
@@ -78,7 +85,10 @@ export class ChartsPanel {
       const v = this.xAxisGroup.value;
       if (v === 'step' || v === 'epoch') this.change({ xAxis: v });
     });
-    this.logBox.addEventListener('change', () => this.change({ logScale: this.logBox.checked }));
+    this.logBox.addEventListener('change', () => {
+      // The checkbox fires change when syncControls sets it too; only a change from what is drawn is the user's.
+      if (this.logBox.checked !== (this.ui.logScale ?? this.lossLog)) this.change({ logScale: this.logBox.checked });
+    });
     this.smoothing.addEventListener('input', () => this.change({ smoothing: Number(this.smoothing.value) }));
     this.metricSelect.addEventListener('change', () => {
       if (this.metricChoices.includes(this.metricSelect.value)) this.change({ metric: this.metricSelect.value });
@@ -102,7 +112,8 @@ export class ChartsPanel {
     if (this.xAxisGroup.value !== this.ui.xAxis) this.xAxisGroup.value = this.ui.xAxis;
     this.stepRadio.toggleAttribute('checked', this.ui.xAxis === 'step');
     this.epochRadio.toggleAttribute('checked', this.ui.xAxis === 'epoch');
-    if (this.logBox.checked !== this.ui.logScale) this.logBox.checked = this.ui.logScale;
+    const log = this.ui.logScale ?? this.lossLog;
+    if (this.logBox.checked !== log) this.logBox.checked = log;
     if (Number(this.smoothing.value) !== this.ui.smoothing) this.smoothing.value = String(this.ui.smoothing);
     this.smoothingValue.textContent = this.ui.smoothing.toFixed(2);
   }
@@ -134,11 +145,23 @@ export class ChartsPanel {
     this.updateMetricChoices(choices);
     const metric = this.ui.metric && choices.includes(this.ui.metric) ? this.ui.metric : (choices.find((c) => c !== 'lr') ?? choices[0]);
 
-    const view = { xAxis: this.ui.xAxis, logScale: this.ui.logScale, smoothing: this.ui.smoothing, theme, t };
     const loss = store.build(isLossKey, this.ui.xAxis, this.ui.smoothing);
     const other = metric ? store.build((k) => baseMetricName(k) === metric && !isLossKey(k), this.ui.xAxis, this.ui.smoothing) : [];
-    this.lossChart.update(loss, view);
-    this.metricChart.update(other, view);
+    const view = (series: readonly Series[], yTitle: string) => ({
+      xAxis: this.ui.xAxis,
+      logScale: this.ui.logScale ?? decadesSpanned(series) > AUTO_LOG_DECADES,
+      smoothing: this.ui.smoothing,
+      yTitle,
+      theme,
+      t,
+    });
+    const lossView = view(loss, t('charts.yAxis.loss'));
+    this.lossChart.update(loss, lossView);
+    this.metricChart.update(other, view(other, metric ?? ''));
+    if (lossView.logScale !== this.lossLog) {
+      this.lossLog = lossView.logScale;
+      this.syncControls();
+    }
     this.showEmpty(this.lossCanvas, this.lossEmpty, loss.length === 0);
     this.showEmpty(this.metricCanvas, this.metricEmpty, other.length === 0);
     this.metricSelect.hidden = choices.length < 2;

@@ -33,6 +33,8 @@ export interface CurveChartView {
   xAxis: XAxisMode;
   logScale: boolean;
   smoothing: number;
+  /** The value axis' title: what the curves measure. */
+  yTitle: string;
   theme: ChartTheme;
   t: Translate;
 }
@@ -66,24 +68,30 @@ export class CurveChart {
       }
       const color = s.validation ? theme.validation : theme.train;
       const hasSmoothed = s.role === 'step' && view.smoothing > 0;
+      // Each role has a style of its own, so curves of one colour stay apart: faint thin
+      // raw steps, a solid smoothed line, and the epoch curve dashed with markers (circles
+      // for training, diamonds for validation). Validation is drawn over training.
       Object.assign(ds, {
         label: t(s.role === 'step' ? 'series.step' : s.role === 'smoothed' ? 'series.smoothed' : 'series.epoch', s.key),
         data: s.points,
         borderColor: s.role === 'step' ? withAlpha(color, hasSmoothed ? 0.3 : 0.55) : color,
         backgroundColor: color,
         borderWidth: s.role === 'step' ? 1 : s.role === 'smoothed' ? 1.5 : 2,
-        pointRadius: s.role === 'epoch' ? 3 : 0,
-        pointHoverRadius: s.role === 'epoch' ? 5 : 3,
+        borderDash: s.role === 'epoch' ? [6, 3] : [],
+        pointStyle: s.validation ? 'rectRot' : 'circle',
+        pointRadius: s.role === 'epoch' ? (s.validation ? 4 : 3) : 0,
+        pointHoverRadius: s.role === 'epoch' ? 6 : 3,
         pointHitRadius: 6,
         tension: 0,
-        order: 2 - rank[s.role],
+        // chart.js draws higher orders first: raw steps at the bottom, validation epochs on top.
+        order: 2 * (2 - rank[s.role]) + (s.validation ? 0 : 1),
       });
       ordered.push(ds);
     }
     for (const id of [...this.datasets.keys()]) if (!used.has(id)) this.datasets.delete(id);
 
     this.chart.data.datasets = ordered;
-    const key = [view.xAxis, view.logScale, view.theme, view.t];
+    const key = [view.xAxis, view.logScale, view.yTitle, view.theme, view.t];
     if (key.some((k, i) => k !== this.optionsFor[i])) {
       this.chart.options = this.options(view);
       this.optionsFor = key;
@@ -92,6 +100,7 @@ export class CurveChart {
 
     const raw = countRawPoints(series);
     this.canvas.setAttribute('data-points', String(raw));
+    this.canvas.setAttribute('data-scale', view.logScale ? 'log' : 'linear');
     this.canvas.setAttribute('aria-label', describe(this.ariaName, series, t));
   }
 
@@ -100,7 +109,7 @@ export class CurveChart {
     const base = chartOptions<'line'>({
       theme: view.theme,
       x: { title: t(view.xAxis === 'step' ? 'charts.xAxis.step' : 'charts.xAxis.epoch'), ticks: 'integer' },
-      y: { log: view.logScale },
+      y: { log: view.logScale, title: view.yTitle || undefined },
       legend: true,
       label: (item) => `${item.dataset.label ?? ''}: ${formatMetric((item.raw as XY).y)}`,
       curves: true,

@@ -49,7 +49,7 @@ export interface DashboardOptions {
   mermaidSrc?: string;
 }
 
-const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', logScale: false, smoothing: 0.6 };
+const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', smoothing: 0.6 };
 /** setState serializes the whole run; do it at most this often while metrics stream in. */
 const SAVE_INTERVAL_MS = 1000;
 /** Step points kept in the saved state; the host re-sends the full run after `ready` anyway. */

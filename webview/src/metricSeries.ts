@@ -155,6 +155,25 @@ function toPoints(xs: readonly number[], ys: readonly number[]): XY[] {
   return points;
 }
 
+/**
+ * How many decades the raw points span: log10 of the largest over the
+ * smallest positive value (0 with fewer than two positive values). A loss
+ * that falls from 10 to 0.01 spans 3.
+ */
+export function decadesSpanned(series: readonly Series[]): number {
+  let lo = Infinity;
+  let hi = 0;
+  for (const s of series) {
+    if (s.role === 'smoothed') continue;
+    for (const p of s.points) {
+      if (p.y <= 0) continue;
+      if (p.y < lo) lo = p.y;
+      if (p.y > hi) hi = p.y;
+    }
+  }
+  return hi > 0 && lo < hi ? Math.log10(hi / lo) : 0;
+}
+
 /** Raw points drawn (smoothed twins are derived, not counted). */
 export function countRawPoints(series: readonly Series[]): number {
   let n = 0;

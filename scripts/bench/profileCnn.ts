@@ -7,7 +7,8 @@
 // share of the step, with the ones that run on the CPU backend (copied across)
 // marked.
 //
-// node --import tsx scripts/bench/profileCnn.ts [--backend wasm|cpu] [--steps N]
+// node --import tsx scripts/bench/profileCnn.ts [--backend wasm|cpu] [--steps N] [--shapes]
+// (--shapes: one line per kernel and input shapes, to tell the two convolutions apart)
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../src/core/types';
@@ -32,20 +33,23 @@ async function main(): Promise<void> {
   const wall = (performance.now() - started) / steps;
   runner.dispose();
   const byName = new Map<string, { ms: number; calls: number }>();
+  const byShapes = argv.includes('--shapes');
   for (const k of info.kernels) {
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    const key = byShapes ? `${k.name} ${k.inputShapes.slice(0, 3).map((s) => (s ? `[${s.join(",")}]` : "-")).join(' ')}` : k.name;
+    const e = byName.get(key) ?? { ms: 0, calls: 0 };
     e.ms += Number(k.kernelTimeMs);
     e.calls++;
-    byName.set(k.name, e);
+    byName.set(key, e);
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0) / steps;
   const fallback = new Set(sel.cpuFallbackKernels);
   console.log(`backend ${sel.backend}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile, kernels ${total.toFixed(1)} ms/step`);
-  console.log('kernel                          ms/step   share  calls/step');
+  const width = Math.max(32, ...[...byName.keys()].map((k) => k.length + 2));
+  console.log(`${'kernel'.padEnd(width)}ms/step   share  calls/step`);
   for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {
     const ms = e.ms / steps;
     if (ms < 0.05) continue;
-    console.log(`${(name + (fallback.has(name) ? ' (CPU fallback)' : '')).padEnd(32)}${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0).padStart(5)}`);
+    console.log(`${(name + (fallback.has(name.split(' ')[0]) ? ' (CPU fallback)' : '')).padEnd(width)}${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${(e.calls / steps).toFixed(0).padStart(5)}`);
   }
 }
 

@@ -25,6 +25,7 @@ import type { Col2imFn } from './wasmLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
+import { F2_G, winogradLoopsFor } from './winogradLoops';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 /** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
@@ -166,7 +167,7 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   const kf = g.fh * g.fw * g.inC;
   const m = g.batch * g.outH * g.outW;
   if (m === 0 || g.outC === 0) return out;
-  if (winogradFits(g, wasmLoopsFor(w))) {
+  if (winogradFits(w, g)) {
     winogradForward(w, gemm, g, x, filter, bias, relu, out);
     return out;
   }
@@ -189,145 +190,200 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   return out;
 }
 
-// Winograd F(2×2, 3×3) for 3×3 stride-1 forward convolutions: each 2×2 block
-// of output pixels (a tile) from the 4×4 input pixels under it, with 16
-// products of [tiles, inC]·[inC, outC] instead of 36 (2.25× fewer
-// multiplications; here [2304, 32]·[32, 64] runs at ~53 GFLOP/s against ~41
-// for the direct [7744, 288]·[288, 64]). Every step is a pass we already have:
-//   d   = im2col(x) with a 4×4 filter at stride 2     [T, 16, inC]  (zeros past the edges)
-//   V_t = Bᵀ d_t B                                     two batched products with Bᵀ [4, 4] (rows, then columns)
-//   U   = Gw · W                                       [16, 9]·[9, inC·outC]
-//   M_ξ = V_ξ · U_ξ (+ bias for ξ = 5, whose row of Aw is all ones)  16 products
-//   Y   = Aw · M (ReLU in the epilogue)                [4, 16]·[16, T·outC]
-//   y   = the four [T, outC] planes of Y added (col2im, 1×1 at stride 2) into y zeroed
-// with Gw = G⊗G, Aw = Aᵀ⊗Aᵀ, the transforms of Lavin and Gray (2015).
-// MODELLAB_WINOGRAD=off takes the direct path (measurements). The input
-// gradient stays direct: as a convolution of dy padded by 2 its products
-// shrink less and its im2col grows (measured no faster, 6.2 → 6.5 ms).
-const WB = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
-const WG = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-const WA = [[1, 1, 1, 0], [0, 1, -1, -1]];
-function kronRows(a: number[][], b: number[][]): number[] {
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin and Gray, 2015):
+// each 2×2 block of output pixels (a tile) from the 4×4 input pixels under it,
+// with 16 products of [tiles, inC]·[inC, outC] instead of 36 multiplications
+// per output (2.25× fewer; here [2304, 32]·[32, 64] runs at ~53 GFLOP/s
+// against ~41 for the direct [7744, 288]·[288, 64]). Per chunk of tiles:
+//   V = Bᵀ·d·B   each tile's 4×4 input pixels, read in place (winogradLoops.ts, gather) → [16][tiles][inC]
+//   U = Gw · W   once, [16, 9]·[9, inC·outC] on the gemm kernel (Gw = G⊗G)
+//   M_ξ = V_ξ · U_ξ                                      16 products on the gemm kernel → [16][tiles][outC]
+//   y = Aᵀ·M·A + bias, ReLU                              written in place (scatter)
+// The filter gradient reads the same transforms backwards (winogradFilterGrad)
+// and the input gradient is the forward pass over dy with the filter turned
+// half a turn and its channels swapped (winogradInputGrad). MODELLAB_WINOGRAD=off
+// takes the direct paths (measurements).
+const WINO_G = kronRows(F2_G, F2_G);
+function kronRows(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number[] {
   // (a⊗b)[(i1, i2), (j1, j2)] = a[i1][j1]·b[i2][j2], row-major
   const out: number[] = [];
   for (let i1 = 0; i1 < a.length; i1++) for (let i2 = 0; i2 < b.length; i2++) for (let j1 = 0; j1 < a[0].length; j1++) for (let j2 = 0; j2 < b[0].length; j2++) out.push(a[i1][j1] * b[i2][j2]);
   return out;
 }
-const WINO_G = kronRows(WG, WG);
-const WINO_A = kronRows(WA, WA);
-/** Floats of scratch per chunk of tiles (~256 KiB; 128 KiB and 512 KiB measured no faster). */
+/** Floats of scratch per chunk of tiles (planes and tables; ~256 KiB, a quarter of the per-core L2). */
 const WINO_CHUNK_FLOATS = 64 * 1024;
-/** The same for the filter gradient (~512 KiB; 256 KiB to 2 MiB measured within noise). */
-const WINO_GRAD_CHUNK_FLOATS = 128 * 1024;
 
-/** Whether a convolution (forward, or its filter gradient) takes the Winograd path: 3×3, stride 1, enough channels in and out to fill the products, our wasm loops. */
-const winogradFits = (g: Geometry, loops: unknown) => g.fh === 3 && g.fw === 3 && g.sh === 1 && g.sw === 1 && g.inC >= 8 && g.outC >= 8 && loops !== undefined && process.env.MODELLAB_WINOGRAD !== 'off';
+/** Whether a convolution (forward or a gradient) takes the Winograd path: 3×3, stride 1, enough channels in and out to fill the products, our wasm loops. */
+const winogradFits = (w: BackendWasm, g: Geometry) =>
+  g.fh === 3 && g.fw === 3 && g.sh === 1 && g.sw === 1 && g.inC >= 8 && g.outC >= 8 && process.env.MODELLAB_WINOGRAD !== 'off' && winogradLoopsFor(w) !== undefined && wasmLoopsFor(w) !== undefined;
 
-function winogradForward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, out: TensorInfo): void {
-  const loops = wasmLoopsFor(w)!;
-  const { inC, outC } = g;
+/** The tiles of a convolution's output, 2×2 pixels each, in order (batch, tile row, tile column). */
+function tileCount(g: Geometry): { tilesH: number; tilesW: number; tiles: number } {
   const tilesH = Math.ceil(g.outH / 2);
   const tilesW = Math.ceil(g.outW / 2);
-  const tiles = g.batch * tilesH * tilesW;
-  const perTile = 32 * inC + 20 * outC;
-  const rows = Math.max(1, Math.min(tiles, Math.floor(WINO_CHUNK_FLOATS / perTile)));
-  const consts = scratch(w, 16 + 64 + 144);
-  const u = scratch(w, 16 * inC * outC);
-  const cols = scratch(w, rows * 16 * inC);
-  const v = scratch(w, rows * 16 * inC);
-  const mm = scratch(w, rows * 16 * outC);
-  const yy = scratch(w, rows * 4 * outC);
-  try {
-    const heap = heapFloats(w);
-    const cAt = heapOffset(w, consts);
-    heap.set(WB.flat(), cAt / 4);
-    heap.set(WINO_A, cAt / 4 + 16);
-    heap.set(WINO_G, cAt / 4 + 80);
-    const [bAt, aAt, gAt] = [cAt, cAt + 4 * 16, cAt + 4 * 80];
-    const uAt = heapOffset(w, u);
-    gemm.run(gAt, heapOffset(w, filter), uAt, 16, 9, inC * outC, 1, 0, 0, 0, 0, 0, 36, 4);
-    const outAt = heapOffset(w, out);
-    heap.fill(0, outAt / 4, outAt / 4 + g.batch * g.outH * g.outW * outC);
-    const [colsAt, vAt, mAt, yAt] = [heapOffset(w, cols), heapOffset(w, v), heapOffset(w, mm), heapOffset(w, yy)];
-    const biasAt = bias ? heapOffset(w, bias) : 0;
-    const xAt = heapOffset(w, x);
-    const ci = 4 * inC;
-    const co = 4 * outC;
-    for (let t0 = 0; t0 < tiles; t0 += rows) {
-      const n = Math.min(rows, tiles - t0);
-      loops.im2col(xAt, colsAt, t0, t0 + n, g.inH, g.inW, inC, tilesH, tilesW, 4, 4, 2, 2, g.padTop, g.padLeft);
-      // V_t = Bᵀ d_t B in two passes: Bᵀ · d_t as [4, 4·inC] (into v), then Bᵀ · each [4, inC] quarter (back into cols).
-      gemm.run(bAt, colsAt, vAt, 4, 4, 4 * inC, n, 0, 16 * ci, 16 * ci, 0, 0, 16, 4);
-      gemm.run(bAt, vAt, colsAt, 4, 4, inC, 4 * n, 0, 4 * ci, 4 * ci, 0, 0, 16, 4);
-      // M_ξ [n, outC] = V_ξ (rows of 16·inC floats) · U_ξ; ξ = 5 takes the bias.
-      gemm.run(colsAt, uAt, mAt, n, inC, outC, 5, ci, ci * outC, n * co, 0, 0, 16 * ci, 4);
-      gemm.run(colsAt + 5 * ci, uAt + 5 * ci * outC, mAt + 5 * n * co, n, inC, outC, 1, 0, 0, 0, biasAt, 0, 16 * ci, 4);
-      gemm.run(colsAt + 6 * ci, uAt + 6 * ci * outC, mAt + 6 * n * co, n, inC, outC, 10, ci, ci * outC, n * co, 0, 0, 16 * ci, 4);
-      gemm.run(aAt, mAt, yAt, 4, 16, n * outC, 1, 0, 0, 0, 0, relu ? 1 : 0, 64, 4);
-      for (let p = 0; p < 2; p++) {
-        for (let q = 0; q < 2; q++) loops.col2im(outAt, yAt + (p * 2 + q) * n * co, t0, t0 + n, g.outH, g.outW, outC, tilesH, tilesW, 1, 1, 2, 2, -p, -q);
+  return { tilesH, tilesW, tiles: g.batch * tilesH * tilesW };
+}
+
+/**
+ * The byte addresses of the side×side pixels of tiles t0 … t0+n-1 (tile
+ * (ty, tx)'s pixel (i, j) is the image's (2·ty + offY + i, 2·tx + offX + j)),
+ * into table from int index `at`; `outside` for pixels past the image's edge.
+ */
+function tileTable(table: Int32Array, at: number, t0: number, n: number, tilesH: number, tilesW: number, side: number, offY: number, offX: number, h: number, w: number, c4: number, base: number, outside: number): void {
+  let k = at;
+  for (let t = t0; t < t0 + n; t++) {
+    const tx = t % tilesW;
+    const r = (t - tx) / tilesW;
+    const ty = r % tilesH;
+    const b = (r - ty) / tilesH;
+    for (let i = 0; i < side; i++) {
+      const y = 2 * ty + offY + i;
+      const rowInside = y >= 0 && y < h;
+      const row = base + (b * h + y) * w * c4;
+      for (let j = 0; j < side; j++) {
+        const x = 2 * tx + offX + j;
+        table[k++] = rowInside && x >= 0 && x < w ? row + x * c4 : outside;
       }
     }
+  }
+}
+
+/** Scratch tensors a Winograd pass allocates, disposed together. */
+class Scratch {
+  private readonly made: TensorInfo[] = [];
+  constructor(private readonly w: BackendWasm) {}
+  /** n floats' byte offset (take heap views after the last call). */
+  floats(n: number): number {
+    const t = scratch(this.w, n);
+    this.made.push(t);
+    return heapOffset(this.w, t);
+  }
+  dispose(): void {
+    for (const t of this.made) this.w.disposeData(t.dataId);
+  }
+}
+
+/** U = Gw · W [16][inC][outC] from a 3×3 filter [3, 3, inC, outC] at byte fAt (the Gw constants at gAt). */
+function filterTransform(gemm: Gemm, gAt: number, fAt: number, uAt: number, inC: number, outC: number): void {
+  gemm.run(gAt, fAt, uAt, 16, 9, inC * outC, 1, 0, 0, 0, 0, 0, 36, 4);
+}
+
+/** y = conv(x, W) (+ bias, ReLU) by Winograd, x at byte xAt, U = Gw·W at uAt, into y at outAt; bias 0 for none. */
+function winogradConv(w: BackendWasm, gemm: Gemm, g: Geometry, xAt: number, uAt: number, biasAt: number, relu: boolean, outAt: number, s: Scratch): void {
+  const loops = winogradLoopsFor(w)!;
+  const { inC, outC } = g;
+  const { tilesH, tilesW, tiles } = tileCount(g);
+  const rows = Math.max(1, Math.min(tiles, Math.floor(WINO_CHUNK_FLOATS / (16 * inC + 16 * outC + 20))));
+  const [ci, co] = [4 * inC, 4 * outC];
+  const vAt = s.floats(rows * 16 * inC);
+  const mAt = s.floats(rows * 16 * outC);
+  const inTable = s.floats(rows * 16);
+  const outTable = s.floats(rows * 4);
+  const zeros = s.floats(inC);
+  const dump = s.floats(outC);
+  const heap = heapFloats(w);
+  const table = new Int32Array(heap.buffer);
+  heap.fill(0, zeros / 4, zeros / 4 + inC);
+  for (let t0 = 0; t0 < tiles; t0 += rows) {
+    const n = Math.min(rows, tiles - t0);
+    tileTable(table, inTable / 4, t0, n, tilesH, tilesW, 4, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+    loops.input(inTable, n, ci, vAt, n * ci);
+    gemm.run(vAt, uAt, mAt, n, inC, outC, 16, n * ci, ci * outC, n * co, 0, 0, ci, 4);
+    // Pixels past the output's edge (odd sizes) are written to a run that nothing reads.
+    tileTable(table, outTable / 4, t0, n, tilesH, tilesW, 2, 0, 0, g.outH, g.outW, co, outAt, dump);
+    loops.output(mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0);
+  }
+}
+
+/** The Gw constants (kron(G, G), [16, 9]) on the heap. */
+function winogradConstants(w: BackendWasm, s: Scratch): number {
+  const at = s.floats(WINO_G.length);
+  heapFloats(w).set(WINO_G, at / 4);
+  return at;
+}
+
+function winogradForward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, out: TensorInfo): void {
+  const s = new Scratch(w);
+  try {
+    const gAt = winogradConstants(w, s);
+    const uAt = s.floats(16 * g.inC * g.outC);
+    filterTransform(gemm, gAt, heapOffset(w, filter), uAt, g.inC, g.outC);
+    winogradConv(w, gemm, g, heapOffset(w, x), uAt, bias ? heapOffset(w, bias) : 0, relu, heapOffset(w, out), s);
   } finally {
-    for (const t of [consts, u, cols, v, mm, yy]) w.disposeData(t.dataId);
+    s.dispose();
   }
 }
 
 /**
- * The filter gradient of a convolution the forward pass ran as Winograd, by
- * the same transforms read backwards: with E_t = Awᵀ · dy_t (dy's 2×2 tile,
- * [4, outC] → [16, outC]), Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, T]·[T, outC], 16
- * products, A read transposed in place) and dW = Gwᵀ · Ũ. Here the 4×4
- * input taps and the 2×2 dy taps are gathered plane by plane (im2col with a
- * 1×1 filter at stride 2), so V and E come out as [16][T][channels] and both
- * transforms are single products over the chunk.
+ * dx of a 3×3 stride-1 convolution: the forward convolution of dy (padded by
+ * 2 − pad) with W' [kh][kw][outC][inC] = W [2−kh][2−kw][inC][outC], by the
+ * same Winograd pass, its output the input's shape.
+ */
+function winogradInputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
+  const s = new Scratch(w);
+  try {
+    const gAt = winogradConstants(w, s);
+    const { inC, outC } = g;
+    const flipped = s.floats(9 * inC * outC);
+    const uAt = s.floats(16 * inC * outC);
+    const heap = heapFloats(w);
+    const [src, dst] = [heapOffset(w, filter) / 4, flipped / 4];
+    for (let k = 0; k < 9; k++) {
+      const from = src + (8 - k) * inC * outC;
+      const to = dst + k * inC * outC;
+      for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[to + o * inC + i] = heap[from + i * outC + o];
+    }
+    filterTransform(gemm, gAt, flipped, uAt, outC, inC);
+    const back: Geometry = { ...g, inH: g.outH, inW: g.outW, inC: outC, outH: g.inH, outW: g.inW, outC: inC, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft };
+    winogradConv(w, gemm, back, heapOffset(w, dy), uAt, 0, false, heapOffset(w, dx), s);
+  } finally {
+    s.dispose();
+  }
+}
+
+/**
+ * The filter gradient of a 3×3 stride-1 convolution by the forward pass's
+ * transforms read backwards: with V_t = Bᵀ·d_t·B (the input tile's, as
+ * forward) and E_t = A·dy_t·Aᵀ (dy's 2×2 tile to 16 values),
+ * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], 16 products, V read
+ * transposed in place) and dW = Gwᵀ · Ũ.
  */
 function winogradFilterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
-  const loops = wasmLoopsFor(w)!;
+  const loops = winogradLoopsFor(w)!;
+  const addInto = wasmLoopsFor(w)!.addInto;
   const { inC, outC } = g;
-  const tilesH = Math.ceil(g.outH / 2);
-  const tilesW = Math.ceil(g.outW / 2);
-  const tiles = g.batch * tilesH * tilesW;
-  const rows = Math.max(1, Math.min(tiles, Math.floor(WINO_GRAD_CHUNK_FLOATS / (32 * inC + 20 * outC))));
+  const { tilesH, tilesW, tiles } = tileCount(g);
+  const rows = Math.max(1, Math.min(tiles, Math.floor((2 * WINO_CHUNK_FLOATS) / (16 * inC + 16 * outC + 20))));
+  const [ci, co] = [4 * inC, 4 * outC];
   const size = 16 * inC * outC;
-  const consts = scratch(w, 16 + 64 + 144);
-  const d = scratch(w, rows * 16 * inC);
-  const v = scratch(w, rows * 16 * inC);
-  const dyt = scratch(w, rows * 4 * outC);
-  const e = scratch(w, rows * 16 * outC);
-  const acc = scratch(w, size);
-  const part = scratch(w, size);
+  const s = new Scratch(w);
   try {
+    const gAt = winogradConstants(w, s);
+    const vAt = s.floats(rows * 16 * inC);
+    const eAt = s.floats(rows * 16 * outC);
+    const inTable = s.floats(rows * 16);
+    const dyTable = s.floats(rows * 4);
+    const zeros = s.floats(Math.max(inC, outC));
+    const accAt = s.floats(size);
+    const partAt = s.floats(size);
     const heap = heapFloats(w);
-    const cAt = heapOffset(w, consts);
-    heap.set(WB.flat(), cAt / 4);
-    heap.set(WINO_A, cAt / 4 + 16);
-    heap.set(WINO_G, cAt / 4 + 80);
-    const [bAt, aAt, gAt] = [cAt, cAt + 4 * 16, cAt + 4 * 80];
-    const [dAt, vAt, dytAt, eAt, accAt, partAt] = [d, v, dyt, e, acc, part].map((t) => heapOffset(w, t));
+    const table = new Int32Array(heap.buffer);
+    heap.fill(0, zeros / 4, zeros / 4 + Math.max(inC, outC));
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
     for (let t0 = 0; t0 < tiles; t0 += rows) {
       const n = Math.min(rows, tiles - t0);
-      const tc = n * inC;
-      const to = n * outC;
-      for (let i = 0; i < 4; i++) {
-        for (let j = 0; j < 4; j++) loops.im2col(xAt, dAt + 4 * (i * 4 + j) * tc, t0, t0 + n, g.inH, g.inW, inC, tilesH, tilesW, 1, 1, 2, 2, g.padTop - i, g.padLeft - j);
-      }
-      for (let p = 0; p < 2; p++) {
-        for (let q = 0; q < 2; q++) loops.im2col(dyAt, dytAt + 4 * (p * 2 + q) * to, t0, t0 + n, g.outH, g.outW, outC, tilesH, tilesW, 1, 1, 2, 2, -p, -q);
-      }
-      // V = Bᵀ D B over the planes: columns (per row i of the tile), then rows.
-      gemm.run(bAt, dAt, vAt, 4, 4, tc, 4, 0, 16 * tc, 16 * tc, 0, 0, 16, 4);
-      gemm.run(bAt, vAt, dAt, 4, 4, 4 * tc, 1, 0, 0, 0, 0, 0, 16, 4);
-      // E = Awᵀ · Dy ([16, 4]: Aw [4, 16] read transposed).
-      gemm.run(aAt, dytAt, eAt, 16, 4, to, 1, 0, 0, 0, 0, 0, 4, 64);
-      gemm.run(dAt, eAt, t0 === 0 ? accAt : partAt, inC, n, outC, 16, 4 * tc, 4 * to, 4 * inC * outC, 0, 0, 4, 4 * inC);
-      if (t0 > 0) loops.addInto(accAt, partAt, size);
+      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, 4, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+      loops.input(inTable, n, ci, vAt, n * ci);
+      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, 2, 0, 0, g.outH, g.outW, co, dyAt, zeros);
+      loops.outputBack(dyTable, n, co, eAt, n * co);
+      // The first chunk's products go straight into Ũ; the others' are added to it.
+      gemm.run(vAt, eAt, t0 === 0 ? accAt : partAt, inC, n, outC, 16, n * ci, n * co, ci * outC, 0, 0, 4, ci);
+      if (t0 > 0) addInto(accAt, partAt, size);
     }
     // dW [9, inC·outC] = Gwᵀ · Ũ ([9, 16]: Gw [16, 9] read transposed).
     gemm.run(gAt, accAt, heapOffset(w, dw), 9, 16, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);
   } finally {
-    for (const t of [consts, d, v, dyt, e, acc, part]) w.disposeData(t.dataId);
+    s.dispose();
   }
 }
 
@@ -337,7 +393,7 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
   const m = g.batch * g.outH * g.outW;
   const dw = w.makeOutput([g.fh, g.fw, g.inC, g.outC], 'float32');
   const size = kf * g.outC;
-  if (m > 0 && gemm === gemmFor(w) && winogradFits(g, wasmLoopsFor(w))) {
+  if (m > 0 && gemm === gemmFor(w) && winogradFits(w, g)) {
     winogradFilterGrad(w, gemm, g, x, dy, dw);
     return dw;
   }
@@ -376,6 +432,10 @@ function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filt
   const kf = g.fh * g.fw * g.inC;
   const m = g.batch * g.outH * g.outW;
   const dx = w.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
+  if (g.batch * g.outH * g.outW > 0 && winogradFits(w, g)) {
+    winogradInputGrad(w, gemm, g, dy, filter, dx);
+    return dx;
+  }
   const rows = chunkRows(g);
   const cols = scratch(w, rows * kf);
   const wt = scratch(w, kf * g.outC);

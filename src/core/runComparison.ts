@@ -69,6 +69,50 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
 }
 
+/** `model.layers[0].units` → `units`: a config path's last key, for short labels. */
+export function lastSegment(path: string): string {
+  const parts = path.split('.');
+  return parts[parts.length - 1].replace(/\[\d+\]$/, '') || path;
+}
+
+/** `{"training.optimizer.learningRate": 0.01, "model.layers[0].units": 32}` → `learningRate=0.01 · units=32`. */
+export function paramLabel(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([path, value]) => `${lastSegment(path)}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' · ');
+}
+
+export interface LabelledRun {
+  /** The experiment's name. */
+  name: string;
+  /** The run's time as the sidebar shows it. */
+  when: string;
+  /** Its config, flattened (flattenConfig). */
+  params: Record<string, ParamValue>;
+}
+
+/**
+ * Names for runs shown side by side: the experiment (when more than one is
+ * compared) and the parameters that set the runs apart, at most `maxParams`
+ * of them; the run's time is added where that leaves two runs with one name.
+ */
+export function compareLabels(runs: readonly LabelledRun[], maxParams = 3): string[] {
+  // The config's own `name` is the experiment's, which the label shows by itself.
+  const differing = compareRows(runs.map((r) => r.params)).filter((row) => row.differs && row.key !== 'name');
+  const experiments = new Set(runs.map((r) => r.name)).size;
+  const labels = runs.map((run, i) => {
+    const set: Record<string, ParamValue> = {};
+    for (const row of differing) {
+      const value = row.values[i];
+      if (value !== undefined && Object.keys(set).length < maxParams) set[row.key] = value;
+    }
+    return [experiments > 1 ? run.name : '', paramLabel(set)].filter(Boolean).join(' · ');
+  });
+  return labels.map((label, i) =>
+    !label || labels.some((other, j) => j !== i && other === label) ? [label, runs[i].when].filter(Boolean).join(' · ') : label,
+  );
+}
+
 /** Only the rows that differ, when asked to. */
 export function visibleRows<T>(rows: readonly ComparedRow<T>[], differencesOnly: boolean): ComparedRow<T>[] {
   return differencesOnly ? rows.filter((r) => r.differs) : [...rows];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metricGoal } from '../../src/core/metrics';
-import { compareRows, finalMetrics, flattenConfig, metricDelta, visibleRows } from '../../src/core/runComparison';
+import { compareLabels, compareRows, finalMetrics, flattenConfig, metricDelta, visibleRows } from '../../src/core/runComparison';
 import { compareSeriesFor, curveMetrics, fractionalEpoch, metricColumns, metricColumnsAsync } from '../../src/core/compareSeries';
 import type { MetricPoint, RegressionEvaluation } from '../../src/core/types';
 
@@ -158,4 +158,26 @@ test('columns built in slices (the compare panel\'s path for long runs) equal th
   clearInterval(ticker);
   assert.deepEqual(sliced, metricColumns(points));
   assert.ok(turns >= 3, `the event loop ran timers only ${turns} times while ${points.length} points were sliced into ${Math.ceil(points.length / 1000)} pieces`);
+});
+
+test('compare labels name runs by what sets them apart, not by their time', () => {
+  const base = { 'training.optimizer.learningRate': 0.01, 'model.layers[0].units': 64, 'training.epochs': 40, 'data.source': 'houses.csv' };
+  const runs = [
+    { name: 'house-prices', when: '12-06 06:01:00', params: base },
+    { name: 'house-prices', when: '12-06 06:02:00', params: { ...base, 'training.optimizer.learningRate': 0.001 } },
+    { name: 'house-prices', when: '12-06 06:03:00', params: { ...base, 'training.optimizer.learningRate': 0.001, 'model.layers[0].units': 32 } },
+  ];
+  assert.deepEqual(compareLabels(runs), ['learningRate=0.01 · units=64', 'learningRate=0.001 · units=64', 'learningRate=0.001 · units=32']);
+  // Two experiments: each label starts with its experiment.
+  const wide = { ...runs[1], name: 'house-prices-wide', params: { ...runs[1].params, name: 'house-prices-wide' } };
+  assert.deepEqual(compareLabels([{ ...runs[0], params: { ...base, name: 'house-prices' } }, wide]), ['house-prices · learningRate=0.01', 'house-prices-wide · learningRate=0.001']);
+  // Nothing differs (the same config trained twice): the time tells them apart.
+  assert.deepEqual(compareLabels([runs[0], { ...runs[0], when: '12-06 07:00:00' }]), ['12-06 06:01:00', '12-06 07:00:00']);
+  // At most three parameters; two runs left with one name get their times.
+  const many = (v: number) => ({ a: v, b: v, c: v, d: v === 1 ? 1 : 2 });
+  assert.deepEqual(compareLabels([{ name: 'x', when: 't1', params: many(1) }, { name: 'x', when: 't2', params: many(2) }]), ['a=1 · b=1 · c=1', 'a=2 · b=2 · c=2']);
+  assert.deepEqual(
+    compareLabels([{ name: 'x', when: 't1', params: { a: 1, b: 1, c: 1, d: 1 } }, { name: 'x', when: 't2', params: { a: 1, b: 1, c: 1, d: 2 } }], 0),
+    ['t1', 't2'],
+  );
 });

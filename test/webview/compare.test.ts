@@ -211,6 +211,32 @@ test('the parameter table shows every run\'s settings; "differences only" keeps 
   assert.deepEqual(saved.runIds, RUNS.map((r) => r.info.id));
 });
 
+test('a long run name shows whole, and each number sits under its own run\'s header', async () => {
+  const long = 'house-prices-with-a-rather-long-name · learningRate=0.0003 · batchSize=64 · units=128';
+  const runs = RUNS.map((r, i) => (i === 1 ? { ...r, info: { ...r.info, label: long } } : r));
+  const before = (await posted()).length;
+  await post(stateMessage(runs));
+  await answer(runs, await nextRequest(before));
+  const link = page.locator(`#metrics-table thead th[data-run-id="${runs[1].info.id}"] .run-link`);
+  assert.equal(await link.textContent(), long);
+  const fits = await link.evaluate((a) => a.scrollWidth <= a.clientWidth + 1 && a.getBoundingClientRect().height > 0);
+  assert.ok(fits, 'the name wraps inside its column instead of being cut off');
+  const placement = await page.locator('#metrics-table').evaluate((table) => {
+    const heads = [...table.querySelectorAll('thead th[data-run-id]')].map((th) => ({ id: th.getAttribute('data-run-id'), box: th.getBoundingClientRect() }));
+    const misplaced: string[] = [];
+    for (const td of table.querySelectorAll('tbody td[data-run-id]')) {
+      const value = td.querySelector('.value')!.getBoundingClientRect();
+      const head = heads.find((h) => h.id === td.getAttribute('data-run-id'))!.box;
+      // The number starts near its header's left edge (the cell's padding), never near the next column.
+      if (value.left < head.left || value.left > head.left + 16) misplaced.push(`${td.getAttribute('data-run-id')}: ${value.left.toFixed(0)} vs ${head.left.toFixed(0)}`);
+    }
+    return { cells: table.querySelectorAll('tbody td[data-run-id]').length, misplaced };
+  });
+  assert.ok(placement.cells >= 4, `metric cells: ${placement.cells}`);
+  assert.deepEqual(placement.misplaced, []);
+  await page.screenshot({ path: join(resultsDir, 'compare-long-name.png'), fullPage: true });
+});
+
 test('pinning a baseline shows the other runs\' differences to it, better in green and worse in red', async () => {
   await showFourRuns();
   const base = RUNS[1].info;

@@ -17,7 +17,7 @@ export type ParamValue = string | number | boolean | null;
 export interface CompareRun {
   id: string;
   name: string;
-  /** Short label for legends and column headers (time of the run, or its sweep point). */
+  /** Short label for legends and column headers: the experiment (when several are compared) and the parameters that set the run apart (compareLabels). */
   label: string;
   status: RunMeta['status'];
   createdAt: string;

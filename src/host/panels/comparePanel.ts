@@ -15,12 +15,12 @@ import { runsMetricsToCsv } from '../../core/metricsCsv';
 import { parseCompareMessage, PNG_DATA_URL_PREFIX } from '../../core/protocol/compare';
 import { assertNever } from '../../core/protocol/fields';
 import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../../core/protocol/compare';
-import { finalMetrics, flattenConfig } from '../../core/runComparison';
+import { compareLabels, finalMetrics, flattenConfig } from '../../core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import type { RunSnapshot } from '../../core/types';
 import { PanelHost } from './panelHost';
 import type { ShownRun } from './dashboardPanel';
-import { formatRunTime, sweepPointLabel } from '../runs/experimentTreeModel';
+import { formatRunTime } from '../runs/experimentTreeModel';
 import type { RunIndex } from '../runs/runIndex';
 import type { TrainingSessions, TrainingUpdate } from '../training/trainingSessions';
 
@@ -210,16 +210,14 @@ export class ComparePanel implements vscode.Disposable {
   private postStateNow(): void {
     if (!this.host.ready) return;
     const loaded = this.loadAll();
-    const names = new Set(loaded.map((l) => l.snapshot.meta.name));
-    const runs: CompareRun[] = loaded.map(({ snapshot, params }) => {
+    const labels = compareLabels(loaded.map(({ snapshot: { meta }, params }) => ({ name: meta.name, when: formatRunTime(meta.createdAt, meta.id), params })));
+    const runs: CompareRun[] = loaded.map(({ snapshot, params }, i) => {
       const meta = snapshot.meta;
-      const when = formatRunTime(meta.createdAt, meta.id);
       const sweep = meta.sweep;
-      const point = sweep ? `#${sweep.index + 1} ${sweepPointLabel(sweep.params ?? {})}`.trim() : when;
       return {
         id: meta.id,
         name: meta.name,
-        label: names.size > 1 ? `${meta.name} · ${point}` : point,
+        label: labels[i],
         status: this.deps.trainings.forRun(meta.id) ? 'running' : meta.status,
         createdAt: meta.createdAt,
         backend: meta.backend,

@@ -19,6 +19,8 @@ import type { AttentionResult, Evaluation } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
 import type { TrainResult } from '../trainer/engine';
+import { interruptOnSignals } from '../trainer/interruptSignals';
+import { RunDirError, trainInRunDir } from '../trainer/runDirTraining';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
@@ -27,10 +29,13 @@ import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 
+/** The exit code of a training that a signal interrupted (EX_TEMPFAIL: try again, it resumes). */
+const INTERRUPTED_EXIT = 75;
+
 const USAGE = `Model Lab ${packageJson.version}
 
 Usage:
-  modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--runs-dir DIR] [--json]
+  modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--runs-dir DIR | --run-dir RUN] [--json]
   modellab resume <run> [--backend B] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
   modellab validate <config>
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
@@ -44,7 +49,15 @@ ${DEPLOY_USAGE}
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
 finished run with a Transformer; for saliency, with an image classifier).
 <text-file> "-" reads standard input. <image> is a PNG or JPEG file.
-Runs are stored in DIR (default: ./.modellab/runs).`;
+Runs are stored in DIR (default: ./.modellab/runs).
+
+train --run-dir RUN trains that run folder to its end, as a cluster job does
+each time it starts: a new or queued folder starts there (a sweep point's
+folder trains its point), an interrupted one resumes from its checkpoint (or
+starts again without one), a completed one is left as it is (exit 0).
+SIGUSR1 or SIGTERM interrupts a training: it stops after the current batch,
+keeps the checkpoint of its last whole epoch and exits with ${INTERRUPTED_EXIT}; running
+the same command again carries it on. Ctrl+C stops it (exit 0).`;
 
 
 /** Metric values in the CLI's reports: core's formatter, in its table style. */
@@ -96,11 +109,26 @@ async function train(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' } },
   });
   if (positionals.length !== 1) throw new UsageError('train takes one config file');
   const backend = backendOption(values.backend);
   const epochs = epochsOption(values.epochs);
+  const runDir = values['run-dir'];
+  if (runDir !== undefined) {
+    if (values['runs-dir'] !== undefined) throw new UsageError('--run-dir names the run folder itself; leave out --runs-dir');
+    if (!runDir) throw new UsageError('--run-dir needs a folder');
+    const json = values.json === true;
+    return trainOnConsole(json, positionals[0], async (onEvent, signal) => {
+      const { plan, result } = await trainInRunDir({ configPath: positionals[0], runsDir: resolve(runDir, '..'), runDir, backend, epochs, signal, onEvent });
+      if (result) return result;
+      // Already completed (a job requeued after its run finished): nothing to train.
+      const meta = plan.action === 'finished' ? plan.meta : undefined;
+      if (!meta) throw new RunDirError(runDir, 'nothing to train');
+      process.stderr.write(`the run in ${resolve(runDir)} is already completed\n`);
+      return { meta, runDir: resolve(runDir) };
+    });
+  }
   const runsDir = runsDirArg(values['runs-dir']);
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
 }
@@ -127,6 +155,8 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
     abort.abort();
     process.once('SIGINT', () => process.exit(130));
   });
+  // A scheduler's warning before a time limit or preemption, or its SIGTERM: interrupted, resumable.
+  const removeSignals = interruptOnSignals(abort, (signal) => process.stderr.write(`\n${signal}: interrupting after this batch; the last whole epoch's checkpoint is kept\n`));
 
   let stepsInEpoch = 0;
   let epochSteps = 0;
@@ -184,6 +214,10 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
   try {
     result = await start(onEvent, abort.signal);
   } catch (e) {
+    if (e instanceof RunDirError) {
+      process.stderr.write(`modellab: ${e.message}\n`);
+      return 1;
+    }
     if (e instanceof ConfigInvalidError) {
       // A resumed run's snapshot is its config.json; a new run's is the file named on the command line.
       const file = e.configPath.endsWith('config.json') ? e.configPath : what;
@@ -191,6 +225,8 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
       return 1;
     }
     throw e;
+  } finally {
+    removeSignals();
   }
   const { meta, runDir, evaluation } = result;
   if (json) {
@@ -200,7 +236,7 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
     if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
     process.stdout.write(`run folder: ${runDir}\n`);
   }
-  return meta.status === 'completed' || meta.status === 'stopped' ? 0 : 1;
+  return meta.status === 'completed' || meta.status === 'stopped' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;
 }
 
 function validate(args: string[]): number {

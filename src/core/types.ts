@@ -298,7 +298,14 @@ export interface RunMeta {
   /** The logs of the best epoch (by the checkpoint monitor): the epoch whose model the run keeps. */
   bestMetrics?: Record<string, number>;
   error?: string;
+  /** The trainer process while the run goes (cleared when it ends); a process of `host`. */
   pid?: number;
+  /** The machine whose trainer wrote the run last (its host name): a reader on it checks `pid`, a reader elsewhere the heartbeat. */
+  host?: string;
+  /** Identifies the process `pid` beyond its number (its start time, as src/node/heartbeat.ts reads it), so a recycled pid is not taken for the trainer. */
+  pidStart?: string;
+  /** When a trainer last started on this run: a new run, a resume, or a requeued job carrying it on. */
+  startedAt?: string;
   /** Status of each pipeline stage, kept up to date while the run goes. */
   stages?: Partial<Record<StageName, StageStatus>>;
   /** Rows (sequences, for a language model) per split once the data is loaded; the pipeline shows them. */
@@ -469,4 +476,33 @@ export interface RunSnapshot {
   stages?: Partial<Record<StageName, StageStatus>>;
   /** Why some of the run folder could not be read (truncated JSONL, unknown format…). */
   warnings?: string[];
+  /** How a reader judged whether the run still trains (its last heartbeat, why it is shown as it is). */
+  liveness?: RunLiveness;
+}
+
+/** The file a running trainer rewrites every few seconds in its run folder (RunHeartbeat). */
+export const HEARTBEAT_FILE = 'heartbeat.json';
+/** How often a running trainer rewrites its heartbeat, and how old one may be before a reader on another host takes the run for dead. */
+export const HEARTBEAT_TIMING: { readonly intervalMs: number; readonly staleAfterMs: number } = { intervalMs: 5_000, staleAfterMs: 30_000 };
+
+/** A running trainer's sign of life (heartbeat.json): who it is, and when it last wrote. */
+export interface RunHeartbeat {
+  host: string;
+  pid: number;
+  /** The process's start (RunMeta.pidStart), when the platform tells it. */
+  pidStart?: string;
+  /** ISO time of the write, by the writing host's clock. */
+  time: string;
+}
+
+/** A run's status as a reader shows it, from its meta.json, its heartbeat, its process and its scheduler job (src/core/runLiveness.ts). */
+export interface RunLiveness {
+  /** The status shown. */
+  status: RunStatus;
+  /** What meta.json itself says. */
+  recorded: RunStatus;
+  /** Why the status shown differs from the recorded one, or how it was judged. */
+  why?: string;
+  /** The last heartbeat of the run's trainer (ISO time), when there is one. */
+  lastHeartbeat?: string;
 }

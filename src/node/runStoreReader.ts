@@ -5,6 +5,7 @@
 //   summary.json     model summary
 //   evaluation.json  test-split evaluation
 //   model/           saved model (tfjs format) + preprocessing.json
+//   heartbeat.json   the running trainer's sign of life (src/node/heartbeat.ts)
 // Readers never throw: a damaged folder is listed with warnings. The folders
 // are written by runStoreWriter.ts.
 
@@ -13,16 +14,24 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isOneOf } from '../core/choices';
 import { MetricLineReader } from '../core/metricLines';
+import { pidToCheck, runLiveness } from '../core/runLiveness';
+import { pidState, readHeartbeat, thisHost } from './heartbeat';
 import { RUN_FORMAT, writeJsonAtomic } from './runStoreWriter';
 import { RUN_STATUSES, TASKS } from '../core/types';
-import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunSnapshot, RunStatus } from '../core/types';
+import type { Evaluation, JobState, MetricPoint, ModelSummary, RunLiveness, RunMeta, RunSnapshot, RunStatus } from '../core/types';
 
 export interface RunListEntry {
   id: string;
   dir: string;
+  /** meta.json, its status as shown (liveness.status). */
   meta?: RunMeta;
+  /** How the status was judged: what meta.json says, the last heartbeat, why it is shown otherwise. */
+  liveness?: RunLiveness;
   warnings: string[];
 }
+
+/** What a scheduler said of cluster runs' jobs, by SchedulerJob.id: asked by whoever reads (the reader itself never calls a scheduler). */
+export type JobStates = ReadonlyMap<string, JobState>;
 
 function readJson<T>(file: string, warnings: string[], what: string): T | undefined {
   if (!existsSync(file)) return undefined;
@@ -31,16 +40,6 @@ function readJson<T>(file: string, warnings: string[], what: string): T | undefi
   } catch (e) {
     warnings.push(`${what} is unreadable (${(e as Error).message})`);
     return undefined;
-  }
-}
-
-function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -96,6 +95,9 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     bestEpoch: (x) => typeof x === 'number',
     error: (x) => typeof x === 'string',
     pid: (x) => typeof x === 'number',
+    host: (x) => typeof x === 'string',
+    pidStart: (x) => typeof x === 'string',
+    startedAt: (x) => typeof x === 'string',
     lastMetrics: isRecord,
     bestMetrics: isRecord,
     stages: isRecord,
@@ -116,29 +118,48 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
   return meta;
 }
 
-function readMeta(dir: string, warnings: string[]): RunMeta | undefined {
+/**
+ * A run's status as a reader shows it: for a run meta.json calls running or
+ * queued, the scheduler's word on its job (when `jobs` has it), else its
+ * process on this host, else its heartbeat (src/core/runLiveness.ts).
+ */
+export function judgeLiveness(dir: string, meta: RunMeta, jobs?: JobStates): RunLiveness {
+  if (meta.status !== 'running' && meta.status !== 'queued') return { status: meta.status, recorded: meta.status };
+  const host = thisHost();
+  const pid = pidToCheck(meta, host);
+  return runLiveness({
+    meta,
+    heartbeat: readHeartbeat(dir),
+    thisHost: host,
+    now: Date.now(),
+    pid: pid === undefined ? undefined : pidState(pid, meta.pidStart),
+    job: meta.job ? jobs?.get(meta.job.id) : undefined,
+  });
+}
+
+function readMeta(dir: string, warnings: string[], jobs?: JobStates): { meta?: RunMeta; liveness?: RunLiveness } {
   const raw = readJson<unknown>(join(dir, 'meta.json'), warnings, 'meta.json');
   if (raw === undefined) {
     if (!existsSync(join(dir, 'meta.json'))) warnings.push('meta.json is missing');
-    return undefined;
+    return {};
   }
   const meta = sanitizeMeta(raw, dir, warnings);
-  if (!meta) return undefined;
+  if (!meta) return {};
   if (typeof meta.format === 'number' && meta.format > RUN_FORMAT) {
     warnings.push(`written by a newer Model Lab (format ${meta.format}); shown read-only`);
   }
-  // A run that says "running" but whose trainer is gone was cut off (crash, reload, quit).
-  if (meta.status === 'running' && !pidAlive(meta.pid)) return { ...meta, status: 'interrupted' };
-  return meta;
+  // A run that says "running" but whose trainer is gone was cut off (crash, reload, quit, kill -9, a lost node).
+  const liveness = judgeLiveness(dir, meta, jobs);
+  return { meta: liveness.status === meta.status ? meta : { ...meta, status: liveness.status }, liveness };
 }
 
-/** A run's meta.json alone, without its metrics (undefined when unreadable). */
-export function readRunMeta(runDir: string): RunMeta | undefined {
-  return readMeta(runDir, []);
+/** A run's meta.json alone, without its metrics (undefined when unreadable); its status as shown (judgeLiveness). */
+export function readRunMeta(runDir: string, jobs?: JobStates): RunMeta | undefined {
+  return readMeta(runDir, [], jobs).meta;
 }
 
-/** Every run folder, newest first. Never throws. */
-export function listRuns(runsDir: string): RunListEntry[] {
+/** Every run folder, newest first; `jobs`: what the scheduler said of cluster runs' jobs, when asked. Never throws. */
+export function listRuns(runsDir: string, jobs?: JobStates): RunListEntry[] {
   let names: string[];
   try {
     names = readdirSync(runsDir);
@@ -154,8 +175,8 @@ export function listRuns(runsDir: string): RunListEntry[] {
       continue;
     }
     const warnings: string[] = [];
-    const meta = readMeta(dir, warnings);
-    out.push({ id, dir, meta, warnings });
+    const { meta, liveness } = readMeta(dir, warnings, jobs);
+    out.push({ id, dir, meta, ...(liveness ? { liveness } : {}), warnings });
   }
   return out;
 }
@@ -216,10 +237,11 @@ export async function readRunSnapshotAsync(runDir: string): Promise<RunSnapshot>
   return { ...snapshot, metrics, warnings: warnings.length ? warnings : undefined };
 }
 
-export function readRunSnapshot(runDir: string, withMetrics = true): RunSnapshot {
+export function readRunSnapshot(runDir: string, withMetrics = true, jobs?: JobStates): RunSnapshot {
   const warnings: string[] = [];
   const id = basename(runDir);
-  const meta: RunMeta = readMeta(runDir, warnings) ?? {
+  const read = readMeta(runDir, warnings, jobs);
+  const meta: RunMeta = read.meta ?? {
     format: RUN_FORMAT,
     id,
     name: id,
@@ -249,7 +271,7 @@ export function readRunSnapshot(runDir: string, withMetrics = true): RunSnapshot
     warnings.push('evaluation.json is not an evaluation; not shown');
     evaluation = undefined;
   }
-  return { meta, metrics, summary, evaluation, stages: meta.stages, warnings: warnings.length ? warnings : undefined };
+  return { meta, metrics, summary, evaluation, stages: meta.stages, warnings: warnings.length ? warnings : undefined, ...(read.liveness ? { liveness: read.liveness } : {}) };
 }
 
 /** For the host when a trainer died without saying so. Keeps every metric already written. */

@@ -1,7 +1,8 @@
 // Entry of the trainer child process (dist/trainer.js), forked by the
 // extension host. Receives one StartTrainingMessage, runs it, forwards the
 // engine's events over IPC (step metrics already batched by the engine) and
-// exits. A 'stop' message (or the host going away) stops training cleanly.
+// exits. A 'stop' message (or the host going away) stops training cleanly;
+// SIGUSR1 or SIGTERM interrupts it (resumable).
 //
 // The same entry is the long-lived inference process: 'attention' and
 // 'generate' requests are answered by an InferenceServer (models stay loaded
@@ -12,6 +13,7 @@ import { isInferenceRequestType } from '../core/protocol/inference';
 import type { InferenceToHostMessage } from '../core/protocol/inference';
 import { ConfigInvalidError, ResumeError, resumeTraining, runTraining } from './engine';
 import { InferenceServer } from './inferenceServer';
+import { interruptOnSignals } from './interruptSignals';
 
 function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
   // The host can go away between the check and the write; with a callback a
@@ -37,6 +39,8 @@ process.on('message', (raw: unknown) => {
   }
   if (msg?.type !== 'start' || started) return;
   started = true;
+  // SIGUSR1 / SIGTERM (a scheduler, a shutdown) interrupt the run with its checkpoint instead of killing it.
+  interruptOnSignals(abort);
   const common = {
     backend: msg.backend,
     nativeModuleDirs: msg.nativeModuleDirs,

@@ -3,8 +3,8 @@
 // run folder as it goes and emitting TrainerEvents. Used by the child process
 // (forwarded to VS Code) and by the CLI (printed).
 
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../node/configValidation';
@@ -16,6 +16,7 @@ import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
 import { isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
+import { HeartbeatWriter, thisProcess } from '../node/heartbeat';
 import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
@@ -37,12 +38,30 @@ export interface TrainOptions extends Omit<StartTrainingMessage, 'type' | 'resum
   onEvent: (e: TrainerEvent) => void;
   /** Longest time step metrics wait before being sent as one batch. */
   metricsIntervalMs?: number;
+  /**
+   * Train in this run folder instead of a new one under runsDir: a folder made
+   * at submission (meta.json `queued`, with the scheduler's job), or one whose
+   * earlier attempt ended before its first checkpoint. Its id, job, sweep
+   * membership and creation time are kept; its metrics start again.
+   */
+  runDir?: string;
 }
+
+/**
+ * Abort reasons that interrupt a run (it ends `interrupted`, resumable from its
+ * checkpoint) rather than stop it: the host going away, or a signal — a
+ * scheduler's warning before a time limit or preemption (SIGUSR1), or its
+ * SIGTERM. Any other reason is a user's Stop.
+ */
+export const INTERRUPT_REASONS = ['disconnect', 'SIGUSR1', 'SIGTERM'] as const;
+const interrupts = (reason: unknown): boolean => (INTERRUPT_REASONS as readonly unknown[]).includes(reason);
 
 /** Carrying on an interrupted or stopped run from its checkpoint: the run's own config snapshot, not the file as it is now. */
 export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'runsDir' | 'epochs' | 'overrides' | 'sweep'> {
   /** The run folder (…/.modellab/runs/<id>). */
   runDir: string;
+  /** The caller knows the recorded trainer is gone though meta.json says running (its scheduler job, requeued, is this process). */
+  takeOver?: boolean;
 }
 
 export interface TrainResult {
@@ -112,21 +131,40 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
   const config = resolveConfig(point.config, { epochs: opts.epochs });
 
-  const writer = new RunWriter(opts.runsDir, {
+  const now = new Date().toISOString();
+  const fresh: Omit<RunMeta, 'id' | 'format'> = {
     name: config.name,
     task: config.task,
     configPath,
     status: 'running',
-    createdAt: new Date().toISOString(),
+    createdAt: now,
+    startedAt: now,
     versions: { modelLab: packageJson.version, node: process.versions.node },
     seed: config.training.seed,
     epochsPlanned: config.training.epochs,
     epochsDone: 0,
-    pid: process.pid,
+    ...thisProcess(),
     sweep: opts.sweep,
-  });
+  };
+  const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
   writer.writeConfig({ ...config, configPath });
   return trainOpenedRun(opts, { config, configPath, writer, warnings: validation.diagnostics.map((d) => formatDiagnostic(configPath, d)) });
+}
+
+/**
+ * A run folder that exists (made at submission, or left by an attempt that
+ * ended before its first checkpoint) opened to train from the start: its
+ * metrics, model and evaluation go; its meta keeps the id, the job, the sweep
+ * membership and the creation time, and what an earlier attempt recorded of
+ * its training is cleared. A folder without meta.json is a new run named after it.
+ */
+function startInFolder(runDir: string, fresh: Omit<RunMeta, 'id' | 'format'>): RunWriter {
+  if (!existsSync(join(runDir, 'meta.json'))) return new RunWriter(dirname(runDir), { ...fresh, id: basename(runDir) }, runDir);
+  const { createdAt: _keep, sweep, ...rest } = fresh;
+  const cleared: Partial<RunMeta> = { backend: undefined, lastMetrics: undefined, bestEpoch: undefined, bestMetrics: undefined, stages: undefined, dataSizes: undefined, resumes: undefined };
+  const { writer } = RunWriter.reopen(runDir, 0, { ...cleared, ...rest, ...(sweep ? { sweep } : {}) });
+  for (const stale of ['model', 'evaluation.json', 'summary.json']) rmSync(join(runDir, stale), { recursive: true, force: true });
+  return writer;
 }
 
 /**
@@ -139,7 +177,8 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
  */
 export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> {
   const runDir = resolve(opts.runDir);
-  const meta = readRunMeta(runDir);
+  const read = readRunMeta(runDir);
+  const meta = read && opts.takeOver && read.status === 'running' ? { ...read, status: 'interrupted' as const } : read;
   const why = whyNotResumable(meta, runDir);
   if (why || !meta) throw new ResumeError(runDir, why ?? 'its meta.json is unreadable');
   const file = checkpointPath(runDir);
@@ -165,7 +204,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   if (epochsDone >= config.training.epochs) throw new ResumeError(runDir, `its checkpoint is of epoch ${epochsDone}, the last of ${config.training.epochs}`);
   const { writer, dropped } = RunWriter.reopen(runDir, epochsDone, {
     status: 'running',
-    pid: process.pid,
+    ...thisProcess(),
+    startedAt: new Date().toISOString(),
     epochsDone,
     versions: { ...meta.versions, modelLab: packageJson.version, node: process.versions.node },
     resumes: [...(meta.resumes ?? []), { at: new Date().toISOString(), fromEpoch: epochsDone }],
@@ -191,6 +231,8 @@ async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<Train
     emit({ type: 'stage', stage: name, status, detail });
   };
 
+  // Readers on other hosts (a cluster node's run read from the editor's machine) know the trainer lives by this.
+  const heartbeat = new HeartbeatWriter(writer.dir, (message) => emit({ type: 'log', level: 'warn', message }));
   try {
     return await withSeededRandom(config.training.seed, (rng) => trainInner({ ...opts, configPath }, config, writer, stage, rng, run.resume));
   } catch (e) {
@@ -207,6 +249,8 @@ async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<Train
     }
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
+  } finally {
+    heartbeat.stop();
   }
 }
 
@@ -323,7 +367,10 @@ async function trainPrepared(
 
   const onAbort = () => {
     // The host going away (reload, quit, crash) aborts with reason 'disconnect': the run was interrupted, not stopped.
-    stopReason ??= opts.signal?.reason === 'disconnect' ? 'interrupted' : 'user';
+    stopReason ??= interrupts(opts.signal?.reason) ? 'interrupted' : 'user';
+    if (stopReason === 'interrupted' && typeof opts.signal?.reason === 'string' && opts.signal.reason.startsWith('SIG')) {
+      log(`${opts.signal.reason}: stopping after this batch; the checkpoint of epoch ${writer.meta.epochsDone} is what a resume carries on from`);
+    }
     model.stopTraining = true;
   };
   if (opts.signal?.aborted) onAbort();
@@ -388,7 +435,8 @@ async function trainPrepared(
   // Restored last: building the model and optimizer drew from the generator too.
   if (header) rng.restore(header.random.global);
   try {
-    await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
+    // Stopped before training began (a signal while the data loaded): no epoch to train; the loops would clear the flag.
+    if (!stopReason) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();
@@ -408,10 +456,15 @@ async function trainPrepared(
   }
   bestWeights?.forEach((w) => w.dispose());
 
+  // An interruption that came after the last epoch's end has nothing left to save: the run finishes (evaluation is quick).
+  if (stopReason === 'interrupted' && writer.meta.epochsDone >= tc.epochs) stopReason = undefined;
   if (stopReason === 'user' || stopReason === 'interrupted') {
-    stage('training', 'done', `${stopReason === 'user' ? 'stopped' : 'interrupted'} at epoch ${writer.meta.epochsDone}`);
+    // A run cancelled meanwhile (its job cancelled: meta.json says so before the scheduler's SIGTERM arrives) stays cancelled.
+    const cancelled = stopReason === 'interrupted' && readRunMeta(writer.dir)?.status === 'cancelled';
+    const status = stopReason === 'user' ? 'stopped' : cancelled ? 'cancelled' : 'interrupted';
+    stage('training', 'done', `${status} at epoch ${writer.meta.epochsDone}`);
     for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
-    const meta = writer.end(stopReason === 'user' ? 'stopped' : 'interrupted');
+    const meta = writer.end(status);
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
   }

@@ -1,0 +1,95 @@
+// Training a given run folder to its end, whatever state it is in: what a
+// cluster job runs (`modellab train <config> --run-dir <folder>`), the first
+// time and again each time the scheduler requeues it. A folder made at
+// submission (`queued`) starts there; one whose trainer was interrupted (a
+// signal before a time limit or preemption, a lost node) resumes from its
+// checkpoint, or starts again when it had none; a finished one is left alone.
+
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkpointPath } from '../node/checkpointFile';
+import { readRunSnapshot } from '../node/runStoreReader';
+import type { RunLiveness, RunMeta, SchedulerJob } from '../core/types';
+import { resumeTraining, runTraining } from './engine';
+import type { TrainOptions, TrainResult } from './engine';
+
+/** What training a run folder means now. */
+export type RunDirPlan =
+  | { action: 'start'; meta?: RunMeta }
+  | { action: 'resume'; meta: RunMeta; takeOver: boolean }
+  | { action: 'finished'; meta: RunMeta }
+  | { action: 'refuse'; why: string };
+
+/**
+ * Whether this process runs as the scheduler job recorded for the run (the
+ * same job, requeued: the scheduler ended its earlier attempt, whatever
+ * meta.json still says). SLURM names a job by SLURM_JOB_ID, an array task
+ * also by SLURM_ARRAY_JOB_ID_SLURM_ARRAY_TASK_ID.
+ */
+export function runsAsJob(job: SchedulerJob | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (!job || job.executor !== 'slurm') return false;
+  const ids = [env.SLURM_JOB_ID, env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}` : undefined];
+  return ids.some((id) => id !== undefined && id === job.id);
+}
+
+function describeRunning(liveness: RunLiveness, meta: RunMeta): string {
+  const where = meta.host ? ` on ${meta.host}` : '';
+  const beat = liveness.lastHeartbeat ? `, last heartbeat ${liveness.lastHeartbeat}` : '';
+  return `it is running (pid ${meta.pid ?? '?'}${where}${beat})`;
+}
+
+/** What `train --run-dir` does with the folder: decided from its meta.json, liveness and checkpoint, before anything changes. */
+export function planRunDir(runDir: string, env: NodeJS.ProcessEnv = process.env): RunDirPlan {
+  if (!existsSync(join(runDir, 'meta.json'))) return { action: 'start' };
+  const snapshot = readRunSnapshot(runDir, false);
+  const { meta, liveness } = snapshot;
+  if (!liveness) return { action: 'refuse', why: `its meta.json is unreadable (${(snapshot.warnings ?? []).join('; ')})` };
+  const recorded = liveness.recorded;
+  if (recorded === 'queued') return { action: 'start', meta };
+  const ownJob = recorded === 'running' && runsAsJob(meta.job, env);
+  if (recorded === 'running' && !ownJob && liveness.status === 'running') return { action: 'refuse', why: describeRunning(liveness, meta) };
+  const status = ownJob ? 'interrupted' : liveness.status;
+  switch (status) {
+    case 'completed':
+      return { action: 'finished', meta };
+    case 'failed':
+    case 'cancelled':
+      return { action: 'refuse', why: `it is ${status}${meta.error ? ` (${meta.error})` : ''}; train the config again for a new run` };
+    case 'interrupted':
+    case 'stopped':
+      return existsSync(checkpointPath(runDir)) ? { action: 'resume', meta, takeOver: recorded === 'running' } : { action: 'start', meta };
+    default:
+      return { action: 'refuse', why: `it is ${status}` };
+  }
+}
+
+export class RunDirError extends Error {
+  constructor(runDir: string, why: string) {
+    super(`the run in ${runDir} cannot be trained: ${why}`);
+    this.name = 'RunDirError';
+  }
+}
+
+/**
+ * Trains the run folder to its end (planRunDir): a sweep point's folder trains
+ * its point (meta.sweep's values over the config). Resolves with the plan, and
+ * the training's result unless the run had already finished; throws
+ * RunDirError for a run that must not be trained again.
+ */
+export async function trainInRunDir(opts: TrainOptions & { runDir: string; env?: NodeJS.ProcessEnv }): Promise<{ plan: RunDirPlan; result?: TrainResult }> {
+  const runDir = resolve(opts.runDir);
+  const plan = planRunDir(runDir, opts.env ?? process.env);
+  switch (plan.action) {
+    case 'refuse':
+      throw new RunDirError(runDir, plan.why);
+    case 'finished':
+      return { plan };
+    case 'resume':
+      return { plan, result: await resumeTraining({ ...opts, runDir, takeOver: plan.takeOver }) };
+    case 'start': {
+      const sweep = plan.meta?.sweep ?? opts.sweep;
+      return { plan, result: await runTraining({ ...opts, runDir, sweep, overrides: plan.meta?.sweep?.params ?? opts.overrides }) };
+    }
+  }
+}
+

@@ -1,0 +1,154 @@
+// Preemption and time limits lose nothing: `modellab train <config> --run-dir
+// <folder>` (what a cluster job runs, the first time and each time it is
+// requeued) interrupted by SIGUSR1 or SIGTERM mid-run records the run
+// `interrupted` with its last whole epoch's checkpoint and exits 75; the same
+// command again carries it on, and the run ends exactly as an uninterrupted
+// one: every epoch once in metrics.jsonl, the same losses, the same saved
+// weights and evaluation. A folder made at submission (`queued`, with its
+// job) starts in place; a finished one is left alone.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { checkpointPath } from '../../src/node/checkpointFile';
+import type { RunMeta } from '../../src/core/types';
+import { builtBundles } from '../helpers/builtBundles';
+import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
+
+const EPOCHS = 40;
+
+function workspace(prefix: string): string {
+  const ws = tempDir(prefix);
+  writeFiles(ws, { 'data.csv': linearCsv(300), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: EPOCHS, batchSize: 16, seed: 5 } }) });
+  return ws;
+}
+
+/** The folder a submission makes: meta.json `queued` with its job, the job script beside it. */
+function queuedFolder(ws: string, id: string): string {
+  const dir = join(ws, '.modellab', 'runs', id);
+  mkdirSync(dir, { recursive: true });
+  const meta: RunMeta = {
+    format: 1,
+    id,
+    name: 'linear',
+    task: 'regression',
+    configPath: join(ws, 'exp.experiment.json'),
+    status: 'queued',
+    createdAt: '2026-01-02T03:04:05.000Z',
+    versions: { modelLab: '0.0.0', node: process.versions.node },
+    seed: 5,
+    epochsPlanned: EPOCHS,
+    epochsDone: 0,
+    job: { executor: 'slurm', id: '4242', submittedAt: '2026-01-02T03:04:05.000Z', script: 'job.sh' },
+  };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta, null, 2));
+  writeFileSync(join(dir, 'job.sh'), '#!/bin/bash\n#SBATCH --signal=B:USR1@60\n');
+  return dir;
+}
+
+const cliArgs = (cli: string, ws: string, runDir: string) => [cli, 'train', join(ws, 'exp.experiment.json'), '--run-dir', runDir, '--backend', 'wasm', '--json'];
+
+/** Runs the CLI to its end. */
+function trainToEnd(cli: string, ws: string, runDir: string) {
+  const r = spawnSync(process.execPath, cliArgs(cli, ws, runDir), { cwd: ws, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the CLI and sends `signal` once it has reported epoch `afterEpoch`; resolves with its exit code and output. */
+function trainAndSignal(cli: string, ws: string, runDir: string, signal: NodeJS.Signals, afterEpoch: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, cliArgs(cli, ws, runDir), { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const epochs = stdout.split('\n').filter((l) => l.startsWith('{"type":"epoch"')).length;
+      if (!sent && epochs >= afterEpoch) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"type":"result"')).pop()!) as { status: string; epochs: number; runDir: string };
+const diskMeta = (dir: string) => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as RunMeta;
+const weights = (dir: string) => readdirSync(join(dir, 'model')).filter((f) => f.endsWith('.bin')).sort().map((f) => readFileSync(join(dir, 'model', f)));
+
+function assertSameRun(resumedDir: string, fullDir: string) {
+  const full = epochPoints(fullDir);
+  const resumed = epochPoints(resumedDir);
+  assert.deepEqual(resumed.map((p) => p.epoch), Array.from({ length: EPOCHS }, (_, i) => i + 1), 'every epoch once, in order');
+  assert.deepEqual(resumed.map((p) => p.step), full.map((p) => p.step));
+  for (let i = 0; i < full.length; i++) {
+    for (const [k, v] of Object.entries(full[i].values)) assert.ok(Math.abs(resumed[i].values[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `epoch ${i + 1} ${k}: ${resumed[i].values[k]} vs ${v}`);
+  }
+  const steps = metricsOf(resumedDir).filter((p) => p.kind === 'step').map((p) => p.step);
+  assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'every step once');
+  const [a, b] = [weights(resumedDir), weights(fullDir)];
+  assert.ok(a.length > 0);
+  assert.deepEqual(a, b, 'the same saved weights, byte for byte');
+  const evalOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'evaluation.json'), 'utf8')).metrics;
+  assert.deepEqual(evalOf(resumedDir), evalOf(fullDir), 'the same evaluation');
+  assert.equal(existsSync(checkpointPath(resumedDir)), false, 'a completed run drops its checkpoint');
+}
+
+test('a queued run folder interrupted by SIGUSR1 mid-run, then trained again with the same command, ends exactly as an uninterrupted run', { timeout: 600_000 }, async () => {
+  const { cli } = builtBundles('cli');
+  const fullWs = workspace('modellab-preempt-full-');
+  const fullDir = join(fullWs, '.modellab', 'runs', 'uninterrupted');
+  const full = trainToEnd(cli, fullWs, fullDir); // a folder that does not exist yet: a new run named after it
+  assert.equal(full.code, 0, full.stderr);
+  assert.equal(diskMeta(fullDir).id, 'uninterrupted');
+  assert.equal(diskMeta(fullDir).status, 'completed');
+
+  const ws = workspace('modellab-preempt-cut-');
+  const dir = queuedFolder(ws, '20260102-030405-linear-abcd');
+  const cut = await trainAndSignal(cli, ws, dir, 'SIGUSR1', 2);
+  assert.equal(cut.code, 75, `an interrupted training exits 75\n${cut.stderr}`);
+  assert.match(cut.stderr, /SIGUSR1: interrupting after this batch/);
+  const cutMeta = diskMeta(dir);
+  assert.equal(cutMeta.status, 'interrupted');
+  assert.ok(cutMeta.epochsDone >= 2 && cutMeta.epochsDone < EPOCHS, `interrupted after epoch ${cutMeta.epochsDone}`);
+  assert.equal(result(cut.stdout).epochs, cutMeta.epochsDone);
+  assert.equal(cutMeta.job?.id, '4242', 'the job stays recorded');
+  assert.equal(cutMeta.createdAt, '2026-01-02T03:04:05.000Z', 'the submission time stays');
+  assert.ok(existsSync(join(dir, 'job.sh')), 'the job script stays');
+  assert.ok(existsSync(checkpointPath(dir)), 'the checkpoint of the last whole epoch is kept');
+  assert.deepEqual(epochPoints(dir).map((p) => p.epoch), Array.from({ length: cutMeta.epochsDone }, (_, i) => i + 1));
+
+  const again = trainToEnd(cli, ws, dir);
+  assert.equal(again.code, 0, again.stderr);
+  const meta = diskMeta(dir);
+  assert.equal(meta.status, 'completed');
+  assert.equal(meta.epochsDone, EPOCHS);
+  assert.deepEqual(meta.resumes?.map((r) => r.fromEpoch), [cutMeta.epochsDone]);
+  assertSameRun(dir, fullDir);
+
+  // A requeued job whose run already finished: nothing changes, exit 0.
+  const before = readFileSync(join(dir, 'meta.json'), 'utf8');
+  const done = trainToEnd(cli, ws, dir);
+  assert.equal(done.code, 0, done.stderr);
+  assert.match(done.stderr, /is already completed/);
+  assert.equal(readFileSync(join(dir, 'meta.json'), 'utf8'), before);
+});
+
+test('SIGTERM interrupts too; a failed run folder is refused with the reason', { timeout: 600_000 }, async () => {
+  const { cli } = builtBundles('cli');
+  const ws = workspace('modellab-preempt-term-');
+  const dir = queuedFolder(ws, '20260102-030405-linear-term');
+  const cut = await trainAndSignal(cli, ws, dir, 'SIGTERM', 1);
+  assert.equal(cut.code, 75, cut.stderr);
+  assert.equal(diskMeta(dir).status, 'interrupted');
+  assert.ok(existsSync(checkpointPath(dir)));
+
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ ...diskMeta(dir), status: 'failed', error: 'out of memory' }));
+  const refused = trainToEnd(cli, ws, dir);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /cannot be trained: it is failed \(out of memory\); train the config again for a new run/);
+});

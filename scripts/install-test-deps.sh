@@ -3,7 +3,9 @@
 # Debian apt only), and idempotently: a second run is a few seconds.
 #   - Debian packages: Chromium (driven by playwright-core), the headers that
 #     code-server's native modules build against, and ripgrep (replaces the
-#     binary that @vscode/ripgrep would download from the internet).
+#     binary that @vscode/ripgrep would download from the internet), and
+#     SLURM with munge for the cluster tests (scripts/slurm-test-cluster.sh
+#     starts a one-node cluster of them; the packages' own services stay off).
 #   - the repo's npm dependencies (npm ci), when missing or stale;
 #   - code-server (VS Code in the browser) into .cache/code-server, with its
 #     install scripts off and its native parts rebuilt locally (see
@@ -25,7 +27,7 @@ log() { printf '[install-test-deps] %s\n' "$*" >&2; }
 started=$SECONDS
 
 # ── Debian packages ──────────────────────────────────────────────────────────
-APT_PACKAGES=(chromium fonts-wqy-zenhei libkrb5-dev libsecret-1-dev pkg-config ripgrep)
+APT_PACKAGES=(chromium fonts-wqy-zenhei libkrb5-dev libsecret-1-dev munge pkg-config ripgrep slurm-wlm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -18,6 +18,7 @@
 // run from its files exactly as a local one.
 
 import type { BackendChoice, ExecutorName, JobState, RunMeta, SchedulerJob } from '../../core/types';
+import type { ConfigDiagnostic } from '../configValidation';
 
 /** The file names an executor writes into a run folder (beside meta.json, metrics.jsonl, …). */
 export const JOB_FILES = {
@@ -70,6 +71,8 @@ export interface RunSubmission {
   epochs?: number;
   resources: JobResources;
   program: JobProgram;
+  /** Model Lab's version, recorded in the queued run's meta (the trainer records its own when it starts). */
+  modelLabVersion: string;
 }
 
 /** A sweep to submit as one job: every point of the config's sweep section, one task each. */
@@ -114,5 +117,16 @@ export class ExecutorError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'ExecutorError';
+  }
+}
+
+/** The config (or one sweep point of it) has errors: nothing was submitted. */
+export class SubmissionConfigError extends ExecutorError {
+  constructor(
+    readonly configPath: string,
+    readonly diagnostics: ConfigDiagnostic[],
+  ) {
+    super(`${configPath} has ${diagnostics.filter((d) => d.severity === 'error').length} error(s); nothing was submitted`);
+    this.name = 'SubmissionConfigError';
   }
 }

@@ -1,0 +1,80 @@
+// The run folders a scheduler submission creates before the job exists: the
+// config validated (each sweep point too), one folder per run with
+// meta.json `queued` and the config snapshot, so the sidebar and
+// `modellab runs` list the run the moment it is submitted. Any scheduler
+// executor uses these; nothing here knows SLURM.
+
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { resolveConfig } from '../../core/resolvedConfig';
+import { expandSweep, newSweepId } from '../../core/sweep';
+import type { RunMeta, SchedulerJob, SweepMembership } from '../../core/types';
+import { validateConfigFile } from '../configValidation';
+import { RunWriter } from '../runStoreWriter';
+import { configForSweepPoint } from '../sweepPoint';
+import type { RunSubmission } from './executor';
+import { SubmissionConfigError } from './executor';
+
+/** The queued run folders of one submission, in sweep-point order. */
+export interface QueuedRuns {
+  configPath: string;
+  writers: RunWriter[];
+  sweepId?: string;
+  /** The sweep's own concurrency setting, when it has one. */
+  sweepConcurrency?: number;
+}
+
+/**
+ * Validates the config and creates the queued run folders: one, or one per
+ * sweep point when `asSweep` (a config without a sweep section is refused).
+ * Throws SubmissionConfigError (nothing created) when the config or a point has errors.
+ */
+export function createQueuedRuns(request: RunSubmission, asSweep: boolean): QueuedRuns {
+  const configPath = resolve(request.configPath);
+  const validation = validateConfigFile(configPath);
+  if (!validation.config) throw new SubmissionConfigError(configPath, validation.diagnostics);
+  const sweep = validation.config.sweep;
+  if (asSweep && !sweep) {
+    throw new SubmissionConfigError(configPath, [
+      { severity: 'error', message: 'the config has no "sweep" section; add one, e.g. "sweep": { "parameters": { "training.optimizer.learningRate": [0.001, 0.01] } }', path: 'sweep', offset: 0, length: 0, line: 0, column: 0, endLine: 0, endColumn: 0 },
+    ]);
+  }
+  const points = asSweep && sweep ? expandSweep(sweep) : [{ index: 0, params: {} }];
+  const sweepId = asSweep ? newSweepId() : undefined;
+  // Every point is checked before any folder is made: a bad point submits nothing.
+  const configs = points.map((point) => {
+    const checked = configForSweepPoint(configPath, validation.config!, point.params);
+    if (!checked.config) throw new SubmissionConfigError(configPath, checked.diagnostics);
+    return resolveConfig(checked.config, { epochs: request.epochs });
+  });
+  const writers: RunWriter[] = [];
+  const createdAt = new Date().toISOString();
+  configs.forEach((config, i) => {
+    const membership: SweepMembership | undefined = sweepId ? { id: sweepId, index: points[i].index, total: points.length, params: points[i].params } : undefined;
+    const writer = new RunWriter(request.runsDir, {
+      name: config.name,
+      task: config.task,
+      configPath,
+      status: 'queued',
+      createdAt,
+      versions: { modelLab: request.modelLabVersion, node: process.versions.node },
+      seed: config.training.seed,
+      epochsPlanned: config.training.epochs,
+      epochsDone: 0,
+      sweep: membership,
+    });
+    writer.writeConfig({ ...config, configPath });
+    writers.push(writer);
+  });
+  return { configPath, writers, sweepId, sweepConcurrency: sweep?.concurrency };
+}
+
+/** Records the submitted job in each queued run's meta.json. */
+export function recordJob(runs: QueuedRuns, job: (index: number) => SchedulerJob): RunMeta[] {
+  return runs.writers.map((w, i) => w.updateMeta({ job: job(i) }));
+}
+
+/** Removes the folders of a submission the scheduler refused: a refused job leaves no run behind. */
+export function discardQueuedRuns(runs: QueuedRuns): void {
+  for (const w of runs.writers) rmSync(w.dir, { recursive: true, force: true });
+}

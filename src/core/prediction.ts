@@ -15,6 +15,8 @@ export interface PredictorInput {
   categories?: string[];
   /** Filled in when missing (the fitted fillMissing value, or a one-hot column). */
   optional?: boolean;
+  /** What a missing optional number becomes, where that is one fixed value (a recommender's k); the playground shows it. */
+  default?: number;
 }
 
 /** What a model takes and gives: the server's metadata and the playground's form. */

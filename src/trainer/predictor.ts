@@ -68,7 +68,7 @@ export class Predictor {
         task: 'recommendation',
         inputs: [
           { name: 'user', dtype: 'string', categories: json.users },
-          { name: 'k', dtype: 'number', optional: true },
+          { name: 'k', dtype: 'number', optional: true, default: DEFAULT_TOP_K },
         ],
         labels: json.items,
       };

@@ -78,13 +78,16 @@ test('deploy: a deployed recommender answers :predict over HTTP and in the playg
     await dashboard.locator('#playground-load').click();
     const userField = dashboard.locator('#playground-form select').first();
     await userField.waitFor({ state: 'visible', timeout: 60_000 });
+    // The k box says what an empty k means.
+    assert.equal(await dashboard.locator('#playground-form input').getAttribute('placeholder'), 'default: 10');
     await userField.selectOption('u12');
     await dashboard.locator('#playground-predict').click();
     const shown = dashboard.locator('#playground-items li');
     await waitFor('10 recommended items in the playground', 60_000, async () => ((await shown.count()) === 10 ? true : undefined), 250);
     const first = (await shown.first().textContent()) ?? '';
     log(`playground's first recommendation for u12: ${first}`);
-    assert.match(first, /^i\d+ \(0\.\d+/);
+    // Scores as the tables print them: four significant digits, not six decimals.
+    assert.match(first, /^i\d+ \(0\.0*\d{1,4}\)$/);
     await shots.take(dashboard.locator('#playground'), 'playground-recommendations');
   } catch (error) {
     failed = true;

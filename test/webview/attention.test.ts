@@ -234,7 +234,7 @@ test('a classifier shows its prediction and class probabilities; token text is n
   assert.equal(await page.locator('.attention-prob.best .attention-prob-label').textContent(), 'refund');
   assert.equal(await page.locator('.attention-generate').isVisible(), false);
   assert.equal(await page.locator('.attention-thumb').count(), 2);
-  assert.equal(await page.locator('.attention-source').textContent(), 'mail.txt, selection (lines 3–3) · 4 tokens (truncated) · 7 ms');
+  assert.equal(await page.locator('.attention-source').textContent(), 'mail.txt, selection (lines 3–3) · 4 tokens (truncated) · computed in 7 ms');
   assert.match((await page.locator('.attention-model').textContent()) ?? '', /intent-classifier \(pinned\)/);
   assert.equal(await page.locator('.attention-run').textContent(), 'run 20260101-000000-intent-classifier-ab12');
   assert.equal(await hoverCell(1, 2), '<img src=x onerror="window.__injected=1"> → 退: 0.2500');

@@ -382,7 +382,7 @@ test('the predict playground: a form from the model inputs, the prediction the h
   await post({ type: 'prediction', requestId: predict!.requestId!, runId: 'another-run', prediction: { value: -1 } });
   await post({ type: 'prediction', requestId: predict!.requestId!, runId, prediction: { value: 371.25 }, millis: 4 });
   await page.waitForFunction(() => document.querySelector('.playground-value')?.textContent === 'price ≈ 371.25');
-  assert.equal(await text('#playground-status'), '4 ms');
+  assert.equal(await text('#playground-status'), 'Answered in 4 ms');
   // An empty required number is stopped by the form itself; an error from the host is shown.
   await page.locator('#playground-form input').fill('');
   await page.locator('#playground-predict').click();
@@ -395,6 +395,35 @@ test('the predict playground: a form from the model inputs, the prediction the h
   assert.deepEqual(second!.input, { rooms: -2, '<b>district</b>': null });
   await post({ type: 'prediction', requestId: second!.requestId!, runId, error: 'the inference process exited with code 1' });
   await page.waitForFunction(() => document.querySelector('#playground-status')?.textContent === 'Prediction failed: the inference process exited with code 1');
+});
+
+test('the playground of a recommender shows k\'s default, and scores as the tables print them', async () => {
+  await showCompletedRun();
+  const runId = meta().id;
+  type Posted = { type: string; requestId?: number; input?: unknown };
+  const last = async (type: string) => ((await posted()) as Posted[]).filter((m) => m.type === type).pop();
+  await page.locator('#playground-load').click();
+  await waitForPosted(page, 'describeModel');
+  const signature = {
+    kind: 'recommender' as const,
+    task: 'recommendation' as const,
+    inputs: [
+      { name: 'user', dtype: 'string' as const, categories: ['u1', 'u2'] },
+      { name: 'k', dtype: 'number' as const, optional: true, default: 10 },
+    ],
+  };
+  await post({ type: 'prediction', requestId: (await last('describeModel'))!.requestId!, runId, signature });
+  await page.waitForSelector('#playground-form input');
+  assert.equal(await page.locator('#playground-form input').getAttribute('placeholder'), 'default: 10');
+  await page.locator('#playground-predict').click();
+  await waitForPosted(page, 'predict');
+  const request = await last('predict');
+  assert.deepEqual(request!.input, { user: 'u1', k: null });
+  const items = [{ item: 'i7', score: 0.81234567 }, { item: 'i3', score: 0.0123456 }];
+  await post({ type: 'prediction', requestId: request!.requestId!, runId, prediction: { items }, millis: 20 });
+  await page.waitForSelector('#playground-items li');
+  assert.deepEqual(await page.locator('#playground-items li').allTextContents(), ['i7 (0.8123)', 'i3 (0.01235)']);
+  assert.equal(await text('#playground-status'), 'Answered in 20 ms');
 });
 
 test('after a reload the view comes back from the saved state', async () => {

@@ -251,7 +251,7 @@ test('the colour scale runs from the theme’s blue to its red; the prediction l
   assert.deepEqual(await page.locator('.saliency-prob .saliency-prob-label').allTextContents(), ['7', '1', '3']);
   assert.equal(await page.locator('.saliency-prob.best .saliency-prob-label').textContent(), '7');
   assert.equal(await page.locator('.saliency-prob.best .saliency-prob-value').textContent(), '90.0%');
-  assert.equal(await page.locator('.saliency-source').textContent(), 'samples/gray.png · 9 ms');
+  assert.equal(await page.locator('.saliency-source').textContent(), 'samples/gray.png · computed in 9 ms');
   assert.equal(await page.locator('.saliency-canvas').getAttribute('aria-label'), 'samples/gray.png with its Grad-CAM saliency map for the class 7');
 });
 

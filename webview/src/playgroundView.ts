@@ -10,6 +10,7 @@ import type { PlaygroundInput, Prediction, PredictorSignature } from '../../src/
 import type { RunMeta } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
+import { formatMetric } from './format';
 
 type Post = (
   message:
@@ -156,6 +157,7 @@ export class PlaygroundView {
         for (const c of input.categories) field.append(h('option', { value: c }, c));
       } else {
         field = h('input', { id, type: 'number', step: 'any', required: !input.optional });
+        if (input.default !== undefined) field.placeholder = this.t('playground.default', String(input.default));
       }
       const before = previous.get(input.name);
       if (before !== undefined) field.value = before;
@@ -250,7 +252,7 @@ export class PlaygroundView {
     }
     if ('items' in p) {
       // A recommender: the top items, best first, with their scores.
-      const items = p.items.map((r) => h('li', { class: 'playground-item' }, `${r.item} (${formatValue(r.score)})`));
+      const items = p.items.map((r) => h('li', { class: 'playground-item' }, `${r.item} (${formatMetric(r.score)})`));
       this.result.replaceChildren(h('ol', { class: 'playground-items', id: 'playground-items' }, ...items));
       return;
     }

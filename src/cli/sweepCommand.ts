@@ -9,8 +9,10 @@ import { formatMetric, goalFor } from '../core/metrics';
 import type { RunResultInput } from '../core/configResults';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
-import { describeParams, expandSweep, formatParamValue, newSweepId, shortParamNames } from '../core/sweep';
+import { describeParams, formatParamValue, newSweepId, shortParamNames, sweepMethod } from '../core/sweep';
 import type { SweepPoint } from '../core/sweep';
+import { planSweep } from '../core/sweepPlan';
+import type { SweepObservation } from '../core/sweepPlan';
 import { sweepMetricOf } from '../core/sweepValidation';
 import type { BackendChoice, RunMeta, SweepMembership } from '../core/types';
 import { TrainingProcess } from '../node/trainingProcess';
@@ -46,13 +48,17 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     process.stderr.write(`modellab: ${opts.configPath} has no "sweep" section; add one, e.g. "sweep": { "parameters": { "training.optimizer.learningRate": [0.001, 0.01] } }\n`);
     return 1;
   }
-  const points = expandSweep(sweep);
+  const metric = sweepMetricOf(validation.config);
+  const goal = goalFor(metric, sweep.goal);
+  // Grid and random points are known now; a bayes point is drawn when its slot frees up, from the runs finished by then.
+  const plan = planSweep(sweep, goal);
+  const total = plan.total;
   const sweepId = newSweepId();
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? sweep.concurrency ?? 1, points.length));
+  const concurrency = Math.max(1, Math.min(opts.concurrency ?? sweep.concurrency ?? 1, total));
   const trainer = (opts.trainerScripts ?? []).find((f) => existsSync(f));
   const parallel = concurrency > 1 && trainer !== undefined;
   if (concurrency > 1 && !trainer) process.stderr.write('warning: the trainer bundle (dist/trainer.js) is missing, so the points run one at a time; run `npm run build` for parallel runs\n');
-  process.stderr.write(`sweep ${sweepId}: ${points.length} run(s) of ${validation.config.name}, ${parallel ? `${concurrency} at a time` : 'one at a time'}\n`);
+  process.stderr.write(`sweep ${sweepId}: ${total} run(s) of ${validation.config.name} (${sweepMethod(sweep)}), ${parallel ? `${concurrency} at a time` : 'one at a time'}, ranked by ${metric} (${goal})\n`);
 
   const abort = new AbortController();
   const processes = new Set<TrainingProcess>();
@@ -66,15 +72,15 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
 
   const outcomes: PointOutcome[] = [];
   const names = shortParamNames(Object.keys(sweep.parameters));
-  const metric = sweepMetricOf(validation.config);
-  const goal = goalFor(metric, sweep.goal);
   const started = Date.now();
+  const finished = (): SweepObservation[] =>
+    outcomes.map((o) => ({ params: o.point.params, value: o.meta?.status === 'completed' ? runMetrics(o.meta)?.[metric] : undefined }));
   let next = 0;
   const worker = async () => {
-    while (!abort.signal.aborted && next < points.length) {
-      const point = points[next++];
-      const membership: SweepMembership = { id: sweepId, index: point.index, total: points.length, params: point.params };
-      const label = `[${point.index + 1}/${points.length}] ${describeParams(point.params)}`;
+    while (!abort.signal.aborted && next < total) {
+      const point = plan.point(next++, finished());
+      const membership: SweepMembership = { id: sweepId, index: point.index, total, params: point.params };
+      const label = `[${point.index + 1}/${total}] ${describeParams(point.params)}`;
       if (!opts.json) process.stderr.write(`${label} …\n`);
       const t0 = Date.now();
       const outcome = parallel
@@ -103,13 +109,14 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const best = ranking[0]?.value !== undefined ? ranking[0] : undefined;
   const byRun = new Map(outcomes.filter((o) => o.meta).map((o) => [o.meta!.id, o]));
   const ordered = [...ranking.map((r) => byRun.get(r.id)!), ...outcomes.filter((o) => !o.meta)];
-  const notRun = points.length - outcomes.length;
+  const notRun = total - outcomes.length;
 
   if (opts.json) {
     process.stdout.write(
       JSON.stringify({
         type: 'sweep',
         sweepId,
+        method: sweepMethod(sweep),
         metric,
         goal,
         best: best && { runId: best.id, value: best.value, params: byRun.get(best.id)?.point.params },
@@ -127,7 +134,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     });
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-    process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${points.length} run(s) in ${((Date.now() - started) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
+    process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${total} run(s) in ${((Date.now() - started) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
     process.stdout.write(line(header) + '\n');
     for (const r of rows) process.stdout.write(line(r) + '\n');
     if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetric(best.value)}\n`);

@@ -1,10 +1,11 @@
-// Sweeps: the points of a grid or of seeded random draws over config paths,
+// Sweeps: the points of a grid or of seeded random draws over config paths
+// (a bayes sweep's points come one at a time from src/core/sweepPlan.ts),
 // and config overrides by path ("training.optimizer.learningRate",
 // "model.layers[0].units"). Pure: the host, the CLI and the trainer share it.
 
 import { seededRng } from './random';
 import type { Rng } from './random';
-import type { SweepConfig, SweepParameter, SweepRange } from './types';
+import type { SweepConfig, SweepMethod, SweepParameter, SweepRange } from './types';
 
 export type PathSegment = string | number;
 
@@ -101,13 +102,13 @@ export function isSweepRange(p: SweepParameter): p is SweepRange {
   return isPlainObject(p);
 }
 
-export function sweepMethod(sweep: Pick<SweepConfig, 'method'>): 'grid' | 'random' {
+export function sweepMethod(sweep: Pick<SweepConfig, 'method'>): SweepMethod {
   return sweep.method ?? 'grid';
 }
 
 /** How many runs the sweep launches (0 when a grid holds a range, which validation reports). */
 export function sweepSize(sweep: SweepConfig): number {
-  if (sweepMethod(sweep) === 'random') return sweep.count ?? 0;
+  if (sweepMethod(sweep) !== 'grid') return sweep.count ?? 0;
   let n = 1;
   for (const p of Object.values(sweep.parameters)) {
     if (!Array.isArray(p)) return 0;
@@ -131,6 +132,7 @@ export interface SweepPoint {
  */
 export function expandSweep(sweep: SweepConfig): SweepPoint[] {
   const entries = Object.entries(sweep.parameters);
+  if (sweepMethod(sweep) === 'bayes') throw new Error('a bayes sweep draws each point from the runs finished before it: ask planSweep (src/core/sweepPlan.ts) for its points');
   if (sweepMethod(sweep) === 'random') {
     const rng = seededRng(sweep.seed ?? 1);
     const count = sweep.count ?? 0;

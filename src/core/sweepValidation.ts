@@ -48,11 +48,11 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
   const base = withoutSweep(config);
   const known = new Set(validateValue(base).map((p) => `${p.path}|${p.message}`));
 
-  if (method === 'random' && sweep.count === undefined) {
-    report(['sweep'], 'error', 'a random sweep needs "count": how many points to draw', true);
+  if (method !== 'grid' && sweep.count === undefined) {
+    report(['sweep'], 'error', `a ${method} sweep needs "count": how many points to draw`, true);
   }
   if (method === 'grid' && sweep.count !== undefined) {
-    report(['sweep', 'count'], 'warning', `"count" is for random sweeps; a grid runs every combination${sweepSize(sweep) > 0 ? ` (${sweepSize(sweep)})` : ""}`);
+    report(['sweep', 'count'], 'warning', `"count" is for random and bayes sweeps; a grid runs every combination${sweepSize(sweep) > 0 ? ` (${sweepSize(sweep)})` : ""}`);
   }
 
   for (const [key, param] of Object.entries(sweep.parameters)) {
@@ -73,7 +73,7 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
     const tries: { value: unknown; where: PathSegment[] }[] = [];
     if (isSweepRange(param)) {
       if (method === 'grid') {
-        report(at, 'error', 'a grid needs a list of values, e.g. [0.001, 0.01]; a range { "min", "max" } is for "method": "random"', true);
+        report(at, 'error', 'a grid needs a list of values, e.g. [0.001, 0.01]; a range { "min", "max" } is for "method": "random" or "bayes"', true);
         continue;
       }
       const { min, max } = param;
@@ -134,7 +134,7 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
 
   const size = sweepSize(sweep);
   if (size > MAX_SWEEP_POINTS) {
-    report(['sweep', method === 'random' ? 'count' : 'parameters'], 'error', `${size} points is too many: a sweep runs at most ${MAX_SWEEP_POINTS} trainings`, method === 'grid');
+    report(['sweep', method !== 'grid' ? 'count' : 'parameters'], 'error', `${size} points is too many: a sweep runs at most ${MAX_SWEEP_POINTS} trainings`, method === 'grid');
   }
 
   const metric = sweepMetricOf(config);

@@ -203,7 +203,11 @@ export interface ExperimentConfig {
   sweep?: SweepConfig;
 }
 
-/** A range a random sweep draws from; `log` draws evenly in log space (learning rates). */
+/** How a sweep picks its points: every combination, seeded random draws, or Bayesian search (a tree-structured Parzen estimator over the runs finished so far). */
+export const SWEEP_METHODS = ['grid', 'random', 'bayes'] as const;
+export type SweepMethod = (typeof SWEEP_METHODS)[number];
+
+/** A range a random or bayes sweep draws from; `log` draws evenly in log space (learning rates). */
 export interface SweepRange {
   min: number;
   max: number;
@@ -211,17 +215,17 @@ export interface SweepRange {
   integer?: boolean;
 }
 
-/** A list of values (grid or random), or a range (random only). */
+/** A list of values (any method), or a range (random and bayes). */
 export type SweepParameter = unknown[] | SweepRange;
 
 export interface SweepConfig {
   /** Default "grid". */
-  method?: 'grid' | 'random';
+  method?: SweepMethod;
   /** Keyed by config path, e.g. "training.optimizer.learningRate" or "model.layers[0].units". */
   parameters: Record<string, SweepParameter>;
-  /** Random: how many points to draw. */
+  /** Random and bayes: how many points to draw (the budget of runs). */
   count?: number;
-  /** Random: seeds the draws. Default 1. */
+  /** Random and bayes: seeds the draws. Default 1. */
   seed?: number;
   /** Epoch metric that ranks the runs. Default "val_loss" ("loss" without validation data). */
   metric?: string;

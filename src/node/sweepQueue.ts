@@ -1,8 +1,11 @@
 // The points of a sweep, run at most `concurrency` at a time. Starting and
 // stopping a training are injected, so this is tested without VS Code or
-// processes. A cancel stops the running points and starts no more.
+// processes. A cancel stops the running points and starts no more. A bayes
+// sweep's plan draws each point when a slot frees up, from the values
+// (`deps.value`) of the points finished by then.
 
 import type { SweepPoint } from '../core/sweep';
+import type { SweepObservation, SweepPlan } from '../core/sweepPlan';
 import type { RunStatus } from '../core/types';
 
 export interface PointOutcome {
@@ -15,6 +18,8 @@ export interface SweepQueueDeps<S, O extends PointOutcome> {
   stop(session: S): void;
   /** After every start, end and cancel. */
   onChange?(): void;
+  /** The sweep metric of a finished point (undefined: failed, or none logged); an adaptive plan draws from these. */
+  value?(outcome: O): number | undefined;
 }
 
 export interface PointResult<S, O> {
@@ -30,15 +35,18 @@ export class SweepQueue<S, O extends PointOutcome> {
   private next = 0;
   private cancelledFlag = false;
   private startError: unknown;
+  readonly plan: SweepPlan;
 
   constructor(
-    readonly points: readonly SweepPoint[],
+    points: readonly SweepPoint[] | SweepPlan,
     readonly concurrency: number,
     private readonly deps: SweepQueueDeps<S, O>,
-  ) {}
+  ) {
+    this.plan = isPlan(points) ? points : { total: points.length, adaptive: false, point: (index) => points[index] };
+  }
 
   get total(): number {
-    return this.points.length;
+    return this.plan.total;
   }
 
   /** Points started so far (running or finished). */
@@ -56,7 +64,7 @@ export class SweepQueue<S, O extends PointOutcome> {
 
   /** Runs every point (until cancelled); results in the order the points finished. Rethrows a failure to start a point. */
   async run(): Promise<PointResult<S, O>[]> {
-    const workers = Math.max(1, Math.min(this.concurrency, this.points.length));
+    const workers = Math.max(1, Math.min(this.concurrency, this.total));
     await Promise.all(Array.from({ length: workers }, () => this.worker()));
     if (this.startError !== undefined) throw this.startError;
     return this.results;
@@ -71,8 +79,8 @@ export class SweepQueue<S, O extends PointOutcome> {
   }
 
   private async worker(): Promise<void> {
-    while (!this.cancelledFlag && this.next < this.points.length) {
-      const point = this.points[this.next++];
+    while (!this.cancelledFlag && this.next < this.total) {
+      const point = this.plan.point(this.next++, this.observations());
       let session: S;
       try {
         session = this.deps.start(point);
@@ -89,4 +97,14 @@ export class SweepQueue<S, O extends PointOutcome> {
       this.deps.onChange?.();
     }
   }
+
+  /** The finished points and their values, in the order they finished. */
+  private observations(): SweepObservation[] {
+    if (!this.plan.adaptive) return [];
+    return this.results.map((r) => ({ params: r.point.params, value: this.deps.value?.(r.outcome) }));
+  }
+}
+
+function isPlan(p: readonly SweepPoint[] | SweepPlan): p is SweepPlan {
+  return !Array.isArray(p);
 }

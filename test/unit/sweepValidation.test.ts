@@ -62,8 +62,8 @@ test('a path that leads nowhere is reported on the parameter key', () => {
 
 test('grid and random rules: ranges only for random, random needs a count, sane ranges, known metric', () => {
   assert.deepEqual(check({ parameters: { 'training.batchSize': { min: 8, max: 64 } }, count: 3 }).shown, [
-    'warning 3: "count" is for random sweeps; a grid runs every combination',
-    'error "training.batchSize": a grid needs a list of values, e.g. [0.001, 0.01]; a range { "min", "max" } is for "method": "random"',
+    'warning 3: "count" is for random and bayes sweeps; a grid runs every combination',
+    'error "training.batchSize": a grid needs a list of values, e.g. [0.001, 0.01]; a range { "min", "max" } is for "method": "random" or "bayes"',
   ]);
   assert.deepEqual(check({ method: 'random', parameters: { 'training.optimizer.learningRate': { min: 0, max: 0.1, scale: 'log' } } }).shown, [
     'error "sweep": a random sweep needs "count": how many points to draw',

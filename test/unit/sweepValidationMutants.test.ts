@@ -16,7 +16,9 @@ test('withoutSweep drops only the sweep section', () => {
 test('epochLogNames: loss and metrics, their val_ twins when there is validation data, then lr', () => {
   assert.deepEqual(epochLogNames(cfg('regression', { source: 'd.csv' })), ['loss', 'mae', 'val_loss', 'val_mae', 'lr']);
   assert.deepEqual(epochLogNames(cfg('classification', { source: 'd.csv', split: { validation: 0 } })), ['loss', 'accuracy', 'lr']);
-  assert.deepEqual(epochLogNames(cfg('regression', { train: 'a.csv' }, { metrics: ['mse'] })), ['loss', 'mse', 'lr']);
+  assert.deepEqual(epochLogNames(cfg('regression', { train: 'a.csv', split: { validation: 0 } }, { metrics: ['mse'] })), ['loss', 'mse', 'lr']);
+  // A train file without a validation file: validation is carved out of it.
+  assert.deepEqual(epochLogNames(cfg('regression', { train: 'a.csv' }, { metrics: ['mse'] })), ['loss', 'mse', 'val_loss', 'val_mse', 'lr']);
   assert.deepEqual(epochLogNames(cfg('regression', { train: 'a.csv', validation: 'b.csv' }, { metrics: [] })), ['loss', 'val_loss', 'lr']);
 });
 

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import { rankRuns, runMetrics } from '../../core/configResults';
 import type { RunResultInput } from '../../core/configResults';
-import { describeParams, expandSweep, newSweepId } from '../../core/sweep';
+import { describeParams, newSweepId, sweepMethod } from '../../core/sweep';
+import { planSweep } from '../../core/sweepPlan';
 import { goalFor } from '../../core/metrics';
 import { sweepMetricOf } from '../../core/sweepValidation';
 import { backendSetting } from '../shell/settings';
@@ -14,6 +15,7 @@ import type { ModelLabContext } from '../shell/ctx';
 import { formatMetric } from '../../core/metrics';
 import { SweepQueue } from '../../node/sweepQueue';
 import type { PointResult } from '../../node/sweepQueue';
+import type { SweepPoint } from '../../core/sweep';
 import type { ActiveSweep } from './sweeps';
 import { prepareTraining, requireTrust, startPathPolicy } from '../training/trainCommands';
 import type { TrainingOutcome } from '../../node/trainingProcess';
@@ -55,12 +57,16 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     );
     return;
   }
-  const points = expandSweep(sweep);
-  const concurrency = Math.max(1, Math.min(sweep.concurrency ?? 1, points.length));
-  if (points.length > CONFIRM_ABOVE) {
+  const metric = sweepMetricOf(config);
+  const goal = goalFor(metric, sweep.goal);
+  // Grid and random points are known now; a bayes point is drawn when a slot frees up, from the runs finished by then.
+  const plan = planSweep(sweep, goal);
+  const total = plan.total;
+  const concurrency = Math.max(1, Math.min(sweep.concurrency ?? 1, total));
+  if (total > CONFIRM_ABOVE) {
     const go = vscode.l10n.t('Run Sweep');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Run {0} trainings of {1}?', points.length, config.name),
+      vscode.l10n.t('Run {0} trainings of {1}?', total, config.name),
       { modal: true, detail: vscode.l10n.t('Each point of the sweep is a full training run; {0} run at a time.', concurrency) },
       go,
     );
@@ -70,16 +76,15 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   if (ctx.sweeps.get(configUri) || ctx.trainings.get(configUri)) return;
 
   const id = newSweepId();
-  const metric = sweepMetricOf(config);
   const runsDir = ctx.runsDirForConfig(configUri);
   const backend = backendSetting(configUri);
-  const pointOf = new Map<TrainingSession, (typeof points)[number]>();
+  const pointOf = new Map<TrainingSession, SweepPoint>();
   let active: ActiveSweep | undefined;
-  const queue = new SweepQueue<TrainingSession, TrainingOutcome>(points, concurrency, {
+  const queue = new SweepQueue<TrainingSession, TrainingOutcome>(plan, concurrency, {
     start: (point) => {
       const session = ctx.trainings.start({
         configUri,
-        name: `${config.name} ${point.index + 1}/${points.length}`,
+        name: `${config.name} ${point.index + 1}/${total}`,
         runsDir,
         runtime,
         sessionKey: `${configKey(configUri)}#${id}#${point.index}`,
@@ -91,22 +96,23 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
           nativeModuleDirs: [ctx.nativeModulesDir],
           ...startPathPolicy(configUri),
           overrides: point.params,
-          sweep: { id, index: point.index, total: points.length, params: point.params },
+          sweep: { id, index: point.index, total, params: point.params },
         },
       });
       pointOf.set(session, point);
-      ctx.log.info(`[${config.name}] sweep ${id}: point ${point.index + 1}/${points.length}: ${describeParams(point.params)}`);
+      ctx.log.info(`[${config.name}] sweep ${id}: point ${point.index + 1}/${total}: ${describeParams(point.params)}`);
       // The dashboard shows the run that started last.
       ctx.dashboard.follow(session);
       return session;
     },
     done: (session) => session.process.done,
     stop: (session) => ctx.trainings.stop(session),
+    value: (outcome) => (outcome.status === 'completed' ? runMetrics(outcome.meta)?.[metric] : undefined),
     onChange: () => active && ctx.sweeps.changed(active),
   });
-  active = { id, configUri, name: config.name, metric, goal: goalFor(metric, sweep.goal), queue, pointOf };
+  active = { id, configUri, name: config.name, metric, goal, queue, pointOf };
   ctx.sweeps.add(active);
-  ctx.log.info(`[${config.name}] sweep ${id}: ${points.length} run(s), ${concurrency} at a time, ranked by ${metric}`);
+  ctx.log.info(`[${config.name}] sweep ${id}: ${total} run(s) (${sweepMethod(sweep)}), ${concurrency} at a time, ranked by ${metric} (${goal})`);
 
   // A stop asked for any point stops the sweep: the remaining points are not started.
   const stopWatch = ctx.trainings.onDidUpdate(({ session, event }) => {

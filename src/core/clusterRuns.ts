@@ -37,8 +37,8 @@ export function isClusterRun(meta: RunMeta | undefined): meta is RunMeta & { job
  * has not written yet), a running run whose job went back to the queue
  * (preempted, requeued) shows queued with the reason, and a job the scheduler
  * reports ended while the folder still says queued or running shows how it
- * ended — cancelled, or failed when it never started training, or
- * interrupted when the trainer stopped writing mid-run.
+ * ended: cancelled, or failed (the trainer never started, or died without a
+ * word) — as src/node/executors/followJobs.ts then records it in the folder.
  */
 export function clusterRunState(meta: RunMeta, job: JobState | undefined): ShownRunState {
   if (!isActiveStatus(meta.status)) return { status: meta.status };
@@ -52,7 +52,7 @@ export function clusterRunState(meta: RunMeta, job: JobState | undefined): Shown
       return { status: 'cancelled' };
     case 'completed':
     case 'failed':
-      return { status: meta.status === 'queued' ? 'failed' : 'interrupted', ...(job.reason ? { reason: job.reason } : {}) };
+      return { status: 'failed', ...(job.reason ? { reason: job.reason } : {}) };
   }
 }
 

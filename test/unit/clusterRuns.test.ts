@@ -47,13 +47,13 @@ test('a cluster run shows its folder\'s word, moved on by the scheduler while th
   // The job started; the trainer has not written its folder yet.
   assert.deepEqual(clusterRunState(queued, said('running', { node: 'node07' })), { status: 'running', node: 'node07' });
   assert.deepEqual(clusterRunState(queued, said('cancelled')), { status: 'cancelled' });
-  // Ended without ever training: failed; ended while training without a final word: interrupted.
+  // Ended without ever training, or while training without a final word: failed.
   assert.deepEqual(clusterRunState(queued, said('failed', { reason: 'NonZeroExitCode' })), { status: 'failed', reason: 'NonZeroExitCode' });
   const running = meta('b', 'running', '102');
   assert.deepEqual(clusterRunState(running, said('running', { node: 'gpu3' })), { status: 'running', node: 'gpu3' });
   // Preempted and requeued: back in the queue, with the reason.
   assert.deepEqual(clusterRunState(running, said('queued', { reason: 'BeginTime' })), { status: 'queued', reason: 'BeginTime' });
-  assert.deepEqual(clusterRunState(running, said('completed')), { status: 'interrupted' });
+  assert.deepEqual(clusterRunState(running, said('completed')), { status: 'failed' });
   assert.deepEqual(clusterRunState(running, said('unknown')), { status: 'running' });
   // Once the folder says how the run ended, that stands.
   assert.deepEqual(clusterRunState(meta('c', 'completed', '103'), said('running', { node: 'n1' })), { status: 'completed' });
@@ -206,4 +206,31 @@ test('a queued job cancelled outside the editor shows cancelled even after the s
   await c.watcher.poke();
   assert.deepEqual(c.watcher.stateOf(run), { status: 'cancelled' });
   c.watcher.dispose();
+});
+
+test('the sidebar lists a queued or running cluster run as cancellable, with the scheduler\'s state; an ended one as ended', async () => {
+  const { buildExperimentTree } = await import('../../src/host/runs/experimentTreeModel');
+  const config = '/w/house-prices.experiment.json';
+  const entry = (m: RunMeta): RunListEntry => ({ id: m.id, dir: `/w/.modellab/runs/${m.id}`, meta: m, warnings: [] });
+  const queued = meta('20261206-060000-a', 'queued', '501');
+  const running = meta('20261206-060100-b', 'queued', '502'); // its job started before the trainer wrote
+  const cancelled = meta('20261206-060200-c', 'queued', '503'); // cancelled outside the editor
+  const local = meta('20261206-060300-d', 'running');
+  const tree = buildExperimentTree(
+    [{ path: config, name: 'house-prices' }],
+    [
+      { entry: entry(queued), training: false, shown: clusterRunState(queued, said('queued', { reason: 'Priority' })) },
+      { entry: entry(running), training: false, shown: clusterRunState(running, said('running', { node: 'node07' })) },
+      { entry: entry(cancelled), training: false, shown: clusterRunState(cancelled, said('cancelled')) },
+      { entry: entry(local), training: false },
+    ],
+    'linux',
+  );
+  const rows = tree.experiments[0].children.map((n) => (n.kind === 'run' ? [n.id.slice(-1), n.state, n.contextValue, n.reason ?? n.node ?? ''] : []));
+  assert.deepEqual(rows, [
+    ['d', 'running', 'run.busy', ''],
+    ['c', 'cancelled', 'run.ended', ''],
+    ['b', 'running', 'run.cluster', 'node07'],
+    ['a', 'queued', 'run.cluster', 'Priority'],
+  ]);
 });

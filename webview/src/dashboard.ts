@@ -12,6 +12,7 @@ import type {
   DashboardPredictionMessage,
   DashboardResumableMessage,
   DashboardSaliencyMessage,
+  DashboardFollow,
   DashboardStateMessage,
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
@@ -42,6 +43,8 @@ export interface PersistedState {
   pipeline?: string;
   /** The shown run can carry on from its checkpoint. */
   resumable?: boolean;
+  /** The shown run is a cluster job followed from its files. */
+  follow?: DashboardFollow;
 }
 
 export interface DashboardOptions {
@@ -185,6 +188,7 @@ export class Dashboard {
       logs: sameRun ? this.state.logs : [],
       pipeline: typeof msg.pipeline === 'string' ? msg.pipeline : undefined,
       resumable: msg.resumable === true,
+      follow: followOf(msg.follow),
     };
     this.store.reset(run?.metrics ?? []);
     this.renderAll();
@@ -301,6 +305,7 @@ export class Dashboard {
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
     this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t);
+    this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }
@@ -369,4 +374,17 @@ function isPersistedState(value: unknown): value is PersistedState {
   if (typeof value !== 'object' || value === null) return false;
   const s = value as Partial<PersistedState>;
   return s.version === 1 && Array.isArray(s.logs) && (s.run === null || (typeof s.run === 'object' && !!s.run?.meta));
+}
+
+/** The follow part of a state message, when it has the fields the header needs (the page trusts the host, but not blindly its shape). */
+function followOf(value: unknown): DashboardFollow | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const f = value as Partial<DashboardFollow>;
+  if (typeof f.jobId !== 'string' || typeof f.updatedAt !== 'number' || !Number.isFinite(f.updatedAt)) return undefined;
+  return {
+    jobId: f.jobId,
+    updatedAt: f.updatedAt,
+    ...(typeof f.reason === 'string' ? { reason: f.reason } : {}),
+    ...(typeof f.node === 'string' ? { node: f.node } : {}),
+  };
 }

@@ -2,6 +2,8 @@
 // and the pipeline's stage strip.
 
 import type { RunMeta, StageName, StageStatus } from '../../src/core/types';
+import type { DashboardFollow } from '../../src/core/protocol/dashboard';
+import { secondsAgo } from '../../src/core/clusterRuns';
 import { h } from './dom';
 import type { Translate } from '../../src/core/dashboardStringTable';
 
@@ -21,6 +23,9 @@ export class HeaderView {
   private readonly spinner = h('vscode-progress-ring', { id: 'run-spinner', 'aria-hidden': 'true' });
   private readonly backend = h('span', { id: 'backend-badge', class: 'badge' });
   private readonly epoch = h('span', { id: 'epoch-progress', class: 'epoch-progress' });
+  /** A cluster job's line: its id, node or reason, and how long ago its files changed (ticks every second). */
+  private readonly follow = h('span', { id: 'run-follow', class: 'muted run-follow' });
+  private followTimer: ReturnType<typeof setInterval> | undefined;
   private readonly details = h('p', { id: 'run-details', class: 'muted' });
   private readonly stopButton = h('vscode-button', { id: 'stop-button', appearance: 'secondary' });
   private readonly trainButton = h('vscode-button', { id: 'train-button', appearance: 'primary' });
@@ -46,6 +51,7 @@ export class HeaderView {
         this.spinner,
         this.backend,
         this.epoch,
+        this.follow,
         h('span', { class: 'spacer' }),
         this.stopButton,
         this.resumeButton,
@@ -94,6 +100,26 @@ export class HeaderView {
     else this.trainButton.removeAttribute('disabled');
 
     this.renderStages(stages, t);
+  }
+
+  /** The followed run's job and the age of its files, or nothing for a run that is not followed. */
+  renderFollow(follow: DashboardFollow | undefined, t: Translate, now: () => number = Date.now): void {
+    if (this.followTimer !== undefined) clearInterval(this.followTimer);
+    this.followTimer = undefined;
+    this.follow.hidden = !follow;
+    if (!follow) {
+      this.follow.textContent = '';
+      delete this.follow.dataset.updatedAt;
+      return;
+    }
+    const job = follow.node ? t('header.jobOn', follow.jobId, follow.node) : follow.reason ? t('header.jobWaiting', follow.jobId, follow.reason) : t('header.job', follow.jobId);
+    this.follow.title = t('header.follow.title');
+    this.follow.dataset.updatedAt = String(follow.updatedAt);
+    const draw = () => {
+      this.follow.textContent = `${job} · ${t('header.updatedAgo', secondsAgo(follow.updatedAt, now()))}`;
+    };
+    draw();
+    this.followTimer = setInterval(draw, 1000);
   }
 
   private renderStages(stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {

@@ -23,6 +23,19 @@ export interface DashboardStateMessage {
   pipeline?: string;
   /** Whether the shown run can carry on from its checkpoint (interrupted or stopped before its last epoch). */
   resumable?: boolean;
+  /** Set while the shown run is followed from its files (a cluster job, queued or running): the host re-sends the state when they change. */
+  follow?: DashboardFollow;
+}
+
+/** A run followed from its files: its scheduler job and when its files last changed ("updated N s ago"). */
+export interface DashboardFollow {
+  jobId: string;
+  /** Why a queued job waits, as the scheduler says. */
+  reason?: string;
+  /** The node a running job runs on. */
+  node?: string;
+  /** When the run's files last changed (ms since the epoch). */
+  updatedAt: number;
 }
 
 /** The shown run ended and can (or cannot) be resumed from its checkpoint. */

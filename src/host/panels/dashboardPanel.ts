@@ -10,8 +10,8 @@ import * as vscode from 'vscode';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
 import { assertNever } from '../../core/protocol/fields';
-import type { DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
-import type { Evaluation, RunMeta, RunSnapshot, SaliencyMethod } from '../../core/types';
+import type { DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
+import type { Evaluation, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
@@ -46,6 +46,16 @@ export interface DashboardDeps {
   defaultRun(): ShownRun | undefined;
   /** Where a run's model was exported and the address it is served at (the pipeline's last two nodes). */
   deploymentOf?(runId: string): { exportPath?: string; server?: string };
+  /** Runs followed from their files (cluster jobs): the panel re-reads the shown one when it changes. */
+  followed?: FollowedRuns;
+}
+
+/** Runs that no process of this window reports on, followed by reading their folders (src/host/cluster/clusterService.ts). */
+export interface FollowedRuns {
+  /** For a followed run: its job line for the header and the status the editor shows. */
+  followInfo(runDir: string, meta: RunMeta): { follow: DashboardFollow; status: RunStatus } | undefined;
+  /** Heard with the run folders that changed. */
+  onDidChange(listener: (change: { dirs: string[] }) => void): vscode.Disposable;
 }
 
 /** The attention section's side in the host (src/host/attentionFollower.ts). */
@@ -103,6 +113,15 @@ export class DashboardPanel implements vscode.Disposable {
     this.playground = new PredictPlayground({ trainerScript: vscode.Uri.joinPath(deps.extensionUri, 'dist', 'trainer.js').fsPath, log: deps.log });
     this.disposables.push(
       this.playground,
+      ...(deps.followed
+        ? [
+            deps.followed.onDidChange(({ dirs }) => {
+              // A cluster run's files changed (or its job moved): the page gets the run as it is on disk now.
+              const shown = this.shown;
+              if (shown && dirs.includes(shown.dir) && !this.deps.trainings.forRun(shown.id)) this.postState();
+            }),
+          ]
+        : []),
       deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)),
       deps.trainings.onDidEnd(({ session }) => {
         if (this.followed === session) this.followed = undefined;
@@ -367,10 +386,21 @@ export class DashboardPanel implements vscode.Disposable {
 
   private postSnapshot(shown: ShownRun, snapshot: RunSnapshot, training: boolean): void {
     // Millions of step points (a day-long run) are downsampled here, not shipped to the page.
-    const run = { ...snapshot, metrics: thinMetricsForDashboard(snapshot.metrics) };
+    const followed = training ? undefined : this.deps.followed?.followInfo(shown.dir, snapshot.meta);
+    // A cluster run shows what the scheduler says while its folder lags (a job running before the trainer wrote).
+    const meta = followed ? { ...snapshot.meta, status: followed.status } : snapshot.meta;
+    const run = { ...snapshot, meta, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
     this.postImageRoot(shown.id, run.meta, run.evaluation);
-    this.host.post({ type: 'state', run, training, strings: dashboardStrings(), pipeline, resumable: !training && this.resumable(shown) });
+    this.host.post({
+      type: 'state',
+      run,
+      training,
+      strings: dashboardStrings(),
+      pipeline,
+      resumable: !training && this.resumable(shown),
+      ...(followed ? { follow: followed.follow } : {}),
+    });
   }
 
   dispose(): void {

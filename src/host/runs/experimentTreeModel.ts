@@ -12,6 +12,8 @@ import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResul
 import type { RunListEntry } from '../../node/runStoreReader';
 import { goalFor } from '../../core/metrics';
 import type { RunMeta, RunStatus } from '../../core/types';
+import { isActiveStatus, isClusterRun } from '../../core/clusterRuns';
+import type { ShownRunState } from '../../core/clusterRuns';
 
 export interface ConfigRef {
   /** Absolute path of the *.experiment.json file. */
@@ -24,6 +26,8 @@ export interface RunRef {
   entry: RunListEntry;
   /** A training of this window runs it (so it can be stopped from here). */
   training: boolean;
+  /** A cluster run as the scheduler moved it on (src/core/clusterRuns.ts); absent: as its folder says. */
+  shown?: ShownRunState;
 }
 
 export type RunState = RunStatus | 'damaged';
@@ -32,11 +36,12 @@ export type RunState = RunStatus | 'damaged';
  * Drives the run's menus (package.json `viewItem` clauses):
  * - `run.training`: trained by this window; can be stopped, not deleted.
  * - `run.busy`: running or queued elsewhere (the CLI, another window); not deleted.
+ * - `run.cluster`: a cluster job, queued or running; can be cancelled, not deleted.
  * - `run.ended`: completed, stopped, failed or interrupted.
  * - `run.damaged`: no readable meta.json; can only be revealed or deleted.
  */
 /** 'run.resumable': ended interrupted or stopped with a checkpoint to carry on from. */
-export type RunContextValue = 'run.training' | 'run.busy' | 'run.ended' | 'run.resumable' | 'run.damaged';
+export type RunContextValue = 'run.training' | 'run.busy' | 'run.cluster' | 'run.ended' | 'run.resumable' | 'run.damaged';
 
 export interface RunNode {
   kind: 'run';
@@ -47,6 +52,9 @@ export interface RunNode {
   meta?: RunMeta;
   warnings: string[];
   state: RunState;
+  /** For a cluster run: why its job waits (queued) or where it runs (running), as the scheduler said. */
+  reason?: string;
+  node?: string;
   contextValue: RunContextValue;
   /** The number shown beside the run: the sweep's metric for sweep runs, else val_loss, else loss. */
   headline?: { name: string; value: number };
@@ -217,14 +225,29 @@ function objectiveValue(run: RunRef, metric: string): number | undefined {
 function runNode(run: RunRef, sweepMetric: string | undefined, best = false): RunNode {
   const { entry } = run;
   const meta = entry.meta;
-  const state: RunState = meta ? meta.status : 'damaged';
+  const shown = meta ? (run.shown ?? { status: meta.status }) : undefined;
+  const state: RunState = shown ? shown.status : 'damaged';
   let contextValue: RunContextValue;
   if (!meta) contextValue = 'run.damaged';
   else if (run.training) contextValue = 'run.training';
-  else if (meta.status === 'running' || meta.status === 'queued') contextValue = 'run.busy';
+  else if (isClusterRun(meta) && isActiveStatus(state as RunStatus)) contextValue = 'run.cluster';
+  else if (state === 'running' || state === 'queued') contextValue = 'run.busy';
   else if (whyNotResumable(meta, entry.dir) === undefined) contextValue = 'run.resumable';
   else contextValue = 'run.ended';
-  return { kind: 'run', key: entry.dir, id: entry.id, dir: entry.dir, meta, warnings: entry.warnings, state, contextValue, headline: headline(run, sweepMetric), best };
+  return {
+    kind: 'run',
+    key: entry.dir,
+    id: entry.id,
+    dir: entry.dir,
+    meta,
+    warnings: entry.warnings,
+    state,
+    ...(shown?.reason ? { reason: shown.reason } : {}),
+    ...(shown?.node ? { node: shown.node } : {}),
+    contextValue,
+    headline: headline(run, sweepMetric),
+    best,
+  };
 }
 
 function headline(run: RunRef, sweepMetric: string | undefined): RunNode['headline'] {

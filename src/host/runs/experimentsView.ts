@@ -26,6 +26,8 @@ import {
 } from './experimentTreeModel';
 import { formatMetric } from '../../core/metrics';
 import type { RunIndex } from './runIndex';
+import type { ClusterWatcher } from './clusterWatcher';
+import { isClusterRun } from '../../core/clusterRuns';
 import type { TrainingSessions } from '../training/trainingSessions';
 import { CONFIG_GLOB, findWorkspaceConfigs } from '../editor/workspaceConfigs';
 import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
@@ -49,6 +51,8 @@ export interface ExperimentsViewDeps {
   log: vscode.LogOutputChannel;
   /** The runs folders of the workspace folders (modelLab.runsDirectory). */
   runsDirs(): string[];
+  /** Cluster runs as the scheduler moves them; the view refreshes when it hears of a change. */
+  cluster?: ClusterWatcher;
 }
 
 export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsElement>, vscode.Disposable {
@@ -93,6 +97,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
       deps.trainings.onDidUpdate(({ event }) => {
         if (!event || event.type === 'runStarted' || event.type === 'epoch' || event.type === 'runEnded') this.refresh();
       }),
+      ...(deps.cluster ? [deps.cluster.onDidChange(() => this.refresh())] : []),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.discovered = undefined;
         this.configs = undefined;
@@ -251,7 +256,12 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     const parts: string[] = [];
     if (run.best) parts.push('★');
     const training = this.deps.trainings.forRun(run.id);
-    if (run.contextValue === 'run.training' || run.contextValue === 'run.busy') {
+    const job = meta.job;
+    if (run.contextValue === 'run.cluster' && job) {
+      parts.push(run.state === 'running' && run.node ? vscode.l10n.t('job {0} on {1}', job.id, run.node) : vscode.l10n.t('job {0}', job.id));
+      if (run.state === 'queued' && run.reason) parts.push(`(${run.reason})`);
+    }
+    if (run.contextValue === 'run.training' || run.contextValue === 'run.busy' || (run.contextValue === 'run.cluster' && run.state === 'running')) {
       const done = training?.process.epochsDone ?? meta.epochsDone;
       const planned = training?.process.epochs ?? meta.epochsPlanned;
       parts.push(vscode.l10n.t('epoch {0}/{1}', done, planned));
@@ -276,7 +286,8 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     for (const dir of this.allRunsDirs()) {
       this.deps.runIndex.invalidate(dir);
       for (const entry of this.deps.runIndex.runs(dir)) {
-        runs.push({ entry, training: !!this.deps.trainings.forRun(entry.id) });
+        const shown = this.deps.cluster && isClusterRun(entry.meta) ? this.deps.cluster.stateOf(entry.meta) : undefined;
+        runs.push({ entry, training: !!this.deps.trainings.forRun(entry.id), ...(shown ? { shown } : {}) });
       }
     }
     return buildExperimentTree(configs, runs);
@@ -441,6 +452,11 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
     [vscode.l10n.t('Batch size'), training?.batchSize !== undefined ? String(training.batchSize) : '—'],
     [vscode.l10n.t('Seed'), String(training?.seed ?? meta.seed)],
   ];
+  if (meta.job) {
+    rows.push([vscode.l10n.t('Job'), `${meta.job.executor} ${meta.job.id}`]);
+    if (run.node) rows.push([vscode.l10n.t('Node'), run.node]);
+    if (run.reason) rows.push([vscode.l10n.t('Waiting for'), run.reason]);
+  }
   if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${sweepPointLabel(meta.sweep.params ?? {})}`]);
   for (const [k, v] of Object.entries(meta.lastMetrics ?? {})) if (typeof v === 'number') rows.push([k, formatMetric(v)]);
 

@@ -19,6 +19,7 @@ export const CommandId = {
   trainAgain: 'modelLab.trainAgain',
   resumeRun: 'modelLab.resumeRun',
   stopRun: 'modelLab.stopRun',
+  cancelRun: 'modelLab.cancelRun',
   deleteRun: 'modelLab.deleteRun',
   revealRun: 'modelLab.revealRun',
   exportRunCsv: 'modelLab.exportRunCsv',

@@ -8,6 +8,7 @@ import type { CommandName } from './commandIds';
 import type { ModelLabContext } from './ctx';
 import { deployRun, exportRunModel, stopDeployment } from '../deploy/deployCommands';
 import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from '../runs/runCommands';
+import { cancelRuns } from '../cluster/clusterCommands';
 import { installNativeBackend } from '../training/nativeBackendCommands';
 import { newExperiment } from '../editor/newExperimentCommands';
 import { resumeRun } from '../training/resumeCommands';
@@ -26,13 +27,17 @@ const commandTable: Record<CommandName, CommandFactory> = {
   newExperiment: (ctx) => (templateId) => newExperiment(ctx, templateId),
   installNativeBackend: (ctx) => () => installNativeBackend(ctx),
   showLog: (ctx) => () => ctx.log.show(),
-  refreshExperiments: (ctx) => () => ctx.experiments.refresh(true),
+  refreshExperiments: (ctx) => () => {
+    ctx.experiments.refresh(true);
+    ctx.cluster.poke();
+  },
   openRun: (ctx) => (arg) => openRun(ctx, arg),
   compareRuns: (ctx) => (arg, selection) => compareRuns(ctx, arg, selection),
   compareWith: (ctx) => (arg) => compareWith(ctx, arg),
   trainAgain: (ctx) => (arg) => trainAgain(ctx, arg),
   resumeRun: (ctx) => (arg) => resumeRun(ctx, arg),
   stopRun: (ctx) => (arg) => stopRun(ctx, arg),
+  cancelRun: (ctx) => (arg, selection) => cancelRuns(ctx, arg, selection),
   deleteRun: (ctx) => (arg, selection) => deleteRuns(ctx, arg, selection),
   revealRun: (ctx) => (arg) => revealRun(ctx, arg),
   exportRunCsv: (ctx) => (arg) => exportRunCsv(ctx, arg),

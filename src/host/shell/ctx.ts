@@ -15,6 +15,9 @@ import { ConfigDiagnostics } from '../editor/configDiagnostics';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { Deployments } from '../deploy/deploymentService';
 import { ExperimentsView } from '../runs/experimentsView';
+import { ClusterService } from '../cluster/clusterService';
+import { affectsExecutor, chosenExecutor, schedulerExecutor } from '../cluster/executorSettings';
+import { listRuns } from '../../node/runStoreReader';
 import type { ShownRun } from '../panels/dashboardPanel';
 import { KeyedDebouncer } from './keyedDebouncer';
 import { RunIndex } from '../runs/runIndex';
@@ -47,6 +50,8 @@ export class ModelLabContext implements vscode.Disposable {
   readonly attention: AttentionFollower;
   /** The dashboard's prediction and saliency map for the image open in the editor. */
   readonly saliency: SaliencyFollower;
+  /** Cluster jobs followed while queued or running, their status-bar count, cancelling them. */
+  readonly cluster: ClusterService;
   private readonly disposables: vscode.Disposable[] = [];
   /** Watchers of the runs folders; replaced when folders or the setting change. */
   private runWatchers: vscode.Disposable[] = [];
@@ -72,6 +77,15 @@ export class ModelLabContext implements vscode.Disposable {
         trainings: this.trainings,
       }),
     );
+    this.cluster = this.push(
+      new ClusterService({
+        log: this.log,
+        // Read fresh (not through the run index's cache): the watcher compares what changed since its last look.
+        listRuns: () => this.experiments.allRunsDirs().flatMap((dir) => listRuns(dir)),
+        executor: schedulerExecutor,
+        chosenExecutor: () => chosenExecutor(),
+      }),
+    );
     this.dashboard = this.push(
       new DashboardPanel({
         extensionUri: extension.extensionUri,
@@ -82,6 +96,7 @@ export class ModelLabContext implements vscode.Disposable {
         runsDirs: () => this.runsDirs(),
         defaultRun: () => this.defaultRun(),
         deploymentOf: (runId) => this.deployments.pipelineInfo(runId),
+        followed: this.cluster,
       }),
     );
     this.push(this.deployments.onDidChange(() => this.dashboard.deploymentsChanged()));
@@ -111,7 +126,7 @@ export class ModelLabContext implements vscode.Disposable {
     );
     this.dashboard.setSaliencyHandler(this.saliency);
     this.experiments = this.push(
-      new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs() }),
+      new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs(), cluster: this.cluster.watcher }),
     );
     this.compare = this.push(
       new ComparePanel({
@@ -142,7 +157,9 @@ export class ModelLabContext implements vscode.Disposable {
     this.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchRuns()));
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsExecutor(e)) this.codeLens.refresh();
         if (!affectsSetting(e, 'runsDirectory')) return;
+        this.cluster.poke();
         this.watchRuns();
         this.codeLens.refresh(true);
         this.experiments.refresh();
@@ -152,6 +169,8 @@ export class ModelLabContext implements vscode.Disposable {
     const active = vscode.window.activeTextEditor?.document.uri;
     if (active && isConfigUri(active)) this.lastActiveConfig = active;
     this.watchRuns();
+    // Cluster jobs submitted before this window opened are followed from the start.
+    this.cluster.poke();
   }
 
   push<T extends vscode.Disposable>(disposable: T): T {
@@ -228,6 +247,7 @@ export class ModelLabContext implements vscode.Disposable {
           this.experiments.refresh();
           this.attention.refresh();
           this.saliency.refresh();
+          this.cluster.poke();
           this.runsChangedEmitter.fire();
         });
       this.runWatchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));

@@ -63,27 +63,51 @@ test('configs are JSONC, validated by the bundled schema', () => {
   assert.doesNotThrow(() => readJson('schema/experiment.schema.json'));
 });
 
-test('settings: backend, nodePath (machine-level, not from untrusted workspaces), runsDirectory', () => {
+test('settings: backend, nodePath (machine-level, not from untrusted workspaces), runsDirectory, the executor and what a SLURM job runs', () => {
   const props = pkg.contributes.configuration.properties;
   assert.deepEqual(Object.keys(props).sort(), [
     'modelLab.allowPathsOutsideWorkspace',
     'modelLab.attention.maxTokens',
     'modelLab.backend',
+    'modelLab.executor',
     'modelLab.maxDataFileMB',
     'modelLab.nodePath',
     'modelLab.runsDirectory',
+    'modelLab.slurm.account',
+    'modelLab.slurm.cliPath',
+    'modelLab.slurm.cpusPerTask',
+    'modelLab.slurm.extraArgs',
+    'modelLab.slurm.gres',
+    'modelLab.slurm.memory',
+    'modelLab.slurm.nodePath',
+    'modelLab.slurm.partition',
+    'modelLab.slurm.setupLines',
+    'modelLab.slurm.timeLimit',
   ]);
+  assert.deepEqual(props['modelLab.executor'].enum, ['local', 'slurm']);
+  assert.equal(props['modelLab.executor'].default, 'local');
+  assert.equal(props['modelLab.slurm.nodePath'].scope, 'machine-overridable');
+  assert.equal(props['modelLab.slurm.cliPath'].scope, 'machine-overridable');
   assert.equal(props['modelLab.attention.maxTokens'].default, 128);
   assert.deepEqual(props['modelLab.backend'].enum, ['auto', 'tensorflow', 'wasm', 'cpu']);
   assert.equal(props['modelLab.backend'].default, 'auto');
   assert.equal(props['modelLab.runsDirectory'].default, '.modellab/runs');
   assert.equal(props['modelLab.nodePath'].scope, 'machine-overridable');
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['modelLab.nodePath', 'modelLab.allowPathsOutsideWorkspace']);
+  // What runs programs or shell lines on a cluster is never taken from an untrusted workspace.
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, [
+    'modelLab.nodePath',
+    'modelLab.allowPathsOutsideWorkspace',
+    'modelLab.executor',
+    'modelLab.slurm.extraArgs',
+    'modelLab.slurm.setupLines',
+    'modelLab.slurm.nodePath',
+    'modelLab.slurm.cliPath',
+  ]);
 });
 
 test('the contributed settings are exactly the settings table: keys, defaults, choices and bounds', () => {
-  const props = pkg.contributes.configuration.properties as Record<string, { type: string; default: unknown; enum?: string[]; minimum?: number; maximum?: number }>;
+  const props = pkg.contributes.configuration.properties as Record<string, { type: string; default: unknown; enum?: string[]; minimum?: number; maximum?: number; items?: { type: string } }>;
   const table = Object.values(SettingsTable) as { key: string; default: unknown; choices?: readonly string[]; minimum?: number; maximum?: number; integer?: boolean }[];
   assert.deepEqual(Object.keys(props).sort(), table.map((s) => s.key).sort());
   for (const s of table) {
@@ -92,7 +116,8 @@ test('the contributed settings are exactly the settings table: keys, defaults, c
     assert.deepEqual(p.enum, s.choices ? [...s.choices] : undefined, `${s.key} choices`);
     assert.equal(p.minimum, s.minimum, `${s.key} minimum`);
     assert.equal(p.maximum, s.maximum, `${s.key} maximum`);
-    assert.equal(p.type, s.integer ? 'integer' : typeof s.default === 'string' ? 'string' : typeof s.default === 'boolean' ? 'boolean' : 'number', `${s.key} type`);
+    assert.equal(p.type, s.integer ? 'integer' : Array.isArray(s.default) ? 'array' : typeof s.default === 'string' ? 'string' : typeof s.default === 'boolean' ? 'boolean' : 'number', `${s.key} type`);
+    if (Array.isArray(s.default)) assert.deepEqual(p.items, { type: 'string' }, `${s.key} items`);
   }
 });
 

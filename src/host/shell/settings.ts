@@ -3,7 +3,8 @@
 
 import * as vscode from 'vscode';
 import { isOneOf } from '../../core/choices';
-import type { BackendChoice } from '../../core/types';
+import type { BackendChoice, ExecutorName } from '../../core/types';
+import type { JobProgram, JobResources } from '../../node/executors/executor';
 import { resolveRunsDirectory } from '../../node/runsDirectory';
 import { SETTINGS_SECTION, SettingsTable } from './settingsTable';
 import type { SettingName } from './settingsTable';
@@ -61,4 +62,42 @@ export function pathPolicyFor(configUri: vscode.Uri): { workspaceRoot: string; a
   const workspaceRoot = folder ? folder.uri.fsPath : vscode.Uri.joinPath(configUri, '..').fsPath;
   const allowOutside = vscode.workspace.getConfiguration(SETTINGS_SECTION, configUri).get<unknown>('allowPathsOutsideWorkspace') === true;
   return { workspaceRoot, allowOutside };
+}
+
+/** Where Train and Run sweep train: `local` (this machine) or a scheduler. */
+export function executorSetting(scope?: vscode.ConfigurationScope): ExecutorName {
+  const value = vscode.workspace.getConfiguration(undefined, scope).get<unknown>(SettingsTable.executor.key);
+  return isOneOf(SettingsTable.executor.choices, value) ? value : SettingsTable.executor.default;
+}
+
+/**
+ * What a SLURM job asks for and runs, from `modelLab.slurm.*`: empty values
+ * are left to the cluster; the Node binary and CLI default to `defaults` (the
+ * ones this extension runs).
+ */
+export function slurmJobSettings(defaults: JobProgram, scope?: vscode.ConfigurationScope): { resources: JobResources; program: JobProgram } {
+  const config = vscode.workspace.getConfiguration(undefined, scope);
+  const text = (name: 'slurmPartition' | 'slurmAccount' | 'slurmTimeLimit' | 'slurmMemory' | 'slurmGres' | 'slurmNodePath' | 'slurmCliPath'): string | undefined => {
+    const value = config.get<unknown>(SettingsTable[name].key);
+    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+  };
+  const lines = (name: 'slurmExtraArgs' | 'slurmSetupLines'): string[] | undefined => {
+    const value = config.get<unknown>(SettingsTable[name].key);
+    const list = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '') : [];
+    return list.length ? list : undefined;
+  };
+  const cpus = config.get<unknown>(SettingsTable.slurmCpusPerTask.key);
+  return {
+    resources: {
+      partition: text('slurmPartition'),
+      account: text('slurmAccount'),
+      timeLimit: text('slurmTimeLimit'),
+      cpusPerTask: typeof cpus === 'number' && Number.isInteger(cpus) && cpus >= 1 ? Math.min(cpus, SettingsTable.slurmCpusPerTask.maximum) : undefined,
+      memory: text('slurmMemory'),
+      gres: text('slurmGres'),
+      extraArgs: lines('slurmExtraArgs'),
+      setupLines: lines('slurmSetupLines'),
+    },
+    program: { nodePath: text('slurmNodePath') ?? defaults.nodePath, cliPath: text('slurmCliPath') ?? defaults.cliPath },
+  };
 }

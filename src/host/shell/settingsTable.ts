@@ -3,7 +3,7 @@
 // holds package.json's contributes.configuration to. Kept free of `vscode`
 // so that test runs without an editor.
 
-import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../../core/types';
+import { ATTENTION_TOKENS, BACKEND_CHOICES, EXECUTOR_NAMES } from '../../core/types';
 import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
 import { DEFAULT_MAX_DATA_BYTES } from '../../node/tableFile';
 
@@ -16,6 +16,18 @@ export const SettingsTable = {
   allowPathsOutsideWorkspace: { key: 'modelLab.allowPathsOutsideWorkspace', default: false },
   maxDataFileMB: { key: 'modelLab.maxDataFileMB', default: DEFAULT_MAX_DATA_BYTES / (1024 * 1024), minimum: 1 },
   attentionMaxTokens: { key: 'modelLab.attention.maxTokens', default: ATTENTION_TOKENS.default, minimum: 1, maximum: ATTENTION_TOKENS.max, integer: true },
+  executor: { key: 'modelLab.executor', default: 'local', choices: EXECUTOR_NAMES },
+  // What a SLURM job asks for and runs (src/node/executors/executor.ts: JobResources, JobProgram); empty or 0: the cluster's default.
+  slurmPartition: { key: 'modelLab.slurm.partition', default: '' },
+  slurmAccount: { key: 'modelLab.slurm.account', default: '' },
+  slurmTimeLimit: { key: 'modelLab.slurm.timeLimit', default: '' },
+  slurmCpusPerTask: { key: 'modelLab.slurm.cpusPerTask', default: 0, minimum: 0, maximum: 1024, integer: true },
+  slurmMemory: { key: 'modelLab.slurm.memory', default: '' },
+  slurmGres: { key: 'modelLab.slurm.gres', default: '' },
+  slurmExtraArgs: { key: 'modelLab.slurm.extraArgs', default: [] as readonly string[] },
+  slurmSetupLines: { key: 'modelLab.slurm.setupLines', default: [] as readonly string[] },
+  slurmNodePath: { key: 'modelLab.slurm.nodePath', default: '' },
+  slurmCliPath: { key: 'modelLab.slurm.cliPath', default: '' },
 } as const;
 
 export type SettingName = keyof typeof SettingsTable;

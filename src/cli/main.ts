@@ -15,7 +15,7 @@ import { latestTextModelRun } from '../node/textModelRuns';
 import { imageClassifierRuns } from '../node/imageModelRuns';
 import { formatMetric, metricGoal } from '../core/metrics';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
-import type { AttentionResult, Evaluation } from '../core/types';
+import type { AttentionResult, Evaluation, RunLiveness } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
 import type { TrainResult } from '../trainer/engine';
@@ -258,7 +258,8 @@ function runs(args: string[]): number {
       // The evaluation comes with the snapshot's own checks (a damaged evaluation.json is a warning, not a crash).
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, warnings };
+      const l = r.liveness;
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
@@ -271,9 +272,17 @@ function runs(args: string[]): number {
     const m = r.meta;
     const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize').map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
-    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${resumable}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
+    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
   return 0;
+}
+
+/** Why a run meta.json calls running is shown otherwise, and its trainer's last heartbeat; nothing for a run that ended as recorded. */
+function livenessNote(l: RunLiveness | undefined): string {
+  if (!l || (l.recorded !== 'running' && l.recorded !== 'queued')) return '';
+  const parts = l.why ? [l.why] : [];
+  if (l.lastHeartbeat && !l.why?.includes(l.lastHeartbeat)) parts.push(`last heartbeat ${l.lastHeartbeat}`);
+  return parts.length ? `  (${parts.join('; ')})` : '';
 }
 
 /**

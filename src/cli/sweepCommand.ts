@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { rankRuns, runMetrics } from '../core/configResults';
 import { formatMetric, goalFor } from '../core/metrics';
+import type { MetricGoal } from '../core/metrics';
 import type { RunResultInput } from '../core/configResults';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
@@ -14,7 +15,7 @@ import type { SweepPoint } from '../core/sweep';
 import { planSweep } from '../core/sweepPlan';
 import type { SweepObservation } from '../core/sweepPlan';
 import { sweepMetricOf } from '../core/sweepValidation';
-import type { BackendChoice, RunMeta, SweepMembership } from '../core/types';
+import type { BackendChoice, RunMeta, SweepMembership, SweepMethod } from '../core/types';
 import { TrainingProcess } from '../node/trainingProcess';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 
@@ -30,7 +31,8 @@ export interface SweepCommandOptions {
   trainerScripts?: string[];
 }
 
-interface PointOutcome {
+/** One sweep point and the run that trained it (no meta: the run never started). */
+export interface PointOutcome {
   point: SweepPoint;
   meta?: RunMeta;
   runDir?: string;
@@ -71,7 +73,6 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   process.once('SIGINT', onSigint);
 
   const outcomes: PointOutcome[] = [];
-  const names = shortParamNames(Object.keys(sweep.parameters));
   const started = Date.now();
   const finished = (): SweepObservation[] =>
     outcomes.map((o) => ({ params: o.point.params, value: o.meta?.status === 'completed' ? runMetrics(o.meta)?.[metric] : undefined }));
@@ -103,7 +104,32 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     process.removeListener('SIGINT', onSigint);
   }
 
-  outcomes.sort((a, b) => a.point.index - b.point.index);
+  return printSweepRanking({ sweepId, method: sweepMethod(sweep), metric, goal, paths: Object.keys(sweep.parameters), total, outcomes, startedMs: started, json: opts.json });
+}
+
+/** A sweep's runs once they ended (trained here, or as cluster jobs), for printSweepRanking. */
+export interface SweepRankingInput {
+  sweepId: string;
+  method: SweepMethod;
+  metric: string;
+  goal: MetricGoal;
+  /** The swept config paths, in the sweep's order (the table's columns). */
+  paths: string[];
+  /** Points the sweep has; those without an outcome were not run. */
+  total: number;
+  outcomes: PointOutcome[];
+  startedMs: number;
+  json: boolean;
+}
+
+/**
+ * Prints a finished sweep: its runs ranked by the sweep's metric (a table, or
+ * one JSON line), the best marked. The exit code: 1 when a point failed or
+ * was interrupted, else 0.
+ */
+export function printSweepRanking(input: SweepRankingInput): number {
+  const { sweepId, metric, goal, total } = input;
+  const outcomes = [...input.outcomes].sort((a, b) => a.point.index - b.point.index);
   const inputs: RunResultInput[] = outcomes.filter((o) => o.meta).map((o) => ({ id: o.meta!.id, config: null, metrics: o.meta!.status === 'completed' ? runMetrics(o.meta) : undefined }));
   const ranking = rankRuns(inputs, metric, goal);
   const best = ranking[0]?.value !== undefined ? ranking[0] : undefined;
@@ -111,12 +137,12 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const ordered = [...ranking.map((r) => byRun.get(r.id)!), ...outcomes.filter((o) => !o.meta)];
   const notRun = total - outcomes.length;
 
-  if (opts.json) {
+  if (input.json) {
     process.stdout.write(
       JSON.stringify({
         type: 'sweep',
         sweepId,
-        method: sweepMethod(sweep),
+        method: input.method,
         metric,
         goal,
         best: best && { runId: best.id, value: best.value, params: byRun.get(best.id)?.point.params },
@@ -125,7 +151,8 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
       }) + '\n',
     );
   } else {
-    const paths = Object.keys(sweep.parameters);
+    const paths = input.paths;
+    const names = shortParamNames(paths);
     const header = ['', 'rank', ...paths.map((p) => names[p]), metric, 'epochs', 'status', 'run'];
     const rows = ordered.map((o, i) => {
       const m = o.meta;
@@ -134,13 +161,13 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     });
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
-    process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${total} run(s) in ${((Date.now() - started) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
+    process.stdout.write(`\nsweep ${sweepId}: ${outcomes.length} of ${total} run(s) in ${((Date.now() - input.startedMs) / 1000).toFixed(1)} s, ranked by ${metric} (${goal})\n`);
     process.stdout.write(line(header) + '\n');
     for (const r of rows) process.stdout.write(line(r) + '\n');
     if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetric(best.value)}\n`);
     if (notRun > 0) process.stdout.write(`${notRun} point(s) not run (stopped)\n`);
   }
-  const failed = outcomes.some((o) => !o.meta || o.meta.status === 'failed' || o.meta.status === 'interrupted');
+  const failed = outcomes.some((o) => !o.meta || o.meta.status === 'failed' || o.meta.status === 'interrupted' || o.meta.status === 'cancelled');
   return failed ? 1 : 0;
 }
 

@@ -15,9 +15,7 @@ import type { RunListEntry } from '../../node/runStoreReader';
 import { ClusterWatcher } from '../runs/clusterWatcher';
 import type { ClusterChange } from '../runs/clusterWatcher';
 import { EXPERIMENTS_VIEW_ID } from '../runs/experimentsView';
-
-/** How a scheduler is named to the user. */
-const SCHEDULER_LABELS: Record<Exclude<ExecutorName, 'local'>, string> = { slurm: 'SLURM' };
+import { schedulerLabel } from './executorSettings';
 
 export interface ClusterServiceDeps {
   log: vscode.LogOutputChannel;
@@ -42,7 +40,7 @@ export class ClusterService implements vscode.Disposable {
       log: (message) => deps.log.warn(message),
     });
     this.item.name = vscode.l10n.t('Model Lab cluster jobs');
-    this.item.command = { title: vscode.l10n.t('Show the runs'), command: `${EXPERIMENTS_VIEW_ID}.focus` };
+    this.item.command = { title: vscode.l10n.t('Show Runs'), command: `${EXPERIMENTS_VIEW_ID}.focus` };
     this.disposables.push(
       this.item,
       this.watcher,
@@ -111,7 +109,7 @@ export class ClusterService implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const scheduler = SCHEDULER_LABELS[chosen === 'local' ? 'slurm' : chosen];
+    const scheduler = schedulerLabel(chosen === 'local' ? 'slurm' : chosen);
     this.item.text = `$(server-environment) ${vscode.l10n.t('{0}: {1} queued, {2} running', scheduler, counts.queued, counts.running)}`;
     this.item.tooltip = vscode.l10n.t('Model Lab jobs on the cluster: {0} queued, {1} running. Click to show the runs.', counts.queued, counts.running);
     this.item.show();

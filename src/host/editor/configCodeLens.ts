@@ -1,10 +1,13 @@
-// CodeLenses on experiment configs: "Train this config" and, when the config
-// has runs, "Open dashboard"; while it trains, its progress and "Stop".
+// CodeLenses on experiment configs: "Train this config" ("Train on SLURM"
+// when modelLab.executor names a scheduler) and, when the config has runs,
+// "Open dashboard"; while it trains, its progress and "Stop".
 
 import * as vscode from 'vscode';
 import { Throttle } from '../shell/throttle';
 import { CommandId } from '../shell/commandIds';
 import { configLensSpan } from './configLensRange';
+import { executorSetting } from '../shell/settings';
+import { schedulerLabel } from '../cluster/executorSettings';
 import type { RunIndex } from '../runs/runIndex';
 import type { TrainingSessions } from '../training/trainingSessions';
 
@@ -64,13 +67,25 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
         new vscode.CodeLens(range, { title: vscode.l10n.t('Stop'), command: CommandId.stop, arguments: [document.uri] }),
       ];
     }
+    const executor = executorSetting(document.uri);
     const lenses = [
-      new vscode.CodeLens(range, {
-        title: vscode.l10n.t('Train this config'),
-        tooltip: vscode.l10n.t('Validate this config, then train it and show the dashboard'),
-        command: CommandId.train,
-        arguments: [document.uri],
-      }),
+      new vscode.CodeLens(
+        range,
+        executor === 'local'
+          ? {
+              title: vscode.l10n.t('Train this config'),
+              tooltip: vscode.l10n.t('Validate this config, then train it and show the dashboard'),
+              command: CommandId.train,
+              arguments: [document.uri],
+            }
+          : {
+              // modelLab.executor names a scheduler: Train submits a job.
+              title: vscode.l10n.t('Train on {0}', schedulerLabel(executor)),
+              tooltip: vscode.l10n.t('Validate this config, then submit it to {0} as a job (modelLab.executor)', schedulerLabel(executor)),
+              command: CommandId.train,
+              arguments: [document.uri],
+            },
+      ),
     ];
     if (this.runIndex.runsForConfig(this.runsDirFor(document.uri), document.uri.fsPath).length > 0) {
       lenses.push(

@@ -14,6 +14,8 @@ import type { PathSegment } from '../../core/sweep';
 import type { SweepConfig } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
 import { configLensSpan } from './configLensRange';
+import { executorSetting } from '../shell/settings';
+import { schedulerLabel } from '../cluster/executorSettings';
 import type { ConfigRuns, RunResultsCache } from '../runs/runResults';
 import type { ActiveSweeps } from '../sweeps/sweeps';
 import type { TrainingSessions } from '../training/trainingSessions';
@@ -142,13 +144,25 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
       );
     } else if (sweep && typeof sweep === 'object' && sweep.parameters && typeof sweep.parameters === 'object') {
       const n = safeSweepSize(sweep);
+      const executor = executorSetting(document.uri);
       lenses.push(
-        new vscode.CodeLens(range, {
-          title: n > 0 ? vscode.l10n.t('Run sweep ({0} runs)', n) : vscode.l10n.t('Run sweep'),
-          tooltip: vscode.l10n.t('Train this config once per point of its sweep section'),
-          command: CommandId.runSweep,
-          arguments: [document.uri],
-        }),
+        new vscode.CodeLens(
+          range,
+          executor === 'local'
+            ? {
+                title: n > 0 ? vscode.l10n.t('Run sweep ({0} runs)', n) : vscode.l10n.t('Run sweep'),
+                tooltip: vscode.l10n.t('Train this config once per point of its sweep section'),
+                command: CommandId.runSweep,
+                arguments: [document.uri],
+              }
+            : {
+                // One job array, a task per point (modelLab.executor names a scheduler).
+                title: n > 0 ? vscode.l10n.t('Run sweep on {0} ({1} jobs)', schedulerLabel(executor), n) : vscode.l10n.t('Run sweep on {0}', schedulerLabel(executor)),
+                tooltip: vscode.l10n.t('Submit one {0} job per point of the sweep section, as one job array', schedulerLabel(executor)),
+                command: CommandId.runSweep,
+                arguments: [document.uri],
+              },
+        ),
       );
     }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AttentionFollower } from '../attention/attentionFollower';
 import { SaliencyFollower } from '../saliency/saliencyFollower';
-import { affectsSetting, runsDirSetting } from './settings';
+import { affectsSetting, executorSetting, runsDirSetting } from './settings';
 import { ComparePanel } from '../panels/comparePanel';
 import { ConfigCodeLensProvider } from '../editor/configCodeLens';
 import { ConfigResultsView } from '../editor/configResultsView';
@@ -16,7 +16,7 @@ import { DashboardPanel } from '../panels/dashboardPanel';
 import { Deployments } from '../deploy/deploymentService';
 import { ExperimentsView } from '../runs/experimentsView';
 import { ClusterService } from '../cluster/clusterService';
-import { affectsExecutor, chosenExecutor, schedulerExecutor } from '../cluster/executorSettings';
+import { schedulerExecutor } from '../cluster/executorSettings';
 import { listRuns } from '../../node/runStoreReader';
 import type { ShownRun } from '../panels/dashboardPanel';
 import { KeyedDebouncer } from './keyedDebouncer';
@@ -83,7 +83,7 @@ export class ModelLabContext implements vscode.Disposable {
         // Read fresh (not through the run index's cache): the watcher compares what changed since its last look.
         listRuns: () => this.experiments.allRunsDirs().flatMap((dir) => listRuns(dir)),
         executor: schedulerExecutor,
-        chosenExecutor: () => chosenExecutor(),
+        chosenExecutor: () => executorSetting(),
       }),
     );
     this.dashboard = this.push(
@@ -157,7 +157,11 @@ export class ModelLabContext implements vscode.Disposable {
     this.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.watchRuns()));
     this.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (affectsExecutor(e)) this.codeLens.refresh();
+        if (affectsSetting(e, 'executor')) {
+          // "Train this config" / "Train on SLURM", and the sweep's lens.
+          this.codeLens.refresh();
+          this.results.refresh();
+        }
         if (!affectsSetting(e, 'runsDirectory')) return;
         this.cluster.poke();
         this.watchRuns();

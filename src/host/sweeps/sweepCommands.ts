@@ -10,7 +10,9 @@ import { describeParams, newSweepId, sweepMethod } from '../../core/sweep';
 import { planSweep } from '../../core/sweepPlan';
 import { goalFor } from '../../core/metrics';
 import { sweepMetricOf } from '../../core/sweepValidation';
-import { backendSetting } from '../shell/settings';
+import { backendSetting, executorSetting } from '../shell/settings';
+import { sweepOnCluster } from '../cluster/clusterSubmit';
+import { schedulerLabel } from '../cluster/executorSettings';
 import type { ModelLabContext } from '../shell/ctx';
 import { formatMetric } from '../../core/metrics';
 import { SweepQueue } from '../../node/sweepQueue';
@@ -57,6 +59,13 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     );
     return;
   }
+  const executor = executorSetting(configUri);
+  if (executor !== 'local' && sweepMethod(sweep) === 'bayes') {
+    void vscode.window.showInformationMessage(
+      vscode.l10n.t('A "bayes" sweep chooses each point from the runs finished before it, so it cannot be one job array. Set sweep.method to "grid" or "random" to run it on {0}, or modelLab.executor to "local".', schedulerLabel(executor)),
+    );
+    return;
+  }
   const metric = sweepMetricOf(config);
   const goal = goalFor(metric, sweep.goal);
   // Grid and random points are known now; a bayes point is drawn when a slot frees up, from the runs finished by then.
@@ -74,6 +83,11 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   }
   // A second click while this one was saving, validating or asking.
   if (ctx.sweeps.get(configUri) || ctx.trainings.get(configUri)) return;
+  if (executor !== 'local') {
+    // One job array, a task per point, `concurrency` at a time; the runs are followed from their folders.
+    await sweepOnCluster(ctx, executor, configUri, config.name, runtime, concurrency);
+    return;
+  }
 
   const id = newSweepId();
   const runsDir = ctx.runsDirForConfig(configUri);

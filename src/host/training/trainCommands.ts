@@ -8,7 +8,8 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { readRunMeta } from '../../node/runStoreReader';
 import type { ExperimentConfig } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
-import { backendSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';
+import { backendSetting, executorSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';
+import { trainOnCluster } from '../cluster/clusterSubmit';
 import type { ModelLabContext } from '../shell/ctx';
 import { formatMetric } from '../../core/metrics';
 import { headlineMetric } from '../shell/format';
@@ -37,6 +38,12 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
   const ready = await prepareTraining(ctx, configUri);
   if (!ready) return;
   const { config, runtime } = ready;
+  const executor = executorSetting(configUri);
+  if (executor !== 'local') {
+    // modelLab.executor names a scheduler: the run is a job, queued now, followed from its folder.
+    await trainOnCluster(ctx, executor, configUri, config.name, runtime);
+    return;
+  }
 
   // A second click while this one was saving and validating: the first one trains.
   if (ctx.trainings.get(configUri)) return;

@@ -3,7 +3,10 @@
 // backend: forward convolutions, both convolution gradients, both pooling
 // gradients, over odd sizes, strides 1 and 2, 'same' and 'valid' padding,
 // batches and 1 or several channels; then the gradients of a whole CNN.
-// Tolerance 1e-4, relative to the value where it is above 1.
+// Tolerance 1e-4, relative to the value where it is above 1; for Winograd
+// F(4×4, 3×3), whose transforms have coefficients up to 8 (its float32 error
+// is ~5× F(2×2)'s, and in a large gradient sum near-zero entries carry the
+// rounding of the whole sum), 1e-5 of the output's largest value.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,6 +15,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
+import { F2, F4 } from '../../src/trainer/kernels/winogradLoops';
 import { fusedSequentialForward } from '../../src/trainer/fusedLayers';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { lcg } from '../helpers/fixtures';
@@ -38,22 +42,49 @@ async function on(backend: 'wasm' | 'cpu', specs: Spec[], f: (...ts: tf.Tensor[]
   return results;
 }
 
-function assertClose(actual: Result, expected: Result, what: string): void {
+const WINOGRAD_F4_TOLERANCE = 1e-5;
+
+/** Elementwise: each difference relative to its value where that is above 1; normwise: every difference relative to the largest value (at least 1). */
+type Tolerance = { elementwise: number } | { normwise: number };
+
+function assertClose(actual: Result, expected: Result, what: string, tolerance: Tolerance = { elementwise: TOLERANCE }): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
+  const scale = 'normwise' in tolerance ? Math.max(1, ...expected.values.map(Math.abs)) : 1;
+  const limit = 'normwise' in tolerance ? tolerance.normwise : tolerance.elementwise;
   let worst = 0;
   for (let i = 0; i < actual.values.length; i++) {
-    const d = Math.abs(actual.values[i] - expected.values[i]) / Math.max(1, Math.abs(expected.values[i]));
+    const d = Math.abs(actual.values[i] - expected.values[i]) / Math.max(scale, Math.abs(expected.values[i]));
     if (!(d <= worst)) worst = d; // NaN counts as worst
   }
-  assert.ok(worst <= TOLERANCE, `${what}: largest difference ${worst}`);
+  assert.ok(worst <= limit, `${what}: largest difference ${worst}`);
 }
 
-async function sameOnBoth(what: string, specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[]): Promise<void> {
+async function sameOnBoth(what: string, specs: Spec[], f: (...ts: tf.Tensor[]) => tf.Tensor | tf.Tensor[], tolerance?: Tolerance): Promise<void> {
   const expected = await on('cpu', specs, f);
   const actual = await on('wasm', specs, f);
   assert.equal(actual.length, expected.length);
-  actual.forEach((a, i) => assertClose(a, expected[i], `${what} [output ${i}]`));
+  actual.forEach((a, i) => assertClose(a, expected[i], `${what} [output ${i}]`, tolerance));
 }
+
+/** Whether a case can take a Winograd path (3×3, stride 1, 8+ channels in and out), so runs once per MODELLAB_WINOGRAD. */
+const winogradCase = ([, , , c, fh, fw, o, s]: ConvCase) => fh === 3 && fw === 3 && s === 1 && c >= 8 && o >= 8;
+
+/** MODELLAB_WINOGRAD settings to run a case under: the default (F(4×4) or F(2×2) by size), each variant forced, and off. */
+const winogradModes = (k: ConvCase) => (winogradCase(k) ? ([undefined, 'f4', 'f2', 'off'] as const) : ([undefined] as const));
+
+/** Runs `body` with MODELLAB_WINOGRAD set to `mode` (unset for undefined). */
+async function withWinograd(mode: string | undefined, body: () => Promise<void>): Promise<void> {
+  if (mode === undefined) delete process.env.MODELLAB_WINOGRAD;
+  else process.env.MODELLAB_WINOGRAD = mode;
+  try {
+    await body();
+  } finally {
+    delete process.env.MODELLAB_WINOGRAD;
+  }
+}
+
+/** F(4×4) may run unless F(2×2) or the direct path is forced. */
+const toleranceFor = (k: ConvCase, mode: string | undefined): Tolerance | undefined => (winogradCase(k) && mode !== 'f2' && mode !== 'off' ? { normwise: WINOGRAD_F4_TOLERANCE } : undefined);
 
 /** x shape, filter [fh, fw], in/out channels, stride, padding. */
 type ConvCase = [batch: number, h: number, w: number, inC: number, fh: number, fw: number, outC: number, stride: number | [number, number], pad: 'same' | 'valid'];
@@ -69,33 +100,49 @@ const CONV_CASES: ConvCase[] = [
   [4, 6, 6, 8, 3, 3, 16, 1, 'same'],
   [2, 4, 4, 2, 5, 5, 3, 1, 'same'], // filter larger than the input
   [5, 13, 13, 32, 3, 3, 17, 1, 'valid'], // several chunks of output pixels, a 1-column tail of 8
-  // Winograd F(2×2, 3×3), forward and filter gradient (3×3, stride 1, 8+ channels in and out): odd sizes cut the last tiles, several chunks of tiles
+  // Winograd F(4×4, 3×3) and F(2×2, 3×3), forward and both gradients (3×3, stride 1, 8+ channels in and out): odd sizes cut the last tiles, several chunks of tiles,
+  // channels that are not a multiple of 4 (the transforms' last channels one at a time)
   [3, 9, 11, 8, 3, 3, 12, 1, 'same'],
+  [2, 6, 5, 9, 3, 3, 10, 1, 'same'],
   [2, 10, 7, 12, 3, 3, 33, 1, 'valid'],
   [3, 17, 15, 40, 3, 3, 24, 1, 'same'],
   [1, 3, 3, 9, 3, 3, 5, 1, 'valid'], // one output pixel
 ];
 
 test('Conv2D and FusedConv2D (bias, ReLU) match the reference, on our kernel (MODELLAB_CONV=ours) and on the one chosen by channel count', async () => {
-  for (const [[n, h, w, c, fh, fw, o, s, pad], force] of CONV_CASES.flatMap((k) => [[k, true], [k, false]] as const)) {
+  for (const [k, force] of CONV_CASES.flatMap((k) => [[k, true], [k, false]] as const)) {
+    const [n, h, w, c, fh, fw, o, s, pad] = k;
     if (force) process.env.MODELLAB_CONV = 'ours';
     else delete process.env.MODELLAB_CONV;
-    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}${force ? ', ours' : ''}`;
-    const specs = [randomTensor([n, h, w, c], 1), randomTensor([fh, fw, c, o], 2), randomTensor([o], 3)];
-    await sameOnBoth(`conv2d ${what}`, specs, (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad));
-    await sameOnBoth(`fused conv2d + bias + relu ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b, activation: 'relu' }));
-    await sameOnBoth(`fused conv2d + bias ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b }));
+    for (const mode of winogradModes(k)) {
+      await withWinograd(mode, async () => {
+        const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}${force ? ', ours' : ''}${mode ? `, Winograd ${mode}` : ''}`;
+        const specs = [randomTensor([n, h, w, c], 1), randomTensor([fh, fw, c, o], 2), randomTensor([o], 3)];
+        const tolerance = toleranceFor(k, mode);
+        await sameOnBoth(`conv2d ${what}`, specs, (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad), tolerance);
+        await sameOnBoth(`fused conv2d + bias + relu ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b, activation: 'relu' }), tolerance);
+        await sameOnBoth(`fused conv2d + bias ${what}`, specs, (x, f, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, bias: b }), tolerance);
+      });
+    }
   }
   delete process.env.MODELLAB_CONV;
 });
 
 test('Conv2DBackpropFilter and Conv2DBackpropInput (the gradients of conv2d) match the reference', async () => {
-  for (const [n, h, w, c, fh, fw, o, s, pad] of CONV_CASES) {
-    const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}`;
-    const specs = [randomTensor([n, h, w, c], 4), randomTensor([fh, fw, c, o], 5)];
-    await sameOnBoth(`d/dx, d/dfilter of sum(sin(conv2d)) ${what}`, specs, (x, f) =>
-      tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad))))([x, f])),
-    );
+  for (const k of CONV_CASES) {
+    const [n, h, w, c, fh, fw, o, s, pad] = k;
+    for (const mode of winogradModes(k)) {
+      await withWinograd(mode, async () => {
+        const what = `x [${n},${h},${w},${c}], filter ${fh}×${fw}×${o}, stride ${String(s)}, ${pad}${mode ? `, Winograd ${mode}` : ''}`;
+        const specs = [randomTensor([n, h, w, c], 4), randomTensor([fh, fw, c, o], 5)];
+        await sameOnBoth(
+          `d/dx, d/dfilter of sum(sin(conv2d)) ${what}`,
+          specs,
+          (x, f) => tf.tidy(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad))))([x, f])),
+          toleranceFor(k, mode),
+        );
+      });
+    }
   }
 });
 
@@ -104,9 +151,26 @@ test('Conv2DBackpropFilter takes NCHW too; explicit padding works', async () => 
   const dy = randomTensor([2, 4, 5, 4], 7); // 'same', stride 2: 5 × 4
   await sameOnBoth('filter gradient, NCHW', [x, dy], (a, b) => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: a, dy: b }, { strides: [2, 2], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] }) as tf.Tensor);
   const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 2], [0, 1], [0, 0]];
-  await sameOnBoth('conv2d with explicit padding, and its gradients', [randomTensor([2, 6, 7, 3], 8), randomTensor([3, 3, 3, 5], 9)], (a, b) =>
-    tf.tidy(() => [tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, pad))))([a, b])]),
-  );
+  const withGradients = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.tidy(() => [tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(p as tf.Tensor4D, q as tf.Tensor4D, 1, pad))))([a, b])]);
+  await sameOnBoth('conv2d with explicit padding, and its gradients', [randomTensor([2, 6, 7, 3], 8), randomTensor([3, 3, 3, 5], 9)], withGradients);
+  await sameOnBoth('conv2d with explicit padding, and its gradients, by Winograd', [randomTensor([2, 6, 7, 8], 8), randomTensor([3, 3, 8, 9], 9)], withGradients, { normwise: WINOGRAD_F4_TOLERANCE });
+});
+
+test("each Winograd variant's transforms compute a 3-tap correlation exactly (float64): y = Aᵀ·((G·g) ⊙ (Bᵀ·d))", () => {
+  const times = (m: readonly (readonly number[])[], v: number[]) => m.map((row) => row.reduce((s, x, i) => s + x * v[i], 0));
+  for (const v of [F2, F4]) {
+    const r = lcg(40 + v.m);
+    for (let trial = 0; trial < 5; trial++) {
+      const d = Array.from({ length: v.m + 2 }, () => r() * 2 - 1);
+      const g = Array.from({ length: 3 }, () => r() * 2 - 1);
+      const u = times(v.g, g);
+      const y = times(v.at, times(v.bt, d).map((x, i) => x * u[i]));
+      assert.equal(y.length, v.m);
+      y.forEach((yi, i) => assert.ok(Math.abs(yi - (d[i] * g[0] + d[i + 1] * g[1] + d[i + 2] * g[2])) < 1e-12, `${v.name}, output ${i}`));
+    }
+    assert.deepEqual(v.gw.slice(0, 9), [0, 1, 2].flatMap((j1) => [0, 1, 2].map((j2) => v.g[0][j1] * v.g[0][j2])), `${v.name}: Gw's first row is G⊗G's`);
+  }
 });
 
 test('MaxPoolGrad and AvgPoolGrad match the reference, ties in max windows included', async () => {

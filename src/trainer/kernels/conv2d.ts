@@ -25,7 +25,8 @@ import type { Col2imFn } from './wasmLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
-import { F2_G, winogradLoopsFor } from './winogradLoops';
+import { F2, F4, winogradLoopsFor } from './winogradLoops';
+import type { WinogradVariant } from './winogradLoops';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 /** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
@@ -167,8 +168,9 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   const kf = g.fh * g.fw * g.inC;
   const m = g.batch * g.outH * g.outW;
   if (m === 0 || g.outC === 0) return out;
-  if (winogradFits(w, g)) {
-    winogradForward(w, gemm, g, x, filter, bias, relu, out);
+  const v = winograd(w, g);
+  if (v) {
+    winogradForward(w, gemm, v, g, x, filter, bias, relu, out);
     return out;
   }
   const rows = chunkRows(g);
@@ -190,46 +192,53 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   return out;
 }
 
-// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin and Gray, 2015):
-// each 2×2 block of output pixels (a tile) from the 4×4 input pixels under it,
-// with 16 products of [tiles, inC]·[inC, outC] instead of 36 multiplications
-// per output (2.25× fewer; here [2304, 32]·[32, 64] runs at ~53 GFLOP/s
-// against ~41 for the direct [7744, 288]·[288, 64]). Per chunk of tiles:
-//   V = Bᵀ·d·B   each tile's 4×4 input pixels, read in place (winogradLoops.ts, gather) → [16][tiles][inC]
-//   U = Gw · W   once, [16, 9]·[9, inC·outC] on the gemm kernel (Gw = G⊗G)
-//   M_ξ = V_ξ · U_ξ                                      16 products on the gemm kernel → [16][tiles][outC]
-//   y = Aᵀ·M·A + bias, ReLU                              written in place (scatter)
+// Winograd F(m×m, 3×3) for 3×3 stride-1 convolutions (Lavin and Gray, 2015;
+// the variants and their transforms are in winogradLoops.ts): each m×m block
+// of output pixels (a tile) from the (m+2)×(m+2) input pixels under it, with
+// P = (m+2)² products of [tiles, inC]·[inC, outC] instead of 9 per output
+// pixel (F(4×4): 36 for 16 pixels, 4× fewer multiplications; F(2×2): 16 for
+// 4, 2.25×). Per chunk of tiles:
+//   V = Bᵀ·d·B      each tile's input pixels, read in place (gather) → [P][tiles][inC]
+//   U = Gw · W      once, [P, 9]·[9, inC·outC] on the gemm kernel (Gw = G⊗G)
+//   M_ξ = V_ξ · U_ξ  P products on the gemm kernel → [P][tiles][outC]
+//   y = Aᵀ·M·A + bias, ReLU   written in place (scatter)
 // The filter gradient reads the same transforms backwards (winogradFilterGrad)
 // and the input gradient is the forward pass over dy with the filter turned
-// half a turn and its channels swapped (winogradInputGrad). MODELLAB_WINOGRAD=off
-// takes the direct paths (measurements).
-const WINO_G = kronRows(F2_G, F2_G);
-function kronRows(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number[] {
-  // (a⊗b)[(i1, i2), (j1, j2)] = a[i1][j1]·b[i2][j2], row-major
-  const out: number[] = [];
-  for (let i1 = 0; i1 < a.length; i1++) for (let i2 = 0; i2 < b.length; i2++) for (let j1 = 0; j1 < a[0].length; j1++) for (let j2 = 0; j2 < b[0].length; j2++) out.push(a[i1][j1] * b[i2][j2]);
-  return out;
+// half a turn and its channels swapped (winogradInputGrad).
+// MODELLAB_WINOGRAD=f2 or f4 takes that variant everywhere, =off the direct paths (tests, measurements).
+
+/** Floats of scratch per chunk of tiles (planes and tables; ~512 KiB, half the per-core L2). */
+const WINO_CHUNK_FLOATS = 128 * 1024;
+
+/** The Winograd variant a convolution (forward or a gradient) takes, if any: 3×3, stride 1, enough channels in and out to fill the products, our wasm loops. */
+function winograd(w: BackendWasm, g: Geometry): WinogradVariant | undefined {
+  const choice = process.env.MODELLAB_WINOGRAD;
+  if (choice === 'off' || g.fh !== 3 || g.fw !== 3 || g.sh !== 1 || g.sw !== 1 || g.inC < 8 || g.outC < 8 || !wasmLoopsFor(w)) return undefined;
+  // F(4×4) unless its tiles, wider, cover so much past the output's edge that F(2×2) multiplies no more (the output's size, not the channels, decides).
+  const products = (x: WinogradVariant) => tileCount(g, x.m).tiles * (x.m + 2) ** 2;
+  const v = choice === 'f2' || (choice !== 'f4' && products(F2) <= products(F4)) ? F2 : F4;
+  return winogradLoopsFor(w, v) ? v : undefined;
 }
-/** Floats of scratch per chunk of tiles (planes and tables; ~256 KiB, a quarter of the per-core L2). */
-const WINO_CHUNK_FLOATS = 64 * 1024;
 
-/** Whether a convolution (forward or a gradient) takes the Winograd path: 3×3, stride 1, enough channels in and out to fill the products, our wasm loops. */
-const winogradFits = (w: BackendWasm, g: Geometry) =>
-  g.fh === 3 && g.fw === 3 && g.sh === 1 && g.sw === 1 && g.inC >= 8 && g.outC >= 8 && process.env.MODELLAB_WINOGRAD !== 'off' && winogradLoopsFor(w) !== undefined && wasmLoopsFor(w) !== undefined;
-
-/** The tiles of a convolution's output, 2×2 pixels each, in order (batch, tile row, tile column). */
-function tileCount(g: Geometry): { tilesH: number; tilesW: number; tiles: number } {
-  const tilesH = Math.ceil(g.outH / 2);
-  const tilesW = Math.ceil(g.outW / 2);
+/** The tiles of a convolution's output, m×m pixels each, in order (batch, tile row, tile column). */
+function tileCount(g: Geometry, m: number): { tilesH: number; tilesW: number; tiles: number } {
+  const tilesH = Math.ceil(g.outH / m);
+  const tilesW = Math.ceil(g.outW / m);
   return { tilesH, tilesW, tiles: g.batch * tilesH * tilesW };
+}
+
+/** Tiles per chunk: what `floatsPerTile` lets fit in `budget` floats, a multiple of 4 (the product's row block) where there are that many. */
+function tileRows(tiles: number, floatsPerTile: number, budget: number): number {
+  const fit = Math.max(1, Math.floor(budget / floatsPerTile));
+  return Math.min(tiles, fit >= 8 ? fit - (fit % 4) : fit);
 }
 
 /**
  * The byte addresses of the side×side pixels of tiles t0 … t0+n-1 (tile
- * (ty, tx)'s pixel (i, j) is the image's (2·ty + offY + i, 2·tx + offX + j)),
+ * (ty, tx)'s pixel (i, j) is the image's (step·ty + offY + i, step·tx + offX + j)),
  * into table from int index `at`; `outside` for pixels past the image's edge.
  */
-function tileTable(table: Int32Array, at: number, t0: number, n: number, tilesH: number, tilesW: number, side: number, offY: number, offX: number, h: number, w: number, c4: number, base: number, outside: number): void {
+function tileTable(table: Int32Array, at: number, t0: number, n: number, tilesH: number, tilesW: number, side: number, step: number, offY: number, offX: number, h: number, w: number, c4: number, base: number, outside: number): void {
   let k = at;
   for (let t = t0; t < t0 + n; t++) {
     const tx = t % tilesW;
@@ -237,11 +246,11 @@ function tileTable(table: Int32Array, at: number, t0: number, n: number, tilesH:
     const ty = r % tilesH;
     const b = (r - ty) / tilesH;
     for (let i = 0; i < side; i++) {
-      const y = 2 * ty + offY + i;
+      const y = step * ty + offY + i;
       const rowInside = y >= 0 && y < h;
       const row = base + (b * h + y) * w * c4;
       for (let j = 0; j < side; j++) {
-        const x = 2 * tx + offX + j;
+        const x = step * tx + offX + j;
         table[k++] = rowInside && x >= 0 && x < w ? row + x * c4 : outside;
       }
     }
@@ -258,57 +267,60 @@ class Scratch {
     this.made.push(t);
     return heapOffset(this.w, t);
   }
+  /** n floats' byte offset, the floats set to `values` (or zeroed). */
+  filled(n: number, values?: readonly number[]): number {
+    const at = this.floats(n);
+    const heap = heapFloats(this.w);
+    if (values) heap.set(values, at / 4);
+    else heap.fill(0, at / 4, at / 4 + n);
+    return at;
+  }
   dispose(): void {
     for (const t of this.made) this.w.disposeData(t.dataId);
   }
 }
 
-/** U = Gw · W [16][inC][outC] from a 3×3 filter [3, 3, inC, outC] at byte fAt (the Gw constants at gAt). */
-function filterTransform(gemm: Gemm, gAt: number, fAt: number, uAt: number, inC: number, outC: number): void {
-  gemm.run(gAt, fAt, uAt, 16, 9, inC * outC, 1, 0, 0, 0, 0, 0, 36, 4);
+/** U = Gw · W [P][inC][outC] from a 3×3 filter [3, 3, inC, outC] at byte fAt. */
+function filterTransform(gemm: Gemm, v: WinogradVariant, s: Scratch, fAt: number, inC: number, outC: number): number {
+  const p = (v.m + 2) ** 2;
+  const gAt = s.filled(v.gw.length, v.gw);
+  const uAt = s.floats(p * inC * outC);
+  gemm.run(gAt, fAt, uAt, p, 9, inC * outC, 1, 0, 0, 0, 0, 0, 36, 4);
+  return uAt;
 }
 
 /** y = conv(x, W) (+ bias, ReLU) by Winograd, x at byte xAt, U = Gw·W at uAt, into y at outAt; bias 0 for none. */
-function winogradConv(w: BackendWasm, gemm: Gemm, g: Geometry, xAt: number, uAt: number, biasAt: number, relu: boolean, outAt: number, s: Scratch): void {
-  const loops = winogradLoopsFor(w)!;
+function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, xAt: number, uAt: number, biasAt: number, relu: boolean, outAt: number, s: Scratch): void {
+  const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
-  const { tilesH, tilesW, tiles } = tileCount(g);
-  const rows = Math.max(1, Math.min(tiles, Math.floor(WINO_CHUNK_FLOATS / (16 * inC + 16 * outC + 20))));
+  const { m } = v;
+  const [side, p] = [m + 2, (m + 2) ** 2];
+  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
-  const vAt = s.floats(rows * 16 * inC);
-  const mAt = s.floats(rows * 16 * outC);
-  const inTable = s.floats(rows * 16);
-  const outTable = s.floats(rows * 4);
-  const zeros = s.floats(inC);
+  const vAt = s.floats(rows * p * inC);
+  const mAt = s.floats(rows * p * outC);
+  const inTable = s.floats(rows * p);
+  const outTable = s.floats(rows * m * m);
+  const zeros = s.filled(inC);
   const dump = s.floats(outC);
-  const heap = heapFloats(w);
-  const table = new Int32Array(heap.buffer);
-  heap.fill(0, zeros / 4, zeros / 4 + inC);
+  const table = new Int32Array(heapFloats(w).buffer);
   for (let t0 = 0; t0 < tiles; t0 += rows) {
     const n = Math.min(rows, tiles - t0);
-    tileTable(table, inTable / 4, t0, n, tilesH, tilesW, 4, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+    tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
     loops.input(inTable, n, ci, vAt, n * ci);
-    gemm.run(vAt, uAt, mAt, n, inC, outC, 16, n * ci, ci * outC, n * co, 0, 0, ci, 4);
-    // Pixels past the output's edge (odd sizes) are written to a run that nothing reads.
-    tileTable(table, outTable / 4, t0, n, tilesH, tilesW, 2, 0, 0, g.outH, g.outW, co, outAt, dump);
+    gemm.run(vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4);
+    // Pixels past the output's edge are written to a run that nothing reads.
+    tileTable(table, outTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, outAt, dump);
     loops.output(mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0);
   }
 }
 
-/** The Gw constants (kron(G, G), [16, 9]) on the heap. */
-function winogradConstants(w: BackendWasm, s: Scratch): number {
-  const at = s.floats(WINO_G.length);
-  heapFloats(w).set(WINO_G, at / 4);
-  return at;
-}
-
-function winogradForward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, out: TensorInfo): void {
+function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, out: TensorInfo): void {
   const s = new Scratch(w);
   try {
-    const gAt = winogradConstants(w, s);
-    const uAt = s.floats(16 * g.inC * g.outC);
-    filterTransform(gemm, gAt, heapOffset(w, filter), uAt, g.inC, g.outC);
-    winogradConv(w, gemm, g, heapOffset(w, x), uAt, bias ? heapOffset(w, bias) : 0, relu, heapOffset(w, out), s);
+    const uAt = filterTransform(gemm, v, s, heapOffset(w, filter), g.inC, g.outC);
+    winogradConv(w, gemm, v, g, heapOffset(w, x), uAt, bias ? heapOffset(w, bias) : 0, relu, heapOffset(w, out), s);
   } finally {
     s.dispose();
   }
@@ -319,13 +331,11 @@ function winogradForward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo,
  * 2 − pad) with W' [kh][kw][outC][inC] = W [2−kh][2−kw][inC][outC], by the
  * same Winograd pass, its output the input's shape.
  */
-function winogradInputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
+function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
   const s = new Scratch(w);
   try {
-    const gAt = winogradConstants(w, s);
     const { inC, outC } = g;
     const flipped = s.floats(9 * inC * outC);
-    const uAt = s.floats(16 * inC * outC);
     const heap = heapFloats(w);
     const [src, dst] = [heapOffset(w, filter) / 4, flipped / 4];
     for (let k = 0; k < 9; k++) {
@@ -333,9 +343,9 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorIn
       const to = dst + k * inC * outC;
       for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[to + o * inC + i] = heap[from + i * outC + o];
     }
-    filterTransform(gemm, gAt, flipped, uAt, outC, inC);
+    const uAt = filterTransform(gemm, v, s, flipped, outC, inC);
     const back: Geometry = { ...g, inH: g.outH, inW: g.outW, inC: outC, outH: g.inH, outW: g.inW, outC: inC, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft };
-    winogradConv(w, gemm, back, heapOffset(w, dy), uAt, 0, false, heapOffset(w, dx), s);
+    winogradConv(w, gemm, v, back, heapOffset(w, dy), uAt, 0, false, heapOffset(w, dx), s);
   } finally {
     s.dispose();
   }
@@ -344,44 +354,44 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorIn
 /**
  * The filter gradient of a 3×3 stride-1 convolution by the forward pass's
  * transforms read backwards: with V_t = Bᵀ·d_t·B (the input tile's, as
- * forward) and E_t = A·dy_t·Aᵀ (dy's 2×2 tile to 16 values),
- * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], 16 products, V read
+ * forward) and E_t = A·dy_t·Aᵀ (dy's m×m tile to P values),
+ * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], P products, V read
  * transposed in place) and dW = Gwᵀ · Ũ.
  */
-function winogradFilterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
-  const loops = winogradLoopsFor(w)!;
+function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
+  const loops = winogradLoopsFor(w, v)!;
   const addInto = wasmLoopsFor(w)!.addInto;
   const { inC, outC } = g;
-  const { tilesH, tilesW, tiles } = tileCount(g);
-  const rows = Math.max(1, Math.min(tiles, Math.floor((2 * WINO_CHUNK_FLOATS) / (16 * inC + 16 * outC + 20))));
+  const { m } = v;
+  const [side, p] = [m + 2, (m + 2) ** 2];
+  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
-  const size = 16 * inC * outC;
+  const size = p * inC * outC;
   const s = new Scratch(w);
   try {
-    const gAt = winogradConstants(w, s);
-    const vAt = s.floats(rows * 16 * inC);
-    const eAt = s.floats(rows * 16 * outC);
-    const inTable = s.floats(rows * 16);
-    const dyTable = s.floats(rows * 4);
-    const zeros = s.floats(Math.max(inC, outC));
+    const gAt = s.filled(v.gw.length, v.gw);
+    const vAt = s.floats(rows * p * inC);
+    const eAt = s.floats(rows * p * outC);
+    const inTable = s.floats(rows * p);
+    const dyTable = s.floats(rows * m * m);
+    const zeros = s.filled(Math.max(inC, outC));
     const accAt = s.floats(size);
     const partAt = s.floats(size);
-    const heap = heapFloats(w);
-    const table = new Int32Array(heap.buffer);
-    heap.fill(0, zeros / 4, zeros / 4 + Math.max(inC, outC));
+    const table = new Int32Array(heapFloats(w).buffer);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
     for (let t0 = 0; t0 < tiles; t0 += rows) {
       const n = Math.min(rows, tiles - t0);
-      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, 4, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
       loops.input(inTable, n, ci, vAt, n * ci);
-      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, 2, 0, 0, g.outH, g.outW, co, dyAt, zeros);
+      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
       loops.outputBack(dyTable, n, co, eAt, n * co);
       // The first chunk's products go straight into Ũ; the others' are added to it.
-      gemm.run(vAt, eAt, t0 === 0 ? accAt : partAt, inC, n, outC, 16, n * ci, n * co, ci * outC, 0, 0, 4, ci);
+      gemm.run(vAt, eAt, t0 === 0 ? accAt : partAt, inC, n, outC, p, n * ci, n * co, ci * outC, 0, 0, 4, ci);
       if (t0 > 0) addInto(accAt, partAt, size);
     }
-    // dW [9, inC·outC] = Gwᵀ · Ũ ([9, 16]: Gw [16, 9] read transposed).
-    gemm.run(gAt, accAt, heapOffset(w, dw), 9, 16, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);
+    // dW [9, inC·outC] = Gwᵀ · Ũ ([9, P]: Gw [P, 9] read transposed).
+    gemm.run(gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);
   } finally {
     s.dispose();
   }
@@ -393,8 +403,9 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
   const m = g.batch * g.outH * g.outW;
   const dw = w.makeOutput([g.fh, g.fw, g.inC, g.outC], 'float32');
   const size = kf * g.outC;
-  if (m > 0 && gemm === gemmFor(w) && winogradFits(w, g)) {
-    winogradFilterGrad(w, gemm, g, x, dy, dw);
+  const v = m > 0 && gemm === gemmFor(w) ? winograd(w, g) : undefined;
+  if (v) {
+    winogradFilterGrad(w, gemm, v, g, x, dy, dw);
     return dw;
   }
   const rows = chunkRows(g);
@@ -432,8 +443,9 @@ function inputGrad(w: BackendWasm, gemm: Gemm, g: Geometry, dy: TensorInfo, filt
   const kf = g.fh * g.fw * g.inC;
   const m = g.batch * g.outH * g.outW;
   const dx = w.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
-  if (g.batch * g.outH * g.outW > 0 && winogradFits(w, g)) {
-    winogradInputGrad(w, gemm, g, dy, filter, dx);
+  const v = g.batch * g.outH * g.outW > 0 ? winograd(w, g) : undefined;
+  if (v) {
+    winogradInputGrad(w, gemm, v, g, dy, filter, dx);
     return dx;
   }
   const rows = chunkRows(g);

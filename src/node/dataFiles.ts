@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { splitTable } from '../core/dataset';
 import { carvedValidationShare, splitSeed, SPLIT_DEFAULTS } from '../core/splitPlan';
 import type { DataSplits } from '../core/dataset';
-import { DataError } from '../core/table';
+import { DataError, rowCount } from '../core/table';
 import { splitCorpus } from '../core/textData';
 import type { CorpusSplits } from '../core/textData';
 import type { DataConfig } from '../core/types';
@@ -22,8 +22,9 @@ export function loadSplits(data: DataConfig, configPath: string): DataSplits {
   const test = data.test ? readTable(resolve(base, data.test), data.format) : undefined;
   const train = readTable(resolve(base, data.train), data.format);
   const carve = carvedValidationShare(data);
-  if (carve > 0) {
-    // No validation file: a seeded share of the training file validates (Keras' validation_split).
+  // No validation file: a seeded share of the training file validates (Keras' validation_split);
+  // a file too small to give a share keeps its rows, in order.
+  if (carve > 0 && Math.round(rowCount(train) * carve) > 0) {
     const { seed, shuffle } = splitSeed(data);
     const parts = splitTable(train, carve, 0, seed, shuffle);
     return { train: parts.train, validation: parts.validation, test };
@@ -49,8 +50,9 @@ export function loadCorpusSplits(data: DataConfig, configPath: string): CorpusSp
   const carve = carvedValidationShare(data);
   if (carve > 0) {
     const { seed, shuffle } = splitSeed(data);
-    const parts = splitCorpus(file, readCorpus(file), carve, 0, seed, shuffle);
-    return { file, train: parts.train, validation: parts.validation, test: data.test ? readCorpus(resolve(base, data.test)) : undefined };
+    const text = readCorpus(file);
+    const parts = splitCorpus(file, text, carve, 0, seed, shuffle);
+    return { file, train: parts.validation ? parts.train : text, validation: parts.validation, test: data.test ? readCorpus(resolve(base, data.test)) : undefined };
   }
   return {
     file,

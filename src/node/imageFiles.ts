@@ -171,7 +171,7 @@ export function loadImageSplits(data: DataConfig, configPath: string, image: Res
     const other = (rel: string | undefined): ImageSet | undefined => (rel === undefined ? undefined : toSet(readImageSource(rel, false, data, image, base, log), classNames, train.where));
     const trainSet = toSet(train, classNames, train.where);
     const carve = carvedValidationShare(data);
-    if (carve > 0) {
+    if (carve > 0 && Math.round(trainSet.files.length * carve) > 0) {
       // No validation folder or listing: a seeded share of the training images validates.
       const { seed, shuffle } = splitSeed(data);
       const parts = splitImageSet(trainSet, carve, 0, seed, shuffle, train.where);

@@ -380,6 +380,26 @@ test('separate train / validation / test folders share the training classes', ()
   throwsData(() => loadImageSplits({ train: 'train', validation: 'bad' }, config, image(), quiet), /bad: class "cow" is not among the training classes \(cat, dog, from .*train\)/, join(dir, 'bad'));
 });
 
+test('a train folder without a validation folder: split.validation carves a seeded share of it; the test folder stays whole', () => {
+  const dir = tempDir();
+  const tree: Record<string, Buffer> = {};
+  for (let i = 0; i < 10; i++) tree[`train/${i % 2 ? 'dog' : 'cat'}/${i}.png`] = grayImg(i);
+  tree['test/cat/t1.png'] = grayImg(20);
+  tree['test/dog/t2.png'] = grayImg(21);
+  writeTree(dir, tree);
+  const config = join(dir, 'x.experiment.json');
+  const all = loadImageSplits({ train: 'train', split: { validation: 0 } }, config, image(), quiet);
+  assert.equal(all.validation, undefined);
+  const s = loadImageSplits({ train: 'train', test: 'test', split: { validation: 0.3, seed: 6 } }, config, image(), quiet);
+  assert.deepEqual([s.train.files.length, s.validation?.files.length, s.test?.files.length], [7, 3, 2]);
+  assert.deepEqual([...s.train.files, ...s.validation!.files].sort(), [...all.train.files].sort(), 'disjoint and complete');
+  assert.deepEqual(s, loadImageSplits({ train: 'train', test: 'test', split: { validation: 0.3, seed: 6 } }, config, image(), quiet), 'seeded');
+  assert.deepEqual(s.validation, splitImageSet(all.train, 0.3, 0, 6, true, 'x').validation);
+  assert.deepEqual(s.classNames, ['cat', 'dog']);
+  // The default share is 0.2.
+  assert.equal(loadImageSplits({ train: 'train' }, config, image(), quiet).validation?.files.length, 2);
+});
+
 test('a CSV or JSONL listing: paths relative to the config, labels from the target column', () => {
   const dir = tempDir();
   writeTree(dir, {

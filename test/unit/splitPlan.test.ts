@@ -62,6 +62,10 @@ test('a train file without a validation file: a seeded share carved out, disjoin
   assert.deepEqual(ids(loadSplits({ train: 'train.csv', split: { validation: 0.1, shuffle: false } }, configPath).validation), Array.from({ length: 20 }, (_, i) => 180 + i));
   // A validation file wins; a share of 0 keeps the whole file for training.
   assert.deepEqual(ids(loadSplits({ train: 'train.csv', validation: 'val.csv', split: { validation: 0.5 } }, configPath).validation), Array.from({ length: 10 }, (_, i) => i));
+  // A file too small to give a share (2 rows × 0.2 rounds to 0) keeps its rows, in order.
+  writeFiles(dir, { 'two.csv': idCsv(2) });
+  const two = loadSplits({ train: 'two.csv' }, configPath);
+  assert.deepEqual([ids(two.train), two.validation], [[0, 1], undefined]);
   const none = loadSplits({ train: 'train.csv', split: { validation: 0 } }, configPath);
   assert.equal(none.validation, undefined);
   assert.equal(rowCount(none.train), 200);

@@ -140,6 +140,8 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
   const metric = sweepMetricOf(config);
   if (isTestMetricName(metric)) {
     report(['sweep', 'metric'], 'error', `"${metric}" is a test metric: the test split is only for the final evaluation, so no sweep ranks by it; rank by a validation metric (e.g. "val_loss")`);
+  } else if (sweep.metric !== undefined && hasValidationData(config) && isTrainingMetricName(metric) && epochLogNames(config).includes(`val_${metric}`)) {
+    report(['sweep', 'metric'], 'warning', `"${metric}" is measured on the training data, so the run that overfits most wins; rank by "val_${metric}"`);
   } else if (!hasValidationData(config) && isTrainingMetricName(metric)) {
     report(
       sweep.metric !== undefined ? ['sweep', 'metric'] : ['sweep'],

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { pipelineMermaid } from '../../src/core/pipeline';
 import { hasValidationData, validationSourceOf } from '../../src/core/splitPlan';
 import { rowCount } from '../../src/core/table';
 import type { Table } from '../../src/core/table';
@@ -113,3 +114,19 @@ test('nothing ranks or stops by the test split: a test metric as sweep metric or
     'error sweep.metric: "test_loss" is a test metric: the test split is only for the final evaluation, so no sweep ranks by it; rank by a validation metric (e.g. "val_loss")',
   ]);
 });
+
+test('a sweep ranked by a training metric although validation exists is told to rank by its validation twin', () => {
+  assert.deepEqual(diagnose({ sweep: { parameters: { 'training.optimizer.learningRate': [0.001, 0.01] }, metric: 'mae' } }), [
+    'warning sweep.metric: "mae" is measured on the training data, so the run that overfits most wins; rank by "val_mae"',
+  ]);
+  assert.deepEqual(diagnose({ sweep: { parameters: { 'training.optimizer.learningRate': [0.001, 0.01] }, metric: 'val_mae' } }), []);
+});
+
+test('the pipeline diagram shows validation carved out of the training file', () => {
+  const config = JSON.parse(regressionConfig({ data: { train: 'train.csv', test: 'test.csv', features: ['x1', 'x2', 'x3'], target: 'y', split: { validation: 0.15, seed: 8 } } })) as ExperimentConfig;
+  const text = pipelineMermaid(config);
+  assert.match(text, /given splits: train, test/);
+  assert.match(text, /validation: 15 % of train/);
+  assert.match(text, /seeded shuffle \(seed 8\)/);
+});
+

@@ -127,22 +127,22 @@ export class HeartbeatWriter {
     this.timer.unref();
   }
 
-  beat(): void {
+  beat(quiet = false): void {
     const heartbeat: RunHeartbeat = { ...this.who, time: new Date().toISOString() };
     try {
       writeJsonAtomic(heartbeatPath(this.runDir), heartbeat);
       this.failed = false;
     } catch (e) {
-      if (!this.failed) this.onError(`could not write the heartbeat in ${this.runDir}: ${(e as Error).message}`);
+      if (!this.failed && !quiet) this.onError(`could not write the heartbeat in ${this.runDir}: ${(e as Error).message}`);
       this.failed = true;
     }
   }
 
-  /** A last beat (the time the trainer ended), then no more. */
+  /** A last beat (the time the trainer ended; a failure goes unsaid: the run has reported its end), then no more. */
   stop(): void {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.beat();
+    this.beat(true);
   }
 }

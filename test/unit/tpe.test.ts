@@ -187,3 +187,32 @@ test('the schema offers exactly the sweep methods the code knows', () => {
   const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../schema/experiment.schema.json'), 'utf8'));
   assert.deepEqual(schema.properties.sweep.properties.method.enum, [...SWEEP_METHODS]);
 });
+
+test('with concurrency 2, each bayes point sees the runs finished when its slot frees up, in the order they finished', async () => {
+  const plan = planSweep({ ...BAYES, count: 4 }, 'minimize');
+  const seen: [number, (number | undefined)[]][] = [];
+  const wrapped = { ...plan, point: (i: number, finished: readonly SweepObservation[]) => (seen.push([i, finished.map((f) => f.value)]), plan.point(i, finished)) };
+  const live = new Map<number, (value: number) => void>();
+  const queue = new SweepQueue<number, { status: 'completed'; value: number }>(wrapped, 2, {
+    start: (point) => point.index,
+    done: (index) => new Promise((resolve) => live.set(index, (value) => resolve({ status: 'completed', value }))),
+    stop: () => {},
+    value: (o) => o.value,
+  });
+  const tick = () => new Promise((r) => setImmediate(r));
+  const done = queue.run();
+  await tick();
+  live.get(1)!(0.5); // the second run ends first
+  await tick();
+  live.get(0)!(0.9);
+  await tick();
+  live.get(2)!(0.1);
+  live.get(3)!(0.2);
+  await done;
+  assert.deepEqual(seen, [
+    [0, []],
+    [1, []],
+    [2, [0.5]],
+    [3, [0.5, 0.9]],
+  ]);
+});

@@ -154,6 +154,68 @@ test('the heatmap draws the known tensor: the largest weight fully coloured, the
   await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-heatmap.png') });
 });
 
+test('a long text stays inside the panel: fitted cells, zoom that scrolls, a colour scale and axis titles', async () => {
+  const n = 600;
+  const tokens = Array.from({ length: n }, (_, i) => `tok${i}`);
+  const map = causalUniform(n);
+  const message = lmMessage();
+  await post({ ...message, result: { ...message.result!, tokens, offsets: tokens.map(() => null), attention: [[map]] } });
+  await page.locator('#attention[data-status="ready"] .attention-heatmap').waitFor({ state: 'visible' });
+  const box = async () =>
+    page.evaluate(() => {
+      const section = document.querySelector('#attention')!.getBoundingClientRect();
+      const wrap = document.querySelector('.attention-map') as HTMLElement;
+      const canvas = document.querySelector('.attention-heatmap') as HTMLCanvasElement;
+      return {
+        pageRight: document.documentElement.clientWidth,
+        pageScrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth,
+        sectionRight: section.right,
+        wrapRight: wrap.getBoundingClientRect().right,
+        wrapScrolls: wrap.scrollWidth > wrap.clientWidth,
+        cell: Number(canvas.dataset.cell),
+        canvasWidth: canvas.getBoundingClientRect().width,
+      };
+    });
+  const fitted = await box();
+  // Fitted: 600 tokens in the panel's width, nothing beyond the panel's right edge, no page scrollbar.
+  assert.ok(fitted.canvasWidth <= fitted.wrapRight, `canvas ${fitted.canvasWidth} px wide`);
+  assert.ok(fitted.sectionRight <= fitted.pageRight && !fitted.pageScrolls, `section ends at ${fitted.sectionRight} of ${fitted.pageRight}`);
+  assert.equal(fitted.wrapScrolls, false);
+  assert.equal(await page.locator('.attention-zoom-out').isDisabled(), true);
+
+  // Zoomed in twice: bigger cells, the map scrolls inside the panel, the page itself does not.
+  await page.locator('.attention-zoom-in').click();
+  await page.locator('.attention-zoom-in').click();
+  const zoomed = await box();
+  assert.ok(zoomed.cell >= fitted.cell * 2, `cells ${fitted.cell} → ${zoomed.cell} px`);
+  assert.ok(zoomed.wrapScrolls, 'the zoomed map scrolls');
+  assert.ok(zoomed.wrapRight <= zoomed.pageRight && !zoomed.pageScrolls, 'and stays inside the panel');
+  await page.locator('.attention-zoom-fit').click();
+  assert.equal((await box()).cell, fitted.cell);
+
+  // The colour scale runs from the background (no weight) to the accent colour (the largest weight, 1 here).
+  const scale = page.locator('.attention-scale');
+  assert.equal(await scale.getAttribute('data-max'), '1');
+  const ends = await scale.evaluate((c: HTMLCanvasElement) => {
+    const ctx = c.getContext('2d')!;
+    const dpr = c.width / c.getBoundingClientRect().width;
+    // The bar sits under the title line; sample its middle row near both ends.
+    let row = -1;
+    for (let y = 0; y < c.height && row < 0; y++) {
+      const [r, g, b] = ctx.getImageData(Math.round(162 * dpr), y, 1, 1).data;
+      if (Math.abs(r - 0x37) < 12 && Math.abs(g - 0x94) < 12 && Math.abs(b - 0xff) < 12) row = y;
+    }
+    // (No helper function here: the bundler would name it with a helper the page does not have.)
+    const low = [...ctx.getImageData(Math.round(6 * dpr), row + 2, 1, 1).data.slice(0, 3)];
+    const high = [...ctx.getImageData(Math.round(162 * dpr), row + 2, 1, 1).data.slice(0, 3)];
+    return { row, low, high };
+  });
+  assert.ok(ends.row >= 0, 'the accent colour is on the scale');
+  assert.ok(near(ends.high, ACCENT, 12), `high end ${ends.high}`);
+  assert.ok(near(ends.low, BACKGROUND, 12), `low end ${ends.low}`);
+  await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-long-text.png') });
+});
+
 test('hovering a cell shows the token pair and the weight', async () => {
   await showLanguageModel();
   assert.equal(await hoverCell(3, 1), '! → 爱: 0.9000');

@@ -8,7 +8,7 @@
 import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest, WebviewToHostMessage } from '../../src/core/protocol/dashboard';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
-import { cellAt, drawHeatmap, headAverage, type HeatmapGeometry } from './heatmap';
+import { cellAt, drawColourScale, drawHeatmap, headAverage, maxWeight, type HeatmapGeometry } from './heatmap';
 import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
@@ -20,6 +20,10 @@ export interface AttentionSelection {
 
 const DEFAULT_WIDTH = 640;
 const THUMB_SIZE = 96;
+/** Each zoom step makes the cells this much larger than the fitted size; the map scrolls once it is wider than the panel. */
+const ZOOM_STEP = 1.5;
+const MAX_ZOOM = 6;
+const MAX_CELL = 48;
 const STATUS: StatusStrings = { noModel: 'attention.noModel', noInput: 'attention.noText', pending: 'attention.pending', error: 'attention.error' };
 const MODEL_LINE: ModelLineStrings = { model: 'attention.model', pinned: 'attention.model.pinned', latest: 'attention.model.latest', run: 'attention.run' };
 
@@ -39,6 +43,12 @@ export class AttentionView {
   private readonly layerLabel = h('span');
   private readonly headLabel = h('span');
   private readonly averageLabel = h('span');
+  private readonly zoomOut = h('button', { type: 'button', class: 'attention-zoom-out secondary' }, '−');
+  private readonly zoomIn = h('button', { type: 'button', class: 'attention-zoom-in secondary' }, '+');
+  private readonly zoomFit = h('button', { type: 'button', class: 'attention-zoom-fit secondary' });
+  private readonly scale = h('canvas', { class: 'attention-scale', role: 'img' });
+  /** Zoom steps above the size that fits the panel; 0 fits. */
+  private zoom = 0;
   private readonly controls: HTMLElement;
   private readonly canvas = h('canvas', { class: 'attention-heatmap', role: 'img' });
   private readonly tooltip = h('div', { class: 'attention-tooltip', role: 'tooltip' });
@@ -68,6 +78,8 @@ export class AttentionView {
       h('label', {}, this.layerLabel, this.layerSelect),
       h('label', {}, this.headLabel, this.headSelect),
       h('label', { class: 'attention-average-label' }, this.averageBox, this.averageLabel),
+      h('span', { class: 'attention-zoom', role: 'group' }, this.zoomOut, this.zoomIn, this.zoomFit),
+      this.scale,
     );
     this.element.append(
       h('div', { class: 'card-title' }, this.title, h('div', { class: 'attention-model-row' }, this.modelLine, this.runLine, this.pinButton)),
@@ -84,6 +96,9 @@ export class AttentionView {
     this.layerSelect.addEventListener('change', () => this.select({ ...this.selection, layer: Number(this.layerSelect.value) }));
     this.headSelect.addEventListener('change', () => this.select({ ...this.selection, head: Number(this.headSelect.value) }));
     this.averageBox.addEventListener('change', () => this.select({ ...this.selection, average: this.averageBox.checked }));
+    this.zoomIn.addEventListener('click', () => this.setZoom(this.zoom + 1));
+    this.zoomOut.addEventListener('click', () => this.setZoom(this.zoom - 1));
+    this.zoomFit.addEventListener('click', () => this.setZoom(0));
     this.canvas.addEventListener('mousemove', (e) => this.hover(e));
     this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
     this.render();
@@ -138,6 +153,13 @@ export class AttentionView {
     this.layerLabel.textContent = t('attention.layer');
     this.headLabel.textContent = t('attention.head');
     this.averageLabel.textContent = t('attention.average');
+    this.zoomIn.title = t('attention.zoomIn');
+    this.zoomIn.setAttribute('aria-label', t('attention.zoomIn'));
+    this.zoomOut.title = t('attention.zoomOut');
+    this.zoomOut.setAttribute('aria-label', t('attention.zoomOut'));
+    this.zoomFit.textContent = t('attention.zoomFit');
+    this.zoomFit.title = t('attention.zoomFit.title');
+    this.scale.setAttribute('aria-label', t('attention.scale'));
     this.overviewTitle.textContent = t('attention.overview');
     renderModelLine(this.element, this.modelLine, this.runLine, m?.model, MODEL_LINE, t);
     this.modelLine.title = m?.model?.runId ?? '';
@@ -196,14 +218,33 @@ export class AttentionView {
     );
   }
 
+  private setZoom(zoom: number): void {
+    this.zoom = Math.max(0, Math.min(MAX_ZOOM, zoom));
+    this.drawMaps();
+  }
+
   private drawMaps(): void {
     const result = this.message?.result;
     if (!result || result.tokens.length === 0 || this.mapWrap.hidden) return;
     const { layer, head, average } = this.selection;
     const layerMaps = result.attention[layer] ?? [];
     this.shownMap = average ? headAverage(layerMaps) : (layerMaps[head] ?? []);
-    const width = Math.max(200, (this.element.clientWidth || DEFAULT_WIDTH) - 32);
-    this.geometry = drawHeatmap(this.canvas, this.shownMap, result.tokens, this.theme, { labels: true, maxWidth: width, minCell: 6, maxCell: 28 });
+    const width = Math.max(200, (this.mapWrap.clientWidth || this.element.clientWidth || DEFAULT_WIDTH) - 4);
+    const titles = { query: this.t('attention.axis.query'), key: this.t('attention.axis.key') };
+    this.geometry = drawHeatmap(this.canvas, this.shownMap, result.tokens, this.theme, {
+      labels: true,
+      maxWidth: width,
+      // Down to 1 px a token: longer texts (the limit is a setting) scroll inside the panel.
+      minCell: 1,
+      maxCell: 28,
+      titles,
+      zoom: ZOOM_STEP ** this.zoom,
+      zoomedMaxCell: MAX_CELL,
+    });
+    this.zoomIn.disabled = this.zoom >= MAX_ZOOM || this.geometry.cell >= MAX_CELL;
+    this.zoomOut.disabled = this.zoom === 0;
+    this.zoomFit.disabled = this.zoom === 0;
+    drawColourScale(this.scale, maxWeight(this.shownMap), this.theme, this.t('attention.scale'));
     this.canvas.dataset.layer = String(layer);
     this.canvas.dataset.head = average ? 'average' : String(head);
     this.canvas.setAttribute(
@@ -220,7 +261,7 @@ export class AttentionView {
     result.attention.forEach((heads, l) => {
       heads.forEach((map, hd) => {
         const canvas = h('canvas');
-        drawHeatmap(canvas, map, result.tokens, this.theme, { labels: false, maxWidth: THUMB_SIZE, minCell: 1, maxCell: 12 });
+        drawHeatmap(canvas, map, result.tokens, this.theme, { labels: false, maxWidth: THUMB_SIZE, minCell: 0, maxCell: 12 });
         const label = this.t('attention.thumb', l + 1, hd + 1);
         const selected = !this.selection.average && this.selection.layer === l && this.selection.head === hd;
         const button = h(

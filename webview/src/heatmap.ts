@@ -22,6 +22,18 @@ export interface HeatmapOptions {
   maxWidth: number;
   minCell?: number;
   maxCell?: number;
+  /** The user's zoom: cells this many times the size that fits maxWidth (up to zoomedMaxCell); the map then scrolls. */
+  zoom?: number;
+  zoomedMaxCell?: number;
+  /** Axis titles, drawn beside the labels (with labels only). */
+  titles?: { query: string; key: string };
+}
+
+/** The cell size that fits `n` tokens into `maxWidth` beside the labels, within [minCell, maxCell]. */
+export function fitCell(n: number, maxWidth: number, labelSpace: number, minCell: number, maxCell: number): number {
+  const exact = (maxWidth - labelSpace) / Math.max(n, 1);
+  // Whole pixels while a cell is one or more; below that (a thumbnail of a long text) a fraction, so the map keeps its size.
+  return Math.max(minCell, Math.min(maxCell, exact >= 1 ? Math.floor(exact) : exact));
 }
 
 const LABEL_MAX_CHARS = 12;
@@ -71,22 +83,25 @@ export function drawHeatmap(
     ctx.font = `${fontSize}px ${theme.fontFamily}`;
     labelSpace = Math.min(LABEL_MAX_WIDTH, Math.ceil(Math.max(...labels.map((l) => ctx.measureText(l).width))) + 8);
   }
-  const minCell = options.minCell ?? 4;
-  const maxCell = options.maxCell ?? 28;
+  // Axis titles take a line above the key labels and a column left of the query labels.
+  const titleSpace = options.labels && options.titles && rows > 0 ? fontSize + 8 : 0;
+  const origin = titleSpace + labelSpace;
   const n = Math.max(rows, cols, 1);
-  const cell = Math.max(minCell, Math.min(maxCell, Math.floor((options.maxWidth - labelSpace) / n)));
-  const width = labelSpace + cell * Math.max(cols, 1);
-  const height = labelSpace + cell * Math.max(rows, 1);
+  const fitted = fitCell(n, options.maxWidth, origin, options.minCell ?? 4, options.maxCell ?? 28);
+  const zoom = options.zoom ?? 1;
+  const cell = zoom > 1 ? Math.max(fitted, Math.min(options.zoomedMaxCell ?? 48, Math.round(fitted * zoom))) : fitted;
+  const width = origin + cell * Math.max(cols, 1);
+  const height = origin + cell * Math.max(rows, 1);
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
   canvas.style.width = `${width}px`;
   canvas.style.height = `${height}px`;
-  const geometry: HeatmapGeometry = { originX: labelSpace, originY: labelSpace, cell, rows, cols };
+  const geometry: HeatmapGeometry = { originX: origin, originY: origin, cell, rows, cols };
   canvas.dataset.rows = String(rows);
   canvas.dataset.cols = String(cols);
   canvas.dataset.cell = String(cell);
-  canvas.dataset.originX = String(labelSpace);
-  canvas.dataset.originY = String(labelSpace);
+  canvas.dataset.originX = String(origin);
+  canvas.dataset.originY = String(origin);
   if (!ctx) return geometry;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
@@ -100,7 +115,7 @@ export function drawHeatmap(
       const w = map[q][k];
       if (!(w > 0)) continue;
       ctx.globalAlpha = Math.min(1, w / max);
-      ctx.fillRect(labelSpace + k * cell, labelSpace + q * cell, cell, cell);
+      ctx.fillRect(origin + k * cell, origin + q * cell, cell, cell);
     }
   }
   ctx.globalAlpha = 1;
@@ -109,18 +124,73 @@ export function drawHeatmap(
     ctx.font = `${fontSize}px ${theme.fontFamily}`;
     ctx.fillStyle = theme.foreground;
     ctx.textBaseline = 'middle';
-    // With cells smaller than the text, label every k-th token only.
-    const every = Math.max(1, Math.ceil((fontSize + 1) / cell));
+    // With cells smaller than the text, label every k-th token only (a line's height apart, plus air).
+    const every = Math.max(1, Math.ceil((fontSize + 3) / cell));
     ctx.textAlign = 'right';
-    for (let q = 0; q < rows; q += every) fillClipped(ctx, labels[q] ?? '', labelSpace - 4, labelSpace + q * cell + cell / 2, labelSpace - 6);
+    for (let q = 0; q < rows; q += every) fillClipped(ctx, labels[q] ?? '', origin - 4, origin + q * cell + cell / 2, labelSpace - 6);
     ctx.save();
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = 'left';
     // Rotated: x runs up the canvas (negative y), y runs right.
-    for (let k = 0; k < cols; k += every) fillClipped(ctx, labels[k] ?? '', -(labelSpace - 4), labelSpace + k * cell + cell / 2, labelSpace - 6, 'left');
+    for (let k = 0; k < cols; k += every) fillClipped(ctx, labels[k] ?? '', -(origin - 4), origin + k * cell + cell / 2, labelSpace - 6, 'left');
     ctx.restore();
+    if (options.titles) {
+      ctx.fillStyle = theme.muted;
+      ctx.textAlign = 'left';
+      ctx.fillText(`${options.titles.key} →`, origin, titleSpace / 2, Math.max(40, width - origin));
+      ctx.save();
+      ctx.rotate(-Math.PI / 2);
+      ctx.textAlign = 'right';
+      // Rotated text reads upwards, so an arrow pointing back (←) points down the queries.
+      ctx.fillText(`← ${options.titles.query}`, -origin, titleSpace / 2, Math.max(40, height - origin));
+      ctx.restore();
+    }
   }
   return geometry;
+}
+
+/**
+ * The colour scale of a heatmap: a bar from no weight (the background) to
+ * `max` (the accent colour, fully opaque), with the two ends labelled.
+ */
+export function drawColourScale(canvas: HTMLCanvasElement, max: number, theme: ChartTheme, title: string): void {
+  const ctx = canvas.getContext('2d');
+  const dpr = window.devicePixelRatio || 1;
+  const fontSize = Math.max(9, Math.min(12, theme.fontSize - 1));
+  const barWidth = 160;
+  const barHeight = 10;
+  const width = barWidth + 8;
+  const height = barHeight + fontSize * 2 + 10;
+  canvas.width = Math.round(width * dpr);
+  canvas.height = Math.round(height * dpr);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  canvas.dataset.max = String(max);
+  if (!ctx) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, width, height);
+  ctx.font = `${fontSize}px ${theme.fontFamily}`;
+  ctx.fillStyle = theme.muted;
+  ctx.textBaseline = 'top';
+  ctx.textAlign = 'left';
+  ctx.fillText(title, 4, 0, barWidth);
+  const top = fontSize + 4;
+  ctx.fillStyle = theme.background;
+  ctx.fillRect(4, top, barWidth, barHeight);
+  // The same rule as the cells: the accent colour at opacity weight / max.
+  const steps = 32;
+  ctx.fillStyle = theme.train;
+  for (let i = 0; i < steps; i++) {
+    ctx.globalAlpha = (i + 0.5) / steps;
+    ctx.fillRect(4 + (i * barWidth) / steps, top, barWidth / steps + 0.5, barHeight);
+  }
+  ctx.globalAlpha = 1;
+  ctx.strokeStyle = theme.grid;
+  ctx.strokeRect(4.5, top + 0.5, barWidth - 1, barHeight - 1);
+  ctx.fillStyle = theme.foreground;
+  ctx.fillText('0', 4, top + barHeight + 3);
+  ctx.textAlign = 'right';
+  ctx.fillText(max.toFixed(max >= 0.1 ? 2 : 3), 4 + barWidth, top + barHeight + 3);
 }
 
 function fillClipped(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth: number, align: 'left' | 'right' = 'right'): void {

@@ -159,7 +159,8 @@ const RESUMABLE: readonly string[] = ['interrupted', 'stopped'];
 export function whyNotResumable(meta: RunMeta | undefined, runDir: string): string | undefined {
   if (!meta) return 'its meta.json is unreadable';
   if (!RESUMABLE.includes(meta.status)) return `it is ${meta.status}; only interrupted or stopped runs can be resumed`;
-  if (meta.epochsDone >= meta.epochsPlanned) return `it already ran all ${meta.epochsPlanned} epochs`;
+  // Interrupted after its last epoch (killed while it evaluated): resuming only evaluates and saves.
+  if (meta.epochsDone >= meta.epochsPlanned && meta.status !== 'interrupted') return `it already ran all ${meta.epochsPlanned} epochs`;
   if (!existsSync(checkpointPath(runDir))) return 'it has no checkpoint (it ended before finishing an epoch)';
   return undefined;
 }

@@ -201,7 +201,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigInvalidError(configFile, diagnostics);
   const config = value as unknown as ResolvedConfig;
   const epochsDone = checkpoint.header.epoch;
-  if (epochsDone >= config.training.epochs) throw new ResumeError(runDir, `its checkpoint is of epoch ${epochsDone}, the last of ${config.training.epochs}`);
+  // A checkpoint of the last epoch (a run killed while it evaluated) resumes to evaluate and save only.
+  if (epochsDone > config.training.epochs) throw new ResumeError(runDir, `its checkpoint is of epoch ${epochsDone}, past the last of ${config.training.epochs}`);
   const { writer, dropped } = RunWriter.reopen(runDir, epochsDone, {
     status: 'running',
     ...thisProcess(),
@@ -365,13 +366,16 @@ async function trainPrepared(
     writeFileAtomic(checkpointPath(writer.dir), await encodeTrainingCheckpoint(head, { model, optimizer, best: bestWeights, order: now.order }));
   };
 
+  let fitting = false;
   const onAbort = () => {
     // The host going away (reload, quit, crash) aborts with reason 'disconnect': the run was interrupted, not stopped.
     stopReason ??= interrupts(opts.signal?.reason) ? 'interrupted' : 'user';
     if (stopReason === 'interrupted' && typeof opts.signal?.reason === 'string' && opts.signal.reason.startsWith('SIG')) {
-      log(`${opts.signal.reason}: stopping after this batch; the checkpoint of epoch ${writer.meta.epochsDone} is what a resume carries on from`);
+      const done = writer.meta.epochsDone;
+      log(`${opts.signal.reason}: stopping after this batch; ${done ? `a resume carries on from the checkpoint of epoch ${done}` : 'no epoch has finished, so the run starts again when trained again'}`);
     }
-    model.stopTraining = true;
+    // Before fit the model is not compiled yet (a sequential model refuses the flag then): fit is skipped instead.
+    if (fitting) model.stopTraining = true;
   };
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort);
@@ -436,7 +440,8 @@ async function trainPrepared(
   if (header) rng.restore(header.random.global);
   try {
     // Stopped before training began (a signal while the data loaded): no epoch to train; the loops would clear the flag.
-    if (!stopReason) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
+    fitting = !stopReason;
+    if (fitting) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();

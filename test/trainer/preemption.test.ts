@@ -11,7 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkpointPath } from '../../src/node/checkpointFile';
+import { checkpointPath, whyNotResumable } from '../../src/node/checkpointFile';
+import { readRunMeta } from '../../src/node/runStoreReader';
+import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import type { RunMeta } from '../../src/core/types';
 import { builtBundles } from '../helpers/builtBundles';
 import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
@@ -151,4 +153,59 @@ test('SIGTERM interrupts too; a failed run folder is refused with the reason', {
   const refused = trainToEnd(cli, ws, dir);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /cannot be trained: it is failed \(out of memory\); train the config again for a new run/);
+});
+
+test('a run killed after its last epoch (while it evaluated) resumes to evaluate and save only, as the uninterrupted run', { timeout: 300_000 }, async () => {
+  const setup = (ws: string) => {
+    writeFiles(ws, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', epochs: 5, batchSize: 16, seed: 5 } }) });
+    return join(ws, 'exp.experiment.json');
+  };
+  const fullWs = tempDir('modellab-preempt-last-full-');
+  const full = await runTraining({ configPath: setup(fullWs), runsDir: join(fullWs, 'runs'), backend: 'wasm', epochs: 3, onEvent: () => {} });
+  assert.equal(full.meta.status, 'completed', full.meta.error);
+
+  // The same run planned for 5 epochs, cut in epoch 4; then its folder rewritten as a 3-epoch run that died while it evaluated.
+  const ws = tempDir('modellab-preempt-last-cut-');
+  const abort = new AbortController();
+  const cut = await runTraining({
+    configPath: setup(ws),
+    runsDir: join(ws, 'runs'),
+    backend: 'wasm',
+    signal: abort.signal,
+    metricsIntervalMs: 0,
+    onEvent: (e) => e.type === 'metrics' && e.points.some((p) => p.epoch === 4) && abort.abort('SIGTERM'),
+  });
+  assert.equal(cut.meta.status, 'interrupted');
+  assert.equal(cut.meta.epochsDone, 3);
+  const configFile = join(cut.runDir, 'config.json');
+  const snapshot = JSON.parse(readFileSync(configFile, 'utf8'));
+  snapshot.training.epochs = 3;
+  writeFileSync(configFile, JSON.stringify(snapshot));
+  writeFileSync(join(cut.runDir, 'meta.json'), JSON.stringify({ ...diskMeta(cut.runDir), status: 'running', epochsPlanned: 3, pid: 999_999_999 }));
+  assert.equal(readRunMeta(cut.runDir)?.status, 'interrupted', 'its trainer is gone');
+  assert.equal(whyNotResumable(readRunMeta(cut.runDir), cut.runDir), undefined, 'all epochs trained, not evaluated: resumable');
+
+  const r = await resumeTraining({ runDir: cut.runDir, backend: 'wasm', onEvent: () => {} });
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  assert.deepEqual(epochPoints(r.runDir).map((p) => p.epoch), [1, 2, 3], 'no epoch trained again');
+  assert.deepEqual(weights(r.runDir), weights(full.runDir));
+  assert.deepEqual(r.evaluation?.metrics, full.evaluation?.metrics);
+});
+
+test('a signal after the last epoch ended leaves nothing to save: the run evaluates and completes; one before training began ends it interrupted with no epoch', { timeout: 300_000 }, async () => {
+  const ws = tempDir('modellab-preempt-late-');
+  writeFiles(ws, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', epochs: 3, batchSize: 16, seed: 5 } }) });
+  const base = { configPath: join(ws, 'exp.experiment.json'), runsDir: join(ws, 'runs'), backend: 'wasm' as const };
+  const late = new AbortController();
+  const r = await runTraining({ ...base, signal: late.signal, onEvent: (e) => e.type === 'epoch' && e.epoch === 3 && late.abort('SIGUSR1') });
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  assert.ok(r.evaluation, 'evaluated');
+  assert.ok(existsSync(join(r.runDir, 'evaluation.json')));
+
+  const early = new AbortController();
+  early.abort('SIGTERM');
+  const e = await runTraining({ ...base, signal: early.signal, onEvent: () => {} });
+  assert.equal(e.meta.status, 'interrupted');
+  assert.equal(e.meta.epochsDone, 0);
+  assert.deepEqual(metricsOf(e.runDir), [], 'not one step trained');
 });

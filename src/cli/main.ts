@@ -13,9 +13,9 @@ import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
 import { imageClassifierRuns } from '../node/imageModelRuns';
-import { formatMetric, metricGoal } from '../core/metrics';
+import { metricGoal } from '../core/metrics';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
-import type { AttentionResult, Evaluation, RunLiveness } from '../core/types';
+import type { AttentionResult, RunLiveness } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
 import type { TrainResult } from '../trainer/engine';
@@ -28,19 +28,23 @@ import { backendOption, numberOption, runsDirOption, UsageError } from './args';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
+import { fmt, INTERRUPTED_EXIT, printTrainResult } from './trainReport';
+import { cancelRun, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
 
-/** The exit code of a training that a signal interrupted (EX_TEMPFAIL: try again, it resumes). */
-const INTERRUPTED_EXIT = 75;
+export { formatEvaluation } from './trainReport';
+
 
 const USAGE = `Model Lab ${packageJson.version}
 
 Usage:
   modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--runs-dir DIR | --run-dir RUN] [--json]
+                 ${EXECUTOR_USAGE}
   modellab resume <run> [--backend B] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
   modellab validate <config>
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
-  modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json]
+  modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json] [--executor slurm …]
+  modellab cancel <run> [--runs-dir DIR]    (a queued or running cluster job: scancel; a local run: stops it)
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
   modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
@@ -51,6 +55,16 @@ finished run with a Transformer; for saliency, with an image classifier).
 <text-file> "-" reads standard input. <image> is a PNG or JPEG file.
 Runs are stored in DIR (default: ./.modellab/runs).
 
+--executor slurm submits the training to a SLURM cluster instead of training
+here: train is one job, sweep one job array (a task per point, --concurrency
+at a time). Both create the run folders at once (queued, with the job script
+job.sh; the job writes job.out and job.err there), print the job ids and
+return; --wait follows the jobs to their end and prints what a local train or
+sweep prints. --partition, --account, --time, --cpus, --mem and --gres are
+sbatch's own; --node and --cli are the Node.js and Model Lab CLI the compute
+node runs (default: these). The workspace must be on a file system the compute
+nodes see.
+
 train --run-dir RUN trains that run folder to its end, as a cluster job does
 each time it starts: a new or queued folder starts there (a sweep point's
 folder trains its point), an interrupted one resumes from its checkpoint (or
@@ -59,46 +73,6 @@ SIGUSR1 or SIGTERM interrupts a training: it stops after the current batch,
 keeps the checkpoint of its last whole epoch and exits with ${INTERRUPTED_EXIT}; running
 the same command again carries it on. Ctrl+C stops it (exit 0).`;
 
-
-/** Metric values in the CLI's reports: core's formatter, in its table style. */
-function fmt(v: number | undefined): string {
-  return formatMetric(v, 'table');
-}
-
-/** Misclassified images listed after an image classifier's evaluation. */
-const IMAGE_MISTAKES_SHOWN = 5;
-
-export function formatEvaluation(ev: Evaluation): string {
-  if (ev.task === 'regression') {
-    const m = ev.metrics;
-    return `${ev.split} (${ev.count} rows): mse ${fmt(m.mse)}  mae ${fmt(m.mae)}  rmse ${fmt(m.rmse)}  r2 ${fmt(m.r2)}`;
-  }
-  if (ev.task === 'language-model') {
-    const lines = [`${ev.split} (${ev.count.toLocaleString('en')} tokens): loss ${fmt(ev.metrics.loss)}  perplexity ${fmt(ev.metrics.perplexity)}`];
-    ev.samples.forEach((sample, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(sample)}`));
-    return lines.join('\n');
-  }
-  if (ev.task === 'recommendation') {
-    const k = ev.k;
-    return [
-      `${ev.split} (${ev.count} held-out interactions, one per user; items seen in training not ranked):`,
-      `  model                hit rate@${k} ${fmt(ev.metrics.hitRate)}  NDCG@${k} ${fmt(ev.metrics.ndcg)}`,
-      `  popularity baseline  hit rate@${k} ${fmt(ev.baseline.hitRate)}  NDCG@${k} ${fmt(ev.baseline.ndcg)}`,
-    ].join('\n');
-  }
-  const m = ev.metrics;
-  const lines = [`${ev.split} (${ev.count} ${ev.images ? 'images' : 'rows'}): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
-  for (const c of ev.perClass) lines.push(`  ${c.label.padEnd(16)} precision ${fmt(c.precision)}  recall ${fmt(c.recall)}  f1 ${fmt(c.f1)}  support ${c.support}`);
-  if (ev.images) {
-    // An image classifier's mistakes, the most confident first: the files worth opening.
-    const wrong = ev.images.filter((i) => i.label !== i.predicted).sort((a, b) => b.confidence - a.confidence);
-    if (wrong.length) {
-      lines.push(`  ${wrong.length} of ${ev.images.length} misclassified${wrong.length > IMAGE_MISTAKES_SHOWN ? `; the ${IMAGE_MISTAKES_SHOWN} most confident` : ''}:`);
-      for (const i of wrong.slice(0, IMAGE_MISTAKES_SHOWN)) lines.push(`    ${i.file}: ${i.label} → ${i.predicted} (${fmt(i.confidence)})`);
-    }
-  }
-  return lines.join('\n');
-}
 
 function progressBar(done: number, total: number, width = 24): string {
   const filled = Math.round((done / Math.max(total, 1)) * width);
@@ -109,12 +83,17 @@ async function train(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' }, ...EXECUTOR_OPTIONS },
   });
   if (positionals.length !== 1) throw new UsageError('train takes one config file');
   const backend = backendOption(values.backend);
   const epochs = epochsOption(values.epochs);
   const runDir = values['run-dir'];
+  const cluster = clusterRequest(values);
+  if (cluster) {
+    if (runDir !== undefined) throw new UsageError('--run-dir is what a cluster job runs; leave it out with --executor');
+    return submitTrain(cluster, { configPath: positionals[0], runsDir: runsDirArg(values['runs-dir']), backend, epochs, json: values.json === true });
+  }
   if (runDir !== undefined) {
     if (values['runs-dir'] !== undefined) throw new UsageError('--run-dir names the run folder itself; leave out --runs-dir');
     if (!runDir) throw new UsageError('--run-dir needs a folder');
@@ -228,15 +207,7 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
   } finally {
     removeSignals();
   }
-  const { meta, runDir, evaluation } = result;
-  if (json) {
-    process.stdout.write(JSON.stringify({ type: 'result', status: meta.status, runId: meta.id, runDir, backend: meta.backend, epochs: meta.epochsDone, bestEpoch: meta.bestEpoch, lastMetrics: meta.lastMetrics, evaluation, error: meta.error }) + '\n');
-  } else {
-    process.stdout.write(`\n${meta.status}: ${meta.name} on ${meta.backend ?? '?'} after ${meta.epochsDone} epoch(s)${meta.error ? ` — ${meta.error}` : ''}\n`);
-    if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
-    process.stdout.write(`run folder: ${runDir}\n`);
-  }
-  return meta.status === 'completed' || meta.status === 'stopped' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;
+  return printTrainResult(json, result);
 }
 
 function validate(args: string[]): number {
@@ -249,17 +220,21 @@ function validate(args: string[]): number {
   return errors ? 1 : 0;
 }
 
-function runs(args: string[]): number {
+async function runs(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
   const runsDir = runsDirArg(values['runs-dir']);
-  const list = listRuns(runsDir);
+  let list = listRuns(runsDir);
+  // Cluster runs: what the scheduler says of their jobs (a job that ended unseen brings its folder up to date, so list again).
+  const { notes, warnings: jobWarnings } = await jobNotes(list);
+  if (notes.size) list = listRuns(runsDir);
+  for (const w of jobWarnings) process.stderr.write(`warning: ${w}\n`);
   if (values.json) {
     const rows = list.map((r) => {
       // The evaluation comes with the snapshot's own checks (a damaged evaluation.json is a warning, not a crash).
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
       const l = r.liveness;
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, warnings };
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
@@ -272,7 +247,9 @@ function runs(args: string[]): number {
     const m = r.meta;
     const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize').map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
-    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
+    const note = notes.get(r.dir);
+    const job = m?.job ? `  [${m.job.executor} job ${m.job.id}${note ? `: ${describeJobState(note.state)}` : ''}]` : '';
+    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${job}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
   return 0;
 }
@@ -425,16 +402,25 @@ async function sweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { concurrency: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { concurrency: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, ...EXECUTOR_OPTIONS },
   });
   if (positionals.length !== 1) throw new UsageError('sweep takes one config file');
-  return sweepCommand({
+  const cluster = clusterRequest(values);
+  const common = {
     configPath: positionals[0],
     runsDir: runsDirArg(values['runs-dir']),
     backend: backendOption(values.backend),
     epochs: epochsOption(values.epochs),
-    concurrency: numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number from 1 to 16'),
     json: values.json === true,
+  };
+  if (cluster) {
+    // A job array runs as many tasks at once as the cluster gives it; --concurrency caps them (%N).
+    const concurrency = numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
+    return submitSweep(cluster, { ...common, concurrency });
+  }
+  return sweepCommand({
+    ...common,
+    concurrency: numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number from 1 to 16'),
     trainerScripts: defaultTrainerScripts(__dirname),
   });
 }
@@ -455,7 +441,12 @@ export async function main(argv: string[]): Promise<number> {
         return pipelineCommand({ configPath: positionals[0]!, noData: values['no-data'] === true });
       }
       case 'runs':
-        return runs(rest);
+        return await runs(rest);
+      case 'cancel': {
+        const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'runs-dir': { type: 'string' } } });
+        if (positionals.length !== 1) throw new UsageError('cancel takes one run');
+        return await cancelRun(resolveRun(positionals[0], runsDirArg(values['runs-dir'])));
+      }
       case 'sweep':
         return await sweep(rest);
       case 'attention':

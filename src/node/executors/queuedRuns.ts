@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfig } from '../../core/resolvedConfig';
-import { expandSweep, newSweepId } from '../../core/sweep';
+import { expandSweep, newSweepId, sweepMethod } from '../../core/sweep';
 import type { RunMeta, SchedulerJob, SweepMembership } from '../../core/types';
 import { validateConfigFile } from '../configValidation';
 import { RunWriter } from '../runStoreWriter';
@@ -37,6 +37,12 @@ export function createQueuedRuns(request: RunSubmission, asSweep: boolean): Queu
   if (asSweep && !sweep) {
     throw new SubmissionConfigError(configPath, [
       { severity: 'error', message: 'the config has no "sweep" section; add one, e.g. "sweep": { "parameters": { "training.optimizer.learningRate": [0.001, 0.01] } }', path: 'sweep', offset: 0, length: 0, line: 0, column: 0, endLine: 0, endColumn: 0 },
+    ]);
+  }
+  if (asSweep && sweep && sweepMethod(sweep) === 'bayes') {
+    // A job array's tasks are all known at submission; a bayes point is drawn from the runs finished before it.
+    throw new SubmissionConfigError(configPath, [
+      { severity: 'error', message: 'a "bayes" sweep draws each point from the runs finished before it, so it cannot be submitted as one job array; use "method": "grid" or "random" on a cluster, or run it with the local executor', path: 'sweep.method', offset: 0, length: 0, line: 0, column: 0, endLine: 0, endColumn: 0 },
     ]);
   }
   const points = asSweep && sweep ? expandSweep(sweep) : [{ index: 0, params: {} }];

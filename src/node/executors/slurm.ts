@@ -183,7 +183,7 @@ export function parseJobLines(text: string, checkedAt: string): Map<string, JobS
     const state = jobStateName(slurmState);
     const entry: JobState & { slurmState: string } = { state, checkedAt, slurmState: slurmState.split(/\s+/)[0] };
     const why = reason && reason !== 'None' && reason !== '(null)' ? reason : undefined;
-    if (state === 'queued') entry.reason = why ?? slurmState;
+    if (state === 'queued') entry.reason = why;
     else if (state === 'failed' || state === 'cancelled') entry.reason = why && why !== slurmState ? `${slurmState} (${why})` : slurmState;
     if (node && node !== '(null)' && node !== 'None assigned' && state !== 'queued') entry.node = node;
     out.set(id, entry);

@@ -1,0 +1,62 @@
+// What `modellab train` prints when a run ended — trained here, or as a
+// cluster job followed with --wait: its status, the test evaluation and the
+// run folder (or one JSON line), and the exit code that goes with them.
+
+import { formatMetric } from '../core/metrics';
+import type { Evaluation, RunMeta } from '../core/types';
+
+/** The exit code of a training that a signal interrupted (EX_TEMPFAIL: try again, it resumes). */
+export const INTERRUPTED_EXIT = 75;
+
+/** Metric values in the CLI's reports: core's formatter, in its table style. */
+export function fmt(v: number | undefined): string {
+  return formatMetric(v, 'table');
+}
+
+/** Misclassified images listed after an image classifier's evaluation. */
+const IMAGE_MISTAKES_SHOWN = 5;
+
+export function formatEvaluation(ev: Evaluation): string {
+  if (ev.task === 'regression') {
+    const m = ev.metrics;
+    return `${ev.split} (${ev.count} rows): mse ${fmt(m.mse)}  mae ${fmt(m.mae)}  rmse ${fmt(m.rmse)}  r2 ${fmt(m.r2)}`;
+  }
+  if (ev.task === 'language-model') {
+    const lines = [`${ev.split} (${ev.count.toLocaleString('en')} tokens): loss ${fmt(ev.metrics.loss)}  perplexity ${fmt(ev.metrics.perplexity)}`];
+    ev.samples.forEach((sample, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(sample)}`));
+    return lines.join('\n');
+  }
+  if (ev.task === 'recommendation') {
+    const k = ev.k;
+    return [
+      `${ev.split} (${ev.count} held-out interactions, one per user; items seen in training not ranked):`,
+      `  model                hit rate@${k} ${fmt(ev.metrics.hitRate)}  NDCG@${k} ${fmt(ev.metrics.ndcg)}`,
+      `  popularity baseline  hit rate@${k} ${fmt(ev.baseline.hitRate)}  NDCG@${k} ${fmt(ev.baseline.ndcg)}`,
+    ].join('\n');
+  }
+  const m = ev.metrics;
+  const lines = [`${ev.split} (${ev.count} ${ev.images ? 'images' : 'rows'}): accuracy ${fmt(m.accuracy)}  macro precision ${fmt(m.macroPrecision)}  recall ${fmt(m.macroRecall)}  f1 ${fmt(m.macroF1)}`];
+  for (const c of ev.perClass) lines.push(`  ${c.label.padEnd(16)} precision ${fmt(c.precision)}  recall ${fmt(c.recall)}  f1 ${fmt(c.f1)}  support ${c.support}`);
+  if (ev.images) {
+    // An image classifier's mistakes, the most confident first: the files worth opening.
+    const wrong = ev.images.filter((i) => i.label !== i.predicted).sort((a, b) => b.confidence - a.confidence);
+    if (wrong.length) {
+      lines.push(`  ${wrong.length} of ${ev.images.length} misclassified${wrong.length > IMAGE_MISTAKES_SHOWN ? `; the ${IMAGE_MISTAKES_SHOWN} most confident` : ''}:`);
+      for (const i of wrong.slice(0, IMAGE_MISTAKES_SHOWN)) lines.push(`    ${i.file}: ${i.label} → ${i.predicted} (${fmt(i.confidence)})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Prints an ended run (text, or one JSON line with --json); returns the exit code: 0 completed or stopped, 75 interrupted, else 1. */
+export function printTrainResult(json: boolean, result: { meta: RunMeta; runDir: string; evaluation?: Evaluation }): number {
+  const { meta, runDir, evaluation } = result;
+  if (json) {
+    process.stdout.write(JSON.stringify({ type: 'result', status: meta.status, runId: meta.id, runDir, backend: meta.backend, epochs: meta.epochsDone, bestEpoch: meta.bestEpoch, lastMetrics: meta.lastMetrics, evaluation, error: meta.error, job: meta.job?.id }) + '\n');
+  } else {
+    process.stdout.write(`\n${meta.status}: ${meta.name} on ${meta.backend ?? '?'} after ${meta.epochsDone} epoch(s)${meta.error ? ` — ${meta.error}` : ''}\n`);
+    if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
+    process.stdout.write(`run folder: ${runDir}\n`);
+  }
+  return meta.status === 'completed' || meta.status === 'stopped' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;
+}

@@ -202,9 +202,8 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
 //   U = Gw · W      once, [P, 9]·[9, inC·outC] on the gemm kernel (Gw = G⊗G)
 //   M_ξ = V_ξ · U_ξ  P products on the gemm kernel → [P][tiles][outC]
 //   y = Aᵀ·M·A + bias, ReLU   written in place (scatter)
-// The filter gradient reads the same transforms backwards (winogradFilterGrad)
-// and the input gradient is the forward pass over dy with the filter turned
-// half a turn and its channels swapped (winogradInputGrad).
+// Both gradients read the same transforms backwards over the same tiles
+// (winogradFilterGrad, winogradInputGrad).
 // MODELLAB_WINOGRAD=f2 or f4 takes that variant everywhere, =off the direct paths (tests, measurements).
 
 /** Floats of scratch per chunk of tiles (planes and tables; ~512 KiB, half the per-core L2). */
@@ -327,25 +326,49 @@ function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geom
 }
 
 /**
- * dx of a 3×3 stride-1 convolution: the forward convolution of dy (padded by
- * 2 − pad) with W' [kh][kw][outC][inC] = W [2−kh][2−kw][inC][outC], by the
- * same Winograd pass, its output the input's shape.
+ * dx of a 3×3 stride-1 convolution by the forward pass read backwards, over
+ * the forward pass's tiles (fewer than a forward pass over dy, whose output is
+ * the larger): E_t = A·dy_t·Aᵀ (dy's m×m tile to P values), dV_ξ = E_ξ · U_ξᵀ
+ * ([tiles, outC]·[outC, inC], P products; Uᵀ = Gw · W with each tap
+ * transposed), and B·dV_t·Bᵀ added into dx over the tile's input pixels
+ * (neighbouring tiles overlap by 2).
  */
 function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
+  const loops = winogradLoopsFor(w, v)!;
+  const { inC, outC } = g;
+  const { m } = v;
+  const [side, p] = [m + 2, (m + 2) ** 2];
+  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
+  const [ci, co] = [4 * inC, 4 * outC];
   const s = new Scratch(w);
   try {
-    const { inC, outC } = g;
-    const flipped = s.floats(9 * inC * outC);
+    const transposed = s.floats(9 * inC * outC);
     const heap = heapFloats(w);
-    const [src, dst] = [heapOffset(w, filter) / 4, flipped / 4];
+    const [src, dst] = [heapOffset(w, filter) / 4, transposed / 4];
     for (let k = 0; k < 9; k++) {
-      const from = src + (8 - k) * inC * outC;
-      const to = dst + k * inC * outC;
-      for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[to + o * inC + i] = heap[from + i * outC + o];
+      const tap = k * inC * outC;
+      for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[dst + tap + o * inC + i] = heap[src + tap + i * outC + o];
     }
-    const uAt = filterTransform(gemm, v, s, flipped, outC, inC);
-    const back: Geometry = { ...g, inH: g.outH, inW: g.outW, inC: outC, outH: g.inH, outW: g.inW, outC: inC, padTop: 2 - g.padTop, padLeft: 2 - g.padLeft };
-    winogradConv(w, gemm, v, back, heapOffset(w, dy), uAt, 0, false, heapOffset(w, dx), s);
+    const utAt = filterTransform(gemm, v, s, transposed, outC, inC);
+    const eAt = s.floats(rows * p * outC);
+    const dvAt = s.floats(rows * p * inC);
+    const dyTable = s.floats(rows * m * m);
+    const dxTable = s.floats(rows * p);
+    const zeros = s.filled(outC);
+    const dump = s.floats(inC);
+    const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
+    const table = new Int32Array(heapFloats(w).buffer);
+    heapFloats(w).fill(0, dxAt / 4, dxAt / 4 + g.batch * g.inH * g.inW * inC);
+    for (let t0 = 0; t0 < tiles; t0 += rows) {
+      const n = Math.min(rows, tiles - t0);
+      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
+      loops.outputBack(dyTable, n, co, eAt, n * co);
+      gemm.run(eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4);
+      // Input pixels past the edge (padding) take their share in a run that nothing reads.
+      tileTable(table, dxTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, dxAt, dump);
+      loops.inputBack(dvAt, n * ci, n, ci, dxTable, 0, 0);
+    }
   } finally {
     s.dispose();
   }

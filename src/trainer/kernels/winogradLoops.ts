@@ -12,7 +12,8 @@
 //   per pixel of each tile; a zeroed run for pixels past the edge), written as
 //   planes [p·q][tiles][channels] (the products' operands).
 // - scatter: tiles read from planes, + bias, ReLU, written to an image through
-//   a table of pixel addresses (a dump run for pixels past the edge).
+//   a table of pixel addresses (a dump run for pixels past the edge); or added
+//   to what is there (scatterAdd: tiles that overlap, one after another).
 
 import { F32, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
@@ -152,7 +153,7 @@ function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number): By
 // scatter(src, plane, tiles, c4, table, bias, relu): i32 parameters; bias 0 for none, relu 0 or 1.
 const S = { src: 0, plane: 1, tiles: 2, c4: 3, table: 4, bias: 5, relu: 6 } as const;
 
-function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number): Bytes {
+function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number, accumulate: boolean): Bytes {
   const g = op.get;
   const s = op.set;
   const nIn = inCount(t);
@@ -169,7 +170,9 @@ function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number): B
         ...value, ...s(result),
         ...g(S.bias), ...op.when(g(result), g(S.bias), g(c), op.add, lanes.load(), lanes.add, s(result)),
         ...g(S.relu), ...op.when(g(result), lanes.konst(0), lanes.max, s(result)),
-        ...g(addr(k)), ...g(c), ...op.add, ...g(result), ...lanes.store(),
+        ...g(addr(k)), ...g(c), ...op.add,
+        ...(accumulate ? [...g(addr(k)), ...g(c), ...op.add, ...lanes.load(), ...g(result), ...lanes.add] : g(result)),
+        ...lanes.store(),
       ]),
     ];
   };
@@ -198,14 +201,16 @@ function functionBody(params: number, t: TileTransform, body: (t: TileTransform,
   return [...vec([[...u32(ints), I32], [...u32(lanes), V128], [...u32(lanes), F32]]), ...body(t, vAt, fAt, iAt), 0x0b];
 }
 
-/** The module: for each named transform, a `gather` or a `scatter` function of that name. */
-export function winogradModuleBytes(transforms: Record<string, { kind: 'gather' | 'scatter'; transform: TileTransform }>): Uint8Array<ArrayBuffer> {
+/** The module: for each named transform, a `gather`, `scatter` or `scatterAdd` function of that name. */
+type Kind = 'gather' | 'scatter' | 'scatterAdd';
+
+export function winogradModuleBytes(transforms: Record<string, { kind: Kind; transform: TileTransform }>): Uint8Array<ArrayBuffer> {
   const gatherType = [0x60, ...vec(new Array(5).fill([I32])), ...vec([])];
   const scatterType = [0x60, ...vec(new Array(7).fill([I32])), ...vec([])];
   const names = Object.keys(transforms);
   const bodies = names.map((n) => {
     const { kind, transform } = transforms[n];
-    return kind === 'gather' ? functionBody(5, transform, gatherBody) : functionBody(7, transform, scatterBody);
+    return kind === 'gather' ? functionBody(5, transform, gatherBody) : functionBody(7, transform, (t, v, f, i) => scatterBody(t, v, f, i, kind === 'scatterAdd'));
   });
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -272,8 +277,10 @@ export interface WinogradLoops {
   input: GatherFn;
   /** Product tiles ((m+2)² planes) to Y = Aᵀ·M·A (m² pixels), + bias, ReLU. */
   output: ScatterFn;
-  /** dy tiles (m² pixels) to E = A·dy·Aᵀ ((m+2)² planes): the output transform read backwards, for the filter gradient. */
+  /** dy tiles (m² pixels) to E = A·dy·Aᵀ ((m+2)² planes): the output transform read backwards, for both gradients. */
   outputBack: GatherFn;
+  /** Gradient tiles ((m+2)² planes) to B·dV·Bᵀ, added into dx ((m+2)² pixels, overlapping): the input transform read backwards. */
+  inputBack: ScatterFn;
 }
 
 const VARIANTS = [F2, F4];
@@ -290,12 +297,13 @@ export function winogradLoopsFor(backend: BackendWasm, v: WinogradVariant): Wino
           [`${x.name}Input`, { kind: 'gather', transform: { left: x.bt, right: x.bt } }],
           [`${x.name}Output`, { kind: 'scatter', transform: { left: x.at, right: x.at } }],
           [`${x.name}OutputBack`, { kind: 'gather', transform: { left: transpose(x.at), right: transpose(x.at) } }],
+          [`${x.name}InputBack`, { kind: 'scatterAdd', transform: { left: transpose(x.bt), right: transpose(x.bt) } }],
         ]),
-      ) as Record<string, { kind: 'gather' | 'scatter'; transform: TileTransform }>,
+      ) as Record<string, { kind: Kind; transform: TileTransform }>,
     );
     if (memory && WebAssembly.validate(bytes)) {
       const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = new Map(VARIANTS.map((x) => [x.name, { input: e[`${x.name}Input`] as unknown as GatherFn, output: e[`${x.name}Output`] as unknown as ScatterFn, outputBack: e[`${x.name}OutputBack`] as unknown as GatherFn }]));
+      loops = new Map(VARIANTS.map((x) => [x.name, { input: e[`${x.name}Input`] as unknown as GatherFn, output: e[`${x.name}Output`] as unknown as ScatterFn, outputBack: e[`${x.name}OutputBack`] as unknown as GatherFn, inputBack: e[`${x.name}InputBack`] as unknown as ScatterFn }]));
     } else loops = null;
     perBackend.set(backend, loops);
   }

@@ -8,7 +8,7 @@
 // job) starts in place; a finished one is left alone.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkpointPath, whyNotResumable } from '../../src/node/checkpointFile';
@@ -16,6 +16,7 @@ import { readRunMeta } from '../../src/node/runStoreReader';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import type { RunMeta } from '../../src/core/types';
 import { builtBundles } from '../helpers/builtBundles';
+import { assertSameRun, savedWeights } from '../helpers/sameRun';
 import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const EPOCHS = 40;
@@ -80,25 +81,6 @@ function trainAndSignal(cli: string, ws: string, runDir: string, signal: NodeJS.
 
 const result = (stdout: string) => JSON.parse(stdout.trim().split('\n').filter((l) => l.startsWith('{"type":"result"')).pop()!) as { status: string; epochs: number; runDir: string };
 const diskMeta = (dir: string) => JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as RunMeta;
-const weights = (dir: string) => readdirSync(join(dir, 'model')).filter((f) => f.endsWith('.bin')).sort().map((f) => readFileSync(join(dir, 'model', f)));
-
-function assertSameRun(resumedDir: string, fullDir: string) {
-  const full = epochPoints(fullDir);
-  const resumed = epochPoints(resumedDir);
-  assert.deepEqual(resumed.map((p) => p.epoch), Array.from({ length: EPOCHS }, (_, i) => i + 1), 'every epoch once, in order');
-  assert.deepEqual(resumed.map((p) => p.step), full.map((p) => p.step));
-  for (let i = 0; i < full.length; i++) {
-    for (const [k, v] of Object.entries(full[i].values)) assert.ok(Math.abs(resumed[i].values[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `epoch ${i + 1} ${k}: ${resumed[i].values[k]} vs ${v}`);
-  }
-  const steps = metricsOf(resumedDir).filter((p) => p.kind === 'step').map((p) => p.step);
-  assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'every step once');
-  const [a, b] = [weights(resumedDir), weights(fullDir)];
-  assert.ok(a.length > 0);
-  assert.deepEqual(a, b, 'the same saved weights, byte for byte');
-  const evalOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'evaluation.json'), 'utf8')).metrics;
-  assert.deepEqual(evalOf(resumedDir), evalOf(fullDir), 'the same evaluation');
-  assert.equal(existsSync(checkpointPath(resumedDir)), false, 'a completed run drops its checkpoint');
-}
 
 test('a queued run folder interrupted by SIGUSR1 mid-run, then trained again with the same command, ends exactly as an uninterrupted run', { timeout: 600_000 }, async () => {
   const { cli } = builtBundles('cli');
@@ -130,7 +112,7 @@ test('a queued run folder interrupted by SIGUSR1 mid-run, then trained again wit
   assert.equal(meta.status, 'completed');
   assert.equal(meta.epochsDone, EPOCHS);
   assert.deepEqual(meta.resumes?.map((r) => r.fromEpoch), [cutMeta.epochsDone]);
-  assertSameRun(dir, fullDir);
+  assertSameRun(dir, fullDir, EPOCHS);
 
   // A requeued job whose run already finished: nothing changes, exit 0.
   const before = readFileSync(join(dir, 'meta.json'), 'utf8');
@@ -188,7 +170,7 @@ test('a run killed after its last epoch (while it evaluated) resumes to evaluate
   const r = await resumeTraining({ runDir: cut.runDir, backend: 'wasm', onEvent: () => {} });
   assert.equal(r.meta.status, 'completed', r.meta.error);
   assert.deepEqual(epochPoints(r.runDir).map((p) => p.epoch), [1, 2, 3], 'no epoch trained again');
-  assert.deepEqual(weights(r.runDir), weights(full.runDir));
+  assert.deepEqual(savedWeights(r.runDir), savedWeights(full.runDir));
   assert.deepEqual(r.evaluation?.metrics, full.evaluation?.metrics);
 });
 

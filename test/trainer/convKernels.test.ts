@@ -182,6 +182,10 @@ test('MaxPoolGrad and AvgPoolGrad match the reference, ties in max windows inclu
     [[2, 7, 7, 5], 3, 1, 'same'],
     [[1, 6, 9, 2], [2, 3], [1, 2], 'same'],
     [[4, 26, 26, 32], 2, 2, 'valid'],
+    // 2×2 at stride 2 with channels in fours (a loop of its own): odd sizes leave a last row and column to zero; 'same' on even sizes has no padding
+    [[3, 11, 9, 8], 2, 2, 'valid'],
+    [[2, 8, 6, 4], 2, 2, 'same'],
+    [[2, 9, 7, 4], 2, 2, 'same'],
   ];
   for (const [shape, size, stride, pad] of cases) {
     const what = `x [${shape.join(',')}], pool ${String(size)}, stride ${String(stride)}, ${pad}`;

@@ -1,6 +1,7 @@
 // Pooling gradients for the wasm backend, NHWC: MaxPoolGrad and AvgPoolGrad
 // as scatters over the output windows, plain loops on the heap (MaxPoolGrad
-// in wasm SIMD, wasmLoops.ts, where the channels come in fours). The
+// in wasm SIMD, wasmLoops.ts, where the channels come in fours; 2×2 windows
+// at stride 2, the common case, by a loop of their own). The
 // backend's own MaxPoolGrad walks every input pixel over every window that
 // might hold it (~35 ms for a [64, 26, 26, 32] input); a scatter visits each
 // window once. Same results as the CPU backend's kernels: the gradient of a
@@ -26,7 +27,7 @@ function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2
   );
 }
 
-/** What both gradients start from: x and dy, the pooling's geometry, and dx made and zeroed on the heap (float offsets of dy and dx). */
+/** What both gradients start from: x and dy, the pooling's geometry, and dx made (and zeroed, unless `zeroed` says no) on the heap (float offsets of dy and dx). */
 interface PoolGradStart {
   x: TensorInfo;
   info: backend_util.Conv2DInfo;
@@ -37,7 +38,7 @@ interface PoolGradStart {
 }
 
 /** Undefined where the replaced kernel takes the case (not float32, not 4-D). */
-function startPoolGrad(args: KernelArgs<BackendWasm>): PoolGradStart | undefined {
+function startPoolGrad(args: KernelArgs<BackendWasm>, zeroed: (info: backend_util.Conv2DInfo) => boolean = () => true): PoolGradStart | undefined {
   const { inputs, backend: w, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const x = inputs.input as TensorInfo;
@@ -47,7 +48,7 @@ function startPoolGrad(args: KernelArgs<BackendWasm>): PoolGradStart | undefined
   const heap = heapFloats(w);
   const dyAt = heapOffset(w, dy) / 4;
   const dxAt = heapOffset(w, dx) / 4;
-  heap.fill(0, dxAt, dxAt + info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  if (zeroed(info)) heap.fill(0, dxAt, dxAt + info.batchSize * info.inHeight * info.inWidth * info.inChannels);
   return { x, info, dx, heap, dyAt, dxAt };
 }
 
@@ -73,8 +74,17 @@ function eachWindow(info: backend_util.Conv2DInfo, dyAt: number, visit: (dyi: nu
   }
 }
 
+/** 2×2 windows at stride 2 without padding, channels in fours: maxPoolGrad2x2's case. */
+const pool2x2 = (info: backend_util.Conv2DInfo) =>
+  info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 && info.padInfo.left === 0 && info.inChannels % 4 === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+
+/** Whether the windows leave part of dx uncovered (an odd last row or column), which must then be zeroed. */
+const uncovered = (info: backend_util.Conv2DInfo) => 2 * info.outHeight !== info.inHeight || 2 * info.outWidth !== info.inWidth;
+
 function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
-  const start = startPoolGrad(args);
+  const fast = wasmLoopsFor(args.backend) !== undefined;
+  // maxPoolGrad2x2 writes every pixel its windows cover: dx is zeroed only where they leave some.
+  const start = startPoolGrad(args, (info) => !(fast && pool2x2(info)) || uncovered(info));
   if (!start) return replacedKernel(MaxPoolGrad).kernelFunc(args) as TensorInfo;
   const w = args.backend;
   const { x, info, dx, heap, dyAt, dxAt } = start;
@@ -82,6 +92,10 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
   const { top, left } = info.padInfo;
   const xAt = heapOffset(w, x) / 4;
   const loops = c % 4 === 0 ? wasmLoopsFor(w) : undefined;
+  if (loops && pool2x2(info)) {
+    loops.maxPoolGrad2x2(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
+    return dx;
+  }
   if (loops) {
     loops.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
     return dx;

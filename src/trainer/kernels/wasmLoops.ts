@@ -7,7 +7,8 @@
 // - im2col copies each output pixel's taps from the input into a row of a
 //   column matrix, tap row by tap row, zeros where the filter overhangs;
 //   col2im adds such rows back into the input gradient.
-// - maxPoolGrad finds each window's first largest value, four channels at a
+// - maxPoolGrad (and maxPoolGrad2x2, for the common 2×2 stride-2 pooling)
+//   finds each window's first largest value, four channels at a
 //   time (compare, then select value and position), and adds dy there.
 // - addInto adds one run of floats to another (the filter gradient's
 //   per-chunk partial sums).
@@ -149,6 +150,7 @@ const simd = {
   f32x4Gt: () => op.simd(0x44),
   bitselect: () => op.simd(0x52),
   and: () => op.simd(0x4e),
+  i32x4Eq: () => op.simd(0x37),
   i32x4Add: () => op.simd(0xae),
   f32x4: (code: number) => op.simd(code),
 };
@@ -216,6 +218,60 @@ function maxPoolGradBody(): Bytes {
         g(QL.oy), op.i32(1), op.add, s(QL.oy),
       ),
       g(QL.b), op.i32(1), op.add, s(QL.b),
+    ),
+  ];
+}
+
+/**
+ * maxPoolGrad for 2×2 windows at stride 2 without padding (every max-pool of
+ * a CNN like the benchmark's): the four pixels of each window compared in
+ * order, four channels at a time, and dy or 0 stored to each, so dx needs no
+ * zeroing where the windows cover it and no read. Same parameters as
+ * maxPoolGrad (the filter, stride and padding ones unused).
+ */
+function maxPoolGrad2x2Body(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const R = { b: 15, oy: 16, ox: 17, ch: 18, c4: 19, row: 20, p0: 21, dyp: 22 } as const;
+  const V = { best: 23, idx: 24, v: 25, mask: 26, d: 27 } as const;
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  const splatI32 = (n: number) => simd.const([...i32Bytes(n), ...i32Bytes(n), ...i32Bytes(n), ...i32Bytes(n)]);
+  // the window's pixel k (0 … 3, rows then columns): p0, p0 + c4, p0 + row, p0 + row + c4
+  const pixel = (k: number): Bytes => [...g(R.p0), ...(k & 1 ? [...g(R.c4), ...op.add] : []), ...(k & 2 ? [...g(R.row), ...op.add] : []), ...g(R.ch), ...op.add];
+  const compare = (k: number): Bytes => [
+    ...g(Q.x), ...pixel(k), ...op.add, ...v128Load(), ...s(V.v),
+    ...g(V.v), ...g(V.best), ...simd.f32x4Gt(), ...s(V.mask),
+    ...g(V.v), ...g(V.best), ...g(V.mask), ...simd.bitselect(), ...s(V.best),
+    ...splatI32(k), ...g(V.idx), ...g(V.mask), ...simd.bitselect(), ...s(V.idx),
+  ];
+  const store = (k: number): Bytes => [...g(Q.dx), ...pixel(k), ...op.add, ...g(V.d), ...g(V.idx), ...splatI32(k), ...simd.i32x4Eq(), ...simd.and(), ...v128Store()];
+  return [
+    ...g(Q.c), ...op.i32(2), ...op.shl, ...s(R.c4),
+    ...g(Q.inW), ...g(R.c4), ...op.mul, ...s(R.row),
+    ...g(Q.dy), ...s(R.dyp),
+    ...op.i32(0), ...s(R.b),
+    ...loopWhile([...g(R.b), ...g(Q.batch), ...x.geS],
+      op.i32(0), s(R.oy),
+      loopWhile([...g(R.oy), ...g(Q.outH), ...x.geS],
+        op.i32(0), s(R.ox),
+        loopWhile([...g(R.ox), ...g(Q.outW), ...x.geS],
+          // p0 = ((b·inH + 2·oy)·inW + 2·ox)·c4: bytes from x (and dx) to the window's first pixel
+          g(R.b), g(Q.inH), op.mul, g(R.oy), op.i32(1), op.shl, op.add, g(Q.inW), op.mul, g(R.ox), op.i32(1), op.shl, op.add, g(R.c4), op.mul, s(R.p0),
+          op.i32(0), s(R.ch),
+          loopWhile([...g(R.ch), ...g(R.c4), ...x.geS],
+            simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(V.best),
+            splatI32(-1), s(V.idx),
+            compare(0), compare(1), compare(2), compare(3),
+            g(R.dyp), g(R.ch), op.add, v128Load(), s(V.d),
+            store(0), store(1), store(2), store(3),
+            g(R.ch), op.i32(16), op.add, s(R.ch),
+          ),
+          g(R.dyp), g(R.c4), op.add, s(R.dyp),
+          g(R.ox), op.i32(1), op.add, s(R.ox),
+        ),
+        g(R.oy), op.i32(1), op.add, s(R.oy),
+      ),
+      g(R.b), op.i32(1), op.add, s(R.b),
     ),
   ];
 }
@@ -314,6 +370,7 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
   const im2col = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(true), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
+  const pool2x2 = [...vec([[...u32(8), I32], [...u32(5), V128]]), ...maxPoolGrad2x2Body(), 0x0b];
   const addType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
   const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
   const reluType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
@@ -324,9 +381,9 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType, adamType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2]])),
   ]);
 }
 
@@ -348,6 +405,8 @@ export interface WasmLoops {
   /** The columns of output pixels [m0, mEnd) from x (the first argument, a byte offset), zeros where the filter overhangs the image. */
   im2col: Col2imFn;
   maxPoolGrad: MaxPoolGradFn;
+  /** maxPoolGrad for 2×2 windows at stride 2 without padding: dx written, not added to (zeroed by the caller only where the windows do not cover it). */
+  maxPoolGrad2x2: MaxPoolGradFn;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -366,7 +425,7 @@ export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
     const bytes = loopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

@@ -71,8 +71,8 @@ export interface RunSubmission {
   epochs?: number;
   resources: JobResources;
   program: JobProgram;
-  /** Model Lab's version, recorded in the queued run's meta (the trainer records its own when it starts). */
-  modelLabVersion: string;
+  /** Model Lab's version, recorded in the queued run's meta ("unknown" when not given; the trainer records its own when it starts). */
+  modelLabVersion?: string;
 }
 
 /** A sweep to submit as one job: every point of the config's sweep section, one task each. */

@@ -63,7 +63,7 @@ export function createQueuedRuns(request: RunSubmission, asSweep: boolean): Queu
       configPath,
       status: 'queued',
       createdAt,
-      versions: { modelLab: request.modelLabVersion, node: process.versions.node },
+      versions: { modelLab: request.modelLabVersion ?? 'unknown', node: process.versions.node },
       seed: config.training.seed,
       epochsPlanned: config.training.epochs,
       epochsDone: 0,

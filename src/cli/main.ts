@@ -226,7 +226,8 @@ async function runs(args: string[]): Promise<number> {
   let list = listRuns(runsDir);
   // Cluster runs: what the scheduler says of their jobs (a job that ended unseen brings its folder up to date, so list again).
   const { notes, warnings: jobWarnings } = await jobNotes(list);
-  if (notes.size) list = listRuns(runsDir);
+  // Listed again with the scheduler's word, which the liveness rule puts first (a requeued job's run shows queued, not dead).
+  if (notes.size) list = listRuns(runsDir, new Map([...notes.values()].map((n) => [n.job, n.state])));
   for (const w of jobWarnings) process.stderr.write(`warning: ${w}\n`);
   if (values.json) {
     const rows = list.map((r) => {

@@ -63,7 +63,8 @@ function ago(ms: number): string {
 
 /**
  * The status a reader shows for a run, and why. A run that has ended shows
- * what it recorded. For a cluster run the scheduler's word comes first; then,
+ * what it recorded (an interrupted cluster run whose job is back in the
+ * queue, or running again, shows the job's state). For a cluster run the scheduler's word comes first; then,
  * on the trainer's own host, its process decides; elsewhere its heartbeat.
  */
 export function runLiveness(facts: LivenessFacts): RunLiveness {
@@ -73,9 +74,16 @@ export function runLiveness(facts: LivenessFacts): RunLiveness {
   const heartbeat = ownHeartbeat(meta, facts.heartbeat);
   const lastHeartbeat = heartbeat?.time;
   const shown = (status: RunLiveness['status'], why?: string): RunLiveness => ({ status, recorded, ...(why ? { why } : {}), ...(lastHeartbeat ? { lastHeartbeat } : {}) });
+  const job = facts.job;
+  // Interrupted by its scheduler (preempted, requeued, the time-limit warning) and back in its queue: the job carries it on.
+  if (recorded === 'interrupted' && meta.job && (job?.state === 'queued' || job?.state === 'running')) {
+    const because = job.reason ? ` (${job.reason})` : '';
+    return job.state === 'queued'
+      ? shown('queued', `job ${meta.job.id} was requeued${because}: it carries on from its checkpoint when it starts again`)
+      : shown('running', `job ${meta.job.id} started again${job.node ? ` on ${job.node}` : ''}: it carries on from its checkpoint`);
+  }
   if (recorded !== 'running' && recorded !== 'queued') return shown(recorded);
 
-  const job = facts.job;
   if (meta.job && job && job.state !== 'unknown') {
     const id = meta.job.id;
     const because = job.reason ? ` (${job.reason})` : '';

@@ -124,7 +124,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
  * process on this host, else its heartbeat (src/core/runLiveness.ts).
  */
 export function judgeLiveness(dir: string, meta: RunMeta, jobs?: JobStates): RunLiveness {
-  if (meta.status !== 'running' && meta.status !== 'queued') return { status: meta.status, recorded: meta.status };
+  if (meta.status !== 'running' && meta.status !== 'queued' && !(meta.status === 'interrupted' && meta.job)) return { status: meta.status, recorded: meta.status };
   const host = thisHost();
   const pid = pidToCheck(meta, host);
   return runLiveness({

@@ -102,6 +102,11 @@ async function submitAndInterrupt(cli: string, interrupt: (jobId: string) => voi
   assert.ok(cut.epochsDone >= 2 && cut.epochsDone < EPOCHS, `interrupted after epoch ${cut.epochsDone} of ${EPOCHS}`);
   // Back in the queue; SLURM holds a requeued job two minutes (BeginTime): the test does not wait them out.
   await until('the job back in the queue', 60_000, runDir, () => (slurm('squeue', ['--noheader', '--jobs', jobId, '--format=%T']) === 'PENDING' ? true : undefined));
+  // While it waits, `modellab runs` asks SLURM and shows it queued (not dead, not to be resumed by hand).
+  const runsOut = execFileSync(process.execPath, [cli, 'runs', '--runs-dir', join(runDir, '..'), '--json'], { env: slurmEnv, encoding: 'utf8', timeout: 60_000 });
+  const [row] = JSON.parse(runsOut) as { status: string; recordedStatus: string; statusWhy: string }[];
+  assert.deepEqual([row.status, row.recordedStatus], ['queued', 'interrupted'], runsOut);
+  assert.match(row.statusWhy, new RegExp(`^job ${jobId} was requeued( \\(\\w+\\))?: it carries on from its checkpoint when it starts again$`));
   slurm('scontrol', ['update', `JobId=${jobId}`, 'StartTime=now']);
   const done = await until('the run completed', 240_000, runDir, () => (['completed', 'failed'].includes(diskMeta(runDir).status) ? diskMeta(runDir) : undefined));
   assert.equal(done.status, 'completed', done.error);

@@ -116,6 +116,17 @@ test('a cluster run: the scheduler\'s word on its job comes first', () => {
   assert.equal(runLiveness(facts({ meta: cluster, heartbeat: beat(1_000) })).status, 'running');
 });
 
+test('a cluster run its trainer recorded interrupted shows its job again once the job is back in the queue or running', () => {
+  const interrupted = { ...running, status: 'interrupted' as const, job: slurm };
+  const requeued = runLiveness(facts({ meta: interrupted, job: job('queued', { reason: 'BeginTime' }) }));
+  assert.deepEqual(requeued, { status: 'queued', recorded: 'interrupted', why: 'job 977 was requeued (BeginTime): it carries on from its checkpoint when it starts again' });
+  assert.equal(runLiveness(facts({ meta: interrupted, job: job('running', { node: 'node7' }) })).why, 'job 977 started again on node7: it carries on from its checkpoint');
+  // Its job over (or not asked about), or a run of this machine: interrupted as recorded.
+  assert.equal(runLiveness(facts({ meta: interrupted, job: job('completed') })).status, 'interrupted');
+  assert.equal(runLiveness(facts({ meta: interrupted })).status, 'interrupted');
+  assert.equal(runLiveness(facts({ meta: { ...interrupted, job: undefined }, job: job('queued') })).status, 'interrupted');
+});
+
 test('a queued run with no word from its scheduler stays queued', () => {
   assert.deepEqual(runLiveness(facts({ meta: { status: 'queued' } })), { status: 'queued', recorded: 'queued' });
   assert.equal(runLiveness(facts({ meta: { status: 'queued', job: slurm }, job: job('unknown') })).status, 'queued');

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
+import { maxPoolConfig } from '../../src/trainer/kernels/maxPool';
 import { avgPoolGradConfig, maxPoolGradConfig } from '../../src/trainer/kernels/poolGrad';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from '../../src/trainer/kernels/conv2d';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
@@ -197,6 +198,35 @@ test('MaxPoolGrad and AvgPoolGrad match the reference, ties in max windows inclu
   }
 });
 
+test('MaxPool matches the reference: 2×2 at stride 2 on our loop (odd sizes, ties, NaN and −∞ windows), other windows on the backend', async () => {
+  const cases: [number[], number, number, 'same' | 'valid'][] = [
+    [[4, 26, 26, 32], 2, 2, 'valid'],
+    [[3, 11, 9, 8], 2, 2, 'valid'],
+    [[2, 8, 6, 4], 2, 2, 'same'],
+    [[2, 9, 7, 4], 2, 2, 'same'],
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[3, 9, 11, 4], 3, 2, 'valid'],
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    for (const levels of [0, 3]) {
+      const x = randomTensor(shape, 50 + levels, levels);
+      await sameOnBoth(`maxPool x [${shape.join(',')}], pool ${size}, stride ${stride}, ${pad}${levels ? ', ties' : ''}`, [x], (t) => tf.maxPool(t as tf.Tensor4D, size, stride, pad));
+    }
+  }
+  // A window of NaN and −∞ only (−∞ out), NaN beside a number (the number out), −∞ beside a number.
+  const odd = randomTensor([1, 2, 4, 4], 60);
+  odd.values.fill(NaN, 0, 4); // pixel (0, 0)
+  odd.values.fill(-Infinity, 4, 8); // (0, 1)
+  odd.values.fill(NaN, 16, 20); // (1, 0)
+  odd.values.fill(-Infinity, 20, 24); // (1, 1): window 0 holds only NaN and −∞
+  odd.values.fill(NaN, 8, 12); // (0, 2): window 1 has NaN beside numbers
+  odd.values.fill(-Infinity, 12, 16); // (0, 3)
+  const expected = await on('cpu', [odd], (t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'));
+  const actual = await on('wasm', [odd], (t) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'));
+  assert.deepEqual(actual, expected);
+  assert.deepEqual(actual[0].values.slice(0, 4), [-Infinity, -Infinity, -Infinity, -Infinity]);
+});
+
 const buildTestCnn = () =>
   tfl.sequential({
     layers: [
@@ -261,7 +291,7 @@ test("ReLU's gradient from its output (four floats at a time on wasm) matches th
 test('the convolution and pooling kernels are ours on wasm, with their SIMD loops (so the cases above ran through them)', async () => {
   await selectBackend('wasm');
   assert.ok(wasmLoopsFor(tf.backend() as never), 'col2im and maxPoolGrad in wasm SIMD');
-  for (const config of [conv2dConfig, fusedConv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolGradConfig, avgPoolGradConfig]) {
+  for (const config of [conv2dConfig, fusedConv2dConfig, conv2dBackpropFilterConfig, conv2dBackpropInputConfig, maxPoolConfig, maxPoolGradConfig, avgPoolGradConfig]) {
     assert.equal(tf.getKernel(config.kernelName, 'wasm'), config, `${config.kernelName} is ours`);
   }
 });

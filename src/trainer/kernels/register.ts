@@ -8,6 +8,7 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fu
 import { denseConfig } from './dense';
 import { gatherV2Config } from './gatherV2';
 import { castConfig, identityConfig } from './identity';
+import { maxPoolConfig } from './maxPool';
 import { avgPoolGradConfig, maxPoolGradConfig } from './poolGrad';
 import { sumConfig } from './sum';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -18,8 +19,8 @@ import { replaceKernel } from './wasmInternals';
  * UnsortedSegmentSum (the backend has none), a copy-free Identity and
  * same-dtype Cast, a fused dense op, GatherV2 and leading-axes Sum as
  * plain loops on the heap, 2-D convolutions and their gradients as products
- * on our SIMD kernel (the backend has no Conv2DBackpropFilter), and the
- * pooling gradients as scatters.
+ * on our SIMD kernel (the backend has no Conv2DBackpropFilter), the
+ * pooling gradients as scatters, and 2×2 max-pooling as a SIMD loop.
  */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   batchMatMulConfig,
@@ -33,6 +34,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   fusedConv2dConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  maxPoolConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,
 ];

@@ -9,7 +9,8 @@
 //   col2im adds such rows back into the input gradient.
 // - maxPoolGrad (and maxPoolGrad2x2, for the common 2×2 stride-2 pooling)
 //   finds each window's first largest value, four channels at a
-//   time (compare, then select value and position), and adds dy there.
+//   time (compare, then select value and position), and adds dy there;
+//   maxPool2x2 finds the same values for the forward pass.
 // - addInto adds one run of floats to another (the filter gradient's
 //   per-chunk partial sums).
 // - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
@@ -276,6 +277,51 @@ function maxPoolGrad2x2Body(): Bytes {
   ];
 }
 
+// maxPool2x2's parameters (i32): byte offsets of x and y, then batch, inH, inW, c, outH, outW.
+/**
+ * MaxPool with 2×2 windows at stride 2 without padding, four channels at a
+ * time: each window's first largest value by the same compares as
+ * maxPoolGrad2x2 (−∞ where it holds only NaN or −∞), so the gradient goes
+ * where the value came from.
+ */
+function maxPool2x2Body(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const M = { x: 0, y: 1, batch: 2, inH: 3, inW: 4, c: 5, outH: 6, outW: 7 } as const;
+  const R = { b: 8, oy: 9, ox: 10, ch: 11, c4: 12, row: 13, p0: 14, yp: 15 } as const;
+  const V = { best: 16, v: 17 } as const;
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  const pixel = (k: number): Bytes => [...g(R.p0), ...(k & 1 ? [...g(R.c4), ...op.add] : []), ...(k & 2 ? [...g(R.row), ...op.add] : []), ...g(R.ch), ...op.add];
+  // best = v where v > best (a NaN never is)
+  const compare = (k: number): Bytes => [...g(M.x), ...pixel(k), ...op.add, ...v128Load(), ...s(V.v), ...g(V.v), ...g(V.best), ...g(V.v), ...g(V.best), ...simd.f32x4Gt(), ...simd.bitselect(), ...s(V.best)];
+  return [
+    ...g(M.c), ...op.i32(2), ...op.shl, ...s(R.c4),
+    ...g(M.inW), ...g(R.c4), ...op.mul, ...s(R.row),
+    ...g(M.y), ...s(R.yp),
+    ...op.i32(0), ...s(R.b),
+    ...loopWhile([...g(R.b), ...g(M.batch), ...x.geS],
+      op.i32(0), s(R.oy),
+      loopWhile([...g(R.oy), ...g(M.outH), ...x.geS],
+        op.i32(0), s(R.ox),
+        loopWhile([...g(R.ox), ...g(M.outW), ...x.geS],
+          g(R.b), g(M.inH), op.mul, g(R.oy), op.i32(1), op.shl, op.add, g(M.inW), op.mul, g(R.ox), op.i32(1), op.shl, op.add, g(R.c4), op.mul, s(R.p0),
+          op.i32(0), s(R.ch),
+          loopWhile([...g(R.ch), ...g(R.c4), ...x.geS],
+            simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(V.best),
+            compare(0), compare(1), compare(2), compare(3),
+            g(R.yp), g(R.ch), op.add, g(V.best), v128Store(),
+            g(R.ch), op.i32(16), op.add, s(R.ch),
+          ),
+          g(R.yp), g(R.c4), op.add, s(R.yp),
+          g(R.ox), op.i32(1), op.add, s(R.ox),
+        ),
+        g(R.oy), op.i32(1), op.add, s(R.oy),
+      ),
+      g(R.b), op.i32(1), op.add, s(R.b),
+    ),
+  ];
+}
+
 // addInto's parameters (i32): byte offsets of dst and src, and the count of floats.
 function addIntoBody(): Bytes {
   const g = op.get;
@@ -371,6 +417,8 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const im2col = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(true), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
   const pool2x2 = [...vec([[...u32(8), I32], [...u32(5), V128]]), ...maxPoolGrad2x2Body(), 0x0b];
+  const maxPoolType = [0x60, ...vec(new Array(8).fill([I32])), ...vec([])];
+  const maxPool = [...vec([[...u32(8), I32], [...u32(2), V128]]), ...maxPool2x2Body(), 0x0b];
   const addType = [0x60, ...vec([[I32], [I32], [I32]]), ...vec([])];
   const add = [...vec([[...u32(2), I32]]), ...addIntoBody(), 0x0b];
   const reluType = [0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([])];
@@ -379,11 +427,11 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const adam = [...vec([[...u32(2), I32], [...u32(11), V128], [...u32(5), F32]]), ...adamBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType, reluType, adamType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool]])),
   ]);
 }
 
@@ -407,6 +455,8 @@ export interface WasmLoops {
   maxPoolGrad: MaxPoolGradFn;
   /** maxPoolGrad for 2×2 windows at stride 2 without padding: dx written, not added to (zeroed by the caller only where the windows do not cover it). */
   maxPoolGrad2x2: MaxPoolGradFn;
+  /** MaxPool with 2×2 windows at stride 2 without padding, channels a multiple of 4 (byte offsets of x and y). */
+  maxPool2x2: (x: number, y: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -425,7 +475,7 @@ export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
     const bytes = loopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

@@ -52,6 +52,28 @@ const CLASS_DEFS: Record<StageStatus, string> = {
   skipped: 'fill:#f6f8fa,stroke:#d0d7de,color:#8c959f,stroke-dasharray:2 4',
 };
 
+/** Where the host exported a run's model and the address it serves it at, when it does. */
+export interface DeploymentInfo {
+  exportPath?: string;
+  server?: string;
+}
+
+/**
+ * The deployment and application stages as they are now, beyond what the run
+ * recorded when it ended: a model exported or served since is deployed, and a
+ * live server is the application running. Without either, the recorded
+ * statuses stand (a run without `deployment.export` recorded it skipped).
+ */
+export function deploymentStages(
+  recorded: Partial<Record<StageName, StageStatus>> | undefined,
+  deployment: DeploymentInfo = {},
+): Pick<Record<StageName, StageStatus>, 'deployment' | 'application'> {
+  return {
+    deployment: deployment.server || deployment.exportPath ? 'done' : (recorded?.deployment ?? 'pending'),
+    application: deployment.server ? 'running' : (recorded?.application ?? 'pending'),
+  };
+}
+
 /** Longest detail line before it wraps, in characters; keeps the nodes narrow enough to read side by side. */
 const LINE_WIDTH = 34;
 
@@ -75,7 +97,8 @@ export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions 
   for (const stage of PIPELINE_STAGES) out.push(`  ${stage}["${nodeLabel(TITLES[stage], details[stage])}"]`);
   out.push(`  ${PIPELINE_STAGES.join(' --> ')}`);
   for (const status of STAGE_STATUSES) out.push(`  classDef ${status} ${CLASS_DEFS[status]}`);
-  const statuses = opts.statuses ?? {};
+  // A live export or server outdates what the run recorded of its last two stages.
+  const statuses = opts.statuses && (opts.server || opts.exportPath) ? { ...opts.statuses, ...deploymentStages(opts.statuses, opts) } : (opts.statuses ?? {});
   for (const status of STAGE_STATUSES) {
     const stages = PIPELINE_STAGES.filter((s) => statuses[s] === status);
     if (stages.length > 0) out.push(`  class ${stages.join(',')} ${status}`);

@@ -9,7 +9,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { loadSplits } from './dataFiles';
 import { rowCount } from '../core/table';
 import { pipelineMermaid } from '../core/pipeline';
-import type { DataSizes } from '../core/pipeline';
+import type { DataSizes, DeploymentInfo } from '../core/pipeline';
 import type { ExperimentConfig, RunMeta } from '../core/types';
 
 /** The run's config: its config.json, else (a run folder from before config.json) the config file it names. */
@@ -27,7 +27,7 @@ export function readRunConfig(runDir: string, configPath?: string): ExperimentCo
 }
 
 /** `deployment`: where the host exported the run's model and the address it is served at, when it is. */
-export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes, deployment: { exportPath?: string; server?: string } = {}): string | undefined {
+export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes, deployment: DeploymentInfo = {}): string | undefined {
   const config = readRunConfig(runDir, meta.configPath);
   if (!config) return undefined;
   try {

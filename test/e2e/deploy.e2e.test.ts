@@ -71,6 +71,10 @@ test('deploy: a deployed recommender answers :predict over HTTP and in the playg
       const text = ((await dashboard.locator('#pipeline').textContent({ timeout: 1_000 }).catch(() => '')) ?? '').replace(/\s+/g, ' ');
       return text.includes(url) && text.includes('served: TF Serving REST API') ? true : undefined;
     }, 250);
+    // Served: the deployment stage is done (not the "skipped" the run recorded without an export), the application runs.
+    const status = (stage: string) => dashboard.locator(`#pipeline-diagram g.node[data-stage="${stage}"]`).getAttribute('data-status');
+    assert.equal(await status('deployment'), 'done');
+    assert.equal(await status('application'), 'running');
     await dashboard.locator('#pipeline').scrollIntoViewIfNeeded();
     await shots.take(dashboard.locator('#pipeline'), 'pipeline-with-server');
 

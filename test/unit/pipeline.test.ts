@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { pipelineCommand } from '../../src/cli/pipelineCommand';
 import { configSectionRange } from '../../src/core/configSections';
-import { escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { deploymentStages, escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/node/runPipeline';
 import type { ExperimentConfig, RunMeta } from '../../src/core/types';
@@ -153,6 +153,20 @@ test('tabular classification, separate split files, no held-out data, no export,
   const noHeldOut = labels(pipelineMermaid(baseConfig({ data: { source: 'x.csv', features: ['a'], target: 'y', split: { validation: 0, test: 0 } } })));
   assert.deepEqual(noHeldOut.evaluation, ['Evaluation', 'skipped: no held-out data']);
   assert.ok(labels(pipelineMermaid(baseConfig(), { exportPath: '/srv/models/base' })).deployment!.includes('export to /srv/models/base'));
+});
+
+test('a model served or exported since its run ended: deployment done, the application running while served', () => {
+  // A run without deployment.export recorded its deployment skipped.
+  const recorded = { data: 'done', preprocess: 'done', training: 'done', evaluation: 'done', deployment: 'skipped' } as const;
+  assert.deepEqual(deploymentStages(recorded), { deployment: 'skipped', application: 'pending' });
+  assert.deepEqual(deploymentStages(recorded, { exportPath: '/srv/models/base' }), { deployment: 'done', application: 'pending' });
+  assert.deepEqual(deploymentStages(recorded, { server: 'http://127.0.0.1:8501/v1/models/m' }), { deployment: 'done', application: 'running' });
+  assert.deepEqual(deploymentStages(undefined), { deployment: 'pending', application: 'pending' });
+  // The diagram's own classes agree, for renderers other than the dashboard.
+  const classes = (text: string) => text.split('\n').filter((l) => l.trim().startsWith('class ')).map((l) => l.trim());
+  const served = classes(pipelineMermaid(baseConfig(), { statuses: recorded, server: 'http://127.0.0.1:8501/v1/models/m' }));
+  assert.deepEqual(served, ['class application running', 'class data,preprocess,training,evaluation,deployment done']);
+  assert.ok(classes(pipelineMermaid(baseConfig(), { statuses: recorded })).includes('class deployment skipped'));
 });
 
 test('image classification: the folders, image size and colour, resize, scaling and augmentation, the layers', () => {

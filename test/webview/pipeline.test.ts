@@ -320,16 +320,20 @@ test('a new pipeline text for the run (its split sizes) is drawn again', async (
   assert.equal(await page.locator('#pipeline-diagram g.node').count(), 6);
 });
 
-test('in a narrow panel the stages stack top to bottom, and go back side by side when it widens', async () => {
+test('in a narrow panel the stages stack top to bottom, in a middling one they take two rows, and go back side by side when it widens', async () => {
   await showRunningPipeline();
   await failEvaluation();
-  const boxes = () =>
-    page.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((ns) => ns.map((n) => {
+  // Centres of the stage nodes in pipeline order (Mermaid's document order differs between layouts).
+  const order = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
+  const boxes = async () => {
+    const found = await page.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((ns) => ns.map((n) => {
       const r = n.getBoundingClientRect();
-      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+      return { stage: (n as SVGGElement).dataset.stage, x: r.x + r.width / 2, y: r.y + r.height / 2 };
     }));
+    return order.map((stage) => found.find((b) => b.stage === stage)!);
+  };
   assert.equal(await page.locator('#pipeline-diagram').getAttribute('data-direction'), 'LR');
-  await page.setViewportSize({ width: 620, height: 900 });
+  await page.setViewportSize({ width: 440, height: 900 });
   await page.locator('#pipeline-diagram[data-direction="TB"][data-rendered="true"]').waitFor();
   const stacked = await boxes();
   assert.equal(stacked.length, 6);
@@ -342,6 +346,20 @@ test('in a narrow panel the stages stack top to bottom, and go back side by side
   // The statuses survive the new drawing.
   assert.equal((await nodeStyle('evaluation')).status, 'failed');
   await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-narrow.png') });
+
+  // Between the two: two rows of three, each read left to right, the second under the first, the panel's width used.
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.locator('#pipeline-diagram[data-direction="rows"][data-rendered="true"]').waitFor();
+  const rows = await boxes();
+  assert.equal(rows.length, 6);
+  for (const [a, b] of [[0, 1], [1, 2], [3, 4], [4, 5]]) {
+    assert.ok(Math.abs(rows[a]!.y - rows[b]!.y) < 5 && rows[b]!.x > rows[a]!.x + 20, `stages ${a} and ${b} side by side: ${JSON.stringify(rows)}`);
+  }
+  assert.ok(rows[3]!.y > rows[2]!.y + 40, `the second row is below the first: ${JSON.stringify(rows)}`);
+  const rowsOverflow = await page.locator('#pipeline-diagram').evaluate((d) => d.scrollWidth - d.clientWidth);
+  assert.ok(rowsOverflow <= 0, `two rows fit the panel (overflow ${rowsOverflow}px)`);
+  assert.equal((await nodeStyle('evaluation')).status, 'failed');
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-two-rows.png') });
 
   await page.setViewportSize({ width: 1400, height: 900 });
   await page.locator('#pipeline-diagram[data-direction="LR"][data-rendered="true"]').waitFor();

@@ -213,8 +213,11 @@ export class Dashboard {
   }
 
   private applyPipeline(msg: DashboardPipelineMessage): void {
-    if (typeof msg.pipeline !== 'string' || this.state.run?.meta.id !== msg.runId) return;
+    const run = this.state.run;
+    if (typeof msg.pipeline !== 'string' || run?.meta.id !== msg.runId) return;
     this.state.pipeline = msg.pipeline;
+    // An export or a server started (or stopped) since the run ended: the stages say so, as the diagram's text does.
+    if (msg.stages && typeof msg.stages === 'object') run.stages = { ...run.stages, ...msg.stages };
     this.renderHeader();
     this.save(false);
   }

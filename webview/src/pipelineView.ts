@@ -20,6 +20,27 @@ const NODE_ID = new RegExp(`-flowchart-(${PIPELINE_STAGES.join('|')})-\\d+$`);
 const MIN_SCALE = 0.7;
 /** The generated text's direction line; a narrow panel gets the stages top to bottom instead. */
 const DIRECTION = /^(\s*flowchart) LR\b/m;
+/** The generated text's chain of links, all six stages in one row. */
+const CHAIN = `  ${PIPELINE_STAGES.join(' --> ')}`;
+
+/**
+ * How the stages are laid out: all six side by side; in two rows of three (a
+ * panel too narrow for six but wide enough for three); or stacked.
+ */
+export type PipelineLayout = 'LR' | 'rows' | 'TB';
+
+/** The host's text (six stages left to right) in the given layout. */
+export function layoutText(text: string, layout: PipelineLayout): string {
+  if (layout === 'LR') return text;
+  const stacked = text.replace(DIRECTION, '$1 TB');
+  if (layout === 'TB' || !stacked.includes(CHAIN)) return stacked;
+  // Two rows, each a subgraph drawn left to right, the first row linked to the second
+  // (a node linked out of its subgraph would make Mermaid ignore the subgraph's direction).
+  const row = (id: string, stages: readonly StageName[]) => [`  subgraph ${id} [" "]`, '    direction LR', `    ${stages.join(' --> ')}`, '  end'];
+  const half = PIPELINE_STAGES.length / 2;
+  const rows = [...row('stagesRow1', PIPELINE_STAGES.slice(0, half)), ...row('stagesRow2', PIPELINE_STAGES.slice(half)), '  stagesRow1 --> stagesRow2'];
+  return stacked.replace(CHAIN, rows.join('\n'));
+}
 
 export type Stages = Partial<Record<StageName, StageStatus>>;
 
@@ -61,9 +82,9 @@ export class PipelineView {
   private nodes = new Map<StageName, SVGGElement>();
   private drawing = 0;
   private drawn: Promise<void> = Promise.resolve();
-  private direction: 'LR' | 'TB' = 'LR';
-  /** Natural width of the latest left-to-right drawing: what the panel needs to show it side by side. */
-  private sideBySideWidth = 0;
+  private direction: PipelineLayout = 'LR';
+  /** Natural widths of the latest drawing in each layout: what the panel needs to show it so. */
+  private naturalWidth: Partial<Record<PipelineLayout, number>> = {};
 
   constructor(
     private readonly mermaidSrc: string | undefined,
@@ -128,7 +149,7 @@ export class PipelineView {
         if (!this.diagram.firstChild) this.showMessage(this.t?.('pipeline.loading') ?? '');
         const mermaid = await loadMermaid(src);
         const direction = this.direction;
-        const svg = await mermaid.render(`pipeline-svg-${token}`, text.replace(DIRECTION, `$1 ${direction}`), this.scratch, readLook());
+        const svg = await mermaid.render(`pipeline-svg-${token}`, layoutText(text, direction), this.scratch, readLook());
         if (token !== this.drawing) return;
         this.install(svg, direction);
         this.showMessage('');
@@ -152,9 +173,9 @@ export class PipelineView {
   }
 
   /** Puts Mermaid's drawing into the page and makes its stage nodes buttons. */
-  private install(svg: SVGSVGElement, direction: 'LR' | 'TB'): void {
+  private install(svg: SVGSVGElement, direction: PipelineLayout): void {
     const natural = svg.viewBox.baseVal?.width || 0;
-    if (direction === 'LR') this.sideBySideWidth = natural;
+    this.naturalWidth[direction] = natural;
     this.diagram.dataset.direction = direction;
     // Through the CSSOM: the CSP allows no style attributes.
     svg.style.maxWidth = natural ? `${natural}px` : '';
@@ -182,11 +203,17 @@ export class PipelineView {
     this.fitDirection();
   }
 
-  /** Stacks the stages when the panel is too narrow to show them side by side (and back when it widens). */
+  /**
+   * Six stages side by side where the panel is wide enough, two rows of three
+   * where it is not, stacked where even three do not fit (and back as it widens).
+   */
   private fitDirection(): void {
     const width = this.diagram.clientWidth;
-    if (!width || !this.sideBySideWidth || !this.text) return;
-    const direction = width < this.sideBySideWidth * MIN_SCALE ? 'TB' : 'LR';
+    const sideBySide = this.naturalWidth.LR;
+    if (!width || !sideBySide || !this.text) return;
+    // Until two rows have been drawn, their width is about half the row of six.
+    const rows = this.naturalWidth.rows ?? sideBySide * 0.55;
+    const direction: PipelineLayout = width >= sideBySide * MIN_SCALE ? 'LR' : width >= rows * MIN_SCALE ? 'rows' : 'TB';
     if (direction === this.direction) return;
     this.direction = direction;
     this.redraw();

@@ -2,7 +2,7 @@
 // untrusted and go through `parseWebviewMessage` before the host acts on them.
 
 import { SALIENCY_METHODS } from '../types';
-import type { AttentionResult, GenerationResult, RunSnapshot, SaliencyMethod, SaliencyResult, StageName } from '../types';
+import type { AttentionResult, GenerationResult, RunSnapshot, SaliencyMethod, SaliencyResult, StageName, StageStatus } from '../types';
 import { checkPlaygroundInput } from '../prediction';
 import type { PlaygroundInput, Prediction, PredictorSignature } from '../prediction';
 import { isOneOf } from '../choices';
@@ -57,6 +57,8 @@ export interface DashboardPipelineMessage {
   type: 'pipeline';
   runId: string;
   pipeline: string;
+  /** The deployment and application stages as they are now (deploymentStages): an export or a server started since the run ended. */
+  stages?: Partial<Record<StageName, StageStatus>>;
 }
 
 /** The Transformer run the attention view uses. */

@@ -14,6 +14,7 @@ import type { DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, W
 import type { Evaluation, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
+import { deploymentStages } from '../../core/pipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
 import { CommandId } from '../shell/commandIds';
@@ -343,8 +344,9 @@ export class DashboardPanel implements vscode.Disposable {
     if (event.type === 'runStarted' || event.type === 'summary') {
       const dir = this.shown.dir;
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
-      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, this.deps.deploymentOf?.(runId));
-      if (pipeline) this.host.post({ type: 'pipeline', runId, pipeline });
+      const deployment = this.deps.deploymentOf?.(runId);
+      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, deployment);
+      if (pipeline) this.host.post({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
     }
   }
 
@@ -353,8 +355,9 @@ export class DashboardPanel implements vscode.Disposable {
     const shown = this.shown;
     if (!shown || !existsSync(shown.dir)) return;
     const meta = readRunMeta(shown.dir);
-    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, this.deps.deploymentOf?.(shown.id));
-    if (pipeline) this.host.post({ type: 'pipeline', runId: shown.id, pipeline });
+    const deployment = this.deps.deploymentOf?.(shown.id);
+    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, deployment);
+    if (pipeline) this.host.post({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -389,8 +392,10 @@ export class DashboardPanel implements vscode.Disposable {
     const followed = training ? undefined : this.deps.followed?.followInfo(shown.dir, snapshot.meta);
     // A cluster run shows what the scheduler says while its folder lags (a job running before the trainer wrote).
     const meta = followed ? { ...snapshot.meta, status: followed.status } : snapshot.meta;
-    const run = { ...snapshot, meta, metrics: thinMetricsForDashboard(snapshot.metrics) };
-    const pipeline = runPipelineText(shown.dir, run.meta, undefined, this.deps.deploymentOf?.(shown.id));
+    const deployment = this.deps.deploymentOf?.(shown.id);
+    const stages = { ...snapshot.stages, ...deploymentStages({ ...meta.stages, ...snapshot.stages }, deployment) };
+    const run = { ...snapshot, meta, stages, metrics: thinMetricsForDashboard(snapshot.metrics) };
+    const pipeline = runPipelineText(shown.dir, run.meta, undefined, deployment);
     this.postImageRoot(shown.id, run.meta, run.evaluation);
     this.host.post({
       type: 'state',

@@ -2,8 +2,9 @@
 // drawn by the separately bundled Mermaid), each stage node coloured by its
 // live status. Status changes only move a data attribute, which the
 // stylesheet turns into the theme's chart colours; the diagram is drawn again
-// only for a new text, a theme change, or a panel too narrow for six stages
-// side by side (then they stack, top to bottom). Nodes are buttons: a click,
+// only for a new text, a theme change, or a panel width that calls for
+// another layout (six side by side, two rows of three, or stacked top to
+// bottom). Nodes are buttons: a click,
 // Enter or Space reveals that stage's section of the config.
 
 import type { StageName, StageStatus } from '../../src/core/types';

@@ -1,12 +1,15 @@
 // A running trainer's sign of life, and what a reader needs to judge one:
 //   - heartbeat.json in the run folder (host, pid, the process's start, time),
-//     rewritten atomically every few seconds by HeartbeatWriter;
+//     rewritten atomically every few seconds by HeartbeatWriter — from a
+//     worker thread, so a main thread busy for a minute (decoding a folder of
+//     images, a long batch) still beats: only a dead process stops beating;
 //   - who this process is (host name, pid, start), recorded in meta.json;
 //   - whether a pid on this host is still the process that was recorded:
 //     alive, gone, or reused by another process (a different start time).
 // The rule that weighs them is src/core/runLiveness.ts.
 
 import { execFileSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -108,12 +111,46 @@ export function readHeartbeat(runDir: string): RunHeartbeat | undefined {
 }
 
 /**
- * Rewrites heartbeat.json now and every `intervalMs` until stopped. The timer
- * does not keep the process alive; a failed write (a full disk, a vanished
- * folder) is reported once through `onError` and tried again next time.
+ * The worker that rewrites heartbeat.json every interval. It runs apart from
+ * the bundle (a worker cannot load the bundle's modules), so it does the run
+ * store's write-then-rename itself: a temp file, fsync, rename; a failed write
+ * removes its temp file and is reported once to the main thread.
+ */
+const HEARTBEAT_WORKER = `
+const { parentPort, workerData, threadId } = require('node:worker_threads');
+const fs = require('node:fs');
+const { file, who, intervalMs } = workerData;
+let n = 0;
+let failed = false;
+function beat() {
+  const tmp = file + '.tmp-' + process.pid + '-w' + threadId + '-' + n++;
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      fs.writeSync(fd, JSON.stringify({ ...who, time: new Date().toISOString() }, null, 2) + '\\n');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    failed = false;
+  } catch (e) {
+    try { fs.unlinkSync(tmp); } catch {}
+    if (!failed) parentPort.postMessage({ error: String(e && e.message || e) });
+    failed = true;
+  }
+}
+setInterval(beat, intervalMs);
+`;
+
+/**
+ * Writes heartbeat.json now (in this thread, through the run store's atomic
+ * write), then every \`intervalMs\` from a worker thread until stopped. The
+ * worker does not keep the process alive; a failed write (a full disk, a
+ * vanished folder) is reported once through \`onError\` and tried again next time.
  */
 export class HeartbeatWriter {
-  private timer: NodeJS.Timeout | undefined;
+  private worker: Worker | undefined;
   private failed = false;
   private readonly who = thisProcess();
 
@@ -123,8 +160,16 @@ export class HeartbeatWriter {
     intervalMs: number = HEARTBEAT_TIMING.intervalMs,
   ) {
     this.beat();
-    this.timer = setInterval(() => this.beat(), intervalMs);
-    this.timer.unref();
+    this.worker = new Worker(HEARTBEAT_WORKER, { eval: true, workerData: { file: heartbeatPath(runDir), who: this.who, intervalMs } });
+    this.worker.unref();
+    this.worker.on('message', (m: { error?: string }) => {
+      if (m?.error) this.report(m.error);
+    });
+    this.worker.on('error', (e) => this.report(e.message));
+  }
+
+  private report(message: string): void {
+    if (this.worker) this.onError(`could not write the heartbeat in ${this.runDir}: ${message}`);
   }
 
   beat(quiet = false): void {
@@ -138,11 +183,12 @@ export class HeartbeatWriter {
     }
   }
 
-  /** A last beat (the time the trainer ended; a failure goes unsaid: the run has reported its end), then no more. */
+  /** No more beats from the worker; a last one from here (the time the trainer ended; a failure goes unsaid: the run has reported its end). */
   stop(): void {
-    if (this.timer === undefined) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    void worker.terminate();
     this.beat(true);
   }
 }

@@ -31,6 +31,7 @@ export const COMPARE_STRINGS = {
   'compare.remove': 'Remove from the comparison',
   'compare.open': 'Open this run in the dashboard',
   'compare.points': '{0} points logged',
+  'compare.updatedAgo': 'updated {0} s ago',
   'compare.downsampled': '{0} of {1} points drawn',
   'compare.best': 'best',
   'status.queued': 'queued',

@@ -392,3 +392,24 @@ test('no CSP violations and no console errors', async () => {
   assert.deepEqual(await cspViolations(page), []);
   assert.deepEqual(webview.errors, []);
 });
+
+test('a cluster run followed from its files says how long ago they changed, counting on between updates', async () => {
+  const cluster = { ...RUNS[0], info: { ...RUNS[0].info, status: 'running' as const, updatedAt: Date.now() - 7_000 } };
+  const before = (await posted()).length;
+  await post(stateMessage([cluster, RUNS[1]]));
+  await answer([cluster, RUNS[1]], await nextRequest(before));
+  const subs = page.locator('#metrics-table thead th[data-run-id] .column-sub');
+  const first = ((await subs.nth(0).textContent()) ?? '').trim();
+  const seconds = Number(/^running · updated (\d+) s ago$/.exec(first)?.[1]);
+  assert.ok(seconds >= 7 && seconds < 60, `the cluster run's column says "${first}"`);
+  assert.equal(((await subs.nth(1).textContent()) ?? '').trim(), 'completed', 'a run not followed says only its status');
+  // The page counts on by itself: the host posts again only when the run's files change.
+  await page.waitForFunction(
+    ([selector, shown]) => {
+      const m = /updated (\d+) s ago/.exec(document.querySelector(selector)?.textContent ?? '');
+      return !!m && Number(m[1]) > shown;
+    },
+    ['#metrics-table thead th[data-run-id] .column-sub', seconds] as const,
+    { timeout: 10_000 },
+  );
+});

@@ -32,6 +32,8 @@ export interface CompareRun {
   /** The best run of its sweep (as the sidebar marks it). */
   best?: boolean;
   warnings?: string[];
+  /** A cluster run followed from its files: when they last changed (ms since the epoch), for "updated N s ago". */
+  updatedAt?: number;
 }
 
 // ───────────────────────── host → compare webview ─────────────────────────

@@ -31,6 +31,7 @@ export class ClusterService implements vscode.Disposable {
   readonly watcher: ClusterWatcher;
   private readonly item = vscode.window.createStatusBarItem('modelLab.clusterJobs', vscode.StatusBarAlignment.Left, 9);
   private readonly disposables: vscode.Disposable[] = [];
+  private shownCounts: JobCounts = { queued: 0, running: 0 };
 
   constructor(private readonly deps: ClusterServiceDeps) {
     this.watcher = new ClusterWatcher({
@@ -44,7 +45,13 @@ export class ClusterService implements vscode.Disposable {
     this.disposables.push(
       this.item,
       this.watcher,
-      this.watcher.onDidChange((change) => this.showCounts(change.counts)),
+      this.watcher.onDidChange((change) => {
+        const before = this.shownCounts;
+        if (before.queued !== change.counts.queued || before.running !== change.counts.running) {
+          deps.log.info(`cluster jobs: ${change.counts.queued} queued, ${change.counts.running} running`);
+        }
+        this.showCounts(change.counts);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('modelLab')) this.showCounts(this.watcher.counts);
       }),
@@ -104,6 +111,7 @@ export class ClusterService implements vscode.Disposable {
 
   /** The status bar counts queued and running jobs while the executor is a scheduler, or while any cluster job is still active. */
   private showCounts(counts: JobCounts): void {
+    this.shownCounts = counts;
     const chosen = this.deps.chosenExecutor();
     if (chosen === 'local' && counts.queued + counts.running === 0) {
       this.item.hide();

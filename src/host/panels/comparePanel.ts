@@ -19,7 +19,7 @@ import { compareLabels, finalMetrics, flattenConfig } from '../../core/runCompar
 import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import type { RunSnapshot } from '../../core/types';
 import { PanelHost } from './panelHost';
-import type { ShownRun } from './dashboardPanel';
+import type { FollowedRuns, ShownRun } from './dashboardPanel';
 import { formatRunTime } from '../runs/experimentTreeModel';
 import type { RunIndex } from '../runs/runIndex';
 import type { TrainingSessions, TrainingUpdate } from '../training/trainingSessions';
@@ -41,6 +41,8 @@ export interface CompareDeps {
   defaultSaveFolder(): vscode.Uri | undefined;
   /** Whether a run is the best of its sweep (the sidebar decides). */
   isBestOfSweep(runId: string): boolean;
+  /** Cluster runs followed from their files: a compared one is read again when its files change. */
+  followed?: FollowedRuns;
 }
 
 interface LoadedRun {
@@ -77,6 +79,14 @@ export class ComparePanel implements vscode.Disposable {
       onClosed: () => this.cache.clear(),
     });
     this.disposables.push(deps.trainings.onDidUpdate((u) => this.onTrainingUpdate(u)));
+    if (deps.followed) {
+      this.disposables.push(
+        deps.followed.onDidChange(({ dirs }) => {
+          // The cache notices the changed files by their signature; only the runs shown matter.
+          if (this.host.isOpen && this.runs.some((r) => dirs.includes(r.dir))) this.postState();
+        }),
+      );
+    }
   }
 
   get isOpen(): boolean {
@@ -214,11 +224,13 @@ export class ComparePanel implements vscode.Disposable {
     const runs: CompareRun[] = loaded.map(({ snapshot, params }, i) => {
       const meta = snapshot.meta;
       const sweep = meta.sweep;
+      // A cluster run: as the scheduler moves it, with the age of its files.
+      const followed = this.deps.trainings.forRun(meta.id) ? undefined : this.deps.followed?.followInfo(loaded[i].run.dir, meta);
       return {
         id: meta.id,
         name: meta.name,
         label: labels[i],
-        status: this.deps.trainings.forRun(meta.id) ? 'running' : meta.status,
+        status: this.deps.trainings.forRun(meta.id) ? 'running' : (followed?.status ?? meta.status),
         createdAt: meta.createdAt,
         backend: meta.backend,
         params,
@@ -227,6 +239,7 @@ export class ComparePanel implements vscode.Disposable {
         sweep: sweep ? { id: sweep.id, index: sweep.index, total: sweep.total } : undefined,
         best: sweep ? this.deps.isBestOfSweep(meta.id) : undefined,
         warnings: snapshot.warnings,
+        ...(followed ? { updatedAt: followed.follow.updatedAt } : {}),
       };
     });
     const metrics = curveMetrics(loaded.map((l) => l.columns));

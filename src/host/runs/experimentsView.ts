@@ -328,7 +328,9 @@ function readConfigName(path: string): string | undefined {
 
 function experimentItem(e: ExperimentNode): vscode.TreeItem {
   const item = new vscode.TreeItem(e.name, e.children.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-  item.id = `experiment:${e.configPath || e.name}`;
+  // An experiment without runs has no twistie; when its first run arrives (a submitted job, a CLI run) a new id makes
+  // VS Code take the item as new and show it expanded, where it would keep an existing item's old collapsed state.
+  item.id = `experiment:${e.configPath || e.name}${e.children.length ? '' : ':empty'}`;
   const count = e.runCount === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', e.runCount);
   if (e.configExists) {
     const uri = vscode.Uri.file(e.configPath);

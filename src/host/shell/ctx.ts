@@ -138,6 +138,7 @@ export class ModelLabContext implements vscode.Disposable {
         openRun: (run) => this.dashboard.open(run),
         defaultSaveFolder: () => vscode.workspace.workspaceFolders?.[0]?.uri,
         isBestOfSweep: (runId) => this.experiments.findRun(runId)?.best ?? false,
+        followed: this.cluster,
       }),
     );
     const configFiles: vscode.DocumentSelector = { scheme: 'file', pattern: '**/*.experiment.json' };

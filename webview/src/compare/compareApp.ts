@@ -9,7 +9,7 @@ import { h } from '../dom';
 import { readTheme, type ChartTheme } from '../theme';
 import type { VsCodeApi } from '../vscodeApi';
 import { CompareChart } from './compareChart';
-import { renderTables } from './compareTables';
+import { renderTables, tickUpdatedAgo } from './compareTables';
 import { runColors } from './runColors';
 
 export interface CompareViewOptions {
@@ -97,6 +97,8 @@ export class CompareApp {
       h('section', { class: 'card' }, h('div', { class: 'card-title table-toolbar' }, this.diffBox), this.tables),
     );
     root.replaceChildren(this.empty, this.main);
+    // A cluster run's "updated N s ago" counts on between the host's updates (which come when its files change).
+    setInterval(() => tickUpdatedAgo(this.tables, this.t), 1000);
 
     this.metricSelect.addEventListener('change', () => {
       const metric = this.metricSelect.value;

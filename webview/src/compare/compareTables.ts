@@ -7,6 +7,7 @@ import type { CompareRun, ParamValue } from '../../../src/core/protocol/compare'
 import type { CompareTranslate } from '../../../src/core/compareStringTable';
 import { compareRows, metricDelta, visibleRows, type ComparedRow } from '../../../src/core/runComparison';
 import { h } from '../dom';
+import { secondsAgo } from '../../../src/core/clusterRuns';
 import { formatMetric } from '../format';
 
 export interface TablesView {
@@ -93,9 +94,28 @@ function columnHeader(run: CompareRun, view: TablesView, actions: TableActions):
     'th',
     { scope: 'col', 'data-run-id': run.id, class: isBaseline ? 'baseline' : undefined },
     h('span', { class: 'column-head' }, swatch, name, pin, remove),
-    h('span', { class: 'column-sub muted' }, `${view.t(`status.${run.status}`)}${isBaseline ? ` · ${view.t('compare.baseline')}` : ''}`),
+    h(
+      'span',
+      { class: 'column-sub muted' },
+      view.t(`status.${run.status}`),
+      ...(run.updatedAt !== undefined ? [' · ', updatedAgo(run.updatedAt, view.t)] : []),
+      isBaseline ? ` · ${view.t('compare.baseline')}` : '',
+    ),
   );
   return th;
+}
+
+/** "updated N s ago" for a cluster run followed from its files; tickUpdatedAgo keeps it current. */
+function updatedAgo(updatedAt: number, t: CompareTranslate): HTMLElement {
+  return h('span', { class: 'updated-ago', 'data-updated-at': String(updatedAt) }, t('compare.updatedAgo', secondsAgo(updatedAt, Date.now())));
+}
+
+/** Redraws every "updated N s ago" under `root` for the time now. */
+export function tickUpdatedAgo(root: ParentNode, t: CompareTranslate, now: number = Date.now()): void {
+  for (const span of root.querySelectorAll<HTMLElement>('.updated-ago')) {
+    const at = Number(span.dataset.updatedAt);
+    if (Number.isFinite(at)) span.textContent = t('compare.updatedAgo', secondsAgo(at, now));
+  }
 }
 
 const metricCell: CellRenderer<number> = (td, row, i, baselineIndex) => {

@@ -126,6 +126,7 @@ export async function submitTrain(request: ClusterRequest, opts: { configPath: s
   printSubmitted(submitted, request.executor, opts.json, 'job');
   if (!request.wait) return 0;
   const [state] = await followUntilEnded(request.executor, submitted.runs.map((r) => r.runDir), opts.json);
+  if (!state) throw new ExecutorError(`the run folder ${submitted.runs[0].runDir} has no readable meta.json any more`);
   return printTrainResult(opts.json, { meta: state.meta, runDir: state.runDir, evaluation: readRunSnapshot(state.runDir, false).evaluation });
 }
 
@@ -162,12 +163,30 @@ function jobEnded(s: ClusterRunState): boolean {
   return s.job.state === 'unknown' && s.meta.status !== 'queued' && s.meta.status !== 'running';
 }
 
-/** Polls the scheduler and the run folders until every job ended, printing each change (stderr; JSON lines on stdout with --json). */
+/** How long --wait follows a job the scheduler no longer knows while its folder still says queued or running. */
+export const FORGOTTEN_JOB_MS = 60_000;
+
+/**
+ * Polls the scheduler and the run folders until every job ended, printing
+ * each change (stderr; JSON lines on stdout with --json). A job the scheduler
+ * has forgotten while its folder still says queued or running is followed
+ * for FORGOTTEN_JOB_MS, then given up with a warning.
+ */
 export async function followUntilEnded(executor: Executor, runDirs: string[], json: boolean, pollMs = FOLLOW_POLL_MS): Promise<ClusterRunState[]> {
   const said = new Map<string, string>();
+  const unknownSince = new Map<string, number>();
+  const givenUp = new Set<string>();
   for (;;) {
     const runs = runDirs.map((dir) => ({ dir, meta: readRunMeta(dir) }));
     const states = await clusterRunStates(executor, runs);
+    for (const s of states) {
+      if (s.job.state !== 'unknown') unknownSince.delete(s.runDir);
+      else if (!unknownSince.has(s.runDir)) unknownSince.set(s.runDir, Date.now());
+      else if (!givenUp.has(s.runDir) && Date.now() - unknownSince.get(s.runDir)! >= FORGOTTEN_JOB_MS) {
+        givenUp.add(s.runDir);
+        process.stderr.write(`warning: ${executor.name} no longer knows job ${s.meta.job?.id ?? '?'} and run ${s.meta.id} still says ${s.meta.status}; no longer waiting for it\n`);
+      }
+    }
     for (const s of states) {
       const text = describeJobState(s.job);
       if (said.get(s.runDir) === text) continue;
@@ -175,7 +194,8 @@ export async function followUntilEnded(executor: Executor, runDirs: string[], js
       if (json) process.stdout.write(JSON.stringify({ type: 'job', runId: s.meta.id, job: s.meta.job?.id, state: s.job.state, reason: s.job.reason, node: s.job.node }) + '\n');
       else process.stderr.write(`job ${s.meta.job?.id ?? '?'} (${s.meta.sweep ? `point ${s.meta.sweep.index + 1}, ` : ''}run ${s.meta.id}): ${text}\n`);
     }
-    if (states.length === runDirs.length && states.every(jobEnded)) return states;
+    // A folder whose meta.json became unreadable has no state here: nothing more to follow in it.
+    if (states.every((s) => jobEnded(s) || givenUp.has(s.runDir))) return states;
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

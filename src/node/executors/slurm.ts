@@ -12,6 +12,7 @@
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, symlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JobState, JobStateName, SchedulerJob } from '../../core/types';
 import { JOB_FILES, ExecutorError } from './executor';
@@ -308,7 +309,7 @@ export class SlurmExecutor implements Executor {
     const out = new Map<string, JobState>();
     if (wanted.size === 0) return out;
     // Every job of this user, array tasks one per line, ended ones too (while SLURM keeps them, MinJobAge).
-    const q = await this.run('squeue', ['--me', '--array', '--states=all', '--noheader', '--format=%i|%T|%r|%N']);
+    const q = await this.run('squeue', [`--user=${userInfo().username}`, '--array', '--states=all', '--noheader', '--format=%i|%T|%r|%N']);
     if (q.code !== 0) throw new ExecutorError(`squeue failed: ${q.stderr.trim() || `exit code ${q.code}`}`);
     for (const [id, state] of parseJobLines(q.stdout, checkedAt)) if (wanted.has(id)) out.set(id, withoutSlurmState(state));
     const missing = [...wanted].filter((id) => !out.has(id));

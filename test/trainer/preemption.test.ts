@@ -122,17 +122,32 @@ test('a queued run folder interrupted by SIGUSR1 mid-run, then trained again wit
   assert.equal(readFileSync(join(dir, 'meta.json'), 'utf8'), before);
 });
 
-test('SIGTERM interrupts too; a failed run folder is refused with the reason', { timeout: 600_000 }, async () => {
+test('interrupted twice (SIGTERM, then SIGUSR1 while resumed), the run still ends exactly as an uninterrupted one; a failed run folder is refused with the reason', { timeout: 600_000 }, async () => {
   const { cli } = builtBundles('cli');
-  const ws = workspace('modellab-preempt-term-');
-  const dir = queuedFolder(ws, '20260102-030405-linear-term');
-  const cut = await trainAndSignal(cli, ws, dir, 'SIGTERM', 1);
-  assert.equal(cut.code, 75, cut.stderr);
-  assert.equal(diskMeta(dir).status, 'interrupted');
-  assert.ok(existsSync(checkpointPath(dir)));
+  const fullWs = workspace('modellab-preempt-twice-full-');
+  const fullDir = join(fullWs, '.modellab', 'runs', 'uninterrupted');
+  assert.equal(trainToEnd(cli, fullWs, fullDir).code, 0);
 
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ ...diskMeta(dir), status: 'failed', error: 'out of memory' }));
-  const refused = trainToEnd(cli, ws, dir);
+  const ws = workspace('modellab-preempt-twice-');
+  const dir = queuedFolder(ws, '20260102-030405-linear-twice');
+  const first = await trainAndSignal(cli, ws, dir, 'SIGTERM', 1);
+  assert.equal(first.code, 75, first.stderr);
+  assert.match(first.stderr, /SIGTERM: interrupting after this batch/);
+  const firstCut = diskMeta(dir).epochsDone;
+  assert.equal(diskMeta(dir).status, 'interrupted');
+  const second = await trainAndSignal(cli, ws, dir, 'SIGUSR1', 1);
+  assert.equal(second.code, 75, second.stderr);
+  const secondCut = diskMeta(dir).epochsDone;
+  assert.equal(diskMeta(dir).status, 'interrupted');
+  assert.ok(secondCut > firstCut && secondCut < EPOCHS, `cut after epochs ${firstCut} and ${secondCut}`);
+  const last = trainToEnd(cli, ws, dir);
+  assert.equal(last.code, 0, last.stderr);
+  assert.deepEqual(diskMeta(dir).resumes?.map((r) => r.fromEpoch), [firstCut, secondCut]);
+  assertSameRun(dir, fullDir, EPOCHS);
+
+  const failed = queuedFolder(ws, '20260102-030405-linear-failed');
+  writeFileSync(join(failed, 'meta.json'), JSON.stringify({ ...diskMeta(failed), status: 'failed', error: 'out of memory' }));
+  const refused = trainToEnd(cli, ws, failed);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /cannot be trained: it is failed \(out of memory\); train the config again for a new run/);
 });

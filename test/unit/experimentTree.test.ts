@@ -9,12 +9,12 @@ import {
   formatRunTime,
   runsUnder,
   sweepObjective,
-  sweepPointLabel,
   type RunNode,
   type RunRef,
   type SweepNode,
 } from '../../src/host/runs/experimentTreeModel';
 import { tempDir } from '../helpers/fixtures';
+import { paramLabel } from '../../src/core/runComparison';
 
 const HOUSES = '/w/examples/house-prices/house-prices.experiment.json';
 const SPAM = '/w/spam.experiment.json';
@@ -174,7 +174,7 @@ test('two sweeps of one experiment stay apart; a sweep with no completed run mar
 });
 
 test('labels: sweep points by their values, runs by their local creation time', () => {
-  assert.equal(sweepPointLabel({ 'training.optimizer.learningRate': 0.01, 'model.layers[0].units': 32, 'training.optimizer.type': 'sgd', flag: [1, 2] }), 'learningRate=0.01 · units=32 · type=sgd · flag=[1,2]');
+  assert.equal(paramLabel({ 'training.optimizer.learningRate': 0.01, 'model.layers[0].units': 32, 'training.optimizer.type': 'sgd', flag: [1, 2] }), 'learningRate=0.01 · units=32 · type=sgd · flag=[1,2]');
   const d = new Date(2025, 0, 31, 14, 5, 9);
   assert.equal(formatRunTime(d.toISOString(), 'id', new Date(2025, 5, 1)), '01-31 14:05:09', 'this year: no year');
   assert.equal(formatRunTime(d.toISOString(), 'id', new Date(2026, 0, 1)), '2025-01-31 14:05:09');

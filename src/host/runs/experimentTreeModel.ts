@@ -265,17 +265,6 @@ function headline(run: RunRef, sweepMetric: string | undefined): RunNode['headli
   return first ? { name: first[0], value: first[1] } : undefined;
 }
 
-/** `{"training.optimizer.learningRate": 0.01, "model.layers[0].units": 32}` → `learningRate=0.01 · units=32`. */
-export function sweepPointLabel(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .map(([path, value]) => `${lastSegment(path)}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' · ');
-}
-
-export function lastSegment(path: string): string {
-  const parts = path.split('.');
-  return parts[parts.length - 1].replace(/\[\d+\]$/, '') || path;
-}
 
 /**
  * A run's creation time in local time, short enough for a sidebar row:

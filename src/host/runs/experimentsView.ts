@@ -10,13 +10,12 @@ import { dirname, join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { CommandId } from '../shell/commandIds';
+import { lastSegment, paramLabel } from '../../core/runComparison';
 import {
   buildExperimentTree,
   formatRunTime,
-  lastSegment,
   pathKey,
   runsUnder,
-  sweepPointLabel,
   type ConfigRef,
   type ExperimentNode,
   type ExperimentTree,
@@ -239,7 +238,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   private runItem(run: RunNode): vscode.TreeItem {
     const meta = run.meta;
     const sweep = meta?.sweep;
-    const label = sweep ? `#${sweep.index + 1} ${sweepPointLabel(sweep.params ?? {})}`.trim() : formatRunTime(meta?.createdAt, run.id);
+    const label = sweep ? `#${sweep.index + 1} ${paramLabel(sweep.params ?? {})}`.trim() : formatRunTime(meta?.createdAt, run.id);
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.dir}`;
     item.contextValue = run.contextValue;
@@ -367,7 +366,7 @@ function sweepItem(s: SweepNode): vscode.TreeItem {
   tip.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Varies: {0}', s.paramKeys.join(', ') || '—'))}\n\n`);
   tip.appendMarkdown(escapeMarkdown(vscode.l10n.t('Ranked by {0} ({1})', s.objective.metric, s.objective.goal === 'minimize' ? vscode.l10n.t('lower is better') : vscode.l10n.t('higher is better'))));
   const best = s.runs.find((r) => r.id === s.bestRunId);
-  if (best?.meta?.sweep) tip.appendMarkdown(`\n\n★ ${escapeMarkdown(vscode.l10n.t('Best: {0}', sweepPointLabel(best.meta.sweep.params ?? {})))}`);
+  if (best?.meta?.sweep) tip.appendMarkdown(`\n\n★ ${escapeMarkdown(vscode.l10n.t('Best: {0}', paramLabel(best.meta.sweep.params ?? {})))}`);
   item.tooltip = tip;
   return item;
 }
@@ -459,7 +458,7 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
     if (run.node) rows.push([vscode.l10n.t('Node'), run.node]);
     if (run.reason) rows.push([vscode.l10n.t('Waiting for'), run.reason]);
   }
-  if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${sweepPointLabel(meta.sweep.params ?? {})}`]);
+  if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${paramLabel(meta.sweep.params ?? {})}`]);
   for (const [k, v] of Object.entries(meta.lastMetrics ?? {})) if (typeof v === 'number') rows.push([k, formatMetric(v)]);
 
   tip.supportThemeIcons = true;

@@ -11,7 +11,8 @@ import { readRunSnapshot } from '../../node/runStoreReader';
 import { CommandId } from '../shell/commandIds';
 import type { ModelLabContext } from '../shell/ctx';
 import { revealFolder } from '../panels/dashboardPanel';
-import { formatRunTime, sweepPointLabel, type RunNode } from './experimentTreeModel';
+import { formatRunTime, type RunNode } from './experimentTreeModel';
+import { paramLabel } from '../../core/runComparison';
 import { formatMetric } from '../../core/metrics';
 import { samePath } from './runIndex';
 
@@ -44,7 +45,7 @@ function targetRun(ctx: ModelLabContext, arg: unknown): RunNode | undefined {
 function runLabel(run: RunNode): string {
   const meta = run.meta;
   if (!meta) return run.id;
-  const point = meta.sweep ? ` #${meta.sweep.index + 1} ${sweepPointLabel(meta.sweep.params ?? {})}` : '';
+  const point = meta.sweep ? ` #${meta.sweep.index + 1} ${paramLabel(meta.sweep.params ?? {})}` : '';
   return `${meta.name} · ${formatRunTime(meta.createdAt, run.id)}${point}`;
 }
 

@@ -151,6 +151,8 @@ setInterval(beat, intervalMs);
  */
 export class HeartbeatWriter {
   private worker: Worker | undefined;
+  /** The fallback when no worker thread can start: beats from this thread's timers. */
+  private timer: NodeJS.Timeout | undefined;
   private failed = false;
   private readonly who = thisProcess();
 
@@ -160,12 +162,20 @@ export class HeartbeatWriter {
     intervalMs: number = HEARTBEAT_TIMING.intervalMs,
   ) {
     this.beat();
-    this.worker = new Worker(HEARTBEAT_WORKER, { eval: true, workerData: { file: heartbeatPath(runDir), who: this.who, intervalMs } });
-    this.worker.unref();
-    this.worker.on('message', (m: { error?: string }) => {
-      if (m?.error) this.report(m.error);
-    });
-    this.worker.on('error', (e) => this.report(e.message));
+    try {
+      const worker = new Worker(HEARTBEAT_WORKER, { eval: true, workerData: { file: heartbeatPath(runDir), who: this.who, intervalMs } });
+      this.worker = worker;
+      worker.unref();
+      worker.on('message', (m: { error?: string }) => {
+        if (m?.error) this.report(m.error);
+      });
+      worker.on('error', (e) => this.report(e.message));
+    } catch (e) {
+      // No thread to spare (a resource limit): beat between batches instead.
+      this.onError(`the heartbeat runs on the training thread (no worker thread: ${(e as Error).message}); a long pause in training may look like a dead run from another host`);
+      this.timer = setInterval(() => this.beat(), intervalMs);
+      this.timer.unref();
+    }
   }
 
   private report(message: string): void {
@@ -186,9 +196,11 @@ export class HeartbeatWriter {
   /** No more beats from the worker; a last one from here (the time the trainer ended; a failure goes unsaid: the run has reported its end). */
   stop(): void {
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker && !this.timer) return;
     this.worker = undefined;
-    void worker.terminate();
+    void worker?.terminate();
+    clearInterval(this.timer);
+    this.timer = undefined;
     this.beat(true);
   }
 }

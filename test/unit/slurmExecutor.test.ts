@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunMeta, SchedulerJob } from '../../src/core/types';
 import { reconcileRun } from '../../src/node/executors/followJobs';
-import { parseJobLines, slurmJobScript } from '../../src/node/executors/slurm';
+import { parseJobLines, signalSecondsFor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
 import { tempDir } from '../helpers/fixtures';
 
 const AT = '2026-12-06T06:00:00.000Z';
@@ -41,6 +41,27 @@ test("squeue's and sacct's lines become queued with the reason, running with the
     '48': { state: 'queued', reason: 'BeginTime', node: undefined },
     '49': { state: 'unknown', reason: undefined, node: undefined },
   });
+});
+
+test("SLURM's time limits in seconds, and the warning before them: two minutes, or a quarter of a shorter limit", () => {
+  const cases: [string, number | undefined][] = [
+    ['30', 1800],
+    ['5:30', 330],
+    ['1:00:00', 3600],
+    ['2-0', 172800],
+    ['1-12', 129600],
+    ['1-2:30', 95400],
+    ['1-2:30:15', 95415],
+    ['soon', undefined],
+    ['infinite', undefined],
+  ];
+  assert.deepEqual(cases.map(([t]) => slurmTimeSeconds(t)), cases.map(([, s]) => s));
+  assert.equal(signalSecondsFor(undefined), 120);
+  assert.equal(signalSecondsFor('1:00:00'), 120);
+  assert.equal(signalSecondsFor('1'), 15);
+  assert.equal(signalSecondsFor('0:2'), 1);
+  const script = slurmJobScript({ jobName: 'x', runDirs: ['/r'], configPath: '/c.json', backend: 'auto', resources: { timeLimit: '4' }, program: { nodePath: 'node', cliPath: 'cli.js' }, stdoutPath: 'o', stderrPath: 'e' });
+  assert.match(script, /^#SBATCH --signal=B:USR1@60$/m);
 });
 
 /** A folder with stand-in `node` and `scontrol` that record what they were given. */

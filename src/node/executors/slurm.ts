@@ -23,6 +23,34 @@ import type { QueuedRuns } from './queuedRuns';
 /** Seconds before the time limit at which SLURM signals the job (the trainer checkpoints and the job is requeued). */
 export const SLURM_SIGNAL_SECONDS = 120;
 
+/**
+ * A SLURM time limit in seconds: "minutes", "minutes:seconds",
+ * "hours:minutes:seconds", "days-hours", "days-hours:minutes",
+ * "days-hours:minutes:seconds"; undefined for anything else (SLURM then says
+ * what is wrong) and for "infinite"/"unlimited".
+ */
+export function slurmTimeSeconds(limit: string): number | undefined {
+  const t = limit.trim();
+  const days = /^(\d+)-(\d+)(?::(\d+))?(?::(\d+))?$/.exec(t);
+  if (days) return ((Number(days[1]) * 24 + Number(days[2])) * 60 + Number(days[3] ?? 0)) * 60 + Number(days[4] ?? 0);
+  if (!/^\d+(:\d+){0,2}$/.test(t)) return undefined;
+  const parts = t.split(':').map(Number);
+  if (parts.length === 1) return parts[0] * 60;
+  if (parts.length === 2) return parts[0] * 60 + parts[1];
+  return (parts[0] * 60 + parts[1]) * 60 + parts[2];
+}
+
+/**
+ * How long before its time limit a job is signalled: two minutes, or a
+ * quarter of a shorter limit (a 1-minute job is warned 15 s before, not at
+ * once — which would interrupt and requeue it for ever).
+ */
+export function signalSecondsFor(timeLimit: string | undefined): number {
+  const limit = timeLimit ? slurmTimeSeconds(timeLimit) : undefined;
+  if (limit === undefined || limit <= 0) return SLURM_SIGNAL_SECONDS;
+  return Math.max(1, Math.min(SLURM_SIGNAL_SECONDS, Math.floor(limit / 4)));
+}
+
 export interface SlurmExecutorOptions {
   /** The environment of sbatch, squeue, sacct and scancel (PATH, SLURM_CONF); default process.env. */
   env?: NodeJS.ProcessEnv;
@@ -67,7 +95,7 @@ export function slurmJobScript(input: SlurmScriptInput): string {
     `--output=${directiveValue(input.stdoutPath)}`,
     `--error=${directiveValue(input.stderrPath)}`,
     '--open-mode=append',
-    `--signal=B:USR1@${input.signalSeconds ?? SLURM_SIGNAL_SECONDS}`,
+    `--signal=B:USR1@${input.signalSeconds ?? signalSecondsFor(r.timeLimit)}`,
     '--requeue',
   ];
   if (input.array) directives.push(`--array=0-${input.array.tasks - 1}%${input.array.concurrency}`);

@@ -92,9 +92,10 @@ export function runLiveness(facts: LivenessFacts): RunLiveness {
         return shown('cancelled', `job ${id} was cancelled${because}`);
       case 'completed':
       case 'failed':
+        // Failed, as src/core/clusterRuns.ts shows it and src/node/executors/followJobs.ts records it (with the job's stderr).
         return recorded === 'queued'
           ? shown('failed', `job ${id} ended (${job.state}${job.reason ? `: ${job.reason}` : ''}) before training started`)
-          : shown('interrupted', `job ${id} ended (${job.state}${job.reason ? `: ${job.reason}` : ''}) while the run said running: its trainer stopped without recording it`);
+          : shown('failed', `job ${id} ended (${job.state}${job.reason ? `: ${job.reason}` : ''}) while the run said running: its trainer stopped without recording it`);
       case 'queued':
         return shown('queued', recorded === 'running' ? `job ${id} went back to the queue${because}: it carries on from its checkpoint when it starts again` : `job ${id} waits${because}`);
       case 'running':

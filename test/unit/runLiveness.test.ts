@@ -87,10 +87,10 @@ test('a cluster run: the scheduler\'s word on its job comes first', () => {
   const queuedRun = { status: 'queued' as const, job: slurm };
   // Ended while the folder says running: the trainer died without recording it.
   const failed = runLiveness(facts({ meta: cluster, heartbeat: beat(1_000), job: job('failed', { reason: 'OUT_OF_MEMORY' }) }));
-  assert.equal(failed.status, 'interrupted');
+  assert.equal(failed.status, 'failed', 'as the sidebar shows it and modellab runs records it, with the job\'s stderr');
   assert.equal(failed.why, 'job 977 ended (failed: OUT_OF_MEMORY) while the run said running: its trainer stopped without recording it');
   assert.equal(failed.lastHeartbeat, iso(1_000));
-  assert.equal(runLiveness(facts({ meta: cluster, job: job('completed') })).status, 'interrupted');
+  assert.equal(runLiveness(facts({ meta: cluster, job: job('completed') })).status, 'failed');
   // Ended before training started.
   const never = runLiveness(facts({ meta: queuedRun, job: job('failed', { reason: 'NODE_FAIL' }) }));
   assert.equal(never.status, 'failed');

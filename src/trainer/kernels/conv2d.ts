@@ -21,7 +21,7 @@
 import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedConv2D, getKernel, Transpose, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
-import type { Col2imFn } from './wasmLoops';
+import type { Col2imFn, WasmLoops } from './wasmLoops';
 import { gemmFor } from './wasmGemm';
 import type { Gemm, GemmFn } from './wasmGemm';
 import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
@@ -105,7 +105,21 @@ function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: nu
   }
 }
 
-/** Rows m0 … m0+n-1 of im2col(x) at byte offset colsAt: the wasm SIMD loop where there is one (wasmLoops.ts), else JavaScript. */
+/**
+ * The wasm loop that builds im2col(x) for a convolution, if any:
+ * im2colNarrow where each tap row is at most 4 floats, there is no padding
+ * and x has 16 bytes of memory after it (a first layer on grey or colour
+ * images; the columns then need 16 bytes of room, COLS_SLACK), else im2col.
+ */
+function im2colLoop(loops: WasmLoops | undefined, heap: Float32Array, xAt: number, g: Geometry): Col2imFn | undefined {
+  const inside = (g.outH - 1) * g.sh + g.fh <= g.inH && (g.outW - 1) * g.sw + g.fw <= g.inW;
+  const room = xAt + g.batch * g.inH * g.inW * g.inC + 4 <= heap.length;
+  return loops && g.fw * g.inC <= 4 && g.padTop === 0 && g.padLeft === 0 && inside && room ? loops.im2colNarrow : loops?.im2col;
+}
+/** Floats of room after a column scratch for im2colNarrow's last 16-byte store. */
+const COLS_SLACK = 4;
+
+/** Rows m0 … m0+n-1 of im2col(x) at byte offset colsAt: the wasm SIMD loop where there is one (im2colLoop), else JavaScript. */
 function columns(wasmIm2col: Col2imFn | undefined, heap: Float32Array, xAt: number, colsAt: number, g: Geometry, m0: number, n: number): void {
   if (wasmIm2col) wasmIm2col(xAt * 4, colsAt, m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft);
   else im2col(heap, xAt, colsAt / 4, g, m0, n);
@@ -174,11 +188,11 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
     return out;
   }
   const rows = chunkRows(g);
-  const cols = scratch(w, rows * kf);
+  const cols = scratch(w, rows * kf + COLS_SLACK);
   try {
     const heap = heapFloats(w);
-    const wasmIm2col = wasmLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
+    const wasmIm2col = im2colLoop(wasmLoopsFor(w), heap, xAt, g);
     const colsAt = heapOffset(w, cols);
     const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
     for (let m0 = 0; m0 < m; m0 += rows) {
@@ -432,14 +446,14 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
     return dw;
   }
   const rows = chunkRows(g);
-  const cols = scratch(w, rows * kf);
+  const cols = scratch(w, rows * kf + COLS_SLACK);
   const part = scratch(w, size);
   try {
     const heap = heapFloats(w);
     const dwAt = heapOffset(w, dw) / 4;
     if (m === 0) heap.fill(0, dwAt, dwAt + size);
-    const wasmIm2col = wasmLoopsFor(w)?.im2col;
     const xAt = heapOffset(w, x) / 4;
+    const wasmIm2col = im2colLoop(wasmLoopsFor(w), heap, xAt, g);
     const colsAt = heapOffset(w, cols);
     const partAt = heapOffset(w, part);
     const dyAt = heapOffset(w, dy);

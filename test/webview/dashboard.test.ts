@@ -600,3 +600,25 @@ test('no CSP violations and no console errors', async () => {
   assert.deepEqual(webview.errors, []);
   assert.equal(await page.evaluate(() => (window as unknown as { __injected?: number }).__injected), undefined);
 });
+
+test('a cluster job followed from its files: its job line counts the files\' age on, and goes once the run is no longer followed', async () => {
+  const job = { executor: 'slurm' as const, id: '1234', submittedAt: '2026-12-06T06:00:00.000Z', script: 'job.sh' };
+  const snapshot = { ...regressionSnapshot(), meta: meta({ status: 'queued', job }) };
+  await post({ type: 'state', run: snapshot, training: false, follow: { jobId: '1234', reason: 'Priority', updatedAt: Date.now() - 4_000 } });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  const queued = await text('#run-follow');
+  const seconds = Number(/^job 1234 \(Priority\) · updated (\d+) s ago$/.exec(queued)?.[1]);
+  assert.ok(seconds >= 4 && seconds < 60, `the job line says "${queued}"`);
+  assert.equal(await text('#run-status'), 'queued');
+  // Between the host's re-reads (which come only when the files change) the age counts on by itself.
+  await page.waitForFunction(
+    (shown) => Number(/updated (\d+) s ago/.exec(document.querySelector('#run-follow')?.textContent ?? '')?.[1]) > shown,
+    seconds,
+    { timeout: 10_000 },
+  );
+  await post({ type: 'state', run: { ...snapshot, meta: meta({ status: 'running', job }) }, training: false, follow: { jobId: '1234', node: 'node07', updatedAt: Date.now() } });
+  await page.waitForFunction(() => /^job 1234 on node07 · updated \d+ s ago$/.test(document.querySelector('#run-follow')?.textContent?.trim() ?? ''), undefined, { timeout: 10_000 });
+  await page.screenshot({ path: join(resultsDir, 'dashboard-cluster-job.png') });
+  await post({ type: 'state', run: { ...snapshot, meta: meta({ status: 'completed', job }) }, training: false });
+  await page.waitForFunction(() => (document.querySelector('#run-follow') as HTMLElement | null)?.hidden === true, undefined, { timeout: 10_000 });
+});

@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { checkpointPath, whyNotResumable } from '../../src/node/checkpointFile';
 import { readRunMeta } from '../../src/node/runStoreReader';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
+import { trainInRunDir } from '../../src/trainer/runDirTraining';
 import type { RunMeta } from '../../src/core/types';
 import { builtBundles } from '../helpers/builtBundles';
 import { assertSameRun, savedWeights } from '../helpers/sameRun';
@@ -205,4 +206,20 @@ test('a signal after the last epoch ended leaves nothing to save: the run evalua
   assert.equal(e.meta.status, 'interrupted');
   assert.equal(e.meta.epochsDone, 0);
   assert.deepEqual(metricsOf(e.runDir), [], 'not one step trained');
+});
+
+test('a sweep point\'s queued folder trains its point: the values of meta.sweep over the config, the membership kept', { timeout: 300_000 }, async () => {
+  const ws = tempDir('modellab-preempt-sweep-');
+  writeFiles(ws, { 'data.csv': linearCsv(120), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', epochs: 2, batchSize: 16, seed: 5 } }) });
+  const dir = queuedFolder(ws, '20260102-030405-linear-pt1');
+  const sweep = { id: 'sw-1', index: 1, total: 3, params: { 'training.optimizer.learningRate': 0.05, 'model.layers[0].units': 8 } };
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ ...diskMeta(dir), epochsPlanned: 2, sweep }));
+  const { plan, result: r } = await trainInRunDir({ configPath: join(ws, 'exp.experiment.json'), runsDir: join(ws, '.modellab', 'runs'), runDir: dir, backend: 'wasm', onEvent: () => {} });
+  assert.equal(plan.action, 'start');
+  assert.equal(r?.meta.status, 'completed', r?.meta.error);
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config.training.optimizer.learningRate, 0.05);
+  assert.equal(config.model.layers[0].units, 8);
+  assert.deepEqual(diskMeta(dir).sweep, sweep);
+  assert.equal(diskMeta(dir).job?.id, '4242');
 });

@@ -5,7 +5,8 @@
 // follows the run as the scheduler moves it: queued (SLURM's reason beside it:
 // a job of this test holds every CPU), running on the node (the job's setup
 // line waits for this test's go), completed. The status bar counts the jobs;
-// the dashboard follows the run from its files ("updated N s ago").
+// the dashboard follows the run from its files ("updated N s ago"). A second
+// run, queued, is cancelled from the sidebar.
 // Run: npm run package && node --import tsx --test test/e2e/slurm.e2e.test.ts
 // (as root, after: bash scripts/install-test-deps.sh)
 
@@ -67,10 +68,11 @@ function runRows(page: Page): Locator {
   return experimentsView(page).getByRole('treeitem', { name: /^(\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d, / });
 }
 
-async function runLabel(page: Page): Promise<string> {
+/** The newest run's row label (rows are newest first); `count` runs are expected. */
+async function runLabel(page: Page, count = 1): Promise<string> {
   const labels = await runRows(page).evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
-  assert.ok(labels.length <= 1, `one run expected, the sidebar lists: ${labels.join(' | ')}`);
-  return labels[0] ?? '';
+  assert.ok(labels.length <= count, `${count} run(s) expected, the sidebar lists: ${labels.join(' | ')}`);
+  return labels.length === count ? labels[0] : '';
 }
 
 function clusterStatusBar(page: Page): Locator {
@@ -184,6 +186,37 @@ test('SLURM: train from the CodeLens, follow the run queued → running → comp
       assert.deepEqual([meta.status, meta.epochsDone], ['completed', 3]);
       await shots.take(experimentsView(page), 'sidebar-completed');
       await shots.take(page, 'completed');
+    });
+
+    await check('a second run, queued behind a job that holds every CPU, is cancelled from the sidebar', async () => {
+      blocker = slurm('sbatch', ['--parsable', `--cpus-per-task=${slurm('sinfo', ['--noheader', '--format=%c']).split('\n')[0]}`, '--job-name=e2e-blocker', '--output=/dev/null', '--wrap=sleep 900']).split(';')[0];
+      await waitFor('the blocking job to run', 60_000, () => (slurm('squeue', ['--noheader', '--jobs', blocker, '--format=%T']) === 'RUNNING' ? true : undefined), 250);
+      await quickOpen(page, CONFIG);
+      await codeLens(page, 'Train on SLURM').first().click();
+      const queued = await waitFor('the second run queued', JOB_TIMEOUT_MS, async () => {
+        const l = await runLabel(page, 2);
+        return /, queued, job \d+ \(\w+\)/.test(l) ? l : undefined;
+      });
+      const jobId = /job (\d+)/.exec(queued)![1];
+      const row = runRows(page).first();
+      await row.click({ button: 'right' });
+      const item = page.locator('.context-view .monaco-menu .action-item').filter({ hasText: /^\s*Cancel Cluster Job\s*$/ }).first();
+      await item.waitFor({ state: 'visible', timeout: 10_000 });
+      await shots.take(page, 'cancel-menu');
+      await item.click();
+      const label = await waitFor('the second run cancelled', 60_000, async () => {
+        const l = await runLabel(page, 2);
+        return /, cancelled/.test(l) ? l : undefined;
+      });
+      log(`cancelled: "${label}"`);
+      // SLURM no longer runs or queues the job, and the run folder says cancelled.
+      assert.doesNotMatch(slurm('squeue', ['--noheader', '--jobs', jobId, '--format=%T']), /PENDING|RUNNING/);
+      const dirs = readdirSync(join(session.workspace, '.modellab', 'runs')).sort();
+      const meta = JSON.parse(readFileSync(join(session.workspace, '.modellab', 'runs', dirs[dirs.length - 1], 'meta.json'), 'utf8')) as { status: string; job?: { id: string } };
+      assert.deepEqual([meta.status, meta.job?.id], ['cancelled', jobId]);
+      slurm('scancel', [blocker]);
+      await clusterStatusBar(page).filter({ hasText: 'SLURM: 0 queued, 0 running' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await shots.take(experimentsView(page), 'sidebar-cancelled');
     });
   });
 });

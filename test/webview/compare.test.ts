@@ -237,6 +237,44 @@ test('a long run name shows whole, and each number sits under its own run\'s hea
   await page.screenshot({ path: join(resultsDir, 'compare-long-name.png'), fullPage: true });
 });
 
+test('parallel coordinates: an axis per parameter that differs and one for val_loss; brushing filters, a line opens its run', async () => {
+  const before = (await posted()).length;
+  await post(stateMessage(RUNS));
+  await answer(RUNS, await nextRequest(before));
+  await page.locator('#parallel-svg').waitFor();
+  assert.deepEqual(await page.locator('#parallel-svg .parallel-axis-title').allTextContents(), ['learningRate', 'batchSize', 'val_loss']);
+  assert.equal(await page.locator('#parallel-svg .parallel-line').count(), RUNS.length);
+
+  // Drag the val_loss axis from its bottom to its middle: the better half of the runs stays.
+  const values = RUNS.map((r) => r.info.final.val_loss);
+  const middle = (Math.min(...values) + Math.max(...values)) / 2;
+  const better = RUNS.filter((r) => r.info.final.val_loss <= middle).map((r) => r.info.id).sort();
+  assert.ok(better.length > 0 && better.length < RUNS.length, `the fixture splits: ${values.join(', ')}`);
+  const strip = await page.locator('#parallel-svg .parallel-axis[data-axis="2"] .parallel-strip').boundingBox();
+  const x = strip!.x + strip!.width / 2;
+  const bottom = strip!.y + strip!.height - 4;
+  const top = strip!.y + 4;
+  await page.mouse.move(x, bottom + 1);
+  await page.mouse.down();
+  await page.mouse.move(x, (bottom + top) / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => (document.querySelector('#parallel-status')?.textContent ?? '') !== '');
+  const active = await page.locator('#parallel-svg .parallel-line[data-active="true"]').evaluateAll((ls) => ls.map((l) => l.getAttribute('data-run-id')!).sort());
+  assert.deepEqual(active, better);
+  assert.equal(await page.locator('#parallel-status').textContent(), `${better.length} of ${RUNS.length} runs in the filtered ranges`);
+  await page.screenshot({ path: join(resultsDir, 'compare-parallel.png'), fullPage: true });
+
+  // Clear, then a line opens its run (by keyboard too).
+  await page.locator('#parallel-clear').click();
+  assert.equal(await page.locator('#parallel-svg .parallel-line[data-active="true"]').count(), RUNS.length);
+  const first = page.locator(`#parallel-svg .parallel-line[data-run-id="${better[0]}"]`);
+  await first.dispatchEvent('click');
+  await page.waitForFunction((id) => (window as unknown as { __posted: { type: string; runId?: string }[] }).__posted.some((m) => m.type === 'openRun' && m.runId === id), better[0]);
+  await first.focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => (window as unknown as { __posted: { type: string; runId?: string }[] }).__posted.filter((m) => m.type === 'openRun' && m.runId === id).length === 2, better[0]);
+});
+
 test('pinning a baseline shows the other runs\' differences to it, better in green and worse in red', async () => {
   await showFourRuns();
   const base = RUNS[1].info;

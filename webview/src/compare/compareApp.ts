@@ -11,6 +11,7 @@ import type { VsCodeApi } from '../vscodeApi';
 import { CompareChart } from './compareChart';
 import { renderTables, tickUpdatedAgo } from './compareTables';
 import { runColors } from './runColors';
+import { ParallelView } from './parallelView';
 
 export interface CompareViewOptions {
   metric: string;
@@ -70,6 +71,7 @@ export class CompareApp {
   private readonly legend = h('ul', { id: 'run-legend', class: 'run-legend' });
   private readonly diffBox = h('vscode-checkbox', { id: 'differences-only' }) as CheckedElement;
   private readonly tables = h('div', { id: 'compare-tables' });
+  private readonly parallel = new ParallelView((runId) => this.api.postMessage({ type: 'openRun', runId }));
   private readonly main: HTMLElement;
 
   constructor(root: HTMLElement, private readonly api: VsCodeApi<ComparePersistedState, CompareToHostMessage>) {
@@ -94,6 +96,7 @@ export class CompareApp {
         this.legend,
         this.lineStyles,
       ),
+      this.parallel.element,
       h('section', { class: 'card' }, h('div', { class: 'card-title table-toolbar' }, this.diffBox), this.tables),
     );
     root.replaceChildren(this.empty, this.main);
@@ -150,6 +153,7 @@ export class CompareApp {
     this.theme = readTheme();
     this.assignColors();
     this.renderTables();
+    this.renderParallel();
     this.renderLegend();
     this.drawChart();
   }
@@ -158,6 +162,7 @@ export class CompareApp {
     this.options = { ...this.options, ...patch };
     this.syncControls();
     this.save();
+    this.renderParallel();
     if (needsSeries) this.requestSeries();
     else {
       this.drawChart();
@@ -180,6 +185,7 @@ export class CompareApp {
     this.renderVisibility();
     this.renderLegend();
     this.renderTables();
+    this.renderParallel();
     this.save();
     if (fromHost) this.requestSeries();
   }
@@ -261,6 +267,12 @@ export class CompareApp {
         open: (runId) => this.api.postMessage({ type: 'openRun', runId }),
       },
     );
+  }
+
+  /** The parallel coordinates follow the chart's metric (ranked by its validation twin where the runs have one). */
+  private renderParallel(): void {
+    if (!this.state) return;
+    this.parallel.update({ runs: this.state.runs, metric: this.options.metric, theme: this.theme, t: this.t });
   }
 
   private renderVisibility(): void {

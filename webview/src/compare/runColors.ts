@@ -8,7 +8,7 @@ import type { ChartTheme } from '../theme';
 type Rgb = [number, number, number];
 
 /** RGB of a CSS colour the canvas understands (theme variables come as hex or rgb()). */
-function parseColor(color: string, parser: CanvasRenderingContext2D | null): Rgb | undefined {
+export function parseColor(color: string, parser: CanvasRenderingContext2D | null): Rgb | undefined {
   if (!parser) return undefined;
   parser.fillStyle = '#000000';
   parser.fillStyle = color;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunListEntry } from '../../src/node/runStoreReader';
@@ -7,6 +7,7 @@ import type { RunMeta, SweepMembership } from '../../src/core/types';
 import {
   buildExperimentTree,
   formatRunTime,
+  RUN_CONTEXT_VALUES,
   runsUnder,
   sweepObjective,
   type RunNode,
@@ -14,6 +15,8 @@ import {
   type SweepNode,
 } from '../../src/host/runs/experimentTreeModel';
 import { tempDir } from '../helpers/fixtures';
+import { asTransformerRun, transformerRunOrWhyNot } from '../../src/node/textModelRuns';
+import { TOKENIZER_FILE } from '../../src/core/tokenizer';
 import { paramLabel } from '../../src/core/runComparison';
 
 const HOUSES = '/w/examples/house-prices/house-prices.experiment.json';
@@ -180,4 +183,41 @@ test('labels: sweep points by their values, runs by their local creation time', 
   assert.equal(formatRunTime(d.toISOString(), 'id', new Date(2026, 0, 1)), '2025-01-31 14:05:09');
   assert.equal(formatRunTime('garbage', 'the-id'), 'the-id');
   assert.equal(formatRunTime(undefined, 'the-id'), 'the-id');
+});
+
+test('only a completed Transformer run is offered for attention (run.ended.attention); an MLP, an unfinished or a model-less Transformer run is not', () => {
+  const folder = (id: string, modelType: string, files: string[]): string => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: id, task: 'classification', model: { type: modelType } }));
+    if (files.length) mkdirSync(join(dir, 'model'));
+    for (const f of files) writeFileSync(join(dir, 'model', f), '{}');
+    return dir;
+  };
+  const classifier = (id: string, overrides: Partial<RunMeta> = {}) => meta(id, SPAM, { task: 'classification', ...overrides });
+  const cases: Array<[string, RunMeta, string]> = [
+    ['r-encoder', classifier('r-encoder'), folder('r-encoder', 'transformerEncoder', ['model.json', TOKENIZER_FILE])],
+    ['r-decoder', classifier('r-decoder', { task: 'language-model' }), folder('r-decoder', 'transformerDecoder', ['model.json', TOKENIZER_FILE])],
+    ['r-mlp', classifier('r-mlp'), folder('r-mlp', 'mlp', ['model.json'])],
+    ['r-failed', classifier('r-failed', { status: 'failed' }), folder('r-failed', 'transformerEncoder', ['model.json', TOKENIZER_FILE])],
+    ['r-nofiles', classifier('r-nofiles'), folder('r-nofiles', 'transformerEncoder', [])],
+  ];
+  const refs = cases.map(([id, m, dir]) => {
+    const entry: RunListEntry = { id, dir, meta: m, warnings: [] };
+    // What the sidebar does (experimentsView.ts): the attention flag from the run's own files.
+    return { entry, training: false, attention: asTransformerRun(entry) !== undefined };
+  });
+  const tree = buildExperimentTree([{ path: SPAM }], refs);
+  assert.deepEqual(Object.fromEntries(runsUnder(tree.experiments[0]).map((r) => [r.id, r.contextValue])), {
+    'r-encoder': 'run.ended.attention',
+    'r-decoder': 'run.ended.attention',
+    'r-mlp': 'run.ended',
+    'r-failed': 'run.ended',
+    'r-nofiles': 'run.ended',
+  });
+  // And why the others cannot be pinned, for the command's refusal.
+  const why = Object.fromEntries(refs.map((r) => [r.entry.id, transformerRunOrWhyNot(r.entry)]));
+  assert.deepEqual(why['r-mlp'], { reason: 'notTransformer', modelType: 'mlp' });
+  assert.deepEqual(why['r-failed'], { reason: 'notCompleted', status: 'failed' });
+  assert.deepEqual(why['r-nofiles'], { reason: 'noModelFiles' });
+  assert.ok(RUN_CONTEXT_VALUES.includes('run.ended.attention'));
 });

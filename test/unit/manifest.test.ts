@@ -11,6 +11,7 @@ import { dirname, join, sep } from 'node:path';
 import { test } from 'node:test';
 import { CommandId, ContextKey } from '../../src/host/shell/commandIds';
 import { SettingsTable } from '../../src/host/shell/settingsTable';
+import { RUN_CONTEXT_VALUES } from '../../src/host/runs/experimentTreeModel';
 
 const root = join(import.meta.dirname, '../..');
 const readJson = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8'));
@@ -188,7 +189,7 @@ test('the sidebar: a view container with its icon, the Experiments view, a welco
 });
 
 test('the Experiments view\'s menus use only commands of the table and context values the tree sets', () => {
-  const contextValues = ['experiment', 'experiment.missing', 'sweep', 'damagedGroup', 'run.training', 'run.busy', 'run.ended', 'run.resumable', 'run.damaged'];
+  const contextValues: string[] = ['experiment', 'experiment.missing', 'sweep', 'damagedGroup', ...RUN_CONTEXT_VALUES];
   const commands = new Set<string>(Object.values(CommandId));
   const menus = pkg.contributes.menus as Record<string, { command: string; when?: string; group?: string }[]>;
   const items = menus['view/item/context'];
@@ -215,6 +216,12 @@ test('the Experiments view\'s menus use only commands of the table and context v
   assert.deepEqual(menuFor('run.ended').filter((c) => /resume/i.test(c)), []);
   assert.deepEqual(menuFor('run.resumable').filter((c) => !/resume/i.test(c)), menuFor('run.ended'));
   assert.deepEqual(menuFor('run.damaged'), ['modelLab.revealRun', 'modelLab.deleteRun']);
+  // Pin Model for Attention only on a completed Transformer run, which has every other ended run's action too.
+  assert.deepEqual(RUN_CONTEXT_VALUES.filter((v) => menuFor(v).includes(CommandId.pinAttentionModel)), ['run.ended.attention']);
+  assert.deepEqual(menuFor('run.ended.attention').filter((c) => c !== CommandId.pinAttentionModel), menuFor('run.ended'));
+  for (const item of items) {
+    assert.ok(accepts(item.when!).length > 0, `${item.command}'s when clause matches no context value the tree sets: ${item.when}`);
+  }
   assert.ok(menuFor('experiment').includes('modelLab.train (inline)'));
   assert.ok(menuFor('sweep').includes('modelLab.compareRuns (inline)'));
   // Commands that need a run are not in the palette.

@@ -5,12 +5,11 @@
 // Debounced on typing, cursor moves and editor switches; a newer request
 // cancels the older one; the editor never waits for any of it.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
-import type { RunListEntry } from '../../node/runStoreReader';
-import { byEndTimeNewestFirst, textModelDir } from '../../node/textModelRuns';
+import { asTransformerRun, byEndTimeNewestFirst, transformerRunOrWhyNot } from '../../node/textModelRuns';
+import type { TransformerRun } from '../../node/textModelRuns';
 import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
@@ -28,21 +27,6 @@ const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
 /** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
 const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 
-export interface TransformerRun {
-  id: string;
-  dir: string;
-  name: string;
-  task: 'classification' | 'language-model';
-  /** The model folder (with tokenizer.json). */
-  modelDir: string;
-  /** The tokenizer cuts text into characters. */
-  charLevel: boolean;
-  /** Most tokens the model takes (model/task.json), if known. */
-  maxLength?: number;
-  /** The run's start and end (meta.json), which decide the latest run. */
-  meta: { createdAt: string; endedAt?: string };
-}
-
 export interface AttentionFollowerDeps {
   dashboard: DashboardPanel;
   runIndex: RunIndex;
@@ -56,36 +40,6 @@ export interface AttentionFollowerDeps {
   runForConfig(config: vscode.Uri): ShownRun | undefined;
 }
 
-interface RunModelInfo {
-  transformer: boolean;
-  charLevel: boolean;
-  maxLength?: number;
-}
-
-/** config.json's model type and tokenizer, per run folder (a finished run's files never change). */
-const runConfigCache = new Map<string, RunModelInfo>();
-
-function readRunConfig(runDir: string): RunModelInfo {
-  const hit = runConfigCache.get(runDir);
-  if (hit) return hit;
-  let info: RunModelInfo = { transformer: false, charLevel: false };
-  try {
-    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { model?: { type?: unknown }; data?: { tokenizer?: { type?: unknown } } };
-    const type = config.model?.type;
-    info = { transformer: type === 'transformerEncoder' || type === 'transformerDecoder', charLevel: config.data?.tokenizer?.type === 'char' };
-  } catch {
-    // no config: not a run the attention view can use
-  }
-  try {
-    const task = JSON.parse(readFileSync(join(runDir, 'model', 'task.json'), 'utf8')) as { maxLength?: unknown };
-    if (typeof task.maxLength === 'number' && task.maxLength > 0) info.maxLength = task.maxLength;
-  } catch {
-    // the model's own limit still applies in the child
-  }
-  runConfigCache.set(runDir, info);
-  return info;
-}
-
 /** Finished runs with a saved Transformer and its tokenizer, the one that ended last first. */
 export function transformerRuns(runIndex: RunIndex, runsDirs: readonly string[]): TransformerRun[] {
   const runs: TransformerRun[] = [];
@@ -96,25 +50,6 @@ export function transformerRuns(runIndex: RunIndex, runsDirs: readonly string[])
     }
   }
   return runs.sort(byEndTimeNewestFirst);
-}
-
-function asTransformerRun(r: RunListEntry): TransformerRun | undefined {
-  const meta = r.meta;
-  if (!meta || meta.status !== 'completed' || (meta.task !== 'classification' && meta.task !== 'language-model')) return undefined;
-  const info = readRunConfig(r.dir);
-  if (!info.transformer) return undefined;
-  const modelDir = textModelDir(r.dir);
-  if (!modelDir) return undefined;
-  return {
-    id: r.id,
-    dir: r.dir,
-    name: meta.name,
-    task: meta.task,
-    modelDir,
-    charLevel: info.charLevel,
-    maxLength: info.maxLength,
-    meta: { createdAt: meta.createdAt, endedAt: meta.endedAt },
-  };
 }
 
 function modelInfo(model: { run: TransformerRun; pinned: boolean }): AttentionModelInfo {
@@ -197,6 +132,11 @@ export class AttentionFollower implements vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('Attention now uses {0} ({1}).', given.name, given.id));
       return;
     }
+    if (runId) {
+      // A run that has no attention (an MLP, a run that did not complete): say why, pin nothing.
+      void vscode.window.showWarningMessage(this.whyNoAttention(runId));
+      return;
+    }
     if (runs.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('There is no finished Transformer run yet. Train examples/intent-classifier or examples/text-generator first.'));
       return;
@@ -218,6 +158,25 @@ export class AttentionFollower implements vscode.Disposable {
     if (!choice) return;
     await this.deps.workspaceState.update(PINNED_RUN_KEY, choice.runId);
     this.refresh();
+  }
+
+  /** Why the run `runId` cannot be pinned for attention, in the user's words. */
+  private whyNoAttention(runId: string): string {
+    const entry = this.deps.runsDirs().flatMap((dir) => this.deps.runIndex.runs(dir)).find((r) => r.id === runId);
+    if (!entry) return vscode.l10n.t('Cannot pin {0} for attention: no run folder has that id.', runId);
+    const name = entry.meta ? `${entry.meta.name} (${runId})` : runId;
+    const why = transformerRunOrWhyNot(entry);
+    if ('run' in why) return vscode.l10n.t('{0} has attention but was not found among the runs; refresh the sidebar and try again.', name);
+    switch (why.reason) {
+      case 'notCompleted':
+        return vscode.l10n.t('Cannot pin {0} for attention: it has not completed ({1}). Attention needs a finished Transformer run.', name, why.status);
+      case 'notTransformer':
+        return why.modelType
+          ? vscode.l10n.t('{0} has no attention: its model is "{1}". Only Transformer runs ("transformerEncoder" or "transformerDecoder") can be pinned for attention.', name, why.modelType)
+          : vscode.l10n.t('{0} has no attention: it is not a Transformer. Only Transformer runs ("transformerEncoder" or "transformerDecoder") can be pinned for attention.', name);
+      case 'noModelFiles':
+        return vscode.l10n.t('Cannot pin {0} for attention: its model folder has no model.json and tokenizer.json.', name);
+    }
   }
 
   /** The active editor, else the last one while it is still visible (the dashboard may have focus). */

@@ -26,6 +26,8 @@ export interface RunRef {
   entry: RunListEntry;
   /** A training of this window runs it (so it can be stopped from here). */
   training: boolean;
+  /** A completed run of a Transformer, which has attention to show (node/textModelRuns.ts). */
+  attention?: boolean;
   /** A cluster run as the scheduler moved it on (src/core/clusterRuns.ts); absent: as its folder says. */
   shown?: ShownRunState;
 }
@@ -38,10 +40,12 @@ export type RunState = RunStatus | 'damaged';
  * - `run.busy`: running or queued elsewhere (the CLI, another window); not deleted.
  * - `run.cluster`: a cluster job, queued or running; can be cancelled, not deleted.
  * - `run.ended`: completed, stopped, failed or interrupted.
+ * - `run.ended.attention`: completed with a Transformer: an ended run that can also be pinned for attention.
+ * - `run.resumable`: ended interrupted or stopped with a checkpoint to carry on from.
  * - `run.damaged`: no readable meta.json; can only be revealed or deleted.
  */
-/** 'run.resumable': ended interrupted or stopped with a checkpoint to carry on from. */
-export type RunContextValue = 'run.training' | 'run.busy' | 'run.cluster' | 'run.ended' | 'run.resumable' | 'run.damaged';
+export const RUN_CONTEXT_VALUES = ['run.training', 'run.busy', 'run.cluster', 'run.ended', 'run.ended.attention', 'run.resumable', 'run.damaged'] as const;
+export type RunContextValue = (typeof RUN_CONTEXT_VALUES)[number];
 
 export interface RunNode {
   kind: 'run';
@@ -233,7 +237,7 @@ function runNode(run: RunRef, sweepMetric: string | undefined, best = false): Ru
   else if (isClusterRun(meta) && isActiveStatus(state as RunStatus)) contextValue = 'run.cluster';
   else if (state === 'running' || state === 'queued') contextValue = 'run.busy';
   else if (whyNotResumable(meta, entry.dir) === undefined) contextValue = 'run.resumable';
-  else contextValue = 'run.ended';
+  else contextValue = run.attention ? 'run.ended.attention' : 'run.ended';
   return {
     kind: 'run',
     key: entry.dir,

@@ -27,6 +27,7 @@ import { formatMetric } from '../../core/metrics';
 import type { RunIndex } from './runIndex';
 import type { ClusterWatcher } from './clusterWatcher';
 import { isClusterRun } from '../../core/clusterRuns';
+import { asTransformerRun } from '../../node/textModelRuns';
 import type { TrainingSessions } from '../training/trainingSessions';
 import { CONFIG_GLOB, findWorkspaceConfigs } from '../editor/workspaceConfigs';
 import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
@@ -286,7 +287,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
       this.deps.runIndex.invalidate(dir);
       for (const entry of this.deps.runIndex.runs(dir)) {
         const shown = this.deps.cluster && isClusterRun(entry.meta) ? this.deps.cluster.stateOf(entry.meta) : undefined;
-        runs.push({ entry, training: !!this.deps.trainings.forRun(entry.id), ...(shown ? { shown } : {}) });
+        runs.push({ entry, training: !!this.deps.trainings.forRun(entry.id), attention: asTransformerRun(entry) !== undefined, ...(shown ? { shown } : {}) });
       }
     }
     return buildExperimentTree(configs, runs);

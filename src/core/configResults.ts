@@ -208,34 +208,92 @@ export function summarizeConfigResults(runs: readonly RunResultInput[], options:
 
 
 /**
- * The inlay hint of one setting as one line of text: "0.001 → val_loss 0.31 · 0.01 → 0.21 ★ (8 runs)".
- * The metric is named once; past `maxValues` values the rest are counted.
+ * The inlay hint of one setting as one line of text, in English: "val_loss: 0.001 → 0.31 · 0.01 → 0.21 ★ (8 runs)".
+ * The metric leads (so the hint never reads as more of the setting's value), named once; past
+ * `maxValues` values the rest are counted.
  */
 export function formatKeyHint(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): string {
-  const parts = keyHintParts(key, results, maxValues);
-  const count = parts.pop()!;
-  return `${parts.map((p) => p.text).join(' · ')} ${count.text}`;
+  return keyHintLabels(key, results, ENGLISH_HINT_WORDS, { maxValues }).map((l) => l.text).join(' ');
 }
 
 export interface KeyHintPart {
   text: string;
-  /** The value this part is about (absent for "+2" and "(8 runs)"). */
+  /** The value this part is about (absent for "+2" and the run count). */
   value?: ValueOutcome;
+  /** The run count, for the last part (its words are the caller's language). */
+  runs?: number;
 }
 
 /**
- * The hint in pieces, one per value, then "+2" for values left out and the
- * run count; a click on a value opens its best run. The editor cuts a line's
- * hints after `editor.inlayHints.maximumLength` characters (43 by default),
- * so the least telling piece, the count, comes last, and at most three values.
+ * The hint in pieces, one per value ("0.001 → 0.31"), then "+2" for values
+ * left out and the run count; a click on a value opens its best run. The
+ * editor cuts a line's hints after `editor.inlayHints.maximumLength`
+ * characters (43 by default), so the least telling piece, the count, comes
+ * last, and at most three values.
  */
 export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): KeyHintPart[] {
   const shown = key.values.length > maxValues ? pickShown(key.values, maxValues, results.goal) : key.values;
-  const parts: KeyHintPart[] = shown.map((v, i) => ({ text: `${v.label} → ${i === 0 ? `${results.metric} ` : ''}${formatMetric(v.best)}${v.star ? ' ★' : ''}`, value: v }));
+  const parts: KeyHintPart[] = shown.map((v) => ({ text: `${v.label} → ${formatMetric(v.best)}${v.star ? ' ★' : ''}`, value: v }));
   const more = key.values.length - shown.length;
   if (more > 0) parts.push({ text: `+${more}` });
-  parts.push({ text: `(${results.runs} runs)` });
+  parts.push({ text: `(${results.runs} runs)`, runs: results.runs });
   return parts;
+}
+
+/** The words of a hint in the reader's language (the editor passes vscode.l10n's). */
+export interface HintWords {
+  /** Leads the hint: "val_loss:", or "val_loss by units:" on a parent when the setting is not written. */
+  lead(metric: string, setting?: string): string;
+  /** "(5 runs)". */
+  runs(count: number): string;
+}
+
+export const ENGLISH_HINT_WORDS: HintWords = {
+  lead: (metric, setting) => (setting ? `${metric} by ${setting}:` : `${metric}:`),
+  runs: (count) => `(${count} runs)`,
+};
+
+/** One inlay hint of a setting, as the editor draws it. */
+export interface KeyHintLabel extends KeyHintPart {
+  /** A margin before it: from the setting's value, and between the pieces. */
+  paddingLeft: boolean;
+  /** A margin after it: only the last piece, and only when more of the line follows. */
+  paddingRight: boolean;
+}
+
+/**
+ * The hint's pieces as the editor shows them after a setting's value: the
+ * first led by the metric, the others by " · ", each with a margin before it,
+ * the last with a margin after it when the line goes on (so "64, 8 → …" can
+ * never read as a value "64 8"). `setting` names a setting shown on its parent
+ * because it is not written in the file.
+ */
+export function keyHintLabels(
+  key: KeyResults,
+  results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>,
+  words: HintWords,
+  options: { maxValues?: number; setting?: string; lineGoesOn?: boolean } = {},
+): KeyHintLabel[] {
+  const parts = keyHintParts(key, results, options.maxValues);
+  return parts.map((part, i) => {
+    const text = part.runs !== undefined ? words.runs(part.runs) : i === 0 ? `${words.lead(results.metric, options.setting)} ${part.text}` : `· ${part.text}`;
+    return { ...part, text, paddingLeft: true, paddingRight: i === parts.length - 1 && !!options.lineGoesOn };
+  });
+}
+
+/**
+ * Where a setting's hint goes: after its value and the comma that ends it
+ * (`"units": 64, ‹hint›`), else right after the value (the last entry of an
+ * object). `valueEnd` is the offset just past the value.
+ */
+export function keyHintOffset(text: string, valueEnd: number): { offset: number; lineGoesOn: boolean } {
+  let i = valueEnd;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  const offset = text[i] === ',' ? i + 1 : valueEnd;
+  let j = offset;
+  while (text[j] === ' ' || text[j] === '\t') j++;
+  const lineGoesOn = j < text.length && text[j] !== '\n' && text[j] !== '\r';
+  return { offset, lineGoesOn };
 }
 
 /** The starred value and the best others, in their original order. */

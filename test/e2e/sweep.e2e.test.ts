@@ -94,7 +94,7 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
         const lines = (await page.locator('.monaco-editor .view-lines .view-line').allTextContents()).map((l) => l.replace(/\u00a0/g, ' ').trim());
         // (the padding between hints is not a plain space: match it with \s)
         seen = lines.filter((l) => l.includes('val_loss'));
-        const withHints = lines.filter((l) => /→ val_loss [\d.e-]+\s+[\d.e-]+ → [\d.e-]+/.test(l));
+        const withHints = lines.filter((l) => /val_loss: [\d.e-]+ → [\d.e-]+\s*· [\d.e-]+ → [\d.e-]+/.test(l));
         // Hints arrive line range by line range; wait for both swept settings.
         return withHints.some((l) => /"learningRate"/.test(l)) && withHints.some((l) => /"units": 64/.test(l)) ? withHints : undefined;
       }, 500).catch((error: Error) => {
@@ -109,8 +109,10 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
       assert.ok(lr, `no hint on the learningRate line: ${JSON.stringify(hintLines)}`);
       assert.ok(units, `no hint on the units line: ${JSON.stringify(hintLines)}`);
       // The editor cuts a line's hints at 43 characters (editor.inlayHints.maximumLength): the run count goes first.
-      assert.match(lr, /0\.0003 → val_loss [\d.e-]+\s+0\.01 → [\d.e-]+ ★/);
-      assert.match(units, /8 → val_loss [\d.e-]+( ★)?\s+64 → [\d.e-]+( ★)?\s+\(4 runs\)/);
+      // The hint stands apart from the value: after the value's comma, led by the metric, its pieces joined by " · ".
+      assert.match(lr, /"learningRate": 0\.003\s*val_loss: 0\.0003 → [\d.e-]+\s*· 0\.01 → [\d.e-]+ ★/);
+      assert.match(units, /"units": 64,\s*val_loss: 8 → [\d.e-]+( ★)?\s*· 64 → [\d.e-]+( ★)?/);
+      assert.doesNotMatch(units, /"units": 64,?\s*8 →/, 'the first value tried never reads as more of the value 64');
       await shots.take(page, 'sweep-results-in-config');
     });
 

@@ -72,7 +72,7 @@ test('a 2 × 2 grid trains 4 runs, each recording its point and training its ove
   const [slow, fast] = lr.values;
   assert.ok(fast.best! < slow.best! / 2, `lr 0.02 → ${fast.best}, lr 0.0005 → ${slow.best}`);
   assert.equal(fast.star, true);
-  assert.match(formatKeyHint(lr, results), /^0\.0005 → val_loss [\d.]+ · 0\.02 → [\d.]+ ★ \(4 runs\)$/);
+  assert.match(formatKeyHint(lr, results), /^val_loss: 0\.0005 → [\d.]+ · 0\.02 → [\d.]+ ★ \(4 runs\)$/);
 });
 
 test('an override that makes the config invalid refuses to start, saying which point and why', async () => {

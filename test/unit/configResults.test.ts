@@ -1,7 +1,7 @@
 // What each value of a setting gave, for a sweep whose outcome is known.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bestRunBySweep, differingPaths, formatKeyHint, keyHintParts, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
+import { bestRunBySweep, differingPaths, ENGLISH_HINT_WORDS, formatKeyHint, keyHintLabels, keyHintOffset, keyHintParts, rankRuns, runMetrics, shortRunId, summarizeConfigResults } from '../../src/core/configResults';
 import type { RunResultInput } from '../../src/core/configResults';
 import type { RunListEntry } from '../../src/node/runStoreReader';
 import type { RunMeta } from '../../src/core/types';
@@ -37,13 +37,13 @@ test('each differing setting shows what each value gave; the best run\'s values 
   assert.deepEqual(results.keys.map((k) => k.path), ['model.layers[0].units', 'training.optimizer.learningRate', 'training.epochs']);
   const hints = Object.fromEntries(results.keys.map((k) => [k.path, formatKeyHint(k, results)]));
   assert.deepEqual(hints, {
-    'model.layers[0].units': '8 → val_loss 0.25 · 64 → 0.19 ★ (5 runs)',
-    'training.optimizer.learningRate': '0.001 → val_loss 0.31 · 0.003 → 0.19 ★ · 0.01 → 0.21 (5 runs)',
-    'training.epochs': '10 → val_loss 0.21 · 20 → 0.19 ★ (5 runs)',
+    'model.layers[0].units': 'val_loss: 8 → 0.25 · 64 → 0.19 ★ (5 runs)',
+    'training.optimizer.learningRate': 'val_loss: 0.001 → 0.31 · 0.003 → 0.19 ★ · 0.01 → 0.21 (5 runs)',
+    'training.epochs': 'val_loss: 10 → 0.21 · 20 → 0.19 ★ (5 runs)',
   });
   // the editor shows each value as a hint of its own; a click opens that value's best run
   assert.deepEqual(keyHintParts(results.keys[0], results).map((p) => [p.text, p.value?.bestRunId]), [
-    ['8 → val_loss 0.25', 'r3-cccc'],
+    ['8 → 0.25', 'r3-cccc'],
     ['64 → 0.19 ★', 'r5-eeee'],
     ['(5 runs)', undefined],
   ]);
@@ -58,14 +58,14 @@ test('the sweep\'s own metric and goal rank the values', () => {
   const results = summarizeConfigResults(runs, { metric: 'val_accuracy' });
   assert.equal(results.goal, 'maximize');
   assert.deepEqual(results.best, { runId: 'r3-cccc', value: 0.9 });
-  assert.equal(formatKeyHint(results.keys[1], results), '0.001 → val_accuracy 0.8 · 0.01 → 0.9 ★ (4 runs)');
+  assert.equal(formatKeyHint(results.keys[1], results), 'val_accuracy: 0.001 → 0.8 · 0.01 → 0.9 ★ (4 runs)');
   assert.deepEqual(rankRuns(runs, 'val_accuracy', 'maximize').map((r) => r.id), ['r3-cccc', 'r4-dddd', 'r2-bbbb', 'r1-aaaa']);
 });
 
 test('runs without the metric count but rank last; without val_loss anywhere, loss is used', () => {
   const results = summarizeConfigResults([...grid.slice(0, 2), run('r9-ffff', 0.1, 8, undefined)]);
   assert.equal(results.metric, 'val_loss');
-  assert.equal(formatKeyHint(results.keys[1], results), '0.001 → val_loss 0.31 ★ · 0.1 → — (3 runs)');
+  assert.equal(formatKeyHint(results.keys[1], results), 'val_loss: 0.001 → 0.31 ★ · 0.1 → — (3 runs)');
   assert.equal(summarizeConfigResults([run('a', 0.1, 8, undefined), run('b', 0.2, 8, undefined)]).metric, 'loss');
 });
 
@@ -87,7 +87,7 @@ test('lists of objects are compared item by item while they line up, else as one
 test('many values: the hint keeps the ★ and the best ones, and counts the rest', () => {
   const runs = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((lr, i) => run(`r${i}`, lr, 8, [0.9, 0.2, 0.8, 0.1, 0.7, 0.3][i]));
   const results = summarizeConfigResults(runs);
-  assert.equal(formatKeyHint(results.keys[0], results), '0.2 → val_loss 0.2 · 0.4 → 0.1 ★ · 0.6 → 0.3 · +3 (6 runs)');
+  assert.equal(formatKeyHint(results.keys[0], results), 'val_loss: 0.2 → 0.2 · 0.4 → 0.1 ★ · 0.6 → 0.3 · +3 (6 runs)');
 });
 
 test('the best run of each sweep, from the runs\' metas', () => {
@@ -121,4 +121,36 @@ test('the host reads each finished run\'s config once, and leaves out unfinished
   assert.deepEqual(cache.forConfig('/runs', '/c').inputs, [{ id: 'a', config: { dir: '/runs/a' }, metrics: { val_loss: 1 } }]);
   cache.forConfig('/runs', '/c');
   assert.deepEqual(reads, ['/runs/a', '/runs/d', '/runs/d'], 'a is cached; d is tried again');
+});
+
+test('the hint stands apart from the value: after its comma, led by the metric, with a margin before each piece and after the last when the line goes on', () => {
+  const results = summarizeConfigResults([...grid, edited]);
+  const units = results.keys[0]!;
+  // "units": 64, on a line of its own: the hint goes after the comma, nothing follows it.
+  const own = '{\n  "units": 64,\n  "activation": "relu"\n}';
+  const valueEnd = own.indexOf('64') + 2;
+  assert.deepEqual(keyHintOffset(own, valueEnd), { offset: valueEnd + 1, lineGoesOn: false });
+  const labels = keyHintLabels(units, results, ENGLISH_HINT_WORDS, { lineGoesOn: false });
+  assert.deepEqual(labels.map((l) => [l.text, l.paddingLeft, l.paddingRight]), [
+    ['val_loss: 8 → 0.25', true, false],
+    ['· 64 → 0.19 ★', true, false],
+    ['(5 runs)', true, false],
+  ]);
+  // What the editor shows on that line (each piece drawn after a margin): the value, its comma, then the hint.
+  const line = own.slice(own.indexOf('"units"'), valueEnd + 1) + labels.map((l) => ` ${l.text}`).join('');
+  assert.equal(line, '"units": 64, val_loss: 8 → 0.25 · 64 → 0.19 ★ (5 runs)');
+  assert.doesNotMatch(line, /64 8/);
+  // On one line with more settings after it: a margin after the hint too, before the next key.
+  const inline = '{ "type": "dense", "units": 64 , "activation": "relu" }';
+  const end = inline.indexOf('64') + 2;
+  assert.deepEqual(keyHintOffset(inline, end), { offset: inline.indexOf(',', end) + 1, lineGoesOn: true });
+  assert.deepEqual(keyHintLabels(units, results, ENGLISH_HINT_WORDS, { lineGoesOn: true }).map((l) => l.paddingRight), [false, false, true]);
+  // The last entry of an object has no comma: right after the value.
+  const last = '{ "units": 64 }';
+  assert.deepEqual(keyHintOffset(last, last.indexOf('64') + 2), { offset: last.indexOf('64') + 2, lineGoesOn: true });
+  // A setting not written in the file is shown on its parent, named.
+  assert.equal(keyHintLabels(units, results, ENGLISH_HINT_WORDS, { setting: 'units' })[0]!.text, 'val_loss by units: 8 → 0.25');
+  // The words come from the caller (the editor's language).
+  const zh = keyHintLabels(units, results, { lead: (m) => `${m}：`, runs: (n) => `（${n} 次运行）` });
+  assert.deepEqual(zh.map((l) => l.text), ['val_loss： 8 → 0.25', '· 64 → 0.19 ★', '（5 次运行）']);
 });

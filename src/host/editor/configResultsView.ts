@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { formatMetric } from '../../core/metrics';
-import { keyHintParts, shortRunId, summarizeConfigResults } from '../../core/configResults';
-import type { ConfigResults, KeyResults } from '../../core/configResults';
+import { keyHintLabels, keyHintOffset, shortRunId, summarizeConfigResults } from '../../core/configResults';
+import type { ConfigResults, HintWords, KeyResults } from '../../core/configResults';
 import { describeParams, formatParamValue, parseConfigPath, shortParamNames, sweepSize } from '../../core/sweep';
 import type { PathSegment } from '../../core/sweep';
 import type { SweepConfig } from '../../core/types';
@@ -67,19 +67,26 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
     const { results } = found;
     const hints: vscode.InlayHint[] = [];
     // One hint per value (the editor cuts a long hint short); a click on a value opens its best run.
-    const add = (offset: number, key: KeyResults, prefix = '') => {
+    // After the value's comma, led by the metric, with margins: never read as more of the value.
+    const words: HintWords = {
+      lead: (metric, setting) => (setting ? vscode.l10n.t('{0} by {1}:', metric, setting) : vscode.l10n.t('{0}:', metric)),
+      runs: (count) => vscode.l10n.t('({0} runs)', count),
+    };
+    const add = (valueEnd: number, key: KeyResults, setting?: string) => {
+      const { offset, lineGoesOn } = keyHintOffset(text, valueEnd);
       const position = document.positionAt(offset);
       if (!range.contains(position)) return;
       const tooltip = this.table(key, found);
-      keyHintParts(key, results).forEach((part, i) => {
-        const label = new vscode.InlayHintLabelPart(`${i === 0 ? prefix : ''}${part.text}`);
+      for (const part of keyHintLabels(key, results, words, { setting, lineGoesOn })) {
+        const label = new vscode.InlayHintLabelPart(part.text);
         label.tooltip = tooltip;
         const runId = part.value?.bestRunId;
         if (runId) label.command = { title: vscode.l10n.t('Open the best run with this value'), command: CommandId.openDashboard, arguments: [runId] };
         const hint = new vscode.InlayHint(position, [label]);
-        hint.paddingLeft = true;
+        hint.paddingLeft = part.paddingLeft;
+        hint.paddingRight = part.paddingRight;
         hints.push(hint);
-      });
+      }
     };
     for (const key of results.keys) {
       const node = findNodeAtLocation(root, key.segments);
@@ -90,7 +97,7 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
         for (let n = key.segments.length - 1; n > 0; n--) {
           const parent = findNodeAtLocation(root, key.segments.slice(0, n));
           if (parent?.type !== 'object' && parent?.type !== 'array') continue;
-          add(parent.offset + 1, key, `${key.path.slice(pathLength(key.segments.slice(0, n)) + 1)}: `);
+          add(parent.offset + 1, key, key.path.slice(pathLength(key.segments.slice(0, n)) + 1));
           break;
         }
       }

@@ -14,7 +14,21 @@ export interface ResolvedTraining {
   shuffle: boolean;
   earlyStopping?: { monitor: string; patience: number; minDelta: number; restoreBestWeights: boolean };
   reduceLrOnPlateau?: { monitor: string; factor: number; patience: number; minLr: number };
-  checkpoint: { monitor: string };
+  /** Only when the config has one: see keptEpoch. */
+  checkpoint?: { monitor: string };
+}
+
+/**
+ * The epoch whose weights a run keeps (in model/, and for the final evaluation): the last one,
+ * as Keras does, unless `training.checkpoint` asks for the best by its monitor, or early stopping
+ * with `restoreBestWeights` (its default) asks for the best by its own.
+ */
+export type KeptEpoch = { epoch: 'last' } | { epoch: 'best'; monitor: string; askedBy: 'training.checkpoint' | 'training.earlyStopping' };
+
+export function keptEpoch(training: Pick<ResolvedTraining, 'checkpoint' | 'earlyStopping'>): KeptEpoch {
+  if (training.checkpoint) return { epoch: 'best', monitor: training.checkpoint.monitor, askedBy: 'training.checkpoint' };
+  if (training.earlyStopping?.restoreBestWeights) return { epoch: 'best', monitor: training.earlyStopping.monitor, askedBy: 'training.earlyStopping' };
+  return { epoch: 'last' };
 }
 
 export interface ResolvedConfig extends ExperimentConfig {
@@ -142,7 +156,7 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
         patience: t.reduceLrOnPlateau.patience ?? 2,
         minLr: t.reduceLrOnPlateau.minLr ?? 0,
       },
-      checkpoint: { monitor: t.checkpoint?.monitor ?? defaultMonitor },
+      ...(t.checkpoint ? { checkpoint: { monitor: t.checkpoint.monitor ?? defaultMonitor } } : {}),
     },
   };
 }

@@ -1,12 +1,13 @@
-// The callbacks every training loop shares — the best-epoch checkpoint, early
-// stopping and reduce-learning-rate-on-plateau — as one object: it reads each
-// finished epoch's logs and says what to do (keep these weights, stop, lower
-// the learning rate); the engine does it. Pure numbers, no tfjs. Its whole
+// The callbacks every training loop shares — the kept epoch (the last, or the
+// best when the config asks), early stopping and reduce-learning-rate-on-plateau
+// — as one object: it reads each finished epoch's logs and says what to do
+// (keep these weights, lower the learning rate, stop); the engine does it. Pure numbers, no tfjs. Its whole
 // state goes into a checkpoint as one value (toJSON) and comes back from it
 // (fromJSON), so a resumed run counts on exactly where the interrupted one was.
 
-import { goalFor, isImprovement } from '../core/metrics';
-import type { ResolvedConfig } from '../core/resolvedConfig';
+import { formatMetric, goalFor, isImprovement } from '../core/metrics';
+import { keptEpoch } from '../core/resolvedConfig';
+import type { KeptEpoch, ResolvedConfig } from '../core/resolvedConfig';
 import type { CheckpointCallbacks } from '../node/checkpointFile';
 
 /** The parts of the training config the callbacks follow. */
@@ -15,14 +16,21 @@ export type CallbackSettings = Pick<ResolvedConfig['training'], 'checkpoint' | '
 /** The callbacks' state as a checkpoint holds it (NaN written as null). */
 export type CallbackState = CheckpointCallbacks;
 
-/** What an epoch's end asks of the engine, in the order it is to be done. */
+/** What an epoch's end asks of the engine, in the order it is to be done (and logged). */
 export interface EpochDecision {
-  /** The epoch is the best so far by the checkpoint's monitor: its weights are the ones to keep. */
-  best: boolean;
-  /** Early stopping: training ends after this epoch, for the reason given. */
-  stop?: string;
+  /** Its weights are the ones to keep: every epoch when the run keeps the last, else the best so far by the monitor. */
+  keep: boolean;
   /** Reduce-on-plateau lowered the learning rate to `value` (already the callbacks' own rate). */
   learningRate?: { value: number; message: string };
+  /** Early stopping: training ends after this epoch, for the reason given. */
+  stop?: string;
+}
+
+/** Why a run ended on an earlier epoch's weights: which epoch, by what, and which setting asked for it. */
+export function restoredMessage(epoch: number, value: number, kept: Extract<KeptEpoch, { epoch: 'best' }>): string {
+  const which = goalFor(kept.monitor) === 'maximize' ? 'highest' : 'lowest';
+  const asker = kept.askedBy === 'training.checkpoint' ? 'training.checkpoint asks' : 'training.earlyStopping asks (restoreBestWeights)';
+  return `restored the weights of epoch ${epoch}, the ${which} ${kept.monitor} (${formatMetric(value, 'table')}), as ${asker}`;
 }
 
 const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
@@ -35,6 +43,8 @@ export class TrainingCallbacks {
   private lrBest = NaN;
   private lrWait = 0;
   private learningRateNow: number;
+  /** Which epoch the run keeps, as the settings ask. */
+  readonly kept: KeptEpoch;
 
   /** `learningRate`: the optimizer's rate as training starts; the callbacks keep it from then on. */
   constructor(
@@ -42,6 +52,7 @@ export class TrainingCallbacks {
     learningRate: number,
   ) {
     this.learningRateNow = learningRate;
+    this.kept = keptEpoch(settings);
   }
 
   /** Callbacks that carry on from a checkpoint's state. */
@@ -68,12 +79,12 @@ export class TrainingCallbacks {
     };
   }
 
-  /** The best epoch so far by the checkpoint's monitor (1-based); 0 before any. */
+  /** The epoch kept so far (1-based): the last, or the best by the monitor; 0 before any. */
   get bestEpoch(): number {
     return this.bestEpochNow;
   }
 
-  /** The checkpoint monitor's value in the best epoch; NaN before any. */
+  /** The monitor's value in the best epoch; NaN before any, and when the run keeps the last epoch. */
   get bestValue(): number {
     return this.bestValueNow;
   }
@@ -85,23 +96,19 @@ export class TrainingCallbacks {
 
   /** Epoch `epoch` (1-based) finished with these logs: updates the counters and says what follows. */
   epochEnd(epoch: number, logs: Record<string, number>): EpochDecision {
-    const decision: EpochDecision = { best: false };
-    const { checkpoint, earlyStopping: es, reduceLrOnPlateau: rl } = this.settings;
+    const decision: EpochDecision = { keep: false };
+    const { earlyStopping: es, reduceLrOnPlateau: rl } = this.settings;
+    const kept = this.kept;
 
-    const ck = logs[checkpoint.monitor];
-    if (ck !== undefined && (Number.isNaN(this.bestValueNow) || isImprovement(goalFor(checkpoint.monitor), ck, this.bestValueNow))) {
-      this.bestValueNow = ck;
+    if (kept.epoch === 'last') {
       this.bestEpochNow = epoch;
-      decision.best = true;
-    }
-
-    const esValue = es && logs[es.monitor];
-    if (es && esValue !== undefined) {
-      if (Number.isNaN(this.esBest) || isImprovement(goalFor(es.monitor), esValue, this.esBest, es.minDelta)) {
-        this.esBest = esValue;
-        this.esWait = 0;
-      } else if (++this.esWait >= Math.max(es.patience, 1)) {
-        decision.stop = `early stopping at epoch ${epoch}: ${es.monitor} has not improved for ${this.esWait} epoch(s)`;
+      decision.keep = true;
+    } else {
+      const ck = logs[kept.monitor];
+      if (ck !== undefined && (Number.isNaN(this.bestValueNow) || isImprovement(goalFor(kept.monitor), ck, this.bestValueNow))) {
+        this.bestValueNow = ck;
+        this.bestEpochNow = epoch;
+        decision.keep = true;
       }
     }
 
@@ -117,6 +124,17 @@ export class TrainingCallbacks {
           decision.learningRate = { value: next, message: `epoch ${epoch}: ${rl.monitor} has not improved for ${this.lrWait} epoch(s); learning rate now ${next.toPrecision(3)}` };
         }
         this.lrWait = 0;
+      }
+    }
+
+    // Last: the plateau's cut happened at this epoch's end too, and stopping is what ends it.
+    const esValue = es && logs[es.monitor];
+    if (es && esValue !== undefined) {
+      if (Number.isNaN(this.esBest) || isImprovement(goalFor(es.monitor), esValue, this.esBest, es.minDelta)) {
+        this.esBest = esValue;
+        this.esWait = 0;
+      } else if (++this.esWait >= Math.max(es.patience, 1)) {
+        decision.stop = `early stopping at epoch ${epoch}: ${es.monitor} has not improved for ${this.esWait} epoch(s)`;
       }
     }
     return decision;

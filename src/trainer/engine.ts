@@ -22,7 +22,7 @@ import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
-import { TrainingCallbacks } from './callbacks';
+import { restoredMessage, TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
 import { prepareImageExperiment } from './imageTraining';
 import { buildOptimizer, formatSummary, getLearningRate, setLearningRate } from './model';
@@ -414,21 +414,24 @@ async function trainPrepared(
         return;
       }
       const decision = callbacks.epochEnd(e, logs);
-      // Best checkpoint: the model folder always holds the best epoch so far.
-      if (decision.best) {
-        bestWeights?.forEach((w) => w.dispose());
-        bestWeights = model.getWeights().map((w) => tf.clone(w));
+      // The model folder always holds the epoch kept so far: the last, or the best when the config asks.
+      if (decision.keep) {
+        if (callbacks.kept.epoch === 'best') {
+          bestWeights?.forEach((w) => w.dispose());
+          bestWeights = model.getWeights().map((w) => tf.clone(w));
+        }
         await prepared.save(writer.modelDir);
         writer.updateMeta({ bestEpoch: e, bestMetrics: logs });
+      }
+      // In the order they happened: the plateau's cut, then the stop.
+      if (decision.learningRate) {
+        setLearningRate(optimizer, decision.learningRate.value);
+        log(decision.learningRate.message);
       }
       if (decision.stop) {
         stopReason ??= 'early';
         log(decision.stop);
         model.stopTraining = true;
-      }
-      if (decision.learningRate) {
-        setLearningRate(optimizer, decision.learningRate.value);
-        log(decision.learningRate.message);
       }
       // Last, so the random streams are captured exactly where the next epoch picks them up.
       // The loops call onEpochEnd for whole epochs only, so every one gets its checkpoint.
@@ -448,16 +451,17 @@ async function trainPrepared(
     send();
   }
 
-  const { bestEpoch, bestValue } = callbacks;
+  const { bestEpoch, bestValue, kept } = callbacks;
   if (stopReason === 'nan') {
     stage('training', 'failed', nanMessage);
-    const kept = bestEpoch ? ` The model of epoch ${bestEpoch} (the best before that) is kept in model/.` : '';
-    throw new Error(`${nanMessage}; training stopped. Try a lower learning rate or standardize the inputs.${kept}`);
+    const which = kept.epoch === 'best' ? 'the best before that' : 'the last whole epoch before that';
+    const keptNote = bestEpoch ? ` The model of epoch ${bestEpoch} (${which}) is kept in model/.` : '';
+    throw new Error(`${nanMessage}; training stopped. Try a lower learning rate or standardize the inputs.${keptNote}`);
   }
-  if (bestEpoch === 0) await prepared.save(writer.modelDir); // no monitored value (e.g. no validation data)
-  else if (bestWeights && bestEpoch !== writer.meta.epochsDone) {
+  if (bestEpoch === 0) await prepared.save(writer.modelDir); // no epoch, or no monitored value (e.g. no validation data)
+  else if (kept.epoch === 'best' && bestWeights && bestEpoch !== writer.meta.epochsDone) {
     model.setWeights(bestWeights);
-    log(`restored the weights of epoch ${bestEpoch} (best ${tc.checkpoint.monitor} = ${bestValue.toPrecision(4)})`);
+    log(restoredMessage(bestEpoch, bestValue, kept));
   }
   bestWeights?.forEach((w) => w.dispose());
 

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CallbackSettings } from '../../src/trainer/callbacks';
-import { TrainingCallbacks } from '../../src/trainer/callbacks';
+import { restoredMessage, TrainingCallbacks } from '../../src/trainer/callbacks';
 import { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from '../../src/node/checkpointFile';
 import type { MetricPoint } from '../../src/core/types';
+import { formatMetric } from '../../src/core/metrics';
 import { runTraining } from '../../src/trainer/engine';
 import { lcg, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
@@ -74,15 +75,33 @@ test('reduce-on-plateau multiplies the rate by its factor after exactly `patienc
   assert.equal(floor.learningRate, 0.3);
 });
 
-test('the best epoch follows the checkpoint monitor, in its direction', () => {
+test('the kept epoch: the best by the checkpoint monitor, in its direction, when asked; else the last', () => {
   const cb = new TrainingCallbacks({ checkpoint: { monitor: 'val_accuracy' } }, 0.01);
-  assert.deepEqual([0.5, 0.7, 0.6, 0.7, 0.8].map((v, i) => cb.epochEnd(i + 1, { val_accuracy: v }).best), [true, true, false, false, true]);
+  assert.deepEqual(cb.kept, { epoch: 'best', monitor: 'val_accuracy', askedBy: 'training.checkpoint' });
+  assert.deepEqual([0.5, 0.7, 0.6, 0.7, 0.8].map((v, i) => cb.epochEnd(i + 1, { val_accuracy: v }).keep), [true, true, false, false, true]);
   assert.equal(cb.bestEpoch, 5);
   assert.equal(cb.bestValue, 0.8);
+  // A checkpoint whose monitor is never logged keeps nothing along the way (the engine saves the model at the end).
   const none = new TrainingCallbacks(settings(), 0.01);
-  assert.equal(none.epochEnd(1, { loss: 1 }).best, false);
+  assert.equal(none.epochEnd(1, { loss: 1 }).keep, false);
   assert.equal(none.bestEpoch, 0);
   assert.ok(Number.isNaN(none.bestValue));
+  // Early stopping restores its own monitor's best (restoreBestWeights, its default), not the last epoch.
+  const es = new TrainingCallbacks({ earlyStopping: earlyStopping(9, 0, 'val_mae') }, 0.01);
+  assert.deepEqual(es.kept, { epoch: 'best', monitor: 'val_mae', askedBy: 'training.earlyStopping' });
+  assert.deepEqual([3, 1, 2].map((v, i) => es.epochEnd(i + 1, { val_loss: 0, val_mae: v }).keep), [true, true, false]);
+  assert.equal(es.bestEpoch, 2);
+  // Neither asks (or early stopping with restoreBestWeights false): every epoch is kept, so the last one is, as in Keras.
+  for (const last of [new TrainingCallbacks({}, 0.01), new TrainingCallbacks({ earlyStopping: { ...earlyStopping(9), restoreBestWeights: false } }, 0.01)]) {
+    assert.deepEqual(last.kept, { epoch: 'last' });
+    assert.deepEqual([3, 1, 2].map((v, i) => last.epochEnd(i + 1, { val_loss: v }).keep), [true, true, true]);
+    assert.equal(last.bestEpoch, 3);
+  }
+});
+
+test('the restore message says which epoch, by which monitor in which direction, and which setting asked', () => {
+  assert.equal(restoredMessage(12, 0.031234, { epoch: 'best', monitor: 'val_loss', askedBy: 'training.checkpoint' }), 'restored the weights of epoch 12, the lowest val_loss (0.03123), as training.checkpoint asks');
+  assert.equal(restoredMessage(3, 0.875, { epoch: 'best', monitor: 'val_accuracy', askedBy: 'training.earlyStopping' }), 'restored the weights of epoch 3, the highest val_accuracy (0.875), as training.earlyStopping asks (restoreBestWeights)');
 });
 
 test('the state goes into a checkpoint as one value and carries on exactly where it was', () => {
@@ -134,7 +153,7 @@ function rowsCsv(rows: number, seed: number, sign: number): string {
   return out.join('\n') + '\n';
 }
 
-test('in a real run: early stopping and reduce-on-plateau act after exactly their patience', async () => {
+test('in a real run: early stopping and reduce-on-plateau act after exactly their patience, logged in the order they happened', async () => {
   const ws = tempDir('modellab-callbacks-');
   writeFiles(ws, {
     'train.csv': rowsCsv(200, 3, 1),
@@ -149,7 +168,7 @@ test('in a real run: early stopping and reduce-on-plateau act after exactly thei
         epochs: 12,
         batchSize: 32,
         seed: 5,
-        earlyStopping: { monitor: 'val_loss', patience: 5 },
+        earlyStopping: { monitor: 'val_loss', patience: 4 },
         reduceLrOnPlateau: { monitor: 'val_loss', patience: 2, factor: 0.5 },
       },
     }),
@@ -164,14 +183,51 @@ test('in a real run: early stopping and reduce-on-plateau act after exactly thei
     .filter((p) => p.kind === 'epoch');
   const valLoss = epochs.map((p) => p.values.val_loss);
   const seen = `val_loss by epoch: ${valLoss.join(', ')}\n${logs.join('\n')}`;
-  // Epochs 2–6 are five without improvement: training ends after epoch 6, not 7.
-  assert.deepEqual(epochs.map((p) => p.epoch), [1, 2, 3, 4, 5, 6], seen);
-  assert.equal(r.meta.epochsDone, 6);
-  assert.ok(logs.includes('early stopping at epoch 6: val_loss has not improved for 5 epoch(s)'), seen);
-  // Halved at the end of epochs 3 and 5 (two epochs without improvement each time).
-  assert.deepEqual(epochs.map((p) => p.values.lr), [0.005, 0.005, 0.005, 0.0025, 0.0025, 0.00125], seen);
-  assert.equal(logs.filter((m) => m.includes('learning rate now')).length, 2, seen);
+  // Epochs 2–5 are four without improvement: training ends after epoch 5, not 6.
+  assert.deepEqual(epochs.map((p) => p.epoch), [1, 2, 3, 4, 5], seen);
+  assert.equal(r.meta.epochsDone, 5);
+  // Halved at the end of epochs 3 and 5 (two epochs without improvement each time): epoch 5's cut, then the stop, in that order.
+  assert.deepEqual(epochs.map((p) => p.values.lr), [0.005, 0.005, 0.005, 0.0025, 0.0025], seen);
+  const cuts = logs.filter((m) => m.includes('learning rate now'));
+  assert.deepEqual(cuts, ['epoch 3: val_loss has not improved for 2 epoch(s); learning rate now 0.00250', 'epoch 5: val_loss has not improved for 2 epoch(s); learning rate now 0.00125'], seen);
+  const stop = logs.indexOf('early stopping at epoch 5: val_loss has not improved for 4 epoch(s)');
+  assert.ok(stop > logs.indexOf(cuts[1]), seen);
+  // Early stopping restored epoch 1's weights (restoreBestWeights by default), and the log says why.
+  assert.ok(logs.includes(`restored the weights of epoch 1, the lowest val_loss (${formatMetric(valLoss[0], 'table')}), as training.earlyStopping asks (restoreBestWeights)`), seen);
   // What the expectations rest on: the validation loss only ever rises, so epoch 1 stays the best.
   valLoss.slice(1).forEach((v, i) => assert.ok(v > valLoss[i], seen));
   assert.equal(r.meta.bestEpoch, 1);
+});
+
+test('the kept epoch in a real run: the last unless the config asks; training.checkpoint restores the best and says why', async () => {
+  const ws = tempDir('modellab-kept-');
+  const config = (training: object) =>
+    regressionConfig({
+      data: { train: 'train.csv', validation: 'validation.csv', features: ['x1', 'x2'], target: 'y', preprocess: [{ standardize: 'features' }] },
+      model: { layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1 }] },
+      training: { optimizer: { type: 'adam', learningRate: 0.005 }, loss: 'mse', epochs: 4, batchSize: 32, seed: 5, ...training },
+    });
+  writeFiles(ws, { 'train.csv': rowsCsv(200, 3, 1), 'validation.csv': rowsCsv(60, 4, -1), 'last.experiment.json': config({}), 'best.experiment.json': config({ checkpoint: {} }) });
+  const train = async (name: string) => {
+    const logs: string[] = [];
+    const r = await runTraining({ configPath: join(ws, `${name}.experiment.json`), runsDir: join(ws, 'runs'), backend: 'wasm', onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+    assert.equal(r.meta.status, 'completed', r.meta.error);
+    const valLoss = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricPoint).filter((p) => p.kind === 'epoch').map((p) => p.values.val_loss);
+    // The validation loss rises every epoch (trained on y, validated on −y): the best epoch is the first, the last the worst.
+    valLoss.slice(1).forEach((v, i) => assert.ok(v > valLoss[i], `val_loss ${valLoss.join(', ')}`));
+    // No test file: the evaluation is on the validation split, with the weights the run kept.
+    const mse = (r.evaluation as { metrics: { mse: number } }).metrics.mse;
+    return { r, logs, valLoss, mse };
+  };
+  const last = await train('last');
+  assert.equal(last.r.meta.bestEpoch, 4);
+  assert.deepEqual(last.r.meta.bestMetrics, last.r.meta.lastMetrics);
+  assert.ok(Math.abs(last.mse - last.valLoss[3]) < 1e-3 * last.valLoss[3], `evaluation mse ${last.mse}, val_loss ${last.valLoss.join(', ')}`);
+  assert.equal(last.logs.filter((m) => m.startsWith('restored')).length, 0, last.logs.join('\n'));
+
+  const best = await train('best');
+  assert.equal(best.r.meta.bestEpoch, 1);
+  assert.equal(best.r.meta.bestMetrics!.val_loss, best.valLoss[0]);
+  assert.ok(Math.abs(best.mse - best.valLoss[0]) < 1e-3 * best.valLoss[0], `evaluation mse ${best.mse}, val_loss ${best.valLoss.join(', ')}`);
+  assert.ok(best.logs.includes(`restored the weights of epoch 1, the lowest val_loss (${formatMetric(best.valLoss[0], 'table')}), as training.checkpoint asks`), best.logs.join('\n'));
 });

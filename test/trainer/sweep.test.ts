@@ -61,7 +61,10 @@ test('a 2 × 2 grid trains 4 runs, each recording its point and training its ove
     // the model summary follows the overridden width: 3 inputs → units → 1
     const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8'));
     assert.equal(summary.layers[0].params, 3 * (config.model.layers[0].units as number) + (config.model.layers[0].units as number));
-    assert.equal(meta.bestMetrics!.val_loss, Math.min(...readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((p) => p.kind === 'epoch').map((p) => p.values.val_loss)));
+    // No checkpoint or early stopping in the config: the run keeps (and is ranked by) its last epoch.
+    const epochLogs = readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((p) => p.kind === 'epoch');
+    assert.equal(meta.bestEpoch, 4);
+    assert.equal(meta.bestMetrics!.val_loss, epochLogs[epochLogs.length - 1].values.val_loss);
     return { id: run.id, config, metrics: runMetrics(meta) };
   });
 

@@ -165,5 +165,6 @@ test('defaults are filled in by resolveConfig', () => {
   assert.equal(r.training.optimizer.type, 'adam');
   assert.equal(r.training.optimizer.learningRate, 0.001);
   assert.equal(r.training.loss, 'mse');
-  assert.equal(r.training.checkpoint.monitor, 'val_loss');
+  // No checkpoint unless asked: the run keeps its last epoch, as Keras does.
+  assert.equal(r.training.checkpoint, undefined);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_SEQUENCE_LENGTH, defaultLoss, isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveTokenizer, resolveTransformer } from '../../src/core/resolvedConfig';
+import { DEFAULT_SEQUENCE_LENGTH, defaultLoss, isRecommenderModel, isTextExperiment, isTransformerModel, keptEpoch, resolveConfig, resolveTokenizer, resolveTransformer } from '../../src/core/resolvedConfig';
 import type { ExperimentConfig } from '../../src/core/types';
 
 type Loose = Record<string, unknown>;
@@ -51,7 +51,9 @@ test('resolveConfig fills every training default', () => {
   const r = resolveConfig(cfg('regression', { source: 'd.csv', features: ['a'], target: 'y' }, dense(1)));
   assert.deepEqual(r.data.split, { validation: 0.2, test: 0.1, seed: 42, shuffle: true });
   assert.equal('tokenizer' in r.data, false);
-  assert.deepEqual(r.training, { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'mse', metrics: ['mae'], epochs: 10, batchSize: 32, seed: 1, shuffle: true, earlyStopping: undefined, reduceLrOnPlateau: undefined, checkpoint: { monitor: 'val_loss' } });
+  assert.deepEqual(r.training, { optimizer: { type: 'adam', learningRate: 0.001 }, loss: 'mse', metrics: ['mae'], epochs: 10, batchSize: 32, seed: 1, shuffle: true, earlyStopping: undefined, reduceLrOnPlateau: undefined });
+  // Nothing asks for the best epoch: the run keeps its last one, as Keras does.
+  assert.deepEqual(keptEpoch(r.training), { epoch: 'last' });
   assert.deepEqual(resolveConfig(cfg('classification', { source: 'd.csv' }, dense(3))).training.metrics, ['accuracy']);
   assert.deepEqual(resolveConfig(cfg('language-model', { source: 'c.txt' }, { type: 'transformerDecoder' })).training.metrics, []);
   assert.deepEqual(resolveConfig(cfg('recommendation', { source: 'd.csv' }, { type: 'matrixFactorization' })).training.metrics, []);
@@ -87,12 +89,21 @@ test('resolveConfig keeps what is given and fills callbacks, monitoring loss wit
   assert.equal(own.data.split, undefined);
   assert.deepEqual(own.training.earlyStopping, { monitor: 'val_mae', patience: 3, minDelta: 0.1, restoreBestWeights: false });
   assert.deepEqual(own.training.reduceLrOnPlateau, { monitor: 'loss', factor: 0.5, patience: 4, minLr: 1e-5 });
-  assert.deepEqual(own.training.checkpoint, { monitor: 'val_loss' });
+  // No checkpoint section and early stopping without restoreBestWeights: the run keeps its last epoch.
+  assert.equal(own.training.checkpoint, undefined);
+  assert.deepEqual(keptEpoch(own.training), { epoch: 'last' });
+  assert.deepEqual(keptEpoch(given.training), { epoch: 'best', monitor: 'loss', askedBy: 'training.checkpoint' });
   assert.deepEqual(own.training.optimizer, { type: 'adam', learningRate: 0.5 });
-  assert.deepEqual(resolveConfig(cfg('regression', { train: 'a.csv', split: { validation: 0 } }, dense(1))).training.checkpoint, { monitor: 'loss' });
+  const plain = resolveConfig(cfg('regression', { train: 'a.csv', split: { validation: 0 } }, dense(1)));
+  assert.equal(plain.training.checkpoint, undefined);
+  assert.deepEqual(keptEpoch(plain.training), { epoch: 'last' });
   // A train file without a validation file: a share of it validates, so the callbacks watch val_loss.
-  const carved = resolveConfig(cfg('regression', { train: 'a.csv', test: 'b.csv' }, dense(1)));
+  const carved = resolveConfig(cfg('regression', { train: 'a.csv', test: 'b.csv' }, dense(1), { checkpoint: {}, earlyStopping: {} }));
   assert.deepEqual(carved.training.checkpoint, { monitor: 'val_loss' });
+  assert.equal(carved.training.earlyStopping?.monitor, 'val_loss');
+  // Early stopping alone restores its best by its own monitor (restoreBestWeights defaults to true).
+  const es = resolveConfig(cfg('regression', { train: 'a.csv', validation: 'b.csv' }, dense(1), { earlyStopping: { monitor: 'val_mae' } }));
+  assert.deepEqual(keptEpoch(es.training), { epoch: 'best', monitor: 'val_mae', askedBy: 'training.earlyStopping' });
   assert.deepEqual(carved.data.split, { validation: 0.2, seed: 42, shuffle: true });
 });
 

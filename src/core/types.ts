@@ -310,6 +310,8 @@ export interface RunMeta {
   pidStart?: string;
   /** When a trainer last started on this run: a new run, a resume, or a requeued job carrying it on. */
   startedAt?: string;
+  /** The scheduler job the trainer writing this run runs as (SLURM_JOB_ID), when it runs in one: requeued, the same job knows its own earlier attempt by it. */
+  trainerJob?: string;
   /** Status of each pipeline stage, kept up to date while the run goes. */
   stages?: Partial<Record<StageName, StageStatus>>;
   /** Rows (sequences, for a language model) per split once the data is loaded; the pipeline shows them. */

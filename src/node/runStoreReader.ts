@@ -98,6 +98,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     host: (x) => typeof x === 'string',
     pidStart: (x) => typeof x === 'string',
     startedAt: (x) => typeof x === 'string',
+    trainerJob: (x) => typeof x === 'string',
     lastMetrics: isRecord,
     bestMetrics: isRecord,
     stages: isRecord,

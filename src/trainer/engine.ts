@@ -45,6 +45,8 @@ export interface TrainOptions extends Omit<StartTrainingMessage, 'type' | 'resum
    * membership and creation time are kept; its metrics start again.
    */
   runDir?: string;
+  /** The scheduler job this process runs as (a cluster job's SLURM_JOB_ID), recorded as RunMeta.trainerJob. */
+  schedulerJobId?: string;
 }
 
 /**
@@ -144,6 +146,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     epochsPlanned: config.training.epochs,
     epochsDone: 0,
     ...thisProcess(),
+    trainerJob: opts.schedulerJobId,
     sweep: opts.sweep,
   };
   const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
@@ -206,6 +209,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   const { writer, dropped } = RunWriter.reopen(runDir, epochsDone, {
     status: 'running',
     ...thisProcess(),
+    trainerJob: opts.schedulerJobId,
     startedAt: new Date().toISOString(),
     epochsDone,
     versions: { ...meta.versions, modelLab: packageJson.version, node: process.versions.node },

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkpointPath } from '../node/checkpointFile';
 import { readRunSnapshot } from '../node/runStoreReader';
-import type { RunLiveness, RunMeta, SchedulerJob } from '../core/types';
+import type { RunLiveness, RunMeta } from '../core/types';
 import { resumeTraining, runTraining } from './engine';
 import type { TrainOptions, TrainResult } from './engine';
 
@@ -20,16 +20,21 @@ export type RunDirPlan =
   | { action: 'finished'; meta: RunMeta }
   | { action: 'refuse'; why: string };
 
+/** The scheduler job this process runs as: SLURM_JOB_ID (an array task has its own), kept across requeues. */
+export function currentJobId(env: NodeJS.ProcessEnv): string | undefined {
+  return env.SLURM_JOB_ID || undefined;
+}
+
 /**
- * Whether this process runs as the scheduler job recorded for the run (the
- * same job, requeued: the scheduler ended its earlier attempt, whatever
- * meta.json still says). SLURM names a job by SLURM_JOB_ID, an array task
- * also by SLURM_ARRAY_JOB_ID_SLURM_ARRAY_TASK_ID.
+ * Whether the trainer meta.json records as running was this very job's earlier
+ * attempt (RunMeta.trainerJob): requeued, the scheduler ended that attempt,
+ * whatever meta.json and a heartbeat a few seconds old still say. A trainer
+ * started otherwise (a resume from the editor meanwhile) is another writer,
+ * judged by its liveness.
  */
-export function runsAsJob(job: SchedulerJob | undefined, env: NodeJS.ProcessEnv): boolean {
-  if (!job || job.executor !== 'slurm') return false;
-  const ids = [env.SLURM_JOB_ID, env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID ? `${env.SLURM_ARRAY_JOB_ID}_${env.SLURM_ARRAY_TASK_ID}` : undefined];
-  return ids.some((id) => id !== undefined && id === job.id);
+export function ownEarlierAttempt(meta: Pick<RunMeta, 'trainerJob'>, env: NodeJS.ProcessEnv): boolean {
+  const job = currentJobId(env);
+  return job !== undefined && meta.trainerJob === job;
 }
 
 function describeRunning(liveness: RunLiveness, meta: RunMeta): string {
@@ -46,7 +51,7 @@ export function planRunDir(runDir: string, env: NodeJS.ProcessEnv = process.env)
   if (!liveness) return { action: 'refuse', why: `its meta.json is unreadable (${(snapshot.warnings ?? []).join('; ')})` };
   const recorded = liveness.recorded;
   if (recorded === 'queued') return { action: 'start', meta };
-  const ownJob = recorded === 'running' && runsAsJob(meta.job, env);
+  const ownJob = recorded === 'running' && ownEarlierAttempt(meta, env);
   if (recorded === 'running' && !ownJob && liveness.status === 'running') return { action: 'refuse', why: describeRunning(liveness, meta) };
   const status = ownJob ? 'interrupted' : liveness.status;
   switch (status) {
@@ -78,17 +83,19 @@ export class RunDirError extends Error {
  */
 export async function trainInRunDir(opts: TrainOptions & { runDir: string; env?: NodeJS.ProcessEnv }): Promise<{ plan: RunDirPlan; result?: TrainResult }> {
   const runDir = resolve(opts.runDir);
-  const plan = planRunDir(runDir, opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  const plan = planRunDir(runDir, env);
+  const schedulerJobId = currentJobId(env);
   switch (plan.action) {
     case 'refuse':
       throw new RunDirError(runDir, plan.why);
     case 'finished':
       return { plan };
     case 'resume':
-      return { plan, result: await resumeTraining({ ...opts, runDir, takeOver: plan.takeOver }) };
+      return { plan, result: await resumeTraining({ ...opts, runDir, takeOver: plan.takeOver, schedulerJobId }) };
     case 'start': {
       const sweep = plan.meta?.sweep ?? opts.sweep;
-      return { plan, result: await runTraining({ ...opts, runDir, sweep, overrides: plan.meta?.sweep?.params ?? opts.overrides }) };
+      return { plan, result: await runTraining({ ...opts, runDir, sweep, overrides: plan.meta?.sweep?.params ?? opts.overrides, schedulerJobId }) };
     }
   }
 }

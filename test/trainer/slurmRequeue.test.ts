@@ -111,6 +111,7 @@ async function submitAndInterrupt(cli: string, interrupt: (jobId: string) => voi
   const done = await until('the run completed', 240_000, runDir, () => (['completed', 'failed'].includes(diskMeta(runDir).status) ? diskMeta(runDir) : undefined));
   assert.equal(done.status, 'completed', done.error);
   assert.equal(done.job?.id, jobId, 'the same job carried it on');
+  assert.equal(done.trainerJob, jobId, 'its trainer ran as that job');
   assert.deepEqual(done.resumes?.map((r) => r.fromEpoch), [cut.epochsDone], 'resumed once, from the checkpoint of the epoch it was cut after');
   return { runDir, cutAfter: cut.epochsDone, jobOut: readFileSync(join(runDir, 'job.out'), 'utf8') };
 }

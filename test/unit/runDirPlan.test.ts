@@ -1,14 +1,15 @@
 // What `modellab train <config> --run-dir <folder>` does with a folder, decided
 // before anything in it changes (src/trainer/runDirTraining.ts): a requeued
-// job takes over its own run even while meta.json still says running and the
-// heartbeat looks fresh; anyone else is refused while it runs elsewhere.
+// job takes over its own earlier attempt even while meta.json still says
+// running and the heartbeat looks fresh; anyone else — another job, or a resume
+// from the editor meanwhile — is refused while it runs elsewhere.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { HEARTBEAT_FILE } from '../../src/core/types';
 import type { RunMeta } from '../../src/core/types';
-import { planRunDir, runsAsJob } from '../../src/trainer/runDirTraining';
+import { currentJobId, ownEarlierAttempt, planRunDir } from '../../src/trainer/runDirTraining';
 import { tempDir } from '../helpers/fixtures';
 
 const job = { executor: 'slurm' as const, id: '977', submittedAt: '2026-12-06T05:00:00.000Z', script: 'job.sh' };
@@ -18,7 +19,7 @@ function folder(meta: Partial<RunMeta>, opts: { checkpoint?: boolean; heartbeatA
   mkdirSync(dir, { recursive: true });
   const full: RunMeta = {
     format: 1, id: 'r1', name: 'linear', task: 'regression', configPath: '/w/exp.experiment.json', status: 'running', createdAt: '2026-12-06T05:00:00.000Z',
-    versions: { modelLab: '0.0.0', node: 'v20' }, seed: 1, epochsPlanned: 10, epochsDone: 4, host: 'node3', pid: 555, startedAt: new Date().toISOString(), job, ...meta,
+    versions: { modelLab: '0.0.0', node: 'v20' }, seed: 1, epochsPlanned: 10, epochsDone: 4, host: 'node3', pid: 555, startedAt: new Date().toISOString(), job, trainerJob: '977', ...meta,
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(full));
   if (opts.checkpoint) writeFileSync(join(dir, 'checkpoint.bin'), 'MLCK');
@@ -26,14 +27,13 @@ function folder(meta: Partial<RunMeta>, opts: { checkpoint?: boolean; heartbeatA
   return dir;
 }
 
-test('the job a run records is this process when SLURM says so (a job id, or an array job and task)', () => {
-  assert.equal(runsAsJob(job, { SLURM_JOB_ID: '977' }), true);
-  assert.equal(runsAsJob(job, { SLURM_JOB_ID: '978' }), false);
-  assert.equal(runsAsJob(job, {}), false);
-  assert.equal(runsAsJob(undefined, { SLURM_JOB_ID: '977' }), false);
-  const task = { ...job, id: '977_2', arrayJobId: '977', arrayIndex: 2 };
-  assert.equal(runsAsJob(task, { SLURM_JOB_ID: '990', SLURM_ARRAY_JOB_ID: '977', SLURM_ARRAY_TASK_ID: '2' }), true);
-  assert.equal(runsAsJob(task, { SLURM_JOB_ID: '991', SLURM_ARRAY_JOB_ID: '977', SLURM_ARRAY_TASK_ID: '3' }), false);
+test('the trainer meta.json records was this job\'s earlier attempt when it ran as the same SLURM job', () => {
+  assert.equal(currentJobId({ SLURM_JOB_ID: '977' }), '977');
+  assert.equal(currentJobId({ SLURM_JOB_ID: '' }), undefined);
+  assert.equal(ownEarlierAttempt({ trainerJob: '977' }, { SLURM_JOB_ID: '977' }), true);
+  assert.equal(ownEarlierAttempt({ trainerJob: '977' }, { SLURM_JOB_ID: '978' }), false);
+  assert.equal(ownEarlierAttempt({ trainerJob: '977' }, {}), false);
+  assert.equal(ownEarlierAttempt({}, { SLURM_JOB_ID: '977' }), false, 'a trainer started outside a job (the editor) is not ours');
 });
 
 test('a requeued job takes over its own run that still says running (fresh heartbeat): resume with a checkpoint, start again without', () => {
@@ -50,6 +50,9 @@ test('anyone else is refused while the run trains elsewhere, with where and its 
   const plan = planRunDir(dir, { SLURM_JOB_ID: '978' });
   assert.equal(plan.action, 'refuse');
   assert.match((plan as { why: string }).why, /^it is running \(pid 555 on node3, last heartbeat \d{4}-\d\d-\d\dT[\d:.]+Z\)$/);
+  // Resumed from the editor while the job waited in the queue: the requeued job must not become a second writer.
+  const resumedElsewhere = folder({ host: 'laptop', pid: 4242, trainerJob: undefined }, { checkpoint: true, heartbeatAgoMs: 1_000 });
+  assert.equal(planRunDir(resumedElsewhere, { SLURM_JOB_ID: '977' }).action, 'refuse');
   const stale = folder({ startedAt: '2026-12-06T05:00:00.000Z' }, { checkpoint: true, heartbeatAgoMs: 10 * 60_000 });
   const resumed = planRunDir(stale, {});
   assert.equal(resumed.action, 'resume');

@@ -1,8 +1,8 @@
 // An experiment's train / validation / test tables, and the seeded split of one
 // table into them (reading the files is src/node/dataFiles.ts).
 
-import { columnarTable, rowCount, DataError } from './table';
-import type { Column, Table } from './table';
+import { cellAt, columnarTable, columnOf, rowCount, DataError } from './table';
+import type { Cell, Column, Table } from './table';
 import { seededRng, shuffleInPlace } from './random';
 
 export interface DataSplits {
@@ -14,6 +14,39 @@ export interface DataSplits {
 /** Rows over all splits (without making a column-stored table build its rows). */
 export function totalRows(s: DataSplits): number {
   return rowCount(s.train) + (s.validation ? rowCount(s.validation) : 0) + (s.test ? rowCount(s.test) : 0);
+}
+
+/** The rows `idx` of a table, in that order. */
+export function subsetTable(t: Table, idx: readonly number[]): Table {
+  return subset(t, idx as number[]);
+}
+
+/**
+ * One table of `a`'s rows then `b`'s (train + validation, as cross-validation
+ * and a retrain on all the training data take them). The columns are `a`'s;
+ * a column `b` lacks is empty in its rows. Kept column by column when both are.
+ */
+export function concatTables(a: Table, b: Table): Table {
+  const lines = [...a.lines, ...b.lines];
+  if (a.cells && b.cells) {
+    const cells = a.columns.map((name, c) => joinColumns(a.cells![c], columnOf(b, name)));
+    return columnarTable(a.file, a.columns, cells, lines);
+  }
+  const rows = [...a.rows, ...b.rows.map((r) => Object.fromEntries(a.columns.map((name) => [name, r[name] ?? null])))];
+  return { file: a.file, columns: a.columns, rows, lines };
+}
+
+function joinColumns(x: Column, y: Column): Column {
+  if (x instanceof Float64Array && y instanceof Float64Array) {
+    const out = new Float64Array(x.length + y.length);
+    out.set(x);
+    out.set(y, x.length);
+    return out;
+  }
+  const out: Cell[] = [];
+  for (let i = 0; i < x.length; i++) out.push(cellAt(x, i) ?? null);
+  for (let i = 0; i < y.length; i++) out.push(cellAt(y, i) ?? null);
+  return out;
 }
 
 function subset(t: Table, idx: number[]): Table {

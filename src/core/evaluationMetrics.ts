@@ -1,7 +1,7 @@
 // Evaluation metrics computed from plain arrays (no tfjs), so they are exact,
 // testable and the same for every backend.
 
-import type { ClassificationEvaluation, RegressionEvaluation } from './types';
+import type { ClassificationEvaluation, Evaluation, RegressionEvaluation } from './types';
 
 export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLike<number>): RegressionEvaluation['metrics'] {
   const n = actual.length;
@@ -55,4 +55,11 @@ export function classificationMetrics(
     perClass,
     confusion,
   };
+}
+
+/** An evaluation's headline numbers by name ("mse", "accuracy", …): what the CLI and the editor label as test metrics. */
+export function evaluationHeadline(ev: Evaluation): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, value] of Object.entries(ev.metrics as unknown as Record<string, unknown>)) if (typeof value === 'number') out[key] = value;
+  return out;
 }

@@ -16,6 +16,8 @@ export interface ResolvedTraining {
   reduceLrOnPlateau?: { monitor: string; factor: number; patience: number; minLr: number };
   /** Only when the config has one: see keptEpoch. */
   checkpoint?: { monitor: string };
+  /** Never set by resolveConfig: a fold run trains one fold (RunMeta.fold); the config's folds are read before. */
+  crossValidation?: TrainingConfig['crossValidation'];
 }
 
 /**

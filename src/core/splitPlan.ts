@@ -6,7 +6,7 @@
 // file (as Keras' `validation_split`). The test split is for the final
 // evaluation only: no monitor or ranking may name it.
 
-import type { DataConfig, ExperimentConfig } from './types';
+import type { DataConfig, ExperimentConfig, TrainingConfig } from './types';
 
 /** What `data.split` means when a key is left out. */
 export const SPLIT_DEFAULTS = { validation: 0.2, test: 0.1, seed: 42, shuffle: true } as const;
@@ -20,19 +20,26 @@ export type ValidationSource =
   | { kind: 'carved'; share: number }
   /** A recommender holds out each user's next-to-last interaction. */
   | { kind: 'heldOut' }
+  /** k-fold cross-validation: each fold run validates on its own fold of the training data. */
+  | { kind: 'folds'; k: number }
   /** None: `split.validation` is 0. */
   | { kind: 'none' };
 
-export function validationSourceOf(config: { task: ExperimentConfig['task']; data: DataConfig }): ValidationSource {
+/** What splitPlan reads of a config: its task, data and (cross-validation) training section. */
+export type SplitPlanConfig = { task: ExperimentConfig['task']; data: DataConfig; training?: { crossValidation?: TrainingConfig['crossValidation'] } };
+
+export function validationSourceOf(config: SplitPlanConfig): ValidationSource {
   const data = config.data;
   if (config.task === 'recommendation') return { kind: 'heldOut' };
+  const folds = config.training?.crossValidation?.folds;
+  if (folds !== undefined) return { kind: 'folds', k: folds };
   if (data.source === undefined && data.validation !== undefined) return { kind: 'file' };
   const share = data.split?.validation ?? SPLIT_DEFAULTS.validation;
   if (!(share > 0)) return { kind: 'none' };
   return data.source !== undefined ? { kind: 'split', share } : { kind: 'carved', share };
 }
 
-export function hasValidationData(config: { task: ExperimentConfig['task']; data: DataConfig }): boolean {
+export function hasValidationData(config: SplitPlanConfig): boolean {
   return validationSourceOf(config).kind !== 'none';
 }
 

@@ -180,6 +180,8 @@ export interface TrainingConfig {
   earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
   reduceLrOnPlateau?: { monitor?: string; factor?: number; patience?: number; minLr?: number };
   checkpoint?: { monitor?: string };
+  /** k-fold cross-validation: k runs, each validated on its own fold of the training data (seeded; stratified for classification); the test split is untouched. */
+  crossValidation?: { folds: number };
 }
 
 export interface EvaluationConfig {
@@ -322,6 +324,32 @@ export interface RunMeta {
   resumes?: { at: string; fromEpoch: number }[];
   /** Set for a run submitted to a cluster scheduler. */
   job?: SchedulerJob;
+  /** Set when the run is one fold of a cross-validation: readers show the k folds as one group. */
+  fold?: FoldMembership;
+  /** Set when the run retrains a sweep's best point on all the training data (train + validation). */
+  retrain?: RetrainSource;
+}
+
+/** One fold of a k-fold cross-validation (RunMeta.fold). */
+export interface FoldMembership {
+  /** Shared by the k runs of one cross-validation. */
+  id: string;
+  /** 0-based fold this run validates on, of k. */
+  index: number;
+  k: number;
+}
+
+/** What a retrained run retrains (RunMeta.retrain): trained on train + validation for the epochs the best run stopped at. */
+export interface RetrainSource {
+  /** The sweep whose best point it is, when it came from one. */
+  sweepId?: string;
+  /** The run (or, cross-validated, the first fold run) whose point and best epoch it takes. */
+  fromRun: string;
+  /** The best epoch it trains to. */
+  epochs: number;
+  /** The metric and value that made the point best. */
+  metric: string;
+  value: number;
 }
 
 export interface SweepMembership {

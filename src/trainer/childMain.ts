@@ -51,7 +51,7 @@ process.on('message', (raw: unknown) => {
   };
   const training = msg.resumeRunDir
     ? resumeTraining({ ...common, runDir: msg.resumeRunDir })
-    : runTraining({ ...common, configPath: msg.configPath, runsDir: msg.runsDir, epochs: msg.epochs, overrides: msg.overrides, sweep: msg.sweep });
+    : runTraining({ ...common, configPath: msg.configPath, runsDir: msg.runsDir, epochs: msg.epochs, overrides: msg.overrides, sweep: msg.sweep, fold: msg.fold, retrain: msg.retrain });
   training
     .then((r) => exitSoon(r.meta.status === 'completed' || r.meta.status === 'stopped' ? 0 : 1))
     .catch((e: unknown) => {

@@ -13,6 +13,7 @@ import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } fr
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { seededRng } from '../core/random';
+import { trainingDataPartOf } from '../core/crossValidation';
 import type { SeededRng } from '../core/random';
 import { isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
@@ -59,7 +60,7 @@ export const INTERRUPT_REASONS = ['disconnect', 'SIGUSR1', 'SIGTERM'] as const;
 const interrupts = (reason: unknown): boolean => (INTERRUPT_REASONS as readonly unknown[]).includes(reason);
 
 /** Carrying on an interrupted or stopped run from its checkpoint: the run's own config snapshot, not the file as it is now. */
-export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'runsDir' | 'epochs' | 'overrides' | 'sweep'> {
+export interface ResumeOptions extends Omit<TrainOptions, 'configPath' | 'runsDir' | 'epochs' | 'overrides' | 'sweep' | 'fold' | 'retrain'> {
   /** The run folder (…/.modellab/runs/<id>). */
   runDir: string;
   /** The caller knows the recorded trainer is gone though meta.json says running (its scheduler job, requeued, is this process). */
@@ -131,7 +132,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   // The sweep section is not part of a run; a sweep point's values are, validated again.
   const point = configForSweepPoint(configPath, validation.config, opts.overrides, pathPolicy);
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
-  const config = resolveConfig(point.config, { epochs: opts.epochs });
+  const config = retrainable(resolveConfig(point.config, { epochs: opts.retrain?.epochs ?? opts.epochs }), opts.retrain !== undefined);
 
   const now = new Date().toISOString();
   const fresh: Omit<RunMeta, 'id' | 'format'> = {
@@ -148,10 +149,23 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     ...thisProcess(),
     trainerJob: opts.schedulerJobId,
     sweep: opts.sweep,
+    ...(opts.fold ? { fold: opts.fold } : {}),
+    ...(opts.retrain ? { retrain: opts.retrain } : {}),
   };
   const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
   writer.writeConfig({ ...config, configPath });
   return trainOpenedRun(opts, { config, configPath, writer, warnings: validation.diagnostics.map((d) => formatDiagnostic(configPath, d)) });
+}
+
+/**
+ * A retrain on train + validation has no validation data to watch: it trains
+ * exactly its epochs and keeps the last, so early stopping, the best-epoch
+ * checkpoint and the plateau schedule are left out (the snapshot says so).
+ */
+function retrainable(config: ResolvedConfig, retrain: boolean): ResolvedConfig {
+  if (!retrain) return config;
+  const { earlyStopping: _e, checkpoint: _c, reduceLrOnPlateau: _r, ...training } = config.training;
+  return { ...config, training: training as ResolvedConfig['training'] };
 }
 
 /**
@@ -283,14 +297,17 @@ async function trainInner(
   writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
   emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
 
+  // A fold of a cross-validation, or a retrain on all the training data: recorded in the meta, so a resume trains the same rows.
+  const part = trainingDataPartOf(writer.meta);
+  if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification), not this ${config.task} config`);
   const prepared =
     config.task === 'recommendation'
       ? prepareRecommenderExperiment(config, opts.configPath, stage, log)
       : isTextExperiment(config)
-        ? prepareTextExperiment(config, opts.configPath, stage, log)
+        ? prepareTextExperiment(config, opts.configPath, stage, log, part)
         : isImageExperiment(config)
           ? prepareImageExperiment(config, opts.configPath, stage, log)
-          : prepareTabularExperiment(config, opts.configPath, stage, log);
+          : prepareTabularExperiment(config, opts.configPath, stage, log, part);
   const optimizer = buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);

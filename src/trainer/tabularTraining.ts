@@ -13,6 +13,8 @@ import { isRecommenderModel, isTransformerModel } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import type { Evaluation, StageName, StageStatus } from '../core/types';
 import { loadSplits } from '../node/dataFiles';
+import { describePart } from '../core/crossValidation';
+import type { TrainingDataPart } from '../core/crossValidation';
 import { buildSequential, summarize } from './model';
 import { saveModel } from './modelIo';
 import { fitInOrder } from './preparedExperiment';
@@ -34,11 +36,11 @@ function tensorsFor(config: ResolvedConfig, p: FittedPreprocessor, e: Encoded): 
 }
 
 /** The tabular path: columns → preprocessing → a stack of layers trained by trainModel (model.fit's semantics, faster). */
-export function prepareTabularExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log): PreparedExperiment {
+export function prepareTabularExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log, part?: TrainingDataPart): PreparedExperiment {
   // ── data
   stage('data', 'running');
-  const splits = loadSplits(config.data, configPath);
-  stage('data', 'done', `${totalRows(splits)} rows`);
+  const splits = loadSplits(config.data, configPath, part);
+  stage('data', 'done', `${totalRows(splits)} rows${describePart(part)}`);
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');

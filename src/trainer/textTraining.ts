@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { totalRows } from '../core/dataset';
 import { loadSplits } from '../node/dataFiles';
+import type { TrainingDataPart } from '../core/crossValidation';
 import { classificationMetrics } from '../core/evaluationMetrics';
 import { seededRng, shuffleInPlace } from '../core/random';
 import type { Rng, SeededRng } from '../core/random';
@@ -161,7 +162,7 @@ export function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weigh
 
 // ───────────────────────── the experiment ─────────────────────────
 
-export function prepareTextExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log): PreparedExperiment {
+export function prepareTextExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log, part?: TrainingDataPart): PreparedExperiment {
   const modelConfig = resolveTransformer(config.model as TransformerModelConfig, config.data.tokenizer);
   const tokSettings = resolveTokenizer(config);
   const maxLength = Math.min(tokSettings.maxLength, modelConfig.maxLength);
@@ -189,7 +190,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     const tokens = (d?: TextDataset) => (d as CorpusData | undefined)?.stream.length ?? 0;
     log(`corpus: train ${tokens(train).toLocaleString('en')}, validation ${tokens(val).toLocaleString('en')}, test ${tokens(test).toLocaleString('en')} tokens; windows of ${maxLength}`);
   } else {
-    const splits = loadSplits(config.data, configPath);
+    const splits = loadSplits(config.data, configPath, part);
     const textColumn = config.data.text!;
     const target = config.data.target!;
     const pairs = {

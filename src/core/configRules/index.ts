@@ -7,7 +7,7 @@ import { isImageExperiment, isRecommenderModel, isTextExperiment } from '../reso
 import { checkImageDataFiles } from './imageData';
 import { checkImageLayersWithoutImage, checkImageModel } from './imageModel';
 import { checkRecommendationExperiment } from './recommender';
-import { checkDataFiles, checkExportPath, checkSplitAndMonitors, checkTransformerOnlyKeys } from './shared';
+import { checkCrossValidation, checkDataFiles, checkExportPath, checkSplitAndMonitors, checkTransformerOnlyKeys } from './shared';
 import type { DataProbe, RuleReport } from './shared';
 import { checkTabularExperiment } from './tabular';
 import { checkTextExperiment } from './text';
@@ -31,4 +31,5 @@ export function checkConfigRules(config: ExperimentConfig, probe: DataProbe, rep
     checkImageLayersWithoutImage(config, report);
   }
   checkSplitAndMonitors(config, report);
+  checkCrossValidation(config, report);
 }

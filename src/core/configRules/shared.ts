@@ -230,3 +230,18 @@ export function checkSplitAndMonitors(config: ExperimentConfig, report: RuleRepo
 
 /** How to get validation data, for the diagnostics that miss it. */
 export const NO_VALIDATION_HINT = '"data.split.validation" carves a share of the training data for validation, e.g. 0.2';
+
+/**
+ * Cross-validation deals table rows into folds: regression, classification
+ * and text classification. A language model's corpus, a recommender's held-out
+ * interactions and image folders are refused at the key.
+ */
+export function checkCrossValidation(config: ExperimentConfig, report: RuleReport): void {
+  const cv = config.training?.crossValidation;
+  if (!cv) return;
+  const images = config.data.image !== undefined;
+  if (config.task === 'language-model' || config.task === 'recommendation' || images) {
+    const what = images ? 'image data' : config.task === 'language-model' ? 'a language model (its corpus is one text)' : 'a recommender (its validation is each user\'s held-out interaction)';
+    report(['training', 'crossValidation'], 'error', `cross-validation deals table rows into folds (regression, classification, text classification); it is not available for ${what}`);
+  }
+}

@@ -12,6 +12,8 @@ import type {
   StageName,
   StageStatus,
   SweepMembership,
+  FoldMembership,
+  RetrainSource,
 } from '../types';
 import { isOneOf } from '../choices';
 import { isRecord } from './fields';
@@ -32,6 +34,10 @@ export interface StartTrainingMessage {
   overrides?: Record<string, unknown>;
   /** Set when the run is one point of a sweep; recorded in its meta. */
   sweep?: SweepMembership;
+  /** Set when the run is one fold of a cross-validation: it trains on the other folds and validates on this one; recorded in its meta. */
+  fold?: FoldMembership;
+  /** Set when the run retrains a sweep's best point on train + validation for `retrain.epochs` epochs; recorded in its meta. */
+  retrain?: RetrainSource;
   /** Extra folders where a natively installed @tensorflow/tfjs-node may live. */
   nativeModuleDirs?: string[];
   /** The workspace folder of the config: the trainer refuses data and export paths outside it. */

@@ -14,7 +14,7 @@ import { describeParams, formatParamValue, newSweepId, shortParamNames, sweepMet
 import type { SweepPoint } from '../core/sweep';
 import { planSweep } from '../core/sweepPlan';
 import type { SweepObservation } from '../core/sweepPlan';
-import { sweepMetricOf } from '../core/sweepValidation';
+import { earlyTerminationOf, sweepMetricOf } from '../core/sweepValidation';
 import type { BackendChoice, RunMeta, SweepMembership, SweepMethod } from '../core/types';
 import { TrainingProcess } from '../node/trainingProcess';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
@@ -51,6 +51,8 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     return 1;
   }
   const metric = sweepMetricOf(validation.config);
+  // Runs that fall behind at a rung stop as pruned; each decides from its siblings' run folders.
+  const earlyTermination = earlyTerminationOf(validation.config);
   const goal = goalFor(metric, sweep.goal);
   // Grid and random points are known now; a bayes point is drawn when its slot frees up, from the runs finished by then.
   const plan = planSweep(sweep, goal);
@@ -80,7 +82,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const worker = async () => {
     while (!abort.signal.aborted && next < total) {
       const point = plan.point(next++, finished());
-      const membership: SweepMembership = { id: sweepId, index: point.index, total, params: point.params };
+      const membership: SweepMembership = { id: sweepId, index: point.index, total, params: point.params, ...(earlyTermination ? { earlyTermination } : {}) };
       const label = `[${point.index + 1}/${total}] ${describeParams(point.params)}`;
       if (!opts.json) process.stderr.write(`${label} …\n`);
       const t0 = Date.now();
@@ -146,7 +148,7 @@ export function printSweepRanking(input: SweepRankingInput): number {
         metric,
         goal,
         best: best && { runId: best.id, value: best.value, params: byRun.get(best.id)?.point.params },
-        runs: ordered.map((o) => ({ index: o.point.index, params: o.point.params, runId: o.meta?.id, runDir: o.runDir, status: o.meta?.status ?? 'failed', value: runMetrics(o.meta)?.[metric] })),
+        runs: ordered.map((o) => ({ index: o.point.index, params: o.point.params, runId: o.meta?.id, runDir: o.runDir, status: o.meta?.status ?? 'failed', value: runMetrics(o.meta)?.[metric], epochs: o.meta?.epochsDone })),
         notRun,
       }) + '\n',
     );
@@ -165,6 +167,12 @@ export function printSweepRanking(input: SweepRankingInput): number {
     process.stdout.write(line(header) + '\n');
     for (const r of rows) process.stdout.write(line(r) + '\n');
     if (best) process.stdout.write(`best: ${best.id} — ${describeParams(byRun.get(best.id)!.point.params)} — ${metric} ${formatMetric(best.value)}\n`);
+    const pruned = outcomes.filter((o) => o.meta?.status === 'pruned');
+    if (pruned.length > 0) {
+      const trained = outcomes.reduce((n, o) => n + (o.meta?.epochsDone ?? 0), 0);
+      const planned = outcomes.reduce((n, o) => n + (o.meta?.epochsPlanned ?? 0), 0);
+      process.stdout.write(`early termination pruned ${pruned.length} of ${outcomes.length} run(s): ${trained} of ${planned} planned epochs trained\n`);
+    }
     if (notRun > 0) process.stdout.write(`${notRun} point(s) not run (stopped)\n`);
   }
   const failed = outcomes.some((o) => !o.meta || o.meta.status === 'failed' || o.meta.status === 'interrupted' || o.meta.status === 'cancelled');

@@ -58,5 +58,6 @@ export function printTrainResult(json: boolean, result: { meta: RunMeta; runDir:
     if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
     process.stdout.write(`run folder: ${runDir}\n`);
   }
-  return meta.status === 'completed' || meta.status === 'stopped' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;
+  // A pruned sweep point ended as its sweep meant it to (a job array's task is not a failure).
+  return meta.status === 'completed' || meta.status === 'stopped' || meta.status === 'pruned' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;
 }

@@ -47,6 +47,7 @@ export const COMPARE_STRINGS = {
   'status.failed': 'failed',
   'status.interrupted': 'interrupted',
   'status.cancelled': 'cancelled',
+  'status.pruned': 'pruned',
 } as const;
 
 export type CompareStringId = keyof typeof COMPARE_STRINGS;

@@ -23,6 +23,7 @@ export const DEFAULT_STRINGS = {
   'status.failed': 'failed',
   'status.interrupted': 'interrupted',
   'status.cancelled': 'cancelled',
+  'status.pruned': 'pruned',
   'stages.label': 'Pipeline stages',
   'stage.data': 'data',
   'stage.preprocess': 'preprocess',

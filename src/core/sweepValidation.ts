@@ -3,11 +3,13 @@
 // valid config — found by applying the value and validating the result like
 // any config, and reported on the parameter (or the value) that causes it.
 
+import { resolveEarlyTermination, rungEpochs } from './earlyTermination';
+import { goalFor } from './metrics';
 import { resolveConfig } from './resolvedConfig';
 import { hasValidationData, isTestMetricName, isTrainingMetricName } from './splitPlan';
 import { ConfigPathError, isSweepRange, MAX_SWEEP_POINTS, parseConfigPath, setAtPath, sweepMethod, sweepSize } from './sweep';
 import type { PathSegment } from './sweep';
-import type { ExperimentConfig } from './types';
+import type { ExperimentConfig, SweepEarlyTermination } from './types';
 
 export interface SweepCheckProblem {
   severity: 'error' | 'warning' | 'info';
@@ -39,6 +41,14 @@ export function epochLogNames(config: ExperimentConfig): string[] {
 /** The metric a sweep of this config is ranked by: its own, else val_loss (loss without validation data). */
 export function sweepMetricOf(config: ExperimentConfig): string {
   return config.sweep?.metric ?? (epochLogNames(config).includes('val_loss') ? 'val_loss' : 'loss');
+}
+
+/** The config's early termination as each of its runs applies it (defaults filled in, with the sweep's metric and goal); undefined without one. */
+export function earlyTerminationOf(config: ExperimentConfig): SweepEarlyTermination | undefined {
+  const et = config.sweep?.earlyTermination;
+  if (!et) return undefined;
+  const metric = sweepMetricOf(config);
+  return { ...resolveEarlyTermination(et), metric, goal: goalFor(metric, config.sweep?.goal) };
 }
 
 export function checkSweepSection(config: ExperimentConfig, validateValue: (value: unknown) => SweepCheckProblem[], report: SweepReport): void {
@@ -135,6 +145,17 @@ export function checkSweepSection(config: ExperimentConfig, validateValue: (valu
   const size = sweepSize(sweep);
   if (size > MAX_SWEEP_POINTS) {
     report(['sweep', method !== 'grid' ? 'count' : 'parameters'], 'error', `${size} points is too many: a sweep runs at most ${MAX_SWEEP_POINTS} trainings`, method === 'grid');
+  }
+
+  const et = sweep.earlyTermination;
+  if (et) {
+    const epochs = resolveConfig(base as ExperimentConfig).training.epochs;
+    const rungs = rungEpochs(resolveEarlyTermination(et), epochs);
+    if (rungs.length === 0) {
+      report(['sweep', 'earlyTermination', ...(et.minEpochs !== undefined ? ['minEpochs'] : [])], 'warning', `no rung falls before the last of the runs' ${epochs} epochs, so no run is ever pruned; lower "minEpochs" (the first rung) below ${epochs}`, et.minEpochs === undefined);
+    } else if (size === 1) {
+      report(['sweep', 'earlyTermination'], 'warning', 'a sweep of one run has no other run to compare with at a rung, so nothing is ever pruned', true);
+    }
   }
 
   const metric = sweepMetricOf(config);

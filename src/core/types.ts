@@ -235,6 +235,39 @@ export interface SweepConfig {
   goal?: MetricGoal;
   /** Runs training at the same time. Default 1. */
   concurrency?: number;
+  /** Stops runs that fall behind at a rung (an epoch budget), freeing their slot: asynchronous successive halving. */
+  earlyTermination?: EarlyTerminationConfig;
+}
+
+/** How a sweep stops runs early: `asha`, asynchronous successive halving (Hyperband's rule, as Ray Tune's ASHA and Optuna's pruner). */
+export const EARLY_TERMINATION_TYPES = ['asha'] as const;
+export type EarlyTerminationType = (typeof EARLY_TERMINATION_TYPES)[number];
+
+export interface EarlyTerminationConfig {
+  type: EarlyTerminationType;
+  /** The first rung: epochs every run trains before it can be stopped. Default 1. */
+  minEpochs?: number;
+  /** η: rungs at minEpochs·η^k epochs, and the top 1/η of the runs at a rung go on. Default 3. */
+  reductionFactor?: number;
+}
+
+/** A sweep's early termination as each of its runs applies it (SweepMembership.earlyTermination): defaults filled in, with the metric it ranks by. */
+export interface SweepEarlyTermination {
+  type: EarlyTerminationType;
+  minEpochs: number;
+  reductionFactor: number;
+  metric: string;
+  goal: MetricGoal;
+}
+
+/** A run's result at a rung of its sweep's early termination (SweepMembership.rungs), recorded before it compares itself with its siblings'. */
+export interface RungResult {
+  epoch: number;
+  value: number;
+  /** Filled in once decided: its place among the results recorded at this rung so far (1 = best; ties share the better place), of how many, and how many go on. */
+  rank?: number;
+  of?: number;
+  kept?: number;
 }
 
 /** One line of metrics.jsonl. `kind: 'step'` points carry batch losses; `kind: 'epoch'` points carry epoch logs. */
@@ -249,7 +282,8 @@ export interface MetricPoint {
   values: Record<string, number>;
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted', 'cancelled'] as const;
+/** `pruned`: a sweep's early termination stopped the run at a rung because it fell behind the sweep's other runs there. */
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed', 'interrupted', 'cancelled', 'pruned'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Where a run trains: on this machine, or as a job of a SLURM cluster. Another scheduler is one more name here and one more executor in src/node/executors. */
@@ -360,6 +394,10 @@ export interface SweepMembership {
   total: number;
   /** The config values this point set, keyed by config path (e.g. "training.optimizer.learningRate"). */
   params: Record<string, unknown>;
+  /** The sweep's early termination (the same for every run of the sweep): the run compares itself with its siblings at each rung. */
+  earlyTermination?: SweepEarlyTermination;
+  /** This run's results at the rungs it reached, in order. */
+  rungs?: RungResult[];
 }
 
 export interface LayerSummary {

@@ -21,6 +21,9 @@ import { HeartbeatWriter, thisProcess } from '../node/heartbeat';
 import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
+import { decideAtRung } from '../node/sweepRungs';
+import { describePruning, isRungEpoch } from '../core/earlyTermination';
+import { formatMetric } from '../core/metrics';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
 import { restoredMessage, TrainingCallbacks } from './callbacks';
@@ -361,7 +364,11 @@ async function trainPrepared(
   // One object for the best-epoch, early-stopping and plateau state; a resumed run's comes from its checkpoint.
   const callbacks = header ? TrainingCallbacks.fromJSON(tc, header.callbacks) : new TrainingCallbacks(tc, getLearningRate(optimizer));
   let bestWeights: tf.Tensor[] | undefined;
-  let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | undefined;
+  let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | 'pruned' | undefined;
+  // A sweep with early termination: at each rung epoch the run compares itself with its siblings (src/core/earlyTermination.ts).
+  const pruning = writer.meta.sweep?.earlyTermination;
+  let pruneNote: string | undefined;
+  let rungMetricMissing = false;
   let nanMessage = '';
 
   // A resumed run takes up where its checkpoint left off: weights, optimizer state, counters, random streams.
@@ -449,6 +456,21 @@ async function trainPrepared(
         setLearningRate(optimizer, decision.learningRate.value);
         log(decision.learningRate.message);
       }
+      if (pruning && stopReason === undefined && isRungEpoch(pruning, e, tc.epochs)) {
+        const value = logs[pruning.metric];
+        if (value === undefined) {
+          if (!rungMetricMissing) log(`early termination: the run does not log "${pruning.metric}", so it is never pruned`, 'warn');
+          rungMetricMissing = true;
+        } else {
+          const verdict = decideAtRung(writer, pruning, e, value);
+          if (!verdict.continue) {
+            stopReason = 'pruned';
+            pruneNote = describePruning(e, pruning.metric, formatMetric(value), verdict);
+            log(pruneNote);
+            model.stopTraining = true;
+          }
+        }
+      }
       if (decision.stop) {
         stopReason ??= 'early';
         log(decision.stop);
@@ -488,6 +510,15 @@ async function trainPrepared(
 
   // An interruption that came after the last epoch's end has nothing left to save: the run finishes (evaluation is quick).
   if (stopReason === 'interrupted' && writer.meta.epochsDone >= tc.epochs) stopReason = undefined;
+  if (stopReason === 'pruned') {
+    // Fell behind its sweep at a rung: not evaluated (a pruned run is never the sweep's best) and not resumable.
+    stage('training', 'done', pruneNote);
+    for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
+    const meta = writer.end('pruned');
+    rmSync(checkpointPath(writer.dir), { force: true });
+    emit({ type: 'runEnded', meta });
+    return { meta, runDir: writer.dir };
+  }
   if (stopReason === 'user' || stopReason === 'interrupted') {
     // A run cancelled meanwhile (its job cancelled: meta.json says so before the scheduler's SIGTERM arrives) stays cancelled.
     const cancelled = stopReason === 'interrupted' && readRunMeta(writer.dir)?.status === 'cancelled';

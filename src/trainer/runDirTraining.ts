@@ -56,6 +56,7 @@ export function planRunDir(runDir: string, env: NodeJS.ProcessEnv = process.env)
   const status = ownJob ? 'interrupted' : liveness.status;
   switch (status) {
     case 'completed':
+    case 'pruned':
       return { action: 'finished', meta };
     case 'failed':
     case 'cancelled':

@@ -24,6 +24,7 @@ import {
   type SweepNode,
 } from './experimentTreeModel';
 import { formatMetric } from '../../core/metrics';
+import { prunedRung } from '../../core/earlyTermination';
 import type { RunIndex } from './runIndex';
 import type { ClusterWatcher } from './clusterWatcher';
 import { isClusterRun } from '../../core/clusterRuns';
@@ -266,6 +267,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
       const planned = training?.process.epochs ?? meta.epochsPlanned;
       parts.push(vscode.l10n.t('epoch {0}/{1}', done, planned));
     }
+    if (meta.status === 'pruned') parts.push(vscode.l10n.t('pruned at epoch {0}/{1}', meta.epochsDone, meta.epochsPlanned));
     if (run.headline) parts.push(`${run.headline.name} ${formatMetric(run.headline.value)}`);
     else if (meta.status === 'failed' && meta.error) parts.push(meta.error.length > 60 ? `${meta.error.slice(0, 59)}…` : meta.error);
     return parts.join(' ');
@@ -388,6 +390,8 @@ function statusWord(run: RunNode): string {
       return vscode.l10n.t('interrupted');
     case 'cancelled':
       return vscode.l10n.t('cancelled');
+    case 'pruned':
+      return vscode.l10n.t('pruned');
     case 'damaged':
       return vscode.l10n.t('unreadable');
   }
@@ -411,6 +415,8 @@ function statusIcon(run: RunNode): vscode.ThemeIcon {
       return new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('charts.yellow'));
     case 'cancelled':
       return new vscode.ThemeIcon('circle-slash');
+    case 'pruned':
+      return new vscode.ThemeIcon('filter', new vscode.ThemeColor('disabledForeground'));
     case 'damaged':
       return new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
   }
@@ -460,6 +466,8 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
     if (run.reason) rows.push([vscode.l10n.t('Waiting for'), run.reason]);
   }
   if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${paramLabel(meta.sweep.params ?? {})}`]);
+  const rung = meta.status === 'pruned' ? prunedRung(meta.sweep) : undefined;
+  if (rung) rows.push([vscode.l10n.t('Pruned'), vscode.l10n.t('at epoch {0}: placed {1} of {2} runs, the best {3} went on', rung.epoch, rung.rank!, rung.of!, rung.kept!)]);
   for (const [k, v] of Object.entries(meta.lastMetrics ?? {})) if (typeof v === 'number') rows.push([k, formatMetric(v)]);
 
   tip.supportThemeIcons = true;

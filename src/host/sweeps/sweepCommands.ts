@@ -9,7 +9,7 @@ import type { RunResultInput } from '../../core/configResults';
 import { describeParams, newSweepId, sweepMethod } from '../../core/sweep';
 import { planSweep } from '../../core/sweepPlan';
 import { goalFor } from '../../core/metrics';
-import { sweepMetricOf } from '../../core/sweepValidation';
+import { earlyTerminationOf, sweepMetricOf } from '../../core/sweepValidation';
 import { backendSetting, executorSetting } from '../shell/settings';
 import { sweepOnCluster } from '../cluster/clusterSubmit';
 import { schedulerLabel } from '../cluster/executorSettings';
@@ -68,6 +68,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   }
   const metric = sweepMetricOf(config);
   const goal = goalFor(metric, sweep.goal);
+  const earlyTermination = earlyTerminationOf(config);
   // Grid and random points are known now; a bayes point is drawn when a slot frees up, from the runs finished by then.
   const plan = planSweep(sweep, goal);
   const total = plan.total;
@@ -110,7 +111,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
           nativeModuleDirs: [ctx.nativeModulesDir],
           ...startPathPolicy(configUri),
           overrides: point.params,
-          sweep: { id, index: point.index, total, params: point.params },
+          sweep: { id, index: point.index, total, params: point.params, ...(earlyTermination ? { earlyTermination } : {}) },
         },
       });
       pointOf.set(session, point);
@@ -206,8 +207,10 @@ async function reportSweepOutcome(ctx: ModelLabContext, sweep: ActiveSweep, resu
   if (best && top?.value !== undefined) {
     parts.push(vscode.l10n.t('Best: {0} — {1} {2}.', describeParams(best.point.params), sweep.metric, formatMetric(top.value)));
   }
+  const pruned = results.filter((r) => r.outcome.status === 'pruned').length;
+  if (pruned > 0) parts.push(vscode.l10n.t('{0} pruned early (fell behind at a rung).', pruned));
   if (failed.length > 0) parts.push(vscode.l10n.t('{0} failed; the log says why.', failed.length));
-  ctx.log.info(`[${sweep.name}] sweep ${sweep.id} ended: ${results.length}/${queue.total} run(s), ${completed.length} completed, ${failed.length} failed${best ? `; best ${best.outcome.meta!.id} (${describeParams(best.point.params)})` : ''}`);
+  ctx.log.info(`[${sweep.name}] sweep ${sweep.id} ended: ${results.length}/${queue.total} run(s), ${completed.length} completed, ${pruned} pruned, ${failed.length} failed${best ? `; best ${best.outcome.meta!.id} (${describeParams(best.point.params)})` : ''}`);
 
   const openBest = vscode.l10n.t('Open Best Run');
   const showLog = vscode.l10n.t('Show Log');

@@ -7,6 +7,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { resolveConfig } from '../../core/resolvedConfig';
+import { earlyTerminationOf } from '../../core/sweepValidation';
 import { expandSweep, newSweepId, sweepMethod } from '../../core/sweep';
 import type { RunMeta, SchedulerJob, SweepMembership } from '../../core/types';
 import { validateConfigFile } from '../configValidation';
@@ -47,6 +48,8 @@ export function createQueuedRuns(request: RunSubmission, asSweep: boolean): Queu
   }
   const points = asSweep && sweep ? expandSweep(sweep) : [{ index: 0, params: {} }];
   const sweepId = asSweep ? newSweepId() : undefined;
+  // Each task prunes itself at a rung from its siblings' folders (no coordinator needed).
+  const earlyTermination = asSweep ? earlyTerminationOf(validation.config) : undefined;
   // Every point is checked before any folder is made: a bad point submits nothing.
   const configs = points.map((point) => {
     const checked = configForSweepPoint(configPath, validation.config!, point.params);
@@ -56,7 +59,7 @@ export function createQueuedRuns(request: RunSubmission, asSweep: boolean): Queu
   const writers: RunWriter[] = [];
   const createdAt = new Date().toISOString();
   configs.forEach((config, i) => {
-    const membership: SweepMembership | undefined = sweepId ? { id: sweepId, index: points[i].index, total: points.length, params: points[i].params } : undefined;
+    const membership: SweepMembership | undefined = sweepId ? { id: sweepId, index: points[i].index, total: points.length, params: points[i].params, ...(earlyTermination ? { earlyTermination } : {}) } : undefined;
     const writer = new RunWriter(request.runsDir, {
       name: config.name,
       task: config.task,

@@ -101,10 +101,11 @@ const CONV_CASES: ConvCase[] = [
   [4, 6, 6, 8, 3, 3, 16, 1, 'same'],
   [2, 4, 4, 2, 5, 5, 3, 1, 'same'], // filter larger than the input
   [5, 13, 13, 32, 3, 3, 17, 1, 'valid'], // several chunks of output pixels, a 1-column tail of 8
-  // tap rows of at most 4 floats without padding (im2colNarrow): 1 channel at stride 2, 2 channels × 2 taps (16 bytes exactly), a first layer's shape in chunks
+  // tap rows of at most 16 floats without padding (im2colNarrow; [3, 11, 8, 3] above too): 1 channel at stride 2, 2 channels × 2 taps (16 bytes exactly), a first layer's shape in chunks, 16 floats exactly
   [2, 9, 8, 1, 3, 3, 32, 2, 'valid'],
   [3, 8, 7, 2, 2, 2, 8, 1, 'valid'],
   [16, 28, 28, 1, 3, 3, 32, 1, 'valid'],
+  [2, 9, 10, 4, 4, 4, 8, 1, 'valid'],
   // Winograd F(4×4, 3×3) and F(2×2, 3×3), forward and both gradients (3×3, stride 1, 8+ channels in and out): odd sizes cut the last tiles, several chunks of tiles,
   // channels that are not a multiple of 4 (the transforms' last channels one at a time)
   [3, 9, 11, 8, 3, 3, 12, 1, 'same'],

@@ -107,14 +107,14 @@ function im2col(heap: Float32Array, xAt: number, at: number, g: Geometry, m0: nu
 
 /**
  * The wasm loop that builds im2col(x) for a convolution, if any:
- * im2colNarrow where each tap row is at most 4 floats, there is no padding
+ * im2colNarrow where each tap row is at most 16 floats, there is no padding
  * and x has 16 bytes of memory after it (a first layer on grey or colour
  * images; the columns then need 16 bytes of room, COLS_SLACK), else im2col.
  */
 function im2colLoop(loops: WasmLoops | undefined, heap: Float32Array, xAt: number, g: Geometry): Col2imFn | undefined {
   const inside = (g.outH - 1) * g.sh + g.fh <= g.inH && (g.outW - 1) * g.sw + g.fw <= g.inW;
   const room = xAt + g.batch * g.inH * g.inW * g.inC + 4 <= heap.length;
-  return loops && g.fw * g.inC <= 4 && g.padTop === 0 && g.padLeft === 0 && inside && room ? loops.im2colNarrow : loops?.im2col;
+  return loops && g.fw * g.inC <= 16 && g.padTop === 0 && g.padLeft === 0 && inside && room ? loops.im2colNarrow : loops?.im2col;
 }
 /** Floats of room after a column scratch for im2colNarrow's last 16-byte store. */
 const COLS_SLACK = 4;

@@ -6,7 +6,8 @@
 // a job of this test holds every CPU), running on the node (the job's setup
 // line waits for this test's go), completed. The status bar counts the jobs;
 // the dashboard follows the run from its files ("updated N s ago"). A second
-// run, queued, is cancelled from the sidebar.
+// run, queued, is cancelled from the sidebar. A sweep is one job array whose
+// four runs complete under the sweep in the sidebar.
 // Run: npm run package && node --import tsx --test test/e2e/slurm.e2e.test.ts
 // (as root, after: bash scripts/install-test-deps.sh)
 
@@ -20,6 +21,7 @@ import type { Locator, Page } from 'playwright-core';
 import { codeLens, log, quickOpen, repoRoot, startSession, StopWaiting, waitFor, webviewWith, withChecks } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
+const SWEEP_CONFIG = 'house-prices-sweep.experiment.json';
 const CLUSTER_SCRIPT = join(repoRoot, 'scripts', 'slurm-test-cluster.sh');
 /** The test's own cluster, so it never disturbs (or is stopped by) another test's. */
 const CLUSTER_DIR = mkdtempSync(join(tmpdir(), 'modellab-slurm-e2e-'));
@@ -103,6 +105,10 @@ test('SLURM: train from the CodeLens, follow the run queued → running → comp
       const text = readFileSync(file, 'utf8');
       assert.match(text, /"epochs": 40/);
       writeFileSync(file, text.replace('"epochs": 40', '"epochs": 3'));
+      const sweepFile = join(ws, SWEEP_CONFIG);
+      const sweepText = readFileSync(sweepFile, 'utf8');
+      assert.match(sweepText, /"epochs": 8/);
+      writeFileSync(sweepFile, sweepText.replace('"epochs": 8', '"epochs": 2'));
     },
   });
   const { page, shots } = session;
@@ -217,6 +223,38 @@ test('SLURM: train from the CodeLens, follow the run queued → running → comp
       slurm('scancel', [blocker]);
       await clusterStatusBar(page).filter({ hasText: 'SLURM: 0 queued, 0 running' }).first().waitFor({ state: 'visible', timeout: 30_000 });
       await shots.take(experimentsView(page), 'sidebar-cancelled');
+    });
+
+    await check('a sweep on SLURM is one job array: its CodeLens counts the jobs, its four runs complete under the sweep', async () => {
+      await quickOpen(page, SWEEP_CONFIG);
+      const lens = codeLens(page, 'Run sweep on SLURM (4 jobs)');
+      await lens.first().waitFor({ state: 'visible', timeout: 60_000 });
+      await shots.take(page, 'codelens-sweep-on-slurm');
+      await lens.first().click();
+      const sweep = experimentsView(page).getByRole('treeitem', { name: /^Sweep \(4\/4 runs\)/ });
+      await sweep.first().waitFor({ state: 'visible', timeout: 60_000 });
+      // One array job, a task per point, each run folder knowing its task.
+      const runsDir = join(session.workspace, '.modellab', 'runs');
+      const jobs = readdirSync(runsDir)
+        .map((id) => JSON.parse(readFileSync(join(runsDir, id, 'meta.json'), 'utf8')) as { sweep?: { index: number }; job?: { id: string; arrayJobId?: string; arrayIndex?: number } })
+        .filter((m) => m.sweep)
+        .map((m) => [m.sweep!.index, m.job?.arrayJobId, m.job?.arrayIndex, m.job?.id] as const)
+        .sort((a, b) => a[0] - b[0]);
+      assert.equal(jobs.length, 4);
+      const array = jobs[0][1];
+      assert.ok(array && /^\d+$/.test(array), `an array job id: ${JSON.stringify(jobs)}`);
+      assert.deepEqual(jobs, [0, 1, 2, 3].map((i) => [i, array, i, `${array}_${i}`]));
+      if ((await sweep.first().getAttribute('aria-expanded')) !== 'true') await sweep.first().click();
+      const pointRows = experimentsView(page).getByRole('treeitem', { name: /^#\d / });
+      const labels = await waitFor('the sweep\'s four runs completed', JOB_TIMEOUT_MS, async () => {
+        const ls = await pointRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+        const ended = ls.find((l) => UNHAPPY.test(l));
+        if (ended) throw new StopWaiting(`a sweep run did not complete: "${ended}"\n${jobFiles(session.workspace)}`);
+        return ls.length === 4 && ls.every((l) => /, completed, (★ )?val_loss \d/.test(l)) && ls.filter((l) => l.includes('★')).length === 1 ? ls : undefined;
+      });
+      log(`sweep runs:\n  ${labels.join('\n  ')}`);
+      await clusterStatusBar(page).filter({ hasText: 'SLURM: 0 queued, 0 running' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await shots.take(experimentsView(page), 'sidebar-sweep-completed');
     });
   });
 });

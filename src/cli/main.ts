@@ -13,7 +13,6 @@ import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
 import { imageClassifierRuns } from '../node/imageModelRuns';
-import { metricGoal } from '../core/metrics';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
 import type { AttentionResult, RunLiveness } from '../core/types';
 import { selectBackend } from '../trainer/backend';
@@ -28,7 +27,7 @@ import { backendOption, numberOption, runsDirOption, UsageError } from './args';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
-import { fmt, INTERRUPTED_EXIT, printTrainResult } from './trainReport';
+import { describeBackend, fmt, INTERRUPTED_EXIT, printTrainResult, runMetricsText } from './trainReport';
 import { cancelRun, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
 
 export { formatEvaluation } from './trainReport';
@@ -152,7 +151,7 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
         process.stderr.write(`run ${e.meta.id}\n`);
         break;
       case 'backend':
-        process.stderr.write(`backend: ${e.backend}${e.fallbackReasons.length ? ` (${e.fallbackReasons.join('; ')})` : ''}\n`);
+        process.stderr.write(describeBackend(e.backend, e.fallbackReasons) + '\n');
         break;
       case 'log':
         process.stderr.write(e.level === 'info' ? `${e.message}\n` : `${e.level}: ${e.message}\n`);
@@ -235,7 +234,7 @@ async function runs(args: string[]): Promise<number> {
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
       const l = r.liveness;
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, warnings };
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
@@ -246,7 +245,7 @@ async function runs(args: string[]): Promise<number> {
   }
   for (const r of list) {
     const m = r.meta;
-    const metric = m?.lastMetrics ? Object.entries(m.lastMetrics).filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize').map(([k, v]) => `${k} ${fmt(v)}`).join('  ') : '';
+    const metric = m ? runMetricsText(m) : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
     const note = notes.get(r.dir);
     const job = m?.job ? `  [${m.job.executor} job ${m.job.id}${note ? `: ${describeJobState(note.state)}` : ''}]` : '';

@@ -2,8 +2,9 @@
 // cluster job followed with --wait: its status, the test evaluation and the
 // run folder (or one JSON line), and the exit code that goes with them.
 
-import { formatMetric } from '../core/metrics';
-import type { Evaluation, RunMeta } from '../core/types';
+import { formatMetric, metricGoal } from '../core/metrics';
+import type { BackendName, Evaluation, RunMeta } from '../core/types';
+import { NATIVE_NOT_INSTALLED } from '../trainer/backend';
 
 /** The exit code of a training that a signal interrupted (EX_TEMPFAIL: try again, it resumes). */
 export const INTERRUPTED_EXIT = 75;
@@ -11,6 +12,36 @@ export const INTERRUPTED_EXIT = 75;
 /** Metric values in the CLI's reports: core's formatter, in its table style. */
 export function fmt(v: number | undefined): string {
   return formatMetric(v, 'table');
+}
+
+const BACKEND_LABELS: Record<BackendName, string> = { tensorflow: 'native TensorFlow', wasm: 'WebAssembly', cpu: 'plain JavaScript' };
+
+/**
+ * The backend line(s) of `modellab train`: the backend the run uses, then why a faster one was
+ * passed over — native TensorFlow not installed is the usual case, with how to get it.
+ */
+export function describeBackend(backend: BackendName, fallbackReasons: readonly string[]): string {
+  const lines = [`backend: ${backend} (${BACKEND_LABELS[backend]})`];
+  for (const reason of fallbackReasons) {
+    lines.push(reason === NATIVE_NOT_INSTALLED ? `  ${reason}; it trains faster: npm install @tensorflow/tfjs-node in Model Lab's folder, and "auto" uses it` : `  not used: ${reason}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A run's metrics as `modellab runs` shows them: the loss, val_loss and the metrics that rise,
+ * of the epoch whose weights the run keeps (the last, or the best its config asks for), labelled
+ * with that epoch; the last epoch's before any is kept.
+ */
+export function runMetricsText(meta: Pick<RunMeta, 'bestEpoch' | 'bestMetrics' | 'lastMetrics' | 'epochsDone'>): string {
+  const kept = meta.bestMetrics && meta.bestEpoch ? meta.bestMetrics : undefined;
+  const logs = kept ?? meta.lastMetrics;
+  if (!logs) return '';
+  const shown = Object.entries(logs)
+    .filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize')
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join('  ');
+  return kept ? `${shown} (epoch ${meta.bestEpoch}, kept)` : `${shown} (epoch ${meta.epochsDone}, last)`;
 }
 
 /** Misclassified images listed after an image classifier's evaluation. */

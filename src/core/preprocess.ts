@@ -5,6 +5,7 @@
 import { cellAt, columnOf, DataError, rowCount } from './table';
 import type { Cell, Column, Table } from './table';
 import type { ExperimentConfig, PreprocessStep, Task } from './types';
+import { formatMetric } from './metrics';
 
 export interface FittedPreprocessor {
   version: 1;
@@ -337,6 +338,22 @@ export function transformTable(p: FittedPreprocessor, table: Table): Encoded {
   if (bad) throw bad.error;
   if (targetError) throw targetError;
   return { x, y: y.subarray(0, n), rows: n, skipped };
+}
+
+/**
+ * What a user reading the training loss needs to know when the regression target is scaled:
+ * the loss and metrics logged during training are on the scaled target, the test evaluation in
+ * the target's own units, and the factors between them (mse × scale², mae and rmse × scale).
+ * Undefined when the target is not scaled.
+ */
+export function scaledTargetNote(p: FittedPreprocessor, loss: string, metrics: readonly string[]): string | undefined {
+  const s = p.scale[p.target];
+  if (!s || p.task !== 'regression') return undefined;
+  const t = p.target;
+  const n = (v: number) => formatMetric(v, 'table');
+  const how = `${s.kind === 'standardize' ? 'standardized' : 'scaled to 0…1'}, (${t} − ${n(s.shift)}) / ${n(s.scale)}`;
+  const factors = [...new Set([loss, ...metrics])].flatMap((m) => (m === 'mse' ? [`mse × ${n(s.scale * s.scale)}`] : m === 'mae' || m === 'rmse' ? [`${m} × ${n(s.scale)}`] : []));
+  return `the loss and metrics during training are on "${t}" ${how}${factors.length ? ` (in ${t}'s units: ${factors.join(', ')})` : ''}; the test evaluation is in ${t}'s own units`;
 }
 
 /** Maps a regression prediction back to target units. */

@@ -32,6 +32,7 @@ function wasmDir(): string | undefined {
  * command puts it (the extension's storage folder), then the normal module path.
  * tfjs-core keeps its engine and kernel registry on globalThis, so a tfjs-node
  * loaded from another folder registers its backend with our engine.
+ * Returns undefined once loaded, else why not.
  */
 function loadNative(dirs: string[]): string | undefined {
   const errors: string[] = [];
@@ -49,10 +50,16 @@ function loadNative(dirs: string[]): string | undefined {
     require('@tensorflow/tfjs-node');
     return undefined;
   } catch (e) {
+    // Not installed anywhere (the usual case, not a failure): said as such, with no stack of paths.
+    const missing = (e as { code?: string }).code === 'MODULE_NOT_FOUND' && (e as Error).message.includes("'@tensorflow/tfjs-node'");
+    if (missing && errors.length === 0) return NATIVE_NOT_INSTALLED;
     errors.push(`@tensorflow/tfjs-node: ${(e as Error).message.split('\n')[0]}`);
   }
-  return errors.join('; ');
+  return `native TensorFlow unavailable (${errors.join('; ')})`;
 }
+
+/** The fallback reason when @tensorflow/tfjs-node is not installed where the trainer looks. */
+export const NATIVE_NOT_INSTALLED = 'native TensorFlow (@tensorflow/tfjs-node) is not installed';
 
 export async function selectBackend(choice: BackendChoice, nativeModuleDirs: string[] = []): Promise<BackendSelection> {
   const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
@@ -63,7 +70,7 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
         if (!tf.findBackendFactory('tensorflow')) {
           const why = loadNative(nativeModuleDirs);
           if (why !== undefined || !tf.findBackendFactory('tensorflow')) {
-            reasons.push(`native TensorFlow unavailable (${why ?? 'module loaded but registered no backend'})`);
+            reasons.push(why ?? 'native TensorFlow unavailable (module loaded but registered no backend)');
             continue;
           }
         }

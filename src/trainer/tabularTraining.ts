@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { totalRows } from '../core/dataset';
 import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
-import { fitPreprocessor, inverseTarget, transformTable } from '../core/preprocess';
+import { fitPreprocessor, inverseTarget, scaledTargetNote, transformTable } from '../core/preprocess';
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import { isRecommenderModel, isTransformerModel } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
@@ -54,6 +54,8 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
   const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
   stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
   log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
+  const scaledTarget = scaledTargetNote(pre, config.training.loss, config.training.metrics);
+  if (scaledTarget) log(scaledTarget);
 
   const tensors: tf.Tensor[] = [];
   const trainT = tensorsFor(config, pre, train);

@@ -29,7 +29,11 @@ test('modellab cancel stops a local run started by the CLI: stopped, its process
     const [id] = existsSync(runs) ? readdirSync(runs) : [];
     return id && existsSync(join(runs, id, 'meta.json')) ? (JSON.parse(readFileSync(join(runs, id, 'meta.json'), 'utf8')) as RunMeta) : undefined;
   };
-  while (!(meta()?.status === 'running' && meta()!.epochsDone >= 1)) await new Promise((r) => setTimeout(r, 100));
+  const deadline = Date.now() + 120_000;
+  while (!(meta()?.status === 'running' && meta()!.epochsDone >= 1)) {
+    assert.ok(Date.now() < deadline && trainer.exitCode === null, `the CLI never trained an epoch (exit ${trainer.exitCode}; stdout: ${out})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const runId = meta()!.id;
   const cancel = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
     execFile(process.execPath, [cli, 'cancel', runId], { cwd: dir, encoding: 'utf8' }, (e, stdout, stderr) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stdout, stderr })),

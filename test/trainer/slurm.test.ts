@@ -51,6 +51,14 @@ function workspace(training: Record<string, unknown> = {}, sweep?: Record<string
 
 const readMeta = (runDir: string): RunMeta => JSON.parse(readFileSync(join(runDir, 'meta.json'), 'utf8')) as RunMeta;
 const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+/** Waits for `done`; a wait that never ends fails the test after two minutes, saying what it waited for. */
+async function until(done: () => boolean, what: () => string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 const runFolders = (runs: string): string[] => (existsSync(runs) ? readdirSync(runs) : []);
 
 test('a 4-point sweep submitted as one job array ends with the same final metrics as the same sweep trained locally', async () => {
@@ -111,7 +119,7 @@ test('a job cancelled while queued, and one cancelled while training, are marked
   // 100000 epochs: still training when it is cancelled.
   const long = await executor.submitRun({ configPath: ws.config, runsDir: ws.runs, backend: 'wasm', resources: {}, program, modelLabVersion: 'test' });
   const longRun = long.runs[0].runDir;
-  while (!(readMeta(longRun).status === 'running' && readMeta(longRun).epochsDone >= 1)) await new Promise((r) => setTimeout(r, 200));
+  await until(() => readMeta(longRun).status === 'running' && readMeta(longRun).epochsDone >= 1, () => `the job to train an epoch (run ${readMeta(longRun).status}; ${readFileSync(join(longRun, 'job.err'), 'utf8').slice(-500)})`);
   const cancelLong = await modellab(['cancel', longRun], ws.dir);
   assert.equal(cancelLong.code, 0, cancelLong.stderr);
   const meta = readMeta(longRun);

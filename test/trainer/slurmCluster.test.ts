@@ -44,7 +44,11 @@ test('the test cluster: a second start leaves it running as it was, a job runs, 
     // A job that would run for a minute is still running when the cluster stops.
     const out = join(cluster.dir, 'sleeper.out');
     execFileSync('sbatch', ['--parsable', `--output=${out}`, '--wrap', 'echo started; sleep 60'], { env: cluster.env, encoding: 'utf8' });
-    while (!(existsSync(out) && readFileSync(out, 'utf8').includes('started'))) await new Promise((r) => setTimeout(r, 100));
+    const deadline = Date.now() + 60_000;
+    while (!(existsSync(out) && readFileSync(out, 'utf8').includes('started'))) {
+      assert.ok(Date.now() < deadline, 'the job never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(processesOf(cluster.dir).length >= 5, 'the three daemons, the job script and its sleep are running');
     execFileSync('bash', [script, 'stop'], { env: scriptEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     assert.deepEqual(processesOf(cluster.dir), [], 'nothing of the cluster runs');

@@ -155,7 +155,8 @@ test("SLURM's warning before the time limit reaches the trainer, and the job req
   const script = slurmJobScript({ jobName: 'x', runDirs: [runDir], configPath: join(dir, 'c.json'), backend: 'auto', resources: {}, program: { nodePath: node, cliPath: join(dir, 'cli.js') }, stdoutPath: 'o', stderrPath: 'e' });
   const r = await runScript(script, { PATH: `${bin}:/usr/bin:/bin`, SLURM_JOB_ID: '123', STAND_IN_WAIT: '1' }, async (pid) => {
     // The stand-in trainer has started (so the script's trap is set): SLURM's B:USR1 goes to the batch shell.
-    while (!existsSync(join(dir, 'node-started'))) await new Promise((res) => setTimeout(res, 20));
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(dir, 'node-started')) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
     process.kill(pid, 'SIGUSR1');
   });
   assert.equal(readFileSync(join(dir, 'node-signal'), 'utf8').trim(), 'USR1', 'the trainer got the signal');

@@ -92,7 +92,9 @@ function cluster() {
     [...metas.values()].map((m) => ({ id: m.id, dir: join(root, m.id), meta: m, warnings: [] }));
   const metas = new Map<string, RunMeta>();
   const changes: ClusterChange[] = [];
+  const logged: string[] = [];
   const watcher = new ClusterWatcher({
+    log: (message) => logged.push(message),
     listRuns: list,
     query: async (jobs) => {
       asked.push(jobs.map((j) => j.id));
@@ -115,6 +117,7 @@ function cluster() {
     states,
     asked,
     changes,
+    logged,
     set(m: RunMeta) {
       metas.set(m.id, m);
       write(m);
@@ -173,11 +176,13 @@ test('the watcher polls while a cluster run is queued or running, follows it thr
   assert.deepEqual(c.changes.at(-1)?.dirs, [join(c.root, 'r1')]);
   assert.ok((c.watcher.updatedAt(join(c.root, 'r1')) ?? 0) > 0);
 
-  // The scheduler cannot be reached: its last word stands, polling goes on.
+  // The scheduler cannot be reached: its last word stands, polling goes on, and the log says so once.
   c.refuse(true);
+  await c.tick();
   await c.tick();
   assert.deepEqual(c.watcher.stateOf(running), { status: 'running', node: 'node07' });
   assert.equal(c.watcher.polling, true);
+  assert.deepEqual(c.logged, ['cluster runs: the scheduler did not answer: squeue: error: Unable to contact slurm controller']);
   c.refuse(false);
 
   // The run completes: one last change, then no more polling.

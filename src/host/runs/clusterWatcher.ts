@@ -44,6 +44,8 @@ export class ClusterWatcher {
   private again = false;
   private disposed = false;
   private lastCounts: JobCounts = { queued: 0, running: 0 };
+  /** Why the scheduler last failed to answer, so the log says it once. */
+  private lastFailure: string | undefined;
 
   constructor(private readonly deps: ClusterWatcherDeps) {}
 
@@ -121,9 +123,13 @@ export class ClusterWatcher {
           if (last && isEndedJob(last) && (!state || state.state === 'unknown')) jobs.set(job.id, last);
           else if (state) jobs.set(job.id, state);
         }
+        this.lastFailure = undefined;
       } catch (err) {
-        // The scheduler did not answer (a network hiccup, sbatch's host down): its last word stands.
-        this.deps.log?.(`cluster runs: the scheduler did not answer: ${(err as Error).message ?? String(err)}`);
+        // The scheduler did not answer (a network hiccup, its controller down, no SLURM on this machine): its last word
+        // stands. Said once per cause, not every few seconds.
+        const why = (err as Error).message ?? String(err);
+        if (why !== this.lastFailure) this.deps.log?.(`cluster runs: the scheduler did not answer: ${why}`);
+        this.lastFailure = why;
         for (const job of asked) {
           const last = this.jobs.get(job.id);
           if (last) jobs.set(job.id, last);

@@ -18,6 +18,8 @@ import type {
   PredictResultMessage,
   SaliencyRequestMessage,
   SaliencyResultMessage,
+  EmbeddingsRequestMessage,
+  EmbeddingsResultMessage,
 } from '../core/protocol/inference';
 import type { BackendChoice } from '../core/types';
 import type { TrainerRuntime } from './trainerRuntime';
@@ -51,8 +53,12 @@ export type GenerateQuery = Pick<GenerateRequestMessage, 'modelDir' | 'prompt' |
 export type PredictQuery = Pick<PredictRequestMessage, 'modelDir' | 'instances'>;
 export type SaliencyQuery = Pick<SaliencyRequestMessage, 'modelDir' | 'imagePath' | 'method'>;
 
-type Reply = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | SaliencyResultMessage;
-type RequestBody = Omit<AttentionRequestMessage, 'requestId'> | Omit<GenerateRequestMessage, 'requestId'> | Omit<PredictRequestMessage, 'requestId'> | Omit<SaliencyRequestMessage, 'requestId'>;
+export type EmbeddingsQuery = Pick<EmbeddingsRequestMessage, 'modelDir' | 'table' | 'method' | 'rows'>;
+
+/** Every reply but an error; every request but a cancel, without its id (derived, so a new request type needs no edit here). */
+type Reply = Exclude<InferenceToHostMessage, { type: 'inferenceError' }>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'requestId'> : never;
+type RequestBody = WithoutId<Exclude<HostToInferenceMessage, { type: 'cancelInference' }>>;
 
 interface Pending {
   resolve(reply: Reply): void;
@@ -93,6 +99,11 @@ export class InferenceClient {
   /** An image classifier's prediction for an image file, with its saliency map. */
   saliency(query: SaliencyQuery, signal?: AbortSignal): Promise<SaliencyResultMessage> {
     return this.request({ type: 'saliency', ...query }, signal) as Promise<SaliencyResultMessage>;
+  }
+
+  /** A model's embedding table in 2-D with each row's nearest neighbours (the projector). */
+  embeddings(query: EmbeddingsQuery, signal?: AbortSignal): Promise<EmbeddingsResultMessage> {
+    return this.request({ type: 'embeddings', ...query }, signal) as Promise<EmbeddingsResultMessage>;
   }
 
   private request(body: RequestBody, signal?: AbortSignal): Promise<Reply> {

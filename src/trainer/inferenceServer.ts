@@ -4,7 +4,7 @@
 // can drive it without forking a process.
 
 import { parseInferenceRequest } from '../core/protocol/inference';
-import type { AttentionRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
+import type { AttentionRequestMessage, EmbeddingsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { ATTENTION_TOKENS } from '../core/types';
@@ -13,8 +13,9 @@ import { PredictorCache } from './predictorCache';
 import { isRequestId } from '../core/protocol/fields';
 import { ImageModelCache } from './imageModel';
 import { saliencyFor } from './saliency';
+import { EmbeddingCache, projectEmbeddings } from './embeddings';
 
-type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage;
+type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | EmbeddingsRequestMessage;
 
 /** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
 const MAX_TEXT_CHARS = 1_000_000;
@@ -27,6 +28,7 @@ export class InferenceServer {
   private readonly cache = new TextModelCache(2);
   private readonly predictors = new PredictorCache(2);
   private readonly images = new ImageModelCache(2);
+  private readonly embeddings = new EmbeddingCache(2);
 
   constructor(private readonly send: (msg: InferenceToHostMessage) => void) {}
 
@@ -61,6 +63,7 @@ export class InferenceServer {
     this.cache.clear();
     this.predictors.clear();
     this.images.clear();
+    this.embeddings.clear();
   }
 
   private async drain(): Promise<void> {
@@ -90,6 +93,9 @@ export class InferenceServer {
         const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? ATTENTION_TOKENS.default), ATTENTION_TOKENS.max));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      } else if (req.type === 'embeddings') {
+        const result = await projectEmbeddings(modelDir, { table: req.table, method: req.method, rows: req.rows, signal: abort.signal }, this.embeddings);
+        this.send({ type: 'embeddingsResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else if (req.type === 'saliency') {
         const result = await saliencyFor(modelDir, req.imagePath, req.method, this.images);
         this.send({ type: 'saliencyResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });

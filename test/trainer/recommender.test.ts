@@ -24,6 +24,10 @@ import type { RecommenderJson } from '../../src/trainer/recommenderTraining';
 import { startServing } from '../../src/trainer/servingServer';
 import type { RunningServer } from '../../src/trainer/servingServer';
 import { tempDir, writeFiles } from '../helpers/fixtures';
+import { mulberry32 } from '../../scripts/seededRandom.mjs';
+import { EmbeddingCache, projectEmbeddings } from '../../src/trainer/embeddings';
+import { InferenceServer } from '../../src/trainer/inferenceServer';
+import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
 
 const example = join(__dirname, '../../examples/recommender');
 const configPath = join(example, 'recommender.experiment.json');
@@ -115,6 +119,55 @@ test('serving: :predict for a user returns k items sorted by score, none already
   const sig = meta.metadata.signature_def.signature_def.serving_default;
   assert.deepEqual(Object.keys(sig.inputs), ['user', 'k']);
   assert.deepEqual(Object.keys(sig.outputs), ['items', 'scores']);
+});
+
+/** The items' true taste vectors, as scripts/make-recommender-data.mjs drew them (users first, then items). */
+function trueItemTastes(): Map<string, number[]> {
+  const rng = mulberry32(20261128);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  for (let i = 0; i < 300 * 4; i++) gauss();
+  return new Map(Array.from({ length: 200 }, (_, i) => [`i${i}`, Array.from({ length: 4 }, gauss)] as [string, number[]]));
+}
+
+const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0) / (Math.hypot(...a) * Math.hypot(...b));
+
+test('the projector: users and items tables; an item\'s learned nearest neighbours share its true taste', async () => {
+  const cache = new EmbeddingCache();
+  const items = await projectEmbeddings(mfRun, { table: 'items', method: 'pca' }, cache);
+  const json = JSON.parse(readFileSync(join(mfRun, 'model', RECOMMENDER_FILE), 'utf8')) as RecommenderJson;
+  assert.deepEqual(items.tables, [
+    { name: 'users', size: json.users.length, dim: 16 },
+    { name: 'items', size: json.items.length, dim: 16 },
+  ]);
+  assert.deepEqual(items.labels, json.items);
+  assert.equal(items.points.length, json.items.length);
+  assert.ok(items.explained![0] >= items.explained![1] && items.explained![0] + items.explained![1] <= 1);
+  // The data has a known structure: 4-D tastes. The model never saw them, yet the item it places
+  // nearest (by cosine) tends to have a similar true taste; random pairs average about 0.
+  const truth = trueItemTastes();
+  const near = items.labels.map((label, i) => cosine(truth.get(label)!, truth.get(items.labels[items.neighbours[i][0]])!));
+  const meanNear = near.reduce((a, b) => a + b) / near.length;
+  assert.ok(meanNear > 0.4, `mean true-taste cosine of each item and its learned nearest neighbour: ${meanNear.toFixed(3)}`);
+  console.log(`projector: items' nearest learned neighbours have a mean true-taste cosine of ${meanNear.toFixed(3)}; PCA explains ${items.explained!.map((e) => e.toFixed(3)).join(' + ')}`);
+
+  // Through the inference server, UMAP, seeded: the same request, the same picture.
+  const replies: InferenceToHostMessage[] = [];
+  const server = new InferenceServer((m) => replies.push(m));
+  server.handle({ type: 'embeddings', requestId: 1, modelDir: mfRun, table: 'users', method: 'umap', rows: 120 });
+  server.handle({ type: 'embeddings', requestId: 2, modelDir: mfRun, table: 'users', method: 'umap', rows: 120 });
+  server.handle({ type: 'embeddings', requestId: 3, modelDir: mfRun, table: 'genres' });
+  server.handle({ type: 'embeddings', requestId: 4, modelDir: mfRun, method: 'tsne' });
+  while (replies.length < 4) await new Promise((r) => setTimeout(r, 20));
+  server.dispose();
+  // A malformed request is answered at once, before the queued ones: order the replies by request.
+  replies.sort((x, y) => x.requestId - y.requestId);
+  const [a, b] = replies.slice(0, 2) as Extract<InferenceToHostMessage, { type: 'embeddingsResult' }>[];
+  assert.equal(a.type, 'embeddingsResult');
+  assert.equal(a.result.points.length, 120);
+  assert.deepEqual(a.result.labels, json.users.slice(0, 120));
+  assert.deepEqual(a.result.points, b.result.points);
+  assert.match((replies[2] as { message: string }).message, /no embedding table "genres" \(it has users, items\)/);
+  assert.match((replies[3] as { message: string }).message, /method is not one of pca, umap/);
 });
 
 test('config validation: recommendation settings get exact-range diagnostics', () => {

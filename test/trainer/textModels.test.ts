@@ -14,6 +14,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
 import { attentionFor, generate, TextModelCache } from '../../src/trainer/inference';
 import { InferenceServer } from '../../src/trainer/inferenceServer';
+import { EmbeddingCache, projectEmbeddings } from '../../src/trainer/embeddings';
 import { tempDir, writeFiles } from '../helpers/fixtures';
 
 const examples = join(__dirname, '../../examples');
@@ -121,6 +122,19 @@ test('attention for a text: layers × heads × T × T, rows summing to 1, CJK to
   const millis = (performance.now() - started) / runs;
   console.log(`attention request, 128 tokens: ${millis.toFixed(0)} ms`);
   assert.ok(millis < 1000, `${millis} ms`);
+});
+
+test('the projector: a Transformer\'s token table, labelled by the tokenizer\'s vocabulary, in 2-D with neighbours', async () => {
+  const vocab = (JSON.parse(readFileSync(join(classifierRun, 'model', 'tokenizer.json'), 'utf8')) as { vocab: string[] }).vocab;
+  const config = JSON.parse(readFileSync(join(classifierRun, 'config.json'), 'utf8')) as { model: { dModel: number } };
+  const p = await projectEmbeddings(classifierRun, { rows: 300 }, new EmbeddingCache());
+  assert.deepEqual(p.tables, [{ name: 'tokens', size: vocab.length, dim: config.model.dModel }]);
+  assert.equal(p.table, 'tokens');
+  assert.deepEqual(p.labels, vocab.slice(0, 300));
+  assert.equal(p.points.length, 300);
+  assert.ok(p.points.every(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  assert.ok(p.neighbours.every((list, i) => list.length === 8 && !list.includes(i) && list.every((j) => j >= 0 && j < 300)));
+  assert.ok(p.similarities.every((list) => list.every((s, k) => s <= 1 && (k === 0 || s <= list[k - 1]))), 'neighbours nearest first');
 });
 
 test('generation is reproducible with a seed, honours the length, and refuses a classifier', async () => {

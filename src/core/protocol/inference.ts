@@ -9,6 +9,8 @@
 import { SALIENCY_METHODS } from '../types';
 import type { AttentionResult, BackendChoice, BackendName, GenerationResult, SaliencyMethod, SaliencyResult } from '../types';
 import type { Prediction, PredictorSignature } from '../prediction';
+import { PROJECTIONS } from '../projection';
+import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 import { isOneOf } from '../choices';
 import { isFiniteNumber, isOptional, isRecord, isRequestId, typeName, typeTable, unknownType } from './fields';
 import type { SameMembers } from './fields';
@@ -62,7 +64,24 @@ export interface SaliencyRequestMessage extends InferenceRequestBase {
   method?: SaliencyMethod;
 }
 
-export type HostToInferenceMessage = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | CancelInferenceMessage;
+/** A model's embedding table laid out in 2-D for the projector, with each shown row's nearest neighbours. */
+export interface EmbeddingsRequestMessage extends InferenceRequestBase {
+  type: 'embeddings';
+  /** Which table (`users`, `items`, `tokens`); default the model's last. */
+  table?: string;
+  /** Default 'pca'. */
+  method?: ProjectionMethod;
+  /** Rows shown at most (PROJECTION_ROWS). */
+  rows?: number;
+}
+
+export type HostToInferenceMessage =
+  | AttentionRequestMessage
+  | GenerateRequestMessage
+  | PredictRequestMessage
+  | SaliencyRequestMessage
+  | EmbeddingsRequestMessage
+  | CancelInferenceMessage;
 
 // ───────────────────────── inference child → host ─────────────────────────
 
@@ -113,12 +132,27 @@ export interface SaliencyResultMessage {
   backend: BackendName;
 }
 
-export type InferenceToHostMessage = AttentionResultMessage | GenerateResultMessage | PredictResultMessage | SaliencyResultMessage | InferenceErrorMessage;
+export interface EmbeddingsResultMessage {
+  type: 'embeddingsResult';
+  requestId: number;
+  modelDir: string;
+  result: EmbeddingProjection;
+  millis: number;
+  backend: BackendName;
+}
+
+export type InferenceToHostMessage =
+  | AttentionResultMessage
+  | GenerateResultMessage
+  | PredictResultMessage
+  | SaliencyResultMessage
+  | EmbeddingsResultMessage
+  | InferenceErrorMessage;
 
 /** Every request type the inference child takes: the child's entry routes these to its InferenceServer. */
-export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency'] as const;
+export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency', 'embeddings'] as const;
 /** Every reply type the inference child sends. */
-export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult'] as const;
+export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult', 'embeddingsResult'] as const;
 // Compiles only while the lists name every message of their unions, and nothing else.
 true satisfies SameMembers<(typeof INFERENCE_REQUEST_TYPES)[number], HostToInferenceMessage['type']>;
 true satisfies SameMembers<(typeof INFERENCE_REPLY_TYPES)[number], InferenceToHostMessage['type']>;
@@ -162,6 +196,13 @@ export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | st
       if (typeof m.imagePath !== 'string' || m.imagePath === '') return `'saliency': imagePath is not a path`;
       if (m.method !== undefined && !isOneOf(SALIENCY_METHODS, m.method)) return `'saliency': method is not one of ${SALIENCY_METHODS.join(', ')}`;
       return m as unknown as SaliencyRequestMessage;
+    }
+    case InferenceMessageType.embeddings: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'embeddings': modelDir is not a path`;
+      if (!isOptional(m.table, (v) => typeof v === 'string')) return `'embeddings': table is not a string`;
+      if (m.method !== undefined && !isOneOf(PROJECTIONS, m.method)) return `'embeddings': method is not one of ${PROJECTIONS.join(', ')}`;
+      if (!isOptional(m.rows, isFiniteNumber)) return `'embeddings': rows is not a number`;
+      return m as unknown as EmbeddingsRequestMessage;
     }
   }
 }

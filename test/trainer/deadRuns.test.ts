@@ -26,7 +26,7 @@ function runsCommand(cli: string, runsDir: string, json = false) {
 test('a kill -9\'d CLI run shows as interrupted with its last heartbeat, and resumable', { timeout: 300_000 }, async () => {
   const { cli } = builtBundles('cli');
   const ws = tempDir('modellab-dead-kill9-');
-  writeFiles(ws, { 'data.csv': linearCsv(300), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', epochs: 60, batchSize: 16, seed: 5 } }) });
+  writeFiles(ws, { 'data.csv': linearCsv(300), 'exp.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', epochs: 2000, batchSize: 16, seed: 5 } }) });
   const runsDir = join(ws, 'runs');
   const child = spawn(process.execPath, [cli, 'train', join(ws, 'exp.experiment.json'), '--runs-dir', runsDir, '--backend', 'wasm', '--json'], { cwd: ws, stdio: ['ignore', 'pipe', 'pipe'] });
   const closed = new Promise<number | null>((resolve) => child.on('close', resolve));

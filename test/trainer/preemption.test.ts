@@ -20,7 +20,8 @@ import { builtBundles } from '../helpers/builtBundles';
 import { assertSameRun, savedWeights } from '../helpers/sameRun';
 import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
-const EPOCHS = 40;
+// Long enough that a signal sent after the first epochs always lands mid-run, however loaded the machine.
+const EPOCHS = 120;
 
 function workspace(prefix: string): string {
   const ws = tempDir(prefix);

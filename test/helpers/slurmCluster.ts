@@ -1,6 +1,7 @@
 // A real one-node SLURM cluster for a test file (scripts/slurm-test-cluster.sh):
 // its own folder and ports, started in `before`, stopped in `after` — and at
-// process exit too, so a failing or interrupted test leaves no daemon behind.
+// process exit or on SIGINT/SIGTERM too, so a failing or interrupted test
+// leaves no daemon behind.
 // Needs root and Debian's slurm-wlm and munge (scripts/install-test-deps.sh);
 // a machine without them fails the test with the script's message.
 
@@ -53,10 +54,17 @@ export async function startTestCluster(): Promise<TestCluster> {
   const port = await freePortPair();
   const scriptEnv = { ...process.env, MODELLAB_SLURM_DIR: dir, MODELLAB_SLURM_PORT: String(port) };
   let stopped = false;
+  // Interrupted (Ctrl+C, the runner's SIGTERM): stop the cluster, then end as the signal would have.
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
   const stop = () => {
     if (stopped) return;
     stopped = true;
     process.removeListener('exit', stop);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     try {
       execFileSync('bash', [script, 'stop'], { env: scriptEnv, stdio: ['ignore', 'ignore', 'pipe'] });
     } finally {
@@ -64,6 +72,8 @@ export async function startTestCluster(): Promise<TestCluster> {
     }
   };
   process.once('exit', stop);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let out: string;
   try {
     out = execFileSync('bash', [script, 'start'], { env: scriptEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

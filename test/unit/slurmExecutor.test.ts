@@ -165,6 +165,26 @@ test("SLURM's warning before the time limit reaches the trainer, and the job req
   assert.match(r.stderr, /requeued to resume from the checkpoint/);
 });
 
+test('a job whose trainer ended anyway when the warning came (completed, or failed) is not requeued', async () => {
+  const dir = tempDir('modellab-job-signal-done-');
+  const { bin } = standIns(dir);
+  // A trainer that finishes (exit 0) on the signal instead of stopping for it.
+  const node = join(bin, 'node-finishing');
+  writeFileSync(node, `#!/bin/bash\ntrap 'exit 0' USR1\n: > "${dir}/node-started"\nfor i in $(seq 600); do sleep 0.05; done\nexit 1\n`, { mode: 0o755 });
+  const runDir = join(dir, 'run');
+  mkdirSync(runDir);
+  writeFileSync(join(runDir, 'meta.json'), '{}');
+  writeFileSync(join(dir, 'cli.js'), '');
+  const script = slurmJobScript({ jobName: 'x', runDirs: [runDir], configPath: join(dir, 'c.json'), backend: 'auto', resources: {}, program: { nodePath: node, cliPath: join(dir, 'cli.js') }, stdoutPath: 'o', stderrPath: 'e' });
+  const r = await runScript(script, { PATH: `${bin}:/usr/bin:/bin`, SLURM_JOB_ID: '124' }, async (pid) => {
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(join(dir, 'node-started')) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+    process.kill(pid, 'SIGUSR1');
+  });
+  assert.equal(r.code, 0);
+  assert.equal(existsSync(join(dir, 'scontrol-args')), false, 'scontrol requeue was not run');
+});
+
 function runFolder(status: RunMeta['status'], stderrLines: number): { dir: string; job: SchedulerJob } {
   const dir = join(tempDir('modellab-reconcile-'), 'run');
   mkdirSync(dir);

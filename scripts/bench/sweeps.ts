@@ -1,0 +1,226 @@
+// npm run bench:sweeps [-- --count 12] [-- --epochs 27] [-- --seeds 3] [-- --noise 3] [-- --only house-prices,customer-churn]
+//
+// Sweeps that find good models, measured (issue #16, section 5): grid, random
+// and bayes sweeps of the same budget (count runs) on two bundled data sets —
+// examples/house-prices (regression) and examples/customer-churn
+// (classification) — each with and without early termination (ASHA, η = 3,
+// first rung at epoch 1). Runs one point at a time in this process, as
+// `modellab sweep` does with concurrency 1, on the wasm backend. Prints per
+// method: the best validation metric (the sweep's ranking metric, val_loss),
+// the test metric of the chosen run (test RMSE in price units / test
+// accuracy), the sweep's wall time with and without early termination, and
+// for bayes the runs it took to reach random search's best. The noise: the
+// random sweep's best point trained again with other training seeds (its
+// test metric's spread) — a difference in chosen-run test metric within it is
+// noise. Not a timed test: the numbers depend on the machine and its load.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseJsonc } from 'jsonc-parser';
+import { runMetrics } from '../../src/core/configResults';
+import { formatMetric, goalFor } from '../../src/core/metrics';
+import type { MetricGoal } from '../../src/core/metrics';
+import { planSweep } from '../../src/core/sweepPlan';
+import type { SweepObservation } from '../../src/core/sweepPlan';
+import type { ClassificationEvaluation, Evaluation, ExperimentConfig, RegressionEvaluation, RunMeta, SweepConfig, SweepEarlyTermination, SweepMembership, SweepMethod } from '../../src/core/types';
+import { runTraining } from '../../src/trainer/engine';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const count = Number(option('count') ?? 12);
+const epochs = Number(option('epochs') ?? 27);
+const seeds = Number(option('seeds') ?? 3);
+const noiseSeeds = Number(option('noise') ?? 3);
+const root = resolve(import.meta.dirname, '..', '..');
+const METRIC = 'val_loss';
+const GOAL: MetricGoal = goalFor(METRIC);
+const METHODS: SweepMethod[] = ['grid', 'random', 'bayes'];
+const ASHA = { type: 'asha' as const, minEpochs: 1, reductionFactor: 3 };
+
+interface DataSet {
+  name: string;
+  config: string;
+  /** The test metric of a run's evaluation, and which way is better. */
+  testName: string;
+  test(e: Evaluation): number;
+  testGoal: MetricGoal;
+  /** The search space: lists for the grid (their product is `count`), ranges or the same lists for random and bayes. */
+  grid: Record<string, unknown[]>;
+  space: SweepConfig['parameters'];
+}
+
+const stacks = (hidden: number[][]) => hidden.map((units) => [...units.map((u) => ({ type: 'dense', units: u, activation: 'relu' })), { type: 'dense', units: 2, activation: 'softmax' }]);
+const churnStacks = stacks([[16], [64], [32, 32]]);
+
+const DATA_SETS: DataSet[] = [
+  {
+    name: 'house-prices',
+    config: 'examples/house-prices/house-prices.experiment.json',
+    testName: 'test RMSE',
+    test: (e) => (e as RegressionEvaluation).metrics.rmse,
+    testGoal: 'minimize',
+    grid: { 'training.optimizer.learningRate': [0.0001, 0.0005, 0.003, 0.02], 'model.layers[0].units': [4, 16, 64] },
+    space: { 'training.optimizer.learningRate': { min: 0.0001, max: 0.03, scale: 'log' }, 'model.layers[0].units': { min: 4, max: 128, integer: true } },
+  },
+  {
+    name: 'customer-churn',
+    config: 'examples/customer-churn/customer-churn.experiment.json',
+    testName: 'test accuracy',
+    test: (e) => (e as ClassificationEvaluation).metrics.accuracy,
+    testGoal: 'maximize',
+    grid: { 'training.optimizer.learningRate': [0.0003, 0.002, 0.01, 0.05], 'model.layers': churnStacks },
+    space: { 'training.optimizer.learningRate': { min: 0.0003, max: 0.05, scale: 'log' }, 'model.layers': churnStacks },
+  },
+];
+
+interface SweepOutcome {
+  method: SweepMethod;
+  early: boolean;
+  seed: number;
+  wallMs: number;
+  runs: number;
+  epochsTrained: number;
+  pruned: number;
+  /** The sweep metric of each run in the order they ran (undefined: pruned or failed). */
+  values: (number | undefined)[];
+  best?: { value: number; test: number; params: Record<string, unknown>; index: number };
+}
+
+/** The data set's config with its data paths made absolute, written to a folder of its own (its sweep section dropped: the bench plans the points). */
+function benchConfig(ds: DataSet, dir: string): string {
+  const file = join(root, ds.config);
+  const config = parseJsonc(readFileSync(file, 'utf8')) as ExperimentConfig;
+  const { sweep: _sweep, ...rest } = config;
+  const data = { ...rest.data, source: rest.data.source && resolve(dirname(file), rest.data.source) };
+  const out = join(dir, `${ds.name}.experiment.json`);
+  writeFileSync(out, JSON.stringify({ ...rest, data, training: { ...rest.training, epochs } }, null, 2));
+  return out;
+}
+
+async function runSweep(ds: DataSet, configPath: string, runsDir: string, method: SweepMethod, early: boolean, seed: number): Promise<SweepOutcome> {
+  const sweep: SweepConfig = method === 'grid' ? { method, parameters: ds.grid } : { method, count, seed, parameters: ds.space };
+  const plan = planSweep(sweep, GOAL);
+  const earlyTermination: SweepEarlyTermination | undefined = early ? { ...ASHA, metric: METRIC, goal: GOAL } : undefined;
+  const id = `bench-${ds.name}-${method}-${early ? 'asha' : 'full'}-${seed}`;
+  const finished: SweepObservation[] = [];
+  const runs: { meta: RunMeta; evaluation?: Evaluation; index: number; params: Record<string, unknown> }[] = [];
+  const started = Date.now();
+  for (let index = 0; index < plan.total; index++) {
+    const point = plan.point(index, finished);
+    const membership: SweepMembership = { id, index, total: plan.total, params: point.params, ...(earlyTermination ? { earlyTermination } : {}) };
+    const r = await runTraining({ configPath, runsDir, backend: 'wasm', overrides: point.params, sweep: membership, onEvent: () => {} });
+    const value = r.meta.status === 'completed' ? runMetrics(r.meta)?.[METRIC] : undefined;
+    finished.push({ params: point.params, value });
+    runs.push({ meta: r.meta, evaluation: r.evaluation, index, params: point.params });
+  }
+  const wallMs = Date.now() - started;
+  let best: SweepOutcome['best'];
+  for (const r of runs) {
+    const value = r.meta.status === 'completed' ? runMetrics(r.meta)?.[METRIC] : undefined;
+    if (value === undefined || !r.evaluation) continue;
+    if (!best || (GOAL === 'minimize' ? value < best.value : value > best.value)) best = { value, test: ds.test(r.evaluation), params: r.params, index: r.index };
+  }
+  return {
+    method,
+    early,
+    seed,
+    wallMs,
+    runs: runs.length,
+    epochsTrained: runs.reduce((n, r) => n + r.meta.epochsDone, 0),
+    pruned: runs.filter((r) => r.meta.status === 'pruned').length,
+    values: finished.map((f) => f.value),
+    best,
+  };
+}
+
+/** Runs (1-based, in the order they ran) until the sweep's best so far was at least `target`; undefined when it never was. */
+function runsToReach(values: (number | undefined)[], target: number): number | undefined {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== undefined && (GOAL === 'minimize' ? v <= target : v >= target)) return i + 1;
+  }
+  return undefined;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+const loadNote = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} cores`;
+
+async function main(): Promise<void> {
+  const only = option('only')?.split(',');
+  const sets = DATA_SETS.filter((d) => !only || only.includes(d.name));
+  const work = mkdtempSync(join(tmpdir(), 'modellab-bench-sweeps-'));
+  process.stdout.write(`sweep benchmark: ${count} runs per sweep (grid ${Object.values(DATA_SETS[0].grid).map((l) => l.length).join('×')}), ${epochs} epochs, early termination asha (minEpochs 1, η 3: rungs ${[1, 3, 9, 27].filter((r) => r < epochs).join(', ')}), ${seeds} sweep seed(s), wasm, one run at a time; ${loadNote()}\n`);
+  const t0 = Date.now();
+  try {
+    for (const ds of sets) {
+      const configPath = benchConfig(ds, work);
+      // One run first, untimed: the backend's start and the first compile are not any sweep's.
+      await runTraining({ configPath, runsDir: join(work, 'runs', `${ds.name}-warmup`), backend: 'wasm', epochs: 1, onEvent: () => {} });
+      const outcomes: SweepOutcome[] = [];
+      for (let seed = 1; seed <= seeds; seed++) {
+        for (const method of METHODS) {
+          if (method === 'grid' && seed > 1) continue; // a grid has no seed
+          // Alternating which goes first spreads a drift in the machine's load over both.
+          for (const early of seed % 2 ? [false, true] : [true, false]) {
+            const o = await runSweep(ds, configPath, join(work, 'runs', ds.name), method, early, seed);
+            outcomes.push(o);
+            process.stderr.write(`  ${ds.name} ${method}${early ? ' +asha' : ''} seed ${seed}: ${(o.wallMs / 1000).toFixed(1)} s, ${o.epochsTrained} epochs, ${o.pruned} pruned, best ${METRIC} ${formatMetric(o.best?.value)}, ${ds.testName} ${formatMetric(o.best?.test)}\n`);
+          }
+        }
+      }
+
+      // The noise: the random sweep's best point (seed 1, no early termination) trained with other training seeds.
+      const ref = outcomes.find((o) => o.method === 'random' && !o.early && o.seed === 1)?.best;
+      const noise: number[] = [];
+      if (ref) {
+        for (let s = 1; s <= noiseSeeds; s++) {
+          const overrides = { ...ref.params, 'training.seed': 100 + s };
+          const r = await runTraining({ configPath, runsDir: join(work, 'runs', `${ds.name}-noise`), backend: 'wasm', overrides, onEvent: () => {} });
+          if (r.evaluation) noise.push(ds.test(r.evaluation));
+        }
+      }
+
+      process.stdout.write(`\n${ds.name} — ranked by ${METRIC}; chosen run's ${ds.testName}; wall time of the whole sweep\n`);
+      const rows = [['method', 'seed', `best ${METRIC}`, ds.testName, 'wall s', 'epochs', `+asha best ${METRIC}`, `+asha ${ds.testName}`, '+asha wall s', '+asha epochs', 'pruned', 'wall cut']];
+      const cuts: number[] = [];
+      const testDiffs: number[] = [];
+      for (const o of outcomes.filter((x) => !x.early)) {
+        const e = outcomes.find((x) => x.early && x.method === o.method && x.seed === o.seed)!;
+        const cut = 1 - e.wallMs / o.wallMs;
+        cuts.push(cut);
+        if (o.best && e.best) testDiffs.push(Math.abs(e.best.test - o.best.test));
+        rows.push([o.method, o.method === 'grid' ? '—' : String(o.seed), formatMetric(o.best?.value), formatMetric(o.best?.test), (o.wallMs / 1000).toFixed(1), String(o.epochsTrained), formatMetric(e.best?.value), formatMetric(e.best?.test), (e.wallMs / 1000).toFixed(1), String(e.epochsTrained), `${e.pruned}/${e.runs}`, `${(cut * 100).toFixed(0)}%`]);
+      }
+      process.stdout.write(table(rows) + '\n');
+      process.stdout.write(`early termination: wall time cut ${(mean(cuts) * 100).toFixed(0)}% on average (min ${(Math.min(...cuts) * 100).toFixed(0)}%, target ≥ 40%); chosen-run ${ds.testName} moved by ${testDiffs.map((d) => formatMetric(d)).join(', ')}\n`);
+      if (noise.length) process.stdout.write(`noise: the random sweep's best point over ${noise.length} training seeds: ${ds.testName} ${formatMetric(mean(noise))} ± ${formatMetric(std(noise))} (std; values ${noise.map((n) => formatMetric(n)).join(', ')})\n`);
+      for (const early of [false, true]) {
+        const reach: string[] = [];
+        for (let seed = 1; seed <= seeds; seed++) {
+          const random = outcomes.find((o) => o.method === 'random' && o.early === early && o.seed === seed);
+          const bayes = outcomes.find((o) => o.method === 'bayes' && o.early === early && o.seed === seed);
+          if (!random?.best || !bayes) continue;
+          const n = runsToReach(bayes.values, random.best.value);
+          reach.push(`seed ${seed}: ${n === undefined ? `not within ${count}` : `${n} of ${count}`} (random's best ${formatMetric(random.best.value)} at run ${random.best.index + 1})`);
+        }
+        process.stdout.write(`bayes${early ? ' +asha' : ''} reaches random's best ${METRIC} after: ${reach.join('; ')} — target ≤ ${Math.floor(count / 2)}\n`);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.stdout.write(`\ntotal ${((Date.now() - t0) / 1000).toFixed(0)} s; ${loadNote()}\n`);
+}
+
+void main();

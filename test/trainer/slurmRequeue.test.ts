@@ -27,7 +27,7 @@ const repoRoot = join(__dirname, '..', '..');
 const CLUSTER_DIR = mkdtempSync(join(tmpdir(), 'modellab-slurm-requeue-'));
 const clusterEnv = { ...process.env, MODELLAB_SLURM_DIR: CLUSTER_DIR, MODELLAB_SLURM_PORT: process.env.REQUEUE_SLURM_PORT ?? '17717' };
 let slurmEnv: NodeJS.ProcessEnv = process.env;
-const EPOCHS = 150;
+const EPOCHS = 300; // long enough that the interruption always lands mid-run
 
 function cluster(command: 'start' | 'stop'): string {
   return execFileSync('bash', [join(repoRoot, 'scripts', 'slurm-test-cluster.sh'), command], { env: clusterEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });

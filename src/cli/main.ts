@@ -14,7 +14,7 @@ import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
 import { imageClassifierRuns } from '../node/imageModelRuns';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
-import type { AttentionResult, RunLiveness } from '../core/types';
+import type { AttentionResult, BackendChoice, RunLiveness } from '../core/types';
 import { selectBackend } from '../trainer/backend';
 import { ConfigInvalidError, resumeTraining, runTraining } from '../trainer/engine';
 import type { TrainResult } from '../trainer/engine';
@@ -28,6 +28,10 @@ import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 import { describeBackend, fmt, INTERRUPTED_EXIT, printTrainResult, runMetricsText } from './trainReport';
+import { foldGroupLine, printFoldResults } from './foldReport';
+import { describePlan, planRetrain, printRetrainResult } from './bestCommand';
+import type { FoldResult } from './foldReport';
+import { foldMemberships, groupFolds, isFoldGroup } from '../core/crossValidation';
 import { cancelRun, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
 
 export { formatEvaluation } from './trainReport';
@@ -43,6 +47,9 @@ Usage:
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
   modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json] [--executor slurm …]
+  modellab best <config> [--sweep ID] [--backend B] [--runs-dir DIR] [--json]
+                 (Train Best on All Training Data: the best point of the config's newest sweep,
+                 retrained on train + validation for the epochs its run stopped at, then tested)
   modellab cancel <run> [--runs-dir DIR]    (a queued or running cluster job: scancel; a local run: stops it)
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
@@ -108,7 +115,58 @@ async function train(args: string[]): Promise<number> {
     });
   }
   const runsDir = runsDirArg(values['runs-dir']);
+  const folds = crossValidationFolds(positionals[0]);
+  if (folds) return crossValidate(values.json === true, positionals[0], folds, { runsDir, backend, epochs });
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
+}
+
+/** The config's training.crossValidation.folds, when it is a valid config that asks for folds. */
+function crossValidationFolds(configPath: string): number | undefined {
+  const file = resolve(configPath);
+  if (!existsSync(file)) return undefined;
+  return validateConfigFile(file).config?.training?.crossValidation?.folds;
+}
+
+/** modellab train on a cross-validated config: k fold runs one after another, then each fold's and the mean ± std of the validation metrics. */
+async function crossValidate(json: boolean, configPath: string, k: number, opts: { runsDir: string; backend: BackendChoice; epochs?: number }): Promise<number> {
+  const memberships = foldMemberships(k);
+  const results: FoldResult[] = [];
+  if (!json) process.stderr.write(`cross-validation ${memberships[0].id}: ${k} folds, one run each\n`);
+  const code = await trainOnConsole(
+    json,
+    configPath,
+    async (onEvent, signal) => {
+      let last: TrainResult | undefined;
+      for (const fold of memberships) {
+        if (signal.aborted && last) break;
+        if (!json) process.stderr.write(`\n── fold ${fold.index + 1} of ${k}\n`);
+        const r = await runTraining({ configPath, ...opts, fold, signal, onEvent });
+        results.push({ meta: r.meta, runDir: r.runDir, evaluation: r.evaluation });
+        last = r;
+        if (r.meta.status === 'interrupted') break;
+      }
+      return last!;
+    },
+    () => printFoldResults(json, memberships[0].id, k, results),
+  );
+  return code;
+}
+
+/** modellab best <config>: retrains the best point of the config's newest sweep (or --sweep ID) on train + validation for its best epoch count, and evaluates on test. */
+async function best(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sweep: { type: 'string' }, backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('best takes one config file');
+  const backend = backendOption(values.backend);
+  const runsDir = runsDirArg(values['runs-dir']);
+  const json = values.json === true;
+  const plan = planRetrain(positionals[0], runsDir, values.sweep);
+  if (!json) process.stderr.write(describePlan(plan) + '\n');
+  return trainOnConsole(
+    json,
+    positionals[0],
+    (onEvent, signal) => runTraining({ configPath: plan.configPath, runsDir, backend, overrides: plan.best.params, retrain: plan.source, signal, onEvent }),
+    (result) => printRetrainResult(json, plan, result),
+  );
 }
 
 /** modellab resume <run>: carries an interrupted or stopped run on from its checkpoint, in its own folder. */
@@ -125,7 +183,7 @@ async function resume(args: string[]): Promise<number> {
 }
 
 /** Runs a training with its progress on stderr (or epochs as JSON lines) and its result on stdout; Ctrl+C stops it cleanly. */
-async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: TrainerEvent) => void, signal: AbortSignal) => Promise<TrainResult>): Promise<number> {
+async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: TrainerEvent) => void, signal: AbortSignal) => Promise<TrainResult>, print: (result: TrainResult) => number = (result) => printTrainResult(json, result)): Promise<number> {
   const tty = !json && process.stderr.isTTY === true;
   const abort = new AbortController();
   process.once('SIGINT', () => {
@@ -206,7 +264,7 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
   } finally {
     removeSignals();
   }
-  return printTrainResult(json, result);
+  return print(result);
 }
 
 function validate(args: string[]): number {
@@ -234,7 +292,7 @@ async function runs(args: string[]): Promise<number> {
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
       const l = r.liveness;
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, warnings };
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, fold: r.meta?.fold, retrain: r.meta?.retrain, sweep: r.meta?.sweep && { id: r.meta.sweep.id, index: r.meta.sweep.index }, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
@@ -243,15 +301,28 @@ async function runs(args: string[]): Promise<number> {
     process.stdout.write(`no runs in ${runsDir}\n`);
     return 0;
   }
-  for (const r of list) {
+  // The folds of a cross-validation as one group: a line with their mean ± std, then each fold indented.
+  for (const item of groupFolds(list, (r) => r.meta)) {
+    if (!isFoldGroup(item)) {
+      printRunLine(item, notes, '');
+      continue;
+    }
+    process.stdout.write(foldGroupLine(item.id, item.k, item.runs.map((r) => r.meta)) + '\n');
+    for (const r of item.runs) printRunLine(r, notes, `  fold ${(r.meta?.fold?.index ?? 0) + 1}/${item.k} `);
+  }
+  return 0;
+}
+
+function printRunLine(r: ReturnType<typeof listRuns>[number], notes: Awaited<ReturnType<typeof jobNotes>>['notes'], prefix: string): void {
+  {
     const m = r.meta;
     const metric = m ? runMetricsText(m) : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
     const note = notes.get(r.dir);
     const job = m?.job ? `  [${m.job.executor} job ${m.job.id}${note ? `: ${describeJobState(note.state)}` : ''}]` : '';
-    process.stdout.write(`${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${job}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
+    const retrain = m?.retrain ? `  [retrained on train + validation, ${m.retrain.epochs} epochs, from ${m.retrain.fromRun}]` : '';
+    process.stdout.write(`${prefix}${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${job}${retrain}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
-  return 0;
 }
 
 /** Why a run meta.json calls running is shown otherwise, and its trainer's last heartbeat; nothing for a run that ended as recorded. */
@@ -449,6 +520,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'sweep':
         return await sweep(rest);
+      case 'best':
+        return await best(rest);
       case 'attention':
         return await attention(rest);
       case 'generate':

@@ -15,7 +15,10 @@ import type { SweepPoint } from '../core/sweep';
 import { planSweep } from '../core/sweepPlan';
 import type { SweepObservation } from '../core/sweepPlan';
 import { earlyTerminationOf, sweepMetricOf } from '../core/sweepValidation';
-import type { BackendChoice, RunMeta, SweepMembership, SweepMethod } from '../core/types';
+import type { BackendChoice, FoldMembership, RunMeta, SweepMembership, SweepMethod } from '../core/types';
+import { foldMeans, foldMemberships, foldStat } from '../core/crossValidation';
+import { evaluationHeadline } from '../core/evaluationMetrics';
+import { readRunSnapshot } from '../node/runStoreReader';
 import { TrainingProcess } from '../node/trainingProcess';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 
@@ -34,7 +37,10 @@ export interface SweepCommandOptions {
 /** One sweep point and the run that trained it (no meta: the run never started). */
 export interface PointOutcome {
   point: SweepPoint;
+  /** The point's run; for a cross-validated point, its first fold's (the point's status is the worst of its folds'). */
   meta?: RunMeta;
+  /** A cross-validated point's fold runs, in fold order. */
+  folds?: RunMeta[];
   runDir?: string;
   error?: string;
 }
@@ -51,6 +57,8 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
     return 1;
   }
   const metric = sweepMetricOf(validation.config);
+  // Cross-validated: one point is k fold runs, ranked by their mean.
+  const folds = validation.config.training?.crossValidation?.folds;
   // Runs that fall behind at a rung stop as pruned; each decides from its siblings' run folders.
   const earlyTermination = earlyTerminationOf(validation.config);
   const goal = goalFor(metric, sweep.goal);
@@ -77,7 +85,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const outcomes: PointOutcome[] = [];
   const started = Date.now();
   const finished = (): SweepObservation[] =>
-    outcomes.map((o) => ({ params: o.point.params, value: o.meta?.status === 'completed' ? runMetrics(o.meta)?.[metric] : undefined }));
+    outcomes.map((o) => ({ params: o.point.params, value: pointMetrics(o)?.[metric] }));
   let next = 0;
   const worker = async () => {
     while (!abort.signal.aborted && next < total) {
@@ -86,11 +94,11 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
       const label = `[${point.index + 1}/${total}] ${describeParams(point.params)}`;
       if (!opts.json) process.stderr.write(`${label} …\n`);
       const t0 = Date.now();
-      const outcome = parallel
-        ? await runForked(trainer!, opts, configPath, point, membership, processes)
-        : await runInProcess(opts, configPath, point, membership, abort.signal);
+      const one = (fold?: FoldMembership) =>
+        parallel ? runForked(trainer!, opts, configPath, point, membership, processes, fold) : runInProcess(opts, configPath, point, membership, abort.signal, fold);
+      const outcome = folds ? await crossValidatedPoint(point, folds, one, abort.signal) : await one();
       outcomes.push(outcome);
-      const value = runMetrics(outcome.meta);
+      const value = pointMetrics(outcome) ?? runMetrics(outcome.meta);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ type: 'point', sweepId, index: point.index, params: point.params, runId: outcome.meta?.id, status: outcome.meta?.status ?? 'failed', metrics: value, error: outcome.error ?? outcome.meta?.error }) + '\n');
       } else {
@@ -132,7 +140,10 @@ export interface SweepRankingInput {
 export function printSweepRanking(input: SweepRankingInput): number {
   const { sweepId, metric, goal, total } = input;
   const outcomes = [...input.outcomes].sort((a, b) => a.point.index - b.point.index);
-  const inputs: RunResultInput[] = outcomes.filter((o) => o.meta).map((o) => ({ id: o.meta!.id, config: null, metrics: o.meta!.status === 'completed' ? runMetrics(o.meta) : undefined }));
+  const inputs: RunResultInput[] = outcomes.filter((o) => o.meta).map((o) => ({ id: o.meta!.id, config: null, metrics: pointMetrics(o) }));
+  // Once a run is evaluated, its test metric (never a ranking) is shown beside the ranking metric, labelled as such.
+  const tests = new Map(outcomes.filter((o) => o.meta).map((o) => [o.meta!.id, pointTestMetrics(o)]));
+  const testKey = testMetricKey(metric, [...tests.values()]);
   const ranking = rankRuns(inputs, metric, goal);
   const best = ranking[0]?.value !== undefined ? ranking[0] : undefined;
   const byRun = new Map(outcomes.filter((o) => o.meta).map((o) => [o.meta!.id, o]));
@@ -148,18 +159,24 @@ export function printSweepRanking(input: SweepRankingInput): number {
         metric,
         goal,
         best: best && { runId: best.id, value: best.value, params: byRun.get(best.id)?.point.params },
-        runs: ordered.map((o) => ({ index: o.point.index, params: o.point.params, runId: o.meta?.id, runDir: o.runDir, status: o.meta?.status ?? 'failed', value: runMetrics(o.meta)?.[metric], epochs: o.meta?.epochsDone })),
+        runs: ordered.map((o) => ({ index: o.point.index, params: o.point.params, runId: o.meta?.id, runDir: o.runDir, status: o.meta?.status ?? 'failed', value: o.folds ? pointMetrics(o)?.[metric] : runMetrics(o.meta)?.[metric], epochs: o.meta?.epochsDone, test: o.meta ? tests.get(o.meta.id) : undefined, folds: o.folds?.map((f) => ({ runId: f.id, status: f.status, value: runMetrics(f)?.[metric] })) })),
         notRun,
       }) + '\n',
     );
   } else {
     const paths = input.paths;
     const names = shortParamNames(paths);
-    const header = ['', 'rank', ...paths.map((p) => names[p]), metric, 'epochs', 'status', 'run'];
+    const cv = outcomes.some((o) => o.folds);
+    const rankLabel = cv ? `${metric} (mean ± std of folds)` : metric;
+    const header = ['', 'rank', ...paths.map((p) => names[p]), rankLabel, ...(testKey ? [`test ${testKey}${cv ? ' (mean)' : ''}`] : []), 'epochs', 'status', 'run'];
     const rows = ordered.map((o, i) => {
       const m = o.meta;
-      const value = m?.status === 'completed' ? runMetrics(m)?.[metric] : undefined;
-      return [best && m?.id === best.id ? '★' : '', String(i + 1), ...paths.map((p) => formatParamValue(o.point.params[p])), formatMetric(value), m ? String(m.epochsDone) : '—', m?.status ?? 'failed', m?.id ?? '—'];
+      const value = pointMetrics(o)?.[metric];
+      const spread = o.folds ? foldStat(o.folds.map((f) => runMetrics(f)?.[metric] ?? NaN)) : undefined;
+      const shown = o.folds && value !== undefined && spread ? `${formatMetric(spread.mean)} ± ${formatMetric(spread.std)}` : formatMetric(value);
+      const test = testKey ? [formatMetric(m ? tests.get(m.id)?.[testKey] : undefined)] : [];
+      const status = o.folds ? `${o.folds.filter((f) => f.status === 'completed').length}/${o.folds.length} folds` : (m?.status ?? 'failed');
+      return [best && m?.id === best.id ? '★' : '', String(i + 1), ...paths.map((p) => formatParamValue(o.point.params[p])), shown, ...test, m ? String(m.epochsDone) : '—', status, m?.id ?? '—'];
     });
     const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
     const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd();
@@ -179,20 +196,58 @@ export function printSweepRanking(input: SweepRankingInput): number {
   return failed ? 1 : 0;
 }
 
-async function runInProcess(opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, signal: AbortSignal): Promise<PointOutcome> {
+/** A cross-validated point's metrics: its folds' means once every fold completed; a single run's kept metrics once it completed. */
+export function pointMetrics(o: PointOutcome): Record<string, number> | undefined {
+  if (o.folds) return o.folds.length > 0 && o.folds.every((f) => f.status === 'completed') && o.folds.length === o.folds[0].fold?.k ? foldMeans(o.folds.map((f) => runMetrics(f))) : undefined;
+  return o.meta?.status === 'completed' ? runMetrics(o.meta) : undefined;
+}
+
+/** The test metrics of a point's evaluated run(s) (the folds' mean), read from their run folders. */
+function pointTestMetrics(o: PointOutcome): Record<string, number> | undefined {
+  const dirs = o.folds ? o.folds.map((f) => join(o.runDir ? dirname(o.runDir) : '', f.id)) : o.runDir ? [o.runDir] : [];
+  const evaluations = dirs.map((dir) => readRunSnapshot(dir, false).evaluation).map((e) => (e && e.split === 'test' ? evaluationHeadline(e) : undefined));
+  if (evaluations.length === 0 || evaluations.some((e) => e === undefined)) return undefined;
+  return foldMeans(evaluations);
+}
+
+/** The test metric shown beside the ranking: the one named like the ranking metric (val_mae → mae), else the evaluation's first. */
+function testMetricKey(metric: string, tests: (Record<string, number> | undefined)[]): string | undefined {
+  const first = tests.find((t) => t && Object.keys(t).length > 0);
+  if (!first) return undefined;
+  const base = metric.replace(/^val_/, '');
+  return base in first ? base : Object.keys(first)[0];
+}
+
+/** Trains a point's k folds one after another (stopping when the sweep stops); the point's outcome carries them all. */
+async function crossValidatedPoint(point: SweepPoint, k: number, one: (fold: FoldMembership) => Promise<PointOutcome>, signal: AbortSignal): Promise<PointOutcome> {
+  const metas: RunMeta[] = [];
+  let first: PointOutcome | undefined;
+  for (const fold of foldMemberships(k)) {
+    if (signal.aborted && first) break;
+    const o = await one(fold);
+    first ??= o;
+    if (!o.meta) return { point, error: o.error, folds: metas, meta: metas[0], runDir: first.runDir };
+    metas.push(o.meta);
+    if (o.meta.status !== 'completed') break;
+  }
+  const worst = metas.find((m) => m.status !== 'completed');
+  return { point, meta: worst ? { ...metas[0], status: worst.status, error: worst.error } : metas[0], runDir: first?.runDir, folds: metas };
+}
+
+async function runInProcess(opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, signal: AbortSignal, fold?: FoldMembership): Promise<PointOutcome> {
   const onEvent = (e: TrainerEvent) => {
     if (e.type === 'log' && e.level === 'error' && !opts.json) process.stderr.write(`  error: ${e.message}\n`);
   };
   try {
-    const r = await runTraining({ configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, signal, onEvent });
+    const r = await runTraining({ configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold, signal, onEvent });
     return { point, meta: r.meta, runDir: r.runDir };
   } catch (e) {
     return { point, error: e instanceof ConfigInvalidError ? e.message : (e as Error).message };
   }
 }
 
-function runForked(trainerScript: string, opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, processes: Set<TrainingProcess>): Promise<PointOutcome> {
-  const start: StartTrainingMessage = { type: 'start', configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep };
+function runForked(trainerScript: string, opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, processes: Set<TrainingProcess>, fold?: FoldMembership): Promise<PointOutcome> {
+  const start: StartTrainingMessage = { type: 'start', configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold };
   let lastError: string | undefined;
   const child = new TrainingProcess(
     { trainerScript, runtime: { execPath: process.execPath, env: {} }, start, cwd: dirname(configPath) },

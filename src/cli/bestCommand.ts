@@ -1,0 +1,96 @@
+// `modellab best <config>`: "Train Best on All Training Data" — finds the best
+// point of the config's newest sweep (or --sweep ID) by the sweep's metric
+// (a cross-validated point by its folds' mean), and retrains its values on
+// train + validation for the epochs its run stopped at (its kept epoch; the
+// folds' mean, rounded), then evaluates on test and prints the retrained
+// model's test metrics beside the best run's.
+
+import { resolve } from 'node:path';
+import { foldStats, formatFoldStat } from '../core/crossValidation';
+import { evaluationHeadline } from '../core/evaluationMetrics';
+import { formatMetric, goalFor } from '../core/metrics';
+import type { MetricGoal } from '../core/metrics';
+import { describeParams } from '../core/sweep';
+import { rankSweepPoints, retrainSourceOf, sweepsOf } from '../core/sweepBest';
+import type { SweepPointResult } from '../core/sweepBest';
+import { sweepMetricOf } from '../core/sweepValidation';
+import type { Evaluation, RetrainSource, RunMeta } from '../core/types';
+import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
+import { listRuns, readRunSnapshot } from '../node/runStoreReader';
+import { UsageError } from './args';
+import { fmt, printTrainResult } from './trainReport';
+
+export interface RetrainPlan {
+  configPath: string;
+  sweepId: string;
+  metric: string;
+  goal: MetricGoal;
+  best: SweepPointResult;
+  source: RetrainSource;
+  /** The run folders of the best point's runs, in order. */
+  bestDirs: string[];
+}
+
+/** The best point of a config's sweep and what its retrain records; a UsageError says why there is none. */
+export function planRetrain(configArg: string, runsDir: string, sweepId?: string): RetrainPlan {
+  const configPath = resolve(configArg);
+  const validation = validateConfigFile(configPath);
+  if (!validation.config) throw new UsageError(`${configArg} is not a valid config:\n${validation.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(configArg, d)).join('\n')}`);
+  if (!validation.config.sweep) throw new UsageError(`${configArg} has no "sweep" section: there is no best point to retrain`);
+  const metric = sweepMetricOf(validation.config);
+  const goal = goalFor(metric, validation.config.sweep.goal);
+  const listed = listRuns(runsDir);
+  const metas = listed.flatMap((r) => (r.meta ? [r.meta] : []));
+  const sweeps = sweepsOf(metas, configPath);
+  const id = sweepId ?? sweeps[0];
+  if (!id) throw new UsageError(`no sweep of ${configArg} in ${runsDir}: run \`modellab sweep ${configArg}\` first`);
+  if (!sweeps.includes(id)) throw new UsageError(`no sweep "${id}" of ${configArg} in ${runsDir}${sweeps.length ? ` (its sweeps: ${sweeps.slice(0, 5).join(', ')})` : ''}`);
+  const ranked = rankSweepPoints(metas, id, metric, goal);
+  const source = retrainSourceOf(ranked, id, metric);
+  if (!source) throw new UsageError(`sweep ${id} has no completed point with ${metric}: nothing to retrain`);
+  const dirs = new Map(listed.map((r) => [r.id, r.dir]));
+  return { configPath, sweepId: id, metric, goal, best: ranked[0], source, bestDirs: ranked[0].runs.map((r) => dirs.get(r.id)!) };
+}
+
+/** The test metrics of the best point's runs: one run's, or the folds' mean ± std. */
+function bestTestMetrics(plan: RetrainPlan): { text: Record<string, string>; values: Record<string, number> } {
+  const best = plan.best;
+  const evaluations = plan.bestDirs.map((dir) => readRunSnapshot(dir, false).evaluation);
+  const stats = foldStats(evaluations.map((e) => (e && e.split === 'test' ? evaluationHeadline(e) : undefined)));
+  const text: Record<string, string> = {};
+  const values: Record<string, number> = {};
+  for (const [key, s] of Object.entries(stats)) {
+    text[key] = best.runs.length > 1 ? formatFoldStat(s, fmt) : fmt(s.mean);
+    values[key] = s.mean;
+  }
+  return { text, values };
+}
+
+export function describePlan(plan: RetrainPlan): string {
+  const { best, metric } = plan;
+  const value = best.spread ? `${formatMetric(best.spread.mean)} ± ${formatMetric(best.spread.std)} over ${best.runs.length} folds` : formatMetric(best.value);
+  return `best point of sweep ${plan.sweepId}: ${describeParams(best.params)} — ${metric} ${value} (run ${best.runs[0].id}); retraining on train + validation for ${plan.source.epochs} epoch(s)`;
+}
+
+/** Prints the retrained run and its test metrics beside the best run's; the exit code of printTrainResult. */
+export function printRetrainResult(json: boolean, plan: RetrainPlan, result: { meta: RunMeta; runDir: string; evaluation?: Evaluation }): number {
+  const before = bestTestMetrics(plan);
+  const after = result.evaluation && result.evaluation.split === 'test' ? evaluationHeadline(result.evaluation) : undefined;
+  if (json) {
+    process.stdout.write(JSON.stringify({ type: 'retrain', sweepId: plan.sweepId, metric: plan.metric, bestRun: plan.best.runs[0].id, bestValue: plan.best.value, params: plan.best.params, epochs: plan.source.epochs, runId: result.meta.id, runDir: result.runDir, status: result.meta.status, rows: result.meta.dataSizes, test: after, bestRunTest: before.values, error: result.meta.error }) + '\n');
+    return result.meta.status === 'completed' ? 0 : 1;
+  }
+  const code = printTrainResult(false, result);
+  const keys = Object.keys(after ?? before.values);
+  if (keys.length) {
+    const label = plan.best.runs.length > 1 ? `best point (${plan.best.runs.length} folds, mean ± std)` : `best run ${plan.best.runs[0].id}`;
+    const rows = [
+      ['test metrics', ...keys],
+      [label, ...keys.map((k) => before.text[k] ?? '—')],
+      [`retrained on train + validation (${result.meta.dataSizes?.train ?? '?'} rows, ${result.meta.epochsDone} epochs)`, ...keys.map((k) => fmt(after?.[k]))],
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+    for (const r of rows) process.stdout.write(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  }
+  return code;
+}

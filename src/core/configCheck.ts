@@ -8,7 +8,7 @@ import type { ErrorObject } from 'ajv';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode } from 'jsonc-parser';
 import type { Node as JsonNode, ParseError } from 'jsonc-parser';
 import schema from '../../schema/experiment.schema.json';
-import { checkConfigRules, didYouMean } from './configRules';
+import { checkConfigRules, checkDataFilesDespiteSchema, didYouMean } from './configRules';
 import type { DataProbe } from './configRules';
 import { validateSchema } from './schemaValidator';
 import { checkSweepSection } from './sweepValidation';
@@ -224,6 +224,8 @@ function checkValue(value: unknown, probe: DataProbe, r: Reporter): ExperimentCo
     }
     // Specific errors inside an anyOf can be absent (e.g. a wrong type); make sure something is said.
     if (r.diagnostics.length === 0) r.at(0, 1, 'error', '(root)', 'the config does not match the experiment schema');
+    // Every problem at once: a missing data file is knowable without a valid model section.
+    checkDataFilesDespiteSchema(value, probe, (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
     return undefined;
   }
   const config = value as unknown as ExperimentConfig;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -57,6 +58,35 @@ test('a missing data file is reported on the source value', () => {
   const [d] = errors(validateConfigText(text, path).diagnostics);
   assert.equal(underlined(text, d), '"nope.csv"');
   assert.match(d.message, /data file not found: nope\.csv/);
+});
+
+test('every problem at once: schema errors and a missing data file (or an unknown column) in one pass, each on its value', () => {
+  // The model section breaks the schema (an unknown key, a layer without units); the data file is missing too.
+  const broken = regressionConfig({ model: { layers: [{ type: 'dense', units: 16, activaton: 'relu' }, { type: 'dense' }] } });
+  const missing = broken.replace('"data.csv"', '"nope.csv"');
+  const { path } = setup(missing);
+  const ds = errors(validateConfigText(missing, path).diagnostics);
+  assert.equal(validateConfigText(missing, path).config, undefined);
+  assert.deepEqual(
+    ds.map((d) => [d.path, underlined(missing, d)]),
+    [
+      ['model.layers[0].activaton', '"activaton"'],
+      ['model.layers[1]', '{'],
+      ['data.source', '"nope.csv"'],
+    ],
+    ds.map((d) => d.message).join('\n'),
+  );
+  assert.match(ds[0].message, /did you mean "activation"/);
+  assert.match(ds[2].message, /data file not found: nope\.csv/);
+  // The file is there but a feature is not one of its columns: said with the schema's errors too.
+  const column = broken.replace('"x3"', '"x4"');
+  const ds2 = errors(validateConfigText(column, setup(column).path).diagnostics);
+  assert.deepEqual(ds2.map((d) => d.path), ['model.layers[0].activaton', 'model.layers[1]', 'data.features[2]']);
+  assert.match(ds2[2].message, /unknown column "x4"/);
+  // And by the CLI, whose validate prints them all (exit 1).
+  const out = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/cli/main.ts'), 'validate', path], { encoding: 'utf8' });
+  assert.equal(out.status, 1);
+  assert.deepEqual(out.stdout.trim().split('\n').map((l) => l.slice(path.length + 1).replace(/^\d+:\d+: /, '').slice(0, 40)), ds.map((d) => `error: ${d.message}`.slice(0, 40)));
 });
 
 test('a loss that does not fit the task is an error on the loss', () => {

@@ -13,7 +13,7 @@ import { checkTabularExperiment } from './tabular';
 import { checkTextExperiment } from './text';
 import type { ExperimentConfig } from '../types';
 
-export { columnChecker, didYouMean, editDistance, isCorpusFile } from './shared';
+export { checkDataFilesDespiteSchema, columnChecker, didYouMean, editDistance, isCorpusFile } from './shared';
 export type { DataProbe, ImageFolderInfo, RuleReport, RuleSeverity } from './shared';
 
 /** Reports every semantic problem of a config that matches the schema. */

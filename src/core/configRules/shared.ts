@@ -161,6 +161,32 @@ export function probedKind(key: 'source' | 'train' | 'validation' | 'test', rel:
   return kind;
 }
 
+/**
+ * The data files of a config the schema refused: what can be known without a valid rest —
+ * each `data.<key>` path that is a non-empty string, refused or not there, and for a table
+ * file whose columns can be read, a `features` or `target` name it lacks — so these come with
+ * the schema's errors rather than after they are fixed. Nothing else is assumed of the value.
+ */
+export function checkDataFilesDespiteSchema(value: unknown, probe: DataProbe, report: RuleReport): void {
+  const record = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+  const data = record(record(value)?.data);
+  if (!data) return;
+  const image = data.image !== undefined;
+  const format = typeof data.format === 'string' ? data.format : undefined;
+  let columns: string[] | undefined;
+  for (const key of ['source', 'train', 'validation', 'test'] as const) {
+    const rel = data[key];
+    if (typeof rel !== 'string' || rel === '') continue;
+    const kind = probedKind(key, rel, probe, report, image ? 'image folder' : 'data file');
+    if (kind !== 'file' || image || isCorpusFile(rel, format) || columns) continue;
+    const cols = probe.columns(rel, format);
+    if (Array.isArray(cols)) columns = cols;
+  }
+  const checkColumn = columnChecker(columns, report);
+  if (Array.isArray(data.features)) data.features.forEach((f, i) => typeof f === 'string' && f !== '' && checkColumn(['data', 'features', i], f));
+  if (typeof data.target === 'string' && data.target !== '' && !image) checkColumn(['data', 'target'], data.target);
+}
+
 /** Where the model is exported to must be allowed too. */
 export function checkExportPath(config: ExperimentConfig, probe: DataProbe, report: RuleReport): void {
   const exportTo = config.deployment?.export;

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../node/configValidation';
 import type { ConfigDiagnostic } from '../node/configValidation';
-import { checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
+import { CHECKPOINT_FILE, checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
 import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { seededRng } from '../core/random';
@@ -183,7 +183,8 @@ function startInFolder(runDir: string, fresh: Omit<RunMeta, 'id' | 'format'>): R
   const { createdAt: _keep, sweep, ...rest } = fresh;
   const cleared: Partial<RunMeta> = { backend: undefined, lastMetrics: undefined, bestEpoch: undefined, bestMetrics: undefined, stages: undefined, dataSizes: undefined, resumes: undefined };
   const { writer } = RunWriter.reopen(runDir, 0, { ...cleared, ...rest, ...(sweep ? { sweep } : {}) });
-  for (const stale of ['model', 'evaluation.json', 'summary.json']) rmSync(join(runDir, stale), { recursive: true, force: true });
+  // An earlier attempt's checkpoint too: a run that starts again must never be resumed from it.
+  for (const stale of ['model', 'evaluation.json', 'summary.json', CHECKPOINT_FILE]) rmSync(join(runDir, stale), { recursive: true, force: true });
   return writer;
 }
 

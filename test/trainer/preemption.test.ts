@@ -207,6 +207,16 @@ test('a signal after the last epoch ended leaves nothing to save: the run evalua
   assert.equal(e.meta.status, 'interrupted');
   assert.equal(e.meta.epochsDone, 0);
   assert.deepEqual(metricsOf(e.runDir), [], 'not one step trained');
+
+  // A folder that starts again drops an earlier attempt's checkpoint: cut before its first epoch, it is not resumable from a stale state.
+  const dir = queuedFolder(ws, '20260102-030405-linear-stale');
+  writeFileSync(checkpointPath(dir), 'MLCK stale');
+  const again = new AbortController();
+  again.abort('SIGUSR1');
+  const s = await runTraining({ ...base, runDir: dir, signal: again.signal, onEvent: () => {} });
+  assert.equal(s.meta.status, 'interrupted');
+  assert.equal(existsSync(checkpointPath(dir)), false);
+  assert.equal(whyNotResumable(readRunMeta(dir), dir), 'it has no checkpoint (it ended before finishing an epoch)');
 });
 
 test('a sweep point\'s queued folder trains its point: the values of meta.sweep over the config, the membership kept', { timeout: 300_000 }, async () => {

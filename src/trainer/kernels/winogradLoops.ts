@@ -3,8 +3,7 @@
 // transform takes each tile of r×c pixels X to L·X·Rᵀ (p×q), four channels at
 // a time (then one at a time for the last channels), in two passes: the rows
 // by L into locals, then the columns by R, each coefficient 1 or −1 an add or
-// a subtract, others a multiply-add (relaxed SIMD's, where the engine has it;
-// ~3% faster than a multiply and an add). Done as products on the gemm kernel, these
+// a subtract, others a multiply. Done as products on the gemm kernel, these
 // transforms ([4, 4]·[4, 4·channels] per tile) took over half the time of a
 // Winograd convolution, with im2col before and col2im after them; here
 // each tile's pixels are read from where they lie and written where they go.
@@ -16,7 +15,7 @@
 //   a table of pixel addresses (a dump run for pixels past the edge); or added
 //   to what is there (scatterAdd: tiles that overlap, one after another).
 
-import { F32, hasRelaxedSimd, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
@@ -39,8 +38,6 @@ interface Lanes {
   neg: Bytes;
   max: Bytes;
   konst: (v: number) => Bytes;
-  /** a·b + c in one instruction (relaxed SIMD's fused multiply-add), where the module may use it. */
-  madd?: Bytes;
 }
 
 const f32Bytes = (v: number): Bytes => [...new Uint8Array(Float32Array.of(v).buffer)];
@@ -74,20 +71,17 @@ const geS = [0x4e];
 const gtS = [0x4a];
 const loopWhile = (exitIf: Bytes, ...body: Bytes[]): Bytes => op.block(op.loop(exitIf, op.brIf(1), ...body, op.br(0)));
 
-/**
- * Σ coef·local, onto the stack (zero when every coefficient is): a term of
- * ±1 an add or a subtract, another a multiply-add where the lanes have one
- * (l·k + the rest), else a multiply and an add.
- */
+/** Σ coef·local, onto the stack (zero when every coefficient is). */
 function combination(lanes: Lanes, terms: [coef: number, local: number][]): Bytes {
   const nz = terms.filter(([k]) => k !== 0);
   if (nz.length === 0) return lanes.konst(0);
-  const [[k, l], ...rest] = nz;
-  const unit = k === 1 || k === -1;
-  if (rest.length === 0) return unit ? [...op.get(l), ...(k < 0 ? lanes.neg : [])] : [...op.get(l), ...lanes.konst(k), ...lanes.mul];
-  if (unit) return [...combination(lanes, rest), ...op.get(l), ...(k < 0 ? lanes.sub : lanes.add)];
-  if (lanes.madd) return [...op.get(l), ...lanes.konst(k), ...combination(lanes, rest), ...lanes.madd];
-  return [...combination(lanes, rest), ...op.get(l), ...lanes.konst(k), ...lanes.mul, ...lanes.add];
+  const out: Bytes = [];
+  nz.forEach(([k, l], i) => {
+    const scaled = k === 1 || k === -1 ? op.get(l) : [...op.get(l), ...lanes.konst(Math.abs(k)), ...lanes.mul];
+    if (i === 0) out.push(...scaled, ...(k < 0 ? lanes.neg : []));
+    else out.push(...scaled, ...(k < 0 ? lanes.sub : lanes.add));
+  });
+  return out;
 }
 
 /**
@@ -126,7 +120,7 @@ const laneLocals = (t: TileTransform) => inCount(t) + t.left.length * t.right[0]
 // gather(table, tiles, c4, out, plane): i32 parameters, byte offsets and sizes.
 const G = { table: 0, tiles: 1, c4: 2, out: 3, plane: 4 } as const;
 
-function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number, vec: Lanes): Bytes {
+function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number): Bytes {
   const g = op.get;
   const s = op.set;
   const nIn = inCount(t);
@@ -147,7 +141,7 @@ function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number, vec
     ...loopWhile([...g(tile), ...g(G.tiles), ...geS],
       Array.from({ length: nIn }, (_, i) => [...g(G.table), ...i32Load(4 * i), ...s(addr(i))]).flat(),
       op.i32(0), s(c),
-      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(G.c4), ...gtS], channels(vec, vAt), g(c), op.i32(16), op.add, s(c)),
+      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(G.c4), ...gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
       loopWhile([...g(c), ...g(G.c4), ...geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
       g(G.table), op.i32(4 * nIn), op.add, s(G.table),
       g(G.out), g(G.c4), op.add, s(G.out),
@@ -159,7 +153,7 @@ function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number, vec
 // scatter(src, plane, tiles, c4, table, bias, relu): i32 parameters; bias 0 for none, relu 0 or 1.
 const S = { src: 0, plane: 1, tiles: 2, c4: 3, table: 4, bias: 5, relu: 6 } as const;
 
-function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number, vec: Lanes, accumulate: boolean): Bytes {
+function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number, accumulate: boolean): Bytes {
   const g = op.get;
   const s = op.set;
   const nIn = inCount(t);
@@ -188,7 +182,7 @@ function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number, ve
     ...loopWhile([...g(tile), ...g(S.tiles), ...geS],
       Array.from({ length: nOut }, (_, k) => [...g(S.table), ...i32Load(4 * k), ...s(addr(k))]).flat(),
       op.i32(0), s(c),
-      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(S.c4), ...gtS], channels(vec, vAt), g(c), op.i32(16), op.add, s(c)),
+      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(S.c4), ...gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
       loopWhile([...g(c), ...g(S.c4), ...geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
       g(S.table), op.i32(4 * nOut), op.add, s(S.table),
       g(S.src), g(S.c4), op.add, s(S.src),
@@ -210,15 +204,13 @@ function functionBody(params: number, t: TileTransform, body: (t: TileTransform,
 /** The module: for each named transform, a `gather`, `scatter` or `scatterAdd` function of that name. */
 type Kind = 'gather' | 'scatter' | 'scatterAdd';
 
-/** fma: multiply-adds as relaxed SIMD's f32x4.relaxed_madd (one rounding instead of two). */
-export function winogradModuleBytes(transforms: Record<string, { kind: Kind; transform: TileTransform }>, fma = false): Uint8Array<ArrayBuffer> {
-  const vec4: Lanes = fma ? { ...VEC, madd: op.simd(0x105) } : VEC;
+export function winogradModuleBytes(transforms: Record<string, { kind: Kind; transform: TileTransform }>): Uint8Array<ArrayBuffer> {
   const gatherType = [0x60, ...vec(new Array(5).fill([I32])), ...vec([])];
   const scatterType = [0x60, ...vec(new Array(7).fill([I32])), ...vec([])];
   const names = Object.keys(transforms);
   const bodies = names.map((n) => {
     const { kind, transform } = transforms[n];
-    return kind === 'gather' ? functionBody(5, transform, (t, v, f, i) => gatherBody(t, v, f, i, vec4)) : functionBody(7, transform, (t, v, f, i) => scatterBody(t, v, f, i, vec4, kind === 'scatterAdd'));
+    return kind === 'gather' ? functionBody(5, transform, gatherBody) : functionBody(7, transform, (t, v, f, i) => scatterBody(t, v, f, i, kind === 'scatterAdd'));
   });
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -308,7 +300,6 @@ export function winogradLoopsFor(backend: BackendWasm, v: WinogradVariant): Wino
           [`${x.name}InputBack`, { kind: 'scatterAdd', transform: { left: transpose(x.bt), right: transpose(x.bt) } }],
         ]),
       ) as Record<string, { kind: Kind; transform: TileTransform }>,
-      hasRelaxedSimd(),
     );
     if (memory && WebAssembly.validate(bytes)) {
       const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;

@@ -16,6 +16,8 @@ export const DEFAULT_STRINGS = {
   'header.jobWaiting': 'job {0} ({1})',
   'header.updatedAgo': 'updated {0} s ago',
   'header.follow.title': 'A cluster job: the dashboard reads its run folder every few seconds',
+  'button.cancelJob': 'Cancel job',
+  'button.cancelJob.title': 'Cancel this cluster job (scancel); the run is marked cancelled',
   'status.queued': 'queued',
   'status.running': 'running',
   'status.completed': 'completed',

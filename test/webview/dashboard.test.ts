@@ -16,6 +16,7 @@ import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
 import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_THEME_OVERRIDES, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
+import { progressAfter, progressOfRun, shownEpoch } from '../../src/core/trainingProgress';
 
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
 const LIGHT_BLUE = [0x1a, 0x85, 0xff] as const;
@@ -215,7 +216,8 @@ test('a running regression run: header, stages and model summary', async () => {
   assert.equal(await text('#run-name'), 'house-prices');
   assert.equal(await text('#run-status'), 'running');
   assert.equal(await text('#backend-badge'), 'wasm');
-  assert.equal(await text('#epoch-progress'), 'epoch 0/10');
+  // No batch trained yet: no epoch (the status bar says "starting…", the CodeLens "Training…").
+  assert.equal(await text('#epoch-progress'), '');
   assert.equal(await page.locator('#stop-button').isVisible(), true);
   assert.equal(await page.locator('#empty-state').isVisible(), false);
   assert.equal(await page.locator('#stages [data-stage="training"]').getAttribute('data-status'), 'running');
@@ -230,6 +232,29 @@ test('a running regression run: header, stages and model summary', async () => {
   assert.match(await text('#model-summary'), /Total params: 769/);
   assert.equal(await page.locator('#model-summary img').count(), 0, 'a layer name is never parsed as HTML');
   assert.equal(await page.locator('#loss-chart').getAttribute('data-points'), '0');
+});
+
+test('while training, the header\'s epoch is the one being trained, the same number the host\'s status bar and CodeLens fold from the same events', async () => {
+  await showRunningRun();
+  const runId = meta().id;
+  // What the host shows: the one fold of the trainer's events (node/trainingProcess.ts keeps it).
+  let host = progressOfRun(regressionSnapshot().meta, []);
+  const send = async (event: TrainerEvent): Promise<string> => {
+    host = progressAfter(host, event);
+    await postEvent(runId, event);
+    const shown = shownEpoch(host);
+    const expected = shown ? `epoch ${shown.epoch}/${shown.epochs}` : '';
+    await page
+      .waitForFunction((want) => document.querySelector('#epoch-progress')?.textContent === want, expected, { timeout: 10_000 })
+      .catch(async (error: Error) => assert.fail(`#epoch-progress says "${await text('#epoch-progress')}", the host "${expected}" (${error.message})`));
+    return expected;
+  };
+  const [one, two] = [epochPoints(1), epochPoints(2)];
+  assert.equal(await send({ type: 'metrics', points: one.slice(0, 10) }), 'epoch 1/10');
+  assert.equal(await send({ type: 'metrics', points: one.slice(10) }), 'epoch 1/10');
+  assert.equal(await send({ type: 'epoch', epoch: 1, epochs: EPOCHS, logs: one[one.length - 1]!.values, millis: 120 }), 'epoch 1/10');
+  // The second epoch's first batch: epoch 2 is being trained.
+  assert.equal(await send({ type: 'metrics', points: two.slice(0, 10) }), 'epoch 2/10');
 });
 
 test('the Stop button posts stop', async () => {
@@ -426,6 +451,62 @@ test('the playground of a recommender shows k\'s default, and scores as the tabl
   assert.equal(await text('#playground-status'), 'Answered in 20 ms');
 });
 
+test('the embedding projector: shown for a model with an embedding table, points drawn, search highlights, hover lists neighbours', async () => {
+  // A plain MLP has no embedding table: no projector.
+  await showCompletedRun();
+  assert.equal(await page.locator('#projector').isVisible(), false);
+
+  const runId = meta().id;
+  const snapshot = regressionSnapshot();
+  const summary = { ...snapshot.summary!, layers: [{ name: 'item_embedding', type: 'Embedding', outputShape: [null, 1, 16], params: 3200 }, ...snapshot.summary!.layers] };
+  await post({ type: 'state', run: { ...snapshot, summary, meta: meta({ status: 'completed', epochsDone: EPOCHS }) }, training: false });
+  await page.locator('#projector').waitFor({ state: 'visible' });
+  await page.locator('#projector-load').click();
+  await waitForPosted(page, 'projectEmbeddings');
+  const request = ((await posted()) as { type: string; requestId?: number; method?: string }[]).filter((m) => m.type === 'projectEmbeddings').pop()!;
+  assert.equal(request.method, 'pca');
+  // Two clusters of 25 items; each item's neighbours are the next ones of its cluster.
+  const n = 50;
+  const labels = Array.from({ length: n }, (_, i) => `i${i}`);
+  const points = labels.map((_, i): [number, number] => [(i < 25 ? -5 : 5) + (i % 5) * 0.3, (i < 25 ? -5 : 5) + Math.floor((i % 25) / 5) * 0.3]);
+  const neighbours = labels.map((_, i) => [1, 2, 3].map((k) => (i < 25 ? (i + k) % 25 : 25 + ((i - 25 + k) % 25))));
+  const similarities = labels.map(() => [0.99, 0.95, 0.9]);
+  const result = { tables: [{ name: 'users', size: 300, dim: 16 }, { name: 'items', size: n, dim: 16 }], table: 'items', method: 'pca' as const, labels, points, neighbours, similarities, explained: [0.41, 0.22] as [number, number] };
+  await post({ type: 'embeddings', requestId: request.requestId!, runId, result, millis: 35 });
+  await page.waitForFunction(() => document.querySelector('#projector-canvas')?.getAttribute('data-points') === '50');
+  assert.equal(await text('#projector-status'), '50 of 50 rows · the PCA axes explain 41% and 22% of the variance · computed in 35 ms');
+  assert.deepEqual(await page.locator('#projector-table option').allTextContents(), ['users (300 × 16)', 'items (50 × 16)']);
+  assert.equal(await page.locator('#projector-table').inputValue(), 'items');
+
+  // Search: i1 and i10–i19 contain "i1".
+  await page.locator('#projector-search').fill('i1');
+  await page.waitForFunction(() => document.querySelector('#projector-canvas')?.getAttribute('data-matches') === '11');
+
+  // Hover item 7: its neighbours with their similarities.
+  const at = await page.locator('#projector-canvas').evaluate((c: HTMLCanvasElement, p: [number, number][]) => {
+    const xs = p.map((q) => q[0]);
+    const ys = p.map((q) => q[1]);
+    const width = c.getBoundingClientRect().width;
+    const height = c.getBoundingClientRect().height;
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    return { x: 24 + ((p[7][0] - x0) / (x1 - x0)) * (width - 48), y: height - 24 - ((p[7][1] - y0) / (y1 - y0)) * (height - 48) };
+  }, points);
+  const box = (await page.locator('#projector-canvas').boundingBox())!;
+  await page.mouse.move(box.x + at.x, box.y + at.y);
+  await page.waitForFunction(() => !(document.querySelector('#projector-tooltip') as HTMLElement).hidden);
+  assert.equal(await page.locator('#projector-tooltip').getAttribute('data-index'), '7');
+  assert.equal(await page.locator('#projector-tooltip').textContent(), 'i7\nNearest by cosine similarity:\n  i8  0.990\n  i9  0.950\n  i10  0.900');
+  await page.locator('#projector').screenshot({ path: join(resultsDir, 'projector.png') });
+
+  // Another layout: asked for with the table shown; an error is said in the card.
+  await page.locator('#projector-method').selectOption('umap');
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'projectEmbeddings').length === 2);
+  const second = ((await posted()) as { type: string; requestId?: number; method?: string; table?: string }[]).filter((m) => m.type === 'projectEmbeddings').pop()!;
+  assert.deepEqual({ method: second.method, table: second.table }, { method: 'umap', table: 'items' });
+  await post({ type: 'embeddings', requestId: second.requestId!, runId, error: 'the inference process exited with code 1' });
+  await page.waitForFunction(() => document.querySelector('#projector-status')?.textContent === 'The projection failed: the inference process exited with code 1');
+});
+
 test('after a reload the view comes back from the saved state', async () => {
   await showCompletedRun();
   await page.reload();
@@ -610,6 +691,11 @@ test('a cluster job followed from its files: its job line counts the files\' age
   const seconds = Number(/^job 1234 \(Priority\) · updated (\d+) s ago$/.exec(queued)?.[1]);
   assert.ok(seconds >= 4 && seconds < 60, `the job line says "${queued}"`);
   assert.equal(await text('#run-status'), 'queued');
+  // Its Stop button cancels the job.
+  assert.equal(await text('#stop-button'), 'Cancel job');
+  const sent = (await posted()).length;
+  await page.locator('#stop-button').click();
+  await waitForPosted(page, 'stop', sent);
   // Between the host's re-reads (which come only when the files change) the age counts on by itself.
   await page.waitForFunction(
     (shown) => Number(/updated (\d+) s ago/.exec(document.querySelector('#run-follow')?.textContent ?? '')?.[1]) > shown,
@@ -621,4 +707,5 @@ test('a cluster job followed from its files: its job line counts the files\' age
   await page.screenshot({ path: join(resultsDir, 'dashboard-cluster-job.png') });
   await post({ type: 'state', run: { ...snapshot, meta: meta({ status: 'completed', job }) }, training: false });
   await page.waitForFunction(() => (document.querySelector('#run-follow') as HTMLElement | null)?.hidden === true, undefined, { timeout: 10_000 });
+  assert.equal(await page.locator('#stop-button').isVisible(), false, 'an ended job has nothing to cancel');
 });

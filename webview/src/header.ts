@@ -102,7 +102,7 @@ export class HeaderView {
     this.renderStages(stages, t);
   }
 
-  /** The followed run's job and the age of its files, or nothing for a run that is not followed. */
+  /** The followed run's job and the age of its files, or nothing for a run that is not followed. After render(). */
   renderFollow(follow: DashboardFollow | undefined, t: Translate, now: () => number = Date.now): void {
     if (this.followTimer !== undefined) clearInterval(this.followTimer);
     this.followTimer = undefined;
@@ -115,6 +115,11 @@ export class HeaderView {
     const job = follow.node ? t('header.jobOn', follow.jobId, follow.node) : follow.reason ? t('header.jobWaiting', follow.jobId, follow.reason) : t('header.job', follow.jobId);
     this.follow.title = t('header.follow.title');
     this.follow.dataset.updatedAt = String(follow.updatedAt);
+    // A followed cluster job is stopped by cancelling it: the Stop button says so (the host cancels the job).
+    this.stopButton.hidden = false;
+    this.stopButton.textContent = t('button.cancelJob');
+    this.stopButton.title = t('button.cancelJob.title');
+    this.stopButton.setAttribute('aria-label', t('button.cancelJob.title'));
     const draw = () => {
       this.follow.textContent = `${job} · ${t('header.updatedAgo', secondsAgo(follow.updatedAt, now()))}`;
     };

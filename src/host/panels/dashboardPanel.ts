@@ -219,6 +219,11 @@ export class DashboardPanel implements vscode.Disposable {
       case 'stop': {
         const session = this.deps.trainings.forRun(this.shown?.id);
         if (session) this.deps.trainings.stop(session);
+        // A cluster job followed from its files: Stop cancels the job.
+        else if (this.shown && existsSync(this.shown.dir)) {
+          const meta = readRunMeta(this.shown.dir);
+          if (meta && this.deps.followed?.followInfo(this.shown.dir, meta)) void vscode.commands.executeCommand(CommandId.cancelRun, this.shown.id);
+        }
         break;
       }
       case 'train': {

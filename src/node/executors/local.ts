@@ -32,8 +32,8 @@ export async function stopLocalRun(runDir: string, waitMs = STOP_WAIT_MS): Promi
   const meta = readRunMeta(runDir);
   if (!meta) throw new ExecutorError(`${runDir} holds no readable meta.json`);
   // The recorded host, when the trainer wrote one: a pid means nothing on another machine.
-  const host = (meta as RunMeta & { host?: unknown }).host;
-  if (typeof host === 'string' && host !== hostname()) throw new ExecutorError(`the run ${meta.id} trains on ${host}, not on this machine (${hostname()}); stop it there`);
+  const host = meta.host;
+  if (host !== undefined && host !== hostname()) throw new ExecutorError(`the run ${meta.id} trains on ${host}, not on this machine (${hostname()}); stop it there`);
   if (meta.status !== 'running' || !meta.pid || !alive(meta.pid)) throw new ExecutorError(`the run ${meta.id} is ${meta.status}, not training on this machine; there is nothing to stop`);
   const pid = meta.pid;
   process.kill(pid, 'SIGINT');

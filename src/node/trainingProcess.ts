@@ -12,6 +12,8 @@ import { markRunEnded as markRunEndedOnDisk } from './runStoreReader';
 import type { RunMeta, RunStatus } from '../core/types';
 import { LineSplitter } from './lineSplitter';
 import type { TrainerRuntime } from './trainerRuntime';
+import { NO_PROGRESS, progressAfter } from '../core/trainingProgress';
+import type { TrainingProgress } from '../core/trainingProgress';
 
 export const STOP_TIMEOUT_MS = 10_000;
 /** How long to wait for the stdio streams to close after the process exited. */
@@ -53,15 +55,27 @@ export class TrainingProcess {
   runId: string | undefined;
   runDir: string | undefined;
   meta: RunMeta | undefined;
+  /** How far the training is, folded from its events: what every surface shows (core/trainingProgress.ts). */
+  progress: TrainingProgress = NO_PROGRESS;
   /** Epochs finished so far. */
-  epochsDone = 0;
+  get epochsDone(): number {
+    return this.progress.epochsDone;
+  }
   /** The epoch the latest metrics belong to (1-based), 0 before the first batch. */
-  currentEpoch = 0;
-  epochs: number | undefined;
+  get currentEpoch(): number {
+    return this.progress.epoch;
+  }
+  get epochs(): number | undefined {
+    return this.progress.epochs || undefined;
+  }
   /** Latest training loss seen (a batch loss mid-epoch, the epoch loss at its end). */
-  loss: number | undefined;
+  get loss(): number | undefined {
+    return this.progress.loss;
+  }
   /** The last finished epoch's logs. */
-  lastLogs: Record<string, number> | undefined;
+  get lastLogs(): Record<string, number> | undefined {
+    return this.progress.lastLogs;
+  }
   stopRequested = false;
   readonly done: Promise<TrainingOutcome>;
 
@@ -206,25 +220,15 @@ export class TrainingProcess {
   }
 
   private track(event: TrainerEvent): void {
+    this.progress = progressAfter(this.progress, event);
     switch (event.type) {
       case 'runStarted':
         this.runId = event.meta.id;
         this.runDir = event.runDir;
         this.meta = event.meta;
-        this.epochs = event.meta.epochsPlanned;
         break;
       case 'metrics':
-        for (const p of event.points) {
-          if (p.epoch > this.currentEpoch) this.currentEpoch = p.epoch;
-          if (p.kind === 'step' && typeof p.values.loss === 'number') this.loss = p.values.loss;
-        }
-        break;
       case 'epoch':
-        this.epochsDone = event.epoch;
-        this.epochs = event.epochs;
-        if (event.epoch > this.currentEpoch) this.currentEpoch = event.epoch;
-        this.lastLogs = event.logs;
-        if (typeof event.logs.loss === 'number') this.loss = event.logs.loss;
         break;
       case 'log':
         if (event.level === 'error') this.lastErrorLog = event.message;

@@ -17,6 +17,7 @@ import type {
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
 import type { RunSnapshot } from '../../src/core/types';
+import { NO_PROGRESS, progressAfter, progressOfRun, type TrainingProgress } from '../../src/core/trainingProgress';
 import { AttentionView } from './attentionView';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
 import { h } from './dom';
@@ -61,6 +62,8 @@ const SAVED_STEP_POINTS = 5000;
 export class Dashboard {
   private state: PersistedState = { version: 1, run: null, training: false, logs: [], charts: { ...DEFAULT_CHARTS } };
   private readonly store = new MetricSeriesStore();
+  /** The shown run's progress ("epoch N/M" while it trains), folded from its events as the host folds them. */
+  private progress: TrainingProgress = NO_PROGRESS;
   private theme: ChartTheme;
   private t: Translate = makeTranslate(undefined);
 
@@ -126,6 +129,7 @@ export class Dashboard {
     }
     this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts } };
     this.store.reset(this.state.run?.metrics ?? []);
+    this.progress = this.state.run ? progressOfRun(this.state.run.meta, this.state.run.metrics) : NO_PROGRESS;
     this.renderAll();
   }
 
@@ -191,6 +195,7 @@ export class Dashboard {
       follow: followOf(msg.follow),
     };
     this.store.reset(run?.metrics ?? []);
+    this.progress = run ? progressOfRun(run.meta, run.metrics ?? []) : NO_PROGRESS;
     this.renderAll();
     this.save(true);
   }
@@ -202,6 +207,7 @@ export class Dashboard {
       // The host follows with the new run's pipeline; until then the previous run's one (same config, most likely) stays.
       this.state = { ...this.state, run: { meta: event.meta, metrics: [], stages: {} }, training: true, logs: [] };
       this.store.reset([]);
+      this.progress = progressAfter(NO_PROGRESS, event);
       this.renderAll();
       this.save(true);
       return;
@@ -231,6 +237,10 @@ export class Dashboard {
 
   private applyToRun(run: RunSnapshot, event: TrainerEvent): void {
     const t = this.t;
+    // The same fold of the same events as the host's status bar, CodeLens and notification.
+    const before = this.progress;
+    this.progress = progressAfter(before, event);
+    if (this.progress.epoch !== before.epoch || this.progress.epochs !== before.epochs) this.renderHeader();
     switch (event.type) {
       case 'runStarted':
         run.meta = event.meta;
@@ -307,7 +317,7 @@ export class Dashboard {
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
-    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t);
+    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t, this.state.training ? this.progress : undefined);
     this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
     this.pipeline.update(this.state.pipeline, stages, this.t);

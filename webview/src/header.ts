@@ -4,6 +4,7 @@
 import type { RunMeta, StageName, StageStatus } from '../../src/core/types';
 import type { DashboardFollow } from '../../src/core/protocol/dashboard';
 import { secondsAgo } from '../../src/core/clusterRuns';
+import { shownEpoch, type TrainingProgress } from '../../src/core/trainingProgress';
 import { h } from './dom';
 import type { Translate } from '../../src/core/dashboardStringTable';
 
@@ -63,7 +64,8 @@ export class HeaderView {
   }
 
   /** `resumable`: the run ended interrupted or stopped with a checkpoint, so Resume is offered. */
-  render(meta: RunMeta, training: boolean, resumable: boolean, stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate): void {
+  /** `progress`: while the run trains, its progress as the host's surfaces show it ("epoch N/M" is the epoch being trained). */
+  render(meta: RunMeta, training: boolean, resumable: boolean, stages: Partial<Record<StageName, StageStatus>> | undefined, t: Translate, progress?: TrainingProgress): void {
     this.name.textContent = meta.name;
     this.name.title = meta.configPath;
 
@@ -74,8 +76,9 @@ export class HeaderView {
     this.backend.textContent = meta.backend ?? t('header.backend.none');
     this.backend.title = t('header.backend.title');
 
+    const live = progress && shownEpoch(progress);
     const epochs = Math.max(meta.epochsPlanned, meta.epochsDone);
-    this.epoch.textContent = epochs > 0 ? t('header.epoch', meta.epochsDone, epochs) : '';
+    this.epoch.textContent = live ? t('header.epoch', live.epoch, live.epochs) : epochs > 0 && !progress ? t('header.epoch', meta.epochsDone, epochs) : '';
 
     const started = new Date(meta.createdAt);
     const when = Number.isNaN(started.getTime()) ? meta.createdAt : started.toLocaleString();

@@ -3,26 +3,28 @@
 // "Open dashboard"; while it trains, its progress and "Stop".
 
 import * as vscode from 'vscode';
-import { Throttle } from '../shell/throttle';
 import { CommandId } from '../shell/commandIds';
+import { RedrawPacer } from '../shell/redrawPacer';
 import { configLensSpan } from './configLensRange';
+import { shownEpoch } from '../../core/trainingProgress';
 import { executorSetting } from '../shell/settings';
 import { schedulerLabel } from '../cluster/executorSettings';
 import type { RunIndex } from '../runs/runIndex';
+import { PROGRESS_TICK_MS } from '../training/trainingSessions';
 import type { TrainingSessions } from '../training/trainingSessions';
-
-const PROGRESS_REFRESH_MS = 500;
 
 export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter];
-  /** What the lenses showed last time, so progress redraws only when the text would change. */
-  private lastProgress = '';
-  /** Epoch progress redraws the lenses at most every PROGRESS_REFRESH_MS (a fast run has many epochs a second). */
-  private readonly progressRefresh = new Throttle(PROGRESS_REFRESH_MS, () => {
-    if (this.progressSignature() !== this.lastProgress) this.refresh();
-  });
+  /** What the progress lenses said when the editor last asked for them. */
+  private lastShown = '';
+  /** The editor restarts its wait on every change event: progress asks for a redraw only once the last one was taken. */
+  private readonly pacer = new RedrawPacer(
+    () => this.progressSignature() !== this.lastShown,
+    () => this.changeEmitter.fire(),
+    { minGapMs: PROGRESS_TICK_MS },
+  );
 
   constructor(
     private readonly trainings: TrainingSessions,
@@ -32,30 +34,31 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
     this.disposables.push(
       trainings.onDidStart(() => this.refresh(true)),
       trainings.onDidEnd(() => this.refresh(true)),
-      trainings.onDidUpdate(() => {
-        if (this.progressSignature() !== this.lastProgress) this.progressRefresh.schedule();
-      }),
-      this.progressRefresh,
+      // On the sessions' progress clock, as the status bar and the notification.
+      trainings.onDidProgress(() => this.pacer.changed()),
+      this.pacer,
     );
   }
 
   /** Redraws the lenses; `runsChanged` when a run folder may have appeared or gone. */
   refresh(runsChanged = false): void {
     if (runsChanged) this.runIndex.invalidate();
-    this.lastProgress = this.progressSignature();
-    this.changeEmitter.fire();
+    this.pacer.redrawNow();
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    this.lastShown = this.progressSignature();
+    this.pacer.taken();
     const span = configLensSpan(document.getText());
     const range = new vscode.Range(document.positionAt(span.offset), document.positionAt(span.offset + span.length));
     const session = this.trainings.get(document.uri);
     if (session) {
       const p = session.process;
+      const shown = shownEpoch(p.progress);
       const title = p.stopRequested
         ? vscode.l10n.t('Stopping…')
-        : p.epochs && p.currentEpoch > 0
-          ? vscode.l10n.t('Training… epoch {0}/{1}', p.currentEpoch, p.epochs)
+        : shown
+          ? vscode.l10n.t('Training… epoch {0}/{1}', shown.epoch, shown.epochs)
           : vscode.l10n.t('Training…');
       return [
         new vscode.CodeLens(range, {
@@ -100,10 +103,14 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
     return lenses;
   }
 
+  /** What the progress lenses say, for every training. */
   private progressSignature(): string {
     return this.trainings
       .all()
-      .map((s) => `${s.configUri.toString()}|${s.process.currentEpoch}|${s.process.epochs}|${s.process.stopRequested}`)
+      .map((s) => {
+        const shown = shownEpoch(s.process.progress);
+        return `${s.configUri.toString()}|${shown ? `${shown.epoch}/${shown.epochs}` : ''}|${s.process.stopRequested}`;
+      })
       .join(';');
   }
 

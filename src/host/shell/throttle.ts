@@ -1,8 +1,9 @@
 // Runs an action at most once per interval: at once when it has been quiet
 // that long, else once more at the end of the interval (so the last state is
-// always shown). For UI that follows a fast training — CodeLens titles and the
-// progress notification — where every epoch of a 60 ms-per-epoch run would
-// otherwise be a round trip to the window.
+// always shown). The progress clock of a fast training (TrainingSessions'
+// onDidProgress, which the status bar, the CodeLens and the notification
+// follow), where every epoch of a 60 ms-per-epoch run would otherwise be a
+// round trip to the window.
 
 export class Throttle {
   private last = -Infinity;

@@ -13,7 +13,7 @@ import { trainOnCluster } from '../cluster/clusterSubmit';
 import type { ModelLabContext } from '../shell/ctx';
 import { formatMetric } from '../../core/metrics';
 import { headlineMetric } from '../shell/format';
-import { Throttle } from '../shell/throttle';
+import { progressFraction, shownEpoch } from '../../core/trainingProgress';
 import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
 import type { TrainingOutcome } from '../../node/trainingProcess';
@@ -142,35 +142,27 @@ export function showProgressNotification(ctx: ModelLabContext, session: Training
     (progress, token) => {
       const cancel = token.onCancellationRequested(() => ctx.trainings.stop(session));
       let reported = 0;
-      // Epoch progress at most 4 times a second: a fast run finishes many epochs a second.
-      const reportEpoch = new Throttle(250, () => {
+      let shown = '';
+      // On the sessions' progress clock, with the numbers the status bar and the CodeLens show.
+      const update = ctx.trainings.onDidProgress(() => {
         const p = session.process;
-        if (p.stopRequested || !p.epochs || p.currentEpoch === 0) return;
-        const percent = Math.min(100, (p.epochsDone / p.epochs) * 100);
-        const logs = p.lastLogs?.val_loss !== undefined ? ` · val_loss ${formatMetric(p.lastLogs.val_loss)}` : '';
-        progress.report({
-          increment: percent - reported,
-          message: `${vscode.l10n.t('epoch {0}/{1} · loss {2}', p.currentEpoch, p.epochs, formatMetric(p.loss))}${logs}`,
-        });
+        const shownNow = shownEpoch(p.progress);
+        const message = p.stopRequested
+          ? vscode.l10n.t('stopping…')
+          : p.progress.evaluating
+            ? vscode.l10n.t('evaluating…')
+            : shownNow
+              ? `${vscode.l10n.t('epoch {0}/{1} · loss {2}', shownNow.epoch, shownNow.epochs, formatMetric(p.progress.loss))}${p.progress.lastLogs?.val_loss !== undefined ? ` · val_loss ${formatMetric(p.progress.lastLogs.val_loss)}` : ''}`
+              : undefined;
+        const percent = progressFraction(p.progress) * 100;
+        if (message === undefined || (message === shown && percent === reported)) return;
+        progress.report({ increment: percent - reported, message });
         reported = percent;
-      });
-      const update = ctx.trainings.onDidUpdate(({ session: s, event }) => {
-        if (s !== session) return;
-        if (session.process.stopRequested) {
-          progress.report({ message: vscode.l10n.t('stopping…') });
-          return;
-        }
-        if (event?.type === 'stage' && event.stage === 'evaluation' && event.status === 'running') {
-          reportEpoch.dispose();
-          progress.report({ message: vscode.l10n.t('evaluating…') });
-          return;
-        }
-        if (event?.type === 'epoch' || event?.type === 'metrics') reportEpoch.schedule();
+        shown = message;
       });
       return session.process.done.finally(() => {
         cancel.dispose();
         update.dispose();
-        reportEpoch.dispose();
       });
     },
   );

@@ -1,7 +1,10 @@
 // The trainings running now, one per config, and what they say: a map of
 // trainer processes, their events fanned out to the status bar, CodeLenses
 // and the dashboard, their output and progress logged to the output channel,
-// and the `modelLab.training` context key.
+// and the `modelLab.training` context key. Progress has one source, each
+// process's `progress` (core/trainingProgress.ts), and one clock,
+// `onDidProgress`: the status bar, the notification and the CodeLens redraw
+// on the same ticks from the same numbers.
 
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
@@ -13,9 +16,12 @@ import { TrainingProcess } from '../../node/trainingProcess';
 import type { TrainingOutcome } from '../../node/trainingProcess';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
 import { configKey } from '../editor/workspaceConfigs';
+import { Throttle } from '../shell/throttle';
 
 /** How long the editor's shutdown waits for trainers to stop cleanly before killing them. */
 const SHUTDOWN_WAIT_MS = 3_000;
+/** Progress surfaces redraw at most this often (a fast run finishes many epochs a second), and once more after the last change. */
+export const PROGRESS_TICK_MS = 250;
 
 export interface TrainingSession {
   readonly configUri: vscode.Uri;
@@ -56,6 +62,14 @@ export class TrainingSessions implements vscode.Disposable {
   readonly onDidUpdate = this.updateEmitter.event;
   readonly onDidStart = this.startEmitter.event;
   readonly onDidEnd = this.endEmitter.event;
+  private readonly progressEmitter = new vscode.EventEmitter<void>();
+  /**
+   * Some training's progress (`session.process.progress`, or a stop request)
+   * changed: at most every PROGRESS_TICK_MS, and always once after the last
+   * change, so what the surfaces show settles on the latest numbers.
+   */
+  readonly onDidProgress = this.progressEmitter.event;
+  private readonly progressTick = new Throttle(PROGRESS_TICK_MS, () => this.progressEmitter.fire());
 
   constructor(
     private readonly trainerScript: string,
@@ -103,6 +117,7 @@ export class TrainingSessions implements vscode.Disposable {
           if (!session) return;
           this.logEvent(tag, event);
           this.updateEmitter.fire({ session, event });
+          if (event.type === 'runStarted' || event.type === 'metrics' || event.type === 'epoch' || event.type === 'stage') this.progressTick.schedule();
         },
         onOutput: (stream, line) => (stream === 'stderr' ? this.log.warn(`${tag} ${line}`) : this.log.info(`${tag} ${line}`)),
         onNote: (message) => this.log.warn(`${tag} ${message}`),
@@ -129,6 +144,7 @@ export class TrainingSessions implements vscode.Disposable {
     this.log.info(`[${session.name}] stop requested`);
     session.process.stop();
     this.updateEmitter.fire({ session });
+    this.progressEmitter.fire();
   }
 
   /** Stops every training, waiting a little for each to record its end. For deactivation. */
@@ -187,9 +203,11 @@ export class TrainingSessions implements vscode.Disposable {
     // here would cut short the stop deactivate() asked for, and the trainer could not record its
     // run as interrupted. The same grace applies; a trainer whose host is gone stops by itself.
     for (const s of this.sessions.values()) void s.process.shutdown(SHUTDOWN_WAIT_MS, 'VS Code closed or reloaded the window during training');
+    this.progressTick.dispose();
     this.updateEmitter.dispose();
     this.startEmitter.dispose();
     this.endEmitter.dispose();
+    this.progressEmitter.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { RunMeta } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
 import { formatMetric } from '../../core/metrics';
+import { shownEpoch } from '../../core/trainingProgress';
 import { headlineMetric } from '../shell/format';
 import type { TrainingEnd, TrainingSessions } from './trainingSessions';
 
@@ -21,10 +22,8 @@ export class TrainingStatusBar implements vscode.Disposable {
     this.disposables.push(
       this.item,
       trainings.onDidStart(() => this.showProgress()),
-      trainings.onDidUpdate((u) => {
-        // Step metrics come in batches; redraw for those and for epochs, not for log lines.
-        if (!u.event || u.event.type === 'metrics' || u.event.type === 'epoch' || u.event.type === 'runStarted') this.showProgress();
-      }),
+      // On the sessions' progress clock, as the CodeLens and the notification.
+      trainings.onDidProgress(() => this.showProgress()),
       trainings.onDidEnd((end) => (trainings.size > 0 ? this.showProgress() : this.showResult(end))),
     );
   }
@@ -36,12 +35,13 @@ export class TrainingStatusBar implements vscode.Disposable {
     clearTimeout(this.hideTimer);
     const p = session.process;
     const more = sessions.length > 1 ? ` ${vscode.l10n.t('(+{0} more)', sessions.length - 1)}` : '';
+    const shown = shownEpoch(p.progress);
     const detail = p.stopRequested
       ? vscode.l10n.t('stopping…')
-      : p.epochs && p.currentEpoch > 0
-        ? p.loss !== undefined
-          ? vscode.l10n.t('epoch {0}/{1} · loss {2}', p.currentEpoch, p.epochs, formatMetric(p.loss))
-          : vscode.l10n.t('epoch {0}/{1}', p.currentEpoch, p.epochs)
+      : shown
+        ? p.progress.loss !== undefined
+          ? vscode.l10n.t('epoch {0}/{1} · loss {2}', shown.epoch, shown.epochs, formatMetric(p.progress.loss))
+          : vscode.l10n.t('epoch {0}/{1}', shown.epoch, shown.epochs)
         : vscode.l10n.t('starting…');
     this.item.text = `$(sync~spin) Model Lab: ${detail}${more}`;
     this.item.tooltip = vscode.l10n.t('Training {0}. Click to stop.', session.name);

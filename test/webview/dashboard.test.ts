@@ -491,6 +491,7 @@ test('the embedding projector: shown for a model with an embedding table, points
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     return { x: 24 + ((p[7][0] - x0) / (x1 - x0)) * (width - 48), y: height - 24 - ((p[7][1] - y0) / (y1 - y0)) * (height - 48) };
   }, points);
+  await page.locator('#projector-canvas').scrollIntoViewIfNeeded();
   const box = (await page.locator('#projector-canvas').boundingBox())!;
   await page.mouse.move(box.x + at.x, box.y + at.y);
   await page.waitForFunction(() => !(document.querySelector('#projector-tooltip') as HTMLElement).hidden);

@@ -10,6 +10,7 @@ import type {
   DashboardImageRootMessage,
   DashboardPipelineMessage,
   DashboardPredictionMessage,
+  DashboardEmbeddingsMessage,
   DashboardResumableMessage,
   DashboardSaliencyMessage,
   DashboardFollow,
@@ -17,7 +18,6 @@ import type {
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
 import type { RunSnapshot } from '../../src/core/types';
-import { NO_PROGRESS, progressAfter, progressOfRun, type TrainingProgress } from '../../src/core/trainingProgress';
 import { AttentionView } from './attentionView';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
 import { h } from './dom';
@@ -28,6 +28,7 @@ import { MetricSeriesStore } from './metricSeries';
 import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
+import { EmbeddingView } from './embeddingView';
 import { renderSummary } from './summaryView';
 import { SaliencyView } from './saliencyView';
 import { readTheme, type ChartTheme } from './theme';
@@ -62,8 +63,6 @@ const SAVED_STEP_POINTS = 5000;
 export class Dashboard {
   private state: PersistedState = { version: 1, run: null, training: false, logs: [], charts: { ...DEFAULT_CHARTS } };
   private readonly store = new MetricSeriesStore();
-  /** The shown run's progress ("epoch N/M" while it trains), folded from its events as the host folds them. */
-  private progress: TrainingProgress = NO_PROGRESS;
   private theme: ChartTheme;
   private t: Translate = makeTranslate(undefined);
 
@@ -77,6 +76,8 @@ export class Dashboard {
   private readonly pipeline: PipelineView;
   /** The predict playground: the application stage, for a completed run with a model. */
   private readonly playground: PlaygroundView;
+  /** The embedding projector, for a completed run whose model has an embedding table. */
+  private readonly embeddings: EmbeddingView;
   /** Outside `main`: attention needs a Transformer run, not a shown run. */
   private readonly attention: AttentionView;
   /** Outside `main` too: the image open in the editor, with an image classifier run's saliency map. */
@@ -92,6 +93,7 @@ export class Dashboard {
     this.theme = readTheme();
     this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
     this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
+    this.embeddings = new EmbeddingView((m) => this.api.postMessage(m), this.t, this.theme);
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
@@ -114,6 +116,7 @@ export class Dashboard {
       this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
       this.playground.element,
+      this.embeddings.element,
       this.log.element,
     );
     this.attention = new AttentionView((m) => this.api.postMessage(m), this.t, this.theme);
@@ -129,7 +132,6 @@ export class Dashboard {
     }
     this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts } };
     this.store.reset(this.state.run?.metrics ?? []);
-    this.progress = this.state.run ? progressOfRun(this.state.run.meta, this.state.run.metrics) : NO_PROGRESS;
     this.renderAll();
   }
 
@@ -142,6 +144,7 @@ export class Dashboard {
     else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
     else if (msg.type === 'resumable') this.applyResumable(data as DashboardResumableMessage);
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
+    else if (msg.type === 'embeddings') this.embeddings.handleReply(data as DashboardEmbeddingsMessage);
     else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
     else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
     else if (msg.type === 'saliency') this.saliency.show(data as DashboardSaliencyMessage);
@@ -174,6 +177,7 @@ export class Dashboard {
     this.theme = readTheme();
     this.attention.setTheme(this.theme);
     this.saliency.setTheme(this.theme);
+    this.embeddings.setTheme(this.theme);
     if (this.state.run) this.renderEvaluation(this.state.run);
     this.scheduleChartDraw();
     // Mermaid computed its colours and measured its text in the old theme.
@@ -195,7 +199,6 @@ export class Dashboard {
       follow: followOf(msg.follow),
     };
     this.store.reset(run?.metrics ?? []);
-    this.progress = run ? progressOfRun(run.meta, run.metrics ?? []) : NO_PROGRESS;
     this.renderAll();
     this.save(true);
   }
@@ -207,7 +210,6 @@ export class Dashboard {
       // The host follows with the new run's pipeline; until then the previous run's one (same config, most likely) stays.
       this.state = { ...this.state, run: { meta: event.meta, metrics: [], stages: {} }, training: true, logs: [] };
       this.store.reset([]);
-      this.progress = progressAfter(NO_PROGRESS, event);
       this.renderAll();
       this.save(true);
       return;
@@ -237,10 +239,6 @@ export class Dashboard {
 
   private applyToRun(run: RunSnapshot, event: TrainerEvent): void {
     const t = this.t;
-    // The same fold of the same events as the host's status bar, CodeLens and notification.
-    const before = this.progress;
-    this.progress = progressAfter(before, event);
-    if (this.progress.epoch !== before.epoch || this.progress.epochs !== before.epochs) this.renderHeader();
     switch (event.type) {
       case 'runStarted':
         run.meta = event.meta;
@@ -317,9 +315,10 @@ export class Dashboard {
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
-    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t, this.state.training ? this.progress : undefined);
+    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t);
     this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
+    this.embeddings.update(run.meta, run.summary);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }
 
@@ -332,7 +331,11 @@ export class Dashboard {
     this.empty.textContent = t('empty.message');
     this.empty.hidden = !!run;
     this.playground.setStrings(t);
-    if (!run) this.playground.update(undefined);
+    this.embeddings.setStrings(t);
+    if (!run) {
+      this.playground.update(undefined);
+      this.embeddings.update(undefined, undefined);
+    }
     this.main.hidden = !run;
     this.charts.label(t);
     this.charts.setOptions(this.state.charts);

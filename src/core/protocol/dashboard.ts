@@ -8,6 +8,8 @@ import type { PlaygroundInput, Prediction, PredictorSignature } from '../predict
 import { isOneOf } from '../choices';
 import { exactFields, isIntegerIn, isNumberIn, isRecord, isRequestId, isRunId, unknownType } from './fields';
 import type { TrainerEvent } from './trainer';
+import { PROJECTIONS } from '../projection';
+import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 
 // ───────────────────────── host → webview ─────────────────────────
 
@@ -112,6 +114,17 @@ export interface DashboardPredictionMessage {
   millis?: number;
 }
 
+/** The answer to a projector request: the shown run's embedding table in 2-D, or why not. */
+export interface DashboardEmbeddingsMessage {
+  type: 'embeddings';
+  requestId: number;
+  runId: string;
+  result?: EmbeddingProjection;
+  error?: string;
+  /** Time spent in the inference process. */
+  millis?: number;
+}
+
 /** The image classifier run the saliency view uses. */
 export interface SaliencyModelInfo {
   runId: string;
@@ -164,7 +177,8 @@ export type HostToWebviewMessage =
   | DashboardResumableMessage
   | DashboardAttentionMessage
   | DashboardGeneratedMessage
-  | DashboardPredictionMessage;
+  | DashboardPredictionMessage
+  | DashboardEmbeddingsMessage;
 
 // ───────────────────────── webview → host (untrusted) ─────────────────────────
 
@@ -191,7 +205,9 @@ export type WebviewToHostMessage =
   /** Open one of the shown run's evaluation images (a path as its evaluation lists it: relative to the config's folder, or absolute) in the editor. */
   | { type: 'openImage'; runId: string; file: string }
   /** The saliency view's method switch: compute the open image's map again with this method. */
-  | { type: 'saliencyMethod'; method: SaliencyMethod };
+  | { type: 'saliencyMethod'; method: SaliencyMethod }
+  /** The embedding projector: the shown run's table (default: its last) laid out by this method. */
+  | { type: 'projectEmbeddings'; requestId: number; method: ProjectionMethod; table?: string };
 
 /** Generation with the attention view's language model, asked for from the dashboard. */
 export interface DashboardGenerateRequest {
@@ -265,6 +281,14 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       if (bad) return bad;
       if (!isOneOf(SALIENCY_METHODS, msg.method)) return `'saliencyMethod': method must be one of ${SALIENCY_METHODS.join(', ')}`;
       return { type: 'saliencyMethod', method: msg.method };
+    }
+    case 'projectEmbeddings': {
+      const bad = exactFields(msg, ['requestId', 'method'], ['table']);
+      if (bad) return bad;
+      if (!isRequestId(msg.requestId)) return `'projectEmbeddings': requestId is not a whole number`;
+      if (!isOneOf(PROJECTIONS, msg.method)) return `'projectEmbeddings': method must be one of ${PROJECTIONS.join(', ')}`;
+      if (msg.table !== undefined && (typeof msg.table !== 'string' || !/^[a-z]{1,40}$/.test(msg.table))) return `'projectEmbeddings': table must be a table's name (users, items, tokens)`;
+      return { type: 'projectEmbeddings', requestId: msg.requestId, method: msg.method, ...(msg.table !== undefined ? { table: msg.table } : {}) };
     }
     default:
       return unknownType(type);

@@ -251,6 +251,12 @@ export class DashboardPanel implements vscode.Disposable {
         });
         break;
       }
+      case 'projectEmbeddings': {
+        void this.playground.project(message, this.shown).then((reply) => {
+          if (reply) this.host.post(reply);
+        });
+        break;
+      }
       case 'revealConfigSection': {
         const configPath = this.shown ? readRunMeta(this.shown.dir)?.configPath : undefined;
         if (!configPath) {

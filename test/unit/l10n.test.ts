@@ -38,6 +38,12 @@ test('every compare panel string has a Chinese translation with the same placeho
   for (const english of Object.values(COMPARE_STRINGS)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
 });
 
+test('the bundle holds each message once (JSON.parse would keep the last of two quietly)', () => {
+  const keys = [...readFileSync(join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8').matchAll(/^\s*("(?:[^"\\]|\\.)*")\s*:/gm)].map((m) => JSON.parse(m[1]) as string);
+  assert.ok(keys.length >= Object.keys(zh).length && keys.length > 100, `${keys.length} keys read`);
+  assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), []);
+});
+
 test('the bundle holds no translation of a message that no longer exists', () => {
   const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS)]);
   assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), []);

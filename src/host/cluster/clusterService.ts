@@ -16,6 +16,7 @@ import { ClusterWatcher } from '../runs/clusterWatcher';
 import type { ClusterChange } from '../runs/clusterWatcher';
 import { EXPERIMENTS_VIEW_ID } from '../runs/experimentsView';
 import { schedulerLabel } from './executorSettings';
+import { affectsSetting } from '../shell/settings';
 
 export interface ClusterServiceDeps {
   log: vscode.LogOutputChannel;
@@ -53,7 +54,7 @@ export class ClusterService implements vscode.Disposable {
         this.showCounts(change.counts);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('modelLab')) this.showCounts(this.watcher.counts);
+        if (affectsSetting(e, 'executor')) this.showCounts(this.watcher.counts);
       }),
     );
     this.showCounts(this.watcher.counts);

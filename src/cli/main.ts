@@ -325,9 +325,11 @@ function printRunLine(r: ReturnType<typeof listRuns>[number], notes: Awaited<Ret
   }
 }
 
-/** Why a run meta.json calls running is shown otherwise, and its trainer's last heartbeat; nothing for a run that ended as recorded. */
+/** Why a run is shown otherwise than its meta.json says (or where it runs), and its trainer's last heartbeat; nothing for a run that ended as recorded. */
 function livenessNote(l: RunLiveness | undefined): string {
-  if (!l || (l.recorded !== 'running' && l.recorded !== 'queued')) return '';
+  if (!l || (l.recorded !== 'running' && l.recorded !== 'queued' && l.status === l.recorded)) return '';
+  // A queued job's reason is in its [job …] note already.
+  if (l.recorded === 'queued' && l.status === 'queued') return '';
   const parts = l.why ? [l.why] : [];
   if (l.lastHeartbeat && !l.why?.includes(l.lastHeartbeat)) parts.push(`last heartbeat ${l.lastHeartbeat}`);
   return parts.length ? `  (${parts.join('; ')})` : '';

@@ -75,10 +75,28 @@ export function lastSegment(path: string): string {
   return parts[parts.length - 1].replace(/\[\d+\]$/, '') || path;
 }
 
+/**
+ * A swept layer stack ("model.layers": a list of layers) in a few characters:
+ * each layer's type with its size (units, filters, rate), joined by arrows —
+ * "dense32→dense32→dense2". Undefined for anything that is not a list of layers.
+ */
+export function describeLayerStack(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const parts: string[] = [];
+  for (const layer of value) {
+    if (typeof layer !== 'object' || layer === null || Array.isArray(layer)) return undefined;
+    const l = layer as Record<string, unknown>;
+    if (typeof l.type !== 'string') return undefined;
+    const size = l.units ?? l.filters ?? l.rate;
+    parts.push(`${l.type}${typeof size === 'number' ? size : ''}`);
+  }
+  return parts.join('→');
+}
+
 /** `{"training.optimizer.learningRate": 0.01, "model.layers[0].units": 32}` → `learningRate=0.01 · units=32`. */
 export function paramLabel(params: Record<string, unknown>): string {
   return Object.entries(params)
-    .map(([path, value]) => `${lastSegment(path)}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([path, value]) => `${lastSegment(path)}=${typeof value === 'string' ? value : (describeLayerStack(value) ?? JSON.stringify(value))}`)
     .join(' · ');
 }
 

@@ -5,6 +5,7 @@
 
 import { seededRng } from './random';
 import type { Rng } from './random';
+import { describeLayerStack } from './runComparison';
 import type { SweepConfig, SweepMethod, SweepParameter, SweepRange } from './types';
 
 export type PathSegment = string | number;
@@ -234,14 +235,14 @@ export function shortParamNames(paths: readonly string[]): Record<string, string
   return out;
 }
 
-/** A value as a person reads it in a table or hint: numbers as written, strings bare, the rest as JSON. */
+/** A value as a person reads it in a table or hint: numbers as written, strings bare, layer stacks by describeLayerStack, the rest as JSON. */
 export function formatParamValue(value: unknown, maxLength = 24): string {
   let s: string;
   // Numbers as a config writes them (0.0003, not 3e-4), without float noise.
   if (typeof value === 'number') s = String(Number(value.toPrecision(6)));
   else if (typeof value === 'string') s = value;
   else if (value === undefined) s = '—';
-  else s = JSON.stringify(value);
+  else s = describeLayerStack(value) ?? JSON.stringify(value);
   return s.length > maxLength ? `${s.slice(0, maxLength - 1)}…` : s;
 }
 

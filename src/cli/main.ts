@@ -24,6 +24,7 @@ import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
 import { backendOption, numberOption, runsDirOption, UsageError } from './args';
+import { predictCommand, PREDICT_USAGE } from './predictCommand';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
@@ -55,6 +56,7 @@ Usage:
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
   modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
 ${DEPLOY_USAGE}
+${PREDICT_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
 finished run with a Transformer; for saliency, with an image classifier).
@@ -533,6 +535,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'serve':
+      case 'predict':
+        return await predictCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
         return await serveCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case undefined:
       case '-h':

@@ -13,6 +13,7 @@ import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { runsDirFor } from '../node/runsDirectory';
 import { latestTextModelRun } from '../node/textModelRuns';
 import { imageClassifierRuns } from '../node/imageModelRuns';
+import { prunedRung } from '../core/earlyTermination';
 import { ATTENTION_TOKENS, BACKEND_CHOICES } from '../core/types';
 import type { AttentionResult, BackendChoice, RunLiveness } from '../core/types';
 import { selectBackend } from '../trainer/backend';
@@ -112,7 +113,7 @@ async function train(args: string[]): Promise<number> {
       // Already completed (a job requeued after its run finished): nothing to train.
       const meta = plan.action === 'finished' ? plan.meta : undefined;
       if (!meta) throw new RunDirError(runDir, 'nothing to train');
-      process.stderr.write(`the run in ${resolve(runDir)} is already completed\n`);
+      process.stderr.write(`the run in ${resolve(runDir)} is already ${meta.status}\n`);
       return { meta, runDir: resolve(runDir) };
     });
   }
@@ -319,11 +320,13 @@ function printRunLine(r: ReturnType<typeof listRuns>[number], notes: Awaited<Ret
   {
     const m = r.meta;
     const metric = m ? runMetricsText(m) : '';
+    const rung = m?.status === 'pruned' ? prunedRung(m.sweep) : undefined;
+    const pruned = rung ? `  (pruned at epoch ${rung.epoch}/${m!.epochsPlanned}: placed ${rung.rank} of ${rung.of} runs at that rung, the best ${rung.kept} went on)` : '';
     const resumable = m && whyNotResumable(m, r.dir) === undefined ? `  ↻ resumable after epoch ${m.epochsDone}/${m.epochsPlanned}: modellab resume ${r.id}` : '';
     const note = notes.get(r.dir);
     const job = m?.job ? `  [${m.job.executor} job ${m.job.id}${note ? `: ${describeJobState(note.state)}` : ''}]` : '';
     const retrain = m?.retrain ? `  [retrained on train + validation, ${m.retrain.epochs} epochs, from ${m.retrain.fromRun}]` : '';
-    process.stdout.write(`${prefix}${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${job}${retrain}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
+    process.stdout.write(`${prefix}${r.id.padEnd(44)} ${(m?.status ?? 'unknown').padEnd(11)} ${(m?.backend ?? '').padEnd(10)} ${metric}${job}${retrain}${pruned}${resumable}${livenessNote(r.liveness)}${r.warnings.length ? `  ⚠ ${r.warnings.join('; ')}` : ''}\n`);
   }
 }
 

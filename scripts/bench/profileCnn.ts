@@ -27,10 +27,13 @@ async function main(): Promise<void> {
   const runner = cnnStepRunner(64);
   for (let i = 0; i < 3; i++) runner.step();
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const info = await tf.profile(() => {
     for (let i = 0; i < steps; i++) runner.step();
   });
   const wall = (performance.now() - started) / steps;
+  const cpuUsed = process.cpuUsage(cpuStarted);
+  const cpu = (cpuUsed.user + cpuUsed.system) / 1000 / steps;
   runner.dispose();
   const byName = new Map<string, { ms: number; calls: number }>();
   const byShapes = argv.includes('--shapes');
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0) / steps;
   const fallback = new Set(sel.cpuFallbackKernels);
-  console.log(`backend ${sel.backend}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile, kernels ${total.toFixed(1)} ms/step`);
+  console.log(`backend ${sel.backend}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile (CPU ${cpu.toFixed(1)}: on a busy machine the less disturbed), kernels ${total.toFixed(1)} ms/step`);
   const width = Math.max(32, ...[...byName.keys()].map((k) => k.length + 2));
   console.log(`${'kernel'.padEnd(width)}ms/step   share  calls/step`);
   for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {

@@ -7,13 +7,12 @@
 //   - the warning before a time limit (`--signal=B:USR1@N`, sent here at once
 //     with `scancel --batch --signal=USR1`): the job script forwards it to the
 //     trainer and requeues itself.
-// A one-node cluster of its own (scripts/slurm-test-cluster.sh, own folder and
-// ports) runs the jobs; it needs Debian's slurm-wlm and munge and root
-// (bash scripts/install-test-deps.sh).
+// A one-node cluster of its own (test/helpers/slurmCluster.ts: own folder and
+// ports, stopped even when the test is interrupted) runs the jobs; it needs
+// Debian's slurm-wlm and munge and root (bash scripts/install-test-deps.sh).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,35 +21,23 @@ import { SlurmExecutor } from '../../src/node/executors/slurm';
 import { builtBundles } from '../helpers/builtBundles';
 import { epochPoints, linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 import { assertSameRun } from '../helpers/sameRun';
+import { startTestCluster } from '../helpers/slurmCluster';
+import type { TestCluster } from '../helpers/slurmCluster';
 
-const repoRoot = join(__dirname, '..', '..');
-const CLUSTER_DIR = mkdtempSync(join(tmpdir(), 'modellab-slurm-requeue-'));
-const clusterEnv = { ...process.env, MODELLAB_SLURM_DIR: CLUSTER_DIR, MODELLAB_SLURM_PORT: process.env.REQUEUE_SLURM_PORT ?? '17717' };
+let cluster: TestCluster | undefined;
 let slurmEnv: NodeJS.ProcessEnv = process.env;
 const EPOCHS = 300; // long enough that the interruption always lands mid-run
-
-function cluster(command: 'start' | 'stop'): string {
-  return execFileSync('bash', [join(repoRoot, 'scripts', 'slurm-test-cluster.sh'), command], { env: clusterEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-}
 
 function slurm(command: string, args: string[]): string {
   return execFileSync(command, args, { env: slurmEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-before(() => {
-  const out = cluster('start');
-  const conf = /export SLURM_CONF=(\S+)/.exec(out)?.[1]?.replace(/^'|'$/g, '');
-  assert.ok(conf && existsSync(conf), `slurm-test-cluster.sh start printed no SLURM_CONF:\n${out}`);
-  slurmEnv = { ...process.env, SLURM_CONF: conf };
+before(async () => {
+  cluster = await startTestCluster();
+  slurmEnv = cluster.env;
 });
 
-after(() => {
-  try {
-    cluster('stop');
-  } finally {
-    rmSync(CLUSTER_DIR, { recursive: true, force: true });
-  }
-});
+after(() => cluster?.stop());
 
 function workspace(prefix: string): string {
   const ws = tempDir(prefix);

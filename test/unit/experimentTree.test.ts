@@ -129,7 +129,7 @@ test('sweep runs are grouped under their sweep, by point, and the best completed
   const later = meta('20250301-z-later', HOUSES);
   const tree = buildExperimentTree([{ path: HOUSES }], [run(later), run(s3), run(s1), run(plain), run(s2), run(s0)]);
   const children = tree.experiments[0].children;
-  assert.deepEqual(children.map((c) => (c.kind === 'sweep' ? `sweep:${c.sweepId}` : c.id)), ['20250301-z-later', 'sweep:sw1', '20250301-a-plain']);
+  assert.deepEqual(children.map((c) => (c.kind === 'sweep' ? `sweep:${c.sweepId}` : c.kind === 'run' ? c.id : c.groupId)), ['20250301-z-later', 'sweep:sw1', '20250301-a-plain']);
   const sw = children[1] as SweepNode;
   assert.deepEqual(sw.runs.map((r) => r.id), ['s0', 's1', 's2', 's3'], 'by sweep point');
   assert.deepEqual(sw.objective, { metric: 'val_loss', goal: 'minimize' });
@@ -220,4 +220,28 @@ test('only a completed Transformer run is offered for attention (run.ended.atten
   assert.deepEqual(why['r-failed'], { reason: 'notCompleted', status: 'failed' });
   assert.deepEqual(why['r-nofiles'], { reason: 'noModelFiles' });
   assert.ok(RUN_CONTEXT_VALUES.includes('run.ended.attention'));
+});
+
+test('the folds of a cross-validation are one group with their validation metrics\' mean ± std, placed where their newest fold would be', () => {
+  const fold = (index: number, val: number, status: RunMeta['status'] = 'completed') =>
+    meta(`20250301-11000${index}-house-prices-f00${index}`, HOUSES, { fold: { id: 'cv-1', index, k: 3 }, status, bestMetrics: { loss: 0.1, val_loss: val, val_mae: val / 2 } });
+  const f2 = fold(2, 0.3);
+  const f0 = fold(0, 0.1);
+  const f1 = fold(1, 0.2);
+  const plain = meta('20250301-120000-house-prices-pppp', HOUSES);
+  const tree = buildExperimentTree([{ path: HOUSES }], [run(plain), run(f2), run(f0), run(f1)]);
+  const children = tree.experiments[0].children;
+  assert.deepEqual(children.map((c) => c.kind), ['run', 'folds']);
+  const group = children[1];
+  assert.ok(group.kind === 'folds');
+  assert.equal(group.k, 3);
+  assert.deepEqual(group.runs.map((r) => r.meta!.fold!.index), [0, 1, 2]);
+  assert.equal(group.headline?.name, 'val_loss');
+  assert.ok(Math.abs(group.headline!.stat.mean - 0.2) < 1e-12);
+  assert.ok(Math.abs(group.headline!.stat.std - Math.sqrt(0.02 / 3)) < 1e-12);
+  assert.deepEqual(Object.keys(group.stats).sort(), ['val_loss', 'val_mae'], 'validation metrics only');
+  assert.deepEqual(runsUnder(tree.experiments[0]).length, 4);
+  // A fold that failed is left out of the mean.
+  const failed = buildExperimentTree([{ path: HOUSES }], [run(fold(0, 0.1)), run(fold(1, 9, 'failed'))]).experiments[0].children[0];
+  assert.ok(failed.kind === 'folds' && Math.abs(failed.headline!.stat.mean - 0.1) < 1e-12 && failed.headline!.stat.n === 1);
 });

@@ -12,6 +12,8 @@ import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResul
 import type { RunListEntry } from '../../node/runStoreReader';
 import { goalFor } from '../../core/metrics';
 import type { RunMeta, RunStatus } from '../../core/types';
+import { foldStats } from '../../core/crossValidation';
+import type { FoldStat } from '../../core/crossValidation';
 import { isActiveStatus, isClusterRun } from '../../core/clusterRuns';
 import type { ShownRunState } from '../../core/clusterRuns';
 
@@ -88,6 +90,22 @@ export interface SweepNode {
   createdAt: string;
 }
 
+/** The k fold runs of one cross-validation, shown as one group with their validation metrics' mean ± std. */
+export interface FoldsNode {
+  kind: 'folds';
+  key: string;
+  groupId: string;
+  k: number;
+  /** In fold order. */
+  runs: RunNode[];
+  /** Mean ± std (min, max) of each validation metric over the completed folds. */
+  stats: Record<string, FoldStat>;
+  /** The metric shown beside the group: val_loss, else the first validation metric. */
+  headline?: { name: string; stat: FoldStat };
+  /** The newest fold's creation time, which places the group among the runs. */
+  createdAt: string;
+}
+
 export interface ExperimentNode {
   kind: 'experiment';
   key: string;
@@ -95,8 +113,8 @@ export interface ExperimentNode {
   name: string;
   /** False for runs whose config file is no longer in the workspace. */
   configExists: boolean;
-  /** Newest first; a sweep sits where its newest run would. */
-  children: (SweepNode | RunNode)[];
+  /** Newest first; a sweep or a cross-validation sits where its newest run would. */
+  children: (SweepNode | FoldsNode | RunNode)[];
   runCount: number;
 }
 
@@ -160,25 +178,46 @@ export function buildExperimentTree(configs: readonly ConfigRef[], runs: readonl
   return { experiments: [...found, ...orphans], damaged };
 }
 
-function groupRuns(configPath: string, runs: readonly RunRef[]): (SweepNode | RunNode)[] {
+function groupRuns(configPath: string, runs: readonly RunRef[]): (SweepNode | FoldsNode | RunNode)[] {
   const sweeps = new Map<string, RunRef[]>();
-  const children: (SweepNode | RunNode)[] = [];
+  const folds = new Map<string, RunRef[]>();
+  const children: (SweepNode | FoldsNode | RunNode)[] = [];
   for (const run of runs) {
     const sweep = run.entry.meta?.sweep;
+    const fold = run.entry.meta?.fold;
     if (sweep && typeof sweep.id === 'string') {
       const members = sweeps.get(sweep.id);
       if (members) members.push(run);
       else sweeps.set(sweep.id, [run]);
+    } else if (fold && typeof fold.id === 'string') {
+      const members = folds.get(fold.id);
+      if (members) members.push(run);
+      else folds.set(fold.id, [run]);
     } else {
       children.push(runNode(run, undefined));
     }
   }
   for (const [sweepId, members] of sweeps) children.push(sweepNode(configPath, sweepId, members));
+  for (const [groupId, members] of folds) children.push(foldsNode(configPath, groupId, members));
   return children.sort((a, b) => newerFirst(createdOf(a), createdOf(b), a.key, b.key));
 }
 
-function createdOf(node: SweepNode | RunNode): string {
-  return node.kind === 'sweep' ? node.createdAt : (node.meta?.createdAt ?? '');
+function createdOf(node: SweepNode | FoldsNode | RunNode): string {
+  return node.kind === 'run' ? (node.meta?.createdAt ?? '') : node.createdAt;
+}
+
+function foldsNode(configPath: string, groupId: string, members: RunRef[]): FoldsNode {
+  const runs = members.map((run) => runNode(run, undefined)).sort((a, b) => (a.meta!.fold!.index - b.meta!.fold!.index) || b.id.localeCompare(a.id));
+  const metas = runs.map((r) => r.meta!);
+  const stats = foldStats(metas.map((m) => (m.status === 'completed' ? validationLogs(runMetrics(m)) : undefined)));
+  const name = 'val_loss' in stats ? 'val_loss' : Object.keys(stats)[0];
+  const k = Math.max(...metas.map((m) => (Number.isInteger(m.fold!.k) ? m.fold!.k : 0)), runs.length);
+  const createdAt = metas.map((m) => m.createdAt).sort().pop() ?? '';
+  return { kind: 'folds', key: `${configPath}#folds:${groupId}`, groupId, k, runs, stats, ...(name ? { headline: { name, stat: stats[name] } } : {}), createdAt };
+}
+
+function validationLogs(logs: Record<string, number> | undefined): Record<string, number> | undefined {
+  return logs && Object.fromEntries(Object.entries(logs).filter(([key]) => key.startsWith('val_')));
 }
 
 function newerFirst(aTime: string, bTime: string, aKey: string, bKey: string): number {
@@ -284,8 +323,8 @@ export function formatRunTime(createdAt: string | undefined, fallback: string, n
 }
 
 /** Every run of a subtree, in tree order. */
-export function runsUnder(node: ExperimentNode | SweepNode | RunNode): RunNode[] {
+export function runsUnder(node: ExperimentNode | SweepNode | FoldsNode | RunNode): RunNode[] {
   if (node.kind === 'run') return [node];
-  const children = node.kind === 'sweep' ? node.runs : node.children;
+  const children = node.kind === 'experiment' ? node.children : node.runs;
   return children.flatMap((child) => runsUnder(child));
 }

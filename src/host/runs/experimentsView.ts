@@ -19,6 +19,7 @@ import {
   type ConfigRef,
   type ExperimentNode,
   type ExperimentTree,
+  type FoldsNode,
   type RunNode,
   type RunRef,
   type SweepNode,
@@ -44,7 +45,7 @@ export interface DamagedGroup {
 }
 
 /** What the tree holds: a config Uri for each experiment found, nodes for the rest. */
-export type ExperimentsElement = vscode.Uri | ExperimentNode | SweepNode | RunNode | DamagedGroup;
+export type ExperimentsElement = vscode.Uri | ExperimentNode | SweepNode | FoldsNode | RunNode | DamagedGroup;
 
 export interface ExperimentsViewDeps {
   runIndex: RunIndex;
@@ -145,7 +146,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     if (experiment) return runsUnder(experiment);
     if (isNode(element)) {
       if (element.kind === 'damaged') return element.runs;
-      if (element.kind === 'run' || element.kind === 'sweep') return runsUnder(element);
+      if (element.kind === 'run' || element.kind === 'sweep' || element.kind === 'folds') return runsUnder(element);
     }
     return [];
   }
@@ -183,7 +184,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     const experiment = this.experimentOf(element);
     if (experiment) return experiment.children;
     if (isNode(element)) {
-      if (element.kind === 'sweep') return element.runs;
+      if (element.kind === 'sweep' || element.kind === 'folds') return element.runs;
       if (element.kind === 'damaged') return element.runs;
     }
     return [];
@@ -196,6 +197,8 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     switch (element.kind) {
       case 'sweep':
         return sweepItem(element);
+      case 'folds':
+        return foldsItem(element);
       case 'run':
         return this.runItem(element);
       case 'damaged': {
@@ -220,12 +223,16 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   getParent(element: ExperimentsElement): ExperimentsElement | undefined {
     if (!isNode(element)) return undefined;
     if (element.kind === 'sweep') return this.experimentElement(element.configPath);
+    if (element.kind === 'folds') {
+      const e = this.tree.experiments.find((x) => x.children.includes(element));
+      return e && this.experimentElement(e.configPath, e);
+    }
     if (element.kind !== 'run') return undefined;
     if (!element.meta) return { kind: 'damaged', runs: this.tree.damaged };
     for (const e of this.tree.experiments) {
       for (const child of e.children) {
         if (child === element) return this.experimentElement(e.configPath, e);
-        if (child.kind === 'sweep' && child.runs.includes(element)) return child;
+        if ((child.kind === 'sweep' || child.kind === 'folds') && child.runs.includes(element)) return child;
       }
     }
     return undefined;
@@ -310,7 +317,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   }
 }
 
-function isNode(element: unknown): element is ExperimentNode | SweepNode | RunNode | DamagedGroup {
+function isNode(element: unknown): element is ExperimentNode | SweepNode | FoldsNode | RunNode | DamagedGroup {
   return typeof element === 'object' && element !== null && !(element instanceof vscode.Uri) && 'kind' in element;
 }
 
@@ -354,6 +361,27 @@ function experimentItem(e: ExperimentNode): vscode.TreeItem {
     tip.appendText(vscode.l10n.t('The config these runs were trained from is not in the workspace: {0}', e.configPath || '?'));
     item.tooltip = tip;
   }
+  return item;
+}
+
+/** A cross-validation: its k fold runs under one item, described by the mean ± std of its validation metric. */
+function foldsItem(f: FoldsNode): vscode.TreeItem {
+  const done = f.runs.filter((r) => r.state === 'completed').length;
+  const label = vscode.l10n.t('Cross-validation ({0}/{1} folds)', done, f.k);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `folds:${f.key}`;
+  item.contextValue = 'folds';
+  item.iconPath = new vscode.ThemeIcon('split-horizontal');
+  const h = f.headline;
+  item.description = h ? vscode.l10n.t('{0} {1} ± {2} (mean ± std)', h.name, formatMetric(h.stat.mean), formatMetric(h.stat.std)) : '';
+  const tip = new vscode.MarkdownString();
+  tip.appendMarkdown(`**${escapeMarkdown(label)}**\n\n`);
+  tip.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('Each fold validates on its own 1/{0} of the training data; the test split is the same for all.', f.k))}\n\n`);
+  for (const [name, stat] of Object.entries(f.stats)) {
+    tip.appendMarkdown(`${escapeMarkdown(vscode.l10n.t('{0}: mean {1} ± {2} (min {3}, max {4})', name, formatMetric(stat.mean), formatMetric(stat.std), formatMetric(stat.min), formatMetric(stat.max)))}\n\n`);
+  }
+  item.tooltip = tip;
+  item.accessibilityInformation = { label: `${label}${item.description ? `, ${String(item.description)}` : ''}` };
   return item;
 }
 

@@ -5,6 +5,7 @@
 export const CommandId = {
   train: 'modelLab.train',
   runSweep: 'modelLab.runSweep',
+  trainBest: 'modelLab.trainBest',
   stop: 'modelLab.stop',
   openDashboard: 'modelLab.openDashboard',
   validateConfig: 'modelLab.validateConfig',

@@ -13,6 +13,7 @@ import { installNativeBackend } from '../training/nativeBackendCommands';
 import { newExperiment } from '../editor/newExperimentCommands';
 import { resumeRun } from '../training/resumeCommands';
 import { runSweep } from '../sweeps/sweepCommands';
+import { trainBest } from '../sweeps/trainBest';
 import { stopTraining, trainConfig } from '../training/trainCommands';
 import { configFromContext, findWorkspaceConfigs, isConfigUri } from '../editor/workspaceConfigs';
 
@@ -21,6 +22,7 @@ type CommandFactory = (ctx: ModelLabContext) => (...args: unknown[]) => unknown;
 const commandTable: Record<CommandName, CommandFactory> = {
   train: (ctx) => (arg) => trainConfig(ctx, arg),
   runSweep: (ctx) => (arg) => runSweep(ctx, arg),
+  trainBest: (ctx) => (arg) => trainBest(ctx, arg),
   stop: (ctx) => (arg) => stopTraining(ctx, arg),
   openDashboard: (ctx) => (arg) => openDashboard(ctx, arg),
   validateConfig: (ctx) => (arg) => validateConfig(ctx, arg),

@@ -18,6 +18,7 @@ import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
 import type { TrainingOutcome } from '../../node/trainingProcess';
 import type { TrainingSession } from './trainingSessions';
+import { crossValidateConfig } from './crossValidateCommand';
 import { configFromContext, pickConfig } from '../editor/workspaceConfigs';
 
 export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<void> {
@@ -47,6 +48,8 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
 
   // A second click while this one was saving and validating: the first one trains.
   if (ctx.trainings.get(configUri)) return;
+  // training.crossValidation: k fold runs, one after another.
+  if (config.training.crossValidation) return crossValidateConfig(ctx, configUri, config, runtime, startPathPolicy(configUri));
   const runsDir = ctx.runsDirForConfig(configUri);
   const session = ctx.trainings.start({
     configUri,

@@ -7,6 +7,7 @@
 import { downsampleXY } from './downsample';
 import type { CompareSeries, CompareXAxis } from './protocol/compare';
 import { smoothEma } from './smoothing';
+import { isSystemKey } from './systemMetrics';
 import type { MetricPoint } from './types';
 
 interface KeyColumns {
@@ -87,11 +88,11 @@ export function baseMetricName(key: string): string {
   return key.startsWith('val_') ? key.slice(4) : key;
 }
 
-/** The base metric names with curves, loss first, learning rate last. */
+/** The base metric names with curves, loss first, then the model's metrics, the learning rate, the system/ keys last. */
 export function curveMetrics(columns: readonly MetricColumns[]): string[] {
   const names = new Set<string>();
   for (const c of columns) for (const key of [...c.step.keys(), ...c.epoch.keys()]) names.add(baseMetricName(key));
-  const rank = (n: string) => (n === 'loss' ? 0 : n === 'lr' ? 2 : 1);
+  const rank = (n: string) => (n === 'loss' ? 0 : n === 'lr' ? 2 : isSystemKey(n) ? 3 : 1);
   return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 

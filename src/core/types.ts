@@ -337,6 +337,8 @@ export interface RunMeta {
   bestEpoch?: number;
   /** The logs of the best epoch (by the checkpoint monitor): the epoch whose model the run keeps. */
   bestMetrics?: Record<string, number>;
+  /** The trainer process's system values over the last epoch (`system/` keys, src/core/systemMetrics.ts). */
+  system?: Record<string, number>;
   error?: string;
   /** The trainer process while the run goes (cleared when it ends); a process of `host`. */
   pid?: number;

@@ -101,6 +101,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     trainerJob: (x) => typeof x === 'string',
     lastMetrics: isRecord,
     bestMetrics: isRecord,
+    system: isRecord,
     stages: isRecord,
     dataSizes: (x) => isRecord(x) && typeof x.train === 'number' && typeof x.validation === 'number' && typeof x.test === 'number',
     sweep: (x) => isRecord(x) && typeof x.id === 'string' && typeof x.index === 'number' && typeof x.total === 'number' && isRecord(x.params),
@@ -115,6 +116,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
   }
   if (meta.lastMetrics) meta.lastMetrics = numbersOnly(meta.lastMetrics);
   if (meta.bestMetrics) meta.bestMetrics = numbersOnly(meta.bestMetrics);
+  if (meta.system) meta.system = numbersOnly(meta.system);
   if (bad.length) warnings.push(`meta.json: ${bad.join(', ')} missing or of the wrong type`);
   return meta;
 }

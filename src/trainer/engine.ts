@@ -26,6 +26,7 @@ import { describePruning, isRungEpoch } from '../core/earlyTermination';
 import { formatMetric } from '../core/metrics';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
+import { SystemSampler } from './systemSampler';
 import { restoredMessage, TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
 import { prepareImageExperiment } from './imageTraining';
@@ -181,7 +182,7 @@ function retrainable(config: ResolvedConfig, retrain: boolean): ResolvedConfig {
 function startInFolder(runDir: string, fresh: Omit<RunMeta, 'id' | 'format'>): RunWriter {
   if (!existsSync(join(runDir, 'meta.json'))) return new RunWriter(dirname(runDir), { ...fresh, id: basename(runDir) }, runDir);
   const { createdAt: _keep, sweep, ...rest } = fresh;
-  const cleared: Partial<RunMeta> = { backend: undefined, lastMetrics: undefined, bestEpoch: undefined, bestMetrics: undefined, stages: undefined, dataSizes: undefined, resumes: undefined };
+  const cleared: Partial<RunMeta> = { backend: undefined, lastMetrics: undefined, system: undefined, bestEpoch: undefined, bestMetrics: undefined, stages: undefined, dataSizes: undefined, resumes: undefined };
   const { writer } = RunWriter.reopen(runDir, 0, { ...cleared, ...rest, ...(sweep ? { sweep } : {}) });
   // An earlier attempt's checkpoint too: a run that starts again must never be resumed from it.
   for (const stale of ['model', 'evaluation.json', 'summary.json', CHECKPOINT_FILE]) rmSync(join(runDir, stale), { recursive: true, force: true });
@@ -371,6 +372,8 @@ async function trainPrepared(
   let pruneNote: string | undefined;
   let rungMetricMissing = false;
   let nanMessage = '';
+  // The trainer process's CPU, memory, step time and throughput (system/ keys): on a step point every few seconds and on every epoch point.
+  const sampler = new SystemSampler();
 
   // A resumed run takes up where its checkpoint left off: weights, optimizer state, counters, random streams.
   let loop: LoopState = {};
@@ -417,7 +420,8 @@ async function trainPrepared(
     onBatchEnd: async (_batch, logs) => {
       step++;
       const loss = Number(logs?.loss);
-      record({ kind: 'step', step, epoch: epochNow, time: Date.now() - t0, values: { loss } });
+      const system = sampler.batch(Number(logs?.size) || tc.batchSize);
+      record({ kind: 'step', step, epoch: epochNow, time: Date.now() - t0, values: system ? { loss, ...system } : { loss } });
       if (!Number.isFinite(loss)) {
         stopReason = 'nan';
         nanMessage = `the loss became ${loss} at step ${step} (epoch ${epochNow})`;
@@ -430,12 +434,13 @@ async function trainPrepared(
       const e = epoch + 1;
       const logs = renameLogs(rawLogs);
       logs.lr = getLearningRate(optimizer);
-      record({ kind: 'epoch', step, epoch: e, time: Date.now() - t0, values: logs });
+      const system = sampler.epoch();
+      record({ kind: 'epoch', step, epoch: e, time: Date.now() - t0, values: { ...logs, ...system } });
       writer.flush();
       send();
       const millis = Date.now() - epochStart;
       emit({ type: 'epoch', epoch: e, epochs: tc.epochs, logs, millis });
-      writer.updateMeta({ epochsDone: e, lastMetrics: logs });
+      writer.updateMeta({ epochsDone: e, lastMetrics: logs, system });
       if (Object.values(logs).some((v) => !Number.isFinite(v))) {
         stopReason = 'nan';
         nanMessage ||= `a metric became NaN or infinite at epoch ${e}`;

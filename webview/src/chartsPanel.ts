@@ -5,6 +5,7 @@ import { h } from './dom';
 import { CurveChart } from './curveChart';
 import type { MetricSeriesStore, XAxisMode } from './metricSeries';
 import { baseMetricName, decadesSpanned, isLossKey } from './metricSeries';
+import { isSystemKey } from '../../src/core/systemMetrics';
 import type { Series } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
@@ -143,7 +144,7 @@ export class ChartsPanel {
     const keys = store.keys();
     const choices = [...new Set(keys.filter((k) => !isLossKey(k)).map(baseMetricName))];
     this.updateMetricChoices(choices);
-    const metric = this.ui.metric && choices.includes(this.ui.metric) ? this.ui.metric : (choices.find((c) => c !== 'lr') ?? choices[0]);
+    const metric = this.ui.metric && choices.includes(this.ui.metric) ? this.ui.metric : (choices.find((c) => c !== 'lr' && !isSystemKey(c)) ?? choices[0]);
 
     const loss = store.build(isLossKey, this.ui.xAxis, this.ui.smoothing);
     const other = metric ? store.build((k) => baseMetricName(k) === metric && !isLossKey(k), this.ui.xAxis, this.ui.smoothing) : [];

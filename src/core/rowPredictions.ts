@@ -6,6 +6,10 @@
 import type { Cell } from './table';
 import { formatMetric } from './metrics';
 
+/** Which rows of a data file the editor shows predictions for: the run's test split there, or every row. */
+export const ROW_SCOPES = ['test', 'all'] as const;
+export type RowScope = (typeof ROW_SCOPES)[number];
+
 export interface RowPrediction {
   /** 1-based line (CSV, JSONL) or record index (JSON) of the row in its file. */
   line: number;

@@ -20,6 +20,8 @@ import type {
   SaliencyResultMessage,
   EmbeddingsRequestMessage,
   EmbeddingsResultMessage,
+  RowPredictionsRequestMessage,
+  RowPredictionsResultMessage,
 } from '../core/protocol/inference';
 import type { BackendChoice } from '../core/types';
 import type { TrainerRuntime } from './trainerRuntime';
@@ -54,6 +56,7 @@ export type PredictQuery = Pick<PredictRequestMessage, 'modelDir' | 'instances'>
 export type SaliencyQuery = Pick<SaliencyRequestMessage, 'modelDir' | 'imagePath' | 'method'>;
 
 export type EmbeddingsQuery = Pick<EmbeddingsRequestMessage, 'modelDir' | 'table' | 'method' | 'rows'>;
+export type RowPredictionsQuery = Pick<RowPredictionsRequestMessage, 'modelDir' | 'dataFile' | 'scope' | 'fromLine' | 'toLine' | 'worst'>;
 
 /** Every reply but an error; every request but a cancel, without its id (derived, so a new request type needs no edit here). */
 type Reply = Exclude<InferenceToHostMessage, { type: 'inferenceError' }>;
@@ -104,6 +107,11 @@ export class InferenceClient {
   /** A model's embedding table in 2-D with each row's nearest neighbours (the projector). */
   embeddings(query: EmbeddingsQuery, signal?: AbortSignal): Promise<EmbeddingsResultMessage> {
     return this.request({ type: 'embeddings', ...query }, signal) as Promise<EmbeddingsResultMessage>;
+  }
+
+  /** What a run's model predicts for the rows of a data file (the editor's hints), and the worst rows of the scope. */
+  rowPredictions(query: RowPredictionsQuery, signal?: AbortSignal): Promise<RowPredictionsResultMessage> {
+    return this.request({ type: 'rowPredictions', ...query }, signal) as Promise<RowPredictionsResultMessage>;
   }
 
   private request(body: RequestBody, signal?: AbortSignal): Promise<Reply> {

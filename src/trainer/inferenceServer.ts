@@ -4,7 +4,7 @@
 // can drive it without forking a process.
 
 import { parseInferenceRequest } from '../core/protocol/inference';
-import type { AttentionRequestMessage, EmbeddingsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
+import type { AttentionRequestMessage, EmbeddingsRequestMessage, RowPredictionsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { ATTENTION_TOKENS } from '../core/types';
@@ -14,8 +14,9 @@ import { isRequestId } from '../core/protocol/fields';
 import { ImageModelCache } from './imageModel';
 import { saliencyFor } from './saliency';
 import { EmbeddingCache, projectEmbeddings } from './embeddings';
+import { DataRowPredictions } from './rowPredictions';
 
-type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | EmbeddingsRequestMessage;
+type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | EmbeddingsRequestMessage | RowPredictionsRequestMessage;
 
 /** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
 const MAX_TEXT_CHARS = 1_000_000;
@@ -29,6 +30,7 @@ export class InferenceServer {
   private readonly predictors = new PredictorCache(2);
   private readonly images = new ImageModelCache(2);
   private readonly embeddings = new EmbeddingCache(2);
+  private readonly dataRows = new DataRowPredictions();
 
   constructor(private readonly send: (msg: InferenceToHostMessage) => void) {}
 
@@ -93,6 +95,11 @@ export class InferenceServer {
         const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? ATTENTION_TOKENS.default), ATTENTION_TOKENS.max));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      } else if (req.type === 'rowPredictions') {
+        const predictor = await this.predictors.get(modelDir);
+        const worst = Math.max(0, Math.min(Math.floor(req.worst ?? 0), 100));
+        const answer = await this.dataRows.answer(predictor, modelDir, req.dataFile, req.scope, req.fromLine, req.toLine, worst);
+        this.send({ type: 'rowPredictionsResult', requestId: req.requestId, modelDir, ...answer, millis: millis(), backend: this.backend });
       } else if (req.type === 'embeddings') {
         const result = await projectEmbeddings(modelDir, { table: req.table, method: req.method, rows: req.rows, signal: abort.signal }, this.embeddings);
         this.send({ type: 'embeddingsResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });

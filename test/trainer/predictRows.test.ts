@@ -12,6 +12,8 @@ import { selectBackend } from '../../src/trainer/backend';
 import { rowHint, worstRows } from '../../src/core/rowPredictions';
 import type { RowPrediction } from '../../src/core/rowPredictions';
 import { tempDir } from '../helpers/fixtures';
+import { InferenceServer } from '../../src/trainer/inferenceServer';
+import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
 
 const root = join(__dirname, '../..');
 const CLI = join(root, 'src/cli/main.ts');
@@ -72,6 +74,38 @@ test('every row of a CSV predicted in the target\'s units; bad rows named by lin
   // The worst rows, largest error first.
   const worst = worstRows(records, 3);
   assert.ok(Math.abs(worst[0].error!) >= Math.abs(worst[1].error!) && Math.abs(worst[1].error!) >= Math.abs(worst[2].error!));
+});
+
+test('the editor\'s rows: the run\'s test rows of its source file, by line range, and their metrics equal the run\'s test evaluation', async () => {
+  const replies: InferenceToHostMessage[] = [];
+  const server = new InferenceServer((m) => replies.push(m));
+  const file = join(root, 'examples/house-prices/data/houses.csv');
+  const ask = (requestId: number, extra: Record<string, unknown>) => server.handle({ type: 'rowPredictions', requestId, modelDir: runDir, dataFile: file, scope: 'test', fromLine: 1, toLine: 2000, ...extra });
+  ask(1, { worst: 5 });
+  ask(2, { fromLine: 1, toLine: 100 });
+  ask(3, { scope: 'all', fromLine: 10, toLine: 19 });
+  ask(4, { scope: 'sideways' });
+  ask(5, { dataFile: join(dir, 'nowhere.csv') });
+  while (replies.length < 5) await new Promise((r) => setTimeout(r, 20));
+  server.dispose();
+  replies.sort((a, b) => a.requestId - b.requestId);
+  const [whole, firstLines, all] = replies as Extract<InferenceToHostMessage, { type: 'rowPredictionsResult' }>[];
+  const evaluation = JSON.parse(readFileSync(join(runDir, 'evaluation.json'), 'utf8')) as { count: number; metrics: { mse: number; mae: number } };
+  // The test split is 10% of 1000 rows; predicting them again gives the run's own test metrics.
+  assert.equal(whole.type, 'rowPredictionsResult');
+  assert.equal(whole.scopeRows, evaluation.count);
+  assert.equal(whole.predictions.length, evaluation.count);
+  assert.ok(Math.abs(whole.summary!.metrics.mse - evaluation.metrics.mse) < 1e-6 * evaluation.metrics.mse, `${whole.summary!.metrics.mse} vs ${evaluation.metrics.mse}`);
+  assert.ok(Math.abs(whole.summary!.metrics.mae - evaluation.metrics.mae) < 1e-6 * evaluation.metrics.mae);
+  assert.equal(whole.worst.length, 5);
+  assert.ok(whole.worst.every((w, i) => i === 0 || Math.abs(w.error!) <= Math.abs(whole.worst[i - 1].error!)));
+  // A line range answers only the test rows inside it.
+  assert.deepEqual(firstLines.predictions.map((p) => p.line), whole.predictions.filter((p) => p.line <= 100).map((p) => p.line));
+  assert.ok(firstLines.predictions.length > 0 && firstLines.predictions.length < 20);
+  // Every row, lines 10–19.
+  assert.deepEqual(all.predictions.map((p) => p.line), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  assert.match((replies[3] as { message: string }).message, /scope is not one of test, all/);
+  assert.match((replies[4] as { message: string }).message, /nowhere\.csv/);
 });
 
 test('row hints read as the editor shows them', () => {

@@ -10,6 +10,8 @@ import { SALIENCY_METHODS } from '../types';
 import type { AttentionResult, BackendChoice, BackendName, GenerationResult, SaliencyMethod, SaliencyResult } from '../types';
 import type { Prediction, PredictorSignature } from '../prediction';
 import { PROJECTIONS } from '../projection';
+import { ROW_SCOPES } from '../rowPredictions';
+import type { RowPrediction, RowPredictionSummary, RowScope } from '../rowPredictions';
 import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 import { isOneOf } from '../choices';
 import { isFiniteNumber, isOptional, isRecord, isRequestId, typeName, typeTable, unknownType } from './fields';
@@ -75,7 +77,22 @@ export interface EmbeddingsRequestMessage extends InferenceRequestBase {
   rows?: number;
 }
 
+/** Predictions for a run's data file, as the editor shows them at the end of each row's line. */
+export interface RowPredictionsRequestMessage extends InferenceRequestBase {
+  type: 'rowPredictions';
+  /** The data file (absolute path). */
+  dataFile: string;
+  /** The run's test rows in this file, or every row. */
+  scope: RowScope;
+  /** 1-based lines (record indexes for JSON) to answer for. */
+  fromLine: number;
+  toLine: number;
+  /** How many of the scope's worst rows to list (0: none; they cost a prediction of every row). */
+  worst?: number;
+}
+
 export type HostToInferenceMessage =
+  | RowPredictionsRequestMessage
   | AttentionRequestMessage
   | GenerateRequestMessage
   | PredictRequestMessage
@@ -141,7 +158,21 @@ export interface EmbeddingsResultMessage {
   backend: BackendName;
 }
 
+export interface RowPredictionsResultMessage {
+  type: 'rowPredictionsResult';
+  requestId: number;
+  modelDir: string;
+  predictions: RowPrediction[];
+  worst: RowPrediction[];
+  /** Rows in the scope (the test rows, or all). */
+  scopeRows: number;
+  summary?: RowPredictionSummary;
+  millis: number;
+  backend: BackendName;
+}
+
 export type InferenceToHostMessage =
+  | RowPredictionsResultMessage
   | AttentionResultMessage
   | GenerateResultMessage
   | PredictResultMessage
@@ -150,9 +181,9 @@ export type InferenceToHostMessage =
   | InferenceErrorMessage;
 
 /** Every request type the inference child takes: the child's entry routes these to its InferenceServer. */
-export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency', 'embeddings'] as const;
+export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency', 'embeddings', 'rowPredictions'] as const;
 /** Every reply type the inference child sends. */
-export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult', 'embeddingsResult'] as const;
+export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult', 'embeddingsResult', 'rowPredictionsResult'] as const;
 // Compiles only while the lists name every message of their unions, and nothing else.
 true satisfies SameMembers<(typeof INFERENCE_REQUEST_TYPES)[number], HostToInferenceMessage['type']>;
 true satisfies SameMembers<(typeof INFERENCE_REPLY_TYPES)[number], InferenceToHostMessage['type']>;
@@ -203,6 +234,14 @@ export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | st
       if (m.method !== undefined && !isOneOf(PROJECTIONS, m.method)) return `'embeddings': method is not one of ${PROJECTIONS.join(', ')}`;
       if (!isOptional(m.rows, isFiniteNumber)) return `'embeddings': rows is not a number`;
       return m as unknown as EmbeddingsRequestMessage;
+    }
+    case InferenceMessageType.rowPredictions: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'rowPredictions': modelDir is not a path`;
+      if (typeof m.dataFile !== 'string' || m.dataFile === '') return `'rowPredictions': dataFile is not a path`;
+      if (!isOneOf(ROW_SCOPES, m.scope)) return `'rowPredictions': scope is not one of ${ROW_SCOPES.join(', ')}`;
+      for (const n of ['fromLine', 'toLine']) if (!isFiniteNumber(m[n])) return `'rowPredictions': ${n} is not a number`;
+      if (!isOptional(m.worst, isFiniteNumber)) return `'rowPredictions': worst is not a number`;
+      return m as unknown as RowPredictionsRequestMessage;
     }
   }
 }

@@ -13,6 +13,7 @@ import type { DataProbe } from './configRules';
 import { validateSchema } from './schemaValidator';
 import { checkSweepSection } from './sweepValidation';
 import type { ExperimentConfig } from './types';
+import type { ConfigFix } from './configFixes';
 
 export interface ConfigDiagnostic {
   severity: 'error' | 'warning' | 'info';
@@ -26,6 +27,8 @@ export interface ConfigDiagnostic {
   column: number;
   endLine: number;
   endColumn: number;
+  /** A quick fix the editor offers for it. */
+  fix?: ConfigFix;
 }
 
 export interface ValidationResult {
@@ -69,27 +72,27 @@ class Reporter {
     this.lines = new LineIndex(text);
   }
 
-  at(offset: number, length: number, severity: ConfigDiagnostic['severity'], path: string, message: string): void {
+  at(offset: number, length: number, severity: ConfigDiagnostic['severity'], path: string, message: string, fix?: ConfigFix): void {
     const start = this.lines.position(offset);
     const end = this.lines.position(offset + length);
-    this.diagnostics.push({ severity, message, path, offset, length, line: start.line, column: start.column, endLine: end.line, endColumn: end.column });
+    this.diagnostics.push({ severity, message, path, offset, length, line: start.line, column: start.column, endLine: end.line, endColumn: end.column, ...(fix ? { fix } : {}) });
   }
 
   /** Reports at the value node of `path` (or its nearest existing parent). */
-  node(path: Segment[], severity: ConfigDiagnostic['severity'], message: string, keyOnly = false): void {
+  node(path: Segment[], severity: ConfigDiagnostic['severity'], message: string, keyOnly = false, fix?: ConfigFix): void {
     let p = path.slice();
     let n: JsonNode | undefined;
     while (this.root && !(n = findNodeAtLocation(this.root, p)) && p.length > 0) p = p.slice(0, -1);
     n ??= this.root;
-    if (!n) return this.at(0, 0, severity, pathToString(path), message);
+    if (!n) return this.at(0, 0, severity, pathToString(path), message, fix);
     // For a property of an object, underline the key: the value may span many lines.
     if (keyOnly || (n.type === 'object' && n.parent?.type === 'property')) {
       const key = n.parent?.type === 'property' ? n.parent.children?.[0] : undefined;
-      if (key) return this.at(key.offset, key.length, severity, pathToString(path), message);
-      return this.at(n.offset, 1, severity, pathToString(path), message);
+      if (key) return this.at(key.offset, key.length, severity, pathToString(path), message, fix);
+      return this.at(n.offset, 1, severity, pathToString(path), message, fix);
     }
-    if (n.type === 'object' || n.type === 'array') return this.at(n.offset, 1, severity, pathToString(path), message);
-    this.at(n.offset, n.length, severity, pathToString(path), message);
+    if (n.type === 'object' || n.type === 'array') return this.at(n.offset, 1, severity, pathToString(path), message, fix);
+    this.at(n.offset, n.length, severity, pathToString(path), message, fix);
   }
 }
 
@@ -225,11 +228,11 @@ function checkValue(value: unknown, probe: DataProbe, r: Reporter): ExperimentCo
     // Specific errors inside an anyOf can be absent (e.g. a wrong type); make sure something is said.
     if (r.diagnostics.length === 0) r.at(0, 1, 'error', '(root)', 'the config does not match the experiment schema');
     // Every problem at once: a missing data file is knowable without a valid model section.
-    checkDataFilesDespiteSchema(value, probe, (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
+    checkDataFilesDespiteSchema(value, probe, (path, severity, message, keyOnly, fix) => r.node(path, severity, message, keyOnly, fix));
     return undefined;
   }
   const config = value as unknown as ExperimentConfig;
-  checkConfigRules(config, probe, (path, severity, message, keyOnly) => r.node(path, severity, message, keyOnly));
+  checkConfigRules(config, probe, (path, severity, message, keyOnly, fix) => r.node(path, severity, message, keyOnly, fix));
   return config;
 }
 

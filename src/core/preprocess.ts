@@ -70,6 +70,17 @@ function labelOf(c: Cell): string {
   return typeof c === 'number' ? String(c) : String(c);
 }
 
+/** A classifier's classes: the distinct values present in its target column, numeric ones in numeric order (class "10" after "9"). */
+export function classLabels(values: Iterable<Cell | undefined>): string[] {
+  const seen = new Set<string>();
+  for (const v of values) if (!isMissing(v)) seen.add(labelOf(v as Cell));
+  return [...seen].sort((a, b) => {
+    const na = Number(a);
+    const nb = Number(b);
+    return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
 export function fitPreprocessor(config: ExperimentConfig, train: Table): FittedPreprocessor {
   // Cells are read column by column (Table.cells for CSV, so no row objects are made).
   const rows = rowCount(train);
@@ -188,18 +199,8 @@ export function fitPreprocessor(config: ExperimentConfig, train: Table): FittedP
 
   let labels: string[] | undefined;
   if (config.task === 'classification') {
-    const seen = new Set<string>();
     const get = reader(target);
-    usable.forEach((i) => {
-      const v = get(i);
-      if (!isMissing(v)) seen.add(labelOf(v));
-    });
-    // Numeric labels sort numerically, so class "10" comes after "9".
-    labels = [...seen].sort((a, b) => {
-      const na = Number(a);
-      const nb = Number(b);
-      return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
-    });
+    labels = classLabels(usable.map((i) => get(i)));
     if (labels.length < 2) {
       throw new DataError(train.file, undefined, `the target "${target}" has ${labels.length === 0 ? 'no values' : `only one class ("${labels[0]}")`} in the training split; a classifier needs at least two`);
     }

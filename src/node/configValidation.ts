@@ -9,9 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { checkConfigText, checkConfigValue } from '../core/configCheck';
 import type { ConfigDiagnostic, ValidationResult } from '../core/configCheck';
 import type { DataProbe } from '../core/configRules';
-import { DataError } from '../core/table';
+import { classLabels } from '../core/preprocess';
+import { cellAt, columnOf, DataError, rowCount } from '../core/table';
 import { summarizeImageFolder } from './imageFolder';
-import { probeColumns } from './tableFile';
+import { probeColumns, readTable } from './tableFile';
 import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
 import type { PathPolicy } from './workspacePaths';
 
@@ -74,6 +75,7 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
         return e instanceof DataError ? e : new DataError(file, undefined, String(e));
       }
     },
+    classes: (path, column, format) => classesOnDisk(resolve(baseDir, path), column, format),
     imageFolder: (path) => {
       const dir = resolve(baseDir, path);
       try {
@@ -83,4 +85,32 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
       }
     },
   };
+}
+
+/** The last files' classes, by file, size and modification time: validation runs on every pause in typing, the file rarely changes. */
+const classCache = new Map<string, string[] | DataError>();
+const CLASS_CACHE_SIZE = 16;
+
+/** A column's classes in a table file on disk (the whole file is read, once per version of it). */
+function classesOnDisk(file: string, column: string, format?: string): string[] | DataError {
+  let key: string;
+  try {
+    const st = statSync(file);
+    key = JSON.stringify([file, st.size, st.mtimeMs, column, format ?? '']);
+  } catch (e) {
+    return new DataError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const cached = classCache.get(key);
+  if (cached) return cached;
+  let classes: string[] | DataError;
+  try {
+    const table = readTable(file, format);
+    const cells = columnOf(table, column);
+    classes = classLabels(Array.from({ length: rowCount(table) }, (_, i) => cellAt(cells, i)));
+  } catch (e) {
+    classes = e instanceof DataError ? e : new DataError(file, undefined, String(e));
+  }
+  if (classCache.size >= CLASS_CACHE_SIZE) classCache.delete(classCache.keys().next().value!);
+  classCache.set(key, classes);
+  return classes;
 }

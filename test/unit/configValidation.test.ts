@@ -175,7 +175,8 @@ test('classification checks: softmax needed for several units; binary needs one 
   };
   const p = join(dir, 'c.experiment.json');
   const m1 = errors(validateConfigText(JSON.stringify(base), p).diagnostics).map((d) => d.message);
-  assert.deepEqual(m1, ['a classifier with several output units needs "activation": "softmax" on the last layer']);
+  // Two units for the data's two classes: the output layer, lacking its softmax (the count comes from the data).
+  assert.deepEqual(m1, ['a classifier with several output units needs "activation": "softmax" on the last layer (its 2 units score the 2 classes)']);
   const binary = { ...base, training: { loss: 'binaryCrossentropy' } };
   const m2 = errors(validateConfigText(JSON.stringify(binary), p).diagnostics).map((d) => d.message);
   assert.deepEqual(m2, ['"binaryCrossentropy" needs one output unit with "sigmoid", not 2 units']);

@@ -40,8 +40,9 @@ export function checkImageModel(config: ExperimentConfig, report: RuleReport, cl
     );
   }
   if (config.task !== 'classification') return;
-  checkOutputLayer(config, report);
-  if (classes) checkClassCount(config, layers, classes, report);
+  // A last dense layer that is a hidden one is reported with the output layer it lacks; its units are no class count.
+  const noOutputLayer = checkOutputLayer(config, report, classes);
+  if (classes && !noOutputLayer) checkClassCount(config, layers, classes, report);
 }
 
 /** The output layer has one unit per class (or one sigmoid unit for two classes). */

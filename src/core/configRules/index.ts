@@ -27,9 +27,18 @@ export function checkConfigRules(config: ExperimentConfig, probe: DataProbe, rep
   else if (isImageExperiment(config)) {
     checkImageModel(config, report, imageData?.classes);
   } else {
-    checkTabularExperiment(config, columns, report);
+    checkTabularExperiment(config, columns, report, config.task === 'classification' ? probedClasses(config, columns, probe) : undefined);
     checkImageLayersWithoutImage(config, report);
   }
   checkSplitAndMonitors(config, report);
   checkCrossValidation(config, report);
+}
+
+/** A tabular classifier's classes: the target's distinct values in the file it trains on, when the probe can read them (a problem reading is reported by the data checks). */
+function probedClasses(config: ExperimentConfig, columns: string[] | undefined, probe: DataProbe): string[] | undefined {
+  const file = config.data.source ?? config.data.train;
+  const target = config.data.target;
+  if (!file || !target || !columns?.includes(target) || !probe.classes) return undefined;
+  const classes = probe.classes(file, target, config.data.format);
+  return Array.isArray(classes) ? classes : undefined;
 }

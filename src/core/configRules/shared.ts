@@ -8,11 +8,12 @@ import type { PathSegment } from '../sweep';
 import type { DataError } from '../table';
 import { carvedValidationShare, hasValidationData, isTestMetricName, isTrainingMetricName, SPLIT_DEFAULTS } from '../splitPlan';
 import type { DataConfig, ExperimentConfig } from '../types';
+import type { ConfigFix } from '../configFixes';
 
 export type RuleSeverity = 'error' | 'warning' | 'info';
 
-/** Reports at a path of the config; `keyOnly` underlines the property's key rather than its value. */
-export type RuleReport = (path: PathSegment[], severity: RuleSeverity, message: string, keyOnly?: boolean) => void;
+/** Reports at a path of the config; `keyOnly` underlines the property's key rather than its value; `fix`, the quick fix the editor offers. */
+export type RuleReport = (path: PathSegment[], severity: RuleSeverity, message: string, keyOnly?: boolean, fix?: ConfigFix) => void;
 
 /**
  * What the rules learn from the disk about the files a config names. Paths are
@@ -29,6 +30,8 @@ export interface DataProbe {
   columns(path: string, format?: string): string[] | DataError;
   /** A folder of image class folders (asked of a path whose kind is 'other'), or the problem reading it. A probe without one leaves folders unchecked. */
   imageFolder?(path: string): ImageFolderInfo | DataError;
+  /** The distinct values of a table file's column (a classifier's classes), sorted, or the problem reading them. A probe without one leaves class counts unchecked. */
+  classes?(path: string, column: string, format?: string): string[] | DataError;
 }
 
 /** A folder of images with one sub-folder per class, as the config rules see it. */

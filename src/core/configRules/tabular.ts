@@ -3,11 +3,13 @@
 // output fits the task and its loss.
 
 import { isRecommenderModel, isTransformerModel } from '../resolvedConfig';
+import { addOutputLayerFix } from '../configFixes';
 import { columnChecker, CROSS_ENTROPIES } from './shared';
 import type { RuleReport } from './shared';
 import type { ExperimentConfig, LayerConfig } from '../types';
 
-export function checkTabularExperiment(config: ExperimentConfig, columns: string[] | undefined, report: RuleReport): void {
+/** `classes`: the target's distinct values in the training data, when the probe could read them. */
+export function checkTabularExperiment(config: ExperimentConfig, columns: string[] | undefined, report: RuleReport, classes?: readonly string[]): void {
   const data = config.data;
   // ── columns
   const numericFeatures = new Set(data.features ?? []);
@@ -44,21 +46,31 @@ export function checkTabularExperiment(config: ExperimentConfig, columns: string
     }
   });
 
-  checkOutputLayer(config, report);
+  checkOutputLayer(config, report, classes);
+}
+
+/** Activations of hidden layers: a last dense layer with one of them is not an output layer. */
+const HIDDEN_ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'relu6', 'elu', 'selu', 'gelu', 'leakyRelu', 'tanh', 'swish', 'mish', 'softplus', 'softsign', 'hardSigmoid']);
+
+/** The first few class names, for messages. */
+export function classList(classes: readonly string[]): string {
+  return `${classes.slice(0, 8).join(', ')}${classes.length > 8 ? ', …' : ''}`;
 }
 
 /**
  * The stack's output fits the task and its loss: a dense output layer, one
  * unit for regression, a softmax (or one sigmoid unit) for classification.
- * Shared by tabular and image stacks.
+ * Shared by tabular and image stacks. `classes`: the classes the data holds,
+ * when known. Returns true when a classifier's last dense layer is a hidden
+ * layer (reported, with the output layer it lacks as a quick fix).
  */
-export function checkOutputLayer(config: ExperimentConfig, report: RuleReport): void {
-  if (isTransformerModel(config.model) || isRecommenderModel(config.model)) return; // not reached: checked as text or recommendation
+export function checkOutputLayer(config: ExperimentConfig, report: RuleReport, classes?: readonly string[]): boolean {
+  if (isTransformerModel(config.model) || isRecommenderModel(config.model)) return false; // not reached: checked as text or recommendation
   const layers = config.model.layers;
   const denseIdx = layers.map((l, i) => (l.type === 'dense' ? i : -1)).filter((i) => i >= 0);
   if (denseIdx.length === 0) {
     report(['model', 'layers'], 'error', 'the model needs at least one dense layer');
-    return;
+    return false;
   }
   const lastDense = denseIdx[denseIdx.length - 1];
   const out = layers[lastDense] as Extract<LayerConfig, { type: 'dense' }>;
@@ -88,10 +100,28 @@ export function checkOutputLayer(config: ExperimentConfig, report: RuleReport): 
       else if (outActivation !== 'sigmoid') report(['model', 'layers', lastDense], 'error', '"binaryCrossentropy" needs the last layer to use "activation": "sigmoid"');
     } else {
       if (out.units === 1 && loss !== undefined) report(['model', 'layers', lastDense, 'units'], 'error', `"${loss}" needs one output unit per class; for two classes use 2 units with "softmax", or 1 unit with "sigmoid" and "binaryCrossentropy"`);
-      if (out.units > 1 && outActivation !== 'softmax') report(['model', 'layers', lastDense], 'error', 'a classifier with several output units needs "activation": "softmax" on the last layer');
+      if (out.units > 1 && outActivation !== 'softmax') {
+        const k = classes && classes.length > 1 ? classes.length : undefined;
+        // Not the output layer with the wrong activation, but a hidden layer with no output layer after it.
+        if (k !== undefined ? out.units !== k : HIDDEN_ACTIVATIONS.has(outActivation)) {
+          const layer = `dense ${out.units}${outActivation === 'linear' ? '' : ` ${outActivation}`}`;
+          const units = k ?? `<the number of classes of "${config.data.target ?? 'the target'}">`;
+          const data = k !== undefined ? ` — the data has ${k} classes (${classList(classes!)})` : '';
+          report(
+            ['model', 'layers', lastDense],
+            'error',
+            `the last layer (${layer}) is a hidden layer: a classifier needs an output layer after it, with one unit per class and "activation": "softmax"${data}: add { "type": "dense", "units": ${units}, "activation": "softmax" }`,
+            false,
+            k !== undefined ? addOutputLayerFix(k) : undefined,
+          );
+          return true;
+        }
+        report(['model', 'layers', lastDense], 'error', `a classifier with several output units needs "activation": "softmax" on the last layer${k !== undefined ? ` (its ${out.units} units score the ${k} classes)` : ''}`);
+      }
     }
     config.evaluation?.metrics?.forEach((m, i) => {
       if (m === 'r2' || m === 'rmse') report(['evaluation', 'metrics', i], 'error', `"${m}" is a regression metric`);
     });
   }
+  return false;
 }

@@ -12,6 +12,7 @@ import { ComparePanel } from '../panels/comparePanel';
 import { ConfigCodeLensProvider } from '../editor/configCodeLens';
 import { ConfigResultsView } from '../editor/configResultsView';
 import { ConfigDiagnostics } from '../editor/configDiagnostics';
+import { ConfigQuickFixes } from '../editor/configQuickFixes';
 import { DashboardPanel } from '../panels/dashboardPanel';
 import { Deployments } from '../deploy/deploymentService';
 import { ExperimentsView } from '../runs/experimentsView';
@@ -147,6 +148,7 @@ export class ModelLabContext implements vscode.Disposable {
     this.push(vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.experiment.json' }, this.codeLens));
     this.push(vscode.languages.registerInlayHintsProvider(configFiles, this.results));
     this.push(vscode.languages.registerHoverProvider(configFiles, this.results));
+    this.push(vscode.languages.registerCodeActionsProvider(configFiles, new ConfigQuickFixes(), { providedCodeActionKinds: ConfigQuickFixes.providedCodeActionKinds }));
     this.push({ dispose: () => this.runChanges.dispose() });
     this.push(this.runsChangedEmitter);
     this.push({ dispose: () => vscode.Disposable.from(...this.runWatchers).dispose() });

@@ -201,6 +201,11 @@ export async function reportOutcome(ctx: ModelLabContext, session: TrainingSessi
     case 'interrupted':
       // The window is going away; nobody would read a notification.
       break;
+    case 'pruned': {
+      const text = vscode.l10n.t("Training {0} was pruned after {1} of {2} epochs: it fell behind the sweep's other runs at a rung.", session.name, meta?.epochsDone ?? session.process.epochsDone, meta?.epochsPlanned ?? session.process.epochs ?? 0);
+      if ((await vscode.window.showInformationMessage(text, open)) === open) openRun();
+      break;
+    }
     default: {
       const showLog = vscode.l10n.t('Show Log');
       const reason = meta?.error ?? outcome.reason ?? vscode.l10n.t('unknown error');

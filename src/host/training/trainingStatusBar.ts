@@ -65,6 +65,12 @@ export class TrainingStatusBar implements vscode.Disposable {
         this.item.tooltip = vscode.l10n.t('Training {0} was stopped. Click to open the dashboard.', session.name);
         this.item.backgroundColor = undefined;
         break;
+      case 'pruned':
+        // A sweep point that fell behind at a rung: the sweep meant it, nothing went wrong.
+        this.item.text = `$(filter) Model Lab: ${vscode.l10n.t('{0} pruned', session.name)}${result}`;
+        this.item.tooltip = vscode.l10n.t("Training {0} was pruned: it fell behind the sweep's other runs at a rung. Click to open the dashboard.", session.name);
+        this.item.backgroundColor = undefined;
+        break;
       default:
         this.item.text = `$(error) Model Lab: ${vscode.l10n.t('{0} failed', session.name)}`;
         this.item.tooltip = vscode.l10n.t('Training {0} failed: {1}. Click to open the dashboard.', session.name, meta?.error ?? outcome.reason ?? '');

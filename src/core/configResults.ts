@@ -16,6 +16,8 @@ export interface RunResultInput {
   config: unknown;
   /** The logs that stand for the run: its best epoch's, else its last epoch's. */
   metrics: Record<string, number> | undefined;
+  /** Its test evaluation's metrics ("mse", "accuracy"), once it was evaluated on the test split: shown, never ranked by. */
+  test?: Record<string, number>;
 }
 
 export interface ValueOutcome {
@@ -52,6 +54,8 @@ export interface ConfigResults {
   /** Runs compared. */
   runs: number;
   best?: { runId: string; value: number };
+  /** The best run's test metric, labelled: the twin of the ranking metric (val_mae → mae), else its evaluation's first. */
+  bestTest?: { name: string; value: number };
   /** The settings that differ between runs, in config order. */
   keys: KeyResults[];
 }
@@ -203,7 +207,16 @@ export function summarizeConfigResults(runs: readonly RunResultInput[], options:
     if (values.every((v) => typeof v.value === 'number')) values.sort((a, b) => (a.value as number) - (b.value as number));
     return { path: formatConfigPath(segments), segments, values };
   });
-  return { metric, goal, runs: runs.length, best: top, keys };
+  const bestTest = testMetricOf(bestRun?.test, metric);
+  return { metric, goal, runs: runs.length, best: top, ...(bestTest ? { bestTest } : {}), keys };
+}
+
+/** The test metric shown beside a ranking metric: its twin (val_mae → mae, val_accuracy → accuracy), else the evaluation's first. */
+export function testMetricOf(test: Record<string, number> | undefined, metric: string): { name: string; value: number } | undefined {
+  if (!test) return undefined;
+  const base = metric.replace(/^val_/, '');
+  const name = base in test ? base : Object.keys(test)[0];
+  return name !== undefined && typeof test[name] === 'number' ? { name, value: test[name] } : undefined;
 }
 
 
@@ -231,9 +244,11 @@ export interface KeyHintPart {
  * characters (43 by default), so the least telling piece, the count, comes
  * last, and at most three values.
  */
-export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>, maxValues = 3): KeyHintPart[] {
+export function keyHintParts(key: KeyResults, results: Pick<ConfigResults, 'metric' | 'goal' | 'runs' | 'bestTest'>, maxValues = 3, words: Pick<HintWords, 'test'> = ENGLISH_HINT_WORDS): KeyHintPart[] {
   const shown = key.values.length > maxValues ? pickShown(key.values, maxValues, results.goal) : key.values;
-  const parts: KeyHintPart[] = shown.map((v) => ({ text: `${v.label} → ${formatMetric(v.best)}${v.star ? ' ★' : ''}`, value: v }));
+  // The starred value carries the best run's test metric once it was evaluated, labelled as a test metric.
+  const test = results.bestTest ? ` ${words.test(results.bestTest.name, formatMetric(results.bestTest.value))}` : '';
+  const parts: KeyHintPart[] = shown.map((v) => ({ text: `${v.label} → ${formatMetric(v.best)}${v.star ? ` ★${test}` : ''}`, value: v }));
   const more = key.values.length - shown.length;
   if (more > 0) parts.push({ text: `+${more}` });
   parts.push({ text: `(${results.runs} runs)`, runs: results.runs });
@@ -246,11 +261,14 @@ export interface HintWords {
   lead(metric: string, setting?: string): string;
   /** "(5 runs)". */
   runs(count: number): string;
+  /** The best run's test metric beside its ★: "(test mse 0.25)". */
+  test(metric: string, value: string): string;
 }
 
 export const ENGLISH_HINT_WORDS: HintWords = {
   lead: (metric, setting) => (setting ? `${metric} by ${setting}:` : `${metric}:`),
   runs: (count) => `(${count} runs)`,
+  test: (metric, value) => `(test ${metric} ${value})`,
 };
 
 /** One inlay hint of a setting, as the editor draws it. */
@@ -270,11 +288,11 @@ export interface KeyHintLabel extends KeyHintPart {
  */
 export function keyHintLabels(
   key: KeyResults,
-  results: Pick<ConfigResults, 'metric' | 'goal' | 'runs'>,
+  results: Pick<ConfigResults, 'metric' | 'goal' | 'runs' | 'bestTest'>,
   words: HintWords,
   options: { maxValues?: number; setting?: string; lineGoesOn?: boolean } = {},
 ): KeyHintLabel[] {
-  const parts = keyHintParts(key, results, options.maxValues);
+  const parts = keyHintParts(key, results, options.maxValues, words);
   return parts.map((part, i) => {
     const text = part.runs !== undefined ? words.runs(part.runs) : i === 0 ? `${words.lead(results.metric, options.setting)} ${part.text}` : `· ${part.text}`;
     return { ...part, text, paddingLeft: true, paddingRight: i === parts.length - 1 && !!options.lineGoesOn };

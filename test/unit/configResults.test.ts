@@ -151,6 +151,40 @@ test('the hint stands apart from the value: after its comma, led by the metric, 
   // A setting not written in the file is shown on its parent, named.
   assert.equal(keyHintLabels(units, results, ENGLISH_HINT_WORDS, { setting: 'units' })[0]!.text, 'val_loss by units: 8 → 0.25');
   // The words come from the caller (the editor's language).
-  const zh = keyHintLabels(units, results, { lead: (m) => `${m}：`, runs: (n) => `（${n} 次运行）` });
+  const zh = keyHintLabels(units, results, { lead: (m) => `${m}：`, runs: (n) => `（${n} 次运行）`, test: (m, v) => `（测试 ${m} ${v}）` });
   assert.deepEqual(zh.map((l) => l.text), ['val_loss： 8 → 0.25', '· 64 → 0.19 ★', '（5 次运行）']);
+});
+
+test('once runs are evaluated, the best run\'s test metric shows beside its ★, labelled, and never ranks', () => {
+  // r3 has the best test mse but r4 the best val_loss: r4 stays the best; its test metric is shown.
+  const evaluated = grid.map((r, i) => ({ ...r, test: { mse: [0.6, 0.4, 0.1, 0.3][i], mae: 0.2, rmse: 0.5, r2: 0.8 } }));
+  const results = summarizeConfigResults(evaluated);
+  assert.equal(results.best?.runId, 'r4-dddd');
+  assert.deepEqual(results.bestTest, { name: 'mse', value: 0.3 });
+  const units = results.keys.find((k) => k.path.endsWith('units'))!;
+  assert.deepEqual(keyHintLabels(units, results, ENGLISH_HINT_WORDS).map((l) => l.text), ['val_loss: 8 → 0.25', '· 64 → 0.21 ★ (test mse 0.3)', '(4 runs)']);
+  // Ranked by val_mae: the test twin is mae.
+  assert.deepEqual(summarizeConfigResults(evaluated.map((r) => ({ ...r, metrics: { val_mae: r.metrics!.val_loss } })), { metric: 'val_mae' }).bestTest, { name: 'mae', value: 0.2 });
+  // Not evaluated: no test part.
+  assert.equal(summarizeConfigResults(grid).bestTest, undefined);
+});
+
+test('the k folds of a cross-validation stand as one run in the config\'s results: their means, once every fold completed', () => {
+  const entry = (id: string, index: number, valLoss: number, status: RunMeta['status'] = 'completed', group = 'cv-1'): RunListEntry => ({
+    id,
+    dir: `/runs/${id}`,
+    warnings: [],
+    meta: { format: 1, id, name: 'x', task: 'regression', configPath: '/c', status, createdAt: '', versions: { modelLab: '0', node: '20' }, seed: 1, epochsPlanned: 1, epochsDone: 1, bestMetrics: { val_loss: valLoss }, fold: { id: group, index, k: 3 } },
+  });
+  const evaluation = (dir: string) => ({ task: 'regression', split: 'test', count: 4, metrics: { mse: dir.endsWith('f1') ? 0.3 : 0.6, mae: 0, rmse: 0, r2: 0 }, samples: [] }) as never;
+  const cache = new RunResultsCache(
+    { runsForConfig: () => [entry('f2', 2, 0.3), entry('f0', 0, 0.1), entry('f1', 1, 0.2), entry('g0', 0, 0.05, 'completed', 'cv-2'), entry('g1', 1, 0.05, 'failed', 'cv-2')] },
+    (dir) => ({ dir }),
+    evaluation,
+  );
+  const inputs = cache.forConfig('/runs', '/c').inputs;
+  assert.equal(inputs.length, 1, 'cv-2 has a failed fold: left out');
+  assert.equal(inputs[0].id, 'f0');
+  assert.ok(Math.abs(inputs[0].metrics!.val_loss - 0.2) < 1e-12);
+  assert.ok(Math.abs(inputs[0].test!.mse - 0.5) < 1e-12);
 });

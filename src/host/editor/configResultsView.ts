@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { findNodeAtLocation, getLocation, getNodeValue, parseTree } from 'jsonc-parser';
 import type { Node as JsonNode } from 'jsonc-parser';
 import { formatMetric } from '../../core/metrics';
-import { keyHintLabels, keyHintOffset, shortRunId, summarizeConfigResults } from '../../core/configResults';
+import { keyHintLabels, keyHintOffset, shortRunId, summarizeConfigResults, testMetricOf } from '../../core/configResults';
 import type { ConfigResults, HintWords, KeyResults } from '../../core/configResults';
 import { describeParams, formatParamValue, parseConfigPath, shortParamNames, sweepSize } from '../../core/sweep';
 import type { PathSegment } from '../../core/sweep';
@@ -71,6 +71,7 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
     const words: HintWords = {
       lead: (metric, setting) => (setting ? vscode.l10n.t('{0} by {1}:', metric, setting) : vscode.l10n.t('{0}:', metric)),
       runs: (count) => vscode.l10n.t('({0} runs)', count),
+      test: (metric, value) => vscode.l10n.t('(test {0} {1})', metric, value),
     };
     const add = (valueEnd: number, key: KeyResults, setting?: string) => {
       const { offset, lineGoesOn } = keyHintOffset(text, valueEnd);
@@ -180,7 +181,9 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
       const params = bestRun ? describeKeysOf(found.results, best.runId) : '';
       lenses.push(
         new vscode.CodeLens(range, {
-          title: vscode.l10n.t('Best: {0} {1} {2}', shortRunId(best.runId), found.results.metric, formatMetric(best.value)),
+          title: found.results.bestTest
+            ? vscode.l10n.t('Best: {0} {1} {2} · test {3} {4}', shortRunId(best.runId), found.results.metric, formatMetric(best.value), found.results.bestTest.name, formatMetric(found.results.bestTest.value))
+            : vscode.l10n.t('Best: {0} {1} {2}', shortRunId(best.runId), found.results.metric, formatMetric(best.value)),
           tooltip: vscode.l10n.t('Best of {0} finished runs: {1}. Click to open its dashboard.', found.results.runs, params ? `${best.runId} (${params})` : best.runId),
           command: CommandId.openDashboard,
           arguments: [best.runId],
@@ -197,10 +200,15 @@ export class ConfigResultsView implements vscode.InlayHintsProvider, vscode.Hove
     md.isTrusted = { enabledCommands: [CommandId.openDashboard] };
     const direction = results.goal === 'maximize' ? vscode.l10n.t('higher is better') : vscode.l10n.t('lower is better');
     md.appendMarkdown(`**${escapeMd(key.path)}** — ${vscode.l10n.t('{0} finished runs, by {1} ({2}); each value shows its best run, and the mean of its runs.', results.runs, results.metric, direction)}\n\n`);
-    md.appendMarkdown(`| ${vscode.l10n.t('value')} | ${vscode.l10n.t('runs')} | ${vscode.l10n.t('best')} | ${vscode.l10n.t('mean')} | ${vscode.l10n.t('best run')} |\n|---|--:|--:|--:|---|\n`);
+    // The test column: each value's best run's test metric once evaluated (never what ranks).
+    const testOf = (runId: string | undefined) => testMetricOf(found.runs.inputs.find((r) => r.id === runId)?.test, results.metric);
+    const testName = key.values.map((v) => testOf(v.bestRunId)?.name).find((n) => n !== undefined);
+    const testHead = testName ? ` ${vscode.l10n.t('test {0} (best run)', testName)} |` : '';
+    md.appendMarkdown(`| ${vscode.l10n.t('value')} | ${vscode.l10n.t('runs')} | ${vscode.l10n.t('best')} | ${vscode.l10n.t('mean')} |${testHead} ${vscode.l10n.t('best run')} |\n|---|--:|--:|--:|${testName ? '--:|' : ''}---|\n`);
     for (const v of key.values) {
       const link = v.bestRunId ? `[${shortRunId(v.bestRunId)}](command:${CommandId.openDashboard}?${encodeURIComponent(JSON.stringify([v.bestRunId]))} "${v.bestRunId}")` : '—';
-      md.appendMarkdown(`| \`${formatParamValue(v.value, 40).replace(/\|/g, '\\|')}\`${v.star ? ' ★' : ''} | ${v.runs} | ${formatMetric(v.best)} | ${formatMetric(v.mean)} | ${link} |\n`);
+      const test = testName ? ` ${formatMetric(testOf(v.bestRunId)?.value)} |` : '';
+      md.appendMarkdown(`| \`${formatParamValue(v.value, 40).replace(/\|/g, '\\|')}\`${v.star ? ' ★' : ''} | ${v.runs} | ${formatMetric(v.best)} | ${formatMetric(v.mean)} |${test} ${link} |\n`);
     }
     return md;
   }

@@ -1,10 +1,11 @@
-// npm run bench:sweeps [-- --count 12] [-- --epochs 27] [-- --seeds 3] [-- --noise 3] [-- --only house-prices,customer-churn]
+// npm run bench:sweeps [-- --count 12] [-- --epochs 27] [-- --seeds 2] [-- --noise 3] [-- --min-epochs 1] [-- --eta 3]
+//                      [-- --only house-prices,customer-churn]
 //
 // Sweeps that find good models, measured (issue #16, section 5): grid, random
 // and bayes sweeps of the same budget (count runs) on two bundled data sets —
 // examples/house-prices (regression) and examples/customer-churn
 // (classification) — each with and without early termination (ASHA, η = 3,
-// first rung at epoch 1). Runs one point at a time in this process, as
+// first rung at epoch 1 unless --min-epochs says otherwise). Runs one point at a time in this process, as
 // `modellab sweep` does with concurrency 1, on the wasm backend. Prints per
 // method: the best validation metric (the sweep's ranking metric, val_loss),
 // the test metric of the chosen run (test RMSE in price units / test
@@ -21,6 +22,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { runMetrics } from '../../src/core/configResults';
 import { formatMetric, goalFor } from '../../src/core/metrics';
 import type { MetricGoal } from '../../src/core/metrics';
+import { rungEpochs } from '../../src/core/earlyTermination';
 import { planSweep } from '../../src/core/sweepPlan';
 import type { SweepObservation } from '../../src/core/sweepPlan';
 import type { ClassificationEvaluation, Evaluation, ExperimentConfig, RegressionEvaluation, RunMeta, SweepConfig, SweepEarlyTermination, SweepMembership, SweepMethod } from '../../src/core/types';
@@ -33,13 +35,13 @@ const option = (name: string) => {
 };
 const count = Number(option('count') ?? 12);
 const epochs = Number(option('epochs') ?? 27);
-const seeds = Number(option('seeds') ?? 3);
+const seeds = Number(option('seeds') ?? 2);
 const noiseSeeds = Number(option('noise') ?? 3);
 const root = resolve(import.meta.dirname, '..', '..');
 const METRIC = 'val_loss';
 const GOAL: MetricGoal = goalFor(METRIC);
 const METHODS: SweepMethod[] = ['grid', 'random', 'bayes'];
-const ASHA = { type: 'asha' as const, minEpochs: 1, reductionFactor: 3 };
+const ASHA = { type: 'asha' as const, minEpochs: Number(option('min-epochs') ?? 1), reductionFactor: Number(option('eta') ?? 3) };
 
 interface DataSet {
   name: string;
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
   const only = option('only')?.split(',');
   const sets = DATA_SETS.filter((d) => !only || only.includes(d.name));
   const work = mkdtempSync(join(tmpdir(), 'modellab-bench-sweeps-'));
-  process.stdout.write(`sweep benchmark: ${count} runs per sweep (grid ${Object.values(DATA_SETS[0].grid).map((l) => l.length).join('×')}), ${epochs} epochs, early termination asha (minEpochs 1, η 3: rungs ${[1, 3, 9, 27].filter((r) => r < epochs).join(', ')}), ${seeds} sweep seed(s), wasm, one run at a time; ${loadNote()}\n`);
+  process.stdout.write(`sweep benchmark: ${count} runs per sweep (grid ${Object.values(DATA_SETS[0].grid).map((l) => l.length).join('×')}), ${epochs} epochs, early termination asha (minEpochs ${ASHA.minEpochs}, η ${ASHA.reductionFactor}: rungs ${rungEpochs(ASHA, epochs).join(', ')}), ${seeds} sweep seed(s), wasm, one run at a time; ${loadNote()}\n`);
   const t0 = Date.now();
   try {
     for (const ds of sets) {

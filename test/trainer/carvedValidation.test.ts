@@ -39,7 +39,7 @@ test('train + test files: validation is carved out of train (val_loss every epoc
   assert.equal(epochs.length, 8);
   for (const p of epochs) assert.ok(Number.isFinite(p.values.val_loss) && p.values.val_loss < 100, `epoch ${p.epoch}: val_loss ${p.values.val_loss}`);
   assert.ok(epochs[7].values.val_loss < epochs[0].values.val_loss / 2, `val_loss ${epochs[0].values.val_loss} → ${epochs[7].values.val_loss}`);
-  // The checkpoint kept the best epoch by val_loss, as the default monitor says with validation data.
+  // Early stopping (restoreBestWeights by default) kept the best epoch by val_loss, its default monitor with validation data.
   const bestByVal = epochs.reduce((a, b) => (b.values.val_loss < a.values.val_loss ? b : a));
   assert.equal(r.meta.bestEpoch, bestByVal.epoch);
 

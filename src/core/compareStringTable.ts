@@ -20,6 +20,8 @@ export const COMPARE_STRINGS = {
   'compare.chart.aria': 'Curves of {0} for each compared run',
   'compare.lineStyles': 'Solid: training · dashed: validation · faint: unsmoothed',
   'compare.noCurve': 'No run logged {0}.',
+  'compare.foldMean': 'cross-validation ({0} folds) · {1} mean',
+  'compare.foldBand': 'cross-validation ({0} folds) · {1} min–max',
   'compare.metrics': 'Final metrics',
   'compare.params': 'Parameters',
   'compare.parallel': 'Parameters and metric',

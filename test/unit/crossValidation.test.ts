@@ -164,3 +164,22 @@ test('config rules: crossValidation is schema-checked, gives validation data, an
   const bad = validateConfigText(JSON.stringify({ ...base, training: { crossValidation: { folds: 1 } } }), join(dir, 'r.experiment.json')).diagnostics;
   assert.ok(bad.some((x) => x.severity === 'error' && /folds/.test(x.path + x.message)), bad.map((x) => `${x.path}: ${x.message}`).join('\n'));
 });
+
+test('the compare chart draws a cross-validation as one band per metric: the folds\' mean, min and max where every fold has a point', async () => {
+  const { foldBands } = await import('../../webview/src/compare/foldBands');
+  const s = (runId: string, key: string, y: number[], extra: Partial<{ smoothed: boolean; x: number[] }> = {}) => ({ runId, key, kind: 'epoch' as const, smoothed: extra.smoothed ?? false, x: extra.x ?? y.map((_, i) => i + 1), y, rawCount: y.length });
+  const folds = new Map([['f0', { id: 'cv-1', k: 3 }], ['f1', { id: 'cv-1', k: 3 }], ['f2', { id: 'cv-1', k: 3 }]]);
+  const series = [s('f0', 'val_loss', [3, 2, 1]), s('f1', 'val_loss', [5, 4, 2]), s('f2', 'val_loss', [4, 3], { x: [1, 2] }), s('other', 'val_loss', [9, 9, 9])];
+  const { bands, banded } = foldBands(series, folds);
+  assert.equal(bands.length, 1);
+  assert.deepEqual(bands[0].x, [1, 2], 'only where every fold has a point');
+  assert.deepEqual(bands[0].mean, [4, 3]);
+  assert.deepEqual(bands[0].min, [3, 2]);
+  assert.deepEqual(bands[0].max, [5, 4]);
+  assert.deepEqual([...banded].sort(), ['f0\u0000val_loss', 'f1\u0000val_loss', 'f2\u0000val_loss']);
+  // With smoothing the band follows the smoothed curves; a lone fold in the chart makes no band.
+  const smooth = foldBands([s('f0', 'loss', [1, 1]), s('f0', 'loss', [2, 2], { smoothed: true }), s('f1', 'loss', [3, 3]), s('f1', 'loss', [4, 4], { smoothed: true })], folds).bands;
+  assert.equal(smooth.length, 1);
+  assert.deepEqual(smooth[0].mean, [3, 3]);
+  assert.equal(foldBands([s('f0', 'loss', [1])], folds).bands.length, 0);
+});

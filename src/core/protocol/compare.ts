@@ -31,6 +31,8 @@ export interface CompareRun {
   sweep?: { id: string; index: number; total: number };
   /** The best run of its sweep (as the sidebar marks it). */
   best?: boolean;
+  /** One fold of a cross-validation: the chart draws the group's folds as one band (mean line, min–max). */
+  fold?: { id: string; index: number; k: number };
   warnings?: string[];
   /** A cluster run followed from its files: when they last changed (ms since the epoch), for "updated N s ago". */
   updatedAt?: number;

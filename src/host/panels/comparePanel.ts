@@ -238,6 +238,7 @@ export class ComparePanel implements vscode.Disposable {
         points: snapshot.metrics.length,
         sweep: sweep ? { id: sweep.id, index: sweep.index, total: sweep.total } : undefined,
         best: sweep ? this.deps.isBestOfSweep(meta.id) : undefined,
+        ...(meta.fold ? { fold: { id: meta.fold.id, index: meta.fold.index, k: meta.fold.k } } : {}),
         warnings: snapshot.warnings,
         ...(followed ? { updatedAt: followed.follow.updatedAt } : {}),
       };

@@ -225,7 +225,8 @@ export class CompareApp {
     const labels = new Map(this.state.runs.map((r) => [r.id, r.label]));
     const shown = new Set(this.state.runs.map((r) => r.id));
     const series = this.series.series.filter((s) => shown.has(s.runId));
-    this.chart.update(series, { xAxis: this.series.xAxis, logScale: this.options.logScale, theme: this.theme, t: this.t, colors: this.colors, labels, metric: this.series.metric });
+    const folds = new Map(this.state.runs.flatMap((r) => (r.fold ? [[r.id, { id: r.fold.id, k: r.fold.k }] as const] : [])));
+    this.chart.update(series, { xAxis: this.series.xAxis, logScale: this.options.logScale, theme: this.theme, t: this.t, colors: this.colors, labels, metric: this.series.metric, folds });
     const empty = series.length === 0;
     this.canvas.style.visibility = empty ? 'hidden' : '';
     this.chartEmpty.hidden = !empty;

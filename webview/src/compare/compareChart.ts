@@ -5,6 +5,7 @@
 
 import {
   Chart,
+  Filler,
   LineController,
   LineElement,
   LinearScale,
@@ -19,8 +20,9 @@ import type { CompareTranslate } from '../../../src/core/compareStringTable';
 import { formatMetric } from '../format';
 import { chartOptions } from '../chartOptions';
 import { withAlpha, type ChartTheme } from '../theme';
+import { foldBands } from './foldBands';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Filler);
 
 interface XY {
   x: number;
@@ -37,6 +39,8 @@ export interface CompareChartView {
   /** Label of each run, by id. */
   labels: ReadonlyMap<string, string>;
   metric: string;
+  /** Each fold run's cross-validation, by run id: its group's curves are drawn as one band. */
+  folds?: ReadonlyMap<string, { id: string; k: number }>;
 }
 
 type LineDataset = ChartDataset<'line', XY[]> & { runId?: string };
@@ -53,7 +57,38 @@ export class CompareChart {
     const datasets: LineDataset[] = [];
     let drawn = 0;
     let logged = 0;
+    // The folds of a cross-validation: one band (min–max) with its mean line per metric, instead of k curves.
+    const { bands, banded } = foldBands(series, view.folds ?? new Map());
+    for (const b of bands) {
+      const color = view.colors.get(b.runIds[0]) ?? view.theme.foreground;
+      const validation = b.key.startsWith('val_');
+      const keep = (i: number) => !view.logScale || (b.min[i] > 0 && b.max[i] > 0 && b.mean[i] > 0);
+      const pts = (ys: number[]) => b.x.flatMap((x, i) => (keep(i) ? [{ x, y: ys[i] }] : []));
+      const lower = pts(b.min);
+      drawn += lower.length * 3;
+      const common = { borderWidth: 0, pointRadius: 0, pointHitRadius: 6, tension: 0, order: 3 };
+      datasets.push({ ...common, label: view.t('compare.foldBand', b.k, b.key), data: lower, borderColor: 'transparent', backgroundColor: withAlpha(color, 0.18), fill: false });
+      datasets.push({ ...common, label: view.t('compare.foldBand', b.k, b.key), data: pts(b.max), borderColor: 'transparent', backgroundColor: withAlpha(color, 0.18), fill: '-1' });
+      datasets.push({
+        label: view.t('compare.foldMean', b.k, b.key),
+        data: pts(b.mean),
+        borderColor: color,
+        backgroundColor: color,
+        borderWidth: 2.25,
+        borderDash: validation ? [6, 4] : [],
+        pointRadius: b.kind === 'epoch' && b.x.length <= 60 ? 2.5 : 0,
+        pointHoverRadius: 4,
+        pointHitRadius: 6,
+        tension: 0,
+        order: 1,
+      });
+    }
+    this.canvas.dataset.bands = String(bands.length);
     for (const s of series) {
+      if (banded.has(`${s.runId}\u0000${s.key}`)) {
+        if (!s.smoothed) logged += s.rawCount;
+        continue;
+      }
       const color = view.colors.get(s.runId) ?? view.theme.foreground;
       const faint = !s.smoothed && smoothedKeys.has(`${s.runId}\u0000${s.key}`);
       const validation = s.key.startsWith('val_');

@@ -3,7 +3,6 @@
 // prints it and the editor shows it at the end of each row's line. Pure: the
 // trainer side (src/trainer/rowPredictions.ts) makes the predictions.
 
-import type { Cell } from './table';
 import { formatMetric } from './metrics';
 
 /** Which rows of a data file the editor shows predictions for: the run's test split there, or every row. */
@@ -18,8 +17,8 @@ export interface RowPrediction {
   /** Classification: the predicted label and its probability. */
   label?: string;
   probability?: number;
-  /** The row's own target, where the file has it. */
-  target?: Cell;
+  /** The row's own target, where the file has it (a table cell). */
+  target?: number | string | null;
   /** Regression: prediction − target. */
   error?: number;
   /** Classification: whether the label is the target. */

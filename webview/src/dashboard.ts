@@ -11,6 +11,7 @@ import type {
   DashboardPipelineMessage,
   DashboardPredictionMessage,
   DashboardEmbeddingsMessage,
+  DashboardWorstRowsMessage,
   DashboardResumableMessage,
   DashboardSaliencyMessage,
   DashboardFollow,
@@ -29,6 +30,7 @@ import { makeTranslate, type Translate } from '../../src/core/dashboardStringTab
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
 import { EmbeddingView } from './embeddingView';
+import { WorstRowsView } from './worstRowsView';
 import { renderSummary } from './summaryView';
 import { SaliencyView } from './saliencyView';
 import { readTheme, type ChartTheme } from './theme';
@@ -78,6 +80,8 @@ export class Dashboard {
   private readonly playground: PlaygroundView;
   /** The embedding projector, for a completed run whose model has an embedding table. */
   private readonly embeddings: EmbeddingView;
+  /** The rows of the run's data file where its model errs most, once the editor has predicted them. */
+  private readonly worst: WorstRowsView;
   /** Outside `main`: attention needs a Transformer run, not a shown run. */
   private readonly attention: AttentionView;
   /** Outside `main` too: the image open in the editor, with an image classifier run's saliency map. */
@@ -94,6 +98,7 @@ export class Dashboard {
     this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
     this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
     this.embeddings = new EmbeddingView((m) => this.api.postMessage(m), this.t, this.theme);
+    this.worst = new WorstRowsView((m) => this.api.postMessage(m), this.t);
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
@@ -116,6 +121,7 @@ export class Dashboard {
       this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
       this.playground.element,
+      this.worst.element,
       this.embeddings.element,
       this.log.element,
     );
@@ -145,6 +151,7 @@ export class Dashboard {
     else if (msg.type === 'resumable') this.applyResumable(data as DashboardResumableMessage);
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
     else if (msg.type === 'embeddings') this.embeddings.handleReply(data as DashboardEmbeddingsMessage);
+    else if (msg.type === 'worstRows') this.worst.show(data as DashboardWorstRowsMessage);
     else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
     else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
     else if (msg.type === 'saliency') this.saliency.show(data as DashboardSaliencyMessage);
@@ -319,6 +326,7 @@ export class Dashboard {
     this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
     this.embeddings.update(run.meta, run.summary);
+    this.worst.update(run.meta.id);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }
 
@@ -332,9 +340,11 @@ export class Dashboard {
     this.empty.hidden = !!run;
     this.playground.setStrings(t);
     this.embeddings.setStrings(t);
+    this.worst.setStrings(t);
     if (!run) {
       this.playground.update(undefined);
       this.embeddings.update(undefined, undefined);
+      this.worst.update(undefined);
     }
     this.main.hidden = !run;
     this.charts.label(t);

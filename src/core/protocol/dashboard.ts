@@ -10,6 +10,7 @@ import { exactFields, isIntegerIn, isNumberIn, isRecord, isRequestId, isRunId, u
 import type { TrainerEvent } from './trainer';
 import { PROJECTIONS } from '../projection';
 import type { EmbeddingProjection, ProjectionMethod } from '../projection';
+import type { RowPrediction, RowPredictionSummary, RowScope } from '../rowPredictions';
 
 // ───────────────────────── host → webview ─────────────────────────
 
@@ -125,6 +126,18 @@ export interface DashboardEmbeddingsMessage {
   millis?: number;
 }
 
+/** The rows of a run's data file where its model errs most (from the editor's row predictions), for the dashboard's list. */
+export interface DashboardWorstRowsMessage {
+  type: 'worstRows';
+  runId: string;
+  /** The data file's name, as the list's title shows it. */
+  file: string;
+  scope: RowScope;
+  rows: RowPrediction[];
+  scopeRows: number;
+  summary?: RowPredictionSummary;
+}
+
 /** The image classifier run the saliency view uses. */
 export interface SaliencyModelInfo {
   runId: string;
@@ -178,7 +191,8 @@ export type HostToWebviewMessage =
   | DashboardAttentionMessage
   | DashboardGeneratedMessage
   | DashboardPredictionMessage
-  | DashboardEmbeddingsMessage;
+  | DashboardEmbeddingsMessage
+  | DashboardWorstRowsMessage;
 
 // ───────────────────────── webview → host (untrusted) ─────────────────────────
 
@@ -207,7 +221,9 @@ export type WebviewToHostMessage =
   /** The saliency view's method switch: compute the open image's map again with this method. */
   | { type: 'saliencyMethod'; method: SaliencyMethod }
   /** The embedding projector: the shown run's table (default: its last) laid out by this method. */
-  | { type: 'projectEmbeddings'; requestId: number; method: ProjectionMethod; table?: string };
+  | { type: 'projectEmbeddings'; requestId: number; method: ProjectionMethod; table?: string }
+  /** Reveal the worst-rows list's row `index` in its data file. */
+  | { type: 'revealWorstRow'; index: number };
 
 /** Generation with the attention view's language model, asked for from the dashboard. */
 export interface DashboardGenerateRequest {
@@ -281,6 +297,12 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
       if (bad) return bad;
       if (!isOneOf(SALIENCY_METHODS, msg.method)) return `'saliencyMethod': method must be one of ${SALIENCY_METHODS.join(', ')}`;
       return { type: 'saliencyMethod', method: msg.method };
+    }
+    case 'revealWorstRow': {
+      const bad = exactFields(msg, ['index']);
+      if (bad) return bad;
+      if (!isIntegerIn(msg.index, 0, 99)) return `'revealWorstRow': index must be a whole number from 0 to 99`;
+      return { type: 'revealWorstRow', index: msg.index as number };
     }
     case 'projectEmbeddings': {
       const bad = exactFields(msg, ['requestId', 'method'], ['table']);

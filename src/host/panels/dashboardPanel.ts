@@ -22,6 +22,8 @@ import { PanelHost } from './panelHost';
 import { dashboardStrings } from './dashboardStrings';
 import { PredictPlayground } from './playground';
 import { revealConfigSection } from '../editor/revealConfigSection';
+import { revealDataRow } from '../editor/dataRowHints';
+import type { WorstRows } from '../editor/dataRowHints';
 import type { RunIndex } from '../runs/runIndex';
 import type { TrainingSession, TrainingSessions, TrainingUpdate } from '../training/trainingSessions';
 
@@ -83,6 +85,8 @@ export interface OpenOptions {
 export class DashboardPanel implements vscode.Disposable {
   private readonly host: PanelHost<WebviewToHostMessage, HostToWebviewMessage>;
   private shown: ShownRun | undefined;
+  /** The latest worst rows the editor's row predictions found (for one run's data file). */
+  private worst: WorstRows | undefined;
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
   /** The training whose run the panel switches to when it starts. */
@@ -147,6 +151,18 @@ export class DashboardPanel implements vscode.Disposable {
 
   setSaliencyHandler(handler: DashboardSaliencyHandler): void {
     this.saliency = handler;
+  }
+
+  /** The worst rows of a run's data file, found as the editor predicted its rows: listed while that run is shown. */
+  showWorstRows(worst: WorstRows): void {
+    this.worst = worst;
+    this.postWorstRows();
+  }
+
+  private postWorstRows(): void {
+    const w = this.worst;
+    if (!w || !this.host.ready) return;
+    this.host.post({ type: 'worstRows', runId: w.runId, file: vscode.workspace.asRelativePath(w.file), scope: w.scope, rows: w.rows, scopeRows: w.scopeRows, summary: w.summary });
   }
 
   /** A URI the page can load a workspace file from (an image), or undefined outside the workspace. */
@@ -249,6 +265,11 @@ export class DashboardPanel implements vscode.Disposable {
           // The page may have moved to another run meanwhile; it ignores replies for other runs.
           if (reply) this.host.post(reply);
         });
+        break;
+      }
+      case 'revealWorstRow': {
+        const row = this.worst?.rows[message.index];
+        if (this.worst && row) void revealDataRow(this.worst.file, row.line);
         break;
       }
       case 'projectEmbeddings': {
@@ -417,6 +438,7 @@ export class DashboardPanel implements vscode.Disposable {
       resumable: !training && this.resumable(shown),
       ...(followed ? { follow: followed.follow } : {}),
     });
+    if (this.worst?.runId === shown.id) this.postWorstRows();
   }
 
   dispose(): void {

@@ -30,6 +30,8 @@ export const CommandId = {
   exportRun: 'modelLab.exportRun',
   // Attention for the open file.
   pinAttentionModel: 'modelLab.pinAttentionModel',
+  // Predictions at the rows of a data file.
+  toggleRowPredictions: 'modelLab.toggleRowPredictions',
 } as const;
 
 export type CommandName = keyof typeof CommandId;

@@ -46,6 +46,10 @@ const commandTable: Record<CommandName, CommandFactory> = {
   deployRun: (ctx) => (arg) => deployRun(ctx, arg),
   stopDeployment: (ctx) => (arg) => stopDeployment(ctx, arg),
   exportRun: (ctx) => (arg) => exportRunModel(ctx, arg),
+  toggleRowPredictions: (ctx) => async () => {
+    const scope = await ctx.dataRows.toggleScope();
+    void vscode.window.showInformationMessage(scope === 'all' ? vscode.l10n.t('Model Lab shows predictions for every row of a data file.') : vscode.l10n.t("Model Lab shows predictions for the run's test rows only."));
+  },
   pinAttentionModel: (ctx) => (arg) => ctx.attention.pickModel(typeof arg === 'string' ? arg : arg !== undefined ? ctx.experiments.runsOf(arg)[0]?.id : undefined),
 };
 

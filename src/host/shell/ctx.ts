@@ -29,6 +29,7 @@ import type { RuntimeProbe } from '../../node/trainerRuntime';
 import { TrainingSessions } from '../training/trainingSessions';
 import { TrainingStatusBar } from '../training/trainingStatusBar';
 import { isConfigUri } from '../editor/workspaceConfigs';
+import { DataRowHints } from '../editor/dataRowHints';
 
 export class ModelLabContext implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
@@ -51,6 +52,8 @@ export class ModelLabContext implements vscode.Disposable {
   readonly attention: AttentionFollower;
   /** The dashboard's prediction and saliency map for the image open in the editor. */
   readonly saliency: SaliencyFollower;
+  /** Predictions at the rows of the data files of experiments with a completed run. */
+  readonly dataRows: DataRowHints;
   /** Cluster jobs followed while queued or running, their status-bar count, cancelling them. */
   readonly cluster: ClusterService;
   private readonly disposables: vscode.Disposable[] = [];
@@ -126,6 +129,17 @@ export class ModelLabContext implements vscode.Disposable {
       }),
     );
     this.dashboard.setSaliencyHandler(this.saliency);
+    this.dataRows = this.push(
+      new DataRowHints({
+        runIndex: this.runIndex,
+        runsDirFor: (uri) => this.runsDirForConfig(uri),
+        inference: () => this.attention.inference(),
+        workspaceState: extension.workspaceState,
+        log: this.log,
+        onWorstRows: (worst) => this.dashboard.showWorstRows(worst),
+      }),
+    );
+    this.push(vscode.languages.registerInlayHintsProvider({ scheme: 'file', pattern: '**/*.{csv,json,jsonl}' }, this.dataRows));
     this.experiments = this.push(
       new ExperimentsView({ runIndex: this.runIndex, trainings: this.trainings, log: this.log, runsDirs: () => this.runsDirs(), cluster: this.cluster.watcher }),
     );
@@ -251,6 +265,7 @@ export class ModelLabContext implements vscode.Disposable {
           this.runIndex.invalidate(runsDir);
           this.codeLens.refresh();
           this.results.refresh();
+          this.dataRows.refresh();
           this.experiments.refresh();
           this.attention.refresh();
           this.saliency.refresh();

@@ -451,3 +451,21 @@ test('a cluster run followed from its files says how long ago they changed, coun
     { timeout: 10_000 },
   );
 });
+
+test('the folds of a cross-validation are one band: their mean line in the first fold\'s colour, the other folds\' own curves not drawn', async () => {
+  const fold = (r: FixtureRun, index: number): FixtureRun => ({ ...r, info: { ...r.info, fold: { id: 'cv-20250301-100000-abcd', index, k: 3 } } });
+  const runs = [fold(RUNS[0], 0), fold(RUNS[1], 1), fold(RUNS[2], 2), RUNS[3]];
+  const before = (await posted()).length;
+  await post(stateMessage(runs));
+  const request = await nextRequest(before);
+  await post(seriesAnswer(runs, request));
+  // loss (smoothed steps) and val_loss (epochs): two bands of three datasets each, and the fourth run's three curves.
+  await page.waitForFunction(() => document.querySelector('#compare-chart')?.getAttribute('data-bands') === '2');
+  assert.equal(await page.locator('#compare-chart').getAttribute('data-series'), String(2 * 3 + 3));
+  const colours = await legendColours();
+  const counts = await colourCounts(colours);
+  assert.ok(counts[0] > 150, `the band's mean line in fold 1's colour (${counts.join(', ')})`);
+  assert.ok(counts[1] < 20 && counts[2] < 20, `folds 2 and 3 are not drawn one by one (${counts.join(', ')})`);
+  assert.ok(counts[3] > 150, `the other run keeps its curves (${counts.join(', ')})`);
+  await page.screenshot({ path: join(resultsDir, 'compare-folds.png'), fullPage: true });
+});

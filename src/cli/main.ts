@@ -24,6 +24,7 @@ import { RunDirError, trainInRunDir } from '../trainer/runDirTraining';
 import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
+import { lrFindCommand, LR_FIND_USAGE } from './lrFindCommand';
 import { backendOption, numberOption, runsDirOption, UsageError } from './args';
 import { predictCommand, PREDICT_USAGE } from './predictCommand';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
@@ -56,6 +57,7 @@ Usage:
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
   modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
+${LR_FIND_USAGE}
 ${DEPLOY_USAGE}
 ${PREDICT_USAGE}
 
@@ -538,6 +540,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'serve':
+      case 'lr-find':
+        return await lrFindCommand(rest);
       case 'predict':
         return await predictCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
         return await serveCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });

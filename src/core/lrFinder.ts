@@ -64,10 +64,14 @@ export interface LrSuggestion {
   minLossLr: number;
 }
 
+/** The first steps the suggestion never falls on (when there are at least twice as many). */
+export const SKIP_START = 10;
+
 /**
  * The suggestion: the steepest descent of the smoothed loss against
- * log10(learning rate), looked for only before the smoothed loss reaches its
- * lowest (after it, the loss is blowing up). Undefined when the loss never
+ * log10(learning rate) — its difference over a twentieth of the test on each
+ * side of a step — looked for only before the smoothed loss reaches its
+ * lowest (after it, the loss is blowing up) and after the first steps. Undefined when the loss never
  * falls (no negative slope) or there are fewer than 5 finite points.
  */
 export function suggestLearningRate(points: readonly LrPoint[], smoothing = LR_FIND_DEFAULTS.smoothing): LrSuggestion | undefined {
@@ -75,12 +79,15 @@ export function suggestLearningRate(points: readonly LrPoint[], smoothing = LR_F
   if (finite.length < 5) return undefined;
   const smooth = smoothedLosses(finite.map((p) => p.loss), smoothing);
   const logLr = finite.map((p) => Math.log10(p.lr));
-  let minIndex = 0;
-  for (let i = 1; i < smooth.length; i++) if (smooth[i] < smooth[minIndex]) minIndex = i;
+  // The first steps are skipped (as fastai does): the average has seen too few losses there, and one noisy batch makes a cliff or a low.
+  const skip = smooth.length >= 2 * SKIP_START ? SKIP_START : 1;
+  let minIndex = skip;
+  for (let i = skip + 1; i < smooth.length; i++) if (smooth[i] < smooth[minIndex]) minIndex = i;
   let best: { index: number; slope: number } | undefined;
-  // Central differences inside [1, minIndex]: the slope at a point from its neighbours.
-  for (let i = 1; i <= Math.min(minIndex, smooth.length - 2); i++) {
-    const slope = (smooth[i + 1] - smooth[i - 1]) / (logLr[i + 1] - logLr[i - 1]);
+  // Central differences over ±w steps (a twentieth of the test each side, so one noisy batch does not make a cliff), inside [skip, minIndex].
+  const w = Math.max(1, Math.round(smooth.length / 20));
+  for (let i = Math.max(skip, w); i + w <= minIndex; i++) {
+    const slope = (smooth[i + w] - smooth[i - w]) / (logLr[i + w] - logLr[i - w]);
     if (slope < 0 && (!best || slope < best.slope)) best = { index: i, slope };
   }
   if (!best) return undefined;

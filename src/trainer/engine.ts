@@ -107,7 +107,7 @@ function renameLogs(logs: tfl.Logs | undefined): Record<string, number> {
 }
 
 /** Runs with Math.random replaced by a seeded generator: tfjs draws initial weights, dropout masks and fit's shuffles from it. */
-async function withSeededRandom<T>(seed: number, fn: (rng: SeededRng) => Promise<T>): Promise<T> {
+export async function withSeededRandom<T>(seed: number, fn: (rng: SeededRng) => Promise<T>): Promise<T> {
   const original = Math.random;
   const rng = seededRng(seed);
   Math.random = rng;
@@ -305,14 +305,7 @@ async function trainInner(
   // A fold of a cross-validation, or a retrain on all the training data: recorded in the meta, so a resume trains the same rows.
   const part = trainingDataPartOf(writer.meta);
   if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification), not this ${config.task} config`);
-  const prepared =
-    config.task === 'recommendation'
-      ? prepareRecommenderExperiment(config, opts.configPath, stage, log)
-      : isTextExperiment(config)
-        ? prepareTextExperiment(config, opts.configPath, stage, log, part)
-        : isImageExperiment(config)
-          ? prepareImageExperiment(config, opts.configPath, stage, log)
-          : prepareTabularExperiment(config, opts.configPath, stage, log, part);
+  const prepared = prepareExperiment(config, opts.configPath, stage, log, part);
   const optimizer = buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);
@@ -321,6 +314,20 @@ async function trainInner(
     prepared.dispose();
     optimizer.dispose();
   }
+}
+
+/** Loads the data and builds the model of any task (the learning-rate range test builds its throwaway model the same way). */
+export function prepareExperiment(
+  config: ResolvedConfig,
+  configPath: string,
+  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  log: (message: string, level?: 'info' | 'warn') => void,
+  part?: ReturnType<typeof trainingDataPartOf>,
+): PreparedExperiment {
+  if (config.task === 'recommendation') return prepareRecommenderExperiment(config, configPath, stage, log);
+  if (isTextExperiment(config)) return prepareTextExperiment(config, configPath, stage, log, part);
+  if (isImageExperiment(config)) return prepareImageExperiment(config, configPath, stage, log);
+  return prepareTabularExperiment(config, configPath, stage, log, part);
 }
 
 async function trainPrepared(

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SYSTEM_KEYS } from '../../src/core/systemMetrics';
-import { main } from '../../src/cli/main';
+import { execFileSync } from 'node:child_process';
 import { readRunSnapshot } from '../../src/node/runStoreReader';
 import { runTraining } from '../../src/trainer/engine';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
@@ -34,14 +34,8 @@ test('every epoch point carries system/ values in range; lastMetrics does not; r
   assert.deepEqual(Object.keys(snap.meta!.lastMetrics!).filter((k) => k.startsWith('system/')), []);
   assert.deepEqual(snap.meta!.system, Object.fromEntries(Object.values(SYSTEM_KEYS).map((k) => [k, last[k]])));
 
-  let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
-  try {
-    assert.equal(await main(['runs', '--runs-dir', runs, '--json']), 0);
-  } finally {
-    process.stdout.write = write;
-  }
+  // The CLI in a process of its own (its output apart from the test runner's).
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'runs', '--runs-dir', runs, '--json'], { encoding: 'utf8' });
   const listed = JSON.parse(out) as { id: string; system?: Record<string, number> }[];
   assert.deepEqual(listed.find((x) => x.id === r.meta.id)?.system, snap.meta!.system);
 });

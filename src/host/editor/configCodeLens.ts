@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { CommandId } from '../shell/commandIds';
 import { RedrawPacer } from '../shell/redrawPacer';
 import { configLensSpan } from './configLensRange';
+import { learningRateSpan } from '../../core/learningRateEdit';
 import { shownEpoch } from '../../core/trainingProgress';
 import { executorSetting } from '../shell/settings';
 import { schedulerLabel } from '../cluster/executorSettings';
@@ -96,6 +97,18 @@ export class ConfigCodeLensProvider implements vscode.CodeLensProvider, vscode.D
           title: vscode.l10n.t('Open dashboard'),
           tooltip: vscode.l10n.t('Show the latest run of this config'),
           command: CommandId.openDashboard,
+          arguments: [document.uri],
+        }),
+      );
+    }
+    // Find Learning Rate over the optimizer's learningRate (or the optimizer, when it has none).
+    const rate = learningRateSpan(document.getText());
+    if (rate) {
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(document.positionAt(rate.offset), document.positionAt(rate.offset + rate.length)), {
+          title: vscode.l10n.t('Find Learning Rate'),
+          tooltip: vscode.l10n.t('A short run with a growing learning rate: the loss against it, and a suggested value to apply'),
+          command: CommandId.findLearningRate,
           arguments: [document.uri],
         }),
       );

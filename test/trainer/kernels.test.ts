@@ -104,6 +104,10 @@ test('Sum over leading axes (bias and scale gradients) matches the reference; ot
     await sameOnBoth(`sum over ${JSON.stringify(axis)}${keepDims ? ', keepDims' : ''}`, [x], (t) => tf.sum(t, axis as number | number[] | undefined, keepDims));
   }
   await sameOnBoth('sum over 2,048 rows', [randomTensor([2048, 64], 10)], (t) => tf.sum(t, 0));
+  // Columns in blocks of 16, then 4, then 1 (37 = 2·16 + 4 + 1; 3 = 1 + 1 + 1); a CNN's bias gradient.
+  await sameOnBoth('sum over 300 rows of 37', [randomTensor([300, 37], 11)], (t) => tf.sum(t, 0));
+  await sameOnBoth('sum over 9 rows of 3', [randomTensor([9, 3], 12)], (t) => tf.sum(t, 0));
+  await sameOnBoth('sum over [16, 26, 26] of 32 channels', [randomTensor([16, 26, 26, 32], 13)], (t) => tf.sum(t, [0, 1, 2]));
 });
 
 test('Identity shares memory on wasm, and the copies stay correct after the original is gone', async () => {

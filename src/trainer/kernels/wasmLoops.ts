@@ -13,7 +13,7 @@
 //   time (compare, then select value and position), and adds dy there;
 //   maxPool2x2 finds the same values for the forward pass.
 // - addInto adds one run of floats to another (the filter gradient's
-//   per-chunk partial sums).
+//   per-chunk partial sums); sumRows sums a matrix's rows (bias gradients).
 // - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
 //   outputs of a million floats and more).
 // - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
@@ -369,6 +369,49 @@ function maxPool2x2Body(): Bytes {
   ];
 }
 
+// sumRows's parameters (i32): byte offsets of x [rows, cols] and out [cols], rows, cols.
+/**
+ * out[c] = Σ_r x[r][c], each column's values added in row order: 16 columns
+ * (a cache line) at a time in four registers while the rows go by, then 4,
+ * then 1. As a product with a row of ones (sum.ts before) the single-row
+ * product walked x once per 8 columns; this walks it once.
+ */
+function sumRowsBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const A = { x: 0, out: 1, rows: 2, cols: 3 } as const;
+  const R = { c0: 4, c4: 5, r: 6, p: 7, rowBytes: 8 } as const;
+  const V = [9, 10, 11, 12];
+  const F = 13;
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  const zero = simd.const(new Array<number>(16).fill(0));
+  // a block of `width` floats (16, 4 or 1) from column byte c0 while c0 + width·4 ≤ c4
+  const block = (width: 16 | 4 | 1): Bytes => {
+    const vectors = width === 16 ? 4 : 1;
+    const init = width === 1 ? [...op.f32Const0, ...s(F)] : V.slice(0, vectors).flatMap((v) => [...zero, ...s(v)]);
+    const add = width === 1
+      ? [...g(F), ...g(R.p), ...x.f32Load(), ...op.f32Add, ...s(F)]
+      : V.slice(0, vectors).flatMap((v, i) => [...g(v), ...g(R.p), ...v128Load(16 * i), ...f32x4Add(), ...s(v)]);
+    const store = width === 1
+      ? [...g(A.out), ...g(R.c0), ...op.add, ...g(F), ...x.f32Store()]
+      : V.slice(0, vectors).flatMap((v, i) => [...g(A.out), ...g(R.c0), ...op.add, ...g(v), ...v128Store(16 * i)]);
+    return loopWhile([...g(R.c0), ...op.i32(width * 4), ...op.add, ...g(R.c4), ...x.gtS],
+      init,
+      g(A.x), g(R.c0), op.add, s(R.p),
+      op.i32(0), s(R.r),
+      loopWhile([...g(R.r), ...g(A.rows), ...x.geS], add, g(R.p), g(R.rowBytes), op.add, s(R.p), g(R.r), op.i32(1), op.add, s(R.r)),
+      store,
+      g(R.c0), op.i32(width * 4), op.add, s(R.c0),
+    );
+  };
+  return [
+    ...g(A.cols), ...op.i32(2), ...op.shl, ...s(R.c4),
+    ...g(R.c4), ...s(R.rowBytes),
+    ...op.i32(0), ...s(R.c0),
+    ...block(16), ...block(4), ...block(1),
+  ];
+}
+
 // addInto's parameters (i32): byte offsets of dst and src, and the count of floats.
 function addIntoBody(): Bytes {
   const g = op.get;
@@ -463,6 +506,8 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
   const im2col = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(true), 0x0b];
   const im2colNarrow = [...vec([[...u32(11), I32]]), ...im2colNarrowBody(), 0x0b];
+  const sumRowsType = [0x60, ...vec(new Array(4).fill([I32])), ...vec([])];
+  const sumRows = [...vec([[...u32(5), I32], [...u32(4), V128], [...u32(1), F32]]), ...sumRowsBody(), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
   const pool2x2 = [...vec([[...u32(8), I32], [...u32(5), V128]]), ...maxPoolGrad2x2Body(), 0x0b];
   const maxPoolType = [0x60, ...vec(new Array(8).fill([I32])), ...vec([])];
@@ -475,11 +520,11 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   const adam = [...vec([[...u32(2), I32], [...u32(11), V128], [...u32(5), F32]]), ...adamBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows]])),
   ]);
 }
 
@@ -507,6 +552,8 @@ export interface WasmLoops {
   maxPoolGrad2x2: MaxPoolGradFn;
   /** MaxPool with 2×2 windows at stride 2 without padding, channels a multiple of 4 (byte offsets of x and y). */
   maxPool2x2: (x: number, y: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number) => void;
+  /** out[c] = Σ_r x[r][c] for x [rows, cols] (byte offsets), each column added in row order. */
+  sumRows: (x: number, out: number, rows: number, cols: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -525,7 +572,7 @@ export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
     const bytes = loopsModuleBytes();
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], sumRows: exports.sumRows as unknown as WasmLoops['sumRows'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

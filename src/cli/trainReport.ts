@@ -85,7 +85,9 @@ export function printTrainResult(json: boolean, result: { meta: RunMeta; runDir:
   if (json) {
     process.stdout.write(JSON.stringify({ type: 'result', status: meta.status, runId: meta.id, runDir, backend: meta.backend, epochs: meta.epochsDone, bestEpoch: meta.bestEpoch, lastMetrics: meta.lastMetrics, evaluation, error: meta.error, job: meta.job?.id }) + '\n');
   } else {
-    process.stdout.write(`\n${meta.status}: ${meta.name} on ${meta.backend ?? '?'} after ${meta.epochsDone} epoch(s)${meta.error ? ` — ${meta.error}` : ''}\n`);
+    // An earlier epoch's weights kept (the config asked for the best): the evaluation below is of that epoch.
+    const kept = meta.bestEpoch && meta.bestEpoch !== meta.epochsDone && meta.status === 'completed' ? `, the weights of epoch ${meta.bestEpoch} kept` : '';
+    process.stdout.write(`\n${meta.status}: ${meta.name} on ${meta.backend ?? '?'} after ${meta.epochsDone} epoch(s)${kept}${meta.error ? ` — ${meta.error}` : ''}\n`);
     if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
     process.stdout.write(`run folder: ${runDir}\n`);
   }

@@ -59,6 +59,6 @@ test('modellab train says which backend, that the loss is on the standardized ta
   const restored = at(/^restored the weights of epoch 1, the lowest val_loss \([\d.]+\), as training\.earlyStopping asks \(restoreBestWeights\)$/);
   assert.ok(note < firstEpoch && firstEpoch < cut && cut < stop && stop < restored, out.stderr);
   // The test metrics come in the target's units (no test file: the validation split), on stdout.
-  assert.match(out.stdout, /^completed: linear on wasm after 5 epoch\(s\)$/m);
+  assert.match(out.stdout, /^completed: linear on wasm after 5 epoch\(s\), the weights of epoch 1 kept$/m);
   assert.match(out.stdout, /^validation \(60 rows\): mse /m);
 });

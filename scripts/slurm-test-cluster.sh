@@ -142,9 +142,9 @@ job_pids() {
   for f in /proc/[0-9]*/environ; do
     pid="${f#/proc/}"; pid="${pid%/environ}"
     [[ "$pid" == "$$" ]] && continue
-    if tr '\0' '\n' < "$f" 2>/dev/null | grep -qxF "SLURM_CONF=$CONF"; then
+    if tr '\0' '\n' 2>/dev/null < "$f" | grep -qxF "SLURM_CONF=$CONF"; then
       # Not this script's own callers (a test run that exported SLURM_CONF): only processes under slurmstepd.
-      if [[ -n "$(tr '\0' '\n' < "$f" 2>/dev/null | grep -x 'SLURM_JOB_ID=[0-9]*' || true)" ]]; then echo "$pid"; fi
+      if [[ -n "$(tr '\0' '\n' 2>/dev/null < "$f" | grep -x 'SLURM_JOB_ID=[0-9]*' || true)" ]]; then echo "$pid"; fi
     fi
   done
 }
@@ -173,7 +173,7 @@ stop() {
   fi
   # slurmstepd outlives slurmd; it runs from the cluster's spool folder.
   for f in /proc/[0-9]*/cmdline; do
-    if tr '\0' ' ' < "$f" 2>/dev/null | grep -q '^slurmstepd'; then
+    if tr '\0' ' ' 2>/dev/null < "$f" | grep -q '^slurmstepd'; then
       local pid="${f#/proc/}"; pid="${pid%/cmdline}"
       if [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null || true)" == "$DIR"/spool/* ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
     fi

@@ -1,9 +1,10 @@
 // The callbacks every training loop shares — the kept epoch (the last, or the
 // best when the config asks), early stopping and reduce-learning-rate-on-plateau
 // — as one object: it reads each finished epoch's logs and says what to do
-// (keep these weights, lower the learning rate, stop); the engine does it. Pure numbers, no tfjs. Its whole
-// state goes into a checkpoint as one value (toJSON) and comes back from it
-// (fromJSON), so a resumed run counts on exactly where the interrupted one was.
+// (keep these weights, lower the learning rate, stop); the engine does it.
+// Pure numbers, no tfjs. Its whole state goes into a checkpoint as one value
+// (toJSON) and comes back from it (fromJSON), so a resumed run counts on
+// exactly where the interrupted one was.
 
 import { formatMetric, goalFor, isImprovement } from '../core/metrics';
 import { keptEpoch } from '../core/resolvedConfig';

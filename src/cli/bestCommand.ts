@@ -14,7 +14,11 @@ import { describeParams } from '../core/sweep';
 import { rankSweepPoints, retrainSourceOf, sweepsOf } from '../core/sweepBest';
 import type { SweepPointResult } from '../core/sweepBest';
 import { sweepMetricOf } from '../core/sweepValidation';
-import type { Evaluation, RetrainSource, RunMeta } from '../core/types';
+import type { Evaluation, ExperimentConfig, RetrainSource, RunMeta } from '../core/types';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { testMetricsOf, writeEnsemble } from '../trainer/ensemble';
+import type { EnsembleMember } from '../trainer/ensemble';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
 import { UsageError } from './args';
@@ -29,6 +33,10 @@ export interface RetrainPlan {
   source: RetrainSource;
   /** The run folders of the best point's runs, in order. */
   bestDirs: string[];
+  /** Every point, best first, and each run's folder by id (for an ensemble of the top points). */
+  ranked: SweepPointResult[];
+  dirOf: Map<string, string>;
+  config: ExperimentConfig;
 }
 
 /** The best point of a config's sweep and what its retrain records; a UsageError says why there is none. */
@@ -49,7 +57,7 @@ export function planRetrain(configArg: string, runsDir: string, sweepId?: string
   const source = retrainSourceOf(ranked, id, metric);
   if (!source) throw new UsageError(`sweep ${id} has no completed point with ${metric}: nothing to retrain`);
   const dirs = new Map(listed.map((r) => [r.id, r.dir]));
-  return { configPath, sweepId: id, metric, goal, best: ranked[0], source, bestDirs: ranked[0].runs.map((r) => dirs.get(r.id)!) };
+  return { configPath, sweepId: id, metric, goal, best: ranked[0], source, bestDirs: ranked[0].runs.map((r) => dirs.get(r.id)!), ranked, dirOf: dirs, config: validation.config };
 }
 
 /** The test metrics of the best point's runs: one run's, or the folds' mean ± std. */
@@ -93,4 +101,36 @@ export function printRetrainResult(json: boolean, plan: RetrainPlan, result: { m
     for (const r of rows) process.stdout.write(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd() + '\n');
   }
   return code;
+}
+
+/**
+ * modellab best --ensemble K: the models of the sweep's top K points (a
+ * cross-validated point's fold models all) as one ensemble folder that
+ * `modellab serve` serves like a single model; its test metrics printed
+ * beside the single best run's, both scored by the same code on the same
+ * test rows. Returns the exit code.
+ */
+export async function ensembleCommand(plan: RetrainPlan, k: number, out: string | undefined, runsDir: string, json: boolean): Promise<number> {
+  const points = plan.ranked.filter((p) => p.value !== undefined).slice(0, k);
+  const members: EnsembleMember[] = points.flatMap((p) => p.runs.map((r) => ({ runId: r.id, runDir: plan.dirOf.get(r.id)!, value: p.value })));
+  const usable = members.filter((m) => existsSync(join(m.runDir, 'model')));
+  const folder = resolve(out ?? join(dirname(resolve(runsDir)), 'ensembles', `${plan.sweepId}-top${k}`));
+  writeEnsemble(folder, usable, { name: `${plan.config.name}-ensemble`, task: plan.config.task, sweepId: plan.sweepId, metric: plan.metric });
+  const ensemble = await testMetricsOf(folder, plan.config, plan.configPath);
+  const single = await testMetricsOf(plan.bestDirs[0], plan.config, plan.configPath);
+  if (json) {
+    process.stdout.write(JSON.stringify({ type: 'ensemble', dir: folder, sweepId: plan.sweepId, members: usable.map((m) => m.runId), test: ensemble.metrics, bestRun: plan.best.runs[0].id, bestRunTest: single.metrics, count: ensemble.count }) + '\n');
+    return 0;
+  }
+  const keys = Object.keys(ensemble.metrics);
+  const rows = [
+    [`test metrics (${ensemble.count} rows)`, ...keys],
+    [`best run ${plan.best.runs[0].id}`, ...keys.map((key) => fmt(single.metrics[key]))],
+    [`ensemble of ${usable.length} model(s) from the top ${points.length} point(s)`, ...keys.map((key) => fmt(ensemble.metrics[key]))],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  process.stdout.write(`\nensemble: ${folder}\n`);
+  for (const r of rows) process.stdout.write(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd() + '\n');
+  process.stdout.write(`serve it: modellab serve ${folder}\n`);
+  return 0;
 }

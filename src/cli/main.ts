@@ -25,14 +25,14 @@ import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
 import { lrFindCommand, LR_FIND_USAGE } from './lrFindCommand';
-import { backendOption, numberOption, runsDirOption, UsageError } from './args';
+import { backendOption, intOption, numberOption, runsDirOption, UsageError } from './args';
 import { predictCommand, PREDICT_USAGE } from './predictCommand';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
 import { describeBackend, fmt, INTERRUPTED_EXIT, printTrainResult, runMetricsText } from './trainReport';
 import { foldGroupLine, printFoldResults } from './foldReport';
-import { describePlan, planRetrain, printRetrainResult } from './bestCommand';
+import { describePlan, ensembleCommand, planRetrain, printRetrainResult } from './bestCommand';
 import type { FoldResult } from './foldReport';
 import { foldMemberships, groupFolds, isFoldGroup } from '../core/crossValidation';
 import { cancelRun, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
@@ -53,6 +53,9 @@ Usage:
   modellab best <config> [--sweep ID] [--backend B] [--runs-dir DIR] [--json]
                  (Train Best on All Training Data: the best point of the config's newest sweep,
                  retrained on train + validation for the epochs its run stopped at, then tested)
+  modellab best <config> --ensemble K [--out DIR] [--sweep ID] [--json]
+                 (the top K points' models as one ensemble folder that serve serves; its test
+                 metrics beside the best run's)
   modellab cancel <run> [--runs-dir DIR]    (a queued or running cluster job: scancel; a local run: stops it)
   modellab attention <run> <text-file> [--max-tokens N] [--json] [--runs-dir DIR] [--backend B]
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
@@ -159,12 +162,18 @@ async function crossValidate(json: boolean, configPath: string, k: number, opts:
 
 /** modellab best <config>: retrains the best point of the config's newest sweep (or --sweep ID) on train + validation for its best epoch count, and evaluates on test. */
 async function best(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sweep: { type: 'string' }, backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sweep: { type: 'string' }, ensemble: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
   if (positionals.length !== 1) throw new UsageError('best takes one config file');
   const backend = backendOption(values.backend);
   const runsDir = runsDirArg(values['runs-dir']);
   const json = values.json === true;
+  const ensemble = intOption('ensemble', values.ensemble, 2, 100);
+  if (values.out !== undefined && ensemble === undefined) throw new UsageError('--out names the ensemble folder; give --ensemble K too');
   const plan = planRetrain(positionals[0], runsDir, values.sweep);
+  if (ensemble !== undefined) {
+    await selectBackend(backend);
+    return ensembleCommand(plan, ensemble, values.out, runsDir, json);
+  }
   if (!json) process.stderr.write(describePlan(plan) + '\n');
   return trainOnConsole(
     json,

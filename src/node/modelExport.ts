@@ -10,6 +10,7 @@ import { readRunMeta } from './runStoreReader';
 import { writeFileAtomic, writeJsonAtomic } from './runStoreWriter';
 import { IMAGE_INFO_FILE } from '../core/types';
 import type { Evaluation, ImageModelInfo, RunMeta } from '../core/types';
+import { ENSEMBLE_FILE } from '../core/ensemble';
 
 export const MODEL_CARD_JSON = 'model-card.json';
 export const MODEL_CARD_MD = 'model-card.md';
@@ -82,6 +83,8 @@ function readJsonOr<T>(file: string): T | undefined {
 export function locateRun(runOrModelDir: string): { runDir?: string; modelDir: string } {
   const dir = resolve(runOrModelDir);
   if (existsSync(join(dir, 'model', 'model.json'))) return { runDir: dir, modelDir: join(dir, 'model') };
+  // An ensemble of a sweep's top runs is a model folder of its own (no run folder around it).
+  if (existsSync(join(dir, ENSEMBLE_FILE))) return { modelDir: dir };
   if (existsSync(join(dir, 'model.json'))) {
     const parent = resolve(dir, '..');
     return { runDir: basename(dir) === 'model' && existsSync(join(parent, 'meta.json')) ? parent : undefined, modelDir: dir };

@@ -7,13 +7,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_FILE } from './modelIo';
+import { ENSEMBLE_FILE } from '../core/ensemble';
 
 /**
  * The model folder of a run folder (…/runs/<id>/model) or a model folder
  * itself. Throws a message that says what was looked for.
  */
 export function resolveModelDir(runOrModelDir: string): string {
-  if (existsSync(join(runOrModelDir, MODEL_FILE))) return runOrModelDir;
+  if (existsSync(join(runOrModelDir, MODEL_FILE)) || existsSync(join(runOrModelDir, ENSEMBLE_FILE))) return runOrModelDir;
   const inRun = join(runOrModelDir, 'model');
   if (existsSync(join(inRun, MODEL_FILE))) return inRun;
   throw new Error(`no saved model in ${runOrModelDir} (looked for ${MODEL_FILE} there and in model/)`);
@@ -32,7 +33,7 @@ export class ModelDirCache<T> {
   async get(runOrModelDir: string): Promise<T> {
     const dir = resolveModelDir(runOrModelDir);
     // model.json's modification time: a run that saves a better epoch replaces the file.
-    const version = statSync(join(dir, MODEL_FILE)).mtimeMs;
+    const version = statSync(join(dir, existsSync(join(dir, MODEL_FILE)) ? MODEL_FILE : ENSEMBLE_FILE)).mtimeMs;
     const hit = this.entries.get(dir);
     if (hit && hit.version === version) {
       this.entries.delete(dir);

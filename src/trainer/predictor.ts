@@ -21,6 +21,8 @@ import { imageBytesToInput, isImageModelDir, loadImageModel, scaleForModel } fro
 import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from './inference';
 import type { GenerateOptions } from './inference';
 import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
+import { checkEnsembleJson, ENSEMBLE_FILE, meanPrediction } from '../core/ensemble';
+import type { EnsembleJson } from '../core/ensemble';
 import type { TextTaskJson } from './modelIo';
 import { RECOMMENDER_FILE, scoreAllItems } from './recommenderTraining';
 import type { RecommenderJson } from './recommenderTraining';
@@ -38,12 +40,14 @@ export class Predictor {
   private constructor(
     readonly dir: string,
     readonly signature: PredictorSignature,
-    private readonly model: tfl.LayersModel,
+    private readonly model: tfl.LayersModel | undefined,
     private readonly preprocessor?: FittedPreprocessor,
     private readonly tokenizer?: Tokenizer,
     private readonly textTask?: TextTaskJson,
     private readonly recommender?: { json: RecommenderJson; userIndex: Map<string, number>; seen: Set<number>[] },
     private readonly image?: ImageModelInfo,
+    /** An ensemble's members (ensemble.json): each predicts, the ensemble answers their mean. */
+    private readonly members?: Predictor[],
   ) {}
 
   /** Image instances already checked, as the model's input: checking decodes, predicting reuses it. */
@@ -52,6 +56,7 @@ export class Predictor {
   /** Loads a run folder, its model/ folder, or an export. A backend must be selected first. */
   static async load(runOrModelDir: string): Promise<Predictor> {
     const dir = resolveModelDir(runOrModelDir);
+    if (existsSync(join(dir, ENSEMBLE_FILE))) return Predictor.loadEnsemble(dir);
     if (existsSync(join(dir, RECOMMENDER_FILE))) {
       let json: RecommenderJson;
       try {
@@ -119,11 +124,41 @@ export class Predictor {
     return new Predictor(dir, signature, model, preprocessor);
   }
 
+  /** An ensemble folder: its members loaded, all of one kind, task and labels; its signature is theirs. */
+  private static async loadEnsemble(dir: string): Promise<Predictor> {
+    const file = join(dir, ENSEMBLE_FILE);
+    let json: EnsembleJson;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8')) as EnsembleJson;
+    } catch (e) {
+      throw new Error(`${file}: cannot read the ensemble (${(e as Error).message})`);
+    }
+    const problem = checkEnsembleJson(json);
+    if (problem) throw new Error(`${file}: ${problem}`);
+    const members: Predictor[] = [];
+    try {
+      for (const m of json.members) members.push(await Predictor.load(join(dir, m)));
+      const first = members[0].signature;
+      if (first.kind !== 'tabular' && first.kind !== 'text' && first.kind !== 'image') throw new Error(`${file}: an ensemble averages regressors or classifiers, not ${first.kind} models`);
+      members.forEach((m, i) => {
+        const s = m.signature;
+        if (s.kind !== first.kind || s.task !== first.task || JSON.stringify(s.labels ?? null) !== JSON.stringify(first.labels ?? null)) {
+          throw new Error(`${file}: member ${json.members[i]} is a ${s.task} ${s.kind} model${s.labels ? ` of ${s.labels.join(', ')}` : ''}, unlike ${json.members[0]}`);
+        }
+      });
+      return new Predictor(dir, first, undefined, undefined, undefined, undefined, undefined, undefined, members);
+    } catch (e) {
+      for (const m of members) m.dispose();
+      throw e;
+    }
+  }
+
   /**
    * Checks one instance; returns what is wrong with it, naming the field
    * (`instances[3].rooms`), or undefined when it can be predicted.
    */
   checkInstance(instance: unknown, where: string): string | undefined {
+    if (this.members) return this.members[0].checkInstance(instance, where);
     if (this.signature.kind === 'recommender') return this.checkRecommendation(instance, where);
     if (this.signature.kind === 'image') return this.checkImage(instance, where);
     if (this.signature.kind !== 'tabular') {
@@ -167,6 +202,10 @@ export class Predictor {
       if (problem) throw new PredictionInputError(problem);
     });
     if (instances.length === 0) return [];
+    if (this.members) {
+      const each = await Promise.all(this.members.map((m) => m.predict(instances)));
+      return instances.map((_, i) => meanPrediction(each.map((predictions) => predictions[i])));
+    }
     if (this.signature.kind === 'recommender') return this.recommend(instances);
     if (this.signature.kind === 'image') return this.predictImages(instances);
     return this.signature.kind === 'tabular' ? this.predictRows(instances as Record<string, Cell>[]) : this.predictTexts(instances.map((i) => (typeof i === 'string' ? i : String((i as Record<string, unknown>).text))));
@@ -183,7 +222,7 @@ export class Predictor {
         throw new PredictionInputError(`instances[${i}]: ${(e as Error).message}`);
       }
     });
-    const out = tf.tidy(() => this.model.predict(tf.tensor2d(x, [rows.length, d])) as tf.Tensor);
+    const out = tf.tidy(() => this.model!.predict(tf.tensor2d(x, [rows.length, d])) as tf.Tensor);
     const width = out.shape[1] ?? 1;
     const values = await out.data();
     out.dispose();
@@ -195,7 +234,7 @@ export class Predictor {
     const maxLength = this.textTask!.maxLength;
     const ids = new Int32Array(texts.length * maxLength);
     texts.forEach((t, i) => ids.set(this.tokenizer!.encode(t, maxLength).ids, i * maxLength));
-    const out = tf.tidy(() => this.model.predict(tf.tensor2d(ids, [texts.length, maxLength], 'int32')) as tf.Tensor);
+    const out = tf.tidy(() => this.model!.predict(tf.tensor2d(ids, [texts.length, maxLength], 'int32')) as tf.Tensor);
     const width = out.shape[1] ?? 1;
     const values = await out.data();
     out.dispose();
@@ -230,7 +269,7 @@ export class Predictor {
       return { user: rec.userIndex.get(String(o.user))!, k: typeof o.k === 'number' ? o.k : DEFAULT_TOP_K };
     });
     const items = rec.json.items.length;
-    const scores = scoreAllItems(this.model, asks.map((a) => a.user), items);
+    const scores = scoreAllItems(this.model!, asks.map((a) => a.user), items);
     return asks.map(({ user, k }, r) => {
       const candidates: number[] = [];
       for (let i = 0; i < items; i++) if (!rec.seen[user]?.has(i)) candidates.push(i);
@@ -281,7 +320,7 @@ export class Predictor {
       // checkInstance (run by predict) left every instance's input here; only objects and arrays pass it.
       x.set(this.imageInputs.get(inst as object)!, i * per);
     });
-    const out = tf.tidy(() => this.model.predict(tf.tensor4d(x, [instances.length, h, w, info.channels])) as tf.Tensor);
+    const out = tf.tidy(() => this.model!.predict(tf.tensor4d(x, [instances.length, h, w, info.channels])) as tf.Tensor);
     const width = out.shape[1] ?? 1;
     const values = await out.data();
     out.dispose();
@@ -306,12 +345,13 @@ export class Predictor {
       seed: options.seed ?? GENERATE_DEFAULTS.seed,
     };
     const promptIds = this.tokenizer!.encodeAll(prompt);
-    const ids = await generateIds(this.model, this.tokenizer!, promptIds, this.textTask!.maxLength, { ...o, rng: seededRng(o.seed), signal: options.signal });
+    const ids = await generateIds(this.model!, this.tokenizer!, promptIds, this.textTask!.maxLength, { ...o, rng: seededRng(o.seed), signal: options.signal });
     return { prompt, text: continuation(this.tokenizer!, promptIds, ids), tokens: ids.length };
   }
 
   dispose(): void {
-    this.model.dispose();
+    this.model?.dispose();
+    for (const m of this.members ?? []) m.dispose();
   }
 }
 

@@ -201,11 +201,11 @@ async function main(): Promise<void> {
         const e = outcomes.find((x) => x.early && x.method === o.method && x.seed === o.seed)!;
         const cut = 1 - e.wallMs / o.wallMs;
         cuts.push(cut);
-        if (o.best && e.best) testDiffs.push(Math.abs(e.best.test - o.best.test));
+        if (o.best && e.best) testDiffs.push(e.best.test - o.best.test);
         rows.push([o.method, o.method === 'grid' ? '—' : String(o.seed), formatMetric(o.best?.value), formatMetric(o.best?.test), (o.wallMs / 1000).toFixed(1), String(o.epochsTrained), formatMetric(e.best?.value), formatMetric(e.best?.test), (e.wallMs / 1000).toFixed(1), String(e.epochsTrained), `${e.pruned}/${e.runs}`, `${(cut * 100).toFixed(0)}%`]);
       }
       process.stdout.write(table(rows) + '\n');
-      process.stdout.write(`early termination: wall time cut ${(mean(cuts) * 100).toFixed(0)}% on average (min ${(Math.min(...cuts) * 100).toFixed(0)}%, target ≥ 40%); chosen-run ${ds.testName} moved by ${testDiffs.map((d) => formatMetric(d)).join(', ')}\n`);
+      process.stdout.write(`early termination: wall time cut ${(mean(cuts) * 100).toFixed(0)}% on average (min ${(Math.min(...cuts) * 100).toFixed(0)}%, target ≥ 40%); chosen-run ${ds.testName} with early termination minus without: ${testDiffs.map((d) => (d > 0 ? '+' : '') + formatMetric(d)).join(', ')} (${ds.testGoal === 'minimize' ? 'lower' : 'higher'} is better)\n`);
       if (noise.length) process.stdout.write(`noise: the random sweep's best point over ${noise.length} training seeds: ${ds.testName} ${formatMetric(mean(noise))} ± ${formatMetric(std(noise))} (std; values ${noise.map((n) => formatMetric(n)).join(', ')})\n`);
       for (const early of [false, true]) {
         const reach: string[] = [];

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunMeta, SchedulerJob } from '../../src/core/types';
 import { reconcileRun } from '../../src/node/executors/followJobs';
-import { parseJobLines, signalSecondsFor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
+import { parseJobLines, signalSecondsFor, SlurmExecutor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
 import { tempDir } from '../helpers/fixtures';
 
 const AT = '2026-12-06T06:00:00.000Z';
@@ -216,4 +216,33 @@ test('a job with no stderr says where to look; a cancelled job cancels its run; 
   assert.equal(reconcileRun(done.dir, done.job, { state: 'failed', checkedAt: AT })!.status, 'completed');
   const waiting = runFolder('queued', 0);
   assert.equal(reconcileRun(waiting.dir, waiting.job, { state: 'queued', reason: 'Priority', checkedAt: AT })!.status, 'queued');
+});
+
+test("query: squeue's answer for the jobs asked about, sacct's for those squeue forgot, unknown for the rest", async () => {
+  const dir = tempDir('modellab-query-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  // squeue knows 7_0 (running), 7_1 (pending) and someone else's 99; sacct knows 5 (ended long ago).
+  writeFileSync(join(bin, 'squeue'), `#!/bin/bash\nprintf '%s\\n' "$@" > "${dir}/squeue-args"\nprintf '7_0|RUNNING|None|node1\\n7_1|PENDING|Priority|\\n99|RUNNING|None|node2\\n'\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'sacct'), `#!/bin/bash\nprintf '%s\\n' "$@" > "${dir}/sacct-args"\nprintf '5|OUT_OF_MEMORY|None|node3\\n'\n`, { mode: 0o755 });
+  const executor = new SlurmExecutor({ env: { PATH: `${bin}:/usr/bin:/bin` } });
+  const job = (id: string): SchedulerJob => ({ executor: 'slurm', id, submittedAt: AT, script: 'job.sh' });
+  const states = await executor.query([job('7_0'), job('7_1'), job('5'), job('6')]);
+  assert.deepEqual(
+    Object.fromEntries([...states].map(([id, s]) => [id, [s.state, s.reason, s.node]])),
+    { '7_0': ['running', undefined, 'node1'], '7_1': ['queued', 'Priority', undefined], '5': ['failed', 'OUT_OF_MEMORY', 'node3'], '6': ['unknown', 'SLURM no longer knows this job', undefined] },
+  );
+  const squeueArgs = readFileSync(join(dir, 'squeue-args'), 'utf8');
+  assert.match(squeueArgs, /^--array$/m, 'array tasks one per line');
+  assert.match(squeueArgs, /^--states=all$/m, 'ended jobs too');
+  assert.match(readFileSync(join(dir, 'sacct-args'), 'utf8'), /^--jobs=5,6$/m, 'sacct is asked only about the jobs squeue did not know');
+});
+
+test('query: a scheduler that cannot be reached says so with its own words', async () => {
+  const dir = tempDir('modellab-query-down-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'squeue'), `#!/bin/bash\necho 'squeue: error: Unable to contact slurm controller (connect failure)' >&2\nexit 1\n`, { mode: 0o755 });
+  const executor = new SlurmExecutor({ env: { PATH: `${bin}:/usr/bin:/bin` } });
+  await assert.rejects(executor.query([{ executor: 'slurm', id: '1', submittedAt: AT, script: 'job.sh' }]), /squeue failed: squeue: error: Unable to contact slurm controller \(connect failure\)/);
 });

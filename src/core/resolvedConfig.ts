@@ -16,8 +16,16 @@ export interface ResolvedTraining {
   reduceLrOnPlateau?: { monitor: string; factor: number; patience: number; minLr: number };
   /** Only when the config has one: see keptEpoch. */
   checkpoint?: { monitor: string };
+  /** Only when the config has it: see distributionsEvery. */
+  distributions?: { every: number } | false;
   /** Never set by resolveConfig: a fold run trains one fold (RunMeta.fold); the config's folds are read before. */
   crossValidation?: TrainingConfig['crossValidation'];
+}
+
+/** Every how many epochs a run records its weight and gradient distributions (0: never); every epoch unless the config says. */
+export function distributionsEvery(training: Pick<ResolvedTraining, 'distributions'>): number {
+  if (training.distributions === false) return 0;
+  return training.distributions?.every ?? 1;
 }
 
 /**
@@ -159,6 +167,7 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
         minLr: t.reduceLrOnPlateau.minLr ?? 0,
       },
       ...(t.checkpoint ? { checkpoint: { monitor: t.checkpoint.monitor ?? defaultMonitor } } : {}),
+      ...(t.distributions === undefined ? {} : { distributions: t.distributions && { every: t.distributions.every ?? 1 } }),
     },
   };
 }

@@ -2,6 +2,7 @@
 //   config.json, summary.json, evaluation.json  written whole, atomically
 //   meta.json        status, times, backend, versions, seed, error   (atomic writes)
 //   metrics.jsonl    one MetricPoint per line, append-only, flushed per epoch
+//   distributions.jsonl  one layer's weight and gradient distributions per line, appended per recorded epoch
 // Every write is write-then-rename or an fsync'd append, so a crash leaves the
 // old content, never half of a file.
 
@@ -9,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DISTRIBUTIONS_FILE } from '../core/distributions';
+import type { LayerDistributions } from '../core/distributions';
 import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunStatus } from '../core/types';
 
 /** The version of the run folder layout this Model Lab writes; a reader shows newer folders read-only. */
@@ -85,6 +88,29 @@ export function newRunId(name: string, now = new Date()): string {
   return `${timestamp(now)}-${slug(name)}-${Math.random().toString(16).slice(2, 6)}`;
 }
 
+/**
+ * Rewrites a JSON-lines file of a run (metrics.jsonl, distributions.jsonl), atomically, with only
+ * its lines of epochs up to `epochsDone`; torn and foreign lines go too. Returns how many went.
+ */
+function keepEpochsUpTo(file: string, epochsDone: number): number {
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  const kept: string[] = [];
+  let dropped = 0;
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    let entry: { epoch?: unknown } | undefined;
+    try {
+      entry = JSON.parse(line) as { epoch?: unknown };
+    } catch {
+      entry = undefined;
+    }
+    if (entry && typeof entry.epoch === 'number' && entry.epoch <= epochsDone) kept.push(line);
+    else dropped++;
+  }
+  writeFileAtomic(file, kept.length ? kept.join('\n') + '\n' : '');
+  return dropped;
+}
+
 const isMetaRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class RunWriter {
@@ -121,22 +147,9 @@ export class RunWriter {
     }
     if (!isMetaRecord(raw)) throw new Error(`the run in ${runDir} cannot be reopened: ${problem}`);
     if (typeof raw.format !== 'number' || raw.format > RUN_FORMAT) throw new Error(`the run in ${runDir} was written by a newer Model Lab (format ${String(raw.format)}); it is left as it is`);
-    const metricsFile = join(runDir, 'metrics.jsonl');
-    const lines = existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8').split('\n') : [];
-    const kept: string[] = [];
-    let dropped = 0;
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      let point: Partial<MetricPoint> | undefined;
-      try {
-        point = JSON.parse(line) as Partial<MetricPoint>;
-      } catch {
-        point = undefined;
-      }
-      if (point && typeof point.epoch === 'number' && point.epoch <= epochsDone) kept.push(line);
-      else dropped++;
-    }
-    writeFileAtomic(metricsFile, kept.length ? kept.join('\n') + '\n' : '');
+    const dropped = keepEpochsUpTo(join(runDir, 'metrics.jsonl'), epochsDone);
+    // The distributions of the epochs after the checkpoint are recorded again as training repeats them.
+    if (existsSync(join(runDir, DISTRIBUTIONS_FILE))) keepEpochsUpTo(join(runDir, DISTRIBUTIONS_FILE), epochsDone);
     const { endedAt: _endedAt, error: _error, ...rest } = raw;
     const writer = new RunWriter(dirname(runDir), { ...rest, ...patch, id: raw.id }, runDir);
     return { writer, dropped };
@@ -192,6 +205,18 @@ export class RunWriter {
       // Kept for the next flush (the disk may have room again); the lines already on disk are untouched.
       this.pending = lines.concat(this.pending);
       throw e;
+    }
+  }
+
+  /** Appends one recorded epoch's layer lines to distributions.jsonl, fsync'd (a crash leaves whole epochs: resume drops any after its checkpoint). */
+  appendDistributions(lines: readonly LayerDistributions[]): void {
+    if (lines.length === 0) return;
+    const fd = io.openSync(join(this.dir, DISTRIBUTIONS_FILE), 'a');
+    try {
+      io.writeSync(fd, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
     }
   }
 

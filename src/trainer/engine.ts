@@ -15,7 +15,7 @@ import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/traine
 import { seededRng } from '../core/random';
 import { trainingDataPartOf } from '../core/crossValidation';
 import type { SeededRng } from '../core/random';
-import { isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
+import { distributionsEvery, isImageExperiment, isTextExperiment, resolveConfig } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { HeartbeatWriter, thisProcess } from '../node/heartbeat';
 import { readRunMeta } from '../node/runStoreReader';
@@ -27,6 +27,7 @@ import { formatMetric } from '../core/metrics';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
 import { SystemSampler } from './systemSampler';
+import { DistributionsRecorder } from './distributionsRecorder';
 import { restoredMessage, TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
 import { prepareImageExperiment } from './imageTraining';
@@ -381,6 +382,9 @@ async function trainPrepared(
   let nanMessage = '';
   // The trainer process's CPU, memory, step time and throughput (system/ keys): on a step point every few seconds and on every epoch point.
   const sampler = new SystemSampler();
+  // Weight and gradient distributions (distributions.jsonl) at the epochs the config asks for.
+  const every = distributionsEvery(tc);
+  const distributions = every > 0 ? new DistributionsRecorder(model, every, tc.epochs) : undefined;
 
   // A resumed run takes up where its checkpoint left off: weights, optimizer state, counters, random streams.
   let loop: LoopState = {};
@@ -443,6 +447,7 @@ async function trainPrepared(
       logs.lr = getLearningRate(optimizer);
       const system = sampler.epoch();
       record({ kind: 'epoch', step, epoch: e, time: Date.now() - t0, values: { ...logs, ...system } });
+      if (distributions) writer.appendDistributions(distributions.epochEnd(e));
       writer.flush();
       send();
       const millis = Date.now() - epochStart;
@@ -500,7 +505,7 @@ async function trainPrepared(
   try {
     // Stopped before training began (a signal while the data loaded): no epoch to train; the loops would clear the flag.
     fitting = !stopReason;
-    if (fitting) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop } });
+    if (fitting) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop }, gradients: distributions });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();

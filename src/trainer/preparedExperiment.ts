@@ -10,6 +10,7 @@ import type { Evaluation, LossName, ModelSummary } from '../core/types';
 import { buildLoss } from './model';
 import { trainModel } from './trainLoop';
 import type { BatchInputs } from './trainLoop';
+import type { GradientTap } from './distributionsRecorder';
 
 export interface FitArgs {
   epochs: number;
@@ -21,6 +22,8 @@ export interface FitArgs {
   callbacks: tfl.CustomCallbackArgs;
   /** Carry on from a checkpoint: start after its last finished epoch, with the loop's saved state. */
   resume?: { epochsDone: number; loop: LoopState };
+  /** Handed the gradients of an epoch's last batch, before they are applied, at the epochs it wants them. */
+  gradients?: GradientTap;
 }
 
 /** What a training loop keeps between epochs beyond the model and optimizer (saved in checkpoints). */
@@ -67,7 +70,7 @@ export interface OrderedFit {
  * run started), compiles the model with the config's loss and metrics, and trains it from the
  * checkpoint's epoch on.
  */
-export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, optimizer, callbacks, resume }: FitArgs): Promise<void> {
+export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, optimizer, callbacks, resume, gradients }: FitArgs): Promise<void> {
   const { order } = f;
   if (resume?.loop.order) {
     if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} ${f.unit} but the training split has ${order.length}: the data changed since the run started`);
@@ -82,5 +85,6 @@ export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, op
     callbacks,
     initialEpoch: resume?.epochsDone,
     order,
+    gradients,
   });
 }

@@ -259,7 +259,7 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
   });
 
   let rng: SeededRng | undefined;
-  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume }: FitArgs): Promise<void> => {
+  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume, gradients }: FitArgs): Promise<void> => {
     const random = (rng = seededRng(seed ^ 0x7ec0));
     if (resume?.loop.random !== undefined) random.restore(resume.loop.random);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -290,8 +290,10 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
       for (let start = 0; start < n; start += batchSize, b++) {
         const rows = order.slice(start, start + batchSize);
         const t = pairTensors(rows.map((r) => us[r]), rows.map((r) => is[r]), rows.map((r) => ls[r]));
+        const tap = gradients && start + batchSize >= n && gradients.wants(epoch) ? gradients : undefined;
         const cost = tf.tidy(() => {
           const { value, grads } = optimizer.computeGradients(() => bceLoss(model.apply([t.u, t.i], { training: true }) as tf.Tensor, t.l), variables);
+          tap?.take(grads);
           if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
           return value;
         });

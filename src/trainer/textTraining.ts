@@ -257,7 +257,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   };
 
   let rng: SeededRng | undefined;
-  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume }: FitArgs): Promise<void> => {
+  const fit = async ({ epochs, batchSize, shuffle, seed, optimizer, callbacks, resume, gradients }: FitArgs): Promise<void> => {
     const random = (rng = seededRng(seed ^ 0x7e47));
     if (resume?.loop.random !== undefined) random.restore(resume.loop.random);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -276,12 +276,14 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         const batch = batches[b];
         const t = batchTensors(batch);
         let hits: tf.Tensor | undefined;
+        const tap = gradients && b === batches.length - 1 && gradients.wants(epoch) ? gradients : undefined;
         const cost = tf.tidy(() => {
           const { value, grads } = optimizer.computeGradients(() => {
             const out = model.apply(t.ids, { training: true }) as tf.Tensor;
             if (wantAccuracy) hits = tf.keep(countCorrect(out, t));
             return lossOf(out, t);
           }, variables);
+          tap?.take(grads);
           // Adam as one kernel call where the backend has it: ~13 fewer kernels per variable per step.
           if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
           return value;

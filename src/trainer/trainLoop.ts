@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { fusedSequentialForward, meanSquaredErrorFused } from './fusedLayers';
+import type { GradientTap } from './distributionsRecorder';
 import { applyAdamFused } from './kernels/adamUpdate';
 
 export type NumericLogs = Record<string, number>;
@@ -42,6 +43,8 @@ export interface TrainLoopArgs {
    * checkpoint, or to continue a saved one; identity order when absent.
    */
   order?: Int32Array;
+  /** Handed the gradients of each epoch's last batch, at the epochs it wants them (weight and gradient distributions). */
+  gradients?: GradientTap;
 }
 
 type LossOrMetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -91,10 +94,12 @@ function rowsOf(t: tf.Tensor, start: number, count: number): tf.Tensor {
  * One optimizer step on the loss that `loss` computes (a forward pass): its
  * gradients with respect to `variables`, applied — Adam in one fused kernel
  * where the backend has it. Returns the loss; the caller disposes it.
+ * `onGradients` sees the gradients before they are applied.
  */
-export function trainStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar): tf.Scalar {
+export function trainStep(optimizer: tf.Optimizer, variables: tf.Variable[], loss: () => tf.Scalar, onGradients?: (grads: tf.NamedTensorMap) => void): tf.Scalar {
   return tf.tidy(() => {
     const { value, grads } = optimizer.computeGradients(loss, variables);
+    onGradients?.(grads);
     if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
     return value;
   });
@@ -145,6 +150,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInp
       try {
         for (let batch = 0, start = 0; start < rows; batch++, start += batchSize) {
           const size = Math.min(batchSize, rows - start);
+          const tap = args.gradients && start + size >= rows && args.gradients.wants(epoch) ? args.gradients : undefined;
           const outs = tf.tidy(() => {
             const xb = source ? source.batch(batchRows.subarray(start, start + size)) : rowsOf(xs!, start, size);
             const yb = rowsOf(ys, start, size);
@@ -155,7 +161,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInp
               for (const fn of metricFns) metricValues.push(tf.keep(tf.mean(fn(yb, predicted))));
               for (const r of m.calculateLosses()) loss = tf.add(loss, r);
               return loss as tf.Scalar;
-            });
+            }, tap && ((grads) => tap.take(grads)));
             return [value, ...metricValues];
           });
           const logs: NumericLogs = { batch, size };

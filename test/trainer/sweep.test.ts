@@ -107,8 +107,9 @@ test('modellab sweep runs every point and prints them ranked, the best marked', 
   // The table: one row per run, best first and starred.
   const table = (await cli()).stdout.trim().split('\n');
   assert.match(table[0], /^sweep sweep-[\w-]+: 4 of 4 run\(s\) in [\d.]+ s, ranked by val_loss \(minimize\)$/);
-  assert.match(table[1], /^\s+rank\s+learningRate\s+units\s+val_loss\s+epochs\s+status\s+run$/);
-  assert.match(table[2], /^★\s+1\s+0\.02\s+/);
+  // The test metric stands beside the ranking metric, labelled (the run's evaluation on its test split; it never ranks).
+  assert.match(table[1], /^\s+rank\s+learningRate\s+units\s+val_loss\s+test mse\s+epochs\s+status\s+run$/);
+  assert.match(table[2], /^★\s+1\s+0\.02\s+\d+\s+[\d.]+\s+[\d.]+\s+2\s+completed/);
   assert.equal(table.filter((l) => /completed/.test(l)).length, 4);
   assert.match(table[6], /^best: \S+ — learningRate=0\.02, units=\d+ — val_loss [\d.]+$/);
 });

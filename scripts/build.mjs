@@ -50,7 +50,7 @@ const builds = [
   {
     ...common,
     // The dashboard and the run comparison: two pages, each a bundle of its own.
-    entryPoints: { webview: 'webview/src/main.ts', compare: 'webview/src/compare/main.ts' },
+    entryPoints: { webview: 'webview/src/main.ts', compare: 'webview/src/compare/main.ts', lrFinder: 'webview/src/lrFinder/main.ts' },
     outdir: dist,
     platform: 'browser',
     format: 'iife',

@@ -32,6 +32,8 @@ export const CommandId = {
   pinAttentionModel: 'modelLab.pinAttentionModel',
   // Predictions at the rows of a data file.
   toggleRowPredictions: 'modelLab.toggleRowPredictions',
+  // The learning-rate range test of a config.
+  findLearningRate: 'modelLab.findLearningRate',
 } as const;
 
 export type CommandName = keyof typeof CommandId;

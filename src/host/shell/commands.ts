@@ -16,6 +16,7 @@ import { runSweep } from '../sweeps/sweepCommands';
 import { trainBest } from '../sweeps/trainBest';
 import { stopTraining, trainConfig } from '../training/trainCommands';
 import { configFromContext, findWorkspaceConfigs, isConfigUri } from '../editor/workspaceConfigs';
+import { findLearningRate } from '../editor/lrFinder';
 
 type CommandFactory = (ctx: ModelLabContext) => (...args: unknown[]) => unknown;
 
@@ -50,6 +51,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
     const scope = await ctx.dataRows.toggleScope();
     void vscode.window.showInformationMessage(scope === 'all' ? vscode.l10n.t('Model Lab shows predictions for every row of a data file.') : vscode.l10n.t("Model Lab shows predictions for the run's test rows only."));
   },
+  findLearningRate: (ctx) => (arg) => findLearningRate(ctx, arg),
   pinAttentionModel: (ctx) => (arg) => ctx.attention.pickModel(typeof arg === 'string' ? arg : arg !== undefined ? ctx.experiments.runsOf(arg)[0]?.id : undefined),
 };
 

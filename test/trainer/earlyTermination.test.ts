@@ -59,8 +59,9 @@ test('a sweep with early termination prunes its bad points at the first rung; th
 
   const table = await cli('sweep', join(dir, 'exp.experiment.json'), '--backend', 'wasm', '--runs-dir', join(dir, 'runs2'));
   assert.match(table.stdout, /early termination pruned 2 of 3 run\(s\): 8 of 18 planned epochs trained/);
-  assert.match(table.stdout, /^★\s+1\s+0\.03\s+\S+\s+6\s+completed/m);
-  assert.match(table.stdout, /^\s+2\s+0\.00001\s+—\s+1\s+pruned/m);
+  // val_loss, then the labelled test metric (a pruned run was never evaluated: —).
+  assert.match(table.stdout, /^★\s+1\s+0\.03\s+\S+\s+[\d.]+\s+6\s+completed/m);
+  assert.match(table.stdout, /^\s+2\s+0\.00001\s+—\s+—\s+1\s+pruned/m);
 
   const runs = await cli('runs', '--runs-dir', runsDir);
   const prunedLine = runs.stdout.split('\n').find((l) => l.includes(byIndex.get(2)!.meta!.id))!;

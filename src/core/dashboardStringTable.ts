@@ -9,6 +9,8 @@ export const DEFAULT_STRINGS = {
   'button.resume': 'Resume',
   'button.resume.title': 'Resume training from the checkpoint of the last finished epoch',
   'header.epoch': 'epoch {0}/{1}',
+  // The toolkit's progress ring names itself "Loading" in English; ours says what it waits for.
+  'header.spinner': 'Training…',
   'header.backend.title': 'TensorFlow.js backend used by this run',
   'header.backend.none': 'backend —',
   'header.job': 'job {0}',

@@ -29,15 +29,30 @@ export interface PipelineOptions {
   exportPath?: string;
   /** Where the model is served or called from (a URL or a command), shown in the application stage. */
   server?: string;
+  /** The stage titles and the diagram's accessible title and description in the reader's language; default: English. */
+  words?: PipelineWords;
 }
 
-const TITLES: Record<StageName, string> = {
-  data: 'Data collection',
-  preprocess: 'Preprocessing',
-  training: 'Training',
-  evaluation: 'Evaluation',
-  deployment: 'Deployment',
-  application: 'Application',
+/** A pipeline's words in the reader's language (the editor passes vscode.l10n's). */
+export interface PipelineWords {
+  titles: Record<StageName, string>;
+  /** "Pipeline of house-prices": the diagram's accessible title. */
+  accTitle(name: string): string;
+  /** "data collection, then preprocessing, then …": its accessible description, from the titles. */
+  accDescr(titles: readonly string[]): string;
+}
+
+export const ENGLISH_PIPELINE_WORDS: PipelineWords = {
+  titles: {
+    data: 'Data collection',
+    preprocess: 'Preprocessing',
+    training: 'Training',
+    evaluation: 'Evaluation',
+    deployment: 'Deployment',
+    application: 'Application',
+  },
+  accTitle: (name) => `Pipeline of ${name}`,
+  accDescr: (titles) => titles.map((t) => t.toLowerCase()).join(', then '),
 };
 
 /**
@@ -80,6 +95,7 @@ const LINE_WIDTH = 34;
 /** Mermaid flowchart text of the experiment's pipeline. Raw and resolved configs give the same text. */
 export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions = {}): string {
   const c = resolveConfig(config);
+  const words = opts.words ?? ENGLISH_PIPELINE_WORDS;
   const details: Record<StageName, string[]> = {
     data: dataLines(c, opts.dataSizes),
     preprocess: preprocessLines(c, opts.dataSizes),
@@ -91,10 +107,10 @@ export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions 
   const out = [
     `%% Model Lab pipeline of "${oneLine(c.name)}", generated from its config`,
     'flowchart LR',
-    `  accTitle: ${oneLine(`Pipeline of ${c.name}`)}`,
-    `  accDescr: ${PIPELINE_STAGES.map((s) => TITLES[s].toLowerCase()).join(', then ')}`,
+    `  accTitle: ${oneLine(words.accTitle(c.name))}`,
+    `  accDescr: ${oneLine(words.accDescr(PIPELINE_STAGES.map((s) => words.titles[s])))}`,
   ];
-  for (const stage of PIPELINE_STAGES) out.push(`  ${stage}["${nodeLabel(TITLES[stage], details[stage])}"]`);
+  for (const stage of PIPELINE_STAGES) out.push(`  ${stage}["${nodeLabel(words.titles[stage], details[stage])}"]`);
   out.push(`  ${PIPELINE_STAGES.join(' --> ')}`);
   for (const status of STAGE_STATUSES) out.push(`  classDef ${status} ${CLASS_DEFS[status]}`);
   // A live export or server outdates what the run recorded of its last two stages.

@@ -9,7 +9,7 @@ import { parse as parseJsonc } from 'jsonc-parser';
 import { loadSplits } from './dataFiles';
 import { rowCount } from '../core/table';
 import { pipelineMermaid } from '../core/pipeline';
-import type { DataSizes, DeploymentInfo } from '../core/pipeline';
+import type { DataSizes, DeploymentInfo, PipelineWords } from '../core/pipeline';
 import type { ExperimentConfig, RunMeta } from '../core/types';
 
 /** The run's config: its config.json, else (a run folder from before config.json) the config file it names. */
@@ -26,12 +26,12 @@ export function readRunConfig(runDir: string, configPath?: string): ExperimentCo
   return undefined;
 }
 
-/** `deployment`: where the host exported the run's model and the address it is served at, when it is. */
-export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes, deployment: DeploymentInfo = {}): string | undefined {
+/** `deployment`: where the host exported the run's model and the address it is served at, when it is; `words`: the reader's language. */
+export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataSizes, deployment: DeploymentInfo = {}, words?: PipelineWords): string | undefined {
   const config = readRunConfig(runDir, meta.configPath);
   if (!config) return undefined;
   try {
-    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes, exportPath: deployment.exportPath, server: deployment.server });
+    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes, exportPath: deployment.exportPath, server: deployment.server, words });
   } catch {
     return undefined;
   }

@@ -203,7 +203,8 @@ export interface CodeServer {
   stop(): Promise<void>;
 }
 
-export async function startCodeServer(profile: Profile, workspace: string): Promise<CodeServer> {
+/** `locale`: the display language VS Code runs in (code-server's --locale), e.g. 'zh-cn'. */
+export async function startCodeServer(profile: Profile, workspace: string, options: { locale?: string } = {}): Promise<CodeServer> {
   requireCodeServer();
   installExitHook();
   const port = await freePort();
@@ -222,6 +223,7 @@ export async function startCodeServer(profile: Profile, workspace: string): Prom
       '--disable-getting-started-override',
       '--user-data-dir', profile.userDataDir,
       '--extensions-dir', profile.extensionsDir,
+      ...(options.locale ? ['--locale', options.locale] : []),
       workspace,
     ],
     { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv(profile) },
@@ -571,6 +573,10 @@ export interface SessionOptions {
   resultsDir?: string;
   /** Runs on the copied workspace before code-server starts (e.g. to train runs with the CLI). */
   prepareWorkspace?: (workspace: string) => void | Promise<void>;
+  /** Runs on the fresh profile before code-server starts (e.g. to install more extensions into it). */
+  prepareProfile?: (profile: Profile) => void | Promise<void>;
+  /** VS Code's display language (code-server --locale); default: English. */
+  locale?: string;
 }
 
 export interface Session extends Workbench {
@@ -598,7 +604,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     workspace = copyWorkspace(options.workspace, workspaceParent);
     await options.prepareWorkspace?.(workspace);
     installExtension(profile, vsix);
-    server = await startCodeServer(profile, workspace);
+    await options.prepareProfile?.(profile);
+    server = await startCodeServer(profile, workspace, { locale: options.locale });
     workbench = await openWorkbench(server, workspace, { readyTreeItem: options.readyTreeItem, profile });
   } catch (error) {
     if (server) {

@@ -28,16 +28,14 @@ export async function modelLabStatus(page: Page): Promise<string | undefined> {
   return (await statusBarTexts(page)).find((t) => t.startsWith('Model Lab'));
 }
 
-/** Messages of the notifications on screen (toasts), with their sources and buttons. */
+/** Messages of the notifications on screen (toasts). */
 export async function notificationTexts(page: Page): Promise<string[]> {
-  const items = page.locator('.notifications-toasts .notification-list-item');
-  return (await items.evaluateAll((nodes) =>
-    nodes.map((n) => {
-      const message = n.querySelector('.notification-list-item-message')?.textContent ?? '';
-      const buttons = [...n.querySelectorAll('.notification-list-item-buttons-container .monaco-button')].map((b) => b.textContent ?? '');
-      return [message, ...buttons].join(' | ');
-    }),
-  )).map(clean).filter(Boolean);
+  return (await page.locator('.notifications-toasts .notification-list-item .notification-list-item-message').allTextContents()).map(clean).filter(Boolean);
+}
+
+/** Labels of the notifications' buttons (ours, and VS Code's own such as a progress notification's Cancel). */
+export async function notificationButtons(page: Page): Promise<string[]> {
+  return (await page.locator('.notifications-toasts .notification-list-item .notification-list-item-buttons-container .monaco-button').allTextContents()).map(clean).filter(Boolean);
 }
 
 /** The dashboard header's "epoch N/M". */
@@ -45,32 +43,53 @@ export async function dashboardEpoch(dashboard: FrameLocator): Promise<string> {
   return clean(await dashboard.locator('#epoch-progress').textContent({ timeout: 1_000 }));
 }
 
-/** Every text the dashboard shows (hidden sections left out), one string per element with its own text, plus titles and placeholders. */
+/**
+ * Every text the dashboard shows (hidden sections left out), one string per
+ * element with its own text, plus titles, placeholders and ARIA labels (a
+ * chart's canvas names its series there). Written as a string: the test
+ * runner's transpiler would add helpers to named functions that the page does not have.
+ */
+const DASHBOARD_TEXTS = `(() => {
+  const out = [];
+  const walk = (el) => {
+    if (el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || el.closest('[hidden]')) return;
+    if (el.id === 'log' || el.id === 'pipeline-diagram') return;
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') return;
+    const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent || '').join(' ').trim();
+    if (own) out.push(own);
+    for (const attr of ['title', 'placeholder', 'aria-label']) {
+      const v = el.getAttribute(attr);
+      if (v && v.trim()) out.push(v.trim());
+    }
+    if (el.shadowRoot) for (const child of el.shadowRoot.children) walk(child);
+    for (const child of el.children) walk(child);
+  };
+  walk(document.body);
+  // The pipeline diagram: each stage's title (its label's first line) and the diagram's accessible title and description.
+  const diagram = document.getElementById('pipeline-diagram');
+  if (diagram && !diagram.closest('[hidden]')) {
+    for (const node of diagram.querySelectorAll('g.node')) {
+      const label = node.querySelector('.nodeLabel') || node.querySelector('foreignObject');
+      const first = label ? label.innerHTML.split(/<br\\s*\\/?>/i)[0].replace(/<[^>]*>/g, ' ').trim() : '';
+      if (first) out.push(first);
+      for (const title of node.querySelectorAll('title')) if ((title.textContent || '').trim()) out.push(title.textContent.trim());
+    }
+    for (const el of diagram.querySelectorAll('svg > title, svg > desc')) if ((el.textContent || '').trim()) out.push(el.textContent.trim());
+    const svg = diagram.querySelector('svg');
+    if (svg && svg.getAttribute('aria-label')) out.push(svg.getAttribute('aria-label'));
+  }
+  return out;
+})()`;
+
+/**
+ * Everything the dashboard shows, but for the trainer's log (its output, as
+ * the CLI prints it) and the pipeline diagram's detail lines (see
+ * dashboardUncheckedTexts); the diagram's stage titles and accessible name are in.
+ */
 export async function dashboardTexts(dashboard: FrameLocator): Promise<string[]> {
-  return dashboard.locator('body').evaluate((body) => {
-    const out: string[] = [];
-    const visible = (el: Element): boolean => {
-      const html = el as HTMLElement;
-      if (html.closest('[hidden]')) return false;
-      const style = getComputedStyle(html);
-      return style.display !== 'none' && style.visibility !== 'hidden';
-    };
-    const walk = (el: Element): void => {
-      if (!visible(el) || el.tagName === 'SCRIPT' || el.tagName === 'STYLE') return;
-      const own = [...el.childNodes].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent ?? '').join(' ').trim();
-      if (own) out.push(own);
-      for (const attr of ['title', 'placeholder', 'aria-label']) {
-        const v = el.getAttribute(attr);
-        if (v && v.trim()) out.push(v.trim());
-      }
-      // The UI toolkit draws some labels inside shadow roots.
-      const root = (el as HTMLElement).shadowRoot;
-      if (root) for (const child of root.children) walk(child);
-      for (const child of el.children) walk(child);
-    };
-    walk(body);
-    return out;
-  });
+  const texts = (await dashboard.locator('body').evaluate((_body, script) => (0, eval)(script) as string[], DASHBOARD_TEXTS)).map(clean);
+  return texts.filter(Boolean);
 }
 
 /** The Model Lab view container in the side bar. */
@@ -84,4 +103,14 @@ export async function sidebarRows(page: Page): Promise<string[]> {
   const texts = (await rows.allTextContents()).map(clean);
   const names = (await rows.evaluateAll((ns) => ns.map((n) => n.getAttribute('aria-label') ?? ''))).map(clean);
   return [...texts, ...names].filter(Boolean);
+}
+
+/** The dashboard's texts that dashboardTexts leaves out: the trainer's log lines and the pipeline diagram's details. */
+export async function dashboardUncheckedTexts(dashboard: FrameLocator): Promise<string[]> {
+  const log = await dashboard.locator('#log .log-line').allTextContents().catch(() => []);
+  const details = await dashboard
+    .locator('#pipeline-diagram g.node')
+    .evaluateAll((nodes) => nodes.map((n) => ((n.querySelector('.nodeLabel') ?? n.querySelector('foreignObject'))?.innerHTML ?? '').split(/<br\s*\/?>/i).slice(1).map((l) => l.replace(/<[^>]*>/g, ' ').trim()).join(' · ')))
+    .catch(() => []);
+  return [...log, ...details].map(clean).filter(Boolean);
 }

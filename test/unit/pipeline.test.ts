@@ -322,3 +322,19 @@ test('configSectionRange: fallbacks, and nothing for a text without the section'
   assert.equal(configSectionRange('not json', 'data'), undefined);
   assert.equal(configSectionRange('[1, 2]', 'data'), undefined);
 });
+
+test('the diagram speaks the reader\'s language: stage titles, accessible title and description from the words given', () => {
+  const config = parseJsonc(readFileSync(join(import.meta.dirname, '../../examples/house-prices/house-prices.experiment.json'), 'utf8'));
+  const english = pipelineMermaid(config);
+  assert.match(english, /accTitle: Pipeline of house-prices\n/);
+  assert.match(english, /accDescr: data collection, then preprocessing, then training, then evaluation, then deployment, then application\n/);
+  assert.match(english, /data\["Data collection/);
+  const titles = { data: '数据采集', preprocess: '预处理', training: '训练', evaluation: '评估', deployment: '部署', application: '应用' } as const;
+  const zh = pipelineMermaid(config, { words: { titles, accTitle: (name) => `${name} 的流水线`, accDescr: (ts) => ts.join('，然后') } });
+  assert.match(zh, /accTitle: house-prices 的流水线\n/);
+  assert.match(zh, /accDescr: 数据采集，然后预处理，然后训练，然后评估，然后部署，然后应用\n/);
+  for (const stage of PIPELINE_STAGES) assert.match(zh, new RegExp(`  ${stage}\\["${titles[stage]}`));
+  assert.doesNotMatch(zh, /Data collection|Preprocessing|Pipeline of/);
+  // The details (files, sizes, layers) are the config's own words, the same in any language.
+  assert.equal(zh.split('\n').slice(4).join('\n').replace(/数据采集|预处理|训练|评估|部署|应用/g, 'X'), english.split('\n').slice(4).join('\n').replace(/Data collection|Preprocessing|Training|Evaluation|Deployment|Application/g, 'X'));
+});

@@ -19,6 +19,7 @@ import type {
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
 import type { RunSnapshot } from '../../src/core/types';
+import { NO_PROGRESS, progressAfter, progressOfRun, type TrainingProgress } from '../../src/core/trainingProgress';
 import { AttentionView } from './attentionView';
 import { ChartsPanel, type ChartOptionsState } from './chartsPanel';
 import { h } from './dom';
@@ -54,6 +55,8 @@ export interface PersistedState {
 export interface DashboardOptions {
   /** URL of dist/mermaid.js; without it the pipeline diagram is not drawn. */
   mermaidSrc?: string;
+  /** The strings in the editor's language, from the page's HTML: the first paint is translated. */
+  strings?: Record<string, string>;
 }
 
 const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', smoothing: 0.6 };
@@ -65,8 +68,11 @@ const SAVED_STEP_POINTS = 5000;
 export class Dashboard {
   private state: PersistedState = { version: 1, run: null, training: false, logs: [], charts: { ...DEFAULT_CHARTS } };
   private readonly store = new MetricSeriesStore();
+  /** The shown run's progress ("epoch N/M" while it trains), folded from its events as the host folds them. */
+  private progress: TrainingProgress = NO_PROGRESS;
   private theme: ChartTheme;
   private t: Translate = makeTranslate(undefined);
+  private readonly initialStrings: Record<string, string> | undefined;
 
   private readonly empty = h('p', { id: 'empty-state', class: 'empty-state' });
   private readonly header: HeaderView;
@@ -95,6 +101,11 @@ export class Dashboard {
 
   constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>, options: DashboardOptions = {}) {
     this.theme = readTheme();
+    this.initialStrings = options.strings;
+    if (options.strings) {
+      this.state.strings = options.strings;
+      this.t = makeTranslate(options.strings);
+    }
     this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
     this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
     this.embeddings = new EmbeddingView((m) => this.api.postMessage(m), this.t, this.theme);
@@ -136,8 +147,10 @@ export class Dashboard {
       this.renderAll();
       return;
     }
-    this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts } };
+    // The page's own strings are the editor's language now; a saved table may be another's.
+    this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts }, strings: this.initialStrings ?? saved.strings };
     this.store.reset(this.state.run?.metrics ?? []);
+    this.progress = this.state.run ? progressOfRun(this.state.run.meta, this.state.run.metrics) : NO_PROGRESS;
     this.renderAll();
   }
 
@@ -206,6 +219,7 @@ export class Dashboard {
       follow: followOf(msg.follow),
     };
     this.store.reset(run?.metrics ?? []);
+    this.progress = run ? progressOfRun(run.meta, run.metrics ?? []) : NO_PROGRESS;
     this.renderAll();
     this.save(true);
   }
@@ -217,6 +231,7 @@ export class Dashboard {
       // The host follows with the new run's pipeline; until then the previous run's one (same config, most likely) stays.
       this.state = { ...this.state, run: { meta: event.meta, metrics: [], stages: {} }, training: true, logs: [] };
       this.store.reset([]);
+      this.progress = progressAfter(NO_PROGRESS, event);
       this.renderAll();
       this.save(true);
       return;
@@ -246,6 +261,10 @@ export class Dashboard {
 
   private applyToRun(run: RunSnapshot, event: TrainerEvent): void {
     const t = this.t;
+    // The same fold of the same events as the host's status bar, CodeLens and notification.
+    const before = this.progress;
+    this.progress = progressAfter(before, event);
+    if (this.progress.epoch !== before.epoch || this.progress.epochs !== before.epochs) this.renderHeader();
     switch (event.type) {
       case 'runStarted':
         run.meta = event.meta;
@@ -322,7 +341,7 @@ export class Dashboard {
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
     if (!run) return;
     const stages = { ...run.meta.stages, ...run.stages };
-    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t);
+    this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t, this.state.training ? this.progress : undefined);
     this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
     this.embeddings.update(run.meta, run.summary);

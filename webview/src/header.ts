@@ -72,6 +72,7 @@ export class HeaderView {
     this.status.textContent = t(`status.${meta.status}`);
     this.status.dataset.status = meta.status;
     this.spinner.hidden = !training;
+    this.spinner.setAttribute('aria-label', t('header.spinner'));
 
     this.backend.textContent = meta.backend ?? t('header.backend.none');
     this.backend.title = t('header.backend.title');

@@ -27,9 +27,21 @@ provideVSCodeDesignSystem().register(
 const api = getVsCodeApi<PersistedState>();
 const root = document.getElementById('app') ?? document.body;
 // The host names the Mermaid bundle on this script's tag; it is loaded when a pipeline is shown.
-const mermaidSrc = document.currentScript instanceof HTMLScriptElement ? document.currentScript.dataset.mermaidSrc : undefined;
-const dashboard = new Dashboard(root, api, { mermaidSrc });
+const script = document.currentScript instanceof HTMLScriptElement ? document.currentScript : undefined;
+const mermaidSrc = script?.dataset.mermaidSrc;
+// The strings in the editor's language come on the tag too: the first paint is already translated.
+const dashboard = new Dashboard(root, api, { mermaidSrc, strings: parseStrings(script?.dataset.strings) });
 dashboard.restore(api.getState());
 window.addEventListener('message', (event: MessageEvent<unknown>) => dashboard.handleMessage(event.data));
 watchTheme(() => dashboard.onThemeChange());
 api.postMessage({ type: 'ready' });
+
+function parseStrings(json: string | undefined): Record<string, string> | undefined {
+  if (!json) return undefined;
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

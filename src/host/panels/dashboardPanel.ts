@@ -14,6 +14,7 @@ import type { DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, W
 import type { Evaluation, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
+import { pipelineWords } from './dashboardStrings';
 import { deploymentStages } from '../../core/pipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
@@ -103,7 +104,7 @@ export class DashboardPanel implements vscode.Disposable {
       logName: 'dashboard',
       extensionUri: deps.extensionUri,
       log: deps.log,
-      page: { script: 'webview.js', lazyScript: 'mermaid.js', title: TITLE },
+      page: { script: 'webview.js', lazyScript: 'mermaid.js', title: TITLE, strings: dashboardStrings },
       title: () => TITLE,
       parse: parseWebviewMessage,
       onReady: () => {
@@ -377,7 +378,7 @@ export class DashboardPanel implements vscode.Disposable {
       const dir = this.shown.dir;
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
       const deployment = this.deps.deploymentOf?.(runId);
-      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, deployment);
+      const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, deployment, pipelineWords());
       if (pipeline) this.host.post({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
     }
   }
@@ -388,7 +389,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (!shown || !existsSync(shown.dir)) return;
     const meta = readRunMeta(shown.dir);
     const deployment = this.deps.deploymentOf?.(shown.id);
-    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, deployment);
+    const pipeline = meta && runPipelineText(shown.dir, meta, undefined, deployment, pipelineWords());
     if (pipeline) this.host.post({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
   }
 
@@ -427,7 +428,7 @@ export class DashboardPanel implements vscode.Disposable {
     const deployment = this.deps.deploymentOf?.(shown.id);
     const stages = { ...snapshot.stages, ...deploymentStages({ ...meta.stages, ...snapshot.stages }, deployment) };
     const run = { ...snapshot, meta, stages, metrics: thinMetricsForDashboard(snapshot.metrics) };
-    const pipeline = runPipelineText(shown.dir, run.meta, undefined, deployment);
+    const pipeline = runPipelineText(shown.dir, run.meta, undefined, deployment, pipelineWords());
     this.postImageRoot(shown.id, run.meta, run.evaluation);
     this.host.post({
       type: 'state',

@@ -30,6 +30,8 @@ export interface PanelPage {
   extraStyles?: string[];
   /** The document's title. */
   title: string;
+  /** The page's string table in the UI's language, for its first paint. */
+  strings?: () => Record<string, string>;
 }
 
 export interface PanelHostOptions<In extends { type: string }> {
@@ -152,6 +154,7 @@ export class PanelHost<In extends { type: string }, Out> implements vscode.Dispo
       extraStyleUris: page.extraStyles?.map((style) => asset('media', style)),
       title: page.title,
       lang: vscode.env.language,
+      strings: page.strings?.(),
     });
     const disposables = [
       webview.onDidReceiveMessage((raw: unknown) => {

@@ -1,7 +1,8 @@
 // The HTML of Model Lab's webviews (the dashboard, the run comparison): one
 // template, the page's bundle and stylesheets passed in. Pure (no vscode
 // import) so tests can render the same page in a plain browser. The page
-// holds no data: the webview posts `ready` and the host answers with the state.
+// holds no data: the webview posts `ready` and the host answers with the state;
+// only its strings come with it, so nothing shows in English first.
 
 import { randomBytes } from 'node:crypto';
 
@@ -21,6 +22,8 @@ export interface DashboardHtmlOptions {
   title: string;
   /** BCP 47 language tag of the UI, `vscode.env.language`. */
   lang?: string;
+  /** The page's strings in the UI's language, so its first paint is already translated (before the host's `state`). */
+  strings?: Record<string, string>;
 }
 
 /** 128 random bits, base64: a CSP nonce. */
@@ -61,7 +64,7 @@ ${(opts.extraStyleUris ?? []).map((uri) => `<link rel="stylesheet" href="${escap
 </head>
 <body>
 <main id="app"></main>
-<script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"${opts.mermaidUri ? ` data-mermaid-src="${escapeHtml(opts.mermaidUri)}"` : ''}></script>
+<script nonce="${nonce}" src="${escapeHtml(opts.scriptUri)}"${opts.mermaidUri ? ` data-mermaid-src="${escapeHtml(opts.mermaidUri)}"` : ''}${opts.strings ? ` data-strings="${escapeHtml(JSON.stringify(opts.strings))}"` : ''}></script>
 </body>
 </html>
 `;

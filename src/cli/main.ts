@@ -106,6 +106,7 @@ async function train(args: string[]): Promise<number> {
   const cluster = clusterRequest(values);
   if (cluster) {
     if (runDir !== undefined) throw new UsageError('--run-dir is what a cluster job runs; leave it out with --executor');
+    if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
     return submitTrain(cluster, { configPath: positionals[0], runsDir: runsDirArg(values['runs-dir']), backend, epochs, json: values.json === true });
   }
   if (runDir !== undefined) {
@@ -127,6 +128,9 @@ async function train(args: string[]): Promise<number> {
   if (folds) return crossValidate(values.json === true, positionals[0], folds, { runsDir, backend, epochs });
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
 }
+
+/** Cross-validation trains its folds here, one after another; a cluster would train one run and drop the folds. */
+const CV_ON_CLUSTER = 'a config with training.crossValidation trains its folds on this machine for now (one run per fold, in turn): leave out --executor';
 
 /** The config's training.crossValidation.folds, when it is a valid config that asks for folds. */
 function crossValidationFolds(configPath: string): number | undefined {
@@ -503,6 +507,7 @@ async function sweep(args: string[]): Promise<number> {
     json: values.json === true,
   };
   if (cluster) {
+    if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
     // A job array runs as many tasks at once as the cluster gives it; --concurrency caps them (%N).
     const concurrency = numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
     return submitSweep(cluster, { ...common, concurrency });

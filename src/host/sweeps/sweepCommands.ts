@@ -59,6 +59,11 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     );
     return;
   }
+  if (config.training.crossValidation) {
+    // One point would be k fold runs; the editor's sweep queue runs one training per point.
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is cross-validated: run its sweep with `modellab sweep {1}`, which trains the folds of each point and ranks the points by their mean. Train Best on All Training Data works on its result here.', config.name, fileName));
+    return;
+  }
   const executor = executorSetting(configUri);
   if (executor !== 'local' && sweepMethod(sweep) === 'bayes') {
     void vscode.window.showInformationMessage(

@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { listRuns } from '../../src/node/runStoreReader';
+import type { JobProgram, JobResources } from '../../src/node/executors/executor';
+import { createQueuedRuns } from '../../src/node/executors/queuedRuns';
+import { listRuns, readRunMeta } from '../../src/node/runStoreReader';
 import { linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const execFileAsync = promisify(execFile);
@@ -66,4 +68,27 @@ test('a sweep with early termination prunes its bad points at the first rung; th
   const runs = await cli('runs', '--runs-dir', runsDir);
   const prunedLine = runs.stdout.split('\n').find((l) => l.includes(byIndex.get(2)!.meta!.id))!;
   assert.match(prunedLine, /pruned .*\(pruned at epoch 1\/6: placed 3 of 3 runs at that rung, the best 1 went on\)/);
+});
+
+test('a job array prunes without a coordinator: each task, trained by `train --run-dir` as the job script does, decides from its siblings\' folders', async (t) => {
+  const dir = tempDir('modellab-et-array-', t);
+  const sweep = { parameters: { 'training.optimizer.learningRate': [0.03, 0.00001, 0.000001] }, earlyTermination: { type: 'asha', minEpochs: 1, reductionFactor: 3 } };
+  writeFiles(dir, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ sweep, training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 6, batchSize: 16, seed: 5 } }) });
+  const configPath = join(dir, 'exp.experiment.json');
+  const runsDir = join(dir, 'runs');
+  // The queued folders a SLURM submission writes: each carries the sweep's early termination in meta.sweep.
+  const queued = createQueuedRuns({ configPath, runsDir, backend: 'wasm', resources: {} as JobResources, program: {} as JobProgram }, true);
+  assert.deepEqual(queued.writers.map((w) => w.meta.sweep?.earlyTermination), [0, 1, 2].map(() => ({ type: 'asha', minEpochs: 1, reductionFactor: 3, metric: 'val_loss', goal: 'minimize' })));
+  // The array's tasks, here one after another: a pruned task exits 0 (the job did what the sweep meant).
+  for (const w of queued.writers) {
+    const { stdout } = await cli('train', configPath, '--run-dir', w.dir, '--backend', 'wasm');
+    assert.match(stdout, new RegExp(`^${w.meta.sweep!.index === 0 ? 'completed' : 'pruned'}: linear on wasm after ${w.meta.sweep!.index === 0 ? 6 : 1} epoch`, 'm'));
+  }
+  const metas = queued.writers.map((w) => readRunMeta(w.dir)!);
+  assert.deepEqual(metas.map((m) => [m.status, m.epochsDone]), [['completed', 6], ['pruned', 1], ['pruned', 1]]);
+  assert.deepEqual(metas.map((m) => m.sweep!.rungs![0].rank), [1, 2, 3]);
+  // A task requeued after its run was pruned leaves the folder as it is.
+  const again = await cli('train', configPath, '--run-dir', queued.writers[1].dir, '--backend', 'wasm');
+  assert.match(again.stderr, /is already pruned/);
+  assert.equal(readRunMeta(queued.writers[1].dir)!.epochsDone, 1);
 });

@@ -17,7 +17,7 @@ import { sweepMetricOf } from '../core/sweepValidation';
 import type { Evaluation, ExperimentConfig, RetrainSource, RunMeta } from '../core/types';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { testMetricsOf, writeEnsemble } from '../trainer/ensemble';
+import { setEnsembleTestMetrics, testMetricsOf, writeEnsemble } from '../trainer/ensemble';
 import type { EnsembleMember } from '../trainer/ensemble';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
@@ -117,6 +117,7 @@ export async function ensembleCommand(plan: RetrainPlan, k: number, out: string 
   const folder = resolve(out ?? join(dirname(resolve(runsDir)), 'ensembles', `${plan.sweepId}-top${k}`));
   writeEnsemble(folder, usable, { name: `${plan.config.name}-ensemble`, task: plan.config.task, sweepId: plan.sweepId, metric: plan.metric });
   const ensemble = await testMetricsOf(folder, plan.config, plan.configPath);
+  setEnsembleTestMetrics(folder, ensemble);
   const single = await testMetricsOf(plan.bestDirs[0], plan.config, plan.configPath);
   if (json) {
     process.stdout.write(JSON.stringify({ type: 'ensemble', dir: folder, sweepId: plan.sweepId, members: usable.map((m) => m.runId), test: ensemble.metrics, bestRun: plan.best.runs[0].id, bestRunTest: single.metrics, count: ensemble.count }) + '\n');

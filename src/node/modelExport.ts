@@ -4,7 +4,7 @@
 // in Markdown and JSON. Pure
 // file work (no tfjs), so the extension host can export without a child process.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { readRunMeta } from './runStoreReader';
 import { writeFileAtomic, writeJsonAtomic } from './runStoreWriter';
@@ -56,6 +56,50 @@ export interface ModelCard {
   /** The resolved config the run trained with. */
   config: unknown;
   files: string[];
+  /** An ensemble's members: the runs whose models it averages (runId is the best of them). */
+  ensemble?: { members: string[]; metric?: string; sweepId?: string };
+}
+
+/** The model card an ensemble folder keeps beside ensemble.json (written with it, from its best member's run). */
+export const ENSEMBLE_CARD_FILE = 'ensemble-card.json';
+
+/** Every file under a folder, as paths relative to it, sorted. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, join(prefix, e.name)) : e.isFile() && !e.name.includes('.tmp-') ? [join(prefix, e.name)] : []))
+    .sort();
+}
+
+function exportEnsembleChecked(dir: string, outDir: string, now: Date): ExportResult {
+  const out = resolve(outDir);
+  if (out === resolve(dir) || out.startsWith(resolve(dir) + '/')) throw new Error('the export folder must be outside the ensemble folder');
+  if (existsSync(out)) {
+    if (!statSync(out).isDirectory()) throw new Error(`${out} exists and is not a folder`);
+    if (readdirSync(out).length > 0 && !existsSync(join(out, MODEL_CARD_JSON))) throw new Error(`${out} is not empty and is not an earlier export; choose an empty folder`);
+  }
+  mkdirSync(out, { recursive: true });
+  return exportEnsemble(dir, out, now);
+}
+
+/**
+ * An ensemble's export: the folder copied whole (ensemble.json, members/…),
+ * with labels.json and the model card (its best member's run, the members
+ * listed) as a run's export has them.
+ */
+function exportEnsemble(dir: string, out: string, now: Date): ExportResult {
+  const stored = readJsonOr<ModelCard>(join(dir, ENSEMBLE_CARD_FILE));
+  if (!stored) throw new Error(`${dir}: ${ENSEMBLE_CARD_FILE} is missing or unreadable, so there is nothing to write a model card from`);
+  cpSync(dir, out, { recursive: true, filter: (src) => !basename(src).includes('.tmp-') });
+  const files = filesUnder(out).filter((f) => f !== MODEL_CARD_JSON && f !== MODEL_CARD_MD);
+  if (stored.labels) {
+    writeJsonAtomic(join(out, LABELS_FILE), stored.labels);
+    if (!files.includes(LABELS_FILE)) files.push(LABELS_FILE);
+  }
+  files.push(MODEL_CARD_JSON, MODEL_CARD_MD);
+  const card: ModelCard = { ...stored, exportedAt: now.toISOString(), files: files.sort() };
+  writeJsonAtomic(join(out, MODEL_CARD_JSON), card);
+  writeFileAtomic(join(out, MODEL_CARD_MD), modelCardMarkdown(card));
+  return { outDir: out, card };
 }
 
 /** An image model's preprocessing as the card states it. */
@@ -163,6 +207,7 @@ export function modelCardMarkdown(card: ModelCard): string {
     '',
     `- Source: ${card.data.source ?? 'unknown'}`,
   );
+  if (card.ensemble) lines.push(`- Ensemble of ${card.ensemble.members.length} models (the mean of their predictions), from the runs ${card.ensemble.members.map((m) => `\`${m}\``).join(', ')}${card.ensemble.metric ? `, the best by ${card.ensemble.metric}` : ''}`);
   if (card.data.rows) lines.push(`- Rows: ${card.data.rows.train} train, ${card.data.rows.validation} validation, ${card.data.rows.test} test`);
   if (card.target) lines.push(`- Target: ${card.target}`);
   if (card.labels) lines.push(`- Labels: ${card.labels.join(', ')}`);
@@ -229,6 +274,7 @@ export interface ExportResult {
  */
 export function exportRun(runDir: string, outDir: string, now = new Date()): ExportResult {
   const { runDir: foundRun, modelDir } = locateRun(runDir);
+  if (!foundRun && existsSync(join(modelDir, ENSEMBLE_FILE))) return exportEnsembleChecked(modelDir, outDir, now);
   if (!foundRun) throw new Error(`${runDir}: not a run folder (no meta.json beside the model), so there is nothing to write a model card from`);
   const out = resolve(outDir);
   if (out === resolve(modelDir) || out === resolve(foundRun)) throw new Error('the export folder must be outside the run folder');

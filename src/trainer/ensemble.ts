@@ -3,7 +3,9 @@
 // folder — an ensemble or one run's — on the config's test split through the
 // Predictor, so the two are measured by the same code on the same rows.
 
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { buildModelCard, ENSEMBLE_CARD_FILE } from '../node/modelExport';
+import type { ModelCard } from '../node/modelExport';
 import { join, resolve } from 'node:path';
 import { ENSEMBLE_FILE } from '../core/ensemble';
 import type { EnsembleJson } from '../core/ensemble';
@@ -51,8 +53,19 @@ export function writeEnsemble(out: string, members: readonly EnsembleMember[], i
     runs: members.map((m) => ({ id: m.runId, ...(m.value !== undefined ? { value: m.value } : {}) })),
     createdAt: new Date().toISOString(),
   };
+  // The model card an export of the ensemble carries: its best member's run, the members listed; the ensemble's own test metrics are set once measured (setEnsembleTestMetrics).
+  const best = buildModelCard(members[0].runDir, resolveModelDir(members[0].runDir), []);
+  const card: ModelCard = { ...best, name: info.name, ensemble: { members: members.map((m) => m.runId), ...(info.metric ? { metric: info.metric } : {}), ...(info.sweepId ? { sweepId: info.sweepId } : {}) }, metrics: {} };
+  writeJsonAtomic(join(dir, ENSEMBLE_CARD_FILE), card);
   writeJsonAtomic(join(dir, ENSEMBLE_FILE), json);
   return json;
+}
+
+/** Records the ensemble's own test metrics in the model card its exports carry. */
+export function setEnsembleTestMetrics(dir: string, test: { metrics: Record<string, number>; count: number }): void {
+  const file = join(dir, ENSEMBLE_CARD_FILE);
+  const card = JSON.parse(readFileSync(file, 'utf8')) as ModelCard;
+  writeJsonAtomic(file, { ...card, metrics: { evaluation: { split: 'test', count: test.count, values: test.metrics } } });
 }
 
 /** Test metrics of a model folder's predictions on the config's test split (rows without a target left out). */

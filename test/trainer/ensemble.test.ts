@@ -65,6 +65,17 @@ test('best --ensemble 2: the top two points\' models as one folder whose predict
   assert.equal(ensemble.signature.kind, 'tabular');
   assert.deepEqual(ensemble.signature.inputs.map((i) => i.name), ['x1', 'x2', 'x3']);
 
+  // Exported like a single model: the folder whole, a model card naming the members with the ensemble's own test metrics; the export predicts the same.
+  const out = join(dir, 'ens-export');
+  const exported = await execFileAsync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'export', report.dir, '--out', out, '--json'], { cwd: repoRoot });
+  const card = JSON.parse(exported.stdout.trim()).card;
+  assert.deepEqual(card.ensemble.members, report.members);
+  assert.equal(card.metrics.evaluation.values.mse, report.test.mse);
+  assert.ok(card.files.includes('ensemble.json') && card.files.includes('members/1/model.json') && card.files.includes('model-card.json'), card.files.join(' '));
+  const fromExport = await Predictor.load(out);
+  t.after(() => fromExport.dispose());
+  (await fromExport.predict(rows)).forEach((p, i) => assert.ok(Math.abs((p as { value: number }).value - got[i]) < 1e-9));
+
   // Served like a single model: TF Serving's :predict answers the same numbers.
   const server = await startServing({ predictor: ensemble, name: 'ens', port: 0 });
   t.after(() => server.close());

@@ -245,3 +245,12 @@ test('the folds of a cross-validation are one group with their validation metric
   const failed = buildExperimentTree([{ path: HOUSES }], [run(fold(0, 0.1)), run(fold(1, 9, 'failed'))]).experiments[0].children[0];
   assert.ok(failed.kind === 'folds' && Math.abs(failed.headline!.stat.mean - 0.1) < 1e-12 && failed.headline!.stat.n === 1);
 });
+
+test('a cross-validated sweep stars the point with the best folds\' mean, not the best single fold', () => {
+  const run_ = (id: string, index: number, fold: number, val: number) =>
+    meta(id, HOUSES, { sweep: sweep('cvs', index, { lr: index }), fold: { id: `cv-${index}`, index: fold, k: 2 }, bestMetrics: { val_loss: val } });
+  // Point 0: folds 0.05 and 0.55 (mean 0.3, the best single fold); point 1: 0.2 and 0.2 (mean 0.2).
+  const runs = [run_('p0f0', 0, 0, 0.05), run_('p0f1', 0, 1, 0.55), run_('p1f0', 1, 0, 0.2), run_('p1f1', 1, 1, 0.2)];
+  const sw = buildExperimentTree([{ path: HOUSES }], runs.map((m) => run(m))).experiments[0].children[0] as SweepNode;
+  assert.equal(sw.bestRunId, 'p1f0');
+});

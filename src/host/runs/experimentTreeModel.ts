@@ -13,6 +13,7 @@ import type { RunListEntry } from '../../node/runStoreReader';
 import { goalFor } from '../../core/metrics';
 import type { RunMeta, RunStatus } from '../../core/types';
 import { foldStats } from '../../core/crossValidation';
+import { rankSweepPoints } from '../../core/sweepBest';
 import type { FoldStat } from '../../core/crossValidation';
 import { isActiveStatus, isClusterRun } from '../../core/clusterRuns';
 import type { ShownRunState } from '../../core/clusterRuns';
@@ -232,7 +233,13 @@ function sweepNode(configPath: string, sweepId: string, members: RunRef[]): Swee
   const metas = members.map((m) => m.entry.meta!);
   const objective = sweepObjective(metas);
   // The same ranking as the results shown in the config (completed runs, best epoch's logs).
-  const best = bestRunBySweep(metas.map((meta) => ({ id: meta.id, meta })), () => objective).get(sweepId);
+  // A cross-validated sweep ranks its points by their folds' mean (as modellab sweep does): the best point's first fold carries the ★.
+  const best = metas.some((m) => m.fold)
+    ? (() => {
+        const top = rankSweepPoints(metas, sweepId, objective.metric, objective.goal)[0];
+        return top?.value !== undefined ? { runId: top.runs[0].id } : undefined;
+      })()
+    : bestRunBySweep(metas.map((meta) => ({ id: meta.id, meta })), () => objective).get(sweepId);
   const runs = members
     .map((run) => runNode(run, objective.metric, run.entry.meta!.id === best?.runId))
     .sort((a, b) => (a.meta!.sweep!.index - b.meta!.sweep!.index) || b.id.localeCompare(a.id));

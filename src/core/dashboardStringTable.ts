@@ -219,6 +219,19 @@ export const DEFAULT_STRINGS = {
   'playground.image.none': 'Choose an image first.',
   'playground.image.notImage': '{0} is not a PNG or JPEG image.',
   'playground.image.tooLarge': '{0} is larger than {1} MiB.',
+  'dist.title': 'Distributions of weights and gradients',
+  'dist.kind.label': 'Show',
+  'dist.kind.weights': 'weights',
+  'dist.kind.gradients': 'gradients (last batch of each epoch)',
+  'dist.legend': 'Per layer over the recorded epochs: min–max shaded light, 25th–75th percentile darker, the median as a line.',
+  'dist.epoch': 'epoch',
+  'dist.zeros': '{0}% exact zeros',
+  'dist.vanishing': 'vanishing gradients',
+  'dist.exploding': 'exploding gradients',
+  'dist.vanishing.sentence': 'At epoch {0} the largest gradient of {1} is {2} against weights up to {3}: the layer has stopped learning (dead ReLUs, or a network too deep without normalization).',
+  'dist.exploding.sentence': 'At epoch {0} the gradients of {1} reach {2} ({3} not finite): lower the learning rate.',
+  'dist.layer.label': 'Histograms over epochs of',
+  'dist.ridge.legend': 'One histogram per recorded epoch, the first at the top, the latest at the bottom.',
 } as const;
 
 export type StringId = keyof typeof DEFAULT_STRINGS;

@@ -201,3 +201,42 @@ export function mergeStats(parts: readonly TensorStats[]): TensorStats | undefin
   }
   return { count, min, max, mean, std: Math.sqrt(variance), zeros, nonFinite, histogram };
 }
+
+/** What a chart of distributions shows: the weights, or the gradients of the recorded epochs' last batches. */
+export const DISTRIBUTION_KINDS = ['weights', 'gradients'] as const;
+export type DistributionKind = (typeof DISTRIBUTION_KINDS)[number];
+
+/** A layer's tensors merged into one summary of its weights or its gradients; undefined when it has none of that kind. */
+export function layerStats(line: LayerDistributions, kind: DistributionKind): TensorStats | undefined {
+  return mergeStats(line.tensors.flatMap((t) => (kind === 'weights' ? [t.weights] : t.gradients ? [t.gradients] : [])));
+}
+
+/** One epoch of a layer's band chart: the BAND_PERCENTILES of its values, in that order. */
+export interface BandPoint {
+  epoch: number;
+  percentiles: number[];
+  stats: TensorStats;
+}
+
+/** A layer's bands over the recorded epochs, for weights or gradients. */
+export function layerBands(lines: readonly LayerDistributions[], layer: string, kind: DistributionKind): BandPoint[] {
+  const out: BandPoint[] = [];
+  for (const line of lines) {
+    if (line.layer !== layer) continue;
+    const stats = layerStats(line, kind);
+    if (stats) out.push({ epoch: line.epoch, percentiles: BAND_PERCENTILES.map((p) => percentile(stats, p)), stats });
+  }
+  return out;
+}
+
+/**
+ * At most `maxEpochs` recorded epochs, evenly spread and always with the first
+ * and the last, so a long run's message stays small; all lines of a kept epoch are kept.
+ */
+export function thinDistributionEpochs(lines: readonly LayerDistributions[], maxEpochs: number): LayerDistributions[] {
+  const epochs = [...new Set(lines.map((l) => l.epoch))].sort((a, b) => a - b);
+  if (epochs.length <= maxEpochs) return [...lines];
+  const keep = new Set<number>();
+  for (let i = 0; i < maxEpochs; i++) keep.add(epochs[Math.round((i * (epochs.length - 1)) / (maxEpochs - 1))]);
+  return lines.filter((l) => keep.has(l.epoch));
+}

@@ -3,7 +3,7 @@
 // them, and the vanishing / exploding gradient rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gradientHealth, mergeStats, parseDistributionsLine, percentile, recordsDistributionsAt, tensorStats } from '../../src/core/distributions';
+import { gradientHealth, layerBands, mergeStats, parseDistributionsLine, percentile, recordsDistributionsAt, tensorStats, thinDistributionEpochs } from '../../src/core/distributions';
 import type { LayerDistributions, TensorStats } from '../../src/core/distributions';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≉ ${b}`);
@@ -98,4 +98,28 @@ test('a line of distributions.jsonl parses; torn and foreign lines do not', () =
   assert.equal(parseDistributionsLine(line.slice(0, 40)), undefined);
   assert.equal(parseDistributionsLine('{"epoch":1,"layer":"x","tensors":[{"name":"k"}]}'), undefined);
   assert.equal(parseDistributionsLine(''), undefined);
+});
+
+test('a layer’s bands: the percentiles of its kernel and bias together, per recorded epoch; thinning keeps first and last', () => {
+  const line = (epoch: number, spread: number): LayerDistributions => ({
+    epoch,
+    layer: '#1 Dense',
+    tensors: [
+      { name: 'kernel', shape: [100], weights: tensorStats(Array.from({ length: 100 }, (_, i) => (i / 99) * spread)), gradients: tensorStats([0, 0, 1, 1]) },
+      { name: 'bias', shape: [1], weights: tensorStats([0]) },
+    ],
+  });
+  const lines = [line(1, 1), line(2, 2), line(3, 4), { ...line(3, 1), layer: '#2 Dense' }];
+  const bands = layerBands(lines, '#1 Dense', 'weights');
+  assert.deepEqual(bands.map((b) => b.epoch), [1, 2, 3]);
+  assert.deepEqual(bands.map((b) => b.percentiles[4]), [1, 2, 4]);
+  assert.deepEqual(bands.map((b) => b.percentiles[0]), [0, 0, 0]);
+  close(bands[2].percentiles[2], 2, 4 / 30 + 1e-9);
+  assert.equal(bands[0].stats.count, 101);
+  const grads = layerBands(lines, '#1 Dense', 'gradients');
+  assert.equal(grads[0].stats.count, 4, 'only the tensors with gradients');
+  close(grads[0].stats.zeros, 0.5);
+  const many = Array.from({ length: 50 }, (_, i) => line(i + 1, 1));
+  const thin = thinDistributionEpochs(many, 5);
+  assert.deepEqual(thin.map((l) => l.epoch), [1, 13, 26, 38, 50]);
 });

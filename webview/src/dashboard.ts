@@ -12,6 +12,7 @@ import type {
   DashboardPredictionMessage,
   DashboardEmbeddingsMessage,
   DashboardWorstRowsMessage,
+  DashboardDistributionsMessage,
   DashboardResumableMessage,
   DashboardSaliencyMessage,
   DashboardFollow,
@@ -32,6 +33,7 @@ import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
 import { EmbeddingView } from './embeddingView';
 import { WorstRowsView } from './worstRowsView';
+import { DistributionsView } from './distributionsView';
 import { renderSummary } from './summaryView';
 import { SaliencyView } from './saliencyView';
 import { readTheme, type ChartTheme } from './theme';
@@ -88,6 +90,8 @@ export class Dashboard {
   private readonly embeddings: EmbeddingView;
   /** The rows of the run's data file where its model errs most, once the editor has predicted them. */
   private readonly worst: WorstRowsView;
+  /** The shown run's weight and gradient distributions over its epochs. */
+  private readonly distributions: DistributionsView;
   /** Outside `main`: attention needs a Transformer run, not a shown run. */
   private readonly attention: AttentionView;
   /** Outside `main` too: the image open in the editor, with an image classifier run's saliency map. */
@@ -110,6 +114,7 @@ export class Dashboard {
     this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
     this.embeddings = new EmbeddingView((m) => this.api.postMessage(m), this.t, this.theme);
     this.worst = new WorstRowsView((m) => this.api.postMessage(m), this.t);
+    this.distributions = new DistributionsView(this.t, this.theme);
     this.header = new HeaderView({
       stop: () => this.api.postMessage({ type: 'stop' }),
       train: () => this.api.postMessage({ type: 'train' }),
@@ -131,6 +136,7 @@ export class Dashboard {
       // After the curves, which are what a run is watched for; the header's stage row gives the statuses at a glance.
       this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
+      this.distributions.element,
       this.playground.element,
       this.worst.element,
       this.embeddings.element,
@@ -165,6 +171,10 @@ export class Dashboard {
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
     else if (msg.type === 'embeddings') this.embeddings.handleReply(data as DashboardEmbeddingsMessage);
     else if (msg.type === 'worstRows') this.worst.show(data as DashboardWorstRowsMessage);
+    else if (msg.type === 'distributions') {
+      const d = data as DashboardDistributionsMessage;
+      this.distributions.show(d.runId, d.lines);
+    }
     else if (msg.type === 'attention') this.attention.show(data as DashboardAttentionMessage);
     else if (msg.type === 'generated') this.attention.showGenerated(data as DashboardGeneratedMessage);
     else if (msg.type === 'saliency') this.saliency.show(data as DashboardSaliencyMessage);
@@ -198,6 +208,7 @@ export class Dashboard {
     this.attention.setTheme(this.theme);
     this.saliency.setTheme(this.theme);
     this.embeddings.setTheme(this.theme);
+    this.distributions.setTheme(this.theme);
     if (this.state.run) this.renderEvaluation(this.state.run);
     this.scheduleChartDraw();
     // Mermaid computed its colours and measured its text in the old theme.
@@ -346,6 +357,7 @@ export class Dashboard {
     this.playground.update(run.meta);
     this.embeddings.update(run.meta, run.summary);
     this.worst.update(run.meta.id);
+    this.distributions.update(run.meta.id);
     this.pipeline.update(this.state.pipeline, stages, this.t);
   }
 
@@ -360,10 +372,12 @@ export class Dashboard {
     this.playground.setStrings(t);
     this.embeddings.setStrings(t);
     this.worst.setStrings(t);
+    this.distributions.setStrings(t);
     if (!run) {
       this.playground.update(undefined);
       this.embeddings.update(undefined, undefined);
       this.worst.update(undefined);
+      this.distributions.update(undefined);
     }
     this.main.hidden = !run;
     this.charts.label(t);

@@ -11,6 +11,7 @@ import type { TrainerEvent } from './trainer';
 import { PROJECTIONS } from '../projection';
 import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 import type { RowPrediction, RowPredictionSummary, RowScope } from '../rowPredictions';
+import type { LayerDistributions } from '../distributions';
 
 // ───────────────────────── host → webview ─────────────────────────
 
@@ -181,7 +182,15 @@ export interface DashboardImageRootMessage {
   files?: Record<string, string>;
 }
 
+/** The shown run's weight and gradient distributions (distributions.jsonl, thinned to a bounded number of epochs), sent with its state and after each epoch. */
+export interface DashboardDistributionsMessage {
+  type: 'distributions';
+  runId: string;
+  lines: LayerDistributions[];
+}
+
 export type HostToWebviewMessage =
+  | DashboardDistributionsMessage
   | DashboardSaliencyMessage
   | DashboardImageRootMessage
   | DashboardStateMessage

@@ -14,6 +14,7 @@ import type { DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, W
 import type { Evaluation, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
+import { readDistributions } from '../../node/distributionsFile';
 import { pipelineWords } from './dashboardStrings';
 import { deploymentStages } from '../../core/pipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
@@ -88,6 +89,8 @@ export class DashboardPanel implements vscode.Disposable {
   private shown: ShownRun | undefined;
   /** The latest worst rows the editor's row predictions found (for one run's data file). */
   private worst: WorstRows | undefined;
+  /** Runs whose distributions the page was sent (an empty list is sent to them only, to clear a resumed run's). */
+  private readonly sentDistributions = new Set<string>();
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
   /** The training whose run the panel switches to when it starts. */
@@ -373,6 +376,8 @@ export class DashboardPanel implements vscode.Disposable {
     }
     if (event.type === 'evaluation') this.postImageRoot(runId, readRunMeta(this.shown.dir), event.evaluation);
     this.host.post({ type: 'event', runId, event });
+    // Each epoch may have recorded its layers' distributions.
+    if (event.type === 'epoch') this.postDistributions(this.shown);
     // The pipeline of a run that just started, and again once its split sizes are known.
     if (event.type === 'runStarted' || event.type === 'summary') {
       const dir = this.shown.dir;
@@ -439,7 +444,18 @@ export class DashboardPanel implements vscode.Disposable {
       resumable: !training && this.resumable(shown),
       ...(followed ? { follow: followed.follow } : {}),
     });
+    this.postDistributions(shown);
     if (this.worst?.runId === shown.id) this.postWorstRows();
+  }
+
+  /** The shown run's distributions.jsonl, read asynchronously; dropped if another run is shown by then. */
+  private postDistributions(shown: ShownRun): void {
+    void readDistributions(shown.dir).then((lines) => {
+      if (this.shown?.id === shown.id && (lines.length > 0 || this.sentDistributions.has(shown.id))) {
+        this.sentDistributions.add(shown.id);
+        this.host.post({ type: 'distributions', runId: shown.id, lines });
+      }
+    });
   }
 
   dispose(): void {

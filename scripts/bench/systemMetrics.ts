@@ -1,4 +1,4 @@
-// node --import tsx scripts/bench/systemMetrics.ts [--rounds N] [--before DIR]
+// node --import tsx scripts/bench/systemMetrics.ts [--rounds N] [--before DIR [--after DIR]]
 //
 // What recording system metrics (system/ keys in metrics.jsonl) costs a training.
 // 1. The sampler alone: the per-batch call (a counter and a clock read) and the
@@ -48,8 +48,8 @@ async function child(dir: string): Promise<void> {
   process.stdout.write(JSON.stringify({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wall0 }) + '\n');
 }
 
-function beforeAfter(beforeDir: string): void {
-  const dirs = { before: resolve(beforeDir), after: resolve(__dirname, '../..') };
+function beforeAfter(beforeDir: string, afterDir: string): void {
+  const dirs = { before: resolve(beforeDir), after: resolve(afterDir) };
   const results: Record<'before' | 'after', { cpu: number[]; wall: number[] }> = { before: { cpu: [], wall: [] }, after: { cpu: [], wall: [] } };
   for (let r = 0; r < rounds; r++) {
     for (const side of (r % 2 ? ['after', 'before'] : ['before', 'after']) as ('before' | 'after')[]) {
@@ -70,5 +70,6 @@ if (childDir) void child(childDir);
 else {
   samplerCost();
   const beforeDir = option('before');
-  if (beforeDir) beforeAfter(beforeDir);
+  // --after DIR: a checkout of the commit that added them (ba077ee), so nothing else differs; this checkout when not given.
+  if (beforeDir) beforeAfter(beforeDir, option('after') ?? resolve(__dirname, '../..'));
 }

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execFile } from 'node:child_process';
+import { LrFindProcess } from '../../src/node/lrFindProcess';
+import type { LrFindStepLine } from '../../src/node/lrFindProcess';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -67,4 +69,23 @@ test('lr-find refuses bad options and a missing config, naming them', async () =
   const missing = await cli(['lr-find', join(tempDir(), 'nope.experiment.json'), '--backend', 'wasm']);
   assert.equal(missing.code, 1);
   assert.match(missing.err, /nope\.experiment\.json/);
+});
+
+test('the editor’s LrFindProcess forks lr-find: every step arrives, then the result that matches them', async () => {
+  const config = workspace();
+  const steps: LrFindStepLine[] = [];
+  const p = new LrFindProcess({ cliScript: join(repoRoot, 'src/cli/main.ts'), execArgv: ['--import', 'tsx'], runtime: { execPath: process.execPath, env: {} }, configPath: config, backend: 'wasm', cwd: repoRoot }, (s) => steps.push(s));
+  const result = await p.result;
+  assert.equal(p.running, false);
+  assert.ok(steps.length > 50, `${steps.length} steps`);
+  assert.deepEqual(result.points, steps);
+  assert.equal(result.configLr, 0.01);
+  assert.ok(result.suggestion && result.suggestion.rounded > 1e-4 && result.suggestion.rounded < 1);
+});
+
+test('LrFindProcess on a config with an error rejects with the CLI’s message, naming the file', async () => {
+  const dir = tempDir();
+  writeFiles(dir, { 'bad.experiment.json': regressionConfig({ data: { source: 'missing.csv', features: ['x1'], target: 'y' } }) });
+  const p = new LrFindProcess({ cliScript: join(repoRoot, 'src/cli/main.ts'), execArgv: ['--import', 'tsx'], runtime: { execPath: process.execPath, env: {} }, configPath: join(dir, 'bad.experiment.json'), backend: 'wasm', cwd: repoRoot }, () => assert.fail('no step expected'));
+  await assert.rejects(p.result, (e: Error) => /bad\.experiment\.json/.test(e.message) && /missing\.csv/.test(e.message));
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseLrFinderMessage } from '../../src/core/protocol/lrFinder';
 import { describeSuggestion, LR_FIND_DEFAULTS, lrAtStep, lrFindDiverged, lrFindSettingsProblem, roundLearningRate, smoothedLosses, suggestLearningRate } from '../../src/core/lrFinder';
 
 const settings = { startLr: 1e-7, endLr: 10, steps: 100 };
@@ -70,4 +71,11 @@ test('a noisy first batch is not taken for the steepest descent: the first 10 st
   const points = lrs.map((lr, i) => ({ lr, loss: i === 1 ? 0.01 : syntheticLoss(lr) }));
   const s = suggestLearningRate(points);
   assert.ok(s && Math.log10(s.lr) > -3.2 && Math.log10(s.lr) < -2.3, `suggested ${s?.lr}`);
+});
+
+test('the page’s messages are checked: ready, apply and rerun, nothing else', () => {
+  for (const type of ['ready', 'apply', 'rerun']) assert.deepEqual(parseLrFinderMessage({ type }), { type });
+  assert.match(parseLrFinderMessage({ type: 'apply', lr: 10 }) as string, /lr/);
+  assert.equal(typeof parseLrFinderMessage({ type: 'train' }), 'string');
+  assert.equal(parseLrFinderMessage(null), 'message is not an object');
 });

@@ -84,7 +84,8 @@ test('house prices sweep: run it from the CodeLens, read the results in the conf
       // The best run on disk, as the lens prints it (three significant digits).
       const bestValue = Math.min(...runs.map((r) => r.bestMetrics!.val_loss));
       const shown = String(Number(bestValue.toPrecision(3)));
-      const best = page.locator('.codelens-decoration a').filter({ hasText: new RegExp(`^\\s*Best: [0-9a-f]{4} val_loss ${shown.replace('.', '\\.')}\\s*$`) });
+      // (once the runs are evaluated, the best run's test metric follows: "· test mse 529")
+      const best = page.locator('.codelens-decoration a').filter({ hasText: new RegExp(`^\\s*Best: [0-9a-f]{4} val_loss ${shown.replace('.', '\\.')}( · test \\w+ [\\d.e+-]+)?\\s*$`) });
       // (the lenses are redrawn a moment after the last run ends)
       await best.first().waitFor({ state: 'visible', timeout: 60_000 });
       log(`best lens: "${((await best.first().textContent()) ?? '').trim()}"`);

@@ -1,11 +1,11 @@
 // Following runs that a cluster scheduler runs: what the editor shows of such
-// a run (its run folder's word, moved on by what the scheduler says when the
-// files lag behind), which jobs to ask the scheduler about, how many are queued
+// a run (the status src/core/runLiveness.ts judges from its folder and the
+// scheduler's word, with the job's reason or node), which jobs to ask the scheduler about, how many are queued
 // and running, and whether anything needs polling at all. Pure: the host's
 // ClusterWatcher (src/host/runs/clusterWatcher.ts) feeds it the run folders
 // and the scheduler's answers.
 
-import type { JobState, RunMeta, RunStatus, SchedulerJob } from './types';
+import type { JobState, RunLiveness, RunMeta, RunStatus, SchedulerJob } from './types';
 
 /** How often cluster runs' folders and the scheduler are read while a cluster run is queued or running. */
 export const CLUSTER_POLL_MS = 3_000;
@@ -30,48 +30,56 @@ export function isClusterRun(meta: RunMeta | undefined): meta is RunMeta & { job
   return !!meta?.job && typeof meta.job.id === 'string' && meta.job.id.length > 0;
 }
 
+/** A run list entry as the reader gives it: meta.json, and how its status was judged (src/core/runLiveness.ts). */
+export interface JudgedRun {
+  meta?: RunMeta;
+  liveness?: Pick<RunLiveness, 'status' | 'recorded'>;
+}
+
 /**
- * A cluster run as the editor shows it. The run folder speaks first once it
- * has ended; while it says queued or running, the scheduler's answer moves it
- * on: a queued run whose job started shows running on its node (the trainer
- * has not written yet), a running run whose job went back to the queue
- * (preempted, requeued) shows queued with the reason, and a job the scheduler
- * reports ended while the folder still says queued or running shows how it
- * ended: cancelled, or failed (the trainer never started, or died without a
- * word) — as src/node/executors/followJobs.ts then records it in the folder.
+ * A cluster run as the editor shows it: the status runLiveness judged from
+ * its folder and the scheduler's word on its job (one rule for the editor,
+ * `modellab runs` and the trainer's own refusal), with the scheduler's reason
+ * while the job waits or has ended, and its node while it runs.
  */
-export function clusterRunState(meta: RunMeta, job: JobState | undefined): ShownRunState {
-  if (!isActiveStatus(meta.status)) return { status: meta.status };
-  if (!job || job.state === 'unknown') return { status: meta.status };
-  switch (job.state) {
-    case 'queued':
-      return { status: 'queued', ...(job.reason ? { reason: job.reason } : {}) };
-    case 'running':
-      return { status: 'running', ...(job.node ? { node: job.node } : {}) };
-    case 'cancelled':
-      return { status: 'cancelled' };
-    case 'completed':
-    case 'failed':
-      return { status: 'failed', ...(job.reason ? { reason: job.reason } : {}) };
-  }
+export function clusterRunState(liveness: Pick<RunLiveness, 'status'>, job: JobState | undefined): ShownRunState {
+  const status = liveness.status;
+  if (status === 'running') return job?.state === 'running' && job.node ? { status, node: job.node } : { status };
+  const schedulerSays = job && (status === 'queued' ? job.state === 'queued' : isEndedJob(job) && status !== 'completed');
+  return schedulerSays && job.reason ? { status, reason: job.reason } : { status };
+}
+
+function isEndedJob(job: JobState): boolean {
+  return job.state === 'completed' || job.state === 'failed' || job.state === 'cancelled';
 }
 
 /** A run as the editor shows it: cluster runs through clusterRunState, the others as their folder says. */
-export function shownRunState(meta: RunMeta, jobs: ReadonlyMap<string, JobState>): ShownRunState {
-  return isClusterRun(meta) ? clusterRunState(meta, jobs.get(meta.job.id)) : { status: meta.status };
+export function shownRunState(run: JudgedRun, jobs: ReadonlyMap<string, JobState>): ShownRunState | undefined {
+  const meta = run.meta;
+  if (!meta) return undefined;
+  const liveness = run.liveness ?? { status: meta.status };
+  return isClusterRun(meta) ? clusterRunState(liveness, jobs.get(meta.job.id)) : { status: liveness.status };
 }
 
-/** The cluster runs still to follow: their folder says queued or running and the scheduler has not said they ended. */
-export function activeClusterRuns(metas: readonly (RunMeta | undefined)[], jobs: ReadonlyMap<string, JobState>): (RunMeta & { job: SchedulerJob })[] {
-  return metas.filter((m): m is RunMeta & { job: SchedulerJob } => isClusterRun(m) && isActiveStatus(clusterRunState(m, jobs.get(m.job.id)).status));
+/** The cluster runs still to follow: queued or running as shown (their job's state judged in). */
+export function activeClusterRuns(runs: readonly JudgedRun[], jobs: ReadonlyMap<string, JobState>): (RunMeta & { job: SchedulerJob })[] {
+  return runs.flatMap((r) => (isClusterRun(r.meta) && isActiveStatus(shownRunState(r, jobs)!.status) ? [r.meta] : []));
 }
 
-/** The scheduler jobs to ask about: those of cluster runs whose folder says queued or running, each once. */
-export function jobsToQuery(metas: readonly (RunMeta | undefined)[]): SchedulerJob[] {
+/**
+ * The scheduler jobs to ask about, each once: those of cluster runs whose
+ * folder says queued or running, and of those it says interrupted — a
+ * preempted or requeued job that SLURM carries on from the checkpoint, which
+ * only the scheduler can tell from a dead one.
+ */
+export function jobsToQuery(runs: readonly JudgedRun[]): SchedulerJob[] {
   const seen = new Set<string>();
   const out: SchedulerJob[] = [];
-  for (const meta of metas) {
-    if (!isClusterRun(meta) || !isActiveStatus(meta.status) || seen.has(meta.job.id)) continue;
+  for (const run of runs) {
+    const meta = run.meta;
+    if (!isClusterRun(meta) || seen.has(meta.job.id)) continue;
+    const recorded = run.liveness?.recorded ?? meta.status;
+    if (!isActiveStatus(recorded) && recorded !== 'interrupted') continue;
     seen.add(meta.job.id);
     out.push(meta.job);
   }
@@ -84,11 +92,11 @@ export interface JobCounts {
 }
 
 /** Queued and running cluster runs, as the editor shows them (the status bar's numbers). */
-export function countClusterJobs(metas: readonly (RunMeta | undefined)[], jobs: ReadonlyMap<string, JobState>): JobCounts {
+export function countClusterJobs(runs: readonly JudgedRun[], jobs: ReadonlyMap<string, JobState>): JobCounts {
   const counts: JobCounts = { queued: 0, running: 0 };
-  for (const meta of metas) {
-    if (!isClusterRun(meta)) continue;
-    const { status } = clusterRunState(meta, jobs.get(meta.job.id));
+  for (const run of runs) {
+    if (!isClusterRun(run.meta)) continue;
+    const { status } = shownRunState(run, jobs)!;
     if (status === 'queued') counts.queued++;
     else if (status === 'running') counts.running++;
   }

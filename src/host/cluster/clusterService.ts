@@ -11,7 +11,7 @@ import type { ExecutorName, JobState, RunMeta, RunStatus, SchedulerJob } from '.
 import type { Executor } from '../../node/executors/executor';
 import { cancelClusterRun, clusterRunStates } from '../../node/executors/followJobs';
 import { runFolderStamp } from '../../node/runFolderStamp';
-import type { RunListEntry } from '../../node/runStoreReader';
+import type { JobStates, RunListEntry } from '../../node/runStoreReader';
 import { ClusterWatcher } from '../runs/clusterWatcher';
 import type { ClusterChange } from '../runs/clusterWatcher';
 import { EXPERIMENTS_VIEW_ID } from '../runs/experimentsView';
@@ -20,8 +20,8 @@ import { affectsSetting } from '../shell/settings';
 
 export interface ClusterServiceDeps {
   log: vscode.LogOutputChannel;
-  /** Every run folder the editor lists, read now. */
-  listRuns(): RunListEntry[];
+  /** Every run folder the editor lists, read now; `jobs`: what the scheduler said of cluster runs' jobs, judged into their status. */
+  listRuns(jobs?: JobStates): RunListEntry[];
   /** The executor of a scheduler (built from the settings when asked). */
   executor(name: Exclude<ExecutorName, 'local'>): Executor;
   /** The executor the settings choose for new runs (modelLab.executor). */
@@ -36,7 +36,7 @@ export class ClusterService implements vscode.Disposable {
 
   constructor(private readonly deps: ClusterServiceDeps) {
     this.watcher = new ClusterWatcher({
-      listRuns: () => deps.listRuns(),
+      listRuns: (jobs) => deps.listRuns(jobs),
       query: (jobs) => this.query(jobs),
       stamp: runFolderStamp,
       log: (message) => deps.log.warn(message),
@@ -74,7 +74,7 @@ export class ClusterService implements vscode.Disposable {
   /** For the dashboard: a cluster run still followed, with its job line and the status the editor shows. */
   followInfo(runDir: string, meta: RunMeta): { follow: DashboardFollow; status: RunStatus } | undefined {
     if (!isClusterRun(meta) || !this.watcher.follows(runDir)) return undefined;
-    const shown = this.watcher.stateOf(meta);
+    const shown = this.watcher.stateOf({ dir: runDir, meta }) ?? { status: meta.status };
     const follow: DashboardFollow = {
       jobId: meta.job.id,
       updatedAt: this.watcher.updatedAt(runDir) ?? Date.now(),

@@ -9,14 +9,14 @@
 // with their own clock.
 
 import { CLUSTER_POLL_MS, activeClusterRuns, countClusterJobs, isActiveStatus, isClusterRun, jobsToQuery, shownRunState } from '../../core/clusterRuns';
-import type { JobCounts, ShownRunState } from '../../core/clusterRuns';
-import type { JobState, RunMeta, SchedulerJob } from '../../core/types';
-import type { RunListEntry } from '../../node/runStoreReader';
+import type { JobCounts, JudgedRun, ShownRunState } from '../../core/clusterRuns';
+import type { JobState, SchedulerJob } from '../../core/types';
+import type { JobStates, RunListEntry } from '../../node/runStoreReader';
 import type { RunFolderStamp } from '../../node/runFolderStamp';
 
 export interface ClusterWatcherDeps {
-  /** Every run folder the editor lists, read from disk now. */
-  listRuns(): readonly RunListEntry[];
+  /** Every run folder the editor lists, read from disk now, their status judged with what the scheduler said of their jobs (src/node/runStoreReader.ts listRuns). */
+  listRuns(jobs: JobStates): readonly RunListEntry[];
   /** What the scheduler says of these jobs now, by job id (jobs it does not know may be missing). */
   query(jobs: readonly SchedulerJob[]): Promise<ReadonlyMap<string, JobState>>;
   /** A run folder's change stamp (src/node/runFolderStamp.ts). */
@@ -38,6 +38,8 @@ export interface ClusterChange {
 export class ClusterWatcher {
   private jobs = new Map<string, JobState>();
   private readonly stamps = new Map<string, RunFolderStamp>();
+  /** What the editor shows of each cluster run, by run folder, as of the last poll. */
+  private shown = new Map<string, ShownRunState>();
   private readonly listeners = new Set<(change: ClusterChange) => void>();
   private timer: unknown;
   private inFlight: Promise<void> | undefined;
@@ -69,9 +71,23 @@ export class ClusterWatcher {
     return this.jobs.get(jobId);
   }
 
-  /** A run as the editor shows it, with what the scheduler said at the last poll. */
-  stateOf(meta: RunMeta): ShownRunState {
-    return shownRunState(meta, this.jobs);
+  /**
+   * A run as the editor shows it, with what the scheduler said at the last
+   * poll: a run whose folder says it ended shows that at once; one still
+   * queued, running or interrupted shows the status the last poll judged
+   * (a requeued run: queued, not interrupted).
+   */
+  stateOf(run: JudgedRun & { dir: string }): ShownRunState | undefined {
+    const recorded = run.liveness?.recorded ?? run.meta?.status;
+    if (recorded === undefined) return undefined;
+    const open = isActiveStatus(recorded) || recorded === 'interrupted';
+    return (open ? this.shown.get(run.dir) : undefined) ?? shownRunState(run, this.jobs);
+  }
+
+  /** Whether the scheduler carries the run on by itself (its job queued or running, a requeued run too): the editor must not resume it. */
+  carriesOn(run: JudgedRun & { dir: string }): boolean {
+    const shown = this.stateOf(run);
+    return isClusterRun(run.meta) && shown !== undefined && isActiveStatus(shown.status);
   }
 
   /** When the followed run's files last changed (ms since the epoch), for "updated N s ago"; undefined for a run not followed. */
@@ -110,8 +126,8 @@ export class ClusterWatcher {
   }
 
   private async pollOnce(): Promise<void> {
-    const before = this.deps.listRuns();
-    const asked = jobsToQuery(before.map((e) => e.meta));
+    const before = this.deps.listRuns(this.jobs);
+    const asked = jobsToQuery(before);
     const jobs = new Map<string, JobState>();
     if (asked.length > 0) {
       try {
@@ -138,12 +154,15 @@ export class ClusterWatcher {
     }
     if (this.disposed) return;
     // Read again after the scheduler answered: a job it reports ended has written its folder by then.
-    const entries = asked.length > 0 ? this.deps.listRuns() : before;
+    const entries = asked.length > 0 ? this.deps.listRuns(jobs) : before;
+    const shown = new Map<string, ShownRunState>();
     const changed: string[] = [];
     const followed = new Set<string>();
     for (const entry of entries) {
       const meta = entry.meta;
       if (!isClusterRun(meta)) continue;
+      const state = shownRunState(entry, jobs)!;
+      shown.set(entry.dir, state);
       const wasFollowed = this.stamps.has(entry.dir);
       if (!isActiveStatus(meta.status) && !wasFollowed) continue;
       const stamp = this.deps.stamp(entry.dir);
@@ -151,7 +170,7 @@ export class ClusterWatcher {
       const jobBefore = this.jobs.get(meta.job.id);
       const jobNow = jobs.get(meta.job.id);
       if ((last && last.key !== stamp.key) || !sameJobState(jobBefore, jobNow) || (!last && isActiveStatus(meta.status))) changed.push(entry.dir);
-      if (isActiveStatus(shownRunState(meta, jobs).status)) {
+      if (isActiveStatus(state.status)) {
         this.stamps.set(entry.dir, stamp);
         followed.add(entry.dir);
       }
@@ -163,12 +182,12 @@ export class ClusterWatcher {
       if (!changed.includes(dir)) changed.push(dir);
     }
     this.jobs = jobs;
-    const metas = entries.map((e) => e.meta);
-    const counts = countClusterJobs(metas, jobs);
+    this.shown = shown;
+    const counts = countClusterJobs(entries, jobs);
     const countsChanged = counts.queued !== this.lastCounts.queued || counts.running !== this.lastCounts.running;
     this.lastCounts = counts;
     if (changed.length > 0 || countsChanged) for (const listener of [...this.listeners]) listener({ dirs: changed, counts });
-    if (activeClusterRuns(metas, jobs).length > 0 && !this.disposed) {
+    if (activeClusterRuns(entries, jobs).length > 0 && !this.disposed) {
       const ms = this.deps.intervalMs ?? CLUSTER_POLL_MS;
       const setTimer = this.deps.setTimer ?? ((cb: () => void, delay: number) => setTimeout(cb, delay));
       this.timer = setTimer(() => {

@@ -62,6 +62,8 @@ export interface RunNode {
   /** For a cluster run: why its job waits (queued) or where it runs (running), as the scheduler said. */
   reason?: string;
   node?: string;
+  /** The last heartbeat of its trainer (ISO time), when the reader judged its status by it (src/core/runLiveness.ts). */
+  lastHeartbeat?: string;
   contextValue: RunContextValue;
   /** The number shown beside the run: the sweep's metric for sweep runs, else val_loss, else loss. */
   headline?: { name: string; value: number };
@@ -294,6 +296,7 @@ function runNode(run: RunRef, sweepMetric: string | undefined, best = false): Ru
     state,
     ...(shown?.reason ? { reason: shown.reason } : {}),
     ...(shown?.node ? { node: shown.node } : {}),
+    ...(entry.liveness?.lastHeartbeat ? { lastHeartbeat: entry.liveness.lastHeartbeat } : {}),
     contextValue,
     headline: headline(run, sweepMetric),
     best,

@@ -295,7 +295,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     for (const dir of this.allRunsDirs()) {
       this.deps.runIndex.invalidate(dir);
       for (const entry of this.deps.runIndex.runs(dir)) {
-        const shown = this.deps.cluster && isClusterRun(entry.meta) ? this.deps.cluster.stateOf(entry.meta) : undefined;
+        const shown = this.deps.cluster && isClusterRun(entry.meta) ? this.deps.cluster.stateOf(entry) : undefined;
         runs.push({ entry, training: !!this.deps.trainings.forRun(entry.id), attention: asTransformerRun(entry) !== undefined, ...(shown ? { shown } : {}) });
       }
     }
@@ -493,6 +493,8 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
     if (run.node) rows.push([vscode.l10n.t('Node'), run.node]);
     if (run.reason) rows.push([vscode.l10n.t('Waiting for'), run.reason]);
   }
+  // A run that trains, or whose trainer went silent, elsewhere (a cluster node): when it last gave a sign of life.
+  if (run.lastHeartbeat && (run.state === 'running' || run.state === 'interrupted' || run.state === 'queued')) rows.push([vscode.l10n.t('Last heartbeat'), formatRunTime(run.lastHeartbeat, '—')]);
   if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${paramLabel(meta.sweep.params ?? {})}`]);
   const rung = meta.status === 'pruned' ? prunedRung(meta.sweep) : undefined;
   if (rung) rows.push([vscode.l10n.t('Pruned'), vscode.l10n.t('at epoch {0}: placed {1} of {2} runs, the best {3} went on', rung.epoch, rung.rank!, rung.of!, rung.kept!)]);

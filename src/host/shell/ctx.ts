@@ -85,7 +85,7 @@ export class ModelLabContext implements vscode.Disposable {
       new ClusterService({
         log: this.log,
         // Read fresh (not through the run index's cache): the watcher compares what changed since its last look.
-        listRuns: () => this.experiments.allRunsDirs().flatMap((dir) => listRuns(dir)),
+        listRuns: (jobs) => this.experiments.allRunsDirs().flatMap((dir) => listRuns(dir, jobs)),
         executor: schedulerExecutor,
         chosenExecutor: () => executorSetting(),
       }),

@@ -30,6 +30,7 @@ export function activate(extensionContext: vscode.ExtensionContext): void {
   // Runs an earlier window left interrupted (reload, quit) are offered for resuming, once each.
   const offers = ctx.push(new ResumeOffers(ctx));
   ctx.push(ctx.onDidChangeRuns(() => offers.check()));
+  ctx.push(ctx.cluster.onDidChange(() => offers.check()));
   ctx.push(vscode.workspace.onDidGrantWorkspaceTrust(() => offers.check()));
   offers.check();
   // Problems for every config in the workspace, not only the open ones.

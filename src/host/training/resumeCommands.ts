@@ -5,9 +5,13 @@
 // Offered where the user meets such a run: a notification when a window
 // finds runs that an earlier window left interrupted (reload, quit, crash),
 // the Stopped notification, the sidebar's run actions and the dashboard.
+// Never for a cluster run whose job the scheduler carries on (preempted or
+// requeued: queued or running again): the job resumes it from its checkpoint,
+// and a second trainer would fight it for the run folder.
 
 import { dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { isClusterRun } from '../../core/clusterRuns';
 import { whyNotResumable } from '../../node/checkpointFile';
 import type { RunMeta } from '../../core/types';
 import { backendSetting } from '../shell/settings';
@@ -59,6 +63,13 @@ export async function resumeRun(ctx: ModelLabContext, arg?: unknown): Promise<vo
   if (ctx.trainings.forRun(run.id)) {
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} is already training.', run.meta.name));
     return;
+  }
+  if (isClusterRun(run.meta)) {
+    await ctx.cluster.watcher.poke(); // the scheduler's word now, not the last poll's
+    if (ctx.cluster.watcher.carriesOn({ dir: run.dir, meta: run.meta })) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cannot resume {0}: its job {1} is queued or running again on the cluster, and carries on from its checkpoint by itself.', run.meta.name, run.meta.job.id));
+      return;
+    }
   }
   const why = whyNotResumable(run.meta, run.dir);
   if (why) {
@@ -116,6 +127,8 @@ export class ResumeOffers implements vscode.Disposable {
       for (const entry of this.ctx.runIndex.runs(dir)) {
         const meta = entry.meta;
         if (!meta || meta.status !== 'interrupted' || offered.has(entry.id) || this.ctx.trainings.forRun(entry.id)) continue;
+        // A cluster run: only once the scheduler said its job will not carry it on (asked by the cluster watcher, which calls check again).
+        if (isClusterRun(meta) && (this.ctx.cluster.watcher.jobState(meta.job.id) === undefined || this.ctx.cluster.watcher.carriesOn(entry))) continue;
         const when = Date.parse(meta.endedAt ?? meta.createdAt);
         if (!(now - when < OFFER_WITHIN_MS)) continue;
         if (whyNotResumable(meta, entry.dir) === undefined) fresh.push({ id: entry.id, dir: entry.dir, meta });

@@ -7,7 +7,7 @@
 import { downsampleXY } from './downsample';
 import type { CompareSeries, CompareXAxis } from './protocol/compare';
 import { smoothEma } from './smoothing';
-import { isSystemKey } from './systemMetrics';
+import { metricChoiceRank } from './systemMetrics';
 import type { MetricPoint } from './types';
 
 interface KeyColumns {
@@ -92,8 +92,7 @@ export function baseMetricName(key: string): string {
 export function curveMetrics(columns: readonly MetricColumns[]): string[] {
   const names = new Set<string>();
   for (const c of columns) for (const key of [...c.step.keys(), ...c.epoch.keys()]) names.add(baseMetricName(key));
-  const rank = (n: string) => (n === 'loss' ? 0 : n === 'lr' ? 2 : isSystemKey(n) ? 3 : 1);
-  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+  return [...names].sort((a, b) => metricChoiceRank(a) - metricChoiceRank(b) || a.localeCompare(b));
 }
 
 export interface SeriesRequest {

@@ -24,6 +24,11 @@ export function isSystemKey(key: string): boolean {
   return key.startsWith(SYSTEM_PREFIX);
 }
 
+/** Where a metric goes in a list of metric choices: loss first, then the model's metrics, the learning rate, the system/ keys last. */
+export function metricChoiceRank(name: string): number {
+  return name === 'loss' ? 0 : name === 'lr' ? 2 : isSystemKey(name) ? 3 : 1;
+}
+
 /** One reading of the trainer process and of the training so far. */
 export interface ProcessReading {
   /** A monotonic clock, in milliseconds. */

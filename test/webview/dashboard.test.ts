@@ -710,3 +710,23 @@ test('a cluster job followed from its files: its job line counts the files\' age
   await page.waitForFunction(() => (document.querySelector('#run-follow') as HTMLElement | null)?.hidden === true, undefined, { timeout: 10_000 });
   assert.equal(await page.locator('#stop-button').isVisible(), false, 'an ended job has nothing to cancel');
 });
+
+test('system metrics are offered in the metric choice after the model’s metrics, never drawn in the loss chart nor chosen by default', async () => {
+  const metrics: MetricPoint[] = [];
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    for (const p of epochPoints(epoch)) {
+      // As the trainer writes them: every epoch point, and a step point now and then, carry system/ values.
+      const system: Record<string, number> = p.kind === 'epoch' || p.step % 7 === 0 ? { 'system/cpu_percent': 95 + epoch, 'system/rss_mb': 180 + epoch, 'system/step_time_ms': 4.2, 'system/samples_per_sec': 7600 } : {};
+      metrics.push({ ...p, values: { ...p.values, ...system } });
+    }
+  }
+  await post({ type: 'state', run: { ...regressionSnapshot(), metrics }, training: false });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  // The loss chart: the step losses and the epoch loss and val_loss, as without system values.
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  // The metric chart keeps mae and val_mae by default.
+  await waitForPoints('#metric-chart', 2 * EPOCHS);
+  const options = await page.locator('#metric-select vscode-option').evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+  assert.deepEqual(options.filter((o) => o?.startsWith('system/')).sort(), ['system/cpu_percent', 'system/rss_mb', 'system/samples_per_sec', 'system/step_time_ms']);
+  assert.ok(options.indexOf('mae') < options.indexOf('system/cpu_percent'), options.join(', '));
+});

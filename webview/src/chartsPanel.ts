@@ -5,7 +5,7 @@ import { h } from './dom';
 import { CurveChart } from './curveChart';
 import type { MetricSeriesStore, XAxisMode } from './metricSeries';
 import { baseMetricName, decadesSpanned, isLossKey } from './metricSeries';
-import { isSystemKey } from '../../src/core/systemMetrics';
+import { isSystemKey, metricChoiceRank } from '../../src/core/systemMetrics';
 import type { Series } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
@@ -142,7 +142,8 @@ export class ChartsPanel {
     this.metricChart ??= new CurveChart(this.metricCanvas, t('charts.metrics.aria'));
 
     const keys = store.keys();
-    const choices = [...new Set(keys.filter((k) => !isLossKey(k)).map(baseMetricName))];
+    // In first-seen order within each rank: the model's metrics, the learning rate, then the system/ keys.
+    const choices = [...new Set(keys.filter((k) => !isLossKey(k)).map(baseMetricName))].sort((a, b) => metricChoiceRank(a) - metricChoiceRank(b));
     this.updateMetricChoices(choices);
     const metric = this.ui.metric && choices.includes(this.ui.metric) ? this.ui.metric : (choices.find((c) => c !== 'lr' && !isSystemKey(c)) ?? choices[0]);
 

@@ -5,6 +5,8 @@
 // the sidebar and the compare panel group fold runs by RunMeta.fold.
 
 import { seededRng, shuffleInPlace } from './random';
+import type { SweepPoint } from './sweep';
+import type { SweepPlan } from './sweepPlan';
 import type { FoldMembership, RunMeta } from './types';
 
 /**
@@ -170,4 +172,32 @@ export function groupFolds<R>(runs: readonly R[], metaOf: (r: R) => Pick<RunMeta
 
 export function isFoldGroup<R>(x: R | FoldGroup<R>): x is FoldGroup<R> {
   return typeof x === 'object' && x !== null && 'runs' in x && 'k' in x && Array.isArray((x as FoldGroup<R>).runs);
+}
+
+/**
+ * A grid or random sweep of cross-validated points as a plan of fold runs:
+ * run i trains fold i mod k of point ⌊i/k⌋ (one fold group per point), so a
+ * queue that runs one training per plan entry trains every point's folds.
+ * `foldOf` tells the fold of a point the plan returned. A bayes plan (which
+ * draws from point-level results) is not folded here.
+ */
+export function foldSweepPlan(plan: SweepPlan, k: number, newId: () => string = newFoldGroupId): { plan: SweepPlan; foldOf(point: SweepPoint): FoldMembership | undefined } {
+  if (plan.adaptive) throw new FoldError('a bayes sweep draws each point from the points finished before it; its folds are not planned as separate runs');
+  const folds = new WeakMap<SweepPoint, FoldMembership>();
+  const ids = new Map<number, string>();
+  return {
+    plan: {
+      total: plan.total * k,
+      adaptive: false,
+      point(index) {
+        const base = plan.point(Math.floor(index / k), []);
+        let id = ids.get(base.index);
+        if (id === undefined) ids.set(base.index, (id = newId()));
+        const point: SweepPoint = { ...base };
+        folds.set(point, { id, index: index % k, k });
+        return point;
+      },
+    },
+    foldOf: (point) => folds.get(point),
+  };
 }

@@ -183,3 +183,17 @@ test('the compare chart draws a cross-validation as one band per metric: the fol
   assert.deepEqual(smooth[0].mean, [3, 3]);
   assert.equal(foldBands([s('f0', 'loss', [1])], folds).bands.length, 0);
 });
+
+test('a cross-validated grid sweep as a plan of fold runs: run i trains fold i mod k of point ⌊i/k⌋, one fold group per point', async () => {
+  const { foldSweepPlan } = await import('../../src/core/crossValidation');
+  const { planSweep } = await import('../../src/core/sweepPlan');
+  const base = planSweep({ parameters: { 'training.optimizer.learningRate': [0.1, 0.01] } }, 'minimize');
+  let n = 0;
+  const { plan, foldOf } = foldSweepPlan(base, 3, () => `cv-${n++}`);
+  assert.equal(plan.total, 6);
+  const runs = Array.from({ length: 6 }, (_, i) => plan.point(i, []));
+  assert.deepEqual(runs.map((p) => p.index), [0, 0, 0, 1, 1, 1]);
+  assert.deepEqual(runs.map((p) => p.params['training.optimizer.learningRate']), [0.1, 0.1, 0.1, 0.01, 0.01, 0.01]);
+  assert.deepEqual(runs.map((p) => foldOf(p)), [0, 1, 2, 0, 1, 2].map((index, i) => ({ id: `cv-${i < 3 ? 0 : 1}`, index, k: 3 })));
+  assert.throws(() => foldSweepPlan(planSweep({ method: 'bayes', count: 4, parameters: { 'training.optimizer.learningRate': { min: 0.001, max: 0.1 } } }, 'minimize'), 3), /bayes/);
+});

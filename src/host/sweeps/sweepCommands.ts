@@ -8,6 +8,8 @@ import { rankRuns, runMetrics } from '../../core/configResults';
 import type { RunResultInput } from '../../core/configResults';
 import { describeParams, newSweepId, sweepMethod } from '../../core/sweep';
 import { planSweep } from '../../core/sweepPlan';
+import { foldSweepPlan } from '../../core/crossValidation';
+import { rankSweepPoints } from '../../core/sweepBest';
 import { goalFor } from '../../core/metrics';
 import { earlyTerminationOf, sweepMetricOf } from '../../core/sweepValidation';
 import { backendSetting, executorSetting } from '../shell/settings';
@@ -59,8 +61,9 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     );
     return;
   }
-  if (config.training.crossValidation) {
-    // One point would be k fold runs; the editor's sweep queue runs one training per point.
+  const folds = config.training.crossValidation?.folds;
+  if (folds && sweepMethod(sweep) === 'bayes') {
+    // A bayes point is drawn from the points finished before it, by their folds' mean: the CLI does that.
     void vscode.window.showInformationMessage(vscode.l10n.t('{0} is cross-validated: run its sweep with `modellab sweep {1}`, which trains the folds of each point and ranks the points by their mean. Train Best on All Training Data works on its result here.', config.name, fileName));
     return;
   }
@@ -75,13 +78,16 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   const goal = goalFor(metric, sweep.goal);
   const earlyTermination = earlyTerminationOf(config);
   // Grid and random points are known now; a bayes point is drawn when a slot frees up, from the runs finished by then.
-  const plan = planSweep(sweep, goal);
-  const total = plan.total;
-  const concurrency = Math.max(1, Math.min(sweep.concurrency ?? 1, total));
-  if (total > CONFIRM_ABOVE) {
+  const pointPlan = planSweep(sweep, goal);
+  // Cross-validated: each point is k fold runs, one training each (the queue runs them like points).
+  const folded = folds ? foldSweepPlan(pointPlan, folds) : undefined;
+  const plan = folded?.plan ?? pointPlan;
+  const total = pointPlan.total;
+  const concurrency = Math.max(1, Math.min(sweep.concurrency ?? 1, plan.total));
+  if (plan.total > CONFIRM_ABOVE) {
     const go = vscode.l10n.t('Run Sweep');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Run {0} trainings of {1}?', total, config.name),
+      vscode.l10n.t('Run {0} trainings of {1}?', plan.total, config.name),
       { modal: true, detail: vscode.l10n.t('Each point of the sweep is a full training run; {0} run at a time.', concurrency) },
       go,
     );
@@ -102,12 +108,13 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   let active: ActiveSweep | undefined;
   const queue = new SweepQueue<TrainingSession, TrainingOutcome>(plan, concurrency, {
     start: (point) => {
+      const fold = folded?.foldOf(point);
       const session = ctx.trainings.start({
         configUri,
-        name: `${config.name} ${point.index + 1}/${total}`,
+        name: fold ? `${config.name} ${point.index + 1}/${total} · ${fold.index + 1}/${fold.k}` : `${config.name} ${point.index + 1}/${total}`,
         runsDir,
         runtime,
-        sessionKey: `${configKey(configUri)}#${id}#${point.index}`,
+        sessionKey: `${configKey(configUri)}#${id}#${point.index}${fold ? `#${fold.index}` : ''}`,
         start: {
           type: 'start',
           configPath: configUri.fsPath,
@@ -117,6 +124,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
           ...startPathPolicy(configUri),
           overrides: point.params,
           sweep: { id, index: point.index, total, params: point.params, ...(earlyTermination ? { earlyTermination } : {}) },
+          ...(fold ? { fold } : {}),
         },
       });
       pointOf.set(session, point);
@@ -132,7 +140,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   });
   active = { id, configUri, name: config.name, metric, goal, queue, pointOf };
   ctx.sweeps.add(active);
-  ctx.log.info(`[${config.name}] sweep ${id}: ${total} run(s) (${sweepMethod(sweep)}), ${concurrency} at a time, ranked by ${metric} (${goal})`);
+  ctx.log.info(`[${config.name}] sweep ${id}: ${folded ? `${total} point(s) × ${folds} folds` : `${total} run(s)`} (${sweepMethod(sweep)}), ${concurrency} at a time, ranked by ${metric} (${goal})`);
 
   // A stop asked for any point stops the sweep: the remaining points are not started.
   const stopWatch = ctx.trainings.onDidUpdate(({ session, event }) => {
@@ -201,7 +209,10 @@ async function reportSweepOutcome(ctx: ModelLabContext, sweep: ActiveSweep, resu
   const failed = results.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'interrupted');
   if (results.some((r) => r.outcome.status === 'interrupted')) return; // the window is closing
   const inputs: RunResultInput[] = completed.map((r) => ({ id: r.outcome.meta!.id, config: null, metrics: runMetrics(r.outcome.meta) }));
-  const top = rankRuns(inputs, sweep.metric, sweep.goal)[0];
+  // Fold runs: a point is best by its folds' mean (as modellab sweep ranks it), named by its first fold's run.
+  const metas = results.flatMap((r) => (r.outcome.meta ? [r.outcome.meta] : []));
+  const topPoint = metas.some((m) => m.fold) ? rankSweepPoints(metas, sweep.id, sweep.metric, sweep.goal)[0] : undefined;
+  const top = topPoint ? (topPoint.value !== undefined ? { id: topPoint.runs[0].id, value: topPoint.value } : undefined) : rankRuns(inputs, sweep.metric, sweep.goal)[0];
   const best = top?.value !== undefined ? completed.find((r) => r.outcome.meta!.id === top.id) : undefined;
 
   const parts = [

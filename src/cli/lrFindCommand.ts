@@ -11,13 +11,14 @@ import { findLearningRate } from '../trainer/lrFind';
 import type { LrFindResult } from '../trainer/lrFind';
 import { backendOption, intOption, numberOption, UsageError } from './args';
 
-export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--json]   (learning-rate range test: loss per rate, a suggested rate)`;
+export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--workspace-root DIR] [--json]   (learning-rate range test: loss per rate, a suggested rate)`;
 
 export async function lrFindCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true } },
+    // --workspace-root: data files must lie inside it, as the editor's training asks (modelLab.allowPathsOutsideWorkspace off).
+    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true }, 'workspace-root': { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('lr-find takes one config file');
   const positive = (n: number) => n > 0;
@@ -37,6 +38,8 @@ export async function lrFindCommand(args: string[]): Promise<number> {
       configPath: positionals[0],
       backend: backendOption(values.backend),
       nativeModuleDirs: values['native-modules'],
+      workspaceRoot: values['workspace-root'],
+      allowPathsOutsideWorkspace: values['workspace-root'] === undefined,
       settings,
       signal: controller.signal,
       onStep: json ? (s) => process.stdout.write(JSON.stringify({ type: 'step', ...s }) + '\n') : undefined,

@@ -15,6 +15,8 @@ export interface LrFindProcessOptions {
   configPath: string;
   backend?: string;
   nativeModuleDirs?: string[];
+  /** Data files must lie inside this folder (the editor's path policy); anywhere when undefined. */
+  workspaceRoot?: string;
   execArgv?: string[];
   cwd?: string;
 }
@@ -53,6 +55,7 @@ export class LrFindProcess {
     const args = ['lr-find', options.configPath, '--json'];
     if (options.backend) args.push('--backend', options.backend);
     for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
+    if (options.workspaceRoot) args.push('--workspace-root', options.workspaceRoot);
     this.child = fork(options.cliScript, args, {
       execPath: options.runtime.execPath,
       execArgv: options.execArgv ?? [],

@@ -89,3 +89,11 @@ test('LrFindProcess on a config with an error rejects with the CLI’s message, 
   const p = new LrFindProcess({ cliScript: join(repoRoot, 'src/cli/main.ts'), execArgv: ['--import', 'tsx'], runtime: { execPath: process.execPath, env: {} }, configPath: join(dir, 'bad.experiment.json'), backend: 'wasm', cwd: repoRoot }, () => assert.fail('no step expected'));
   await assert.rejects(p.result, (e: Error) => /bad\.experiment\.json/.test(e.message) && /missing\.csv/.test(e.message));
 });
+
+test('lr-find --workspace-root refuses a data file outside the workspace, as the editor’s training does', async () => {
+  const root = tempDir();
+  writeFiles(root, { 'outside.csv': linearCsv(50), 'ws/exp.experiment.json': regressionConfig({ data: { source: '../outside.csv', features: ['x1', 'x2', 'x3'], target: 'y' } }) });
+  const refused = await cli(['lr-find', join(root, 'ws', 'exp.experiment.json'), '--workspace-root', join(root, 'ws'), '--backend', 'wasm']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /exp\.experiment\.json.*outside/i);
+});

@@ -18,6 +18,7 @@ import type { RuntimeProbe } from '../../node/trainerRuntime';
 import { PanelHost } from '../panels/panelHost';
 import type { ModelLabContext } from '../shell/ctx';
 import { backendSetting, nodePathSetting } from '../shell/settings';
+import { requireTrust, startPathPolicy } from '../training/trainCommands';
 import { configFromContext, pickConfig } from './workspaceConfigs';
 
 export const LR_FINDER_VIEW_TYPE = 'modelLab.lrFinder';
@@ -73,8 +74,17 @@ export class LrFinder implements vscode.Disposable {
     this.host.reveal(vscode.ViewColumn.Beside, true);
     const runtime = resolveTrainerRuntime(nodePathSetting(), this.deps.runtimeProbe);
     const folder = vscode.workspace.getWorkspaceFolder(config)?.uri.fsPath;
+    const policy = startPathPolicy(config);
     const proc = new LrFindProcess(
-      { cliScript: this.deps.cliScript, runtime, configPath: config.fsPath, backend: backendSetting(config), nativeModuleDirs: this.deps.nativeModuleDirs(), cwd: folder },
+      {
+        cliScript: this.deps.cliScript,
+        runtime,
+        configPath: config.fsPath,
+        backend: backendSetting(config),
+        nativeModuleDirs: this.deps.nativeModuleDirs(),
+        workspaceRoot: policy.allowPathsOutsideWorkspace ? undefined : policy.workspaceRoot,
+        cwd: folder,
+      },
       (step) => {
         if (this.process !== proc) return;
         this.state.points.push({ lr: step.lr, loss: step.loss, smoothed: step.smoothed });
@@ -166,7 +176,8 @@ export function lrFinderOf(owner: { push<T extends vscode.Disposable>(d: T): T }
 /** The command: the config of the CodeLens, the explorer or the active editor, else the one picked. */
 export async function findLearningRate(ctx: ModelLabContext, arg: unknown): Promise<void> {
   const config = configFromContext(arg) ?? (await pickConfig(vscode.l10n.t('Which config to find a learning rate for?')));
-  if (!config) return;
+  // It trains, briefly: a trusted workspace only, as Train.
+  if (!config || !(await requireTrust())) return;
   const finder = lrFinderOf(ctx, () =>
     new LrFinder({
       extensionUri: ctx.extension.extensionUri,

@@ -6,7 +6,7 @@
 // predicted. --out writes the output to a file instead of standard output.
 
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rowHint } from '../core/rowPredictions';
 import type { RowPrediction, RowPredictionSummary } from '../core/rowPredictions';
@@ -15,7 +15,8 @@ import { readRunConfig } from '../node/runPipeline';
 import { readTable } from '../node/tableFile';
 import { selectBackend } from '../trainer/backend';
 import { Predictor } from '../trainer/predictor';
-import { predictTableRows } from '../trainer/rowPredictions';
+import { predictTableRows, testRowsOf } from '../trainer/rowPredictions';
+import { readRunMeta } from '../node/runStoreReader';
 import { backendOption, runsDirOption, UsageError } from './args';
 
 export interface PredictCommandContext {
@@ -23,13 +24,13 @@ export interface PredictCommandContext {
   defaultRunsDir: string;
 }
 
-export const PREDICT_USAGE = '  modellab predict <run> <data-file> [--json] [--out FILE] [--runs-dir DIR] [--backend B]   (every row of a CSV/JSON/JSONL file)';
+export const PREDICT_USAGE = '  modellab predict <run> <data-file> [--test-rows] [--json] [--out FILE] [--runs-dir DIR] [--backend B]   (every row of a CSV/JSON/JSONL file; --test-rows: the run\'s test rows there)';
 
 export async function predictCommand(argv: string[], ctx: PredictCommandContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, out: { type: 'string' }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
+    options: { json: { type: 'boolean' }, 'test-rows': { type: 'boolean' }, out: { type: 'string' }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
   });
   const [runArg, dataFile] = positionals;
   if (!runArg || !dataFile || positionals.length > 2) throw new UsageError('predict takes a run and a data file: modellab predict <run> <data-file>');
@@ -40,7 +41,14 @@ export async function predictCommand(argv: string[], ctx: PredictCommandContext)
   const table = readTable(resolve(dataFile), config?.data.format);
   const predictor = await Predictor.load(runDir);
   try {
-    const { predictions, summary } = await predictTableRows(predictor, table, { text: config?.data.text, target: config?.data.target });
+    // --test-rows: only the rows of this file that the run held out as its test split (what the editor shows by default).
+    let only: number[] | undefined;
+    if (values['test-rows']) {
+      if (!config) throw new UsageError(`${runDir} has no config.json, so its test split is unknown`);
+      only = testRowsOf(config, readRunMeta(runDir)?.configPath ?? join(runDir, 'config.json'), resolve(dataFile), table);
+      if (only.length === 0) throw new UsageError(`${dataFile} holds none of the run's test rows (its test split comes from ${config.data.test ?? config.data.source ?? 'another file'})`);
+    }
+    const { predictions, summary } = await predictTableRows(predictor, table, { text: config?.data.text, target: config?.data.target }, only);
     const lines = values.json ? jsonLines(predictions, summary) : textLines(predictions, summary, predictor.signature.task === 'regression');
     const output = lines.join('\n') + '\n';
     if (values.out) {

@@ -169,7 +169,7 @@ export class DataRowPredictions {
 }
 
 /** The rows of `file` that are in the run's test split: all of a separate test file, the seeded test share of a source file, else none. */
-function testRowsOf(config: ExperimentConfig, configPath: string, file: string, table: Table): number[] {
+export function testRowsOf(config: ExperimentConfig, configPath: string, file: string, table: Table): number[] {
   const here = (p: string | undefined) => p !== undefined && resolve(dirname(configPath), p) === resolve(file);
   if (here(config.data.test)) return table.rows.map((_, i) => i);
   if (!here(config.data.source)) return [];

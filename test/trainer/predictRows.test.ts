@@ -105,6 +105,15 @@ test('the editor\'s rows: the run\'s test rows of its source file, by line range
   // Every row, lines 10–19.
   assert.deepEqual(all.predictions.map((p) => p.line), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
   assert.match((replies[3] as { message: string }).message, /scope is not one of test, all/);
+  // The CLI's --test-rows predicts the same rows: the same count and metrics.
+  const cliTest = cli(['predict', runDir, file, '--test-rows', '--json']);
+  assert.equal(cliTest.code, 0, cliTest.err);
+  const cliSummary = (JSON.parse(cliTest.out.trim().split('\n').pop()!) as { summary: { rows: number; metrics: { mse: number } } }).summary;
+  assert.equal(cliSummary.rows, evaluation.count);
+  assert.ok(Math.abs(cliSummary.metrics.mse - evaluation.metrics.mse) < 1e-6 * evaluation.metrics.mse);
+  const elsewhere = cli(['predict', runDir, join(dir, 'some-houses.csv'), '--test-rows']);
+  assert.equal(elsewhere.code, 2);
+  assert.match(elsewhere.err, /holds none of the run's test rows/);
   assert.match((replies[4] as { message: string }).message, /nowhere\.csv/);
 });
 

@@ -63,12 +63,23 @@ function dataFilesOf(configPath: string): string[] {
   }
 }
 
+interface KnownRows {
+  key: string;
+  rows: Map<number, RowPrediction>;
+  covered: [number, number][];
+}
+
 export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeInlayHints = this.emitter.event;
   private configs: { at: number; byFile: Map<string, string[]> } | undefined;
   /** Files whose worst rows were already sent, by file, run and scope. */
   private readonly worstSent = new Set<string>();
+  /** Predictions made so far, per document (for one version, run and scope), with the line ranges asked for. */
+  private readonly predictions = new Map<string, KnownRows>();
+  private readonly inFlight = new Map<string, { key: string; from: number; to: number; abort: AbortController }>();
+  /** What the log said last of each file (which run's predictions, or none), so it says it once. */
+  private readonly logged = new Map<string, string>();
 
   constructor(private readonly deps: DataRowHintsDeps) {}
 
@@ -87,14 +98,16 @@ export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposabl
   /** Runs or configs changed. */
   refresh(): void {
     this.configs = undefined;
+    this.predictions.clear();
     this.emitter.fire();
   }
 
   /** The newest completed run of a config that names `file` as its data, with the config. */
-  async runFor(file: vscode.Uri, token?: vscode.CancellationToken): Promise<RunListEntry | undefined> {
+  async runFor(file: vscode.Uri): Promise<RunListEntry | undefined> {
     if (!this.configs || Date.now() - this.configs.at > CONFIG_SCAN_MS) {
       const byFile = new Map<string, string[]>();
-      for (const config of await findWorkspaceConfigs(token)) {
+      // Not cancelled with the hint request that asked: a scan cut short would be kept as the workspace's configs.
+      for (const config of await findWorkspaceConfigs()) {
         for (const data of dataFilesOf(config.fsPath)) byFile.set(data, [...(byFile.get(data) ?? []), config.fsPath]);
       }
       this.configs = { at: Date.now(), byFile };
@@ -107,7 +120,12 @@ export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposabl
 
   async provideInlayHints(document: vscode.TextDocument, range: vscode.Range, token: vscode.CancellationToken): Promise<vscode.InlayHint[]> {
     if (!isDataFile(document.uri)) return [];
-    const run = await this.runFor(document.uri, token);
+    const run = await this.runFor(document.uri);
+    const said = run ? `predictions of run ${run.id}` : 'no completed run of an experiment in the workspace reads it';
+    if (this.logged.get(document.uri.fsPath) !== said) {
+      this.logged.set(document.uri.fsPath, said);
+      this.deps.log.info(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: ${said}`);
+    }
     if (!run || token.isCancellationRequested) return [];
     const json = document.uri.fsPath.toLowerCase().endsWith('.json');
     // JSON: rows are the array's records, so the range is in record indexes; CSV and JSONL: in lines.
@@ -116,36 +134,66 @@ export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposabl
       ? recordRange(records, document, range)
       : [Math.max(1, range.start.line + 1 - MARGIN_LINES), range.end.line + 1 + MARGIN_LINES];
     const scope = this.scope;
+    // Predictions are kept per document version, run and scope. A range not yet predicted is
+    // asked for in the background (VS Code cancels and repeats hint requests as the view moves,
+    // and a first answer loads the model); when it arrives, the hints are asked for again.
+    const key = `${document.uri.toString()}|${document.version}|${run.id}|${scope}`;
+    let known = this.predictions.get(document.uri.toString());
+    if (known?.key !== key) {
+      known = { key, rows: new Map(), covered: [] };
+      this.predictions.set(document.uri.toString(), known);
+    }
+    if (!known.covered.some(([a, b]) => a <= fromLine && toLine <= b)) this.fetch(document, run, scope, fromLine, toLine, known);
+    const hints: vscode.InlayHint[] = [];
+    for (const p of known.rows.values()) {
+      if (p.line < fromLine || p.line > toLine) continue;
+      const position = records ? records[p.line - 1] : p.line - 1 < document.lineCount ? document.lineAt(p.line - 1).range.end : undefined;
+      if (!position) continue;
+      const hint = new vscode.InlayHint(position, rowHint(p));
+      hint.paddingLeft = true;
+      hint.tooltip = tooltipOf(p, run);
+      hints.push(hint);
+    }
+    return hints;
+  }
+
+  /** Asks the inference process for the lines `fromLine`–`toLine` (a newer ask for the same file replaces an older one). */
+  private fetch(document: vscode.TextDocument, run: RunListEntry, scope: RowScope, fromLine: number, toLine: number, known: KnownRows): void {
+    const file = document.uri.toString();
+    const pending = this.inFlight.get(file);
+    if (pending && pending.key === known.key && pending.from <= fromLine && toLine <= pending.to) return;
+    pending?.abort.abort();
+    this.deps.log.info(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: asking for lines ${fromLine}–${toLine}`);
+    const abort = new AbortController();
+    this.inFlight.set(file, { key: known.key, from: fromLine, to: toLine, abort });
     const worstKey = `${document.uri.fsPath}|${run.id}|${scope}`;
     const wantWorst = !this.worstSent.has(worstKey);
-    const abort = new AbortController();
-    const listener = token.onCancellationRequested(() => abort.abort());
-    try {
-      const reply = await this.deps.inference().rowPredictions(
-        { modelDir: run.dir, dataFile: document.uri.fsPath, scope, fromLine, toLine, worst: wantWorst ? WORST_ROWS : 0 },
-        abort.signal,
-      );
-      if (wantWorst) {
-        this.worstSent.add(worstKey);
-        this.deps.onWorstRows({ runId: run.id, runName: run.meta!.name, file: document.uri, scope, rows: reply.worst, scopeRows: reply.scopeRows, summary: reply.summary });
-      }
-      return reply.predictions.flatMap((p) => {
-        const position = records ? records[p.line - 1] : p.line - 1 < document.lineCount ? document.lineAt(p.line - 1).range.end : undefined;
-        if (!position) return [];
-        const hint = new vscode.InlayHint(position, rowHint(p));
-        hint.paddingLeft = true;
-        hint.tooltip = tooltipOf(p, run);
-        return [hint];
+    this.deps
+      .inference()
+      .rowPredictions({ modelDir: run.dir, dataFile: document.uri.fsPath, scope, fromLine, toLine, worst: wantWorst ? WORST_ROWS : 0 }, abort.signal)
+      .then(
+        (reply) => {
+          if (wantWorst) {
+            this.worstSent.add(worstKey);
+            this.deps.onWorstRows({ runId: run.id, runName: run.meta!.name, file: document.uri, scope, rows: reply.worst, scopeRows: reply.scopeRows, summary: reply.summary });
+          }
+          this.deps.log.info(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: lines ${fromLine}–${toLine}: ${reply.predictions.length} predicted in ${reply.millis} ms`);
+          if (this.predictions.get(file) !== known) return; // the document or the run changed meanwhile
+          for (const p of reply.predictions) known.rows.set(p.line, p);
+          known.covered.push([fromLine, toLine]);
+          this.emitter.fire();
+        },
+        (e: unknown) => {
+          if (!(e instanceof InferenceCancelledError)) this.deps.log.warn(`row predictions for ${document.uri.fsPath}: ${(e as Error).message}`);
+        },
+      )
+      .finally(() => {
+        if (this.inFlight.get(file)?.abort === abort) this.inFlight.delete(file);
       });
-    } catch (e) {
-      if (!(e instanceof InferenceCancelledError)) this.deps.log.warn(`row predictions for ${document.uri.fsPath}: ${(e as Error).message}`);
-      return [];
-    } finally {
-      listener.dispose();
-    }
   }
 
   dispose(): void {
+    for (const pending of this.inFlight.values()) pending.abort.abort();
     this.emitter.dispose();
   }
 }

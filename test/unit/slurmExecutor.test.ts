@@ -6,9 +6,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RunMeta, SchedulerJob } from '../../src/core/types';
+import type { JobState, RunMeta, SchedulerJob } from '../../src/core/types';
+import { processStart } from '../../src/node/heartbeat';
 import { reconcileRun } from '../../src/node/executors/followJobs';
 import { parseJobLines, signalSecondsFor, SlurmExecutor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
 import { tempDir } from '../helpers/fixtures';
@@ -216,6 +218,37 @@ test('a job with no stderr says where to look; a cancelled job cancels its run; 
   assert.equal(reconcileRun(done.dir, done.job, { state: 'failed', checkedAt: AT })!.status, 'completed');
   const waiting = runFolder('queued', 0);
   assert.equal(reconcileRun(waiting.dir, waiting.job, { state: 'queued', reason: 'Priority', checkedAt: AT })!.status, 'queued');
+});
+
+test('a job that ends while another trainer trains its run leaves the run alone; its own dead trainer\'s run fails', () => {
+  const failed: JobState = { state: 'failed', reason: 'FAILED (NonZeroExitCode)', node: 'node03', checkedAt: AT };
+  const rewrite = (dir: string, extra: Partial<RunMeta>) => {
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as RunMeta;
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ ...meta, ...extra }));
+  };
+  // A resubmitted job refused (`train --run-dir`: another trainer owns the run) while job 901's trainer on node05 beats.
+  const elsewhere = runFolder('running', 3);
+  const now = new Date().toISOString();
+  rewrite(elsewhere.dir, { host: 'node05', pid: 4242, startedAt: now, trainerJob: '901' });
+  writeFileSync(join(elsewhere.dir, 'heartbeat.json'), JSON.stringify({ host: 'node05', pid: 4242, time: now }));
+  assert.equal(reconcileRun(elsewhere.dir, elsewhere.job, failed)!.status, 'running');
+  assert.equal((JSON.parse(readFileSync(join(elsewhere.dir, 'meta.json'), 'utf8')) as RunMeta).status, 'running', 'the live run\'s meta.json is untouched');
+  // A resume from the editor on this machine (no scheduler job), alive by its pid: likewise, and a cancelled job too.
+  const here = runFolder('running', 0);
+  rewrite(here.dir, { host: hostname(), pid: process.pid, pidStart: processStart(process.pid), startedAt: now });
+  assert.equal(reconcileRun(here.dir, here.job, failed)!.status, 'running');
+  assert.equal(reconcileRun(here.dir, here.job, { state: 'cancelled', checkedAt: AT })!.status, 'running');
+  // The trainer was this job's own (trainerJob 900) and its heartbeat has gone stale: the run is dead, and fails.
+  const own = runFolder('running', 3);
+  const old = new Date(Date.now() - 10 * 60_000).toISOString();
+  rewrite(own.dir, { host: 'node05', pid: 4242, startedAt: old, trainerJob: '900' });
+  writeFileSync(join(own.dir, 'heartbeat.json'), JSON.stringify({ host: 'node05', pid: 4242, time: old }));
+  assert.equal(reconcileRun(own.dir, own.job, failed)!.status, 'failed');
+  // Another job's trainer whose heartbeat went stale is as dead: the run fails.
+  const gone = runFolder('running', 3);
+  rewrite(gone.dir, { host: 'node05', pid: 4242, startedAt: old, trainerJob: '901' });
+  writeFileSync(join(gone.dir, 'heartbeat.json'), JSON.stringify({ host: 'node05', pid: 4242, time: old }));
+  assert.equal(reconcileRun(gone.dir, gone.job, failed)!.status, 'failed');
 });
 
 test("query: squeue's answer for the jobs asked about, sacct's for those squeue forgot, unknown for the rest", async () => {

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutorName, JobState, RunMeta, SchedulerJob } from '../../core/types';
-import { readRunMeta } from '../runStoreReader';
+import { judgeLiveness, readRunMeta } from '../runStoreReader';
 import { RUN_FORMAT, writeJsonAtomic } from '../runStoreWriter';
 import { ExecutorError, JOB_FILES, JOB_STDERR_TAIL_LINES } from './executor';
 import type { Executor } from './executor';
@@ -51,7 +51,11 @@ const UNFINISHED = new Set<RunMeta['status']>(['queued', 'running']);
  * ended and the trainer could not say so: failed → `failed` with the job's
  * stderr tail; cancelled → `cancelled`; completed while the meta still says
  * queued or running (the trainer never started, or died) → `failed`.
- * Returns the meta as it now is. A run a newer Model Lab wrote is left alone.
+ * Returns the meta as it now is. A run a newer Model Lab wrote is left alone,
+ * and so is a run another trainer is training now (another job, or a resume
+ * from the editor, alive by its process or heartbeat): this job's end — e.g.
+ * `train --run-dir` refusing because that trainer owns the run — is not the
+ * run's.
  */
 export function reconcileRun(runDir: string, job: SchedulerJob, state: JobState): RunMeta | undefined {
   const read = readRunMeta(runDir);
@@ -61,6 +65,7 @@ export function reconcileRun(runDir: string, job: SchedulerJob, state: JobState)
   const meta = { ...read, status: writtenStatus(runDir) ?? read.status };
   const ended = state.state === 'failed' || state.state === 'cancelled' || state.state === 'completed';
   if (!ended) return meta;
+  if (trainedByAnother(runDir, meta, job)) return meta;
   if (state.state === 'cancelled') {
     if (!UNFINISHED.has(meta.status) && meta.status !== 'interrupted') return meta;
     return writeEnded(runDir, meta, 'cancelled', meta.error);
@@ -71,6 +76,12 @@ export function reconcileRun(runDir: string, job: SchedulerJob, state: JobState)
   const what = state.state === 'failed' ? `SLURM job ${job.id} failed${where}${state.reason ? `: ${state.reason}` : ''}` : `SLURM job ${job.id} ended${where} before the run finished`;
   const error = tail ? `${what}. The end of the job's stderr (${JOB_FILES.stderr}):\n${tail}` : `${what}, and wrote nothing to ${JOB_FILES.stderr} (can the compute node see the run folder ${runDir}?)`;
   return writeEnded(runDir, meta, 'failed', error);
+}
+
+/** Whether meta.json says running and the trainer writing it is not this job's (RunMeta.trainerJob) and is alive by its own signs (pid on its host, else heartbeat). */
+function trainedByAnother(runDir: string, meta: RunMeta, job: SchedulerJob): boolean {
+  if (meta.status !== 'running' || meta.trainerJob === job.id) return false;
+  return judgeLiveness(runDir, meta).status === 'running';
 }
 
 function writtenStatus(runDir: string): RunMeta['status'] | undefined {

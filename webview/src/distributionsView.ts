@@ -19,8 +19,8 @@ const RIDGE_WIDTH = 560;
 const RIDGE_HEIGHT = 260;
 const PAD = { left: 52, right: 8, top: 8, bottom: 20 };
 
-/** Bands of one layer on a canvas: x the epochs, y the values. `colour` fills them. */
-export function drawBands(canvas: HTMLCanvasElement, points: readonly BandPoint[], colour: string, theme: ChartTheme, epochLabel: string): void {
+/** Bands of one layer on a canvas: x the epochs, y the values (over `range` when given: charts side by side share one). `colour` fills them. */
+export function drawBands(canvas: HTMLCanvasElement, points: readonly BandPoint[], colour: string, theme: ChartTheme, epochLabel: string, range?: readonly [number, number]): void {
   const ratio = window.devicePixelRatio || 1;
   const width = Number(canvas.dataset.width) || BAND_WIDTH;
   const height = Number(canvas.dataset.height) || BAND_HEIGHT;
@@ -33,8 +33,8 @@ export function drawBands(canvas: HTMLCanvasElement, points: readonly BandPoint[
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   if (points.length === 0) return;
-  const lo = Math.min(...points.map((p) => p.percentiles[0]));
-  const hi = Math.max(...points.map((p) => p.percentiles[BAND_PERCENTILES.length - 1]));
+  const lo = range?.[0] ?? Math.min(...points.map((p) => p.percentiles[0]));
+  const hi = range?.[1] ?? Math.max(...points.map((p) => p.percentiles[BAND_PERCENTILES.length - 1]));
   const span = hi - lo || Math.abs(hi) || 1;
   const [y0, y1] = hi === lo ? [lo - span / 2, hi + span / 2] : [lo, hi];
   const first = points[0].epoch;

@@ -5,6 +5,7 @@
 // through `parseCompareMessage`.
 
 import type { BackendName, RunMeta } from '../types';
+import type { LayerDistributions } from '../distributions';
 import { isOneOf } from '../choices';
 import { exactFields, isIntegerIn, isRecord, isRequestId, isRunId, typeTable, unknownType } from './fields';
 import type { SameMembers } from './fields';
@@ -72,7 +73,13 @@ export interface CompareSeriesMessage {
   series: CompareSeries[];
 }
 
-export type HostToCompareMessage = CompareStateMessage | CompareSeriesMessage;
+/** The compared runs' weight and gradient distributions (distributions.jsonl, thinned), sent after each compareState; runs that recorded none are left out. */
+export interface CompareDistributionsMessage {
+  type: 'compareDistributions';
+  runs: { runId: string; lines: LayerDistributions[] }[];
+}
+
+export type HostToCompareMessage = CompareStateMessage | CompareSeriesMessage | CompareDistributionsMessage;
 
 // ───────────────────────── compare webview → host (untrusted) ─────────────────────────
 

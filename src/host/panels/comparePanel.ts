@@ -17,6 +17,7 @@ import { assertNever } from '../../core/protocol/fields';
 import type { CompareRun, CompareSeriesRequest, CompareToHostMessage, HostToCompareMessage } from '../../core/protocol/compare';
 import { compareLabels, finalMetrics, flattenConfig } from '../../core/runComparison';
 import { readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
+import { readDistributions } from '../../node/distributionsFile';
 import type { RunSnapshot } from '../../core/types';
 import { PanelHost } from './panelHost';
 import type { FollowedRuns, ShownRun } from './dashboardPanel';
@@ -245,6 +246,15 @@ export class ComparePanel implements vscode.Disposable {
     });
     const metrics = curveMetrics(loaded.map((l) => l.columns));
     this.host.post({ type: 'compareState', runs, metrics, strings: compareStrings() });
+    this.postDistributions(loaded.map((l) => l.run));
+  }
+
+  /** The runs' distributions.jsonl, read asynchronously (at most 60 epochs each: side by side charts are narrow). */
+  private postDistributions(runs: { id: string; dir: string }[]): void {
+    const version = this.stateVersion;
+    void Promise.all(runs.map(async (r) => ({ runId: r.id, lines: await readDistributions(r.dir, 60) }))).then((all) => {
+      if (version === this.stateVersion && this.host.ready) this.host.post({ type: 'compareDistributions', runs: all.filter((r) => r.lines.length > 0) });
+    });
   }
 
   private answer(request: CompareSeriesRequest): void {

@@ -3,7 +3,8 @@
 // changes (the host smooths and downsamples), draws them, renders the tables,
 // and saves the options so a reloaded page comes back as it was.
 
-import type { CompareSeriesMessage, CompareStateMessage, CompareToHostMessage, CompareXAxis } from '../../../src/core/protocol/compare';
+import type { CompareDistributionsMessage, CompareSeriesMessage, CompareStateMessage, CompareToHostMessage, CompareXAxis } from '../../../src/core/protocol/compare';
+import type { LayerDistributions } from '../../../src/core/distributions';
 import { makeCompareTranslate, type CompareTranslate } from '../../../src/core/compareStringTable';
 import { h } from '../dom';
 import { readTheme, type ChartTheme } from '../theme';
@@ -12,6 +13,7 @@ import { CompareChart } from './compareChart';
 import { renderTables, tickUpdatedAgo } from './compareTables';
 import { runColors } from './runColors';
 import { ParallelView } from './parallelView';
+import { CompareDistributionsView } from './distributionsCompare';
 
 export interface CompareViewOptions {
   metric: string;
@@ -72,6 +74,9 @@ export class CompareApp {
   private readonly diffBox = h('vscode-checkbox', { id: 'differences-only' }) as CheckedElement;
   private readonly tables = h('div', { id: 'compare-tables' });
   private readonly parallel = new ParallelView((runId) => this.api.postMessage({ type: 'openRun', runId }));
+  private readonly distributions = new CompareDistributionsView();
+  /** The runs' distributions by run id, as the host last sent them. */
+  private distributionLines = new Map<string, LayerDistributions[]>();
   private readonly main: HTMLElement;
 
   constructor(root: HTMLElement, private readonly api: VsCodeApi<ComparePersistedState, CompareToHostMessage>) {
@@ -97,6 +102,7 @@ export class CompareApp {
         this.lineStyles,
       ),
       this.parallel.element,
+      this.distributions.element,
       h('section', { class: 'card' }, h('div', { class: 'card-title table-toolbar' }, this.diffBox), this.tables),
     );
     root.replaceChildren(this.empty, this.main);
@@ -147,6 +153,12 @@ export class CompareApp {
     const msg = data as { type?: unknown };
     if (msg.type === 'compareState') this.showState(data as CompareStateMessage, true);
     else if (msg.type === 'compareSeries') this.showSeries(data as CompareSeriesMessage);
+    else if (msg.type === 'compareDistributions') {
+      const runs = (data as CompareDistributionsMessage).runs;
+      if (!Array.isArray(runs)) return;
+      this.distributionLines = new Map(runs.map((r) => [r.runId, r.lines]));
+      this.renderDistributions();
+    }
   }
 
   onThemeChange(): void {
@@ -154,8 +166,14 @@ export class CompareApp {
     this.assignColors();
     this.renderTables();
     this.renderParallel();
+    this.renderDistributions();
     this.renderLegend();
     this.drawChart();
+  }
+
+  private renderDistributions(): void {
+    if (!this.state) return;
+    this.distributions.update({ runs: this.state.runs, lines: this.distributionLines, colors: this.colors, theme: this.theme, t: this.t });
   }
 
   private change(patch: Partial<CompareViewOptions>, needsSeries: boolean): void {
@@ -186,6 +204,7 @@ export class CompareApp {
     this.renderLegend();
     this.renderTables();
     this.renderParallel();
+    this.renderDistributions();
     this.save();
     if (fromHost) this.requestSeries();
   }

@@ -163,7 +163,7 @@ export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposabl
     const pending = this.inFlight.get(file);
     if (pending && pending.key === known.key && pending.from <= fromLine && toLine <= pending.to) return;
     pending?.abort.abort();
-    this.deps.log.info(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: asking for lines ${fromLine}–${toLine}`);
+    this.deps.log.debug(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: asking for lines ${fromLine}–${toLine}`);
     const abort = new AbortController();
     this.inFlight.set(file, { key: known.key, from: fromLine, to: toLine, abort });
     const worstKey = `${document.uri.fsPath}|${run.id}|${scope}`;
@@ -177,7 +177,7 @@ export class DataRowHints implements vscode.InlayHintsProvider, vscode.Disposabl
             this.worstSent.add(worstKey);
             this.deps.onWorstRows({ runId: run.id, runName: run.meta!.name, file: document.uri, scope, rows: reply.worst, scopeRows: reply.scopeRows, summary: reply.summary });
           }
-          this.deps.log.info(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: lines ${fromLine}–${toLine}: ${reply.predictions.length} predicted in ${reply.millis} ms`);
+          this.deps.log.debug(`data rows of ${vscode.workspace.asRelativePath(document.uri)}: lines ${fromLine}–${toLine}: ${reply.predictions.length} predicted in ${reply.millis} ms`);
           if (this.predictions.get(file) !== known) return; // the document or the run changed meanwhile
           for (const p of reply.predictions) known.rows.set(p.line, p);
           known.covered.push([fromLine, toLine]);

@@ -167,7 +167,7 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
         minLr: t.reduceLrOnPlateau.minLr ?? 0,
       },
       ...(t.checkpoint ? { checkpoint: { monitor: t.checkpoint.monitor ?? defaultMonitor } } : {}),
-      ...(t.distributions === undefined ? {} : { distributions: t.distributions && { every: t.distributions.every ?? 1 } }),
+      ...(t.distributions === undefined ? {} : { distributions: t.distributions === false ? false : { every: (t.distributions === true ? undefined : t.distributions.every) ?? 1 } }),
     },
   };
 }

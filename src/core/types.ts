@@ -180,8 +180,8 @@ export interface TrainingConfig {
   earlyStopping?: { monitor?: string; patience?: number; minDelta?: number; restoreBestWeights?: boolean };
   reduceLrOnPlateau?: { monitor?: string; factor?: number; patience?: number; minLr?: number };
   checkpoint?: { monitor?: string };
-  /** Distributions of weights and gradients in distributions.jsonl: every `every` epochs (default every epoch), or `false` for none. */
-  distributions?: { every?: number } | false;
+  /** Distributions of weights and gradients in distributions.jsonl: every `every` epochs (default, and `true`: every epoch), or `false` for none. */
+  distributions?: { every?: number } | boolean;
   /** k-fold cross-validation: k runs, each validated on its own fold of the training data (seeded; stratified for classification); the test split is untouched. */
   crossValidation?: { folds: number };
 }

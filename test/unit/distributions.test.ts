@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { gradientHealth, layerBands, mergeStats, parseDistributionsLine, percentile, recordsDistributionsAt, tensorStats, thinDistributionEpochs } from '../../src/core/distributions';
 import type { LayerDistributions, TensorStats } from '../../src/core/distributions';
+import { checkConfigText } from '../../src/core/configCheck';
+import type { DataProbe } from '../../src/core/configRules';
+import { distributionsEvery, resolveConfig } from '../../src/core/resolvedConfig';
+import type { ExperimentConfig } from '../../src/core/types';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} ≉ ${b}`);
 
@@ -122,4 +126,32 @@ test('a layer’s bands: the percentiles of its kernel and bias together, per re
   const many = Array.from({ length: 50 }, (_, i) => line(i + 1, 1));
   const thin = thinDistributionEpochs(many, 5);
   assert.deepEqual(thin.map((l) => l.epoch), [1, 13, 26, 38, 50]);
+});
+
+test('training.distributions in a config: { every: N ≥ 1 } or false pass the checks, anything else is an error at its place; resolved to the cadence', () => {
+  const probe: DataProbe = { refusal: () => undefined, where: (p) => `/w/${p}`, kind: () => 'file', columns: () => ['x1', 'x2', 'y'] };
+  const config = (distributions: unknown) => ({
+    name: 'x',
+    task: 'regression',
+    data: { source: 'd.csv', features: ['x1', 'x2'], target: 'y' },
+    model: { layers: [{ type: 'dense', units: 1 }] },
+    training: { epochs: 4, distributions },
+  });
+  const errors = (d: unknown) => checkConfigText(JSON.stringify(config(d)), probe).diagnostics.filter((x) => x.severity === 'error');
+  assert.deepEqual(errors({ every: 2 }), []);
+  assert.deepEqual(errors(false), []);
+  assert.deepEqual(errors({}), []);
+  assert.deepEqual(errors(true), []);
+  const said = (d: unknown) => errors(d).map((x) => `${x.path}: ${x.message}`);
+  assert.deepEqual(said({ every: 0 }), ['training.distributions.every: training.distributions.every: must be >= 1']);
+  assert.equal(said({ every: 1.5 }).length, 1);
+  assert.equal(said({ each: 2 }).length, 1);
+  assert.match(said({ each: 2 })[0], /unknown property "each"/);
+  assert.equal(said('often').length, 1);
+  const every = (d: unknown) => distributionsEvery(resolveConfig((d === undefined ? { ...config(0), training: { epochs: 4 } } : config(d)) as ExperimentConfig).training);
+  assert.equal(every(undefined), 1, 'every epoch by default');
+  assert.equal(every({ every: 3 }), 3);
+  assert.equal(every({}), 1);
+  assert.equal(every(false), 0);
+  assert.equal(every(true), 1);
 });

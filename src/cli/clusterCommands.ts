@@ -9,7 +9,7 @@ import { goalFor } from '../core/metrics';
 import { describeParams, sweepMethod } from '../core/sweep';
 import { sweepMetricOf } from '../core/sweepValidation';
 import { EXECUTOR_NAMES } from '../core/types';
-import type { BackendChoice, ExecutorName, JobState, RunMeta } from '../core/types';
+import type { BackendChoice, ExecutorName, JobState } from '../core/types';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import { ExecutorError, SubmissionConfigError } from '../node/executors/executor';
 import type { Executor, JobProgram, JobResources, Submitted } from '../node/executors/executor';
@@ -211,8 +211,8 @@ export async function cancelRun(runDir: string, env: NodeJS.ProcessEnv = process
     process.stdout.write(`${after.status}: run ${after.id} (${meta.job.executor} job ${meta.job.id})\n`);
     return after.status === 'cancelled' ? 0 : 1;
   }
-  const after: RunMeta = await stopLocalRun(runDir);
-  process.stdout.write(`${after.status}: run ${after.id} (pid ${meta.pid ?? '?'}) after ${after.epochsDone} epoch(s)\n`);
+  const { meta: after, killed } = await stopLocalRun(runDir);
+  process.stdout.write(`${after.status}: run ${after.id} (pid ${meta.pid ?? '?'}) after ${after.epochsDone} epoch(s)${killed ? ', killed: it did not stop after its batch' : ''}\n`);
   return 0;
 }
 

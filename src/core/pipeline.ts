@@ -8,6 +8,9 @@ import { isImageExperiment, isRecommenderModel, isTextExperiment, isTransformerM
 import type { ResolvedConfig, ResolvedImage } from './resolvedConfig';
 import { carvedValidationShare, hasValidationData, SPLIT_DEFAULTS } from './splitPlan';
 import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
+import { fillTemplate } from './dashboardStringTable';
+import { PIPELINE_PHRASES } from './pipelineStringTable';
+import type { PipelinePhraseId, PipelinePhrases } from './pipelineStringTable';
 
 /** The stages in pipeline order; also the Mermaid node ids, which the dashboard relies on. */
 export const PIPELINE_STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
@@ -40,6 +43,8 @@ export interface PipelineWords {
   accTitle(name: string): string;
   /** "data collection, then preprocessing, then …": its accessible description, from the titles. */
   accDescr(titles: readonly string[]): string;
+  /** The stages' detail lines' phrases (src/core/pipelineStringTable.ts). */
+  phrases: PipelinePhrases;
 }
 
 export const ENGLISH_PIPELINE_WORDS: PipelineWords = {
@@ -53,7 +58,11 @@ export const ENGLISH_PIPELINE_WORDS: PipelineWords = {
   },
   accTitle: (name) => `Pipeline of ${name}`,
   accDescr: (titles) => titles.map((t) => t.toLowerCase()).join(', then '),
+  phrases: PIPELINE_PHRASES,
 };
+
+/** A detail phrase in the reader's language, its {0} placeholders filled in. */
+type Phrase = (id: PipelinePhraseId, ...args: (string | number)[]) => string;
 
 /**
  * Colours for renderers that know nothing of VS Code (GitHub, mermaid.live, the
@@ -96,13 +105,14 @@ const LINE_WIDTH = 34;
 export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions = {}): string {
   const c = resolveConfig(config);
   const words = opts.words ?? ENGLISH_PIPELINE_WORDS;
+  const p: Phrase = (id, ...args) => fillTemplate(words.phrases[id] ?? PIPELINE_PHRASES[id], args);
   const details: Record<StageName, string[]> = {
-    data: dataLines(c, opts.dataSizes),
-    preprocess: preprocessLines(c, opts.dataSizes),
-    training: trainingLines(c),
-    evaluation: evaluationLines(c),
-    deployment: deploymentLines(c, opts.exportPath, opts.server),
-    application: applicationLines(c, opts.server),
+    data: dataLines(c, opts.dataSizes, p),
+    preprocess: preprocessLines(c, opts.dataSizes, p),
+    training: trainingLines(c, p),
+    evaluation: evaluationLines(c, p),
+    deployment: deploymentLines(c, opts.exportPath, opts.server, p),
+    application: applicationLines(c, opts.server, p),
   };
   const out = [
     `%% Model Lab pipeline of "${oneLine(c.name)}", generated from its config`,
@@ -124,141 +134,143 @@ export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions 
 
 // ───────────────────────── stage details ─────────────────────────
 
-function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
+function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined, p: Phrase): string[] {
   const d = c.data;
   const lines: string[] = [];
   if (d.source) lines.push(d.source);
   else {
-    if (d.train) lines.push(`train: ${d.train}`);
-    if (d.validation) lines.push(`validation: ${d.validation}`);
-    if (d.test) lines.push(`test: ${d.test}`);
+    if (d.train) lines.push(p('data.train', d.train));
+    if (d.validation) lines.push(p('data.validation', d.validation));
+    if (d.test) lines.push(p('data.test', d.test));
   }
   const lm = c.task === 'language-model';
   const image = d.image ? resolveImage(d.image) : undefined;
-  if (sizes) lines.push(`${count(sizes.train + sizes.validation + sizes.test)} ${lm ? 'sequences' : image ? 'images' : 'rows'}`);
-  if (image) lines.push(...imageDataLines(c, image));
-  else if (lm) lines.push('plain text corpus');
-  else if (c.task === 'recommendation') lines.push(`${d.user ?? 'user'} × ${d.item ?? 'item'} interactions`);
-  else if (d.text !== undefined) lines.push(`text "${d.text}" → label "${d.target ?? '?'}"`);
+  if (sizes) lines.push(p(lm ? 'data.sequences' : image ? 'data.images' : 'data.rows', count(sizes.train + sizes.validation + sizes.test)));
+  if (image) lines.push(...imageDataLines(c, image, p));
+  else if (lm) lines.push(p('data.corpus'));
+  else if (c.task === 'recommendation') lines.push(p('data.interactions', d.user ?? 'user', d.item ?? 'item'));
+  else if (d.text !== undefined) lines.push(p('data.text', d.text, d.target ?? '?'));
   else {
     const features = d.features ?? [];
     const target = d.target !== undefined ? ` → ${d.target}` : '';
-    lines.push(features.length <= 3 ? `${features.join(', ')}${target}` : `${features.length} features${target}`);
+    lines.push(features.length <= 3 ? `${features.join(', ')}${target}` : `${p('data.featureCount', features.length)}${target}`);
   }
   return lines;
 }
 
 /** What the images are: a folder per class or a listing, their size and colour. */
-function imageDataLines(c: ResolvedConfig, image: ResolvedImage): string[] {
+function imageDataLines(c: ResolvedConfig, image: ResolvedImage, p: Phrase): string[] {
   const d = c.data;
   const first = d.source ?? d.train ?? '';
   const listing = /\.(csv|jsonl?)$/i.test(first) || (d.format !== undefined && d.format !== 'txt');
-  const what = listing ? `paths "${image.column}" → label "${d.target ?? '?'}"` : 'one folder per class';
-  return [what, `${sizeText(image.size)} ${image.channels === 1 ? 'grayscale' : 'RGB'} images`];
+  const what = listing ? p('image.listing', image.column, d.target ?? '?') : p('image.folders');
+  return [what, p(image.channels === 1 ? 'image.grayscale' : 'image.rgb', sizeText(image.size))];
 }
 
 /** How images become inputs: resize, scaling, augmentation of the training split. */
-function imagePreprocessLines(image: ResolvedImage): string[] {
-  const lines = [`resize to ${sizeText(image.size)}×${image.channels}`, image.scaling === 'unit' ? 'pixels / 255' : 'standardize each channel'];
+function imagePreprocessLines(image: ResolvedImage, p: Phrase): string[] {
+  const lines = [p('image.resize', `${sizeText(image.size)}×${image.channels}`), p(image.scaling === 'unit' ? 'image.unitScaling' : 'image.standardize')];
   const a = image.augment;
   if (a) {
     const parts: string[] = [];
-    if (a.flip) parts.push('flip');
-    if (a.shift) parts.push(`shift ${percent(a.shift)}%`);
-    if (a.rotate) parts.push(`rotate ±${a.rotate}°`);
-    if (a.brightness) parts.push(`brightness ±${percent(a.brightness)}%`);
-    lines.push(...wrap([`augment ${parts[0]}`, ...parts.slice(1)], ' · '));
+    if (a.flip) parts.push(p('image.flip'));
+    if (a.shift) parts.push(p('image.shift', percent(a.shift)));
+    if (a.rotate) parts.push(p('image.rotate', a.rotate));
+    if (a.brightness) parts.push(p('image.brightness', percent(a.brightness)));
+    lines.push(...wrap([p('image.augment', parts[0] ?? ''), ...parts.slice(1)], ' · '));
   }
-  if (image.onError === 'skip') lines.push('unreadable files skipped');
+  if (image.onError === 'skip') lines.push(p('image.skipUnreadable'));
   return lines;
 }
 
-function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined): string[] {
+function preprocessLines(c: ResolvedConfig, sizes: DataSizes | undefined, p: Phrase): string[] {
   const d = c.data;
   const lines: string[] = [];
   if (c.task === 'recommendation') {
-    lines.push('ids → embedding indexes', "each user's last two: validation, test");
-    if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
+    lines.push(p('recommender.ids'), p('recommender.split'));
+    if (sizes) lines.push(p('split.sizes', count(sizes.train), count(sizes.validation), count(sizes.test)));
     return lines;
   }
   if (d.image && !isTextExperiment(c)) {
-    lines.push(...imagePreprocessLines(resolveImage(d.image)));
+    lines.push(...imagePreprocessLines(resolveImage(d.image), p));
   } else if (isTextExperiment(c)) {
     const t = resolveTokenizer(c);
-    const parts = [`${t.type} tokens`];
-    if (t.lowercase) parts.push('lowercase');
-    if (t.punctuation !== 'keep') parts.push(`punctuation ${t.punctuation}`);
-    parts.push(`vocab ≤ ${count(t.vocabSize)}`, `${t.maxLength} per sequence`);
+    const parts = [p('tokens.type', t.type)];
+    if (t.lowercase) parts.push(p('tokens.lowercase'));
+    if (t.punctuation !== 'keep') parts.push(p('tokens.punctuation', t.punctuation));
+    parts.push(p('tokens.vocab', count(t.vocabSize)), p('tokens.length', t.maxLength));
     lines.push(...wrap(parts, ' · '));
   } else {
-    const steps = (d.preprocess ?? []).map(describeStep);
-    lines.push(...(steps.length ? wrap(steps, ' · ') : ['no preprocessing steps']));
+    const steps = (d.preprocess ?? []).map((step) => describeStep(step, p));
+    lines.push(...(steps.length ? wrap(steps, ' · ') : [p('preprocess.none')]));
   }
-  if (sizes) lines.push(`train ${count(sizes.train)} · val ${count(sizes.validation)} · test ${count(sizes.test)}`);
+  if (sizes) lines.push(p('split.sizes', count(sizes.train), count(sizes.validation), count(sizes.test)));
   else if (d.source) {
     const s = d.split ?? {};
     const val = s.validation ?? SPLIT_DEFAULTS.validation;
     const test = s.test ?? SPLIT_DEFAULTS.test;
-    lines.push(`split ${percent(1 - val - test)} / ${percent(val)} / ${percent(test)} %`);
+    lines.push(p('split.shares', percent(1 - val - test), percent(val), percent(test)));
   } else {
     const carve = carvedValidationShare(d);
-    lines.push(`given splits: ${['train', d.validation ? 'validation' : '', d.test ? 'test' : ''].filter(Boolean).join(', ')}`);
-    if (carve > 0) lines.push(`validation: ${percent(carve)} % of train`);
+    lines.push(p('split.given', ['train', d.validation ? 'validation' : '', d.test ? 'test' : ''].filter(Boolean).join(', ')));
+    if (carve > 0) lines.push(p('split.carved', percent(carve)));
   }
-  if ((d.source || carvedValidationShare(d) > 0) && (d.split?.shuffle ?? SPLIT_DEFAULTS.shuffle)) lines.push(`seeded shuffle (seed ${d.split?.seed ?? SPLIT_DEFAULTS.seed})`);
+  if ((d.source || carvedValidationShare(d) > 0) && (d.split?.shuffle ?? SPLIT_DEFAULTS.shuffle)) lines.push(p('split.shuffle', d.split?.seed ?? SPLIT_DEFAULTS.seed));
   return lines;
 }
 
-function describeStep(step: PreprocessStep): string {
-  const columns = (v: 'features' | string[]) => (v === 'features' ? 'features' : v.join(', '));
-  if ('standardize' in step) return `standardize ${columns(step.standardize)}`;
-  if ('minMax' in step) return `min-max ${columns(step.minMax)}`;
-  if ('oneHot' in step) return `one-hot ${step.oneHot.join(', ')}`;
+function describeStep(step: PreprocessStep, p: Phrase): string {
+  const columns = (v: 'features' | string[]) => (v === 'features' ? p('step.features') : v.join(', '));
+  if ('standardize' in step) return p('step.standardize', columns(step.standardize));
+  if ('minMax' in step) return p('step.minMax', columns(step.minMax));
+  if ('oneHot' in step) return p('step.oneHot', step.oneHot.join(', '));
   const fm = step.fillMissing;
   const value = fm.strategy === 'constant' ? ` ${JSON.stringify(fm.value)}` : '';
-  return `fill missing: ${fm.strategy}${value}${fm.columns?.length ? ` (${fm.columns.join(', ')})` : ''}`;
+  return p('step.fillMissing', `${fm.strategy}${value}${fm.columns?.length ? ` (${fm.columns.join(', ')})` : ''}`);
 }
 
-function trainingLines(c: ResolvedConfig): string[] {
+function trainingLines(c: ResolvedConfig, p: Phrase): string[] {
   const lines: string[] = [];
   if (isTransformerModel(c.model)) {
     const m = resolveTransformer(c.model, c.data.tokenizer);
     const decoder = m.type === 'transformerDecoder';
-    lines.push(`Transformer ${decoder ? 'decoder (causal)' : 'encoder'}`);
-    lines.push(`${m.layers} × (${m.heads} heads, d ${m.dModel}, ff ${m.ffDim})`);
-    lines.push(decoder ? `${m.positional} positions · next token` : `${m.positional} positions · ${m.pooling} pooling`);
+    lines.push(p(decoder ? 'transformer.decoder' : 'transformer.encoder'));
+    lines.push(p('transformer.shape', m.layers, m.heads, m.dModel, m.ffDim));
+    lines.push(decoder ? p('transformer.nextToken', m.positional) : p('transformer.pooling', m.positional, m.pooling));
   } else if (isRecommenderModel(c.model)) {
     const m = c.model;
-    lines.push(m.type === 'matrixFactorization' ? 'matrix factorization' : 'neural recommender');
-    lines.push(`user · item embeddings ${m.embeddingDim ?? 16}`);
-    lines.push(m.type === 'matrixFactorization' ? 'dot product + biases' : `MLP ${(m.hidden ?? [32]).join(' → ')} → score`);
+    lines.push(p(m.type === 'matrixFactorization' ? 'recommender.mf' : 'recommender.neural'));
+    lines.push(p('recommender.embeddings', m.embeddingDim ?? 16));
+    lines.push(m.type === 'matrixFactorization' ? p('recommender.dot') : p('recommender.mlp', (m.hidden ?? [32]).join(' → ')));
   } else {
     lines.push(...wrap(c.model.layers.map(describeLayer), ' → '));
   }
   const t = c.training;
-  lines.push(...wrap([`${t.optimizer.type} lr ${t.optimizer.learningRate}`, `${LOSS_NAMES[t.loss]} loss`], ' · '));
-  lines.push(`${t.epochs} epochs · batch ${t.batchSize}`);
+  const loss = LOSS_NAMES[t.loss];
+  lines.push(...wrap([p('training.optimizer', t.optimizer.type, t.optimizer.learningRate), p('training.loss', typeof loss === 'string' ? loss : p(loss.phrase))], ' · '));
+  lines.push(p('training.epochs', t.epochs, t.batchSize));
   const callbacks: string[] = [];
-  if (t.earlyStopping) callbacks.push(`early stop ${t.earlyStopping.patience}`);
-  if (t.reduceLrOnPlateau) callbacks.push(`lr ×${t.reduceLrOnPlateau.factor} after ${t.reduceLrOnPlateau.patience}`);
+  if (t.earlyStopping) callbacks.push(p('training.earlyStop', t.earlyStopping.patience));
+  if (t.reduceLrOnPlateau) callbacks.push(p('training.reduceLr', t.reduceLrOnPlateau.factor, t.reduceLrOnPlateau.patience));
   if (callbacks.length) lines.push(callbacks.join(' · '));
   if (c.sweep?.parameters) {
     // One run per point: name the settings it varies by their last key (training.optimizer.learningRate → learningRate).
     const names = Object.keys(c.sweep.parameters).map((path) => path.replace(/\[\d+\]/g, '').split('.').pop() ?? path);
     const method = c.sweep.method ?? 'grid';
-    const count = method === 'random' && c.sweep.count ? ` of ${c.sweep.count}` : '';
-    lines.push(...wrap([`${method} sweep${count} over ${names[0] ?? ''}`, ...names.slice(1)], ' · '));
+    const first = method === 'random' && c.sweep.count ? p('sweep.countOver', method, c.sweep.count, names[0] ?? '') : p('sweep.over', method, names[0] ?? '');
+    lines.push(...wrap([first, ...names.slice(1)], ' · '));
   }
   return lines;
 }
 
-const LOSS_NAMES: Record<LossName, string> = {
+/** A loss as the diagram names it: its own name, or a phrase. */
+const LOSS_NAMES: Record<LossName, string | { phrase: PipelinePhraseId }> = {
   mse: 'mse',
   mae: 'mae',
   huber: 'huber',
-  binaryCrossentropy: 'binary cross-entropy',
-  categoricalCrossentropy: 'cross-entropy',
-  sparseCategoricalCrossentropy: 'sparse cross-entropy',
+  binaryCrossentropy: { phrase: 'loss.binaryCrossentropy' },
+  categoricalCrossentropy: { phrase: 'loss.categoricalCrossentropy' },
+  sparseCategoricalCrossentropy: { phrase: 'loss.sparseCategoricalCrossentropy' },
 };
 
 function describeLayer(layer: LayerConfig): string {
@@ -295,42 +307,42 @@ function sizeText(size: number | [number, number]): string {
   return `${h}×${w}`;
 }
 
-function evaluationLines(c: ResolvedConfig): string[] {
+function evaluationLines(c: ResolvedConfig, p: Phrase): string[] {
   const d = c.data;
   const hasTest = d.source ? (d.split?.test ?? 0.1) > 0 : !!d.test;
   const hasValidation = hasValidationData(c);
-  if (!hasTest && !hasValidation) return ['skipped: no held-out data'];
-  const split = hasTest ? 'test split' : 'validation split';
-  if (c.task === 'language-model') return [split, 'loss · perplexity', 'generated samples'];
-  if (c.task === 'recommendation') return ["each user's last interaction", 'hit rate@10 · NDCG@10', 'vs popularity baseline'];
+  if (!hasTest && !hasValidation) return [p('evaluation.skipped')];
+  const split = p(hasTest ? 'evaluation.test' : 'evaluation.validation');
+  if (c.task === 'language-model') return [split, p('evaluation.languageModel'), p('evaluation.samples')];
+  if (c.task === 'recommendation') return [p('evaluation.lastInteraction'), p('evaluation.recommender'), p('evaluation.baseline')];
   if (c.task === 'regression') {
     const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['mse', 'mae', 'rmse', 'r2'];
-    return [split, ...wrap(metrics, ' · '), 'predicted vs actual'];
+    return [split, ...wrap(metrics, ' · '), p('evaluation.predictedActual')];
   }
   const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['accuracy', 'precision', 'recall', 'f1'];
-  return [split, ...wrap(metrics, ' · '), 'confusion matrix'];
+  return [split, ...wrap(metrics, ' · '), p('evaluation.confusion')];
 }
 
-function deploymentLines(c: ResolvedConfig, exportPath: string | undefined, server: string | undefined): string[] {
+function deploymentLines(c: ResolvedConfig, exportPath: string | undefined, server: string | undefined, p: Phrase): string[] {
   const target = exportPath ?? c.deployment?.export;
-  const what = isTextExperiment(c) ? 'TensorFlow.js model + tokenizer' : isImageExperiment(c) ? 'TensorFlow.js model + image.json' : 'TensorFlow.js model';
-  const lines = target ? [`export to ${target}`, what] : ['no export', what, 'kept in the run folder'];
+  const what = p(isTextExperiment(c) ? 'export.tokenizer' : isImageExperiment(c) ? 'export.image' : 'export.model');
+  const lines = target ? [p('export.to', target), what] : [p('export.none'), what, p('export.kept')];
   // A running deployment (the host's Deploy action): the application node shows its address.
-  if (server) lines.push('served: TF Serving REST API');
+  if (server) lines.push(p('export.served'));
   return lines;
 }
 
-function applicationLines(c: ResolvedConfig, server: string | undefined): string[] {
+function applicationLines(c: ResolvedConfig, server: string | undefined, p: Phrase): string[] {
   const d = c.data;
   const lines: string[] = [];
-  if (c.task === 'language-model') lines.push('generate text from a prompt');
-  else if (c.task === 'recommendation') lines.push('top-10 items for a user');
-  else if (c.task === 'regression') lines.push(`predict ${d.target ?? 'the target'} for new rows`);
-  else if (d.text !== undefined) lines.push(`label new text by ${d.target ?? 'class'}`);
-  else if (d.image) lines.push('classify new images');
-  else lines.push(`classify new rows by ${d.target ?? 'class'}`);
+  if (c.task === 'language-model') lines.push(p('application.generate'));
+  else if (c.task === 'recommendation') lines.push(p('application.topItems'));
+  else if (c.task === 'regression') lines.push(p('application.predict', d.target ?? p('application.theTarget')));
+  else if (d.text !== undefined) lines.push(p('application.labelText', d.target ?? p('application.class')));
+  else if (d.image) lines.push(p('application.images'));
+  else lines.push(p('application.rows', d.target ?? p('application.class')));
   if (server) lines.push(server);
-  else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : 'attention over open files');
+  else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : p('application.attention'));
   return lines;
 }
 

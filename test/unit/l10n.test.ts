@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { COMPARE_STRINGS } from '../../src/core/compareStringTable';
 import { DEFAULT_STRINGS } from '../../src/core/dashboardStringTable';
 import { LR_FINDER_STRINGS } from '../../src/core/lrFinderStringTable';
+import { PIPELINE_PHRASES } from '../../src/core/pipelineStringTable';
 import { findL10nCalls } from '../helpers/l10nMessages';
 
 const root = join(import.meta.dirname, '../..');
@@ -45,6 +46,12 @@ test('every Find Learning Rate panel string has a Chinese translation with the s
   for (const english of Object.values(LR_FINDER_STRINGS)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
 });
 
+test('every pipeline detail phrase has a Chinese translation with the same placeholders', () => {
+  const missing = Object.entries(PIPELINE_PHRASES).filter(([, english]) => !zh[english]).map(([id]) => id);
+  assert.deepEqual(missing, []);
+  for (const english of Object.values(PIPELINE_PHRASES)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
+});
+
 test('the bundle holds each message once (JSON.parse would keep the last of two quietly)', () => {
   const keys = [...readFileSync(join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8').matchAll(/^\s*("(?:[^"\\]|\\.)*")\s*:/gm)].map((m) => JSON.parse(m[1]) as string);
   assert.ok(keys.length >= Object.keys(zh).length && keys.length > 100, `${keys.length} keys read`);
@@ -52,7 +59,7 @@ test('the bundle holds each message once (JSON.parse would keep the last of two 
 });
 
 test('the bundle holds no translation of a message that no longer exists', () => {
-  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(LR_FINDER_STRINGS)]);
+  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(LR_FINDER_STRINGS), ...Object.values(PIPELINE_PHRASES)]);
   assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), []);
 });
 

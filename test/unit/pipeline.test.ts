@@ -14,7 +14,9 @@ import { test } from 'node:test';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { pipelineCommand } from '../../src/cli/pipelineCommand';
 import { configSectionRange } from '../../src/core/configSections';
-import { deploymentStages, escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { deploymentStages, ENGLISH_PIPELINE_WORDS, escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { PIPELINE_PHRASES } from '../../src/core/pipelineStringTable';
+import type { PipelinePhrases } from '../../src/core/pipelineStringTable';
 import { resolveConfig } from '../../src/core/resolvedConfig';
 import { measureDataSizes, readRunConfig, runPipelineText } from '../../src/node/runPipeline';
 import type { ExperimentConfig, RunMeta } from '../../src/core/types';
@@ -330,11 +332,39 @@ test('the diagram speaks the reader\'s language: stage titles, accessible title 
   assert.match(english, /accDescr: data collection, then preprocessing, then training, then evaluation, then deployment, then application\n/);
   assert.match(english, /data\["Data collection/);
   const titles = { data: '数据采集', preprocess: '预处理', training: '训练', evaluation: '评估', deployment: '部署', application: '应用' } as const;
-  const zh = pipelineMermaid(config, { words: { titles, accTitle: (name) => `${name} 的流水线`, accDescr: (ts) => ts.join('，然后') } });
+  const zh = pipelineMermaid(config, { words: { titles, accTitle: (name) => `${name} 的流水线`, accDescr: (ts) => ts.join('，然后'), phrases: PIPELINE_PHRASES } });
   assert.match(zh, /accTitle: house-prices 的流水线\n/);
   assert.match(zh, /accDescr: 数据采集，然后预处理，然后训练，然后评估，然后部署，然后应用\n/);
   for (const stage of PIPELINE_STAGES) assert.match(zh, new RegExp(`  ${stage}\\["${titles[stage]}`));
   assert.doesNotMatch(zh, /Data collection|Preprocessing|Pipeline of/);
-  // The details (files, sizes, layers) are the config's own words, the same in any language.
+  // With the English phrases, the details are the same as the English diagram's.
   assert.equal(zh.split('\n').slice(4).join('\n').replace(/数据采集|预处理|训练|评估|部署|应用/g, 'X'), english.split('\n').slice(4).join('\n').replace(/Data collection|Preprocessing|Training|Evaluation|Deployment|Application/g, 'X'));
+});
+
+test('the detail phrases come from the table given: translated, with their placeholders filled, and escaped like any label text', () => {
+  const config = parseJsonc(readFileSync(join(root, 'examples/house-prices/house-prices.experiment.json'), 'utf8')) as ExperimentConfig;
+  const zhBundle = JSON.parse(readFileSync(join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
+  const chinese = Object.fromEntries(Object.entries(PIPELINE_PHRASES).map(([id, english]) => [id, zhBundle[english] ?? english])) as PipelinePhrases;
+  const english = labels(pipelineMermaid(config, { dataSizes: { train: 140, validation: 40, test: 20 } }));
+  const zh = labels(pipelineMermaid(config, { dataSizes: { train: 140, validation: 40, test: 20 }, words: { ...ENGLISH_PIPELINE_WORDS, phrases: chinese } }));
+  assert.match(english.preprocess!.join(' '), /standardize features · standardize price/);
+  assert.ok(english.training!.includes('adam lr 0.003 · mse loss'), english.training!.join(' | '));
+  assert.ok(zh.data!.includes('200 行'), zh.data!.join(' | '));
+  assert.match(zh.preprocess!.join(' '), /标准化 特征 · 标准化 price/);
+  assert.ok(zh.preprocess!.includes('训练 140 · 验证 40 · 测试 20'), zh.preprocess!.join(' | '));
+  assert.ok(zh.training!.includes('adam 学习率 0.003 · mse 损失'), zh.training!.join(' | '));
+  assert.deepEqual(zh.deployment, ['Deployment', '导出到 model/', 'TensorFlow.js 模型']);
+  // No English phrase of the table is left in the translated details (the config's own names stay).
+  const zhDetails = Object.values(zh).flatMap((lines) => lines.slice(1)).join('\n');
+  for (const word of ['rows', 'standardize', 'features', 'loss', 'epochs', 'batch', 'early stop', 'split', 'export', 'predict', 'seeded']) assert.ok(!zhDetails.includes(word), `"${word}" in ${zhDetails}`);
+
+  // A translation's text is label text: it cannot end the label, open markup or start an entity.
+  const hostile: PipelinePhrases = { ...PIPELINE_PHRASES, 'data.rows': '{0} "rows" <b>&amp;</b> #1; `x` $y$', 'export.to': 'to {0}"]\n  evil["x' };
+  const text = pipelineMermaid(config, { dataSizes: { train: 140, validation: 40, test: 20 }, words: { ...ENGLISH_PIPELINE_WORDS, phrases: hostile } });
+  const nodes = labels(text);
+  assert.deepEqual(Object.keys(nodes), [...PIPELINE_STAGES]);
+  assert.ok(nodes.data!.includes(escapeLabel('200 "rows" <b>&amp;</b> #1; `x` $y$')), nodes.data!.join(' | '));
+  assert.ok(nodes.data!.includes('200 #34;rows#34; #60;b#62;#38;amp;#60;/b#62; #35;1; #96;x#96; #36;y#36;'), nodes.data!.join(' | '));
+  assert.ok(nodes.deployment!.includes('to model/#34;]   evil[#34;x'), nodes.deployment!.join(' | '));
+  assert.doesNotMatch(text, /^ {2}evil/m);
 });

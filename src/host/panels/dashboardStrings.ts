@@ -6,16 +6,23 @@
 import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../core/dashboardStringTable';
 import type { PipelineWords } from '../../core/pipeline';
+import { PIPELINE_PHRASES } from '../../core/pipelineStringTable';
+import type { PipelinePhrases } from '../../core/pipelineStringTable';
 
 export function dashboardStrings(): Record<string, string> {
-  // Looked up in the bundle directly: l10n.t would fill in the {0} placeholders the webview fills.
-  const bundle = vscode.l10n.bundle;
-  const strings: Record<string, string> = {};
-  for (const [id, english] of Object.entries(DEFAULT_STRINGS)) strings[id] = bundle?.[english] ?? english;
-  return strings;
+  return fromBundle(DEFAULT_STRINGS);
 }
 
-/** The pipeline diagram's stage titles and accessible title and description, in the editor's language. */
+/** A table of English templates by id in the editor's language: its English text is the bundle's key. */
+function fromBundle<T extends Record<string, string>>(table: T): Record<keyof T, string> {
+  // Looked up in the bundle directly: l10n.t would fill in the {0} placeholders the table's user fills.
+  const bundle = vscode.l10n.bundle;
+  const out = {} as Record<keyof T, string>;
+  for (const [id, english] of Object.entries(table) as [keyof T, string][]) out[id] = bundle?.[english] ?? english;
+  return out;
+}
+
+/** The pipeline diagram's stage titles, detail phrases and accessible title and description, in the editor's language. */
 export function pipelineWords(): PipelineWords {
   return {
     titles: {
@@ -28,5 +35,6 @@ export function pipelineWords(): PipelineWords {
     },
     accTitle: (name) => vscode.l10n.t('Pipeline of {0}', name),
     accDescr: (titles) => titles.reduce((text, title) => vscode.l10n.t('{0}, then {1}', text, title)),
+    phrases: fromBundle(PIPELINE_PHRASES) satisfies PipelinePhrases,
   };
 }

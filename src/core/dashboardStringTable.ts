@@ -230,6 +230,7 @@ export const DEFAULT_STRINGS = {
   'dist.exploding': 'exploding gradients',
   'dist.vanishing.sentence': 'At epoch {0} the largest gradient of {1} is {2} against weights up to {3}: the layer has stopped learning (dead ReLUs, or a network too deep without normalization).',
   'dist.exploding.sentence': 'At epoch {0} the gradients of {1} reach {2} ({3} not finite): lower the learning rate.',
+  'dist.exploded.weights': 'At epoch {0} the weights of {1} reach {2} ({3} not finite): its gradients exploded; lower the learning rate.',
   'dist.layer.label': 'Histograms over epochs of',
   'dist.ridge.legend': 'One histogram per recorded epoch, the first at the top, the latest at the bottom.',
 } as const;

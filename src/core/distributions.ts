@@ -113,19 +113,21 @@ export const VANISHING_RATIO = 1e-7;
 /** Gradients larger than this times their weights' scale throw the weights around. */
 export const EXPLODING_RATIO = 1e4;
 
+/** Weights larger than this are the trace of exploded gradients: trained networks keep theirs near 1. */
+export const EXPLODED_WEIGHT = 1e6;
+
 export type GradientHealth = { kind: 'ok' } | { kind: 'vanishing' | 'exploding'; maxGradient: number; maxWeight: number; nonFinite: number };
 
 /**
  * Whether a layer's gradients vanish or explode at one epoch. The scale of a
  * layer is its largest |weight|, at least 1 (a zero-initialized bias still has
- * scale 1). Exploding: any NaN or ±Infinity in a gradient or a weight, or a
- * largest |gradient| above EXPLODING_RATIO × scale. Vanishing: the largest
+ * scale 1). Exploding: any NaN or ±Infinity in a gradient or a weight, a
+ * |weight| above EXPLODED_WEIGHT, or a largest |gradient| above EXPLODING_RATIO × scale. Vanishing: the largest
  * |gradient| over all its tensors below VANISHING_RATIO × scale. A layer
- * without gradients (not recorded, or not trainable) is ok.
+ * without gradients (not recorded, or not trainable) is ok unless its weights are not finite.
  */
 export function gradientHealth(layer: LayerDistributions): GradientHealth {
   const withGradients = layer.tensors.filter((t) => t.gradients);
-  if (withGradients.length === 0) return { kind: 'ok' };
   let maxGradient = 0;
   let maxWeight = 0;
   let nonFinite = 0;
@@ -133,6 +135,9 @@ export function gradientHealth(layer: LayerDistributions): GradientHealth {
     maxWeight = Math.max(maxWeight, maxAbs(t.weights));
     nonFinite += t.weights.nonFinite;
   }
+  // Weights that are not finite, or beyond any trained network's, came from gradients that exploded (a run stopped by a NaN loss records its weights only).
+  if (nonFinite > 0 || maxWeight > EXPLODED_WEIGHT) return { kind: 'exploding', maxGradient: withGradients.reduce((m, t) => Math.max(m, maxAbs(t.gradients!)), 0), maxWeight, nonFinite };
+  if (withGradients.length === 0) return { kind: 'ok' };
   for (const t of withGradients) {
     maxGradient = Math.max(maxGradient, maxAbs(t.gradients!));
     nonFinite += t.gradients!.nonFinite;

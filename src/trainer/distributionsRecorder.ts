@@ -39,6 +39,15 @@ export class DistributionsRecorder implements GradientTap {
   /** The lines of 1-based epoch `epoch` (after its last update), or none when it is not recorded. */
   epochEnd(epoch: number): LayerDistributions[] {
     if (!this.wants(epoch - 1)) return [];
+    return this.weightsNow(epoch);
+  }
+
+  /**
+   * The weights as they are now, as the lines of 1-based epoch `epoch`, with the gradients taken
+   * since the last recorded epoch if any: for a run stopped mid-epoch by a NaN loss, whose
+   * huge or not-finite weights show which layers blew up.
+   */
+  weightsNow(epoch: number): LayerDistributions[] {
     const lines: LayerDistributions[] = [];
     // Named by position and kind ("#1 Dense"): tfjs's own names count layers per process, so a resumed run's differ.
     for (const [i, layer] of this.model.layers.entries()) {

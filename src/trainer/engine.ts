@@ -513,6 +513,8 @@ async function trainPrepared(
   }
 
   const { bestEpoch, bestValue, kept } = callbacks;
+  // A NaN loss mid-epoch: the weights it left, so the Distributions card shows which layers blew up (a failed run is never resumed).
+  if (stopReason === 'nan' && distributions && writer.meta.epochsDone !== epochNow) writer.appendDistributions(distributions.weightsNow(epochNow));
   if (stopReason === 'nan') {
     stage('training', 'failed', nanMessage);
     const which = kept.epoch === 'best' ? 'the best before that' : 'the last whole epoch before that';

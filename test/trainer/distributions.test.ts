@@ -110,3 +110,13 @@ test('reopening for a resume drops the distributions of epochs after the checkpo
   RunWriter.reopen(dir, 2, {});
   assert.deepEqual(linesOf(dir).map((l) => l.epoch), [1, 2]);
 });
+
+test('a loss that becomes NaN mid-epoch: the run fails and its distributions end with the weights it left, flagged exploding (weights beyond 1e6 or not finite)', async (t) => {
+  const r = await runTraining({ ...workspace({ optimizer: { type: 'sgd', learningRate: 3 }, epochs: 4 }, t), onEvent: () => {} });
+  assert.equal(r.meta.status, 'failed');
+  const lines = linesOf(r.runDir);
+  const last = lines.filter((l) => l.epoch === lines.at(-1)!.epoch);
+  assert.equal(last.length, 2, 'both layers');
+  assert.equal(last[0].epoch, (r.meta.epochsDone ?? 0) + 1, 'the epoch the NaN cut short');
+  assert.ok(last.some((l) => gradientHealth(l).kind === 'exploding'), JSON.stringify(last.map((l) => l.tensors.map((x) => [x.weights.nonFinite, x.weights.min, x.weights.max, x.gradients?.max]))));
+});

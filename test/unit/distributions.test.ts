@@ -155,3 +155,10 @@ test('training.distributions in a config: { every: N ≥ 1 } or false pass the c
   assert.equal(every(false), 0);
   assert.equal(every(true), 1);
 });
+
+test('weights that are not finite or beyond 1e6 flag the layer exploding even without gradients (a run stopped by a NaN loss)', () => {
+  assert.equal(gradientHealth(layer([NaN, 1, 2], undefined)).kind, 'exploding');
+  assert.equal(gradientHealth(layer([0.5, 1, 2], undefined)).kind, 'ok');
+  assert.equal(gradientHealth(layer([0.5, 1, 4e6], undefined)).kind, 'exploding', 'weights beyond 1e6');
+  assert.equal(gradientHealth(layer([0.5, 1, 4e5], [0.1, 0.1, 0.1])).kind, 'ok');
+});

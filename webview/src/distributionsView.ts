@@ -5,7 +5,7 @@
 // the selected layer's histograms offset epoch after epoch (a ridge plot).
 // Drawn on plain canvases: a band is two filled polygons and a line.
 
-import { BAND_PERCENTILES, DISTRIBUTION_KINDS, gradientHealth, layerBands, layersOf, layerStats } from '../../src/core/distributions';
+import { BAND_PERCENTILES, DISTRIBUTION_KINDS, EXPLODED_WEIGHT, gradientHealth, layerBands, layersOf, layerStats } from '../../src/core/distributions';
 import type { BandPoint, DistributionKind, LayerDistributions } from '../../src/core/distributions';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
@@ -143,6 +143,9 @@ export function healthNote(lines: readonly LayerDistributions[], layer: string, 
   const health = gradientHealth(latest);
   if (health.kind === 'ok') return undefined;
   if (health.kind === 'vanishing') return { kind: 'vanishing', badge: t('dist.vanishing'), sentence: t('dist.vanishing.sentence', latest.epoch, layer, formatMetric(health.maxGradient), formatMetric(health.maxWeight)) };
+  // Flagged by its weights alone (a run stopped by a NaN loss records no gradients for that epoch).
+  const byWeights = !latest.tensors.some((x) => x.gradients) || health.maxWeight > EXPLODED_WEIGHT;
+  if (byWeights) return { kind: 'exploding', badge: t('dist.exploding'), sentence: t('dist.exploded.weights', latest.epoch, layer, formatMetric(health.maxWeight), health.nonFinite) };
   return { kind: 'exploding', badge: t('dist.exploding'), sentence: t('dist.exploding.sentence', latest.epoch, layer, formatMetric(health.maxGradient), health.nonFinite) };
 }
 

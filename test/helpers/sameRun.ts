@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointPath } from '../../src/node/checkpointFile';
+import { withoutSystemKeys } from '../../src/core/systemMetrics';
 import { epochPoints, metricsOf } from './fixtures';
 
 /** The model folder's weight files, in name order. */
@@ -19,7 +20,8 @@ export function assertSameRun(resumedDir: string, fullDir: string, epochs: numbe
   assert.deepEqual(resumed.map((p) => p.epoch), Array.from({ length: epochs }, (_, i) => i + 1), 'every epoch once, in order');
   assert.deepEqual(resumed.map((p) => p.step), full.map((p) => p.step));
   for (let i = 0; i < full.length; i++) {
-    for (const [k, v] of Object.entries(full[i].values)) assert.ok(Math.abs(resumed[i].values[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `epoch ${i + 1} ${k}: ${resumed[i].values[k]} vs ${v}`);
+    // system/ values (CPU, memory, speed) measure the machine, not the training.
+    for (const [k, v] of Object.entries(withoutSystemKeys(full[i].values))) assert.ok(Math.abs(resumed[i].values[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `epoch ${i + 1} ${k}: ${resumed[i].values[k]} vs ${v}`);
   }
   const steps = metricsOf(resumedDir).filter((p) => p.kind === 'step').map((p) => p.step);
   assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1), 'every step once');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { JobState, RunMeta, SchedulerJob } from '../../src/core/types';
 import { processStart } from '../../src/node/heartbeat';
+import { SchedulerCommandMissing } from '../../src/node/executors/executor';
 import { reconcileRun } from '../../src/node/executors/followJobs';
 import { parseJobLines, signalSecondsFor, SlurmExecutor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
 import { tempDir } from '../helpers/fixtures';
@@ -249,6 +250,20 @@ test('a job that ends while another trainer trains its run leaves the run alone;
   rewrite(gone.dir, { host: 'node05', pid: 4242, startedAt: old, trainerJob: '901' });
   writeFileSync(join(gone.dir, 'heartbeat.json'), JSON.stringify({ host: 'node05', pid: 4242, time: old }));
   assert.equal(reconcileRun(gone.dir, gone.job, failed)!.status, 'failed');
+});
+
+test('without SLURM on the PATH the error names the missing command and the executor, so the editor can say it in the user\'s language', async () => {
+  const empty = tempDir('modellab-nopath-');
+  const executor = new SlurmExecutor({ env: { PATH: empty }, chosenBy: 'the setting modelLab.executor' });
+  const job: SchedulerJob = { executor: 'slurm', id: '7', submittedAt: AT, script: 'job.sh' };
+  await assert.rejects(executor.query([job]), (e: Error) => {
+    assert.ok(e instanceof SchedulerCommandMissing);
+    assert.deepEqual([e.command, e.executor], ['squeue', 'slurm']);
+    assert.match(e.message, /^squeue was not found on this machine: the executor is "slurm" \(the setting modelLab\.executor\)/);
+    assert.match(e.message, /set modelLab\.executor to "local"/);
+    return true;
+  });
+  await assert.rejects(executor.cancel(job), (e: Error) => e instanceof SchedulerCommandMissing && e.command === 'scancel');
 });
 
 test("query: squeue's answer for the jobs asked about, sacct's for those squeue forgot, unknown for the rest", async () => {

@@ -3,7 +3,9 @@
 
 import * as vscode from 'vscode';
 import { isActiveStatus, isClusterRun } from '../../core/clusterRuns';
+import { ExecutorError } from '../../node/executors/executor';
 import type { ModelLabContext } from '../shell/ctx';
+import { executorErrorText } from './clusterSubmit';
 import type { RunNode } from '../runs/experimentTreeModel';
 
 /** The cluster runs a command was invoked on: the selection when the clicked run is in it, else the clicked run or the run id. */
@@ -37,7 +39,7 @@ export async function cancelRuns(ctx: ModelLabContext, arg: unknown, selection: 
         ctx.cluster.cancel(run.dir, run.meta!),
       );
     } catch (err) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('Could not cancel job {0}: {1}', jobId, (err as Error).message ?? String(err)));
+      void vscode.window.showErrorMessage(vscode.l10n.t('Could not cancel job {0}: {1}', jobId, err instanceof ExecutorError ? executorErrorText(err) : ((err as Error).message ?? String(err))));
     }
   }
   if (runs.length > 0) ctx.experiments.refresh();

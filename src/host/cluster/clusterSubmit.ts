@@ -5,7 +5,7 @@
 // queued; ClusterService follows them from there.
 
 import * as vscode from 'vscode';
-import { ExecutorError, SubmissionConfigError } from '../../node/executors/executor';
+import { ExecutorError, SchedulerCommandMissing, SubmissionConfigError } from '../../node/executors/executor';
 import type { RunSubmission, Submitted } from '../../node/executors/executor';
 import { formatDiagnostic } from '../../node/configValidation';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
@@ -66,6 +66,19 @@ function afterSubmit(ctx: ModelLabContext): void {
   ctx.cluster.poke();
 }
 
+/** What a scheduler's error says to the user: a missing command in the user's language (the executor is a scheduler, and how to train here instead), else the scheduler's own words. */
+export function executorErrorText(err: ExecutorError): string {
+  if (err instanceof SchedulerCommandMissing) {
+    return vscode.l10n.t(
+      '{0} was not found on this machine: the setting modelLab.executor is "{1}", which hands runs to a {2} cluster and needs its commands on the PATH. To train on this machine instead, set modelLab.executor to "local".',
+      err.command,
+      err.executor,
+      schedulerLabel(err.executor === 'local' ? 'slurm' : err.executor),
+    );
+  }
+  return err.message;
+}
+
 /** Runs a submission under a progress notification; says what the scheduler or the config refused, and how to train locally instead. */
 async function submit(ctx: ModelLabContext, scheduler: Scheduler, configUri: vscode.Uri, go: () => Promise<Submitted>): Promise<Submitted | undefined> {
   try {
@@ -82,7 +95,7 @@ async function submit(ctx: ModelLabContext, scheduler: Scheduler, configUri: vsc
     if (!(err instanceof ExecutorError)) throw err;
     ctx.log.warn(`submitting ${configUri.fsPath} to ${scheduler} failed: ${err.message}`);
     const settings = vscode.l10n.t('Open the Executor Setting');
-    const choice = await vscode.window.showErrorMessage(err.message, settings);
+    const choice = await vscode.window.showErrorMessage(executorErrorText(err), settings);
     if (choice === settings) await vscode.commands.executeCommand('workbench.action.openSettings', 'modelLab.executor');
     return undefined;
   }

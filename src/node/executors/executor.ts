@@ -120,6 +120,18 @@ export class ExecutorError extends Error {
   }
 }
 
+/** A scheduler's command (sbatch, squeue, scancel) is not on this machine's PATH: the executor names a scheduler this machine cannot reach. The editor says so in the user's language. */
+export class SchedulerCommandMissing extends ExecutorError {
+  constructor(
+    readonly command: string,
+    readonly executor: ExecutorName,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SchedulerCommandMissing';
+  }
+}
+
 /** The config (or one sweep point of it) has errors: nothing was submitted. */
 export class SubmissionConfigError extends ExecutorError {
   constructor(

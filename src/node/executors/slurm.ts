@@ -15,7 +15,7 @@ import { mkdirSync, symlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JobState, JobStateName, SchedulerJob } from '../../core/types';
-import { JOB_FILES, ExecutorError } from './executor';
+import { JOB_FILES, ExecutorError, SchedulerCommandMissing } from './executor';
 import type { Executor, JobProgram, JobResources, RunSubmission, Submitted, SweepSubmission } from './executor';
 import { createQueuedRuns, discardQueuedRuns, recordJob } from './queuedRuns';
 import type { QueuedRuns } from './queuedRuns';
@@ -244,7 +244,9 @@ export class SlurmExecutor implements Executor {
         if (e && e.code === 'ENOENT') {
           const how = this.options.chosenBy ? ` (${this.options.chosenBy})` : '';
           reject(
-            new ExecutorError(
+            new SchedulerCommandMissing(
+              command,
+              'slurm',
               `${command} was not found on this machine: the executor is "slurm"${how}, which hands runs to a SLURM cluster and needs SLURM's commands (sbatch, squeue, scancel) on the PATH. ` +
                 'To train on this machine instead, set modelLab.executor to "local" (on the command line: --executor local).',
             ),

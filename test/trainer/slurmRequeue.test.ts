@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunMeta } from '../../src/core/types';
+import { ClusterWatcher } from '../../src/host/runs/clusterWatcher';
 import { SlurmExecutor } from '../../src/node/executors/slurm';
+import { runFolderStamp } from '../../src/node/runFolderStamp';
+import { listRuns } from '../../src/node/runStoreReader';
 import { builtBundles } from '../helpers/builtBundles';
 import { epochPoints, linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 import { assertSameRun } from '../helpers/sameRun';
@@ -94,6 +97,15 @@ async function submitAndInterrupt(cli: string, interrupt: (jobId: string) => voi
   const [row] = JSON.parse(runsOut) as { status: string; recordedStatus: string; statusWhy: string }[];
   assert.deepEqual([row.status, row.recordedStatus], ['queued', 'interrupted'], runsOut);
   assert.match(row.statusWhy, new RegExp(`^job ${jobId} was requeued( \\(\\w+\\))?: it carries on from its checkpoint when it starts again$`));
+  // The editor's watcher, asking this SLURM: the run its trainer recorded interrupted is followed as queued, and never offered to resume by hand.
+  const watcher = new ClusterWatcher({ listRuns: (jobs) => listRuns(join(runDir, '..'), jobs), query: (jobs) => executor.query(jobs), stamp: runFolderStamp, setTimer: () => undefined });
+  await watcher.poke();
+  const entry = listRuns(join(runDir, '..'))[0];
+  assert.equal(entry.meta?.status, 'interrupted', 'read without the scheduler, the folder says interrupted');
+  assert.equal(watcher.stateOf(entry)?.status, 'queued');
+  assert.equal(watcher.carriesOn(entry), true);
+  assert.deepEqual(watcher.counts, { queued: 1, running: 0 });
+  watcher.dispose();
   slurm('scontrol', ['update', `JobId=${jobId}`, 'StartTime=now']);
   const done = await until('the run completed', 240_000, runDir, () => (['completed', 'failed'].includes(diskMeta(runDir).status) ? diskMeta(runDir) : undefined));
   assert.equal(done.status, 'completed', done.error);

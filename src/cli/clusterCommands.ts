@@ -217,6 +217,25 @@ export async function cancelRun(runDir: string, env: NodeJS.ProcessEnv = process
 }
 
 /**
+ * Why `modellab resume` must not take a cluster run now: its scheduler carries
+ * it on (its job queued or running — a preempted, requeued one too), and a
+ * second trainer would fight that job for the run folder. Undefined for a run
+ * that was never a job, or whose job ended; a scheduler that cannot be asked
+ * gives a warning, and the run is resumed.
+ */
+export async function carriedOnByScheduler(runDir: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const meta = readRunMeta(runDir);
+  if (!meta?.job) return undefined;
+  const { notes, warnings } = await jobNotes([{ id: meta.id, dir: runDir, meta, warnings: [] }], env);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  const note = notes.get(runDir);
+  if (!note) return undefined;
+  const liveness = readRunSnapshot(runDir, false, new Map([[note.job, note.state]])).liveness;
+  if (liveness?.status !== 'queued' && liveness?.status !== 'running') return undefined;
+  return `its ${meta.job.executor} job ${meta.job.id} carries it on (${liveness.why ?? liveness.status}); to train it here instead, cancel the job first (modellab cancel ${meta.id})`;
+}
+
+/**
  * What the scheduler says of the cluster runs among `list`, as words per run
  * folder, asking each scheduler once; a scheduler that cannot be asked gives
  * one warning instead.

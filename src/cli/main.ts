@@ -35,7 +35,7 @@ import { foldGroupLine, printFoldResults } from './foldReport';
 import { describePlan, ensembleCommand, planRetrain, printRetrainResult } from './bestCommand';
 import type { FoldResult } from './foldReport';
 import { foldMemberships, groupFolds, isFoldGroup } from '../core/crossValidation';
-import { cancelRun, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
+import { cancelRun, carriedOnByScheduler, clusterRequest, describeJobState, EXECUTOR_OPTIONS, EXECUTOR_USAGE, jobNotes, submitSweep, submitTrain } from './clusterCommands';
 
 export { formatEvaluation } from './trainReport';
 
@@ -197,6 +197,11 @@ async function resume(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('resume takes one run');
   const backend = backendOption(values.backend);
   const runDir = resolveRun(positionals[0], runsDirArg(values['runs-dir']));
+  const carried = await carriedOnByScheduler(runDir);
+  if (carried) {
+    process.stderr.write(`error: ${positionals[0]} is not resumed here: ${carried}\n`);
+    return 1;
+  }
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => resumeTraining({ runDir, backend, signal, onEvent }));
 }
 

@@ -13,6 +13,7 @@ import type { JobState, RunMeta, SchedulerJob } from '../../src/core/types';
 import { processStart } from '../../src/node/heartbeat';
 import { SchedulerCommandMissing } from '../../src/node/executors/executor';
 import { reconcileRun } from '../../src/node/executors/followJobs';
+import { carriedOnByScheduler } from '../../src/cli/clusterCommands';
 import { parseJobLines, signalSecondsFor, SlurmExecutor, slurmJobScript, slurmTimeSeconds } from '../../src/node/executors/slurm';
 import { tempDir } from '../helpers/fixtures';
 
@@ -264,6 +265,29 @@ test('without SLURM on the PATH the error names the missing command and the exec
     return true;
   });
   await assert.rejects(executor.cancel(job), (e: Error) => e instanceof SchedulerCommandMissing && e.command === 'scancel');
+});
+
+test('modellab resume refuses a cluster run whose job SLURM carries on (requeued), and takes one whose job ended', async () => {
+  const dir = tempDir('modellab-carried-');
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  // squeue: job 900 back in the queue after preemption; sacct: nothing more.
+  writeFileSync(join(bin, 'squeue'), `#!/bin/bash\ncat "${dir}/squeue-says"\n`, { mode: 0o755 });
+  writeFileSync(join(bin, 'sacct'), `#!/bin/bash\ncat "${dir}/sacct-says"\n`, { mode: 0o755 });
+  const env = { PATH: `${bin}:/usr/bin:/bin` };
+  const { dir: runDir } = runFolder('interrupted', 0);
+  writeFileSync(join(dir, 'squeue-says'), '900|PENDING|BeginTime|\n');
+  writeFileSync(join(dir, 'sacct-says'), '');
+  assert.equal(await carriedOnByScheduler(runDir, env), 'its slurm job 900 carries it on (job 900 was requeued (BeginTime): it carries on from its checkpoint when it starts again); to train it here instead, cancel the job first (modellab cancel r1)');
+  // The job ended for good (not requeued): the run is the user's to resume.
+  writeFileSync(join(dir, 'squeue-says'), '');
+  writeFileSync(join(dir, 'sacct-says'), '900|NODE_FAIL|None|node03\n');
+  assert.equal(await carriedOnByScheduler(runDir, env), undefined);
+  // A local run never asks a scheduler.
+  const local = runFolder('interrupted', 0);
+  const meta = JSON.parse(readFileSync(join(local.dir, 'meta.json'), 'utf8')) as RunMeta;
+  writeFileSync(join(local.dir, 'meta.json'), JSON.stringify({ ...meta, job: undefined }));
+  assert.equal(await carriedOnByScheduler(local.dir, { PATH: '/nonexistent' }), undefined);
 });
 
 test("query: squeue's answer for the jobs asked about, sacct's for those squeue forgot, unknown for the rest", async () => {

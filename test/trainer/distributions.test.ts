@@ -3,7 +3,7 @@
 // sane for a healthy run and all zeros for a layer of dead ReLUs, the cadence
 // the config sets, and a resume that neither repeats nor loses an epoch.
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DISTRIBUTIONS_FILE, gradientHealth, parseDistributionsLine, tensorStats } from '../../src/core/distributions';
@@ -119,4 +119,22 @@ test('a loss that becomes NaN mid-epoch: the run fails and its distributions end
   assert.equal(last.length, 2, 'both layers');
   assert.equal(last[0].epoch, (r.meta.epochsDone ?? 0) + 1, 'the epoch the NaN cut short');
   assert.ok(last.some((l) => gradientHealth(l).kind === 'exploding'), JSON.stringify(last.map((l) => l.tensors.map((x) => [x.weights.nonFinite, x.weights.min, x.weights.max, x.gradients?.max]))));
+});
+
+test('the recommender and the Transformer loops record too: every weight with its gradients, the counts summing to the model’s parameters', async (t) => {
+  for (const [example, file] of [
+    ['recommender', 'recommender.experiment.json'],
+    ['intent-classifier', 'intent-classifier.experiment.json'],
+  ]) {
+    const ws = tempDir(`modellab-distributions-${example}-`, t);
+    cpSync(join(__dirname, '../../examples', example), ws, { recursive: true });
+    const r = await runTraining({ configPath: join(ws, file), runsDir: join(ws, 'runs'), backend: 'wasm', epochs: 1, onEvent: () => {} });
+    assert.equal(r.meta.status, 'completed', r.meta.error);
+    const lines = linesOf(r.runDir);
+    const summary = JSON.parse(readFileSync(join(r.runDir, 'summary.json'), 'utf8')) as { totalParams: number };
+    const tensors = lines.flatMap((l) => l.tensors);
+    assert.equal(tensors.reduce((a, x) => a + x.weights.count, 0), summary.totalParams, example);
+    assert.ok(tensors.every((x) => x.gradients && x.gradients.count === x.weights.count && x.gradients.nonFinite === 0), `${example}: every tensor has its gradients`);
+    assert.ok(tensors.some((x) => x.gradients!.max > 0), `${example}: some gradient is not zero`);
+  }
 });

@@ -25,8 +25,8 @@ import { defaultTrainerScripts, sweepCommand } from './sweepCommand';
 import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
 import { lrFindCommand, LR_FIND_USAGE } from './lrFindCommand';
-import { backendOption, intOption, numberOption, runsDirOption, UsageError } from './args';
 import { predictCommand, PREDICT_USAGE } from './predictCommand';
+import { backendOption, intOption, numberOption, runsDirOption, UsageError } from './args';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
@@ -61,8 +61,8 @@ Usage:
   modellab generate <run> --prompt TEXT [--length N] [--temperature T] [--top-k K] [--seed S] [--json] [--runs-dir DIR] [--backend B]
   modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
 ${LR_FIND_USAGE}
-${DEPLOY_USAGE}
 ${PREDICT_USAGE}
+${DEPLOY_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
 finished run with a Transformer; for saliency, with an image classifier).
@@ -556,13 +556,13 @@ export async function main(argv: string[]): Promise<number> {
         return await generateCommand(rest);
       case 'saliency':
         return await saliencyCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir, 'image'), defaultRunsDir: runsDirFor(process.cwd()) });
-      case 'export':
-        return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
-      case 'serve':
       case 'lr-find':
         return await lrFindCommand(rest);
       case 'predict':
         return await predictCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
+      case 'export':
+        return await exportCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
+      case 'serve':
         return await serveCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case undefined:
       case '-h':

@@ -35,7 +35,7 @@ export class EmbeddingView {
   private readonly controls: HTMLElement;
   private readonly status = h('p', { id: 'projector-status', class: 'muted', role: 'status' });
   private readonly canvas = h('canvas', { id: 'projector-canvas', role: 'img', 'data-points': '0', 'data-matches': '0' });
-  private readonly tooltip = h('div', { id: 'projector-tooltip', class: 'attention-tooltip', role: 'tooltip' });
+  private readonly tooltip = h('div', { id: 'projector-tooltip', class: 'projector-tooltip', role: 'tooltip' });
   private readonly plot = h('div', { class: 'projector-plot' }, this.canvas, this.tooltip);
 
   private runId: string | undefined;

@@ -285,5 +285,10 @@ test('a requeued run its trainer recorded interrupted is followed as queued, the
   assert.deepEqual(c.state(dead), { status: 'interrupted', reason: 'NodeFail' });
   assert.equal(c.watcher.carriesOn({ dir: join(c.root, 'r4'), meta: dead }), false);
   assert.equal(c.watcher.polling, false);
+  // Its job ended for good: later looks (file events poke often) do not ask the scheduler about it again.
+  const asks = c.asked.length;
+  await c.watcher.poke();
+  assert.equal(c.asked.length, asks);
+  assert.deepEqual(c.state(dead), { status: 'interrupted', reason: 'NodeFail' });
   c.watcher.dispose();
 });

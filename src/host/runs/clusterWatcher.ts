@@ -46,6 +46,8 @@ export class ClusterWatcher {
   private again = false;
   private disposed = false;
   private lastCounts: JobCounts = { queued: 0, running: 0 };
+  /** Jobs of runs their trainer recorded interrupted that the scheduler said ended (or no longer knows): not carried on, never asked about again (a file event pokes often). */
+  private readonly settled = new Map<string, JobState>();
   /** Why the scheduler last failed to answer, so the log says it once. */
   private lastFailure: string | undefined;
 
@@ -127,7 +129,9 @@ export class ClusterWatcher {
 
   private async pollOnce(): Promise<void> {
     const before = this.deps.listRuns(this.jobs);
-    const asked = jobsToQuery(before);
+    const interruptedJob = (e: RunListEntry) => isClusterRun(e.meta) && (e.liveness?.recorded ?? e.meta.status) === 'interrupted';
+    const interruptedJobs = new Set(before.filter(interruptedJob).map((e) => e.meta!.job!.id));
+    const asked = jobsToQuery(before).filter((j) => !(interruptedJobs.has(j.id) && this.settled.has(j.id)));
     const jobs = new Map<string, JobState>();
     if (asked.length > 0) {
       try {
@@ -138,6 +142,11 @@ export class ClusterWatcher {
           // A scheduler forgets ended jobs after a while; how one ended stays known here.
           if (last && isEndedJob(last) && (!state || state.state === 'unknown')) jobs.set(job.id, last);
           else if (state) jobs.set(job.id, state);
+        }
+        // Ended, or forgotten by the scheduler (a requeued job is always in its queue): not carried on.
+        for (const id of interruptedJobs) {
+          const said = jobs.get(id) ?? (asked.some((j) => j.id === id) ? { state: 'unknown' as const, checkedAt: new Date().toISOString() } : undefined);
+          if (said && (isEndedJob(said) || said.state === 'unknown')) this.settled.set(id, said);
         }
         this.lastFailure = undefined;
       } catch (err) {
@@ -151,6 +160,11 @@ export class ClusterWatcher {
           if (last) jobs.set(job.id, last);
         }
       }
+    }
+    // What the scheduler last said of the settled ones stands.
+    for (const id of interruptedJobs) {
+      const said = this.settled.get(id);
+      if (said && !jobs.has(id)) jobs.set(id, said);
     }
     if (this.disposed) return;
     // Read again after the scheduler answered: a job it reports ended has written its folder by then.

@@ -6,6 +6,8 @@ import { cellAt, columnOf, DataError, rowCount } from './table';
 import type { Cell, Column, Table } from './table';
 import type { ExperimentConfig, PreprocessStep, Task } from './types';
 import { formatMetric } from './metrics';
+import { formatLogText, logText } from './trainerLogTable';
+import type { LogText } from './trainerLogTable';
 
 export interface FittedPreprocessor {
   version: 1;
@@ -348,13 +350,18 @@ export function transformTable(p: FittedPreprocessor, table: Table): Encoded {
  * Undefined when the target is not scaled.
  */
 export function scaledTargetNote(p: FittedPreprocessor, loss: string, metrics: readonly string[]): string | undefined {
+  const note = scaledTargetLog(p, loss, metrics);
+  return note && formatLogText(note);
+}
+
+/** The same note as a log message by id, for the dashboard to show in the editor's language. */
+export function scaledTargetLog(p: FittedPreprocessor, loss: string, metrics: readonly string[]): LogText | undefined {
   const s = p.scale[p.target];
   if (!s || p.task !== 'regression') return undefined;
-  const t = p.target;
   const n = (v: number) => formatMetric(v, 'table');
-  const how = `${s.kind === 'standardize' ? 'standardized' : 'scaled to 0…1'}, (${t} − ${n(s.shift)}) / ${n(s.scale)}`;
   const factors = [...new Set([loss, ...metrics])].flatMap((m) => (m === 'mse' ? [`mse × ${n(s.scale * s.scale)}`] : m === 'mae' || m === 'rmse' ? [`${m} × ${n(s.scale)}`] : []));
-  return `the loss and metrics during training are on "${t}" ${how}${factors.length ? ` (in ${t}'s units: ${factors.join(', ')})` : ''}; the test evaluation is in ${t}'s own units`;
+  const kind = s.kind === 'standardize' ? 'standardized' : 'minMax';
+  return factors.length ? logText(`scaledTarget.${kind}.factors`, p.target, n(s.shift), n(s.scale), factors.join(', ')) : logText(`scaledTarget.${kind}`, p.target, n(s.shift), n(s.scale));
 }
 
 /** Maps a regression prediction back to target units. */

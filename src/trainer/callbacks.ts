@@ -10,6 +10,8 @@ import { formatMetric, goalFor, isImprovement } from '../core/metrics';
 import { keptEpoch } from '../core/resolvedConfig';
 import type { KeptEpoch, ResolvedConfig } from '../core/resolvedConfig';
 import type { CheckpointCallbacks } from '../node/checkpointFile';
+import { logText } from '../core/trainerLogTable';
+import type { LogText } from '../core/trainerLogTable';
 
 /** The parts of the training config the callbacks follow. */
 export type CallbackSettings = Pick<ResolvedConfig['training'], 'checkpoint' | 'earlyStopping' | 'reduceLrOnPlateau'>;
@@ -22,16 +24,16 @@ export interface EpochDecision {
   /** Its weights are the ones to keep: every epoch when the run keeps the last, else the best so far by the monitor. */
   keep: boolean;
   /** Reduce-on-plateau lowered the learning rate to `value` (already the callbacks' own rate). */
-  learningRate?: { value: number; message: string };
+  learningRate?: { value: number; message: LogText };
   /** Early stopping: training ends after this epoch, for the reason given. */
-  stop?: string;
+  stop?: LogText;
 }
 
 /** Why a run ended on an earlier epoch's weights: which epoch, by what, and which setting asked for it. */
-export function restoredMessage(epoch: number, value: number, kept: Extract<KeptEpoch, { epoch: 'best' }>): string {
+export function restoredMessage(epoch: number, value: number, kept: Extract<KeptEpoch, { epoch: 'best' }>): LogText {
   const which = goalFor(kept.monitor) === 'maximize' ? 'highest' : 'lowest';
-  const asker = kept.askedBy === 'training.checkpoint' ? 'training.checkpoint asks' : 'training.earlyStopping asks (restoreBestWeights)';
-  return `restored the weights of epoch ${epoch}, the ${which} ${kept.monitor} (${formatMetric(value, 'table')}), as ${asker}`;
+  const asker = kept.askedBy === 'training.checkpoint' ? 'checkpoint' : 'earlyStopping';
+  return logText(`restored.${which}.${asker}`, epoch, kept.monitor, formatMetric(value, 'table'));
 }
 
 const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
@@ -122,7 +124,7 @@ export class TrainingCallbacks {
         const next = Math.max(this.learningRateNow * rl.factor, rl.minLr);
         if (next < this.learningRateNow) {
           this.learningRateNow = next;
-          decision.learningRate = { value: next, message: `epoch ${epoch}: ${rl.monitor} has not improved for ${this.lrWait} epoch(s); learning rate now ${next.toPrecision(3)}` };
+          decision.learningRate = { value: next, message: logText('callbacks.reduceLr', epoch, rl.monitor, this.lrWait, next.toPrecision(3)) };
         }
         this.lrWait = 0;
       }
@@ -135,7 +137,7 @@ export class TrainingCallbacks {
         this.esBest = esValue;
         this.esWait = 0;
       } else if (++this.esWait >= Math.max(es.patience, 1)) {
-        decision.stop = `early stopping at epoch ${epoch}: ${es.monitor} has not improved for ${this.esWait} epoch(s)`;
+        decision.stop = logText('callbacks.earlyStop', epoch, es.monitor, this.esWait);
       }
     }
     return decision;

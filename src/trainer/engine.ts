@@ -11,7 +11,9 @@ import { formatDiagnostic, validateConfigFile, validateConfigValue } from '../no
 import type { ConfigDiagnostic } from '../node/configValidation';
 import { CHECKPOINT_FILE, checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, whyNotResumable } from '../node/checkpointFile';
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
-import type { StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
+import { logEvent, stageEvent } from '../core/protocol/trainer';
+import type { StageReporter, StartTrainingMessage, TrainerEvent, TrainerLog } from '../core/protocol/trainer';
+import { logText, modelSummaryLog } from '../core/trainerLogTable';
 import { seededRng } from '../core/random';
 import { trainingDataPartOf } from '../core/crossValidation';
 import type { SeededRng } from '../core/random';
@@ -31,7 +33,7 @@ import { DistributionsRecorder } from './distributionsRecorder';
 import { restoredMessage, TrainingCallbacks } from './callbacks';
 import { encodeTrainingCheckpoint, restoreTrainingCheckpoint } from './checkpoint';
 import { prepareImageExperiment } from './imageTraining';
-import { buildOptimizer, formatSummary, getLearningRate, setLearningRate } from './model';
+import { buildOptimizer, getLearningRate, setLearningRate } from './model';
 import type { LoopState, PreparedExperiment } from './preparedExperiment';
 import { prepareRecommenderExperiment } from './recommenderTraining';
 import { prepareTabularExperiment } from './tabularTraining';
@@ -245,15 +247,15 @@ async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<Train
   const emit = opts.onEvent;
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
   for (const message of run.warnings) emit({ type: 'log', level: 'warn', message });
-  if (run.resume) emit({ type: 'log', level: 'info', message: `resuming ${writer.meta.name} after epoch ${run.resume.checkpoint.header.epoch} of ${config.training.epochs}` });
+  if (run.resume) emit(logEvent('info', logText('resuming', writer.meta.name, run.resume.checkpoint.header.epoch, config.training.epochs)));
 
   const stages: Partial<Record<StageName, StageStatus>> = {};
   let current: StageName | undefined;
-  const stage = (name: StageName, status: StageStatus, detail?: string) => {
+  const stage: StageReporter = (name, status, detail) => {
     stages[name] = status;
     writer.updateMeta({ stages: { ...stages } });
     current = status === 'running' ? name : current === name ? undefined : current;
-    emit({ type: 'stage', stage: name, status, detail });
+    emit(stageEvent(name, status, detail));
   };
 
   // Readers on other hosts (a cluster node's run read from the editor's machine) know the trainer lives by this.
@@ -291,13 +293,13 @@ async function trainInner(
   opts: TrainOptions,
   config: ResolvedConfig,
   writer: RunWriter,
-  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  stage: StageReporter,
   rng: SeededRng,
   resume: OpenedRun['resume'],
 ): Promise<TrainResult> {
   const emit = opts.onEvent;
   const t0 = Date.now() - (resume?.checkpoint.header.timeMs ?? 0);
-  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const log: TrainerLog = (message, level = 'info') => emit(logEvent(level, message));
 
   const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
   writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
@@ -321,8 +323,8 @@ async function trainInner(
 export function prepareExperiment(
   config: ResolvedConfig,
   configPath: string,
-  stage: (name: StageName, status: StageStatus, detail?: string) => void,
-  log: (message: string, level?: 'info' | 'warn') => void,
+  stage: StageReporter,
+  log: TrainerLog,
   part?: ReturnType<typeof trainingDataPartOf>,
 ): PreparedExperiment {
   if (config.task === 'recommendation') return prepareRecommenderExperiment(config, configPath, stage, log);
@@ -335,7 +337,7 @@ async function trainPrepared(
   opts: TrainOptions,
   config: ResolvedConfig,
   writer: RunWriter,
-  stage: (name: StageName, status: StageStatus, detail?: string) => void,
+  stage: StageReporter,
   prepared: PreparedExperiment,
   optimizer: tf.Optimizer,
   t0: number,
@@ -343,18 +345,18 @@ async function trainPrepared(
   resume: OpenedRun['resume'],
 ): Promise<TrainResult> {
   const emit = opts.onEvent;
-  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const log: TrainerLog = (message, level = 'info') => emit(logEvent(level, message));
   const model = prepared.model;
   const { summary, dataSizes } = prepared;
   writer.writeSummary(summary);
   writer.updateMeta({ dataSizes });
   emit({ type: 'summary', summary, dataSizes });
-  log('\n' + formatSummary(summary));
+  log(modelSummaryLog(summary));
 
   // ── training
   const tc = config.training;
   const header = resume?.checkpoint.header;
-  stage('training', 'running', header ? `resumed after epoch ${header.epoch} of ${tc.epochs}` : `${tc.epochs} epochs`);
+  stage('training', 'running', header ? logText('stage.resumedAfter', header.epoch, tc.epochs) : logText('stage.epochs', tc.epochs));
   const interval = opts.metricsIntervalMs ?? 250;
   let step = header?.step ?? 0;
   let epochNow = (header?.epoch ?? 0) + 1;
@@ -543,13 +545,13 @@ async function trainPrepared(
     // A run cancelled meanwhile (its job cancelled: meta.json says so before the scheduler's SIGTERM arrives) stays cancelled.
     const cancelled = stopReason === 'interrupted' && readRunMeta(writer.dir)?.status === 'cancelled';
     const status = stopReason === 'user' ? 'stopped' : cancelled ? 'cancelled' : 'interrupted';
-    stage('training', 'done', `${status} at epoch ${writer.meta.epochsDone}`);
+    stage('training', 'done', logText(status === 'stopped' ? 'stage.stoppedAt' : status === 'cancelled' ? 'stage.cancelledAt' : 'stage.interruptedAt', writer.meta.epochsDone));
     for (const s of ['evaluation', 'deployment', 'application'] as const) stage(s, 'skipped');
     const meta = writer.end(status);
     emit({ type: 'runEnded', meta });
     return { meta, runDir: writer.dir };
   }
-  stage('training', 'done', `${writer.meta.epochsDone} epochs`);
+  stage('training', 'done', logText('stage.epochs', writer.meta.epochsDone));
 
   // ── evaluation on the held-out test split (validation when there is no test split)
   stage('evaluation', 'running');
@@ -557,9 +559,9 @@ async function trainPrepared(
   if (evaluation) {
     writer.writeEvaluation(evaluation);
     emit({ type: 'evaluation', evaluation });
-    stage('evaluation', 'done', evaluation.split);
+    stage('evaluation', 'done', logText(evaluation.split === 'test' ? 'stage.testSplit' : 'stage.validationSplit'));
   } else {
-    stage('evaluation', 'skipped', 'no test or validation data');
+    stage('evaluation', 'skipped', logText('stage.noHeldOut'));
   }
 
   // ── deployment: copy the saved model to the export folder when one is configured

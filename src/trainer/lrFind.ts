@@ -10,6 +10,7 @@ import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
 import { resolveConfig } from '../core/resolvedConfig';
 import { LR_FIND_DEFAULTS, lrAtStep, lrFindDiverged, lrFindSettingsProblem, roundLearningRate, smoothedLosses, suggestLearningRate } from '../core/lrFinder';
 import type { LrFindSettings, LrSuggestion } from '../core/lrFinder';
+import { formatLogText } from '../core/trainerLogTable';
 import type { BackendChoice, BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { ConfigInvalidError, prepareExperiment, withSeededRandom } from './engine';
@@ -61,7 +62,7 @@ export async function findLearningRate(opts: LrFindOptions): Promise<LrFindResul
   const tc = config.training;
 
   return withSeededRandom(tc.seed, async () => {
-    const prepared = prepareExperiment(config, configPath, () => {}, (m) => opts.onLog?.(m));
+    const prepared = prepareExperiment(config, configPath, () => {}, (m) => opts.onLog?.(typeof m === 'string' ? m : formatLogText(m)));
     const optimizer = buildOptimizer(tc.optimizer);
     const configLr = getLearningRate(optimizer);
     const points: LrFindStep[] = [];

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { size2d } from '../core/layerShapes';
+import { formatLogText, modelSummaryLog } from '../core/trainerLogTable';
 import type { LayerConfig, LossName, ModelSummary, OptimizerConfig } from '../core/types';
 
 type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
@@ -141,10 +142,5 @@ export function summarize(model: tfl.LayersModel, input: number | null | readonl
 
 /** The summary as Keras prints it, for the CLI and the log. */
 export function formatSummary(s: ModelSummary): string {
-  const rows = s.layers.map((l) => [`${l.name} (${l.type})`, `[${l.outputShape.map((d) => (d === null ? 'null' : d)).join(',')}]`, String(l.params)]);
-  const head = ['Layer (type)', 'Output shape', 'Param #'];
-  const w = [0, 1, 2].map((i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)) + 2);
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('');
-  const rule = '─'.repeat(w[0] + w[1] + w[2]);
-  return [rule, line(head), rule, ...rows.map(line), rule, `Total params: ${s.totalParams.toLocaleString('en')}`, `Trainable params: ${s.trainableParams.toLocaleString('en')}`, rule].join('\n');
+  return formatLogText(modelSummaryLog(s));
 }

@@ -7,11 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { totalRows } from '../core/dataset';
 import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
-import { fitPreprocessor, inverseTarget, scaledTargetNote, transformTable } from '../core/preprocess';
+import { fitPreprocessor, inverseTarget, scaledTargetLog, transformTable } from '../core/preprocess';
+import { logText } from '../core/trainerLogTable';
+import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import type { Encoded, FittedPreprocessor } from '../core/preprocess';
 import { isRecommenderModel, isTransformerModel } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
-import type { Evaluation, StageName, StageStatus } from '../core/types';
+import type { Evaluation } from '../core/types';
 import { loadSplits } from '../node/dataFiles';
 import { describePart } from '../core/crossValidation';
 import type { TrainingDataPart } from '../core/crossValidation';
@@ -20,8 +22,8 @@ import { saveModel } from './modelIo';
 import { fitInOrder } from './preparedExperiment';
 import type { PreparedExperiment } from './preparedExperiment';
 
-type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
-type Log = (message: string, level?: 'info' | 'warn') => void;
+type Stage = StageReporter;
+type Log = TrainerLog;
 
 function tensorsFor(config: ResolvedConfig, p: FittedPreprocessor, e: Encoded): { x: tf.Tensor2D; y: tf.Tensor } {
   const x = tf.tensor2d(e.x, [e.rows, p.inputNames.length]);
@@ -40,7 +42,7 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
   // ── data
   stage('data', 'running');
   const splits = loadSplits(config.data, configPath, part);
-  stage('data', 'done', `${totalRows(splits)} rows${describePart(part)}`);
+  stage('data', 'done', part ? `${totalRows(splits)} rows${describePart(part)}` : logText('stage.rows', totalRows(splits)));
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');
@@ -52,9 +54,9 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
   if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
   if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
   const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
-  stage('preprocess', 'done', `${pre.inputNames.length} inputs; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test}`);
-  log(`data: train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} rows; ${pre.inputNames.length} inputs`);
-  const scaledTarget = scaledTargetNote(pre, config.training.loss, config.training.metrics);
+  stage('preprocess', 'done', logText('stage.inputsSplits', pre.inputNames.length, dataSizes.train, dataSizes.validation, dataSizes.test));
+  log(logText('data.splitsInputs', dataSizes.train, dataSizes.validation, dataSizes.test, pre.inputNames.length));
+  const scaledTarget = scaledTargetLog(pre, config.training.loss, config.training.metrics);
   if (scaledTarget) log(scaledTarget);
 
   const tensors: tf.Tensor[] = [];

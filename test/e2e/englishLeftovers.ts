@@ -2,7 +2,7 @@
 // our own string tables, so the check follows every string added later:
 // the host's messages (the keys of l10n/bundle.l10n.zh-cn.json, which
 // test/unit/l10n.test.ts holds to every vscode.l10n.t call), the dashboard's,
-// the compare panel's and the pipeline diagram's tables, and package.nls.json. A word of those
+// the compare panel's, the pipeline diagram's and the trainer log's tables, and package.nls.json. A word of those
 // strings counts as English unless our Chinese translations keep it too (a
 // product or technical name: Model Lab, CodeLens, val_loss, Transformer) or
 // it is something the user writes in a config (a task, layer or metric name,
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { COMPARE_STRINGS } from '../../src/core/compareStringTable';
 import { DEFAULT_STRINGS } from '../../src/core/dashboardStringTable';
 import { PIPELINE_PHRASES } from '../../src/core/pipelineStringTable';
+import { TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
 import { repoRoot } from './harness';
 
 /** Words: letters not joined to a digit, '_', '.', '/', '-' or '@' (those make file names, metric names, paths and ids). */
@@ -59,7 +60,7 @@ export function englishOfOurs(): EnglishCheck {
   const zhBundle = readJson('l10n/bundle.l10n.zh-cn.json');
   const nls = readJson('package.nls.json');
   const nlsZh = readJson('package.nls.zh-cn.json');
-  const english = [...Object.keys(zhBundle), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(PIPELINE_PHRASES), ...Object.values(nls)];
+  const english = [...Object.keys(zhBundle), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(PIPELINE_PHRASES), ...Object.values(TRAINER_LOG_MESSAGES), ...Object.values(nls)];
   const kept = new Set([...Object.values(zhBundle), ...Object.values(nlsZh)].flatMap(wordsOf));
   const vocabulary = configVocabulary();
   const words = new Set<string>();

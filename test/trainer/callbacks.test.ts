@@ -13,6 +13,11 @@ import { decodeCheckpoint, encodeCheckpoint, CHECKPOINT_FORMAT } from '../../src
 import type { MetricPoint } from '../../src/core/types';
 import { formatMetric } from '../../src/core/metrics';
 import { runTraining } from '../../src/trainer/engine';
+import { formatLogText } from '../../src/core/trainerLogTable';
+import type { LogText } from '../../src/core/trainerLogTable';
+
+/** A message by id as the CLI prints it. */
+const english = (text: LogText | undefined) => text && formatLogText(text);
 import { lcg, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
 
 const settings = (extra: Partial<CallbackSettings> = {}): CallbackSettings => ({ checkpoint: { monitor: 'val_loss' }, ...extra });
@@ -55,7 +60,7 @@ test('early stopping stops after exactly `patience` epochs without improvement',
   // The reason names the epoch, the monitor and the wait.
   const cb = new TrainingCallbacks(settings({ earlyStopping: earlyStopping(2) }), 0.01);
   [1, 2].forEach((v, i) => assert.equal(cb.epochEnd(i + 1, { val_loss: v }).stop, undefined));
-  assert.equal(cb.epochEnd(3, { val_loss: 3 }).stop, 'early stopping at epoch 3: val_loss has not improved for 2 epoch(s)');
+  assert.equal(english(cb.epochEnd(3, { val_loss: 3 }).stop), 'early stopping at epoch 3: val_loss has not improved for 2 epoch(s)');
 });
 
 test('reduce-on-plateau multiplies the rate by its factor after exactly `patience` epochs without improvement, then counts again', () => {
@@ -69,7 +74,9 @@ test('reduce-on-plateau multiplies the rate by its factor after exactly `patienc
   // minLr: never below it, and nothing is said once the rate is there.
   const floor = new TrainingCallbacks(settings({ reduceLrOnPlateau: plateau(1, 0.5, 0.3) }), 1);
   assert.equal(floor.epochEnd(1, { val_loss: 1 }).learningRate, undefined);
-  assert.deepEqual(floor.epochEnd(2, { val_loss: 2 }).learningRate, { value: 0.5, message: 'epoch 2: val_loss has not improved for 1 epoch(s); learning rate now 0.500' });
+  const cut = floor.epochEnd(2, { val_loss: 2 }).learningRate;
+  assert.deepEqual({ value: cut?.value, message: english(cut?.message) }, { value: 0.5, message: 'epoch 2: val_loss has not improved for 1 epoch(s); learning rate now 0.500' });
+  assert.deepEqual(cut?.message, { id: 'callbacks.reduceLr', args: [2, 'val_loss', 1, '0.500'] });
   assert.equal(floor.epochEnd(3, { val_loss: 3 }).learningRate?.value, 0.3);
   assert.equal(floor.epochEnd(4, { val_loss: 4 }).learningRate, undefined);
   assert.equal(floor.learningRate, 0.3);
@@ -100,8 +107,8 @@ test('the kept epoch: the best by the checkpoint monitor, in its direction, when
 });
 
 test('the restore message says which epoch, by which monitor in which direction, and which setting asked', () => {
-  assert.equal(restoredMessage(12, 0.031234, { epoch: 'best', monitor: 'val_loss', askedBy: 'training.checkpoint' }), 'restored the weights of epoch 12, the lowest val_loss (0.03123), as training.checkpoint asks');
-  assert.equal(restoredMessage(3, 0.875, { epoch: 'best', monitor: 'val_accuracy', askedBy: 'training.earlyStopping' }), 'restored the weights of epoch 3, the highest val_accuracy (0.875), as training.earlyStopping asks (restoreBestWeights)');
+  assert.equal(english(restoredMessage(12, 0.031234, { epoch: 'best', monitor: 'val_loss', askedBy: 'training.checkpoint' })), 'restored the weights of epoch 12, the lowest val_loss (0.03123), as training.checkpoint asks');
+  assert.equal(english(restoredMessage(3, 0.875, { epoch: 'best', monitor: 'val_accuracy', askedBy: 'training.earlyStopping' })), 'restored the weights of epoch 3, the highest val_accuracy (0.875), as training.earlyStopping asks (restoreBestWeights)');
 });
 
 test('the state goes into a checkpoint as one value and carries on exactly where it was', () => {
@@ -133,7 +140,7 @@ test('a checkpoint header as earlier versions wrote it reads back; a damaged cou
   assert.deepEqual(cb.toJSON(), old);
   // One more epoch without improvement: both waits reach 2.
   const d = cb.epochEnd(4, { val_loss: 0.6 });
-  assert.equal(d.stop, 'early stopping at epoch 4: val_loss has not improved for 2 epoch(s)');
+  assert.equal(english(d.stop), 'early stopping at epoch 4: val_loss has not improved for 2 epoch(s)');
   assert.equal(d.learningRate?.value, 0.0025);
   for (const bad of [{ esWait: 1.5 }, { lrWait: -1 }, { bestEpoch: null }, { learningRate: null }, { esBest: 'x' }]) {
     const damaged = encodeCheckpoint({ ...header, callbacks: { ...old, ...bad } as never }, []);

@@ -10,6 +10,7 @@ import { COMPARE_STRINGS } from '../../src/core/compareStringTable';
 import { DEFAULT_STRINGS } from '../../src/core/dashboardStringTable';
 import { LR_FINDER_STRINGS } from '../../src/core/lrFinderStringTable';
 import { PIPELINE_PHRASES } from '../../src/core/pipelineStringTable';
+import { TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
 import { findL10nCalls } from '../helpers/l10nMessages';
 
 const root = join(import.meta.dirname, '../..');
@@ -52,6 +53,12 @@ test('every pipeline detail phrase has a Chinese translation with the same place
   for (const english of Object.values(PIPELINE_PHRASES)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
 });
 
+test("every trainer log message has a Chinese translation with the same placeholders", () => {
+  const missing = Object.entries(TRAINER_LOG_MESSAGES).filter(([, english]) => !zh[english]).map(([id]) => id);
+  assert.deepEqual(missing, []);
+  for (const english of Object.values(TRAINER_LOG_MESSAGES)) assert.deepEqual(placeholders(zh[english]!), placeholders(english), english);
+});
+
 test('the bundle holds each message once (JSON.parse would keep the last of two quietly)', () => {
   const keys = [...readFileSync(join(root, 'l10n/bundle.l10n.zh-cn.json'), 'utf8').matchAll(/^\s*("(?:[^"\\]|\\.)*")\s*:/gm)].map((m) => JSON.parse(m[1]) as string);
   assert.ok(keys.length >= Object.keys(zh).length && keys.length > 100, `${keys.length} keys read`);
@@ -59,7 +66,7 @@ test('the bundle holds each message once (JSON.parse would keep the last of two 
 });
 
 test('the bundle holds no translation of a message that no longer exists', () => {
-  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(LR_FINDER_STRINGS), ...Object.values(PIPELINE_PHRASES)]);
+  const used = new Set<string>([...calls.map((c) => c.message!), ...Object.values(DEFAULT_STRINGS), ...Object.values(COMPARE_STRINGS), ...Object.values(LR_FINDER_STRINGS), ...Object.values(PIPELINE_PHRASES), ...Object.values(TRAINER_LOG_MESSAGES)]);
   assert.deepEqual(Object.keys(zh).filter((k) => !used.has(k)), []);
 });
 

@@ -11,7 +11,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { logEvent, stageEvent } from '../../src/core/protocol/trainer';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
+import { LOG_STRING_PREFIX, logText, modelSummaryLog } from '../../src/core/trainerLogTable';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
 import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_THEME_OVERRIDES, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
@@ -367,6 +369,43 @@ test('evaluation and the end of the run', async () => {
   ]);
 
   await page.screenshot({ path: join(resultsDir, 'dashboard.png'), fullPage: true });
+});
+
+test("the trainer's log lines by message id are shown in the strings' language; plain ones as they came", async () => {
+  const strings = {
+    'stage.preprocess': '预处理',
+    'stage.training': '训练',
+    [`${LOG_STRING_PREFIX}stage.detail`]: '{0}：{1}',
+    [`${LOG_STRING_PREFIX}stage.epochs`]: '{0} 轮',
+    [`${LOG_STRING_PREFIX}stage.inputsSplits`]: '{0} 个输入；训练 {1}，验证 {2}，测试 {3}',
+    [`${LOG_STRING_PREFIX}data.splits`]: '数据：训练 {0} · 验证 {1} · 测试 {2}',
+    [`${LOG_STRING_PREFIX}callbacks.earlyStop`]: '第 {0} 轮提前停止：{1} 已 {2} 轮未改善',
+    [`${LOG_STRING_PREFIX}summary.layer`]: '层（类型）',
+    [`${LOG_STRING_PREFIX}summary.total`]: '参数总数：{0}',
+  };
+  await post({ type: 'state', run: regressionSnapshot(), training: true, strings });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  const runId = meta().id;
+  const summary = regressionSnapshot().summary!;
+  const stage = stageEvent('preprocess', 'done', logText('stage.inputsSplits', 10, 140, 40, 20));
+  assert.equal(stage.detail, '10 inputs; train 140, validation 40, test 20');
+  await postEvent(runId, stage);
+  await postEvent(runId, { type: 'summary', summary, dataSizes: { train: 140, validation: 40, test: 20 } });
+  await postEvent(runId, logEvent('info', modelSummaryLog(summary)));
+  await postEvent(runId, logEvent('info', logText('callbacks.earlyStop', 5, 'val_loss', 4)));
+  // Not one of ours (an old trainer, a garbled id): its English text.
+  await postEvent(runId, { type: 'log', level: 'warn', message: 'early stopping at epoch 6', id: 'no.such.message' as never, args: [] });
+  await postEvent(runId, { type: 'log', level: 'info', message: 'a plain line' });
+  await postEvent(runId, stageEvent('training', 'done', 'a plain detail'));
+  await page.waitForFunction(() => document.querySelectorAll('#log .log-line').length === 7);
+  const lines = await page.locator('#log .log-line').allTextContents();
+  assert.equal(lines[0], '预处理：10 个输入；训练 140，验证 40，测试 20');
+  assert.equal(lines[1], '数据：训练 140 · 验证 40 · 测试 20');
+  // The summary's table with the translated headings (English where the strings have none), the layer rows as they are.
+  assert.match(lines[2]!, /层（类型）\s+Output shape\s+Param #/);
+  assert.match(lines[2]!, /参数总数：\d/);
+  assert.match(lines[2]!, /Trainable params: \d/);
+  assert.deepEqual(lines.slice(3), ['第 5 轮提前停止：val_loss 已 4 轮未改善', 'early stopping at epoch 6', 'a plain line', '训练：a plain detail']);
 });
 
 test('the Train button posts train once training has ended', async () => {

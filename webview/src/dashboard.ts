@@ -29,6 +29,7 @@ import { HeaderView } from './header';
 import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
 import { MetricSeriesStore } from './metricSeries';
 import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
+import { formatLogText, logTemplates, logText, type LogTemplates } from '../../src/core/trainerLogTable';
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
 import { EmbeddingView } from './embeddingView';
@@ -74,6 +75,10 @@ export class Dashboard {
   private progress: TrainingProgress = NO_PROGRESS;
   private theme: ChartTheme;
   private t: Translate = makeTranslate(undefined);
+  /** The trainer's log messages in the editor's language. */
+  private get templates(): LogTemplates {
+    return logTemplates(this.state.strings);
+  }
   private readonly initialStrings: Record<string, string> | undefined;
 
   private readonly empty = h('p', { id: 'empty-state', class: 'empty-state' });
@@ -290,12 +295,18 @@ export class Dashboard {
         break;
       case 'stage':
         run.stages = { ...run.stages, [event.stage]: event.status };
-        if (event.detail) this.addLog({ level: event.status === 'failed' ? 'error' : 'info', message: `${event.stage}: ${event.detail}` });
+        if (event.detail) {
+          // The stage's name and its detail (by id when it has one) in the editor's language.
+          const detail = event.detailId && event.detailArgs ? formatLogText({ id: event.detailId, args: event.detailArgs }, this.templates) : event.detail;
+          const line = logText('stage.detail', t(`stage.${event.stage}`), detail);
+          this.addLog({ level: event.status === 'failed' ? 'error' : 'info', message: formatLogText(line), ...line });
+        }
         this.renderHeader();
         break;
       case 'summary':
         run.summary = event.summary;
-        this.addLog({ level: 'info', message: `data: train ${event.dataSizes.train} · validation ${event.dataSizes.validation} · test ${event.dataSizes.test}` });
+        const sizes = logText('data.splits', event.dataSizes.train, event.dataSizes.validation, event.dataSizes.test);
+        this.addLog({ level: 'info', message: formatLogText(sizes), ...sizes });
         renderSummary(this.summary, run.summary, t);
         break;
       case 'metrics': {
@@ -324,7 +335,7 @@ export class Dashboard {
         this.renderEvaluation(run);
         break;
       case 'log':
-        this.addLog({ level: event.level, message: event.message });
+        this.addLog({ level: event.level, message: event.message, id: event.id, args: event.args });
         break;
       case 'runEnded':
         run.meta = event.meta;
@@ -332,7 +343,7 @@ export class Dashboard {
         if (event.meta.stages) run.stages = { ...run.stages, ...event.meta.stages };
         this.state.training = false;
         this.renderHeader();
-        this.log.render(run.meta, this.state.logs, t);
+        this.log.render(run.meta, this.state.logs, t, this.templates);
         this.save(true);
         break;
       default:
@@ -344,7 +355,7 @@ export class Dashboard {
     const logs = this.state.logs;
     logs.push(line);
     if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
-    this.log.append(line, logs.length);
+    this.log.append(line, logs.length, this.templates);
   }
 
   private renderHeader(): void {
@@ -390,7 +401,7 @@ export class Dashboard {
     renderSummary(this.summary, run.summary, t);
     this.renderEvaluation(run);
     const warnings: LogLine[] = (run.warnings ?? []).map((message) => ({ level: 'warn', message }));
-    this.log.render(run.meta, [...warnings, ...this.state.logs], t);
+    this.log.render(run.meta, [...warnings, ...this.state.logs], t, this.templates);
     this.scheduleChartDraw();
   }
 

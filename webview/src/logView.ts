@@ -1,13 +1,25 @@
 // The log area: trainer log lines, the snapshot's warnings and, for a failed
-// run, its error.
+// run, its error. A line that carries a message id is shown in the editor's
+// language (src/core/trainerLogTable.ts); one without, as its plain text.
 
 import type { RunMeta } from '../../src/core/types';
 import { h } from './dom';
 import type { Translate } from '../../src/core/dashboardStringTable';
+import { asLogText, formatLogText } from '../../src/core/trainerLogTable';
+import type { LogTemplates, LogText } from '../../src/core/trainerLogTable';
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
+  /** English, shown when the line carries no message id. */
   message: string;
+  id?: LogText['id'];
+  args?: LogText['args'];
+}
+
+/** The line's text in the templates' language. */
+export function logLineText(line: LogLine, templates: LogTemplates): string {
+  const text = asLogText(line.id, line.args);
+  return text ? formatLogText(text, templates) : line.message;
 }
 
 /** Lines kept in the view; older ones are dropped. */
@@ -23,7 +35,7 @@ export class LogView {
     this.element = h('section', { id: 'log-section', class: 'card', 'aria-labelledby': 'log-title' }, this.title, this.error, this.list);
   }
 
-  render(meta: RunMeta, lines: readonly LogLine[], t: Translate): void {
+  render(meta: RunMeta, lines: readonly LogLine[], t: Translate, templates: LogTemplates): void {
     this.title.textContent = t('log.title');
     this.list.setAttribute('aria-labelledby', 'log-title');
     const failed = meta.status === 'failed' && meta.error;
@@ -33,20 +45,20 @@ export class LogView {
       this.list.replaceChildren(h('div', { class: 'muted' }, t('log.empty')));
       return;
     }
-    this.list.replaceChildren(...lines.map(lineElement));
+    this.list.replaceChildren(...lines.map((line) => lineElement(line, templates)));
     this.list.scrollTop = this.list.scrollHeight;
   }
 
   /** Appends without redrawing the whole list. */
-  append(line: LogLine, total: number): void {
+  append(line: LogLine, total: number, templates: LogTemplates): void {
     if (total === 1) this.list.replaceChildren();
     const stick = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 4;
-    this.list.append(lineElement(line));
+    this.list.append(lineElement(line, templates));
     while (this.list.childElementCount > MAX_LOG_LINES) this.list.firstElementChild?.remove();
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 }
 
-function lineElement(line: LogLine): HTMLElement {
-  return h('div', { class: `log-line log-${line.level}` }, line.message);
+function lineElement(line: LogLine, templates: LogTemplates): HTMLElement {
+  return h('div', { class: `log-line log-${line.level}` }, logLineText(line, templates));
 }

@@ -16,6 +16,8 @@ import type {
   RetrainSource,
 } from '../types';
 import { isOneOf } from '../choices';
+import { formatLogText } from '../trainerLogTable';
+import type { LogText } from '../trainerLogTable';
 import { isRecord } from './fields';
 import type { SameMembers } from './fields';
 
@@ -73,7 +75,10 @@ export interface StageEvent {
   type: 'stage';
   stage: StageName;
   status: StageStatus;
+  /** In English; with detailId, the dashboard shows it in the editor's language (src/core/trainerLogTable.ts). */
   detail?: string;
+  detailId?: LogText['id'];
+  detailArgs?: LogText['args'];
 }
 export interface SummaryEvent {
   type: 'summary';
@@ -101,7 +106,11 @@ export interface EvaluationEvent {
 export interface LogEvent {
   type: 'log';
   level: 'info' | 'warn' | 'error';
+  /** In English: what the CLI prints, and what the dashboard shows of a message without an id. */
   message: string;
+  /** A message of src/core/trainerLogTable.ts and its arguments: the dashboard shows it in the editor's language. */
+  id?: LogText['id'];
+  args?: LogText['args'];
 }
 export interface RunEndedEvent {
   type: 'runEnded';
@@ -120,6 +129,21 @@ export type TrainerEvent =
   | RunEndedEvent;
 
 export type TrainerToHostMessage = TrainerEvent;
+
+/** How the trainer's parts report a stage and log a line: in plain text, or by message id. */
+export type StageReporter = (name: StageName, status: StageStatus, detail?: string | LogText) => void;
+export type TrainerLog = (message: string | LogText, level?: 'info' | 'warn') => void;
+
+/** A log event of a plain message, or of a message by id (its English text filled in). */
+export function logEvent(level: LogEvent['level'], message: string | LogText): LogEvent {
+  return typeof message === 'string' ? { type: 'log', level, message } : { type: 'log', level, message: formatLogText(message), id: message.id, args: message.args };
+}
+
+/** A stage event, its detail plain or by id. */
+export function stageEvent(stage: StageName, status: StageStatus, detail?: string | LogText): StageEvent {
+  if (detail === undefined || typeof detail === 'string') return { type: 'stage', stage, status, detail };
+  return { type: 'stage', stage, status, detail: formatLogText(detail), detailId: detail.id, detailArgs: detail.args };
+}
 
 /** Every trainer event type: the one list the guard checks against. */
 export const TRAINER_EVENT_TYPES = ['runStarted', 'backend', 'stage', 'summary', 'metrics', 'epoch', 'evaluation', 'log', 'runEnded'] as const;

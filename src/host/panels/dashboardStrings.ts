@@ -1,5 +1,6 @@
 // The dashboard's UI strings in the editor's language. The webview owns the
-// English table (ids → text); its English text is the key into this
+// English table (ids → text), the trainer's log messages and the pipeline's
+// phrases have theirs in src/core; their English text is the key into this
 // extension's l10n bundle, like every `vscode.l10n.t` message, so one
 // translation file covers the host and the webview.
 
@@ -7,10 +8,14 @@ import * as vscode from 'vscode';
 import { DEFAULT_STRINGS } from '../../core/dashboardStringTable';
 import type { PipelineWords } from '../../core/pipeline';
 import { PIPELINE_PHRASES } from '../../core/pipelineStringTable';
+import { LOG_STRING_PREFIX, TRAINER_LOG_MESSAGES } from '../../core/trainerLogTable';
 import type { PipelinePhrases } from '../../core/pipelineStringTable';
 
 export function dashboardStrings(): Record<string, string> {
-  return fromBundle(DEFAULT_STRINGS);
+  const strings: Record<string, string> = fromBundle(DEFAULT_STRINGS);
+  // The trainer's log messages, under their own prefix (src/core/trainerLogTable.ts).
+  for (const [id, text] of Object.entries(fromBundle(TRAINER_LOG_MESSAGES))) strings[LOG_STRING_PREFIX + id] = text;
+  return strings;
 }
 
 /** A table of English templates by id in the editor's language: its English text is the bundle's key. */

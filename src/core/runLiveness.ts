@@ -15,7 +15,7 @@ import type { JobState, RunHeartbeat, RunLiveness, RunMeta } from './types';
 export type PidState = 'alive' | 'gone' | 'reused';
 
 export interface LivenessFacts {
-  meta: Pick<RunMeta, 'status' | 'host' | 'pid' | 'pidStart' | 'startedAt' | 'job'>;
+  meta: Pick<RunMeta, 'status' | 'host' | 'pid' | 'pidStart' | 'startedAt' | 'job' | 'trainerJob'>;
   /** heartbeat.json of the run folder, when readable. */
   heartbeat?: RunHeartbeat;
   /** The reader's host name. */
@@ -83,8 +83,11 @@ export function runLiveness(facts: LivenessFacts): RunLiveness {
       : shown('running', `job ${meta.job.id} started again${job.node ? ` on ${job.node}` : ''}: it carries on from its checkpoint`);
   }
   if (recorded !== 'running' && recorded !== 'queued') return shown(recorded);
+  // The job speaks for the trainer only when the trainer runs in a scheduler job (RunMeta.trainerJob): a cluster run
+  // resumed on this machine after its job ended trains outside it, and its process or heartbeat decides.
+  const jobSpeaks = recorded === 'queued' || meta.trainerJob !== undefined;
 
-  if (meta.job && job && job.state !== 'unknown') {
+  if (meta.job && job && job.state !== 'unknown' && jobSpeaks) {
     const id = meta.job.id;
     const because = job.reason ? ` (${job.reason})` : '';
     switch (job.state) {
@@ -125,9 +128,9 @@ export function runLiveness(facts: LivenessFacts): RunLiveness {
   if (last === undefined) return shown('interrupted', `no heartbeat from its trainer on ${host}`);
   if (now - last > staleAfter) {
     // The scheduler says the job still runs: a hung trainer, not a dead one; resuming it meanwhile would make two writers.
-    if (meta.job && job?.state === 'running') return shown('running', `job ${meta.job.id} still runs${job.node ? ` on ${job.node}` : ''}, but its trainer has sent no heartbeat ${beat !== undefined ? `since ${lastHeartbeat}` : 'yet'}`);
+    if (meta.job && jobSpeaks && job?.state === 'running') return shown('running', `job ${meta.job.id} still runs${job.node ? ` on ${job.node}` : ''}, but its trainer has sent no heartbeat ${beat !== undefined ? `since ${lastHeartbeat}` : 'yet'}`);
     const since = beat !== undefined ? `no heartbeat from its trainer on ${host} since ${lastHeartbeat} (${ago(now - beat)})` : `its trainer on ${host} started ${ago(now - last)} and never sent a heartbeat`;
     return shown('interrupted', since);
   }
-  return shown('running', meta.job && job?.state === 'running' && job.node ? `on ${job.node}` : host !== thisHost ? `on ${host}` : undefined);
+  return shown('running', meta.job && jobSpeaks && job?.state === 'running' && job.node ? `on ${job.node}` : host !== thisHost ? `on ${host}` : undefined);
 }

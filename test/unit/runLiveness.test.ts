@@ -83,7 +83,7 @@ test('a same-host reader that cannot look the pid up goes by the heartbeat', () 
 });
 
 test('a cluster run: the scheduler\'s word on its job comes first', () => {
-  const cluster = { ...running, job: slurm };
+  const cluster = { ...running, job: slurm, trainerJob: '977' };
   const queuedRun = { status: 'queued' as const, job: slurm };
   // Ended while the folder says running: the trainer died without recording it.
   const failed = runLiveness(facts({ meta: cluster, heartbeat: beat(1_000), job: job('failed', { reason: 'OUT_OF_MEMORY' }) }));
@@ -114,6 +114,17 @@ test('a cluster run: the scheduler\'s word on its job comes first', () => {
   // The scheduler forgot the job (or was not asked): the heartbeat decides.
   assert.equal(runLiveness(facts({ meta: cluster, heartbeat: beat(STALE * 3), job: job('unknown') })).status, 'interrupted');
   assert.equal(runLiveness(facts({ meta: cluster, heartbeat: beat(1_000) })).status, 'running');
+});
+
+test('a cluster run resumed outside its job (on this machine, after the job ended) is judged by its own trainer, not the ended job', () => {
+  // Resumed in the editor: no trainerJob; the job's failure is old news.
+  const resumedHere = { ...running, host: 'laptop', job: slurm };
+  assert.equal(runLiveness(facts({ meta: resumedHere, pid: 'alive', job: job('failed', { reason: 'NODE_FAIL' }) })).status, 'running');
+  assert.equal(runLiveness(facts({ meta: resumedHere, pid: 'alive', job: job('cancelled') })).status, 'running');
+  const died = runLiveness(facts({ meta: resumedHere, pid: 'gone', job: job('failed') }));
+  assert.deepEqual([died.status, died.why], ['interrupted', 'its trainer (pid 4321 on laptop) is no longer running']);
+  // Nor does a still-running job vouch for a silent trainer that is not its own.
+  assert.equal(runLiveness(facts({ meta: { ...running, job: slurm }, heartbeat: beat(STALE * 3), job: job('running', { node: 'node7' }) })).status, 'interrupted');
 });
 
 test('a cluster run its trainer recorded interrupted shows its job again once the job is back in the queue or running', () => {

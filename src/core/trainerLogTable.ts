@@ -10,6 +10,7 @@ import type { ModelSummary } from './types';
 
 export const TRAINER_LOG_MESSAGES = {
   resuming: 'resuming {0} after epoch {1} of {2}',
+  'backend.nativeNotInstalled': 'native TensorFlow (@tensorflow/tfjs-node) is not installed',
   'data.splitsInputs': 'data: train {0}, validation {1}, test {2} rows; {3} inputs',
   'data.splits': 'data: train {0} · validation {1} · test {2}',
   'stage.detail': '{0}: {1}',

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_NAMES } from '../core/types';
 import type { BackendChoice, BackendName } from '../core/types';
+import { TRAINER_LOG_MESSAGES } from '../core/trainerLogTable';
 import { registerModelLabKernels } from './kernels/register';
 
 export interface BackendSelection {
@@ -59,7 +60,7 @@ function loadNative(dirs: string[]): string | undefined {
 }
 
 /** The fallback reason when @tensorflow/tfjs-node is not installed where the trainer looks. */
-export const NATIVE_NOT_INSTALLED = 'native TensorFlow (@tensorflow/tfjs-node) is not installed';
+export const NATIVE_NOT_INSTALLED = TRAINER_LOG_MESSAGES['backend.nativeNotInstalled'];
 
 export async function selectBackend(choice: BackendChoice, nativeModuleDirs: string[] = []): Promise<BackendSelection> {
   const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];

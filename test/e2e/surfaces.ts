@@ -70,8 +70,10 @@ const DASHBOARD_TEXTS = `(() => {
   const diagram = document.getElementById('pipeline-diagram');
   if (diagram && !diagram.closest('[hidden]')) {
     for (const node of diagram.querySelectorAll('g.node')) {
+      // Our Mermaid draws SVG text labels (htmlLabels off): a tspan.row per line, the title first.
+      const rows = [...node.querySelectorAll('tspan.row')];
       const label = node.querySelector('.nodeLabel') || node.querySelector('foreignObject');
-      const first = label ? label.innerHTML.split(/<br\\s*\\/?>/i)[0].replace(/<[^>]*>/g, ' ').trim() : '';
+      const first = rows.length ? (rows[0].textContent || '').trim() : label ? label.innerHTML.split(/<br\\s*\\/?>/i)[0].replace(/<[^>]*>/g, ' ').trim() : '';
       if (first) out.push(first);
       for (const title of node.querySelectorAll('title')) if ((title.textContent || '').trim()) out.push(title.textContent.trim());
     }
@@ -83,9 +85,9 @@ const DASHBOARD_TEXTS = `(() => {
 })()`;
 
 /**
- * Everything the dashboard shows, but for the trainer's log (its output, as
- * the CLI prints it) and the pipeline diagram's detail lines (see
- * dashboardUncheckedTexts); the diagram's stage titles and accessible name are in.
+ * Everything the dashboard shows, but for the trainer's log lines and the
+ * pipeline diagram's detail lines (dashboardLogAndDiagramDetails reads
+ * those); the diagram's stage titles and accessible name are in.
  */
 export async function dashboardTexts(dashboard: FrameLocator): Promise<string[]> {
   const texts = (await dashboard.locator('body').evaluate((_body, script) => (0, eval)(script) as string[], DASHBOARD_TEXTS)).map(clean);
@@ -105,12 +107,19 @@ export async function sidebarRows(page: Page): Promise<string[]> {
   return [...texts, ...names].filter(Boolean);
 }
 
-/** The dashboard's texts that dashboardTexts leaves out: the trainer's log lines and the pipeline diagram's details. */
-export async function dashboardUncheckedTexts(dashboard: FrameLocator): Promise<string[]> {
+/** The dashboard's texts that dashboardTexts leaves out: the Log card's lines and the pipeline diagram's details (one text per node). */
+export async function dashboardLogAndDiagramDetails(dashboard: FrameLocator): Promise<string[]> {
   const log = await dashboard.locator('#log .log-line').allTextContents().catch(() => []);
   const details = await dashboard
     .locator('#pipeline-diagram g.node')
-    .evaluateAll((nodes) => nodes.map((n) => ((n.querySelector('.nodeLabel') ?? n.querySelector('foreignObject'))?.innerHTML ?? '').split(/<br\s*\/?>/i).slice(1).map((l) => l.replace(/<[^>]*>/g, ' ').trim()).join(' · ')))
+    .evaluateAll((nodes) =>
+      nodes.map((n) => {
+        // SVG text labels (our Mermaid's): a tspan.row per line; HTML labels: lines split at <br>.
+        const rows = [...n.querySelectorAll('tspan.row')].map((r) => r.textContent ?? '');
+        const lines = rows.length ? rows : ((n.querySelector('.nodeLabel') ?? n.querySelector('foreignObject'))?.innerHTML ?? '').split(/<br\s*\/?>/i).map((l) => l.replace(/<[^>]*>/g, ' '));
+        return lines.slice(1).map((l) => l.trim()).join(' · ');
+      }),
+    )
     .catch(() => []);
   return [...log, ...details].map(clean).filter(Boolean);
 }

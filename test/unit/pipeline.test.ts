@@ -352,7 +352,7 @@ test('the detail phrases come from the table given: translated, with their place
   assert.ok(zh.data!.includes('200 行'), zh.data!.join(' | '));
   assert.match(zh.preprocess!.join(' '), /标准化 特征 · 标准化 price/);
   assert.ok(zh.preprocess!.includes('训练 140 · 验证 40 · 测试 20'), zh.preprocess!.join(' | '));
-  assert.ok(zh.training!.includes('adam 学习率 0.003 · mse 损失'), zh.training!.join(' | '));
+  assert.ok(zh.training!.includes('adam lr 0.003 · mse 损失'), zh.training!.join(' | '));
   assert.deepEqual(zh.deployment, ['Deployment', '导出到 model/', 'TensorFlow.js 模型']);
   // No English phrase of the table is left in the translated details (the config's own names stay).
   const zhDetails = Object.values(zh).flatMap((lines) => lines.slice(1)).join('\n');

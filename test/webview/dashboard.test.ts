@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { logEvent, stageEvent } from '../../src/core/protocol/trainer';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
-import { LOG_STRING_PREFIX, logText, modelSummaryLog } from '../../src/core/trainerLogTable';
+import { LOG_STRING_PREFIX, logText, modelSummaryLog, TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
 import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_THEME_OVERRIDES, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
@@ -382,11 +382,14 @@ test("the trainer's log lines by message id are shown in the strings' language; 
     [`${LOG_STRING_PREFIX}callbacks.earlyStop`]: '第 {0} 轮提前停止：{1} 已 {2} 轮未改善',
     [`${LOG_STRING_PREFIX}summary.layer`]: '层（类型）',
     [`${LOG_STRING_PREFIX}summary.total`]: '参数总数：{0}',
+    [`${LOG_STRING_PREFIX}backend.nativeNotInstalled`]: '未安装原生 TensorFlow（@tensorflow/tfjs-node）',
   };
   await post({ type: 'state', run: regressionSnapshot(), training: true, strings });
   await page.locator('#dashboard').waitFor({ state: 'visible' });
   const runId = meta().id;
   const summary = regressionSnapshot().summary!;
+  // The usual fallback reason is ours; another is a module's own error, shown as it is.
+  await postEvent(runId, { type: 'backend', backend: 'wasm', fallbackReasons: [TRAINER_LOG_MESSAGES['backend.nativeNotInstalled'], 'wasm backend: boom'] });
   const stage = stageEvent('preprocess', 'done', logText('stage.inputsSplits', 10, 140, 40, 20));
   assert.equal(stage.detail, '10 inputs; train 140, validation 40, test 20');
   await postEvent(runId, stage);
@@ -397,8 +400,10 @@ test("the trainer's log lines by message id are shown in the strings' language; 
   await postEvent(runId, { type: 'log', level: 'warn', message: 'early stopping at epoch 6', id: 'no.such.message' as never, args: [] });
   await postEvent(runId, { type: 'log', level: 'info', message: 'a plain line' });
   await postEvent(runId, stageEvent('training', 'done', 'a plain detail'));
-  await page.waitForFunction(() => document.querySelectorAll('#log .log-line').length === 7);
-  const lines = await page.locator('#log .log-line').allTextContents();
+  await page.waitForFunction(() => document.querySelectorAll('#log .log-line').length === 9);
+  const all = await page.locator('#log .log-line').allTextContents();
+  assert.deepEqual(all.slice(0, 2), ['未安装原生 TensorFlow（@tensorflow/tfjs-node）', 'wasm backend: boom']);
+  const lines = all.slice(2);
   assert.equal(lines[0], '预处理：10 个输入；训练 140，验证 40，测试 20');
   assert.equal(lines[1], '数据：训练 140 · 验证 40 · 测试 20');
   // The summary's table with the translated headings (English where the strings have none), the layer rows as they are.

@@ -29,7 +29,7 @@ import { HeaderView } from './header';
 import { LogView, MAX_LOG_LINES, type LogLine } from './logView';
 import { MetricSeriesStore } from './metricSeries';
 import { makeTranslate, type Translate } from '../../src/core/dashboardStringTable';
-import { formatLogText, logTemplates, logText, type LogTemplates } from '../../src/core/trainerLogTable';
+import { formatLogText, logTemplates, logText, TRAINER_LOG_MESSAGES, type LogTemplates } from '../../src/core/trainerLogTable';
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
 import { EmbeddingView } from './embeddingView';
@@ -290,7 +290,11 @@ export class Dashboard {
         break;
       case 'backend':
         run.meta = { ...run.meta, backend: event.backend };
-        for (const reason of event.fallbackReasons) this.addLog({ level: 'warn', message: reason });
+        for (const reason of event.fallbackReasons) {
+          // The usual reason, native TensorFlow not installed, is one of our messages; any other is a module's own error.
+          const ours = reason === TRAINER_LOG_MESSAGES['backend.nativeNotInstalled'] ? logText('backend.nativeNotInstalled') : undefined;
+          this.addLog({ level: 'warn', message: reason, ...ours });
+        }
         this.renderHeader();
         break;
       case 'stage':

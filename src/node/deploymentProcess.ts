@@ -3,15 +3,12 @@
 // the native backend; else the editor as Node). Knows nothing of VS Code, so
 // it is tested by forking the real CLI.
 
-import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { TrainerRuntime } from './trainerRuntime';
+import { forkCli } from './cliChild';
+import type { CliChildOptions } from './cliChild';
 
-export interface DeploymentOptions {
-  /** dist/cli.js (or the CLI's source, with a loader in execArgv, in tests). */
-  cliScript: string;
-  runtime: Pick<TrainerRuntime, 'execPath' | 'env'>;
+export interface DeploymentOptions extends CliChildOptions {
   /** The run folder (or an export) to serve. */
   modelPath: string;
   name?: string;
@@ -20,8 +17,6 @@ export interface DeploymentOptions {
   backend?: string;
   /** Folders that may hold @tensorflow/tfjs-node (the extension's storage). */
   nativeModuleDirs?: string[];
-  execArgv?: string[];
-  cwd?: string;
 }
 
 export interface DeploymentAddress {
@@ -39,7 +34,7 @@ export class DeploymentProcess {
   /** Resolves with the exit code (null after a signal) when the process has ended. */
   readonly exited: Promise<number | null>;
   private readonly child: ChildProcess;
-  private readonly stderrTail: string[] = [];
+  private readonly stderrTail: string[];
   private ended = false;
 
   constructor(readonly options: DeploymentOptions) {
@@ -47,19 +42,7 @@ export class DeploymentProcess {
     if (options.name) args.push('--name', options.name);
     if (options.backend) args.push('--backend', options.backend);
     for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
-    this.child = fork(options.cliScript, args, {
-      execPath: options.runtime.execPath,
-      execArgv: options.execArgv ?? [],
-      env: { ...process.env, ...options.runtime.env },
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      ...({ windowsHide: true } as object),
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (text: string) => {
-      this.stderrTail.push(...text.split('\n').filter(Boolean));
-      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 20));
-    });
+    ({ child: this.child, stderrTail: this.stderrTail } = forkCli(options, args));
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code) => {
         this.ended = true;

@@ -3,22 +3,17 @@
 // lines read as they come: a line per step, then the result. Knows nothing of
 // VS Code; the editor's Find Learning Rate shows what it reports.
 
-import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { TrainerRuntime } from './trainerRuntime';
+import { forkCli } from './cliChild';
+import type { CliChildOptions } from './cliChild';
 
-export interface LrFindProcessOptions {
-  /** dist/cli.js (or the CLI's source, with a loader in execArgv, in tests). */
-  cliScript: string;
-  runtime: Pick<TrainerRuntime, 'execPath' | 'env'>;
+export interface LrFindProcessOptions extends CliChildOptions {
   configPath: string;
   backend?: string;
   nativeModuleDirs?: string[];
   /** Data files must lie inside this folder (the editor's path policy); anywhere when undefined. */
   workspaceRoot?: string;
-  execArgv?: string[];
-  cwd?: string;
 }
 
 export interface LrFindStepLine {
@@ -45,7 +40,7 @@ export class LrFindProcess {
   /** The result; rejects with the CLI's error when it fails. */
   readonly result: Promise<LrFindResultLine>;
   private readonly child: ChildProcess;
-  private readonly stderrTail: string[] = [];
+  private readonly stderrTail: string[];
   private ended = false;
 
   constructor(
@@ -56,19 +51,7 @@ export class LrFindProcess {
     if (options.backend) args.push('--backend', options.backend);
     for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
     if (options.workspaceRoot) args.push('--workspace-root', options.workspaceRoot);
-    this.child = fork(options.cliScript, args, {
-      execPath: options.runtime.execPath,
-      execArgv: options.execArgv ?? [],
-      env: { ...process.env, ...options.runtime.env },
-      cwd: options.cwd,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      ...({ windowsHide: true } as object),
-    });
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (text: string) => {
-      this.stderrTail.push(...text.split('\n').filter(Boolean));
-      this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - 20));
-    });
+    ({ child: this.child, stderrTail: this.stderrTail } = forkCli(options, args));
     let result: LrFindResultLine | undefined;
     const lines = createInterface({ input: this.child.stdout! });
     lines.on('line', (line) => {

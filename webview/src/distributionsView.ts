@@ -8,7 +8,7 @@
 import { BAND_PERCENTILES, DISTRIBUTION_KINDS, EXPLODED_WEIGHT, gradientHealth, layerBands, layersOf, layerStats } from '../../src/core/distributions';
 import type { BandPoint, DistributionKind, LayerDistributions } from '../../src/core/distributions';
 import type { Translate } from '../../src/core/dashboardStringTable';
-import { h } from './dom';
+import { h, sizeCanvas } from './dom';
 import { formatMetric } from './format';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
@@ -21,16 +21,10 @@ const PAD = { left: 52, right: 8, top: 8, bottom: 20 };
 
 /** Bands of one layer on a canvas: x the epochs, y the values (over `range` when given: charts side by side share one). `colour` fills them. */
 export function drawBands(canvas: HTMLCanvasElement, points: readonly BandPoint[], colour: string, theme: ChartTheme, epochLabel: string, range?: readonly [number, number]): void {
-  const ratio = window.devicePixelRatio || 1;
   const width = Number(canvas.dataset.width) || BAND_WIDTH;
   const height = Number(canvas.dataset.height) || BAND_HEIGHT;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext('2d');
+  const ctx = sizeCanvas(canvas, width, height);
   if (!ctx) return;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   if (points.length === 0) return;
   const lo = range?.[0] ?? Math.min(...points.map((p) => p.percentiles[0]));
@@ -78,16 +72,10 @@ export function drawBands(canvas: HTMLCanvasElement, points: readonly BandPoint[
 
 /** The selected layer's histograms, one per recorded epoch, each raised above the one before (the latest in front, at the bottom). */
 export function drawRidge(canvas: HTMLCanvasElement, lines: readonly LayerDistributions[], kind: DistributionKind, colour: string, theme: ChartTheme, epochLabel: string): void {
-  const ratio = window.devicePixelRatio || 1;
   const width = RIDGE_WIDTH;
   const height = RIDGE_HEIGHT;
-  canvas.width = width * ratio;
-  canvas.height = height * ratio;
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
-  const ctx = canvas.getContext('2d');
+  const ctx = sizeCanvas(canvas, width, height);
   if (!ctx) return;
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const series = lines.flatMap((l) => {
     const stats = layerStats(l, kind);

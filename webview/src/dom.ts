@@ -26,3 +26,18 @@ export function setAttrs(el: Element, attrs: Attrs): void {
     else el.setAttribute(name, value === true ? '' : String(value));
   }
 }
+
+/**
+ * Sizes a canvas to `width` × `height` CSS pixels at the screen's pixel ratio
+ * and returns its 2-D context drawing in CSS pixels (null where there is none).
+ */
+export function sizeCanvas(canvas: HTMLCanvasElement, width: number, height: number): CanvasRenderingContext2D | null {
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const ctx = canvas.getContext('2d');
+  ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}

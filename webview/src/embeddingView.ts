@@ -9,7 +9,7 @@ import type { DashboardEmbeddingsMessage, WebviewToHostMessage } from '../../src
 import { PROJECTIONS, type EmbeddingProjection, type ProjectionMethod } from '../../src/core/projection';
 import type { ModelSummary, RunMeta } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
-import { h } from './dom';
+import { h, sizeCanvas } from './dom';
 import type { ChartTheme } from './theme';
 import { withAlpha } from './theme';
 
@@ -172,12 +172,7 @@ export class EmbeddingView {
     const r = this.result;
     if (!r || this.plot.hidden) return;
     const width = Math.max(320, this.plot.clientWidth || 640);
-    const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.round(width * dpr);
-    this.canvas.height = Math.round(HEIGHT * dpr);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${HEIGHT}px`;
-    const ctx = this.canvas.getContext('2d');
+    const ctx = sizeCanvas(this.canvas, width, HEIGHT);
     const xs = r.points.map((p) => p[0]);
     const ys = r.points.map((p) => p[1]);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
@@ -188,7 +183,6 @@ export class EmbeddingView {
     this.canvas.dataset.points = String(r.points.length);
     this.canvas.dataset.matches = String(matches.size);
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = this.theme.background;
     ctx.fillRect(0, 0, width, HEIGHT);
     // Everything faint while a search highlights some; the matches over them, labelled.

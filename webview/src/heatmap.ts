@@ -5,6 +5,7 @@
 // fillText, so token text (CJK included) is never parsed as markup.
 
 import type { ChartTheme } from './theme';
+import { sizeCanvas } from './dom';
 
 export interface HeatmapGeometry {
   /** Left and top edges of the cell grid, in CSS pixels. */
@@ -73,8 +74,8 @@ export function drawHeatmap(
 ): HeatmapGeometry {
   const rows = map.length;
   const cols = rows > 0 ? map[0].length : 0;
+  // A context to measure the labels with; sizing the canvas below resets its state, not the object.
   const ctx = canvas.getContext('2d');
-  const dpr = window.devicePixelRatio || 1;
   let labelSpace = 0;
   let fontSize = 0;
   const labels = options.labels ? tokens.map(tokenLabel) : [];
@@ -92,10 +93,7 @@ export function drawHeatmap(
   const cell = zoom > 1 ? Math.max(fitted, Math.min(options.zoomedMaxCell ?? 48, Math.round(fitted * zoom))) : fitted;
   const width = origin + cell * Math.max(cols, 1);
   const height = origin + cell * Math.max(rows, 1);
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  sizeCanvas(canvas, width, height);
   const geometry: HeatmapGeometry = { originX: origin, originY: origin, cell, rows, cols };
   canvas.dataset.rows = String(rows);
   canvas.dataset.cols = String(cols);
@@ -103,7 +101,6 @@ export function drawHeatmap(
   canvas.dataset.originX = String(origin);
   canvas.dataset.originY = String(origin);
   if (!ctx) return geometry;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   ctx.fillStyle = theme.background;
   ctx.fillRect(0, 0, width, height);
@@ -154,20 +151,14 @@ export function drawHeatmap(
  * `max` (the accent colour, fully opaque), with the two ends labelled.
  */
 export function drawColourScale(canvas: HTMLCanvasElement, max: number, theme: ChartTheme, title: string): void {
-  const ctx = canvas.getContext('2d');
-  const dpr = window.devicePixelRatio || 1;
   const fontSize = Math.max(9, Math.min(12, theme.fontSize - 1));
   const barWidth = 160;
   const barHeight = 10;
   const width = barWidth + 8;
   const height = barHeight + fontSize * 2 + 10;
-  canvas.width = Math.round(width * dpr);
-  canvas.height = Math.round(height * dpr);
-  canvas.style.width = `${width}px`;
-  canvas.style.height = `${height}px`;
+  const ctx = sizeCanvas(canvas, width, height);
   canvas.dataset.max = String(max);
   if (!ctx) return;
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
   ctx.font = `${fontSize}px ${theme.fontFamily}`;
   ctx.fillStyle = theme.muted;

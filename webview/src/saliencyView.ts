@@ -9,7 +9,7 @@
 import type { DashboardSaliencyMessage, WebviewToHostMessage } from '../../src/core/protocol/dashboard';
 import { SALIENCY_METHODS, type SaliencyMethod } from '../../src/core/types';
 import type { StringId, Translate } from '../../src/core/dashboardStringTable';
-import { h } from './dom';
+import { h, sizeCanvas } from './dom';
 import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 
@@ -223,20 +223,14 @@ export class SaliencyView {
     const scale = MAX_SIDE / Math.max(srcW, srcH);
     const width = Math.max(1, Math.round(srcW * scale));
     const height = Math.max(1, Math.round(srcH * scale));
-    const dpr = window.devicePixelRatio || 1;
     const canvas = this.canvas;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
+    const ctx = sizeCanvas(canvas, width, height);
     canvas.dataset.rows = String(rows);
     canvas.dataset.cols = String(cols);
     canvas.dataset.method = result.method;
     canvas.dataset.image = img ? 'loaded' : 'none';
     canvas.setAttribute('aria-label', this.t('saliency.canvas.aria', this.message?.source?.file ?? result.file, this.t(METHOD_LABELS[result.method]), result.explains));
-    const ctx = canvas.getContext('2d');
     if (!ctx) return;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.globalAlpha = 1;
     ctx.fillStyle = this.theme.background;
     ctx.fillRect(0, 0, width, height);

@@ -394,6 +394,21 @@ export async function moveMouseAway(page: Page): Promise<void> {
   await page.mouse.move(Math.round(size.width * 0.6), Math.round(size.height * 0.75));
 }
 
+/**
+ * Shows the tooltip of a tree row and returns it. The tooltip belongs to the row's label (not its
+ * indent), and a refresh of the tree while the pointer rests there drops the hover, so this moves
+ * away and back until a hover containing `text` shows.
+ */
+export async function treeItemTooltip(page: Page, row: Locator, text: RegExp, timeoutMs = 30_000): Promise<Locator> {
+  const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: text }).first();
+  await waitFor(`the tooltip of a tree row (${text.source})`, timeoutMs, async () => {
+    await moveMouseAway(page);
+    await row.locator('.label-name').first().hover();
+    return hover.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => undefined);
+  });
+  return hover;
+}
+
 /** The Quick Open / palette row whose label is exactly `label`. */
 export function quickPickRow(page: Page, label: string): Locator {
   return page

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { log, pixelStats, repoRoot, startSession, waitFor, webviewWith, withChecks } from './harness';
+import { log, pixelStats, repoRoot, startSession, treeItemTooltip, waitFor, webviewWith, withChecks } from './harness';
 
 const CONFIG = 'house-prices.experiment.json';
 const CLI = join(repoRoot, 'dist', 'cli.js');
@@ -90,14 +90,7 @@ test('sidebar: experiments and their runs (CLI runs included), compare two runs'
     });
 
     await check('a run\'s tooltip lists its key settings', async () => {
-      const hover = page.locator('.workbench-hover, .monaco-hover').filter({ hasText: /Optimizer/ }).first();
-      // The tooltip belongs to the label (the row's indent is not part of the item). A refresh of
-      // the tree while the pointer rests there drops the hover, so move away and back until it shows.
-      await waitFor('the run\'s tooltip', 30_000, async () => {
-        await page.mouse.move(900, 600);
-        await runRows(page).first().locator('.label-name').first().hover();
-        return (await hover.waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => undefined));
-      });
+      const hover = await treeItemTooltip(page, runRows(page).first(), /Optimizer/);
       const text = ((await hover.textContent()) ?? '').replace(/\s+/g, ' ');
       log(`tooltip: ${text.slice(0, 200)}`);
       assert.match(text, /Backend\s*wasm|Backend\s*tensorflow|Backend\s*cpu/);

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { codeLens, log, quickOpen, startSession, StopWaiting, waitFor, withChecks } from './harness';
+import { codeLens, log, quickOpen, startSession, StopWaiting, treeItemTooltip, waitFor, withChecks } from './harness';
 import type { RunMeta } from '../../src/core/types';
 
 const CONFIG = 'customer-churn.experiment.json';
@@ -124,10 +124,8 @@ test('bayes sweep with early termination: run it from the CodeLens, see pruned r
       const first = pruned.sort((a, b) => a.meta.sweep!.index - b.meta.sweep!.index)[0];
       const rung = first.meta.sweep!.rungs![first.meta.sweep!.rungs!.length - 1];
       const row = experimentsView(page).getByRole('treeitem', { name: new RegExp(`^#${first.meta.sweep!.index + 1} .*, pruned`) });
-      await row.first().hover();
-      const tip = page.locator('.monaco-hover-content').filter({ hasText: /Pruned/ });
-      await tip.first().waitFor({ state: 'visible', timeout: 30_000 });
-      const text = ((await tip.first().textContent()) ?? '').replace(/\s+/g, ' ');
+      const tip = await treeItemTooltip(page, row.first(), /Pruned/);
+      const text = ((await tip.textContent()) ?? '').replace(/\s+/g, ' ');
       log(`tooltip: ${text.slice(0, 300)}`);
       assert.match(text, new RegExp(`Pruned at epoch ${rung.epoch}: placed ${rung.rank} of ${rung.of} runs, the best ${rung.kept} went on`));
       await shots.take(page, 'pruning-tooltip');

@@ -20,6 +20,8 @@ export interface ResolvedTraining {
   distributions?: { every: number } | false;
   /** Never set by resolveConfig: a fold run trains one fold (RunMeta.fold); the config's folds are read before. */
   crossValidation?: TrainingConfig['crossValidation'];
+  /** Only when the config has it: the trainer resolves the count with the CLI's and the setting's (src/core/threads.ts). */
+  threads?: number;
 }
 
 /** Every how many epochs a run records its weight and gradient distributions (0: never); every epoch unless the config says. */
@@ -167,6 +169,7 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
         minLr: t.reduceLrOnPlateau.minLr ?? 0,
       },
       ...(t.checkpoint ? { checkpoint: { monitor: t.checkpoint.monitor ?? defaultMonitor } } : {}),
+      ...(t.threads === undefined ? {} : { threads: t.threads }),
       ...(t.distributions === undefined ? {} : { distributions: t.distributions === false ? false : { every: (t.distributions === true ? undefined : t.distributions.every) ?? 1 } }),
     },
   };

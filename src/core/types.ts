@@ -184,6 +184,8 @@ export interface TrainingConfig {
   distributions?: { every?: number } | boolean;
   /** k-fold cross-validation: k runs, each validated on its own fold of the training data (seeded; stratified for classification); the test split is untouched. */
   crossValidation?: { folds: number };
+  /** Threads of the WebAssembly engine (src/core/threads.ts: below the CLI's --threads, above the modelLab.threads setting). Default: the run's share of the cores. */
+  threads?: number;
 }
 
 export interface EvaluationConfig {
@@ -330,6 +332,8 @@ export interface RunMeta {
   createdAt: string;
   endedAt?: string;
   backend?: BackendName;
+  /** The engine threads the run trained with (src/core/threads.ts); absent for the native backend (its own threading) and for runs before threads were recorded. */
+  threads?: number;
   versions: { modelLab: string; tfjs?: string; node: string };
   seed: number;
   epochsPlanned: number;

@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveThreads, threadCountProblem, threadsText } from '../../src/core/threads';
 import { slurmCpusPerTask, thisMachine } from '../../src/node/machineCpus';
+import { checkConfigText } from '../../src/core/configCheck';
+import type { DataProbe } from '../../src/core/configRules';
+import { resolveConfig } from '../../src/core/resolvedConfig';
+import type { ExperimentConfig } from '../../src/core/types';
 
 const eight = { cores: 8 };
 
@@ -70,6 +74,18 @@ test('the machine: its cores, and SLURM_CPUS_PER_TASK when set (a malformed one 
   const m = thisMachine({ SLURM_CPUS_PER_TASK: '3' });
   assert.ok(Number.isInteger(m.cores) && m.cores >= 1);
   assert.equal(m.slurmCpusPerTask, 3);
+});
+
+test('training.threads in a config: a whole number ≥ 1, kept in the resolved config only when given', () => {
+  const probe: DataProbe = { refusal: () => undefined, where: (p) => `/w/${p}`, kind: () => 'file', columns: () => ['x', 'y'] };
+  const config = (threads: unknown) => ({ name: 't', task: 'regression', data: { source: 'd.csv', features: ['x'], target: 'y' }, model: { layers: [{ type: 'dense', units: 1 }] }, training: { epochs: 1, threads } });
+  const messages = (threads: unknown) => checkConfigText(JSON.stringify(config(threads)), probe).diagnostics.map((d) => `${d.path}: ${d.message}`);
+  assert.deepEqual(messages(2), []);
+  assert.deepEqual(messages(0), ['training.threads: training.threads: must be >= 1']);
+  assert.deepEqual(messages(1.5), ['training.threads: training.threads: must be a whole number']);
+  assert.deepEqual(messages('2'), ['training.threads: training.threads: must be a whole number']);
+  assert.equal(resolveConfig(config(3) as ExperimentConfig).training.threads, 3);
+  assert.equal('threads' in resolveConfig({ ...config(1), training: { epochs: 1 } } as ExperimentConfig).training, false);
 });
 
 test('the backend line says the count', () => {

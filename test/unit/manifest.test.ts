@@ -84,8 +84,13 @@ test('settings: backend, nodePath (machine-level, not from untrusted workspaces)
     'modelLab.slurm.partition',
     'modelLab.slurm.setupLines',
     'modelLab.slurm.timeLimit',
+    'modelLab.threads',
   ]);
   assert.deepEqual(props['modelLab.executor'].enum, ['local', 'slurm']);
+  // A count of this machine's cores: 0 (every core) by default, the user's own value before a workspace's.
+  assert.equal(props['modelLab.threads'].default, 0);
+  assert.equal(props['modelLab.threads'].minimum, 0);
+  assert.equal(props['modelLab.threads'].scope, 'machine-overridable');
   assert.equal(props['modelLab.executor'].default, 'local');
   assert.equal(props['modelLab.slurm.nodePath'].scope, 'machine-overridable');
   assert.equal(props['modelLab.slurm.cliPath'].scope, 'machine-overridable');

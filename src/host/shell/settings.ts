@@ -10,7 +10,7 @@ import { SETTINGS_SECTION, SettingsTable } from './settingsTable';
 import type { SettingName } from './settingsTable';
 
 /** A number setting within its bounds, else its default. */
-function numberSetting(name: 'maxDataFileMB' | 'attentionMaxTokens', scope?: vscode.ConfigurationScope): number {
+function numberSetting(name: 'maxDataFileMB' | 'attentionMaxTokens' | 'threads', scope?: vscode.ConfigurationScope): number {
   const spec = SettingsTable[name];
   const value = vscode.workspace.getConfiguration(undefined, scope).get<unknown>(spec.key);
   if (typeof value !== 'number' || !Number.isFinite(value)) return spec.default;
@@ -45,6 +45,11 @@ export function runsDirSetting(baseFolder: vscode.Uri, scope?: vscode.Configurat
 /** The largest data file the trainer reads into memory, in bytes (the trainer refuses larger ones: node/tableFile.ts). */
 export function maxDataBytesSetting(scope?: vscode.ConfigurationScope): number {
   return Math.round(numberSetting('maxDataFileMB', scope) * 1024 * 1024);
+}
+
+/** The engine's threads for runs on this machine (0: every core); a config's training.threads comes first (src/core/threads.ts). */
+export function threadsSetting(scope?: vscode.ConfigurationScope): number {
+  return numberSetting('threads', scope);
 }
 
 /** Tokens of the open file that attention is computed over. */

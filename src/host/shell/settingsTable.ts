@@ -5,6 +5,7 @@
 
 import { ATTENTION_TOKENS, BACKEND_CHOICES, EXECUTOR_NAMES } from '../../core/types';
 import { DEFAULT_RUNS_DIRECTORY } from '../../core/workspaceLayout';
+import { MAX_THREADS } from '../../core/threads';
 import { DEFAULT_MAX_DATA_BYTES } from '../../node/tableFile';
 
 export const SETTINGS_SECTION = 'modelLab';
@@ -16,6 +17,8 @@ export const SettingsTable = {
   allowPathsOutsideWorkspace: { key: 'modelLab.allowPathsOutsideWorkspace', default: false },
   maxDataFileMB: { key: 'modelLab.maxDataFileMB', default: DEFAULT_MAX_DATA_BYTES / (1024 * 1024), minimum: 1 },
   attentionMaxTokens: { key: 'modelLab.attention.maxTokens', default: ATTENTION_TOKENS.default, minimum: 1, maximum: ATTENTION_TOKENS.max, integer: true },
+  // The engine's threads for runs on this machine (src/core/threads.ts: below a config's training.threads and the CLI's --threads); 0: every core.
+  threads: { key: 'modelLab.threads', default: 0, minimum: 0, maximum: MAX_THREADS, integer: true },
   executor: { key: 'modelLab.executor', default: 'local', choices: EXECUTOR_NAMES },
   // What a SLURM job asks for and runs (src/node/executors/executor.ts: JobResources, JobProgram); empty or 0: the cluster's default.
   slurmPartition: { key: 'modelLab.slurm.partition', default: '' },

@@ -14,6 +14,10 @@ import type { InferenceToHostMessage } from '../core/protocol/inference';
 import { ConfigInvalidError, ResumeError, resumeTraining, runTraining } from './engine';
 import { InferenceServer } from './inferenceServer';
 import { interruptOnSignals } from './interruptSignals';
+import { setEngineThreads } from './threads';
+
+// A benchmark's fixed thread count (scripts/bench/hostLoop.ts), before any backend starts.
+if (process.env.MODELLAB_THREADS) setEngineThreads(Number(process.env.MODELLAB_THREADS));
 
 function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
   // The host can go away between the check and the write; with a callback a
@@ -46,6 +50,8 @@ process.on('message', (raw: unknown) => {
     nativeModuleDirs: msg.nativeModuleDirs,
     workspaceRoot: msg.workspaceRoot,
     allowPathsOutsideWorkspace: msg.allowPathsOutsideWorkspace,
+    // The engine's threads are decided from it (and the config) before the backend starts: engine.ts.
+    threads: msg.threads,
     signal: abort.signal,
     onEvent: send,
   };

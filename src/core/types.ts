@@ -2,6 +2,7 @@
 // metric points. Pure data, no behaviour: imported by core, trainer, host and webview.
 
 import type { MetricGoal } from './metrics';
+import type { RunLogLine } from './runLog';
 
 /** Every task a config can name; the schema, the validator and the run store follow this list. */
 export const TASKS = ['regression', 'classification', 'language-model', 'recommendation'] as const;
@@ -559,6 +560,8 @@ export interface RunSnapshot {
   /** How a reader judged whether the run still trains (its last heartbeat, why it is shown as it is). */
   liveness?: RunLiveness;
 }
+  /** The last lines of the run's log (log.jsonl, src/core/runLog.ts), oldest first. */
+  logs?: RunLogLine[];
 
 /** The file a running trainer rewrites every few seconds in its run folder (RunHeartbeat). */
 export const HEARTBEAT_FILE = 'heartbeat.json';

@@ -6,6 +6,7 @@
 //   evaluation.json  test-split evaluation
 //   model/           saved model (tfjs format) + preprocessing.json
 //   heartbeat.json   the running trainer's sign of life (src/node/heartbeat.ts)
+//   log.jsonl        the trainer's log lines (core/runLog.ts); a snapshot holds the last 500
 // Readers never throw: a damaged folder is listed with warnings. The folders
 // are written by runStoreWriter.ts.
 
@@ -15,6 +16,8 @@ import { basename, join } from 'node:path';
 import { isOneOf } from '../core/choices';
 import { MetricLineReader } from '../core/metricLines';
 import { pidToCheck, runLiveness } from '../core/runLiveness';
+import { parseRunLog, RUN_LOG_FILE } from '../core/runLog';
+import type { RunLogLine } from '../core/runLog';
 import { pidState, readHeartbeat, thisHost } from './heartbeat';
 import { RUN_FORMAT, writeJsonAtomic } from './runStoreWriter';
 import { RUN_STATUSES, TASKS } from '../core/types';
@@ -237,7 +240,8 @@ export async function readRunSnapshotAsync(runDir: string): Promise<RunSnapshot>
   const snapshot = readRunSnapshot(runDir, false);
   const warnings = snapshot.warnings ?? [];
   const metrics = await readMetricsAsync(join(runDir, 'metrics.jsonl'), warnings);
-  return { ...snapshot, metrics, warnings: warnings.length ? warnings : undefined };
+  const logs = readRunLog(runDir, warnings);
+  return { ...snapshot, metrics, warnings: warnings.length ? warnings : undefined, ...(logs.length ? { logs } : {}) };
 }
 
 export function readRunSnapshot(runDir: string, withMetrics = true, jobs?: JobStates): RunSnapshot {
@@ -274,7 +278,45 @@ export function readRunSnapshot(runDir: string, withMetrics = true, jobs?: JobSt
     warnings.push('evaluation.json is not an evaluation; not shown');
     evaluation = undefined;
   }
-  return { meta, metrics, summary, evaluation, stages: meta.stages, warnings: warnings.length ? warnings : undefined, ...(read.liveness ? { liveness: read.liveness } : {}) };
+  // The log goes with the metrics: to a reader that shows the run, not to one that lists runs.
+  const logs = withMetrics ? readRunLog(runDir, warnings) : [];
+  return {
+    meta,
+    metrics,
+    summary,
+    evaluation,
+    stages: meta.stages,
+    warnings: warnings.length ? warnings : undefined,
+    ...(read.liveness ? { liveness: read.liveness } : {}),
+    ...(logs.length ? { logs } : {}),
+  };
+}
+
+/** The bytes of log.jsonl's end a reader looks at: far more than its tail of lines ever takes. */
+const RUN_LOG_READ_BYTES = 512 * 1024;
+
+/** The tail of the run's log.jsonl (none for a run written before it existed). */
+export function readRunLog(runDir: string, warnings: string[] = []): RunLogLine[] {
+  const file = join(runDir, RUN_LOG_FILE);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - RUN_LOG_READ_BYTES);
+    const buffer = Buffer.alloc(size - start);
+    fs.readSync(fd, buffer, 0, buffer.length, start);
+    let text = buffer.toString('utf8');
+    // Started mid-file: the first (partial) line is not a line.
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    const { lines, skipped } = parseRunLog(text);
+    if (skipped > 0) warnings.push(`${RUN_LOG_FILE}: ${skipped} line(s) unreadable, skipped`);
+    return lines;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') warnings.push(`${RUN_LOG_FILE} is unreadable (${(e as Error).message})`);
+    return [];
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /** For the host when a trainer died without saying so. Keeps every metric already written. */

@@ -3,8 +3,9 @@
 //   meta.json        status, times, backend, versions, seed, error   (atomic writes)
 //   metrics.jsonl    one MetricPoint per line, append-only, flushed per epoch
 //   distributions.jsonl  one layer's weight and gradient distributions per line, appended per recorded epoch
-// Every write is write-then-rename or an fsync'd append, so a crash leaves the
-// old content, never half of a file.
+//   log.jsonl        the trainer's log lines (core/runLog.ts), appended as they are emitted
+// Every write is write-then-rename or an append, so a crash leaves the old
+// content and at most a torn last line, which readers skip.
 
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -12,6 +13,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DISTRIBUTIONS_FILE } from '../core/distributions';
 import type { LayerDistributions } from '../core/distributions';
+import { lastRunLogSeq, RUN_LOG_FILE } from '../core/runLog';
+import type { RunLogLine } from '../core/runLog';
 import type { Evaluation, MetricPoint, ModelSummary, RunMeta, RunStatus } from '../core/types';
 
 /** The version of the run folder layout this Model Lab writes; a reader shows newer folders read-only. */
@@ -117,6 +120,8 @@ export class RunWriter {
   readonly dir: string;
   private metaValue: RunMeta;
   private pending: string[] = [];
+  /** The seq of the last line in log.jsonl. */
+  private logSeq = 0;
 
   constructor(runsDir: string, meta: Omit<RunMeta, 'id' | 'format'> & { id?: string }, existingDir?: string) {
     const id = meta.id ?? newRunId(meta.name);
@@ -125,6 +130,24 @@ export class RunWriter {
     this.metaValue = { ...meta, id, format: RUN_FORMAT };
     this.writeMeta();
     fs.appendFileSync(join(this.dir, 'metrics.jsonl'), '');
+    // A resumed run's log carries on after its last line.
+    if (existingDir && existsSync(join(this.dir, RUN_LOG_FILE))) this.logSeq = lastRunLogSeq(readFileSync(join(this.dir, RUN_LOG_FILE), 'utf8'));
+  }
+
+  /**
+   * Appends a log line to log.jsonl and returns its seq. A line that cannot be written (a full
+   * disk) is not retried: it still reaches the editor live, and the run goes on.
+   */
+  appendLog(line: Omit<RunLogLine, 'seq' | 'at'>): number | undefined {
+    const seq = this.logSeq + 1;
+    const record: RunLogLine = { seq, at: new Date().toISOString(), level: line.level, message: line.message, ...(line.id !== undefined ? { id: line.id, args: line.args ?? [] } : {}) };
+    try {
+      fs.appendFileSync(join(this.dir, RUN_LOG_FILE), JSON.stringify(record) + '\n');
+    } catch {
+      return undefined;
+    }
+    this.logSeq = seq;
+    return seq;
   }
 
   /**

@@ -242,9 +242,10 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   return trainOpenedRun({ ...opts, configPath: meta.configPath, runsDir: dirname(runDir) }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
 }
 
-async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<TrainResult> {
+async function trainOpenedRun(optsIn: TrainOptions, run: OpenedRun): Promise<TrainResult> {
   const { config, configPath, writer } = run;
   const emit = opts.onEvent;
+  const opts: TrainOptions = { ...optsIn, onEvent: keepingLog(optsIn.onEvent, writer) };
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
   for (const message of run.warnings) emit({ type: 'log', level: 'warn', message });
   if (run.resume) emit(logEvent('info', logText('resuming', writer.meta.name, run.resume.checkpoint.header.epoch, config.training.epochs)));
@@ -282,6 +283,15 @@ async function trainOpenedRun(opts: TrainOptions, run: OpenedRun): Promise<Train
 }
 
 /** A failure as the user reads it; a full disk says so in words. */
+/** Every log line also goes to the run's log.jsonl, so a dashboard opened later shows it; the event carries its seq. */
+function keepingLog(onEvent: TrainOptions['onEvent'], writer: RunWriter): TrainOptions['onEvent'] {
+  return (event) => {
+    if (event.type !== 'log') return onEvent(event);
+    const seq = writer.appendLog(event);
+    return onEvent(seq === undefined ? event : { ...event, seq });
+  };
+}
+
 function describeFailure(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   const code = (e as NodeJS.ErrnoException | undefined)?.code;

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkpointPath, readCheckpoint } from '../../src/node/checkpointFile';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
-import { readRunMeta } from '../../src/node/runStoreReader';
+import { readRunLog, readRunMeta } from '../../src/node/runStoreReader';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import type { TrainOptions } from '../../src/trainer/engine';
 import { epochPoints, linearCsv, metricsOf, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
@@ -45,12 +45,20 @@ async function compareResumed(setup: (ws: string) => string, epochs: number, cut
   assert.ok(metricsOf(b.runDir).some((p) => p.kind === 'step' && p.epoch === cutInEpoch));
 
   const logs: string[] = [];
+  const seqs: (number | undefined)[] = [];
+  const logBefore = readRunLog(b.runDir);
+  assert.ok(logBefore.length > 0, 'the first part of the run wrote its log lines to log.jsonl');
   const tensorsBefore = tf.memory().numTensors;
-  const r = await resumeTraining({ runDir: b.runDir, backend: 'wasm', onEvent: (e) => e.type === 'log' && logs.push(e.message) });
+  const r = await resumeTraining({ runDir: b.runDir, backend: 'wasm', onEvent: (e) => e.type === 'log' && logs.push(e.message) && seqs.push(e.seq) });
   assert.equal(r.meta.status, 'completed', r.meta.error);
   assert.equal(r.runDir, b.runDir, 'the run carries on in its own folder');
   assert.equal(tf.memory().numTensors, tensorsBefore, 'resuming leaks no tensors');
   assert.ok(logs.some((m) => m.includes(`resuming`) && m.includes(`after epoch ${cutInEpoch - 1} of`)), logs.join('\n'));
+  // The resumed run's log carries on in the same file: the old lines, then the new ones, numbered on; each event carried its line's number.
+  const logAfter = readRunLog(r.runDir);
+  assert.deepEqual(logAfter.slice(0, logBefore.length), logBefore);
+  assert.deepEqual(logAfter.slice(logBefore.length).map((l) => l.message), logs);
+  assert.deepEqual(seqs, logs.map((_, i) => logBefore.length + 1 + i));
 
   const meta = readRunMeta(r.runDir)!;
   assert.equal(meta.resumes?.length, 1);

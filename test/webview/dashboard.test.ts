@@ -774,3 +774,24 @@ test('system metrics are offered in the metric choice after the model’s metric
   assert.deepEqual(options.filter((o) => o?.startsWith('system/')).sort(), ['system/cpu_percent', 'system/rss_mb', 'system/samples_per_sec', 'system/step_time_ms']);
   assert.ok(options.indexOf('mae') < options.indexOf('system/cpu_percent'), options.join(', '));
 });
+
+test("a run's log from its folder shows when the dashboard opens on it, and a live line it already holds is not shown twice", async () => {
+  const strings = { [`${LOG_STRING_PREFIX}callbacks.earlyStop`]: '第 {0} 轮提前停止：{1} 已 {2} 轮未改善' };
+  const early = logEvent('info', logText('callbacks.earlyStop', 5, 'val_loss', 4));
+  const logs: RunSnapshot['logs'] = [
+    { seq: 1, at: '2026-12-06T09:00:00.000Z', level: 'info', message: 'data: 140 rows' },
+    { seq: 2, at: '2026-12-06T09:00:01.000Z', level: 'info', message: early.message, id: early.id, args: early.args },
+    { seq: 3, at: '2026-12-06T09:00:02.000Z', level: 'warn', message: 'a warning from before the page opened' },
+  ];
+  await post({ type: 'state', run: { ...regressionSnapshot(), logs }, training: true, strings });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.querySelectorAll('#log .log-line').length === 3);
+  assert.deepEqual(await page.locator('#log .log-line').allTextContents(), ['data: 140 rows', '第 5 轮提前停止：val_loss 已 4 轮未改善', 'a warning from before the page opened']);
+  assert.equal(await page.locator('#log .log-warn').count(), 1);
+  // The trainer's event of line 3 arrives after the host read the folder; then line 4.
+  const runId = meta().id;
+  await postEvent(runId, { type: 'log', level: 'warn', message: 'a warning from before the page opened', seq: 3 });
+  await postEvent(runId, { type: 'log', level: 'info', message: 'epoch 6 done', seq: 4 });
+  await page.waitForFunction(() => document.querySelectorAll('#log .log-line').length === 4);
+  assert.deepEqual((await page.locator('#log .log-line').allTextContents()).slice(2), ['a warning from before the page opened', 'epoch 6 done']);
+});

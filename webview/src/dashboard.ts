@@ -225,11 +225,11 @@ export class Dashboard {
     const sameRun = !!run && this.state.run?.meta.id === run.meta.id;
     this.state = {
       ...this.state,
-      run: run ? { ...run, metrics: [...(run.metrics ?? [])] } : null,
+      run: run ? { ...withoutLogs(run), metrics: [...(run.metrics ?? [])] } : null,
       training: !!msg.training,
       strings: msg.strings ?? this.state.strings,
-      // Log lines live only in the webview; keep them when the host re-sends the same run.
-      logs: sameRun ? this.state.logs : [],
+      // The run's log.jsonl when it has one (runs before it, and warnings the host adds, live only here).
+      logs: run?.logs ? run.logs.slice(-MAX_LOG_LINES) : sameRun ? this.state.logs : [],
       pipeline: typeof msg.pipeline === 'string' ? msg.pipeline : undefined,
       resumable: msg.resumable === true,
       follow: followOf(msg.follow),
@@ -339,7 +339,7 @@ export class Dashboard {
         this.renderEvaluation(run);
         break;
       case 'log':
-        this.addLog({ level: event.level, message: event.message, id: event.id, args: event.args });
+        this.addLog({ level: event.level, message: event.message, id: event.id, args: event.args, seq: event.seq });
         break;
       case 'runEnded':
         run.meta = event.meta;
@@ -357,6 +357,8 @@ export class Dashboard {
 
   private addLog(line: LogLine): void {
     const logs = this.state.logs;
+    // Already shown: the snapshot read from the run's log.jsonl held it.
+    if (line.seq !== undefined && logs.some((l) => l.seq !== undefined && l.seq >= line.seq!)) return;
     logs.push(line);
     if (logs.length > MAX_LOG_LINES) logs.splice(0, logs.length - MAX_LOG_LINES);
     this.log.append(line, logs.length, this.templates);
@@ -461,4 +463,10 @@ function followOf(value: unknown): DashboardFollow | undefined {
     ...(typeof f.reason === 'string' ? { reason: f.reason } : {}),
     ...(typeof f.node === 'string' ? { node: f.node } : {}),
   };
+}
+
+/** A snapshot without its log lines: they move to the state's logs, which the Log card keeps. */
+function withoutLogs(run: RunSnapshot): RunSnapshot {
+  const { logs: _logs, ...rest } = run;
+  return rest;
 }

@@ -6,15 +6,12 @@ import type { RunMeta } from '../../src/core/types';
 import { h } from './dom';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { asLogText, formatLogText } from '../../src/core/trainerLogTable';
-import type { LogTemplates, LogText } from '../../src/core/trainerLogTable';
+import type { LogTemplates } from '../../src/core/trainerLogTable';
+import { RUN_LOG_TAIL } from '../../src/core/runLog';
+import type { RunLogLine } from '../../src/core/runLog';
 
-export interface LogLine {
-  level: 'info' | 'warn' | 'error';
-  /** English, shown when the line carries no message id. */
-  message: string;
-  id?: LogText['id'];
-  args?: LogText['args'];
-}
+/** A line of the Log card: from the run's log.jsonl (with its seq), a trainer event, or a reader's warning. */
+export type LogLine = Pick<RunLogLine, 'level' | 'message' | 'id' | 'args'> & { seq?: number };
 
 /** The line's text in the templates' language. */
 export function logLineText(line: LogLine, templates: LogTemplates): string {
@@ -22,8 +19,8 @@ export function logLineText(line: LogLine, templates: LogTemplates): string {
   return text ? formatLogText(text, templates) : line.message;
 }
 
-/** Lines kept in the view; older ones are dropped. */
-export const MAX_LOG_LINES = 500;
+/** Lines kept in the view (as many as a run snapshot carries); older ones are dropped. */
+export const MAX_LOG_LINES = RUN_LOG_TAIL;
 
 export class LogView {
   readonly element: HTMLElement;

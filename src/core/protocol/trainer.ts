@@ -116,6 +116,8 @@ export interface RunEndedEvent {
   type: 'runEnded';
   meta: RunMeta;
 }
+  /** Its line number in the run's log.jsonl (src/core/runLog.ts), once the run has a folder. */
+  seq?: number;
 
 export type TrainerEvent =
   | RunStartedEvent

@@ -559,9 +559,9 @@ export interface RunSnapshot {
   warnings?: string[];
   /** How a reader judged whether the run still trains (its last heartbeat, why it is shown as it is). */
   liveness?: RunLiveness;
-}
   /** The last lines of the run's log (log.jsonl, src/core/runLog.ts), oldest first. */
   logs?: RunLogLine[];
+}
 
 /** The file a running trainer rewrites every few seconds in its run folder (RunHeartbeat). */
 export const HEARTBEAT_FILE = 'heartbeat.json';

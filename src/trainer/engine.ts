@@ -244,8 +244,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
 
 async function trainOpenedRun(optsIn: TrainOptions, run: OpenedRun): Promise<TrainResult> {
   const { config, configPath, writer } = run;
-  const emit = opts.onEvent;
   const opts: TrainOptions = { ...optsIn, onEvent: keepingLog(optsIn.onEvent, writer) };
+  const emit = opts.onEvent;
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
   for (const message of run.warnings) emit({ type: 'log', level: 'warn', message });
   if (run.resume) emit(logEvent('info', logText('resuming', writer.meta.name, run.resume.checkpoint.header.epoch, config.training.epochs)));

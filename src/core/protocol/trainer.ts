@@ -111,13 +111,13 @@ export interface LogEvent {
   /** A message of src/core/trainerLogTable.ts and its arguments: the dashboard shows it in the editor's language. */
   id?: LogText['id'];
   args?: LogText['args'];
+  /** Its line number in the run's log.jsonl (src/core/runLog.ts), once the run has a folder. */
+  seq?: number;
 }
 export interface RunEndedEvent {
   type: 'runEnded';
   meta: RunMeta;
 }
-  /** Its line number in the run's log.jsonl (src/core/runLog.ts), once the run has a folder. */
-  seq?: number;
 
 export type TrainerEvent =
   | RunStartedEvent

@@ -282,7 +282,6 @@ async function trainOpenedRun(optsIn: TrainOptions, run: OpenedRun): Promise<Tra
   }
 }
 
-/** A failure as the user reads it; a full disk says so in words. */
 /** Every log line also goes to the run's log.jsonl, so a dashboard opened later shows it; the event carries its seq. */
 function keepingLog(onEvent: TrainOptions['onEvent'], writer: RunWriter): TrainOptions['onEvent'] {
   return (event) => {
@@ -292,6 +291,7 @@ function keepingLog(onEvent: TrainOptions['onEvent'], writer: RunWriter): TrainO
   };
 }
 
+/** A failure as the user reads it; a full disk says so in words. */
 function describeFailure(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   const code = (e as NodeJS.ErrnoException | undefined)?.code;

@@ -5,6 +5,9 @@ import { resolve } from 'node:path';
 import { isOneOf, listInWords } from '../core/choices';
 import { BACKEND_CHOICES } from '../core/types';
 import type { BackendChoice } from '../core/types';
+import { MAX_THREADS } from '../core/threads';
+import { threadsSettingFromEnv } from '../node/machineCpus';
+import type { ThreadRequest } from '../core/threads';
 
 export class UsageError extends Error {}
 
@@ -31,4 +34,27 @@ export function intOption(name: string, value: string | undefined, lo: number, h
 /** --runs-dir (resolved against the current directory), else `defaultDir`. */
 export function runsDirOption(value: string | undefined, defaultDir: string): string {
   return resolve(value ?? defaultDir);
+}
+
+/** The option of every command that trains (train, resume, sweep, best, lr-find): the engine's threads per run. */
+export const THREADS_OPTION = { threads: { type: 'string' } } as const;
+
+/** --threads N: a whole number from 1 to MAX_THREADS, undefined when not given. */
+export function threadsOption(value: string | undefined): number | undefined {
+  return intOption('threads', value, 1, MAX_THREADS);
+}
+
+/**
+ * What the command line asks of a run's threads: --threads (first), MODELLAB_THREADS (below the
+ * config's training.threads, as the editor's setting), and how many runs train at once here.
+ */
+export function threadRequest(value: string | undefined, env: NodeJS.ProcessEnv = process.env, sharedBy?: number): ThreadRequest {
+  const cli = threadsOption(value);
+  let setting: number | undefined;
+  try {
+    setting = threadsSettingFromEnv(env);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return { ...(cli !== undefined ? { cli } : {}), ...(setting !== undefined ? { setting } : {}), ...(sharedBy !== undefined ? { sharedBy } : {}) };
 }

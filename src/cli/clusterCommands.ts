@@ -116,10 +116,10 @@ function printSubmitted(submitted: Submitted, executor: Executor, json: boolean,
 }
 
 /** `modellab train <config> --executor slurm …`: one job; with --wait, followed to its end and printed as a local train. */
-export async function submitTrain(request: ClusterRequest, opts: { configPath: string; runsDir: string; backend: BackendChoice; epochs?: number; json: boolean }): Promise<number> {
+export async function submitTrain(request: ClusterRequest, opts: { configPath: string; runsDir: string; backend: BackendChoice; epochs?: number; threads?: number; json: boolean }): Promise<number> {
   let submitted: Submitted;
   try {
-    submitted = await request.executor.submitRun({ configPath: opts.configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, resources: request.resources, program: request.program, modelLabVersion: packageJson.version });
+    submitted = await request.executor.submitRun({ configPath: opts.configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, threads: opts.threads, resources: request.resources, program: request.program, modelLabVersion: packageJson.version });
   } catch (e) {
     return refused(e, opts.configPath);
   }
@@ -131,11 +131,11 @@ export async function submitTrain(request: ClusterRequest, opts: { configPath: s
 }
 
 /** `modellab sweep <config> --executor slurm …`: one job array; with --wait, followed to its end and ranked as a local sweep. */
-export async function submitSweep(request: ClusterRequest, opts: { configPath: string; runsDir: string; backend: BackendChoice; epochs?: number; concurrency?: number; json: boolean }): Promise<number> {
+export async function submitSweep(request: ClusterRequest, opts: { configPath: string; runsDir: string; backend: BackendChoice; epochs?: number; threads?: number; concurrency?: number; json: boolean }): Promise<number> {
   const started = Date.now();
   let submitted: Submitted;
   try {
-    submitted = await request.executor.submitSweep({ configPath: opts.configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, concurrency: opts.concurrency, resources: request.resources, program: request.program, modelLabVersion: packageJson.version });
+    submitted = await request.executor.submitSweep({ configPath: opts.configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, threads: opts.threads, concurrency: opts.concurrency, resources: request.resources, program: request.program, modelLabVersion: packageJson.version });
   } catch (e) {
     return refused(e, opts.configPath);
   }

@@ -9,16 +9,17 @@ import { describeSuggestion, LR_FIND_DEFAULTS } from '../core/lrFinder';
 import { formatMetric } from '../core/metrics';
 import { findLearningRate } from '../trainer/lrFind';
 import type { LrFindResult } from '../trainer/lrFind';
-import { backendOption, intOption, numberOption, UsageError } from './args';
+import { backendOption, intOption, numberOption, threadRequest, THREADS_OPTION, UsageError } from './args';
+import { threadsText } from '../core/threads';
 
-export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--workspace-root DIR] [--json]   (learning-rate range test: loss per rate, a suggested rate)`;
+export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--threads N] [--workspace-root DIR] [--json]   (learning-rate range test: loss per rate, a suggested rate)`;
 
 export async function lrFindCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     // --workspace-root: data files must lie inside it, as the editor's training asks (modelLab.allowPathsOutsideWorkspace off).
-    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true }, 'workspace-root': { type: 'string' } },
+    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true }, 'workspace-root': { type: 'string' }, ...THREADS_OPTION },
   });
   if (positionals.length !== 1) throw new UsageError('lr-find takes one config file');
   const positive = (n: number) => n > 0;
@@ -29,6 +30,7 @@ export async function lrFindCommand(args: string[]): Promise<number> {
   };
   if (settings.endLr <= settings.startLr) throw new UsageError(`--end (${settings.endLr}) must be larger than --start (${settings.startLr})`);
   const json = values.json === true;
+  const threads = threadRequest(values.threads);
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -41,6 +43,7 @@ export async function lrFindCommand(args: string[]): Promise<number> {
       workspaceRoot: values['workspace-root'],
       allowPathsOutsideWorkspace: values['workspace-root'] === undefined,
       settings,
+      threads,
       signal: controller.signal,
       onStep: json ? (s) => process.stdout.write(JSON.stringify({ type: 'step', ...s }) + '\n') : undefined,
       onLog: (m) => process.stderr.write(m + '\n'),
@@ -59,6 +62,7 @@ export function resultJson(r: LrFindResult) {
     type: 'result' as const,
     configPath: r.configPath,
     backend: r.backend,
+    threads: r.threads,
     settings: r.settings,
     configLr: r.configLr,
     end: r.end,
@@ -76,7 +80,7 @@ const ENDS: Record<LrFindResult['end'], string> = {
 
 /** The test as text: the loss every few rates, how it ended, the suggestion. */
 export function formatLrFind(r: LrFindResult): string {
-  const lines = [`learning-rate range test of ${r.configPath} (${r.backend}): ${r.points.length} steps from ${r.settings.startLr} to ${r.settings.endLr}`, ''];
+  const lines = [`learning-rate range test of ${r.configPath} (${r.backend}${r.threads !== undefined ? `, ${threadsText(r.threads)}` : ''}): ${r.points.length} steps from ${r.settings.startLr} to ${r.settings.endLr}`, ''];
   lines.push(`${'learning rate'.padEnd(14)}${'loss'.padStart(12)}${'smoothed'.padStart(12)}`);
   const every = Math.max(1, Math.ceil(r.points.length / 20));
   r.points.forEach((p, i) => {

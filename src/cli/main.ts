@@ -26,7 +26,9 @@ import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
 import { lrFindCommand, LR_FIND_USAGE } from './lrFindCommand';
 import { predictCommand, PREDICT_USAGE } from './predictCommand';
-import { backendOption, intOption, numberOption, runsDirOption, UsageError } from './args';
+import { backendOption, intOption, numberOption, runsDirOption, threadRequest, THREADS_OPTION, UsageError } from './args';
+import { MAX_THREADS, THREADS_ENV } from '../core/threads';
+import type { ThreadRequest } from '../core/threads';
 import { DEPLOY_USAGE, exportCommand, serveCommand } from './deployCommands';
 import { attentionFor, generate, GENERATE_DEFAULTS } from '../trainer/inference';
 import packageJson from '../../package.json';
@@ -43,14 +45,14 @@ export { formatEvaluation } from './trainReport';
 const USAGE = `Model Lab ${packageJson.version}
 
 Usage:
-  modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--runs-dir DIR | --run-dir RUN] [--json]
+  modellab train <config> [--backend ${BACKEND_CHOICES.join('|')}] [--epochs N] [--threads N] [--runs-dir DIR | --run-dir RUN] [--json]
                  ${EXECUTOR_USAGE}
-  modellab resume <run> [--backend B] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
+  modellab resume <run> [--backend B] [--threads N] [--runs-dir DIR] [--json]   (an interrupted or stopped run, from its checkpoint)
   modellab validate <config>
   modellab pipeline <config> [--no-data]    (prints the pipeline as Mermaid text)
   modellab runs [--runs-dir DIR] [--json]
-  modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--runs-dir DIR] [--json] [--executor slurm …]
-  modellab best <config> [--sweep ID] [--backend B] [--runs-dir DIR] [--json]
+  modellab sweep <config> [--concurrency N] [--backend B] [--epochs N] [--threads N] [--runs-dir DIR] [--json] [--executor slurm …]
+  modellab best <config> [--sweep ID] [--backend B] [--threads N] [--runs-dir DIR] [--json]
                  (Train Best on All Training Data: the best point of the config's newest sweep,
                  retrained on train + validation for the epochs its run stopped at, then tested)
   modellab best <config> --ensemble K [--out DIR] [--sweep ID] [--json]
@@ -79,6 +81,14 @@ sbatch's own; --node and --cli are the Node.js and Model Lab CLI the compute
 node runs (default: these). The workspace must be on a file system the compute
 nodes see.
 
+--threads N caps the WebAssembly engine's threads per run (1 to ${MAX_THREADS}). It
+comes first, then the config's training.threads, then ${THREADS_ENV} (0: every core;
+the editor's modelLab.threads). Without any, a run takes every core, and a sweep
+running N points at once gives each ⌊cores / N⌋; in a SLURM job, its CPUs per
+task (SLURM_CPUS_PER_TASK) stand for the cores. A count that makes the runs ask
+for more threads than there are cores is kept, with a warning. The run records
+it (meta.json "threads"; runs --json).
+
 train --run-dir RUN trains that run folder to its end, as a cluster job does
 each time it starts: a new or queued folder starts there (a sweep point's
 folder trains its point), an interrupted one resumes from its checkpoint (or
@@ -97,24 +107,25 @@ async function train(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' }, ...EXECUTOR_OPTIONS },
+    options: { backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, json: { type: 'boolean' }, ...THREADS_OPTION, ...EXECUTOR_OPTIONS },
   });
   if (positionals.length !== 1) throw new UsageError('train takes one config file');
   const backend = backendOption(values.backend);
   const epochs = epochsOption(values.epochs);
+  const threads = threadRequest(values.threads);
   const runDir = values['run-dir'];
   const cluster = clusterRequest(values);
   if (cluster) {
     if (runDir !== undefined) throw new UsageError('--run-dir is what a cluster job runs; leave it out with --executor');
     if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
-    return submitTrain(cluster, { configPath: positionals[0], runsDir: runsDirArg(values['runs-dir']), backend, epochs, json: values.json === true });
+    return submitTrain(cluster, { configPath: positionals[0], runsDir: runsDirArg(values['runs-dir']), backend, epochs, threads: threads.cli, json: values.json === true });
   }
   if (runDir !== undefined) {
     if (values['runs-dir'] !== undefined) throw new UsageError('--run-dir names the run folder itself; leave out --runs-dir');
     if (!runDir) throw new UsageError('--run-dir needs a folder');
     const json = values.json === true;
     return trainOnConsole(json, positionals[0], async (onEvent, signal) => {
-      const { plan, result } = await trainInRunDir({ configPath: positionals[0], runsDir: resolve(runDir, '..'), runDir, backend, epochs, signal, onEvent });
+      const { plan, result } = await trainInRunDir({ configPath: positionals[0], runsDir: resolve(runDir, '..'), runDir, backend, epochs, threads, signal, onEvent });
       if (result) return result;
       // Already completed (a job requeued after its run finished): nothing to train.
       const meta = plan.action === 'finished' ? plan.meta : undefined;
@@ -125,8 +136,8 @@ async function train(args: string[]): Promise<number> {
   }
   const runsDir = runsDirArg(values['runs-dir']);
   const folds = crossValidationFolds(positionals[0]);
-  if (folds) return crossValidate(values.json === true, positionals[0], folds, { runsDir, backend, epochs });
-  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, signal, onEvent }));
+  if (folds) return crossValidate(values.json === true, positionals[0], folds, { runsDir, backend, epochs, threads });
+  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, threads, signal, onEvent }));
 }
 
 /** Cross-validation trains its folds here, one after another; a cluster would train one run and drop the folds. */
@@ -140,7 +151,7 @@ function crossValidationFolds(configPath: string): number | undefined {
 }
 
 /** modellab train on a cross-validated config: k fold runs one after another, then each fold's and the mean ± std of the validation metrics. */
-async function crossValidate(json: boolean, configPath: string, k: number, opts: { runsDir: string; backend: BackendChoice; epochs?: number }): Promise<number> {
+async function crossValidate(json: boolean, configPath: string, k: number, opts: { runsDir: string; backend: BackendChoice; epochs?: number; threads: ThreadRequest }): Promise<number> {
   const memberships = foldMemberships(k);
   const results: FoldResult[] = [];
   if (!json) process.stderr.write(`cross-validation ${memberships[0].id}: ${k} folds, one run each\n`);
@@ -166,9 +177,10 @@ async function crossValidate(json: boolean, configPath: string, k: number, opts:
 
 /** modellab best <config>: retrains the best point of the config's newest sweep (or --sweep ID) on train + validation for its best epoch count, and evaluates on test. */
 async function best(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sweep: { type: 'string' }, ensemble: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { sweep: { type: 'string' }, ensemble: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, ...THREADS_OPTION } });
   if (positionals.length !== 1) throw new UsageError('best takes one config file');
   const backend = backendOption(values.backend);
+  const threads = threadRequest(values.threads);
   const runsDir = runsDirArg(values['runs-dir']);
   const json = values.json === true;
   const ensemble = intOption('ensemble', values.ensemble, 2, 100);
@@ -182,7 +194,7 @@ async function best(args: string[]): Promise<number> {
   return trainOnConsole(
     json,
     positionals[0],
-    (onEvent, signal) => runTraining({ configPath: plan.configPath, runsDir, backend, overrides: plan.best.params, retrain: plan.source, signal, onEvent }),
+    (onEvent, signal) => runTraining({ configPath: plan.configPath, runsDir, backend, overrides: plan.best.params, retrain: plan.source, threads, signal, onEvent }),
     (result) => printRetrainResult(json, plan, result),
   );
 }
@@ -192,17 +204,18 @@ async function resume(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' } },
+    options: { backend: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, ...THREADS_OPTION },
   });
   if (positionals.length !== 1) throw new UsageError('resume takes one run');
   const backend = backendOption(values.backend);
+  const threads = threadRequest(values.threads);
   const runDir = resolveRun(positionals[0], runsDirArg(values['runs-dir']));
   const carried = await carriedOnByScheduler(runDir);
   if (carried) {
     process.stderr.write(`error: ${positionals[0]} is not resumed here: ${carried}\n`);
     return 1;
   }
-  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => resumeTraining({ runDir, backend, signal, onEvent }));
+  return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => resumeTraining({ runDir, backend, threads, signal, onEvent }));
 }
 
 /** Runs a training with its progress on stderr (or epochs as JSON lines) and its result on stdout; Ctrl+C stops it cleanly. */
@@ -232,7 +245,7 @@ async function trainOnConsole(json: boolean, what: string, start: (onEvent: (e: 
         process.stderr.write(`run ${e.meta.id}\n`);
         break;
       case 'backend':
-        process.stderr.write(describeBackend(e.backend, e.fallbackReasons) + '\n');
+        process.stderr.write(describeBackend(e.backend, e.fallbackReasons, e.threads) + '\n');
         break;
       case 'log':
         process.stderr.write(e.level === 'info' ? `${e.message}\n` : `${e.level}: ${e.message}\n`);
@@ -315,7 +328,7 @@ async function runs(args: string[]): Promise<number> {
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
       const l = r.liveness;
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, system: r.meta?.system, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, fold: r.meta?.fold, retrain: r.meta?.retrain, sweep: r.meta?.sweep && { id: r.meta.sweep.id, index: r.meta.sweep.index }, warnings };
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, threads: r.meta?.threads, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, system: r.meta?.system, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, fold: r.meta?.fold, retrain: r.meta?.retrain, sweep: r.meta?.sweep && { id: r.meta.sweep.id, index: r.meta.sweep.index }, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;
@@ -500,9 +513,10 @@ async function sweep(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { concurrency: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, ...EXECUTOR_OPTIONS },
+    options: { concurrency: { type: 'string' }, backend: { type: 'string' }, epochs: { type: 'string' }, 'runs-dir': { type: 'string' }, json: { type: 'boolean' }, ...THREADS_OPTION, ...EXECUTOR_OPTIONS },
   });
   if (positionals.length !== 1) throw new UsageError('sweep takes one config file');
+  const threads = threadRequest(values.threads);
   const cluster = clusterRequest(values);
   const common = {
     configPath: positionals[0],
@@ -515,12 +529,13 @@ async function sweep(args: string[]): Promise<number> {
     if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
     // A job array runs as many tasks at once as the cluster gives it; --concurrency caps them (%N).
     const concurrency = numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
-    return submitSweep(cluster, { ...common, concurrency });
+    return submitSweep(cluster, { ...common, concurrency, threads: threads.cli });
   }
   return sweepCommand({
     ...common,
     concurrency: numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1 && n <= 16, 'a whole number from 1 to 16'),
     trainerScripts: defaultTrainerScripts(__dirname),
+    threads,
   });
 }
 

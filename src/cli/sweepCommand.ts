@@ -20,6 +20,9 @@ import { foldMeans, foldMemberships, foldStat } from '../core/crossValidation';
 import { evaluationHeadline } from '../core/evaluationMetrics';
 import { readRunSnapshot } from '../node/runStoreReader';
 import { TrainingProcess } from '../node/trainingProcess';
+import { thisMachine } from '../node/machineCpus';
+import { resolveThreads, threadsText } from '../core/threads';
+import type { ThreadRequest } from '../core/threads';
 import { ConfigInvalidError, runTraining } from '../trainer/engine';
 
 export interface SweepCommandOptions {
@@ -32,6 +35,8 @@ export interface SweepCommandOptions {
   json: boolean;
   /** Where the bundled trainer may be, for concurrency > 1. */
   trainerScripts?: string[];
+  /** --threads and MODELLAB_THREADS; the sweep adds how many of its runs train at once (they share the cores). */
+  threads?: ThreadRequest;
 }
 
 /** One sweep point and the run that trained it (no meta: the run never started). */
@@ -70,7 +75,12 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
   const trainer = (opts.trainerScripts ?? []).find((f) => existsSync(f));
   const parallel = concurrency > 1 && trainer !== undefined;
   if (concurrency > 1 && !trainer) process.stderr.write('warning: the trainer bundle (dist/trainer.js) is missing, so the points run one at a time; run `npm run build` for parallel runs\n');
-  process.stderr.write(`sweep ${sweepId}: ${total} run(s) of ${validation.config.name} (${sweepMethod(sweep)}), ${parallel ? `${concurrency} at a time` : 'one at a time'}, ranked by ${metric} (${goal})\n`);
+  // The runs training at once share the cores: each run's engine threads are its share, unless a count was set (src/core/threads.ts).
+  const threads: ThreadRequest = { ...opts.threads, sharedBy: parallel ? concurrency : 1 };
+  const threadDecision = resolveThreads(threads, validation.config.training?.threads, thisMachine());
+  process.stderr.write(`sweep ${sweepId}: ${total} run(s) of ${validation.config.name} (${sweepMethod(sweep)}), ${parallel ? `${concurrency} at a time` : 'one at a time'}, ${threadsText(threadDecision.threads)} each, ranked by ${metric} (${goal})\n`);
+  if (threadDecision.oversubscribed) process.stderr.write(`warning: ${threadDecision.oversubscribed}\n`);
+  const runOpts = { ...opts, threads };
 
   const abort = new AbortController();
   const processes = new Set<TrainingProcess>();
@@ -95,7 +105,7 @@ export async function sweepCommand(opts: SweepCommandOptions): Promise<number> {
       if (!opts.json) process.stderr.write(`${label} …\n`);
       const t0 = Date.now();
       const one = (fold?: FoldMembership) =>
-        parallel ? runForked(trainer!, opts, configPath, point, membership, processes, fold) : runInProcess(opts, configPath, point, membership, abort.signal, fold);
+        parallel ? runForked(trainer!, runOpts, configPath, point, membership, processes, fold) : runInProcess(runOpts, configPath, point, membership, abort.signal, fold);
       const outcome = folds ? await crossValidatedPoint(point, folds, one, abort.signal) : await one();
       outcomes.push(outcome);
       const value = pointMetrics(outcome) ?? runMetrics(outcome.meta);
@@ -239,7 +249,7 @@ async function runInProcess(opts: SweepCommandOptions, configPath: string, point
     if (e.type === 'log' && e.level === 'error' && !opts.json) process.stderr.write(`  error: ${e.message}\n`);
   };
   try {
-    const r = await runTraining({ configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold, signal, onEvent });
+    const r = await runTraining({ configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold, threads: opts.threads, signal, onEvent });
     return { point, meta: r.meta, runDir: r.runDir };
   } catch (e) {
     return { point, error: e instanceof ConfigInvalidError ? e.message : (e as Error).message };
@@ -247,7 +257,7 @@ async function runInProcess(opts: SweepCommandOptions, configPath: string, point
 }
 
 function runForked(trainerScript: string, opts: SweepCommandOptions, configPath: string, point: SweepPoint, sweep: SweepMembership, processes: Set<TrainingProcess>, fold?: FoldMembership): Promise<PointOutcome> {
-  const start: StartTrainingMessage = { type: 'start', configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold };
+  const start: StartTrainingMessage = { type: 'start', configPath, runsDir: opts.runsDir, backend: opts.backend, epochs: opts.epochs, overrides: point.params, sweep, fold, threads: opts.threads };
   let lastError: string | undefined;
   const child = new TrainingProcess(
     { trainerScript, runtime: { execPath: process.execPath, env: {} }, start, cwd: dirname(configPath) },

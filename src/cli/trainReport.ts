@@ -5,6 +5,7 @@
 import { formatMetric, metricGoal } from '../core/metrics';
 import type { BackendName, Evaluation, RunMeta } from '../core/types';
 import { NATIVE_NOT_INSTALLED } from '../trainer/backend';
+import { threadsText } from '../core/threads';
 
 /** The exit code of a training that a signal interrupted (EX_TEMPFAIL: try again, it resumes). */
 export const INTERRUPTED_EXIT = 75;
@@ -20,8 +21,8 @@ const BACKEND_LABELS: Record<BackendName, string> = { tensorflow: 'native Tensor
  * The backend line(s) of `modellab train`: the backend the run uses, then why a faster one was
  * passed over — native TensorFlow not installed is the usual case, with how to get it.
  */
-export function describeBackend(backend: BackendName, fallbackReasons: readonly string[]): string {
-  const lines = [`backend: ${backend} (${BACKEND_LABELS[backend]})`];
+export function describeBackend(backend: BackendName, fallbackReasons: readonly string[], threads?: number): string {
+  const lines = [`backend: ${backend} (${BACKEND_LABELS[backend]})${threads !== undefined ? `, ${threadsText(threads)}` : ''}`];
   for (const reason of fallbackReasons) {
     lines.push(reason === NATIVE_NOT_INSTALLED ? `  ${reason}; it trains faster: npm install @tensorflow/tfjs-node in Model Lab's folder, and "auto" uses it` : `  not used: ${reason}`);
   }

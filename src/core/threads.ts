@@ -45,6 +45,9 @@ export interface ThreadDecision {
   oversubscribed?: string;
 }
 
+/** The CLI's own default count, as modelLab.threads is the editor's (0: every core); the editor sets it for the CLI children it forks. */
+export const THREADS_ENV = 'MODELLAB_THREADS';
+
 /** The largest count anyone may ask for: beyond it a number is a typo, not a machine. */
 export const MAX_THREADS = 1024;
 
@@ -56,6 +59,11 @@ export function threadCountProblem(n: unknown, zeroMeansAll = false): string | u
   const rule = zeroMeansAll ? `a whole number from 0 (every core) to ${MAX_THREADS}` : `a whole number from 1 to ${MAX_THREADS}`;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < (zeroMeansAll ? 0 : 1) || n > MAX_THREADS) return `must be ${rule}`;
   return undefined;
+}
+
+/** The inference child's threads: the setting's count (or every core), at most INFERENCE_THREADS. */
+export function inferenceThreads(setting: number | undefined, machine: ThreadMachine): number {
+  return Math.min(INFERENCE_THREADS, resolveThreads(setting !== undefined ? { setting } : {}, undefined, machine).threads);
 }
 
 /** The thread count of one run. Throws a RangeError naming the source of a count that is no whole number ≥ 1. */

@@ -37,6 +37,8 @@ export interface InferenceClientOptions {
   runtime: () => Pick<TrainerRuntime, 'execPath' | 'env'>;
   backend?: () => BackendChoice;
   nativeModuleDirs?: () => string[];
+  /** modelLab.threads, sent with every request; the child applies it when it starts its backend. */
+  threads?: () => number;
   /** A request not answered in this time fails, and the child (stuck or crashed) is replaced. */
   timeoutMs?: number;
   log?: (level: 'info' | 'warn', message: string) => void;
@@ -123,6 +125,7 @@ export class InferenceClient {
       requestId,
       backend: this.options.backend?.() ?? 'auto',
       nativeModuleDirs: this.options.nativeModuleDirs?.(),
+      threads: this.options.threads?.(),
     } as AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage;
     return new Promise((resolve, reject) => {
       const onAbort = () => {

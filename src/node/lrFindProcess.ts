@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { forkCli } from './cliChild';
 import type { CliChildOptions } from './cliChild';
+import { THREADS_ENV } from '../core/threads';
 
 export interface LrFindProcessOptions extends CliChildOptions {
   configPath: string;
@@ -14,6 +15,8 @@ export interface LrFindProcessOptions extends CliChildOptions {
   nativeModuleDirs?: string[];
   /** Data files must lie inside this folder (the editor's path policy); anywhere when undefined. */
   workspaceRoot?: string;
+  /** The editor's modelLab.threads (0: every core), given to the CLI as MODELLAB_THREADS: below the config's training.threads. */
+  threadsSetting?: number;
 }
 
 export interface LrFindStepLine {
@@ -51,7 +54,8 @@ export class LrFindProcess {
     if (options.backend) args.push('--backend', options.backend);
     for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
     if (options.workspaceRoot) args.push('--workspace-root', options.workspaceRoot);
-    ({ child: this.child, stderrTail: this.stderrTail } = forkCli(options, args));
+    const env = options.threadsSetting !== undefined ? { ...options.runtime.env, [THREADS_ENV]: String(options.threadsSetting) } : options.runtime.env;
+    ({ child: this.child, stderrTail: this.stderrTail } = forkCli({ ...options, runtime: { ...options.runtime, env } }, args));
     let result: LrFindResultLine | undefined;
     const lines = createInterface({ input: this.child.stdout! });
     lines.on('line', (line) => {

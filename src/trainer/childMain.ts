@@ -17,7 +17,9 @@ import { interruptOnSignals } from './interruptSignals';
 import { setEngineThreads } from './threads';
 
 // A benchmark's fixed thread count (scripts/bench/hostLoop.ts), before any backend starts.
-if (process.env.MODELLAB_THREADS) setEngineThreads(Number(process.env.MODELLAB_THREADS));
+// 0 (every core) or a malformed value leaves the default: the run's own rule (runThreads.ts) reads it again and says what is wrong.
+const envThreads = Number(process.env.MODELLAB_THREADS);
+if (Number.isInteger(envThreads) && envThreads >= 1) setEngineThreads(envThreads);
 
 function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
   // The host can go away between the check and the write; with a callback a

@@ -28,6 +28,7 @@ import { describePruning, isRungEpoch } from '../core/earlyTermination';
 import { formatMetric } from '../core/metrics';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
+import { applyEngineThreads, threadsOfBackend } from './runThreads';
 import { SystemSampler } from './systemSampler';
 import { DistributionsRecorder } from './distributionsRecorder';
 import { restoredMessage, TrainingCallbacks } from './callbacks';
@@ -311,9 +312,13 @@ async function trainInner(
   const t0 = Date.now() - (resume?.checkpoint.header.timeMs ?? 0);
   const log: TrainerLog = (message, level = 'info') => emit(logEvent(level, message));
 
+  // The engine's threads are fixed before the backend starts (its thread pool is made then).
+  const threadDecision = applyEngineThreads(opts.threads, config.training.threads);
   const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
-  writer.updateMeta({ backend: sel.backend, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
-  emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons });
+  const threads = threadsOfBackend(sel.backend);
+  writer.updateMeta({ backend: sel.backend, threads, versions: { ...writer.meta.versions, tfjs: tf.version_core } });
+  emit({ type: 'backend', backend: sel.backend, fallbackReasons: sel.fallbackReasons, ...(threads !== undefined ? { threads } : {}) });
+  if (sel.backend === 'wasm' && threadDecision.oversubscribed) log(threadDecision.oversubscribed, 'warn');
 
   // A fold of a cross-validation, or a retrain on all the training data: recorded in the meta, so a resume trains the same rows.
   const part = trainingDataPartOf(writer.meta);

@@ -7,6 +7,7 @@ import { parseInferenceRequest } from '../core/protocol/inference';
 import type { AttentionRequestMessage, EmbeddingsRequestMessage, RowPredictionsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
+import { applyInferenceThreads } from './runThreads';
 import { ATTENTION_TOKENS } from '../core/types';
 import { attentionFor, generate, resolveModelDir, TextModelCache } from './inference';
 import { PredictorCache } from './predictorCache';
@@ -83,7 +84,11 @@ export class InferenceServer {
     const abort = new AbortController();
     this.running = { requestId: req.requestId, abort };
     try {
-      this.backend ??= (await selectBackend(req.backend ?? 'auto', req.nativeModuleDirs)).backend;
+      if (!this.backend) {
+        // One small request at a time: two threads at most, so a training beside it keeps the other cores.
+        applyInferenceThreads(req.threads);
+        this.backend = (await selectBackend(req.backend ?? 'auto', req.nativeModuleDirs)).backend;
+      }
       const modelDir = resolveModelDir(req.modelDir);
       const millis = () => Math.round(performance.now() - started);
       if (req.type === 'predict') {

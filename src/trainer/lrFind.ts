@@ -13,6 +13,8 @@ import type { LrFindSettings, LrSuggestion } from '../core/lrFinder';
 import { formatLogText } from '../core/trainerLogTable';
 import type { BackendChoice, BackendName } from '../core/types';
 import { selectBackend } from './backend';
+import { applyEngineThreads, threadsOfBackend } from './runThreads';
+import type { ThreadRequest } from '../core/threads';
 import { ConfigInvalidError, prepareExperiment, withSeededRandom } from './engine';
 import { buildOptimizer, getLearningRate, setLearningRate } from './model';
 
@@ -23,6 +25,8 @@ export interface LrFindOptions {
   workspaceRoot?: string;
   allowPathsOutsideWorkspace?: boolean;
   settings?: Partial<LrFindSettings>;
+  /** --threads and MODELLAB_THREADS (the editor's modelLab.threads): with the config's training.threads, the engine's threads (src/core/threads.ts). */
+  threads?: ThreadRequest;
   signal?: AbortSignal;
   /** After every step. */
   onStep?: (step: LrFindStep) => void;
@@ -39,6 +43,8 @@ export interface LrFindStep {
 export interface LrFindResult {
   configPath: string;
   backend: BackendName;
+  /** The engine's threads (absent for native TensorFlow, which keeps its own). */
+  threads?: number;
   settings: LrFindSettings;
   /** The config's own learning rate. */
   configLr: number;
@@ -58,6 +64,8 @@ export async function findLearningRate(opts: LrFindOptions): Promise<LrFindResul
   if (!validation.config) throw new ConfigInvalidError(configPath, validation.diagnostics);
   for (const d of validation.diagnostics) opts.onLog?.(formatDiagnostic(configPath, d));
   const config = resolveConfig(validation.config, {});
+  // The engine's threads are fixed before the backend starts, as for a training.
+  applyEngineThreads(opts.threads, config.training.threads);
   const sel = await selectBackend(opts.backend, opts.nativeModuleDirs);
   const tc = config.training;
 
@@ -108,6 +116,6 @@ export async function findLearningRate(opts: LrFindOptions): Promise<LrFindResul
       optimizer.dispose();
     }
     const suggestion = suggestLearningRate(points, settings.smoothing);
-    return { configPath, backend: sel.backend, settings, configLr, points, end, suggestion: suggestion && { ...suggestion, rounded: roundLearningRate(suggestion.lr) } };
+    return { configPath, backend: sel.backend, threads: threadsOfBackend(sel.backend), settings, configLr, points, end, suggestion: suggestion && { ...suggestion, rounded: roundLearningRate(suggestion.lr) } };
   });
 }

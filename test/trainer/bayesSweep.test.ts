@@ -31,7 +31,7 @@ test('modellab sweep, bayes: count runs in range, each point the plan\'s answer 
   const dir = tempDir();
   writeFiles(dir, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ sweep }) });
   const { stdout, stderr } = await cli(join(dir, 'exp.experiment.json'), join(dir, 'runs'), '--json');
-  assert.match(stderr, /: 5 run\(s\) of linear \(bayes\), one at a time, ranked by val_loss \(minimize\)/);
+  assert.match(stderr, /: 5 run\(s\) of linear \(bayes\), one at a time, \d+ threads? each, ranked by val_loss \(minimize\)/);
   const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
   const points = lines.filter((l) => l.type === 'point');
   assert.deepEqual(points.map((p) => [p.index, p.status]), [0, 1, 2, 3, 4].map((i) => [i, 'completed']));

@@ -111,6 +111,7 @@ test('the job script runs the CLI on its array task\'s run folder, with paths th
     configPath: config,
     backend: 'wasm',
     epochs: 2,
+    threads: 3,
     resources: { partition: 'gpu', timeLimit: '1:00:00', cpusPerTask: 4, memory: '8G', gres: 'gpu:1', account: 'lab', extraArgs: ['--qos=high'], setupLines: ['export FROM_SETUP=yes'] },
     program: { nodePath: node, cliPath: join(dir, 'dist', 'cli.js') },
     array: { tasks: 2, concurrency: 1 },
@@ -125,7 +126,7 @@ test('the job script runs the CLI on its array task\'s run folder, with paths th
   writeFileSync(join(dir, 'dist', 'cli.js'), '');
   const r = await runScript(script, { PATH: `${bin}:/usr/bin:/bin`, SLURM_ARRAY_TASK_ID: '1', SLURM_JOB_ID: '77' });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(readFileSync(join(dir, 'node-args'), 'utf8').split('\n').filter(Boolean), [join(dir, 'dist', 'cli.js'), 'train', config, '--run-dir', runDirs[1], '--backend', 'wasm', '--epochs', '2']);
+  assert.deepEqual(readFileSync(join(dir, 'node-args'), 'utf8').split('\n').filter(Boolean), [join(dir, 'dist', 'cli.js'), 'train', config, '--run-dir', runDirs[1], '--backend', 'wasm', '--epochs', '2', '--threads', '3']);
 });
 
 test('the job script fails with a clear message when the node cannot see the run folder, or has no Node.js or CLI there', async () => {

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { resolveThreads, threadCountProblem, threadsText } from '../../src/core/threads';
-import { slurmCpusPerTask, thisMachine } from '../../src/node/machineCpus';
+import { inferenceThreads, resolveThreads, threadCountProblem, threadsText } from '../../src/core/threads';
+import { slurmCpusPerTask, thisMachine, threadsSettingFromEnv } from '../../src/node/machineCpus';
 import { checkConfigText } from '../../src/core/configCheck';
 import type { DataProbe } from '../../src/core/configRules';
 import { resolveConfig } from '../../src/core/resolvedConfig';
@@ -86,6 +86,21 @@ test('training.threads in a config: a whole number ≥ 1, kept in the resolved c
   assert.deepEqual(messages('2'), ['training.threads: training.threads: must be a whole number']);
   assert.equal(resolveConfig(config(3) as ExperimentConfig).training.threads, 3);
   assert.equal('threads' in resolveConfig({ ...config(1), training: { epochs: 1 } } as ExperimentConfig).training, false);
+});
+
+test('the inference child: the setting or every core, at most two threads', () => {
+  assert.equal(inferenceThreads(undefined, eight), 2);
+  assert.equal(inferenceThreads(0, eight), 2);
+  assert.equal(inferenceThreads(1, eight), 1);
+  assert.equal(inferenceThreads(6, eight), 2);
+  assert.equal(inferenceThreads(undefined, { cores: 1 }), 1);
+});
+
+test('MODELLAB_THREADS: the CLI\'s own default (0: every core), an error naming it when malformed', () => {
+  assert.equal(threadsSettingFromEnv({}), undefined);
+  assert.equal(threadsSettingFromEnv({ MODELLAB_THREADS: '0' }), 0);
+  assert.equal(threadsSettingFromEnv({ MODELLAB_THREADS: '3' }), 3);
+  for (const bad of ['-1', '1.5', 'two', '2000']) assert.throws(() => threadsSettingFromEnv({ MODELLAB_THREADS: bad }), new RegExp(`MODELLAB_THREADS must be a whole number from 0 \\(every core\\) to 1024, not "${bad.replace('.', '\\.')}"`));
 });
 
 test('the backend line says the count', () => {

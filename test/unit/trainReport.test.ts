@@ -19,6 +19,9 @@ test('the backend line names the backend in use; native TensorFlow missing is sa
     'backend: wasm (WebAssembly)\n  native TensorFlow (@tensorflow/tfjs-node) is not installed; it trains faster: npm install @tensorflow/tfjs-node in Model Lab\'s folder, and "auto" uses it',
   );
   assert.equal(describeBackend('tensorflow', []), 'backend: tensorflow (native TensorFlow)');
+  // The engine's threads, when the run has them (not native TensorFlow's own pool).
+  assert.equal(describeBackend('wasm', [], 2), 'backend: wasm (WebAssembly), 2 threads');
+  assert.equal(describeBackend('wasm', [], 1), 'backend: wasm (WebAssembly), 1 thread');
   // A real failure keeps its reason.
   assert.equal(describeBackend('cpu', ['wasm backend: .wasm files not found']), 'backend: cpu (plain JavaScript)\n  not used: wasm backend: .wasm files not found');
 });

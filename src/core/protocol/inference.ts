@@ -27,6 +27,8 @@ interface InferenceRequestBase {
   /** Backend to start on the first request (later ones reuse it). Default 'auto'. */
   backend?: BackendChoice;
   nativeModuleDirs?: string[];
+  /** The editor's modelLab.threads (0: every core), read with the first request: the child uses that many threads, at most two (src/core/threads.ts). */
+  threads?: number;
 }
 
 export interface AttentionRequestMessage extends InferenceRequestBase {

@@ -16,6 +16,7 @@ import type {
   RetrainSource,
 } from '../types';
 import { isOneOf } from '../choices';
+import type { ThreadRequest } from '../threads';
 import { formatLogText } from '../trainerLogTable';
 import type { LogText } from '../trainerLogTable';
 import { isRecord } from './fields';
@@ -48,6 +49,12 @@ export interface StartTrainingMessage {
   allowPathsOutsideWorkspace?: boolean;
   /** Carry on this run folder from its checkpoint instead of starting a new run (configPath is then the run's own). */
   resumeRunDir?: string;
+  /**
+   * What the user asked of the engine's threads besides the config's training.threads (--threads,
+   * the modelLab.threads setting, a sweep's concurrency). The trainer decides the count with the
+   * config and its own machine's CPUs (src/core/threads.ts) before it starts the backend.
+   */
+  threads?: ThreadRequest;
 }
 
 export interface StopTrainingMessage {
@@ -70,6 +77,8 @@ export interface BackendEvent {
   backend: BackendName;
   /** Why a preferred backend was skipped, if one was. */
   fallbackReasons: string[];
+  /** The engine threads the run trains with (RunMeta.threads); absent for the native backend, which keeps its own threading. */
+  threads?: number;
 }
 export interface StageEvent {
   type: 'stage';

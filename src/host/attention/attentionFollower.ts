@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
 import { asTransformerRun, byEndTimeNewestFirst, transformerRunOrWhyNot } from '../../node/textModelRuns';
 import type { TransformerRun } from '../../node/textModelRuns';
-import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting } from '../shell/settings';
+import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
 import { windowAroundCursor } from './attentionWindow';
@@ -303,6 +303,7 @@ export class AttentionFollower implements vscode.Disposable {
       runtime: () => resolveTrainerRuntime(nodePathSetting(), this.deps.runtimeProbe),
       backend: () => backendSetting(),
       nativeModuleDirs: () => this.deps.nativeModuleDirs().filter((d) => existsSync(d)),
+      threads: () => threadsSetting(),
       log: (level, message) => (level === 'warn' ? this.deps.log.warn(message) : this.deps.log.info(message)),
     });
     return this.client;

@@ -17,7 +17,7 @@ import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { RuntimeProbe } from '../../node/trainerRuntime';
 import { PanelHost } from '../panels/panelHost';
 import type { ModelLabContext } from '../shell/ctx';
-import { backendSetting, nodePathSetting } from '../shell/settings';
+import { backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
 import { requireTrust, startPathPolicy } from '../training/trainCommands';
 import { configFromContext, pickConfig } from './workspaceConfigs';
 
@@ -83,6 +83,7 @@ export class LrFinder implements vscode.Disposable {
         backend: backendSetting(config),
         nativeModuleDirs: this.deps.nativeModuleDirs(),
         workspaceRoot: policy.allowPathsOutsideWorkspace ? undefined : policy.workspaceRoot,
+        threadsSetting: threadsSetting(config),
         cwd: folder,
       },
       (step) => {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { DashboardEmbeddingsMessage, DashboardPredictionMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
-import { backendSetting, nodePathSetting } from '../shell/settings';
+import { backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
 import { InferenceCancelledError, InferenceClient } from '../../node/inferenceClient';
 import { resolveTrainerRuntime, systemRuntimeProbe } from '../../node/trainerRuntime';
 
@@ -75,6 +75,7 @@ export class PredictPlayground implements vscode.Disposable {
       runtime: () => resolveTrainerRuntime(nodePathSetting(), probe),
       backend: () => backendSetting(),
       nativeModuleDirs: this.options.nativeModuleDirs,
+      threads: () => threadsSetting(),
       log: (level, message) => (level === 'warn' ? this.options.log.warn(message) : this.options.log.info(message)),
     });
     return this.client;

@@ -12,7 +12,7 @@ import { foldSweepPlan } from '../../core/crossValidation';
 import { rankSweepPoints } from '../../core/sweepBest';
 import { goalFor } from '../../core/metrics';
 import { earlyTerminationOf, sweepMetricOf } from '../../core/sweepValidation';
-import { backendSetting, executorSetting } from '../shell/settings';
+import { backendSetting, executorSetting, threadsSetting } from '../shell/settings';
 import { sweepOnCluster } from '../cluster/clusterSubmit';
 import { schedulerLabel } from '../cluster/executorSettings';
 import type { ModelLabContext } from '../shell/ctx';
@@ -104,6 +104,8 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   const id = newSweepId();
   const runsDir = ctx.runsDirForConfig(configUri);
   const backend = backendSetting(configUri);
+  // The points training at once share the cores (src/core/threads.ts): each run's share, unless a count was set.
+  const threads = { setting: threadsSetting(configUri), sharedBy: concurrency };
   const pointOf = new Map<TrainingSession, SweepPoint>();
   let active: ActiveSweep | undefined;
   const queue = new SweepQueue<TrainingSession, TrainingOutcome>(plan, concurrency, {
@@ -122,6 +124,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
           backend,
           nativeModuleDirs: [ctx.nativeModulesDir],
           ...startPathPolicy(configUri),
+          threads,
           overrides: point.params,
           sweep: { id, index: point.index, total, params: point.params, ...(earlyTermination ? { earlyTermination } : {}) },
           ...(fold ? { fold } : {}),

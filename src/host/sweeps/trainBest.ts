@@ -14,7 +14,7 @@ import { describeParams } from '../../core/sweep';
 import { rankSweepPoints, retrainSourceOf, sweepsOf } from '../../core/sweepBest';
 import { sweepMetricOf } from '../../core/sweepValidation';
 import { listRuns, readRunSnapshot } from '../../node/runStoreReader';
-import { backendSetting } from '../shell/settings';
+import { backendSetting, threadsSetting } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
 import { prepareTraining, requireTrust, startPathPolicy } from '../training/trainCommands';
 import { configFromContext, configKey, pickConfig } from '../editor/workspaceConfigs';
@@ -80,6 +80,7 @@ export async function trainBest(ctx: ModelLabContext, arg?: unknown): Promise<vo
       backend: backendSetting(configUri),
       nativeModuleDirs: [ctx.nativeModulesDir],
       ...startPathPolicy(configUri),
+      threads: { setting: threadsSetting(configUri) },
       overrides: best.params,
       retrain: source,
     },

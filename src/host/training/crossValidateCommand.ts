@@ -9,7 +9,7 @@ import { runMetrics } from '../../core/configResults';
 import { formatMetric } from '../../core/metrics';
 import type { ExperimentConfig } from '../../core/types';
 import type { TrainerRuntime } from '../../node/trainerRuntime';
-import { backendSetting } from '../shell/settings';
+import { backendSetting, threadsSetting } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
 import { configKey } from '../editor/workspaceConfigs';
 import type { TrainingSession } from './trainingSessions';
@@ -29,7 +29,7 @@ export async function crossValidateConfig(ctx: ModelLabContext, configUri: vscod
       runsDir,
       runtime,
       sessionKey: `${configKey(configUri)}#${groupId}#${fold.index}`,
-      start: { type: 'start', configPath: configUri.fsPath, runsDir, backend: backendSetting(configUri), nativeModuleDirs: [ctx.nativeModulesDir], ...pathPolicy, fold },
+      start: { type: 'start', configPath: configUri.fsPath, runsDir, backend: backendSetting(configUri), nativeModuleDirs: [ctx.nativeModulesDir], ...pathPolicy, fold, threads: { setting: threadsSetting(configUri) } },
     });
     ctx.dashboard.follow(session);
     last = session;

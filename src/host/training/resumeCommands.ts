@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import { isClusterRun } from '../../core/clusterRuns';
 import { whyNotResumable } from '../../node/checkpointFile';
 import type { RunMeta } from '../../core/types';
-import { backendSetting } from '../shell/settings';
+import { backendSetting, threadsSetting } from '../shell/settings';
 import type { ModelLabContext } from '../shell/ctx';
 import { requireTrust, reportOutcome, showProgressNotification, startPathPolicy, trainerRuntimeFor } from './trainCommands';
 
@@ -99,6 +99,7 @@ export async function resumeRun(ctx: ModelLabContext, arg?: unknown): Promise<vo
       nativeModuleDirs: [ctx.nativeModulesDir],
       resumeRunDir: run.dir,
       ...startPathPolicy(configUri),
+      threads: { setting: threadsSetting(configUri) },
     },
   });
   ctx.log.info(`[${run.meta.name}] resuming run ${run.id} after epoch ${run.meta.epochsDone} of ${run.meta.epochsPlanned}`);

@@ -8,7 +8,7 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { readRunMeta } from '../../node/runStoreReader';
 import type { ExperimentConfig } from '../../core/types';
 import { CommandId } from '../shell/commandIds';
-import { backendSetting, executorSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor } from '../shell/settings';
+import { backendSetting, executorSetting, maxDataBytesSetting, nodePathSetting, pathPolicyFor, threadsSetting } from '../shell/settings';
 import { trainOnCluster } from '../cluster/clusterSubmit';
 import type { ModelLabContext } from '../shell/ctx';
 import { formatMetric } from '../../core/metrics';
@@ -67,6 +67,7 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
       backend: backendSetting(configUri),
       nativeModuleDirs: [ctx.nativeModulesDir],
       ...startPathPolicy(configUri),
+      threads: { setting: threadsSetting(configUri) },
     },
   });
   ctx.dashboard.follow(session);

@@ -69,6 +69,11 @@ export interface RunSubmission {
   backend: BackendChoice;
   /** Overrides the config's training.epochs (the CLI's --epochs). */
   epochs?: number;
+  /**
+   * The CLI's --threads: the job's trainer runs with it. Without it the trainer takes the config's
+   * training.threads, else the job's CPUs (SLURM_CPUS_PER_TASK, set by JobResources.cpusPerTask), else the node's cores.
+   */
+  threads?: number;
   resources: JobResources;
   program: JobProgram;
   /** Model Lab's version, recorded in the queued run's meta ("unknown" when not given; the trainer records its own when it starts). */

@@ -66,6 +66,8 @@ export interface SlurmScriptInput {
   configPath: string;
   backend: string;
   epochs?: number;
+  /** --threads for the trainer, when the submitter gave it (the job's CPUs per task reach it as SLURM_CPUS_PER_TASK). */
+  threads?: number;
   resources: JobResources;
   program: JobProgram;
   /** For a sweep: the array's task count and how many run at once. */
@@ -117,6 +119,7 @@ export function slurmJobScript(input: SlurmScriptInput): string {
     '--backend',
     shellWord(input.backend),
     ...(input.epochs !== undefined ? ['--epochs', String(input.epochs)] : []),
+    ...(input.threads !== undefined ? ['--threads', String(input.threads)] : []),
   ].join(' ');
   const setup = (r.setupLines ?? []).filter((l) => l.trim());
   return [
@@ -271,6 +274,7 @@ export class SlurmExecutor implements Executor {
       configPath: runs.configPath,
       backend: request.backend,
       epochs: request.epochs,
+      threads: request.threads,
       resources: request.resources,
       program: request.program,
       stdoutPath: join(runDir, JOB_FILES.stdout),
@@ -297,6 +301,7 @@ export class SlurmExecutor implements Executor {
       configPath: runs.configPath,
       backend: request.backend,
       epochs: request.epochs,
+      threads: request.threads,
       resources: request.resources,
       program: request.program,
       array: { tasks: n, concurrency },

@@ -17,6 +17,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { fusedSequentialForward, meanSquaredErrorFused } from './fusedLayers';
 import type { GradientTap } from './distributionsRecorder';
 import { applyAdamFused } from './kernels/adamUpdate';
+import { denseStackStep } from './fusedStep';
 
 export type NumericLogs = Record<string, number>;
 
@@ -45,7 +46,17 @@ export interface TrainLoopArgs {
   order?: Int32Array;
   /** Handed the gradients of each epoch's last batch, at the epochs it wants them (weight and gradient distributions). */
   gradients?: GradientTap;
+  /**
+   * false: every step through the engine (the general path), even where the
+   * one-call step of fusedStep.ts would take it. Default true.
+   */
+  fastStep?: boolean;
+  /** Told once, before the first step, which path trains: the one-call step, or the general path and why. */
+  onStepPath?: (path: StepPath) => void;
 }
+
+/** Which step trainModel runs: `fast` (fusedStep.ts) or the general path, with the reason in words. */
+export type StepPath = { fast: true } | { fast: false; reason: string };
 
 type LossOrMetricFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor;
 
@@ -128,6 +139,8 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInp
   const order = args.order ?? identity(rows);
   if (order.length !== rows) throw new Error(`the shuffle order has ${order.length} entries for ${rows} rows`);
   let lastYield = performance.now();
+  const fast = args.fastStep === false ? 'the general path was asked for' : source ? 'inputs made batch by batch' : denseStackStep(model, m, variables, x, y, batchSize);
+  args.onStepPath?.(typeof fast === 'string' ? { fast: false, reason: fast } : { fast: true });
 
   m.isTraining = true;
   m.stopTraining = false;
@@ -151,26 +164,33 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInp
         for (let batch = 0, start = 0; start < rows; batch++, start += batchSize) {
           const size = Math.min(batchSize, rows - start);
           const tap = args.gradients && start + size >= rows && args.gradients.wants(epoch) ? args.gradients : undefined;
-          const outs = tf.tidy(() => {
-            const xb = source ? source.batch(batchRows.subarray(start, start + size)) : rowsOf(xs!, start, size);
-            const yb = rowsOf(ys, start, size);
-            const metricValues: tf.Tensor[] = [];
-            const value = trainStep(optimizer, variables, () => {
-              const predicted = forward(xb, true);
-              let loss: tf.Tensor = batchLoss(yb, predicted);
-              for (const fn of metricFns) metricValues.push(tf.keep(tf.mean(fn(yb, predicted))));
-              for (const r of m.calculateLosses()) loss = tf.add(loss, r);
-              return loss as tf.Scalar;
-            }, tap && ((grads) => tap.take(grads)));
-            return [value, ...metricValues];
-          });
           const logs: NumericLogs = { batch, size };
-          outs.forEach((t, i) => {
-            const v = t.dataSync()[0];
-            logs[labels[i]] = v;
-            sums[i] += v * size;
-          });
-          tf.dispose(outs);
+          if (typeof fast !== 'string') {
+            fast.run(xs!, ys, start, size, tap && ((grads) => tap.take(grads))).forEach((v, i) => {
+              logs[labels[i]] = v;
+              sums[i] += v * size;
+            });
+          } else {
+            const outs = tf.tidy(() => {
+              const xb = source ? source.batch(batchRows.subarray(start, start + size)) : rowsOf(xs!, start, size);
+              const yb = rowsOf(ys, start, size);
+              const metricValues: tf.Tensor[] = [];
+              const value = trainStep(optimizer, variables, () => {
+                const predicted = forward(xb, true);
+                let loss: tf.Tensor = batchLoss(yb, predicted);
+                for (const fn of metricFns) metricValues.push(tf.keep(tf.mean(fn(yb, predicted))));
+                for (const r of m.calculateLosses()) loss = tf.add(loss, r);
+                return loss as tf.Scalar;
+              }, tap && ((grads) => tap.take(grads)));
+              return [value, ...metricValues];
+            });
+            outs.forEach((t, i) => {
+              const v = t.dataSync()[0];
+              logs[labels[i]] = v;
+              sums[i] += v * size;
+            });
+            tf.dispose(outs);
+          }
           await cb.onBatchEnd?.(batch, logs);
           if (m.stopTraining) {
             cutShort = start + size < rows;
@@ -194,6 +214,7 @@ export async function trainModel(model: tfl.LayersModel, x: tf.Tensor | BatchInp
     }
   } finally {
     m.isTraining = false;
+    if (typeof fast !== 'string') fast.dispose();
   }
 }
 

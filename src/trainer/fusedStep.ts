@@ -1,0 +1,336 @@
+// A whole training step of a Dense stack without the engine: trainModel's fast
+// path for the first-lesson kind of model. Through tfjs every step of a small
+// MLP is some forty kernel dispatches, each making tensors, recording the
+// gradient tape and counting references; for 10 → 64 → 1 at batch 32 that
+// bookkeeping, not the ~65k multiply-adds, is nearly all of the step.
+//
+// Here one call does the step: forward, loss, backward and the optimizer
+// update, straight on the wasm heap, calling the very kernels the general path
+// reaches through the engine — our SIMD product (wasmGemm.ts) with bias and
+// ReLU in its epilogue, the ReLU gradient, the row sums and the Adam loop
+// (wasmLoops.ts) — with the same operands in the same order, and the few
+// element-wise steps the general path runs as tfjs kernels (the MSE's
+// difference, its gradient scale, SGD's update) in float32 here. So the
+// weights, the moments and the step losses come out bit for bit as the general
+// path's (test/trainer/fusedStep.test.ts trains both ways and compares).
+//
+// The weights stay the model's own tf.Variables. Each update writes a weight
+// into a fresh buffer that the variable is then assigned, as tfjs's own
+// optimizers do: tfjs-backend-wasm's XNNPACK products keep packed copies of a
+// weight tensor keyed by its id (validation and predict go that way), so a
+// weight changed in place under the same id would be read stale. Adam's
+// moments, never a product's operand, are updated in place (copied first when
+// another tensor shares their memory, e.g. right after a checkpoint restore).
+// Anything may read the model between steps: callbacks, validation,
+// checkpoints, the distributions recorder.
+//
+// Taken only where it is exact (denseStackStep says why not otherwise): the
+// wasm backend with Model Lab's kernels; a Sequential of Dense layers with
+// linear or ReLU activations, no regularizers; the inputs one float32 matrix
+// (not batch by batch); loss meanSquaredError with targets of the output's
+// shape; metrics among mse and mae; optimizer Adam or SGD.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { ACTIVATION_GRAD } from './kernels/activationGrad';
+import { ADAM_UPDATE } from './kernels/adamUpdate';
+import { DENSE } from './kernels/dense';
+import { gemmFor } from './kernels/wasmGemm';
+import type { Gemm } from './kernels/wasmGemm';
+import { wasmLoopsFor } from './kernels/wasmLoops';
+import type { WasmLoops } from './kernels/wasmLoops';
+import { heapFloats, heapOffset } from './kernels/wasmInternals';
+import type { BackendWasm } from './kernels/wasmInternals';
+
+/** What the step reads of a compiled tfjs-layers model. */
+export interface StepModel {
+  optimizer: tf.Optimizer;
+  loss: unknown;
+  metricsNames: string[];
+}
+
+/** The private state of tf.AdamOptimizer that the step reads and writes (as applyAdamFused does). */
+interface AdamState {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+  iterations_: number;
+}
+
+interface DenseInternals {
+  kernel: tfl.LayerVariable;
+  bias?: tfl.LayerVariable | null;
+  units: number;
+  activation: { getClassName(): string };
+  kernelRegularizer?: unknown;
+  biasRegularizer?: unknown;
+  activityRegularizer?: unknown;
+}
+
+interface Layer {
+  k: number;
+  n: number;
+  relu: boolean;
+  kernel: tf.Variable;
+  bias?: tf.Variable;
+  /** Float offsets in the scratch buffer: output, its gradient, the weight gradients, Wᵀ. */
+  h: number;
+  d: number;
+  dw: number;
+  db: number;
+  wt: number;
+}
+
+const METRICS = new Set(['mse', 'mae']);
+const round4 = (n: number) => (n + 3) & ~3;
+
+/**
+ * The one-call step for training `model` on x, y, or why the general path
+ * trains it (a sentence). `variables` are the trainable weights in the order
+ * the optimizer's state follows.
+ */
+export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, variables: tf.Variable[], x: unknown, y: tf.Tensor, batchSize: number): DenseStackStep | string {
+  if (tf.getBackend() !== 'wasm') return `the ${tf.getBackend()} backend`;
+  const backend = tf.backend() as unknown as BackendWasm;
+  // The general path's kernels: the fast step matches them only where they run.
+  if (!tf.getKernel(DENSE, 'wasm') || !tf.getKernel(ADAM_UPDATE, 'wasm') || !tf.getKernel(ACTIVATION_GRAD, 'wasm')) return "Model Lab's wasm kernels are not registered";
+  const gemm = gemmFor(backend);
+  const loops = wasmLoopsFor(backend);
+  if (!gemm || !loops) return 'no wasm SIMD product here';
+  if (model.getClassName() !== 'Sequential') return 'not a Sequential model';
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const plan: Layer[] = [];
+  for (const layer of layers) {
+    if (layer.getClassName() !== 'Dense') return `a ${layer.getClassName()} layer`;
+    const d = layer as unknown as DenseInternals;
+    if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'a regularized Dense layer';
+    const activation = d.activation.getClassName().toLowerCase();
+    if (activation !== 'relu' && activation !== 'linear') return `a Dense layer with ${activation} activation`;
+    const kernel = d.kernel.read() as tf.Variable;
+    if (kernel.rank !== 2 || kernel.dtype !== 'float32') return 'a Dense kernel that is not a float32 matrix';
+    const bias = d.bias ? (d.bias.read() as tf.Variable) : undefined;
+    const [k, n] = kernel.shape as [number, number];
+    plan.push({ k, n, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0 });
+  }
+  if (plan.length === 0) return 'no layers';
+  const weights = plan.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
+  if (variables.length !== weights.length || !weights.every((w) => variables.includes(w))) return 'trainable weights other than the Dense layers\' own';
+  if (compiled.loss !== 'meanSquaredError') return `loss ${typeof compiled.loss === 'string' ? compiled.loss : 'of its own'}`;
+  const metrics = compiled.metricsNames.slice(1);
+  const other = metrics.find((name) => !METRICS.has(name));
+  if (other !== undefined) return `metric ${other}`;
+  const kind = compiled.optimizer.getClassName();
+  if (kind !== 'Adam' && kind !== 'SGD') return `optimizer ${kind}`;
+  if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.dtype !== 'float32' || x.shape[1] !== plan[0].k) return 'inputs that are not one float32 matrix of the first layer\'s width';
+  const out = plan[plan.length - 1].n;
+  if (y.rank !== 2 || y.dtype !== 'float32' || y.shape[1] !== out) return `targets not shaped [rows, ${out}]`;
+  return new DenseStackStep(backend, gemm, loops, plan, variables, compiled.optimizer, Math.max(1, Math.min(batchSize, x.shape[0])), metrics as ('mse' | 'mae')[]);
+}
+
+export class DenseStackStep {
+  private readonly scratch: tf.Tensor;
+  /** For each variable (in the optimizer's order): the layer and whether it is the bias. */
+  private readonly slots: { layer: Layer; bias: boolean; size: number }[];
+
+  constructor(
+    private readonly backend: BackendWasm,
+    private readonly gemm: Gemm,
+    private readonly loops: WasmLoops,
+    private readonly layers: Layer[],
+    private readonly variables: tf.Variable[],
+    private readonly optimizer: tf.Optimizer,
+    maxRows: number,
+    private readonly metrics: ('mse' | 'mae')[],
+  ) {
+    let floats = 0;
+    const take = (n: number) => {
+      const at = floats;
+      floats += round4(n);
+      return at;
+    };
+    layers.forEach((l, i) => {
+      l.h = take(maxRows * l.n);
+      l.d = take(maxRows * l.n);
+      l.dw = take(l.k * l.n);
+      l.db = take(l.n);
+      l.wt = i > 0 ? take(l.k * l.n) : 0;
+    });
+    this.scratch = tf.zeros([floats + 4]);
+    this.slots = variables.map((v) => {
+      const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
+      return { layer, bias: layer.bias === v, size: v.size };
+    });
+    if (optimizer.getClassName() === 'Adam') {
+      // Moments by position in the variable list, as tf.train.adam (and applyAdamFused) index them.
+      const s = optimizer as unknown as AdamState;
+      variables.forEach((v, i) => {
+        s.accumulatedFirstMoment[i] ??= { originalName: `${v.name}/m`, variable: tf.tidy(() => tf.zerosLike(v).variable(false)) };
+        s.accumulatedSecondMoment[i] ??= { originalName: `${v.name}/v`, variable: tf.tidy(() => tf.zerosLike(v).variable(false)) };
+      });
+    }
+  }
+
+  /**
+   * One step on rows [start, start + size) of x and y: returns the batch's
+   * loss and metrics (in metricsNames order). `onGradients` sees the
+   * gradients, by variable name, before they are applied.
+   */
+  run(x: tf.Tensor, y: tf.Tensor, start: number, size: number, onGradients?: (grads: tf.NamedTensorMap) => void): number[] {
+    const { backend, gemm, loops, layers } = this;
+    const m = size;
+    const isAdam = this.optimizer.getClassName() === 'Adam';
+    const s = this.optimizer as unknown as AdamState;
+    if (isAdam) for (let i = 0; i < this.variables.length; i++) ownData(backend, s.accumulatedFirstMoment[i].variable), ownData(backend, s.accumulatedSecondMoment[i].variable);
+    const base = heapOffset(backend, this.scratch);
+    const at = (floatOffset: number) => base + 4 * floatOffset;
+    const xAt = heapOffset(backend, x) + 4 * start * layers[0].k;
+    const yAt = heapOffset(backend, y) + 4 * start * layers[layers.length - 1].n;
+
+    // Forward: h = act(in·W + b), as the dense kernel runs it.
+    let input = xAt;
+    for (const l of layers) {
+      gemm.run(input, heapOffset(backend, l.kernel), at(l.h), m, l.k, l.n, 1, 0, 0, 0, l.bias ? heapOffset(backend, l.bias) : 0, l.relu ? 1 : 0, 4 * l.k, 4);
+      input = at(l.h);
+    }
+
+    // Loss (mean of the squared differences over every element), metrics, and dLoss/dOutput.
+    const f = heapFloats(backend);
+    const last = layers[layers.length - 1];
+    const values = lossAndGradient(f, at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics);
+
+    // Backward, last layer first: through the activation, then dW = inᵀ·g, db = Σ rows g, d(in) = g·Wᵀ.
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const l = layers[i];
+      if (l.relu) loops.reluGrad(at(l.d), at(l.h), at(l.d), m * l.n);
+      const inAt = i > 0 ? at(layers[i - 1].h) : xAt;
+      gemm.run(inAt, at(l.d), at(l.dw), l.k, m, l.n, 1, 0, 0, 4 * l.k * l.n, 0, 0, 4, 4 * l.k);
+      if (l.bias) loops.sumRows(at(l.d), at(l.db), m, l.n);
+      if (i > 0) {
+        // Wᵀ as the general path's product makes it (a transposed copy), then d(in) = g·Wᵀ.
+        transposeInto(heapFloats(backend), heapOffset(backend, l.kernel) >> 2, at(l.wt) >> 2, l.k, l.n);
+        gemm.run(at(l.d), at(l.wt), at(layers[i - 1].d), m, l.n, l.k, 1, 0, 0, 0, 0, 0, 4 * l.n, 4);
+      }
+    }
+    if (onGradients) this.handOver(onGradients, at);
+
+    // The update: each weight into a fresh buffer the variable then holds (see the header).
+    const lr = (this.optimizer as unknown as { learningRate: number }).learningRate;
+    if (isAdam) {
+      const t = this.optimizer.iterations + 1;
+      const c1 = 1 - Math.pow(s.beta1, t);
+      const c2 = 1 - Math.pow(s.beta2, t);
+      this.variables.forEach((v, i) => {
+        const next = fresh(backend, v);
+        const mv = s.accumulatedFirstMoment[i].variable;
+        const vv = s.accumulatedSecondMoment[i].variable;
+        const g = this.gradAt(i, at);
+        const [mAt, vAt] = [heapOffset(backend, mv), heapOffset(backend, vv)];
+        loops.adam(heapOffset(backend, v), mAt, vAt, g, heapOffset(backend, next), mAt, vAt, v.size, lr, s.beta1, s.beta2, s.epsilon, c1, c2);
+        v.assign(next);
+        next.dispose();
+      });
+      s.iterations_ = t;
+    } else {
+      // tf.train.sgd: w + c·g with c = −lr as a float32 scalar.
+      const c = Math.fround(-lr);
+      this.variables.forEach((v, i) => {
+        const next = fresh(backend, v);
+        const heap = heapFloats(backend);
+        const [w, g, o] = [heapOffset(backend, v) >> 2, this.gradAt(i, at) >> 2, heapOffset(backend, next) >> 2];
+        for (let j = 0; j < v.size; j++) heap[o + j] = Math.fround(c * heap[g + j]) + heap[w + j];
+        v.assign(next);
+        next.dispose();
+      });
+      (this.optimizer as unknown as { iterations_: number }).iterations_ = this.optimizer.iterations + 1;
+    }
+    return values;
+  }
+
+  /** Brings the optimizer's derived state up to date (Adam's β powers, which only its own step reads) and frees the scratch. */
+  dispose(): void {
+    if (this.optimizer.getClassName() === 'Adam') {
+      const s = this.optimizer as unknown as AdamState;
+      const t = this.optimizer.iterations;
+      tf.tidy(() => {
+        s.accBeta1.assign(tf.scalar(Math.pow(s.beta1, t + 1)));
+        s.accBeta2.assign(tf.scalar(Math.pow(s.beta2, t + 1)));
+      });
+    }
+    this.scratch.dispose();
+  }
+
+  private gradAt(i: number, at: (floatOffset: number) => number): number {
+    const { layer, bias } = this.slots[i];
+    return at(bias ? layer.db : layer.dw);
+  }
+
+  /** The gradients as tensors (copies) by variable name, for a GradientTap; disposed after. */
+  private handOver(onGradients: (grads: tf.NamedTensorMap) => void, at: (floatOffset: number) => number): void {
+    const grads: tf.NamedTensorMap = {};
+    this.variables.forEach((v, i) => {
+      const from = this.gradAt(i, at) >> 2;
+      grads[v.name] = tf.tensor(heapFloats(this.backend).slice(from, from + v.size), v.shape, 'float32');
+    });
+    try {
+      onGradients(grads);
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+  }
+}
+
+/** An uninitialized tensor of v's shape, tracked by the engine (the caller assigns and disposes it). */
+function fresh(backend: BackendWasm, v: tf.Variable): tf.Tensor {
+  return tf.engine().makeTensorFromTensorInfo(backend.makeOutput(v.shape, 'float32'), backend as unknown as tf.KernelBackend);
+}
+
+/** Gives v memory of its own when another tensor shares it, so that writing it in place changes nothing else. */
+function ownData(backend: BackendWasm, v: tf.Variable): void {
+  if (backend.refCount(v.dataId) === 1) return;
+  const copy = tf.tensor(v.dataSync() as Float32Array, v.shape, 'float32');
+  v.assign(copy);
+  copy.dispose();
+}
+
+/** dst[j][i] = src[i][j] for src [rows, cols] (float offsets into heap). */
+function transposeInto(heap: Float32Array, src: number, dst: number, rows: number, cols: number): void {
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) heap[dst + j * rows + i] = heap[src + i * cols + j];
+}
+
+/**
+ * The batch's loss as meanSquaredErrorFused computes it — d = p − y, then
+ * mean(d²) over every element, the sum in float32 in index order as the wasm
+ * Mean adds — and its gradient 2d/count into g; then each metric as
+ * tfjs-layers' (mean over the last axis, then over the rows). Float offsets
+ * into the heap; returns [loss, ...metrics].
+ */
+function lossAndGradient(heap: Float32Array, p: number, y: number, g: number, rows: number, cols: number, metrics: ('mse' | 'mae')[]): number[] {
+  const count = rows * cols;
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const d = Math.fround(heap[p + i] - heap[y + i]);
+    heap[g + i] = d;
+    sum = Math.fround(sum + Math.fround(d * d));
+  }
+  const values = [Math.fround(sum / count)];
+  for (const metric of metrics) {
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      let row = 0;
+      for (let c = 0; c < cols; c++) {
+        const d = heap[g + r * cols + c];
+        row = Math.fround(row + (metric === 'mse' ? Math.fround(d * d) : Math.abs(d)));
+      }
+      total = Math.fround(total + Math.fround(row / cols));
+    }
+    values.push(Math.fround(total / rows));
+  }
+  const scale = Math.fround(2 / count);
+  for (let i = 0; i < count; i++) heap[g + i] = heap[g + i] * scale;
+  return values;
+}

@@ -1,0 +1,240 @@
+// trainModel's one-call step (src/trainer/fusedStep.ts) trains a Dense stack
+// exactly as the general path does: the same seeded MLP trained both ways
+// gives the same per-step losses and metrics, epoch logs, validation values,
+// final weights, optimizer state and tapped gradients. The fast step calls the
+// general path's own wasm kernels in the same order, so "the same" is bit for
+// bit here (tolerance 0), not merely close. Anything reading the model between
+// steps sees the weights of that step (predict goes through XNNPACK, which
+// caches packed weights by tensor id); configs the step does not cover take
+// the general path and say why.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { seededRng } from '../../src/core/random';
+import type { LayerConfig, LossName } from '../../src/core/types';
+import { selectBackend } from '../../src/trainer/backend';
+import { buildLoss, buildOptimizer, buildSequential } from '../../src/trainer/model';
+import { trainModel } from '../../src/trainer/trainLoop';
+import type { NumericLogs, StepPath, TrainLoopArgs } from '../../src/trainer/trainLoop';
+
+const FEATURES = 10;
+
+interface Run {
+  path?: StepPath;
+  steps: NumericLogs[];
+  epochs: NumericLogs[];
+  weights: Float32Array[];
+  optimizerState: Float32Array[];
+  /** Gradients handed to the tap at the second epoch's end, keyed by position and kind ("0 kernel"): tfjs's variable names count per process. */
+  gradients: Record<string, Float32Array>;
+  /** model.predict on probe rows after every 5th step: what a reader between steps sees. */
+  probes: Float32Array[];
+  /** Weights cloned at each epoch's end (tf.clone shares memory) and read after training: must still be that epoch's. */
+  clonedAtEpochEnd: { cloned: Float32Array[]; copied: Float32Array[] }[];
+  leaked: number;
+}
+
+interface Setup {
+  layers?: LayerConfig[];
+  optimizer?: 'adam' | 'sgd' | 'rmsprop';
+  loss?: LossName;
+  metrics?: string[];
+  rows?: number;
+  epochs?: number;
+  batchSize?: number;
+  outputs?: number;
+}
+
+const MLP: LayerConfig[] = [
+  { type: 'dense', units: 64, activation: 'relu' },
+  { type: 'dense', units: 16, activation: 'relu', useBias: false },
+  { type: 'dense', units: 1 },
+];
+
+function table(rows: number, cols: number, seed: number): Float32Array {
+  const r = seededRng(seed);
+  return Float32Array.from({ length: rows * cols }, () => r() * 2 - 1);
+}
+
+/** Builds the seeded model and data, trains `epochs` epochs with trainModel and records what a user would see. */
+async function train(fastStep: boolean, s: Setup = {}): Promise<Run> {
+  const rows = s.rows ?? 300;
+  const outputs = s.outputs ?? 1;
+  const original = Math.random;
+  Math.random = seededRng(5); // initializers and the shuffle
+  const before = tf.memory().numTensors;
+  const x = tf.tensor2d(table(rows, FEATURES, 9), [rows, FEATURES]);
+  const y = tf.tensor2d(table(rows, outputs, 10), [rows, outputs]);
+  const xVal = tf.tensor2d(table(50, FEATURES, 11), [50, FEATURES]);
+  const yVal = tf.tensor2d(table(50, outputs, 12), [50, outputs]);
+  const probe = tf.tensor2d(table(4, FEATURES, 13), [4, FEATURES]);
+  const model = buildSequential(s.layers ?? MLP, [FEATURES]);
+  const optimizer = buildOptimizer({ type: s.optimizer ?? 'adam', learningRate: 0.01 });
+  model.compile({ optimizer, loss: buildLoss(s.loss ?? 'mse') as string, metrics: s.metrics ?? ['mae', 'mse'] });
+  const run: Run = { steps: [], epochs: [], weights: [], optimizerState: [], gradients: {}, probes: [], clonedAtEpochEnd: [], leaked: 0 };
+  const kept: tf.Tensor[][] = [];
+  const args: TrainLoopArgs = {
+    epochs: s.epochs ?? 3,
+    batchSize: s.batchSize ?? 32,
+    shuffle: true,
+    validationData: [xVal, yVal],
+    fastStep,
+    onStepPath: (p) => (run.path = p),
+    gradients: { wants: (epoch) => epoch === 1, take: (grads) => Object.entries(grads).forEach(([name, g], i) => (run.gradients[`${i} ${name.slice(name.lastIndexOf('/') + 1)}`] = g.dataSync() as Float32Array)) },
+    callbacks: {
+      onBatchEnd: (batch, logs) => {
+        run.steps.push({ ...logs });
+        if (run.steps.length % 5 === 0) {
+          const p = model.predict(probe) as tf.Tensor;
+          run.probes.push(p.dataSync() as Float32Array);
+          p.dispose();
+        }
+      },
+      onEpochEnd: (_epoch, logs) => {
+        run.epochs.push({ ...logs });
+        kept.push(model.getWeights().map((w) => tf.clone(w)));
+        run.clonedAtEpochEnd.push({ cloned: [], copied: model.getWeights().map((w) => w.dataSync() as Float32Array) });
+      },
+    },
+  };
+  try {
+    await trainModel(model, x, y, args);
+  } finally {
+    Math.random = original;
+  }
+  kept.forEach((ts, i) => (run.clonedAtEpochEnd[i].cloned = ts.map((t) => t.dataSync() as Float32Array)));
+  run.weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  const state = await optimizer.getWeights();
+  run.optimizerState = state.map((w) => w.tensor.dataSync() as Float32Array);
+  tf.dispose([x, y, xVal, yVal, probe, ...kept.flat(), ...state.map((w) => w.tensor)]);
+  model.dispose();
+  optimizer.dispose();
+  run.leaked = tf.memory().numTensors - before;
+  return run;
+}
+
+/** Everything a user would notice, in one comparable value. */
+function observed(r: Run): unknown {
+  return { steps: r.steps, epochs: r.epochs, weights: r.weights, optimizerState: r.optimizerState, gradients: r.gradients, probes: r.probes };
+}
+
+for (const optimizer of ['adam', 'sgd'] as const) {
+  test(`wasm, ${optimizer}: the one-call step trains an MLP exactly as the general path (losses, metrics, validation, weights, optimizer state, gradients)`, async () => {
+    await selectBackend('wasm');
+    // 300 rows at batch 32: nine whole batches and a last one of 12.
+    const general = await train(false, { optimizer });
+    const fast = await train(true, { optimizer });
+    assert.deepEqual(general.path, { fast: false, reason: 'the general path was asked for' });
+    assert.deepEqual(fast.path, { fast: true });
+    assert.equal(fast.steps.length, 30);
+    assert.deepEqual(fast.steps.slice(9, 11).map((l) => l.size), [12, 32], 'the short last batch');
+    assert.ok(fast.epochs.every((l) => Number.isFinite(l.val_loss) && Number.isFinite(l.mae)), 'epoch logs carry validation and metrics');
+    assert.ok(fast.epochs[2].loss < fast.epochs[0].loss, `the loss falls: ${fast.epochs.map((l) => l.loss).join(', ')}`);
+    assert.equal(Object.keys(fast.gradients).length, 5, 'the tap sees every variable (three kernels, two biases)');
+    assert.deepEqual(observed(fast), observed(general));
+    assert.equal(fast.leaked, 0, 'no tensors left behind');
+    assert.equal(general.leaked, 0);
+  });
+}
+
+test('wasm: weights read between steps are current, and clones taken at an epoch end keep that epoch', async () => {
+  await selectBackend('wasm');
+  const fast = await train(true, { epochs: 2 });
+  assert.equal(fast.path?.fast, true);
+  // Predictions after steps 5 and 10 differ: predict did not reuse weights packed at an earlier step.
+  assert.notDeepEqual(fast.probes[0], fast.probes[1]);
+  for (const [e, { cloned, copied }] of fast.clonedAtEpochEnd.entries()) assert.deepEqual(cloned, copied, `epoch ${e + 1}'s cloned weights unchanged by later steps`);
+  assert.notDeepEqual(fast.clonedAtEpochEnd[0].copied, fast.clonedAtEpochEnd[1].copied);
+});
+
+test('wasm: an interrupted run resumed from its weights, optimizer state and shuffle order ends as the uninterrupted one', async () => {
+  await selectBackend('wasm');
+  const original = Math.random;
+  const rows = 200;
+  const x = tf.tensor2d(table(rows, FEATURES, 1), [rows, FEATURES]);
+  const y = tf.tensor2d(table(rows, 1, 2), [rows, 1]);
+  const build = () => {
+    Math.random = seededRng(3);
+    const model = buildSequential(MLP, [FEATURES]);
+    const optimizer = buildOptimizer({ type: 'adam', learningRate: 0.01 });
+    model.compile({ optimizer, loss: 'meanSquaredError' });
+    return { model, optimizer };
+  };
+  const losses = (into: number[]) => ({ onBatchEnd: (_b: number, logs: NumericLogs) => void into.push(logs.loss) });
+  try {
+    const whole = build();
+    const wholeLosses: number[] = [];
+    const order = Int32Array.from({ length: rows }, (_, i) => i);
+    await trainModel(whole.model, x, y, { epochs: 4, batchSize: 16, shuffle: true, order, callbacks: losses(wholeLosses) });
+
+    const first = build();
+    const firstLosses: number[] = [];
+    const order2 = Int32Array.from({ length: rows }, (_, i) => i);
+    await trainModel(first.model, x, y, { epochs: 2, batchSize: 16, shuffle: true, order: order2, callbacks: losses(firstLosses) });
+    const saved = { weights: first.model.getWeights().map((w) => tf.clone(w)), optimizer: await first.optimizer.getWeights(), order: order2.slice(), random: Math.random };
+    const second = build();
+    second.model.setWeights(saved.weights);
+    await second.optimizer.setWeights(saved.optimizer);
+    Math.random = saved.random;
+    const secondLosses: number[] = [];
+    let path: StepPath | undefined;
+    await trainModel(second.model, x, y, { epochs: 4, initialEpoch: 2, batchSize: 16, shuffle: true, order: saved.order, callbacks: losses(secondLosses), onStepPath: (p) => (path = p) });
+    assert.deepEqual(path, { fast: true });
+    assert.deepEqual([...firstLosses, ...secondLosses], wholeLosses);
+    assert.deepEqual(
+      second.model.getWeights().map((w) => w.dataSync()),
+      whole.model.getWeights().map((w) => w.dataSync()),
+    );
+    tf.dispose([...saved.weights, ...saved.optimizer.map((w) => w.tensor)]);
+    for (const r of [whole, first, second]) {
+      r.model.dispose();
+      r.optimizer.dispose();
+    }
+  } finally {
+    Math.random = original;
+    tf.dispose([x, y]);
+  }
+});
+
+test('configs the one-call step does not cover take the general path, and say why', async () => {
+  await selectBackend('wasm');
+  const cases: [Setup, string][] = [
+    [{ layers: [{ type: 'dense', units: 8, activation: 'tanh' }, { type: 'dense', units: 1 }] }, 'a Dense layer with tanh activation'],
+    [{ layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 1 }] }, 'a Dropout layer'],
+    [{ loss: 'mae' }, 'loss meanAbsoluteError'],
+    [{ loss: 'huber' }, 'loss of its own'],
+    [{ optimizer: 'rmsprop' }, 'optimizer RMSProp'],
+    [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', metrics: ['accuracy'] }, 'a Dense layer with sigmoid activation'],
+    [{ metrics: ['accuracy'] }, 'metric acc'],
+  ];
+  for (const [setup, reason] of cases) {
+    const run = await train(true, { ...setup, epochs: 1, rows: 64 });
+    assert.deepEqual(run.path, { fast: false, reason }, JSON.stringify(setup));
+    assert.equal(run.steps.length, 2, 'and trains');
+  }
+  await selectBackend('cpu');
+  const cpu = await train(true, { epochs: 1, rows: 64 });
+  assert.deepEqual(cpu.path, { fast: false, reason: 'the cpu backend' });
+});
+
+test('a loss that becomes NaN is reported at its step by the one-call step too', async () => {
+  await selectBackend('wasm');
+  const rows = 64;
+  const x = tf.tensor2d(table(rows, FEATURES, 4), [rows, FEATURES]);
+  const values = table(rows, 1, 5);
+  values[40] = NaN; // in the second batch
+  const y = tf.tensor2d(values, [rows, 1]);
+  const model: tfl.LayersModel = buildSequential(MLP, [FEATURES]);
+  const optimizer = buildOptimizer({ type: 'adam', learningRate: 0.01 });
+  model.compile({ optimizer, loss: 'meanSquaredError' });
+  const losses: number[] = [];
+  let path: StepPath | undefined;
+  await trainModel(model, x, y, { epochs: 1, batchSize: 32, onStepPath: (p) => (path = p), callbacks: { onBatchEnd: (_b, logs) => void losses.push(logs.loss) } });
+  assert.deepEqual(path, { fast: true });
+  assert.ok(Number.isFinite(losses[0]));
+  assert.ok(Number.isNaN(losses[1]), `second batch: ${losses[1]}`);
+  tf.dispose([x, y]);
+  model.dispose();
+  optimizer.dispose();
+});

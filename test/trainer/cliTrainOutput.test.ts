@@ -51,7 +51,7 @@ test('modellab train says which backend, that the loss is on the standardized ta
     assert.ok(i >= 0, `no line matches ${pattern}:\n${out.stderr}`);
     return i;
   };
-  assert.equal(lines[at(/^backend: /)], 'backend: wasm (WebAssembly)');
+  assert.match(lines[at(/^backend: /)], /^backend: wasm \(WebAssembly\), \d+ threads?$/);
   const note = at(/^the loss and metrics during training are on "y" standardized, \(y − [\d.]+\) \/ [\d.]+ \(in y's units: mse × [\d.,]+, mae × [\d.,]+\); the test evaluation is in y's own units$/);
   const firstEpoch = at(/^epoch +1\/12 /);
   const cut = at(/^epoch 5: val_loss has not improved for 2 epoch\(s\); learning rate now 0\.00125$/);

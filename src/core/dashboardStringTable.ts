@@ -13,6 +13,9 @@ export const DEFAULT_STRINGS = {
   'header.spinner': 'Training…',
   'header.backend.title': 'TensorFlow.js backend used by this run',
   'header.backend.none': 'backend —',
+  // The backend badge of a run that recorded its engine threads (not native TensorFlow's own pool).
+  'header.backend.oneThread': '{0} · 1 thread',
+  'header.backend.threads': '{0} · {1} threads',
   'header.job': 'job {0}',
   'header.jobOn': 'job {0} on {1}',
   'header.jobWaiting': 'job {0} ({1})',

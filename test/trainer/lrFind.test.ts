@@ -53,9 +53,9 @@ test('lr-find --json: a step line per learning rate, then the result with a sugg
 
 test('lr-find as text: the table, how it ended, the suggestion and why', async () => {
   const config = workspace();
-  const { code, out } = await cli(['lr-find', config, '--steps', '60', '--end', '1', '--backend', 'wasm']);
+  const { code, out } = await cli(['lr-find', config, '--steps', '60', '--end', '1', '--backend', 'wasm', '--threads', '1']);
   assert.equal(code, 0);
-  assert.match(out, /learning-rate range test of .*exp\.experiment\.json \(wasm\): \d+ steps from 1e-7 to 1/);
+  assert.match(out, /learning-rate range test of .*exp\.experiment\.json \(wasm, 1 thread\): \d+ steps from 1e-7 to 1/);
   assert.match(out, /← suggested/);
   assert.match(out, /suggested learning rate: [\d.e-]+ \(the config has 0\.01\)\n {2}why: steepest descent/);
 });

@@ -213,6 +213,18 @@ test('posts ready on load and shows the empty state until a run arrives', async 
   assert.equal(await page.locator('#dashboard').isVisible(), false);
 });
 
+test('the backend badge says the engine threads the run trains with (none for native TensorFlow)', async () => {
+  await showRunningRun();
+  const runId = meta().id;
+  const badge = (expected: string) => page.waitForFunction((want) => document.querySelector('#backend-badge')?.textContent === want, expected);
+  await postEvent(runId, { type: 'backend', backend: 'wasm', fallbackReasons: [], threads: 2 });
+  await badge('wasm · 2 threads');
+  await postEvent(runId, { type: 'backend', backend: 'wasm', fallbackReasons: [], threads: 1 });
+  await badge('wasm · 1 thread');
+  await postEvent(runId, { type: 'backend', backend: 'tensorflow', fallbackReasons: [] });
+  await badge('tensorflow');
+});
+
 test('a running regression run: header, stages and model summary', async () => {
   await showRunningRun();
   assert.equal(await text('#run-name'), 'house-prices');

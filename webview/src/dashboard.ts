@@ -289,7 +289,7 @@ export class Dashboard {
         this.renderHeader();
         break;
       case 'backend':
-        run.meta = { ...run.meta, backend: event.backend };
+        run.meta = { ...run.meta, backend: event.backend, threads: event.threads };
         for (const reason of event.fallbackReasons) {
           // The usual reason, native TensorFlow not installed, is one of our messages; any other is a module's own error.
           const ours = reason === TRAINER_LOG_MESSAGES['backend.nativeNotInstalled'] ? logText('backend.nativeNotInstalled') : undefined;

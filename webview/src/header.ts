@@ -74,7 +74,7 @@ export class HeaderView {
     this.spinner.hidden = !training;
     this.spinner.setAttribute('aria-label', t('header.spinner'));
 
-    this.backend.textContent = meta.backend ?? t('header.backend.none');
+    this.backend.textContent = !meta.backend ? t('header.backend.none') : meta.threads === undefined ? meta.backend : meta.threads === 1 ? t('header.backend.oneThread', meta.backend) : t('header.backend.threads', meta.backend, meta.threads);
     this.backend.title = t('header.backend.title');
 
     const live = progress && shownEpoch(progress);

@@ -1,5 +1,6 @@
-// The PyTorch peer: installed from Debian's packages when missing, run as one
-// long-lived worker (peer_torch.py) that answers JSON requests line by line.
+// The PyTorch peer: installed from Debian's packages when missing, run as
+// long-lived workers (peer_torch.py, one per thread count) that answer JSON
+// requests line by line; LineWorker also runs our side (oursChild.ts).
 
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -26,40 +27,66 @@ export function ensurePeerInstalled(log: (s: string) => void): string | undefine
   return hasTorch() ? undefined : 'python3-torch installed, but `import torch` still fails';
 }
 
-export class Peer {
+/** A long-lived worker that answers one JSON request per line on stdin with one JSON line on stdout. */
+export class LineWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: AsyncIterator<string>;
   info: Record<string, unknown> = {};
 
-  constructor(threads: number) {
-    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer's command only: set, they
-    // override OpenBLAS's own choice of kernel and cache size for this CPU.
-    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    this.child = spawn(PYTHON, [join(__dirname, 'peer_torch.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stderr.on('data', (d: Buffer) => process.stderr.write(`[peer] ${d}`));
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => process.stderr.write(`[${label}] ${d}`));
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Waits for the worker's first line (its ready line). */
   async start(): Promise<void> {
     this.info = await this.next();
   }
 
   private async next(): Promise<Record<string, unknown>> {
     const r = await this.lines.next();
-    if (r.done) throw new Error('the PyTorch peer exited');
+    if (r.done) throw new Error(`${this.label} exited`);
     return JSON.parse(r.value) as Record<string, unknown>;
   }
 
   async request<T>(req: Record<string, unknown>): Promise<T> {
     this.child.stdin.write(JSON.stringify(req) + '\n');
     const out = await this.next();
-    if (typeof out.error === 'string') throw new Error(`peer: ${out.error}`);
+    if (typeof out.error === 'string') throw new Error(`${this.label}: ${out.error}`);
     return out as T;
   }
 
-  close(): void {
+  /** Ends the worker (it exits when its stdin closes) and waits for it to go. */
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.stdin.end();
+    await gone;
+  }
+}
+
+/**
+ * PyTorch at a thread count fixed for the process: torch.set_num_threads(threads) on every
+ * request and OMP_NUM_THREADS for its OpenMP pool and OpenBLAS (pthread build, which reads
+ * OMP_NUM_THREADS when OPENBLAS_NUM_THREADS is unset) — one process per count, so no pool is
+ * resized mid-run.
+ */
+export class Peer extends LineWorker {
+  constructor(readonly threads: number) {
+    // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset for the peer's command only: set, they
+    // override OpenBLAS's own choice of kernel and cache size for this CPU.
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+    for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS', 'MKL_NUM_THREADS']) delete env[name];
+    super(`peer ×${threads}`, PYTHON, [join(__dirname, 'peer_torch.py')], env);
   }
 }

@@ -8,6 +8,9 @@ scripts/bench/bench.ts writes to a folder; so the final losses of the two sides
 should agree to a few digits, and a fast but wrong engine shows.
 
 Requests: {"cmd": "matmul" | "mlp" | "transformer" | "cnn", "dir": ..., ...}; see run().
+A training request with "warmup": true trains only the first batch (the harness discards
+it: a fresh process's first step pays for allocations and thread start-up). The harness runs
+one worker per thread count (OMP_NUM_THREADS set for it) and sends that count as "threads".
 """
 
 import glob
@@ -46,6 +49,13 @@ def adam(params, lr):
     return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-7)
 
 
+def schedule(req, order):
+    """The batch orders a request trains on and their epochs: all, or the first batch for a warm-up."""
+    if req.get("warmup"):
+        return order[:1, : req["batchSize"]], 1
+    return order, req["epochs"]
+
+
 def train_epochs(opt, loss_of, x, y, order, epochs, bs):
     """Epoch e on the rows order[e] of x and y in batches of bs, one optimizer step per batch on
     loss_of(x batch, y batch); returns wall and CPU seconds, the steps and the rows trained on."""
@@ -64,6 +74,7 @@ def train_epochs(opt, loss_of, x, y, order, epochs, bs):
 
 
 def matmul(req):
+    """The plain 2-D product's GFLOP/s, a @ b in a loop after ten untimed ones."""
     m, k, n = req["m"], req["k"], req["n"]
     a, b = torch.randn(m, k), torch.randn(k, n)
     for _ in range(10):
@@ -94,10 +105,11 @@ def mlp(req):
                 h = torch.relu(h)
         return h
 
-    seconds, cpu, steps, _ = train_epochs(adam(params, req["lr"]), lambda xb, yb: F.mse_loss(forward(xb), yb), x, y, order, req["epochs"], req["batchSize"])
+    order, epochs = schedule(req, order)
+    seconds, cpu, steps, samples = train_epochs(adam(params, req["lr"]), lambda xb, yb: F.mse_loss(forward(xb), yb), x, y, order, epochs, req["batchSize"])
     with torch.no_grad():
         final = F.mse_loss(forward(x), y).item()
-    return {"seconds": seconds, "cpuSeconds": cpu, "samples": steps and rows * req["epochs"], "steps": steps, "finalLoss": final}
+    return {"seconds": seconds, "cpuSeconds": cpu, "samples": samples, "steps": steps, "finalLoss": final}
 
 
 def layer_norm(x, gamma, beta):
@@ -191,10 +203,11 @@ def transformer(req):
         loss_of = lambda rows: classification_loss(model(ids[rows]), labels[rows])
     opt = adam(model.params, req["lr"])
     bs = req["batchSize"]
+    order, epochs = schedule(req, order)
     tokens = 0
     tstart, cpu = time.perf_counter(), time.process_time()
-    for e in range(req["epochs"]):
-        for s in range(0, n, bs):
+    for e in range(epochs):
+        for s in range(0, len(order[e]), bs):
             rows = order[e][s : s + bs]
             opt.zero_grad(set_to_none=True)
             loss = loss_of(rows)
@@ -237,7 +250,8 @@ def cnn(req):
         p = (p / p.sum(-1, keepdim=True)).clamp(1e-7, 1 - 1e-7)
         return -torch.log(p.gather(1, y[:, None])[:, 0]).mean()
 
-    seconds, cpu, _, images = train_epochs(adam(params, req["lr"]), lambda xb, yb: loss_of(forward(xb), yb), x, labels, order, req["epochs"], req["batchSize"])
+    order, epochs = schedule(req, order)
+    seconds, cpu, _, images = train_epochs(adam(params, req["lr"]), lambda xb, yb: loss_of(forward(xb), yb), x, labels, order, epochs, req["batchSize"])
     with torch.no_grad():
         final = sum(loss_of(forward(x[s : s + 512]), labels[s : s + 512]).item() * len(labels[s : s + 512]) for s in range(0, n, 512)) / n
     return {"seconds": seconds, "cpuSeconds": cpu, "samples": images, "finalLoss": final}

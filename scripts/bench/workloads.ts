@@ -32,9 +32,19 @@ export interface Workload {
   unit: 'samples/s' | 'images/s' | 'tokens/s';
   /** Training FLOPs per sample or token (forward + backward ≈ 3× the forward products). */
   flopsPerItem: number;
-  ours(): Promise<RunResult>;
-  /** The request for peer_torch.py. */
+  /**
+   * Trains from the initial weights and times it. With warmUp, trains only the first
+   * batch (result discarded): a fresh process's first step compiles kernels and
+   * allocates, which the timed runs should not pay for.
+   */
+  ours(options?: { warmUp?: boolean }): Promise<RunResult>;
+  /** The request for peer_torch.py (`warmup: true` added: the peer's same one-batch run). */
   peer: Record<string, unknown>;
+}
+
+/** The epochs' batch orders a run trains on: all of them, or only the first batch of the first epoch for a warm-up. */
+function schedule(order: Int32Array[], batchSize: number, warmUp: boolean | undefined): Int32Array[] {
+  return warmUp ? [order[0].subarray(0, batchSize)] : order;
 }
 
 function normal(rng: Rng): number {
@@ -147,25 +157,28 @@ export function mlpWorkload(o: MlpOptions): Workload {
     unit: 'samples/s',
     flopsPerItem: 3 * 2 * (features * 64 + 64 * 1),
     peer: { cmd: 'mlp', dir: o.dir, rows: o.rows, features, epochs: o.epochs, batchSize, lr, layers: layerNames },
-    ours: async () => {
+    ours: async (options) => {
       const model = buildSequential(layers, [features]);
       model.setWeights(initial);
       const optimizer = buildOptimizer({ type: 'adam', learningRate: lr });
       model.compile({ optimizer, loss: buildLoss('mse') as string });
       const xs = tf.tensor2d(x, [o.rows, features]);
       const ys = tf.tensor2d(y, [o.rows, 1]);
-      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, order, o.epochs, batchSize);
+      const epochs = schedule(order, batchSize, options?.warmUp);
+      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, epochs, epochs.length, batchSize);
       const finalLoss = tf.tidy(() => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor).dataSync()[0]);
       tf.dispose([xs, ys]);
       model.dispose();
       optimizer.dispose();
-      return { seconds, cpuSeconds, items: o.rows * o.epochs, finalLoss };
+      return { seconds, cpuSeconds, items: epochs.reduce((n, e) => n + e.length, 0), finalLoss };
     },
   };
 }
 
 export interface TransformerOptions {
   decoder: boolean;
+  /** The larger encoder (where threads matter): width 256, 4 heads, feed-forward 1024, 4 layers, 128 tokens. */
+  large?: boolean;
   rows: number;
   epochs: number;
   dir: string;
@@ -177,20 +190,23 @@ export interface TransformerOptions {
  * vocabulary 2000, padded texts of 16–64 tokens). Decoder: the text
  * generator's (2 layers, width 64, 4 heads, feed-forward 128, learned
  * positions, 64-character windows, vocabulary 80). Dropout 0 on both sides,
- * so the two runs are the same computation. Adam, batch 32.
+ * so the two runs are the same computation. Adam, batch 32. The larger
+ * encoder: the same classifier at width 256, 4 heads, feed-forward 1024,
+ * 4 layers, 128 tokens (texts of 32–128).
  */
 export function transformerWorkload(o: TransformerOptions): Workload {
-  const length = 64;
+  if (o.large && o.decoder) throw new Error('the larger Transformer is an encoder');
+  const length = o.large ? 128 : 64;
   const batchSize = 32;
   const vocab = o.decoder ? 80 : 2000;
   const classes = 8;
   const lr = o.decoder ? 0.003 : 0.002;
   const cfg: ResolvedTransformer = {
     type: o.decoder ? 'transformerDecoder' : 'transformerEncoder',
-    layers: 2,
-    heads: o.decoder ? 4 : 2,
-    dModel: 64,
-    ffDim: 128,
+    layers: o.large ? 4 : 2,
+    heads: o.decoder || o.large ? 4 : 2,
+    dModel: o.large ? 256 : 64,
+    ffDim: o.large ? 1024 : 128,
     dropout: 0,
     maxLength: length,
     positional: o.decoder ? 'learned' : 'sinusoidal',
@@ -220,7 +236,8 @@ export function transformerWorkload(o: TransformerOptions): Workload {
   } else {
     // Texts whose class is which of 8 keyword groups dominates them.
     for (let r = 0; r < o.rows; r++) {
-      const n = 16 + Math.floor(rng() * (length - 15));
+      const shortest = length / 4;
+      const n = shortest + Math.floor(rng() * (length - shortest + 1));
       const cls = Math.floor(rng() * classes);
       labels[r] = cls;
       for (let t = 0; t < n; t++) {
@@ -245,11 +262,14 @@ export function transformerWorkload(o: TransformerOptions): Workload {
   const d = cfg.dModel;
   const perTokenForward = cfg.layers * (2 * 4 * d * d + 2 * 2 * d * cfg.ffDim + 2 * 2 * length * d) + (o.decoder ? 2 * d * vocab : 0);
   return {
-    name: o.decoder ? 'Transformer decoder (char LM), batch 32×64' : 'Transformer encoder classifier, batch 32×64',
+    name: o.decoder
+      ? `Transformer decoder (char LM), batch ${batchSize}×${length}`
+      : `Transformer encoder classifier${o.large ? ` d${cfg.dModel} h${cfg.heads} ff${cfg.ffDim} ×${cfg.layers}` : ''}, batch ${batchSize}×${length}`,
     unit: 'tokens/s',
     flopsPerItem: 3 * perTokenForward,
     peer: { cmd: 'transformer', dir: o.dir, rows: o.rows, length, epochs: o.epochs, batchSize, lr, model: { ...cfg, decoder: o.decoder } },
-    ours: async () => {
+    ours: async (options) => {
+      const epochs = schedule(order, batchSize, options?.warmUp);
       const model = buildTransformer(cfg, vocab, { classes });
       model.setWeights(initial);
       const optimizer = buildOptimizer({ type: 'adam', learningRate: lr });
@@ -265,13 +285,13 @@ export function transformerWorkload(o: TransformerOptions): Workload {
       let tokens = 0;
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
-      for (let e = 0; e < o.epochs; e++) {
-        for (let s = 0; s < o.rows; s += batchSize) {
-          const rows = tf.tensor1d(order[e].subarray(s, s + batchSize), 'int32');
+      for (const epoch of epochs) {
+        for (let s = 0; s < epoch.length; s += batchSize) {
+          const rows = tf.tensor1d(epoch.subarray(s, s + batchSize), 'int32');
           const loss = trainStep(optimizer, variables, () => lossOf(rows, true));
           loss.dataSync();
           tf.dispose([loss, rows]);
-          tokens += Math.min(batchSize, o.rows - s) * length;
+          tokens += Math.min(batchSize, epoch.length - s) * length;
         }
       }
       const seconds = (performance.now() - started) / 1000;
@@ -392,14 +412,15 @@ export function cnnWorkload(o: CnnOptions): Workload {
     unit: 'images/s',
     flopsPerItem: CNN_FLOPS,
     peer: { cmd: 'cnn', dir: o.dir, rows: o.rows, epochs: o.epochs, batchSize, lr },
-    ours: async () => {
+    ours: async (options) => {
       const model = buildCnn();
       model.setWeights(initial);
       const optimizer = buildOptimizer({ type: 'adam', learningRate: lr });
       model.compile({ optimizer, loss: 'categoricalCrossentropy' });
       const xs = tf.tensor4d(images, [o.rows, 28, 28, 1]);
       const ys = tf.tensor2d(oneHot, [o.rows, 10]);
-      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, order, o.epochs, batchSize);
+      const epochs = schedule(order, batchSize, options?.warmUp);
+      const { seconds, cpuSeconds } = await timedEpochs(model, xs, ys, epochs, epochs.length, batchSize);
       let lossSum = 0;
       for (let s = 0; s < o.rows; s += 512) {
         const n = Math.min(512, o.rows - s);
@@ -411,7 +432,7 @@ export function cnnWorkload(o: CnnOptions): Workload {
       tf.dispose([xs, ys]);
       model.dispose();
       optimizer.dispose();
-      return { seconds, cpuSeconds, items: o.rows * o.epochs, finalLoss: lossSum / o.rows };
+      return { seconds, cpuSeconds, items: epochs.reduce((n, e) => n + e.length, 0), finalLoss: lossSum / o.rows };
     },
   };
 }
@@ -455,4 +476,24 @@ export function matMulGflops(m: number, k: number, n: number, reps: number): num
   const seconds = (performance.now() - started) / 1000;
   tf.dispose([a, b]);
   return (2 * m * k * n * reps) / seconds / 1e9;
+}
+
+/** The workloads of `npm run bench`, by key, in the order they run. */
+export const WORKLOAD_KEYS = ['mlp', 'encoder', 'decoder', 'encoderLarge', 'cnn'] as const;
+export type WorkloadKey = (typeof WORKLOAD_KEYS)[number];
+
+/** A workload of the bench at its size (quick or full), writing the peer's files under `dir`. */
+export function benchWorkload(key: WorkloadKey, quick: boolean, dir: string): Workload {
+  switch (key) {
+    case 'mlp':
+      return mlpWorkload({ rows: quick ? 4096 : 8192, epochs: quick ? 3 : 5, dir });
+    case 'encoder':
+      return transformerWorkload({ decoder: false, rows: quick ? 256 : 512, epochs: 2, dir });
+    case 'decoder':
+      return transformerWorkload({ decoder: true, rows: quick ? 256 : 512, epochs: 2, dir });
+    case 'encoderLarge':
+      return transformerWorkload({ decoder: false, large: true, rows: quick ? 64 : 128, epochs: 1, dir });
+    case 'cnn':
+      return cnnWorkload({ rows: quick ? 1024 : 2048, epochs: 2, dir });
+  }
 }

@@ -3,7 +3,7 @@
 // and config overrides by path ("training.optimizer.learningRate",
 // "model.layers[0].units"). Pure: the host, the CLI and the trainer share it.
 
-import { seededRng } from './random';
+import { seededRng, shuffleInPlace } from './random';
 import type { Rng } from './random';
 import { describeLayerStack } from './runComparison';
 import type { SweepConfig, SweepMethod, SweepParameter, SweepRange } from './types';
@@ -126,8 +126,10 @@ export interface SweepPoint {
 }
 
 /**
- * Every point of the sweep. A grid is the cartesian product in the order the
- * parameters are written, the last one varying fastest (like nested loops).
+ * Every point of the sweep, in the order they run. A grid is the cartesian
+ * product in the order the parameters are written, the last one varying
+ * fastest (like nested loops) — shuffled by `seed` when the sweep has early
+ * termination, whose decisions depend on the order.
  * Random draws `count` points from `seed`: one draw per parameter per point,
  * so the same sweep always gives the same points.
  */
@@ -165,7 +167,11 @@ export function expandSweep(sweep: SweepConfig): SweepPoint[] {
     for (const [path] of entries) ordered[path] = params[path];
     points.push({ index, params: ordered });
   }
-  return points;
+  if (!sweep.earlyTermination) return points;
+  // With early termination the order decides what is pruned (a run is judged against the runs that reached its
+  // rung before it): written order often runs from one end of a range to the other, so each run would beat all
+  // before it and none would be pruned (or the reverse). A seeded shuffle runs the grid in the order of a random sweep.
+  return shuffleInPlace(points, seededRng(sweep.seed ?? 1)).map((p, index) => ({ index, params: p.params }));
 }
 
 /**

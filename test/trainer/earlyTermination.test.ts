@@ -24,8 +24,10 @@ function cli(...args: string[]) {
 test('a sweep with early termination prunes its bad points at the first rung; the good one trains to the end and is best', async (t) => {
   const dir = tempDir('modellab-et-', t);
   const sweep = {
-    // Grid order: the good learning rate first, so each bad one meets it at the rung.
-    parameters: { 'training.optimizer.learningRate': [0.03, 0.00001, 0.000001] },
+    // With early termination a grid runs shuffled by its seed: seed 2 runs these as 0.03, 0.00001, 0.000001 —
+    // the good learning rate first, so each bad one meets it at the rung.
+    parameters: { 'training.optimizer.learningRate': [0.03, 0.000001, 0.00001] },
+    seed: 2,
     earlyTermination: { type: 'asha', minEpochs: 1, reductionFactor: 3 },
   };
   writeFiles(dir, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ sweep, training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 6, batchSize: 16, seed: 5 } }) });
@@ -72,7 +74,7 @@ test('a sweep with early termination prunes its bad points at the first rung; th
 
 test('a job array prunes without a coordinator: each task, trained by `train --run-dir` as the job script does, decides from its siblings\' folders', async (t) => {
   const dir = tempDir('modellab-et-array-', t);
-  const sweep = { parameters: { 'training.optimizer.learningRate': [0.03, 0.00001, 0.000001] }, earlyTermination: { type: 'asha', minEpochs: 1, reductionFactor: 3 } };
+  const sweep = { parameters: { 'training.optimizer.learningRate': [0.03, 0.000001, 0.00001] }, seed: 2, earlyTermination: { type: 'asha', minEpochs: 1, reductionFactor: 3 } };
   writeFiles(dir, { 'data.csv': linearCsv(200), 'exp.experiment.json': regressionConfig({ sweep, training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 6, batchSize: 16, seed: 5 } }) });
   const configPath = join(dir, 'exp.experiment.json');
   const runsDir = join(dir, 'runs');

@@ -124,3 +124,28 @@ test('the config checks say when early termination can never prune, and refuse w
   assert.match(bad.join('\n'), /^error "hyperband": .*asha/m);
   assert.match(bad.join('\n'), /^error 1: .*>= 2/m);
 });
+
+test('a grid with early termination runs in a seeded shuffled order: written worst-to-best it would prune nothing, shuffled it prunes', async () => {
+  const { expandSweep } = await import('../../src/core/sweep');
+  // A 12-point grid whose rung result falls with the learning rate, written from the worst point to the best.
+  const parameters = { lr: [1, 2, 3, 4, 5, 6], units: [8, 16] };
+  const loss = (p: Record<string, unknown>) => 1 / ((p.lr as number) * 10 + (p.units as number) / 8);
+  const pruned = (points: { params: Record<string, unknown> }[]) => {
+    const seen: number[] = [];
+    let n = 0;
+    for (const p of points) {
+      if (!rungDecision(loss(p.params), seen, 'minimize', 3).continue) n++;
+      seen.push(loss(p.params));
+    }
+    return n;
+  };
+  const written = expandSweep({ parameters });
+  assert.equal(pruned(written), 0, 'in written order each run beats every run before it');
+  const et = { type: 'asha' as const };
+  const shuffled = expandSweep({ parameters, earlyTermination: et });
+  assert.deepEqual(shuffled.map((p) => p.index), [...Array(12).keys()], 'numbered in the order they run');
+  assert.deepEqual(new Set(shuffled.map((p) => JSON.stringify(p.params))), new Set(written.map((p) => JSON.stringify(p.params))), 'every point once');
+  assert.deepEqual(expandSweep({ parameters, earlyTermination: et, seed: 1 }), shuffled, 'seed 1 by default, the same order again');
+  assert.notDeepEqual(expandSweep({ parameters, earlyTermination: et, seed: 2 }), shuffled);
+  assert.ok(pruned(shuffled) >= 6, `shuffled, ${pruned(shuffled)} of 12 are pruned at the rung`);
+});

@@ -83,7 +83,7 @@ async function train(fastStep: boolean, s: Setup = {}): Promise<Run> {
     onStepPath: (p) => (run.path = p),
     gradients: { wants: (epoch) => epoch === 1, take: (grads) => Object.entries(grads).forEach(([name, g], i) => (run.gradients[`${i} ${name.slice(name.lastIndexOf('/') + 1)}`] = g.dataSync() as Float32Array)) },
     callbacks: {
-      onBatchEnd: (batch, logs) => {
+      onBatchEnd: (_batch, logs) => {
         run.steps.push({ ...logs });
         if (run.steps.length % 5 === 0) {
           const p = model.predict(probe) as tf.Tensor;

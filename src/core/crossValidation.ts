@@ -7,6 +7,8 @@
 import { seededRng, shuffleInPlace } from './random';
 import type { SweepPoint } from './sweep';
 import type { SweepPlan } from './sweepPlan';
+import { logText } from './trainerLogTable';
+import type { LogText } from './trainerLogTable';
 import type { FoldMembership, RunMeta } from './types';
 
 /**
@@ -24,10 +26,11 @@ export function trainingDataPartOf(meta: Pick<RunMeta, 'fold' | 'retrain' | 'tas
   return undefined;
 }
 
-/** How a run's data log names its part: "" for the config's splits. */
-export function describePart(part: TrainingDataPart | undefined): string {
-  if (!part) return '';
-  return part.kind === 'all' ? ' (train + validation, all for training)' : ` (fold ${part.index + 1} of ${part.k} validates${part.stratify ? ', stratified' : ''})`;
+/** A run's data stage detail: its rows, and the part of them it trains on (nothing more for the config's splits). */
+export function partRowsLog(rows: number, part: TrainingDataPart | undefined): LogText {
+  if (!part) return logText('stage.rows', rows);
+  if (part.kind === 'all') return logText('stage.rows.all', rows);
+  return logText(part.stratify ? 'stage.rows.foldStratified' : 'stage.rows.fold', rows, part.index + 1, part.k);
 }
 
 /** Fewest and most folds `training.crossValidation.folds` may ask for. */

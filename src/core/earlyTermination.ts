@@ -10,6 +10,8 @@
 // early termination with its metric is earlyTerminationOf in sweepValidation.ts).
 
 import type { MetricGoal } from './metrics';
+import { formatLogText, logText } from './trainerLogTable';
+import type { LogText } from './trainerLogTable';
 import type { EarlyTerminationConfig, RungResult, SweepEarlyTermination, SweepMembership } from './types';
 
 export const DEFAULT_MIN_EPOCHS = 1;
@@ -64,9 +66,14 @@ export function rungDecision(value: number, others: readonly number[], goal: Met
   return { continue: rank <= kept, rank, of, kept };
 }
 
-/** Why a run was pruned, in a sentence for its log and `modellab runs`. */
+/** Why a run was pruned, in a sentence for its log and its training stage (by message id, so the dashboard shows it in the editor's language). */
+export function pruningLog(epoch: number, metric: string, value: string, d: Pick<RungDecision, 'rank' | 'of' | 'kept'>): LogText {
+  return logText('pruning.pruned', epoch, metric, value, d.rank, d.of, d.kept);
+}
+
+/** Why a run was pruned, in English. */
 export function describePruning(epoch: number, metric: string, value: string, d: Pick<RungDecision, 'rank' | 'of' | 'kept'>): string {
-  return `pruned at epoch ${epoch}: ${metric} ${value} placed ${d.rank} of the ${d.of} runs that reached this rung so far, and only the best ${d.kept} go on`;
+  return formatLogText(pruningLog(epoch, metric, value, d));
 }
 
 /** The rung at which a run was pruned (its last recorded rung, where it placed below those that went on), from its sweep record. */

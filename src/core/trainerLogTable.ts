@@ -15,6 +15,12 @@ export const TRAINER_LOG_MESSAGES = {
   'data.splits': 'data: train {0} · validation {1} · test {2}',
   'stage.detail': '{0}: {1}',
   'stage.rows': '{0} rows',
+  'stage.rows.all': '{0} rows (train + validation, all for training)',
+  'stage.rows.fold': '{0} rows (fold {1} of {2} validates)',
+  'stage.rows.foldStratified': '{0} rows (fold {1} of {2} validates, stratified)',
+  'stage.characters': '{0} characters',
+  'stage.images': '{0} images in {1} classes',
+  'stage.interactions': '{0} interactions',
   'stage.inputsSplits': '{0} inputs; train {1}, validation {2}, test {3}',
   'stage.epochs': '{0} epochs',
   'stage.resumedAfter': 'resumed after epoch {0} of {1}',
@@ -24,6 +30,33 @@ export const TRAINER_LOG_MESSAGES = {
   'stage.testSplit': 'test split',
   'stage.validationSplit': 'validation split',
   'stage.noHeldOut': 'no test or validation data',
+  'tabular.rowsSkipped': '{0} row(s) skipped (missing values under "drop", or classes not seen in training)',
+  'text.rowsSkipped': '{0} row(s) without text or label skipped',
+  'text.unseenClassSkipped': '{0} row(s) skipped: their class never appears in the training split',
+  'text.corpus': 'corpus: train {0}, validation {1}, test {2} tokens; windows of {3}',
+  'text.tokenizer.char.rows': 'char tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} rows',
+  'text.tokenizer.char.sequences': 'char tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} sequences',
+  'text.tokenizer.word.rows': 'word tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} rows',
+  'text.tokenizer.word.sequences': 'word tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} sequences',
+  'image.preprocess': '{0}×{1}×{2}, {3}',
+  'image.preprocess.augmented': '{0}×{1}×{2}, {3}; training images augmented ({4})',
+  'image.preprocess.line': 'preprocess: {0}',
+  'image.scaling.unit': 'unit scaling (pixels / 255)',
+  'image.scaling.standardized': "standardized with the training split's mean {0} and std {1}",
+  'image.augment.flip': 'flip',
+  'image.augment.shift': 'shift ±{0}%',
+  'image.augment.rotate': 'rotate ±{0}°',
+  'image.augment.brightness': 'brightness ±{0}%',
+  'list.join': '{0}, {1}',
+  'recommender.rowsSkipped': '{0} row(s) without a user or an item skipped',
+  'recommender.preprocess': '{0} users × {1} items; train {2}, validation {3}, test {4} interactions',
+  'signal.stopping.resumable': '{0}: stopping after this batch; a resume carries on from the checkpoint of epoch {1}',
+  'signal.stopping.fromStart': '{0}: stopping after this batch; no epoch has finished, so the run starts again when trained again',
+  'pruning.metricMissing': 'early termination: the run does not log "{0}", so it is never pruned',
+  'pruning.pruned': 'pruned at epoch {0}: {1} {2} placed {3} of the {4} runs that reached this rung so far, and only the best {5} go on',
+  'diverged.loss': 'the loss became {0} at step {1} (epoch {2})',
+  'diverged.metric': 'a metric became NaN or infinite at epoch {0}',
+  'resume.pointsDropped': '{0} metric point(s) after epoch {1} were dropped: that epoch did not finish and is trained again',
   'summary.layer': 'Layer (type)',
   'summary.shape': 'Output shape',
   'summary.params': 'Param #',
@@ -43,21 +76,35 @@ export const TRAINER_LOG_MESSAGES = {
 
 export type TrainerLogId = keyof typeof TRAINER_LOG_MESSAGES;
 
-/** The model summary's table: not one template, but laid out from the summary.* headings (args: total, trainable, then three cells per layer). */
-export const MODEL_SUMMARY_LOG = 'modelSummary';
+/** A message's template in the reader's language. */
+export type LogTemplates = (id: TrainerLogId) => string;
+
+type Layout = (args: readonly (string | number)[], templates: LogTemplates) => string;
+
+/** Messages laid out from several of the templates above rather than one, by id: how each is laid out from its arguments. */
+const LAYOUTS = {
+  /** The model summary's table, with the summary.* headings (args: total, trainable, then three cells per layer). */
+  modelSummary: (args, templates) => summaryTable(args.map(String), templates),
+  /** An image classifier's preprocess stage detail (args: imagePreprocessLog's). */
+  imagePreprocess: (args, templates) => imagePreprocessText(args, templates),
+  /** The same as a log line: "preprocess: " before it. */
+  imagePreprocessLine: (args, templates) => fillTemplate(templates('image.preprocess.line'), [imagePreprocessText(args, templates)]),
+} satisfies Record<string, Layout>;
+
+export type LaidOutLogId = keyof typeof LAYOUTS;
+
+/** The model summary's table: not one template, but laid out from the summary.* headings. */
+export const MODEL_SUMMARY_LOG = 'modelSummary' satisfies LaidOutLogId;
 
 /** A log message by id, with its arguments: what a log or stage event carries beside its English text. */
 export interface LogText {
-  id: TrainerLogId | typeof MODEL_SUMMARY_LOG;
+  id: TrainerLogId | LaidOutLogId;
   args: (string | number)[];
 }
 
 export function logText(id: TrainerLogId, ...args: (string | number)[]): LogText {
   return { id, args };
 }
-
-/** A message's template in the reader's language. */
-export type LogTemplates = (id: TrainerLogId) => string;
 
 const ENGLISH: LogTemplates = (id) => TRAINER_LOG_MESSAGES[id];
 
@@ -71,15 +118,15 @@ export function logTemplates(strings: Record<string, string> | undefined): LogTe
 
 /** An id and arguments that came over a channel make a message we know; anything else is shown by its plain text. */
 export function asLogText(id: unknown, args: unknown): LogText | undefined {
-  const known = typeof id === 'string' && (id === MODEL_SUMMARY_LOG || Object.prototype.hasOwnProperty.call(TRAINER_LOG_MESSAGES, id));
+  const known = typeof id === 'string' && (Object.prototype.hasOwnProperty.call(LAYOUTS, id) || Object.prototype.hasOwnProperty.call(TRAINER_LOG_MESSAGES, id));
   if (!known || !Array.isArray(args) || !args.every((a) => typeof a === 'string' || typeof a === 'number')) return undefined;
   return { id: id as LogText['id'], args: args as (string | number)[] };
 }
 
 /** The message's text in the templates' language; English by default (the CLI, the run's log). */
 export function formatLogText(text: LogText, templates: LogTemplates = ENGLISH): string {
-  if (text.id === MODEL_SUMMARY_LOG) return summaryTable(text.args.map(String), templates);
-  return fillTemplate(templates(text.id), text.args);
+  if (Object.prototype.hasOwnProperty.call(LAYOUTS, text.id)) return LAYOUTS[text.id as LaidOutLogId](text.args, templates);
+  return fillTemplate(templates(text.id as TrainerLogId), text.args);
 }
 
 /** A model summary as a log message: the counts grouped as in English (225,034), the layer rows as Keras prints them. */
@@ -97,4 +144,41 @@ function summaryTable(args: string[], templates: LogTemplates): string {
   const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i]!)).join('');
   const rule = '─'.repeat(w[0]! + w[1]! + w[2]!);
   return [rule, line(head), rule, ...rows.map(line), rule, fillTemplate(templates('summary.total'), [total]), fillTemplate(templates('summary.trainable'), [trainable]), rule].join('\n');
+}
+
+/** One augmentation of the training images, as its stage detail names it: flip, or shift / brightness in percent, rotate in degrees. */
+export type AugmentWord = readonly ['flip'] | readonly ['shift' | 'rotate' | 'brightness', number];
+
+/** What an image classifier's preprocessing does, for its stage detail and log line. */
+export interface ImagePreprocessing {
+  height: number;
+  width: number;
+  channels: number;
+  /** The training split's per-channel mean and std as shown (e.g. "127.5/120.1/98.0"), when the images are standardized; else unit scaling. */
+  standardized?: { mean: string; std: string };
+  /** The training images' augmentation, when the config asks for it. */
+  augment?: readonly AugmentWord[];
+}
+
+/**
+ * The preprocess stage's detail of an image classifier (`line`: its log line).
+ * Args: height, width, channels, mean and std ('' for unit scaling); when augmented, 1 and then each augmentation's kind and value.
+ */
+export function imagePreprocessLog(p: ImagePreprocessing, line = false): LogText {
+  const args: (string | number)[] = [p.height, p.width, p.channels, p.standardized?.mean ?? '', p.standardized?.std ?? ''];
+  if (p.augment) args.push(1, ...p.augment.flatMap(([kind, value]) => [kind, value ?? 0]));
+  return { id: line ? 'imagePreprocessLine' : 'imagePreprocess', args };
+}
+
+function imagePreprocessText(args: readonly (string | number)[], templates: LogTemplates): string {
+  const [height = '', width = '', channels = '', mean = '', std = '', augmented, ...augment] = args;
+  const scaling = mean === '' ? templates('image.scaling.unit') : fillTemplate(templates('image.scaling.standardized'), [mean, std]);
+  if (augmented !== 1) return fillTemplate(templates('image.preprocess'), [height, width, channels, scaling]);
+  const words: string[] = [];
+  for (let i = 0; i + 1 < augment.length; i += 2) {
+    const id = `image.augment.${augment[i]}`;
+    words.push(Object.prototype.hasOwnProperty.call(TRAINER_LOG_MESSAGES, id) ? fillTemplate(templates(id as TrainerLogId), [augment[i + 1]!]) : String(augment[i]));
+  }
+  const list = words.length ? words.reduce((a, b) => fillTemplate(templates('list.join'), [a, b])) : '';
+  return fillTemplate(templates('image.preprocess.augmented'), [height, width, channels, scaling, list]);
 }

@@ -13,7 +13,8 @@ import { CHECKPOINT_FILE, checkpointPath, CHECKPOINT_FORMAT, readCheckpoint, why
 import type { Checkpoint, CheckpointHeader } from '../node/checkpointFile';
 import { logEvent, stageEvent } from '../core/protocol/trainer';
 import type { StageReporter, StartTrainingMessage, TrainerEvent, TrainerLog } from '../core/protocol/trainer';
-import { logText, modelSummaryLog } from '../core/trainerLogTable';
+import { formatLogText, logText, modelSummaryLog } from '../core/trainerLogTable';
+import type { LogText } from '../core/trainerLogTable';
 import { seededRng } from '../core/random';
 import { trainingDataPartOf } from '../core/crossValidation';
 import type { SeededRng } from '../core/random';
@@ -24,7 +25,7 @@ import { readRunMeta } from '../node/runStoreReader';
 import { RunWriter, writeFileAtomic } from '../node/runStoreWriter';
 import { configForSweepPoint } from '../node/sweepPoint';
 import { decideAtRung } from '../node/sweepRungs';
-import { describePruning, isRungEpoch } from '../core/earlyTermination';
+import { isRungEpoch, pruningLog } from '../core/earlyTermination';
 import { formatMetric } from '../core/metrics';
 import type { Evaluation, MetricPoint, RunMeta, StageName, StageStatus } from '../core/types';
 import { selectBackend } from './backend';
@@ -128,7 +129,7 @@ interface OpenedRun {
   configPath: string;
   writer: RunWriter;
   /** Printed as warnings once the run has started. */
-  warnings: string[];
+  warnings: (string | LogText)[];
   resume?: { checkpoint: Checkpoint; file: string };
 }
 
@@ -238,8 +239,8 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
     versions: { ...meta.versions, modelLab: packageJson.version, node: process.versions.node },
     resumes: [...(meta.resumes ?? []), { at: new Date().toISOString(), fromEpoch: epochsDone }],
   });
-  const warnings = diagnostics.map((d) => formatDiagnostic(configFile, d));
-  if (dropped) warnings.push(`${dropped} metric point(s) after epoch ${epochsDone} were dropped: that epoch did not finish and is trained again`);
+  const warnings: OpenedRun['warnings'] = diagnostics.map((d) => formatDiagnostic(configFile, d));
+  if (dropped) warnings.push(logText('resume.pointsDropped', dropped, epochsDone));
   return trainOpenedRun({ ...opts, configPath: meta.configPath, runsDir: dirname(runDir) }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
 }
 
@@ -248,7 +249,7 @@ async function trainOpenedRun(optsIn: TrainOptions, run: OpenedRun): Promise<Tra
   const opts: TrainOptions = { ...optsIn, onEvent: keepingLog(optsIn.onEvent, writer) };
   const emit = opts.onEvent;
   emit({ type: 'runStarted', runDir: writer.dir, meta: writer.meta });
-  for (const message of run.warnings) emit({ type: 'log', level: 'warn', message });
+  for (const message of run.warnings) emit(logEvent('warn', message));
   if (run.resume) emit(logEvent('info', logText('resuming', writer.meta.name, run.resume.checkpoint.header.epoch, config.training.epochs)));
 
   const stages: Partial<Record<StageName, StageStatus>> = {};
@@ -394,9 +395,9 @@ async function trainPrepared(
   let stopReason: 'user' | 'interrupted' | 'early' | 'nan' | 'pruned' | undefined;
   // A sweep with early termination: at each rung epoch the run compares itself with its siblings (src/core/earlyTermination.ts).
   const pruning = writer.meta.sweep?.earlyTermination;
-  let pruneNote: string | undefined;
+  let pruneNote: LogText | undefined;
   let rungMetricMissing = false;
-  let nanMessage = '';
+  let diverged: LogText | undefined;
   // The trainer process's CPU, memory, step time and throughput (system/ keys): on a step point every few seconds and on every epoch point.
   const sampler = new SystemSampler();
   // Weight and gradient distributions (distributions.jsonl) at the epochs the config asks for.
@@ -432,7 +433,7 @@ async function trainPrepared(
     stopReason ??= interrupts(opts.signal?.reason) ? 'interrupted' : 'user';
     if (stopReason === 'interrupted' && typeof opts.signal?.reason === 'string' && opts.signal.reason.startsWith('SIG')) {
       const done = writer.meta.epochsDone;
-      log(`${opts.signal.reason}: stopping after this batch; ${done ? `a resume carries on from the checkpoint of epoch ${done}` : 'no epoch has finished, so the run starts again when trained again'}`);
+      log(done ? logText('signal.stopping.resumable', opts.signal.reason, done) : logText('signal.stopping.fromStart', opts.signal.reason));
     }
     // Before fit the model is not compiled yet (a sequential model refuses the flag then): fit is skipped instead.
     if (fitting) model.stopTraining = true;
@@ -452,7 +453,8 @@ async function trainPrepared(
       record({ kind: 'step', step, epoch: epochNow, time: Date.now() - t0, values: system ? { loss, ...system } : { loss } });
       if (!Number.isFinite(loss)) {
         stopReason = 'nan';
-        nanMessage = `the loss became ${loss} at step ${step} (epoch ${epochNow})`;
+        // The loss as text: NaN and Infinity do not survive JSON (the IPC channel, log.jsonl).
+        diverged = logText('diverged.loss', String(loss), step, epochNow);
         model.stopTraining = true;
       }
       // The first step goes out at once (the chart starts as soon as training does), then batched.
@@ -472,7 +474,7 @@ async function trainPrepared(
       writer.updateMeta({ epochsDone: e, lastMetrics: logs, system });
       if (Object.values(logs).some((v) => !Number.isFinite(v))) {
         stopReason = 'nan';
-        nanMessage ||= `a metric became NaN or infinite at epoch ${e}`;
+        diverged ??= logText('diverged.metric', e);
         model.stopTraining = true;
         return;
       }
@@ -494,13 +496,13 @@ async function trainPrepared(
       if (pruning && stopReason === undefined && isRungEpoch(pruning, e, tc.epochs)) {
         const value = logs[pruning.metric];
         if (value === undefined) {
-          if (!rungMetricMissing) log(`early termination: the run does not log "${pruning.metric}", so it is never pruned`, 'warn');
+          if (!rungMetricMissing) log(logText('pruning.metricMissing', pruning.metric), 'warn');
           rungMetricMissing = true;
         } else {
           const verdict = decideAtRung(writer, pruning, e, value);
           if (!verdict.continue) {
             stopReason = 'pruned';
-            pruneNote = describePruning(e, pruning.metric, formatMetric(value), verdict);
+            pruneNote = pruningLog(e, pruning.metric, formatMetric(value), verdict);
             log(pruneNote);
             model.stopTraining = true;
           }
@@ -533,10 +535,10 @@ async function trainPrepared(
   // A NaN loss mid-epoch: the weights it left, so the Distributions card shows which layers blew up (a failed run is never resumed).
   if (stopReason === 'nan' && distributions && writer.meta.epochsDone !== epochNow) writer.appendDistributions(distributions.weightsNow(epochNow));
   if (stopReason === 'nan') {
-    stage('training', 'failed', nanMessage);
+    stage('training', 'failed', diverged);
     const which = kept.epoch === 'best' ? 'the best before that' : 'the last whole epoch before that';
     const keptNote = bestEpoch ? ` The model of epoch ${bestEpoch} (${which}) is kept in model/.` : '';
-    throw new Error(`${nanMessage}; training stopped. Try a lower learning rate or standardize the inputs.${keptNote}`);
+    throw new Error(`${diverged ? formatLogText(diverged) : ''}; training stopped. Try a lower learning rate or standardize the inputs.${keptNote}`);
   }
   if (bestEpoch === 0) await prepared.save(writer.modelDir); // no epoch, or no monitored value (e.g. no validation data)
   else if (kept.epoch === 'best' && bestWeights && bestEpoch !== writer.meta.epochsDone) {

@@ -20,7 +20,10 @@ import { seededRng } from '../core/random';
 import type { SeededRng } from '../core/random';
 import { isRecommenderModel, isTransformerModel, resolveImage } from '../core/resolvedConfig';
 import type { ResolvedConfig, ResolvedImage } from '../core/resolvedConfig';
-import type { ClassificationEvaluation, ImageModelInfo, ImagePrediction, StageName, StageStatus } from '../core/types';
+import type { ClassificationEvaluation, ImageModelInfo, ImagePrediction } from '../core/types';
+import { imagePreprocessLog, logText } from '../core/trainerLogTable';
+import type { AugmentWord, ImagePreprocessing } from '../core/trainerLogTable';
+import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import { imagePathForRecord, loadImageSplits, readImagePixels } from '../node/imageFiles';
 import { buildSequential, summarize } from './model';
 import { saveImageModel } from './modelIo';
@@ -28,8 +31,8 @@ import { fitInOrder } from './preparedExperiment';
 import type { PreparedExperiment } from './preparedExperiment';
 import type { BatchInputs } from './trainLoop';
 
-type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
-type Log = (message: string, level?: 'info' | 'warn') => void;
+type Stage = StageReporter;
+type Log = TrainerLog;
 
 /** Images per forward pass when no gradient is needed (evaluation). */
 const EVAL_BATCH = 256;
@@ -51,11 +54,11 @@ function readSplit(set: ImageSet | undefined, image: ResolvedImage, log: Log): R
   return read.labels.length ? { pixels: read.pixels, files: read.files, labels: read.labels, count: read.labels.length } : undefined;
 }
 
-/** The stage line's scaling: `unit scaling (pixels / 255)`, or the fitted statistics. */
-function describeScaling(stats: ChannelStats | undefined): string {
-  if (!stats) return 'unit scaling (pixels / 255)';
+/** The stage line's scaling: unit scaling, or the fitted statistics (one decimal, per channel). */
+function scalingShown(stats: ChannelStats | undefined): ImagePreprocessing['standardized'] {
+  if (!stats) return undefined;
   const list = (v: number[]) => v.map((x) => x.toFixed(1)).join('/');
-  return `standardized with the training split's mean ${list(stats.mean)} and std ${list(stats.std)}`;
+  return { mean: list(stats.mean), std: list(stats.std) };
 }
 
 /** The image path: a config's image folders and listings → a CNN over [height, width, channels]. */
@@ -75,15 +78,15 @@ export function prepareImageExperiment(config: ResolvedConfig, configPath: strin
   if (labels.length < 2) throw new Error(`a classifier needs at least two classes; the training images have ${labels.length === 0 ? 'none' : `only "${labels[0]}"`}`);
   const dataSizes = { train: train.count, validation: val?.count ?? 0, test: test?.count ?? 0 };
   const total = dataSizes.train + dataSizes.validation + dataSizes.test;
-  stage('data', 'done', `${total.toLocaleString('en')} images in ${labels.length} classes`);
+  stage('data', 'done', logText('stage.images', total.toLocaleString('en'), labels.length));
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');
   const stats = image.scaling === 'standardize' ? fitChannelStats(train.pixels, channels) : undefined;
   const augment = image.augment;
-  const detail = `${height}×${width}×${channels}, ${describeScaling(stats)}${augment ? `; training images augmented (${augmentWords(augment)})` : ''}`;
-  stage('preprocess', 'done', detail);
-  log(`preprocess: ${detail}`);
+  const preprocessing: ImagePreprocessing = { height, width, channels, standardized: scalingShown(stats), augment: augment && augmentWords(augment) };
+  stage('preprocess', 'done', imagePreprocessLog(preprocessing));
+  log(imagePreprocessLog(preprocessing, true));
 
   const perImage = height * width * channels;
   /** A scaled copy: the raw pixels stay as they are (augmentation works on 0..255). */
@@ -182,13 +185,13 @@ export function prepareImageExperiment(config: ResolvedConfig, configPath: strin
   };
 }
 
-function augmentWords(a: NonNullable<ResolvedImage['augment']>): string {
-  const parts: string[] = [];
-  if (a.flip) parts.push('flip');
-  if (a.shift) parts.push(`shift ±${Math.round(a.shift * 100)}%`);
-  if (a.rotate) parts.push(`rotate ±${a.rotate}°`);
-  if (a.brightness) parts.push(`brightness ±${Math.round(a.brightness * 100)}%`);
-  return parts.join(', ');
+function augmentWords(a: NonNullable<ResolvedImage['augment']>): AugmentWord[] {
+  const parts: AugmentWord[] = [];
+  if (a.flip) parts.push(['flip']);
+  if (a.shift) parts.push(['shift', Math.round(a.shift * 100)]);
+  if (a.rotate) parts.push(['rotate', a.rotate]);
+  if (a.brightness) parts.push(['brightness', Math.round(a.brightness * 100)]);
+  return parts;
 }
 
 async function evaluateImages(

@@ -15,14 +15,16 @@ import type { Rng, SeededRng } from '../core/random';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import { writeJsonAtomic } from '../node/runStoreWriter';
 import { readTable } from '../node/tableFile';
-import type { RecommendationEvaluation, RecommenderModelConfig, StageName, StageStatus } from '../core/types';
+import type { RecommendationEvaluation, RecommenderModelConfig } from '../core/types';
+import { logText } from '../core/trainerLogTable';
+import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import { applyAdamFused } from './kernels/adamUpdate';
 import { summarize } from './model';
 import { saveModel } from './modelIo';
 import type { FitArgs, PreparedExperiment } from './preparedExperiment';
 
-type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
-type Log = (message: string, level?: 'info' | 'warn') => void;
+type Stage = StageReporter;
+type Log = TrainerLog;
 
 export const RECOMMENDER_FILE = 'recommender.json';
 /** Cut-off of the ranking metrics. */
@@ -220,14 +222,14 @@ export function prepareRecommenderExperiment(config: ResolvedConfig, configPath:
 
   stage('data', 'running');
   const d = loadInteractions(resolve(dirname(configPath), data.source!), data.user!, data.item!, data.format);
-  stage('data', 'done', `${(d.trainUsers.length + [...d.testItem, ...d.valItem].filter((i) => i >= 0).length).toLocaleString('en')} interactions`);
-  if (d.skipped) log(`${d.skipped} row(s) without a user or an item skipped`, 'warn');
+  stage('data', 'done', logText('stage.interactions', (d.trainUsers.length + [...d.testItem, ...d.valItem].filter((i) => i >= 0).length).toLocaleString('en')));
+  if (d.skipped) log(logText('recommender.rowsSkipped', d.skipped), 'warn');
   stage('preprocess', 'running');
   if (d.trainUsers.length === 0) throw new Error('no training interactions are left after holding out each user\'s last two');
   if (d.items.length < 2) throw new Error(`the data has ${d.items.length} item(s); a recommender needs at least two`);
   const heldOut = (a: Int32Array) => a.reduce((s, i) => s + (i >= 0 ? 1 : 0), 0);
   const dataSizes = { train: d.trainUsers.length, validation: heldOut(d.valItem), test: heldOut(d.testItem) };
-  const detail = `${d.users.length} users × ${d.items.length} items; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} interactions`;
+  const detail = logText('recommender.preprocess', d.users.length, d.items.length, dataSizes.train, dataSizes.validation, dataSizes.test);
   stage('preprocess', 'done', detail);
   log(detail);
 

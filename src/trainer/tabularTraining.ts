@@ -15,7 +15,7 @@ import { isRecommenderModel, isTransformerModel } from '../core/resolvedConfig';
 import type { ResolvedConfig } from '../core/resolvedConfig';
 import type { Evaluation } from '../core/types';
 import { loadSplits } from '../node/dataFiles';
-import { describePart } from '../core/crossValidation';
+import { partRowsLog } from '../core/crossValidation';
 import type { TrainingDataPart } from '../core/crossValidation';
 import { buildSequential, summarize } from './model';
 import { saveModel } from './modelIo';
@@ -42,7 +42,7 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
   // ── data
   stage('data', 'running');
   const splits = loadSplits(config.data, configPath, part);
-  stage('data', 'done', part ? `${totalRows(splits)} rows${describePart(part)}` : logText('stage.rows', totalRows(splits)));
+  stage('data', 'done', partRowsLog(totalRows(splits), part));
 
   // ── preprocessing (statistics from the training split only)
   stage('preprocess', 'running');
@@ -51,7 +51,7 @@ export function prepareTabularExperiment(config: ResolvedConfig, configPath: str
   const val = splits.validation ? transformTable(pre, splits.validation) : undefined;
   const test = splits.test ? transformTable(pre, splits.test) : undefined;
   const skipped = train.skipped + (val?.skipped ?? 0) + (test?.skipped ?? 0);
-  if (skipped) log(`${skipped} row(s) skipped (missing values under "drop", or classes not seen in training)`, 'warn');
+  if (skipped) log(logText('tabular.rowsSkipped', skipped), 'warn');
   if (train.rows === 0) throw new Error('no training rows are left after preprocessing');
   const dataSizes = { train: train.rows, validation: val?.rows ?? 0, test: test?.rows ?? 0 };
   stage('preprocess', 'done', logText('stage.inputsSplits', pre.inputNames.length, dataSizes.train, dataSizes.validation, dataSizes.test));

@@ -21,7 +21,9 @@ import { labelledTexts, sortLabels } from '../core/textData';
 import { loadCorpusSplits } from '../node/dataFiles';
 import type { LabelledTexts } from '../core/textData';
 import { Tokenizer } from '../core/tokenizer';
-import type { ClassificationEvaluation, LanguageModelEvaluation, StageName, StageStatus, TransformerModelConfig } from '../core/types';
+import type { ClassificationEvaluation, LanguageModelEvaluation, TransformerModelConfig } from '../core/types';
+import { logText } from '../core/trainerLogTable';
+import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import { continuation, generateIds } from './inference';
 import { applyAdamFused } from './kernels/adamUpdate';
 import { summarize } from './model';
@@ -29,8 +31,8 @@ import { saveTextModel } from './modelIo';
 import type { FitArgs, PreparedExperiment } from './preparedExperiment';
 import { buildTransformer } from './transformer';
 
-type Stage = (name: StageName, status: StageStatus, detail?: string) => void;
-type Log = (message: string, level?: 'info' | 'warn') => void;
+type Stage = StageReporter;
+type Log = TrainerLog;
 
 /** Sequences per forward pass when no gradient is needed (validation, evaluation). */
 const EVAL_BATCH = 64;
@@ -180,7 +182,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   if (lm) {
     const corpus = loadCorpusSplits(config.data, configPath);
     const chars = corpus.train.length + (corpus.validation?.length ?? 0) + (corpus.test?.length ?? 0);
-    stage('data', 'done', `${chars.toLocaleString('en')} characters`);
+    stage('data', 'done', logText('stage.characters', chars.toLocaleString('en')));
     stage('preprocess', 'running');
     tokenizer = Tokenizer.fit([corpus.train], tokSettings);
     train = new CorpusData(tokenizer.encodeAll(corpus.train), maxLength);
@@ -188,7 +190,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     test = corpus.test ? new CorpusData(tokenizer.encodeAll(corpus.test), maxLength) : undefined;
     evalText = corpus.test ?? corpus.validation;
     const tokens = (d?: TextDataset) => (d as CorpusData | undefined)?.stream.length ?? 0;
-    log(`corpus: train ${tokens(train).toLocaleString('en')}, validation ${tokens(val).toLocaleString('en')}, test ${tokens(test).toLocaleString('en')} tokens; windows of ${maxLength}`);
+    log(logText('text.corpus', tokens(train).toLocaleString('en'), tokens(val).toLocaleString('en'), tokens(test).toLocaleString('en'), maxLength));
   } else {
     const splits = loadSplits(config.data, configPath, part);
     const textColumn = config.data.text!;
@@ -198,7 +200,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       validation: splits.validation && labelledTexts(splits.validation, textColumn, target),
       test: splits.test && labelledTexts(splits.test, textColumn, target),
     };
-    stage('data', 'done', `${totalRows(splits)} rows`);
+    stage('data', 'done', logText('stage.rows', totalRows(splits)));
     stage('preprocess', 'running');
     labels = sortLabels(pairs.train.labels);
     if (labels.length < 2) {
@@ -218,14 +220,14 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     val = dataset(pairs.validation);
     test = dataset(pairs.test);
     const skipped = pairs.train.skipped + (pairs.validation?.skipped ?? 0) + (pairs.test?.skipped ?? 0);
-    if (skipped) log(`${skipped} row(s) without text or label skipped`, 'warn');
-    if (unseen) log(`${unseen} row(s) skipped: their class never appears in the training split`, 'warn');
+    if (skipped) log(logText('text.rowsSkipped', skipped), 'warn');
+    if (unseen) log(logText('text.unseenClassSkipped', unseen), 'warn');
   }
   const dataSizes = { train: train.size, validation: val?.size ?? 0, test: test?.size ?? 0 };
   if (dataSizes.train === 0) throw new Error('no training text is left after loading');
-  const tokDetail = `${tokSettings.type} tokenizer, ${tokenizer.vocabSize} tokens in the vocabulary`;
-  stage('preprocess', 'done', `${tokDetail}; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} ${lm ? 'sequences' : 'rows'}`);
-  log(`${tokDetail}; train ${dataSizes.train}, validation ${dataSizes.validation}, test ${dataSizes.test} ${lm ? 'sequences' : 'rows'}`);
+  const detail = logText(`text.tokenizer.${tokSettings.type}.${lm ? 'sequences' : 'rows'}`, tokenizer.vocabSize, dataSizes.train, dataSizes.validation, dataSizes.test);
+  stage('preprocess', 'done', detail);
+  log(detail);
 
   // ── model
   const classes = labels?.length ?? 0;

@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { logEvent, stageEvent } from '../../src/core/protocol/trainer';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
-import { LOG_STRING_PREFIX, logText, modelSummaryLog, TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
+import { imagePreprocessLog, LOG_STRING_PREFIX, logText, modelSummaryLog, TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ClassificationEvaluation, MetricPoint, RegressionEvaluation, RunMeta, RunSnapshot } from '../../src/core/types';
 import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_THEME_OVERRIDES, pagePerTest, plotColourStats, postedMessages, postToPage, waitForPosted, webviewResultsDir as resultsDir, type ColourStats, type WebviewPage } from '../helpers/webviewPage';
 import { houseRunMeta } from '../helpers/fixtures';
+import { zhCnDashboardStrings } from '../helpers/zhCnStrings';
 import { progressAfter, progressOfRun, shownEpoch } from '../../src/core/trainingProgress';
 
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
@@ -423,6 +424,45 @@ test("the trainer's log lines by message id are shown in the strings' language; 
   assert.match(lines[2]!, /参数总数：\d/);
   assert.match(lines[2]!, /Trainable params: \d/);
   assert.deepEqual(lines.slice(3), ['第 5 轮提前停止：val_loss 已 4 轮未改善', 'early stopping at epoch 6', 'a plain line', '训练：a plain detail']);
+});
+
+test("a text classifier's and an image classifier's data and preprocessing lines are shown in Chinese with the zh-cn bundle's strings", async () => {
+  await post({ type: 'state', run: regressionSnapshot(), training: true, strings: zhCnDashboardStrings() });
+  await page.locator('#dashboard').waitFor({ state: 'visible' });
+  const runId = meta().id;
+  // As the trainer sends them: the English text (what the CLI prints) beside the id and arguments.
+  const textDetail = logText('text.tokenizer.word.rows', 412, 160, 20, 20);
+  const textStage = stageEvent('preprocess', 'done', textDetail);
+  assert.equal(textStage.detail, 'word tokenizer, 412 tokens in the vocabulary; train 160, validation 20, test 20 rows');
+  const augmented = { height: 14, width: 14, channels: 1, standardized: { mean: '33.1', std: '80.2' }, augment: [['flip'], ['shift', 10], ['rotate', 15]] as const };
+  const imageStage = stageEvent('preprocess', 'done', imagePreprocessLog(augmented));
+  assert.equal(imageStage.detail, "14×14×1, standardized with the training split's mean 33.1 and std 80.2; training images augmented (flip, shift ±10%, rotate ±15°)");
+  const plainImageLine = logEvent('info', imagePreprocessLog({ height: 28, width: 28, channels: 3 }, true));
+  assert.equal(plainImageLine.message, 'preprocess: 28×28×3, unit scaling (pixels / 255)');
+  const events: TrainerEvent[] = [
+    stageEvent('data', 'done', logText('stage.rows', 200)),
+    textStage,
+    logEvent('info', textDetail),
+    logEvent('warn', logText('text.unseenClassSkipped', 3)),
+    logEvent('info', logText('text.corpus', '12,345', '1,234', '1,200', 64)),
+    stageEvent('data', 'done', logText('stage.images', '1,200', 10)),
+    imageStage,
+    logEvent('info', imagePreprocessLog(augmented, true)),
+    plainImageLine,
+  ];
+  for (const e of events) await postEvent(runId, e);
+  await page.waitForFunction((n) => document.querySelectorAll('#log .log-line').length === n, events.length);
+  assert.deepEqual(await page.locator('#log .log-line').allTextContents(), [
+    '数据：200 行',
+    '预处理：单词分词器，词表共 412 个词元；训练 160，验证 20，测试 20 行',
+    '单词分词器，词表共 412 个词元；训练 160，验证 20，测试 20 行',
+    '已跳过 3 行：其类别从未出现在训练集中',
+    '语料：训练 12,345，验证 1,234，测试 1,200 个词元；窗口长度 64',
+    '数据：1,200 张图像，10 个类别',
+    '预处理：14×14×1，按训练集的均值 33.1 和标准差 80.2 标准化；训练图像已增强（翻转、平移 ±10%、旋转 ±15°）',
+    '预处理：14×14×1，按训练集的均值 33.1 和标准差 80.2 标准化；训练图像已增强（翻转、平移 ±10%、旋转 ±15°）',
+    '预处理：28×28×3，单位缩放（像素 / 255）',
+  ]);
 });
 
 test('the Train button posts train once training has ended', async () => {

@@ -4,7 +4,8 @@
 // a bad count is refused naming the option.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
@@ -18,12 +19,13 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { encoding: 'utf8', cwd: root, env: { ...clean, ...env } });
 }
 
-function workspace(training: Record<string, unknown> = {}): string {
+function workspace(training: Record<string, unknown> = {}, more: Record<string, unknown> = {}): string {
   const ws = tempDir('modellab-threads-');
   writeFiles(ws, {
     'data.csv': linearCsv(60),
     'exp.experiment.json': regressionConfig({
       training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 1, batchSize: 16, seed: 5, ...training },
+      ...more,
     }),
   });
   return ws;
@@ -78,4 +80,24 @@ test('a bad thread count is refused before anything trains, naming the option', 
   assert.equal(env.status, 2);
   assert.match(env.stderr, /^modellab: MODELLAB_THREADS must be a whole number from 0 \(every core\) to 1024, not "many"$/m);
   assert.deepEqual(readdirSync(ws).sort(), ['data.csv', 'exp.experiment.json'], 'no run folder was made');
+});
+
+// Two points at once in trainer children (dist/trainer.js, as `npm test` builds it): each run gets its share of the cores.
+test('sweep --concurrency 2: each forked run trains with half the cores; a set count is kept and the oversubscription said', { skip: !existsSync(join(root, 'dist', 'trainer.js')) && 'needs npm run build' }, () => {
+  const cores = availableParallelism();
+  const share = Math.max(1, Math.floor(cores / 2));
+  const ws = workspace({}, { sweep: { parameters: { 'training.optimizer.learningRate': [0.01, 0.02] }, metric: 'val_loss' } });
+  const config = join(ws, 'exp.experiment.json');
+  const threadsOf = (runsDir: string) => readdirSync(runsDir).map((id) => (JSON.parse(readFileSync(join(runsDir, id, 'meta.json'), 'utf8')) as { threads?: number }).threads);
+
+  const shared = cli(['sweep', config, '--backend', 'wasm', '--concurrency', '2', '--runs-dir', join(ws, 'a')]);
+  assert.equal(shared.status, 0, shared.stderr);
+  assert.match(shared.stderr, new RegExp(`, 2 at a time, ${share} threads? each, ranked by val_loss`));
+  assert.doesNotMatch(shared.stderr, /warning: /);
+  assert.deepEqual(threadsOf(join(ws, 'a')), [share, share]);
+
+  const asked = cli(['sweep', config, '--backend', 'wasm', '--concurrency', '2', '--threads', String(cores), '--runs-dir', join(ws, 'b')]);
+  assert.equal(asked.status, 0, asked.stderr);
+  assert.match(asked.stderr, new RegExp(`^warning: --threads asks for ${cores} thread\\(s\\): 2 runs at once × ${cores} threads = ${2 * cores} threads on this machine's ${cores} core\\(s\\), so they wait on one another; ${share} would fit$`, 'm'));
+  assert.deepEqual(threadsOf(join(ws, 'b')), [cores, cores]);
 });

@@ -482,7 +482,8 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
   const optimizer = training?.optimizer;
   const rows: [string, string][] = [
     [vscode.l10n.t('Created'), formatRunTime(meta.createdAt, '—')],
-    [vscode.l10n.t('Backend'), meta.backend ?? '—'],
+    // With the engine threads it trained with (none recorded for native TensorFlow), as the dashboard's badge.
+    [vscode.l10n.t('Backend'), !meta.backend ? '—' : meta.threads === undefined ? meta.backend : meta.threads === 1 ? vscode.l10n.t('{0} · 1 thread', meta.backend) : vscode.l10n.t('{0} · {1} threads', meta.backend, meta.threads)],
     [vscode.l10n.t('Epochs'), `${meta.epochsDone}/${meta.epochsPlanned}`],
     [vscode.l10n.t('Optimizer'), optimizer?.type ? `${optimizer.type}${optimizer.learningRate !== undefined ? `, lr ${optimizer.learningRate}` : ''}` : '—'],
     [vscode.l10n.t('Batch size'), training?.batchSize !== undefined ? String(training.batchSize) : '—'],

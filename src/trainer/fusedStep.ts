@@ -1,8 +1,9 @@
 // A whole training step of a Dense stack without the engine: trainModel's fast
 // path for the first-lesson kind of model. Through tfjs every step of a small
-// MLP is some forty kernel dispatches, each making tensors, recording the
-// gradient tape and counting references; for 10 → 64 → 1 at batch 32 that
-// bookkeeping, not the ~65k multiply-adds, is nearly all of the step.
+// MLP is 26 kernel dispatches (10 → 64 → 1), each making tensors, recording
+// the gradient tape and counting references; at batch 32 that bookkeeping,
+// not the ~65k multiply-adds, is nearly all of the step (a CPU profile of the
+// general path: about 5% of its time in wasm kernels).
 //
 // Here one call does the step: forward, loss, backward and the optimizer
 // update, straight on the wasm heap, calling the very kernels the general path

@@ -12,13 +12,16 @@ import type { ResolvedImage } from '../core/resolvedConfig';
 import { carvedValidationShare, splitSeed, SPLIT_DEFAULTS } from '../core/splitPlan';
 import { cellAt, columnOf, DataError, rowCount } from '../core/table';
 import type { DataConfig } from '../core/types';
+import { logText } from '../core/trainerLogTable';
+import type { LogText } from '../core/trainerLogTable';
 import { readImageFile } from './imageDecode';
 import { classFolderNames, imageFilesUnder, looseImageCount } from './imageFolder';
 import { describeBytes, maxDataBytes, readTable } from './tableFile';
 
 export type { ImageSet, ImageSplits } from '../core/imageSet';
 
-export type ImageLog = (message: string, level?: 'info' | 'warn') => void;
+/** The trainer's log: a line in English, or by message id (src/core/trainerLogTable.ts). */
+export type ImageLog = (message: string | LogText, level?: 'info' | 'warn') => void;
 
 /** One folder's or listing's images, labelled by class name. */
 interface LabelledImages {
@@ -54,7 +57,7 @@ function readClassFolder(dir: string, training: boolean, log: ImageLog): Labelle
     }
   }
   const loose = looseImageCount(dir);
-  if (loose > 0) log(`${dir}: ${loose} image${loose === 1 ? '' : 's'} outside the class folders ${loose === 1 ? 'is' : 'are'} not used`, 'warn');
+  if (loose > 0) log(loose === 1 ? logText('images.looseOne', dir) : logText('images.loose', dir, loose), 'warn');
   return { where: dir, files, labels, classes };
 }
 
@@ -79,13 +82,13 @@ function readListing(file: string, training: boolean, data: DataConfig, image: R
     const abs = resolve(base, String(p));
     if (!isFile(abs)) {
       if (image.onError === 'fail') throw new DataError(file, table.lines[r], `image not found: ${String(p)} (looked for ${abs}; paths are relative to the config's folder)`);
-      if (missing++ < 5) log(`${file}:${table.lines[r]}: image not found: ${abs} — skipped`, 'warn');
+      if (missing++ < 5) log(logText('images.notFoundSkipped', file, table.lines[r] ?? '', abs), 'warn');
       continue;
     }
     files.push(abs);
     labels.push(String(label));
   }
-  if (missing > 0) log(`${file}: ${missing} listed image${missing === 1 ? ' was' : 's were'} not found and left out ("onError": "skip")`, 'warn');
+  if (missing > 0) log(missing === 1 ? logText('images.missingOne', file) : logText('images.missing', file, missing), 'warn');
   if (files.length === 0) throw new DataError(file, undefined, 'none of the listed images was found');
   const classes = sortClassNames(labels);
   if (classes.length === 1 && training) throw new DataError(file, undefined, `every image has the label "${classes[0]}": a classifier needs at least two classes`);
@@ -180,8 +183,13 @@ export function loadImageSplits(data: DataConfig, configPath: string, image: Res
       splits = { classNames, train: trainSet, validation: other(data.validation), test: other(data.test) };
     }
   }
-  const sizes = [`train ${splits.train.files.length}`, splits.validation ? `validation ${splits.validation.files.length}` : '', splits.test ? `test ${splits.test.files.length}` : ''].filter(Boolean).join(', ');
-  log(`${splits.classNames.length} classes, ${sizes} images; training images per class: ${classCounts(splits.train, splits.classNames)}`);
+  const [classes, train, perClass] = [splits.classNames.length, splits.train.files.length, classCounts(splits.train, splits.classNames)];
+  const validation = splits.validation?.files.length;
+  const test = splits.test?.files.length;
+  if (validation !== undefined && test !== undefined) log(logText('images.classes.all', classes, train, validation, test, perClass));
+  else if (validation !== undefined) log(logText('images.classes.validation', classes, train, validation, perClass));
+  else if (test !== undefined) log(logText('images.classes.test', classes, train, test, perClass));
+  else log(logText('images.classes', classes, train, perClass));
   return splits;
 }
 
@@ -228,7 +236,7 @@ export function readImagePixels(set: ImageSet, image: ResolvedImage, log: ImageL
     labels[files.length] = set.labels[i];
     files.push(file);
   }
-  if (skipped > 0) log(`skipped ${skipped} of ${set.files.length} images that could not be read ("onError": "skip")`, 'warn');
+  if (skipped > 0) log(logText('images.unreadableSkipped', skipped, set.files.length), 'warn');
   if (files.length === 0 && set.files.length > 0) throw new DataError(dirname(set.files[0]), undefined, `none of the ${set.files.length} images could be read`);
   return {
     pixels: skipped > 0 ? pixels.slice(0, files.length * per) : pixels,

@@ -16,6 +16,7 @@ import { formatEvaluation } from '../../src/cli/main';
 import { fitChannelStats } from '../../src/core/imageTransforms';
 import { resolveImage } from '../../src/core/resolvedConfig';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
+import { asLogText, formatLogText } from '../../src/core/trainerLogTable';
 import type { ClassificationEvaluation, ImageDataConfig, ImageModelInfo, ModelSummary } from '../../src/core/types';
 import { checkpointPath } from '../../src/node/checkpointFile';
 import { loadImageSplits, readImagePixels } from '../../src/node/imageFiles';
@@ -23,6 +24,7 @@ import { readRunMeta } from '../../src/node/runStoreReader';
 import { selectBackend } from '../../src/trainer/backend';
 import { resumeTraining, runTraining } from '../../src/trainer/engine';
 import { epochPoints, metricsOf, tempDir } from '../helpers/fixtures';
+import { zhCnLogTemplates } from '../helpers/zhCnStrings';
 
 const root = join(__dirname, '../..');
 /** 60 of each digit: 48 train, 3 validation, 9 test (the script's 80/5/15 per digit). */
@@ -64,19 +66,27 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) 
 test('a small CNN learns handwritten digits well above chance; the evaluation lists every test image; image.json holds the training split\'s statistics', async () => {
   const configPath = digitsWorkspace();
   const stages: Record<string, string | undefined> = {};
+  const stagesZh: Record<string, string | undefined> = {};
+  const zh = zhCnLogTemplates();
   const tensorsBefore = tf.memory().numTensors;
   const r = await runTraining({
     configPath,
     runsDir: join(configPath, '../runs'),
     backend: 'wasm',
     onEvent: (e: TrainerEvent) => {
-      if (e.type === 'stage' && e.status === 'done') stages[e.stage] = e.detail;
+      if (e.type !== 'stage' || e.status !== 'done') return;
+      stages[e.stage] = e.detail;
+      const byId = asLogText(e.detailId, e.detailArgs);
+      stagesZh[e.stage] = byId && formatLogText(byId, zh);
     },
   });
   assert.equal(r.meta.status, 'completed', r.meta.error);
   assert.equal(tf.memory().numTensors, tensorsBefore, 'a run leaks no tensors');
   assert.equal(stages.data, `${PER_CLASS * 10} images in 10 classes`);
   assert.match(stages.preprocess ?? '', /^14×14×1, standardized with the training split's mean [\d.]+ and std [\d.]+$/);
+  // By message id, the dashboard shows them in the editor's language.
+  assert.equal(stagesZh.data, `${PER_CLASS * 10} 张图像，10 个类别`);
+  assert.match(stagesZh.preprocess ?? '', /^14×14×1，按训练集的均值 [\d.]+ 和标准差 [\d.]+ 标准化$/);
   assert.deepEqual(r.meta.dataSizes, { train: 480, validation: 30, test: 90 });
 
   const ev = r.evaluation as ClassificationEvaluation;

@@ -16,6 +16,9 @@ import { decodeImage, detectImageFormat, readImageFile } from '../../src/node/im
 import { loadImageSplits, readImagePixels } from '../../src/node/imageFiles';
 import { summarizeImageFolder } from '../../src/node/imageFolder';
 import { tempDir } from '../helpers/fixtures';
+import { formatLogText } from '../../src/core/trainerLogTable';
+import type { LogText } from '../../src/core/trainerLogTable';
+import { zhCnLogTemplates } from '../helpers/zhCnStrings';
 import { grayPngBytes, handMadeJpeg, jpegBytes, png16Bytes, pngBytes } from '../helpers/imageBytes';
 
 /** RGBA of a w×h image whose pixel p has R = p, G = 100 + p, B = 200 - p, A = 255 - p. */
@@ -46,6 +49,9 @@ function throwsData(fn: () => unknown, pattern: RegExp, file?: string): DataErro
 
 const image = (over: Partial<Parameters<typeof resolveImage>[0]> = {}): ResolvedImage => resolveImage({ size: [4, 4], ...over });
 const quiet = (): void => {};
+/** A log line as the CLI prints it (English), and as the dashboard shows it in Chinese. */
+const english = (m: string | LogText): string => (typeof m === 'string' ? m : formatLogText(m));
+const chinese = (m: string | LogText): string => (typeof m === 'string' ? m : formatLogText(m, zhCnLogTemplates()));
 
 // ---------------------------------------------------------------- decoding
 
@@ -344,13 +350,14 @@ test('a folder of class folders: sorted classes, files sorted, labels by folder,
   const dir = tempDir();
   writeTree(dir, digitsTree());
   const config = join(dir, 'digits.experiment.json');
-  const messages: string[] = [];
+  const messages: (string | LogText)[] = [];
   const all = loadImageSplits({ source: 'images', split: { validation: 0, test: 0, shuffle: false } }, config, image(), (m) => messages.push(m));
   assert.deepEqual(all.classNames, ['one', 'two', 'zero']);
   assert.deepEqual(all.train.files, ['one/c.png', 'one/sub/d.jpg', 'two/e.png', 'zero/a.png', 'zero/b.png'].map((f) => join(dir, 'images', f)));
   assert.deepEqual([...all.train.labels], [0, 0, 1, 2, 2]);
   assert.equal(all.validation, undefined);
-  assert.deepEqual(messages, [`${join(dir, 'images')}: 1 image outside the class folders is not used`, '3 classes, train 5 images; training images per class: one 2, two 1, zero 2']);
+  assert.deepEqual(messages.map(english), [`${join(dir, 'images')}: 1 image outside the class folders is not used`, '3 classes, train 5 images; training images per class: one 2, two 1, zero 2']);
+  assert.deepEqual(messages.map(chinese), [`${join(dir, 'images')}：有 1 张图像不在类别文件夹中，未被使用`, '3 个类别，训练 5 张图像；每个类别的训练图像数：one 2, two 1, zero 2']);
 
   const split = loadImageSplits({ source: 'images', split: { validation: 0.2, test: 0.2, seed: 4 } }, config, image(), quiet);
   const again = loadImageSplits({ source: 'images', split: { validation: 0.2, test: 0.2, seed: 4 } }, config, image(), quiet);
@@ -442,7 +449,7 @@ test('listing errors: empty, no target, unknown column, empty cell, missing imag
   throwsData(() => load('missing.csv'), /missing\.csv:4: image not found: gone\.png \(looked for .*gone\.png; paths are relative to the config's folder\)/);
   throwsData(() => load('one.csv'), /one\.csv: every image has the label "x": a classifier needs at least two classes/);
   const warned: string[] = [];
-  const skipped = loadImageSplits({ source: 'missing.csv', target: 'label', split: { validation: 0, test: 0 } }, config, image({ onError: 'skip' }), (m) => warned.push(m));
+  const skipped = loadImageSplits({ source: 'missing.csv', target: 'label', split: { validation: 0, test: 0 } }, config, image({ onError: 'skip' }), (m) => warned.push(english(m)));
   assert.equal(skipped.train.files.length, 2);
   assert.ok(warned.includes(`${join(dir, 'missing.csv')}: 1 listed image was not found and left out ("onError": "skip")`), warned.join('\n'));
 });
@@ -514,7 +521,7 @@ test('pixels: "skip" leaves bad files out and counts them, "fail" stops naming t
   });
   const set = { files: ['good1.png', 'text.png', 'good2.jpg', 'cut.png'].map((f) => join(dir, f)), labels: Int32Array.from([0, 1, 2, 3]) };
   const warnings: string[] = [];
-  const r = readImagePixels(set, image({ onError: 'skip', channels: 1 }), (m, level) => warnings.push(`${level}: ${m}`));
+  const r = readImagePixels(set, image({ onError: 'skip', channels: 1 }), (m, level) => warnings.push(`${level}: ${english(m)}`));
   assert.equal(r.skipped, 2);
   assert.deepEqual(r.files, [join(dir, 'good1.png'), join(dir, 'good2.jpg')]);
   assert.deepEqual([...r.labels], [0, 2]);

@@ -6,7 +6,7 @@
 
 import { seededRng, shuffleInPlace } from './random';
 import type { SweepPoint } from './sweep';
-import type { SweepPlan } from './sweepPlan';
+import type { SweepObservation, SweepPlan } from './sweepPlan';
 import { logText } from './trainerLogTable';
 import type { LogText } from './trainerLogTable';
 import type { FoldMembership, RunMeta } from './types';
@@ -178,22 +178,25 @@ export function isFoldGroup<R>(x: R | FoldGroup<R>): x is FoldGroup<R> {
 }
 
 /**
- * A grid or random sweep of cross-validated points as a plan of fold runs:
- * run i trains fold i mod k of point ⌊i/k⌋ (one fold group per point), so a
- * queue that runs one training per plan entry trains every point's folds.
- * `foldOf` tells the fold of a point the plan returned. A bayes plan (which
- * draws from point-level results) is not folded here.
+ * A sweep of cross-validated points as a plan of fold runs: run i trains fold
+ * i mod k of point ⌊i/k⌋ (one fold group per point), so a queue that runs one
+ * training per plan entry trains every point's folds. `foldOf` tells the fold
+ * of a point the plan returned. A bayes point is drawn when its first fold
+ * starts, from the points whose k folds have all finished, each valued by its
+ * folds' mean (undefined when a fold has none).
  */
 export function foldSweepPlan(plan: SweepPlan, k: number, newId: () => string = newFoldGroupId): { plan: SweepPlan; foldOf(point: SweepPoint): FoldMembership | undefined } {
-  if (plan.adaptive) throw new FoldError('a bayes sweep draws each point from the points finished before it; its folds are not planned as separate runs');
   const folds = new WeakMap<SweepPoint, FoldMembership>();
   const ids = new Map<number, string>();
+  const bases = new Map<number, SweepPoint>();
   return {
     plan: {
       total: plan.total * k,
-      adaptive: false,
-      point(index) {
-        const base = plan.point(Math.floor(index / k), []);
+      adaptive: plan.adaptive,
+      point(index, finished) {
+        const at = Math.floor(index / k);
+        let base = bases.get(at);
+        if (!base) bases.set(at, (base = plan.point(at, plan.adaptive ? pointObservations(finished, k) : [])));
         let id = ids.get(base.index);
         if (id === undefined) ids.set(base.index, (id = newId()));
         const point: SweepPoint = { ...base };
@@ -203,4 +206,23 @@ export function foldSweepPlan(plan: SweepPlan, k: number, newId: () => string = 
     },
     foldOf: (point) => folds.get(point),
   };
+}
+
+/** Finished fold runs as finished points: each k runs of the same values (in the order they finished) one point, valued by their mean. */
+function pointObservations(runs: readonly SweepObservation[], k: number): SweepObservation[] {
+  const open = new Map<string, SweepObservation[]>();
+  const points: SweepObservation[] = [];
+  for (const run of runs) {
+    const key = JSON.stringify(run.params);
+    const group = open.get(key) ?? [];
+    group.push(run);
+    if (group.length < k) {
+      open.set(key, group);
+      continue;
+    }
+    open.delete(key);
+    const values = group.map((g) => g.value);
+    points.push({ params: run.params, value: values.every((v) => v !== undefined && Number.isFinite(v)) ? values.reduce((a, b) => a! + b!, 0)! / k : undefined });
+  }
+  return points;
 }

@@ -195,5 +195,31 @@ test('a cross-validated grid sweep as a plan of fold runs: run i trains fold i m
   assert.deepEqual(runs.map((p) => p.index), [0, 0, 0, 1, 1, 1]);
   assert.deepEqual(runs.map((p) => p.params['training.optimizer.learningRate']), [0.1, 0.1, 0.1, 0.01, 0.01, 0.01]);
   assert.deepEqual(runs.map((p) => foldOf(p)), [0, 1, 2, 0, 1, 2].map((index, i) => ({ id: `cv-${i < 3 ? 0 : 1}`, index, k: 3 })));
-  assert.throws(() => foldSweepPlan(planSweep({ method: 'bayes', count: 4, parameters: { 'training.optimizer.learningRate': { min: 0.001, max: 0.1 } } }, 'minimize'), 3), /bayes/);
+});
+
+test('a cross-validated bayes sweep: each point drawn when its first fold starts, from the points whose folds all finished, valued by their mean', async () => {
+  const { foldSweepPlan } = await import('../../src/core/crossValidation');
+  const { planSweep } = await import('../../src/core/sweepPlan');
+  const sweep = { method: 'bayes' as const, count: 6, seed: 3, parameters: { 'training.optimizer.learningRate': { min: 0.001, max: 0.1, scale: 'log' as const }, 'model.layers[0].units': [8, 32] } };
+  const loss = (p: Record<string, unknown>, fold: number) => (Math.log10(p['training.optimizer.learningRate'] as number) + 2) ** 2 + (p['model.layers[0].units'] === 32 ? 0 : 0.3) + 0.01 * fold;
+  const { plan, foldOf } = foldSweepPlan(planSweep(sweep, 'minimize'), 2);
+  assert.equal(plan.adaptive, true);
+  assert.equal(plan.total, 12);
+  // One at a time: fold runs finish in order; a point's value for the sampler is its two folds' mean.
+  const runs: { params: Record<string, unknown>; value: number | undefined }[] = [];
+  const points: { params: Record<string, unknown>; value: number | undefined }[] = [];
+  for (let i = 0; i < plan.total; i++) {
+    const p = plan.point(i, runs);
+    assert.equal(p.index, Math.floor(i / 2));
+    assert.deepEqual(foldOf(p), { id: foldOf(plan.point(i - (i % 2), runs))!.id, index: i % 2, k: 2 });
+    // Its second fold trains the same values as its first, whatever finished in between.
+    if (i % 2 === 1) assert.deepEqual(p.params, runs[i - 1].params);
+    const value = i === 5 ? undefined : loss(p.params, i % 2); // a fold of point 2 fails
+    runs.push({ params: p.params, value });
+    if (i % 2 === 1) points.push({ params: p.params, value: runs[i - 1].value === undefined || value === undefined ? undefined : (runs[i - 1].value! + value) / 2 });
+  }
+  // The same points as the unfolded plan answering the points' means (a point with a failed fold: no value).
+  const direct = planSweep(sweep, 'minimize');
+  for (let j = 0; j < 6; j++) assert.deepEqual(direct.point(j, points.slice(0, j)).params, points[j].params, `point ${j}`);
+  assert.equal(points[2].value, undefined);
 });

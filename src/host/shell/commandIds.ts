@@ -6,6 +6,7 @@ export const CommandId = {
   train: 'modelLab.train',
   runSweep: 'modelLab.runSweep',
   trainBest: 'modelLab.trainBest',
+  ensembleBest: 'modelLab.ensembleBest',
   stop: 'modelLab.stop',
   openDashboard: 'modelLab.openDashboard',
   validateConfig: 'modelLab.validateConfig',

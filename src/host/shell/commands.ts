@@ -14,6 +14,7 @@ import { newExperiment } from '../editor/newExperimentCommands';
 import { resumeRun } from '../training/resumeCommands';
 import { runSweep } from '../sweeps/sweepCommands';
 import { trainBest } from '../sweeps/trainBest';
+import { ensembleBest } from '../sweeps/ensembleBest';
 import { stopTraining, trainConfig } from '../training/trainCommands';
 import { configFromContext, findWorkspaceConfigs, isConfigUri } from '../editor/workspaceConfigs';
 import { findLearningRate } from '../editor/lrFinder';
@@ -24,6 +25,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
   train: (ctx) => (arg) => trainConfig(ctx, arg),
   runSweep: (ctx) => (arg) => runSweep(ctx, arg),
   trainBest: (ctx) => (arg) => trainBest(ctx, arg),
+  ensembleBest: (ctx) => (arg) => ensembleBest(ctx, arg),
   stop: (ctx) => (arg) => stopTraining(ctx, arg),
   openDashboard: (ctx) => (arg) => openDashboard(ctx, arg),
   validateConfig: (ctx) => (arg) => validateConfig(ctx, arg),

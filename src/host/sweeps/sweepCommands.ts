@@ -62,11 +62,6 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
     return;
   }
   const folds = config.training.crossValidation?.folds;
-  if (folds && sweepMethod(sweep) === 'bayes') {
-    // A bayes point is drawn from the points finished before it, by their folds' mean: the CLI does that.
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is cross-validated: run its sweep with `modellab sweep {1}`, which trains the folds of each point and ranks the points by their mean. Train Best on All Training Data works on its result here.', config.name, fileName));
-    return;
-  }
   const executor = executorSetting(configUri);
   if (executor !== 'local' && sweepMethod(sweep) === 'bayes') {
     void vscode.window.showInformationMessage(
@@ -79,7 +74,7 @@ export async function runSweep(ctx: ModelLabContext, arg?: unknown): Promise<voi
   const earlyTermination = earlyTerminationOf(config);
   // Grid and random points are known now; a bayes point is drawn when a slot frees up, from the runs finished by then.
   const pointPlan = planSweep(sweep, goal);
-  // Cross-validated: each point is k fold runs, one training each (the queue runs them like points).
+  // Cross-validated: each point is k fold runs, one training each (the queue runs them like points); a bayes point is drawn from the points whose folds all finished, by their mean.
   const folded = folds ? foldSweepPlan(pointPlan, folds) : undefined;
   const plan = folded?.plan ?? pointPlan;
   const total = pointPlan.total;

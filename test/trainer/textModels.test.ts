@@ -16,6 +16,8 @@ import { attentionFor, generate, TextModelCache } from '../../src/trainer/infere
 import { InferenceServer } from '../../src/trainer/inferenceServer';
 import { EmbeddingCache, projectEmbeddings } from '../../src/trainer/embeddings';
 import { tempDir, writeFiles } from '../helpers/fixtures';
+import { asLogText, formatLogText } from '../../src/core/trainerLogTable';
+import { zhCnLogTemplates } from '../helpers/zhCnStrings';
 
 const examples = join(__dirname, '../../examples');
 const runsDir = join(tempDir(), 'runs');
@@ -67,6 +69,12 @@ test(`the intent classifier reaches ${CLASSIFIER_MIN_ACCURACY} accuracy on its h
   const summary = events.find((e): e is Extract<TrainerEvent, { type: 'summary' }> => e.type === 'summary')!;
   assert.ok(summary.summary.layers.some((l) => l.type === 'MultiHeadSelfAttention'));
   assert.deepEqual(summary.dataSizes, { train: 1120, validation: 240, test: 240 });
+  // The preprocess stage's detail: English for the CLI, by message id for the dashboard, which shows it in the editor's language.
+  const preprocess = events.find((e): e is Extract<TrainerEvent, { type: 'stage' }> => e.type === 'stage' && e.stage === 'preprocess' && e.status === 'done')!;
+  assert.match(preprocess.detail ?? '', /^word tokenizer, \d+ tokens in the vocabulary; train 1120, validation 240, test 240 rows$/);
+  const byId = asLogText(preprocess.detailId, preprocess.detailArgs);
+  assert.ok(byId, 'the preprocess detail carries a message id');
+  assert.match(formatLogText(byId, zhCnLogTemplates()), /^单词分词器，词表共 \d+ 个词元；训练 1120，验证 240，测试 240 行$/);
   console.log(`intent classifier: test accuracy ${ev.metrics.accuracy.toFixed(4)}, ${epochs.map((e) => e.logs.tokensPerSecond).join(', ')} tokens/s`);
 });
 

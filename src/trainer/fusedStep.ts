@@ -40,7 +40,7 @@ import { gemmFor } from './kernels/wasmGemm';
 import type { Gemm } from './kernels/wasmGemm';
 import { wasmLoopsFor } from './kernels/wasmLoops';
 import type { WasmLoops } from './kernels/wasmLoops';
-import { heapFloats, heapOffset } from './kernels/wasmInternals';
+import { cwrap, disposeTensorView, heapFloats, heapOffset, newTensorId, registerTensorView, tensorId } from './kernels/wasmInternals';
 import type { BackendWasm } from './kernels/wasmInternals';
 
 /** What the step reads of a compiled tfjs-layers model. */
@@ -73,9 +73,14 @@ interface DenseInternals {
   activityRegularizer?: unknown;
 }
 
+type Activation = 'linear' | 'relu' | 'softmax';
+type LossKind = 'mse' | 'sparse' | 'categorical';
+type MetricKind = 'mse' | 'mae' | 'acc';
+
 interface Layer {
   k: number;
   n: number;
+  act: Activation;
   relu: boolean;
   kernel: tf.Variable;
   bias?: tf.Variable;
@@ -85,9 +90,25 @@ interface Layer {
   dw: number;
   db: number;
   wt: number;
+  /** A softmax layer's: logits, the clipped normalized probabilities, their logarithms. */
+  z: number;
+  c2: number;
+  logs: number;
 }
 
-const METRICS = new Set(['mse', 'mae']);
+/** tfjs-backend-wasm's C functions the softmax output layer calls, as the general path's kernels call them (by tensor id). */
+interface CFunctions {
+  fusedMatMul: (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
+  softmax: (xId: number, outId: number, channels: number, batch: number) => void;
+  log: (xId: number, dtype: number, outId: number) => void;
+}
+
+/** The losses the step computes (the compiled model's loss name), and the metrics each allows. */
+const LOSSES: Record<string, { kind: LossKind; metrics: Set<string> }> = {
+  meanSquaredError: { kind: 'mse', metrics: new Set(['mse', 'mae']) },
+  sparseCategoricalCrossentropy: { kind: 'sparse', metrics: new Set(['acc']) },
+  categoricalCrossentropy: { kind: 'categorical', metrics: new Set(['acc']) },
+};
 const round4 = (n: number) => (n + 3) & ~3;
 
 /**
@@ -105,38 +126,51 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
   if (!gemm || !loops) return 'no wasm SIMD product here';
   if (model.getClassName() !== 'Sequential') return 'not a Sequential model';
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  const loss = typeof compiled.loss === 'string' ? LOSSES[compiled.loss] : undefined;
+  if (!loss) return `loss ${typeof compiled.loss === 'string' ? compiled.loss : 'of its own'}`;
   const plan: Layer[] = [];
-  for (const layer of layers) {
+  for (const [i, layer] of layers.entries()) {
     if (layer.getClassName() !== 'Dense') return `a ${layer.getClassName()} layer`;
     const d = layer as unknown as DenseInternals;
     if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'a regularized Dense layer';
     const activation = d.activation.getClassName().toLowerCase();
-    if (activation !== 'relu' && activation !== 'linear') return `a Dense layer with ${activation} activation`;
+    // Softmax only last, under a cross-entropy; ReLU or linear anywhere else.
+    const last = i === layers.length - 1;
+    const allowed = last && loss.kind !== 'mse' ? activation === 'softmax' : activation === 'relu' || activation === 'linear';
+    if (!allowed) return last && loss.kind !== 'mse' ? `a cross-entropy after a ${activation} output` : `a Dense layer with ${activation} activation`;
     const kernel = d.kernel.read() as tf.Variable;
     if (kernel.rank !== 2 || kernel.dtype !== 'float32') return 'a Dense kernel that is not a float32 matrix';
     const bias = d.bias ? (d.bias.read() as tf.Variable) : undefined;
     const [k, n] = kernel.shape as [number, number];
-    plan.push({ k, n, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0 });
+    plan.push({ k, n, act: activation as Activation, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0, z: 0, c2: 0, logs: 0 });
   }
   if (plan.length === 0) return 'no layers';
   const weights = plan.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
   if (variables.length !== weights.length || !weights.every((w) => variables.includes(w))) return 'trainable weights other than the Dense layers\' own';
-  if (compiled.loss !== 'meanSquaredError') return `loss ${typeof compiled.loss === 'string' ? compiled.loss : 'of its own'}`;
   const metrics = compiled.metricsNames.slice(1);
-  const other = metrics.find((name) => !METRICS.has(name));
+  const other = metrics.find((name) => !loss.metrics.has(name));
   if (other !== undefined) return `metric ${other}`;
   const kind = compiled.optimizer.getClassName();
   if (kind !== 'Adam' && kind !== 'SGD') return `optimizer ${kind}`;
   if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.dtype !== 'float32' || x.shape[1] !== plan[0].k) return 'inputs that are not one float32 matrix of the first layer\'s width';
   const out = plan[plan.length - 1].n;
-  if (y.rank !== 2 || y.dtype !== 'float32' || y.shape[1] !== out) return `targets not shaped [rows, ${out}]`;
-  return new DenseStackStep(backend, gemm, loops, plan, variables, compiled.optimizer, Math.max(1, Math.min(batchSize, x.shape[0])), metrics as ('mse' | 'mae')[]);
+  if (loss.kind === 'sparse') {
+    // Class indices, one a row ([rows] or [rows, 1]).
+    if (out < 2) return 'a softmax of one unit';
+    if (y.dtype !== 'float32' || y.size !== y.shape[0]) return 'sparse targets not shaped [rows]';
+  } else if (y.rank !== 2 || y.dtype !== 'float32' || y.shape[1] !== out) return `targets not shaped [rows, ${out}]`;
+  if (loss.kind === 'categorical' && out < 2) return 'a softmax of one unit';
+  return new DenseStackStep(backend, gemm, loops, plan, variables, compiled.optimizer, Math.max(1, Math.min(batchSize, x.shape[0])), loss.kind, metrics as MetricKind[]);
 }
 
 export class DenseStackStep {
   private readonly scratch: tf.Tensor;
   /** For each variable (in the optimizer's order): the layer and whether it is the bias. */
   private readonly slots: { layer: Layer; bias: boolean; size: number }[];
+  /** A softmax output layer's C functions and the tensor ids of views into the scratch buffer (its input unless the layer is the first, its logits, probabilities, clipped values and logarithms). */
+  private readonly softmax?: { c: CFunctions; input?: number; z: number; p: number; c2: number; logs: number };
+  /** Keras's epsilon (the backend's), the cross-entropies' clip bounds as the clip kernel holds them. */
+  private readonly clip: [number, number];
 
   constructor(
     private readonly backend: BackendWasm,
@@ -146,7 +180,8 @@ export class DenseStackStep {
     private readonly variables: tf.Variable[],
     private readonly optimizer: tf.Optimizer,
     maxRows: number,
-    private readonly metrics: ('mse' | 'mae')[],
+    private readonly loss: LossKind,
+    private readonly metrics: MetricKind[],
   ) {
     let floats = 0;
     const take = (n: number) => {
@@ -160,8 +195,32 @@ export class DenseStackStep {
       l.dw = take(l.k * l.n);
       l.db = take(l.n);
       l.wt = i > 0 ? take(l.k * l.n) : 0;
+      if (l.act === 'softmax') {
+        l.z = take(maxRows * l.n);
+        l.c2 = take(maxRows * l.n);
+        l.logs = take(maxRows * l.n);
+      }
     });
     this.scratch = tf.zeros([floats + 4]);
+    const eps = tf.backend().epsilon();
+    this.clip = [Math.fround(eps), Math.fround(1 - eps)];
+    const last = layers[layers.length - 1];
+    if (last.act === 'softmax') {
+      const c: CFunctions = {
+        fusedMatMul: cwrap(backend, '_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']),
+        softmax: cwrap(backend, 'Softmax', null, ['number', 'number', 'number', 'number']),
+        log: cwrap(backend, 'Log', null, ['number', 'number', 'number']),
+      };
+      const base = heapOffset(backend, this.scratch);
+      const view = (floatOffset: number, size: number) => {
+        const id = newTensorId(backend);
+        registerTensorView(backend, id, size, base + 4 * floatOffset);
+        return id;
+      };
+      const size = maxRows * last.n;
+      const before = layers[layers.length - 2];
+      this.softmax = { c, input: before ? view(before.h, maxRows * last.k) : undefined, z: view(last.z, size), p: view(last.h, size), c2: view(last.c2, size), logs: view(last.logs, size) };
+    }
     this.slots = variables.map((v) => {
       const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
       return { layer, bias: layer.bias === v, size: v.size };
@@ -190,19 +249,22 @@ export class DenseStackStep {
     const base = heapOffset(backend, this.scratch);
     const at = (floatOffset: number) => base + 4 * floatOffset;
     const xAt = heapOffset(backend, x) + 4 * start * layers[0].k;
-    const yAt = heapOffset(backend, y) + 4 * start * layers[layers.length - 1].n;
+    const yAt = heapOffset(backend, y) + 4 * start * (y.size / y.shape[0]); // a row of targets: the output's width, or one class index
 
     // Forward: h = act(in·W + b), as the dense kernel runs it.
     let input = xAt;
     for (const l of layers) {
-      gemm.run(input, heapOffset(backend, l.kernel), at(l.h), m, l.k, l.n, 1, 0, 0, 0, l.bias ? heapOffset(backend, l.bias) : 0, l.relu ? 1 : 0, 4 * l.k, 4);
+      if (l.act === 'softmax') this.softmaxForward(l, input, m, at);
+      else gemm.run(input, heapOffset(backend, l.kernel), at(l.h), m, l.k, l.n, 1, 0, 0, 0, l.bias ? heapOffset(backend, l.bias) : 0, l.relu ? 1 : 0, 4 * l.k, 4);
       input = at(l.h);
     }
 
-    // Loss (mean of the squared differences over every element), metrics, and dLoss/dOutput.
-    const f = heapFloats(backend);
+    // The loss, metrics, and dLoss/dOutput (for a softmax output, dLoss/dLogits).
     const last = layers[layers.length - 1];
-    const values = lossAndGradient(f, at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics);
+    const values =
+      this.loss === 'mse'
+        ? meanSquaredError(heapFloats(backend), at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics as ('mse' | 'mae')[])
+        : this.crossEntropy(last, yAt >> 2, m, at);
 
     // Backward, last layer first: through the activation, then dW = inᵀ·g, db = Σ rows g, d(in) = g·Wᵀ.
     for (let i = layers.length - 1; i >= 0; i--) {
@@ -252,6 +314,104 @@ export class DenseStackStep {
     return values;
   }
 
+  /**
+   * The softmax layer's forward pass as the general path runs it: tfjs-layers'
+   * Dense with a softmax is fused.matMul (XNNPACK's product, as the
+   * _FusedMatMul kernel calls it), + bias, then the Softmax kernel.
+   */
+  private softmaxForward(l: Layer, input: number, m: number, at: (floatOffset: number) => number): void {
+    const { backend } = this;
+    const sm = this.softmax!;
+    let inputId = sm.input;
+    if (inputId === undefined) {
+      inputId = newTensorId(backend);
+      registerTensorView(backend, inputId, m * l.k, input);
+    }
+    try {
+      sm.c.fusedMatMul(inputId, shapeBytes([1, m, l.k]), 3, tensorId(backend, l.kernel), shapeBytes([1, l.k, l.n]), 3, false, false, 0, 0, 0, 0, sm.z);
+    } finally {
+      if (sm.input === undefined) disposeTensorView(backend, inputId);
+    }
+    if (l.bias) {
+      const heap = heapFloats(backend);
+      const [z, b] = [at(l.z) >> 2, heapOffset(backend, l.bias) >> 2];
+      for (let r = 0; r < m; r++) for (let j = 0; j < l.n; j++) heap[z + r * l.n + j] = heap[z + r * l.n + j] + heap[b + j];
+    }
+    sm.c.softmax(sm.z, sm.p, l.n, m);
+  }
+
+  /**
+   * tfjs-layers' (sparse) categorical cross-entropy of the softmax output and
+   * its gradient through the softmax, element by element as the general path's
+   * kernels and their gradients compute them, in float32 (the logarithm by the
+   * backend's own Log); then accuracy. Returns [loss, ...metrics]; writes
+   * dLoss/dLogits into the layer's gradient buffer.
+   */
+  private crossEntropy(l: Layer, y: number, m: number, at: (floatOffset: number) => number): number[] {
+    const sparse = this.loss === 'sparse';
+    const k = l.n;
+    const [lo, hi] = this.clip;
+    const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);
+    const inside = (v: number) => v >= lo && v <= hi;
+    const [p, c2, logs, d] = [at(l.h) >> 2, at(l.c2) >> 2, at(l.logs) >> 2, at(l.d) >> 2];
+    let heap = heapFloats(this.backend);
+    // The target row as the loss sees it: a one-hot of the class index (sparse), else y's row.
+    const target = (r: number, j: number) => (sparse ? (Math.floor(heap[y + r]) === j ? 1 : 0) : heap[y + r * k + j]);
+    const sums = new Float32Array(m);
+    // c1 = clip(p) (sparse only), q = c1 / Σ c1, c2 = clip(q).
+    for (let r = 0; r < m; r++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s = Math.fround(s + (sparse ? clip(heap[p + r * k + j]) : heap[p + r * k + j]));
+      sums[r] = s;
+      for (let j = 0; j < k; j++) heap[c2 + r * k + j] = clip(Math.fround((sparse ? clip(heap[p + r * k + j]) : heap[p + r * k + j]) / s));
+    }
+    this.softmax!.c.log(this.softmax!.c2, 0, this.softmax!.logs);
+    heap = heapFloats(this.backend);
+    // The loss: mean over rows of −Σ_j t·log(c2).
+    let total = 0;
+    for (let r = 0; r < m; r++) {
+      let s = 0;
+      for (let j = 0; j < k; j++) s = Math.fround(s + Math.fround(target(r, j) * heap[logs + r * k + j]));
+      total = Math.fround(total - s);
+    }
+    const values = [Math.fround(total / m)];
+    // Backward: mean → −1/m; through t·log(c2), the clip, the division by Σ c1 (both operands), the first clip, the softmax.
+    const g = -Math.fround(1 / m);
+    const dq = new Float32Array(k);
+    for (let r = 0; r < m; r++) {
+      const s = sums[r];
+      let tmp = 0;
+      for (let j = 0; j < k; j++) {
+        const i = r * k + j;
+        const c1 = sparse ? clip(heap[p + i]) : heap[p + i];
+        const q = Math.fround(c1 / s);
+        dq[j] = inside(q) ? Math.fround(Math.fround(g * target(r, j)) / heap[c2 + i]) : 0;
+        tmp = Math.fround(tmp + Math.fround(dq[j] * c1));
+      }
+      const dS = -Math.fround(tmp / Math.fround(s * s));
+      let dot = 0;
+      for (let j = 0; j < k; j++) {
+        const i = r * k + j;
+        const pv = heap[p + i];
+        const dc1 = Math.fround(Math.fround(dq[j] / s) + dS);
+        const dp = sparse && !inside(pv) ? 0 : dc1;
+        heap[d + i] = Math.fround(dp * pv);
+        dot = Math.fround(dot + heap[d + i]);
+      }
+      for (let j = 0; j < k; j++) heap[d + r * k + j] = heap[d + r * k + j] - Math.fround(dot * heap[p + r * k + j]);
+    }
+    for (const _ of this.metrics) {
+      // Accuracy: the first largest probability's class against the target's (its index, or its own first largest).
+      let hits = 0;
+      for (let r = 0; r < m; r++) {
+        const predicted = argMax(heap, p + r * k, k);
+        if (sparse ? heap[y + r] === predicted : argMax(heap, y + r * k, k) === predicted) hits++;
+      }
+      values.push(Math.fround(hits / m));
+    }
+    return values;
+  }
+
   /** Brings the optimizer's derived state up to date (Adam's β powers, which only its own step reads) and frees the scratch. */
   dispose(): void {
     if (this.optimizer.getClassName() === 'Adam') {
@@ -262,6 +422,7 @@ export class DenseStackStep {
         s.accBeta2.assign(tf.scalar(Math.pow(s.beta2, t + 1)));
       });
     }
+    if (this.softmax) for (const id of [this.softmax.input, this.softmax.z, this.softmax.p, this.softmax.c2, this.softmax.logs]) if (id !== undefined) disposeTensorView(this.backend, id);
     this.scratch.dispose();
   }
 
@@ -298,6 +459,17 @@ function ownData(backend: BackendWasm, v: tf.Variable): void {
   copy.dispose();
 }
 
+function shapeBytes(shape: number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(shape).buffer);
+}
+
+/** The index of the first largest of n floats at heap[at …]. */
+function argMax(heap: Float32Array, at: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (heap[at + j] > heap[at + best]) best = j;
+  return best;
+}
+
 /** dst[j][i] = src[i][j] for src [rows, cols] (float offsets into heap). */
 function transposeInto(heap: Float32Array, src: number, dst: number, rows: number, cols: number): void {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) heap[dst + j * rows + i] = heap[src + i * cols + j];
@@ -310,7 +482,7 @@ function transposeInto(heap: Float32Array, src: number, dst: number, rows: numbe
  * tfjs-layers' (mean over the last axis, then over the rows). Float offsets
  * into the heap; returns [loss, ...metrics].
  */
-function lossAndGradient(heap: Float32Array, p: number, y: number, g: number, rows: number, cols: number, metrics: ('mse' | 'mae')[]): number[] {
+function meanSquaredError(heap: Float32Array, p: number, y: number, g: number, rows: number, cols: number, metrics: ('mse' | 'mae')[]): number[] {
   const count = rows * cols;
   let sum = 0;
   for (let i = 0; i < count; i++) {

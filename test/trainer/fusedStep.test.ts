@@ -44,6 +44,8 @@ interface Setup {
   epochs?: number;
   batchSize?: number;
   outputs?: number;
+  /** Targets: numbers (default), class indices [rows] (sparse), or one-hot rows [rows, outputs]. */
+  targets?: 'numbers' | 'classes' | 'oneHot';
 }
 
 const MLP: LayerConfig[] = [
@@ -65,9 +67,16 @@ async function train(fastStep: boolean, s: Setup = {}): Promise<Run> {
   Math.random = seededRng(5); // initializers and the shuffle
   const before = tf.memory().numTensors;
   const x = tf.tensor2d(table(rows, FEATURES, 9), [rows, FEATURES]);
-  const y = tf.tensor2d(table(rows, outputs, 10), [rows, outputs]);
   const xVal = tf.tensor2d(table(50, FEATURES, 11), [50, FEATURES]);
-  const yVal = tf.tensor2d(table(50, outputs, 12), [50, outputs]);
+  const targets = (n: number, seed: number, xs: Float32Array): tf.Tensor => {
+    if (s.targets === 'numbers' || s.targets === undefined) return tf.tensor2d(table(n, outputs, seed), [n, outputs]);
+    // The class: which third of the range the sum of the first three features falls in (learnable), 0 … outputs − 1.
+    const classes = Float32Array.from({ length: n }, (_, r) => Math.min(outputs - 1, Math.max(0, Math.floor(((xs[r * FEATURES] + xs[r * FEATURES + 1] + xs[r * FEATURES + 2] + 3) / 6) * outputs))));
+    if (s.targets === 'classes') return tf.tensor1d(classes);
+    return tf.tensor2d(Float32Array.from({ length: n * outputs }, (_, i) => (classes[Math.floor(i / outputs)] === i % outputs ? 1 : 0)), [n, outputs]);
+  };
+  const y = targets(rows, 10, x.dataSync() as Float32Array);
+  const yVal = targets(50, 12, xVal.dataSync() as Float32Array);
   const probe = tf.tensor2d(table(4, FEATURES, 13), [4, FEATURES]);
   const model = buildSequential(s.layers ?? MLP, [FEATURES]);
   const optimizer = buildOptimizer({ type: s.optimizer ?? 'adam', learningRate: 0.01 });
@@ -138,6 +147,27 @@ for (const optimizer of ['adam', 'sgd'] as const) {
   });
 }
 
+const CLASSIFIER: LayerConfig[] = [
+  { type: 'dense', units: 32, activation: 'relu' },
+  { type: 'dense', units: 3, activation: 'softmax' },
+];
+
+for (const [loss, targets] of [['sparseCategoricalCrossentropy', 'classes'], ['categoricalCrossentropy', 'oneHot']] as const) {
+  for (const layers of [CLASSIFIER, CLASSIFIER.slice(1)]) {
+    test(`wasm, ${loss}, ${layers.length === 1 ? 'softmax alone' : 'relu → softmax'}: the one-call step trains a classifier exactly as the general path (losses, accuracy, validation, weights, optimizer state, gradients)`, async () => {
+      await selectBackend('wasm');
+      const setup: Setup = { layers, loss, targets, outputs: 3, metrics: ['accuracy'] };
+      const general = await train(false, setup);
+      const fast = await train(true, setup);
+      assert.deepEqual(fast.path, { fast: true });
+      assert.ok(fast.epochs[2].acc > fast.epochs[0].acc || fast.epochs[2].loss < fast.epochs[0].loss, `it learns: ${JSON.stringify(fast.epochs)}`);
+      assert.ok(fast.epochs.every((l) => l.val_acc >= 0 && l.val_acc <= 1));
+      assert.deepEqual(observed(fast), observed(general));
+      assert.equal(fast.leaked, 0);
+    });
+  }
+}
+
 test('wasm: weights read between steps are current, and clones taken at an epoch end keep that epoch', async () => {
   await selectBackend('wasm');
   const fast = await train(true, { epochs: 2 });
@@ -205,8 +235,11 @@ test('configs the one-call step does not cover take the general path, and say wh
     [{ loss: 'mae' }, 'loss meanAbsoluteError'],
     [{ loss: 'huber' }, 'loss of its own'],
     [{ optimizer: 'rmsprop' }, 'optimizer RMSProp'],
-    [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', metrics: ['accuracy'] }, 'a Dense layer with sigmoid activation'],
+    [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', metrics: ['accuracy'] }, 'loss binaryCrossentropy'],
     [{ metrics: ['accuracy'] }, 'metric acc'],
+    [{ layers: CLASSIFIER, loss: 'categoricalCrossentropy', targets: 'oneHot', outputs: 3, metrics: ['mae'] }, 'metric mae'],
+    [{ layers: [{ type: 'dense', units: 3, activation: 'relu' }], loss: 'sparseCategoricalCrossentropy', targets: 'classes', outputs: 3, metrics: [] }, 'a cross-entropy after a relu output'],
+    [{ layers: [{ type: 'dense', units: 3, activation: 'softmax' }, { type: 'dense', units: 1 }] }, 'a Dense layer with softmax activation'],
   ];
   for (const [setup, reason] of cases) {
     const run = await train(true, { ...setup, epochs: 1, rows: 64 });

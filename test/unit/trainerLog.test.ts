@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { logEvent, stageEvent } from '../../src/core/protocol/trainer';
-import { asLogText, formatLogText, logTemplates, LOG_STRING_PREFIX, logText, modelSummaryLog, TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
+import { asLogText, formatLogText, imagePreprocessLog, logTemplates, LOG_STRING_PREFIX, logText, modelSummaryLog, TRAINER_LOG_MESSAGES } from '../../src/core/trainerLogTable';
 import type { ModelSummary } from '../../src/core/types';
 
 const summary: ModelSummary = {
@@ -63,4 +63,17 @@ test('only a known id with string and number arguments is taken as a message; an
   assert.equal(asLogText('stage.epochs', [{}]), undefined);
   assert.equal(asLogText('stage.epochs', undefined), undefined);
   assert.equal(asLogText(undefined, undefined), undefined);
+});
+
+test("an image classifier's preprocess detail is laid out from its parts: the English as before, each part translated", () => {
+  const plain = imagePreprocessLog({ height: 28, width: 28, channels: 3 });
+  assert.equal(formatLogText(plain), '28×28×3, unit scaling (pixels / 255)');
+  const augmented = imagePreprocessLog({ height: 14, width: 14, channels: 1, standardized: { mean: '33.1', std: '80.2' }, augment: [['flip'], ['brightness', 20]] });
+  assert.equal(formatLogText(augmented), "14×14×1, standardized with the training split's mean 33.1 and std 80.2; training images augmented (flip, brightness ±20%)");
+  assert.equal(formatLogText(imagePreprocessLog({ height: 14, width: 14, channels: 1 }, true)), 'preprocess: 14×14×1, unit scaling (pixels / 255)');
+  // Over the channel: the dashboard takes it by id, and lays it out with its own templates.
+  const received = asLogText(augmented.id, JSON.parse(JSON.stringify(augmented.args)));
+  assert.ok(received);
+  const zh: Partial<Record<string, string>> = { 'image.preprocess.augmented': '{0}×{1}×{2}，{3}；训练图像已增强（{4}）', 'image.scaling.standardized': '按训练集的均值 {0} 和标准差 {1} 标准化', 'image.augment.flip': '翻转', 'list.join': '{0}、{1}' };
+  assert.equal(formatLogText(received, (id) => zh[id] ?? TRAINER_LOG_MESSAGES[id]), '14×14×1，按训练集的均值 33.1 和标准差 80.2 标准化；训练图像已增强（翻转、brightness ±20%）');
 });

@@ -109,10 +109,11 @@ export function peakModuleBytes(fused: boolean): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The loop's GFLOP/s on this thread: the best of `repeats` calls of about `seconds` each,
- * or undefined where the engine refuses the module (no SIMD, or no relaxed SIMD for the fused one).
+ * The loop's GFLOP/s on this thread: the best of `repeats` calls of about `seconds` each
+ * (short calls, many of them: on a shared machine some run without losing the core), or
+ * undefined where the engine refuses the module (no SIMD, or no relaxed SIMD for the fused one).
  */
-export function measuredPeak(fused: boolean, seconds = 0.2, repeats = 5): number | undefined {
+export function measuredPeak(fused: boolean, seconds = 0.01, repeats = 50): number | undefined {
   const bytes = peakModuleBytes(fused);
   if (!WebAssembly.validate(bytes)) return undefined;
   const peak = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.peak as (n: number) => number;
@@ -122,7 +123,7 @@ export function measuredPeak(fused: boolean, seconds = 0.2, repeats = 5): number
     const t = performance.now();
     peak(n);
     const ms = performance.now() - t;
-    if (ms > 20) {
+    if (ms > 5) {
       n = Math.max(1, Math.round((n * seconds * 1000) / ms));
       break;
     }

@@ -488,12 +488,12 @@ export function benchWorkload(key: WorkloadKey, quick: boolean, dir: string): Wo
     case 'mlp':
       return mlpWorkload({ rows: quick ? 4096 : 8192, epochs: quick ? 3 : 5, dir });
     case 'encoder':
-      return transformerWorkload({ decoder: false, rows: quick ? 256 : 512, epochs: 2, dir });
+      return transformerWorkload({ decoder: false, rows: quick ? 128 : 512, epochs: 2, dir });
     case 'decoder':
-      return transformerWorkload({ decoder: true, rows: quick ? 256 : 512, epochs: 2, dir });
+      return transformerWorkload({ decoder: true, rows: quick ? 128 : 512, epochs: 2, dir });
     case 'encoderLarge':
-      return transformerWorkload({ decoder: false, large: true, rows: quick ? 64 : 128, epochs: 1, dir });
+      return transformerWorkload({ decoder: false, large: true, rows: quick ? 32 : 128, epochs: 1, dir });
     case 'cnn':
-      return cnnWorkload({ rows: quick ? 1024 : 2048, epochs: 2, dir });
+      return cnnWorkload({ rows: quick ? 512 : 2048, epochs: 2, dir });
   }
 }

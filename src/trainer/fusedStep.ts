@@ -13,7 +13,9 @@
 // element-wise steps the general path runs as tfjs kernels (the MSE's
 // difference, its gradient scale, SGD's update) in float32 here. So the
 // weights, the moments and the step losses come out bit for bit as the general
-// path's (test/trainer/fusedStep.test.ts trains both ways and compares).
+// path's (test/trainer/fusedStep.test.ts trains both ways and compares). A
+// softmax output calls tfjs-backend-wasm's own C functions for what the general
+// path runs there: XNNPACK's product for its logits, the softmax, the logarithm.
 //
 // The weights stay the model's own tf.Variables. Each update writes a weight
 // into a fresh buffer that the variable is then assigned, as tfjs's own
@@ -27,9 +29,12 @@
 //
 // Taken only where it is exact (denseStackStep says why not otherwise): the
 // wasm backend with Model Lab's kernels; a Sequential of Dense layers with
-// linear or ReLU activations, no regularizers; the inputs one float32 matrix
-// (not batch by batch); loss meanSquaredError with targets of the output's
-// shape; metrics among mse and mae; optimizer Adam or SGD.
+// linear or ReLU activations and no regularizers, each optionally followed by
+// a Dropout (its mask drawn by tf.randomUniform, as tf.dropout draws it); the
+// inputs one float32 matrix (not batch by batch); either loss meanSquaredError
+// (targets of the output's shape, metrics among mse and mae) or a softmax
+// output under sparse or one-hot categorical cross-entropy (metric accuracy);
+// optimizer Adam or SGD.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -94,6 +99,17 @@ interface Layer {
   z: number;
   c2: number;
   logs: number;
+  /** The rate of the Dropout layer that follows, if any. */
+  drop?: number;
+  /** The output as the next layer reads it (after the dropout, if any), and the dropout's multiplier (0 or 1/keep). */
+  out: number;
+  mult: number;
+}
+
+interface DropoutInternals {
+  rate: number;
+  noiseShape?: unknown;
+  seed?: unknown;
 }
 
 /** tfjs-backend-wasm's C functions the softmax output layer calls, as the general path's kernels call them (by tensor id). */
@@ -129,20 +145,32 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
   const loss = typeof compiled.loss === 'string' ? LOSSES[compiled.loss] : undefined;
   if (!loss) return `loss ${typeof compiled.loss === 'string' ? compiled.loss : 'of its own'}`;
   const plan: Layer[] = [];
+  const lastDense = layers.map((l) => l.getClassName()).lastIndexOf('Dense');
   for (const [i, layer] of layers.entries()) {
+    if (layer.getClassName() === 'Dropout') {
+      // Dropout as tfjs does it (tf.dropout: a fresh uniform mask a step), after a Dense layer's activation.
+      const dr = layer as unknown as DropoutInternals;
+      if (dr.noiseShape != null || dr.seed != null) return 'a Dropout layer with a noise shape or seed';
+      if (!(dr.rate > 0 && dr.rate < 1)) continue; // passes its input through, as tfjs-layers runs it
+      const prev = plan[plan.length - 1];
+      if (!prev || prev.drop !== undefined) return 'a Dropout layer that does not follow a Dense layer';
+      if (i > lastDense) return 'a Dropout layer after the output layer';
+      prev.drop = dr.rate;
+      continue;
+    }
     if (layer.getClassName() !== 'Dense') return `a ${layer.getClassName()} layer`;
     const d = layer as unknown as DenseInternals;
     if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'a regularized Dense layer';
     const activation = d.activation.getClassName().toLowerCase();
     // Softmax only last, under a cross-entropy; ReLU or linear anywhere else.
-    const last = i === layers.length - 1;
+    const last = i === lastDense;
     const allowed = last && loss.kind !== 'mse' ? activation === 'softmax' : activation === 'relu' || activation === 'linear';
     if (!allowed) return last && loss.kind !== 'mse' ? `a cross-entropy after a ${activation} output` : `a Dense layer with ${activation} activation`;
     const kernel = d.kernel.read() as tf.Variable;
     if (kernel.rank !== 2 || kernel.dtype !== 'float32') return 'a Dense kernel that is not a float32 matrix';
     const bias = d.bias ? (d.bias.read() as tf.Variable) : undefined;
     const [k, n] = kernel.shape as [number, number];
-    plan.push({ k, n, act: activation as Activation, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0, z: 0, c2: 0, logs: 0 });
+    plan.push({ k, n, act: activation as Activation, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0, z: 0, c2: 0, logs: 0, out: 0, mult: 0 });
   }
   if (plan.length === 0) return 'no layers';
   const weights = plan.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
@@ -195,6 +223,11 @@ export class DenseStackStep {
       l.dw = take(l.k * l.n);
       l.db = take(l.n);
       l.wt = i > 0 ? take(l.k * l.n) : 0;
+      l.out = l.h;
+      if (l.drop !== undefined) {
+        l.out = take(maxRows * l.n);
+        l.mult = take(maxRows * l.n);
+      }
       if (l.act === 'softmax') {
         l.z = take(maxRows * l.n);
         l.c2 = take(maxRows * l.n);
@@ -219,7 +252,7 @@ export class DenseStackStep {
       };
       const size = maxRows * last.n;
       const before = layers[layers.length - 2];
-      this.softmax = { c, input: before ? view(before.h, maxRows * last.k) : undefined, z: view(last.z, size), p: view(last.h, size), c2: view(last.c2, size), logs: view(last.logs, size) };
+      this.softmax = { c, input: before ? view(before.out, maxRows * last.k) : undefined, z: view(last.z, size), p: view(last.h, size), c2: view(last.c2, size), logs: view(last.logs, size) };
     }
     this.slots = variables.map((v) => {
       const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
@@ -256,7 +289,8 @@ export class DenseStackStep {
     for (const l of layers) {
       if (l.act === 'softmax') this.softmaxForward(l, input, m, at);
       else gemm.run(input, heapOffset(backend, l.kernel), at(l.h), m, l.k, l.n, 1, 0, 0, 0, l.bias ? heapOffset(backend, l.bias) : 0, l.relu ? 1 : 0, 4 * l.k, 4);
-      input = at(l.h);
+      if (l.drop !== undefined) this.dropout(l, m, at);
+      input = at(l.out);
     }
 
     // The loss, metrics, and dLoss/dOutput (for a softmax output, dLoss/dLogits).
@@ -269,8 +303,14 @@ export class DenseStackStep {
     // Backward, last layer first: through the activation, then dW = inᵀ·g, db = Σ rows g, d(in) = g·Wᵀ.
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i];
+      if (l.drop !== undefined) {
+        // Through the dropout: d(out)·mult, as tf.dropout's product passes its gradient back.
+        const heap = heapFloats(backend);
+        const [d, mult] = [at(l.d) >> 2, at(l.mult) >> 2];
+        for (let j = 0; j < m * l.n; j++) heap[d + j] = heap[d + j] * heap[mult + j];
+      }
       if (l.relu) loops.reluGrad(at(l.d), at(l.h), at(l.d), m * l.n);
-      const inAt = i > 0 ? at(layers[i - 1].h) : xAt;
+      const inAt = i > 0 ? at(layers[i - 1].out) : xAt;
       gemm.run(inAt, at(l.d), at(l.dw), l.k, m, l.n, 1, 0, 0, 4 * l.k * l.n, 0, 0, 4, 4 * l.k);
       if (l.bias) loops.sumRows(at(l.d), at(l.db), m, l.n);
       if (i > 0) {
@@ -312,6 +352,27 @@ export class DenseStackStep {
       (this.optimizer as unknown as { iterations_: number }).iterations_ = this.optimizer.iterations + 1;
     }
     return values;
+  }
+
+  /**
+   * tf.dropout of the layer's output: a uniform mask drawn by tf.randomUniform
+   * itself (so the same draws from Math.random, in the same order, as the
+   * general path's forward pass makes), multiplier floor(u + keep) / keep and
+   * out = h · multiplier, each step in float32.
+   */
+  private dropout(l: Layer, m: number, at: (floatOffset: number) => number): void {
+    const keep = Math.fround(1 - l.drop!);
+    const u = tf.randomUniform([m, l.n], 0, 1, 'float32');
+    try {
+      const heap = heapFloats(this.backend);
+      const [from, h, out, mult] = [heapOffset(this.backend, u) >> 2, at(l.h) >> 2, at(l.out) >> 2, at(l.mult) >> 2];
+      for (let j = 0; j < m * l.n; j++) {
+        heap[mult + j] = Math.floor(Math.fround(heap[from + j] + keep)) / keep;
+        heap[out + j] = heap[h + j] * heap[mult + j];
+      }
+    } finally {
+      u.dispose();
+    }
   }
 
   /**

@@ -311,8 +311,8 @@ async function main(): Promise<void> {
       log('\n' + table(rows));
       if (peers.length) log(`(* PyTorch at its best: the faster of its thread counts, which ours/best, by CPU time, Δloss and peer % of matMul use; final losses agree within ${LOSS_TOLERANCE * 100}%)`);
       log(`(${loadNote()} at the end)\n`);
-      log(table(scaling));
-      log(`(ours at 1 thread and at ${thr(ourThreads)}, medians of the same rounds; CPU time ×: CPU seconds per item at ${ourThreads} over at 1 — 1× when the extra threads do no work; ${ourThreads === 1 ? 'one thread only: nothing to scale' : `Δloss: the final losses at the two thread counts`})\n`);
+      if (ourThreads > 1) log(table(scaling));
+      if (ourThreads > 1) log(`(ours at 1 thread and at ${thr(ourThreads)}, medians of the same rounds; CPU time ×: CPU seconds per item at ${ourThreads} over at 1 — 1× when the extra threads do no work; Δloss: the final losses at the two thread counts)\n`);
     }
 
     // ── the limit line: matMul per core against what 128-bit SIMD allows this processor.

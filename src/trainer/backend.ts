@@ -5,11 +5,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BACKEND_NAMES } from '../core/types';
 import type { BackendChoice, BackendName } from '../core/types';
 import { TRAINER_LOG_MESSAGES } from '../core/trainerLogTable';
 import { registerModelLabKernels } from './kernels/register';
+import { startThreadedWasm, unrefEnginePthreads } from './kernels/wasmInternals';
+import type { BackendWasm } from './kernels/wasmInternals';
+import { startKernelPool } from './kernels/kernelPool';
+import { engineThreads } from './threads';
 
 export interface BackendSelection {
   backend: BackendName;
@@ -26,6 +30,31 @@ function wasmDir(): string | undefined {
     join(process.cwd(), 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
   ];
   return candidates.find((d) => existsSync(join(d, 'tfjs-backend-wasm-simd.wasm')));
+}
+
+/** The threaded build's Emscripten script (its pthreads load it): beside the bundle in dist/, or in the package's wasm-out/ from source. */
+const THREADED_SCRIPT = 'tfjs-backend-wasm-threaded-simd.js';
+function threadedScript(dir: string): string | undefined {
+  return [join(dir, THREADED_SCRIPT), join(dir, '..', 'wasm-out', THREADED_SCRIPT)].find((f) => existsSync(f) && existsSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm')));
+}
+
+/**
+ * Starts the wasm backend: with engineThreads() above 1, the threaded SIMD
+ * build (shared memory, which our kernels' worker pool computes on, and
+ * XNNPACK's own pool), else the single-threaded SIMD build as before.
+ */
+let wasmStarted = false;
+async function startWasm(dir: string): Promise<boolean> {
+  if (wasmStarted) return tf.setBackend('wasm');
+  wasmStarted = true;
+  const threads = engineThreads();
+  const script = threads > 1 ? threadedScript(dir) : undefined;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', script !== undefined);
+  if (!script) return tf.setBackend('wasm');
+  setThreadsCount(threads);
+  const ok = await startThreadedWasm(threads, script, () => tf.setBackend('wasm'));
+  if (ok) unrefEnginePthreads(tf.backend() as BackendWasm);
+  return ok;
 }
 
 /**
@@ -66,6 +95,7 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
   const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
   const reasons: string[] = [];
   for (const name of order) {
+    let dir: string | undefined;
     try {
       if (name === 'tensorflow') {
         if (!tf.findBackendFactory('tensorflow')) {
@@ -77,15 +107,16 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
         }
       }
       if (name === 'wasm') {
-        const dir = wasmDir();
+        dir = wasmDir();
         if (!dir) {
           reasons.push('wasm backend: .wasm files not found');
           continue;
         }
         setWasmPaths(dir.endsWith('/') ? dir : dir + '/');
       }
-      if (await tf.setBackend(name)) {
+      if (await (name === 'wasm' ? startWasm(dir!) : tf.setBackend(name))) {
         await tf.ready();
+        if (name === 'wasm') startKernelPool(tf.backend() as BackendWasm);
         // Model Lab's own kernels (kernels/register.ts) first, so the CPU fallbacks only fill what is still missing.
         registerModelLabKernels(name);
         const cpuFallbackKernels = name === 'cpu' ? [] : registerCpuFallbackKernels(name);

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapF32, heapOffset } from './wasmInternals';
+import { splitUnits } from './workerPool';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 export const ACTIVATION_GRAD = 'ModelLabActivationGrad';
@@ -28,7 +29,9 @@ function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs<BackendWasm>)
   const out = backend.makeOutput(dy.shape, 'float32');
   const loops = attrs!.activation === 'relu' ? wasmLoopsFor(backend) : undefined;
   if (loops) {
-    loops.reluGrad(heapOffset(backend, dy), heapOffset(backend, inputs.y as tf.TensorInfo), heapOffset(backend, out), tf.util.sizeFromShape(dy.shape));
+    const [dyAt, yAt, outAt, n] = [heapOffset(backend, dy), heapOffset(backend, inputs.y as tf.TensorInfo), heapOffset(backend, out), tf.util.sizeFromShape(dy.shape)];
+    // Runs of four floats apart on the engine's threads.
+    splitUnits(backend, 'loops', 'reluGrad', loops.reluGrad, Math.ceil(n / 4), n, (q0, q1) => [dyAt + 16 * q0, yAt + 16 * q0, outAt + 16 * q0, Math.min(n, 4 * q1) - 4 * q0]);
     return out;
   }
   fill(attrs!.activation as OutputDifferentiable, heapF32(backend, dy), heapF32(backend, inputs.y as tf.TensorInfo), heapF32(backend, out));

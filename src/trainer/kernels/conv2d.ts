@@ -28,6 +28,47 @@ import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmI
 import { F2, F4, winogradLoopsFor } from './winogradLoops';
 import type { WinogradVariant } from './winogradLoops';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
+import { kernelPool, runPlans, share } from './workerPool';
+import type { Call, KernelPool } from './workerPool';
+
+// On more than one engine thread (workerPool.ts) each pass below works in
+// rounds of one chunk per thread, each thread with scratch of its own; the
+// chunks are the ones one thread would take, so every value is computed as
+// on one thread. Where chunks add into the same values — the filter
+// gradient's sums over chunks, dx under overlapping tiles or windows — a
+// second step adds them in the one-thread order: the partial sums chunk by
+// chunk into disjoint ranges of the sum, dx image by image.
+
+/** A module function as a plan calls it: here, and by its id in the pool (-1 without one). */
+interface PoolFn {
+  fn: (...args: number[]) => void;
+  id: number;
+}
+const poolFn = (pool: KernelPool | undefined, key: string, name: string, fn: (...args: never[]) => void): PoolFn => ({ fn: fn as unknown as PoolFn['fn'], id: pool ? pool.id(key, name) : -1 });
+const call = (f: PoolFn, ...args: number[]): Call => ({ fn: f.fn, id: f.id, args });
+/** The product in plans of `parts` threads: the serial kernel in each, or with one part the kernel that splits itself among the pool. */
+const gemmCall = (pool: KernelPool | undefined, parts: number, gemm: Gemm): PoolFn => (parts > 1 ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : { fn: gemm.run as PoolFn['fn'], id: -1 });
+
+/** The kernel pool and how many threads a pass splits into: one for the scalar product (JavaScript, not in the pool). */
+function threadsFor(w: BackendWasm, gemm: Gemm): { pool: KernelPool | undefined; threads: number } {
+  const pool = gemm === gemmFor(w) ? kernelPool(w) : undefined;
+  return { pool, threads: pool?.threads ?? 1 };
+}
+
+/**
+ * dst += each of `parts` (byte offsets, in order) over `size` floats, the
+ * range split among `threads` threads (a multiple of 4 floats each): every
+ * float gets the same sum in the same order as one thread gives it.
+ */
+function foldPlans(add: PoolFn, threads: number, dst: number, parts: readonly number[], size: number): Call[][] {
+  const quads = Math.ceil(size / 4);
+  if (parts.length === 0) return [];
+  return Array.from({ length: Math.min(threads, quads) }, (_, t) => {
+    const [q0, q1] = share(quads, Math.min(threads, quads), t);
+    const [f0, f1] = [4 * q0, Math.min(size, 4 * q1)];
+    return parts.map((p) => call(add, dst + 4 * f0, p + 4 * f0, f1 - f0));
+  });
+}
 
 /** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
 const CHUNK_FLOATS = 64 * 1024;
@@ -168,7 +209,7 @@ function scalarGemm(w: BackendWasm): Gemm {
       }
     }
   };
-  return { run, fma: false };
+  return { run, serial: run, fma: false };
 }
 
 /** A scratch tensor of `n` floats on the backend (the caller disposes it). */
@@ -188,20 +229,40 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
     return out;
   }
   const rows = chunkRows(g);
-  const cols = scratch(w, rows * kf + COLS_SLACK);
+  const heap0 = heapFloats(w);
+  const loops = wasmLoopsFor(w);
+  const wasmIm2col = im2colLoop(loops, heap0, heapOffset(w, x) / 4, g);
+  const { pool, threads } = threadsFor(w, gemm);
+  const parts = wasmIm2col ? Math.max(1, Math.min(threads, Math.ceil(m / rows))) : 1;
+  const cols = Array.from({ length: parts }, () => scratch(w, rows * kf + COLS_SLACK));
   try {
     const heap = heapFloats(w);
     const xAt = heapOffset(w, x) / 4;
-    const wasmIm2col = im2colLoop(wasmLoopsFor(w), heap, xAt, g);
-    const colsAt = heapOffset(w, cols);
+    const colsAt = cols.map((c) => heapOffset(w, c));
     const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
-    for (let m0 = 0; m0 < m; m0 += rows) {
-      const n = Math.min(rows, m - m0);
-      columns(wasmIm2col, heap, xAt, colsAt, g, m0, n);
-      gemm.run(colsAt, fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
+    if (parts === 1) {
+      for (let m0 = 0; m0 < m; m0 += rows) {
+        const n = Math.min(rows, m - m0);
+        columns(wasmIm2col, heap, xAt, colsAt[0], g, m0, n);
+        gemm.run(colsAt[0], fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
+      }
+      return out;
+    }
+    const im2colFn = poolFn(pool, 'loops', wasmIm2col === loops!.im2colNarrow ? 'im2colNarrow' : 'im2col', wasmIm2col!);
+    const gemmFn = gemmCall(pool, parts, gemm);
+    for (let r0 = 0; r0 < m; r0 += rows * parts) {
+      const plans: Call[][] = [];
+      for (let t = 0, m0 = r0; t < parts && m0 < m; t++, m0 += rows) {
+        const n = Math.min(rows, m - m0);
+        plans.push([
+          call(im2colFn, xAt * 4, colsAt[t], m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft),
+          call(gemmFn, colsAt[t], fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4),
+        ]);
+      }
+      runPlans(pool, plans);
     }
   } finally {
-    w.disposeData(cols.dataId);
+    for (const c of cols) w.disposeData(c.dataId);
   }
   return out;
 }
@@ -311,21 +372,27 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const { tilesH, tilesW, tiles } = tileCount(g, m);
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
-  const vAt = s.floats(rows * p * inC);
-  const mAt = s.floats(rows * p * outC);
-  const inTable = s.floats(rows * p);
-  const outTable = s.floats(rows * m * m);
+  const { pool, threads } = threadsFor(w, gemm);
+  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
+  // Per thread: its planes, its tables, and its run for pixels past the output's edge (written, never read).
+  const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), mAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), outTable: s.floats(rows * m * m), dump: s.floats(outC) }));
   const zeros = s.filled(inC);
-  const dump = s.floats(outC);
   const table = new Int32Array(heapFloats(w).buffer);
-  for (let t0 = 0; t0 < tiles; t0 += rows) {
-    const n = Math.min(rows, tiles - t0);
-    tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
-    loops.input(inTable, n, ci, vAt, n * ci);
-    gemm.run(vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4);
-    // Pixels past the output's edge are written to a run that nothing reads.
-    tileTable(table, outTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, outAt, dump);
-    loops.output(mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0);
+  for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
+    const plans: Call[][] = [];
+    for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
+      const n = Math.min(rows, tiles - t0);
+      const { vAt, mAt, inTable, outTable, dump } = per[t];
+      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+      tileTable(table, outTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, outAt, dump);
+      plans.push([
+        call(inputFn, inTable, n, ci, vAt, n * ci),
+        call(gemmFn, vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4),
+        call(outputFn, mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0),
+      ]);
+    }
+    runPlans(pool, plans);
   }
 }
 
@@ -345,7 +412,9 @@ function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geom
  * the larger): E_t = A·dy_t·Aᵀ (dy's m×m tile to P values), dV_ξ = E_ξ · U_ξᵀ
  * ([tiles, outC]·[outC, inC], P products; Uᵀ = Gw · W with each tap
  * transposed), and B·dV_t·Bᵀ added into dx over the tile's input pixels
- * (neighbouring tiles overlap by 2).
+ * (neighbouring tiles overlap by 2). On threads, each round's additions into
+ * dx go image by image (tiles of one image overlap, of two never do), each
+ * image's tiles in order on one thread.
  */
 function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
   const loops = winogradLoopsFor(w, v)!;
@@ -355,6 +424,9 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
   const { tilesH, tilesW, tiles } = tileCount(g, m);
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
+  const { pool, threads } = threadsFor(w, gemm);
+  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const [backFn, gemmFn, scatterFn] = [poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}InputBack`, loops.inputBack)];
   const s = new Scratch(w);
   try {
     const transposed = s.floats(9 * inC * outC);
@@ -365,23 +437,46 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[dst + tap + o * inC + i] = heap[src + tap + i * outC + o];
     }
     const utAt = filterTransform(gemm, v, s, transposed, outC, inC);
-    const eAt = s.floats(rows * p * outC);
-    const dvAt = s.floats(rows * p * inC);
-    const dyTable = s.floats(rows * m * m);
-    const dxTable = s.floats(rows * p);
+    const per = Array.from({ length: parts }, () => ({ eAt: s.floats(rows * p * outC), dvAt: s.floats(rows * p * inC), dyTable: s.floats(rows * m * m), dxTable: s.floats(rows * p), dump: s.floats(inC) }));
     const zeros = s.filled(outC);
-    const dump = s.floats(inC);
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
     const table = new Int32Array(heapFloats(w).buffer);
     heapFloats(w).fill(0, dxAt / 4, dxAt / 4 + g.batch * g.inH * g.inW * inC);
-    for (let t0 = 0; t0 < tiles; t0 += rows) {
-      const n = Math.min(rows, tiles - t0);
-      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
-      loops.outputBack(dyTable, n, co, eAt, n * co);
-      gemm.run(eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4);
-      // Input pixels past the edge (padding) take their share in a run that nothing reads.
-      tileTable(table, dxTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, dxAt, dump);
-      loops.inputBack(dvAt, n * ci, n, ci, dxTable, 0, 0);
+    const perImage = tilesH * tilesW;
+    for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
+      const products: Call[][] = [];
+      const chunks: { t0: number; n: number }[] = [];
+      for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
+        const n = Math.min(rows, tiles - t0);
+        const { eAt, dvAt, dyTable, dxTable, dump } = per[t];
+        tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
+        // Input pixels past the edge (padding) take their share in a run that nothing reads.
+        tileTable(table, dxTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, dxAt, dump);
+        products.push([call(backFn, dyTable, n, co, eAt, n * co), call(gemmFn, eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4)]);
+        chunks.push({ t0, n });
+      }
+      if (products.length === 1) {
+        const { dvAt, dxTable } = per[0];
+        const { n } = chunks[0];
+        runPlans(pool, [[...products[0], call(scatterFn, dvAt, n * ci, n, ci, dxTable, 0, 0)]]);
+        continue;
+      }
+      runPlans(pool, products);
+      // The round's tiles [r0, end) into dx, its images shared out among the threads.
+      const end = chunks[chunks.length - 1].t0 + chunks[chunks.length - 1].n;
+      const [img0, img1] = [Math.floor(r0 / perImage), Math.floor((end - 1) / perImage) + 1];
+      const groups = Math.min(parts, img1 - img0);
+      const scatters: Call[][] = Array.from({ length: groups }, (_, k) => {
+        const [i0, i1] = share(img1 - img0, groups, k);
+        const [a, b] = [Math.max(r0, (img0 + i0) * perImage), Math.min(end, (img0 + i1) * perImage)];
+        const calls: Call[] = [];
+        chunks.forEach(({ t0, n }, t) => {
+          const [lo, hi] = [Math.max(a, t0), Math.min(b, t0 + n)];
+          if (lo < hi) calls.push(call(scatterFn, per[t].dvAt + (lo - t0) * ci, n * ci, hi - lo, ci, per[t].dxTable + 4 * (lo - t0) * p, 0, 0));
+        });
+        return calls;
+      });
+      runPlans(pool, scatters);
     }
   } finally {
     s.dispose();
@@ -393,7 +488,9 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
  * transforms read backwards: with V_t = Bᵀ·d_t·B (the input tile's, as
  * forward) and E_t = A·dy_t·Aᵀ (dy's m×m tile to P values),
  * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], P products, V read
- * transposed in place) and dW = Gwᵀ · Ũ.
+ * transposed in place) and dW = Gwᵀ · Ũ. On threads, each round's chunks
+ * have their products in partial sums of their own, added to Ũ in chunk
+ * order (foldPlans).
  */
 function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
   const loops = winogradLoopsFor(w, v)!;
@@ -405,27 +502,36 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const size = p * inC * outC;
+  const { pool, threads } = threadsFor(w, gemm);
+  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const [inputFn, backFn, gemmFn, addFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'loops', 'addInto', addInto)];
   const s = new Scratch(w);
   try {
     const gAt = s.filled(v.gw.length, v.gw);
-    const vAt = s.floats(rows * p * inC);
-    const eAt = s.floats(rows * p * outC);
-    const inTable = s.floats(rows * p);
-    const dyTable = s.floats(rows * m * m);
+    const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), eAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), dyTable: s.floats(rows * m * m), partAt: s.floats(size) }));
     const zeros = s.filled(Math.max(inC, outC));
     const accAt = s.floats(size);
-    const partAt = s.floats(size);
     const table = new Int32Array(heapFloats(w).buffer);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
-    for (let t0 = 0; t0 < tiles; t0 += rows) {
-      const n = Math.min(rows, tiles - t0);
-      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
-      loops.input(inTable, n, ci, vAt, n * ci);
-      tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
-      loops.outputBack(dyTable, n, co, eAt, n * co);
-      // The first chunk's products go straight into Ũ; the others' are added to it.
-      gemm.run(vAt, eAt, t0 === 0 ? accAt : partAt, inC, n, outC, p, n * ci, n * co, ci * outC, 0, 0, 4, ci);
-      if (t0 > 0) addInto(accAt, partAt, size);
+    for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
+      const plans: Call[][] = [];
+      const partials: number[] = [];
+      for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
+        const n = Math.min(rows, tiles - t0);
+        const { vAt, eAt, inTable, dyTable, partAt } = per[t];
+        tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
+        tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
+        // The first chunk's products go straight into Ũ; the others' are added to it.
+        const into = t0 === 0 ? accAt : partAt;
+        if (t0 > 0) partials.push(partAt);
+        plans.push([call(inputFn, inTable, n, ci, vAt, n * ci), call(backFn, dyTable, n, co, eAt, n * co), call(gemmFn, vAt, eAt, into, inC, n, outC, p, n * ci, n * co, ci * outC, 0, 0, 4, ci)]);
+      }
+      if (plans.length === 1) {
+        runPlans(pool, [[...plans[0], ...partials.map((at) => call(addFn, accAt, at, size))]]);
+        continue;
+      }
+      runPlans(pool, plans);
+      runPlans(pool, foldPlans(addFn, threads, accAt, partials, size));
     }
     // dW [9, inC·outC] = Gwᵀ · Ũ ([9, P]: Gw [P, 9] read transposed).
     gemm.run(gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);
@@ -434,7 +540,7 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   }
 }
 
-/** dW [fh, fw, inC, outC] = Σ over chunks of cols(x)ᵀ · dy, each chunk's product read with A transposed in place. */
+/** dW [fh, fw, inC, outC] = Σ over chunks of cols(x)ᵀ · dy, each chunk's product read with A transposed in place (on threads, summed as winogradFilterGrad sums). */
 function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: TensorInfo): TensorInfo {
   const kf = g.fh * g.fw * g.inC;
   const m = g.batch * g.outH * g.outW;
@@ -446,31 +552,53 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
     return dw;
   }
   const rows = chunkRows(g);
-  const cols = scratch(w, rows * kf + COLS_SLACK);
-  const part = scratch(w, size);
+  const loops = wasmLoopsFor(w);
+  const wasmIm2col = im2colLoop(loops, heapFloats(w), heapOffset(w, x) / 4, g);
+  const { pool, threads } = threadsFor(w, gemm);
+  const parts = wasmIm2col && loops ? Math.max(1, Math.min(threads, Math.ceil(m / rows))) : 1;
+  const cols = Array.from({ length: parts }, () => scratch(w, rows * kf + COLS_SLACK));
+  const part = Array.from({ length: parts }, () => scratch(w, size));
   try {
     const heap = heapFloats(w);
     const dwAt = heapOffset(w, dw) / 4;
     if (m === 0) heap.fill(0, dwAt, dwAt + size);
     const xAt = heapOffset(w, x) / 4;
-    const wasmIm2col = im2colLoop(wasmLoopsFor(w), heap, xAt, g);
-    const colsAt = heapOffset(w, cols);
-    const partAt = heapOffset(w, part);
+    const colsAt = cols.map((c) => heapOffset(w, c));
+    const partAt = part.map((c) => heapOffset(w, c));
     const dyAt = heapOffset(w, dy);
-    const addInto = wasmLoopsFor(w)?.addInto;
-    for (let m0 = 0; m0 < m; m0 += rows) {
-      const n = Math.min(rows, m - m0);
-      columns(wasmIm2col, heap, xAt, colsAt, g, m0, n);
-      // [kf, n] · [n, outC]: A is the chunk of columns [n, kf] read transposed (row step 4 bytes, k step 4·kf).
-      // The first chunk's product goes straight into dW; the others' are added to it.
-      gemm.run(colsAt, dyAt + 4 * m0 * g.outC, m0 === 0 ? dwAt * 4 : partAt, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);
-      if (m0 === 0) continue;
-      if (addInto) addInto(dwAt * 4, partAt, size);
-      else for (let i = 0, p = partAt / 4; i < size; i++) heap[dwAt + i] += heap[p + i];
+    const addInto = loops?.addInto;
+    if (parts === 1) {
+      for (let m0 = 0; m0 < m; m0 += rows) {
+        const n = Math.min(rows, m - m0);
+        columns(wasmIm2col, heap, xAt, colsAt[0], g, m0, n);
+        // [kf, n] · [n, outC]: A is the chunk of columns [n, kf] read transposed (row step 4 bytes, k step 4·kf).
+        // The first chunk's product goes straight into dW; the others' are added to it.
+        gemm.run(colsAt[0], dyAt + 4 * m0 * g.outC, m0 === 0 ? dwAt * 4 : partAt[0], kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf);
+        if (m0 === 0) continue;
+        if (addInto) addInto(dwAt * 4, partAt[0], size);
+        else for (let i = 0, p = partAt[0] / 4; i < size; i++) heap[dwAt + i] += heap[p + i];
+      }
+      return dw;
+    }
+    const im2colFn = poolFn(pool, 'loops', wasmIm2col === loops!.im2colNarrow ? 'im2colNarrow' : 'im2col', wasmIm2col!);
+    const [gemmFn, addFn] = [gemmCall(pool, parts, gemm), poolFn(pool, 'loops', 'addInto', addInto!)];
+    for (let r0 = 0; r0 < m; r0 += rows * parts) {
+      const plans: Call[][] = [];
+      const partials: number[] = [];
+      for (let t = 0, m0 = r0; t < parts && m0 < m; t++, m0 += rows) {
+        const n = Math.min(rows, m - m0);
+        const into = m0 === 0 ? dwAt * 4 : partAt[t];
+        if (m0 > 0) partials.push(partAt[t]);
+        plans.push([
+          call(im2colFn, xAt * 4, colsAt[t], m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft),
+          call(gemmFn, colsAt[t], dyAt + 4 * m0 * g.outC, into, kf, n, g.outC, 1, 0, 0, 0, 0, 0, 4, 4 * kf),
+        ]);
+      }
+      runPlans(pool, plans);
+      runPlans(pool, foldPlans(addFn, threads, dwAt * 4, partials, size));
     }
   } finally {
-    w.disposeData(cols.dataId);
-    w.disposeData(part.dataId);
+    for (const c of [...cols, ...part]) w.disposeData(c.dataId);
   }
   return dw;
 }

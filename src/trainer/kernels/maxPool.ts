@@ -10,6 +10,7 @@ import { backend_util, MaxPool } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
+import { splitUnits } from './workerPool';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function maxPool(args: KernelArgs<BackendWasm>): TensorInfo {
@@ -22,7 +23,9 @@ function maxPool(args: KernelArgs<BackendWasm>): TensorInfo {
     const fits = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 && info.padInfo.top === 0 && info.padInfo.left === 0 && c % 4 === 0 && 2 * outH <= inH && 2 * outW <= inW;
     if (fits && info.dataFormat === 'channelsLast') {
       const y = w.makeOutput(info.outShape, 'float32');
-      loops.maxPool2x2(heapOffset(w, x), heapOffset(w, y), batchSize, inH, inW, c, outH, outW);
+      const [xAt, yAt, xImage, yImage] = [heapOffset(w, x), heapOffset(w, y), 4 * inH * inW * c, 4 * outH * outW * c];
+      // Images apart on the engine's threads.
+      splitUnits(w, 'loops', 'maxPool2x2', loops.maxPool2x2, batchSize, batchSize * inH * inW * c, (b0, b1) => [xAt + b0 * xImage, yAt + b0 * yImage, b1 - b0, inH, inW, c, outH, outW]);
       return y;
     }
   }

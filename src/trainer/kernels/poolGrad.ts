@@ -14,6 +14,7 @@ import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
+import { splitUnits } from './workerPool';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2DInfo {
@@ -92,12 +93,11 @@ function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
   const { top, left } = info.padInfo;
   const xAt = heapOffset(w, x) / 4;
   const loops = c % 4 === 0 ? wasmLoopsFor(w) : undefined;
-  if (loops && pool2x2(info)) {
-    loops.maxPoolGrad2x2(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
-    return dx;
-  }
   if (loops) {
-    loops.maxPoolGrad(xAt * 4, dyAt * 4, dxAt * 4, batchSize, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left);
+    // Images apart on the engine's threads (a window reads and writes its own image only).
+    const [name, fn] = pool2x2(info) ? (['maxPoolGrad2x2', loops.maxPoolGrad2x2] as const) : (['maxPoolGrad', loops.maxPoolGrad] as const);
+    const [xImage, yImage] = [4 * inH * inW * c, 4 * outH * outW * c];
+    splitUnits(w, 'loops', name, fn, batchSize, batchSize * inH * inW * c, (b0, b1) => [4 * xAt + b0 * xImage, 4 * dyAt + b0 * yImage, 4 * dxAt + b0 * xImage, b1 - b0, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left]);
     return dx;
   }
   // The window's in-bounds pixels (float offsets of channel 0 in x and dx), in scan order.

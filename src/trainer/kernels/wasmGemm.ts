@@ -13,6 +13,8 @@
 
 import * as v8 from 'node:v8';
 import { backendMemory } from './wasmInternals';
+import { kernelPool, share } from './workerPool';
+import type { Call, KernelPool } from './workerPool';
 import type { BackendWasm } from './wasmInternals';
 
 // ── a minimal WebAssembly binary writer: only what the kernels use (this one and wasmLoops.ts) ──
@@ -46,6 +48,16 @@ function s32(n: number): Bytes {
 export const vec = (items: Bytes[]): Bytes => [...u32(items.length), ...items.flat()];
 export const str = (s: string): Bytes => vec([...Buffer.from(s, 'utf8')].map((b) => [b]));
 export const section = (id: number, body: Bytes): Bytes => [id, ...u32(body.length), ...body];
+
+/**
+ * The import of the backend's memory as env.memory: at least one page; shared
+ * (limits flag 3, with the threaded build's maximum of 65536 pages, 4 GiB) to
+ * import the threaded build's memory, which worker threads share.
+ */
+export const memoryImport = (shared: boolean): Bytes => [...str('env'), ...str('memory'), 0x02, ...(shared ? [0x03, ...u32(1), ...u32(65536)] : [0x00, ...u32(1)])];
+
+/** Whether `memory` is shared (the threaded build's), so our modules must import it as such. */
+export const isShared = (memory: WebAssembly.Memory): boolean => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
 export const I32 = 0x7f;
 export const V128 = 0x7b;
@@ -230,8 +242,8 @@ function gemmBody(fma: boolean): Bytes {
   ];
 }
 
-/** The module's bytes: one exported function `gemm`, memory imported as env.memory. */
-export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
+/** The module's bytes: one exported function `gemm`, memory imported as env.memory (shared or not). */
+export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array<ArrayBuffer> {
   const type = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const locals = vec([
     [...u32(I32_LOCALS), I32],
@@ -242,7 +254,7 @@ export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([type])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
+    ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec([u32(0)])),
     ...section(7, vec([[...str('gemm'), 0x00, ...u32(0)]])),
     ...section(10, vec([[...u32(body.length), ...body]])),
@@ -256,7 +268,10 @@ export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
 export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number) => void;
 
 export interface Gemm {
+  /** The product, split among the kernel pool's threads where it is large enough to pay for that (results equal one thread's). */
   run: GemmFn;
+  /** The product on this thread alone. */
+  serial: GemmFn;
   /** Whether multiply-add is fused (relaxed SIMD). */
   fma: boolean;
 }
@@ -288,10 +303,50 @@ export function hasRelaxedSimd(): boolean {
 /** The kernel over `memory` (the backend's), or undefined where wasm SIMD is missing. */
 export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } = {}): Gemm | undefined {
   const fma = options.fma ?? hasRelaxedSimd();
-  const bytes = gemmModuleBytes(fma);
+  const bytes = gemmModuleBytes(fma, isShared(memory));
   if (!WebAssembly.validate(bytes)) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  return { run: instance.exports.gemm as unknown as GemmFn, fma };
+  const run = instance.exports.gemm as unknown as GemmFn;
+  return { run, serial: run, fma };
+}
+
+/** Multiply-adds below which a product stays on one thread: waking the workers and waiting for them costs ~10–30 µs. */
+export const GEMM_SPLIT_MACS = 1 << 18;
+
+/**
+ * The calls that compute a product on `threads` threads: rows of C in blocks
+ * of 4 (every pair of a batch), else the batch's pairs; none where neither
+ * splits or the product is too small. Each value of C is computed whole by
+ * one thread, as on one.
+ */
+export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
+  const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] = args;
+  if (threads < 2 || m * k * n * batch < GEMM_SPLIT_MACS) return undefined;
+  const blocks = Math.ceil(m / 4);
+  if (blocks >= threads) {
+    return Array.from({ length: threads }, (_, t) => {
+      const [b0, b1] = share(blocks, threads, t);
+      const [r0, r1] = [4 * b0, Math.min(m, 4 * b1)];
+      return [{ fn, id, args: [a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] }];
+    });
+  }
+  if (batch >= threads) {
+    return Array.from({ length: threads }, (_, t) => {
+      const [p0, p1] = share(batch, threads, t);
+      return [{ fn, id, args: [a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, k, n, p1 - p0, strideA, strideB, strideC, bias, relu, aRow, aK] }];
+    });
+  }
+  return undefined;
+}
+
+/** The gemm of `serial` that splits among `pool`'s threads (gemmPlans), else runs here. */
+function pooled(serial: GemmFn, pool: KernelPool): GemmFn {
+  const id = pool.id('gemm', 'gemm');
+  return (...args) => {
+    const plans = gemmPlans(serial, id, pool.threads, ...args);
+    if (plans) pool.run(plans);
+    else serial(...args);
+  };
 }
 
 const perBackend = new WeakMap<object, Gemm | null>();
@@ -306,6 +361,8 @@ export function gemmFor(backend: BackendWasm): Gemm | undefined {
   if (gemm === undefined) {
     const memory = backendMemory(backend);
     gemm = (process.env.MODELLAB_GEMM !== 'xnnpack' && memory && makeGemm(memory)) || null;
+    const pool = kernelPool(backend);
+    if (gemm && pool) gemm = { ...gemm, run: pooled(gemm.serial, pool) };
     perBackend.set(backend, gemm);
   }
   return gemm ?? undefined;

@@ -19,8 +19,12 @@ interface BackendWasmPrivate extends BackendWasm {
   wasm: {
     cwrap: (name: string, ret: null | string, args: string[]) => (...args: unknown[]) => unknown;
     HEAPU8: Uint8Array;
-    /** The module's exports; its memory is what our own compiled kernels import (wasmGemm.ts). */
+    /** The module's exports; the single-threaded builds export their memory here. */
     asm?: { memory?: WebAssembly.Memory };
+    /** The threaded build's memory (shared), which it imports rather than exports. */
+    wasmMemory?: WebAssembly.Memory;
+    /** The threaded build's Emscripten pthreads (XNNPACK's thread pool runs on them). */
+    PThread?: { runningWorkers: { unref(): void }[] };
     tfjs: { registerTensor: (id: number, size: number, offset: number) => void; disposeData: (id: number) => void };
   };
   dataIdMap: { get: (dataId: object) => { id: number; memoryOffset: number } };
@@ -52,7 +56,7 @@ export function heapOffset(backend: BackendWasm, t: { dataId: object }): number 
  * allocation on the backend: growing the heap detaches the views taken before.
  */
 export function heapView(backend: BackendWasm, t: TensorInfo, asFloat32 = false): Float32Array | Int32Array {
-  const buffer = internals(backend).wasm.HEAPU8.buffer;
+  const buffer = heapBuffer(backend);
   const offset = heapOffset(backend, t);
   const n = util.sizeFromShape(t.shape);
   return t.dtype === 'int32' && !asFloat32 ? new Int32Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
@@ -60,7 +64,16 @@ export function heapView(backend: BackendWasm, t: TensorInfo, asFloat32 = false)
 
 /** The whole heap as floats (index = byte offset / 4); take it again after every allocation, as heapView. */
 export function heapFloats(backend: BackendWasm): Float32Array {
-  return new Float32Array(internals(backend).wasm.HEAPU8.buffer);
+  return new Float32Array(heapBuffer(backend));
+}
+
+/**
+ * The heap's current buffer. The memory's own, not the module's HEAPU8: the
+ * threaded build refreshes HEAPU8 only when its own code next looks, so after
+ * the heap grows HEAPU8 can still be the shorter buffer of before.
+ */
+function heapBuffer(backend: BackendWasm): ArrayBuffer | SharedArrayBuffer {
+  return (backendMemory(backend) ?? internals(backend).wasm.HEAPU8).buffer;
 }
 
 /** A float32 tensor's values in place on the wasm heap (see heapView). */
@@ -68,10 +81,71 @@ export function heapF32(backend: BackendWasm, t: TensorInfo): Float32Array {
   return heapView(backend, t, true) as Float32Array;
 }
 
-/** The backend's WebAssembly.Memory, where its module exports it. */
+/** The backend's WebAssembly.Memory: shared for the threaded build (which imports it), else where the module exports it. */
 export function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
-  const memory = internals(backend).wasm.asm?.memory;
+  const wasm = internals(backend).wasm;
+  const memory = wasm.wasmMemory ?? wasm.asm?.memory;
   return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+// ── the threaded build under Node ──
+
+/**
+ * Runs `start` (the backend's initialization, tf.setBackend('wasm')) so that
+ * tfjs-backend-wasm's threaded SIMD build comes up under Node with an XNNPACK
+ * pool of `threads` threads. As shipped it cannot: it hands its pthread
+ * workers' script to `new Worker` as a blob: URL (Node refuses those), its
+ * main script as a Blob of the bundled factory's source (whose body names
+ * the bundler's variables, undefined in a worker), and its C side caps the
+ * pool at half of `os.cpus().length` (it takes every CPU for two hardware
+ * threads). So, only while `start` runs:
+ * - Blob and URL.createObjectURL make the worker script a data: URL of an ES
+ *   module (its text as tfjs gives it, behind a preamble that gives it the
+ *   `require`, `__filename` and URL.createObjectURL it expects), and the main
+ *   script the Emscripten file `mainScript` (tfjs-backend-wasm's
+ *   wasm-out/tfjs-backend-wasm-threaded-simd.js, shipped beside the bundle);
+ * - os.cpus() lists 2·threads CPUs.
+ * All is put back after; the pthreads that XNNPACK's pool runs on are then
+ * unref'd, so they do not keep the process alive (they block in a futex wait
+ * between jobs).
+ */
+export async function startThreadedWasm(threads: number, mainScript: string, start: () => Promise<boolean>): Promise<boolean> {
+  // The module object itself (an import would be a copy): the Emscripten glue reads cpus() from it.
+  const os = require('node:os') as { cpus: () => unknown[] };
+  const saved = { Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL, cpus: os.cpus };
+  const preamble = [
+    'import { createRequire } from "node:module";',
+    `globalThis.__filename = ${JSON.stringify(mainScript)};`,
+    `globalThis.require = createRequire(${JSON.stringify(mainScript)});`,
+    'URL.createObjectURL = (b) => b.path; URL.revokeObjectURL = () => {};',
+  ].join(' ');
+  class ScriptBlob {
+    path: string | URL = '';
+    constructor(parts: BlobPart[], options?: BlobPropertyBag) {
+      const text = parts.map(String).join('');
+      if (text.startsWith('"use strict";var Module={}')) this.path = new URL(`data:text/javascript,${encodeURIComponent(`${preamble}\n${text}`)}`);
+      else if (text.startsWith('var WasmBackendModuleThreadedSimd')) this.path = mainScript;
+      else return new saved.Blob(parts, options) as unknown as ScriptBlob;
+    }
+  }
+  globalThis.Blob = ScriptBlob as unknown as typeof Blob;
+  URL.createObjectURL = (b: unknown) => (b instanceof ScriptBlob ? (b.path as string) : saved.createObjectURL(b as Blob));
+  URL.revokeObjectURL = (url: string) => (typeof url === 'string' ? saved.revokeObjectURL(url) : undefined);
+  const cpu = saved.cpus()[0];
+  os.cpus = () => new Array(2 * threads).fill(cpu);
+  try {
+    return await start();
+  } finally {
+    globalThis.Blob = saved.Blob;
+    URL.createObjectURL = saved.createObjectURL;
+    URL.revokeObjectURL = saved.revokeObjectURL;
+    os.cpus = saved.cpus;
+  }
+}
+
+/** Lets the process exit while XNNPACK's pthreads wait for work (see startThreadedWasm). */
+export function unrefEnginePthreads(backend: BackendWasm): void {
+  for (const worker of internals(backend).wasm.PThread?.runningWorkers ?? []) worker.unref();
 }
 
 // ── the module's C functions and tensor ids ──

@@ -19,7 +19,7 @@
 // - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
 //   optimizer computes it.
 
-import { F32, f32x4Add, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, f32x4Add, I32, isShared, memoryImport, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
@@ -500,7 +500,7 @@ function adamBody(): Bytes {
 }
 
 /** The module's bytes: exported functions `col2im`, `maxPoolGrad`, `addInto` and `reluGrad`, memory imported as env.memory. */
-export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
+export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
@@ -521,7 +521,7 @@ export function loopsModuleBytes(): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
+    ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6)])),
     ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)]])),
     ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows]])),
@@ -569,7 +569,7 @@ export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
   let loops = perBackend.get(backend);
   if (loops === undefined) {
     const memory = backendMemory(backend);
-    const bytes = loopsModuleBytes();
+    const bytes = loopsModuleBytes(memory !== undefined && isShared(memory));
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
       loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], sumRows: exports.sumRows as unknown as WasmLoops['sumRows'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };

@@ -15,7 +15,7 @@
 //   a table of pixel addresses (a dump run for pixels past the edge); or added
 //   to what is there (scatterAdd: tiles that overlap, one after another).
 
-import { F32, I32, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, I32, isShared, memoryImport, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
@@ -204,7 +204,7 @@ function functionBody(params: number, t: TileTransform, body: (t: TileTransform,
 /** The module: for each named transform, a `gather`, `scatter` or `scatterAdd` function of that name. */
 type Kind = 'gather' | 'scatter' | 'scatterAdd';
 
-export function winogradModuleBytes(transforms: Record<string, { kind: Kind; transform: TileTransform }>): Uint8Array<ArrayBuffer> {
+export function winogradModuleBytes(transforms: Record<string, { kind: Kind; transform: TileTransform }>, shared = false): Uint8Array<ArrayBuffer> {
   const gatherType = [0x60, ...vec(new Array(5).fill([I32])), ...vec([])];
   const scatterType = [0x60, ...vec(new Array(7).fill([I32])), ...vec([])];
   const names = Object.keys(transforms);
@@ -215,7 +215,7 @@ export function winogradModuleBytes(transforms: Record<string, { kind: Kind; tra
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([gatherType, scatterType])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...u32(1)]])),
+    ...section(2, vec([memoryImport(shared)])),
     ...section(3, vec(names.map((n) => u32(transforms[n].kind === 'gather' ? 0 : 1)))),
     ...section(7, vec(names.map((n, i) => [...str(n), 0x00, ...u32(i)]))),
     ...section(10, vec(bodies.map((b) => [...u32(b.length), ...b]))),
@@ -287,20 +287,27 @@ const VARIANTS = [F2, F4];
 const perBackend = new WeakMap<object, Map<string, WinogradLoops> | null>();
 
 /** A variant's transforms over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
+/** The bytes of the module of every variant's transforms (`${name}Input`, `${name}Output`, `${name}OutputBack`, `${name}InputBack`). */
+export function winogradVariantsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
+  return winogradModuleBytes(
+    Object.fromEntries(
+      VARIANTS.flatMap((x) => [
+        [`${x.name}Input`, { kind: 'gather', transform: { left: x.bt, right: x.bt } }],
+        [`${x.name}Output`, { kind: 'scatter', transform: { left: x.at, right: x.at } }],
+        [`${x.name}OutputBack`, { kind: 'gather', transform: { left: transpose(x.at), right: transpose(x.at) } }],
+        [`${x.name}InputBack`, { kind: 'scatterAdd', transform: { left: transpose(x.bt), right: transpose(x.bt) } }],
+      ]),
+    ) as Record<string, { kind: Kind; transform: TileTransform }>,
+    shared,
+  );
+}
+
+/** A variant's transforms over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
 export function winogradLoopsFor(backend: BackendWasm, v: WinogradVariant): WinogradLoops | undefined {
   let loops = perBackend.get(backend);
   if (loops === undefined) {
     const memory = backendMemory(backend);
-    const bytes = winogradModuleBytes(
-      Object.fromEntries(
-        VARIANTS.flatMap((x) => [
-          [`${x.name}Input`, { kind: 'gather', transform: { left: x.bt, right: x.bt } }],
-          [`${x.name}Output`, { kind: 'scatter', transform: { left: x.at, right: x.at } }],
-          [`${x.name}OutputBack`, { kind: 'gather', transform: { left: transpose(x.at), right: transpose(x.at) } }],
-          [`${x.name}InputBack`, { kind: 'scatterAdd', transform: { left: transpose(x.bt), right: transpose(x.bt) } }],
-        ]),
-      ) as Record<string, { kind: Kind; transform: TileTransform }>,
-    );
+    const bytes = winogradVariantsModuleBytes(memory !== undefined && isShared(memory));
     if (memory && WebAssembly.validate(bytes)) {
       const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
       loops = new Map(VARIANTS.map((x) => [x.name, { input: e[`${x.name}Input`] as unknown as GatherFn, output: e[`${x.name}Output`] as unknown as ScatterFn, outputBack: e[`${x.name}OutputBack`] as unknown as GatherFn, inputBack: e[`${x.name}InputBack`] as unknown as ScatterFn }]));

@@ -1,0 +1,152 @@
+// The wasm engine on two threads (src/trainer/kernels/workerPool.ts): the
+// threaded build comes up with shared memory and a kernel pool, and every
+// kernel that splits its work among the threads gives exactly (bit for bit)
+// what it gives on one thread over the same memory — the products, the
+// convolutions and both their gradients (Winograd and im2col), pooling and
+// its gradient, ReLU's gradient. Each case also checks that the work was
+// split (the pool ran), so an equality cannot hold by the pool sitting idle.
+// Then short CNN trainings in child processes: two threads reproduce
+// themselves, and give what one thread (the single-threaded build) gives.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { selectBackend } from '../../src/trainer/backend';
+import { activationGrad } from '../../src/trainer/kernels/activationGrad';
+import { dense } from '../../src/trainer/kernels/dense';
+import { isShared } from '../../src/trainer/kernels/wasmGemm';
+import { backendMemory } from '../../src/trainer/kernels/wasmInternals';
+import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
+import { kernelPool } from '../../src/trainer/kernels/workerPool';
+import type { KernelPool } from '../../src/trainer/kernels/workerPool';
+import { setEngineThreads } from '../../src/trainer/threads';
+import { lcg } from '../helpers/fixtures';
+
+setEngineThreads(2);
+
+async function pool(): Promise<KernelPool> {
+  await selectBackend('wasm');
+  const p = kernelPool(tf.backend());
+  assert.ok(p, 'a kernel pool on the threaded wasm backend');
+  return p;
+}
+
+function random(shape: number[], seed: number): tf.Tensor {
+  const r = lcg(seed);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), shape);
+}
+
+/** f's outputs on one thread and on two; asserts they are equal bit for bit and that two threads split work. */
+async function sameOnBoth(what: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  const p = await pool();
+  const values = async (threads: number): Promise<Float32Array[]> => {
+    p.threads = threads;
+    const out = f();
+    const outs = Array.isArray(out) ? out : [out];
+    const v = await Promise.all(outs.map(async (o) => new Float32Array(await o.data())));
+    tf.dispose(outs);
+    return v;
+  };
+  try {
+    const one = await values(1);
+    const runs = p.runs;
+    const two = await values(2);
+    assert.ok(p.runs > runs, `${what}: two threads split the work`);
+    assert.equal(two.length, one.length);
+    for (let i = 0; i < one.length; i++) {
+      assert.ok(one[i].length > 0);
+      const a = new Uint32Array(one[i].buffer);
+      const b = new Uint32Array(two[i].buffer);
+      const first = a.findIndex((x, j) => x !== b[j]);
+      assert.equal(first, -1, `${what}, output ${i}: value ${first} differs (${one[i][first]} on one thread, ${two[i][first]} on two)`);
+    }
+  } finally {
+    p.threads = p.size;
+  }
+}
+
+test('with two engine threads the wasm backend is the threaded build: shared memory, XNNPACK on two threads, a pool of two', async () => {
+  const p = await pool();
+  const memory = backendMemory(tf.backend() as BackendWasm);
+  assert.ok(memory && isShared(memory), 'shared memory');
+  assert.equal(getThreadsCount(), 2);
+  assert.equal(p.size, 2);
+});
+
+test('products: rows split, a batch split, A transposed, dense with bias and ReLU', async () => {
+  const [a, b] = [random([300, 200], 1), random([200, 96], 2)];
+  await sameOnBoth('matMul by rows', () => tf.matMul(a, b));
+  const [ba, bb] = [random([16, 3, 128], 3), random([16, 128, 128], 4)];
+  await sameOnBoth('batch matMul by pairs', () => tf.matMul(ba, bb));
+  const at = random([200, 300], 5);
+  await sameOnBoth('matMul with A transposed', () => tf.matMul(at, b, true, false));
+  const bias = random([96], 6);
+  await sameOnBoth('dense + bias + ReLU', () => dense(a as tf.Tensor2D, b as tf.Tensor2D, bias as tf.Tensor1D, 'relu'));
+  tf.dispose([a, b, ba, bb, at, bias]);
+});
+
+const conv = (x: tf.Tensor, f: tf.Tensor, stride: number, pad: 'same' | 'valid') => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad);
+
+/** The forward convolution and both gradients of sum(conv · r). */
+function convAndGrads(x: tf.Tensor, f: tf.Tensor, stride: number, pad: 'same' | 'valid'): tf.Tensor[] {
+  const y = conv(x, f, stride, pad);
+  const r = random(y.shape, 99);
+  const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a, b, stride, pad), r)))([x, f]);
+  r.dispose();
+  return [y, dx, df];
+}
+
+test('Winograd convolutions (F(4×4) and F(2×2)), forward and both gradients, over batches and one large image', async () => {
+  const [x, f] = [random([8, 20, 20, 16], 11), random([3, 3, 16, 32], 12)];
+  const [big, fb] = [random([1, 44, 44, 8], 13), random([3, 3, 8, 16], 14)];
+  for (const variant of ['f4', 'f2']) {
+    process.env.MODELLAB_WINOGRAD = variant;
+    try {
+      await sameOnBoth(`Winograd ${variant}, batch of 8`, () => convAndGrads(x, f, 1, 'same'));
+      await sameOnBoth(`Winograd ${variant}, one image`, () => convAndGrads(big, fb, 1, 'same'));
+    } finally {
+      delete process.env.MODELLAB_WINOGRAD;
+    }
+  }
+  tf.dispose([x, f, big, fb]);
+});
+
+test('im2col convolutions (5×5, stride 2, a first layer of one channel), forward and both gradients', async () => {
+  const [x, f] = [random([8, 24, 24, 8], 21), random([5, 5, 8, 16], 22)];
+  await sameOnBoth('5×5', () => convAndGrads(x, f, 1, 'valid'));
+  await sameOnBoth('3×3 stride 2', () => convAndGrads(x, random([3, 3, 8, 32], 23), 2, 'same'));
+  const [g, fg] = [random([64, 28, 28, 1], 24), random([3, 3, 1, 32], 25)];
+  await sameOnBoth('one channel in, 32 out', () => convAndGrads(g, fg, 1, 'valid'));
+  tf.dispose([x, f, g, fg]);
+});
+
+test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', async () => {
+  const x = random([8, 26, 26, 32], 31);
+  const poolAndGrad = (size: number, stride: number, pad: 'same' | 'valid') => {
+    const y = tf.maxPool(x as tf.Tensor4D, size, stride, pad);
+    const r = random(y.shape, 32);
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), r)))(x);
+    r.dispose();
+    return [y, dx];
+  };
+  await sameOnBoth('2×2 pooling', () => poolAndGrad(2, 2, 'valid'));
+  await sameOnBoth('3×3 pooling, stride 2', () => poolAndGrad(3, 2, 'same'));
+  const [dy, y] = [random([100003], 33), random([100003], 34)];
+  await sameOnBoth('ReLU gradient', () => activationGrad('relu', dy, y));
+  tf.dispose([x, dy, y]);
+});
+
+test('a short CNN training on two threads reproduces itself and equals one thread (the single-threaded build)', () => {
+  const child = join(__dirname, '..', 'helpers', 'threadedTrainChild.ts');
+  const run = (threads: number) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child, String(threads)], { encoding: 'utf8', timeout: 180_000 })) as { threads: number; shared: boolean; losses: number[]; weights: string };
+  const [two, again, one] = [run(2), run(2), run(1)];
+  assert.deepEqual([two.threads, two.shared, one.threads, one.shared], [2, true, 1, false]);
+  assert.ok(two.losses.length === 6 && two.losses.every(Number.isFinite), `losses ${two.losses}`);
+  assert.ok(two.losses[5] < two.losses[0], `the loss falls: ${two.losses}`);
+  assert.deepEqual(again, two, 'two threads, twice');
+  assert.deepEqual(one.losses, two.losses, 'losses on one thread and on two');
+  assert.equal(one.weights, two.weights, 'weights on one thread and on two');
+});

@@ -232,7 +232,7 @@ export interface SweepConfig {
   parameters: Record<string, SweepParameter>;
   /** Random and bayes: how many points to draw (the budget of runs). */
   count?: number;
-  /** Random and bayes: seeds the draws. Default 1. */
+  /** Random and bayes: seeds the draws; a grid with early termination: the shuffled order its points run in. Default 1. */
   seed?: number;
   /** Epoch metric that ranks the runs. Default "val_loss" ("loss" without validation data). */
   metric?: string;

@@ -228,6 +228,12 @@ async function main(): Promise<void> {
         return `${m} ${(mean(c) * 100).toFixed(0)}% (mean epochs ${mean(ep).toFixed(0)} of ${count * epochs})`;
       });
       process.stdout.write(`early termination by method: ${byMethod.join(', ')}\n`);
+      // Means over the seeds, per method: what a sweep of each kind finds on average.
+      for (const m of METHODS) {
+        const of = (early: boolean) => outcomes.filter((o) => o.method === m && o.early === early && o.best);
+        const say = (early: boolean) => `${METRIC} ${formatMetric(mean(of(early).map((o) => o.best!.value)))}, ${ds.testName} ${formatMetric(mean(of(early).map((o) => o.best!.test)))} ± ${formatMetric(std(of(early).map((o) => o.best!.test)))}`;
+        process.stdout.write(`mean of ${of(false).length} ${m} sweeps' chosen runs: ${say(false)}; with early termination ${say(true)}\n`);
+      }
       process.stdout.write(`early termination: wall time cut ${(mean(cuts) * 100).toFixed(0)}% on average (min ${(Math.min(...cuts) * 100).toFixed(0)}%, target ≥ 40%); chosen-run ${ds.testName} with early termination minus without: ${testDiffs.map((d) => (d > 0 ? '+' : '') + formatMetric(d)).join(', ')} (${ds.testGoal === 'minimize' ? 'lower' : 'higher'} is better)\n`);
       if (noise.length) process.stdout.write(`noise: the random sweep's best point over ${noise.length} training seeds: ${ds.testName} ${formatMetric(mean(noise))} ± ${formatMetric(std(noise))}, ${METRIC} ${formatMetric(mean(noiseVal))} ± ${formatMetric(valNoise)} (std; ${METRIC} values ${noiseVal.map((n) => formatMetric(n)).join(', ')})\n`);
       for (const early of [false, true]) {

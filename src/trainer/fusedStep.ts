@@ -13,9 +13,10 @@
 // element-wise steps the general path runs as tfjs kernels (the MSE's
 // difference, its gradient scale, SGD's update) in float32 here. So the
 // weights, the moments and the step losses come out bit for bit as the general
-// path's (test/trainer/fusedStep.test.ts trains both ways and compares). A
-// softmax output calls tfjs-backend-wasm's own C functions for what the general
-// path runs there: XNNPACK's product for its logits, the softmax, the logarithm.
+// path's (test/trainer/fusedStep.test.ts trains both ways and compares).
+// Sigmoid, tanh and softmax layers call tfjs-backend-wasm's own C functions
+// for what the general path runs there: XNNPACK's product (with the sigmoid
+// fused), Tanh, Softmax, and the cross-entropy's logarithm.
 //
 // The weights stay the model's own tf.Variables. Each update writes a weight
 // into a fresh buffer that the variable is then assigned, as tfjs's own
@@ -29,7 +30,8 @@
 //
 // Taken only where it is exact (denseStackStep says why not otherwise): the
 // wasm backend with Model Lab's kernels; a Sequential of Dense layers with
-// linear or ReLU activations and no regularizers, each optionally followed by
+// linear, ReLU, sigmoid or tanh activations (softmax last, under a
+// cross-entropy) and no regularizers, each optionally followed by
 // a Dropout (its mask drawn by tf.randomUniform, as tf.dropout draws it); the
 // inputs one float32 matrix (not batch by batch); either loss meanSquaredError
 // (targets of the output's shape, metrics among mse and mae) or a softmax
@@ -38,7 +40,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { ACTIVATION_GRAD } from './kernels/activationGrad';
+import { ACTIVATION_GRAD, activationGradInto } from './kernels/activationGrad';
 import { ADAM_UPDATE } from './kernels/adamUpdate';
 import { DENSE } from './kernels/dense';
 import { gemmFor } from './kernels/wasmGemm';
@@ -78,7 +80,7 @@ interface DenseInternals {
   activityRegularizer?: unknown;
 }
 
-type Activation = 'linear' | 'relu' | 'softmax';
+type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 type LossKind = 'mse' | 'sparse' | 'categorical';
 type MetricKind = 'mse' | 'mae' | 'acc';
 
@@ -95,7 +97,7 @@ interface Layer {
   dw: number;
   db: number;
   wt: number;
-  /** A softmax layer's: logits, the clipped normalized probabilities, their logarithms. */
+  /** A tanh or softmax layer's pre-activation; a softmax layer's clipped normalized probabilities and their logarithms. */
   z: number;
   c2: number;
   logs: number;
@@ -112,12 +114,19 @@ interface DropoutInternals {
   seed?: unknown;
 }
 
-/** tfjs-backend-wasm's C functions the softmax output layer calls, as the general path's kernels call them (by tensor id). */
+/** tfjs-backend-wasm's C functions that sigmoid, tanh and softmax layers call, as the general path's kernels call them (by tensor id). */
 interface CFunctions {
   fusedMatMul: (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, ta: boolean, tb: boolean, activation: number, biasId: number, preluId: number, alpha: number, outId: number) => void;
   softmax: (xId: number, outId: number, channels: number, batch: number) => void;
   log: (xId: number, dtype: number, outId: number) => void;
+  tanh: (xId: number, dtype: number, outId: number) => void;
 }
+
+/** tfjs-backend-wasm's FusableActivation codes: what the _FusedMatMul kernel applies after the product. */
+const LINEAR = 0;
+const SIGMOID = 5;
+/** tfjs-backend-wasm's CppDType of float32. */
+const FLOAT32 = 0;
 
 /** The losses the step computes (the compiled model's loss name), and the metrics each allows. */
 const LOSSES: Record<string, { kind: LossKind; metrics: Set<string> }> = {
@@ -162,9 +171,9 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
     const d = layer as unknown as DenseInternals;
     if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'a regularized Dense layer';
     const activation = d.activation.getClassName().toLowerCase();
-    // Softmax only last, under a cross-entropy; ReLU or linear anywhere else.
+    // Softmax only last, under a cross-entropy; linear, ReLU, sigmoid or tanh anywhere else.
     const last = i === lastDense;
-    const allowed = last && loss.kind !== 'mse' ? activation === 'softmax' : activation === 'relu' || activation === 'linear';
+    const allowed = last && loss.kind !== 'mse' ? activation === 'softmax' : ['linear', 'relu', 'sigmoid', 'tanh'].includes(activation);
     if (!allowed) return last && loss.kind !== 'mse' ? `a cross-entropy after a ${activation} output` : `a Dense layer with ${activation} activation`;
     const kernel = d.kernel.read() as tf.Variable;
     if (kernel.rank !== 2 || kernel.dtype !== 'float32') return 'a Dense kernel that is not a float32 matrix';
@@ -195,8 +204,10 @@ export class DenseStackStep {
   private readonly scratch: tf.Tensor;
   /** For each variable (in the optimizer's order): the layer and whether it is the bias. */
   private readonly slots: { layer: Layer; bias: boolean; size: number }[];
-  /** A softmax output layer's C functions and the tensor ids of views into the scratch buffer (its input unless the layer is the first, its logits, probabilities, clipped values and logarithms). */
-  private readonly softmax?: { c: CFunctions; input?: number; z: number; p: number; c2: number; logs: number };
+  /** The backend's C functions, where a layer needs them (sigmoid, tanh, softmax). */
+  private readonly c?: CFunctions;
+  /** Tensor ids the C functions know the scratch buffers by, by float offset (views: the memory is the scratch tensor's). */
+  private readonly views = new Map<number, number>();
   /** Keras's epsilon (the backend's), the cross-entropies' clip bounds as the clip kernel holds them. */
   private readonly clip: [number, number];
 
@@ -228,8 +239,8 @@ export class DenseStackStep {
         l.out = take(maxRows * l.n);
         l.mult = take(maxRows * l.n);
       }
+      if (l.act === 'softmax' || l.act === 'tanh') l.z = take(maxRows * l.n);
       if (l.act === 'softmax') {
-        l.z = take(maxRows * l.n);
         l.c2 = take(maxRows * l.n);
         l.logs = take(maxRows * l.n);
       }
@@ -237,22 +248,26 @@ export class DenseStackStep {
     this.scratch = tf.zeros([floats + 4]);
     const eps = tf.backend().epsilon();
     this.clip = [Math.fround(eps), Math.fround(1 - eps)];
-    const last = layers[layers.length - 1];
-    if (last.act === 'softmax') {
-      const c: CFunctions = {
+    if (layers.some((l) => l.act === 'sigmoid' || l.act === 'tanh' || l.act === 'softmax')) {
+      this.c = {
         fusedMatMul: cwrap(backend, '_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number', 'number', 'number', 'number', 'number']),
         softmax: cwrap(backend, 'Softmax', null, ['number', 'number', 'number', 'number']),
         log: cwrap(backend, 'Log', null, ['number', 'number', 'number']),
+        tanh: cwrap(backend, 'Tanh', null, ['number', 'number', 'number']),
       };
+      // Views of every buffer a C function reads or writes, registered once: each layer's input (but the first's, the batch's rows, a view a step), pre-activation, output, and a softmax's clipped values and logarithms.
       const base = heapOffset(backend, this.scratch);
       const view = (floatOffset: number, size: number) => {
+        if (this.views.has(floatOffset)) return;
         const id = newTensorId(backend);
         registerTensorView(backend, id, size, base + 4 * floatOffset);
-        return id;
+        this.views.set(floatOffset, id);
       };
-      const size = maxRows * last.n;
-      const before = layers[layers.length - 2];
-      this.softmax = { c, input: before ? view(before.out, maxRows * last.k) : undefined, z: view(last.z, size), p: view(last.h, size), c2: view(last.c2, size), logs: view(last.logs, size) };
+      layers.forEach((l, i) => {
+        if (l.act !== 'sigmoid' && l.act !== 'tanh' && l.act !== 'softmax') return;
+        if (i > 0) view(layers[i - 1].out, maxRows * l.k);
+        for (const at of l.act === 'softmax' ? [l.z, l.h, l.c2, l.logs] : l.act === 'tanh' ? [l.z, l.h] : [l.h]) view(at, maxRows * l.n);
+      });
     }
     this.slots = variables.map((v) => {
       const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
@@ -287,7 +302,7 @@ export class DenseStackStep {
     // Forward: h = act(in·W + b), as the dense kernel runs it.
     let input = xAt;
     for (const l of layers) {
-      if (l.act === 'softmax') this.softmaxForward(l, input, m, at);
+      if (l.act === 'sigmoid' || l.act === 'tanh' || l.act === 'softmax') this.forwardByC(l, input, m, at);
       else gemm.run(input, heapOffset(backend, l.kernel), at(l.h), m, l.k, l.n, 1, 0, 0, 0, l.bias ? heapOffset(backend, l.bias) : 0, l.relu ? 1 : 0, 4 * l.k, 4);
       if (l.drop !== undefined) this.dropout(l, m, at);
       input = at(l.out);
@@ -310,6 +325,12 @@ export class DenseStackStep {
         for (let j = 0; j < m * l.n; j++) heap[d + j] = heap[d + j] * heap[mult + j];
       }
       if (l.relu) loops.reluGrad(at(l.d), at(l.h), at(l.d), m * l.n);
+      else if (l.act === 'sigmoid' || l.act === 'tanh') {
+        // As the activation-gradient kernel computes it (activationGrad.ts), in place.
+        const heap = heapFloats(backend);
+        const [d, h] = [heap.subarray(at(l.d) >> 2, (at(l.d) >> 2) + m * l.n), heap.subarray(at(l.h) >> 2, (at(l.h) >> 2) + m * l.n)];
+        activationGradInto(l.act, d, h, d);
+      }
       const inAt = i > 0 ? at(layers[i - 1].out) : xAt;
       gemm.run(inAt, at(l.d), at(l.dw), l.k, m, l.n, 1, 0, 0, 4 * l.k * l.n, 0, 0, 4, 4 * l.k);
       if (l.bias) loops.sumRows(at(l.d), at(l.db), m, l.n);
@@ -376,29 +397,33 @@ export class DenseStackStep {
   }
 
   /**
-   * The softmax layer's forward pass as the general path runs it: tfjs-layers'
-   * Dense with a softmax is fused.matMul (XNNPACK's product, as the
-   * _FusedMatMul kernel calls it), + bias, then the Softmax kernel.
+   * A sigmoid, tanh or softmax layer's forward pass as the general path runs
+   * it, through XNNPACK's product as the _FusedMatMul kernel calls it: the
+   * dense kernel's sigmoid fused into the product; for tanh (fusedLayers.ts)
+   * the product with its bias, then the Tanh kernel; for softmax (tfjs-layers'
+   * Dense) the product, + bias, then the Softmax kernel.
    */
-  private softmaxForward(l: Layer, input: number, m: number, at: (floatOffset: number) => number): void {
+  private forwardByC(l: Layer, input: number, m: number, at: (floatOffset: number) => number): void {
     const { backend } = this;
-    const sm = this.softmax!;
-    let inputId = sm.input;
-    if (inputId === undefined) {
-      inputId = newTensorId(backend);
-      registerTensorView(backend, inputId, m * l.k, input);
-    }
+    const c = this.c!;
+    const id = (floatOffset: number) => this.views.get(floatOffset)!;
+    const first = l === this.layers[0];
+    const inputId = first ? newTensorId(backend) : id(this.layers[this.layers.indexOf(l) - 1].out);
+    if (first) registerTensorView(backend, inputId, m * l.k, input);
+    const biasId = l.bias && l.act !== 'softmax' ? tensorId(backend, l.bias) : 0;
     try {
-      sm.c.fusedMatMul(inputId, shapeBytes([1, m, l.k]), 3, tensorId(backend, l.kernel), shapeBytes([1, l.k, l.n]), 3, false, false, 0, 0, 0, 0, sm.z);
+      c.fusedMatMul(inputId, shapeBytes([1, m, l.k]), 3, tensorId(backend, l.kernel), shapeBytes([1, l.k, l.n]), 3, false, false, l.act === 'sigmoid' ? SIGMOID : LINEAR, biasId, 0, 0, id(l.act === 'sigmoid' ? l.h : l.z));
     } finally {
-      if (sm.input === undefined) disposeTensorView(backend, inputId);
+      if (first) disposeTensorView(backend, inputId);
     }
+    if (l.act === 'tanh') c.tanh(id(l.z), FLOAT32, id(l.h));
+    if (l.act !== 'softmax') return;
     if (l.bias) {
       const heap = heapFloats(backend);
       const [z, b] = [at(l.z) >> 2, heapOffset(backend, l.bias) >> 2];
       for (let r = 0; r < m; r++) for (let j = 0; j < l.n; j++) heap[z + r * l.n + j] = heap[z + r * l.n + j] + heap[b + j];
     }
-    sm.c.softmax(sm.z, sm.p, l.n, m);
+    c.softmax(id(l.z), id(l.h), l.n, m);
   }
 
   /**
@@ -426,7 +451,7 @@ export class DenseStackStep {
       sums[r] = s;
       for (let j = 0; j < k; j++) heap[c2 + r * k + j] = clip(Math.fround((sparse ? clip(heap[p + r * k + j]) : heap[p + r * k + j]) / s));
     }
-    this.softmax!.c.log(this.softmax!.c2, 0, this.softmax!.logs);
+    this.c!.log(this.views.get(l.c2)!, FLOAT32, this.views.get(l.logs)!);
     heap = heapFloats(this.backend);
     // The loss: mean over rows of −Σ_j t·log(c2).
     let total = 0;
@@ -483,7 +508,7 @@ export class DenseStackStep {
         s.accBeta2.assign(tf.scalar(Math.pow(s.beta2, t + 1)));
       });
     }
-    if (this.softmax) for (const id of [this.softmax.input, this.softmax.z, this.softmax.p, this.softmax.c2, this.softmax.logs]) if (id !== undefined) disposeTensorView(this.backend, id);
+    for (const id of this.views.values()) disposeTensorView(this.backend, id);
     this.scratch.dispose();
   }
 

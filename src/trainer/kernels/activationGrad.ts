@@ -17,7 +17,8 @@ export const ACTIVATION_GRAD = 'ModelLabActivationGrad';
 /** Activations whose derivative is a function of their output. */
 export type OutputDifferentiable = 'relu' | 'sigmoid' | 'tanh';
 
-function fill(activation: OutputDifferentiable, dy: Float32Array, y: Float32Array, out: Float32Array): void {
+/** out = dy·f'(x) from y = f(x), element by element (out may be dy); the kernel's own arithmetic, which the one-call training step (fusedStep.ts) shares. */
+export function activationGradInto(activation: OutputDifferentiable, dy: Float32Array, y: Float32Array, out: Float32Array): void {
   const n = out.length;
   if (activation === 'relu') for (let i = 0; i < n; i++) out[i] = y[i] > 0 ? dy[i] : 0;
   else if (activation === 'sigmoid') for (let i = 0; i < n; i++) out[i] = dy[i] * y[i] * (1 - y[i]);
@@ -34,14 +35,14 @@ function wasmActivationGrad({ inputs, backend, attrs }: KernelArgs<BackendWasm>)
     splitUnits(backend, 'loops', 'reluGrad', loops.reluGrad, Math.ceil(n / 4), n, (q0, q1) => [dyAt + 16 * q0, yAt + 16 * q0, outAt + 16 * q0, Math.min(n, 4 * q1) - 4 * q0]);
     return out;
   }
-  fill(attrs!.activation as OutputDifferentiable, heapF32(backend, dy), heapF32(backend, inputs.y as tf.TensorInfo), heapF32(backend, out));
+  activationGradInto(attrs!.activation as OutputDifferentiable, heapF32(backend, dy), heapF32(backend, inputs.y as tf.TensorInfo), heapF32(backend, out));
   return out;
 }
 
 function cpuActivationGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const dy = inputs.dy as tf.TensorInfo;
   const out = new Float32Array(tf.util.sizeFromShape(dy.shape));
-  fill(attrs!.activation as OutputDifferentiable, backend.readSync(dy.dataId) as Float32Array, backend.readSync((inputs.y as tf.TensorInfo).dataId) as Float32Array, out);
+  activationGradInto(attrs!.activation as OutputDifferentiable, backend.readSync(dy.dataId) as Float32Array, backend.readSync((inputs.y as tf.TensorInfo).dataId) as Float32Array, out);
   return { dataId: backend.write(out, dy.shape, 'float32'), shape: dy.shape, dtype: 'float32' };
 }
 

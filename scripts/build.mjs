@@ -16,9 +16,11 @@ const dist = join(root, 'dist');
 mkdirSync(dist, { recursive: true });
 
 // The wasm backend's binaries ship beside the bundles; the trainer points
-// setWasmPaths at its own folder.
+// setWasmPaths at its own folder. So does the threaded build's Emscripten
+// script, which its pthread workers load (src/trainer/backend.ts).
 const wasmDir = join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(dist, f));
+copyFileSync(join(wasmDir, '../wasm-out/tfjs-backend-wasm-threaded-simd.js'), join(dist, 'tfjs-backend-wasm-threaded-simd.js'));
 
 const common = {
   bundle: true,

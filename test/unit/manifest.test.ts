@@ -146,7 +146,7 @@ test("the context keys in package.json's when clauses are exactly the ones the c
 test('the VSIX allowlist ships the bundles, wasm, media, schema, examples and translations, nothing else', () => {
   const lines = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
   assert.equal(lines[0], '**');
-  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/compare.js', '!dist/*.wasm', '!media/**', '!schema/**', '!l10n/**', '!package.nls*.json']) {
+  for (const needed of ['!dist/extension.js', '!dist/trainer.js', '!dist/webview.js', '!dist/compare.js', '!dist/*.wasm', '!dist/tfjs-backend-wasm-threaded-simd.js', '!media/**', '!schema/**', '!l10n/**', '!package.nls*.json']) {
     assert.ok(lines.includes(needed), `.vscodeignore lacks ${needed}`);
   }
   assert.ok(!lines.some((l) => /map|node_modules|src\/|test\//.test(l)), 'no sources, maps or node_modules');

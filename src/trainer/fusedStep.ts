@@ -16,7 +16,7 @@
 // path's (test/trainer/fusedStep.test.ts trains both ways and compares).
 // Sigmoid, tanh and softmax layers call tfjs-backend-wasm's own C functions
 // for what the general path runs there: XNNPACK's product (with the sigmoid
-// fused), Tanh, Softmax, and the cross-entropy's logarithm.
+// fused), Tanh, Softmax, and the cross-entropies' Log, Exp and Log1p.
 //
 // The weights stay the model's own tf.Variables. Each update writes a weight
 // into a fresh buffer that the variable is then assigned, as tfjs's own
@@ -30,13 +30,13 @@
 //
 // Taken only where it is exact (denseStackStep says why not otherwise): the
 // wasm backend with Model Lab's kernels; a Sequential of Dense layers with
-// linear, ReLU, sigmoid or tanh activations (softmax last, under a
-// cross-entropy) and no regularizers, each optionally followed by
-// a Dropout (its mask drawn by tf.randomUniform, as tf.dropout draws it); the
-// inputs one float32 matrix (not batch by batch); either loss meanSquaredError
-// (targets of the output's shape, metrics among mse and mae) or a softmax
-// output under sparse or one-hot categorical cross-entropy (metric accuracy);
-// optimizer Adam or SGD.
+// linear, ReLU, sigmoid or tanh activations and no regularizers, each
+// optionally followed by a Dropout (its mask drawn by tf.randomUniform, as
+// tf.dropout draws it); the inputs one float32 matrix (not batch by batch);
+// loss meanSquaredError (targets of the output's shape, metrics among mse and
+// mae), or sparse or one-hot categorical cross-entropy after a softmax output,
+// or binary cross-entropy after a sigmoid output (metric accuracy); optimizer
+// Adam or SGD.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -81,7 +81,7 @@ interface DenseInternals {
 }
 
 type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-type LossKind = 'mse' | 'sparse' | 'categorical';
+type LossKind = 'mse' | 'sparse' | 'categorical' | 'binary';
 type MetricKind = 'mse' | 'mae' | 'acc';
 
 interface Layer {
@@ -97,10 +97,17 @@ interface Layer {
   dw: number;
   db: number;
   wt: number;
-  /** A tanh or softmax layer's pre-activation; a softmax layer's clipped normalized probabilities and their logarithms. */
+  /**
+   * A tanh or softmax layer's pre-activation; a softmax layer's clipped
+   * normalized probabilities and their logarithms. Under binary cross-entropy:
+   * z −|logits|, c2 the odds c/(1−c), logs their logarithm (the logits), e
+   * and lp exp(−|logits|) and its log1p.
+   */
   z: number;
   c2: number;
   logs: number;
+  e: number;
+  lp: number;
   /** The rate of the Dropout layer that follows, if any. */
   drop?: number;
   /** The output as the next layer reads it (after the dropout, if any), and the dropout's multiplier (0 or 1/keep). */
@@ -120,6 +127,8 @@ interface CFunctions {
   softmax: (xId: number, outId: number, channels: number, batch: number) => void;
   log: (xId: number, dtype: number, outId: number) => void;
   tanh: (xId: number, dtype: number, outId: number) => void;
+  exp: (xId: number, dtype: number, outId: number) => void;
+  log1p: (xId: number, dtype: number, outId: number) => void;
 }
 
 /** tfjs-backend-wasm's FusableActivation codes: what the _FusedMatMul kernel applies after the product. */
@@ -133,7 +142,11 @@ const LOSSES: Record<string, { kind: LossKind; metrics: Set<string> }> = {
   meanSquaredError: { kind: 'mse', metrics: new Set(['mse', 'mae']) },
   sparseCategoricalCrossentropy: { kind: 'sparse', metrics: new Set(['acc']) },
   categoricalCrossentropy: { kind: 'categorical', metrics: new Set(['acc']) },
+  binaryCrossentropy: { kind: 'binary', metrics: new Set(['acc']) },
 };
+
+/** The output activation each cross-entropy takes here. */
+const OUTPUT_OF: Partial<Record<LossKind, Activation>> = { sparse: 'softmax', categorical: 'softmax', binary: 'sigmoid' };
 const round4 = (n: number) => (n + 3) & ~3;
 
 /**
@@ -171,15 +184,15 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
     const d = layer as unknown as DenseInternals;
     if (d.kernelRegularizer || d.biasRegularizer || d.activityRegularizer) return 'a regularized Dense layer';
     const activation = d.activation.getClassName().toLowerCase();
-    // Softmax only last, under a cross-entropy; linear, ReLU, sigmoid or tanh anywhere else.
-    const last = i === lastDense;
-    const allowed = last && loss.kind !== 'mse' ? activation === 'softmax' : ['linear', 'relu', 'sigmoid', 'tanh'].includes(activation);
-    if (!allowed) return last && loss.kind !== 'mse' ? `a cross-entropy after a ${activation} output` : `a Dense layer with ${activation} activation`;
+    // Under a cross-entropy the output is its softmax or sigmoid; linear, ReLU, sigmoid or tanh anywhere else.
+    const output = i === lastDense ? OUTPUT_OF[loss.kind] : undefined;
+    const allowed = output ? activation === output : ['linear', 'relu', 'sigmoid', 'tanh'].includes(activation);
+    if (!allowed) return output ? `a cross-entropy after a ${activation} output` : `a Dense layer with ${activation} activation`;
     const kernel = d.kernel.read() as tf.Variable;
     if (kernel.rank !== 2 || kernel.dtype !== 'float32') return 'a Dense kernel that is not a float32 matrix';
     const bias = d.bias ? (d.bias.read() as tf.Variable) : undefined;
     const [k, n] = kernel.shape as [number, number];
-    plan.push({ k, n, act: activation as Activation, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0, z: 0, c2: 0, logs: 0, out: 0, mult: 0 });
+    plan.push({ k, n, act: activation as Activation, relu: activation === 'relu', kernel, bias, h: 0, d: 0, dw: 0, db: 0, wt: 0, z: 0, c2: 0, logs: 0, e: 0, lp: 0, out: 0, mult: 0 });
   }
   if (plan.length === 0) return 'no layers';
   const weights = plan.flatMap((l) => (l.bias ? [l.kernel, l.bias] : [l.kernel]));
@@ -239,10 +252,15 @@ export class DenseStackStep {
         l.out = take(maxRows * l.n);
         l.mult = take(maxRows * l.n);
       }
-      if (l.act === 'softmax' || l.act === 'tanh') l.z = take(maxRows * l.n);
-      if (l.act === 'softmax') {
+      const binaryOutput = loss === 'binary' && i === layers.length - 1;
+      if (l.act === 'softmax' || l.act === 'tanh' || binaryOutput) l.z = take(maxRows * l.n);
+      if (l.act === 'softmax' || binaryOutput) {
         l.c2 = take(maxRows * l.n);
         l.logs = take(maxRows * l.n);
+      }
+      if (binaryOutput) {
+        l.e = take(maxRows * l.n);
+        l.lp = take(maxRows * l.n);
       }
     });
     this.scratch = tf.zeros([floats + 4]);
@@ -254,6 +272,8 @@ export class DenseStackStep {
         softmax: cwrap(backend, 'Softmax', null, ['number', 'number', 'number', 'number']),
         log: cwrap(backend, 'Log', null, ['number', 'number', 'number']),
         tanh: cwrap(backend, 'Tanh', null, ['number', 'number', 'number']),
+        exp: cwrap(backend, 'Exp', null, ['number', 'number', 'number']),
+        log1p: cwrap(backend, 'Log1p', null, ['number', 'number', 'number']),
       };
       // Views of every buffer a C function reads or writes, registered once: each layer's input (but the first's, the batch's rows, a view a step), pre-activation, output, and a softmax's clipped values and logarithms.
       const base = heapOffset(backend, this.scratch);
@@ -266,7 +286,8 @@ export class DenseStackStep {
       layers.forEach((l, i) => {
         if (l.act !== 'sigmoid' && l.act !== 'tanh' && l.act !== 'softmax') return;
         if (i > 0) view(layers[i - 1].out, maxRows * l.k);
-        for (const at of l.act === 'softmax' ? [l.z, l.h, l.c2, l.logs] : l.act === 'tanh' ? [l.z, l.h] : [l.h]) view(at, maxRows * l.n);
+        const binaryOutput = loss === 'binary' && i === layers.length - 1;
+        for (const at of binaryOutput ? [l.h, l.z, l.c2, l.logs, l.e, l.lp] : l.act === 'softmax' ? [l.z, l.h, l.c2, l.logs] : l.act === 'tanh' ? [l.z, l.h] : [l.h]) view(at, maxRows * l.n);
       });
     }
     this.slots = variables.map((v) => {
@@ -313,7 +334,9 @@ export class DenseStackStep {
     const values =
       this.loss === 'mse'
         ? meanSquaredError(heapFloats(backend), at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics as ('mse' | 'mae')[])
-        : this.crossEntropy(last, yAt >> 2, m, at);
+        : this.loss === 'binary'
+          ? this.binaryCrossEntropy(last, yAt >> 2, m, at)
+          : this.crossEntropy(last, yAt >> 2, m, at);
 
     // Backward, last layer first: through the activation, then dW = inᵀ·g, db = Σ rows g, d(in) = g·Wᵀ.
     for (let i = layers.length - 1; i >= 0; i--) {
@@ -494,6 +517,78 @@ export class DenseStackStep {
         if (sparse ? heap[y + r] === predicted : argMax(heap, y + r * k, k) === predicted) hits++;
       }
       values.push(Math.fround(hits / m));
+    }
+    return values;
+  }
+
+  /**
+   * tfjs-layers' binaryCrossentropy of the sigmoid output — its clip, the
+   * logits log(c/(1−c)), then sigmoidCrossEntropyWithLogits: relu(x) − x·z +
+   * log1p(exp(−|x|)), averaged over the last axis, then over the rows — with
+   * the logarithm, exp and log1p by the backend's own C functions, the rest in
+   * float32; and its gradient back through each of those ops as tfjs's
+   * gradients compute them, the logits' three contributions added in the
+   * order the tape adds them. Writes dLoss/dOutput (the sigmoid's gradient
+   * follows in the backward pass). Returns [loss, ...binary accuracy].
+   */
+  private binaryCrossEntropy(l: Layer, y: number, m: number, at: (floatOffset: number) => number): number[] {
+    const c = this.c!;
+    const id = (floatOffset: number) => this.views.get(floatOffset)!;
+    const n = l.n;
+    const count = m * n;
+    const [lo, hi] = this.clip;
+    const clip = (v: number) => (v < lo ? lo : v > hi ? hi : v);
+    const step = (v: number, alpha: number) => (v > 0 ? 1 : Number.isNaN(v) ? NaN : alpha);
+    const [p, odds, logits, nabs, e, lp, d] = [l.h, l.c2, l.logs, l.z, l.e, l.lp, l.d].map((o) => at(o) >> 2);
+    let heap = heapFloats(this.backend);
+    for (let i = 0; i < count; i++) {
+      const cv = clip(heap[p + i]);
+      heap[odds + i] = Math.fround(cv / Math.fround(1 - cv));
+    }
+    c.log(id(l.c2), FLOAT32, id(l.logs));
+    heap = heapFloats(this.backend);
+    for (let i = 0; i < count; i++) heap[nabs + i] = -Math.abs(heap[logits + i]);
+    c.exp(id(l.z), FLOAT32, id(l.e));
+    c.log1p(id(l.e), FLOAT32, id(l.lp));
+    heap = heapFloats(this.backend);
+    let total = 0;
+    for (let r = 0; r < m; r++) {
+      let row = 0;
+      for (let j = 0; j < n; j++) {
+        const i = r * n + j;
+        const x = heap[logits + i];
+        const relu = x > 0 ? x : 0;
+        row = Math.fround(row + Math.fround(Math.fround(relu - Math.fround(x * heap[y + i])) + heap[lp + i]));
+      }
+      total = Math.fround(total + Math.fround(row / n));
+    }
+    const values = [Math.fround(total / m)];
+    // Backward: the outer mean (1/m), the inner mean (/n), then each op's gradient.
+    const g = Math.fround(Math.fround(1 / m) / n);
+    for (let i = 0; i < count; i++) {
+      const x = heap[logits + i];
+      const ev = heap[e + i];
+      const de = Math.fround(g / Math.fround(ev + 1)); // log1p: dy / (x + 1)
+      const dabs = -Math.fround(de * ev); // exp: dy·y; neg
+      const fromMul = Math.fround(-g * heap[y + i]); // sub's second operand: −dy; mul: ·z
+      const fromAbs = Math.fround(dabs * step(x, -1));
+      const fromRelu = Math.fround(g * step(x, 0));
+      const dx = Math.fround(Math.fround(fromMul + fromAbs) + fromRelu);
+      const cv = clip(heap[p + i]);
+      const om = Math.fround(1 - cv);
+      const dOdds = Math.fround(dx / heap[odds + i]); // log: dy / x
+      const dc = Math.fround(Math.fround(dOdds / om) + Math.fround(Math.fround(dOdds * cv) / Math.fround(om * om))); // c/(1−c): both operands (the second through 1 − c)
+      heap[d + i] = heap[p + i] >= lo && heap[p + i] <= hi ? dc : 0;
+    }
+    for (const _ of this.metrics) {
+      // Binary accuracy: y equal to (p > 0.5), averaged over the last axis, then over the rows.
+      let acc = 0;
+      for (let r = 0; r < m; r++) {
+        let hits = 0;
+        for (let j = 0; j < n; j++) hits = Math.fround(hits + (heap[y + r * n + j] === (heap[p + r * n + j] > 0.5 ? 1 : 0) ? 1 : 0));
+        acc = Math.fround(acc + Math.fround(hits / n));
+      }
+      values.push(Math.fround(acc / m));
     }
     return values;
   }

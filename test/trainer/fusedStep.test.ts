@@ -44,8 +44,8 @@ interface Setup {
   epochs?: number;
   batchSize?: number;
   outputs?: number;
-  /** Targets: numbers (default), class indices [rows] (sparse), or one-hot rows [rows, outputs]. */
-  targets?: 'numbers' | 'classes' | 'oneHot';
+  /** Targets: numbers (default), class indices [rows] (sparse), one-hot rows [rows, outputs], or 0/1 [rows, 1]. */
+  targets?: 'numbers' | 'classes' | 'oneHot' | 'binary';
 }
 
 const MLP: LayerConfig[] = [
@@ -71,8 +71,10 @@ async function train(fastStep: boolean, s: Setup = {}): Promise<Run> {
   const targets = (n: number, seed: number, xs: Float32Array): tf.Tensor => {
     if (s.targets === 'numbers' || s.targets === undefined) return tf.tensor2d(table(n, outputs, seed), [n, outputs]);
     // The class: which third of the range the sum of the first three features falls in (learnable), 0 … outputs − 1.
-    const classes = Float32Array.from({ length: n }, (_, r) => Math.min(outputs - 1, Math.max(0, Math.floor(((xs[r * FEATURES] + xs[r * FEATURES + 1] + xs[r * FEATURES + 2] + 3) / 6) * outputs))));
+    const k = s.targets === 'binary' ? 2 : outputs;
+    const classes = Float32Array.from({ length: n }, (_, r) => Math.min(k - 1, Math.max(0, Math.floor(((xs[r * FEATURES] + xs[r * FEATURES + 1] + xs[r * FEATURES + 2] + 3) / 6) * k))));
     if (s.targets === 'classes') return tf.tensor1d(classes);
+    if (s.targets === 'binary') return tf.tensor2d(classes, [n, 1]);
     return tf.tensor2d(Float32Array.from({ length: n * outputs }, (_, i) => (classes[Math.floor(i / outputs)] === i % outputs ? 1 : 0)), [n, outputs]);
   };
   const y = targets(rows, 10, x.dataSync() as Float32Array);
@@ -167,6 +169,22 @@ for (const [loss, targets] of [['sparseCategoricalCrossentropy', 'classes'], ['c
     });
   }
 }
+
+test('wasm, binaryCrossentropy: a sigmoid output trains exactly as the general path (loss, binary accuracy, weights), with and without hidden layers and dropout', async () => {
+  await selectBackend('wasm');
+  const setups: Setup[] = [
+    { layers: [{ type: 'dense', units: 16, activation: 'relu' }, { type: 'dropout', rate: 0.2 }, { type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', targets: 'binary', metrics: ['accuracy'] },
+    { layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', targets: 'binary', metrics: ['accuracy'], optimizer: 'sgd' },
+  ];
+  for (const setup of setups) {
+    const general = await train(false, setup);
+    const fast = await train(true, setup);
+    assert.deepEqual(fast.path, { fast: true });
+    assert.ok(fast.epochs[2].acc > fast.epochs[0].acc || fast.epochs[2].loss < fast.epochs[0].loss, `it learns: ${JSON.stringify(fast.epochs)}`);
+    assert.deepEqual(observed(fast), observed(general), JSON.stringify(setup.layers));
+    assert.equal(fast.leaked, 0);
+  }
+});
 
 test('wasm: sigmoid and tanh layers (hidden, and a sigmoid output under MSE) train exactly as the general path', async () => {
   await selectBackend('wasm');
@@ -270,9 +288,9 @@ test('configs the one-call step does not cover take the general path, and say wh
     [{ layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1 }, { type: 'dropout', rate: 0.2 }] }, 'a Dropout layer after the output layer'],
     [{ layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dense', units: 1 }] }, 'a BatchNormalization layer'],
     [{ loss: 'mae' }, 'loss meanAbsoluteError'],
-    [{ loss: 'huber' }, 'loss of its own'],
     [{ optimizer: 'rmsprop' }, 'optimizer RMSProp'],
-    [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'binaryCrossentropy', metrics: ['accuracy'] }, 'loss binaryCrossentropy'],
+    [{ layers: [{ type: 'dense', units: 1 }], loss: 'binaryCrossentropy', targets: 'binary', metrics: ['accuracy'] }, 'a cross-entropy after a linear output'],
+    [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'huber', targets: 'binary' }, 'loss of its own'],
     [{ metrics: ['accuracy'] }, 'metric acc'],
     [{ layers: CLASSIFIER, loss: 'categoricalCrossentropy', targets: 'oneHot', outputs: 3, metrics: ['mae'] }, 'metric mae'],
     [{ layers: [{ type: 'dense', units: 3, activation: 'relu' }], loss: 'sparseCategoricalCrossentropy', targets: 'classes', outputs: 3, metrics: [] }, 'a cross-entropy after a relu output'],

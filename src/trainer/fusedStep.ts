@@ -36,7 +36,7 @@
 // loss meanSquaredError (targets of the output's shape, metrics among mse and
 // mae), or sparse or one-hot categorical cross-entropy after a softmax output,
 // or binary cross-entropy after a sigmoid output (metric accuracy); optimizer
-// Adam or SGD.
+// Adam, SGD, momentum (not Nesterov's), RMSProp (not centered) or Adagrad.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -56,6 +56,25 @@ export interface StepModel {
   loss: unknown;
   metricsNames: string[];
 }
+
+/**
+ * Each optimizer's state per variable, as tfjs keeps it: arrays on the
+ * optimizer indexed by the variable's position in the gradient map, of
+ * variables named after it (created at the first step, zeros unless said).
+ */
+const SLOTS: Record<string, { field: string; suffix: string; initial?: 'initialAccumulatorValue' }[]> = {
+  SGD: [],
+  Momentum: [{ field: 'accumulations', suffix: 'momentum' }],
+  Adam: [
+    { field: 'accumulatedFirstMoment', suffix: 'm' },
+    { field: 'accumulatedSecondMoment', suffix: 'v' },
+  ],
+  RMSProp: [
+    { field: 'accumulatedMeanSquares', suffix: 'rms' },
+    { field: 'accumulatedMoments', suffix: 'momentum' },
+  ],
+  Adagrad: [{ field: 'accumulatedGrads', suffix: 'accumulator', initial: 'initialAccumulatorValue' }],
+};
 
 /** The private state of tf.AdamOptimizer that the step reads and writes (as applyAdamFused does). */
 interface AdamState {
@@ -201,7 +220,9 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
   const other = metrics.find((name) => !loss.metrics.has(name));
   if (other !== undefined) return `metric ${other}`;
   const kind = compiled.optimizer.getClassName();
-  if (kind !== 'Adam' && kind !== 'SGD') return `optimizer ${kind}`;
+  if (!(kind in SLOTS)) return `optimizer ${kind}`;
+  const o = compiled.optimizer as unknown as { useNesterov?: boolean; centered?: boolean };
+  if (o.useNesterov || o.centered) return `optimizer ${kind} (${o.useNesterov ? 'Nesterov' : 'centered'})`;
   if (!(x instanceof tf.Tensor) || x.rank !== 2 || x.dtype !== 'float32' || x.shape[1] !== plan[0].k) return 'inputs that are not one float32 matrix of the first layer\'s width';
   const out = plan[plan.length - 1].n;
   if (loss.kind === 'sparse') {
@@ -294,15 +315,19 @@ export class DenseStackStep {
       const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
       return { layer, bias: layer.bias === v, size: v.size };
     });
-    if (optimizer.getClassName() === 'Adam') {
-      // Moments by position in the variable list, as tf.train.adam (and applyAdamFused) index them.
-      const s = optimizer as unknown as AdamState;
-      variables.forEach((v, i) => {
-        s.accumulatedFirstMoment[i] ??= { originalName: `${v.name}/m`, variable: tf.tidy(() => tf.zerosLike(v).variable(false)) };
-        s.accumulatedSecondMoment[i] ??= { originalName: `${v.name}/v`, variable: tf.tidy(() => tf.zerosLike(v).variable(false)) };
-      });
-    }
+    // The optimizer's state by position in the variable list, as its own step (and applyAdamFused) index it.
+    const o = optimizer as unknown as Record<string, { originalName: string; variable: tf.Variable }[] | number>;
+    this.state = variables.map((v, i) =>
+      SLOTS[optimizer.getClassName()].map(({ field, suffix, initial }) => {
+        const slots = o[field] as { originalName: string; variable: tf.Variable }[];
+        slots[i] ??= { originalName: `${v.name}/${suffix}`, variable: tf.tidy(() => (initial ? tf.fill(v.shape, o[initial] as number) : tf.zerosLike(v)).variable(false)) };
+        return slots[i].variable;
+      }),
+    );
   }
+
+  /** The optimizer's state variables of each variable (SLOTS), in place: updated where they are. */
+  private readonly state: tf.Variable[][];
 
   /**
    * One step on rows [start, start + size) of x and y: returns the batch's
@@ -312,9 +337,7 @@ export class DenseStackStep {
   run(x: tf.Tensor, y: tf.Tensor, start: number, size: number, onGradients?: (grads: tf.NamedTensorMap) => void): number[] {
     const { backend, gemm, loops, layers } = this;
     const m = size;
-    const isAdam = this.optimizer.getClassName() === 'Adam';
-    const s = this.optimizer as unknown as AdamState;
-    if (isAdam) for (let i = 0; i < this.variables.length; i++) ownData(backend, s.accumulatedFirstMoment[i].variable), ownData(backend, s.accumulatedSecondMoment[i].variable);
+    for (const slots of this.state) for (const slot of slots) ownData(backend, slot);
     const base = heapOffset(backend, this.scratch);
     const at = (floatOffset: number) => base + 4 * floatOffset;
     const xAt = heapOffset(backend, x) + 4 * start * layers[0].k;
@@ -366,36 +389,68 @@ export class DenseStackStep {
     if (onGradients) this.handOver(onGradients, at);
 
     // The update: each weight into a fresh buffer the variable then holds (see the header).
-    const lr = (this.optimizer as unknown as { learningRate: number }).learningRate;
-    if (isAdam) {
-      const t = this.optimizer.iterations + 1;
-      const c1 = 1 - Math.pow(s.beta1, t);
-      const c2 = 1 - Math.pow(s.beta2, t);
-      this.variables.forEach((v, i) => {
-        const next = fresh(backend, v);
-        const mv = s.accumulatedFirstMoment[i].variable;
-        const vv = s.accumulatedSecondMoment[i].variable;
-        const g = this.gradAt(i, at);
-        const [mAt, vAt] = [heapOffset(backend, mv), heapOffset(backend, vv)];
-        loops.adam(heapOffset(backend, v), mAt, vAt, g, heapOffset(backend, next), mAt, vAt, v.size, lr, s.beta1, s.beta2, s.epsilon, c1, c2);
-        v.assign(next);
-        next.dispose();
-      });
-      s.iterations_ = t;
-    } else {
-      // tf.train.sgd: w + c·g with c = −lr as a float32 scalar.
-      const c = Math.fround(-lr);
-      this.variables.forEach((v, i) => {
-        const next = fresh(backend, v);
-        const heap = heapFloats(backend);
-        const [w, g, o] = [heapOffset(backend, v) >> 2, this.gradAt(i, at) >> 2, heapOffset(backend, next) >> 2];
-        for (let j = 0; j < v.size; j++) heap[o + j] = Math.fround(c * heap[g + j]) + heap[w + j];
-        v.assign(next);
-        next.dispose();
-      });
-      (this.optimizer as unknown as { iterations_: number }).iterations_ = this.optimizer.iterations + 1;
-    }
+    this.update(at);
     return values;
+  }
+
+  /**
+   * The optimizer's step, as its own applyGradients computes it: each weight
+   * into a fresh buffer the variable then holds (see the header), its state
+   * in place. Adam by the fused kernel's loop; the others element by element
+   * in float32, each constant a float32 scalar as tfjs makes it.
+   */
+  private update(at: (floatOffset: number) => number): void {
+    const { backend } = this;
+    const kind = this.optimizer.getClassName();
+    const o = this.optimizer as unknown as { learningRate: number; iterations_: number; beta1: number; beta2: number; epsilon: number; decay: number; momentum: number; m?: tf.Scalar };
+    const lr = o.learningRate;
+    const t = this.optimizer.iterations + 1;
+    const f = Math.fround;
+    this.variables.forEach((v, i) => {
+      const next = fresh(backend, v);
+      const [wAt, gAt, nextAt] = [heapOffset(backend, v), this.gradAt(i, at), heapOffset(backend, next)];
+      const slots = this.state[i].map((slot) => heapOffset(backend, slot));
+      if (kind === 'Adam') {
+        this.loops.adam(wAt, slots[0], slots[1], gAt, nextAt, slots[0], slots[1], v.size, lr, o.beta1, o.beta2, o.epsilon, 1 - Math.pow(o.beta1, t), 1 - Math.pow(o.beta2, t));
+      } else {
+        const heap = heapFloats(backend);
+        const [w, g, out] = [wAt >> 2, gAt >> 2, nextAt >> 2];
+        const [s0, s1] = slots.map((a) => a >> 2);
+        const n = v.size;
+        if (kind === 'SGD') {
+          // w + c·g, c = −lr
+          const c = f(-lr);
+          for (let j = 0; j < n; j++) heap[out + j] = f(c * heap[g + j]) + heap[w + j];
+        } else if (kind === 'Momentum') {
+          // a ← m·a + g; w + c·a (c = −lr; m the scalar made from the momentum at construction)
+          const [c, m] = [f(-lr), o.m!.dataSync()[0]];
+          for (let j = 0; j < n; j++) {
+            heap[s0 + j] = f(m * heap[s0 + j]) + heap[g + j];
+            heap[out + j] = f(c * heap[s0 + j]) + heap[w + j];
+          }
+        } else if (kind === 'RMSProp') {
+          // ms ← ms·ρ + g²·(1−ρ); mom ← mom·μ + g·lr / √(ms + ε); w − mom
+          const [rho, oneMinusRho, mu, lr32, eps] = [f(o.decay), f(1 - o.decay), f(o.momentum), f(lr), f(o.epsilon)];
+          for (let j = 0; j < n; j++) {
+            const gj = heap[g + j];
+            heap[s0 + j] = f(heap[s0 + j] * rho) + f(f(gj * gj) * oneMinusRho);
+            heap[s1 + j] = f(heap[s1 + j] * mu) + f(f(gj * lr32) / f(Math.sqrt(f(heap[s0 + j] + eps))));
+            heap[out + j] = heap[w + j] - heap[s1 + j];
+          }
+        } else {
+          // Adagrad: a ← a + g²; w + (g / √(a + ε))·(−lr), ε the backend's
+          const [eps, c] = [f(backend.epsilon()), f(-lr)];
+          for (let j = 0; j < n; j++) {
+            const gj = heap[g + j];
+            heap[s0 + j] = heap[s0 + j] + f(gj * gj);
+            heap[out + j] = f(f(gj / f(Math.sqrt(f(heap[s0 + j] + eps)))) * c) + heap[w + j];
+          }
+        }
+      }
+      v.assign(next);
+      next.dispose();
+    });
+    o.iterations_ = t;
   }
 
   /**

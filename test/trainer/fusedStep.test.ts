@@ -37,7 +37,8 @@ interface Run {
 
 interface Setup {
   layers?: LayerConfig[];
-  optimizer?: 'adam' | 'sgd' | 'rmsprop';
+  /** The config's optimizers, or tfjs's Adadelta (which no config names). */
+  optimizer?: 'adam' | 'sgd' | 'momentum' | 'rmsprop' | 'adagrad' | 'adadelta';
   loss?: LossName;
   metrics?: string[];
   rows?: number;
@@ -81,7 +82,7 @@ async function train(fastStep: boolean, s: Setup = {}): Promise<Run> {
   const yVal = targets(50, 12, xVal.dataSync() as Float32Array);
   const probe = tf.tensor2d(table(4, FEATURES, 13), [4, FEATURES]);
   const model = buildSequential(s.layers ?? MLP, [FEATURES]);
-  const optimizer = buildOptimizer({ type: s.optimizer ?? 'adam', learningRate: 0.01 });
+  const optimizer = s.optimizer === 'adadelta' ? tf.train.adadelta(0.01) : buildOptimizer({ type: s.optimizer ?? 'adam', learningRate: 0.01 });
   model.compile({ optimizer, loss: buildLoss(s.loss ?? 'mse') as string, metrics: s.metrics ?? ['mae', 'mse'] });
   const run: Run = { steps: [], epochs: [], weights: [], optimizerState: [], gradients: {}, probes: [], clonedAtEpochEnd: [], leaked: 0 };
   const kept: tf.Tensor[][] = [];
@@ -130,7 +131,7 @@ function observed(r: Run): unknown {
   return { steps: r.steps, epochs: r.epochs, weights: r.weights, optimizerState: r.optimizerState, gradients: r.gradients, probes: r.probes };
 }
 
-for (const optimizer of ['adam', 'sgd'] as const) {
+for (const optimizer of ['adam', 'sgd', 'momentum', 'rmsprop', 'adagrad'] as const) {
   test(`wasm, ${optimizer}: the one-call step trains an MLP exactly as the general path (losses, metrics, validation, weights, optimizer state, gradients)`, async () => {
     await selectBackend('wasm');
     // 300 rows at batch 32: nine whole batches and a last one of 12.
@@ -144,8 +145,9 @@ for (const optimizer of ['adam', 'sgd'] as const) {
     assert.ok(fast.epochs[2].loss < fast.epochs[0].loss, `the loss falls: ${fast.epochs.map((l) => l.loss).join(', ')}`);
     assert.equal(Object.keys(fast.gradients).length, 5, 'the tap sees every variable (three kernels, two biases)');
     assert.deepEqual(observed(fast), observed(general));
-    assert.equal(fast.leaked, 0, 'no tensors left behind');
-    assert.equal(general.leaked, 0);
+    // No tensors left behind but tfjs's own: Momentum's dispose forgets the learning-rate scalar it inherits from SGD.
+    assert.equal(general.leaked, optimizer === 'momentum' ? 1 : 0);
+    assert.equal(fast.leaked, general.leaked, 'no tensors left behind');
   });
 }
 
@@ -288,7 +290,7 @@ test('configs the one-call step does not cover take the general path, and say wh
     [{ layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 1 }, { type: 'dropout', rate: 0.2 }] }, 'a Dropout layer after the output layer'],
     [{ layers: [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'batchNormalization' }, { type: 'dense', units: 1 }] }, 'a BatchNormalization layer'],
     [{ loss: 'mae' }, 'loss meanAbsoluteError'],
-    [{ optimizer: 'rmsprop' }, 'optimizer RMSProp'],
+    [{ optimizer: 'adadelta' }, 'optimizer Adadelta'],
     [{ layers: [{ type: 'dense', units: 1 }], loss: 'binaryCrossentropy', targets: 'binary', metrics: ['accuracy'] }, 'a cross-entropy after a linear output'],
     [{ layers: [{ type: 'dense', units: 1, activation: 'sigmoid' }], loss: 'huber', targets: 'binary' }, 'loss of its own'],
     [{ metrics: ['accuracy'] }, 'metric acc'],

@@ -33,7 +33,7 @@
 // linear, ReLU, sigmoid or tanh activations and no regularizers, each
 // optionally followed by a Dropout (its mask drawn by tf.randomUniform, as
 // tf.dropout draws it); the inputs one float32 matrix (not batch by batch);
-// loss meanSquaredError (targets of the output's shape, metrics among mse and
+// loss mse or mae (targets of the output's shape, metrics among mse and
 // mae), or sparse or one-hot categorical cross-entropy after a softmax output,
 // or binary cross-entropy after a sigmoid output (metric accuracy); optimizer
 // Adam, SGD, momentum (not Nesterov's), RMSProp (not centered) or Adagrad.
@@ -100,7 +100,7 @@ interface DenseInternals {
 }
 
 type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-type LossKind = 'mse' | 'sparse' | 'categorical' | 'binary';
+type LossKind = 'mse' | 'mae' | 'sparse' | 'categorical' | 'binary';
 type MetricKind = 'mse' | 'mae' | 'acc';
 
 interface Layer {
@@ -159,6 +159,7 @@ const FLOAT32 = 0;
 /** The losses the step computes (the compiled model's loss name), and the metrics each allows. */
 const LOSSES: Record<string, { kind: LossKind; metrics: Set<string> }> = {
   meanSquaredError: { kind: 'mse', metrics: new Set(['mse', 'mae']) },
+  meanAbsoluteError: { kind: 'mae', metrics: new Set(['mse', 'mae']) },
   sparseCategoricalCrossentropy: { kind: 'sparse', metrics: new Set(['acc']) },
   categoricalCrossentropy: { kind: 'categorical', metrics: new Set(['acc']) },
   binaryCrossentropy: { kind: 'binary', metrics: new Set(['acc']) },
@@ -355,8 +356,8 @@ export class DenseStackStep {
     // The loss, metrics, and dLoss/dOutput (for a softmax output, dLoss/dLogits).
     const last = layers[layers.length - 1];
     const values =
-      this.loss === 'mse'
-        ? meanSquaredError(heapFloats(backend), at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics as ('mse' | 'mae')[])
+      this.loss === 'mse' || this.loss === 'mae'
+        ? regressionLoss(this.loss, heapFloats(backend), at(last.h) >> 2, yAt >> 2, at(last.d) >> 2, m, last.n, this.metrics as ('mse' | 'mae')[])
         : this.loss === 'binary'
           ? this.binaryCrossEntropy(last, yAt >> 2, m, at)
           : this.crossEntropy(last, yAt >> 2, m, at);
@@ -712,22 +713,19 @@ function transposeInto(heap: Float32Array, src: number, dst: number, rows: numbe
 }
 
 /**
- * The batch's loss as meanSquaredErrorFused computes it — d = p − y, then
- * mean(d²) over every element, the sum in float32 in index order as the wasm
- * Mean adds — and its gradient 2d/count into g; then each metric as
- * tfjs-layers' (mean over the last axis, then over the rows). Float offsets
- * into the heap; returns [loss, ...metrics].
+ * A regression loss, its metrics and dLoss/dOutput into g (float offsets
+ * into the heap; returns [loss, ...metrics]). mse as trainModel's
+ * meanSquaredErrorFused computes it — d = p − y, then mean(d²) over every
+ * element, summed in float32 in index order as the wasm Mean adds, gradient
+ * 2d/count; mae as tfjs-layers' meanAbsoluteError — mean(|d|) over the last
+ * axis, then over the rows, gradient (1/rows/cols)·step(d, −1) as tfjs's Abs
+ * gradient has it (−1 at 0). Metrics as tfjs-layers' functions, mean over the
+ * last axis, then over the rows.
  */
-function meanSquaredError(heap: Float32Array, p: number, y: number, g: number, rows: number, cols: number, metrics: ('mse' | 'mae')[]): number[] {
+function regressionLoss(loss: 'mse' | 'mae', heap: Float32Array, p: number, y: number, g: number, rows: number, cols: number, metrics: ('mse' | 'mae')[]): number[] {
   const count = rows * cols;
-  let sum = 0;
-  for (let i = 0; i < count; i++) {
-    const d = Math.fround(heap[p + i] - heap[y + i]);
-    heap[g + i] = d;
-    sum = Math.fround(sum + Math.fround(d * d));
-  }
-  const values = [Math.fround(sum / count)];
-  for (const metric of metrics) {
+  for (let i = 0; i < count; i++) heap[g + i] = heap[p + i] - heap[y + i];
+  const byRows = (metric: 'mse' | 'mae') => {
     let total = 0;
     for (let r = 0; r < rows; r++) {
       let row = 0;
@@ -737,9 +735,21 @@ function meanSquaredError(heap: Float32Array, p: number, y: number, g: number, r
       }
       total = Math.fround(total + Math.fround(row / cols));
     }
-    values.push(Math.fround(total / rows));
+    return Math.fround(total / rows);
+  };
+  let value: number;
+  if (loss === 'mse') {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum = Math.fround(sum + Math.fround(heap[g + i] * heap[g + i]));
+    value = Math.fround(sum / count);
+  } else value = byRows('mae');
+  const values = [value, ...metrics.map(byRows)];
+  if (loss === 'mse') {
+    const scale = Math.fround(2 / count);
+    for (let i = 0; i < count; i++) heap[g + i] = heap[g + i] * scale;
+  } else {
+    const scale = Math.fround(Math.fround(1 / rows) / cols);
+    for (let i = 0; i < count; i++) heap[g + i] = heap[g + i] > 0 ? scale : Number.isNaN(heap[g + i]) ? NaN : -scale;
   }
-  const scale = Math.fround(2 / count);
-  for (let i = 0; i < count; i++) heap[g + i] = heap[g + i] * scale;
   return values;
 }

@@ -310,29 +310,35 @@ export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } 
   return { run, serial: run, fma };
 }
 
-/** Multiply-adds below which a product stays on one thread: waking the workers and waiting for them costs ~10–30 µs. */
-export const GEMM_SPLIT_MACS = 1 << 18;
+/** Multiply-adds below which a product stays on one thread, and the least a unit of a split product gets. */
+export const GEMM_SPLIT_MACS = 1 << 17;
+/** Units per thread a product is split into, so that a worker that wakes late still finds some (workerPool.ts). */
+const UNITS_PER_THREAD = 4;
 
 /**
- * The calls that compute a product on `threads` threads: rows of C in blocks
+ * The units that compute a product on `threads` threads: rows of C in blocks
  * of 4 (every pair of a batch), else the batch's pairs; none where neither
  * splits or the product is too small. Each value of C is computed whole by
- * one thread, as on one.
+ * one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
   const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] = args;
-  if (threads < 2 || m * k * n * batch < GEMM_SPLIT_MACS) return undefined;
+  const macs = m * k * n * batch;
+  if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
+  const want = Math.min(threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
   const blocks = Math.ceil(m / 4);
   if (blocks >= threads) {
-    return Array.from({ length: threads }, (_, t) => {
-      const [b0, b1] = share(blocks, threads, t);
+    const units = Math.min(want, blocks);
+    return Array.from({ length: units }, (_, t) => {
+      const [b0, b1] = share(blocks, units, t);
       const [r0, r1] = [4 * b0, Math.min(m, 4 * b1)];
       return [{ fn, id, args: [a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] }];
     });
   }
   if (batch >= threads) {
-    return Array.from({ length: threads }, (_, t) => {
-      const [p0, p1] = share(batch, threads, t);
+    const units = Math.min(want, batch);
+    return Array.from({ length: units }, (_, t) => {
+      const [p0, p1] = share(batch, units, t);
       return [{ fn, id, args: [a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, k, n, p1 - p0, strideA, strideB, strideC, bias, relu, aRow, aK] }];
     });
   }

@@ -1,11 +1,14 @@
 // Our wasm kernels on every core: a pool of worker threads that run the same
 // compiled modules as the main thread over the backend's shared
 // WebAssembly.Memory (the threaded build's). A kernel splits its work into
-// one plan per thread — a short list of calls of the modules' functions with
-// integer arguments (byte offsets, sizes) — writes the workers' plans into a
-// small SharedArrayBuffer, wakes the workers, runs its own plan and waits for
-// theirs: the trainer is a compute process, so blocking its main thread with
-// Atomics.wait is fine. Both sides spin briefly before they sleep, so the
+// units — each a short list of calls of the modules' functions with integer
+// arguments (byte offsets, sizes) — writes them into a small
+// SharedArrayBuffer and wakes the workers; then the main thread and the
+// workers claim units one at a time until none is left, and the main thread
+// waits only for units a worker has claimed. So a worker the system has not
+// scheduled yet (a busy machine) costs nothing: the main thread does its
+// share. The trainer is a compute process, so blocking its main thread with
+// Atomics.wait is fine; both sides spin briefly before they sleep, so the
 // short kernels of a training step do not pay a futex wake-up each.
 //
 // Kernels split by output rows, tiles or images, never across a sum, so each
@@ -23,62 +26,64 @@ export interface Call {
 
 const ARGS = 16;
 const CALL = 1 + ARGS;
-const MAX_CALLS = 64;
-/** Header: GEN (bumped per run), DONE (workers finished), READY (workers started), then one status per worker (0 ok, 1 failed). */
+const MAX_UNITS = 64;
+const MAX_CALLS = 256;
+// Header: GEN (bumped per run), NEXT (the run's GEN in its high 16 bits, the next unclaimed unit in the low 16),
+// COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed.
 const GEN = 0;
-const DONE = 1;
-const READY = 2;
-const STATUS = 4;
-const MAX_WORKERS = 64;
-const HEADER = STATUS + MAX_WORKERS;
-const SLOT = 1 + MAX_CALLS * CALL;
-/** Spins before a futex wait: ~20–50 µs of polling, longer than the gap between most kernels of a step. */
-const SPIN = 20000;
+const NEXT = 1;
+const COUNT = 2;
+const FINISHED = 3;
+const UNITS = 8;
+const CALLS = UNITS + 3 * MAX_UNITS;
+const WORDS = CALLS + MAX_CALLS * CALL;
+/** How long an idle worker polls before it sleeps, in milliseconds: longer than the gap between most kernels of a step. */
+const WORKER_SPIN_MS = 0.3;
+/** How long the main thread polls for the workers' last units before it sleeps. */
+const SPIN_MS = 0.05;
 
 // The worker: plain JavaScript run by `new Worker(…, { eval: true })`, so the
 // same text serves the bundle and the sources. It instantiates the modules
-// over the shared memory, then forever waits for GEN to move, runs its plan
-// and counts itself done. A worker that cannot start marks itself failed and
-// still counts itself done each time, so the main thread never waits for it
-// in vain (it then runs that worker's plan itself).
+// over the shared memory, then forever: waits for GEN to move, claims units
+// of that run while there are any, runs them and counts them done. A worker
+// that cannot start only waits (the main thread does all the work).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, modules, control, index } = workerData;
+const { memory, modules, control } = workerData;
 const c = new Int32Array(control);
-const slot = ${HEADER} + (index - 1) * ${SLOT};
-let fns;
-try {
-  fns = [];
-  for (const module of modules) {
-    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    for (const e of WebAssembly.Module.exports(module)) if (e.kind === 'function') fns.push(exports[e.name]);
-  }
-} catch (e) {
-  Atomics.store(c, ${STATUS} + index, 1);
-  fns = undefined;
+const fns = [];
+for (const module of modules) {
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  for (const e of WebAssembly.Module.exports(module)) if (e.kind === 'function') fns.push(exports[e.name]);
 }
-Atomics.add(c, ${READY}, 1);
-Atomics.notify(c, ${READY});
-let seen = 0;
+let seen = Atomics.load(c, ${GEN});
 for (;;) {
   let gen = Atomics.load(c, ${GEN});
-  for (let i = 0; gen === seen; i++) {
-    if (i >= ${SPIN}) Atomics.wait(c, ${GEN}, seen);
-    gen = Atomics.load(c, ${GEN});
+  if (gen === seen) {
+    const until = performance.now() + ${WORKER_SPIN_MS};
+    for (let i = 1; gen === seen; i++) {
+      if ((i & 255) === 0 && performance.now() > until) Atomics.wait(c, ${GEN}, seen);
+      gen = Atomics.load(c, ${GEN});
+    }
   }
   seen = gen;
-  if (fns) {
+  for (;;) {
+    const next = Atomics.load(c, ${NEXT});
+    const unit = next & 0xffff;
+    if (next >>> 16 !== (gen & 0xffff) || unit >= Atomics.load(c, ${COUNT})) break;
+    if (Atomics.compareExchange(c, ${NEXT}, next, next + 1) !== next) continue;
     try {
-      const n = c[slot];
-      for (let k = 0, at = slot + 1; k < n; k++, at += ${CALL}) {
+      const first = c[${UNITS} + 3 * unit];
+      const n = c[${UNITS} + 3 * unit + 1];
+      for (let k = 0, at = ${CALLS} + first * ${CALL}; k < n; k++, at += ${CALL}) {
         fns[c[at]](c[at + 1], c[at + 2], c[at + 3], c[at + 4], c[at + 5], c[at + 6], c[at + 7], c[at + 8], c[at + 9], c[at + 10], c[at + 11], c[at + 12], c[at + 13], c[at + 14], c[at + 15], c[at + 16]);
       }
     } catch (e) {
-      Atomics.store(c, ${STATUS} + index, 1);
+      c[${UNITS} + 3 * unit + 2] = 1;
     }
+    Atomics.add(c, ${FINISHED}, 1);
+    Atomics.notify(c, ${FINISHED});
   }
-  Atomics.add(c, ${DONE}, 1);
-  Atomics.notify(c, ${DONE});
 }
 `;
 
@@ -91,8 +96,8 @@ export interface KernelPool {
   readonly runs: number;
   /** The id of module `key`'s exported function `name`, for calls. */
   id(key: string, name: string): number;
-  /** Runs plans[0] here and plans[t] on worker t (at most `size` plans, at most 64 calls each), returning when all are done. */
-  run(plans: readonly (readonly Call[])[]): void;
+  /** Runs the units (each a list of calls; at most 64 units, 256 calls in all), in any order and on any thread, returning when all are done. */
+  run(units: readonly (readonly Call[])[]): void;
 }
 
 class Pool implements KernelPool {
@@ -104,14 +109,14 @@ class Pool implements KernelPool {
   private readonly workers: Worker[] = [];
 
   constructor(memory: WebAssembly.Memory, modules: readonly { key: string; module: WebAssembly.Module }[], threads: number) {
-    this.size = Math.min(threads, MAX_WORKERS + 1);
-    this.threads = this.size;
-    this.c = new Int32Array(new SharedArrayBuffer(4 * (HEADER + (this.size - 1) * SLOT)));
+    this.size = threads;
+    this.threads = threads;
+    this.c = new Int32Array(new SharedArrayBuffer(4 * WORDS));
     for (const { key, module } of modules) {
       for (const e of WebAssembly.Module.exports(module)) if (e.kind === 'function') this.ids.set(`${key}/${e.name}`, this.ids.size);
     }
     for (let index = 1; index < this.size; index++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer, index } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer } });
       // Idle workers wait in Atomics.wait: they must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
@@ -124,50 +129,56 @@ class Pool implements KernelPool {
     return id;
   }
 
-  run(plans: readonly (readonly Call[])[]): void {
+  run(units: readonly (readonly Call[])[]): void {
     const c = this.c;
     this.runs++;
-    if (plans.length > this.size) throw new Error(`kernel pool: ${plans.length} plans for ${this.size} threads`);
-    for (let t = 1; t < this.size; t++) {
-      const plan = plans[t] ?? [];
-      if (plan.length > MAX_CALLS) throw new Error(`kernel pool: ${plan.length} calls in one plan (at most ${MAX_CALLS})`);
-      const slot = HEADER + (t - 1) * SLOT;
-      c[slot] = plan.length;
-      for (let k = 0; k < plan.length; k++) {
-        const { id, args } = plan[k];
-        const at = slot + 1 + k * CALL;
+    if (units.length > MAX_UNITS) throw new Error(`kernel pool: ${units.length} units (at most ${MAX_UNITS})`);
+    let calls = 0;
+    for (let u = 0; u < units.length; u++) {
+      const unit = units[u];
+      c[UNITS + 3 * u] = calls;
+      c[UNITS + 3 * u + 1] = unit.length;
+      c[UNITS + 3 * u + 2] = 0;
+      for (const { id, args } of unit) {
+        if (calls >= MAX_CALLS) throw new Error(`kernel pool: more than ${MAX_CALLS} calls in one run`);
         if (args.length > ARGS) throw new Error(`kernel pool: ${args.length} arguments (at most ${ARGS})`);
+        const at = CALLS + calls++ * CALL;
         c[at] = id;
         for (let i = 0; i < args.length; i++) c[at + 1 + i] = args[i];
       }
     }
-    Atomics.store(c, DONE, 0);
-    Atomics.add(c, GEN, 1);
+    const gen = (Atomics.load(c, GEN) + 1) | 0;
+    Atomics.store(c, COUNT, units.length);
+    Atomics.store(c, FINISHED, 0);
+    Atomics.store(c, NEXT, (gen & 0xffff) << 16);
+    Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
-    this.runHere(plans[0] ?? []);
-    const need = this.size - 1;
-    for (let i = 0; ; i++) {
-      const done = Atomics.load(c, DONE);
-      if (done === need) break;
-      if (i >= SPIN) Atomics.wait(c, DONE, done);
+    // Claim units here too, as the workers do; then wait for those the workers took.
+    let here = 0;
+    for (;;) {
+      const next = Atomics.load(c, NEXT);
+      const u = next & 0xffff;
+      if (u >= units.length) break;
+      if (Atomics.compareExchange(c, NEXT, next, next + 1) !== next) continue;
+      here++;
+      for (const { fn, args } of units[u]) fn(...args);
     }
-    // A worker that failed (it could not start, or a call trapped): its plan again here, which says why if it fails again.
-    for (let t = 1; t < this.size; t++) {
-      if (Atomics.load(c, STATUS + t) === 0) continue;
-      Atomics.store(c, STATUS + t, 0);
-      this.runHere(plans[t] ?? []);
+    const theirs = units.length - here;
+    const until = performance.now() + SPIN_MS;
+    for (let i = 1; ; i++) {
+      const finished = Atomics.load(c, FINISHED);
+      if (finished === theirs) break;
+      if ((i & 255) === 0 && performance.now() > until) Atomics.wait(c, FINISHED, finished, 1);
     }
-  }
-
-  private runHere(plan: readonly Call[]): void {
-    for (const { fn, args } of plan) fn(...args);
+    // A unit whose call trapped on a worker: again here, which says why.
+    for (let u = 0; u < units.length; u++) if (c[UNITS + 3 * u + 2] !== 0) for (const { fn, args } of units[u]) fn(...args);
   }
 }
 
-/** Runs plans: split among `pool`'s threads, or one after another here (the same results: plans write apart, or in an order that keeps each sum's). */
-export function runPlans(pool: KernelPool | undefined, plans: readonly (readonly Call[])[]): void {
-  if (pool && plans.length > 1) pool.run(plans);
-  else for (const plan of plans) for (const { fn, args } of plan) fn(...args);
+/** Runs units: among `pool`'s threads, or one after another here (the same results: units write apart, or in an order that keeps each sum's). */
+export function runPlans(pool: KernelPool | undefined, units: readonly (readonly Call[])[]): void {
+  if (pool && units.length > 1) pool.run(units);
+  else for (const unit of units) for (const { fn, args } of unit) fn(...args);
 }
 
 const pools = new WeakMap<object, KernelPool>();

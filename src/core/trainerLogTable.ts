@@ -67,6 +67,7 @@ export const TRAINER_LOG_MESSAGES = {
   'diverged.loss': 'the loss became {0} at step {1} (epoch {2})',
   'diverged.metric': 'a metric became NaN or infinite at epoch {0}',
   'resume.pointsDropped': '{0} metric point(s) after epoch {1} were dropped: that epoch did not finish and is trained again',
+  'train.oneCallStep': 'training step: one call per batch on the wasm heap (a stack of Dense layers), the same numbers as through the engine',
   'summary.layer': 'Layer (type)',
   'summary.shape': 'Output shape',
   'summary.params': 'Param #',

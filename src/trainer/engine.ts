@@ -524,7 +524,7 @@ async function trainPrepared(
   try {
     // Stopped before training began (a signal while the data loaded): no epoch to train; the loops would clear the flag.
     fitting = !stopReason;
-    if (fitting) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop }, gradients: distributions });
+    if (fitting) await prepared.fit({ epochs: tc.epochs, batchSize: tc.batchSize, shuffle: tc.shuffle, seed: tc.seed, optimizer, callbacks: loopCallbacks, resume: header && { epochsDone: header.epoch, loop }, gradients: distributions, onStepPath: (path) => path.fast && log(logText('train.oneCallStep')) });
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
     writer.flush();

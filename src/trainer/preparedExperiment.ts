@@ -9,7 +9,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Evaluation, LossName, ModelSummary } from '../core/types';
 import { buildLoss } from './model';
 import { trainModel } from './trainLoop';
-import type { BatchInputs } from './trainLoop';
+import type { BatchInputs, StepPath } from './trainLoop';
 import type { GradientTap } from './distributionsRecorder';
 
 export interface FitArgs {
@@ -24,6 +24,8 @@ export interface FitArgs {
   resume?: { epochsDone: number; loop: LoopState };
   /** Handed the gradients of an epoch's last batch, before they are applied, at the epochs it wants them. */
   gradients?: GradientTap;
+  /** Told which step trains (loops that train with trainModel): the one-call step of fusedStep.ts, or the general path and why. */
+  onStepPath?: (path: StepPath) => void;
 }
 
 /** What a training loop keeps between epochs beyond the model and optimizer (saved in checkpoints). */
@@ -70,7 +72,7 @@ export interface OrderedFit {
  * run started), compiles the model with the config's loss and metrics, and trains it from the
  * checkpoint's epoch on.
  */
-export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, optimizer, callbacks, resume, gradients }: FitArgs): Promise<void> {
+export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, optimizer, callbacks, resume, gradients, onStepPath }: FitArgs): Promise<void> {
   const { order } = f;
   if (resume?.loop.order) {
     if (resume.loop.order.length !== order.length) throw new Error(`the checkpoint's shuffle order has ${resume.loop.order.length} ${f.unit} but the training split has ${order.length}: the data changed since the run started`);
@@ -86,5 +88,6 @@ export async function fitInOrder(f: OrderedFit, { epochs, batchSize, shuffle, op
     initialEpoch: resume?.epochsDone,
     order,
     gradients,
+    onStepPath,
   });
 }

@@ -15,7 +15,10 @@ import { seededRng } from '../../src/core/random';
 import type { LayerConfig, LossName } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { buildLoss, buildOptimizer, buildSequential } from '../../src/trainer/model';
+import { runTraining } from '../../src/trainer/engine';
 import { trainModel } from '../../src/trainer/trainLoop';
+import { linearCsv, regressionConfig, tempDir, writeFiles } from '../helpers/fixtures';
+import { join } from 'node:path';
 import type { NumericLogs, StepPath, TrainLoopArgs } from '../../src/trainer/trainLoop';
 
 const FEATURES = 10;
@@ -337,4 +340,20 @@ test('a loss that becomes NaN is reported at its step by the one-call step too',
   tf.dispose([x, y]);
   model.dispose();
   optimizer.dispose();
+});
+
+test('a run says in its log when the one-call step trains it, and a config it does not cover says nothing of it', async () => {
+  const ws = tempDir('modellab-fused-step-');
+  writeFiles(ws, {
+    'data.csv': linearCsv(120),
+    'fast.experiment.json': regressionConfig({ training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 2, batchSize: 16, seed: 5 } }),
+    'general.experiment.json': regressionConfig({ model: { layers: [{ type: 'dense', units: 16, activation: 'elu' }, { type: 'dense', units: 1 }] }, training: { optimizer: { type: 'adam', learningRate: 0.01 }, loss: 'mse', metrics: ['mae'], epochs: 2, batchSize: 16, seed: 5 } }),
+  });
+  for (const name of ['fast', 'general']) {
+    const logs: string[] = [];
+    const run = await runTraining({ configPath: join(ws, `${name}.experiment.json`), runsDir: join(ws, 'runs'), backend: 'wasm', onEvent: (e) => void (e.type === 'log' && logs.push(e.message)) });
+    assert.equal(run.meta.status, 'completed', run.meta.error);
+    const said = logs.some((m) => m.startsWith('training step: one call per batch'));
+    assert.equal(said, name === 'fast', logs.join('\n'));
+  }
 });

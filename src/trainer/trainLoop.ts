@@ -3,7 +3,9 @@
 // batch's loss and metrics asynchronously, runs a callback list, and yields to
 // the event loop after every batch; for a small model that overhead is most of
 // the step. Here a step is one tidy: slice the batch, compute gradients, apply
-// them (Adam in one fused kernel where the backend has it), read the loss.
+// them (Adam in one fused kernel where the backend has it), read the loss — or,
+// for a stack of Dense layers on wasm, one call that does all of it on the
+// wasm heap with the same numbers (fusedStep.ts; onStepPath says which).
 //
 // Same semantics as fit: the model's compiled loss, metrics and regularizer
 // losses; per-epoch logs averaged over samples (`loss`, metrics, `val_*`);

@@ -237,8 +237,10 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
 
 export class DenseStackStep {
   private readonly scratch: tf.Tensor;
-  /** For each variable (in the optimizer's order): the layer and whether it is the bias. */
-  private readonly slots: { layer: Layer; bias: boolean; size: number }[];
+  /** For each variable (in the optimizer's order): its layer and whether it is the bias. */
+  private readonly owners: { layer: Layer; bias: boolean }[];
+  /** The optimizer's state variables of each variable (SLOTS), updated in place. */
+  private readonly state: tf.Variable[][];
   /** The backend's C functions, where a layer needs them (sigmoid, tanh, softmax). */
   private readonly c?: CFunctions;
   /** Tensor ids the C functions know the scratch buffers by, by float offset (views: the memory is the scratch tensor's). */
@@ -312,9 +314,9 @@ export class DenseStackStep {
         for (const at of binaryOutput ? [l.h, l.z, l.c2, l.logs, l.e, l.lp] : l.act === 'softmax' ? [l.z, l.h, l.c2, l.logs] : l.act === 'tanh' ? [l.z, l.h] : [l.h]) view(at, maxRows * l.n);
       });
     }
-    this.slots = variables.map((v) => {
+    this.owners = variables.map((v) => {
       const layer = layers.find((l) => l.kernel === v || l.bias === v)!;
-      return { layer, bias: layer.bias === v, size: v.size };
+      return { layer, bias: layer.bias === v };
     });
     // The optimizer's state by position in the variable list, as its own step (and applyAdamFused) index it.
     const o = optimizer as unknown as Record<string, { originalName: string; variable: tf.Variable }[] | number>;
@@ -326,9 +328,6 @@ export class DenseStackStep {
       }),
     );
   }
-
-  /** The optimizer's state variables of each variable (SLOTS), in place: updated where they are. */
-  private readonly state: tf.Variable[][];
 
   /**
    * One step on rows [start, start + size) of x and y: returns the batch's
@@ -664,7 +663,7 @@ export class DenseStackStep {
   }
 
   private gradAt(i: number, at: (floatOffset: number) => number): number {
-    const { layer, bias } = this.slots[i];
+    const { layer, bias } = this.owners[i];
     return at(bias ? layer.db : layer.dw);
   }
 

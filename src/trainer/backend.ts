@@ -52,9 +52,16 @@ async function startWasm(dir: string): Promise<boolean> {
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', script !== undefined);
   if (!script) return tf.setBackend('wasm');
   setThreadsCount(threads);
-  const ok = await startThreadedWasm(threads, script, () => tf.setBackend('wasm'));
-  if (ok) unrefEnginePthreads(tf.backend() as BackendWasm);
-  return ok;
+  try {
+    if (await startThreadedWasm(threads, script, () => tf.setBackend('wasm'))) {
+      unrefEnginePthreads(tf.backend() as BackendWasm);
+      return true;
+    }
+  } catch {
+    // Below: the single-threaded build, on one thread.
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  return tf.setBackend('wasm');
 }
 
 /**

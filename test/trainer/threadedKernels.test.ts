@@ -18,7 +18,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { dense } from '../../src/trainer/kernels/dense';
 import { isShared } from '../../src/trainer/kernels/wasmGemm';
-import { backendMemory } from '../../src/trainer/kernels/wasmInternals';
+import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
 import { kernelPool } from '../../src/trainer/kernels/workerPool';
 import type { KernelPool } from '../../src/trainer/kernels/workerPool';
@@ -137,6 +137,18 @@ test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', asyn
   const [dy, y] = [random([100003], 33), random([100003], 34)];
   await sameOnBoth('ReLU gradient', () => activationGrad('relu', dy, y));
   tf.dispose([x, dy, y]);
+});
+
+test('after the heap grows, the workers compute on the grown memory', async () => {
+  await pool();
+  const w = tf.backend() as BackendWasm;
+  const before = backendMemory(w)!.buffer.byteLength;
+  const filler = tf.zeros([before / 4]);
+  const [a, b] = [random([600, 300], 41), random([300, 200], 42)];
+  assert.ok(backendMemory(w)!.buffer.byteLength > before, 'the heap grew');
+  assert.ok(heapOffset(w, a) + 4 * 600 * 300 > before, 'an operand lies past the first heap');
+  await sameOnBoth('product past the first heap', () => tf.matMul(a, b));
+  tf.dispose([filler, a, b]);
 });
 
 test('a short CNN training on two threads reproduces itself and equals one thread (the single-threaded build)', () => {

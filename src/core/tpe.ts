@@ -191,9 +191,9 @@ function jointParzen(dims: readonly SearchDimension[], group: readonly TpeTrial[
 }
 
 function jointLogDensity(p: JointParzen, x: readonly number[]): number {
-  let sum = 0;
-  for (let i = 0; i < p.weights.length; i++) {
-    let logK = Math.log(p.weights[i]);
+  // Log-sum-exp over the components, so a point far from every kernel in many dimensions does not underflow to 0.
+  const logs = p.weights.map((w, i) => {
+    let logK = Math.log(w);
     p.dims.forEach((d, k) => {
       if (d.kind === 'categorical') logK += Math.log(d.probs[i][x[k]]);
       else {
@@ -201,9 +201,10 @@ function jointLogDensity(p: JointParzen, x: readonly number[]): number {
         logK += -0.5 * z * z - Math.log(d.sigmas[i] * Math.sqrt(2 * Math.PI) * d.masses[i]);
       }
     });
-    sum += Math.exp(logK);
-  }
-  return Math.log(Math.max(sum, 1e-300));
+    return logK;
+  });
+  const top = Math.max(...logs);
+  return top + Math.log(logs.reduce((a, l) => a + Math.exp(l - top), 0));
 }
 
 function jointDraw(p: JointParzen, rng: Rng): number[] {

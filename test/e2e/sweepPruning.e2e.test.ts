@@ -3,7 +3,8 @@
 // layer stacks with asha), made small (6 runs of 6 epochs), run from its
 // CodeLens. Runs that fall behind at a rung stop as pruned: on disk they end
 // `pruned` after fewer epochs with their rung recorded, the notification
-// counts them, and the sidebar lists them under the sweep as pruned.
+// counts them, and the sidebar lists them under the sweep as pruned; then
+// Build Ensemble of the Top Runs joins the best completed runs as one model.
 // Run: node --import tsx --test test/e2e/sweepPruning.e2e.test.ts   (after: bash scripts/install-test-deps.sh)
 
 import { test } from 'node:test';
@@ -12,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { codeLens, log, quickOpen, startSession, StopWaiting, treeItemTooltip, waitFor, withChecks } from './harness';
+import { codeLens, log, quickOpen, runCommand, startSession, StopWaiting, treeItemTooltip, waitFor, withChecks } from './harness';
 import type { RunMeta } from '../../src/core/types';
 
 const CONFIG = 'customer-churn.experiment.json';
@@ -129,6 +130,33 @@ test('bayes sweep with early termination: run it from the CodeLens, see pruned r
       log(`tooltip: ${text.slice(0, 300)}`);
       assert.match(text, new RegExp(`Pruned at epoch ${rung.epoch}: placed ${rung.rank} of ${rung.of} runs, the best ${rung.kept} went on`));
       await shots.take(page, 'pruning-tooltip');
+    });
+
+    await check("Build Ensemble of the Top Runs: the sweep's top points as one model on disk, its test metric beside the best run's", async () => {
+      // The top 3 points by val_loss that have a model: the completed runs (a pruned run is never one).
+      assert.ok(completed.length >= 2, 'two completed runs to join');
+      const members = Math.min(3, completed.length);
+      await runCommand(page, 'Model Lab: Build Ensemble of the Top Runs');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.equal(await input.inputValue(), '3');
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts .notification-list-item-message').filter({ hasText: /Ensemble of \d+ models built in/ });
+      await toast.first().waitFor({ state: 'visible', timeout: 240_000 });
+      const text = ((await toast.first().textContent()) ?? '').trim();
+      log(`notification: "${text}"`);
+      const sweepId = runs[0].meta.sweep!.id;
+      const m = new RegExp(`^Ensemble of ${members} models built in \\.modellab/ensembles/${sweepId}-top3: test (\\w+) ([\\d.]+); the best run alone had test \\1 ([\\d.]+) \\(the same 300 test rows\\)\\.`).exec(text);
+      assert.ok(m, text);
+      const folder = join(session.workspace, '.modellab', 'ensembles', `${sweepId}-top3`);
+      const ensemble = JSON.parse(readFileSync(join(folder, 'ensemble.json'), 'utf8')) as { members: string[]; runs: { id: string }[] };
+      const byValLoss = [...completed].sort((a, b) => (a.meta.bestMetrics ?? a.meta.lastMetrics)!.val_loss - (b.meta.bestMetrics ?? b.meta.lastMetrics)!.val_loss);
+      assert.deepEqual(ensemble.runs.map((r) => r.id), byValLoss.slice(0, members).map((r) => r.meta.id), 'the best completed runs by val_loss, best first');
+      assert.equal(ensemble.members.length, members);
+      // The best run alone: its own evaluation on the same 300 test rows.
+      const bestEval = JSON.parse(readFileSync(join(byValLoss[0].dir, 'evaluation.json'), 'utf8')) as { metrics: Record<string, number> };
+      assert.ok(Math.abs(bestEval.metrics[m![1]] - Number(m![3])) < 0.001, `the best run's test ${m![1]}: ${bestEval.metrics[m![1]]} on disk, ${m![3]} said`);
+      await shots.take(page, 'ensemble-built');
     });
   });
 });

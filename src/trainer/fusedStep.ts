@@ -229,7 +229,7 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
   if (loss.kind === 'sparse') {
     // Class indices, one a row ([rows] or [rows, 1]).
     if (out < 2) return 'a softmax of one unit';
-    if (y.dtype !== 'float32' || y.size !== y.shape[0]) return 'sparse targets not shaped [rows]';
+    if (y.dtype !== 'float32' || y.size !== y.shape[0]) return 'sparse targets that are not float32 class indices, one a row';
   } else if (y.rank !== 2 || y.dtype !== 'float32' || y.shape[1] !== out) return `targets not shaped [rows, ${out}]`;
   if (loss.kind === 'categorical' && out < 2) return 'a softmax of one unit';
   return new DenseStackStep(backend, gemm, loops, plan, variables, compiled.optimizer, Math.max(1, Math.min(batchSize, x.shape[0])), loss.kind, metrics as MetricKind[]);

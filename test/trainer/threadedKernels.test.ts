@@ -6,7 +6,7 @@
 // its gradient, ReLU's gradient. Each case also checks that the work was
 // split (the pool ran), so an equality cannot hold by the pool sitting idle.
 // Then short CNN trainings in child processes: two threads reproduce
-// themselves, and give what one thread (the single-threaded build) gives.
+// themselves, and give what one thread (the single-threaded build) and three give.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -151,14 +151,15 @@ test('after the heap grows, the workers compute on the grown memory', async () =
   tf.dispose([filler, a, b]);
 });
 
-test('a short CNN training on two threads reproduces itself and equals one thread (the single-threaded build)', () => {
+test('a short CNN training on two threads reproduces itself and equals one thread (the single-threaded build) and three', () => {
   const child = join(__dirname, '..', 'helpers', 'threadedTrainChild.ts');
   const run = (threads: number) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child, String(threads)], { encoding: 'utf8', timeout: 180_000 })) as { threads: number; shared: boolean; losses: number[]; weights: string };
-  const [two, again, one] = [run(2), run(2), run(1)];
-  assert.deepEqual([two.threads, two.shared, one.threads, one.shared], [2, true, 1, false]);
+  const [two, again, one, three] = [run(2), run(2), run(1), run(3)];
+  assert.deepEqual([two.threads, two.shared, one.threads, one.shared, three.threads, three.shared], [2, true, 1, false, 3, true]);
   assert.ok(two.losses.length === 6 && two.losses.every(Number.isFinite), `losses ${two.losses}`);
   assert.ok(two.losses[5] < two.losses[0], `the loss falls: ${two.losses}`);
   assert.deepEqual(again, two, 'two threads, twice');
   assert.deepEqual(one.losses, two.losses, 'losses on one thread and on two');
   assert.equal(one.weights, two.weights, 'weights on one thread and on two');
+  assert.deepEqual(three, { ...two, threads: 3 }, 'three threads as two');
 });

@@ -38,12 +38,14 @@ function threadedScript(dir: string): string | undefined {
   return [join(dir, THREADED_SCRIPT), join(dir, '..', 'wasm-out', THREADED_SCRIPT)].find((f) => existsSync(f) && existsSync(join(dir, 'tfjs-backend-wasm-threaded-simd.wasm')));
 }
 
+let wasmStarted = false;
+
 /**
  * Starts the wasm backend: with engineThreads() above 1, the threaded SIMD
  * build (shared memory, which our kernels' worker pool computes on, and
- * XNNPACK's own pool), else the single-threaded SIMD build as before.
+ * XNNPACK's own pool), else — or where the threaded build fails to start —
+ * the single-threaded SIMD build as before. The first start decides.
  */
-let wasmStarted = false;
 async function startWasm(dir: string): Promise<boolean> {
   if (wasmStarted) return tf.setBackend('wasm');
   wasmStarted = true;

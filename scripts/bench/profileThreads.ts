@@ -8,7 +8,10 @@
 // average. --in-process instead toggles only our kernels' pool in one
 // threaded process (XNNPACK keeps its threads): our kernels' share alone.
 //
-//   node --import tsx scripts/bench/profileThreads.ts [--rounds 3] [--threads N] [--in-process]
+// --no-encoder skips the encoder (NaN in its rows); with MODELLAB_GEMM=xnnpack
+// the children leave products and convolutions to XNNPACK (its own threads).
+//
+//   node --import tsx scripts/bench/profileThreads.ts [--rounds 3] [--threads N] [--in-process] [--no-encoder]
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,14 +60,14 @@ async function measures(dir: string): Promise<() => Promise<Figures>> {
   };
   const cnn = cnnStepRunner(64);
   // rows 32, one epoch: one step of batch 32 per run (after a one-step warm-up).
-  const encoder = transformerWorkload({ decoder: false, large: true, rows: 32, epochs: 1, dir });
-  await encoder.ours({ warmUp: true });
+  const encoder = process.argv.includes('--no-encoder') ? undefined : transformerWorkload({ decoder: false, large: true, rows: 32, epochs: 1, dir });
+  await encoder?.ours({ warmUp: true });
   for (let i = 0; i < 3; i++) product();
   cnn.step();
   return async () => {
     const g = timed(10, product);
     const c = timed(5, () => cnn.step());
-    const e = await encoder.ours();
+    const e = encoder ? await encoder.ours() : { items: 32 * 128, seconds: NaN, cpuSeconds: NaN };
     const steps = e.items / (32 * 128);
     return { gemmMs: g.ms, gemmCpu: g.cpu, cnnMs: c.ms, cnnCpu: c.cpu, encoderMs: (1000 * e.seconds) / steps, encoderCpu: (1000 * e.cpuSeconds) / steps };
   };
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   const [one, many]: Figures[][] = [[], []];
   for (let r = 0; r < rounds; r++) {
     for (const t of r % 2 === 0 ? [1, threads] : [threads, 1]) {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', '--threads', String(t)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', '--threads', String(t), ...(process.argv.includes('--no-encoder') ? ['--no-encoder'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       (t === 1 ? one : many).push(JSON.parse(out.trim().split('\n').pop()!) as Figures);
       process.stdout.write(`round ${r + 1}, ${t} thread(s) done (load ${load()})\n`);
     }

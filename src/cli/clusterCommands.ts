@@ -21,6 +21,7 @@ import type { RunListEntry } from '../node/runStoreReader';
 import { intOption, UsageError } from './args';
 import { printSweepRanking } from './sweepCommand';
 import type { PointOutcome } from './sweepCommand';
+import { printFoldResults } from './foldReport';
 import { printTrainResult } from './trainReport';
 import packageJson from '../../package.json';
 
@@ -125,8 +126,12 @@ export async function submitTrain(request: ClusterRequest, opts: { configPath: s
   }
   printSubmitted(submitted, request.executor, opts.json, 'job');
   if (!request.wait) return 0;
-  const [state] = await followUntilEnded(request.executor, submitted.runs.map((r) => r.runDir), opts.json);
+  const states = await followUntilEnded(request.executor, submitted.runs.map((r) => r.runDir), opts.json);
+  const [state] = states;
   if (!state) throw new ExecutorError(`the run folder ${submitted.runs[0].runDir} has no readable meta.json any more`);
+  // A cross-validated config: its folds' table and mean ± std, as a local train prints them.
+  const fold = state.meta.fold;
+  if (fold) return printFoldResults(opts.json, fold.id, fold.k, states.map((s) => ({ meta: s.meta, runDir: s.runDir, evaluation: readRunSnapshot(s.runDir, false).evaluation })));
   return printTrainResult(opts.json, { meta: state.meta, runDir: state.runDir, evaluation: readRunSnapshot(state.runDir, false).evaluation });
 }
 
@@ -147,8 +152,15 @@ export async function submitSweep(request: ClusterRequest, opts: { configPath: s
   const sweep = config?.sweep;
   if (!config || !sweep) throw new ExecutorError(`${opts.configPath} changed while its sweep ran; the runs are in ${opts.runsDir}`);
   const metric = sweepMetricOf(config);
-  const outcomes: PointOutcome[] = states.map((s) => ({ point: { index: s.meta.sweep?.index ?? 0, params: s.meta.sweep?.params ?? {} }, meta: s.meta, runDir: s.runDir }));
-  return printSweepRanking({ sweepId: submitted.sweepId ?? '?', method: sweepMethod(sweep), metric, goal: goalFor(metric, sweep.goal), paths: Object.keys(sweep.parameters), total: submitted.runs.length, outcomes, startedMs: started, json: opts.json });
+  // A cross-validated sweep: one outcome per point with its folds (task after task), ranked by their mean.
+  const byPoint = new Map<number, ClusterRunState[]>();
+  for (const s of states) byPoint.set(s.meta.sweep?.index ?? 0, [...(byPoint.get(s.meta.sweep?.index ?? 0) ?? []), s]);
+  const outcomes: PointOutcome[] = [...byPoint.entries()].map(([index, runs]) => {
+    const folded = runs[0].meta.fold !== undefined;
+    const shown = (folded && runs.find((r) => r.meta.status !== 'completed')) || runs[0];
+    return { point: { index, params: runs[0].meta.sweep?.params ?? {} }, meta: shown.meta, runDir: shown.runDir, ...(folded ? { folds: runs.map((r) => r.meta).sort((a, b) => (a.fold?.index ?? 0) - (b.fold?.index ?? 0)) } : {}) };
+  });
+  return printSweepRanking({ sweepId: submitted.sweepId ?? '?', method: sweepMethod(sweep), metric, goal: goalFor(metric, sweep.goal), paths: Object.keys(sweep.parameters), total: outcomes.length, outcomes, startedMs: started, json: opts.json });
 }
 
 /** A job's state in words: "queued (Priority)", "running on node7", "failed (OUT_OF_MEMORY)". */

@@ -91,8 +91,9 @@ it (meta.json "threads"; runs --json).
 
 train --run-dir RUN trains that run folder to its end, as a cluster job does
 each time it starts: a new or queued folder starts there (a sweep point's
-folder trains its point), an interrupted one resumes from its checkpoint (or
-starts again without one), a completed one is left as it is (exit 0).
+folder trains its point, a fold's folder its fold), an interrupted one
+resumes from its checkpoint (or starts again without one), a completed one is
+left as it is (exit 0).
 SIGUSR1 or SIGTERM interrupts a training: it stops after the current batch,
 keeps the checkpoint of its last whole epoch and exits with ${INTERRUPTED_EXIT}; running
 the same command again carries it on. Ctrl+C stops it (exit 0).`;
@@ -117,7 +118,6 @@ async function train(args: string[]): Promise<number> {
   const cluster = clusterRequest(values);
   if (cluster) {
     if (runDir !== undefined) throw new UsageError('--run-dir is what a cluster job runs; leave it out with --executor');
-    if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
     return submitTrain(cluster, { configPath: positionals[0], runsDir: runsDirArg(values['runs-dir']), backend, epochs, threads: threads.cli, json: values.json === true });
   }
   if (runDir !== undefined) {
@@ -139,9 +139,6 @@ async function train(args: string[]): Promise<number> {
   if (folds) return crossValidate(values.json === true, positionals[0], folds, { runsDir, backend, epochs, threads });
   return trainOnConsole(values.json === true, positionals[0], (onEvent, signal) => runTraining({ configPath: positionals[0], runsDir, backend, epochs, threads, signal, onEvent }));
 }
-
-/** Cross-validation trains its folds here, one after another; a cluster would train one run and drop the folds. */
-const CV_ON_CLUSTER = 'a config with training.crossValidation trains its folds on this machine for now (one run per fold, in turn): leave out --executor';
 
 /** The config's training.crossValidation.folds, when it is a valid config that asks for folds. */
 function crossValidationFolds(configPath: string): number | undefined {
@@ -526,7 +523,6 @@ async function sweep(args: string[]): Promise<number> {
     json: values.json === true,
   };
   if (cluster) {
-    if (crossValidationFolds(positionals[0])) throw new UsageError(CV_ON_CLUSTER);
     // A job array runs as many tasks at once as the cluster gives it; --concurrency caps them (%N).
     const concurrency = numberOption('concurrency', values.concurrency, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
     return submitSweep(cluster, { ...common, concurrency, threads: threads.cli });

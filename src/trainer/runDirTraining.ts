@@ -96,7 +96,9 @@ export async function trainInRunDir(opts: TrainOptions & { runDir: string; env?:
       return { plan, result: await resumeTraining({ ...opts, runDir, takeOver: plan.takeOver, schedulerJobId }) };
     case 'start': {
       const sweep = plan.meta?.sweep ?? opts.sweep;
-      return { plan, result: await runTraining({ ...opts, runDir, sweep, overrides: plan.meta?.sweep?.params ?? opts.overrides, schedulerJobId }) };
+      // A fold's folder (a cross-validated submission) trains its fold's rows.
+      const fold = plan.meta?.fold ?? opts.fold;
+      return { plan, result: await runTraining({ ...opts, runDir, sweep, ...(fold ? { fold } : {}), overrides: plan.meta?.sweep?.params ?? opts.overrides, schedulerJobId }) };
     }
   }
 }

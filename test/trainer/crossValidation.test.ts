@@ -99,3 +99,31 @@ test('modellab best on a config whose sweep never ran says so', async () => {
   const ws = workspace({}, { parameters: { 'training.optimizer.learningRate': [0.01, 0.02] } });
   await assert.rejects(cli('best', ws.config, '--runs-dir', ws.runs), (e: { code: number; stderr: string }) => e.code === 2 && /no sweep of .*x\.experiment\.json/.test(e.stderr));
 });
+
+test('a cross-validated config submitted to a cluster: one queued folder per fold (per point of a sweep), each trained by `train --run-dir` as its array task does, on the same fold rows as the local cross-validation', async () => {
+  const { createQueuedRuns } = await import('../../src/node/executors/queuedRuns');
+  type Submission = Parameters<typeof createQueuedRuns>[0];
+  const ws = workspace({ crossValidation: { folds: 3 } }, { parameters: { 'training.optimizer.learningRate': [0.02, 0.005] }, metric: 'val_loss' });
+  const request = { configPath: ws.config, runsDir: ws.runs, backend: 'wasm', resources: {}, program: {} } as unknown as Submission;
+  const single = createQueuedRuns(request, false);
+  assert.equal(single.writers.length, 3, 'a train submission: its three folds');
+  assert.deepEqual(single.writers.map((w) => [w.meta.status, w.meta.fold?.index, w.meta.fold?.k]), [['queued', 0, 3], ['queued', 1, 3], ['queued', 2, 3]]);
+  assert.equal(new Set(single.writers.map((w) => w.meta.fold!.id)).size, 1, 'one fold group');
+  const swept = createQueuedRuns(request, true);
+  assert.deepEqual(swept.writers.map((w) => [w.meta.sweep?.index, w.meta.fold?.index]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]], 'a sweep: each point\'s folds, task after task');
+  assert.equal(new Set(swept.writers.map((w) => w.meta.fold!.id)).size, 2, 'one fold group per point');
+
+  // The array's tasks of the single submission, one after another: each trains its fold.
+  for (const w of single.writers) await cli('train', ws.config, '--run-dir', w.dir, '--backend', 'wasm');
+  const queued = single.writers.map((w) => listRuns(ws.runs).find((r) => r.dir === w.dir)!.meta!);
+  assert.ok(queued.every((m) => m.status === 'completed'), queued.map((m) => m.status).join(' '));
+  for (const m of queued) assert.deepEqual(m.dataSizes, { train: 80, validation: 40, test: 25 });
+  // The same rows and seeds as the local cross-validation: the same validation loss, fold by fold.
+  const local = workspace({ crossValidation: { folds: 3 } });
+  await cli('train', local.config, '--backend', 'wasm', '--runs-dir', local.runs);
+  const localRuns = listRuns(local.runs).map((r) => r.meta!).sort((a, b) => a.fold!.index - b.fold!.index);
+  assert.deepEqual(queued.map((m) => runMetrics(m)!.val_loss), localRuns.map((m) => runMetrics(m)!.val_loss));
+  const text = await cli('runs', '--runs-dir', ws.runs);
+  const head = text.stdout.split('\n').find((l) => l.startsWith(queued[0].fold!.id));
+  assert.ok(head && /3\/3 folds completed/.test(head), text.stdout);
+});

@@ -101,6 +101,28 @@ test('a 4-point sweep submitted as one job array ends with the same final metric
   }
 });
 
+test('a cross-validated config submitted as a job array, a task per fold, ends with the folds\' mean ± std and the same fold metrics as training it locally', async () => {
+  const ws = workspace({ crossValidation: { folds: 2 } });
+  const onCluster = await modellab(['train', ws.config, '--executor', 'slurm', '--backend', 'wasm', '--wait', '--json'], ws.dir);
+  assert.equal(onCluster.code, 0, onCluster.stderr + onCluster.stdout);
+  const lines = jsonLines(onCluster.stdout);
+  const submitted = lines.find((l) => l.type === 'submitted') as { jobId: string; runs: { runId: string; runDir: string; job: string }[] };
+  assert.deepEqual(submitted.runs.map((r) => r.job), [0, 1].map((i) => `${submitted.jobId}_${i}`));
+  const report = lines.find((l) => l.type === 'crossValidation') as { id: string; k: number; folds: { index: number; status: string; metrics: Record<string, number> }[]; mean: Record<string, number> };
+  assert.equal(report.k, 2);
+  assert.deepEqual(report.folds.map((f) => [f.index, f.status]), [[0, 'completed'], [1, 'completed']]);
+  for (const r of submitted.runs) {
+    const meta = readMeta(r.runDir);
+    assert.equal(meta.fold?.id, report.id);
+    assert.match(readFileSync(join(r.runDir, 'job.sh'), 'utf8'), /^#SBATCH --array=0-1%2$/m);
+  }
+  const local = await modellab(['train', ws.config, '--backend', 'wasm', '--json', '--runs-dir', join(ws.dir, 'local-runs')], ws.dir);
+  assert.equal(local.code, 0, local.stderr);
+  const localReport = jsonLines(local.stdout).find((l) => l.type === 'crossValidation') as typeof report;
+  assert.deepEqual(report.folds.map((f) => f.metrics.val_loss), localReport.folds.map((f) => f.metrics.val_loss), 'each fold\'s val_loss, cluster vs local');
+  assert.equal(report.mean.val_loss, localReport.mean.val_loss);
+});
+
 test('a job cancelled while queued, and one cancelled while training, are marked cancelled', async () => {
   const ws = workspace({ epochs: 100000 });
   const executor = new SlurmExecutor({ env: cluster.env });

@@ -40,10 +40,6 @@ export async function trainConfig(ctx: ModelLabContext, arg?: unknown): Promise<
   if (!ready) return;
   const { config, runtime } = ready;
   const executor = executorSetting(configUri);
-  if (executor !== 'local' && config.training.crossValidation) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is cross-validated: its folds train on this machine, one after another, for now. Set modelLab.executor to "local" to train it.', config.name));
-    return;
-  }
   if (executor !== 'local') {
     // modelLab.executor names a scheduler: the run is a job, queued now, followed from its folder.
     await trainOnCluster(ctx, executor, configUri, config.name, runtime);

@@ -9,14 +9,15 @@ import { resolve } from 'node:path';
 import { resolveConfig } from '../../core/resolvedConfig';
 import { earlyTerminationOf } from '../../core/sweepValidation';
 import { expandSweep, newSweepId, sweepMethod } from '../../core/sweep';
-import type { RunMeta, SchedulerJob, SweepMembership } from '../../core/types';
+import { newFoldGroupId } from '../../core/crossValidation';
+import type { FoldMembership, RunMeta, SchedulerJob, SweepMembership } from '../../core/types';
 import { validateConfigFile } from '../configValidation';
 import { RunWriter } from '../runStoreWriter';
 import { configForSweepPoint } from '../sweepPoint';
 import type { RunSubmission } from './executor';
 import { SubmissionConfigError } from './executor';
 
-/** The queued run folders of one submission, in sweep-point order. */
+/** The queued run folders of one submission, in sweep-point order (a cross-validated point's folds in fold order). */
 export interface QueuedRuns {
   configPath: string;
   writers: RunWriter[];
@@ -27,7 +28,8 @@ export interface QueuedRuns {
 
 /**
  * Validates the config and creates the queued run folders: one, or one per
- * sweep point when `asSweep` (a config without a sweep section is refused).
+ * sweep point when `asSweep` (a config without a sweep section is refused);
+ * with training.crossValidation, k per point, each recording its fold.
  * Throws SubmissionConfigError (nothing created) when the config or a point has errors.
  */
 export function createQueuedRuns(request: RunSubmission, asSweep: boolean): QueuedRuns {
@@ -58,22 +60,30 @@ export function createQueuedRuns(request: RunSubmission, asSweep: boolean): Queu
   });
   const writers: RunWriter[] = [];
   const createdAt = new Date().toISOString();
+  // training.crossValidation: k folders per point (a task each), the k of a point one fold group.
+  const k = validation.config.training.crossValidation?.folds;
+  const foldBase = k ? newFoldGroupId() : undefined;
   configs.forEach((config, i) => {
     const membership: SweepMembership | undefined = sweepId ? { id: sweepId, index: points[i].index, total: points.length, params: points[i].params, ...(earlyTermination ? { earlyTermination } : {}) } : undefined;
-    const writer = new RunWriter(request.runsDir, {
-      name: config.name,
-      task: config.task,
-      configPath,
-      status: 'queued',
-      createdAt,
-      versions: { modelLab: request.modelLabVersion ?? 'unknown', node: process.versions.node },
-      seed: config.training.seed,
-      epochsPlanned: config.training.epochs,
-      epochsDone: 0,
-      sweep: membership,
-    });
-    writer.writeConfig({ ...config, configPath });
-    writers.push(writer);
+    const groupId = foldBase && (configs.length > 1 ? `${foldBase}-${i + 1}` : foldBase);
+    for (let f = 0; f < (k ?? 1); f++) {
+      const fold: FoldMembership | undefined = groupId && k ? { id: groupId, index: f, k } : undefined;
+      const writer = new RunWriter(request.runsDir, {
+        name: config.name,
+        task: config.task,
+        configPath,
+        status: 'queued',
+        createdAt,
+        versions: { modelLab: request.modelLabVersion ?? 'unknown', node: process.versions.node },
+        seed: config.training.seed,
+        epochsPlanned: config.training.epochs,
+        epochsDone: 0,
+        sweep: membership,
+        ...(fold ? { fold } : {}),
+      });
+      writer.writeConfig({ ...config, configPath });
+      writers.push(writer);
+    }
   });
   return { configPath, writers, sweepId, sweepConcurrency: sweep?.concurrency };
 }

@@ -267,6 +267,8 @@ export class SlurmExecutor implements Executor {
 
   async submitRun(request: RunSubmission): Promise<Submitted> {
     const runs = createQueuedRuns(request, false);
+    // A cross-validated config: one folder per fold, one array task each.
+    if (runs.writers.length > 1) return this.submitArray(runs, request, runs.writers.length, runs.writers[0].meta.fold!.id, `modellab-${runs.writers[0].meta.name}-cv`);
     const runDir = runs.writers[0].dir;
     const script = slurmJobScript({
       jobName: `modellab-${runs.writers[0].meta.name}`,
@@ -289,14 +291,20 @@ export class SlurmExecutor implements Executor {
   async submitSweep(request: SweepSubmission): Promise<Submitted> {
     const runs = createQueuedRuns(request, true);
     const n = runs.writers.length;
-    const concurrency = Math.max(1, Math.min(request.concurrency ?? runs.sweepConcurrency ?? n, n));
+    return this.submitArray(runs, request, request.concurrency ?? runs.sweepConcurrency ?? n, runs.sweepId!, `modellab-${runs.writers[0].meta.name}-sweep`);
+  }
+
+  /** One job array over the queued folders (task i trains folder i), `concurrency` tasks at a time; `linksId` names its folder of links. */
+  private async submitArray(runs: QueuedRuns, request: RunSubmission, concurrencyAsked: number, linksId: string, jobName: string): Promise<Submitted> {
+    const n = runs.writers.length;
+    const concurrency = Math.max(1, Math.min(concurrencyAsked, n));
     // SLURM names an array task's output by pattern (%a), not by our run ids: a folder of
     // links, task index → run folder, lets that pattern land in each run folder.
-    const links = sweepLinksDir(request.runsDir, runs.sweepId!);
+    const links = sweepLinksDir(request.runsDir, linksId);
     mkdirSync(links, { recursive: true });
     runs.writers.forEach((w, i) => symlinkSync(w.dir, join(links, String(i)), 'dir'));
     const script = slurmJobScript({
-      jobName: `modellab-${runs.writers[0].meta.name}-sweep`,
+      jobName,
       runDirs: runs.writers.map((w) => w.dir),
       configPath: runs.configPath,
       backend: request.backend,

@@ -42,9 +42,9 @@ let wasmStarted = false;
 
 /**
  * Starts the wasm backend: with engineThreads() above 1, the threaded SIMD
- * build (shared memory, which our kernels' worker pool computes on, and
- * XNNPACK's own pool), else — or where the threaded build fails to start —
- * the single-threaded SIMD build as before. The first start decides.
+ * build (for its shared memory, which our kernels' worker pool computes on),
+ * else — or where the threaded build fails to start — the single-threaded
+ * SIMD build as before. The first start decides.
  */
 async function startWasm(dir: string): Promise<boolean> {
   if (wasmStarted) return tf.setBackend('wasm');
@@ -53,9 +53,13 @@ async function startWasm(dir: string): Promise<boolean> {
   const script = threads > 1 ? threadedScript(dir) : undefined;
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', script !== undefined);
   if (!script) return tf.setBackend('wasm');
-  setThreadsCount(threads);
+  // XNNPACK's own pool stays at one thread: what is left on XNNPACK are small element-wise
+  // operations, and waking its pthreads for them made the bench's CNN step ~27 ms instead of
+  // ~22 (measured in a process at 2 engine threads, our pool at 1); our kernels' pool takes
+  // the threads instead.
+  setThreadsCount(1);
   try {
-    if (await startThreadedWasm(threads, script, () => tf.setBackend('wasm'))) {
+    if (await startThreadedWasm(script, () => tf.setBackend('wasm'))) {
       unrefEnginePthreads(tf.backend() as BackendWasm);
       return true;
     }

@@ -49,6 +49,15 @@ const call = (f: PoolFn, ...args: number[]): Call => ({ fn: f.fn, id: f.id, args
 /** The product in plans of `parts` threads: the serial kernel in each, or with one part the kernel that splits itself among the pool. */
 const gemmCall = (pool: KernelPool | undefined, parts: number, gemm: Gemm): PoolFn => (parts > 1 ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : { fn: gemm.run as PoolFn['fn'], id: -1 });
 
+/**
+ * Chunks per thread in a round of a pass whose chunks write apart (forward
+ * passes, the input gradient): the thread that is free takes the next, so a
+ * worker the system runs late leaves less to wait for. The filter
+ * gradients keep one per thread (each holds a partial sum of the filter).
+ */
+const UNITS_PER_THREAD = 2;
+const unitsFor = (threads: number) => (threads > 1 ? UNITS_PER_THREAD * threads : 1);
+
 /** The kernel pool and how many threads a pass splits into: one for the scalar product (JavaScript, not in the pool). */
 function threadsFor(w: BackendWasm, gemm: Gemm): { pool: KernelPool | undefined; threads: number } {
   const pool = gemm === gemmFor(w) ? kernelPool(w) : undefined;
@@ -233,7 +242,7 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
   const loops = wasmLoopsFor(w);
   const wasmIm2col = im2colLoop(loops, heap0, heapOffset(w, x) / 4, g);
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = wasmIm2col ? Math.max(1, Math.min(threads, Math.ceil(m / rows))) : 1;
+  const parts = wasmIm2col ? Math.max(1, Math.min(unitsFor(threads), Math.ceil(m / rows))) : 1;
   const cols = Array.from({ length: parts }, () => scratch(w, rows * kf + COLS_SLACK));
   try {
     const heap = heapFloats(w);
@@ -373,7 +382,7 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
   const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
   // Per thread: its planes, its tables, and its run for pixels past the output's edge (written, never read).
   const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), mAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), outTable: s.floats(rows * m * m), dump: s.floats(outC) }));
@@ -425,7 +434,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
   const [backFn, gemmFn, scatterFn] = [poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}InputBack`, loops.inputBack)];
   const s = new Scratch(w);
   try {

@@ -92,27 +92,20 @@ export function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefi
 
 /**
  * Runs `start` (the backend's initialization, tf.setBackend('wasm')) so that
- * tfjs-backend-wasm's threaded SIMD build comes up under Node with an XNNPACK
- * pool of `threads` threads. As shipped it cannot: it hands its pthread
- * workers' script to `new Worker` as a blob: URL (Node refuses those), its
- * main script as a Blob of the bundled factory's source (whose body names
- * the bundler's variables, undefined in a worker), and its C side caps the
- * pool at half of `os.cpus().length` (it takes every CPU for two hardware
- * threads). So, only while `start` runs:
- * - Blob and URL.createObjectURL make the worker script a data: URL of an ES
- *   module (its text as tfjs gives it, behind a preamble that gives it the
- *   `require`, `__filename` and URL.createObjectURL it expects), and the main
- *   script the Emscripten file `mainScript` (tfjs-backend-wasm's
- *   wasm-out/tfjs-backend-wasm-threaded-simd.js, shipped beside the bundle);
- * - os.cpus() lists 2·threads CPUs.
- * All is put back after; the pthreads that XNNPACK's pool runs on are then
- * unref'd, so they do not keep the process alive (they block in a futex wait
- * between jobs).
+ * tfjs-backend-wasm's threaded SIMD build comes up under Node. As shipped it
+ * cannot: it hands its pthread workers' script to `new Worker` as a blob: URL
+ * (Node refuses those), and its main script as a Blob of the bundled
+ * factory's source (whose body names the bundler's variables, undefined in a
+ * worker). So, only while `start` runs, Blob and URL.createObjectURL make the
+ * worker script a data: URL of an ES module (its text as tfjs gives it,
+ * behind a preamble that gives it the `require`, `__filename` and
+ * URL.createObjectURL it expects), and the main script the Emscripten file
+ * `mainScript` (tfjs-backend-wasm's wasm-out/tfjs-backend-wasm-threaded-simd.js,
+ * shipped beside the bundle). (Its C side also caps XNNPACK's pool at half of
+ * os.cpus().length; we keep that pool at one thread, backend.ts.)
  */
-export async function startThreadedWasm(threads: number, mainScript: string, start: () => Promise<boolean>): Promise<boolean> {
-  // The module object itself (an import would be a copy): the Emscripten glue reads cpus() from it.
-  const os = require('node:os') as { cpus: () => unknown[] };
-  const saved = { Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL, cpus: os.cpus };
+export async function startThreadedWasm(mainScript: string, start: () => Promise<boolean>): Promise<boolean> {
+  const saved = { Blob: globalThis.Blob, createObjectURL: URL.createObjectURL, revokeObjectURL: URL.revokeObjectURL };
   const preamble = [
     'import { createRequire } from "node:module";',
     `globalThis.__filename = ${JSON.stringify(mainScript)};`,
@@ -131,19 +124,16 @@ export async function startThreadedWasm(threads: number, mainScript: string, sta
   globalThis.Blob = ScriptBlob as unknown as typeof Blob;
   URL.createObjectURL = (b: unknown) => (b instanceof ScriptBlob ? (b.path as string) : saved.createObjectURL(b as Blob));
   URL.revokeObjectURL = (url: string) => (typeof url === 'string' ? saved.revokeObjectURL(url) : undefined);
-  const cpu = saved.cpus()[0];
-  os.cpus = () => new Array(2 * threads).fill(cpu);
   try {
     return await start();
   } finally {
     globalThis.Blob = saved.Blob;
     URL.createObjectURL = saved.createObjectURL;
     URL.revokeObjectURL = saved.revokeObjectURL;
-    os.cpus = saved.cpus;
   }
 }
 
-/** Lets the process exit while XNNPACK's pthreads wait for work (see startThreadedWasm). */
+/** Lets the process exit while XNNPACK's pthreads, if its pool has any, wait for work (a running pthread keeps Node alive). */
 export function unrefEnginePthreads(backend: BackendWasm): void {
   for (const worker of internals(backend).wasm.PThread?.runningWorkers ?? []) worker.unref();
 }

@@ -177,7 +177,7 @@ class Pool implements KernelPool {
 
 /** Runs units: among `pool`'s threads, or one after another here (the same results: units write apart, or in an order that keeps each sum's). */
 export function runPlans(pool: KernelPool | undefined, units: readonly (readonly Call[])[]): void {
-  if (pool && units.length > 1) pool.run(units);
+  if (pool && pool.threads > 1 && units.length > 1) pool.run(units);
   else for (const unit of units) for (const { fn, args } of unit) fn(...args);
 }
 

@@ -84,9 +84,12 @@ function report(one: Figures[], many: Figures[], threads: number, what: string):
     ['cnnMs', 'cnnCpu', 'CNN step, batch 64', 'ms'],
     ['encoderMs', 'encoderCpu', 'larger encoder step, 32×128', 'ms'],
   ] as const) {
-    const [t1, tn] = [median(one.map((f) => f[key])), median(many.map((f) => f[key]))];
-    const [c1, cn] = [median(one.map((f) => f[cpu])), median(many.map((f) => f[cpu]))];
-    console.log(`${label.padEnd(28)}${`${t1.toFixed(1)} ${unit}`.padEnd(15)}${`${tn.toFixed(1)} ${unit}`.padEnd(15)}${`${(t1 / tn).toFixed(2)}×`.padEnd(11)}${(cn / c1).toFixed(2)}`);
+    // A measure skipped (--no-encoder) comes back from a child as null.
+    const values = (fs: Figures[], k: keyof Figures) => fs.map((f) => f[k] ?? NaN);
+    const [t1, tn] = [median(values(one, key)), median(values(many, key))];
+    const [c1, cn] = [median(values(one, cpu)), median(values(many, cpu))];
+    const fixed = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+    console.log(`${label.padEnd(28)}${`${fixed(t1, 1)} ${unit}`.padEnd(15)}${`${fixed(tn, 1)} ${unit}`.padEnd(15)}${`${fixed(t1 / tn, 2)}×`.padEnd(11)}${fixed(cn / c1, 2)}`);
   }
   console.log(`(N = ${threads}; per round: 10 products, 5 CNN steps, 1 encoder step)`);
 }

@@ -9,7 +9,8 @@ import type { SweepPoint } from './sweep';
 import type { SweepObservation, SweepPlan } from './sweepPlan';
 import { logText } from './trainerLogTable';
 import type { LogText } from './trainerLogTable';
-import type { FoldMembership, RunMeta } from './types';
+import type { FoldEpochBand } from './protocol/dashboard';
+import type { FoldMembership, MetricPoint, RunMeta } from './types';
 
 /**
  * Which part of the training data a run trains and validates on, beyond the
@@ -225,4 +226,38 @@ function pointObservations(runs: readonly SweepObservation[], k: number): SweepO
     points.push({ params: run.params, value: values.every((v) => v !== undefined && Number.isFinite(v)) ? values.reduce((a, b) => a! + b!, 0)! / k : undefined });
   }
   return points;
+}
+
+/**
+ * The folds' epoch curves as bands for the dashboard of one fold: for each
+ * metric the folds log at their epochs, at each epoch that two or more folds
+ * reached, the folds' mean and std (as foldStat) and how many there were;
+ * `shown` is the fold on screen, whose steps place the band on a step axis.
+ */
+export function foldEpochBands(folds: readonly (readonly MetricPoint[])[], shown: readonly MetricPoint[]): FoldEpochBand[] {
+  const perFold = folds.map((points) => {
+    const byEpoch = new Map<number, Record<string, number>>();
+    for (const p of points) if (p.kind === 'epoch' && p.epoch !== undefined) byEpoch.set(p.epoch, p.values);
+    return byEpoch;
+  });
+  const stepAt = new Map<number, number>();
+  for (const p of shown) if (p.kind === 'epoch' && p.epoch !== undefined) stepAt.set(p.epoch, p.step);
+  // The model's metrics, not the machine's (system/ keys differ by where a fold ran).
+  const keys = [...new Set(perFold.flatMap((m) => [...m.values()].flatMap((v) => Object.keys(v))))].filter((key) => !key.startsWith('system/'));
+  const epochs = [...new Set(perFold.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  const out: FoldEpochBand[] = [];
+  for (const key of keys) {
+    const band: FoldEpochBand = { key, epochs: [], steps: [], mean: [], std: [], folds: [] };
+    for (const epoch of epochs) {
+      const stat = foldStat(perFold.flatMap((m) => (typeof m.get(epoch)?.[key] === 'number' ? [m.get(epoch)![key]] : [])));
+      if (!stat || stat.n < 2) continue;
+      band.epochs.push(epoch);
+      band.steps.push(stepAt.get(epoch) ?? null);
+      band.mean.push(stat.mean);
+      band.std.push(stat.std);
+      band.folds.push(stat.n);
+    }
+    if (band.epochs.length > 0) out.push(band);
+  }
+  return out;
 }

@@ -65,6 +65,8 @@ export const DEFAULT_STRINGS = {
   'series.step': '{0} (step)',
   'series.smoothed': '{0} (step, smoothed)',
   'series.epoch': '{0} (epoch)',
+  // The folds of a cross-validation behind a fold's curves.
+  'series.foldBand': '{0}: the {1} folds, mean ± std',
   'summary.title': 'Model summary',
   'summary.empty': 'The model summary appears when training starts.',
   'summary.layer': 'Layer (type)',

@@ -223,3 +223,24 @@ test('a cross-validated bayes sweep: each point drawn when its first fold starts
   for (let j = 0; j < 6; j++) assert.deepEqual(direct.point(j, points.slice(0, j)).params, points[j].params, `point ${j}`);
   assert.equal(points[2].value, undefined);
 });
+
+test('the folds\' epoch curves as bands: at each epoch two or more folds reached, their mean and std per metric, placed at the shown fold\'s steps', async () => {
+  const { foldEpochBands } = await import('../../src/core/crossValidation');
+  const epoch = (e: number, step: number, values: Record<string, number>) => ({ kind: 'epoch' as const, step, epoch: e, time: 0, values });
+  const stepPoint = { kind: 'step' as const, step: 1, epoch: 1, time: 0, values: { loss: 99 } };
+  const shown = [stepPoint, epoch(1, 10, { loss: 1, val_loss: 2, 'system/cpu': 50 }), epoch(2, 20, { loss: 0.5, val_loss: 1 })];
+  const other = [epoch(1, 12, { loss: 3, val_loss: 4, 'system/cpu': 10 }), epoch(2, 24, { loss: 1.5, val_loss: 3 }), epoch(3, 36, { loss: 1, val_loss: 2 })];
+  // A resumed fold logged epoch 1 twice: its last line counts.
+  const third = [epoch(1, 8, { loss: 9, val_loss: 9 }), epoch(1, 8, { loss: 2, val_loss: 3 })];
+  const bands = foldEpochBands([shown, other, third], shown);
+  assert.deepEqual(bands.map((b) => b.key), ['loss', 'val_loss'], 'no system/ keys, no step values');
+  const loss = bands[0];
+  // Epoch 3: one fold only, no band there.
+  assert.deepEqual(loss.epochs, [1, 2]);
+  assert.deepEqual(loss.steps, [10, 20]);
+  assert.deepEqual(loss.folds, [3, 2]);
+  assert.deepEqual(loss.mean, [2, 1]);
+  assert.ok(Math.abs(loss.std[0] - Math.sqrt(2 / 3)) < 1e-12 && Math.abs(loss.std[1] - 0.5) < 1e-12, loss.std.join(' '));
+  // The shown fold not at an epoch the others reached: no step for it (the step axis leaves that point out).
+  assert.deepEqual(foldEpochBands([other, third, other], third)[0].steps, [8, null, null]);
+});

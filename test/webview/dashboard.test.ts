@@ -20,6 +20,7 @@ import { cspViolations, DARK_THEME, DASHBOARD_PAGE, launchWebviewPages, LIGHT_TH
 import { houseRunMeta } from '../helpers/fixtures';
 import { zhCnDashboardStrings } from '../helpers/zhCnStrings';
 import { progressAfter, progressOfRun, shownEpoch } from '../../src/core/trainingProgress';
+import { foldEpochBands } from '../../src/core/crossValidation';
 
 const DARK_BLUE = [0x37, 0x94, 0xff] as const;
 const LIGHT_BLUE = [0x1a, 0x85, 0xff] as const;
@@ -318,6 +319,41 @@ test('the chart toolbar switches axis, scale and smoothing', async () => {
   await page.locator('vscode-radio[value="step"]').click();
   await page.locator('#smoothing').fill('0.6');
   await page.waitForFunction(() => document.querySelector('#smoothing-value')?.textContent === '0.60');
+});
+
+test("a fold of a cross-validation shows its folds' mean ± std as a band behind its curves, on the step and the epoch axis", async () => {
+  // The shown fold, completed, and two other folds 30% below and above it: bands for loss and val_loss, mae and val_mae.
+  const shownPoints = Array.from({ length: EPOCHS }, (_, i) => epochPoints(i + 1)).flat();
+  const scaled = (f: number) => shownPoints.filter((p) => p.kind === 'epoch').map((p) => ({ ...p, values: Object.fromEntries(Object.entries(p.values).map(([k, v]) => [k, v * f])) }));
+  const fold = { id: 'cv-test', index: 0, k: 3 };
+  const run: RunSnapshot = { ...regressionSnapshot(), meta: meta({ status: 'completed', epochsDone: EPOCHS, fold }), metrics: shownPoints };
+  const foldBand = { groupId: fold.id, k: 3, series: foldEpochBands([shownPoints, scaled(0.7), scaled(1.3)], shownPoints) };
+  await post({ type: 'state', run, training: false });
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  assert.equal(await page.locator('#loss-chart').getAttribute('data-fold-bands'), '0');
+  // The band is the only wide translucent area: count the canvas's faint pixels (alpha well below a curve's), the curves alone, then with the band.
+  const faint = (selector: string) =>
+    page.evaluate((sel) => {
+      const canvas = document.querySelector(sel) as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] >= 20 && data[i] <= 100) n++;
+      return n;
+    }, selector);
+  const without = { loss: await faint('#loss-chart'), metric: await faint('#metric-chart') };
+  await post({ type: 'state', run, training: false, foldBand });
+  await page.waitForFunction(() => document.querySelector('#loss-chart')?.getAttribute('data-fold-bands') === '2');
+  assert.equal(await page.locator('#metric-chart').getAttribute('data-fold-bands'), '2', 'mae and val_mae');
+  const withBand = { loss: await faint('#loss-chart'), metric: await faint('#metric-chart') };
+  assert.ok(withBand.loss > without.loss + 3000 && withBand.metric > without.metric + 3000, `the bands fill the plots: ${JSON.stringify(without)} → ${JSON.stringify(withBand)} faint pixels`);
+  await page.locator('vscode-radio[value="epoch"]').click();
+  await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').charts?.xAxis === 'epoch');
+  assert.equal(await page.locator('#loss-chart').getAttribute('data-fold-bands'), '2');
+  assert.ok((await faint('#metric-chart')) > without.metric + 3000, 'on the epoch axis too');
+  await page.locator('vscode-radio[value="step"]').click();
+  // A run that is no fold: no band.
+  await post({ type: 'state', run: { ...run, meta: meta({ status: 'completed', epochsDone: EPOCHS }) }, training: false });
+  await page.waitForFunction(() => document.querySelector('#loss-chart')?.getAttribute('data-fold-bands') === '0');
 });
 
 test('a loss that falls over several decades gets a log axis until the user picks one, and the pick is kept', async () => {

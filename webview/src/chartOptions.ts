@@ -68,7 +68,8 @@ export function chartOptions<T extends 'line' | 'scatter'>(spec: ChartSpec<T>): 
     color: theme.foreground,
     plugins: {
       legend: spec.legend
-        ? { position: 'bottom', labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 2 } }
+        ? // A dataset without a label (the lower edge of a filled band) has no legend entry.
+          { position: 'bottom', labels: { color: theme.foreground, font, boxWidth: 12, boxHeight: 2, filter: (item: { text?: string }) => !!item.text } }
         : { display: false },
       tooltip: {
         backgroundColor: theme.background,

@@ -9,6 +9,7 @@ import { isSystemKey, metricChoiceRank } from '../../src/core/systemMetrics';
 import type { Series } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import type { ChartTheme } from './theme';
+import type { DashboardFoldBand } from '../../src/core/protocol/dashboard';
 
 /** A chart whose curves span more decades than this gets a logarithmic value axis until the user picks one. */
 export const AUTO_LOG_DECADES = 2;
@@ -136,7 +137,7 @@ export class ChartsPanel {
   }
 
   /** Redraws both charts from the store. */
-  draw(store: MetricSeriesStore, theme: ChartTheme, t: Translate): void {
+  draw(store: MetricSeriesStore, theme: ChartTheme, t: Translate, foldBand?: DashboardFoldBand): void {
     // Charts are created lazily: chart.js measures its container, which must be in the document.
     this.lossChart ??= new CurveChart(this.lossCanvas, t('charts.loss.aria'));
     this.metricChart ??= new CurveChart(this.metricCanvas, t('charts.metrics.aria'));
@@ -158,8 +159,10 @@ export class ChartsPanel {
       t,
     });
     const lossView = view(loss, t('charts.yAxis.loss'));
-    this.lossChart.update(loss, lossView);
-    this.metricChart.update(other, view(other, metric ?? ''));
+    // A fold of a cross-validation: its folds' mean ± std behind its own curves.
+    const bands = (pick: (key: string) => boolean) => ({ k: foldBand?.k ?? 0, series: (foldBand?.series ?? []).filter((b) => pick(b.key)) });
+    this.lossChart.update(loss, lossView, bands(isLossKey));
+    this.metricChart.update(other, view(other, metric ?? ''), bands((k) => !!metric && baseMetricName(k) === metric && !isLossKey(k)));
     if (lossView.logScale !== this.lossLog) {
       this.lossLog = lossView.logScale;
       this.syncControls();

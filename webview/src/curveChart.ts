@@ -5,6 +5,7 @@
 import {
   Chart,
   Decimation,
+  Filler,
   Legend,
   LineController,
   LineElement,
@@ -23,8 +24,15 @@ import { countRawPoints } from './metricSeries';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { formatMetric } from './format';
 import { chartOptions } from './chartOptions';
+import type { FoldEpochBand } from '../../src/core/protocol/dashboard';
 
-Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation);
+/** A cross-validation's folds drawn behind the shown fold's curves: mean ± std per epoch. */
+export interface ChartFoldBands {
+  k: number;
+  series: readonly FoldEpochBand[];
+}
+
+Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, Legend, Tooltip, Decimation, Filler);
 
 /** Above this many points a series is downsampled (LTTB) for display. */
 export const DECIMATION_THRESHOLD = 2000;
@@ -52,7 +60,7 @@ export class CurveChart {
   }
 
   /** Redraws with the given series; cheap enough to call once per animation frame. */
-  update(series: readonly Series[], view: CurveChartView): void {
+  update(series: readonly Series[], view: CurveChartView, bands: ChartFoldBands = { k: 0, series: [] }): void {
     const { theme, t } = view;
     const used = new Set<string>();
     const ordered: LineDataset[] = [];
@@ -89,6 +97,26 @@ export class CurveChart {
       ordered.push(ds);
     }
     for (const id of [...this.datasets.keys()]) if (!used.has(id)) this.datasets.delete(id);
+
+    // The folds' band: mean − std up to mean + std (filled), under every curve; on the step axis at the shown fold's steps.
+    let banded = 0;
+    for (const b of bands.series) {
+      const color = b.key.startsWith('val_') ? theme.validation : theme.train;
+      const at = (i: number) => (view.xAxis === 'epoch' ? b.epochs[i] : b.steps[i]);
+      const pts = (y: (i: number) => number) => b.epochs.flatMap((_, i) => {
+        const x = at(i);
+        const v = y(i);
+        return x === null || x === undefined || (view.logScale && !(v > 0)) ? [] : [{ x, y: v }];
+      });
+      const lower = pts((i) => b.mean[i] - b.std[i]);
+      if (lower.length === 0) continue;
+      banded++;
+      const label = t('series.foldBand', b.key, bands.k);
+      const common = { label, borderWidth: 0, pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0, tension: 0, order: 10, borderColor: 'transparent', backgroundColor: withAlpha(color, 0.16) };
+      ordered.push({ ...common, label: '', data: lower, fill: false } as LineDataset);
+      ordered.push({ ...common, data: pts((i) => b.mean[i] + b.std[i]), fill: '-1' } as LineDataset);
+    }
+    this.canvas.setAttribute('data-fold-bands', String(banded));
 
     this.chart.data.datasets = ordered;
     const key = [view.xAxis, view.logScale, view.yTitle, view.theme, view.t];

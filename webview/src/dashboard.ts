@@ -16,6 +16,7 @@ import type {
   DashboardResumableMessage,
   DashboardSaliencyMessage,
   DashboardFollow,
+  DashboardFoldBand,
   DashboardStateMessage,
 } from '../../src/core/protocol/dashboard';
 import { assertNever } from '../../src/core/protocol/fields';
@@ -53,6 +54,8 @@ export interface PersistedState {
   resumable?: boolean;
   /** The shown run is a cluster job followed from its files. */
   follow?: DashboardFollow;
+  /** The shown run is a fold of a cross-validation: its folds' mean ± std bands. */
+  foldBand?: DashboardFoldBand;
 }
 
 export interface DashboardOptions {
@@ -233,6 +236,7 @@ export class Dashboard {
       pipeline: typeof msg.pipeline === 'string' ? msg.pipeline : undefined,
       resumable: msg.resumable === true,
       follow: followOf(msg.follow),
+      foldBand: foldBandOf(msg.foldBand),
     };
     this.store.reset(run?.metrics ?? []);
     this.progress = run ? progressOfRun(run.meta, run.metrics ?? []) : NO_PROGRESS;
@@ -416,7 +420,7 @@ export class Dashboard {
     if (this.frame || !this.state.run) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      if (this.state.run) this.charts.draw(this.store, this.theme, this.t);
+      if (this.state.run) this.charts.draw(this.store, this.theme, this.t, this.state.foldBand);
     });
   }
 
@@ -463,6 +467,16 @@ function followOf(value: unknown): DashboardFollow | undefined {
     ...(typeof f.reason === 'string' ? { reason: f.reason } : {}),
     ...(typeof f.node === 'string' ? { node: f.node } : {}),
   };
+}
+
+/** The fold band of a state message, its series whole (equal-length number lists), else none. */
+function foldBandOf(value: unknown): DashboardFoldBand | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const b = value as Partial<DashboardFoldBand>;
+  if (typeof b.groupId !== 'string' || typeof b.k !== 'number' || !Array.isArray(b.series)) return undefined;
+  const numbers = (xs: unknown, n: number) => Array.isArray(xs) && xs.length === n && xs.every((x) => typeof x === 'number');
+  const series = b.series.filter((s) => typeof s?.key === 'string' && Array.isArray(s.epochs) && numbers(s.epochs, s.epochs.length) && numbers(s.mean, s.epochs.length) && numbers(s.std, s.epochs.length) && numbers(s.folds, s.epochs.length) && Array.isArray(s.steps) && s.steps.length === s.epochs.length);
+  return { groupId: b.groupId, k: b.k, series };
 }
 
 /** A snapshot without its log lines: they move to the state's logs, which the Log card keeps. */

@@ -29,6 +29,26 @@ export interface DashboardStateMessage {
   resumable?: boolean;
   /** Set while the shown run is followed from its files (a cluster job, queued or running): the host re-sends the state when they change. */
   follow?: DashboardFollow;
+  /** The shown run is a fold of a cross-validation: its folds' epoch curves as mean ± std bands. */
+  foldBand?: DashboardFoldBand;
+}
+
+/** A cross-validation's folds on the shown fold's charts: per epoch metric, the folds' mean ± std at each epoch two or more reached. */
+export interface DashboardFoldBand {
+  groupId: string;
+  k: number;
+  series: FoldEpochBand[];
+}
+
+export interface FoldEpochBand {
+  key: string;
+  epochs: number[];
+  /** The shown run's step at each epoch (null where it has not reached that epoch), for the step axis. */
+  steps: (number | null)[];
+  mean: number[];
+  std: number[];
+  /** How many folds reached each epoch. */
+  folds: number[];
 }
 
 /** A run followed from its files: its scheduler job and when its files last changed ("updated N s ago"). */

@@ -4,14 +4,15 @@
 // untrusted and checked by the protocol module before anything is done. The
 // panel plumbing (HTML, handshake, posting, reviving) is PanelHost's.
 
-import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
 import { assertNever } from '../../core/protocol/fields';
-import type { DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
-import type { Evaluation, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
+import type { DashboardFoldBand, DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
+import { foldEpochBands } from '../../core/crossValidation';
+import type { Evaluation, FoldMembership, MetricPoint, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
 import { readDistributions } from '../../node/distributionsFile';
@@ -443,9 +444,26 @@ export class DashboardPanel implements vscode.Disposable {
       pipeline,
       resumable: !training && this.resumable(shown),
       ...(followed ? { follow: followed.follow } : {}),
+      ...(meta.fold ? { foldBand: this.foldBand(shown.dir, meta.fold, snapshot.metrics) } : {}),
     });
     this.postDistributions(shown);
     if (this.worst?.runId === shown.id) this.postWorstRows();
+  }
+
+  /** A fold's cross-validation, from the fold runs beside it: their epoch curves as mean ± std bands. */
+  private foldBand(runDir: string, fold: FoldMembership, shownMetrics: readonly MetricPoint[]): DashboardFoldBand {
+    const runsDir = dirname(runDir);
+    const folds: MetricPoint[][] = [];
+    for (const name of readdirSync(runsDir)) {
+      const dir = join(runsDir, name);
+      if (dir === runDir) {
+        folds.push([...shownMetrics]);
+        continue;
+      }
+      if (readRunMeta(dir)?.fold?.id !== fold.id) continue;
+      folds.push(readRunSnapshot(dir).metrics.filter((p) => p.kind === 'epoch'));
+    }
+    return { groupId: fold.id, k: fold.k, series: foldEpochBands(folds, shownMetrics) };
   }
 
   /** The shown run's distributions.jsonl, read asynchronously; dropped if another run is shown by then. */

@@ -133,6 +133,10 @@ class Pool implements KernelPool {
     const c = this.c;
     this.runs++;
     if (units.length > MAX_UNITS) throw new Error(`kernel pool: ${units.length} units (at most ${MAX_UNITS})`);
+    const gen = (Atomics.load(c, GEN) + 1) | 0;
+    // Closed first: a worker still looking at the last run (its units all taken) can then take
+    // nothing while the table and COUNT change under it (its compare-exchange fails).
+    Atomics.store(c, NEXT, ((gen & 0xffff) << 16) | 0xffff);
     let calls = 0;
     for (let u = 0; u < units.length; u++) {
       const unit = units[u];
@@ -147,28 +151,33 @@ class Pool implements KernelPool {
         for (let i = 0; i < args.length; i++) c[at + 1 + i] = args[i];
       }
     }
-    const gen = (Atomics.load(c, GEN) + 1) | 0;
     Atomics.store(c, COUNT, units.length);
     Atomics.store(c, FINISHED, 0);
     Atomics.store(c, NEXT, (gen & 0xffff) << 16);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
-    // Claim units here too, as the workers do; then wait for those the workers took.
+    // Claim units here too, as the workers do; then wait for those the workers took (also when
+    // a unit here throws: the next run must not rewrite the table under a worker).
     let here = 0;
-    for (;;) {
-      const next = Atomics.load(c, NEXT);
-      const u = next & 0xffff;
-      if (u >= units.length) break;
-      if (Atomics.compareExchange(c, NEXT, next, next + 1) !== next) continue;
-      here++;
-      for (const { fn, args } of units[u]) fn(...args);
-    }
-    const theirs = units.length - here;
-    const until = performance.now() + SPIN_MS;
-    for (let i = 1; ; i++) {
-      const finished = Atomics.load(c, FINISHED);
-      if (finished === theirs) break;
-      if ((i & 255) === 0 && performance.now() > until) Atomics.wait(c, FINISHED, finished, 1);
+    try {
+      for (;;) {
+        const next = Atomics.load(c, NEXT);
+        const u = next & 0xffff;
+        if (u >= units.length) break;
+        if (Atomics.compareExchange(c, NEXT, next, next + 1) !== next) continue;
+        here++;
+        for (const { fn, args } of units[u]) fn(...args);
+      }
+    } finally {
+      // Units not yet taken (a throw above) are closed to the workers before counting theirs.
+      const taken = Math.min(units.length, Atomics.exchange(c, NEXT, ((gen & 0xffff) << 16) | 0xffff) & 0xffff);
+      const theirs = taken - here;
+      const until = performance.now() + SPIN_MS;
+      for (let i = 1; ; i++) {
+        const finished = Atomics.load(c, FINISHED);
+        if (finished === theirs) break;
+        if ((i & 255) === 0 && performance.now() > until) Atomics.wait(c, FINISHED, finished, 1);
+      }
     }
     // A unit whose call trapped on a worker: again here, which says why.
     for (let u = 0; u < units.length; u++) if (c[UNITS + 3 * u + 2] !== 0) for (const { fn, args } of units[u]) fn(...args);

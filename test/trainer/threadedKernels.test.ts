@@ -18,6 +18,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { dense } from '../../src/trainer/kernels/dense';
 import { isShared } from '../../src/trainer/kernels/wasmGemm';
+import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
 import { kernelPool } from '../../src/trainer/kernels/workerPool';
@@ -137,6 +138,19 @@ test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', asyn
   const [dy, y] = [random([100003], 33), random([100003], 34)];
   await sameOnBoth('ReLU gradient', () => activationGrad('relu', dy, y));
   tf.dispose([x, dy, y]);
+});
+
+test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to their own floats', async () => {
+  const p = await pool();
+  const w = tf.backend() as BackendWasm;
+  const addInto = wasmLoopsFor(w)!.addInto;
+  const [acc, ones] = [tf.zeros([8 * 4]), tf.ones([4])];
+  const [accAt, onesAt] = [heapOffset(w, acc), heapOffset(w, ones)];
+  const id = p.id('loops', 'addInto');
+  const runs = 3000;
+  for (let r = 0; r < runs; r++) p.run(Array.from({ length: 8 }, (_, u) => [{ fn: addInto as (...a: number[]) => void, id, args: [accAt + 16 * u, onesAt, 4] }]));
+  assert.deepEqual(Array.from(await acc.data()), new Array(32).fill(runs));
+  tf.dispose([acc, ones]);
 });
 
 test('after the heap grows, the workers compute on the grown memory', async () => {

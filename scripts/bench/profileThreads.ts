@@ -6,7 +6,7 @@
 // our kernel pool), alternating, so a change in the machine's load falls on
 // both; the ratios of wall time and of CPU time are printed with the load
 // average. --in-process instead toggles only our kernels' pool in one
-// threaded process (XNNPACK keeps its threads): our kernels' share alone.
+// threaded process: the threaded build's own cost left out.
 //
 // --no-encoder skips the encoder (NaN in its rows); with MODELLAB_GEMM=xnnpack
 // the children leave products and convolutions to XNNPACK (its own threads).
@@ -121,7 +121,7 @@ async function inProcess(threads: number, rounds: number): Promise<void> {
         (t === 1 ? one : many).push(await measure());
       }
     }
-    report(one, many, threads, 'our kernels\' pool at 1 and N threads in one threaded process (XNNPACK keeps N)');
+    report(one, many, threads, 'our kernels\' pool at 1 and N threads in one threaded process');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,7 @@
 // threaded process: the threaded build's own cost left out.
 //
 // --no-encoder skips the encoder (NaN in its rows); with MODELLAB_GEMM=xnnpack
-// the children leave products and convolutions to XNNPACK (its own threads).
+// the children leave products and convolutions to XNNPACK (on one thread).
 //
 //   node --import tsx scripts/bench/profileThreads.ts [--rounds 3] [--threads N] [--in-process] [--no-encoder]
 

@@ -9,7 +9,7 @@ import { resolveTransformer } from '../../src/core/resolvedConfig';
 import { Tokenizer } from '../../src/core/tokenizer';
 import { selectBackend } from '../../src/trainer/backend';
 import { loadTextModel, saveTextModel } from '../../src/trainer/modelIo';
-import { buildTransformer, embeddingLookup, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
+import { buildTransformer, embeddingLookup, layerNorm, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
 import { tempDir } from '../helpers/fixtures';
 
 before(async () => {
@@ -120,6 +120,34 @@ test('embeddingLookup gives the same values and gradients as a one-hot product',
   assert.ok(maxAbsDiff(g1.arraySync(), g2.arraySync()) < 1e-5);
   assert.deepEqual(embeddingLookup(table, ids).arraySync(), tf.gather(table, tf.reshape(ids, [-1])).arraySync());
   tf.dispose([table, ids, weights, g1, g2]);
+});
+
+test('layerNorm: the forward values are the op-by-op ones bit for bit; its written-out gradient matches the op-by-op gradient to float32 rounding', () => {
+  const eps = 1e-5;
+  const opByOp = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const centered = tf.sub(x, tf.mean(x, -1, true));
+    const variance = tf.mean(tf.square(centered), -1, true);
+    return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), g), b);
+  };
+  const x = tf.tensor3d(fixed(3 * 5 * 16, 7).map((v, i) => v * (1 + (i % 5)) + (i % 3)), [3, 5, 16]);
+  const gamma = tf.tensor1d(fixed(16, 8).map((v) => 1 + v / 2));
+  const beta = tf.tensor1d(fixed(16, 9));
+  // A loss that weighs every output differently, so no gradient term cancels by symmetry.
+  const weights = tf.tensor3d(fixed(3 * 5 * 16, 10), [3, 5, 16]);
+  const lossOf = (f: typeof opByOp) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(a, g, b)), weights));
+  assert.deepEqual(Array.from(layerNorm(x, gamma, beta, eps).dataSync()), Array.from(opByOp(x, gamma, beta).dataSync()));
+  const ours = tf.grads(lossOf((a, g, b) => layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, eps)))([x, gamma, beta]);
+  const reference = tf.grads(lossOf(opByOp))([x, gamma, beta]);
+  ['x', 'gamma', 'beta'].forEach((name, i) => {
+    assert.deepEqual(ours[i].shape, reference[i].shape, name);
+    const a = ours[i].dataSync();
+    const r = reference[i].dataSync();
+    const scale = Math.max(...Array.from(r, Math.abs));
+    assert.ok(scale > 0.1, `${name}: a gradient worth comparing`);
+    // Two orders of float32 operations over 16-wide rows: differences of a few ulps of the largest value.
+    for (let j = 0; j < r.length; j++) assert.ok(Math.abs(a[j] - r[j]) <= 1e-5 * scale, `${name}[${j}]: ${a[j]} vs ${r[j]}`);
+  });
+  tf.dispose([x, gamma, beta, weights, ...ours, ...reference]);
 });
 
 test('sinusoidal positions follow sin/cos of pos / 10000^(2i/d)', () => {

@@ -42,6 +42,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { ACTIVATION_GRAD, activationGradInto } from './kernels/activationGrad';
 import { ADAM_UPDATE } from './kernels/adamUpdate';
+import type { AdamState } from './kernels/adamUpdate';
 import { DENSE } from './kernels/dense';
 import { gemmFor } from './kernels/wasmGemm';
 import type { Gemm } from './kernels/wasmGemm';
@@ -75,19 +76,6 @@ const SLOTS: Record<string, { field: string; suffix: string; initial?: 'initialA
   ],
   Adagrad: [{ field: 'accumulatedGrads', suffix: 'accumulator', initial: 'initialAccumulatorValue' }],
 };
-
-/** The private state of tf.AdamOptimizer that the step reads and writes (as applyAdamFused does). */
-interface AdamState {
-  learningRate: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: tf.Variable;
-  accBeta2: tf.Variable;
-  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
-  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
-  iterations_: number;
-}
 
 interface DenseInternals {
   kernel: tfl.LayerVariable;

@@ -90,8 +90,8 @@ export const adamUpdateCpuConfig: KernelConfig = {
   kernelFunc: cpuAdamUpdate as unknown as KernelFunc,
 };
 
-/** The private state of tf.AdamOptimizer that a fused step reads and writes. */
-interface AdamState {
+/** The private state of tf.AdamOptimizer that a fused step reads and writes (here and in fusedStep.ts). */
+export interface AdamState {
   learningRate: number;
   beta1: number;
   beta2: number;

@@ -2,8 +2,10 @@
 // status bar, the progress notification and the dashboard's header. (The
 // CodeLens once said "epoch 2/40" while the others said 25/40.)
 //
-// The house-prices config, made long (1000 epochs, no early stopping) so the
-// run is still training when the test looks. To compare the surfaces at one
+// The house-prices config, made long (100,000 epochs, the most a config may
+// ask, no early stopping) so the run is still training when the test looks: the
+// one-call training step trains its epochs in 1–3 ms, so 1,000 were over
+// between two pauses. To compare the surfaces at one
 // moment the trainer is paused (SIGSTOP, by the pid in its meta.json): the
 // surfaces must then settle on one "N/M". Between two pauses the CodeLens must
 // move on while the trainer runs, and Stop ends the run with the same epoch
@@ -19,9 +21,9 @@ import { codeLens, log, quickOpen, startSession, StopWaiting, waitFor, webviewWi
 import { codeLensTitles, dashboardEpoch, epochIn, modelLabStatus, notificationTexts } from './surfaces';
 
 const CONFIG = 'house-prices.experiment.json';
-const EPOCHS = 1000;
+const EPOCHS = 100_000;
 
-/** The config trains long enough to be looked at: 1000 epochs, no early stopping. */
+/** The config trains long enough to be looked at: EPOCHS epochs, no early stopping. */
 function longRun(workspace: string): void {
   const path = join(workspace, CONFIG);
   const text = readFileSync(path, 'utf8');
@@ -139,7 +141,7 @@ test('training progress: the CodeLens, the status bar, the notification and the 
       // ── Stop: the run ends with the same epoch in the notification and the dashboard ──
       await check('Stop ends the run; the notification and the dashboard name the same last epoch', async () => {
         await codeLens(page, 'Stop').first().click();
-        const note = await waitFor('the "stopped after N of 1000 epochs" notification', 60_000, async () =>
+        const note = await waitFor(`the "stopped after N of ${EPOCHS} epochs" notification`, 60_000, async () =>
           (await notificationTexts(page)).find((n) => /stopped after \d+ of \d+ epochs/.test(n)), 200);
         const done = Number(/stopped after (\d+) of (\d+) epochs/.exec(note)![1]);
         log(`notification: ${note}`);

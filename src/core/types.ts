@@ -5,7 +5,7 @@ import type { MetricGoal } from './metrics';
 import type { RunLogLine } from './runLog';
 
 /** Every task a config can name; the schema, the validator and the run store follow this list. */
-export const TASKS = ['regression', 'classification', 'language-model', 'recommendation'] as const;
+export const TASKS = ['regression', 'classification', 'language-model', 'masked-language-model', 'recommendation'] as const;
 export type Task = (typeof TASKS)[number];
 /** The engines a run can train on, fastest first. */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -66,6 +66,8 @@ export interface DataConfig {
    * `target` column holds its label.
    */
   image?: ImageDataConfig;
+  /** masked-language-model: the share of tokens masked in each sequence (BERT's rule: of those, 80% become [MASK], 10% a random token, 10% stay), drawn anew each epoch from the training seed. Default 0.15. */
+  masking?: { share?: number };
 }
 
 /** How images become a model's input. */
@@ -152,7 +154,25 @@ export interface RecommenderModelConfig {
   negatives?: number;
 }
 
-export type ModelConfig = SequentialModelConfig | TransformerModelConfig | RecommenderModelConfig;
+/**
+ * Fine-tuning: the run (its id, or its folder) or the export folder whose model
+ * this one starts from. A Transformer takes the base's tokenizer and its encoder
+ * (or decoder) blocks and adds a new head for the task; a layer stack takes the
+ * base's layers up to its head (an image model's convolutions). The string form
+ * is `{ "from": … }` with the defaults.
+ */
+export interface BaseModelConfig {
+  from: string;
+  /** Epochs with the base's weights frozen (only the new head trains), then all train. Default 0. */
+  freezeEpochs?: number;
+  /** Learning rate of the base's weights once they train (often lower than the head's). Default: the optimizer's. */
+  learningRate?: number;
+}
+
+export type ModelConfig = (SequentialModelConfig | TransformerModelConfig | RecommenderModelConfig) & {
+  /** Start from a trained model (fine-tuning). */
+  base?: string | BaseModelConfig;
+};
 
 export type OptimizerType = 'sgd' | 'momentum' | 'adam' | 'rmsprop' | 'adagrad';
 export interface OptimizerConfig {
@@ -322,6 +342,20 @@ export interface JobState {
   checkedAt: string;
 }
 
+/** What a fine-tuned run started from, as it found it when it started. */
+export interface RunBase {
+  /** `run`: a run folder (of this or another runs folder); `export`: an exported model folder. */
+  kind: 'run' | 'export';
+  /** The base run's id (kind `run`). */
+  id?: string;
+  /** The folder the weights were read from, absolute. */
+  path: string;
+  /** The base's task (masked-language-model, language-model, classification, …). */
+  task: Task;
+  /** Hash of the base's config.json (sha256, hex, first 16), to tell a base that changed since. */
+  configHash?: string;
+}
+
 export interface RunMeta {
   /** Format version of the run folder; a newer one is listed with a warning, never overwritten. */
   format: 1;
@@ -363,6 +397,8 @@ export interface RunMeta {
   dataSizes?: { train: number; validation: number; test: number };
   /** Set when the run is one point of a sweep. */
   sweep?: SweepMembership;
+  /** Set when the run was fine-tuned from a base (`model.base`). */
+  base?: RunBase;
   /** Each time training carried on from a checkpoint: when, and after which finished epoch. */
   resumes?: { at: string; fromEpoch: number }[];
   /** Set for a run submitted to a cluster scheduler. */

@@ -19,6 +19,7 @@ const EXAMPLE_OF_TASK: Record<Task, string> = {
   regression: 'house-prices/house-prices.experiment.json',
   classification: 'intent-classifier/intent-classifier.experiment.json',
   'language-model': 'text-generator/text-generator.experiment.json',
+  'masked-language-model': 'pretrain-finetune/pretrain.experiment.json',
   recommendation: 'recommender/recommender.experiment.json',
 };
 const runsDir = join(tempDir('modellab-run-tasks-'), 'runs');

@@ -1,0 +1,224 @@
+// Where a fine-tuned run's base is (`model.base`): a run id of the config's
+// runs folder, a run folder, or an export folder (modelExport.ts), relative
+// paths from the config's folder. Pure file work (no tfjs): the trainer, the
+// editor's diagnostics and the CLI share it. Every refusal is an Error whose
+// message names the path and what is wrong with it.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { editDistance } from '../core/configRules';
+import { isOneOf } from '../core/choices';
+import { ENSEMBLE_FILE } from '../core/ensemble';
+import { TASKS } from '../core/types';
+import type { BaseModelConfig, RunBase, RunMeta, Task } from '../core/types';
+import { MODEL_CARD_JSON } from './modelExport';
+import type { ModelCard } from './modelExport';
+import { readRunMeta } from './runStoreReader';
+
+/** A model folder's files that say its task: a text model's task.json, a tabular model's preprocessing.json. */
+const TASK_FILES = ['task.json', 'preprocessing.json'] as const;
+
+export interface ResolvedBase {
+  /** `run`: a run folder (found by id or path); `export`: an export folder. */
+  kind: 'run' | 'export';
+  /** The base run's id (kind `run`; an export: the run it was exported from, from its model card). */
+  id?: string;
+  /** The run folder, absolute (kind `run`). */
+  runDir?: string;
+  /** The folder holding model.json, weights.bin and the files prediction needs (tokenizer.json, task.json, …), absolute. */
+  modelDir: string;
+  /** The folder the weights are read from (= modelDir), as RunMeta.base records it. */
+  path: string;
+  /** The base's task: its model folder's task file, else its meta.json, else its model card. */
+  task: Task;
+  /** The base's config: a run's config.json, an export's model card's `config`. */
+  config?: Record<string, unknown>;
+  /** The base run's meta.json (kind `run`). */
+  meta?: RunMeta;
+  /** sha256 of the base's config.json (an export: of its card's config written as a run writes config.json), hex, first 16. */
+  configHash?: string;
+}
+
+/** `model.base` with its defaults: the string form is `{ from }`. */
+export interface BaseOptions {
+  from: string;
+  /** Epochs the base's weights stay frozen (0: they train from the start). */
+  freezeEpochs: number;
+  /** The base's weights' learning rate (undefined: the optimizer's). */
+  learningRate?: number;
+}
+
+export function baseOptions(base: string | BaseModelConfig): BaseOptions {
+  const b = typeof base === 'string' ? { from: base } : base;
+  if (typeof b.from !== 'string' || b.from.trim() === '') throw new Error('model.base: "from" must name a run id, a run folder or an export folder');
+  const freezeEpochs = b.freezeEpochs ?? 0;
+  if (!Number.isInteger(freezeEpochs) || freezeEpochs < 0) throw new Error(`model.base.freezeEpochs must be a whole number of epochs ≥ 0, not ${String(b.freezeEpochs)}`);
+  if (b.learningRate !== undefined && !(typeof b.learningRate === 'number' && Number.isFinite(b.learningRate) && b.learningRate > 0)) {
+    throw new Error(`model.base.learningRate must be a number > 0, not ${String(b.learningRate)}`);
+  }
+  return { from: b.from.trim(), freezeEpochs, ...(b.learningRate === undefined ? {} : { learningRate: b.learningRate }) };
+}
+
+/** What RunMeta.base records of a resolved base. */
+export function runBaseOf(base: ResolvedBase): RunBase {
+  return { kind: base.kind, ...(base.id ? { id: base.id } : {}), path: base.path, task: base.task, ...(base.configHash ? { configHash: base.configHash } : {}) };
+}
+
+/** sha256 of a file's bytes, hex, first 16 characters. */
+export function configHashOf(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+
+/**
+ * Finds the base `model.base` names. `configPath`: the config (relative paths
+ * start from its folder); `runsDir`: its runs folder (where a run id is
+ * looked up). Throws an Error naming the path and the problem.
+ */
+export function resolveBase(base: string | BaseModelConfig, configPath: string, runsDir: string): ResolvedBase {
+  const { from } = baseOptions(base);
+  const byId = !from.includes('/') && !from.includes('\\') && from !== '.' && from !== '..' ? join(runsDir, from) : undefined;
+  if (byId && isFolder(byId)) return resolveRunFolder(resolve(byId), from);
+  const asPath = isAbsolute(from) ? from : resolve(dirname(configPath), from);
+  if (existsSync(asPath)) {
+    if (!isFolder(asPath)) throw new Error(`model.base: ${asPath} is not a folder (a base is a run folder, a run id or an export folder)`);
+    return resolveFolder(resolve(asPath));
+  }
+  if (byId) throw new Error(`model.base: no run "${from}" in ${resolve(runsDir)}${suggestIds(from, runsDir)}, and no folder ${asPath}`);
+  throw new Error(`model.base: no folder ${asPath}`);
+}
+
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Up to three run ids of the runs folder close to `id` (edit distance, or one inside the other). */
+function suggestIds(id: string, runsDir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(runsDir).filter((n) => isFolder(join(runsDir, n)));
+  } catch {
+    return ' (the runs folder does not exist)';
+  }
+  if (names.length === 0) return ' (the runs folder has no runs)';
+  const lower = id.toLowerCase();
+  const limit = Math.max(2, Math.floor(id.length / 3));
+  const close = names
+    .map((n) => ({ n, d: n.toLowerCase().includes(lower) || lower.includes(n.toLowerCase()) ? 0 : editDistance(id, n) }))
+    .filter((c) => c.d <= limit)
+    .sort((a, b) => a.d - b.d || b.n.localeCompare(a.n))
+    .slice(0, 3)
+    .map((c) => `"${c.n}"`);
+  return close.length ? ` — did you mean ${close.join(' or ')}?` : '';
+}
+
+/** A folder named by path: a run folder, a run's model folder, or an export folder. */
+function resolveFolder(dir: string): ResolvedBase {
+  if (existsSync(join(dir, 'meta.json'))) return resolveRunFolder(dir);
+  if (existsSync(join(dir, 'model.json')) && basename(dir) === 'model' && existsSync(join(dirname(dir), 'meta.json'))) return resolveRunFolder(dirname(dir));
+  if (existsSync(join(dir, ENSEMBLE_FILE))) throw new Error(`model.base: ${dir} is an ensemble (the mean of several models), which cannot be a base; name one of its members' runs`);
+  if (existsSync(join(dir, 'model.json'))) return resolveExport(dir);
+  if (existsSync(join(dir, 'model', 'model.json'))) throw new Error(`model.base: ${dir} has a model/ folder but no meta.json, so it is not a run folder (an export folder holds model.json itself)`);
+  throw new Error(`model.base: ${dir} is neither a run folder (meta.json) nor an export folder (model.json)`);
+}
+
+function readJsonFile(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`model.base: ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new Error(`model.base: ${file} is unreadable: ${what} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The task a model folder's own files state (task.json of a text model, preprocessing.json of a tabular one). */
+function modelFolderTask(modelDir: string): Task | undefined {
+  for (const name of TASK_FILES) {
+    const file = join(modelDir, name);
+    if (!existsSync(file)) continue;
+    const value = readJsonFile(file, name);
+    if (isRecord(value) && isOneOf(TASKS, value.task)) return value.task;
+  }
+  return undefined;
+}
+
+const WHY_NO_MODEL: Partial<Record<RunMeta['status'], string>> = {
+  running: 'it is still running (a run saves its model when it ends)',
+  queued: 'it is queued and has not trained yet',
+  failed: 'it failed',
+  interrupted: 'it was interrupted before it ended (resume it first)',
+  cancelled: 'it was cancelled',
+  stopped: 'it was stopped before it saved a model',
+  pruned: 'it was pruned by its sweep before it saved a model',
+};
+
+function resolveRunFolder(runDir: string, id?: string): ResolvedBase {
+  const metaFile = join(runDir, 'meta.json');
+  if (!existsSync(metaFile)) {
+    if (id) throw new Error(`model.base: run "${id}" (${runDir}) has no meta.json, so it is not a run folder`);
+    throw new Error(`model.base: ${runDir} has no meta.json, so it is not a run folder`);
+  }
+  const raw = readJsonFile(metaFile, 'meta.json');
+  if (!isRecord(raw)) throw new Error(`model.base: ${metaFile} is unreadable: it does not hold a run description (not a JSON object)`);
+  const meta = readRunMeta(runDir);
+  if (!meta) throw new Error(`model.base: ${metaFile} is unreadable`);
+  const status = meta.status; // as shown: a 'running' run whose trainer is gone reads interrupted
+  const name = id ?? meta.id;
+  const modelDir = join(runDir, 'model');
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    const why = WHY_NO_MODEL[status] ?? `its status is ${status}`;
+    throw new Error(`model.base: run "${name}" (${runDir}) has no saved model (${join('model', 'model.json')}): ${why}${meta.error ? ` — ${meta.error}` : ''}`);
+  }
+  if (status === 'running' || status === 'queued') {
+    throw new Error(`model.base: run "${name}" (${runDir}) is ${status === 'running' ? 'still running' : 'queued'}; wait until it ends, its model is not final yet`);
+  }
+  if (existsSync(join(modelDir, ENSEMBLE_FILE))) throw new Error(`model.base: ${modelDir} is an ensemble, which cannot be a base`);
+  const configFile = join(runDir, 'config.json');
+  let config: Record<string, unknown> | undefined;
+  let configHash: string | undefined;
+  if (existsSync(configFile)) {
+    const bytes = readFileSync(configFile);
+    configHash = configHashOf(bytes);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(bytes.toString('utf8'));
+    } catch (e) {
+      throw new Error(`model.base: ${configFile} is unreadable (${(e as Error).message})`);
+    }
+    if (isRecord(parsed)) config = parsed;
+  }
+  const task = modelFolderTask(modelDir) ?? meta.task;
+  return { kind: 'run', id: meta.id || name, runDir, modelDir, path: modelDir, task, ...(config ? { config } : {}), meta, ...(configHash ? { configHash } : {}) };
+}
+
+function resolveExport(dir: string): ResolvedBase {
+  const cardFile = join(dir, MODEL_CARD_JSON);
+  const card = existsSync(cardFile) ? readJsonFile(cardFile, MODEL_CARD_JSON) : undefined;
+  if (card !== undefined && !isRecord(card)) throw new Error(`model.base: ${cardFile} is unreadable: not a model card (not a JSON object)`);
+  const c = card as Partial<ModelCard> | undefined;
+  const config = c && isRecord(c.config) ? c.config : undefined;
+  const task = modelFolderTask(dir) ?? (isOneOf(TASKS, c?.task) ? c.task : undefined);
+  if (!task) throw new Error(`model.base: ${dir} does not say its task (no task.json, preprocessing.json or ${MODEL_CARD_JSON} with a task)`);
+  // The card's config is the run's config.json parsed; written back as a run writes it, the bytes (and so the hash) are the run's.
+  const configHash = config ? configHashOf(JSON.stringify(config, null, 2) + '\n') : undefined;
+  return {
+    kind: 'export',
+    ...(typeof c?.runId === 'string' && c.runId ? { id: c.runId } : {}),
+    modelDir: dir,
+    path: dir,
+    task,
+    ...(config ? { config } : {}),
+    ...(configHash ? { configHash } : {}),
+  };
+}

@@ -6,12 +6,13 @@
 // from run lists in plain Node; experimentsView.ts turns nodes into TreeItems.
 
 import type { MetricGoal } from '../../core/metrics';
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { whyNotResumable } from '../../node/checkpointFile';
 import { bestRunBySweep, chooseMetric, runMetrics } from '../../core/configResults';
 import type { RunListEntry } from '../../node/runStoreReader';
 import { goalFor } from '../../core/metrics';
-import type { RunMeta, RunStatus } from '../../core/types';
+import type { RunBase, RunMeta, RunStatus } from '../../core/types';
 import { foldStats } from '../../core/crossValidation';
 import { rankSweepPoints } from '../../core/sweepBest';
 import type { FoldStat } from '../../core/crossValidation';
@@ -69,6 +70,40 @@ export interface RunNode {
   headline?: { name: string; value: number };
   /** The best run of its sweep. */
   best: boolean;
+  /** Where a fine-tuned run (`meta.base`) came from. */
+  base?: BaseLink;
+  /** The runs fine-tuned from this one (any experiment of the listed runs folders), as a child group. */
+  fineTuned?: FineTunedNode;
+}
+
+/**
+ * A fine-tuned run's base as the sidebar found it: the base run's node when it
+ * is listed, or only the recorded folder (an export, a run of a runs folder not
+ * listed); `missing` when that folder is gone.
+ */
+export interface BaseLink {
+  record: RunBase;
+  run?: RunNode;
+  missing: boolean;
+}
+
+/** "Fine-tuned (2)": the runs fine-tuned from a base run, under it. */
+export interface FineTunedNode {
+  kind: 'fineTuned';
+  key: string;
+  base: RunNode;
+  /** Newest first; each also listed under its own experiment. */
+  runs: LineageRunNode[];
+}
+
+/** A fine-tuned run as listed under its base (a second place for the same run, so a tree item of its own). */
+export interface LineageRunNode {
+  kind: 'lineageRun';
+  key: string;
+  group: FineTunedNode;
+  run: RunNode;
+  /** The experiment the run belongs to. */
+  experimentName: string;
 }
 
 export interface SweepObjective {
@@ -138,7 +173,13 @@ export function configDisplayName(config: ConfigRef): string {
   return config.name?.trim() || basename(config.path).replace(/\.experiment\.json$/i, '');
 }
 
-export function buildExperimentTree(configs: readonly ConfigRef[], runs: readonly RunRef[], platform: NodeJS.Platform = process.platform): ExperimentTree {
+/** `exists`: whether a folder is on disk (a base outside the listed runs). */
+export function buildExperimentTree(
+  configs: readonly ConfigRef[],
+  runs: readonly RunRef[],
+  platform: NodeJS.Platform = process.platform,
+  exists: (path: string) => boolean = existsSync,
+): ExperimentTree {
   const experiments = new Map<string, ExperimentNode>();
   const runsOf = new Map<string, RunRef[]>();
   for (const config of configs) {
@@ -175,10 +216,57 @@ export function buildExperimentTree(configs: readonly ConfigRef[], runs: readonl
     experiment.runCount = list.length;
     experiment.children = groupRuns(experiment.configPath, list);
   }
+  linkLineage([...experiments.values()], platform, exists);
   const found = [...experiments.values()].filter((e) => e.configExists);
   orphans.sort((a, b) => a.name.localeCompare(b.name) || a.configPath.localeCompare(b.configPath));
   damaged.sort((a, b) => b.id.localeCompare(a.id));
   return { experiments: [...found, ...orphans], damaged };
+}
+
+/**
+ * Ties each fine-tuned run to its base: the listed run whose folder the base
+ * was read from (the run folder or its model/ folder), else the listed run of
+ * that id; the base gets a "Fine-tuned" group of them.
+ */
+function linkLineage(experiments: readonly ExperimentNode[], platform: NodeJS.Platform, exists: (path: string) => boolean): void {
+  const byDir = new Map<string, RunNode>();
+  const byId = new Map<string, RunNode>();
+  const nameOf = new Map<RunNode, string>();
+  for (const experiment of experiments) {
+    for (const run of runsUnder(experiment)) {
+      byDir.set(pathKey(run.dir, platform), run);
+      if (!byId.has(run.id)) byId.set(run.id, run);
+      nameOf.set(run, experiment.name);
+    }
+  }
+  const children = new Map<RunNode, RunNode[]>();
+  for (const run of nameOf.keys()) {
+    const record = run.meta?.base;
+    if (!record) continue;
+    let base: RunNode | undefined;
+    if (record.kind === 'run') {
+      const folder = basename(record.path) === 'model' ? dirname(record.path) : record.path;
+      base = byDir.get(pathKey(folder, platform)) ?? byDir.get(pathKey(record.path, platform)) ?? (record.id ? byId.get(record.id) : undefined);
+    }
+    if (base === run) base = undefined;
+    run.base = { record, ...(base ? { run: base } : {}), missing: !base && !exists(record.path) };
+    if (base) {
+      const list = children.get(base);
+      if (list) list.push(run);
+      else children.set(base, [run]);
+    }
+  }
+  for (const [base, list] of children) {
+    const group: FineTunedNode = { kind: 'fineTuned', key: `${base.dir}#fineTuned`, base, runs: [] };
+    list.sort((a, b) => newerFirst(a.meta?.createdAt ?? '', b.meta?.createdAt ?? '', a.id, b.id));
+    group.runs = list.map((run) => ({ kind: 'lineageRun', key: `${group.key}:${run.dir}`, group, run, experimentName: nameOf.get(run) ?? run.meta?.name ?? run.id }));
+    base.fineTuned = group;
+  }
+}
+
+/** The experiment a listed run belongs to, by name (its config's name, else the run's). */
+export function experimentNameOf(tree: ExperimentTree, run: RunNode): string {
+  return tree.experiments.find((e) => runsUnder(e).includes(run))?.name ?? run.meta?.name ?? run.id;
 }
 
 function groupRuns(configPath: string, runs: readonly RunRef[]): (SweepNode | FoldsNode | RunNode)[] {

@@ -6,20 +6,24 @@
 // CLI included) and as trainings of this window progress.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { CommandId } from '../shell/commandIds';
 import { lastSegment, paramLabel } from '../../core/runComparison';
 import {
   buildExperimentTree,
+  experimentNameOf,
   formatRunTime,
+  type BaseLink,
   pathKey,
   runsUnder,
   type ConfigRef,
   type ExperimentNode,
   type ExperimentTree,
+  type FineTunedNode,
   type FoldsNode,
+  type LineageRunNode,
   type RunNode,
   type RunRef,
   type SweepNode,
@@ -45,7 +49,7 @@ export interface DamagedGroup {
 }
 
 /** What the tree holds: a config Uri for each experiment found, nodes for the rest. */
-export type ExperimentsElement = vscode.Uri | ExperimentNode | SweepNode | FoldsNode | RunNode | DamagedGroup;
+export type ExperimentsElement = vscode.Uri | ExperimentNode | SweepNode | FoldsNode | RunNode | FineTunedNode | LineageRunNode | DamagedGroup;
 
 export interface ExperimentsViewDeps {
   runIndex: RunIndex;
@@ -147,6 +151,8 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     if (isNode(element)) {
       if (element.kind === 'damaged') return element.runs;
       if (element.kind === 'run' || element.kind === 'sweep' || element.kind === 'folds') return runsUnder(element);
+      // A fine-tuned run listed under its base stands for that run (never the group: deleting it must not take the base's children).
+      if (element.kind === 'lineageRun') return [element.run];
     }
     return [];
   }
@@ -186,6 +192,8 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     if (isNode(element)) {
       if (element.kind === 'sweep' || element.kind === 'folds') return element.runs;
       if (element.kind === 'damaged') return element.runs;
+      if (element.kind === 'run' && element.fineTuned) return [element.fineTuned];
+      if (element.kind === 'fineTuned') return element.runs;
     }
     return [];
   }
@@ -201,6 +209,10 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
         return foldsItem(element);
       case 'run':
         return this.runItem(element);
+      case 'fineTuned':
+        return fineTunedItem(element);
+      case 'lineageRun':
+        return this.lineageRunItem(element);
       case 'damaged': {
         const item = new vscode.TreeItem(vscode.l10n.t('Unreadable run folders'), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = 'damaged-runs';
@@ -216,12 +228,15 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
 
   /** Tooltips read the run's config.json, so they are made only when hovered. */
   resolveTreeItem(item: vscode.TreeItem, element: ExperimentsElement): vscode.TreeItem {
-    if (isNode(element) && element.kind === 'run') item.tooltip = runTooltip(element);
+    if (isNode(element) && element.kind === 'run') item.tooltip = runTooltip(element, this.tree);
+    if (isNode(element) && element.kind === 'lineageRun') item.tooltip = runTooltip(element.run, this.tree);
     return item;
   }
 
   getParent(element: ExperimentsElement): ExperimentsElement | undefined {
     if (!isNode(element)) return undefined;
+    if (element.kind === 'lineageRun') return element.group;
+    if (element.kind === 'fineTuned') return element.base;
     if (element.kind === 'sweep') return this.experimentElement(element.configPath);
     if (element.kind === 'folds') {
       const e = this.tree.experiments.find((x) => x.children.includes(element));
@@ -248,13 +263,28 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     const meta = run.meta;
     const sweep = meta?.sweep;
     const label = sweep ? `#${sweep.index + 1} ${paramLabel(sweep.params ?? {})}`.trim() : formatRunTime(meta?.createdAt, run.id);
-    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
-    item.id = `run:${run.dir}`;
+    const item = new vscode.TreeItem(label, run.fineTuned ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    // A run that gets its first fine-tuned run takes a new id, so VS Code draws it with a twistie (as an experiment's first run).
+    item.id = `run:${run.dir}${run.fineTuned ? ':lineage' : ''}`;
     item.contextValue = run.contextValue;
     item.iconPath = statusIcon(run);
     item.description = this.runDescription(run);
     item.accessibilityInformation = { label: `${label}, ${statusWord(run)}${item.description ? `, ${String(item.description)}` : ''}` };
     if (meta) item.command = { command: CommandId.openRun, title: vscode.l10n.t('Open in Dashboard'), arguments: [run] };
+    return item;
+  }
+
+  /** A fine-tuned run under its base: its experiment and time, its headline; its menus are the run's. */
+  private lineageRunItem(node: LineageRunNode): vscode.TreeItem {
+    const run = node.run;
+    const label = `${node.experimentName} · ${formatRunTime(run.meta?.createdAt, run.id)}`;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+    item.id = `lineage:${node.key}`;
+    item.contextValue = run.contextValue;
+    item.iconPath = statusIcon(run);
+    item.description = run.headline ? `${run.headline.name} ${formatMetric(run.headline.value)}` : '';
+    item.accessibilityInformation = { label: `${label}, ${statusWord(run)}${item.description ? `, ${String(item.description)}` : ''}` };
+    if (run.meta) item.command = { command: CommandId.openRun, title: vscode.l10n.t('Open in Dashboard'), arguments: [run] };
     return item;
   }
 
@@ -277,6 +307,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     if (meta.status === 'pruned') parts.push(vscode.l10n.t('pruned at epoch {0}/{1}', meta.epochsDone, meta.epochsPlanned));
     if (run.headline) parts.push(`${run.headline.name} ${formatMetric(run.headline.value)}`);
     else if (meta.status === 'failed' && meta.error) parts.push(meta.error.length > 60 ? `${meta.error.slice(0, 59)}…` : meta.error);
+    if (run.base) parts.push(`· ${baseText(run.base, this.tree)}`);
     return parts.join(' ');
   }
 
@@ -317,7 +348,7 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
   }
 }
 
-function isNode(element: unknown): element is ExperimentNode | SweepNode | FoldsNode | RunNode | DamagedGroup {
+function isNode(element: unknown): element is ExperimentNode | SweepNode | FoldsNode | RunNode | FineTunedNode | LineageRunNode | DamagedGroup {
   return typeof element === 'object' && element !== null && !(element instanceof vscode.Uri) && 'kind' in element;
 }
 
@@ -402,6 +433,36 @@ function sweepItem(s: SweepNode): vscode.TreeItem {
   return item;
 }
 
+/** "Fine-tuned (2)" under a base run. */
+function fineTunedItem(group: FineTunedNode): vscode.TreeItem {
+  const label = vscode.l10n.t('Fine-tuned ({0})', group.runs.length);
+  const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+  item.id = `fineTuned:${group.key}`;
+  item.contextValue = 'fineTuned';
+  item.iconPath = new vscode.ThemeIcon('git-merge');
+  const tip = new vscode.MarkdownString();
+  tip.appendMarkdown(`**${escapeMarkdown(label)}**\n\n`);
+  tip.appendText(vscode.l10n.t('Runs that started from this run\'s model (model.base).'));
+  item.tooltip = tip;
+  return item;
+}
+
+/**
+ * Where a fine-tuned run came from, in a few words: the base run's experiment
+ * and id, or the export folder; said so when the base is gone.
+ */
+function baseText(link: BaseLink, tree: ExperimentTree): string {
+  return vscode.l10n.t('from {0}', baseLabel(link, tree));
+}
+
+/** The base itself: `spam-pretrain 20250301-…` (a listed run), `export model-v1`, `run 2025…` (a run folder not listed); said so when it is gone. */
+function baseLabel(link: BaseLink, tree: ExperimentTree): string {
+  const record = link.record;
+  if (link.run) return `${experimentNameOf(tree, link.run)} ${link.run.id}`;
+  const label = record.kind === 'export' ? vscode.l10n.t('export {0}', basename(record.path)) : vscode.l10n.t('run {0}', record.id ?? basename(record.path));
+  return link.missing ? vscode.l10n.t('{0} (no longer there)', label) : label;
+}
+
 function statusWord(run: RunNode): string {
   switch (run.state) {
     case 'running':
@@ -460,7 +521,7 @@ interface ResolvedConfigLike {
   model?: { type?: string; layers?: unknown };
 }
 
-function runTooltip(run: RunNode): vscode.MarkdownString {
+function runTooltip(run: RunNode, tree: ExperimentTree): vscode.MarkdownString {
   const tip = new vscode.MarkdownString();
   const meta = run.meta;
   if (!meta) {
@@ -499,6 +560,12 @@ function runTooltip(run: RunNode): vscode.MarkdownString {
   if (meta.sweep) rows.push([vscode.l10n.t('Sweep point'), `${meta.sweep.index + 1}/${meta.sweep.total} · ${paramLabel(meta.sweep.params ?? {})}`]);
   const rung = meta.status === 'pruned' ? prunedRung(meta.sweep) : undefined;
   if (rung) rows.push([vscode.l10n.t('Pruned'), vscode.l10n.t('at epoch {0}: placed {1} of {2} runs, the best {3} went on', rung.epoch, rung.rank!, rung.of!, rung.kept!)]);
+  if (run.base) {
+    const record = run.base.record;
+    rows.push([vscode.l10n.t('Base'), baseLabel(run.base, tree)]);
+    rows.push([vscode.l10n.t('Base folder'), `${record.path} (${record.task})`]);
+  }
+  if (run.fineTuned) rows.push([vscode.l10n.t('Fine-tuned runs'), String(run.fineTuned.runs.length)]);
   for (const [k, v] of Object.entries(meta.lastMetrics ?? {})) if (typeof v === 'number') rows.push([k, formatMetric(v)]);
 
   tip.supportThemeIcons = true;

@@ -181,3 +181,44 @@ export async function exportRunCsv(ctx: ModelLabContext, arg: unknown): Promise<
   await vscode.workspace.fs.writeFile(target, Buffer.from(metricsToCsv(snapshot.metrics), 'utf8'));
   void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}.', snapshot.metrics.length, vscode.workspace.asRelativePath(target)));
 }
+
+/**
+ * Shows where a fine-tuned run came from: the base run selected in the
+ * Experiments view and opened in the dashboard, or an export folder revealed.
+ * From the palette: the run the dashboard shows, else one picked among the
+ * fine-tuned runs.
+ */
+export async function showBaseRun(ctx: ModelLabContext, arg: unknown): Promise<void> {
+  let run = arg !== undefined ? targetRun(ctx, arg) : undefined;
+  if (!run) {
+    const fineTuned = (await ctx.experiments.freshRuns()).filter((r) => r.base);
+    const shown = fineTuned.find((r) => r.id === ctx.dashboard.shownRunId);
+    if (shown) run = shown;
+    else if (fineTuned.length === 0) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('No run here was fine-tuned from a base (model.base).'));
+      return;
+    } else {
+      const picked = await vscode.window.showQuickPick(
+        fineTuned.map((r) => ({ label: runLabel(r), description: r.base!.run ? runLabel(r.base!.run) : r.base!.record.path, run: r })),
+        { placeHolder: vscode.l10n.t('Show the base of which run?'), matchOnDescription: true },
+      );
+      if (!picked) return;
+      run = picked.run;
+    }
+  }
+  const link = run.base;
+  if (!link) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} was not fine-tuned from a base.', runLabel(run)));
+    return;
+  }
+  if (link.run) {
+    await ctx.experiments.view.reveal(link.run, { select: true, focus: true, expand: true });
+    openRun(ctx, link.run);
+    return;
+  }
+  if (link.missing) {
+    void vscode.window.showWarningMessage(vscode.l10n.t('The base of {0} is no longer there: {1}', runLabel(run), link.record.path));
+    return;
+  }
+  await revealFolder(vscode.Uri.file(link.record.path));
+}

@@ -109,6 +109,7 @@ function sanitizeMeta(raw: unknown, dir: string, warnings: string[]): RunMeta | 
     dataSizes: (x) => isRecord(x) && typeof x.train === 'number' && typeof x.validation === 'number' && typeof x.test === 'number',
     sweep: (x) => isRecord(x) && typeof x.id === 'string' && typeof x.index === 'number' && typeof x.total === 'number' && isRecord(x.params),
     resumes: (x) => Array.isArray(x) && x.every((r) => isRecord(r) && typeof r.at === 'string' && typeof r.fromEpoch === 'number'),
+    base: isRunBase,
   };
   const m = meta as unknown as Record<string, unknown>;
   for (const [key, ok] of Object.entries(optional)) {

@@ -25,6 +25,7 @@ export const CommandId = {
   deleteRun: 'modelLab.deleteRun',
   revealRun: 'modelLab.revealRun',
   exportRunCsv: 'modelLab.exportRunCsv',
+  showBaseRun: 'modelLab.showBaseRun',
   // Deployment.
   deployRun: 'modelLab.deployRun',
   stopDeployment: 'modelLab.stopDeployment',

@@ -46,6 +46,7 @@ const commandTable: Record<CommandName, CommandFactory> = {
   deleteRun: (ctx) => (arg, selection) => deleteRuns(ctx, arg, selection),
   revealRun: (ctx) => (arg) => revealRun(ctx, arg),
   exportRunCsv: (ctx) => (arg) => exportRunCsv(ctx, arg),
+  showBaseRun: (ctx) => (arg) => showBaseRun(ctx, arg),
   deployRun: (ctx) => (arg) => deployRun(ctx, arg),
   stopDeployment: (ctx) => (arg) => stopDeployment(ctx, arg),
   exportRun: (ctx) => (arg) => exportRunModel(ctx, arg),

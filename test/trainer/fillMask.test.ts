@@ -1,0 +1,157 @@
+// Filling in masks with a hand-built masked-language model whose answer is
+// known exactly: token vectors and positions are one-hot, the attention adds
+// nothing, and the output kernel's mask row holds log-probabilities — so at a
+// mask the model's softmax is exactly the distribution written into it (and at
+// the first position a bonus for "the"). The same model folder answers
+// through fillMask and through the inference server, as the dashboard asks.
+//
+// Run: node --import tsx --test test/trainer/fillMask.test.ts
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
+import { isInferenceResponse } from '../../src/core/protocol/inference';
+import { Tokenizer } from '../../src/core/tokenizer';
+import { selectBackend } from '../../src/trainer/backend';
+import { fillMask } from '../../src/trainer/fillMask';
+import { TextModelCache } from '../../src/trainer/inference';
+import { InferenceServer } from '../../src/trainer/inferenceServer';
+import { saveTextModel } from '../../src/trainer/modelIo';
+import type { TextTaskJson } from '../../src/trainer/modelIo';
+import { MultiHeadSelfAttention, PaddingMask, TokenAndPositionEmbedding, TokenLogits } from '../../src/trainer/transformer';
+import { tempDir } from '../helpers/fixtures';
+
+const VOCAB = ['<pad>', '<unk>', '<cls>', '<mask>', 'the', 'order', 'is', 'was', 'arrived', 'late', 'box'];
+/** The distribution at a mask (over every id, summing to 1). */
+const AT_MASK = [0.01, 0.05, 0.01, 0.01, 0.03, 0.04, 0.41, 0.22, 0.08, 0.06, 0.08];
+const MAX_LENGTH = 5;
+/** √16 = 4 exactly: the embedding's scaling gives back one-hot vectors without rounding. */
+const D_MODEL = 16;
+const V = VOCAB.length;
+const MASK_ID = 3;
+const THE_BONUS = 100;
+
+let mlmDir: string;
+let lmDir: string;
+
+function tokenizer(): Tokenizer {
+  return Tokenizer.fromJson({
+    format: 'modellab-tokenizer',
+    version: 1,
+    settings: { type: 'word', lowercase: true, punctuation: 'split', vocabSize: V, maxLength: MAX_LENGTH },
+    prependCls: false,
+    vocab: VOCAB,
+  });
+}
+
+/** ids [B, T] → logits [B, T, V]: onehot(token) + onehot(position), through an attention that adds zero, times a known kernel. */
+function handBuiltModel(): tfl.LayersModel {
+  const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
+  const padding = new PaddingMask({ name: 'padding_mask' }).apply(ids) as tfl.SymbolicTensor;
+  const embedding = new TokenAndPositionEmbedding({ name: 'embedding', vocabSize: V, dModel: D_MODEL, maxLength: MAX_LENGTH, positional: 'learned' });
+  const x = embedding.apply(ids) as tfl.SymbolicTensor;
+  const attention = new MultiHeadSelfAttention({ name: 'block1_attention', heads: 1, causal: false });
+  const [attended] = attention.apply([x, padding]) as tfl.SymbolicTensor[];
+  const sum = tfl.layers.add({ name: 'residual' }).apply([x, attended]) as tfl.SymbolicTensor;
+  const head = new TokenLogits({ name: 'token_logits', vocabSize: V });
+  const model = tfl.model({ inputs: ids, outputs: head.apply(sum) as tfl.SymbolicTensor });
+  const tokens = new Float32Array(V * D_MODEL);
+  for (let i = 0; i < V; i++) tokens[i * D_MODEL + i] = 1 / Math.sqrt(D_MODEL);
+  const positions = new Float32Array(MAX_LENGTH * D_MODEL);
+  for (let t = 0; t < MAX_LENGTH; t++) positions[t * D_MODEL + V + t] = 1;
+  embedding.setWeights([tf.tensor2d(tokens, [V, D_MODEL]), tf.tensor2d(positions, [MAX_LENGTH, D_MODEL])]);
+  attention.setWeights(attention.getWeights().map((w) => tf.zerosLike(w)));
+  const kernel = new Float32Array(D_MODEL * V);
+  AT_MASK.forEach((p, id) => (kernel[MASK_ID * V + id] = Math.log(p)));
+  kernel[(V + 0) * V + VOCAB.indexOf('the')] = Math.log(THE_BONUS); // position 0 favours "the"
+  head.setWeights([tf.tensor2d(kernel, [D_MODEL, V]), tf.zeros([V])]);
+  return model;
+}
+
+before(async () => {
+  await selectBackend('wasm');
+  const root = tempDir();
+  mlmDir = join(root, 'mlm-run');
+  lmDir = join(root, 'lm-run');
+  const model = handBuiltModel();
+  // Until the trainer's task.json knows the task, the folder says it as the contract names it.
+  await saveTextModel(model, join(mlmDir, 'model'), tokenizer(), { format: 'modellab-text-task', version: 1, task: 'masked-language-model', maxLength: MAX_LENGTH } as unknown as TextTaskJson);
+  await saveTextModel(model, join(lmDir, 'model'), tokenizer(), { format: 'modellab-text-task', version: 1, task: 'language-model', maxLength: MAX_LENGTH });
+  model.dispose();
+});
+
+const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 2e-6, `${what}: ${actual} ≠ ${expected}`);
+
+test('the model\'s distribution at a mask: the top 5 tokens with their exact probabilities, specials left out', async () => {
+  const r = await fillMask(mlmDir, 'The order [MASK] late');
+  assert.deepEqual(r.tokens, ['the', 'order', '<mask>', 'late']);
+  assert.equal(r.masks.length, 1);
+  const [slot] = r.masks;
+  assert.deepEqual({ index: slot.index, tokenIndex: slot.tokenIndex, start: slot.start, end: slot.end }, { index: 0, tokenIndex: 2, start: 10, end: 16 });
+  // <unk> (0.05) would be fifth: it is never a word to fill in. arrived and box tie at 0.08: the lower id first.
+  assert.deepEqual(slot.candidates.map((c) => c.token), ['is', 'was', 'arrived', 'box', 'late']);
+  [0.41, 0.22, 0.08, 0.08, 0.06].forEach((p, i) => close(slot.candidates[i].probability, p, slot.candidates[i].token));
+  assert.deepEqual(r.unknown, []);
+});
+
+test('two masks, each answered at its own position; <mask> typed in any case counts; topK', async () => {
+  const r = await fillMask(mlmDir, '[mask] order <MASK> late', { topK: 2 });
+  assert.deepEqual(r.tokens, ['<mask>', 'order', '<mask>', 'late']);
+  assert.deepEqual(r.masks.map((m) => [m.index, m.tokenIndex, m.start, m.end]), [[0, 0, 0, 6], [1, 2, 13, 19]]);
+  // Position 0 multiplies "the" by 100: 3 / (1 + 0.03·99) = 0.755668…, "is" 0.41 / 3.97.
+  const total = 1 + AT_MASK[4] * (THE_BONUS - 1);
+  assert.deepEqual(r.masks[0].candidates.map((c) => c.token), ['the', 'is']);
+  close(r.masks[0].candidates[0].probability, (AT_MASK[4] * THE_BONUS) / total, 'the');
+  close(r.masks[0].candidates[1].probability, 0.41 / total, 'is');
+  assert.deepEqual(r.masks[1].candidates.map((c) => c.token), ['is', 'was']);
+});
+
+test('a word the model does not know is read as <unk> and listed with where it was typed', async () => {
+  const r = await fillMask(mlmDir, 'the parcel [MASK] late');
+  assert.deepEqual(r.tokens, ['the', '<unk>', '<mask>', 'late']);
+  assert.deepEqual(r.unknown, [{ word: 'parcel', tokenIndex: 1, start: 4, end: 10 }]);
+  assert.equal(r.masks[0].candidates[0].token, 'is');
+});
+
+test('clear errors: no mask, a mask beyond the model\'s tokens, a model of another task', async () => {
+  await assert.rejects(fillMask(mlmDir, 'the order is late'), /no mask: type \[MASK\] \(or <mask>\)/);
+  await assert.rejects(fillMask(mlmDir, 'the order is very late [MASK]'), /mask 1 is token 6 of the sentence, but the model reads at most 5 tokens/);
+  // Tokens after the last mask are cut at the model's length.
+  assert.deepEqual((await fillMask(mlmDir, 'the [MASK] is late, very late')).tokens, ['the', '<mask>', 'is', 'late', '<unk>']);
+  await assert.rejects(fillMask(lmDir, 'the [MASK]'), /task is "language-model"; filling in a \[MASK\] needs a masked-language model/);
+});
+
+test('the inference server answers fillMask with a reply the host\'s guard accepts, and an error for bad requests', async () => {
+  const replies: InferenceToHostMessage[] = [];
+  const server = new InferenceServer((m) => replies.push(m));
+  server.handle({ type: 'fillMask', requestId: 1, modelDir: mlmDir, text: 'the order [MASK] late', backend: 'wasm' });
+  server.handle({ type: 'fillMask', requestId: 2, modelDir: mlmDir, text: 'no mask here' });
+  server.handle({ type: 'fillMask', requestId: 3, modelDir: mlmDir, text: 42 });
+  for (let i = 0; i < 600 && replies.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+  server.dispose();
+  const byId = new Map(replies.map((r) => [r.requestId, r]));
+  const ok = byId.get(1);
+  assert.ok(ok?.type === 'fillMaskResult', JSON.stringify(ok));
+  assert.equal(isInferenceResponse(ok), true);
+  assert.ok(ok.modelDir.endsWith('model'));
+  assert.deepEqual(ok.result.masks[0].candidates.map((c) => c.token), ['is', 'was', 'arrived', 'box', 'late']);
+  const noMask = byId.get(2);
+  assert.ok(noMask?.type === 'inferenceError' && /no mask/.test(noMask.message));
+  const bad = byId.get(3);
+  assert.ok(bad?.type === 'inferenceError' && /'fillMask': text is not a string/.test(bad.message));
+});
+
+test('a model folder whose tokenizer has no <mask> says so', async () => {
+  const dir = join(tempDir(), 'no-mask');
+  const model = handBuiltModel();
+  const vocab = VOCAB.map((t) => (t === '<mask>' ? 'parcel' : t));
+  const tok = Tokenizer.fromJson({ ...tokenizer().toJson(), vocab });
+  await saveTextModel(model, dir, tok, { format: 'modellab-text-task', version: 1, task: 'masked-language-model', maxLength: MAX_LENGTH } as unknown as TextTaskJson);
+  model.dispose();
+  const cache = new TextModelCache(1);
+  await assert.rejects(fillMask(dir, 'the [MASK]', {}, cache), /tokenizer has no <mask> token/);
+  cache.clear();
+});

@@ -12,6 +12,8 @@ import type {
   AttentionResultMessage,
   GenerateRequestMessage,
   GenerateResultMessage,
+  FillMaskRequestMessage,
+  FillMaskResultMessage,
   HostToInferenceMessage,
   InferenceToHostMessage,
   PredictRequestMessage,
@@ -54,6 +56,7 @@ export class InferenceCancelledError extends Error {
 
 export type AttentionQuery = Pick<AttentionRequestMessage, 'modelDir' | 'text' | 'maxTokens'>;
 export type GenerateQuery = Pick<GenerateRequestMessage, 'modelDir' | 'prompt' | 'length' | 'temperature' | 'topK' | 'seed'>;
+export type FillMaskQuery = Pick<FillMaskRequestMessage, 'modelDir' | 'text' | 'topK'>;
 export type PredictQuery = Pick<PredictRequestMessage, 'modelDir' | 'instances'>;
 export type SaliencyQuery = Pick<SaliencyRequestMessage, 'modelDir' | 'imagePath' | 'method'>;
 
@@ -94,6 +97,11 @@ export class InferenceClient {
 
   generate(query: GenerateQuery, signal?: AbortSignal): Promise<GenerateResultMessage> {
     return this.request({ type: 'generate', ...query }, signal) as Promise<GenerateResultMessage>;
+  }
+
+  /** A masked-language model's most likely tokens at each mask of a sentence. */
+  fillMask(query: FillMaskQuery, signal?: AbortSignal): Promise<FillMaskResultMessage> {
+    return this.request({ type: 'fillMask', ...query }, signal) as Promise<FillMaskResultMessage>;
   }
 
   /** The model's signature and, for each instance, its prediction (none: only the signature). */

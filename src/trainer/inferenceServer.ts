@@ -4,7 +4,7 @@
 // can drive it without forking a process.
 
 import { parseInferenceRequest } from '../core/protocol/inference';
-import type { AttentionRequestMessage, EmbeddingsRequestMessage, RowPredictionsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
+import type { AttentionRequestMessage, EmbeddingsRequestMessage, FillMaskRequestMessage, RowPredictionsRequestMessage, GenerateRequestMessage, InferenceToHostMessage, PredictRequestMessage, SaliencyRequestMessage } from '../core/protocol/inference';
 import type { BackendName } from '../core/types';
 import { selectBackend } from './backend';
 import { applyInferenceThreads } from './runThreads';
@@ -16,8 +16,9 @@ import { ImageModelCache } from './imageModel';
 import { saliencyFor } from './saliency';
 import { EmbeddingCache, projectEmbeddings } from './embeddings';
 import { DataRowPredictions } from './rowPredictions';
+import { fillMask } from './fillMask';
 
-type Request = AttentionRequestMessage | GenerateRequestMessage | PredictRequestMessage | SaliencyRequestMessage | EmbeddingsRequestMessage | RowPredictionsRequestMessage;
+type Request = AttentionRequestMessage | GenerateRequestMessage | FillMaskRequestMessage | PredictRequestMessage | SaliencyRequestMessage | EmbeddingsRequestMessage | RowPredictionsRequestMessage;
 
 /** Longest text an attention request may carry; the tokenizer reads only the start anyway. */
 const MAX_TEXT_CHARS = 1_000_000;
@@ -100,6 +101,9 @@ export class InferenceServer {
         const maxTokens = Math.max(1, Math.min(Math.floor(req.maxTokens ?? ATTENTION_TOKENS.default), ATTENTION_TOKENS.max));
         const result = await attentionFor(modelDir, req.text.slice(0, MAX_TEXT_CHARS), maxTokens, this.cache);
         this.send({ type: 'attentionResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
+      } else if (req.type === 'fillMask') {
+        const result = await fillMask(modelDir, req.text, { topK: req.topK }, this.cache);
+        this.send({ type: 'fillMaskResult', requestId: req.requestId, modelDir, result, millis: millis(), backend: this.backend });
       } else if (req.type === 'rowPredictions') {
         const predictor = await this.predictors.get(modelDir);
         const worst = Math.max(0, Math.min(Math.floor(req.worst ?? 0), 100));

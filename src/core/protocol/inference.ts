@@ -14,6 +14,8 @@ import { ROW_SCOPES } from '../rowPredictions';
 import type { RowPrediction, RowPredictionSummary, RowScope } from '../rowPredictions';
 import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 import { isOneOf } from '../choices';
+import { whyNotFillMaskResult } from '../fillMask';
+import type { FillMaskResult } from '../fillMask';
 import { isFiniteNumber, isOptional, isRecord, isRequestId, typeName, typeTable, unknownType } from './fields';
 import type { SameMembers } from './fields';
 
@@ -45,6 +47,14 @@ export interface GenerateRequestMessage extends InferenceRequestBase {
   temperature?: number;
   topK?: number;
   seed?: number;
+}
+
+/** A masked-language model's top tokens for each `[MASK]` / `<mask>` of `text` (src/core/fillMask.ts). */
+export interface FillMaskRequestMessage extends InferenceRequestBase {
+  type: 'fillMask';
+  text: string;
+  /** Tokens listed per mask; default FILL_MASK_LIMITS.topK.default. */
+  topK?: number;
 }
 
 /** Drops a queued request or stops a running generation; its reply is an InferenceErrorMessage with `cancelled: true`. */
@@ -97,6 +107,7 @@ export type HostToInferenceMessage =
   | RowPredictionsRequestMessage
   | AttentionRequestMessage
   | GenerateRequestMessage
+  | FillMaskRequestMessage
   | PredictRequestMessage
   | SaliencyRequestMessage
   | EmbeddingsRequestMessage
@@ -120,6 +131,15 @@ export interface GenerateResultMessage {
   requestId: number;
   modelDir: string;
   result: GenerationResult;
+  millis: number;
+  backend: BackendName;
+}
+
+export interface FillMaskResultMessage {
+  type: 'fillMaskResult';
+  requestId: number;
+  modelDir: string;
+  result: FillMaskResult;
   millis: number;
   backend: BackendName;
 }
@@ -177,15 +197,16 @@ export type InferenceToHostMessage =
   | RowPredictionsResultMessage
   | AttentionResultMessage
   | GenerateResultMessage
+  | FillMaskResultMessage
   | PredictResultMessage
   | SaliencyResultMessage
   | EmbeddingsResultMessage
   | InferenceErrorMessage;
 
 /** Every request type the inference child takes: the child's entry routes these to its InferenceServer. */
-export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency', 'embeddings', 'rowPredictions'] as const;
+export const INFERENCE_REQUEST_TYPES = ['attention', 'generate', 'cancelInference', 'predict', 'saliency', 'embeddings', 'rowPredictions', 'fillMask'] as const;
 /** Every reply type the inference child sends. */
-export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult', 'embeddingsResult', 'rowPredictionsResult'] as const;
+export const INFERENCE_REPLY_TYPES = ['attentionResult', 'generateResult', 'inferenceError', 'predictResult', 'saliencyResult', 'embeddingsResult', 'rowPredictionsResult', 'fillMaskResult'] as const;
 // Compiles only while the lists name every message of their unions, and nothing else.
 true satisfies SameMembers<(typeof INFERENCE_REQUEST_TYPES)[number], HostToInferenceMessage['type']>;
 true satisfies SameMembers<(typeof INFERENCE_REPLY_TYPES)[number], InferenceToHostMessage['type']>;
@@ -199,7 +220,21 @@ export function isInferenceRequestType(type: unknown): type is HostToInferenceMe
 
 /** Checks a reply from the inference child (separate from isTrainerEvent, which training consumers use). */
 export function isInferenceResponse(raw: unknown): raw is InferenceToHostMessage {
-  return isRecord(raw) && isRequestId(raw.requestId) && isOneOf(INFERENCE_REPLY_TYPES, raw.type);
+  return whyNotInferenceResponse(raw) === undefined;
+}
+
+/** Why a message from the inference child is not a reply the host can use, or undefined. A fill-mask result is checked through (the page draws it as it is). */
+export function whyNotInferenceResponse(raw: unknown): string | undefined {
+  if (!isRecord(raw)) return 'message is not an object';
+  if (!isOneOf(INFERENCE_REPLY_TYPES, raw.type)) return unknownType(raw.type);
+  if (!isRequestId(raw.requestId)) return `'${raw.type}': requestId is not a whole number`;
+  if (raw.type === 'fillMaskResult') {
+    if (typeof raw.modelDir !== 'string' || raw.modelDir === '') return `'fillMaskResult': modelDir is not a path`;
+    const why = whyNotFillMaskResult(raw.result);
+    if (why) return `'fillMaskResult': ${why}`;
+    if (!isFiniteNumber(raw.millis)) return `'fillMaskResult': millis is not a number`;
+  }
+  return undefined;
 }
 
 /** Checks a request that reached the child; returns it typed, or why it was rejected. */
@@ -218,6 +253,12 @@ export function parseInferenceRequest(raw: unknown): HostToInferenceMessage | st
       if (m.type === 'generate' && typeof m.prompt !== 'string') return `'generate': prompt is not a string`;
       for (const n of ['maxTokens', 'length', 'temperature', 'topK', 'seed']) if (!isOptional(m[n], isFiniteNumber)) return `'${m.type}': ${n} is not a number`;
       return m as unknown as AttentionRequestMessage | GenerateRequestMessage;
+    }
+    case InferenceMessageType.fillMask: {
+      if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'fillMask': modelDir is not a path`;
+      if (typeof m.text !== 'string') return `'fillMask': text is not a string`;
+      if (!isOptional(m.topK, isFiniteNumber)) return `'fillMask': topK is not a number`;
+      return m as unknown as FillMaskRequestMessage;
     }
     case InferenceMessageType.predict: {
       if (typeof m.modelDir !== 'string' || m.modelDir === '') return `'predict': modelDir is not a path`;

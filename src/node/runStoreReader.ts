@@ -51,6 +51,19 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const numbersOnly = (v: unknown): Record<string, number> | undefined =>
   isRecord(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number')) : undefined;
 
+/** A fine-tuned run's record of its base (RunMeta.base): the sidebar and the dashboard name it and look it up by id and path. */
+function isRunBase(x: unknown): boolean {
+  return (
+    isRecord(x) &&
+    (x.kind === 'run' || x.kind === 'export') &&
+    typeof x.path === 'string' &&
+    x.path !== '' &&
+    isOneOf(TASKS, x.task) &&
+    (x.id === undefined || (typeof x.id === 'string' && x.id !== '')) &&
+    (x.configHash === undefined || typeof x.configHash === 'string')
+  );
+}
+
 /**
  * A meta.json as the UI can use it: a foreign or damaged file (another tool's
  * JSON, a hand edit, a newer format) never reaches the sidebar or the dashboard

@@ -7,7 +7,7 @@ import { CommandId } from './commandIds';
 import type { CommandName } from './commandIds';
 import type { ModelLabContext } from './ctx';
 import { deployRun, exportRunModel, stopDeployment } from '../deploy/deployCommands';
-import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, stopRun, trainAgain } from '../runs/runCommands';
+import { compareRuns, compareWith, deleteRuns, exportRunCsv, openRun, revealRun, showBaseRun, stopRun, trainAgain } from '../runs/runCommands';
 import { cancelRuns } from '../cluster/clusterCommands';
 import { installNativeBackend } from '../training/nativeBackendCommands';
 import { newExperiment } from '../editor/newExperimentCommands';

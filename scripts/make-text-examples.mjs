@@ -19,6 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { corpusKey } from './corpusKey.mjs';
 import { labelSubset } from './labelSubset.mjs';
 import { mulberry32 as rng } from './seededRandom.mjs';
 
@@ -411,11 +412,6 @@ function pfMessage(intent) {
     else text = text.charAt(0).toUpperCase() + text.slice(1);
   }
   return { text: text.replace(/，$/, '').trim(), intent: label };
-}
-
-/** What makes two messages the same message for the corpus: case, spaces and punctuation do not count. */
-export function corpusKey(text) {
-  return text.toLowerCase().replace(/[\s\p{P}\p{S}]/gu, '');
 }
 
 function makePretrainFinetune() {

@@ -238,7 +238,7 @@ export function layerBands(lines: readonly LayerDistributions[], layer: string, 
  * At most `maxEpochs` recorded epochs, evenly spread and always with the first
  * and the last, so a long run's message stays small; all lines of a kept epoch are kept.
  */
-export function thinDistributionEpochs(lines: readonly LayerDistributions[], maxEpochs: number): LayerDistributions[] {
+export function thinDistributionEpochs<L extends { epoch: number }>(lines: readonly L[], maxEpochs: number): L[] {
   const epochs = [...new Set(lines.map((l) => l.epoch))].sort((a, b) => a - b);
   if (epochs.length <= maxEpochs) return [...lines];
   const keep = new Set<number>();

@@ -15,12 +15,13 @@ import { foldEpochBands } from '../../core/crossValidation';
 import type { Evaluation, FoldMembership, MetricPoint, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
 import { runPipelineText } from '../../node/runPipeline';
-import { readDistributions } from '../../node/distributionsFile';
+import { DistributionsTail } from '../../node/distributionsFile';
 import { pipelineWords } from './dashboardStrings';
 import { deploymentStages } from '../../core/pipeline';
 import { readRunMeta, readRunSnapshot, readRunSnapshotAsync } from '../../node/runStoreReader';
 import { thinMetricsForDashboard } from '../../core/snapshotThinning';
 import { CommandId } from '../shell/commandIds';
+import { Throttle } from '../shell/throttle';
 import { PanelHost } from './panelHost';
 import { dashboardStrings } from './dashboardStrings';
 import { PredictPlayground } from './playground';
@@ -92,6 +93,13 @@ export class DashboardPanel implements vscode.Disposable {
   private worst: WorstRows | undefined;
   /** Runs whose distributions the page was sent (an empty list is sent to them only, to clear a resumed run's). */
   private readonly sentDistributions = new Set<string>();
+  /** The shown run's distributions.jsonl, read incrementally: a live run appends to it at every epoch. */
+  private distributionsTail: DistributionsTail | undefined;
+  /** A read of it under way (reads of one tail never overlap), and whether another is wanted after it. */
+  private distributionsReading = false;
+  private distributionsAgain = false;
+  /** A live run's epochs send its distributions at most this often, and once after the last. */
+  private readonly distributionsTick = new Throttle(DISTRIBUTIONS_POST_MS, () => this.postDistributions());
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
   /** The training whose run the panel switches to when it starts. */
@@ -378,7 +386,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (event.type === 'evaluation') this.postImageRoot(runId, readRunMeta(this.shown.dir), event.evaluation);
     this.host.post({ type: 'event', runId, event });
     // Each epoch may have recorded its layers' distributions.
-    if (event.type === 'epoch') this.postDistributions(this.shown);
+    if (event.type === 'epoch') this.distributionsTick.schedule();
     // The pipeline of a run that just started, and again once its split sizes are known.
     if (event.type === 'runStarted' || event.type === 'summary') {
       const dir = this.shown.dir;
@@ -446,7 +454,7 @@ export class DashboardPanel implements vscode.Disposable {
       ...(followed ? { follow: followed.follow } : {}),
       ...(meta.fold ? { foldBand: this.foldBand(shown.dir, meta.fold, snapshot.metrics) } : {}),
     });
-    this.postDistributions(shown);
+    this.postDistributions();
     if (this.worst?.runId === shown.id) this.postWorstRows();
   }
 
@@ -466,21 +474,45 @@ export class DashboardPanel implements vscode.Disposable {
     return { groupId: fold.id, k: fold.k, series: foldEpochBands(folds, shownMetrics) };
   }
 
-  /** The shown run's distributions.jsonl, read asynchronously; dropped if another run is shown by then. */
-  private postDistributions(shown: ShownRun): void {
-    void readDistributions(shown.dir).then((lines) => {
-      if (this.shown?.id === shown.id && (lines.length > 0 || this.sentDistributions.has(shown.id))) {
-        this.sentDistributions.add(shown.id);
-        this.host.post({ type: 'distributions', runId: shown.id, lines });
-      }
-    });
+  /** The shown run's distributions (thinned), read asynchronously; dropped if another run is shown by then. */
+  private postDistributions(): void {
+    const shown = this.shown;
+    if (!shown) return;
+    if (this.distributionsReading) {
+      this.distributionsAgain = true;
+      return;
+    }
+    if (this.distributionsTail?.runDir !== shown.dir) this.distributionsTail = new DistributionsTail(shown.dir);
+    this.distributionsReading = true;
+    void this.distributionsTail
+      .read()
+      .then(
+        (lines) => {
+          if (this.shown?.id === shown.id && (lines.length > 0 || this.sentDistributions.has(shown.id))) {
+            this.sentDistributions.add(shown.id);
+            this.host.post({ type: 'distributions', runId: shown.id, lines });
+          }
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.distributionsReading = false;
+        if (this.distributionsAgain) {
+          this.distributionsAgain = false;
+          this.postDistributions();
+        }
+      });
   }
 
   dispose(): void {
+    this.distributionsTick.dispose();
     this.host.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
   }
 }
+
+/** How often a live run's distributions are sent at most (each send reads the file's new lines). */
+const DISTRIBUTIONS_POST_MS = 1_000;
 
 /** Above this, a finished run's metrics are read asynchronously (see postState). */
 const ASYNC_READ_BYTES = 8 * 1024 * 1024;

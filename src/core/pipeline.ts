@@ -7,7 +7,7 @@
 import { isImageExperiment, isRecommenderModel, isTextExperiment, isTransformerModel, resolveConfig, resolveImage, resolveTokenizer, resolveTransformer } from './resolvedConfig';
 import type { ResolvedConfig, ResolvedImage } from './resolvedConfig';
 import { carvedValidationShare, hasValidationData, SPLIT_DEFAULTS } from './splitPlan';
-import type { ExperimentConfig, LayerConfig, LossName, PreprocessStep, StageName, StageStatus } from './types';
+import type { BaseModelConfig, ExperimentConfig, LayerConfig, LossName, PreprocessStep, RunBase, StageName, StageStatus } from './types';
 import { fillTemplate } from './dashboardStringTable';
 import { PIPELINE_PHRASES } from './pipelineStringTable';
 import type { PipelinePhraseId, PipelinePhrases } from './pipelineStringTable';
@@ -15,6 +15,12 @@ import type { PipelinePhraseId, PipelinePhrases } from './pipelineStringTable';
 /** The stages in pipeline order; also the Mermaid node ids, which the dashboard relies on. */
 export const PIPELINE_STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 export const STAGE_STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
+/**
+ * The node of a fine-tuned experiment's pretraining (model.base), drawn apart
+ * from the chain and linked into training: the base was trained before, by
+ * another config or run, so it is no stage of this run.
+ */
+export const PRETRAIN_NODE = 'pretrain';
 
 /** Rows (sequences, for a language model) per split, as the trainer reports them. */
 export interface DataSizes {
@@ -34,6 +40,8 @@ export interface PipelineOptions {
   server?: string;
   /** The stage titles and the diagram's accessible title and description in the reader's language; default: English. */
   words?: PipelineWords;
+  /** What a fine-tuned run recorded of its base (RunMeta.base): named in the pretraining node, shown done. */
+  base?: RunBase;
 }
 
 /** A pipeline's words in the reader's language (the editor passes vscode.l10n's). */
@@ -118,18 +126,37 @@ export function pipelineMermaid(config: ExperimentConfig, opts: PipelineOptions 
     `%% Model Lab pipeline of "${oneLine(c.name)}", generated from its config`,
     'flowchart LR',
     `  accTitle: ${oneLine(words.accTitle(c.name))}`,
-    `  accDescr: ${oneLine(words.accDescr(PIPELINE_STAGES.map((s) => words.titles[s])))}`,
   ];
+  const pretrain = pretrainLines(config, c, opts.base, p);
+  // The pretraining comes first in the reading order, as in the drawing.
+  out.push(`  accDescr: ${oneLine(words.accDescr([...(pretrain ? [p('pretrain.title')] : []), ...PIPELINE_STAGES.map((s) => words.titles[s])]))}`);
   for (const stage of PIPELINE_STAGES) out.push(`  ${stage}["${nodeLabel(words.titles[stage], details[stage])}"]`);
+  if (pretrain) out.push(`  ${PRETRAIN_NODE}["${nodeLabel(p('pretrain.title'), pretrain)}"]`);
   out.push(`  ${PIPELINE_STAGES.join(' --> ')}`);
+  if (pretrain) out.push(`  ${PRETRAIN_NODE} --> training`);
   for (const status of STAGE_STATUSES) out.push(`  classDef ${status} ${CLASS_DEFS[status]}`);
   // A live export or server outdates what the run recorded of its last two stages.
   const statuses = opts.statuses && (opts.server || opts.exportPath) ? { ...opts.statuses, ...deploymentStages(opts.statuses, opts) } : (opts.statuses ?? {});
   for (const status of STAGE_STATUSES) {
-    const stages = PIPELINE_STAGES.filter((s) => statuses[s] === status);
+    const stages: string[] = PIPELINE_STAGES.filter((s) => statuses[s] === status);
+    // A run's base was trained before the run began.
+    if (pretrain && opts.statuses && status === 'done') stages.unshift(PRETRAIN_NODE);
     if (stages.length > 0) out.push(`  class ${stages.join(',')} ${status}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** The ids of the nodes pipelineMermaid draws for a config, in the text's order: the stages, then the pretraining of a fine-tuned config. */
+export function pipelineNodes(config: ExperimentConfig, base?: RunBase): string[] {
+  return [...PIPELINE_STAGES, ...(baseOf(config) || base ? [PRETRAIN_NODE] : [])];
+}
+
+/** model.base of a raw or resolved config, in its object form. */
+function baseOf(config: ExperimentConfig): BaseModelConfig | undefined {
+  const base = (config.model as { base?: unknown }).base;
+  if (typeof base === 'string') return base ? { from: base } : undefined;
+  if (typeof base === 'object' && base !== null && typeof (base as BaseModelConfig).from === 'string') return base as BaseModelConfig;
+  return undefined;
 }
 
 // ───────────────────────── stage details ─────────────────────────
@@ -227,6 +254,32 @@ function describeStep(step: PreprocessStep, p: Phrase): string {
   const fm = step.fillMissing;
   const value = fm.strategy === 'constant' ? ` ${JSON.stringify(fm.value)}` : '';
   return p('step.fillMissing', `${fm.strategy}${value}${fm.columns?.length ? ` (${fm.columns.join(', ')})` : ''}`);
+}
+
+/**
+ * The pretraining node of a fine-tuned config: the base a run recorded (its
+ * task and run id, or its export folder), else where the config says it comes
+ * from; how the base trains on (frozen epochs, its own learning rate); the new head.
+ */
+function pretrainLines(config: ExperimentConfig, c: ResolvedConfig, recorded: RunBase | undefined, p: Phrase): string[] | undefined {
+  const base = baseOf(config) ?? baseOf(c);
+  if (!base && !recorded) return undefined;
+  const lines: string[] = [];
+  // The task and the run id on lines of their own: a run id alone is ~30 characters.
+  if (recorded) lines.push(p('pretrain.base', recorded.task));
+  if (recorded?.kind === 'run') lines.push(p('pretrain.run', recorded.id ?? lastPathPart(recorded.path.replace(/[\\/]model[\\/]*$/, ''))));
+  else if (recorded) lines.push(p('pretrain.export', lastPathPart(recorded.path)));
+  else lines.push(p('pretrain.from', base!.from));
+  if (base?.freezeEpochs) lines.push(p('pretrain.freeze', base.freezeEpochs));
+  if (base?.learningRate !== undefined) lines.push(p('pretrain.learningRate', base.learningRate));
+  lines.push(p('pretrain.newHead', c.task));
+  return lines;
+}
+
+/** The last part of a path, either separator (the core has no node:path): `/runs/x/model` → `model`. */
+function lastPathPart(path: string): string {
+  const parts = path.split(/[\\/]+/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
 }
 
 function trainingLines(c: ResolvedConfig, p: Phrase): string[] {

@@ -147,7 +147,8 @@ export function resolveConfig(config: ExperimentConfig, overrides: { epochs?: nu
           : config.data.split,
       ...(tokenizer ? { tokenizer } : {}),
     },
-    model: isTransformerModel(config.model) ? resolveTransformer(config.model, config.data.tokenizer) : config.model,
+    // model.base kept: a run's recorded config says what it was fine-tuned from.
+    model: isTransformerModel(config.model) ? { ...resolveTransformer(config.model, config.data.tokenizer), ...(config.model.base !== undefined ? { base: config.model.base } : {}) } : config.model,
     training: {
       optimizer: { ...t.optimizer, type: t.optimizer?.type ?? 'adam', learningRate: t.optimizer?.learningRate ?? 0.001 },
       loss: t.loss ?? defaultLoss(config),

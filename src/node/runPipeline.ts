@@ -31,7 +31,7 @@ export function runPipelineText(runDir: string, meta: RunMeta, dataSizes?: DataS
   const config = readRunConfig(runDir, meta.configPath);
   if (!config) return undefined;
   try {
-    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes, exportPath: deployment.exportPath, server: deployment.server, words });
+    return pipelineMermaid(config, { statuses: meta.stages, dataSizes: dataSizes ?? meta.dataSizes, exportPath: deployment.exportPath, server: deployment.server, words, base: meta.base });
   } catch {
     return undefined;
   }

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { pipelineCommand } from '../../src/cli/pipelineCommand';
 import { configSectionRange } from '../../src/core/configSections';
-import { deploymentStages, ENGLISH_PIPELINE_WORDS, escapeLabel, pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { deploymentStages, ENGLISH_PIPELINE_WORDS, escapeLabel, pipelineMermaid, pipelineNodes, PIPELINE_STAGES } from '../../src/core/pipeline';
 import { PIPELINE_PHRASES } from '../../src/core/pipelineStringTable';
 import type { PipelinePhrases } from '../../src/core/pipelineStringTable';
 import { resolveConfig } from '../../src/core/resolvedConfig';

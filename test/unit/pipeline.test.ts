@@ -73,14 +73,16 @@ test('every example config matches its snapshot', () => {
   assert.deepEqual(missing, [], 'examples without a snapshot (run with UPDATE_SNAPSHOTS=1)');
 });
 
-test('six nodes with stable ids, in pipeline order, each starting with its stage title', () => {
+test('six nodes with stable ids, in pipeline order, each starting with its stage title (and a fine-tuned config\'s pretraining)', () => {
   for (const { name, config } of examples()) {
     const text = pipelineMermaid(config);
     assert.match(text, /^%% .*\nflowchart LR\n/, name);
-    assert.deepEqual(Object.keys(labels(text)), [...PIPELINE_STAGES], name);
+    const nodes = pipelineNodes(config);
+    assert.deepEqual(nodes.slice(0, 6), [...PIPELINE_STAGES], name);
+    assert.deepEqual(Object.keys(labels(text)), nodes, name);
     assert.deepEqual(
       Object.values(labels(text)).map((l) => l[0]),
-      ['Data collection', 'Preprocessing', 'Training', 'Evaluation', 'Deployment', 'Application'],
+      ['Data collection', 'Preprocessing', 'Training', 'Evaluation', 'Deployment', 'Application', ...(nodes.length > 6 ? ['Pretraining'] : [])],
       name,
     );
     assert.match(text, /^ {2}data --> preprocess --> training --> evaluation --> deployment --> application$/m, name);

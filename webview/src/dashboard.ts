@@ -7,6 +7,7 @@ import type {
   DashboardAttentionMessage,
   DashboardEventMessage,
   DashboardGeneratedMessage,
+  DashboardFilledMaskMessage,
   DashboardImageRootMessage,
   DashboardPipelineMessage,
   DashboardPredictionMessage,
@@ -33,6 +34,7 @@ import { makeTranslate, type Translate } from '../../src/core/dashboardStringTab
 import { formatLogText, logTemplates, logText, TRAINER_LOG_MESSAGES, type LogTemplates } from '../../src/core/trainerLogTable';
 import { PipelineView } from './pipelineView';
 import { PlaygroundView } from './playgroundView';
+import { FillMaskView } from './fillMaskView';
 import { EmbeddingView } from './embeddingView';
 import { WorstRowsView } from './worstRowsView';
 import { DistributionsView } from './distributionsView';
@@ -94,6 +96,8 @@ export class Dashboard {
   private readonly pipeline: PipelineView;
   /** The predict playground: the application stage, for a completed run with a model. */
   private readonly playground: PlaygroundView;
+  /** The fill-mask box, for a masked-language-model run. */
+  private readonly fillMask: FillMaskView;
   /** The embedding projector, for a completed run whose model has an embedding table. */
   private readonly embeddings: EmbeddingView;
   /** The rows of the run's data file where its model errs most, once the editor has predicted them. */
@@ -120,6 +124,7 @@ export class Dashboard {
     }
     this.pipeline = new PipelineView(options.mermaidSrc, (section) => this.api.postMessage({ type: 'revealConfigSection', section }));
     this.playground = new PlaygroundView((m) => this.api.postMessage(m), this.t);
+    this.fillMask = new FillMaskView((m) => this.api.postMessage(m), this.t);
     this.embeddings = new EmbeddingView((m) => this.api.postMessage(m), this.t, this.theme);
     this.worst = new WorstRowsView((m) => this.api.postMessage(m), this.t);
     this.distributions = new DistributionsView(this.t, this.theme);
@@ -145,6 +150,7 @@ export class Dashboard {
       this.pipeline.element,
       h('div', { class: 'details-grid' }, this.summary, this.evaluationSection),
       this.distributions.element,
+      this.fillMask.element,
       this.playground.element,
       this.worst.element,
       this.embeddings.element,
@@ -177,6 +183,7 @@ export class Dashboard {
     else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
     else if (msg.type === 'resumable') this.applyResumable(data as DashboardResumableMessage);
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
+    else if (msg.type === 'filledMask') this.fillMask.handleReply(data as DashboardFilledMaskMessage);
     else if (msg.type === 'embeddings') this.embeddings.handleReply(data as DashboardEmbeddingsMessage);
     else if (msg.type === 'worstRows') this.worst.show(data as DashboardWorstRowsMessage);
     else if (msg.type === 'distributions') {
@@ -376,6 +383,7 @@ export class Dashboard {
     this.header.render(run.meta, this.state.training, this.state.resumable === true, stages, this.t, this.state.training ? this.progress : undefined);
     this.header.renderFollow(this.state.follow, this.t);
     this.playground.update(run.meta);
+    this.fillMask.update(run.meta);
     this.embeddings.update(run.meta, run.summary);
     this.worst.update(run.meta.id);
     this.distributions.update(run.meta.id);
@@ -391,11 +399,13 @@ export class Dashboard {
     this.empty.textContent = t('empty.message');
     this.empty.hidden = !!run;
     this.playground.setStrings(t);
+    this.fillMask.setStrings(t);
     this.embeddings.setStrings(t);
     this.worst.setStrings(t);
     this.distributions.setStrings(t);
     if (!run) {
       this.playground.update(undefined);
+      this.fillMask.update(undefined);
       this.embeddings.update(undefined, undefined);
       this.worst.update(undefined);
       this.distributions.update(undefined);

@@ -12,6 +12,8 @@ import { PROJECTIONS } from '../projection';
 import type { EmbeddingProjection, ProjectionMethod } from '../projection';
 import type { RowPrediction, RowPredictionSummary, RowScope } from '../rowPredictions';
 import type { LayerDistributions } from '../distributions';
+import { FILL_MASK_LIMITS } from '../fillMask';
+import type { FillMaskResult } from '../fillMask';
 
 // ───────────────────────── host → webview ─────────────────────────
 
@@ -122,6 +124,17 @@ export interface DashboardGeneratedMessage {
   millis?: number;
 }
 
+/** The answer to a `fillMask` request: the shown masked-language model's top tokens at each mask, or why not. */
+export interface DashboardFilledMaskMessage {
+  type: 'filledMask';
+  requestId: number;
+  runId: string;
+  result?: FillMaskResult;
+  error?: string;
+  /** Time spent in the inference process. */
+  millis?: number;
+}
+
 /** The answer to a predict-playground request (`describeModel` or `predict`) for the shown run. */
 export interface DashboardPredictionMessage {
   type: 'prediction';
@@ -219,6 +232,7 @@ export type HostToWebviewMessage =
   | DashboardResumableMessage
   | DashboardAttentionMessage
   | DashboardGeneratedMessage
+  | DashboardFilledMaskMessage
   | DashboardPredictionMessage
   | DashboardEmbeddingsMessage
   | DashboardWorstRowsMessage;
@@ -245,6 +259,8 @@ export type WebviewToHostMessage =
   /** The predict playground (the application stage): the shown run's model inputs, then a prediction. */
   | { type: 'describeModel'; requestId: number }
   | { type: 'predict'; requestId: number; input: PlaygroundInput }
+  /** The fill-mask box of a masked-language-model run: the sentence typed, with its [MASK]s (a newer request cancels an older one). */
+  | { type: 'fillMask'; requestId: number; text: string }
   /** Open one of the shown run's evaluation images (a path as its evaluation lists it: relative to the config's folder, or absolute) in the editor. */
   | { type: 'openImage'; runId: string; file: string }
   /** The saliency view's method switch: compute the open image's map again with this method. */
@@ -314,6 +330,13 @@ export function parseWebviewMessage(raw: unknown): WebviewToHostMessage | string
     case 'describeModel':
     case 'predict':
       return parsePlaygroundMessage(msg);
+    case 'fillMask': {
+      const bad = exactFields(msg, ['requestId', 'text']);
+      if (bad) return bad;
+      if (!isRequestId(msg.requestId)) return `'fillMask': requestId is not a whole number`;
+      if (typeof msg.text !== 'string' || msg.text.length > FILL_MASK_LIMITS.textChars) return `'fillMask': text must be a string of at most ${FILL_MASK_LIMITS.textChars} characters`;
+      return { type: 'fillMask', requestId: msg.requestId, text: msg.text };
+    }
     case 'openImage': {
       const bad = exactFields(msg, ['runId', 'file']);
       if (bad) return bad;

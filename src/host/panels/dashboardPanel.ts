@@ -285,6 +285,13 @@ export class DashboardPanel implements vscode.Disposable {
         if (this.worst && row) void revealDataRow(this.worst.file, row.line);
         break;
       }
+      case 'fillMask': {
+        void this.playground.fillMask(message, this.shown).then((reply) => {
+          // A reply for another run than the page shows by then is dropped by the page.
+          if (reply) this.host.post(reply);
+        });
+        break;
+      }
       case 'projectEmbeddings': {
         void this.playground.project(message, this.shown).then((reply) => {
           if (reply) this.host.post(reply);

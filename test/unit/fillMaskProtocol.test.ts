@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findMaskMarkers, whyNotFillMaskResult } from '../../src/core/fillMask';
+import { findMaskMarkers, FILL_MASK_LIMITS, whyNotFillMaskResult } from '../../src/core/fillMask';
+import { parseWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { FillMaskResult } from '../../src/core/fillMask';
 import { isInferenceResponse, parseInferenceRequest, whyNotInferenceResponse } from '../../src/core/protocol/inference';
 
@@ -64,3 +65,14 @@ test('a fillMask reply is checked through before the host uses it', () => {
   assert.equal(isInferenceResponse({ type: 'inferenceError', requestId: 4, message: 'no mask' }), true);
 });
 
+
+test('the page\'s fillMask request is checked before the host runs a model: a request id and a bounded text, nothing else', () => {
+  assert.deepEqual(parseWebviewMessage({ type: 'fillMask', requestId: 3, text: 'the order [MASK] late' }), { type: 'fillMask', requestId: 3, text: 'the order [MASK] late' });
+  // The empty sentence is the page's to hint at; the host still takes it (the child says there is no mask).
+  assert.deepEqual(parseWebviewMessage({ type: 'fillMask', requestId: 0, text: '' }), { type: 'fillMask', requestId: 0, text: '' });
+  assert.equal(parseWebviewMessage({ type: 'fillMask', requestId: 1.5, text: 'a' }), "'fillMask': requestId is not a whole number");
+  assert.equal(parseWebviewMessage({ type: 'fillMask', requestId: 1, text: ['a'] }), `'fillMask': text must be a string of at most ${FILL_MASK_LIMITS.textChars} characters`);
+  assert.equal(parseWebviewMessage({ type: 'fillMask', requestId: 1, text: 'x'.repeat(FILL_MASK_LIMITS.textChars + 1) }), `'fillMask': text must be a string of at most ${FILL_MASK_LIMITS.textChars} characters`);
+  assert.match(parseWebviewMessage({ type: 'fillMask', requestId: 1 }) as string, /lacks text/);
+  assert.match(parseWebviewMessage({ type: 'fillMask', requestId: 1, text: 'a', modelDir: '/etc' }) as string, /unexpected fields: modelDir/);
+});

@@ -37,7 +37,7 @@ test('a config with model.base draws the pretraining node, linked into training,
   const text = pipelineMermaid(fineTune({ from: '../pretrain/base', freezeEpochs: 2, learningRate: 0.0005 }));
   const l = labels(text);
   assert.deepEqual(Object.keys(l), [...PIPELINE_STAGES, PRETRAIN_NODE]);
-  assert.deepEqual(l.pretrain, ['Pretraining', 'pretrained: ../pretrain/base', 'base frozen for 2 epochs', 'base lr 0.0005', 'new classification head']);
+  assert.deepEqual(l.pretrain, ['Pretraining', 'pretrained: ../pretrain/base', 'base frozen for 2 epoch(s)', 'base lr 0.0005', 'new classification head']);
   // Into training, apart from the chain of stages (which the dashboard lays out in rows).
   assert.match(text, /^ {2}data --> preprocess --> training --> evaluation --> deployment --> application\n {2}pretrain --> training$/m);
   assert.equal(text.match(/-->/g)!.length, 6);
@@ -63,7 +63,7 @@ test('without model.base there is no pretraining node', () => {
 test("a run's pipeline names the base it recorded (task and run id, or export folder) and shows it done", () => {
   const statuses = { data: 'done', preprocess: 'done', training: 'running' } as const;
   const run = pipelineMermaid(fineTune({ from: RUN_BASE.id!, freezeEpochs: 1 }), { statuses, base: RUN_BASE });
-  assert.deepEqual(labels(run).pretrain, ['Pretraining', 'base: masked-language-model', 'run 20261206-120000-tickets-mlm-3f2a', 'base frozen for 1 epochs', 'new classification head']);
+  assert.deepEqual(labels(run).pretrain, ['Pretraining', 'base: masked-language-model', 'run 20261206-120000-tickets-mlm-3f2a', 'base frozen for 1 epoch(s)', 'new classification head']);
   assert.match(run, /^ {2}class pretrain,data,preprocess done$/m);
   assert.match(run, /^ {2}class training running$/m);
   for (const line of labels(run).pretrain!) assert.ok(line.length <= 40, `"${line}" is ${line.length} characters`);

@@ -60,7 +60,7 @@ export const PIPELINE_PHRASES = {
   'pretrain.run': 'run {0}',
   'pretrain.export': 'export {0}',
   'pretrain.from': 'pretrained: {0}',
-  'pretrain.freeze': 'base frozen for {0} epochs',
+  'pretrain.freeze': 'base frozen for {0} epoch(s)',
   'pretrain.learningRate': 'base lr {0}',
   'pretrain.newHead': 'new {0} head',
   'training.optimizer': '{0} lr {1}',

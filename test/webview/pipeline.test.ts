@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { Page } from 'playwright-core';
 import { mermaidFlowchartOnly } from '../../scripts/mermaidFlowchartOnly.mjs';
-import { pipelineMermaid, PIPELINE_STAGES } from '../../src/core/pipeline';
+import { pipelineMermaid, pipelineNodes, PIPELINE_STAGES } from '../../src/core/pipeline';
 import type { DashboardEventMessage, HostToWebviewMessage } from '../../src/core/protocol/dashboard';
 import type { ExperimentConfig, RunSnapshot, StageName, StageStatus } from '../../src/core/types';
 // For its declaration of window.modelLabMermaid, which the page code below uses.

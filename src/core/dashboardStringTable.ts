@@ -19,6 +19,9 @@ export const DEFAULT_STRINGS = {
   'header.job': 'job {0}',
   'header.jobOn': 'job {0} on {1}',
   'header.jobWaiting': 'job {0} ({1})',
+  // A fine-tuned run's base (meta.base): its task and run id, or its export folder.
+  'header.baseRun': 'fine-tuned from {0} run {1}',
+  'header.baseExport': 'fine-tuned from {0} export {1}',
   'header.updatedAgo': 'updated {0} s ago',
   'header.follow.title': 'A cluster job: the dashboard reads its run folder every few seconds',
   'button.cancelJob': 'Cancel job',

@@ -83,7 +83,12 @@ export class HeaderView {
 
     const started = new Date(meta.createdAt);
     const when = Number.isNaN(started.getTime()) ? meta.createdAt : started.toLocaleString();
-    this.details.textContent = `${meta.task} · ${meta.id} · ${when}`;
+    const base = meta.base;
+    // Where a fine-tuned run came from: the base's task and run id, or its export folder's name.
+    const from = !base ? '' : base.kind === 'run' ? t('header.baseRun', base.task, base.id ?? lastPart(base.path.replace(/[\\/]model[\\/]*$/, ''))) : t('header.baseExport', base.task, lastPart(base.path));
+    this.details.textContent = `${meta.task} · ${meta.id} · ${when}${from ? ` · ${from}` : ''}`;
+    if (base) this.details.title = base.path;
+    else this.details.removeAttribute('title');
 
     this.stopButton.textContent = t('button.stop');
     this.stopButton.title = t('button.stop.title');

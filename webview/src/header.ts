@@ -11,6 +11,12 @@ import type { Translate } from '../../src/core/dashboardStringTable';
 const STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 const STAGE_ICONS: Record<StageStatus, string> = { pending: '○', running: '◐', done: '✓', failed: '✕', skipped: '–' };
 
+/** The last part of a path, either separator: `/runs/x` → `x`. */
+function lastPart(path: string): string {
+  const parts = path.split(/[\\/]+/).filter(Boolean);
+  return parts[parts.length - 1] ?? path;
+}
+
 export interface HeaderActions {
   stop(): void;
   train(): void;

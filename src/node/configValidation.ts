@@ -5,13 +5,17 @@
 // config).
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { checkConfigText, checkConfigValue } from '../core/configCheck';
 import type { ConfigDiagnostic, ValidationResult } from '../core/configCheck';
-import type { DataProbe } from '../core/configRules';
+import type { DataProbe, ProbedBase } from '../core/configRules';
 import { classLabels } from '../core/preprocess';
 import { cellAt, columnOf, DataError, rowCount } from '../core/table';
+import { IMAGE_INFO_FILE } from '../core/types';
+import type { BaseModelConfig } from '../core/types';
+import { resolveBase } from './baseModel';
 import { summarizeImageFolder } from './imageFolder';
+import { runsDirFor } from './runsDirectory';
 import { probeColumns, readTable } from './tableFile';
 import { OUTSIDE_WORKSPACE_HINT, pathEscapesWorkspace } from './workspacePaths';
 import type { PathPolicy } from './workspacePaths';
@@ -21,8 +25,12 @@ export type { ConfigDiagnostic, ValidationResult } from '../core/configCheck';
 
 export const CONFIG_FILE_SUFFIX = '.experiment.json';
 
-/** Where the config's paths may point (see workspacePaths.ts); without a workspace root nothing is checked. */
-export type ValidationOptions = PathPolicy;
+/**
+ * Where the config's paths may point (see workspacePaths.ts); without a workspace root nothing
+ * is checked. `runsDir`: where a `model.base` run id is looked up (default: the workspace root's,
+ * else the working folder's, default runs folder).
+ */
+export type ValidationOptions = PathPolicy & { runsDir?: string };
 
 export function validateConfigText(text: string, configPath: string, options: ValidationOptions = {}): ValidationResult {
   return checkConfigText(text, diskProbe(configPath, options));
@@ -76,6 +84,7 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
       }
     },
     classes: (path, column, format) => classesOnDisk(resolve(baseDir, path), column, format),
+    base: (base) => probeBase(base, configPath, options.runsDir ?? runsDirFor(options.workspaceRoot ?? process.cwd())),
     imageFolder: (path) => {
       const dir = resolve(baseDir, path);
       try {
@@ -85,6 +94,36 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
       }
     },
   };
+}
+
+/** The base a config names, found by the trainer's resolver; what its model folder says of its input. */
+function probeBase(base: string | BaseModelConfig, configPath: string, runsDir: string): ProbedBase | { problem: string } {
+  try {
+    const found = resolveBase(base, resolve(configPath), runsDir);
+    const name = found.kind === 'run' ? `run "${found.id ?? found.runDir}" (${found.runDir})` : `the export ${found.modelDir}`;
+    return {
+      name,
+      task: found.task,
+      ...(found.config ? { config: found.config } : {}),
+      ...imageInput(join(found.modelDir, IMAGE_INFO_FILE)),
+      ...(existsSync(join(found.modelDir, 'task.json')) ? { textModel: true } : {}),
+    };
+  } catch (e) {
+    return { problem: (e as Error).message };
+  }
+}
+
+/** An image model's input size and channels from its image.json (the trainer reads the rest when it loads it). */
+function imageInput(file: string): { image?: ProbedBase['image'] } {
+  if (!existsSync(file)) return {};
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as { size?: unknown; channels?: unknown };
+    const size = info.size;
+    if (Array.isArray(size) && size.length === 2 && size.every((n) => Number.isInteger(n)) && typeof info.channels === 'number') return { image: { size: [size[0], size[1]], channels: info.channels } };
+  } catch {
+    // Unreadable: the trainer's loader names the file and the problem when it loads the base.
+  }
+  return {};
 }
 
 /** The last files' classes, by file, size and modification time: validation runs on every pause in typing, the file rarely changes. */

@@ -135,7 +135,8 @@ interface OpenedRun {
 
 export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   const configPath = resolve(opts.configPath);
-  const pathPolicy = { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace };
+  // runsDir: where a model.base run id is looked up, as the run folders go there.
+  const pathPolicy = { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace, runsDir: opts.runsDir };
   const validation = validateConfigFile(configPath, pathPolicy);
   if (!validation.config) throw new ConfigInvalidError(configPath, validation.diagnostics);
   // The sweep section is not part of a run; a sweep point's values are, validated again.
@@ -224,7 +225,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   }
   const { configPath: _savedPath, ...value } = snapshot;
   // The snapshot is checked as a config again: the data files must still be there, inside the workspace, with the same columns.
-  const diagnostics = validateConfigValue(value, meta.configPath, { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace });
+  const diagnostics = validateConfigValue(value, meta.configPath, { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace, runsDir: dirname(runDir) });
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigInvalidError(configFile, diagnostics);
   const config = value as unknown as ResolvedConfig;
   const epochsDone = checkpoint.header.epoch;

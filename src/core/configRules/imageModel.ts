@@ -17,9 +17,10 @@ const IMAGE_LAYERS: ReadonlySet<LayerConfig['type']> = new Set(['conv2d', 'maxPo
 /**
  * The model of a config with `data.image`. `classes`: the class names the
  * data holds, when known (a folder's sub-folders, a listing's labels); the
- * output layer is then held to their number.
+ * output layer is then held to their number. `inputShape`: what the layers
+ * start from — the image, or a base's kept layers' output (null: not known).
  */
-export function checkImageModel(config: ExperimentConfig, report: RuleReport, classes?: readonly string[]): void {
+export function checkImageModel(config: ExperimentConfig, report: RuleReport, classes?: readonly string[], inputShape?: readonly number[] | null): void {
   const image = config.data.image;
   if (!image) return;
   if (config.task !== 'classification') {
@@ -28,7 +29,9 @@ export function checkImageModel(config: ExperimentConfig, report: RuleReport, cl
   const model = config.model;
   if (isTransformerModel(model) || isRecommenderModel(model)) return; // routed to the text or recommendation rules
   const layers = model.layers;
-  const shapes = inferLayerShapes(layers, imageInputShape(image));
+  // With a base, the layers are its new head, on the base's kept layers' output (null: unknown, not checked).
+  const start = inputShape === undefined ? imageInputShape(image) : inputShape;
+  const shapes = start ? inferLayerShapes(layers, start) : { problem: undefined, output: undefined };
   if (shapes.problem) {
     report(['model', 'layers', shapes.problem.index, 'type'], 'error', shapes.problem.message);
   } else if (shapes.output && shapes.output.length !== 1) {

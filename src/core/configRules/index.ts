@@ -4,6 +4,7 @@
 // gives (see node/configValidation.ts).
 
 import { isImageExperiment, isRecommenderModel, isTextExperiment } from '../resolvedConfig';
+import { checkBase } from './base';
 import { checkImageDataFiles } from './imageData';
 import { checkImageLayersWithoutImage, checkImageModel } from './imageModel';
 import { checkRecommendationExperiment } from './recommender';
@@ -14,7 +15,7 @@ import { checkTextExperiment } from './text';
 import type { ExperimentConfig } from '../types';
 
 export { checkDataFilesDespiteSchema, columnChecker, didYouMean, editDistance, isCorpusFile } from './shared';
-export type { DataProbe, ImageFolderInfo, RuleReport, RuleSeverity } from './shared';
+export type { DataProbe, ImageFolderInfo, ProbedBase, RuleReport, RuleSeverity } from './shared';
 
 /** Reports every semantic problem of a config that matches the schema. */
 export function checkConfigRules(config: ExperimentConfig, probe: DataProbe, report: RuleReport): void {
@@ -22,10 +23,11 @@ export function checkConfigRules(config: ExperimentConfig, probe: DataProbe, rep
   const columns = imageData ? imageData.columns : checkDataFiles(config, probe, report);
   checkExportPath(config, probe, report);
   checkTransformerOnlyKeys(config, report);
+  const base = checkBase(config, probe, report);
   if (config.task === 'recommendation' || isRecommenderModel(config.model)) checkRecommendationExperiment(config, columns, report);
   else if (isTextExperiment(config)) checkTextExperiment(config, columns, report);
   else if (isImageExperiment(config)) {
-    checkImageModel(config, report, imageData?.classes);
+    checkImageModel(config, report, imageData?.classes, base.headInput);
   } else {
     checkTabularExperiment(config, columns, report, config.task === 'classification' ? probedClasses(config, columns, probe) : undefined);
     checkImageLayersWithoutImage(config, report);

@@ -7,7 +7,7 @@ import { isTransformerModel } from '../resolvedConfig';
 import type { PathSegment } from '../sweep';
 import type { DataError } from '../table';
 import { carvedValidationShare, hasValidationData, isTestMetricName, isTrainingMetricName, SPLIT_DEFAULTS } from '../splitPlan';
-import type { DataConfig, ExperimentConfig } from '../types';
+import type { BaseModelConfig, DataConfig, ExperimentConfig, Task } from '../types';
 import type { ConfigFix } from '../configFixes';
 
 export type RuleSeverity = 'error' | 'warning' | 'info';
@@ -32,6 +32,22 @@ export interface DataProbe {
   imageFolder?(path: string): ImageFolderInfo | DataError;
   /** The distinct values of a table file's column (a classifier's classes), sorted, or the problem reading them. A probe without one leaves class counts unchecked. */
   classes?(path: string, column: string, format?: string): string[] | DataError;
+  /** The base `model.base` names, found as the trainer finds it (src/node/baseModel.ts), or why it cannot be used (the message names what was looked for and where). A probe without one leaves the base unchecked. */
+  base?(base: string | BaseModelConfig): ProbedBase | { problem: string };
+}
+
+/** What the config rules learn of a fine-tuned config's base (configRules/base.ts compares it with the config). */
+export interface ProbedBase {
+  /** How messages name it: `run "<id>" (<folder>)` or `the export <folder>`. */
+  name: string;
+  /** Its task, as its model folder (else its meta or model card) says. */
+  task: Task;
+  /** Its config (a run's config.json, an export's model card's), when it has one. */
+  config?: Record<string, unknown>;
+  /** An image model's input, from its image.json. */
+  image?: { size: [number, number]; channels: number };
+  /** Its model folder holds a text model's task.json (a Transformer). */
+  textModel?: boolean;
 }
 
 /** A folder of images with one sub-folder per class, as the config rules see it. */

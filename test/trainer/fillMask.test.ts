@@ -8,6 +8,7 @@
 // Run: node --import tsx --test test/trainer/fillMask.test.ts
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -154,4 +155,19 @@ test('a model folder whose tokenizer has no <mask> says so', async () => {
   const cache = new TextModelCache(1);
   await assert.rejects(fillMask(dir, 'the [MASK]', {}, cache), /tokenizer has no <mask> token/);
   cache.clear();
+});
+
+test('modellab fill-mask prints a line per mask and the words read as <unk>; --json the result; a bad --top-k is refused', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, '../../src/cli/main.ts'), ...args], { encoding: 'utf8', cwd: join(__dirname, '../..') });
+  const human = cli(['fill-mask', mlmDir, 'the parcel [MASK] late', '--top-k', '3', '--backend', 'wasm']);
+  assert.equal(human.status, 0, human.stderr);
+  assert.equal(human.stdout, "mask 1 (token 3): is 0.410 · was 0.220 · arrived 0.080\nnot in the model's vocabulary (read as <unk>): parcel\n");
+  const json = cli(['fill-mask', mlmDir, '<mask> order', '--json', '--backend', 'wasm']);
+  assert.equal(json.status, 0, json.stderr);
+  const r = JSON.parse(json.stdout);
+  assert.deepEqual(r.tokens, ['<mask>', 'order']);
+  assert.equal(r.masks[0].candidates[0].token, 'the');
+  const bad = cli(['fill-mask', mlmDir, 'the [MASK]', '--top-k', '0']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /top-k/);
 });

@@ -26,6 +26,7 @@ import { pipelineCommand } from './pipelineCommand';
 import { saliencyCommand } from './saliencyCommand';
 import { lrFindCommand, LR_FIND_USAGE } from './lrFindCommand';
 import { predictCommand, PREDICT_USAGE } from './predictCommand';
+import { fillMaskCommand, FILL_MASK_USAGE } from './fillMaskCommand';
 import { backendOption, intOption, numberOption, runsDirOption, threadRequest, THREADS_OPTION, UsageError } from './args';
 import { MAX_THREADS, THREADS_ENV } from '../core/threads';
 import type { ThreadRequest } from '../core/threads';
@@ -64,6 +65,7 @@ Usage:
   modellab saliency <run> <image> [--method gradcam|gradient] [--json] [--runs-dir DIR] [--backend B]
 ${LR_FIND_USAGE}
 ${PREDICT_USAGE}
+${FILL_MASK_USAGE}
 ${DEPLOY_USAGE}
 
 <run> is a run id in DIR, a run folder, a model folder, or "latest" (the newest
@@ -569,6 +571,8 @@ export async function main(argv: string[]): Promise<number> {
         return await saliencyCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir, 'image'), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'lr-find':
         return await lrFindCommand(rest);
+      case 'fill-mask':
+        return await fillMaskCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'predict':
         return await predictCommand(rest, { resolveRun: (arg, dir) => resolveRun(arg, dir), defaultRunsDir: runsDirFor(process.cwd()) });
       case 'export':

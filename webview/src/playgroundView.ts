@@ -87,11 +87,13 @@ export class PlaygroundView {
     }
     this.element.hidden = !meta;
     const ready = meta?.status === 'completed';
-    this.loadButton.hidden = !ready || this.signature !== undefined;
+    // A masked-language model is tried in the fill-mask box; it has no form of inputs.
+    const masked = (meta?.task as string | undefined) === 'masked-language-model';
+    this.loadButton.hidden = !ready || masked || this.signature !== undefined;
     this.exportButton.hidden = !ready;
     this.deployButton.hidden = !ready;
     this.loadButton.disabled = this.pending !== undefined;
-    this.hint.textContent = !ready ? this.t('playground.notReady') : this.signature?.kind === 'image' ? this.t('playground.image.hint') : this.t('playground.hint');
+    this.hint.textContent = !ready ? this.t('playground.notReady') : masked ? this.t('playground.maskedLanguageModel') : this.signature?.kind === 'image' ? this.t('playground.image.hint') : this.t('playground.hint');
   }
 
   handleReply(msg: DashboardPredictionMessage): void {

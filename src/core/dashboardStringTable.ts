@@ -227,6 +227,7 @@ export const DEFAULT_STRINGS = {
   'playground.image.none': 'Choose an image first.',
   'playground.image.notImage': '{0} is not a PNG or JPEG image.',
   'playground.image.tooLarge': '{0} is larger than {1} MiB.',
+  'playground.maskedLanguageModel': 'This is a masked-language model: try it in the Fill in the mask box.',
   'fillMask.title': 'Fill in the mask',
   'fillMask.hint': 'Type a sentence with [MASK] (or <mask>) where a word is missing: the model lists the tokens it would put there, with their probabilities.',
   'fillMask.notReady': 'The model can fill in masks once the run has completed.',

@@ -150,4 +150,9 @@ test('the box is only there for a masked-language model, and waits for its run t
   assert.equal(await page.locator('#fill-mask-input').isDisabled(), true);
   assert.equal(await page.locator('#fill-mask-hint').textContent(), 'The model can fill in masks once the run has completed.');
   assert.equal(await page.locator('#fill-mask').getAttribute('aria-labelledby'), 'fill-mask-title');
+  // Completed: the box takes input, and the predict playground sends the user to it (it has no form for this model).
+  await post({ type: 'state', run: mlmRun(), training: false });
+  await page.waitForFunction(() => !(document.querySelector('#fill-mask-input') as HTMLInputElement).disabled);
+  assert.equal(await page.locator('#playground-load').isVisible(), false);
+  assert.equal(await page.locator('#playground .hint').first().textContent(), 'This is a masked-language model: try it in the Fill in the mask box.');
 });

@@ -10,8 +10,12 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { editDistance } from '../core/configRules';
 import { isOneOf } from '../core/choices';
 import { ENSEMBLE_FILE } from '../core/ensemble';
+import { resolveTransformer } from '../core/resolvedConfig';
+import type { ResolvedTransformer } from '../core/resolvedConfig';
+import { TOKENIZER_FILE } from '../core/tokenizer';
+import type { TokenizerJson } from '../core/tokenizer';
 import { TASKS } from '../core/types';
-import type { BaseModelConfig, RunBase, RunMeta, Task } from '../core/types';
+import type { BaseModelConfig, ExperimentConfig, RunBase, RunMeta, Task, TokenizerConfig, TransformerModelConfig } from '../core/types';
 import { MODEL_CARD_JSON } from './modelExport';
 import type { ModelCard } from './modelExport';
 import { readRunMeta } from './runStoreReader';
@@ -220,5 +224,126 @@ function resolveExport(dir: string): ResolvedBase {
     task,
     ...(config ? { config } : {}),
     ...(configHash ? { configHash } : {}),
+  };
+}
+
+// ───────────────────────── does a Transformer config fit its base? ─────────────────────────
+
+/** The hyperparameters a fine-tuned Transformer takes from its base: a config that names another value is refused. */
+export const BASE_HYPERPARAMETERS = ['layers', 'heads', 'dModel', 'ffDim', 'maxLength', 'positional'] as const;
+
+export interface BaseFitProblem {
+  /** Where in the config (JSON path). */
+  path: (string | number)[];
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** How a message names the base: `run "<id>"`, or `the export <folder>`. */
+export function describeBase(base: Pick<ResolvedBase, 'kind' | 'id' | 'path'>): string {
+  return base.kind === 'run' ? `run "${base.id}"` : `the export ${base.path}`;
+}
+
+/** The base's tokenizer.json, read (undefined when it has none). */
+export function readBaseTokenizer(base: Pick<ResolvedBase, 'modelDir'>): TokenizerJson | undefined {
+  const file = join(base.modelDir, TOKENIZER_FILE);
+  if (!existsSync(file)) return undefined;
+  const json = readJsonFile(file, TOKENIZER_FILE);
+  if (!isRecord(json) || json.format !== 'modellab-tokenizer' || !Array.isArray(json.vocab) || !isRecord(json.settings)) {
+    throw new Error(`model.base: ${file} is not a Model Lab tokenizer (tokenizer.json format 1)`);
+  }
+  return json as unknown as TokenizerJson;
+}
+
+/** The base's Transformer as it was built: its config's model, defaults filled in as its run resolved them. */
+export function baseTransformer(base: Pick<ResolvedBase, 'config'>): ResolvedTransformer | undefined {
+  const model = base.config?.model;
+  if (!isRecord(model) || (model.type !== 'transformerEncoder' && model.type !== 'transformerDecoder')) return undefined;
+  const data = isRecord(base.config?.data) ? (base.config.data as { tokenizer?: TokenizerConfig }) : {};
+  return resolveTransformer(model as unknown as TransformerModelConfig, data.tokenizer);
+}
+
+/**
+ * Why a Transformer config cannot fine-tune from `base` (errors), and what it
+ * ignores (infos): the editor shows them at their paths, the trainer refuses
+ * the errors. Only for Transformer configs.
+ */
+export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): BaseFitProblem[] {
+  const problems: BaseFitProblem[] = [];
+  const model = config.model as TransformerModelConfig & { base?: unknown };
+  const where = describeBase(base);
+  const basePath = ['model', 'base'];
+  const classifier = config.task === 'classification' && model.type === 'transformerEncoder';
+  const languageModel = config.task === 'language-model' && model.type === 'transformerDecoder';
+  if (!classifier && !languageModel) {
+    problems.push({ path: basePath, severity: 'error', message: `fine-tuning from a base is for a text classifier (transformerEncoder) or a language model (transformerDecoder), not a ${config.task} ${model.type}` });
+    return problems;
+  }
+  const baseType = isRecord(base.config?.model) ? base.config.model.type : undefined;
+  if (typeof baseType !== 'string') {
+    problems.push({ path: basePath, severity: 'error', message: `${where} (${base.path}) does not say what model it is (no config.json, or a model card without its config), so its layers cannot be matched` });
+    return problems;
+  }
+  const arch = baseTransformer(base);
+  if (!arch) {
+    problems.push({ path: basePath, severity: 'error', message: `${where} is a ${baseType} model (task ${base.task}), not a Transformer: a ${model.type} takes its tokenizer and blocks from a Transformer base` });
+    return problems;
+  }
+  if (classifier && arch.type === 'transformerDecoder') {
+    problems.push({
+      path: basePath,
+      severity: 'error',
+      message: `a decoder's causal attention lets each token see only the tokens before it, so ${where} (a ${base.task} transformerDecoder) cannot be the base of a classifier's encoder, which reads the whole text at once; pretrain a transformerEncoder (task masked-language-model) as the base`,
+    });
+    return problems;
+  }
+  if (languageModel && arch.type === 'transformerEncoder') {
+    problems.push({
+      path: basePath,
+      severity: 'error',
+      message: `an encoder's attention sees the tokens after each position too, so ${where} (a ${base.task} transformerEncoder) cannot continue as a language model, which predicts each token from the ones before it; take a language-model run (transformerDecoder) as the base`,
+    });
+    return problems;
+  }
+  for (const key of BASE_HYPERPARAMETERS) {
+    const named = model[key];
+    if (named !== undefined && named !== arch[key]) {
+      problems.push({ path: ['model', key], severity: 'error', message: `model.${key} is ${JSON.stringify(named)} but the base's is ${JSON.stringify(arch[key])}: a fine-tuned model keeps its base's ${key} (leave it out to take the base's)` });
+    }
+  }
+  const tokenizer = readBaseTokenizer(base);
+  if (!tokenizer) {
+    problems.push({ path: basePath, severity: 'error', message: `${where} has no ${TOKENIZER_FILE} in ${base.modelDir}, so its token ids cannot be known` });
+    return problems;
+  }
+  if (classifier && model.pooling === 'first' && !tokenizer.prependCls) {
+    problems.push({ path: ['model', 'pooling'], severity: 'error', message: `model.pooling "first" pools a <cls> token, but the base's tokenizer puts none before the text; use "mean"` });
+  }
+  if (config.data.tokenizer !== undefined) {
+    problems.push({ path: ['data', 'tokenizer'], severity: 'info', message: tokenizerIgnoredMessage(tokenizer) });
+  }
+  return problems;
+}
+
+export function tokenizerIgnoredMessage(tokenizer: TokenizerJson): string {
+  return `data.tokenizer is ignored: the run takes the base's tokenizer (${tokenizer.settings.type}, ${tokenizer.vocab.length} tokens)`;
+}
+
+/**
+ * The config a fine-tuned run trains with: the base's hyperparameters and
+ * tokenizer settings in place of its own (the run's config.json shows what was
+ * trained), `model.base` kept. Throws the first errors of baseFitProblems.
+ */
+export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { config: ExperimentConfig; infos: BaseFitProblem[] } {
+  const problems = baseFitProblems(config, base);
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length) throw new Error(`model.base: ${errors.map((p) => p.message).join('; ')}`);
+  const arch = baseTransformer(base)!;
+  const tokenizer = readBaseTokenizer(base)!;
+  const inherited = Object.fromEntries(BASE_HYPERPARAMETERS.map((k) => [k, arch[k]]));
+  const { type, lowercase, punctuation, vocabSize, maxLength } = tokenizer.settings;
+  return {
+    config: { ...config, data: { ...config.data, tokenizer: { type, lowercase, punctuation, vocabSize, maxLength } }, model: { ...config.model, ...inherited } as ExperimentConfig['model'] },
+    infos: problems.filter((p) => p.severity !== 'error'),
   };
 }

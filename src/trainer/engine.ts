@@ -40,6 +40,8 @@ import type { LoopState, PreparedExperiment } from './preparedExperiment';
 import { prepareRecommenderExperiment } from './recommenderTraining';
 import { prepareTabularExperiment } from './tabularTraining';
 import { prepareTextExperiment } from './textTraining';
+import { fineTuneConfig, textFineTune } from './fineTune';
+import type { TextFineTune } from './fineTune';
 import packageJson from '../../package.json';
 
 /** What the host's start message says (core/protocol/trainer.ts; resuming is ResumeOptions), and what runs in-process adds. */
@@ -142,7 +144,9 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   // The sweep section is not part of a run; a sweep point's values are, validated again.
   const point = configForSweepPoint(configPath, validation.config, opts.overrides, pathPolicy);
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
-  const config = retrainable(resolveConfig(point.config, { epochs: opts.retrain?.epochs ?? opts.epochs }), opts.retrain !== undefined);
+  // Fine-tuning: the base found and the config fitted to it (its hyperparameters, its tokenizer) before any run folder exists.
+  const fine = fineTuneConfig(point.config, configPath, opts.runsDir);
+  const config = retrainable(resolveConfig(fine?.config ?? point.config, { epochs: opts.retrain?.epochs ?? opts.epochs }), opts.retrain !== undefined);
 
   const now = new Date().toISOString();
   const fresh: Omit<RunMeta, 'id' | 'format'> = {
@@ -161,10 +165,11 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     sweep: opts.sweep,
     ...(opts.fold ? { fold: opts.fold } : {}),
     ...(opts.retrain ? { retrain: opts.retrain } : {}),
+    ...(fine ? { base: fine.base } : {}),
   };
   const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
   writer.writeConfig({ ...config, configPath });
-  return trainOpenedRun(opts, { config, configPath, writer, warnings: validation.diagnostics.map((d) => formatDiagnostic(configPath, d)) });
+  return trainOpenedRun(opts, { config, configPath, writer, warnings: [...validation.diagnostics.map((d) => formatDiagnostic(configPath, d)), ...(fine?.notes ?? [])] });
 }
 
 /**
@@ -325,8 +330,9 @@ async function trainInner(
   // A fold of a cross-validation, or a retrain on all the training data: recorded in the meta, so a resume trains the same rows.
   const part = trainingDataPartOf(writer.meta);
   if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification), not this ${config.task} config`);
-  const prepared = prepareExperiment(config, opts.configPath, stage, log, part);
-  const optimizer = buildOptimizer(config.training.optimizer);
+  const fineTune = fineTuneOf(config, writer, resume !== undefined, log);
+  const prepared = prepareExperiment(config, opts.configPath, stage, log, part, fineTune);
+  const optimizer = prepared.optimizer ?? buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);
   } finally {
@@ -336,6 +342,14 @@ async function trainInner(
   }
 }
 
+/** A fine-tuned text run's base (RunMeta.base, recorded when it started): its tokenizer and weights, or on a resume its own copies. */
+function fineTuneOf(config: ResolvedConfig, writer: RunWriter, resuming: boolean, log: TrainerLog): TextFineTune | undefined {
+  if (config.model.base === undefined || !isTextExperiment(config)) return undefined;
+  const base = writer.meta.base;
+  if (!base) throw new Error(`${join(writer.dir, 'meta.json')} does not record the base (meta.base) its config's model.base names`);
+  return textFineTune({ config, runDir: writer.dir, base, resuming, log });
+}
+
 /** Loads the data and builds the model of any task (the learning-rate range test builds its throwaway model the same way). */
 export function prepareExperiment(
   config: ResolvedConfig,
@@ -343,9 +357,10 @@ export function prepareExperiment(
   stage: StageReporter,
   log: TrainerLog,
   part?: ReturnType<typeof trainingDataPartOf>,
+  fineTune?: TextFineTune,
 ): PreparedExperiment {
   if (config.task === 'recommendation') return prepareRecommenderExperiment(config, configPath, stage, log);
-  if (isTextExperiment(config)) return prepareTextExperiment(config, configPath, stage, log, part);
+  if (isTextExperiment(config)) return prepareTextExperiment(config, configPath, stage, log, part, fineTune);
   if (isImageExperiment(config)) return prepareImageExperiment(config, configPath, stage, log);
   return prepareTabularExperiment(config, configPath, stage, log, part);
 }

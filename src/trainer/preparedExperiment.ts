@@ -43,6 +43,8 @@ export interface PreparedExperiment {
   dataSizes: { train: number; validation: number; test: number };
   /** Whether val_* values are logged each epoch. */
   hasValidation: boolean;
+  /** The optimizer the loop steps, when the experiment builds its own (a fine-tuned run's base and head): else the engine builds the config's. */
+  optimizer?: tf.Optimizer;
   fit(args: FitArgs): Promise<void>;
   /** The loop's state at the end of the current epoch (read inside onEpochEnd, for a checkpoint). */
   loopState(): LoopState;

@@ -30,6 +30,7 @@ import { summarize } from './model';
 import { saveTextModel } from './modelIo';
 import type { FitArgs, PreparedExperiment } from './preparedExperiment';
 import { buildTransformer } from './transformer';
+import type { TextFineTune } from './fineTune';
 
 type Stage = StageReporter;
 type Log = TrainerLog;
@@ -164,7 +165,7 @@ export function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weigh
 
 // ───────────────────────── the experiment ─────────────────────────
 
-export function prepareTextExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log, part?: TrainingDataPart): PreparedExperiment {
+export function prepareTextExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log, part?: TrainingDataPart, fineTune?: TextFineTune): PreparedExperiment {
   const modelConfig = resolveTransformer(config.model as TransformerModelConfig, config.data.tokenizer);
   const tokSettings = resolveTokenizer(config);
   const maxLength = Math.min(tokSettings.maxLength, modelConfig.maxLength);
@@ -184,7 +185,8 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     const chars = corpus.train.length + (corpus.validation?.length ?? 0) + (corpus.test?.length ?? 0);
     stage('data', 'done', logText('stage.characters', chars.toLocaleString('en')));
     stage('preprocess', 'running');
-    tokenizer = Tokenizer.fit([corpus.train], tokSettings);
+    tokenizer = fineTune?.tokenizer ?? Tokenizer.fit([corpus.train], tokSettings);
+    fineTune?.checkTexts([corpus.train]);
     train = new CorpusData(tokenizer.encodeAll(corpus.train), maxLength);
     val = corpus.validation ? new CorpusData(tokenizer.encodeAll(corpus.validation), maxLength) : undefined;
     test = corpus.test ? new CorpusData(tokenizer.encodeAll(corpus.test), maxLength) : undefined;
@@ -206,7 +208,8 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     if (labels.length < 2) {
       throw new Error(`the target "${target}" has ${labels.length === 0 ? 'no values' : `only one class ("${labels[0]}")`} in the training split; a classifier needs at least two`);
     }
-    tokenizer = Tokenizer.fit(pairs.train.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
+    tokenizer = fineTune?.tokenizer ?? Tokenizer.fit(pairs.train.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
+    fineTune?.checkTexts(pairs.train.texts);
     const index = new Map(labels.map((l, i) => [l, i]));
     let unseen = 0;
     const dataset = (p: LabelledTexts | undefined) => {
@@ -231,7 +234,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
 
   // ── model
   const classes = labels?.length ?? 0;
-  const model = buildTransformer(modelConfig, tokenizer.vocabSize, { classes });
+  const model = fineTune ? fineTune.buildModel(modelConfig, tokenizer.vocabSize, { classes }) : buildTransformer(modelConfig, tokenizer.vocabSize, { classes });
   const summary = summarize(model, null);
 
   const lossOf = (out: tf.Tensor, tensors: BatchTensors): tf.Scalar =>
@@ -266,6 +269,8 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     let lastYield = Date.now();
     for (let epoch = resume?.epochsDone ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
       await callbacks.onEpochBegin?.(epoch);
+      // Fine-tuning: the head alone while the base is frozen.
+      const trainable = fineTune ? fineTune.trainableAt(epoch) : variables;
       let lossSum = 0;
       let weight = 0;
       let correct = 0;
@@ -284,7 +289,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
             const out = model.apply(t.ids, { training: true }) as tf.Tensor;
             if (wantAccuracy) hits = tf.keep(countCorrect(out, t));
             return lossOf(out, t);
-          }, variables);
+          }, trainable);
           tap?.take(grads);
           // Adam as one kernel call where the backend has it: ~13 fewer kernels per variable per step.
           if (!applyAdamFused(optimizer, grads)) optimizer.applyGradients(grads);
@@ -364,6 +369,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     summary,
     dataSizes,
     hasValidation: (val?.size ?? 0) > 0,
+    ...(fineTune ? { optimizer: fineTune.optimizer() } : {}),
     fit,
     loopState: () => ({ random: rng?.state() }),
     save,

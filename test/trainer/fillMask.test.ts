@@ -1,9 +1,8 @@
 // Filling in masks with a hand-built masked-language model whose answer is
-// known exactly: token vectors and positions are one-hot, the attention adds
-// nothing, and the output kernel's mask row holds log-probabilities — so at a
-// mask the model's softmax is exactly the distribution written into it (and at
-// the first position a bonus for "the"). The same model folder answers
-// through fillMask and through the inference server, as the dashboard asks.
+// known exactly (test/helpers/handBuiltMlm.ts: at a mask its softmax is the
+// distribution written into it, and at the first position "the" gets a
+// bonus). The same model folder answers through fillMask, through the
+// inference server as the dashboard asks, and through `modellab fill-mask`.
 //
 // Run: node --import tsx --test test/trainer/fillMask.test.ts
 
@@ -11,77 +10,25 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import * as tfl from '@tensorflow/tfjs-layers';
-import * as tf from '@tensorflow/tfjs-core';
 import type { InferenceToHostMessage } from '../../src/core/protocol/inference';
 import { isInferenceResponse } from '../../src/core/protocol/inference';
-import { Tokenizer } from '../../src/core/tokenizer';
 import { selectBackend } from '../../src/trainer/backend';
 import { fillMask } from '../../src/trainer/fillMask';
 import { TextModelCache } from '../../src/trainer/inference';
 import { InferenceServer } from '../../src/trainer/inferenceServer';
-import { saveTextModel } from '../../src/trainer/modelIo';
-import type { TextTaskJson } from '../../src/trainer/modelIo';
-import { MultiHeadSelfAttention, PaddingMask, TokenAndPositionEmbedding, TokenLogits } from '../../src/trainer/transformer';
 import { tempDir } from '../helpers/fixtures';
-
-const VOCAB = ['<pad>', '<unk>', '<cls>', '<mask>', 'the', 'order', 'is', 'was', 'arrived', 'late', 'box'];
-/** The distribution at a mask (over every id, summing to 1). */
-const AT_MASK = [0.01, 0.05, 0.01, 0.01, 0.03, 0.04, 0.41, 0.22, 0.08, 0.06, 0.08];
-const MAX_LENGTH = 5;
-/** √16 = 4 exactly: the embedding's scaling gives back one-hot vectors without rounding. */
-const D_MODEL = 16;
-const V = VOCAB.length;
-const MASK_ID = 3;
-const THE_BONUS = 100;
+import { AT_MASK, THE_BONUS, VOCAB, writeHandBuiltModel } from '../helpers/handBuiltMlm';
 
 let mlmDir: string;
 let lmDir: string;
-
-function tokenizer(): Tokenizer {
-  return Tokenizer.fromJson({
-    format: 'modellab-tokenizer',
-    version: 1,
-    settings: { type: 'word', lowercase: true, punctuation: 'split', vocabSize: V, maxLength: MAX_LENGTH },
-    prependCls: false,
-    vocab: VOCAB,
-  });
-}
-
-/** ids [B, T] → logits [B, T, V]: onehot(token) + onehot(position), through an attention that adds zero, times a known kernel. */
-function handBuiltModel(): tfl.LayersModel {
-  const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
-  const padding = new PaddingMask({ name: 'padding_mask' }).apply(ids) as tfl.SymbolicTensor;
-  const embedding = new TokenAndPositionEmbedding({ name: 'embedding', vocabSize: V, dModel: D_MODEL, maxLength: MAX_LENGTH, positional: 'learned' });
-  const x = embedding.apply(ids) as tfl.SymbolicTensor;
-  const attention = new MultiHeadSelfAttention({ name: 'block1_attention', heads: 1, causal: false });
-  const [attended] = attention.apply([x, padding]) as tfl.SymbolicTensor[];
-  const sum = tfl.layers.add({ name: 'residual' }).apply([x, attended]) as tfl.SymbolicTensor;
-  const head = new TokenLogits({ name: 'token_logits', vocabSize: V });
-  const model = tfl.model({ inputs: ids, outputs: head.apply(sum) as tfl.SymbolicTensor });
-  const tokens = new Float32Array(V * D_MODEL);
-  for (let i = 0; i < V; i++) tokens[i * D_MODEL + i] = 1 / Math.sqrt(D_MODEL);
-  const positions = new Float32Array(MAX_LENGTH * D_MODEL);
-  for (let t = 0; t < MAX_LENGTH; t++) positions[t * D_MODEL + V + t] = 1;
-  embedding.setWeights([tf.tensor2d(tokens, [V, D_MODEL]), tf.tensor2d(positions, [MAX_LENGTH, D_MODEL])]);
-  attention.setWeights(attention.getWeights().map((w) => tf.zerosLike(w)));
-  const kernel = new Float32Array(D_MODEL * V);
-  AT_MASK.forEach((p, id) => (kernel[MASK_ID * V + id] = Math.log(p)));
-  kernel[(V + 0) * V + VOCAB.indexOf('the')] = Math.log(THE_BONUS); // position 0 favours "the"
-  head.setWeights([tf.tensor2d(kernel, [D_MODEL, V]), tf.zeros([V])]);
-  return model;
-}
 
 before(async () => {
   await selectBackend('wasm');
   const root = tempDir();
   mlmDir = join(root, 'mlm-run');
   lmDir = join(root, 'lm-run');
-  const model = handBuiltModel();
-  // Until the trainer's task.json knows the task, the folder says it as the contract names it.
-  await saveTextModel(model, join(mlmDir, 'model'), tokenizer(), { format: 'modellab-text-task', version: 1, task: 'masked-language-model', maxLength: MAX_LENGTH } as unknown as TextTaskJson);
-  await saveTextModel(model, join(lmDir, 'model'), tokenizer(), { format: 'modellab-text-task', version: 1, task: 'language-model', maxLength: MAX_LENGTH });
-  model.dispose();
+  await writeHandBuiltModel(join(mlmDir, 'model'));
+  await writeHandBuiltModel(join(lmDir, 'model'), 'language-model');
 });
 
 const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 2e-6, `${what}: ${actual} ≠ ${expected}`);
@@ -147,11 +94,7 @@ test('the inference server answers fillMask with a reply the host\'s guard accep
 
 test('a model folder whose tokenizer has no <mask> says so', async () => {
   const dir = join(tempDir(), 'no-mask');
-  const model = handBuiltModel();
-  const vocab = VOCAB.map((t) => (t === '<mask>' ? 'parcel' : t));
-  const tok = Tokenizer.fromJson({ ...tokenizer().toJson(), vocab });
-  await saveTextModel(model, dir, tok, { format: 'modellab-text-task', version: 1, task: 'masked-language-model', maxLength: MAX_LENGTH } as unknown as TextTaskJson);
-  model.dispose();
+  await writeHandBuiltModel(dir, 'masked-language-model', VOCAB.map((t) => (t === '<mask>' ? 'parcel' : t)));
   const cache = new TextModelCache(1);
   await assert.rejects(fillMask(dir, 'the [MASK]', {}, cache), /tokenizer has no <mask> token/);
   cache.clear();

@@ -305,6 +305,33 @@ test('a node reveals its config section, by mouse and by keyboard', async () => 
   );
 });
 
+test("a fine-tuned run's pretraining node: done in the theme's colours, named for screen readers, it reveals the training section", async () => {
+  const config: ExperimentConfig = { ...houseConfig(), model: { ...houseConfig().model, base: { from: 'runs/base', freezeEpochs: 1 } } };
+  const base = { kind: 'run', id: '20250101-110000-house-base-cd34', path: '/w/.modellab/runs/20250101-110000-house-base-cd34/model', task: 'regression' } as const;
+  await post({ type: 'state', run: snapshot(RUNNING_STAGES), training: true, pipeline: pipelineMermaid(config, { statuses: RUNNING_STAGES, base }) });
+  await page.locator('#pipeline-diagram[data-rendered="true"]').waitFor();
+  assert.deepEqual(await page.locator('#pipeline-diagram g.node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-stage'))), [...PIPELINE_STAGES, 'pretrain']);
+  const pretrain = await page.evaluate(() => {
+    const node = document.querySelector('#pipeline-diagram g.node[data-stage="pretrain"]')!;
+    const style = getComputedStyle(node.querySelector(':scope > .label-container')!);
+    return { fill: style.fill, stroke: style.stroke, status: node.getAttribute('data-status'), label: node.getAttribute('aria-label'), classes: node.getAttribute('class'), text: [...node.querySelectorAll('tspan.row')].map((r) => r.textContent).join(' ') };
+  });
+  assert.equal(pretrain.status, 'done');
+  const bg = DARK['--vscode-editor-background']!;
+  assertColour(pretrain.fill, mix(DARK['--vscode-charts-green']!, 0.22, bg), 'pretraining (done) fill');
+  assertColour(pretrain.stroke, hex(DARK['--vscode-charts-green']!), 'pretraining (done) stroke');
+  assert.doesNotMatch(pretrain.classes ?? '', /\bdone\b/, "Mermaid's own status class gives way to the stylesheet's");
+  assert.equal(pretrain.label, 'Pretraining: done. Show this stage in the config');
+  assert.match(pretrain.text, /base: regression run 20250101-110000-house-base-cd34/);
+  // The training node keeps its own status.
+  assert.equal(await page.locator('#pipeline-diagram g.node[data-stage="training"]').getAttribute('data-status'), 'running');
+  await page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
+  await page.locator('#pipeline-diagram g.node[data-stage="pretrain"]').click();
+  assert.deepEqual(await posted(), [{ type: 'revealConfigSection', section: 'training' }]);
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-pretraining.png') });
+  assert.deepEqual(await violations(), []);
+});
+
 test('a new pipeline text for the run (its split sizes) is drawn again', async () => {
   await showRunningPipeline();
   await failEvaluation();

@@ -17,6 +17,12 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const PIPELINE_STAGES: readonly StageName[] = ['data', 'preprocess', 'training', 'evaluation', 'deployment', 'application'];
 /** Mermaid's id for a flowchart node: `<svg id>-flowchart-<node id>-<n>`. */
 const NODE_ID = new RegExp(`-flowchart-(${PIPELINE_STAGES.join('|')})-\\d+$`);
+/**
+ * A fine-tuned experiment's pretraining node (src/core/pipeline.ts PRETRAIN_NODE): no stage of the
+ * run, so its status is the one the text gives it; it reveals the training section (model.base).
+ */
+const PRETRAIN_ID = /-flowchart-pretrain-\d+$/;
+const STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
 /** Below this share of its natural width the diagram scrolls instead of shrinking further. */
 const MIN_SCALE = 0.7;
 /** The generated text's direction line; a narrow panel gets the stages top to bottom instead. */
@@ -186,6 +192,10 @@ export class PipelineView {
     svg.setAttribute('focusable', 'false');
     this.nodes.clear();
     for (const node of svg.querySelectorAll<SVGGElement>('g.node')) {
+      if (PRETRAIN_ID.test(node.id)) {
+        this.installPretrain(node);
+        continue;
+      }
       const stage = NODE_ID.exec(node.id)?.[1] as StageName | undefined;
       if (!stage) continue;
       this.nodes.set(stage, node);
@@ -202,6 +212,19 @@ export class PipelineView {
     this.labelNodes();
     this.colourNodes();
     this.fitDirection();
+  }
+
+  /** The pretraining node in the theme's colours, with the status the text gave it; a button to the training section. */
+  private installPretrain(node: SVGGElement): void {
+    const status = STATUSES.find((s) => node.classList.contains(s)) ?? 'pending';
+    node.classList.remove(...STATUSES);
+    for (const el of node.querySelectorAll('[style]')) el.removeAttribute('style');
+    node.dataset.stage = 'pretrain';
+    node.dataset.status = status;
+    node.setAttribute('tabindex', '0');
+    node.setAttribute('role', 'button');
+    const title = node.querySelector('tspan.row')?.textContent ?? node.textContent ?? '';
+    if (this.t) node.setAttribute('aria-label', this.t('pipeline.node', title.trim(), this.t(`stageStatus.${status}`)));
   }
 
   /**
@@ -245,7 +268,9 @@ export class PipelineView {
 
   private stageOf(target: EventTarget | null): StageName | undefined {
     const node = target instanceof Element ? target.closest<SVGGElement>('g.node[data-stage]') : null;
-    return (node?.dataset.stage as StageName | undefined) ?? undefined;
+    const stage = node?.dataset.stage;
+    // The pretraining is model.base: in the training section.
+    return stage === 'pretrain' ? 'training' : ((stage as StageName | undefined) ?? undefined);
   }
 
   private onKey(e: KeyboardEvent): void {

@@ -7,12 +7,15 @@
 // share of the step, with the ones that run on the CPU backend (copied across)
 // marked.
 //
-// node --import tsx scripts/bench/profileCnn.ts [--backend wasm|cpu] [--steps N] [--shapes]
+// node --import tsx scripts/bench/profileCnn.ts [--backend wasm|cpu] [--steps N] [--threads N] [--shapes]
+// (--threads: the engine's threads, every core unless given; at 1 the single-threaded build)
 // (--shapes: one line per kernel and input shapes, to tell the two convolutions apart)
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
+import { kernelPool } from '../../src/trainer/kernels/workerPool';
+import { engineThreads, setEngineThreads } from '../../src/trainer/threads';
 import { cnnStepRunner } from './workloads';
 
 const argv = process.argv.slice(2);
@@ -22,6 +25,7 @@ const option = (name: string) => {
 };
 
 async function main(): Promise<void> {
+  if (option('threads') !== undefined) setEngineThreads(Number(option('threads')));
   const sel = await selectBackend((option('backend') ?? 'wasm') as BackendChoice);
   const steps = Number(option('steps') ?? 10);
   const runner = cnnStepRunner(64);
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
   }
   const total = [...byName.values()].reduce((s, e) => s + e.ms, 0) / steps;
   const fallback = new Set(sel.cpuFallbackKernels);
-  console.log(`backend ${sel.backend}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile (CPU ${cpu.toFixed(1)}: on a busy machine the less disturbed), kernels ${total.toFixed(1)} ms/step`);
+  console.log(`backend ${sel.backend}, ${engineThreads()} engine thread(s), kernel pool ${kernelPool(tf.backend())?.threads ?? 'none'}; ${steps} steps of batch 64; wall ${wall.toFixed(1)} ms/step under tf.profile (CPU ${cpu.toFixed(1)}: on a busy machine the less disturbed), kernels ${total.toFixed(1)} ms/step`);
   const width = Math.max(32, ...[...byName.keys()].map((k) => k.length + 2));
   console.log(`${'kernel'.padEnd(width)}ms/step   share  calls/step`);
   for (const [name, e] of [...byName].sort((a, b) => b[1].ms - a[1].ms)) {

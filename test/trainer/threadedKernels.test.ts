@@ -3,7 +3,7 @@
 // kernel that splits its work among the threads gives exactly (bit for bit)
 // what it gives on one thread over the same memory — the products, the
 // convolutions and both their gradients (Winograd and im2col), pooling and
-// its gradient, ReLU's gradient. Each case also checks that the work was
+// its gradient, ReLU's gradient, the fused Adam update. Each case also checks that the work was
 // split (the pool ran), so an equality cannot hold by the pool sitting idle.
 // Then short CNN trainings in child processes: two threads reproduce
 // themselves, and give what one thread (the single-threaded build) and three give.
@@ -16,6 +16,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../src/trainer/backend';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
+import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
+import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
 import { isShared } from '../../src/trainer/kernels/wasmGemm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
@@ -138,6 +140,38 @@ test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', asyn
   const [dy, y] = [random([100003], 33), random([100003], 34)];
   await sameOnBoth('ReLU gradient', () => activationGrad('relu', dy, y));
   tf.dispose([x, dy, y]);
+});
+
+test('the fused Adam update: variables cut between the threads, float settings passed to the workers', async () => {
+  await pool();
+  // Sizes not multiples of 4 and a one-float variable; 100,003 floats in all (enough to split).
+  const sizes = [70001, 1, 29999, 2];
+  const inputs: tf.NamedTensorMap = {};
+  sizes.forEach((n, i) => {
+    inputs[`value${i}`] = random([n], 50 + i);
+    inputs[`m${i}`] = tf.mul(random([n], 60 + i), 0.1);
+    inputs[`v${i}`] = tf.abs(random([n], 70 + i));
+    inputs[`grad${i}`] = random([n], 80 + i);
+  });
+  const attrs: AdamUpdateAttrs = { count: sizes.length, learningRate: 0.0123, beta1: 0.87, beta2: 0.9991, epsilon: 1e-7, biasCorrection1: 1 - 0.87 ** 3, biasCorrection2: 1 - 0.9991 ** 3 };
+  const update = () => tf.engine().runKernel(ADAM_UPDATE, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  await sameOnBoth('Adam update', update);
+  // Every float, the workers' share included, is the update in float32 with these settings (the loop's order of operations).
+  const outs = update();
+  const f = Math.fround;
+  const [lr, b1, b2, eps, c1, c2] = [attrs.learningRate, attrs.beta1, attrs.beta2, attrs.epsilon, attrs.biasCorrection1, attrs.biasCorrection2].map(f);
+  const [a1, a2] = [f(1 - b1), f(1 - b2)];
+  for (let i = 0; i < sizes.length; i++) {
+    const [w, m, v, g] = await Promise.all(['value', 'm', 'v', 'grad'].map((k) => inputs[`${k}${i}`].data()));
+    const [wOut, mOut, vOut] = await Promise.all(outs.slice(3 * i, 3 * i + 3).map((o) => o.data()));
+    for (let j = 0; j < sizes[i]; j++) {
+      const mj = f(f(b1 * m[j]) + f(a1 * g[j]));
+      const vj = f(f(b2 * v[j]) + f(f(a2 * g[j]) * g[j]));
+      const wj = f(w[j] - f(f(lr * f(mj / c1)) / f(f(Math.sqrt(f(vj / c2))) + eps)));
+      assert.deepEqual([mOut[j], vOut[j], wOut[j]], [mj, vj, wj], `variable ${i}, float ${j}`);
+    }
+  }
+  tf.dispose([...outs, ...Object.values(inputs)]);
 });
 
 test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to their own floats', async () => {

@@ -4,13 +4,16 @@
 // Numerically the same update as tf.train.adam:
 //   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
-// On wasm the loop runs four floats at a time in float32 (wasmLoops.ts adam).
+// On wasm the loop runs four floats at a time in float32 (wasmLoops.ts adam),
+// split among the engine's threads (runs of floats apart, the same values).
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
+import { kernelPool, runPlans, share, SPLIT_MIN_ELEMENTS } from './workerPool';
+import type { Call } from './workerPool';
 
 export const ADAM_UPDATE = 'ModelLabAdamUpdate';
 
@@ -39,6 +42,44 @@ function update(attrs: AdamUpdateAttrs, w: Float32Array, m: Float32Array, v: Flo
   }
 }
 
+/** Calls in one pool run at most (workerPool.ts's MAX_CALLS), with room for a split variable per unit. */
+const RUN_CALLS = 192;
+
+/**
+ * The Adam update of all `variables` (byte offsets of w, m, v, g, wOut,
+ * mOut, vOut; n floats) in `threads` units of nearly equal runs of four
+ * floats, a variable cut where a unit ends: every float is updated by the
+ * same loop as on one thread (elementwise, so the cut changes nothing).
+ * Several pool runs when there are more variables than one run holds.
+ */
+function adamPlans(variables: readonly { at: readonly number[]; n: number }[], floats: readonly number[], threads: number, id: number, fn: Call['fn']): Call[][][] {
+  const runs: Call[][][] = [];
+  for (let v0 = 0; v0 < variables.length; v0 += RUN_CALLS) {
+    const group = variables.slice(v0, v0 + RUN_CALLS);
+    const starts: number[] = [];
+    let quads = 0;
+    for (const v of group) {
+      starts.push(quads);
+      quads += Math.ceil(v.n / 4);
+    }
+    const parts = Math.min(threads, quads);
+    runs.push(
+      Array.from({ length: parts }, (_, t) => {
+        const [q0, q1] = share(quads, parts, t);
+        const unit: Call[] = [];
+        group.forEach((v, i) => {
+          const [lo, hi] = [Math.max(q0, starts[i]) - starts[i], Math.min(q1, starts[i] + Math.ceil(v.n / 4)) - starts[i]];
+          if (hi <= lo) return;
+          const [f0, f1] = [4 * lo, Math.min(v.n, 4 * hi)];
+          unit.push({ fn, id, args: [...v.at.map((o) => o + 4 * f0), f1 - f0, ...floats] });
+        });
+        return unit;
+      }),
+    );
+  }
+  return runs;
+}
+
 function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf.TensorInfo[] {
   const a = attrs as unknown as AdamUpdateAttrs;
   const outs: tf.TensorInfo[] = [];
@@ -49,10 +90,18 @@ function wasmAdamUpdate({ inputs, backend, attrs }: KernelArgs<BackendWasm>): tf
   const loops = wasmLoopsFor(backend);
   if (loops) {
     const at = (t: tf.TensorInfo) => heapOffset(backend, t);
-    for (let i = 0; i < a.count; i++) {
+    const floats = [a.learningRate, a.beta1, a.beta2, a.epsilon, a.biasCorrection1, a.biasCorrection2];
+    const variables = Array.from({ length: a.count }, (_, i) => {
       const w = inputs[`value${i}`]!;
-      loops.adam(at(w), at(inputs[`m${i}`]!), at(inputs[`v${i}`]!), at(inputs[`grad${i}`]!), at(outs[3 * i]), at(outs[3 * i + 1]), at(outs[3 * i + 2]), tf.util.sizeFromShape(w.shape), a.learningRate, a.beta1, a.beta2, a.epsilon, a.biasCorrection1, a.biasCorrection2);
+      return { at: [at(w), at(inputs[`m${i}`]!), at(inputs[`v${i}`]!), at(inputs[`grad${i}`]!), at(outs[3 * i]), at(outs[3 * i + 1]), at(outs[3 * i + 2])], n: tf.util.sizeFromShape(w.shape) };
+    });
+    const pool = kernelPool(backend);
+    const total = variables.reduce((sum, v) => sum + v.n, 0);
+    if (!pool || pool.threads < 2 || total < SPLIT_MIN_ELEMENTS) {
+      for (const { at: o, n } of variables) loops.adam(o[0], o[1], o[2], o[3], o[4], o[5], o[6], n, ...(floats as [number, number, number, number, number, number]));
+      return outs;
     }
+    for (const units of adamPlans(variables, floats, pool.threads, pool.id('loops', 'adam'), loops.adam as unknown as Call['fn'])) runPlans(pool, units);
     return outs;
   }
   // Views only after every allocation: growing the heap detaches earlier views.

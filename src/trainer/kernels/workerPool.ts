@@ -1,9 +1,9 @@
 // Our wasm kernels on every core: a pool of worker threads that run the same
 // compiled modules as the main thread over the backend's shared
 // WebAssembly.Memory (the threaded build's). A kernel splits its work into
-// units — each a short list of calls of the modules' functions with integer
-// arguments (byte offsets, sizes) — writes them into a small
-// SharedArrayBuffer and wakes the workers; then the main thread and the
+// units — each a short list of calls of the modules' functions with number
+// arguments (byte offsets, sizes, an optimizer's float settings) — writes
+// them into small SharedArrayBuffers and wakes the workers; then the main thread and the
 // workers claim units one at a time until none is left, and the main thread
 // waits only for units a worker has claimed. So a worker the system has not
 // scheduled yet (a busy machine) costs nothing: the main thread does its
@@ -17,7 +17,7 @@
 
 import { Worker } from 'node:worker_threads';
 
-/** A call of a module function: `fn` on the main thread, the same function by its pool id (KernelPool.id) on a worker, with integer arguments (at most 16). */
+/** A call of a module function: `fn` on the main thread, the same function by its pool id (KernelPool.id) on a worker, with arguments (at most 16; passed as float64, so any integer offset and any float argument reaches the function as it would here). */
 export interface Call {
   fn: (...args: number[]) => void;
   id: number;
@@ -25,18 +25,18 @@ export interface Call {
 }
 
 const ARGS = 16;
-const CALL = 1 + ARGS;
 const MAX_UNITS = 64;
 const MAX_CALLS = 256;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 16 bits, the next unclaimed unit in the low 16),
-// COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed.
+// COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
+// then each call's function id. The calls' arguments are in a Float64Array of their own, ARGS per call.
 const GEN = 0;
 const NEXT = 1;
 const COUNT = 2;
 const FINISHED = 3;
 const UNITS = 8;
 const CALLS = UNITS + 3 * MAX_UNITS;
-const WORDS = CALLS + MAX_CALLS * CALL;
+const WORDS = CALLS + MAX_CALLS;
 /** How long an idle worker polls before it sleeps, in milliseconds: longer than the gap between most kernels of a step. */
 const WORKER_SPIN_MS = 0.3;
 /** How long the main thread polls for the workers' last units before it sleeps. */
@@ -49,8 +49,9 @@ const SPIN_MS = 0.05;
 // that cannot start only waits (the main thread does all the work).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, modules, control } = workerData;
+const { memory, modules, control, argBuffer } = workerData;
 const c = new Int32Array(control);
+const a = new Float64Array(argBuffer);
 const fns = [];
 for (const module of modules) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -75,8 +76,9 @@ for (;;) {
     try {
       const first = c[${UNITS} + 3 * unit];
       const n = c[${UNITS} + 3 * unit + 1];
-      for (let k = 0, at = ${CALLS} + first * ${CALL}; k < n; k++, at += ${CALL}) {
-        fns[c[at]](c[at + 1], c[at + 2], c[at + 3], c[at + 4], c[at + 5], c[at + 6], c[at + 7], c[at + 8], c[at + 9], c[at + 10], c[at + 11], c[at + 12], c[at + 13], c[at + 14], c[at + 15], c[at + 16]);
+      for (let k = first, end = first + n; k < end; k++) {
+        const at = k * ${ARGS};
+        fns[c[${CALLS} + k]](a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13], a[at + 14], a[at + 15]);
       }
     } catch (e) {
       c[${UNITS} + 3 * unit + 2] = 1;
@@ -105,6 +107,7 @@ class Pool implements KernelPool {
   threads: number;
   runs = 0;
   private readonly c: Int32Array;
+  private readonly a: Float64Array;
   private readonly ids = new Map<string, number>();
   private readonly workers: Worker[] = [];
 
@@ -112,11 +115,12 @@ class Pool implements KernelPool {
     this.size = threads;
     this.threads = threads;
     this.c = new Int32Array(new SharedArrayBuffer(4 * WORDS));
+    this.a = new Float64Array(new SharedArrayBuffer(8 * MAX_CALLS * ARGS));
     for (const { key, module } of modules) {
       for (const e of WebAssembly.Module.exports(module)) if (e.kind === 'function') this.ids.set(`${key}/${e.name}`, this.ids.size);
     }
     for (let index = 1; index < this.size; index++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer, argBuffer: this.a.buffer } });
       // Idle workers wait in Atomics.wait: they must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
@@ -130,7 +134,7 @@ class Pool implements KernelPool {
   }
 
   run(units: readonly (readonly Call[])[]): void {
-    const c = this.c;
+    const { c, a } = this;
     this.runs++;
     if (units.length > MAX_UNITS) throw new Error(`kernel pool: ${units.length} units (at most ${MAX_UNITS})`);
     const gen = (Atomics.load(c, GEN) + 1) | 0;
@@ -146,9 +150,10 @@ class Pool implements KernelPool {
       for (const { id, args } of unit) {
         if (calls >= MAX_CALLS) throw new Error(`kernel pool: more than ${MAX_CALLS} calls in one run`);
         if (args.length > ARGS) throw new Error(`kernel pool: ${args.length} arguments (at most ${ARGS})`);
-        const at = CALLS + calls++ * CALL;
-        c[at] = id;
-        for (let i = 0; i < args.length; i++) c[at + 1 + i] = args[i];
+        c[CALLS + calls] = id;
+        const at = calls++ * ARGS;
+        // The worker passes all ARGS: a function ignores those past its parameters.
+        for (let i = 0; i < args.length; i++) a[at + i] = args[i];
       }
     }
     Atomics.store(c, COUNT, units.length);

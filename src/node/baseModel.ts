@@ -279,8 +279,10 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
     problems.push({ path: basePath, severity: 'error', message: `fine-tuning from a base is for a text classifier (transformerEncoder) or a language model (transformerDecoder), not a ${config.task} ${model.type}` });
     return problems;
   }
-  const baseType = isRecord(base.config?.model) ? base.config.model.type : undefined;
-  if (typeof baseType !== 'string') {
+  const baseModel = isRecord(base.config?.model) ? base.config.model : undefined;
+  // A layer stack's config names no type: its layers say what it is.
+  const baseType = typeof baseModel?.type === 'string' ? baseModel.type : Array.isArray(baseModel?.layers) ? 'sequential (layer stack)' : undefined;
+  if (baseType === undefined) {
     problems.push({ path: basePath, severity: 'error', message: `${where} (${base.path}) does not say what model it is (no config.json, or a model card without its config), so its layers cannot be matched` });
     return problems;
   }
@@ -334,7 +336,7 @@ export function tokenizerIgnoredMessage(tokenizer: TokenizerJson): string {
  * tokenizer settings in place of its own (the run's config.json shows what was
  * trained), `model.base` kept. Throws the first errors of baseFitProblems.
  */
-export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { config: ExperimentConfig; infos: BaseFitProblem[] } {
+export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { config: ExperimentConfig; tokenizer: TokenizerJson; infos: BaseFitProblem[] } {
   const problems = baseFitProblems(config, base);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new Error(`model.base: ${errors.map((p) => p.message).join('; ')}`);
@@ -344,6 +346,7 @@ export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { co
   const { type, lowercase, punctuation, vocabSize, maxLength } = tokenizer.settings;
   return {
     config: { ...config, data: { ...config.data, tokenizer: { type, lowercase, punctuation, vocabSize, maxLength } }, model: { ...config.model, ...inherited } as ExperimentConfig['model'] },
+    tokenizer,
     infos: problems.filter((p) => p.severity !== 'error'),
   };
 }

@@ -67,8 +67,8 @@ export function fineTuneConfig(config: ExperimentConfig, configPath: string, run
   if (config.model.base === undefined || !isTransformerModel(config.model)) return undefined;
   const base = resolveBase(config.model.base, configPath, runsDir);
   const fitted = configOnBase(config, base);
-  const tokenizer = fitted.config.data.tokenizer!;
-  const notes = config.data.tokenizer !== undefined ? [logText('fineTune.tokenizerIgnored', tokenizer.type!, tokenizer.vocabSize!)] : [];
+  const { settings, vocab } = fitted.tokenizer;
+  const notes = config.data.tokenizer !== undefined ? [logText('fineTune.tokenizerIgnored', settings.type, vocab.length)] : [];
   return { config: fitted.config, base: runBaseOf(base), notes };
 }
 

@@ -66,9 +66,14 @@ export function writeFineTune(dir: string, base: unknown, overrides: { model?: R
   return file;
 }
 
-export async function train(configPath: string, runsDir: string, more: { signal?: AbortSignal } = {}): Promise<TrainResult & { events: TrainerEvent[]; logs: string[] }> {
+/** Trains a config on wasm; `onEvent` sees every event too (an abort at a chosen step). */
+export async function train(configPath: string, runsDir: string, more: { signal?: AbortSignal; onEvent?: (e: TrainerEvent) => void } = {}): Promise<TrainResult & { events: TrainerEvent[]; logs: string[] }> {
   const events: TrainerEvent[] = [];
-  const r = await runTraining({ configPath, runsDir, backend: 'wasm', metricsIntervalMs: 0, onEvent: (e) => events.push(e), ...more });
+  const onEvent = (e: TrainerEvent) => {
+    events.push(e);
+    more.onEvent?.(e);
+  };
+  const r = await runTraining({ configPath, runsDir, backend: 'wasm', metricsIntervalMs: 0, signal: more.signal, onEvent });
   return { ...r, events, logs: logLines(events) };
 }
 

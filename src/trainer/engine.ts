@@ -230,7 +230,7 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   }
   const { configPath: _savedPath, ...value } = snapshot;
   // The snapshot is checked as a config again: the data files must still be there, inside the workspace, with the same columns.
-  const diagnostics = validateConfigValue(value, meta.configPath, { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace, runsDir: dirname(runDir) });
+  const diagnostics = validateConfigValue(withoutBase(value), meta.configPath, { workspaceRoot: opts.workspaceRoot, allowOutside: opts.allowPathsOutsideWorkspace, runsDir: dirname(runDir) });
   if (diagnostics.some((d) => d.severity === 'error')) throw new ConfigInvalidError(configFile, diagnostics);
   const config = value as unknown as ResolvedConfig;
   const epochsDone = checkpoint.header.epoch;
@@ -248,6 +248,18 @@ export async function resumeTraining(opts: ResumeOptions): Promise<TrainResult> 
   const warnings: OpenedRun['warnings'] = diagnostics.map((d) => formatDiagnostic(configFile, d));
   if (dropped) warnings.push(logText('resume.pointsDropped', dropped, epochsDone));
   return trainOpenedRun({ ...opts, configPath: meta.configPath, runsDir: dirname(runDir) }, { config, configPath: meta.configPath, writer, warnings, resume: { checkpoint, file } });
+}
+
+/**
+ * A config snapshot as a resume checks it, without model.base: a fine-tuned run's base was checked
+ * when it started, and its resume reads nothing of the base (its own checkpoint and tokenizer), so a
+ * base deleted or moved since must not stop it.
+ */
+function withoutBase(value: Record<string, unknown>): Record<string, unknown> {
+  const model = value.model;
+  if (typeof model !== 'object' || model === null || !('base' in model)) return value;
+  const { base: _base, ...rest } = model as Record<string, unknown>;
+  return { ...value, model: rest };
 }
 
 async function trainOpenedRun(optsIn: TrainOptions, run: OpenedRun): Promise<TrainResult> {

@@ -498,8 +498,9 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
  * forward) and E_t = A·dy_t·Aᵀ (dy's m×m tile to P values),
  * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], P products, V read
  * transposed in place) and dW = Gwᵀ · Ũ. On threads, each round's chunks
- * have their products in partial sums of their own, added to Ũ in chunk
- * order (foldPlans).
+ * are transformed a chunk per thread, then multiplied a run of Ũ's planes
+ * per thread, chunk after chunk, each chunk's product added to Ũ in chunk
+ * order as on one thread.
  */
 function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
   const loops = winogradLoopsFor(w, v)!;
@@ -522,25 +523,37 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
     const accAt = s.floats(size);
     const table = new Int32Array(heapFloats(w).buffer);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
+    // The products of planes [x0, x1) of a chunk of n tiles, into Ũ (the first chunk) or added to it.
+    const products = (c: { t0: number; n: number; vAt: number; eAt: number; partAt: number }, x0: number, x1: number): Call[] => {
+      const into = c.t0 === 0 ? accAt : c.partAt;
+      const product = call(gemmFn, c.vAt + x0 * c.n * ci, c.eAt + x0 * c.n * co, into + x0 * ci * outC, inC, c.n, outC, x1 - x0, c.n * ci, c.n * co, ci * outC, 0, 0, 4, ci);
+      return c.t0 === 0 ? [product] : [product, call(addFn, accAt + x0 * ci * outC, c.partAt + x0 * ci * outC, (x1 - x0) * inC * outC)];
+    };
     for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
-      const plans: Call[][] = [];
-      const partials: number[] = [];
+      const chunks: { t0: number; n: number; vAt: number; eAt: number; partAt: number }[] = [];
+      const transforms: Call[][] = [];
       for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
         const n = Math.min(rows, tiles - t0);
         const { vAt, eAt, inTable, dyTable, partAt } = per[t];
         tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
         tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
-        // The first chunk's products go straight into Ũ; the others' are added to it.
-        const into = t0 === 0 ? accAt : partAt;
-        if (t0 > 0) partials.push(partAt);
-        plans.push([call(inputFn, inTable, n, ci, vAt, n * ci), call(backFn, dyTable, n, co, eAt, n * co), call(gemmFn, vAt, eAt, into, inC, n, outC, p, n * ci, n * co, ci * outC, 0, 0, 4, ci)]);
+        chunks.push({ t0, n, vAt, eAt, partAt });
+        transforms.push([call(inputFn, inTable, n, ci, vAt, n * ci), call(backFn, dyTable, n, co, eAt, n * co)]);
       }
-      if (plans.length === 1) {
-        runPlans(pool, [[...plans[0], ...partials.map((at) => call(addFn, accAt, at, size))]]);
+      if (parts === 1) {
+        runPlans(pool, [[...transforms[0], ...products(chunks[0], 0, p)]]);
         continue;
       }
-      runPlans(pool, plans);
-      runPlans(pool, foldPlans(addFn, threads, accAt, partials, size));
+      // On threads: the chunks' transforms a chunk per thread, then their products a run of
+      // planes per unit, each unit taking the chunks in order — Ũ's planes apart, so every
+      // value gets its chunks' products added in the one-thread order, each in the cache of
+      // the thread that made it.
+      runPlans(pool, transforms);
+      const units = Math.min(p, unitsFor(threads));
+      runPlans(pool, Array.from({ length: units }, (_, u) => {
+        const [x0, x1] = share(p, units, u);
+        return chunks.flatMap((c) => products(c, x0, x1));
+      }));
     }
     // dW [9, inC·outC] = Gwᵀ · Ũ ([9, P]: Gw [P, 9] read transposed).
     gemm.run(gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);

@@ -88,7 +88,7 @@ export class PlaygroundView {
     this.element.hidden = !meta;
     const ready = meta?.status === 'completed';
     // A masked-language model is tried in the fill-mask box; it has no form of inputs.
-    const masked = (meta?.task as string | undefined) === 'masked-language-model';
+    const masked = meta?.task === 'masked-language-model';
     this.loadButton.hidden = !ready || masked || this.signature !== undefined;
     this.exportButton.hidden = !ready;
     this.deployButton.hidden = !ready;

@@ -11,11 +11,12 @@ import { findMaskMarkers, FILL_MASK_LIMITS } from '../core/fillMask';
 import type { FillMaskResult, FillMaskSlot, FillMaskUnknown } from '../core/fillMask';
 import { CLS_ID, CLS_TOKEN, PAD_ID, splitText, UNK_ID, UNK_TOKEN } from '../core/tokenizer';
 import type { Tokenizer } from '../core/tokenizer';
+import type { Task } from '../core/types';
 import { TextModelCache } from './inference';
 
 /** The tokenizer's mask token (MASK_TOKEN of src/core/tokenizer.ts, as the contract of issue #17 names it). */
 const MASK_TOKEN = '<mask>';
-const FILL_MASK_TASK = 'masked-language-model';
+const FILL_MASK_TASK: Task = 'masked-language-model';
 
 let defaultCache: TextModelCache | undefined;
 

@@ -9,7 +9,7 @@
 import type { DashboardFilledMaskMessage } from '../../src/core/protocol/dashboard';
 import { findMaskMarkers, FILL_MASK_LIMITS } from '../../src/core/fillMask';
 import type { FillMaskResult, FillMaskSlot } from '../../src/core/fillMask';
-import type { RunMeta } from '../../src/core/types';
+import type { RunMeta, Task } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 
@@ -19,7 +19,7 @@ type Post = (message: { type: 'fillMask'; requestId: number; text: string }) => 
 export const FILL_MASK_DEBOUNCE_MS = 300;
 /** Characters of the sentence shown on each side of a mask in its row. */
 const CONTEXT_CHARS = 40;
-const TASK = 'masked-language-model';
+const TASK: Task = 'masked-language-model';
 
 export class FillMaskView {
   readonly element = h('section', { id: 'fill-mask', class: 'card', 'aria-labelledby': 'fill-mask-title' });
@@ -80,7 +80,7 @@ export class FillMaskView {
       this.status.textContent = '';
       delete this.status.dataset.level;
     }
-    this.element.hidden = (meta?.task as string | undefined) !== TASK;
+    this.element.hidden = meta?.task !== TASK;
     const ready = meta?.status === 'completed';
     this.input.disabled = !ready;
     this.hint.textContent = ready ? this.t('fillMask.hint') : this.t('fillMask.notReady');

@@ -16,6 +16,14 @@ export const SPECIAL_TOKENS = [PAD_TOKEN, UNK_TOKEN, CLS_TOKEN] as const;
 export const PAD_ID = 0;
 export const UNK_ID = 1;
 export const CLS_ID = 2;
+/**
+ * BERT's mask token (a masked-language model's input where a word is hidden).
+ * Only a tokenizer fitted with `mask: true` has it, at MASK_ID, right after the
+ * three specials: every older tokenizer.json (no `mask` field) loads and
+ * encodes exactly as before.
+ */
+export const MASK_TOKEN = '<mask>';
+export const MASK_ID = SPECIAL_TOKENS.length;
 
 export const TOKENIZER_FILE = 'tokenizer.json';
 
@@ -36,6 +44,8 @@ export interface TokenizerJson {
   prependCls: boolean;
   /** Token of each id; the special tokens first. */
   vocab: string[];
+  /** The vocabulary has MASK_TOKEN at MASK_ID (written only when true, so older files read as false). */
+  mask?: true;
 }
 
 /** A token and where it came from in the text ([start, end) in UTF-16 units). */
@@ -101,31 +111,45 @@ export function splitText(text: string, settings: Pick<TokenizerSettings, 'type'
 
 export class Tokenizer {
   private readonly ids: Map<string, number>;
+  /** MASK_ID when the vocabulary has the mask token, else null. */
+  readonly maskId: number | null;
 
   private constructor(
     readonly settings: TokenizerSettings,
     readonly vocab: readonly string[],
     readonly prependCls: boolean,
+    mask: boolean,
   ) {
-    // Specials are never looked up from text: "<pad>" typed in a file is just text.
-    this.ids = new Map(vocab.map((t, i) => [t, i] as [string, number]).filter(([, i]) => i >= SPECIAL_TOKENS.length));
+    this.maskId = mask ? MASK_ID : null;
+    const firstWord = SPECIAL_TOKENS.length + (mask ? 1 : 0);
+    // Specials are never looked up from text: "<pad>" or "<mask>" typed in a file is just text.
+    this.ids = new Map(vocab.map((t, i) => [t, i] as [string, number]).filter(([, i]) => i >= firstWord));
+  }
+
+  /** The ids a model never predicts and masking never picks: <pad>, <unk>, <cls>, and <mask> when there is one. */
+  get specialIds(): number[] {
+    const ids: number[] = SPECIAL_TOKENS.map((_, i) => i);
+    if (this.maskId !== null) ids.push(this.maskId);
+    return ids;
   }
 
   /**
    * Builds the vocabulary from training texts: the most frequent tokens
    * (ties broken alphabetically, so a fit is the same on every machine) up to
-   * `vocabSize`, special tokens included.
+   * `vocabSize`, special tokens included. With `mask`, MASK_TOKEN follows the
+   * three specials (a masked-language model's tokenizer).
    */
-  static fit(texts: Iterable<string>, settings: TokenizerSettings, options: { prependCls?: boolean } = {}): Tokenizer {
+  static fit(texts: Iterable<string>, settings: TokenizerSettings, options: { prependCls?: boolean; mask?: boolean } = {}): Tokenizer {
     const counts = new Map<string, number>();
     for (const text of texts) {
       for (const p of splitText(text, settings)) counts.set(p.token, (counts.get(p.token) ?? 0) + 1);
     }
-    for (const s of SPECIAL_TOKENS) counts.delete(s);
+    const specials: string[] = options.mask ? [...SPECIAL_TOKENS, MASK_TOKEN] : [...SPECIAL_TOKENS];
+    for (const s of specials) counts.delete(s);
     const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    const room = Math.max(0, settings.vocabSize - SPECIAL_TOKENS.length);
-    const vocab = [...SPECIAL_TOKENS, ...ranked.slice(0, room).map(([t]) => t)];
-    return new Tokenizer({ ...settings }, vocab, options.prependCls ?? false);
+    const room = Math.max(0, settings.vocabSize - specials.length);
+    const vocab = [...specials, ...ranked.slice(0, room).map(([t]) => t)];
+    return new Tokenizer({ ...settings }, vocab, options.prependCls ?? false, options.mask ?? false);
   }
 
   static fromJson(json: TokenizerJson): Tokenizer {
@@ -133,11 +157,15 @@ export class Tokenizer {
     SPECIAL_TOKENS.forEach((s, i) => {
       if (json.vocab[i] !== s) throw new Error(`tokenizer.json: id ${i} must be ${s}`);
     });
-    return new Tokenizer(json.settings, json.vocab, json.prependCls);
+    const mask = json.mask === true;
+    if (mask && json.vocab[MASK_ID] !== MASK_TOKEN) throw new Error(`tokenizer.json: "mask" is set, so id ${MASK_ID} must be ${MASK_TOKEN}`);
+    return new Tokenizer(json.settings, json.vocab, json.prependCls, mask);
   }
 
   toJson(): TokenizerJson {
-    return { format: 'modellab-tokenizer', version: 1, settings: this.settings, prependCls: this.prependCls, vocab: [...this.vocab] };
+    const json: TokenizerJson = { format: 'modellab-tokenizer', version: 1, settings: this.settings, prependCls: this.prependCls, vocab: [...this.vocab] };
+    if (this.maskId !== null) json.mask = true;
+    return json;
   }
 
   get vocabSize(): number {

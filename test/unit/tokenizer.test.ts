@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CLS_ID, PAD_ID, splitText, Tokenizer, UNK_ID } from '../../src/core/tokenizer';
+import { CLS_ID, MASK_ID, MASK_TOKEN, PAD_ID, splitText, Tokenizer, UNK_ID } from '../../src/core/tokenizer';
 import type { TokenizerSettings } from '../../src/core/tokenizer';
 
 const WORDS: TokenizerSettings = { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 100, maxLength: 16 };
@@ -90,4 +90,36 @@ test('tokenizer.json round trip encodes the same way; a foreign file is refused'
   assert.deepEqual(Array.from(back.encode(text).ids), Array.from(t.encode(text).ids));
   assert.deepEqual(back.settings, t.settings);
   assert.throws(() => Tokenizer.fromJson({ format: 'something-else' } as never), /not a Model Lab tokenizer/);
+});
+
+test('a tokenizer.json written before the mask token (no "mask" field) loads and encodes exactly as before', () => {
+  // Verbatim the shape of a run's model/tokenizer.json from before issue #17: three specials, then words.
+  const old = JSON.parse(
+    '{"format":"modellab-tokenizer","version":1,"settings":{"type":"word","lowercase":true,"punctuation":"split","vocabSize":12,"maxLength":8},' +
+      '"prependCls":true,"vocab":["<pad>","<unk>","<cls>","order","my","<mask>","where","is","我","的","?","到"]}',
+  );
+  const t = Tokenizer.fromJson(old);
+  assert.equal(t.maskId, null);
+  assert.deepEqual(t.specialIds, [0, 1, 2]);
+  // "<mask>" was an ordinary word of that vocabulary (punctuation kept would make it one token): still id 5.
+  assert.equal(t.tokenId('<mask>'), 5);
+  assert.deepEqual(Array.from(t.encode('Where is my order? 我的 parcel').ids), [2, 6, 7, 4, 3, 10, 8, 9]);
+  assert.deepEqual(t.toJson(), old, 'written back byte for byte the same object (no mask field added)');
+});
+
+test('a masked-language tokenizer has <mask> at MASK_ID right after the specials, never read from text, and keeps it through tokenizer.json', () => {
+  const t = Tokenizer.fit(['my order <mask> late', 'my order is late'], { ...WORDS, punctuation: 'keep', vocabSize: 8 }, { mask: true });
+  assert.equal(MASK_ID, 3);
+  assert.equal(t.vocab[MASK_ID], MASK_TOKEN);
+  assert.equal(t.maskId, MASK_ID);
+  assert.deepEqual(t.specialIds, [PAD_ID, UNK_ID, CLS_ID, MASK_ID]);
+  assert.equal(t.vocab.filter((v) => v === MASK_TOKEN).length, 1, 'the typed <mask> is not counted as a word');
+  assert.equal(t.vocab.length, 8);
+  assert.equal(t.tokenId('<mask>'), UNK_ID, 'typed text never becomes the mask token');
+  const json = JSON.parse(JSON.stringify(t.toJson()));
+  assert.equal(json.mask, true);
+  const back = Tokenizer.fromJson(json);
+  assert.equal(back.maskId, MASK_ID);
+  assert.deepEqual(Array.from(back.encode('my order is late').ids), Array.from(t.encode('my order is late').ids));
+  assert.throws(() => Tokenizer.fromJson({ ...json, vocab: ['<pad>', '<unk>', '<cls>', 'order', MASK_TOKEN] }), /id 3 must be <mask>/);
 });

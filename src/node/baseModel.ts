@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { editDistance } from '../core/configRules';
+import { baseMismatch, baseModelKind, baseShapeMismatch } from '../core/configRules/base';
+import type { ProbedBase } from '../core/configRules';
 import { isOneOf } from '../core/choices';
 import { ENSEMBLE_FILE } from '../core/ensemble';
 import { resolveTransformer } from '../core/resolvedConfig';
@@ -239,9 +241,14 @@ export interface BaseFitProblem {
   message: string;
 }
 
-/** How a message names the base: `run "<id>"`, or `the export <folder>`. */
-export function describeBase(base: Pick<ResolvedBase, 'kind' | 'id' | 'path'>): string {
-  return base.kind === 'run' ? `run "${base.id}"` : `the export ${base.path}`;
+/** How a message names the base, as the editor's checks do: `run "<id>" (<folder>)`, or `the export <folder>`. */
+export function describeBase(base: Pick<ResolvedBase, 'kind' | 'id' | 'runDir' | 'modelDir'>): string {
+  return base.kind === 'run' ? `run "${base.id ?? base.runDir}" (${base.runDir})` : `the export ${base.modelDir}`;
+}
+
+/** The base as the config rules see it (src/core/configRules/base.ts). */
+function probedOf(base: ResolvedBase): ProbedBase {
+  return { name: describeBase(base), task: base.task, ...(base.config ? { config: base.config } : {}), ...(existsSync(join(base.modelDir, 'task.json')) ? { textModel: true } : {}) };
 }
 
 /** The base's tokenizer.json, read (undefined when it has none). */
@@ -270,56 +277,40 @@ export function baseTransformer(base: Pick<ResolvedBase, 'config'>): ResolvedTra
  */
 export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): BaseFitProblem[] {
   const problems: BaseFitProblem[] = [];
-  const model = config.model as TransformerModelConfig & { base?: unknown };
-  const where = describeBase(base);
+  const model = config.model as TransformerModelConfig;
   const basePath = ['model', 'base'];
-  const classifier = config.task === 'classification' && model.type === 'transformerEncoder';
-  const languageModel = config.task === 'language-model' && model.type === 'transformerDecoder';
-  if (!classifier && !languageModel) {
-    problems.push({ path: basePath, severity: 'error', message: `fine-tuning from a base is for a text classifier (transformerEncoder) or a language model (transformerDecoder), not a ${config.task} ${model.type}` });
+  const need =
+    config.task === 'classification' && model.type === 'transformerEncoder'
+      ? ({ kind: 'transformerEncoder', what: 'a text classifier' } as const)
+      : config.task === 'language-model' && model.type === 'transformerDecoder'
+        ? ({ kind: 'transformerDecoder', what: 'a language model' } as const)
+        : undefined;
+  if (!need) {
+    problems.push({ path: basePath, severity: 'error', message: `model.base: the trainer fine-tunes a text classifier (transformerEncoder) or a language model (transformerDecoder) from a base, not a ${config.task} ${model.type}` });
     return problems;
   }
-  const baseModel = isRecord(base.config?.model) ? base.config.model : undefined;
-  // A layer stack's config names no type: its layers say what it is.
-  const baseType = typeof baseModel?.type === 'string' ? baseModel.type : Array.isArray(baseModel?.layers) ? 'sequential (layer stack)' : undefined;
-  if (baseType === undefined) {
-    problems.push({ path: basePath, severity: 'error', message: `${where} (${base.path}) does not say what model it is (no config.json, or a model card without its config), so its layers cannot be matched` });
-    return problems;
-  }
+  // The kind and shape rules are the editor's own (one wording for the editor and the trainer).
+  const probed = probedOf(base);
+  const kind = baseModelKind(probed);
   const arch = baseTransformer(base);
-  if (!arch) {
-    problems.push({ path: basePath, severity: 'error', message: `${where} is a ${baseType} model (task ${base.task}), not a Transformer: a ${model.type} takes its tokenizer and blocks from a Transformer base` });
-    return problems;
-  }
-  if (classifier && arch.type === 'transformerDecoder') {
-    problems.push({
-      path: basePath,
-      severity: 'error',
-      message: `a decoder's causal attention lets each token see only the tokens before it, so ${where} (a ${base.task} transformerDecoder) cannot be the base of a classifier's encoder, which reads the whole text at once; pretrain a transformerEncoder (task masked-language-model) as the base`,
-    });
-    return problems;
-  }
-  if (languageModel && arch.type === 'transformerEncoder') {
-    problems.push({
-      path: basePath,
-      severity: 'error',
-      message: `an encoder's attention sees the tokens after each position too, so ${where} (a ${base.task} transformerEncoder) cannot continue as a language model, which predicts each token from the ones before it; take a language-model run (transformerDecoder) as the base`,
-    });
+  if (kind !== need.kind || !arch) {
+    problems.push({ path: basePath, severity: 'error', message: baseMismatch(probed, kind === need.kind ? undefined : kind, need.kind, need.what) });
     return problems;
   }
   for (const key of BASE_HYPERPARAMETERS) {
-    const named = model[key];
-    if (named !== undefined && named !== arch[key]) {
-      problems.push({ path: ['model', key], severity: 'error', message: `model.${key} is ${JSON.stringify(named)} but the base's is ${JSON.stringify(arch[key])}: a fine-tuned model keeps its base's ${key} (leave it out to take the base's)` });
-    }
+    const mine = model[key];
+    const theirs = arch[key];
+    if (mine === undefined || mine === theirs) continue;
+    const message = typeof mine === 'number' && typeof theirs === 'number' ? baseShapeMismatch(key, mine, theirs, probed.name) : `"${key}" is "${mine}" here but "${theirs}" in the base, ${probed.name}: remove "${key}" (it comes from the base) or set it to "${theirs}"`;
+    problems.push({ path: ['model', key], severity: 'error', message });
   }
   const tokenizer = readBaseTokenizer(base);
   if (!tokenizer) {
-    problems.push({ path: basePath, severity: 'error', message: `${where} has no ${TOKENIZER_FILE} in ${base.modelDir}, so its token ids cannot be known` });
+    problems.push({ path: basePath, severity: 'error', message: `model.base: ${probed.name} has no ${TOKENIZER_FILE} in ${base.modelDir}, so its token ids cannot be known` });
     return problems;
   }
-  if (classifier && model.pooling === 'first' && !tokenizer.prependCls) {
-    problems.push({ path: ['model', 'pooling'], severity: 'error', message: `model.pooling "first" pools a <cls> token, but the base's tokenizer puts none before the text; use "mean"` });
+  if (need.kind === 'transformerEncoder' && model.pooling === 'first' && !tokenizer.prependCls) {
+    problems.push({ path: ['model', 'pooling'], severity: 'error', message: `"pooling" is "first" (a <cls> token's vector), but the base's tokenizer puts no <cls> before the text: use "mean"` });
   }
   if (config.data.tokenizer !== undefined) {
     problems.push({ path: ['data', 'tokenizer'], severity: 'info', message: tokenizerIgnoredMessage(tokenizer) });
@@ -339,7 +330,7 @@ export function tokenizerIgnoredMessage(tokenizer: TokenizerJson): string {
 export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { config: ExperimentConfig; tokenizer: TokenizerJson; infos: BaseFitProblem[] } {
   const problems = baseFitProblems(config, base);
   const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length) throw new Error(`model.base: ${errors.map((p) => p.message).join('; ')}`);
+  if (errors.length) throw new Error(errors.map((p) => p.message).join('; '));
   const arch = baseTransformer(base)!;
   const tokenizer = readBaseTokenizer(base)!;
   const inherited = Object.fromEntries(BASE_HYPERPARAMETERS.map((k) => [k, arch[k]]));

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { baseOptions, resolveBase, runBaseOf } from '../../src/node/baseModel';
+import { baseFitProblems, baseOptions, configOnBase, resolveBase, runBaseOf } from '../../src/node/baseModel';
 import { exportRun } from '../../src/node/modelExport';
-import type { RunStatus, Task } from '../../src/core/types';
+import type { ExperimentConfig, RunStatus, Task } from '../../src/core/types';
 import { houseRunMeta, tempDir, writeFiles } from '../helpers/fixtures';
 
 const ID = '20261206-120000-intent-pretrain-ab12';
@@ -158,4 +158,26 @@ test('an ensemble folder is not a base', (t) => {
   const ens = join(w.project, 'ensemble');
   writeFiles(ens, { 'ensemble.json': '{}' });
   assert.throws(() => resolveBase('ensemble', w.configPath, w.runsDir), /is an ensemble \(the mean of several models\), which cannot be a base/);
+});
+
+test('baseFitProblems / configOnBase: the kind and shape rules in the editor\'s words, the base\'s hyperparameters and tokenizer filled in', (t) => {
+  const w = workspace(t, { task: 'classification' });
+  const tokenizer = { format: 'modellab-tokenizer', version: 1, settings: { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 500, maxLength: 24 }, prependCls: false, vocab: ['<pad>', '<unk>', '<cls>', 'order'] };
+  const baseConfig = { name: 'b', task: 'classification', data: { source: 'x.jsonl' }, model: { type: 'transformerEncoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, maxLength: 24, positional: 'learned', dropout: 0, pooling: 'mean' } };
+  writeFiles(w.runDir, { 'config.json': JSON.stringify(baseConfig), 'model/tokenizer.json': JSON.stringify(tokenizer) });
+  const base = resolveBase(ID, w.configPath, w.runsDir);
+  const config = (model: Record<string, unknown>, task = 'classification', data: Record<string, unknown> = {}) =>
+    ({ name: 'f', task, data: { source: 'y.jsonl', text: 'text', target: 'label', ...data }, model: { type: 'transformerEncoder', base: ID, ...model } }) as unknown as ExperimentConfig;
+  const name = `run "${ID}" (${w.runDir})`;
+  assert.deepEqual(baseFitProblems(config({ dModel: 64, heads: 2 }), base), [
+    { path: ['model', 'dModel'], severity: 'error', message: `"dModel" is 64 here but 16 in the base, ${name}: the base's weights keep their shapes — remove "dModel" (it comes from the base) or set it to 16` },
+  ]);
+  assert.match(baseFitProblems(config({ type: 'transformerDecoder' }, 'language-model'), base)[0].message, /its attention looks both ways, so it cannot predict the next token as a language model does/);
+  assert.match(baseFitProblems(config({}, 'masked-language-model'), base)[0].message, /the trainer fine-tunes a text classifier \(transformerEncoder\) or a language model \(transformerDecoder\) from a base, not a masked-language-model transformerEncoder/);
+  assert.deepEqual(baseFitProblems(config({ pooling: 'first' }), base).map((p) => p.path), [['model', 'pooling']]);
+  const fitted = configOnBase(config({ dropout: 0.2 }, 'classification', { tokenizer: { type: 'char' } }), base);
+  assert.deepEqual(fitted.infos, [{ path: ['data', 'tokenizer'], severity: 'info', message: "data.tokenizer is ignored: the run takes the base's tokenizer (word, 4 tokens)" }]);
+  assert.deepEqual(fitted.config.model, { type: 'transformerEncoder', base: ID, dropout: 0.2, layers: 1, heads: 2, dModel: 16, ffDim: 32, maxLength: 24, positional: 'learned' });
+  assert.deepEqual(fitted.config.data.tokenizer, { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 500, maxLength: 24 });
+  assert.throws(() => configOnBase(config({ layers: 3 }), base), (e: Error) => e.message.startsWith('"layers" is 3 here but 1 in the base'));
 });

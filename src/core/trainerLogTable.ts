@@ -77,6 +77,8 @@ export const TRAINER_LOG_MESSAGES = {
   'fineTune.frozen': "the base's weights are frozen for the first {0} epoch(s): only the head trains",
   'fineTune.unfrozen': "epoch {0}: the base's weights train from now on",
   'fineTune.learningRates': "the base's weights train with learning rate {0}, the head with {1}",
+  'fineTune.imageKept': "the base's first {0} layer(s) kept ({1}; they give a {2} feature map), their {3} weight arrays copied and checked equal; its head dropped ({4}); new head: this config's {5} layer(s), initialised from the run's seed",
+  'fineTune.imageResumed': "fine-tuned run: the base's {0} kept layer(s) are built from the run's own folder, every weight comes from its own checkpoint (the base is not read again)",
   'train.oneCallStep': 'training step: one call per batch on the wasm heap (a stack of Dense layers), the same numbers as through the engine',
   'summary.layer': 'Layer (type)',
   'summary.shape': 'Output shape',

@@ -42,6 +42,8 @@ import { prepareTabularExperiment } from './tabularTraining';
 import { prepareTextExperiment } from './textTraining';
 import { fineTuneConfig, textFineTune } from './fineTune';
 import type { TextFineTune } from './fineTune';
+import { imageBaseOf, imageFineTune } from './imageFineTune';
+import type { ImageFineTune } from './imageFineTune';
 import packageJson from '../../package.json';
 
 /** What the host's start message says (core/protocol/trainer.ts; resuming is ResumeOptions), and what runs in-process adds. */
@@ -146,6 +148,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   if (!point.config) throw new ConfigInvalidError(configPath, point.diagnostics);
   // Fine-tuning: the base found and the config fitted to it (its hyperparameters, its tokenizer) before any run folder exists.
   const fine = fineTuneConfig(point.config, configPath, opts.runsDir);
+  const imageBase = imageBaseOf(point.config, configPath, opts.runsDir);
   const config = retrainable(resolveConfig(fine?.config ?? point.config, { epochs: opts.retrain?.epochs ?? opts.epochs }), opts.retrain !== undefined);
 
   const now = new Date().toISOString();
@@ -165,7 +168,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
     sweep: opts.sweep,
     ...(opts.fold ? { fold: opts.fold } : {}),
     ...(opts.retrain ? { retrain: opts.retrain } : {}),
-    ...(fine ? { base: fine.base } : {}),
+    ...(fine ? { base: fine.base } : imageBase ? { base: imageBase } : {}),
   };
   const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
   writer.writeConfig({ ...config, configPath });
@@ -343,7 +346,7 @@ async function trainInner(
   const part = trainingDataPartOf(writer.meta);
   if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification), not this ${config.task} config`);
   const fineTune = fineTuneOf(config, writer, resume !== undefined, log);
-  const prepared = prepareExperiment(config, opts.configPath, stage, log, part, fineTune);
+  const prepared = prepareExperiment(config, opts.configPath, stage, log, part, fineTune ?? imageFineTuneOf(config, writer, resume !== undefined, log));
   const optimizer = prepared.optimizer ?? buildOptimizer(config.training.optimizer);
   try {
     return await trainPrepared(opts, config, writer, stage, prepared, optimizer, t0, rng, resume);
@@ -362,6 +365,14 @@ function fineTuneOf(config: ResolvedConfig, writer: RunWriter, resuming: boolean
   return textFineTune({ config, runDir: writer.dir, base, resuming, log });
 }
 
+/** A fine-tuned image run's base (RunMeta.base): its kept layers and their weights, or on a resume its own copies. */
+function imageFineTuneOf(config: ResolvedConfig, writer: RunWriter, resuming: boolean, log: TrainerLog): ImageFineTune | undefined {
+  if (config.model.base === undefined || !isImageExperiment(config)) return undefined;
+  const base = writer.meta.base;
+  if (!base) throw new Error(`${join(writer.dir, 'meta.json')} does not record the base (meta.base) its config's model.base names`);
+  return imageFineTune({ config, runDir: writer.dir, base, resuming, log });
+}
+
 /** Loads the data and builds the model of any task (the learning-rate range test builds its throwaway model the same way). */
 export function prepareExperiment(
   config: ResolvedConfig,
@@ -369,11 +380,11 @@ export function prepareExperiment(
   stage: StageReporter,
   log: TrainerLog,
   part?: ReturnType<typeof trainingDataPartOf>,
-  fineTune?: TextFineTune,
+  fineTune?: TextFineTune | ImageFineTune,
 ): PreparedExperiment {
   if (config.task === 'recommendation') return prepareRecommenderExperiment(config, configPath, stage, log);
-  if (isTextExperiment(config)) return prepareTextExperiment(config, configPath, stage, log, part, fineTune);
-  if (isImageExperiment(config)) return prepareImageExperiment(config, configPath, stage, log);
+  if (isTextExperiment(config)) return prepareTextExperiment(config, configPath, stage, log, part, fineTune as TextFineTune | undefined);
+  if (isImageExperiment(config)) return prepareImageExperiment(config, configPath, stage, log, fineTune as ImageFineTune | undefined);
   return prepareTabularExperiment(config, configPath, stage, log, part);
 }
 

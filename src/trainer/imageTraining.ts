@@ -25,6 +25,7 @@ import { imagePreprocessLog, logText } from '../core/trainerLogTable';
 import type { AugmentWord, ImagePreprocessing } from '../core/trainerLogTable';
 import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import { imagePathForRecord, loadImageSplits, readImagePixels } from '../node/imageFiles';
+import type { ImageFineTune } from './imageFineTune';
 import { buildSequential, summarize } from './model';
 import { saveImageModel } from './modelIo';
 import { fitInOrder } from './preparedExperiment';
@@ -61,8 +62,11 @@ function scalingShown(stats: ChannelStats | undefined): ImagePreprocessing['stan
   return { mean: list(stats.mean), std: list(stats.std) };
 }
 
-/** The image path: a config's image folders and listings → a CNN over [height, width, channels]. */
-export function prepareImageExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log): PreparedExperiment {
+/**
+ * The image path: a config's image folders and listings → a CNN over [height, width, channels].
+ * `fineTune`: a config with `model.base` — the base's kept layers under this config's layers (imageFineTune.ts).
+ */
+export function prepareImageExperiment(config: ResolvedConfig, configPath: string, stage: Stage, log: Log, fineTune?: ImageFineTune): PreparedExperiment {
   const image = resolveImage(config.data.image!);
   const [height, width] = image.size;
   const channels = image.channels;
@@ -113,7 +117,7 @@ export function prepareImageExperiment(config: ResolvedConfig, configPath: strin
   const inputShape = [height, width, channels];
   let model: tfl.Sequential;
   try {
-    model = buildSequential(config.model.layers, inputShape);
+    model = fineTune ? fineTune.buildModel(config.model.layers, inputShape) : buildSequential(config.model.layers, inputShape);
   } catch (e) {
     tf.dispose(tensors);
     throw e;
@@ -168,12 +172,14 @@ export function prepareImageExperiment(config: ResolvedConfig, configPath: strin
     summary: summarize(model, inputShape),
     dataSizes,
     hasValidation: valT !== undefined,
+    ...(fineTune ? { optimizer: fineTune.optimizer() } : {}),
     fit: async (args) => {
       if (augment) {
         augmentRng = seededRng(args.seed ^ AUGMENT_SEED_SALT);
         if (args.resume?.loop.random !== undefined) augmentRng.restore(args.resume.loop.random);
       }
-      await fitInOrder({ model, x: inputs, y: trainY, validation: valT, order, unit: 'images', loss: config.training.loss, metrics }, args);
+      const ordered = { model, x: inputs, y: trainY, validation: valT, order, unit: 'images', loss: config.training.loss, metrics };
+      await (fineTune ? fineTune.fit(ordered, args) : fitInOrder(ordered, args));
     },
     loopState: () => ({ order, random: augmentRng?.state() }),
     save: (dir) => saveImageModel(model, dir, info),

@@ -84,13 +84,14 @@ export function formatEvaluation(ev: Evaluation): string {
 export function printTrainResult(json: boolean, result: { meta: RunMeta; runDir: string; evaluation?: Evaluation }): number {
   const { meta, runDir, evaluation } = result;
   if (json) {
-    process.stdout.write(JSON.stringify({ type: 'result', status: meta.status, runId: meta.id, runDir, backend: meta.backend, epochs: meta.epochsDone, bestEpoch: meta.bestEpoch, lastMetrics: meta.lastMetrics, evaluation, error: meta.error, job: meta.job?.id }) + '\n');
+    process.stdout.write(JSON.stringify({ type: 'result', status: meta.status, runId: meta.id, runDir, backend: meta.backend, epochs: meta.epochsDone, bestEpoch: meta.bestEpoch, lastMetrics: meta.lastMetrics, evaluation, error: meta.error, job: meta.job?.id, base: meta.base }) + '\n');
   } else {
     // An earlier epoch's weights kept (the config asked for the best): the evaluation below is of that epoch.
     const kept = meta.bestEpoch && meta.bestEpoch !== meta.epochsDone && meta.status === 'completed' ? `, the weights of epoch ${meta.bestEpoch} kept` : '';
     process.stdout.write(`\n${meta.status}: ${meta.name} on ${meta.backend ?? '?'} after ${meta.epochsDone} epoch(s)${kept}${meta.error ? ` — ${meta.error}` : ''}\n`);
     if (evaluation) process.stdout.write(formatEvaluation(evaluation) + '\n');
     process.stdout.write(`run folder: ${runDir}\n`);
+    if (meta.base) process.stdout.write(`fine-tuned from: ${meta.base.kind === 'run' ? `run ${meta.base.id} (${meta.base.path})` : `the export ${meta.base.path}`}, task ${meta.base.task}\n`);
   }
   // A pruned sweep point ended as its sweep meant it to (a job array's task is not a failure).
   return meta.status === 'completed' || meta.status === 'stopped' || meta.status === 'pruned' ? 0 : meta.status === 'interrupted' ? INTERRUPTED_EXIT : 1;

@@ -12,8 +12,9 @@ import type { DataProbe, ProbedBase } from '../core/configRules';
 import { classLabels } from '../core/preprocess';
 import { cellAt, columnOf, DataError, rowCount } from '../core/table';
 import { IMAGE_INFO_FILE } from '../core/types';
-import type { BaseModelConfig } from '../core/types';
-import { resolveBase } from './baseModel';
+import type { ExperimentConfig } from '../core/types';
+import { isTransformerModel } from '../core/resolvedConfig';
+import { baseFitProblems, describeBase, resolveBase } from './baseModel';
 import { summarizeImageFolder } from './imageFolder';
 import { runsDirFor } from './runsDirectory';
 import { probeColumns, readTable } from './tableFile';
@@ -84,7 +85,7 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
       }
     },
     classes: (path, column, format) => classesOnDisk(resolve(baseDir, path), column, format),
-    base: (base) => probeBase(base, configPath, options.runsDir ?? runsDirFor(options.workspaceRoot ?? process.cwd())),
+    base: (config) => probeBase(config, configPath, options.runsDir ?? runsDirFor(options.workspaceRoot ?? process.cwd())),
     imageFolder: (path) => {
       const dir = resolve(baseDir, path);
       try {
@@ -96,17 +97,20 @@ function diskProbe(configPath: string, options: ValidationOptions): DataProbe {
   };
 }
 
-/** The base a config names, found by the trainer's resolver; what its model folder says of its input. */
-function probeBase(base: string | BaseModelConfig, configPath: string, runsDir: string): ProbedBase | { problem: string } {
+/**
+ * The base a config names, found by the trainer's resolver; what its model folder says of its
+ * input; for a Transformer config, the trainer's own verdict on fitting the config to it.
+ */
+function probeBase(config: ExperimentConfig, configPath: string, runsDir: string): ProbedBase | { problem: string } {
   try {
-    const found = resolveBase(base, resolve(configPath), runsDir);
-    const name = found.kind === 'run' ? `run "${found.id ?? found.runDir}" (${found.runDir})` : `the export ${found.modelDir}`;
+    const found = resolveBase(config.model.base!, resolve(configPath), runsDir);
     return {
-      name,
+      name: describeBase(found),
       task: found.task,
       ...(found.config ? { config: found.config } : {}),
       ...imageInput(join(found.modelDir, IMAGE_INFO_FILE)),
       ...(existsSync(join(found.modelDir, 'task.json')) ? { textModel: true } : {}),
+      ...(isTransformerModel(config.model) ? { fit: baseFitProblems(config, found) } : {}),
     };
   } catch (e) {
     return { problem: (e as Error).message };

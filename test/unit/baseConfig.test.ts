@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { imageBaseBody } from '../../src/core/configRules/base';
+import { Tokenizer } from '../../src/core/tokenizer';
 import type { LayerConfig, RunStatus, Task } from '../../src/core/types';
 import { validateConfigText } from '../../src/node/configValidation';
 import type { ConfigDiagnostic } from '../../src/node/configValidation';
@@ -37,7 +38,8 @@ interface RunSpec {
 }
 
 const ENCODER = { type: 'transformerEncoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0.1, maxLength: 32, positional: 'learned', pooling: 'mean' };
-const textTask = (task: Task) => ({ 'model.json': '{"modelTopology":{}}', 'weights.bin': 'x', 'tokenizer.json': '{}', 'task.json': JSON.stringify({ format: 'modellab-text-task', version: 1, task, maxLength: 32 }) });
+const TOKENIZER = JSON.stringify(Tokenizer.fit([CORPUS], { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 100, maxLength: 32 }).toJson());
+const textTask = (task: Task) => ({ 'model.json': '{"modelTopology":{}}', 'weights.bin': 'x', 'tokenizer.json': TOKENIZER, 'task.json': JSON.stringify({ format: 'modellab-text-task', version: 1, task, maxLength: 32 }) });
 const imageFiles = (size: [number, number], channels: number) => ({ 'model.json': '{"modelTopology":{}}', 'weights.bin': 'x', 'image.json': JSON.stringify({ format: 'modellab-image', version: 1, size, channels, scaling: 'unit', labels: ['0', '1', '2', '3', '4'] }) });
 
 const RUNS: Record<string, RunSpec> = {
@@ -245,4 +247,17 @@ test('freezeEpochs ≥ epochs: a warning at the key, the base never trains (and 
   assert.equal(r.at(d), '"freezeEpochs"');
   assert.equal(d.message, 'the base never trains: it stays frozen for 3 epochs and the training has 3; only the new head learns, so "learningRate" is never used. Lower "freezeEpochs" below 3 to fine-tune the base too');
   assert.deepEqual(check(w, classifier({ from: 'pretrain-1', freezeEpochs: 2 })).diagnostics, []);
+});
+
+test('a Transformer config gets the trainer\'s own verdict: a base for masked-language-model pretraining is refused, data.tokenizer is said to be ignored', (t) => {
+  const w = workspace(t);
+  const mlm = { name: 'mlm', task: 'masked-language-model', data: { source: 'corpus.txt' }, model: { type: 'transformerEncoder', base: 'pretrain-1' }, training: { epochs: 2 } };
+  // (The masked-language-model task's data rules are not this test's: only the base's problem is looked at.)
+  const d = check(w, mlm).diagnostics.find((x) => x.path === 'model.base');
+  assert.ok(d);
+  assert.equal(d.message, 'model.base: the trainer fine-tunes a text classifier (transformerEncoder) or a language model (transformerDecoder) from a base, not a masked-language-model transformerEncoder');
+  const withTokenizer = { ...classifier('pretrain-1'), data: { source: 'intents.jsonl', text: 'text', target: 'intent', tokenizer: { type: 'char' } } };
+  const info = only(check(w, withTokenizer).diagnostics, 'info');
+  assert.equal(info.path, 'data.tokenizer');
+  assert.match(info.message, /^data\.tokenizer is ignored: the run takes the base's tokenizer \(word, \d+ tokens\)$/);
 });

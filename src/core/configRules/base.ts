@@ -24,9 +24,6 @@ const KIND_WORDS: Record<BaseModelKind, string> = {
   recommender: 'a recommender',
 };
 
-/** The Transformer settings a base fixes: its blocks' weights have these shapes. */
-export const BASE_TRANSFORMER_KEYS = ['layers', 'heads', 'dModel', 'ffDim', 'maxLength'] as const;
-
 /** What the base rules tell the other rules. */
 export interface BaseFindings {
   /**
@@ -113,11 +110,16 @@ export function checkBase(config: ExperimentConfig, probe: DataProbe, report: Ru
       return findings;
     }
   }
-  const probed = probe.base?.(base);
+  const probed = probe.base?.(config);
   if (!probed) return config.data.image !== undefined ? findings : {};
   if ('problem' in probed) {
     report(at, 'error', probed.problem);
     return findings;
+  }
+  // A Transformer: the trainer's own verdict (baseFitProblems, built on baseMismatch and baseShapeMismatch below).
+  if (probed.fit) {
+    for (const p of probed.fit) report(p.path, p.severity, p.message, p.path[0] === 'model' && p.path.length === 2 && p.path[1] !== 'base');
+    return {};
   }
   const kind = baseModelKind(probed);
   if (kind !== need.kind) {
@@ -125,7 +127,6 @@ export function checkBase(config: ExperimentConfig, probe: DataProbe, report: Ru
     return findings;
   }
   if (kind === 'image') return { headInput: checkImageBase(config, probed, report, at) };
-  if (kind === 'transformerEncoder' || kind === 'transformerDecoder') checkTransformerShape(config, probed, report);
   return {};
 }
 
@@ -140,19 +141,6 @@ export function baseMismatch(base: ProbedBase, kind: BaseModelKind | undefined, 
     return `model.base: ${base.name} is ${is} (${task}); its attention looks both ways, so it cannot predict the next token as ${what} does — ${WHERE_TO_GET[need]}`;
   }
   return `model.base: ${base.name} is ${is} (${task}), but this config trains ${what}, whose base is ${KIND_WORDS[need]} — ${WHERE_TO_GET[need]}`;
-}
-
-/** The Transformer settings this config states that differ from the base's, at the config's key. */
-function checkTransformerShape(config: ExperimentConfig, base: ProbedBase, report: RuleReport): void {
-  const model = config.model;
-  const baseModel = base.config?.model;
-  if (!isTransformerModel(model) || !isRecord(baseModel)) return;
-  for (const key of BASE_TRANSFORMER_KEYS) {
-    const mine = model[key];
-    const theirs = baseModel[key];
-    if (mine === undefined || typeof theirs !== 'number' || mine === theirs) continue;
-    report(['model', key], 'error', baseShapeMismatch(key, mine, theirs, base.name), true);
-  }
 }
 
 /** A Transformer setting that differs from the base's: both values, and the fix. */

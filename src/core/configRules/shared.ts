@@ -7,7 +7,7 @@ import { isTransformerModel } from '../resolvedConfig';
 import type { PathSegment } from '../sweep';
 import type { DataError } from '../table';
 import { carvedValidationShare, hasValidationData, isTestMetricName, isTrainingMetricName, SPLIT_DEFAULTS } from '../splitPlan';
-import type { BaseModelConfig, DataConfig, ExperimentConfig, Task } from '../types';
+import type { DataConfig, ExperimentConfig, Task } from '../types';
 import type { ConfigFix } from '../configFixes';
 
 export type RuleSeverity = 'error' | 'warning' | 'info';
@@ -32,8 +32,8 @@ export interface DataProbe {
   imageFolder?(path: string): ImageFolderInfo | DataError;
   /** The distinct values of a table file's column (a classifier's classes), sorted, or the problem reading them. A probe without one leaves class counts unchecked. */
   classes?(path: string, column: string, format?: string): string[] | DataError;
-  /** The base `model.base` names, found as the trainer finds it (src/node/baseModel.ts), or why it cannot be used (the message names what was looked for and where). A probe without one leaves the base unchecked. */
-  base?(base: string | BaseModelConfig): ProbedBase | { problem: string };
+  /** The base the config's `model.base` names, found as the trainer finds it (src/node/baseModel.ts), or why it cannot be used (the message names what was looked for and where). A probe without one leaves the base unchecked. */
+  base?(config: ExperimentConfig): ProbedBase | { problem: string };
 }
 
 /** What the config rules learn of a fine-tuned config's base (configRules/base.ts compares it with the config). */
@@ -48,6 +48,8 @@ export interface ProbedBase {
   image?: { size: [number, number]; channels: number };
   /** Its model folder holds a text model's task.json (a Transformer). */
   textModel?: boolean;
+  /** A Transformer config: the trainer's own verdict on fitting it to this base (baseFitProblems in src/node/baseModel.ts), at their paths. */
+  fit?: { path: PathSegment[]; severity: RuleSeverity; message: string }[];
 }
 
 /** A folder of images with one sub-folder per class, as the config rules see it. */

@@ -3,7 +3,7 @@
 // kernel that splits its work among the threads gives exactly (bit for bit)
 // what it gives on one thread over the same memory — the products, the
 // convolutions and both their gradients (Winograd and im2col), pooling and
-// its gradient, ReLU's gradient, the fused Adam update. Each case also checks that the work was
+// its gradient, ReLU's gradient, the fused Adam update, bias sums. Each case also checks that the work was
 // split (the pool ran), so an equality cannot hold by the pool sitting idle.
 // Then short CNN trainings in child processes: two threads reproduce
 // themselves, and give what one thread (the single-threaded build) and three give.
@@ -172,6 +172,24 @@ test('the fused Adam update: variables cut between the threads, float settings p
     }
   }
   tf.dispose([...outs, ...Object.values(inputs)]);
+});
+
+test('sums over leading axes (bias gradients): runs of columns apart, each column summed in row order', async () => {
+  await pool();
+  for (const shape of [[16, 26, 26, 32], [6000, 14]]) {
+    const x = random(shape, 90 + shape.length);
+    await sameOnBoth(`sum of ${JSON.stringify(shape)} over its leading axes`, () => tf.sum(x, shape.slice(0, -1).map((_, i) => i)));
+    // Each column is the float32 sum of its values in row order.
+    const sum = tf.sum(x, shape.slice(0, -1).map((_, i) => i));
+    const [values, sums] = [await x.data(), await sum.data()];
+    const cols = shape[shape.length - 1];
+    for (let c = 0; c < cols; c++) {
+      let acc = 0;
+      for (let r = 0; r < values.length / cols; r++) acc = Math.fround(acc + values[r * cols + c]);
+      assert.equal(sums[c], acc, `column ${c} of ${JSON.stringify(shape)}`);
+    }
+    tf.dispose([x, sum]);
+  }
 });
 
 test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to their own floats', async () => {

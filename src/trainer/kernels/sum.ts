@@ -3,7 +3,7 @@
 // reduces only innermost axes, so for these it first transposes the whole
 // input (~1 ms for a [2048, 64] gradient). Ours walks the rows once, a cache
 // line of columns at a time (wasmLoops.ts, sumRows: ~0.13 ms for a CNN's
-// [64, 26, 26, 32] bias gradient); without our wasm loops, a sum over rows is
+// [64, 26, 26, 32] bias gradient; on threads, runs of columns apart); without our wasm loops, a sum over rows is
 // a product with a row of ones — [1, rows] · [rows, cols] — in a tenth of the
 // transpose's time (~0.4 ms for that CNN gradient, as the product walks x once
 // per 8 columns).
@@ -13,6 +13,7 @@ import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-c
 import { wasmLoopsFor } from './wasmLoops';
 import { heapF32, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
+import { splitUnits } from './workerPool';
 
 /** Rows of ones on the backend, one per length in use; outside the engine's tensor accounting. */
 const onesRows = new WeakMap<KernelBackend, Map<number, TensorInfo>>();
@@ -55,7 +56,9 @@ function sum(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
   const loops = wasmLoopsFor(backend);
   if (loops) {
     const out = backend.makeOutput(shape, 'float32');
-    loops.sumRows(heapOffset(backend, x), heapOffset(backend, out), rows, cols);
+    const [xAt, outAt] = [heapOffset(backend, x), heapOffset(backend, out)];
+    // Runs of four columns apart on the engine's threads (each column still summed in row order).
+    splitUnits(backend, 'loops', 'sumRows', loops.sumRows, Math.ceil(cols / 4), rows * cols, (q0, q1) => [xAt + 16 * q0, outAt + 16 * q0, rows, Math.min(cols, 4 * q1) - 4 * q0, cols]);
     return out;
   }
   // The BatchMatMul registered at call time (Model Lab's, when registered).

@@ -369,7 +369,8 @@ function maxPool2x2Body(): Bytes {
   ];
 }
 
-// sumRows's parameters (i32): byte offsets of x [rows, cols] and out [cols], rows, cols.
+// sumRows's parameters (i32): byte offsets of x [rows, cols] and out [cols], rows, cols, and the
+// floats from one row to the next (0: cols), so that a run of columns of a wider x can be summed.
 /**
  * out[c] = Σ_r x[r][c], each column's values added in row order: 16 columns
  * (a cache line) at a time in four registers while the rows go by, then 4,
@@ -379,10 +380,10 @@ function maxPool2x2Body(): Bytes {
 function sumRowsBody(): Bytes {
   const g = op.get;
   const s = op.set;
-  const A = { x: 0, out: 1, rows: 2, cols: 3 } as const;
-  const R = { c0: 4, c4: 5, r: 6, p: 7, rowBytes: 8 } as const;
-  const V = [9, 10, 11, 12];
-  const F = 13;
+  const A = { x: 0, out: 1, rows: 2, cols: 3, stride: 4 } as const;
+  const R = { c0: 5, c4: 6, r: 7, p: 8, rowBytes: 9 } as const;
+  const V = [10, 11, 12, 13];
+  const F = 14;
   const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const zero = simd.const(new Array<number>(16).fill(0));
   // a block of `width` floats (16, 4 or 1) from column byte c0 while c0 + width·4 ≤ c4
@@ -406,7 +407,7 @@ function sumRowsBody(): Bytes {
   };
   return [
     ...g(A.cols), ...op.i32(2), ...op.shl, ...s(R.c4),
-    ...g(R.c4), ...s(R.rowBytes),
+    ...g(A.stride), ...op.i32(2), ...op.shl, ...g(R.c4), ...g(A.stride), ...x.select, ...s(R.rowBytes),
     ...op.i32(0), ...s(R.c0),
     ...block(16), ...block(4), ...block(1),
   ];
@@ -506,7 +507,7 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const col2im = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(false), 0x0b];
   const im2col = [...vec([[...u32(LOCALS), I32]]), ...convRowsBody(true), 0x0b];
   const im2colNarrow = [...vec([[...u32(11), I32]]), ...im2colNarrowBody(), 0x0b];
-  const sumRowsType = [0x60, ...vec(new Array(4).fill([I32])), ...vec([])];
+  const sumRowsType = [0x60, ...vec(new Array(5).fill([I32])), ...vec([])];
   const sumRows = [...vec([[...u32(5), I32], [...u32(4), V128], [...u32(1), F32]]), ...sumRowsBody(), 0x0b];
   const pool = [...vec([[...u32(Q_I32_LOCALS), I32], [...u32(Q_V128_LOCALS), V128]]), ...maxPoolGradBody(), 0x0b];
   const pool2x2 = [...vec([[...u32(8), I32], [...u32(5), V128]]), ...maxPoolGrad2x2Body(), 0x0b];
@@ -552,8 +553,8 @@ export interface WasmLoops {
   maxPoolGrad2x2: MaxPoolGradFn;
   /** MaxPool with 2×2 windows at stride 2 without padding, channels a multiple of 4 (byte offsets of x and y). */
   maxPool2x2: (x: number, y: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number) => void;
-  /** out[c] = Σ_r x[r][c] for x [rows, cols] (byte offsets), each column added in row order. */
-  sumRows: (x: number, out: number, rows: number, cols: number) => void;
+  /** out[c] = Σ_r x[r][c] for x [rows, cols] (byte offsets; rows `stride` floats apart, cols when 0 or left out), each column added in row order. */
+  sumRows: (x: number, out: number, rows: number, cols: number, stride?: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */

@@ -142,3 +142,15 @@ test('a fine-tuned run exports and predicts as any classifier', async () => {
     predictor.dispose();
   }
 });
+
+test("an export folder as the base: recorded as an export (its run's id and config hash), its weights taken as a run's", async () => {
+  const out = join(dir, 'exports', 'base');
+  exportRun(baseRun, out);
+  const r = await train(writeFineTune(dir, { from: './exports/base', freezeEpochs: 1 }, { name: 'from-export', training: { epochs: 1 } }), runsDir);
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  const hash = createHash('sha256').update(readFileSync(join(baseRun, 'config.json'))).digest('hex').slice(0, 16);
+  assert.deepEqual(r.meta.base, { kind: 'export', id: baseId, path: out, task: 'classification', configHash: hash });
+  assert.ok(r.logs.includes(`fine-tuning from the export ${out} (task classification)`), r.logs.join('\n'));
+  const base = savedWeights(baseRun);
+  for (const [name, w] of savedWeights(r.runDir)) if (!name.startsWith('classifier/')) assert.ok(w.equals(base.get(name)!), `${name} is the base's`);
+});

@@ -26,6 +26,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('modelLab');
   private readonly debouncer = new KeyedDebouncer(TYPING_DELAY_MS);
   private readonly disposables: vscode.Disposable[] = [];
+  /** Configs whose last validated text names a `base`: their problems change when a run does (a base that finishes, or goes). */
+  private readonly withBase = new Set<string>();
 
   constructor(private readonly log: vscode.LogOutputChannel) {
     const watcher = vscode.workspace.createFileSystemWatcher(CONFIG_GLOB);
@@ -56,6 +58,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
       watcher.onDidDelete((uri) => {
         this.debouncer.cancel(uri.toString());
         this.collection.delete(uri);
+        this.withBase.delete(uri.toString());
       }),
       // Problems that depend on settings or trust must not outlive them (no stale "outside the workspace").
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -76,6 +79,12 @@ export class ConfigDiagnostics implements vscode.Disposable {
     this.collection.forEach((uri) => void uris.set(uri.toString(), uri));
     const targets = [...uris.values()].filter((uri) => affected(uri));
     if (targets.length > 0) this.log.info(`settings or workspace trust changed: validating ${targets.length} config(s) again`);
+    await Promise.all(targets.map((uri) => this.validateUri(uri).catch((err: unknown) => this.log.warn(`re-validating ${uri.fsPath} failed: ${String(err)}`))));
+  }
+
+  /** Validates again the configs that name a `model.base` (their base's run may have changed). */
+  async revalidateBases(): Promise<void> {
+    const targets = [...this.withBase].map((key) => vscode.Uri.parse(key));
     await Promise.all(targets.map((uri) => this.validateUri(uri).catch((err: unknown) => this.log.warn(`re-validating ${uri.fsPath} failed: ${String(err)}`))));
   }
 
@@ -125,6 +134,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
       result = { diagnostics: [] };
     }
     this.collection.set(uri, result.diagnostics.map(toVsDiagnostic));
+    if (/"base"\s*:/.test(text)) this.withBase.add(uri.toString());
+    else this.withBase.delete(uri.toString());
     return result;
   }
 

@@ -30,6 +30,8 @@ export function activate(extensionContext: vscode.ExtensionContext): void {
   // Runs an earlier window left interrupted (reload, quit) are offered for resuming, once each.
   const offers = ctx.push(new ResumeOffers(ctx));
   ctx.push(ctx.onDidChangeRuns(() => offers.check()));
+  // A config's base may have finished, failed or gone: its problems follow.
+  ctx.push(ctx.onDidChangeRuns(() => void ctx.diagnostics.revalidateBases()));
   ctx.push(ctx.cluster.onDidChange(() => offers.check()));
   ctx.push(vscode.workspace.onDidGrantWorkspaceTrust(() => offers.check()));
   offers.check();

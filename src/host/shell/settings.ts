@@ -61,12 +61,13 @@ export function attentionMaxTokensSetting(): number {
  * Where a config's paths may point: inside its workspace folder unless the
  * user allowed more (restricted: in an untrusted workspace only the user's own
  * value counts). A config outside every folder is checked against its own folder.
+ * `runsDir`: its runs folder, where a `model.base` run id is looked up.
  */
-export function pathPolicyFor(configUri: vscode.Uri): { workspaceRoot: string; allowOutside: boolean } {
+export function pathPolicyFor(configUri: vscode.Uri): { workspaceRoot: string; allowOutside: boolean; runsDir: string } {
   const folder = vscode.workspace.getWorkspaceFolder(configUri);
-  const workspaceRoot = folder ? folder.uri.fsPath : vscode.Uri.joinPath(configUri, '..').fsPath;
+  const baseFolder = folder ? folder.uri : vscode.Uri.joinPath(configUri, '..');
   const allowOutside = vscode.workspace.getConfiguration(SETTINGS_SECTION, configUri).get<unknown>('allowPathsOutsideWorkspace') === true;
-  return { workspaceRoot, allowOutside };
+  return { workspaceRoot: baseFolder.fsPath, allowOutside, runsDir: runsDirSetting(baseFolder, configUri) };
 }
 
 /** Where Train and Run sweep train: `local` (this machine) or a scheduler. */

@@ -36,4 +36,4 @@ export const SettingsTable = {
 export type SettingName = keyof typeof SettingsTable;
 
 /** Settings whose change can turn a config's problems on or off: the diagnostics are computed again. */
-export const VALIDATION_SETTINGS: readonly SettingName[] = ['allowPathsOutsideWorkspace', 'maxDataFileMB'];
+export const VALIDATION_SETTINGS: readonly SettingName[] = ['allowPathsOutsideWorkspace', 'maxDataFileMB', 'runsDirectory'];

@@ -553,7 +553,30 @@ export interface RecommendationEvaluation {
   baseline: { hitRate: number; ndcg: number };
 }
 
-export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation | RecommendationEvaluation;
+/** A masked-language model on a fixed (seeded) masking of the split: BERT's 80/10/10 over `data.masking.share` of the tokens. */
+export interface MaskedLanguageModelEvaluation {
+  task: 'masked-language-model';
+  split: 'test' | 'validation';
+  /** Masked tokens predicted. */
+  count: number;
+  /** Mean cross-entropy over the masked tokens (nats), its exponential, and the share of masked tokens predicted exactly. */
+  metrics: { loss: number; perplexity: number; masked_accuracy: number };
+  /** Always guessing the training split's most frequent token: the accuracy to beat. */
+  baseline: { token: string; masked_accuracy: number };
+  /** A few sentences of the split with their masked tokens and the model's top guess for each. */
+  samples: MaskedSample[];
+}
+
+export interface MaskedSample {
+  /** The sentence as the model read it, each masked token shown as <mask> (a random replacement as its token). */
+  masked: string;
+  /** The tokens that were masked, in order. */
+  expected: string[];
+  /** The model's most likely token at each of them. */
+  predicted: string[];
+}
+
+export type Evaluation = RegressionEvaluation | ClassificationEvaluation | LanguageModelEvaluation | MaskedLanguageModelEvaluation | RecommendationEvaluation;
 
 /** How many tokens of a text attention is computed over: by default, and at most (the T×T maps grow with its square). */
 export const ATTENTION_TOKENS: { readonly default: number; readonly max: number } = { default: 128, max: 4096 };

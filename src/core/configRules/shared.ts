@@ -127,6 +127,9 @@ export function isCorpusFile(path: string, format: string | undefined): boolean 
 export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, report: RuleReport): string[] | undefined {
   const data = config.data;
   const languageModel = config.task === 'language-model';
+  // A masked-language model reads a corpus, or a table when "text" names its column.
+  const maskedCorpus = config.task === 'masked-language-model' && data.text === undefined;
+  const maskedTable = config.task === 'masked-language-model' && data.text !== undefined;
   const fileKeys = (['source', 'train', 'validation', 'test'] as const).filter((k) => data[k] !== undefined);
   if (data.source !== undefined && data.train !== undefined) {
     report(['data', 'train'], 'error', 'give either "source" (one file, split by "split") or "train" (with optional "validation" and "test"), not both');

@@ -148,13 +148,17 @@ export function checkDataFiles(config: ExperimentConfig, probe: DataProbe, repor
       continue;
     }
     const corpus = isCorpusFile(rel, data.format);
-    if (languageModel !== corpus) {
+    if ((languageModel || maskedCorpus) !== corpus) {
       report(
         ['data', key],
         'error',
         languageModel
           ? `a language model learns from plain text: give a .txt file (or set "format": "txt"), not ${rel}`
-          : `${rel} is plain text; a ${config.task} model reads a table (csv, json or jsonl). For a text corpus use "task": "language-model"`,
+          : maskedCorpus
+            ? `${rel} is a table: name its text column with "text": "<column>", or give a .txt corpus`
+            : maskedTable
+              ? `${rel} is plain text, which has no "${data.text}" column: remove "text" to read it as a corpus (one sentence a line), or give a table`
+              : `${rel} is plain text; a ${config.task} model reads a table (csv, json or jsonl). For a text corpus use "task": "language-model"`,
       );
       continue;
     }

@@ -294,8 +294,8 @@ export function checkCrossValidation(config: ExperimentConfig, report: RuleRepor
   const cv = config.training?.crossValidation;
   if (!cv) return;
   const images = config.data.image !== undefined;
-  if (config.task === 'language-model' || config.task === 'recommendation' || images) {
-    const what = images ? 'image data' : config.task === 'language-model' ? 'a language model (its corpus is one text)' : 'a recommender (its validation is each user\'s held-out interaction)';
+  if (config.task === 'language-model' || config.task === 'masked-language-model' || config.task === 'recommendation' || images) {
+    const what = images ? 'image data' : config.task === 'language-model' ? 'a language model (its corpus is one text)' : config.task === 'masked-language-model' ? 'a masked-language model (it pretrains on all of its training text, without labels)' : 'a recommender (its validation is each user\'s held-out interaction)';
     report(['training', 'crossValidation'], 'error', `cross-validation deals table rows into folds (regression, classification, text classification); it is not available for ${what}`);
   }
 }

@@ -60,7 +60,7 @@ export function isRecommenderModel(model: ModelConfig): model is RecommenderMode
 
 /** Text tasks read text through a tokenizer: text classification and language modelling. */
 export function isTextExperiment(config: Pick<ExperimentConfig, 'task' | 'data' | 'model'>): boolean {
-  return config.task === 'language-model' || config.data.text !== undefined || isTransformerModel(config.model);
+  return config.task === 'language-model' || config.task === 'masked-language-model' || config.data.text !== undefined || isTransformerModel(config.model);
 }
 
 /** Image classification: the data are images (`data.image`). */

@@ -70,6 +70,8 @@ export interface DashboardOptions {
 const DEFAULT_CHARTS: ChartOptionsState = { xAxis: 'step', smoothing: 0.6 };
 /** setState serializes the whole run; do it at most this often while metrics stream in. */
 const SAVE_INTERVAL_MS = 1000;
+/** A chart draw waits this many times the last draw's length after it: drawing takes at most 1/(1 + this) of the page's time. */
+const CHART_DRAW_SPACING = 4;
 /** Step points kept in the saved state; the host re-sends the full run after `ready` anyway. */
 const SAVED_STEP_POINTS = 5000;
 
@@ -113,6 +115,10 @@ export class Dashboard {
   private readonly main: HTMLElement;
 
   private frame = 0;
+  /** A chart draw put off (see scheduleChartDraw), and when the last one ended and how long it took. */
+  private drawTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastDrawEnd = 0;
+  private lastDrawMs = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(root: HTMLElement, private readonly api: VsCodeApi<PersistedState>, options: DashboardOptions = {}) {
@@ -425,13 +431,34 @@ export class Dashboard {
     this.scheduleChartDraw();
   }
 
-  /** Batches chart redraws to one per animation frame, however many events arrive. */
+  /**
+   * Batches chart redraws to one per animation frame, however many events arrive,
+   * and spaces them so that drawing takes at most a fifth of the page's time: a
+   * draw rebuilds every curve from every point, so a long fast run's draws grow
+   * with it, and drawing them at every frame keeps the page busy — and in a
+   * browser (code-server) VS Code's own window, whose thread the webview shares.
+   */
   private scheduleChartDraw(): void {
-    if (this.frame || !this.state.run) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      if (this.state.run) this.charts.draw(this.store, this.theme, this.t, this.state.foldBand);
-    });
+    if (this.frame || this.drawTimer !== undefined || !this.state.run) return;
+    const draw = () => {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        if (!this.state.run) return;
+        const start = performance.now();
+        this.charts.draw(this.store, this.theme, this.t, this.state.foldBand);
+        this.lastDrawEnd = performance.now();
+        this.lastDrawMs = this.lastDrawEnd - start;
+      });
+    };
+    const wait = this.lastDrawEnd + CHART_DRAW_SPACING * this.lastDrawMs - performance.now();
+    if (wait <= 0) {
+      draw();
+      return;
+    }
+    this.drawTimer = setTimeout(() => {
+      this.drawTimer = undefined;
+      draw();
+    }, wait);
   }
 
   private save(now: boolean): void {

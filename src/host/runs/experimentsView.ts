@@ -112,9 +112,15 @@ export class ExperimentsView implements vscode.TreeDataProvider<ExperimentsEleme
     );
   }
 
-  /** Rebuilds the tree soon; calls in a burst (a sweep writing many meta files) rebuild once. `now` also searches for configs again. */
+  /**
+   * Rebuilds the tree soon; calls in a burst (a sweep writing many meta files) rebuild once.
+   * A rebuild already due is not put off by later calls: a training's epochs (a meta.json
+   * write and an event each, faster than the delay) would otherwise keep the rows from ever
+   * showing its progress. `now` also searches for configs again.
+   */
   refresh(now = false): void {
     if (now) this.configs = undefined;
+    if (this.timer && !now) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(
       () => {

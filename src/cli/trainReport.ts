@@ -39,7 +39,7 @@ export function runMetricsText(meta: Pick<RunMeta, 'bestEpoch' | 'bestMetrics' |
   const logs = kept ?? meta.lastMetrics;
   if (!logs) return '';
   const shown = Object.entries(logs)
-    .filter(([k]) => k === 'loss' || k === 'val_loss' || metricGoal(k) === 'maximize')
+    .filter(([k]) => k === 'loss' || k === 'val_loss' || k === 'perplexity' || k === 'val_perplexity' || metricGoal(k) === 'maximize')
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join('  ');
   return kept ? `${shown} (epoch ${meta.bestEpoch}, kept)` : `${shown} (epoch ${meta.epochsDone}, last)`;
@@ -56,6 +56,14 @@ export function formatEvaluation(ev: Evaluation): string {
   if (ev.task === 'language-model') {
     const lines = [`${ev.split} (${ev.count.toLocaleString('en')} tokens): loss ${fmt(ev.metrics.loss)}  perplexity ${fmt(ev.metrics.perplexity)}`];
     ev.samples.forEach((sample, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(sample)}`));
+    return lines.join('\n');
+  }
+  if (ev.task === 'masked-language-model') {
+    const lines = [
+      `${ev.split} (${ev.count.toLocaleString('en')} masked tokens): masked accuracy ${fmt(ev.metrics.masked_accuracy)}  perplexity ${fmt(ev.metrics.perplexity)}  loss ${fmt(ev.metrics.loss)}`,
+      `  baseline (always "${ev.baseline.token}", the most frequent training token): masked accuracy ${fmt(ev.baseline.masked_accuracy)}`,
+    ];
+    ev.samples.forEach((s, i) => lines.push(`  sample ${i + 1}: ${JSON.stringify(s.masked)} — masked ${s.expected.join(' ')} → guessed ${s.predicted.join(' ')}`));
     return lines.join('\n');
   }
   if (ev.task === 'recommendation') {

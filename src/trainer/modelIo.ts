@@ -26,7 +26,7 @@ export const TEXT_TASK_FILE = 'task.json';
 export interface TextTaskJson {
   format: 'modellab-text-task';
   version: 1;
-  task: 'classification' | 'language-model';
+  task: 'classification' | 'language-model' | 'masked-language-model';
   /** Classifier: the label of each output unit. */
   labels?: string[];
   /** The longest sequence the model's positions cover. */

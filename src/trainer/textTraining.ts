@@ -21,7 +21,11 @@ import { labelledTexts, sortLabels } from '../core/textData';
 import { loadCorpusSplits } from '../node/dataFiles';
 import type { LabelledTexts } from '../core/textData';
 import { Tokenizer } from '../core/tokenizer';
-import type { ClassificationEvaluation, LanguageModelEvaluation, TransformerModelConfig } from '../core/types';
+import type { ClassificationEvaluation, LanguageModelEvaluation, MaskedLanguageModelEvaluation, TransformerModelConfig } from '../core/types';
+import { maskingRng } from '../core/masking';
+import { formatMetric } from '../core/metrics';
+import { MASK_TOKEN } from '../core/tokenizer';
+import { baselineAccuracy, fillInSamples, loadMaskedTexts, maskBatches, maskShare, mostFrequentToken, TEST_MASKING_EPOCH, VALIDATION_MASKING_EPOCH } from './maskedLanguageModel';
 import { logText } from '../core/trainerLogTable';
 import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
 import { continuation, generateIds } from './inference';
@@ -50,6 +54,8 @@ interface Batch {
   weights?: Float32Array;
   /** Real (non-padding) tokens in `ids`. */
   tokens: number;
+  /** A masked-language model's batch: the masked tokens it predicts. */
+  predicted?: number;
 }
 
 interface TextDataset {
@@ -64,11 +70,12 @@ class ClassificationData implements TextDataset {
   readonly size: number;
   private readonly ids: Int32Array;
   private readonly lengths: Int32Array;
-  readonly labels: Int32Array;
+  /** Undefined for a masked-language model's sentences (no labels: the masking makes its targets). */
+  readonly labels: Int32Array | undefined;
 
   constructor(
     texts: string[],
-    labels: number[],
+    labels: number[] | undefined,
     tokenizer: Tokenizer,
     private readonly maxLength: number,
   ) {
@@ -80,7 +87,7 @@ class ClassificationData implements TextDataset {
       this.ids.set(enc.ids, i * maxLength);
       this.lengths[i] = Math.max(enc.length, 1); // an all-padding row still gets one position
     });
-    this.labels = Int32Array.from(labels);
+    this.labels = labels && Int32Array.from(labels);
   }
 
   batches(batchSize: number, rng: Rng | undefined): Batch[] {
@@ -97,7 +104,8 @@ class ClassificationData implements TextDataset {
         ids.set(this.ids.subarray(r * this.maxLength, r * this.maxLength + length), i * length);
         tokens += this.lengths[r];
       });
-      out.push({ rows: rows.length, length, ids, labels: Int32Array.from(rows, (r) => this.labels[r]), tokens });
+      const labels = this.labels;
+      out.push({ rows: rows.length, length, ids, labels: labels && Int32Array.from(rows, (r) => labels[r]), tokens });
     }
     return out;
   }
@@ -170,7 +178,11 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   const tokSettings = resolveTokenizer(config);
   const maxLength = Math.min(tokSettings.maxLength, modelConfig.maxLength);
   const lm = config.task === 'language-model';
-  const wantAccuracy = config.training.metrics.includes('accuracy');
+  // A masked-language model always logs masked_accuracy and perplexity; "accuracy" in metrics names the same thing.
+  const mlm = config.task === 'masked-language-model';
+  const wantAccuracy = !mlm && config.training.metrics.includes('accuracy');
+  const share = maskShare(config.data);
+  if (mlm && part) throw new Error('cross-validation and retraining deal table rows with labels; a masked-language model pretrains on all of its training text');
 
   // ── data
   stage('data', 'running');
@@ -180,7 +192,23 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   let test: TextDataset | undefined;
   let labels: string[] | undefined;
   let evalText: string | undefined;
-  if (lm) {
+  /** A masked-language model: the training split's most frequent token (the baseline's guess). */
+  let frequentToken = -1;
+  if (mlm) {
+    const texts = loadMaskedTexts(config.data, configPath);
+    stage('data', 'done', texts.rows !== undefined ? logText('stage.rows', texts.rows) : logText('stage.characters', (texts.characters ?? 0).toLocaleString('en')));
+    stage('preprocess', 'running');
+    tokenizer = fineTune?.tokenizer ?? Tokenizer.fit(texts.train, tokSettings, { prependCls: modelConfig.pooling === 'first', mask: true });
+    if (tokenizer.maskId === null) throw new Error(`the base's tokenizer has no ${MASK_TOKEN} token, so a masked-language model cannot be trained on it: pretrain from scratch or from a masked-language model's run`);
+    fineTune?.checkTexts(texts.train);
+    const dataset = (t: string[] | undefined) => t && new ClassificationData(t, undefined, tokenizer, maxLength);
+    train = dataset(texts.train)!;
+    val = dataset(texts.validation);
+    test = dataset(texts.test);
+    frequentToken = mostFrequentToken(texts.train, tokenizer);
+    if (texts.skipped) log(logText('text.emptyTextSkipped', texts.skipped), 'warn');
+    log(logText('text.masking', Math.round(share * 1000) / 10));
+  } else if (lm) {
     const corpus = loadCorpusSplits(config.data, configPath);
     const chars = corpus.train.length + (corpus.validation?.length ?? 0) + (corpus.test?.length ?? 0);
     stage('data', 'done', logText('stage.characters', chars.toLocaleString('en')));
@@ -228,30 +256,40 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   }
   const dataSizes = { train: train.size, validation: val?.size ?? 0, test: test?.size ?? 0 };
   if (dataSizes.train === 0) throw new Error('no training text is left after loading');
-  const detail = logText(`text.tokenizer.${tokSettings.type}.${lm ? 'sequences' : 'rows'}`, tokenizer.vocabSize, dataSizes.train, dataSizes.validation, dataSizes.test);
+  const detail = logText(`text.tokenizer.${tokSettings.type}.${lm || (mlm && config.data.text === undefined) ? 'sequences' : 'rows'}`, tokenizer.vocabSize, dataSizes.train, dataSizes.validation, dataSizes.test);
   stage('preprocess', 'done', detail);
   log(detail);
 
   // ── model
   const classes = labels?.length ?? 0;
-  const model = fineTune ? fineTune.buildModel(modelConfig, tokenizer.vocabSize, { classes }) : buildTransformer(modelConfig, tokenizer.vocabSize, { classes });
+  const outputs = { classes, tokenLogits: mlm };
+  const model = fineTune ? fineTune.buildModel(modelConfig, tokenizer.vocabSize, outputs) : buildTransformer(modelConfig, tokenizer.vocabSize, outputs);
   const summary = summarize(model, null);
 
   const lossOf = (out: tf.Tensor, tensors: BatchTensors): tf.Scalar =>
-    lm ? languageModelLoss(out, tensors.targets!, tensors.weights!) : classificationLoss(out, tensors.labels!, classes);
+    lm || mlm ? languageModelLoss(out, tensors.targets!, tensors.weights!) : classificationLoss(out, tensors.labels!, classes);
+  /** What a batch's loss is the mean over: masked tokens, next tokens, or rows. */
+  const weightOf = (batch: Batch): number => (mlm ? batch.predicted! : lm ? batch.tokens : batch.rows);
+
+  /** A held-out split's batches; a masked-language model's masked once by its own seed, the same at every epoch. */
+  const heldOutBatches = (data: TextDataset): Batch[] => {
+    const batches = data.batches(EVAL_BATCH, undefined);
+    if (!mlm) return batches;
+    return maskBatches(batches, tokenizer, share, maskingRng(config.training.seed, data === test ? TEST_MASKING_EPOCH : VALIDATION_MASKING_EPOCH));
+  };
 
   /** Loss (and accuracy) over a dataset, without dropout. */
   const measure = (data: TextDataset): { loss: number; accuracy: number; weight: number } => {
     let lossSum = 0;
     let weight = 0;
     let correct = 0;
-    for (const batch of data.batches(EVAL_BATCH, undefined)) {
+    for (const batch of heldOutBatches(data)) {
       const t = batchTensors(batch);
       const [loss, hits] = tf.tidy(() => {
         const out = model.apply(t.ids, { training: false }) as tf.Tensor;
         return [lossOf(out, t), countCorrect(out, t)];
       });
-      const w = lm ? batch.tokens : batch.rows;
+      const w = weightOf(batch);
       lossSum += loss.dataSync()[0] * w;
       correct += hits.dataSync()[0];
       weight += w;
@@ -276,7 +314,9 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       let correct = 0;
       let tokens = 0;
       let trainMillis = 0;
-      const batches = train.batches(batchSize, shuffle ? random : undefined);
+      const unmasked = train.batches(batchSize, shuffle ? random : undefined);
+      // A masked-language model: new masks every epoch, drawn from the seed and the epoch alone (so a resume draws the same).
+      const batches = mlm ? maskBatches(unmasked, tokenizer, share, maskingRng(seed, epoch)) : unmasked;
       let cutShort = false;
       for (let b = 0; b < batches.length; b++) {
         const started = performance.now();
@@ -287,7 +327,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         const cost = tf.tidy(() => {
           const { value, grads } = optimizer.computeGradients(() => {
             const out = model.apply(t.ids, { training: true }) as tf.Tensor;
-            if (wantAccuracy) hits = tf.keep(countCorrect(out, t));
+            if (wantAccuracy || mlm) hits = tf.keep(countCorrect(out, t));
             return lossOf(out, t);
           }, trainable);
           tap?.take(grads);
@@ -300,12 +340,12 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         tf.dispose([cost, hits as tf.Tensor]);
         disposeBatch(t);
         trainMillis += performance.now() - started;
-        const w = lm ? batch.tokens : batch.rows;
+        const w = weightOf(batch);
         lossSum += loss * w;
         correct += hitCount;
         weight += w;
         tokens += batch.tokens;
-        await callbacks.onBatchEnd?.(b, wantAccuracy ? { loss, accuracy: hitCount / w } : { loss });
+        await callbacks.onBatchEnd?.(b, mlm ? { loss, masked_accuracy: hitCount / Math.max(w, 1) } : wantAccuracy ? { loss, accuracy: hitCount / w } : { loss });
         if (Date.now() - lastYield >= YIELD_EVERY_MS) {
           await new Promise((r) => setImmediate(r));
           lastYield = Date.now();
@@ -319,10 +359,18 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       if (cutShort) break;
       const logs: tfl.Logs = { loss: lossSum / Math.max(weight, 1) };
       if (wantAccuracy) logs.accuracy = correct / Math.max(weight, 1);
+      if (mlm) {
+        logs.masked_accuracy = correct / Math.max(weight, 1);
+        logs.perplexity = Math.exp(logs.loss);
+      }
       if (val && val.size > 0) {
         const v = measure(val);
         logs.val_loss = v.loss;
         if (wantAccuracy) logs.val_accuracy = v.accuracy;
+        if (mlm) {
+          logs.val_masked_accuracy = v.accuracy;
+          logs.val_perplexity = Math.exp(v.loss);
+        }
       }
       logs.tokensPerSecond = Math.round(tokens / Math.max(trainMillis / 1000, 1e-9));
       await callbacks.onEpochEnd?.(epoch, logs);
@@ -331,14 +379,22 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
 
   const countCorrect = (out: tf.Tensor, t: BatchTensors): tf.Tensor =>
     tf.tidy(() => {
-      if (!lm) return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), t.labels!), 'float32'));
+      if (!lm && !mlm) return tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), t.labels!), 'float32'));
       return tf.sum(tf.mul(tf.cast(tf.equal(tf.argMax(out, 2), t.targets!), 'float32'), t.weights!));
     });
 
-  const evaluate = async (): Promise<ClassificationEvaluation | LanguageModelEvaluation | undefined> => {
+  const evaluate = async (): Promise<ClassificationEvaluation | LanguageModelEvaluation | MaskedLanguageModelEvaluation | undefined> => {
     const data = test && test.size > 0 ? test : val && val.size > 0 ? val : undefined;
     if (!data) return undefined;
     const split = data === test ? ('test' as const) : ('validation' as const);
+    if (mlm) {
+      const m = measure(data);
+      const batches = heldOutBatches(data);
+      const baseline = { token: tokenizer.token(frequentToken), masked_accuracy: baselineAccuracy(batches, frequentToken) };
+      const metrics = { loss: m.loss, perplexity: Math.exp(m.loss), masked_accuracy: m.accuracy };
+      log(logText('text.maskedEvaluation', formatMetric(metrics.masked_accuracy), formatMetric(metrics.perplexity), baseline.token, formatMetric(baseline.masked_accuracy)));
+      return { task: 'masked-language-model', split, count: m.weight, metrics, baseline, samples: fillInSamples(model, tokenizer, batches) };
+    }
     if (!lm) {
       const d = data as ClassificationData;
       const predicted: number[] = [];
@@ -348,7 +404,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         predicted.push(...(await out.data()));
         tf.dispose([ids, out]);
       }
-      return { task: 'classification', split, count: predicted.length, labels: labels!, ...classificationMetrics(Array.from(d.labels), predicted, labels!) };
+      return { task: 'classification', split, count: predicted.length, labels: labels!, ...classificationMetrics(Array.from(d.labels!), predicted, labels!) };
     }
     const m = measure(data);
     const samples = await sampleGenerations(model, tokenizer, evalText ?? '', maxLength, config.training.seed);
@@ -362,7 +418,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     };
   };
 
-  const save = (dir: string) => saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: lm ? 'language-model' : 'classification', labels, maxLength: modelConfig.maxLength });
+  const save = (dir: string) => saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: mlm ? 'masked-language-model' : lm ? 'language-model' : 'classification', labels, maxLength: modelConfig.maxLength });
 
   return {
     model,

@@ -454,16 +454,22 @@ for (const layer of [PaddingMask, TokenAndPositionEmbedding, MultiHeadSelfAttent
 export interface TransformerOutputs {
   /** Encoder: the number of classes of the softmax. */
   classes?: number;
+  /** Encoder: logits over the vocabulary at every position (a masked-language model) instead of a classifier. */
+  tokenLogits?: boolean;
 }
+
+/** A masked-language model's head: the only layer a classifier fine-tuned from it does not take (every other layer keeps the classifier's name). */
+export const MLM_HEAD_LAYER = 'mlm_logits';
 
 /**
  * The model from the config. Input: token ids [B, T] (int32, T ≤ maxLength,
- * 0 = padding). Output: class probabilities [B, classes] (encoder) or
+ * 0 = padding). Output: class probabilities [B, classes] (encoder), token
+ * logits [B, T, vocab] at every position (encoder with `tokenLogits`), or
  * next-token logits [B, T, vocab] (decoder).
  */
 export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, outputs: TransformerOutputs = {}): tfl.LayersModel {
   const decoder = cfg.type === 'transformerDecoder';
-  if (!decoder && !(outputs.classes && outputs.classes >= 2)) throw new Error('an encoder classifier needs the number of classes (at least 2)');
+  if (!decoder && !outputs.tokenLogits && !(outputs.classes && outputs.classes >= 2)) throw new Error('an encoder classifier needs the number of classes (at least 2)');
   const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
   const mask = new PaddingMask({ name: 'padding_mask' }).apply(ids) as tfl.SymbolicTensor;
   let x = new TokenAndPositionEmbedding({ name: 'embedding', vocabSize, dModel: cfg.dModel, maxLength: cfg.maxLength, positional: cfg.positional }).apply(ids) as tfl.SymbolicTensor;
@@ -482,6 +488,9 @@ export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, ou
   let out: tfl.SymbolicTensor;
   if (decoder) {
     out = new TokenLogits({ name: 'next_token_logits', vocabSize }).apply(x) as tfl.SymbolicTensor;
+  } else if (outputs.tokenLogits) {
+    // No pooling and no causal mask: every position sees the whole sentence and predicts its own token.
+    out = new TokenLogits({ name: MLM_HEAD_LAYER, vocabSize }).apply(x) as tfl.SymbolicTensor;
   } else {
     const pooled = new SequencePooling({ name: 'pooling', mode: cfg.pooling }).apply([x, mask]) as tfl.SymbolicTensor;
     out = tfl.layers.dense({ name: 'classifier', units: outputs.classes!, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor;

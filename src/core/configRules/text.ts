@@ -1,7 +1,9 @@
 // Config rules for text: a text classifier (a text column, a Transformer
-// encoder) and a language model (a plain text corpus, a Transformer decoder).
+// encoder), a language model (a plain text corpus, a Transformer decoder) and
+// a masked-language model (maskedLanguageModel.ts: either, an encoder).
 
 import { isTransformerModel, resolveTransformer } from '../resolvedConfig';
+import { checkMaskedLanguageModel } from './maskedLanguageModel';
 import { columnChecker, CROSS_ENTROPIES } from './shared';
 import type { RuleReport } from './shared';
 import type { ExperimentConfig } from '../types';
@@ -46,6 +48,11 @@ export function checkTextExperiment(config: ExperimentConfig, columns: string[] 
     });
   }
 
+  if (config.task === 'masked-language-model') {
+    checkMaskedLanguageModel(config, columns, report);
+    if (!isTransformerModel(model)) return;
+  }
+
   if (config.task === 'language-model') {
     if (!isTransformerModel(model)) report(['model', 'layers'], 'error', `a language model needs a Transformer decoder: ${DECODER_EXAMPLE}`, true);
     else if (model.type === 'transformerEncoder') {
@@ -65,7 +72,7 @@ export function checkTextExperiment(config: ExperimentConfig, columns: string[] 
     });
   }
 
-  if (data.preprocess) report(['data', 'preprocess'], 'warning', 'preprocessing steps are for numeric columns; text goes through the "tokenizer", so these are ignored', true);
+  if (data.preprocess && config.task !== 'masked-language-model') report(['data', 'preprocess'], 'warning', 'preprocessing steps are for numeric columns; text goes through the "tokenizer", so these are ignored', true);
 
   if (!isTransformerModel(model)) return;
   const t = resolveTransformer(model, data.tokenizer);

@@ -16,7 +16,16 @@ export interface AddOutputLayerFix {
   layer: { type: 'dense'; units: number; activation: 'softmax' };
 }
 
-export type ConfigFix = AddOutputLayerFix;
+/** A property an object lacks, inserted with its value (an image base's channels, where the config left them to the default). */
+export interface AddPropertyFix {
+  kind: 'addProperty';
+  /** The object the property goes into. */
+  path: PathSegment[];
+  key: string;
+  value: string | number | boolean;
+}
+
+export type ConfigFix = AddOutputLayerFix | AddPropertyFix;
 
 /** An insertion or replacement in the text, as jsonc-parser's `Edit` and VS Code's TextEdit take it. */
 export interface TextEdit {
@@ -27,6 +36,10 @@ export interface TextEdit {
 
 export function addOutputLayerFix(units: number): AddOutputLayerFix {
   return { kind: 'addOutputLayer', units, path: ['model', 'layers'], layer: { type: 'dense', units, activation: 'softmax' } };
+}
+
+export function addPropertyFix(path: PathSegment[], key: string, value: AddPropertyFix['value']): AddPropertyFix {
+  return { kind: 'addProperty', path, key, value };
 }
 
 /** `{ "type": "dense", "units": 3 }`: one line, a space inside the braces and after each colon and comma. */
@@ -41,21 +54,27 @@ function indentAt(text: string, offset: number): string {
 }
 
 /**
- * The edits that append the fix's layer to its array, written the way the array's last element
- * is: on a line of its own, at its indentation, when that element has a line to itself (a comment
- * after it stays on its line), else on the same line after a comma. Undefined when the array is
- * not in the text (the config changed since the problem was found).
+ * The edits that append the fix's layer to its array (or its property to its object), written the
+ * way the last element is: on a line of its own, at its indentation, when that element has a line
+ * to itself (a comment after it stays on its line), else on the same line after a comma. Undefined
+ * when the array or object is not in the text, or already has the property (the config changed
+ * since the problem was found).
  */
 export function configFixEdits(text: string, fix: ConfigFix): TextEdit[] | undefined {
   const root = parseTree(text, [], { allowTrailingComma: true, disallowComments: false });
-  const array: JsonNode | undefined = root && findNodeAtLocation(root, fix.path);
-  if (!array || array.type !== 'array') return undefined;
-  const value = oneLine(fix.layer);
+  const container: JsonNode | undefined = root && findNodeAtLocation(root, fix.path);
+  if (fix.kind === 'addOutputLayer') return container?.type === 'array' ? appendLast(text, container, oneLine(fix.layer)) : undefined;
+  if (container?.type !== 'object' || (container.children ?? []).some((p) => p.children?.[0]?.value === fix.key)) return undefined;
+  return appendLast(text, container, `${JSON.stringify(fix.key)}: ${JSON.stringify(fix.value)}`);
+}
+
+/** Appends `value` (an element, or a property) after the last child of an array or object node. */
+function appendLast(text: string, array: JsonNode, value: string): TextEdit[] {
   const elements = array.children ?? [];
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const last = elements[elements.length - 1];
   if (!last) {
-    // An empty array: the layer goes inside its brackets.
+    // An empty array or object: the value goes inside its brackets.
     return [{ offset: array.offset + 1, length: 0, content: value }];
   }
   const end = last.offset + last.length;
@@ -64,7 +83,10 @@ export function configFixEdits(text: string, fix: ConfigFix): TextEdit[] | undef
   // A trailing comma already there (allowed in JSONC) is kept and used.
   const comma = /^\s*,/.exec(restOfLine);
   const afterComma = comma ? restOfLine.slice(comma[0].length) : restOfLine;
-  const onItsOwnLine = /^\s*(\/\/.*|\/\*.*\*\/\s*)?$/.test(afterComma) && text.slice(0, last.offset).trimEnd().match(/[[,]$/) !== null && /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', last.offset - 1) + 1, last.offset));
+  // Before the last element: its opening bracket or brace, a comma, or a line comment of its own (an object's keys often have one above them).
+  const before = text.slice(0, last.offset).trimEnd();
+  const opensItsLine = /[[{,]$/.test(before) || /(^|\n)[ \t]*\/\/[^\n]*$/.test(before);
+  const onItsOwnLine = /^\s*(\/\/.*|\/\*.*\*\/\s*)?$/.test(afterComma) && opensItsLine && /^[ \t]*$/.test(text.slice(text.lastIndexOf('\n', last.offset - 1) + 1, last.offset));
   if (onItsOwnLine) {
     const lineEndNoCr = text[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
     const edits: TextEdit[] = [];

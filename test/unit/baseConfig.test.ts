@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { applyEdits } from 'jsonc-parser';
+import { configFixEdits } from '../../src/core/configFixes';
 import { imageBaseBody } from '../../src/core/configRules/base';
 import { Tokenizer } from '../../src/core/tokenizer';
 import type { LayerConfig, RunStatus, Task } from '../../src/core/types';
@@ -249,15 +251,45 @@ test('freezeEpochs ≥ epochs: a warning at the key, the base never trains (and 
   assert.deepEqual(check(w, classifier({ from: 'pretrain-1', freezeEpochs: 2 })).diagnostics, []);
 });
 
-test('a Transformer config gets the trainer\'s own verdict: a base for masked-language-model pretraining is refused, data.tokenizer is said to be ignored', (t) => {
+test('a Transformer config gets the trainer\'s own verdict: a base for a task it does not fine-tune is refused, data.tokenizer is said to be ignored', (t) => {
   const w = workspace(t);
-  const mlm = { name: 'mlm', task: 'masked-language-model', data: { source: 'corpus.txt' }, model: { type: 'transformerEncoder', base: 'pretrain-1' }, training: { epochs: 2 } };
-  // (The masked-language-model task's data rules are not this test's: only the base's problem is looked at.)
-  const d = check(w, mlm).diagnostics.find((x) => x.path === 'model.base');
+  const regression = { name: 'r', task: 'regression', data: { source: 'intents.jsonl', text: 'text', target: 'intent' }, model: { type: 'transformerEncoder', base: 'pretrain-1' }, training: { epochs: 2 } };
+  // (The text rules' own problems with a regression Transformer are not this test's: only the base's is looked at.)
+  const d = check(w, regression).diagnostics.find((x) => x.path === 'model.base');
   assert.ok(d);
-  assert.equal(d.message, 'model.base: the trainer fine-tunes a text classifier (transformerEncoder) or a language model (transformerDecoder) from a base, not a masked-language-model transformerEncoder');
+  assert.match(d.message, /^model\.base: the trainer fine-tunes a text classifier .* from a base, not a regression transformerEncoder$/);
   const withTokenizer = { ...classifier('pretrain-1'), data: { source: 'intents.jsonl', text: 'text', target: 'intent', tokenizer: { type: 'char' } } };
   const info = only(check(w, withTokenizer).diagnostics, 'info');
   assert.equal(info.path, 'data.tokenizer');
   assert.match(info.message, /^data\.tokenizer is ignored: the run takes the base's tokenizer \(word, \d+ tokens\)$/);
+});
+
+test('channels left to the default against a grayscale base: the quick fix inserts the base\'s "channels", comments and layout kept, and the config validates', (t) => {
+  const w = workspace(t);
+  const text = `{
+  "name": "digits-5-7",
+  "task": "classification",
+  "data": {
+    "source": "digits",
+    "split": { "validation": 0.2, "test": 0 },
+    "image": {
+      // the base's size
+      "size": [12, 12]
+    }
+  },
+  "model": { "base": "digits-1", "layers": [{ "type": "flatten" }, { "type": "dense", "units": 3, "activation": "softmax" }] },
+  "training": { "epochs": 3 }
+}
+`;
+  writeFiles(w.project, { 'tune.experiment.json': text });
+  const d = only(validateConfigText(text, w.configPath, { runsDir: w.runsDir }).diagnostics);
+  assert.deepEqual(d.fix, { kind: 'addProperty', path: ['data', 'image'], key: 'channels', value: 1 });
+  const fixed = applyEdits(text, configFixEdits(text, d.fix!)!);
+  assert.equal(fixed, text.replace('"size": [12, 12]\n', '"size": [12, 12],\n      "channels": 1\n'));
+  assert.deepEqual(validateConfigText(fixed, w.configPath, { runsDir: w.runsDir }).diagnostics, []);
+  // Once there, the fix has nothing to add.
+  assert.equal(configFixEdits(fixed, d.fix!), undefined);
+  // A one-line image object: the property goes after the last one on the same line.
+  const inline = '{ "image": { "size": [12, 12] } }';
+  assert.equal(applyEdits(inline, configFixEdits(inline, { kind: 'addProperty', path: ['image'], key: 'channels', value: 1 })!), '{ "image": { "size": [12, 12], "channels": 1 } }');
 });

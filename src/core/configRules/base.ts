@@ -11,6 +11,7 @@ import { inferLayerShapes, layerLabel } from '../layerShapes';
 import { isRecommenderModel, isTransformerModel, resolveImage } from '../resolvedConfig';
 import type { PathSegment } from '../sweep';
 import type { BaseModelConfig, ExperimentConfig, LayerConfig } from '../types';
+import { addPropertyFix } from '../configFixes';
 import type { DataProbe, ProbedBase, RuleReport } from './shared';
 
 /** What a base's model is, as far as fine-tuning cares. */
@@ -162,6 +163,7 @@ function checkImageBase(config: ExperimentConfig, base: ProbedBase, report: Rule
       'error',
       `the images are read with ${channels} channel${channels === 1 ? '' : 's'}${image.channels === undefined ? ' (the default)' : ''} but the base, ${base.name}, was trained on ${input.channels}: its first convolution takes ${input.channels}; set "channels": ${input.channels}`,
       image.channels === undefined,
+      image.channels === undefined ? addPropertyFix(['data', 'image'], 'channels', input.channels) : undefined,
     );
   }
   if (image.size[0] !== input.size[0] || image.size[1] !== input.size[1]) {

@@ -1,6 +1,8 @@
 // Quick fixes for the problems in experiment configs that come with one (ConfigDiagnostic.fix):
 // the light bulb on the problem offers the edit, made as a WorkspaceEdit so one undo takes it
-// back. The edit's text is core/configFixes.ts's, which only inserts (comments and layout stay).
+// back. The edit's text is core/configFixes.ts's, which only inserts (comments and layout stay):
+// so a problem whose fix would remove or replace text (a Transformer setting that differs from its
+// base's) comes without one.
 
 import * as vscode from 'vscode';
 import { configFixEdits } from '../../core/configFixes';
@@ -13,6 +15,8 @@ function fixTitle(fix: ConfigFix): string {
   switch (fix.kind) {
     case 'addOutputLayer':
       return vscode.l10n.t('Add the output layer: dense, {0} units (one per class), softmax', fix.units);
+    case 'addProperty':
+      return vscode.l10n.t('Add "{0}": {1}', fix.key, JSON.stringify(fix.value));
   }
 }
 

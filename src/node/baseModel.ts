@@ -282,11 +282,13 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
   const need =
     config.task === 'classification' && model.type === 'transformerEncoder'
       ? ({ kind: 'transformerEncoder', what: 'a text classifier' } as const)
-      : config.task === 'language-model' && model.type === 'transformerDecoder'
-        ? ({ kind: 'transformerDecoder', what: 'a language model' } as const)
-        : undefined;
+      : config.task === 'masked-language-model' && model.type === 'transformerEncoder'
+        ? ({ kind: 'transformerEncoder', what: 'a masked language model' } as const)
+        : config.task === 'language-model' && model.type === 'transformerDecoder'
+          ? ({ kind: 'transformerDecoder', what: 'a language model' } as const)
+          : undefined;
   if (!need) {
-    problems.push({ path: basePath, severity: 'error', message: `model.base: the trainer fine-tunes a text classifier (transformerEncoder) or a language model (transformerDecoder) from a base, not a ${config.task} ${model.type}` });
+    problems.push({ path: basePath, severity: 'error', message: `model.base: the trainer fine-tunes a text classifier or a masked language model (transformerEncoder) or a language model (transformerDecoder) from a base, not a ${config.task} ${model.type}` });
     return problems;
   }
   // The kind and shape rules are the editor's own (one wording for the editor and the trainer).
@@ -309,7 +311,7 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
     problems.push({ path: basePath, severity: 'error', message: `model.base: ${probed.name} has no ${TOKENIZER_FILE} in ${base.modelDir}, so its token ids cannot be known` });
     return problems;
   }
-  if (need.kind === 'transformerEncoder' && model.pooling === 'first' && !tokenizer.prependCls) {
+  if (need.what === 'a text classifier' && model.pooling === 'first' && !tokenizer.prependCls) {
     problems.push({ path: ['model', 'pooling'], severity: 'error', message: `"pooling" is "first" (a <cls> token's vector), but the base's tokenizer puts no <cls> before the text: use "mean"` });
   }
   if (config.data.tokenizer !== undefined) {

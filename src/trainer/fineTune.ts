@@ -4,7 +4,9 @@
 // copies the base's embedding and blocks into it by layer name and checks the
 // copies equal. A classifier's head (pooling + softmax over this config's
 // classes) stays as the run's seed initialised it; a language model fine-tuned
-// from a language model takes everything, its next-token head included.
+// from a language model takes everything, its next-token head included, and so
+// does a masked-language model from a masked-language model (continued
+// pretraining; over a classifier's encoder its token head is new).
 //
 // Freezing and the base's own learning rate: two optimizers over disjoint
 // variable lists (the base's, the head's), behind one tf.Optimizer the engine
@@ -45,6 +47,8 @@ export const FINE_TUNE_TOKENIZER_FILE = 'base-tokenizer.json';
 const NEW_HEAD_LAYERS: ReadonlySet<string> = new Set(['classifier']);
 /** A language model's head, copied from its base like the rest, but trained as the head (while the base is frozen it alone trains). */
 const COPIED_HEAD_LAYERS: ReadonlySet<string> = new Set(['next_token_logits']);
+/** A masked-language model's head (the contract's name): copied from a masked-language-model base, new over any other encoder. */
+const MLM_HEAD_LAYERS: ReadonlySet<string> = new Set(['mlm_logits']);
 
 /** A share of unknown training tokens above which the base's tokenizer is said not to fit the data. */
 const UNKNOWN_SHARE_WARNING = 0.5;
@@ -110,7 +114,8 @@ export function textFineTune({ config, runDir, base, resuming, log }: TextFineTu
   }
   const tokenizer = Tokenizer.fromJson(json);
   const decoder = config.model.type === 'transformerDecoder';
-  const headLayers = decoder ? COPIED_HEAD_LAYERS : NEW_HEAD_LAYERS;
+  const mlm = config.task === 'masked-language-model';
+  const headLayers = decoder ? COPIED_HEAD_LAYERS : mlm ? MLM_HEAD_LAYERS : NEW_HEAD_LAYERS;
   const baseVariables: tf.Variable[] = [];
   const headVariables: tf.Variable[] = [];
   const baseRate = () => options.learningRate ?? config.training.optimizer.learningRate;
@@ -139,8 +144,10 @@ export function textFineTune({ config, runDir, base, resuming, log }: TextFineTu
         log(logText('fineTune.resumed'));
       } else {
         try {
-          const copied = copyBaseWeights(model, base.path, headLayers, decoder);
-          log(decoder ? logText('fineTune.copiedAll', copied) : logText('fineTune.copied', copied, cfg.layers, cfg.pooling, outputs.classes ?? 0));
+          // Continued pretraining takes the base's head too when it has one.
+          const copyHead = decoder || (mlm && readSavedWeights(base.path).has('mlm_logits/kernel'));
+          const copied = copyBaseWeights(model, base.path, headLayers, copyHead);
+          log(copyHead ? logText('fineTune.copiedAll', copied) : mlm ? logText('fineTune.copiedNewTokenHead', copied, cfg.layers) : logText('fineTune.copied', copied, cfg.layers, cfg.pooling, outputs.classes ?? 0));
         } catch (e) {
           model.dispose();
           throw e;

@@ -173,8 +173,9 @@ test('baseFitProblems / configOnBase: the kind and shape rules in the editor\'s 
     { path: ['model', 'dModel'], severity: 'error', message: `"dModel" is 64 here but 16 in the base, ${name}: the base's weights keep their shapes — remove "dModel" (it comes from the base) or set it to 16` },
   ]);
   assert.match(baseFitProblems(config({ type: 'transformerDecoder' }, 'language-model'), base)[0].message, /its attention looks both ways, so it cannot predict the next token as a language model does/);
-  assert.match(baseFitProblems(config({}, 'masked-language-model'), base)[0].message, /the trainer fine-tunes a text classifier \(transformerEncoder\) or a language model \(transformerDecoder\) from a base, not a masked-language-model transformerEncoder/);
+  assert.match(baseFitProblems(config({}, 'regression'), base)[0].message, /the trainer fine-tunes a text classifier or a masked language model \(transformerEncoder\) or a language model \(transformerDecoder\) from a base, not a regression transformerEncoder/);
   assert.deepEqual(baseFitProblems(config({ pooling: 'first' }), base).map((p) => p.path), [['model', 'pooling']]);
+  assert.deepEqual(baseFitProblems(config({}, 'masked-language-model'), base), [], 'continued pretraining of an encoder');
   const fitted = configOnBase(config({ dropout: 0.2 }, 'classification', { tokenizer: { type: 'char' } }), base);
   assert.deepEqual(fitted.infos, [{ path: ['data', 'tokenizer'], severity: 'info', message: "data.tokenizer is ignored: the run takes the base's tokenizer (word, 4 tokens)" }]);
   assert.deepEqual(fitted.config.model, { type: 'transformerEncoder', base: ID, dropout: 0.2, layers: 1, heads: 2, dModel: 16, ffDim: 32, maxLength: 24, positional: 'learned' });

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { FILL_MASK_LIMITS } from '../core/fillMask';
 import type { FillMaskResult } from '../core/fillMask';
+import { CLS_TOKEN } from '../core/tokenizer';
 import { selectBackend } from '../trainer/backend';
 import { fillMask } from '../trainer/fillMask';
 import { backendOption, numberOption, runsDirOption, UsageError } from './args';
@@ -35,7 +36,7 @@ export async function fillMaskCommand(argv: string[], ctx: FillMaskCommandContex
 
 /** One line per mask ("mask 1 (token 3): is 0.410 · was 0.220 …"), then the words read as <unk>. */
 export function formatFillMask(result: FillMaskResult): string[] {
-  const first = result.tokens[0] === '<cls>' ? 1 : 0;
+  const first = result.tokens[0] === CLS_TOKEN ? 1 : 0;
   const lines = result.masks.map((m) => `mask ${m.index + 1} (token ${m.tokenIndex - first + 1}): ${m.candidates.map((c) => `${c.token} ${c.probability.toFixed(3)}`).join(' · ')}`);
   if (result.unknown.length > 0) lines.push(`not in the model's vocabulary (read as <unk>): ${result.unknown.map((u) => u.word).join(', ')}`);
   return lines;

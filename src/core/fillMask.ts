@@ -4,9 +4,10 @@
 // the inference child, the host's guards and the dashboard page share it.
 
 import { isFiniteNumber, isIntegerIn, isRecord } from './protocol/fields';
+import { MASK_TOKEN } from './tokenizer';
 
-/** What a user types for a mask, matched without regard to case: BERT's `[MASK]` and the tokenizer's own `<mask>` (MASK_TOKEN). */
-export const MASK_MARKERS = ['[MASK]', '<mask>'] as const;
+/** What a user types for a mask, matched without regard to case: BERT's `[MASK]` and the tokenizer's own `<mask>`. */
+export const MASK_MARKERS = ['[MASK]', MASK_TOKEN] as const;
 
 const MARKER_PATTERN = new RegExp(MASK_MARKERS.map((m) => m.replace(/[[\]]/g, '\\$&')).join('|'), 'gi');
 

@@ -9,13 +9,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { findMaskMarkers, FILL_MASK_LIMITS } from '../core/fillMask';
 import type { FillMaskResult, FillMaskSlot, FillMaskUnknown } from '../core/fillMask';
-import { CLS_ID, CLS_TOKEN, PAD_ID, splitText, UNK_ID, UNK_TOKEN } from '../core/tokenizer';
+import { CLS_ID, CLS_TOKEN, MASK_TOKEN, splitText, UNK_ID, UNK_TOKEN } from '../core/tokenizer';
 import type { Tokenizer } from '../core/tokenizer';
 import type { Task } from '../core/types';
 import { TextModelCache } from './inference';
 
-/** The tokenizer's mask token (MASK_TOKEN of src/core/tokenizer.ts, as the contract of issue #17 names it). */
-const MASK_TOKEN = '<mask>';
 const FILL_MASK_TASK: Task = 'masked-language-model';
 
 let defaultCache: TextModelCache | undefined;
@@ -74,10 +72,11 @@ export function maskedSentence(tokenizer: Tokenizer, text: string, maskId: numbe
 
 /**
  * The `topK` most likely tokens at each mask of `sentence`, with their
- * softmax probabilities over the whole vocabulary. Tokens that never fill a
- * word — <pad>, <cls>, <unk> and the mask itself — are not listed.
+ * softmax probabilities over the whole vocabulary. The tokenizer's special
+ * tokens, which never fill a word — <pad>, <unk>, <cls> and <mask> — are not
+ * listed.
  */
-export function fillMaskIds(model: tfl.LayersModel, sentence: MaskedSentence, maskId: number, vocab: readonly string[], topK: number): FillMaskSlot[] {
+export function fillMaskIds(model: tfl.LayersModel, sentence: MaskedSentence, tokenizer: Tokenizer, topK: number): FillMaskSlot[] {
   const probs = tf.tidy(() => {
     const logits = model.predict(tf.tensor2d(sentence.ids, [1, sentence.ids.length], 'int32')) as tf.Tensor;
     if (logits.rank !== 3 || logits.shape[1] !== sentence.ids.length) throw new Error(`the model answers ${JSON.stringify(logits.shape)}, not logits [1, ${sentence.ids.length}, vocab] for each token`);
@@ -87,13 +86,13 @@ export function fillMaskIds(model: tfl.LayersModel, sentence: MaskedSentence, ma
   const values = probs.dataSync();
   const width = probs.shape[1] as number;
   probs.dispose();
-  const never = new Set([PAD_ID, CLS_ID, UNK_ID, maskId]);
+  const never = new Set(tokenizer.specialIds);
   return sentence.masks.map((mask, row) => {
     const p = values.subarray(row * width, (row + 1) * width);
     const order: number[] = [];
     for (let id = 0; id < width; id++) if (!never.has(id)) order.push(id);
     order.sort((a, b) => p[b] - p[a] || a - b);
-    return { ...mask, candidates: order.slice(0, topK).map((id) => ({ token: vocab[id] ?? UNK_TOKEN, probability: round6(p[id]) })) };
+    return { ...mask, candidates: order.slice(0, topK).map((id) => ({ token: tokenizer.token(id), probability: round6(p[id]) })) };
   });
 }
 
@@ -104,11 +103,11 @@ export async function fillMask(runOrModelDir: string, text: string, options: { t
   if (task !== FILL_MASK_TASK) {
     throw new Error(`this model's task is "${task}"; filling in a [MASK] needs a masked-language model (a run of task "${FILL_MASK_TASK}")`);
   }
-  const maskId = m.tokenizer.vocab.indexOf(MASK_TOKEN);
-  if (maskId < 0) throw new Error(`the model's tokenizer has no ${MASK_TOKEN} token, so it cannot read a mask`);
+  const maskId = m.tokenizer.maskId;
+  if (maskId === null) throw new Error(`the model's tokenizer has no ${MASK_TOKEN} token, so it cannot read a mask`);
   const topK = Math.max(1, Math.min(Math.floor(options.topK ?? FILL_MASK_LIMITS.topK.default), FILL_MASK_LIMITS.topK.max));
   const sentence = maskedSentence(m.tokenizer, text, maskId, m.task.maxLength);
-  const masks = fillMaskIds(m.model, sentence, maskId, m.tokenizer.vocab, topK);
+  const masks = fillMaskIds(m.model, sentence, m.tokenizer, topK);
   return { text, tokens: sentence.tokens, masks, unknown: sentence.unknown };
 }
 

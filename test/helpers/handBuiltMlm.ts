@@ -7,7 +7,7 @@
 
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { Tokenizer } from '../../src/core/tokenizer';
+import { MASK_ID, Tokenizer } from '../../src/core/tokenizer';
 import { saveTextModel } from '../../src/trainer/modelIo';
 import type { TextTaskJson } from '../../src/trainer/modelIo';
 import { MultiHeadSelfAttention, PaddingMask, TokenAndPositionEmbedding, TokenLogits } from '../../src/trainer/transformer';
@@ -19,16 +19,17 @@ export const MAX_LENGTH = 5;
 /** √16 = 4 exactly: the embedding's scaling gives back one-hot vectors without rounding. */
 const D_MODEL = 16;
 const V = VOCAB.length;
-const MASK_ID = 3;
 export const THE_BONUS = 100;
 
-export function handBuiltTokenizer(vocab: readonly string[] = VOCAB): Tokenizer {
+/** The vocabulary's tokenizer; with `mask` (the default) it has <mask> at MASK_ID, as a masked-language model's does. */
+export function handBuiltTokenizer(vocab: readonly string[] = VOCAB, mask = true): Tokenizer {
   return Tokenizer.fromJson({
     format: 'modellab-tokenizer',
     version: 1,
     settings: { type: 'word', lowercase: true, punctuation: 'split', vocabSize: V, maxLength: MAX_LENGTH },
     prependCls: false,
     vocab: [...vocab],
+    ...(mask ? { mask: true as const } : {}),
   });
 }
 
@@ -57,11 +58,11 @@ export function handBuiltModel(): tfl.LayersModel {
 }
 
 /** Saves the hand-built model as a text model folder of `task` (default the masked-language model's), with `vocab`'s tokenizer. */
-export async function writeHandBuiltModel(modelDir: string, task: 'masked-language-model' | 'language-model' = 'masked-language-model', vocab: readonly string[] = VOCAB): Promise<void> {
+export async function writeHandBuiltModel(modelDir: string, task: 'masked-language-model' | 'language-model' = 'masked-language-model', vocab: readonly string[] = VOCAB, mask = true): Promise<void> {
   const model = handBuiltModel();
   try {
     // task.json as the contract of issue #17 names the task.
-    await saveTextModel(model, modelDir, handBuiltTokenizer(vocab), { format: 'modellab-text-task', version: 1, task, maxLength: MAX_LENGTH } as unknown as TextTaskJson);
+    await saveTextModel(model, modelDir, handBuiltTokenizer(vocab, mask), { format: 'modellab-text-task', version: 1, task, maxLength: MAX_LENGTH } as unknown as TextTaskJson);
   } finally {
     model.dispose();
   }

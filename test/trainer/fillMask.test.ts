@@ -94,7 +94,7 @@ test('the inference server answers fillMask with a reply the host\'s guard accep
 
 test('a model folder whose tokenizer has no <mask> says so', async () => {
   const dir = join(tempDir(), 'no-mask');
-  await writeHandBuiltModel(dir, 'masked-language-model', VOCAB.map((t) => (t === '<mask>' ? 'parcel' : t)));
+  await writeHandBuiltModel(dir, 'masked-language-model', VOCAB.map((t) => (t === '<mask>' ? 'parcel' : t)), false);
   const cache = new TextModelCache(1);
   await assert.rejects(fillMask(dir, 'the [MASK]', {}, cache), /tokenizer has no <mask> token/);
   cache.clear();

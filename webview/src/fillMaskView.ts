@@ -9,6 +9,7 @@
 import type { DashboardFilledMaskMessage } from '../../src/core/protocol/dashboard';
 import { findMaskMarkers, FILL_MASK_LIMITS } from '../../src/core/fillMask';
 import type { FillMaskResult, FillMaskSlot } from '../../src/core/fillMask';
+import { CLS_TOKEN } from '../../src/core/tokenizer';
 import type { RunMeta, Task } from '../../src/core/types';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
@@ -149,7 +150,7 @@ export class FillMaskView {
     this.shown = { result, millis };
     this.setStatus(millis !== undefined ? t('fillMask.millis', millis) : '');
     // Where a token position counts from: a leading <cls> is not a word of the sentence.
-    const first = result.tokens[0] === '<cls>' ? 1 : 0;
+    const first = result.tokens[0] === CLS_TOKEN ? 1 : 0;
     this.readAs.textContent = t('fillMask.readAs', result.tokens.slice(first).join(' '));
     this.readAs.hidden = result.unknown.length === 0;
     this.unknown.textContent = t('fillMask.unknown', result.unknown.map((u) => `“${u.word}”`).join(', '));

@@ -3,7 +3,7 @@
 // headline metrics, a per-class table and a shaded confusion matrix.
 
 import { Chart } from 'chart.js';
-import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
+import type { ClassificationEvaluation, Evaluation, LanguageModelEvaluation, MaskedLanguageModelEvaluation, RegressionEvaluation } from '../../src/core/types';
 import { h } from './dom';
 import { formatCount, formatMetric } from './format';
 import { imageGalleries, type GalleryOptions } from './imageGallery';

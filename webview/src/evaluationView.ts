@@ -47,7 +47,26 @@ export class EvaluationView {
         [`popularity NDCG@${k}`, evaluation.baseline.ndcg],
       ];
       this.container.replaceChildren(title, caption, metricsTable(rows, t));
-    } else this.renderLanguageModel(title, caption, evaluation, t);
+    } else if (evaluation.task === 'masked-language-model') this.renderMaskedLanguageModel(title, caption, evaluation, t);
+    else this.renderLanguageModel(title, caption, evaluation, t);
+  }
+
+  /** A masked-language model: masked accuracy beside always guessing the most frequent token, perplexity, and a few sentences filled in. */
+  private renderMaskedLanguageModel(title: HTMLElement, caption: HTMLElement, ev: MaskedLanguageModelEvaluation, t: Translate): void {
+    const rows: [string, number][] = [
+      [t('evaluation.maskedAccuracy'), ev.metrics.masked_accuracy],
+      [t('evaluation.maskedBaseline', ev.baseline.token), ev.baseline.masked_accuracy],
+      ['perplexity', ev.metrics.perplexity],
+      ['loss', ev.metrics.loss],
+    ];
+    const samples = ev.samples.map((s) => h('li', { class: 'generated' }, s.masked, h('br', {}), h('span', { class: 'prompt' }, s.expected.join(' ')), ` → ${s.predicted.join(' ')}`));
+    this.container.replaceChildren(
+      title,
+      caption,
+      metricsTable(rows, t),
+      samples.length ? h('h3', {}, t('evaluation.filledIn')) : '',
+      samples.length ? h('ol', { class: 'generated-list', id: 'masked-samples' }, ...samples) : '',
+    );
   }
 
   private renderLanguageModel(title: HTMLElement, caption: HTMLElement, ev: LanguageModelEvaluation, t: Translate): void {

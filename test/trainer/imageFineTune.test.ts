@@ -177,22 +177,23 @@ test('an export of the base is a base too', async () => {
   assert.ok((r.evaluation as ClassificationEvaluation).metrics.accuracy > 0.4);
 });
 
-test('a fine-tuned run interrupted in its frozen epochs and resumed ends as the uninterrupted run does', async () => {
+/** Trains the config whole, and again cut in epoch `cutIn` and resumed with the base moved away: the same model. */
+async function resumedEqualsWhole(name: string, freezeEpochs: number, cutIn: number) {
   const id = readRunMeta(baseRun)!.id;
-  const config = fineTuneConfig('resumed', { from: id, freezeEpochs: 2, learningRate: 0.001 });
-  const full = await runTraining({ configPath: writeConfig('resume-full', config), runsDir, backend: 'wasm', onEvent: () => {} });
+  const config = fineTuneConfig(name, { from: id, freezeEpochs, learningRate: 0.001 });
+  const full = await runTraining({ configPath: writeConfig(`${name}-full`, config), runsDir, backend: 'wasm', onEvent: () => {} });
   assert.equal(full.meta.status, 'completed', full.meta.error);
   const abort = new AbortController();
   const cut = await runTraining({
-    configPath: writeConfig('resume-cut', config),
+    configPath: writeConfig(`${name}-cut`, config),
     runsDir,
     backend: 'wasm',
     signal: abort.signal,
     metricsIntervalMs: 0,
-    onEvent: (e) => e.type === 'metrics' && e.points.some((p) => p.kind === 'step' && p.epoch === 2) && abort.abort('disconnect'),
+    onEvent: (e) => e.type === 'metrics' && e.points.some((p) => p.kind === 'step' && p.epoch === cutIn) && abort.abort('disconnect'),
   });
   assert.equal(cut.meta.status, 'interrupted', cut.meta.error);
-  assert.equal(cut.meta.epochsDone, 1);
+  assert.equal(cut.meta.epochsDone, cutIn - 1);
   const tensors = tf.memory().numTensors;
   const logs: string[] = [];
   // The resume reads nothing of the base: moved away meanwhile, it is not missed.
@@ -211,7 +212,11 @@ test('a fine-tuned run interrupted in its frozen epochs and resumed ends as the 
   const a = await layerWeights(join(full.runDir, 'model'));
   const b = await layerWeights(join(r.runDir, 'model'));
   a.forEach((layer, i) => layer.forEach((w, j) => assert.ok(bytesEqual(w, b[i][j]), `layer ${i} weight ${j}: resumed = uninterrupted`)));
-});
+}
+
+test('a fine-tuned run interrupted in its frozen epochs and resumed ends as the uninterrupted run does', () => resumedEqualsWhole('resumed-frozen', 2, 2));
+
+test('a fine-tuned run interrupted after its base unfroze and resumed ends as the uninterrupted run does (both optimizers\' state restored)', () => resumedEqualsWhole('resumed-unfrozen', 1, 3));
 
 test('a config whose images differ from the base\'s is refused before a run starts, in the editor\'s words', async () => {
   const id = readRunMeta(baseRun)!.id;

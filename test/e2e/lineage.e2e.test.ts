@@ -218,7 +218,12 @@ test('lineage: a fine-tuned run trained from the CodeLens names its base in the 
       });
       log(`selected: ${selected}`);
       const shown = await webviewWith(page, '#run-details', 60_000);
-      await waitFor('the dashboard to show the base run', 60_000, async () => (((await shown.locator('#run-details').textContent({ timeout: 1_000 })) ?? '').includes(baseId) ? true : undefined));
+      // The base's own details: its id first, and no base of its own.
+      const details = await waitFor('the dashboard to show the base run', 60_000, async () => {
+        const text = (await shown.locator('#run-details').textContent({ timeout: 1_000 })) ?? '';
+        return text.startsWith(`${BASE_TASK} · ${baseId} · `) && !text.includes('fine-tuned from') ? text : undefined;
+      });
+      log(`dashboard: ${details}`);
       // The base itself was not fine-tuned: no pretraining node in its pipeline.
       await waitFor("the base's pipeline", 60_000, async () => ((await shown.locator('#pipeline-diagram g.node').count()) === 6 ? true : undefined));
       assert.equal(await shown.locator('#pipeline-diagram g.node[id*="-flowchart-pretrain-"]').count(), 0);

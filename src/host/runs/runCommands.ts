@@ -212,8 +212,13 @@ export async function showBaseRun(ctx: ModelLabContext, arg: unknown): Promise<v
     return;
   }
   if (link.run) {
-    await ctx.experiments.view.reveal(link.run, { select: true, focus: true, expand: true });
-    openRun(ctx, link.run);
+    const base = link.run;
+    ctx.log.info(`show base run: ${run.id} was fine-tuned from ${base.id}`);
+    // The focus stays in the view: a dashboard taking it would make the active editor's config
+    // (the fine-tuned one, most likely) show its own run again (src/host/attention/attentionFollower.ts).
+    ctx.dashboard.open({ id: base.id, dir: base.dir }, { preserveFocus: true });
+    // Not awaited: VS Code may settle a reveal only when the view is next drawn.
+    ctx.experiments.view.reveal(base, { select: true, focus: true }).then(undefined, (err: unknown) => ctx.log.warn(`show base run: could not reveal ${base.id} in the view: ${String(err)}`));
     return;
   }
   if (link.missing) {

@@ -9,6 +9,7 @@ import type { ResolvedConfig, ResolvedImage } from './resolvedConfig';
 import { carvedValidationShare, hasValidationData, SPLIT_DEFAULTS } from './splitPlan';
 import type { BaseModelConfig, ExperimentConfig, LayerConfig, LossName, PreprocessStep, RunBase, StageName, StageStatus } from './types';
 import { fillTemplate } from './dashboardStringTable';
+import { MASK_SHARE_DEFAULT } from './masking';
 import { PIPELINE_PHRASES } from './pipelineStringTable';
 import type { PipelinePhraseId, PipelinePhrases } from './pipelineStringTable';
 

@@ -11,6 +11,8 @@ export const PIPELINE_PHRASES = {
   'data.images': '{0} images',
   'data.rows': '{0} rows',
   'data.corpus': 'plain text corpus',
+  'data.maskedText': 'text "{0}" (labels unused)',
+  'data.masking': '{0}% of tokens masked each epoch',
   'data.interactions': '{0} × {1} interactions',
   'data.text': 'text "{0}" → label "{1}"',
   'data.featureCount': '{0} features',

@@ -172,9 +172,11 @@ function dataLines(c: ResolvedConfig, sizes: DataSizes | undefined, p: Phrase): 
     if (d.test) lines.push(p('data.test', d.test));
   }
   const lm = c.task === 'language-model';
+  const mlm = c.task === 'masked-language-model';
   const image = d.image ? resolveImage(d.image) : undefined;
-  if (sizes) lines.push(p(lm ? 'data.sequences' : image ? 'data.images' : 'data.rows', count(sizes.train + sizes.validation + sizes.test)));
+  if (sizes) lines.push(p(lm || (mlm && d.text === undefined) ? 'data.sequences' : image ? 'data.images' : 'data.rows', count(sizes.train + sizes.validation + sizes.test)));
   if (image) lines.push(...imageDataLines(c, image, p));
+  else if (mlm) lines.push(d.text !== undefined ? p('data.maskedText', d.text) : p('data.corpus'), p('data.masking', Math.round((d.masking?.share ?? MASK_SHARE_DEFAULT) * 1000) / 10));
   else if (lm) lines.push(p('data.corpus'));
   else if (c.task === 'recommendation') lines.push(p('data.interactions', d.user ?? 'user', d.item ?? 'item'));
   else if (d.text !== undefined) lines.push(p('data.text', d.text, d.target ?? '?'));

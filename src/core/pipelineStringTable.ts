@@ -80,6 +80,8 @@ export const PIPELINE_PHRASES = {
   'evaluation.validation': 'validation split',
   'evaluation.languageModel': 'loss · perplexity',
   'evaluation.samples': 'generated samples',
+  'evaluation.maskedLanguageModel': 'masked accuracy · perplexity',
+  'evaluation.maskedSamples': 'masked sentences filled in',
   'evaluation.lastInteraction': "each user's last interaction",
   'evaluation.recommender': 'hit rate@10 · NDCG@10',
   'evaluation.baseline': 'vs popularity baseline',

@@ -370,6 +370,7 @@ function evaluationLines(c: ResolvedConfig, p: Phrase): string[] {
   if (!hasTest && !hasValidation) return [p('evaluation.skipped')];
   const split = p(hasTest ? 'evaluation.test' : 'evaluation.validation');
   if (c.task === 'language-model') return [split, p('evaluation.languageModel'), p('evaluation.samples')];
+  if (c.task === 'masked-language-model') return [split, p('evaluation.maskedLanguageModel'), p('evaluation.maskedSamples')];
   if (c.task === 'recommendation') return [p('evaluation.lastInteraction'), p('evaluation.recommender'), p('evaluation.baseline')];
   if (c.task === 'regression') {
     const metrics = c.evaluation?.metrics?.length ? c.evaluation.metrics : ['mse', 'mae', 'rmse', 'r2'];

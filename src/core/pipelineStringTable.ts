@@ -95,6 +95,8 @@ export const PIPELINE_PHRASES = {
   'export.image': 'TensorFlow.js model + image.json',
   'export.served': 'served: TF Serving REST API',
   'application.generate': 'generate text from a prompt',
+  'application.fillMask': 'fill in [MASK] in a sentence',
+  'application.baseOf': 'the base of a fine-tuned classifier',
   'application.topItems': 'top-10 items for a user',
   'application.predict': 'predict {0} for new rows',
   'application.theTarget': 'the target',

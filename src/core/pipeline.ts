@@ -393,6 +393,7 @@ function applicationLines(c: ResolvedConfig, server: string | undefined, p: Phra
   const d = c.data;
   const lines: string[] = [];
   if (c.task === 'language-model') lines.push(p('application.generate'));
+  else if (c.task === 'masked-language-model') lines.push(p('application.fillMask'), p('application.baseOf'));
   else if (c.task === 'recommendation') lines.push(p('application.topItems'));
   else if (c.task === 'regression') lines.push(p('application.predict', d.target ?? p('application.theTarget')));
   else if (d.text !== undefined) lines.push(p('application.labelText', d.target ?? p('application.class')));

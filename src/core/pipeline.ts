@@ -400,7 +400,7 @@ function applicationLines(c: ResolvedConfig, server: string | undefined, p: Phra
   else if (d.image) lines.push(p('application.images'));
   else lines.push(p('application.rows', d.target ?? p('application.class')));
   if (server) lines.push(server);
-  else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : p('application.attention'));
+  else if (isTextExperiment(c)) lines.push(c.task === 'language-model' ? 'modellab generate' : c.task === 'masked-language-model' ? 'modellab fill-mask' : p('application.attention'));
   return lines;
 }
 

@@ -73,7 +73,7 @@ export const TRAINER_LOG_MESSAGES = {
   'fineTune.fromRun': 'fine-tuning from run {0} (task {1}): {2}',
   'fineTune.fromExport': 'fine-tuning from the export {0} (task {1})',
   'fineTune.copied': "{0} weight arrays of the base's embedding and {1} block(s) copied and checked equal; new head: {2} pooling and a softmax over {3} classes, initialised from the run's seed",
-  'fineTune.copiedAll': "{0} weight arrays copied from the base, its next-token head included, and checked equal",
+  'fineTune.copiedAll': "{0} weight arrays copied from the base, its output head included, and checked equal",
   'fineTune.copiedNewTokenHead': "{0} weight arrays of the base's embedding and {1} block(s) copied and checked equal; new head: token logits at every position, initialised from the run's seed",
   'fineTune.resumed': "fine-tuned run: the weights come from its own checkpoint and the tokenizer from its own folder (the base is not read again)",
   'fineTune.tokenizerIgnored': "data.tokenizer is ignored: the run takes the base's tokenizer ({0}, {1} tokens)",

@@ -119,7 +119,7 @@ test('a language model fine-tuned from a language model continues its decoder, t
   const base = savedWeights(languageModel.dir);
   const tuned = savedWeights(r.runDir);
   assert.deepEqual([...tuned.keys()].sort(), [...base.keys()].sort(), 'every weight is the base\'s, none new');
-  assert.ok(r.logs.includes(`${base.size} weight arrays copied from the base, its next-token head included, and checked equal`), r.logs.join('\n'));
+  assert.ok(r.logs.includes(`${base.size} weight arrays copied from the base, its output head included, and checked equal`), r.logs.join('\n'));
   // Frozen for its one epoch: the decoder is the base's bit for bit; only the next-token head trained.
   for (const [name, w] of tuned) {
     if (name.startsWith('next_token_logits/')) assert.ok(!w.equals(base.get(name)!), `${name} trained`);

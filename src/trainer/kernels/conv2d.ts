@@ -28,7 +28,7 @@ import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmI
 import { F2, F4, winogradLoopsFor } from './winogradLoops';
 import type { WinogradVariant } from './winogradLoops';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, runPlans, share } from './workerPool';
+import { kernelPool, runPlans, share, SPLIT_MIN_ELEMENTS } from './workerPool';
 import type { Call, KernelPool } from './workerPool';
 
 // On more than one engine thread (workerPool.ts) each pass below works in
@@ -50,10 +50,10 @@ const call = (f: PoolFn, ...args: number[]): Call => ({ fn: f.fn, id: f.id, args
 const gemmCall = (pool: KernelPool | undefined, parts: number, gemm: Gemm): PoolFn => (parts > 1 ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : { fn: gemm.run as PoolFn['fn'], id: -1 });
 
 /**
- * Chunks per thread in a round of a pass whose chunks write apart (forward
- * passes, the input gradient): the thread that is free takes the next, so a
- * worker the system runs late leaves less to wait for. The filter
- * gradients keep one per thread (each holds a partial sum of the filter).
+ * Chunks per thread in a round of a pass (forward passes, the gradients'
+ * transforms and products): the thread that is free takes the next, so a
+ * worker the system runs late leaves less to wait for. The im2col filter
+ * gradient keeps one per thread (each holds a partial sum of the filter).
  */
 const UNITS_PER_THREAD = 2;
 const unitsFor = (threads: number) => (threads > 1 ? UNITS_PER_THREAD * threads : 1);
@@ -513,7 +513,7 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   const [ci, co] = [4 * inC, 4 * outC];
   const size = p * inC * outC;
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = Math.max(1, Math.min(threads, Math.ceil(tiles / rows)));
+  const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
   const [inputFn, backFn, gemmFn, addFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'loops', 'addInto', addInto)];
   const s = new Scratch(w);
   try {
@@ -617,7 +617,9 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
         ]);
       }
       runPlans(pool, plans);
-      runPlans(pool, foldPlans(addFn, threads, dwAt * 4, partials, size));
+      // A small filter's sums (a first layer's few taps) are added here: a pool run would cost more.
+      if (size < SPLIT_MIN_ELEMENTS) for (const at of partials) addInto!(dwAt * 4, at, size);
+      else runPlans(pool, foldPlans(addFn, threads, dwAt * 4, partials, size));
     }
   } finally {
     for (const c of [...cols, ...part]) w.disposeData(c.dataId);

@@ -53,7 +53,7 @@ export interface TransformerRun {
   id: string;
   dir: string;
   name: string;
-  task: 'classification' | 'language-model';
+  task: 'classification' | 'language-model' | 'masked-language-model';
   /** The model folder (with tokenizer.json). */
   modelDir: string;
   /** The tokenizer cuts text into characters. */

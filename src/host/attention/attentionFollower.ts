@@ -149,7 +149,12 @@ export class AttentionFollower implements vscode.Disposable {
       ...runs.map((r) => ({
         label: r.name,
         description: r.id,
-        detail: r.task === 'classification' ? vscode.l10n.t('classifier (Transformer encoder)') : vscode.l10n.t('language model (Transformer decoder)'),
+        detail:
+          r.task === 'classification'
+            ? vscode.l10n.t('classifier (Transformer encoder)')
+            : r.task === 'masked-language-model'
+              ? vscode.l10n.t('masked-language model (pretrained Transformer encoder)')
+              : vscode.l10n.t('language model (Transformer decoder)'),
         runId: r.id,
         picked: r.id === pinnedId,
       })),

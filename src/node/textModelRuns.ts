@@ -116,7 +116,7 @@ export function transformerRunOrWhyNot(r: RunListEntry): { run: TransformerRun }
   const meta = r.meta;
   if (!meta || meta.status !== 'completed') return { reason: 'notCompleted', status: meta?.status ?? 'damaged' };
   const info = readRunConfig(r.dir);
-  if (!info.transformer || (meta.task !== 'classification' && meta.task !== 'language-model')) return { reason: 'notTransformer', ...(info.modelType ? { modelType: info.modelType } : {}) };
+  if (!info.transformer || (meta.task !== 'classification' && meta.task !== 'language-model' && meta.task !== 'masked-language-model')) return { reason: 'notTransformer', ...(info.modelType ? { modelType: info.modelType } : {}) };
   const modelDir = textModelDir(r.dir);
   if (!modelDir) return { reason: 'noModelFiles' };
   return {

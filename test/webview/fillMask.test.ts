@@ -44,6 +44,16 @@ async function post(msg: HostToWebviewMessage): Promise<void> {
   await postToPage(page, msg);
 }
 
+/** Waits until the page has handled every message posted so far (messages are dispatched in order). */
+async function settled(): Promise<void> {
+  // A string, not a function: the test's compiler would wrap a named function in a helper the page lacks.
+  await page.evaluate(`new Promise((done) => {
+    const at = Math.random();
+    window.addEventListener('message', (e) => { if (e.data && e.data.at === at) done(); });
+    window.postMessage({ type: 'test-marker', at }, '*');
+  })`);
+}
+
 type Posted = { type: string; requestId?: number; text?: string };
 const fillRequests = async () => ((await postedMessages(page)) as Posted[]).filter((m) => m.type === 'fillMask');
 
@@ -91,6 +101,7 @@ test('typing posts one fillMask request after the pause, Enter at once; no mask 
   assert.equal((await fillRequests()).length, 2);
   // The reply to a request that was superseded is not drawn.
   await post({ type: 'filledMask', requestId: second.requestId!, runId: RUN_ID, result: result(), millis: 3 } satisfies DashboardFilledMaskMessage);
+  await settled();
   assert.equal(await page.locator('.fill-mask-row').count(), 0);
 });
 
@@ -105,6 +116,7 @@ test('a filledMask reply is drawn as one row per mask: position, the top tokens,
   assert.equal(request.text, SENTENCE);
   // A reply for another run is not this page's.
   await post({ type: 'filledMask', requestId: request.requestId!, runId: 'another-run', result: result() });
+  await settled();
   assert.equal(await page.locator('.fill-mask-row').count(), 0);
   await post({ type: 'filledMask', requestId: request.requestId!, runId: RUN_ID, result: result(), millis: 7 });
   await page.locator('.fill-mask-row').nth(1).waitFor({ state: 'visible' });
@@ -139,6 +151,18 @@ test('a filledMask reply is drawn as one row per mask: position, the top tokens,
   await post({ type: 'filledMask', requestId: again.requestId!, runId: RUN_ID, error: 'the inference process exited with code 1' });
   await page.waitForFunction(() => document.querySelector('#fill-mask-status')?.textContent === '填空失败：the inference process exited with code 1');
   assert.equal(await page.locator('.fill-mask-row').count(), 0);
+  // Another masked-language model shown: the sentence in the box is asked of it at once; a late reply for the first run is not drawn.
+  const other = '20261206-130000-other-mlm-cd34';
+  await post({ type: 'state', run: { ...mlmRun(), meta: { ...mlmRun().meta, id: other } }, training: false });
+  await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'fillMask').length === 3);
+  const third = (await fillRequests())[2];
+  assert.equal(third.text, '[MASK] order');
+  await post({ type: 'filledMask', requestId: third.requestId!, runId: RUN_ID, result: result() });
+  await settled();
+  assert.equal(await page.locator('.fill-mask-row').count(), 0);
+  await post({ type: 'filledMask', requestId: third.requestId!, runId: other, result: { ...result(), masks: [result().masks[1]].map((m) => ({ ...m, index: 0 })) } });
+  await page.waitForFunction(() => document.querySelectorAll('.fill-mask-row').length === 1);
+  assert.deepEqual(await page.locator('.fill-mask-token').allTextContents(), ['late', '<b>x</b>']);
 });
 
 test('the box is only there for a masked-language model, and waits for its run to complete', async () => {

@@ -75,16 +75,20 @@ export class FillMaskView {
   /** The shown run: the box is there for a masked-language model, usable once the run has completed. */
   update(meta: RunMeta | undefined): void {
     const id = meta?.id;
-    if (id !== this.runId) {
+    const changed = id !== this.runId;
+    if (changed) {
       this.runId = id;
+      this.pending = undefined;
+      this.element.removeAttribute('aria-busy');
       this.clear();
-      this.status.textContent = '';
-      delete this.status.dataset.level;
+      this.setStatus('');
     }
     this.element.hidden = meta?.task !== TASK;
-    const ready = meta?.status === 'completed';
+    const ready = meta?.status === 'completed' && !this.element.hidden;
     this.input.disabled = !ready;
     this.hint.textContent = ready ? this.t('fillMask.hint') : this.t('fillMask.notReady');
+    // Another masked-language model shown: the sentence already typed is asked of it.
+    if (changed && ready && findMaskMarkers(this.input.value).length > 0) this.send();
   }
 
   handleReply(msg: DashboardFilledMaskMessage): void {

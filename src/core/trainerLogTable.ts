@@ -37,6 +37,7 @@ export const TRAINER_LOG_MESSAGES = {
   'text.emptyTextSkipped': '{0} row(s) without text skipped',
   'text.masking': 'masking {0}% of the tokens (of them 80% become <mask>, 10% a random token, 10% stay), drawn anew each epoch; validation and test masked once',
   'text.maskedEvaluation': 'masked accuracy {0}, perplexity {1}; always guessing "{2}" (the most frequent training token): {3}',
+  'text.maskedBaseline': 'always guessing "{0}" (the most frequent training token) gets {1} of the validation\'s masked tokens right: the val_masked_accuracy to beat',
   'text.tokenizer.char.rows': 'char tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} rows',
   'text.tokenizer.char.sequences': 'char tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} sequences',
   'text.tokenizer.word.rows': 'word tokenizer, {0} tokens in the vocabulary; train {1}, validation {2}, test {3} rows',

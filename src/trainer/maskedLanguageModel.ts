@@ -11,7 +11,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { maskBatch, MASK_SHARE_DEFAULT } from '../core/masking';
 import type { Rng } from '../core/random';
 import type { Table } from '../core/table';
-import { MASK_TOKEN, PAD_ID } from '../core/tokenizer';
+import { isCjk, MASK_TOKEN, PAD_ID } from '../core/tokenizer';
 import type { Tokenizer } from '../core/tokenizer';
 import type { DataConfig, MaskedSample } from '../core/types';
 import { loadCorpusSplits, loadSplits } from '../node/dataFiles';
@@ -164,5 +164,11 @@ function decodeWithMask(tokenizer: Tokenizer, ids: readonly number[]): string {
     } else run.push(id);
   }
   flush();
-  return parts.filter((p) => p !== '').join(tokenizer.settings.type === 'char' ? '' : ' ');
+  // Spaced as decode spaces words: none in character mode or beside a CJK character.
+  let out = '';
+  for (const part of parts.filter((p) => p !== '')) {
+    const spaced = out !== '' && tokenizer.settings.type !== 'char' && !isCjk(out[out.length - 1]) && !isCjk(part[0]);
+    out += (spaced ? ' ' : '') + part;
+  }
+  return out;
 }

@@ -278,6 +278,8 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     return maskBatches(batches, tokenizer, share, maskingRng(config.training.seed, data === test ? TEST_MASKING_EPOCH : VALIDATION_MASKING_EPOCH));
   };
 
+  if (mlm && val && val.size > 0) log(logText('text.maskedBaseline', tokenizer.token(frequentToken), formatMetric(baselineAccuracy(heldOutBatches(val), frequentToken))));
+
   /** Loss (and accuracy) over a dataset, without dropout. */
   const measure = (data: TextDataset): { loss: number; accuracy: number; weight: number } => {
     let lossSum = 0;

@@ -6,7 +6,9 @@
 
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { isInferenceResponse } from '../core/protocol/inference';
+import { INFERENCE_REPLY_TYPES, whyNotInferenceResponse } from '../core/protocol/inference';
+import { isOneOf } from '../core/choices';
+import { isRecord, isRequestId } from '../core/protocol/fields';
 import type {
   AttentionRequestMessage,
   AttentionResultMessage,
@@ -211,8 +213,15 @@ export class InferenceClient {
   }
 
   private receive(raw: unknown): void {
-    if (!isInferenceResponse(raw)) return;
-    const reply: InferenceToHostMessage = raw;
+    const why = whyNotInferenceResponse(raw);
+    if (why !== undefined) {
+      // A reply to a pending request that its check refuses fails that request now, rather than at the timeout.
+      if (isRecord(raw) && isOneOf(INFERENCE_REPLY_TYPES, raw.type) && isRequestId(raw.requestId)) {
+        this.settle(raw.requestId)?.reject(new Error(`the inference process sent a malformed reply: ${why}`));
+      }
+      return;
+    }
+    const reply = raw as InferenceToHostMessage;
     const p = this.settle(reply.requestId);
     if (!p) return; // cancelled or timed out already
     if (reply.type === 'inferenceError') p.reject(reply.cancelled ? new InferenceCancelledError() : new Error(reply.message));

@@ -3,12 +3,14 @@
 // masked-language model (test/helpers/handBuiltMlm.ts) with exact
 // probabilities; a newer request cancels an older one as the dashboard's
 // playground does (the older rejects as cancelled, the newer is answered);
-// an error from the child reaches the caller with its message.
+// an error from the child reaches the caller with its message, and a
+// malformed reply (a fake child) fails its request at once.
 // Builds dist/trainer.js when it is missing.
 //
 // Run: node --import tsx --test test/trainer/fillMaskClient.test.ts
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { InferenceCancelledError, InferenceClient } from '../../src/node/inferenceClient';
@@ -58,4 +60,24 @@ test('a newer request cancels the one before it, as the dashboard does while the
 test('the child\'s refusal reaches the caller with its message', async () => {
   await assert.rejects(client.fillMask({ modelDir: runDir, text: 'the order is late' }), /the sentence has no mask/);
   await assert.rejects(client.fillMask({ modelDir: join(runDir, 'nowhere'), text: 'the [MASK]' }), /nowhere/);
+});
+
+test('a malformed fillMaskResult from the child fails its request at once, saying what is wrong', async () => {
+  const dir = tempDir('modellab-fill-mask-fake-');
+  const script = join(dir, 'garbled.js');
+  // Probabilities above 1: what a garbled child might send; the host must not draw it.
+  writeFileSync(
+    script,
+    `process.on('message', (m) => process.send({ type: 'fillMaskResult', requestId: m.requestId, modelDir: '/m', millis: 1, backend: 'wasm',
+      result: { text: 'a [MASK]', tokens: ['a', '<mask>'], masks: [{ index: 0, tokenIndex: 1, start: 2, end: 8, candidates: [{ token: 'b', probability: 7 }] }], unknown: [] } }));
+     process.on('disconnect', () => process.exit(0));`,
+  );
+  const fake = new InferenceClient({ trainerScript: script, runtime: () => ({ execPath: process.execPath, env: {} }), timeoutMs: 60_000 });
+  try {
+    const started = Date.now();
+    await assert.rejects(fake.fillMask({ modelDir: dir, text: 'a [MASK]' }), /malformed reply: 'fillMaskResult': result.masks\[0\].candidates is not a list of tokens with probabilities in \[0, 1\]/);
+    assert.ok(Date.now() - started < 30_000, 'not left to the timeout');
+  } finally {
+    fake.dispose();
+  }
 });

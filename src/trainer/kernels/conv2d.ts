@@ -421,9 +421,10 @@ function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geom
  * the larger): E_t = A·dy_t·Aᵀ (dy's m×m tile to P values), dV_ξ = E_ξ · U_ξᵀ
  * ([tiles, outC]·[outC, inC], P products; Uᵀ = Gw · W with each tap
  * transposed), and B·dV_t·Bᵀ added into dx over the tile's input pixels
- * (neighbouring tiles overlap by 2). On threads, each round's additions into
- * dx go image by image (tiles of one image overlap, of two never do), each
- * image's tiles in order on one thread.
+ * (neighbouring tiles overlap by 2). On threads, chunks of whole images add
+ * into dx in their own units (tiles of one image overlap, of two never do);
+ * chunks smaller than an image have each round's additions go image by
+ * image in a second pass, each image's tiles in order on one thread.
  */
 function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
   const loops = winogradLoopsFor(w, v)!;
@@ -431,7 +432,12 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
   const { m } = v;
   const [side, p] = [m + 2, (m + 2) ** 2];
   const { tilesH, tilesW, tiles } = tileCount(g, m);
-  const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
+  const perImage = tilesH * tilesW;
+  // Chunks of whole images where a chunk holds one or more (the same at any thread count): chunks then
+  // add into dx apart, each in its unit, with no second pass.
+  const fit = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
+  const whole = fit >= perImage && fit < tiles;
+  const rows = whole ? fit - (fit % perImage) : fit;
   const [ci, co] = [4 * inC, 4 * outC];
   const { pool, threads } = threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
@@ -451,7 +457,6 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
     const table = new Int32Array(heapFloats(w).buffer);
     heapFloats(w).fill(0, dxAt / 4, dxAt / 4 + g.batch * g.inH * g.inW * inC);
-    const perImage = tilesH * tilesW;
     for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
       const products: Call[][] = [];
       const chunks: { t0: number; n: number }[] = [];
@@ -464,10 +469,8 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
         products.push([call(backFn, dyTable, n, co, eAt, n * co), call(gemmFn, eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4)]);
         chunks.push({ t0, n });
       }
-      if (products.length === 1) {
-        const { dvAt, dxTable } = per[0];
-        const { n } = chunks[0];
-        runPlans(pool, [[...products[0], call(scatterFn, dvAt, n * ci, n, ci, dxTable, 0, 0)]]);
+      if (products.length === 1 || whole) {
+        runPlans(pool, products.map((plan, t) => [...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]));
         continue;
       }
       runPlans(pool, products);

@@ -1,5 +1,5 @@
 // npm run bench:finetune [-- --quick] [-- --seeds 3] [-- --fractions 5,10,25,100] [-- --threads 1]
-//                        [-- --base <export folder>] [-- --keep]
+//                        [-- --base <run folder>] [-- --keep]
 //
 // Does pretraining help? (issue #17, section 4.) The example
 // examples/pretrain-finetune, measured through the real trainer
@@ -24,7 +24,7 @@
 // --quick: one epoch of pretraining on the corpus's first 1,500 lines,
 // fractions 10 and 100, one seed, at most 3 epochs per classifier (a smoke
 // run through every step; its numbers mean nothing).
-// --base: fine-tune from this export folder instead of pretraining again.
+// --base: fine-tune from this run folder (or export folder) instead of pretraining again.
 // Not a timed test: the numbers depend on the machine and its load.
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,7 +96,7 @@ function secondsSince(start: number): number {
 }
 
 /** Trains a config written to the work folder; returns its test evaluation and wall time. */
-async function train(name: string, config: ExperimentConfig): Promise<{ evaluation?: ClassificationEvaluation; seconds: number; epochs: number }> {
+async function train(name: string, config: ExperimentConfig): Promise<{ evaluation?: ClassificationEvaluation; seconds: number; epochs: number; runDir: string }> {
   const configPath = join(work, `${name}.experiment.json`);
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const start = performance.now();
@@ -106,7 +106,7 @@ async function train(name: string, config: ExperimentConfig): Promise<{ evaluati
   const r = await runTraining({ configPath, runsDir, backend: 'wasm', ...(threads === undefined ? {} : { threads: { cli: threads } }), onEvent });
   const seconds = secondsSince(start);
   if (r.meta.status !== 'completed') throw new Error(`${name}: the run ended ${r.meta.status}${r.meta.error ? `: ${r.meta.error}` : ''} (${r.runDir})`);
-  return { evaluation: r.evaluation as ClassificationEvaluation | undefined, seconds, epochs: r.meta.epochsDone };
+  return { evaluation: r.evaluation as ClassificationEvaluation | undefined, seconds, epochs: r.meta.epochsDone, runDir: r.runDir };
 }
 
 function pretrainConfig(): ExperimentConfig {
@@ -177,7 +177,9 @@ async function main(): Promise<void> {
     console.log('pretraining (pretrain.experiment.json) …');
     const r = await train('pretrain', pretrainConfig());
     pretrainSeconds = r.seconds;
-    base = join(work, 'base');
+    // The run folder, not the export: a run folder carries its config.json, which tells the base's
+    // architecture; deployment.export copies the model folder alone.
+    base = r.runDir;
     console.log(`pretraining: ${r.epochs} epoch(s) in ${secs(r.seconds)}`);
   }
 

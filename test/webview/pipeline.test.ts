@@ -395,6 +395,37 @@ test('in a narrow panel the stages stack top to bottom, in a middling one they t
   for (let i = 1; i < sideBySide.length; i++) assert.ok(sideBySide[i]!.x > sideBySide[i - 1]!.x + 20, JSON.stringify(sideBySide));
 });
 
+test("a fine-tuned run's pipeline in two rows: the pretraining sits in the first row, before training; the second row as ever", async () => {
+  const config: ExperimentConfig = { ...houseConfig(), model: { ...houseConfig().model, base: 'runs/base' } };
+  const base = { kind: 'run', id: '20250101-110000-house-base-cd34', path: '/w/.modellab/runs/20250101-110000-house-base-cd34/model', task: 'regression' } as const;
+  await post({ type: 'state', run: snapshot(RUNNING_STAGES), training: true, pipeline: pipelineMermaid(config, { statuses: RUNNING_STAGES, base }) });
+  await page.locator('#pipeline-diagram[data-rendered="true"]').waitFor();
+  // Narrower than the side-by-side drawing needs (its pretraining column is wide), wider than a stack.
+  const natural = await page.locator('#pipeline-diagram svg').evaluate((svg) => (svg as SVGSVGElement).viewBox.baseVal.width);
+  await page.setViewportSize({ width: Math.round(natural * 0.62), height: 900 });
+  await page.locator('#pipeline-diagram[data-direction="rows"][data-rendered="true"]').waitFor();
+  const boxes = Object.fromEntries(
+    await page.locator('#pipeline-diagram g.node[data-stage]').evaluateAll((ns) =>
+      ns.map((n) => {
+        const r = n.getBoundingClientRect();
+        return [(n as SVGGElement).dataset.stage!, { x: r.x + r.width / 2, y: r.y + r.height / 2, top: r.y, bottom: r.y + r.height }] as const;
+      }),
+    ),
+  );
+  const at = (s: string) => boxes[s]!;
+  // The first row: data, then preprocessing over pretraining, then training between the two; the second row as ever.
+  for (const [a, b] of [['data', 'preprocess'], ['evaluation', 'deployment'], ['deployment', 'application']]) {
+    assert.ok(Math.abs(at(a).y - at(b).y) < 5 && at(b).x > at(a).x + 20, `${a} and ${b} side by side: ${JSON.stringify(boxes)}`);
+  }
+  assert.ok(Math.abs(at('pretrain').x - at('preprocess').x) < 5 && at('pretrain').y > at('preprocess').y + 20, `the pretraining under preprocessing: ${JSON.stringify(boxes)}`);
+  assert.ok(at('training').x > at('preprocess').x + 20 && at('training').y > at('preprocess').y && at('training').y < at('pretrain').y, `training right of both, between them: ${JSON.stringify(boxes)}`);
+  const firstRowBottom = Math.max(...['data', 'preprocess', 'training', 'pretrain'].map((s) => at(s).bottom));
+  assert.ok(at('evaluation').top > firstRowBottom, `the second row is below the first: ${JSON.stringify(boxes)}`);
+  const overflow = await page.locator('#pipeline-diagram').evaluate((d) => d.scrollWidth - d.clientWidth);
+  assert.ok(overflow <= 0, `two rows fit the panel (overflow ${overflow}px)`);
+  await page.locator('#pipeline').screenshot({ path: join(resultsDir, 'pipeline-pretraining-two-rows.png') });
+});
+
 test('a theme change redraws the pipeline in the new colours', async () => {
   await showRunningPipeline();
   await failEvaluation();

@@ -22,6 +22,8 @@ const NODE_ID = new RegExp(`-flowchart-(${PIPELINE_STAGES.join('|')})-\\d+$`);
  * run, so its status is the one the text gives it; it reveals the training section (model.base).
  */
 const PRETRAIN_ID = /-flowchart-pretrain-\d+$/;
+/** Its link into training, a line of its own after the chain. */
+const PRETRAIN_LINK = '\n  pretrain --> training';
 const STATUSES: readonly StageStatus[] = ['pending', 'running', 'done', 'failed', 'skipped'];
 /** Below this share of its natural width the diagram scrolls instead of shrinking further. */
 const MIN_SCALE = 0.7;
@@ -43,10 +45,12 @@ export function layoutText(text: string, layout: PipelineLayout): string {
   if (layout === 'TB' || !stacked.includes(CHAIN)) return stacked;
   // Two rows, each a subgraph drawn left to right, the first row linked to the second
   // (a node linked out of its subgraph would make Mermaid ignore the subgraph's direction).
-  const row = (id: string, stages: readonly StageName[]) => [`  subgraph ${id} [" "]`, '    direction LR', `    ${stages.join(' --> ')}`, '  end'];
+  const row = (id: string, stages: readonly StageName[], extra: string[] = []) => [`  subgraph ${id} [" "]`, '    direction LR', `    ${stages.join(' --> ')}`, ...extra, '  end'];
   const half = PIPELINE_STAGES.length / 2;
-  const rows = [...row('stagesRow1', PIPELINE_STAGES.slice(0, half)), ...row('stagesRow2', PIPELINE_STAGES.slice(half)), '  stagesRow1 --> stagesRow2'];
-  return stacked.replace(CHAIN, rows.join('\n'));
+  // A fine-tuned experiment's pretraining goes into training's row, its link with it.
+  const pretrain = stacked.includes(PRETRAIN_LINK) ? [`  ${PRETRAIN_LINK.trim()}`] : [];
+  const rows = [...row('stagesRow1', PIPELINE_STAGES.slice(0, half), pretrain), ...row('stagesRow2', PIPELINE_STAGES.slice(half)), '  stagesRow1 --> stagesRow2'];
+  return stacked.replace(PRETRAIN_LINK, '').replace(CHAIN, rows.join('\n'));
 }
 
 export type Stages = Partial<Record<StageName, StageStatus>>;

@@ -38,7 +38,7 @@ export interface ResolvedBase {
   path: string;
   /** The base's task: its model folder's task file, else its meta.json, else its model card. */
   task: Task;
-  /** The base's config: a run's config.json, an export's model card's `config`. */
+  /** The base's config: a run's config.json, an export's model card's `config` (an export without a card: a Transformer's `model` read from model.json). */
   config?: Record<string, unknown>;
   /** The base run's meta.json (kind `run`). */
   meta?: RunMeta;
@@ -213,11 +213,13 @@ function resolveExport(dir: string): ResolvedBase {
   const card = existsSync(cardFile) ? readJsonFile(cardFile, MODEL_CARD_JSON) : undefined;
   if (card !== undefined && !isRecord(card)) throw new Error(`model.base: ${cardFile} is unreadable: not a model card (not a JSON object)`);
   const c = card as Partial<ModelCard> | undefined;
-  const config = c && isRecord(c.config) ? c.config : undefined;
+  // A copy of a model folder (a config's deployment.export) has no card: a Transformer's model section is read from model.json.
+  const cardConfig = c && isRecord(c.config) ? c.config : undefined;
+  const config = cardConfig ?? transformerConfigOf(dir);
   const task = modelFolderTask(dir) ?? (isOneOf(TASKS, c?.task) ? c.task : undefined);
   if (!task) throw new Error(`model.base: ${dir} does not say its task (no task.json, preprocessing.json or ${MODEL_CARD_JSON} with a task)`);
   // The card's config is the run's config.json parsed; written back as a run writes it, the bytes (and so the hash) are the run's.
-  const configHash = config ? configHashOf(JSON.stringify(config, null, 2) + '\n') : undefined;
+  const configHash = cardConfig ? configHashOf(JSON.stringify(cardConfig, null, 2) + '\n') : undefined;
   return {
     kind: 'export',
     ...(typeof c?.runId === 'string' && c.runId ? { id: c.runId } : {}),
@@ -226,6 +228,39 @@ function resolveExport(dir: string): ResolvedBase {
     task,
     ...(config ? { config } : {}),
     ...(configHash ? { configHash } : {}),
+  };
+}
+
+/**
+ * A Transformer's `model` section as its saved model.json states it (the layers' own configs:
+ * the embedding's width, length and positions, each block's heads and feed-forward width, causal
+ * attention for a decoder), as `{ model }`; undefined for any other model or an unreadable file.
+ */
+export function transformerConfigOf(modelDir: string): Record<string, unknown> | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const topology = isRecord(json) && isRecord(json.modelTopology) ? json.modelTopology : undefined;
+  const inner = isRecord(topology?.model_config) ? topology.model_config : topology;
+  const layers = isRecord(inner?.config) && Array.isArray(inner.config.layers) ? (inner.config.layers as unknown[]).filter(isRecord) : [];
+  const configOf = (className: string) => layers.filter((l) => l.class_name === className).map((l) => (isRecord(l.config) ? l.config : {}));
+  const [embedding] = configOf('ModelLabTokenAndPositionEmbedding');
+  const attention = configOf('ModelLabMultiHeadSelfAttention');
+  const [feedForward] = configOf('ModelLabFeedForward');
+  if (!embedding || attention.length === 0 || !feedForward) return undefined;
+  return {
+    model: {
+      type: attention[0].causal === true ? 'transformerDecoder' : 'transformerEncoder',
+      layers: attention.length,
+      heads: attention[0].heads,
+      dModel: embedding.d_model ?? embedding.dModel,
+      ffDim: feedForward.ff_dim ?? feedForward.ffDim,
+      maxLength: embedding.max_length ?? embedding.maxLength,
+      positional: embedding.positional,
+    },
   };
 }
 

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { before, test } from 'node:test';
 import { exportRun } from '../../src/node/modelExport';
@@ -153,4 +153,21 @@ test("an export folder as the base: recorded as an export (its run's id and conf
   assert.ok(r.logs.includes(`fine-tuning from the export ${out} (task classification)`), r.logs.join('\n'));
   const base = savedWeights(baseRun);
   for (const [name, w] of savedWeights(r.runDir)) if (!name.startsWith('classifier/')) assert.ok(w.equals(base.get(name)!), `${name} is the base's`);
+});
+
+test("a config's deployment.export copy of a model folder (no model card) as the base: its Transformer read from model.json", async () => {
+  const out = join(dir, 'deployed');
+  cpSync(join(baseRun, 'model'), out, { recursive: true });
+  const r = await train(writeFineTune(dir, { from: 'deployed', freezeEpochs: 1 }, { name: 'from-deployed', training: { epochs: 1 } }), runsDir);
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  assert.deepEqual(r.meta.base, { kind: 'export', path: out, task: 'classification' }, 'no card: no run id, no config hash');
+  const config = read(join(r.runDir, 'config.json'));
+  assert.deepEqual(
+    { layers: config.model.layers, heads: config.model.heads, dModel: config.model.dModel, ffDim: config.model.ffDim, maxLength: config.model.maxLength, positional: config.model.positional },
+    { layers: 1, heads: 2, dModel: 16, ffDim: 32, maxLength: 16, positional: 'learned' },
+  );
+  const base = savedWeights(baseRun);
+  for (const [name, w] of savedWeights(r.runDir)) if (!name.startsWith('classifier/')) assert.ok(w.equals(base.get(name)!), `${name} is the base's`);
+  // A named value that differs is still caught, against the values model.json states.
+  await assert.rejects(train(writeFineTune(dir, 'deployed', { name: 'deployed-wide', model: { ffDim: 64 } }), runsDir), /"ffDim" is 64 here but 32 in the base, the export .*deployed/);
 });

@@ -7,10 +7,10 @@
 // training, and its header names the base; Show Base Run in the run's menu
 // selects the base run and opens it.
 //
-// The base is a tiny text classifier trained on the labelled messages of
-// examples/pretrain-finetune (a masked-language model once that task trains:
-// BASE_TASK below). Nothing here waits on time: every wait is for what the
-// run folder or the window says, so an epoch may take 1 ms or 10 s.
+// The base is a tiny masked-language model pretrained on 600 unlabelled
+// messages of examples/pretrain-finetune; the fine-tuned classifier learns
+// from 400 labelled ones. Nothing here waits on time: every wait is for what
+// the run folder or the window says, so an epoch may take 1 ms or 10 s.
 // Run: npm run package, then node --import tsx --test test/e2e/lineage.e2e.test.ts
 
 import { test } from 'node:test';
@@ -28,26 +28,32 @@ const FINETUNE_CONFIG = 'finetune.experiment.json';
 const BASE_NAME = 'tickets-base';
 const FINETUNE_NAME = 'tickets-finetuned';
 /** The base's task: what the fine-tuned run records of it and the pipeline names. */
-const BASE_TASK = 'classification';
+const BASE_TASK = 'masked-language-model';
 
 /** One architecture for both (the fine-tuned model takes the base's encoder): small, so both train in seconds. */
 const ENCODER = { type: 'transformerEncoder', layers: 1, heads: 2, dModel: 16, ffDim: 32, dropout: 0, maxLength: 24, positional: 'learned', pooling: 'mean' };
-const DATA = {
-  source: 'data/labelled.jsonl',
-  text: 'text',
-  target: 'intent',
+/** The base learns from text without labels; the tokenizer it fits is the fine-tuned run's too. */
+const BASE_DATA = {
+  source: 'data/corpus.txt',
   tokenizer: { type: 'word', lowercase: true, punctuation: 'split', vocabSize: 500 },
-  split: { validation: 0.2, test: 0.2, seed: 1 },
+  split: { validation: 0.1, test: 0.1, seed: 1 },
 };
+const FINETUNE_DATA = { source: 'data/labelled.jsonl', text: 'text', target: 'intent', split: { validation: 0.2, test: 0.2, seed: 1 } };
 
-/** A workspace of its own: 400 labelled messages of the example and the base config. */
+/** The first `n` lines of one of the example's data files. */
+function exampleLines(file: string, n: number): string {
+  const lines = readFileSync(join(repoRoot, 'examples', 'pretrain-finetune', 'data', file), 'utf8').split('\n').filter(Boolean).slice(0, n);
+  assert.equal(lines.length, n, file);
+  return lines.join('\n') + '\n';
+}
+
+/** A workspace of its own: 600 unlabelled and 400 labelled messages of the example, and the base config. */
 function makeWorkspace(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'modellab-lineage-')), 'tickets');
   mkdirSync(join(dir, 'data'), { recursive: true });
-  const labelled = readFileSync(join(repoRoot, 'examples', 'pretrain-finetune', 'data', 'train.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 400);
-  assert.equal(labelled.length, 400);
-  writeFileSync(join(dir, 'data', 'labelled.jsonl'), labelled.join('\n') + '\n');
-  const base = { name: BASE_NAME, task: BASE_TASK, data: DATA, model: ENCODER, training: { epochs: 2, batchSize: 32, seed: 1 } };
+  writeFileSync(join(dir, 'data', 'corpus.txt'), exampleLines('unlabelled.txt', 600));
+  writeFileSync(join(dir, 'data', 'labelled.jsonl'), exampleLines('train.jsonl', 400));
+  const base = { name: BASE_NAME, task: BASE_TASK, data: BASE_DATA, model: ENCODER, training: { epochs: 2, batchSize: 32, seed: 1 } };
   writeFileSync(join(dir, BASE_CONFIG), JSON.stringify(base, null, 2) + '\n');
   return dir;
 }
@@ -68,7 +74,7 @@ function trainBaseAndWriteFineTune(workspace: string): void {
   const fineTune = {
     name: FINETUNE_NAME,
     task: 'classification',
-    data: DATA,
+    data: FINETUNE_DATA,
     model: { base: { from: baseId, freezeEpochs: 1 }, ...ENCODER },
     training: { epochs: 2, batchSize: 32, seed: 2 },
   };

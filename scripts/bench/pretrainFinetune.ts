@@ -21,9 +21,9 @@
 // sample standard deviation over the seeds), fine-tuned mean ± spread, the
 // difference in points, the wall time of each arm — and the verdict against
 // the target: fine-tuned beats scratch by ≥ 5 points at 10% of the labels.
-// --quick: one epoch of pretraining on the corpus's first 1,500 lines,
-// fractions 10 and 100, one seed, at most 3 epochs per classifier (a smoke
-// run through every step; its numbers mean nothing).
+// --quick: one epoch of pretraining on the corpus's first 600 lines, 10% of
+// the labels, one seed, at most 3 epochs per classifier (a smoke run through
+// every step; its numbers mean nothing).
 // --base: fine-tune from this run folder (or export folder) instead of pretraining again.
 // Not a timed test: the numbers depend on the machine and its load.
 
@@ -44,14 +44,14 @@ const option = (name: string): string | undefined => {
 };
 const quick = argv.includes('--quick');
 const seeds = Number(option('seeds') ?? (quick ? 1 : 3));
-const fractions = (option('fractions') ?? (quick ? '10,100' : '5,10,25,100')).split(',').map(Number);
+const fractions = (option('fractions') ?? (quick ? '10' : '5,10,25,100')).split(',').map(Number);
 const threads = option('threads') === undefined ? undefined : Number(option('threads'));
 const givenBase = option('base');
 const TARGET_FRACTION = 10;
 const TARGET_POINTS = 5;
 /** --quick: the most epochs of any run (pretraining and classifiers). */
 const QUICK_PRETRAIN_EPOCHS = 1;
-const QUICK_CORPUS_LINES = 1500;
+const QUICK_CORPUS_LINES = 600;
 const QUICK_EPOCHS = 3;
 
 if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a whole number ≥ 1, not ${option('seeds')}`);

@@ -29,7 +29,6 @@ import { isTransformerModel } from '../core/resolvedConfig';
 import { Tokenizer, UNK_ID } from '../core/tokenizer';
 import type { TokenizerJson } from '../core/tokenizer';
 import { logText } from '../core/trainerLogTable';
-import type { LogText } from '../core/trainerLogTable';
 import type { TrainerLog } from '../core/protocol/trainer';
 import type { ExperimentConfig, RunBase } from '../core/types';
 import { baseOptions, configOnBase, resolveBase, runBaseOf } from '../node/baseModel';
@@ -58,8 +57,6 @@ export interface FineTunedConfig {
   config: ExperimentConfig;
   /** RunMeta.base. */
   base: RunBase;
-  /** Said as the run starts (a tokenizer setting that is ignored). */
-  notes: LogText[];
 }
 
 /**
@@ -71,9 +68,8 @@ export function fineTuneConfig(config: ExperimentConfig, configPath: string, run
   if (config.model.base === undefined || !isTransformerModel(config.model)) return undefined;
   const base = resolveBase(config.model.base, configPath, runsDir);
   const fitted = configOnBase(config, base);
-  const { settings, vocab } = fitted.tokenizer;
-  const notes = config.data.tokenizer !== undefined ? [logText('fineTune.tokenizerIgnored', settings.type, vocab.length)] : [];
-  return { config: fitted.config, base: runBaseOf(base), notes };
+  // What the config names that the base overrides (data.tokenizer) the validation says, once (baseFitProblems' infos).
+  return { config: fitted.config, base: runBaseOf(base) };
 }
 
 /** What the text loop asks of a fine-tuned run (textTraining.ts). */

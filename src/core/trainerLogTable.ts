@@ -77,7 +77,6 @@ export const TRAINER_LOG_MESSAGES = {
   'fineTune.copiedAll': "{0} weight arrays copied from the base, its output head included, and checked equal",
   'fineTune.copiedNewTokenHead': "{0} weight arrays of the base's embedding and {1} block(s) copied and checked equal; new head: token logits at every position, initialised from the run's seed",
   'fineTune.resumed': "fine-tuned run: the weights come from its own checkpoint and the tokenizer from its own folder (the base is not read again)",
-  'fineTune.tokenizerIgnored': "data.tokenizer is ignored: the run takes the base's tokenizer ({0}, {1} tokens)",
   'fineTune.unknownTokens': "{0}% of the training tokens are unknown to the base's tokenizer: the base was trained on other text (another language?), and the model sees <unk> for them",
   'fineTune.frozen': "the base's weights are frozen for the first {0} epoch(s): only the head trains",
   'fineTune.unfrozen': "epoch {0}: the base's weights train from now on",

@@ -172,7 +172,7 @@ export async function runTraining(opts: TrainOptions): Promise<TrainResult> {
   };
   const writer = opts.runDir ? startInFolder(resolve(opts.runDir), fresh) : new RunWriter(opts.runsDir, fresh);
   writer.writeConfig({ ...config, configPath });
-  return trainOpenedRun(opts, { config, configPath, writer, warnings: [...validation.diagnostics.map((d) => formatDiagnostic(configPath, d)), ...(fine?.notes ?? [])] });
+  return trainOpenedRun(opts, { config, configPath, writer, warnings: validation.diagnostics.map((d) => formatDiagnostic(configPath, d)) });
 }
 
 /**

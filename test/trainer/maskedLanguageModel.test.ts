@@ -16,6 +16,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { runTraining } from '../../src/trainer/engine';
 import { loadTextModel } from '../../src/trainer/modelIo';
 import { MLM_HEAD_LAYER } from '../../src/trainer/transformer';
+import { Predictor } from '../../src/trainer/predictor';
 import { readRunSnapshot } from '../../src/node/runStoreReader';
 import { MASK_ID, MASK_TOKEN } from '../../src/core/tokenizer';
 import type { MaskedLanguageModelEvaluation, MetricPoint } from '../../src/core/types';
@@ -111,6 +112,11 @@ test('the model folder: task.json says masked-language-model, the tokenizer has 
   } finally {
     m.model.dispose();
   }
+});
+
+test('serving it refuses a prediction, saying what the model is for', async () => {
+  const predictor = await Predictor.load(corpusRun);
+  await assert.rejects(predictor.predict(['my order is late']), /masked-language model \(a pretrained encoder\): it predicts no label; fill in a \[MASK\]/);
 });
 
 test('a seeded rerun reproduces every loss (masks drawn from the seed and the epoch)', async () => {

@@ -117,13 +117,16 @@ test('Winograd convolutions (F(4×4) and F(2×2)), forward and both gradients, o
   tf.dispose([x, f, big, fb]);
 });
 
-test('im2col convolutions (5×5, stride 2, a first layer of one channel), forward and both gradients', async () => {
+test('im2col convolutions (5×5, stride 2, a first layer of one channel, a large filter), forward and both gradients', async () => {
   const [x, f] = [random([8, 24, 24, 8], 21), random([5, 5, 8, 16], 22)];
   await sameOnBoth('5×5', () => convAndGrads(x, f, 1, 'valid'));
   await sameOnBoth('3×3 stride 2', () => convAndGrads(x, random([3, 3, 8, 32], 23), 2, 'same'));
   const [g, fg] = [random([64, 28, 28, 1], 24), random([3, 3, 1, 32], 25)];
   await sameOnBoth('one channel in, 32 out', () => convAndGrads(g, fg, 1, 'valid'));
-  tf.dispose([x, f, g, fg]);
+  // A filter of 76,800 floats: its chunks' partial sums are added by the threads, a run of the filter each.
+  const [h, fh] = [random([2, 12, 12, 64], 26), random([5, 5, 64, 48], 27)];
+  await sameOnBoth('5×5, 64 in, 48 out', () => convAndGrads(h, fh, 1, 'valid'));
+  tf.dispose([x, f, g, fg, h, fh]);
 });
 
 test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', async () => {

@@ -52,8 +52,8 @@ const gemmCall = (pool: KernelPool | undefined, parts: number, gemm: Gemm): Pool
 /**
  * Chunks per thread in a round of a pass (forward passes, the gradients'
  * transforms and products): the thread that is free takes the next, so a
- * worker the system runs late leaves less to wait for. The im2col filter
- * gradient keeps one per thread (each holds a partial sum of the filter).
+ * worker the system runs late leaves less to wait for (a filter gradient's
+ * chunk each with a partial sum of its own, added in chunk order).
  */
 const UNITS_PER_THREAD = 2;
 const unitsFor = (threads: number) => (threads > 1 ? UNITS_PER_THREAD * threads : 1);
@@ -580,7 +580,7 @@ function filterGrad(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, dy: 
   const loops = wasmLoopsFor(w);
   const wasmIm2col = im2colLoop(loops, heapFloats(w), heapOffset(w, x) / 4, g);
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = wasmIm2col && loops ? Math.max(1, Math.min(threads, Math.ceil(m / rows))) : 1;
+  const parts = wasmIm2col && loops ? Math.max(1, Math.min(unitsFor(threads), Math.ceil(m / rows))) : 1;
   const cols = Array.from({ length: parts }, () => scratch(w, rows * kf + COLS_SLACK));
   const part = Array.from({ length: parts }, () => scratch(w, size));
   try {

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { lcg, tempDir, writeFiles } from '../helpers/fixtures';
 import { selectBackend } from '../../src/trainer/backend';
-import { runTraining } from '../../src/trainer/engine';
+import { resumeTraining, runTraining } from '../../src/trainer/engine';
+import type { TrainerEvent } from '../../src/core/protocol/trainer';
+import { isSystemKey } from '../../src/core/systemMetrics';
 import { loadTextModel } from '../../src/trainer/modelIo';
 import { MLM_HEAD_LAYER } from '../../src/trainer/transformer';
 import { Predictor } from '../../src/trainer/predictor';
@@ -124,6 +126,28 @@ test('a seeded rerun reproduces every loss (masks drawn from the seed and the ep
   assert.equal(again.meta.status, 'completed', again.meta.error);
   const losses = (run: string) => epochs(readRunSnapshot(run).metrics).map((p) => [p.values.loss, p.values.val_loss, p.values.val_masked_accuracy]);
   assert.deepEqual(losses(again.runDir), losses(corpusRun));
+});
+
+test('interrupted in epoch 3 and resumed, it ends as the uninterrupted run: the same losses, masked accuracies and evaluation', async () => {
+  const abort = new AbortController();
+  const onEvent = (e: TrainerEvent) => {
+    if (e.type === 'metrics' && e.points.some((p) => p.kind === 'step' && p.epoch === 3)) abort.abort('disconnect');
+  };
+  const cut = await runTraining({ configPath: join(dir, 'corpus.experiment.json'), runsDir: join(dir, 'runs-cut'), backend: 'wasm', signal: abort.signal, metricsIntervalMs: 0, onEvent });
+  assert.equal(cut.meta.status, 'interrupted', cut.meta.error);
+  const r = await resumeTraining({ runDir: cut.runDir, backend: 'wasm', onEvent: () => {} });
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  const full = epochs(readRunSnapshot(corpusRun).metrics);
+  const resumed = epochs(readRunSnapshot(r.runDir).metrics);
+  assert.deepEqual(resumed.map((p) => p.epoch), full.map((p) => p.epoch));
+  for (let i = 0; i < full.length; i++) {
+    for (const [k, v] of Object.entries(full[i].values)) {
+      if (k === 'tokensPerSecond' || isSystemKey(k)) continue;
+      assert.ok(Math.abs(resumed[i].values[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `epoch ${full[i].epoch} ${k}: resumed ${resumed[i].values[k]}, uninterrupted ${v}`);
+    }
+  }
+  const evaluation = (run: string) => JSON.parse(readFileSync(join(run, 'evaluation.json'), 'utf8')) as MaskedLanguageModelEvaluation;
+  assert.deepEqual(evaluation(r.runDir).metrics, evaluation(corpusRun).metrics);
 });
 
 test('a table\'s text column: its labels are ignored, the run trains on the text', async () => {

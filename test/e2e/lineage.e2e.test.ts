@@ -5,7 +5,8 @@
 // its base, the base's row lists the fine-tuned run under "Fine-tuned (1)"),
 // the dashboard's pipeline draws the pretraining stage, done, linked into
 // training, and its header names the base; Show Base Run in the run's menu
-// selects the base run and opens it.
+// selects the base run and opens it, and from the palette it shows the base of
+// the run the dashboard shows.
 //
 // The base is a tiny masked-language model pretrained on 600 unlabelled
 // messages of examples/pretrain-finetune; the fine-tuned classifier learns
@@ -20,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { codeLens, escapeRegExp, log, moveMouseAway, quickOpen, repoRoot, startSession, StopWaiting, treeItemTooltip, waitFor, webviewWith, withChecks } from './harness';
+import { codeLens, escapeRegExp, log, moveMouseAway, quickOpen, repoRoot, runCommand, startSession, StopWaiting, treeItemTooltip, waitFor, webviewWith, withChecks } from './harness';
 
 const CLI = join(repoRoot, 'dist', 'cli.js');
 const BASE_CONFIG = 'base.experiment.json';
@@ -103,6 +104,14 @@ function runsOnDisk(workspace: string): RunOnDisk[] {
 
 function experimentsView(page: Page): Locator {
   return page.locator('[id="workbench.view.extension.modelLab"]');
+}
+
+/** The dashboard's details line once it starts with `prefix` (a run's task and id). */
+async function detailsStartingWith(dashboard: FrameLocator, prefix: string, what: string): Promise<string> {
+  return waitFor(what, 60_000, async () => {
+    const text = (await dashboard.locator('#run-details').textContent({ timeout: 1_000 })) ?? '';
+    return text.startsWith(prefix) ? text : undefined;
+  });
 }
 
 /** A run row of the Experiments view whose accessible name matches. */
@@ -234,6 +243,18 @@ test('lineage: a fine-tuned run trained from the CodeLens names its base in the 
       await waitFor("the base's pipeline", 60_000, async () => ((await shown.locator('#pipeline-diagram g.node').count()) === 6 ? true : undefined));
       assert.equal(await shown.locator('#pipeline-diagram g.node[id*="-flowchart-pretrain-"]').count(), 0);
       await shots.take(page, 'base-run-shown');
+    });
+
+    await check('from the palette, Model Lab: Show Base Run shows the base of the run the dashboard shows', async () => {
+      assert.ok(fineTuned, 'no fine-tuned run');
+      // The fine-tuned run in the dashboard again (a click on its row opens it).
+      await runRow(page, new RegExp(`, completed, .*from ${BASE_NAME} ${escapeRegExp(baseId)}$`)).click();
+      const shown = await webviewWith(page, '#run-details', 60_000);
+      await detailsStartingWith(shown, `classification · ${fineTuned.id} · `, 'the dashboard to show the fine-tuned run');
+      await runCommand(page, 'Model Lab: Show Base Run');
+      const details = await detailsStartingWith(shown, `${BASE_TASK} · ${baseId} · `, 'the dashboard to show the base run');
+      assert.doesNotMatch(details, /fine-tuned from/);
+      await shots.take(page, 'palette-base-run-shown');
     });
   });
 });

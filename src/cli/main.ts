@@ -327,7 +327,7 @@ async function runs(args: string[]): Promise<number> {
       const snapshot = r.meta ? readRunSnapshot(r.dir, false) : undefined;
       const warnings = [...new Set([...r.warnings, ...(snapshot?.warnings ?? [])])];
       const l = r.liveness;
-      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, threads: r.meta?.threads, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, system: r.meta?.system, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, fold: r.meta?.fold, retrain: r.meta?.retrain, sweep: r.meta?.sweep && { id: r.meta.sweep.id, index: r.meta.sweep.index }, warnings };
+      return { id: r.id, dir: r.dir, status: r.meta?.status ?? 'unknown', name: r.meta?.name, task: r.meta?.task, backend: r.meta?.backend, threads: r.meta?.threads, epochs: r.meta?.epochsDone, lastMetrics: r.meta?.lastMetrics, keptEpoch: r.meta?.bestEpoch, keptMetrics: r.meta?.bestMetrics, system: r.meta?.system, evaluation: snapshot?.evaluation, host: r.meta?.host, recordedStatus: l?.recorded, statusWhy: l?.why, lastHeartbeat: l?.lastHeartbeat, job: r.meta?.job?.id, jobState: notes.get(r.dir)?.state, fold: r.meta?.fold, retrain: r.meta?.retrain, sweep: r.meta?.sweep && { id: r.meta.sweep.id, index: r.meta.sweep.index }, base: r.meta?.base, warnings };
     });
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return 0;

@@ -37,4 +37,10 @@ test('modellab train fine-tune.experiment.json: trains from the base, says so, a
   assert.equal(meta.status, 'completed');
   assert.deepEqual({ kind: meta.base.kind, id: meta.base.id, path: meta.base.path, task: meta.base.task }, { kind: 'run', id, path: modelDir, task: 'classification' });
   assert.match(meta.base.configHash, /^[0-9a-f]{16}$/);
+  // modellab runs --json lists it with its base.
+  const runs = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'runs', '--runs-dir', runsDir, '--json'], { encoding: 'utf8', cwd: join(__dirname, '../..') });
+  assert.equal(runs.status, 0, runs.stderr);
+  const rows = JSON.parse(runs.stdout) as { id: string; base?: unknown }[];
+  assert.deepEqual(rows.find((row) => row.id === meta.id)?.base, meta.base);
+  assert.equal(rows.find((row) => row.id === id)?.base, undefined);
 });

@@ -11,6 +11,7 @@ import { h } from './dom';
 import { cellAt, drawColourScale, drawHeatmap, headAverage, maxWeight, type HeatmapGeometry } from './heatmap';
 import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
+import { AttentionDiffView } from './attentionDiffView';
 
 export interface AttentionSelection {
   layer: number;
@@ -56,6 +57,8 @@ export class AttentionView {
   private readonly overviewTitle = h('h3', { class: 'attention-overview-title' });
   private readonly overview = h('div', { class: 'attention-overview' });
   private readonly generate = new GenerateBox((m) => this.post(m));
+  /** A fine-tuned run's base: the view toggle, side by side and the difference (#17). */
+  private readonly diffView = new AttentionDiffView(() => this.drawMaps());
 
   private message: DashboardAttentionMessage | undefined;
   private selection: AttentionSelection = { layer: 0, head: 0, average: false };
@@ -75,6 +78,7 @@ export class AttentionView {
     this.controls = h(
       'div',
       { class: 'attention-controls' },
+      this.diffView.toggle,
       h('label', {}, this.layerLabel, this.layerSelect),
       h('label', {}, this.headLabel, this.headSelect),
       h('label', { class: 'attention-average-label' }, this.averageBox, this.averageLabel),
@@ -87,6 +91,7 @@ export class AttentionView {
       this.sourceLine,
       this.prediction,
       this.controls,
+      this.diffView.element,
       this.mapWrap,
       this.overviewTitle,
       this.overview,
@@ -188,6 +193,7 @@ export class AttentionView {
       this.drawMaps();
     } else {
       this.tooltip.hidden = true;
+      this.diffView.render(undefined, this.selection, t, this.theme, DEFAULT_WIDTH);
     }
   }
 
@@ -225,11 +231,21 @@ export class AttentionView {
 
   private drawMaps(): void {
     const result = this.message?.result;
-    if (!result || result.tokens.length === 0 || this.mapWrap.hidden) return;
+    if (!result || result.tokens.length === 0 || this.controls.hidden) return;
     const { layer, head, average } = this.selection;
     const layerMaps = result.attention[layer] ?? [];
     this.shownMap = average ? headAverage(layerMaps) : (layerMaps[head] ?? []);
     const width = Math.max(200, (this.mapWrap.clientWidth || this.element.clientWidth || DEFAULT_WIDTH) - 4);
+    // "base | fine-tuned" and "difference" take the map's place (same layer and head pickers); "this model" is the map.
+    const { showOwnMap } = this.diffView.render(this.message, this.selection, this.t, this.theme, width);
+    this.mapWrap.hidden = !showOwnMap;
+    this.scale.hidden = !showOwnMap;
+    this.zoomIn.parentElement!.hidden = !showOwnMap;
+    if (!showOwnMap) {
+      this.tooltip.hidden = true;
+      this.drawOverview();
+      return;
+    }
     const titles = { query: this.t('attention.axis.query'), key: this.t('attention.axis.key') };
     this.geometry = drawHeatmap(this.canvas, this.shownMap, result.tokens, this.theme, {
       labels: true,

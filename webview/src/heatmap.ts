@@ -28,6 +28,8 @@ export interface HeatmapOptions {
   zoomedMaxCell?: number;
   /** Axis titles, drawn beside the labels (with labels only). */
   titles?: { query: string; key: string };
+  /** The weight drawn fully opaque (default: the map's largest), so two maps side by side share one scale. */
+  scaleMax?: number;
 }
 
 /** The cell size that fits `n` tokens into `maxWidth` beside the labels, within [minCell, maxCell]. */
@@ -105,7 +107,7 @@ export function drawHeatmap(
   ctx.fillStyle = theme.background;
   ctx.fillRect(0, 0, width, height);
 
-  const max = maxWeight(map);
+  const max = options.scaleMax && options.scaleMax > 0 ? options.scaleMax : maxWeight(map);
   ctx.fillStyle = theme.train;
   for (let q = 0; q < rows; q++) {
     for (let k = 0; k < cols; k++) {

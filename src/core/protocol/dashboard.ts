@@ -113,6 +113,18 @@ export interface DashboardAttentionMessage {
   error?: string;
   /** Milliseconds the child spent on the request. */
   millis?: number;
+  /** A fine-tuned run's base (meta.base) with attention, and its attention over the same text (#17 "What changed"). */
+  base?: AttentionBaseInfo;
+}
+
+/** The base of the attention view's run: which it is and its attention over the same text (pending while the child computes it). */
+export interface AttentionBaseInfo {
+  kind: 'run' | 'export';
+  /** The base run's id, or the export folder's name. */
+  label: string;
+  status: 'pending' | 'ready' | 'error';
+  result?: AttentionResult;
+  error?: string;
 }
 
 /** The answer to a `generate` request from the page. */

@@ -6,9 +6,12 @@
 // cancels the older one; the editor never waits for any of it.
 
 import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
-import { asTransformerRun, byEndTimeNewestFirst, transformerRunOrWhyNot } from '../../node/textModelRuns';
+import type { AttentionBaseInfo, AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
+import { asTransformerRun, byEndTimeNewestFirst, textModelDir, transformerRunOrWhyNot } from '../../node/textModelRuns';
+import { TOKENIZER_FILE } from '../../core/tokenizer';
+import type { AttentionResult, RunBase } from '../../core/types';
 import type { TransformerRun } from '../../node/textModelRuns';
 import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
@@ -24,6 +27,10 @@ import { MODELLAB_FOLDER } from '../../core/workspaceLayout';
 
 export const ATTENTION_DEBOUNCE_MS = 300;
 const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
+/** Base attention results kept (per base folder, file and version, and text window). */
+const BASE_CACHE_SIZE = 16;
+/** Tasks whose models have attention (a Transformer base). */
+const ATTENTION_TASKS = new Set(['classification', 'language-model', 'masked-language-model']);
 /** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
 const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 
@@ -66,6 +73,8 @@ export class AttentionFollower implements vscode.Disposable {
   /** What the last answered request was, so an unchanged text is not sent again. */
   private lastKey: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The base's attention by base folder + file + version + window: a base never changes, so moving between the fine-tuned runs of one base or back to a text costs no second request. */
+  private readonly baseCache = new Map<string, { result: AttentionResult }>();
   /** The last text editor that was active: focusing the dashboard leaves no active editor. */
   private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
 
@@ -226,7 +235,8 @@ export class AttentionFollower implements vscode.Disposable {
       this.post({ type: 'attention', status: 'noText', model: info });
       return;
     }
-    const key = `${model.run.modelDir}\0${model.pinned}\0${maxTokens}\0${window.text}`;
+    const base = this.baseOf(model.run);
+    const key = `${model.run.modelDir}\0${base?.modelDir ?? ''}\0${model.pinned}\0${maxTokens}\0${window.text}`;
     if (key === this.lastKey && this.last?.status === 'ready') {
       // Only the cursor moved inside the same window: the lines shown may still differ.
       if (this.last.source?.startLine !== source.startLine || this.last.source?.endLine !== source.endLine) this.post({ ...this.last, source });
@@ -237,8 +247,33 @@ export class AttentionFollower implements vscode.Disposable {
     try {
       const reply = await this.inference().attention({ modelDir: model.run.modelDir, text: window.text, maxTokens }, abort.signal);
       if (abort.signal.aborted) return;
+      const ready: DashboardAttentionMessage = { type: 'attention', status: 'ready', model: info, source, result: reply.result, millis: reply.millis };
+      if (base) {
+        const baseKey = `${base.modelDir}\0${doc.uri.toString()}\0${doc.version}\0${maxTokens}\0${window.text}`;
+        const cached = this.baseCache.get(baseKey);
+        if (cached) {
+          this.post({ ...ready, base: { ...base.info, status: 'ready', result: cached.result } });
+        } else if (base.error) {
+          this.post({ ...ready, base: { ...base.info, status: 'error', error: base.error } });
+        } else {
+          // The fine-tuned model's map first; the base's follows on the same request (cancelled with it).
+          this.post({ ...ready, base: { ...base.info, status: 'pending' } });
+          try {
+            const baseReply = await this.inference().attention({ modelDir: base.modelDir, text: window.text, maxTokens }, abort.signal);
+            if (abort.signal.aborted) return;
+            this.baseCache.set(baseKey, { result: baseReply.result });
+            if (this.baseCache.size > BASE_CACHE_SIZE) this.baseCache.delete(this.baseCache.keys().next().value as string);
+            this.post({ ...ready, base: { ...base.info, status: 'ready', result: baseReply.result } });
+          } catch (err) {
+            if (err instanceof InferenceCancelledError || abort.signal.aborted) return;
+            this.deps.log.warn(`attention of the base ${base.modelDir}: ${(err as Error).message}`);
+            this.post({ ...ready, base: { ...base.info, status: 'error', error: (err as Error).message } });
+          }
+        }
+      } else {
+        this.post(ready);
+      }
       this.lastKey = key;
-      this.post({ type: 'attention', status: 'ready', model: info, source, result: reply.result, millis: reply.millis });
     } catch (err) {
       if (err instanceof InferenceCancelledError || abort.signal.aborted) return;
       this.lastKey = undefined;
@@ -247,6 +282,22 @@ export class AttentionFollower implements vscode.Disposable {
     } finally {
       this.requests.end(abort);
     }
+  }
+
+  /**
+   * The base the run was fine-tuned from (meta.base), when it is a Transformer
+   * with attention: its model folder (a run's model/, or the export folder), or
+   * why its folder cannot be read (moved or deleted since).
+   */
+  private baseOf(run: TransformerRun): { info: Pick<AttentionBaseInfo, 'kind' | 'label'>; modelDir: string; error?: string } | undefined {
+    const entry = this.deps.runsDirs().flatMap((dir) => this.deps.runIndex.runs(dir)).find((r) => r.dir === run.dir);
+    const base: RunBase | undefined = entry?.meta?.base;
+    if (!base || typeof base.path !== 'string' || !ATTENTION_TASKS.has(base.task)) return undefined;
+    const info = { kind: base.kind, label: base.kind === 'run' && base.id ? base.id : basename(base.path) };
+    const hasModel = (dir: string) => existsSync(join(dir, 'model.json')) && existsSync(join(dir, TOKENIZER_FILE));
+    const modelDir = hasModel(base.path) ? base.path : textModelDir(base.path);
+    if (!modelDir) return { info, modelDir: base.path, error: vscode.l10n.t('The base {0} has no model.json and {1} any more.', base.path, TOKENIZER_FILE) };
+    return { info, modelDir };
   }
 
   private textWindow(editor: vscode.TextEditor, maxTokens: number, charLevel: boolean): TextWindow {

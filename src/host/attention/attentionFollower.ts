@@ -6,12 +6,12 @@
 // cancels the older one; the editor never waits for any of it.
 
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionBaseInfo, AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
-import { asTransformerRun, byEndTimeNewestFirst, textModelDir, transformerRunOrWhyNot } from '../../node/textModelRuns';
+import { asTransformerRun, byEndTimeNewestFirst, transformerRunOrWhyNot } from '../../node/textModelRuns';
+import { attentionBaseOf } from '../../node/attentionBase';
 import { TOKENIZER_FILE } from '../../core/tokenizer';
-import type { AttentionResult, RunBase } from '../../core/types';
+import type { AttentionResult } from '../../core/types';
 import type { TransformerRun } from '../../node/textModelRuns';
 import { affectsSetting, attentionMaxTokensSetting, backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
 import type { DashboardPanel, ShownRun } from '../panels/dashboardPanel';
@@ -29,8 +29,6 @@ export const ATTENTION_DEBOUNCE_MS = 300;
 const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
 /** Base attention results kept (per base folder, file and version, and text window). */
 const BASE_CACHE_SIZE = 16;
-/** Tasks whose models have attention (a Transformer base). */
-const ATTENTION_TASKS = new Set(['classification', 'language-model', 'masked-language-model']);
 /** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
 const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 
@@ -286,18 +284,16 @@ export class AttentionFollower implements vscode.Disposable {
 
   /**
    * The base the run was fine-tuned from (meta.base), when it is a Transformer
-   * with attention: its model folder (a run's model/, or the export folder), or
-   * why its folder cannot be read (moved or deleted since).
+   * with attention: its model folder, or why it cannot be read (moved or
+   * deleted since).
    */
   private baseOf(run: TransformerRun): { info: Pick<AttentionBaseInfo, 'kind' | 'label'>; modelDir: string; error?: string } | undefined {
     const entry = this.deps.runsDirs().flatMap((dir) => this.deps.runIndex.runs(dir)).find((r) => r.dir === run.dir);
-    const base: RunBase | undefined = entry?.meta?.base;
-    if (!base || typeof base.path !== 'string' || !ATTENTION_TASKS.has(base.task)) return undefined;
-    const info = { kind: base.kind, label: base.kind === 'run' && base.id ? base.id : basename(base.path) };
-    const hasModel = (dir: string) => existsSync(join(dir, 'model.json')) && existsSync(join(dir, TOKENIZER_FILE));
-    const modelDir = hasModel(base.path) ? base.path : textModelDir(base.path);
-    if (!modelDir) return { info, modelDir: base.path, error: vscode.l10n.t('The base {0} has no model.json and {1} any more.', base.path, TOKENIZER_FILE) };
-    return { info, modelDir };
+    const base = attentionBaseOf(entry?.meta);
+    if (!base) return undefined;
+    const info = { kind: base.kind, label: base.label };
+    if (base.missing) return { info, modelDir: base.modelDir, error: vscode.l10n.t('The base {0} has no model.json and {1} any more.', base.modelDir, TOKENIZER_FILE) };
+    return { info, modelDir: base.modelDir };
   }
 
   private textWindow(editor: vscode.TextEditor, maxTokens: number, charLevel: boolean): TextWindow {

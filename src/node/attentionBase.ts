@@ -30,3 +30,37 @@ export function attentionBaseOf(meta: Pick<RunMeta, 'base'> | undefined): Attent
   const modelDir = hasModel ? base.path : textModelDir(base.path);
   return { kind: base.kind === 'export' ? 'export' : 'run', label, modelDir: modelDir ?? base.path, missing: !modelDir };
 }
+
+/**
+ * The base's attention results, by base folder + file + file version + the
+ * text window read (the host's cache: a base's weights never change, so going
+ * back to a text, or the cursor moving inside the same window, asks the
+ * child once). Least recently used out first, `size` kept.
+ */
+export class BaseAttentionCache<T> {
+  private readonly entries = new Map<string, T>();
+
+  constructor(private readonly size = 16) {}
+
+  static key(modelDir: string, file: string, version: number, maxTokens: number, text: string): string {
+    return [modelDir, file, String(version), String(maxTokens), text].join('\0');
+  }
+
+  get(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit;
+  }
+
+  set(key: string, value: T): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  get length(): number {
+    return this.entries.size;
+  }
+}

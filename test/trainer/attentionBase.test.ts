@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionDifference, describeChange, largestChanges } from '../../src/core/attentionDiff';
 import type { RunMeta } from '../../src/core/types';
-import { attentionBaseOf } from '../../src/node/attentionBase';
+import { attentionBaseOf, BaseAttentionCache } from '../../src/node/attentionBase';
 import { InferenceClient } from '../../src/node/inferenceClient';
 import { listRuns } from '../../src/node/runStoreReader';
 import { selectBackend } from '../../src/trainer/backend';
@@ -99,4 +99,22 @@ test('a base folder moved away is reported missing, with the path it was at', ()
   } finally {
     renameSync(moved, join(runsDir, 'base-run'));
   }
+});
+
+test('the base\'s attention cache: per base folder, file version and window; least recently used out first', () => {
+  const cache = new BaseAttentionCache<string>(2);
+  const k = (version: number, text = 'the order') => BaseAttentionCache.key('/runs/base/model', 'file:///notes.txt', version, 64, text);
+  cache.set(k(1), 'v1');
+  assert.equal(cache.get(k(1)), 'v1');
+  // An edit makes a new version: not the old answer.
+  assert.equal(cache.get(k(2)), undefined);
+  assert.equal(cache.get(BaseAttentionCache.key('/runs/other/model', 'file:///notes.txt', 1, 64, 'the order')), undefined);
+  assert.equal(cache.get(k(1, 'is late')), undefined);
+  cache.set(k(2), 'v2');
+  cache.get(k(1)); // v1 used last: v2 goes first
+  cache.set(k(3), 'v3');
+  assert.equal(cache.length, 2);
+  assert.equal(cache.get(k(2)), undefined);
+  assert.equal(cache.get(k(1)), 'v1');
+  assert.equal(cache.get(k(3)), 'v3');
 });

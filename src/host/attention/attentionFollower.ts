@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import type { AttentionBaseInfo, AttentionModelInfo, DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest } from '../../core/protocol/dashboard';
 import { asTransformerRun, byEndTimeNewestFirst, transformerRunOrWhyNot } from '../../node/textModelRuns';
-import { attentionBaseOf } from '../../node/attentionBase';
+import { attentionBaseOf, BaseAttentionCache } from '../../node/attentionBase';
 import { TOKENIZER_FILE } from '../../core/tokenizer';
 import type { AttentionResult } from '../../core/types';
 import type { TransformerRun } from '../../node/textModelRuns';
@@ -27,8 +27,6 @@ import { MODELLAB_FOLDER } from '../../core/workspaceLayout';
 
 export const ATTENTION_DEBOUNCE_MS = 300;
 const PINNED_RUN_KEY = 'modelLab.attention.pinnedRun';
-/** Base attention results kept (per base folder, file and version, and text window). */
-const BASE_CACHE_SIZE = 16;
 /** Schemes of documents that are not files the user reads (output, debug console, diff views of git…). */
 const FOLLOWED_SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 
@@ -72,7 +70,7 @@ export class AttentionFollower implements vscode.Disposable {
   private lastKey: string | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** The base's attention by base folder + file + version + window: a base never changes, so moving between the fine-tuned runs of one base or back to a text costs no second request. */
-  private readonly baseCache = new Map<string, { result: AttentionResult }>();
+  private readonly baseCache = new BaseAttentionCache<AttentionResult>();
   /** The last text editor that was active: focusing the dashboard leaves no active editor. */
   private lastEditor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
 
@@ -247,10 +245,10 @@ export class AttentionFollower implements vscode.Disposable {
       if (abort.signal.aborted) return;
       const ready: DashboardAttentionMessage = { type: 'attention', status: 'ready', model: info, source, result: reply.result, millis: reply.millis };
       if (base) {
-        const baseKey = `${base.modelDir}\0${doc.uri.toString()}\0${doc.version}\0${maxTokens}\0${window.text}`;
+        const baseKey = BaseAttentionCache.key(base.modelDir, doc.uri.toString(), doc.version, maxTokens, window.text);
         const cached = this.baseCache.get(baseKey);
         if (cached) {
-          this.post({ ...ready, base: { ...base.info, status: 'ready', result: cached.result } });
+          this.post({ ...ready, base: { ...base.info, status: 'ready', result: cached } });
         } else if (base.error) {
           this.post({ ...ready, base: { ...base.info, status: 'error', error: base.error } });
         } else {
@@ -259,8 +257,7 @@ export class AttentionFollower implements vscode.Disposable {
           try {
             const baseReply = await this.inference().attention({ modelDir: base.modelDir, text: window.text, maxTokens }, abort.signal);
             if (abort.signal.aborted) return;
-            this.baseCache.set(baseKey, { result: baseReply.result });
-            if (this.baseCache.size > BASE_CACHE_SIZE) this.baseCache.delete(this.baseCache.keys().next().value as string);
+            this.baseCache.set(baseKey, baseReply.result);
             this.post({ ...ready, base: { ...base.info, status: 'ready', result: baseReply.result } });
           } catch (err) {
             if (err instanceof InferenceCancelledError || abort.signal.aborted) return;

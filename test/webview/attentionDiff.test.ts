@@ -224,3 +224,25 @@ test('light theme and zh-cn: the difference recoloured from the theme, labels tr
   assert.ok(near(await cellPixel('.attention-diff-map', 1, 1), white), 'light 0');
   assert.ok(near(await cellPixel('.attention-diff-map', 2, 2), blend(ORANGE, 0.25, white)), `light −0.10 ${await cellPixel('.attention-diff-map', 2, 2)}`);
 });
+
+test('high contrast: the difference takes the high-contrast theme\'s chart colours on its black background', async () => {
+  // VS Code's high-contrast dark theme: a black editor, its own chart blue and orange.
+  const hc = { '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff', '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#ffa500' };
+  await page.evaluate((vars) => {
+    for (const [name, value] of Object.entries(vars)) document.documentElement.style.setProperty(name, value);
+    document.body.classList.replace('vscode-dark', 'vscode-high-contrast');
+  }, hc);
+  await post(message(READY));
+  await chooseLayer2();
+  await page.locator('.attention-view-difference').check();
+  await page.waitForFunction(() => {
+    const c = document.querySelector('.attention-diff-map') as HTMLCanvasElement;
+    const cell = Number(c.dataset.cell);
+    const d = c.getContext('2d')!.getImageData(Number(c.dataset.originX) + cell * 1.5, Number(c.dataset.originY) + cell * 1.5, 1, 1).data;
+    return d[0] < 5 && d[1] < 5 && d[2] < 5;
+  });
+  const black = [0, 0, 0];
+  assert.ok(near(await cellPixel('.attention-diff-map', 0, 0), [0xff, 0xa5, 0x00]), `hc −0.40 ${await cellPixel('.attention-diff-map', 0, 0)}`);
+  assert.ok(near(await cellPixel('.attention-diff-map', 0, 2), [0x37, 0x94, 0xff]), `hc +0.40 ${await cellPixel('.attention-diff-map', 0, 2)}`);
+  assert.ok(near(await cellPixel('.attention-diff-map', 2, 1), blend([0x37, 0x94, 0xff], 0.25, black)), `hc +0.10 ${await cellPixel('.attention-diff-map', 2, 1)}`);
+});

@@ -1,5 +1,5 @@
 // npm run bench:finetune [-- --quick] [-- --seeds 3] [-- --fractions 5,10,25,100] [-- --threads 1]
-//                        [-- --base <run folder>] [-- --keep]
+//                        [-- --base <run folder>] [-- --finetune <config>] [-- --keep]
 //
 // Does pretraining help? (issue #17, section 4.) The example
 // examples/pretrain-finetune, measured through the real trainer
@@ -47,6 +47,8 @@ const seeds = Number(option('seeds') ?? (quick ? 1 : 3));
 const fractions = (option('fractions') ?? (quick ? '10' : '5,10,25,100')).split(',').map(Number);
 const threads = option('threads') === undefined ? undefined : Number(option('threads'));
 const givenBase = option('base');
+/** --finetune: another classifier config to measure (a variant of the example's; its relative paths still read from the example). */
+const finetuneFile = resolve(option('finetune') ?? join(import.meta.dirname, '..', '..', 'examples', 'pretrain-finetune', 'finetune.experiment.json'));
 const TARGET_FRACTION = 10;
 const TARGET_POINTS = 5;
 /** --quick: the most epochs of any run (pretraining and classifiers). */
@@ -129,7 +131,7 @@ function pretrainConfig(): ExperimentConfig {
 
 /** The example's classifier on `trainFile` at `seed`: fine-tuned from `base`, or from scratch when there is none. */
 function classifierConfig(trainFile: string, seed: number, base: string | undefined): ExperimentConfig {
-  const config = readConfig(join(example, 'finetune.experiment.json'));
+  const config = readConfig(finetuneFile);
   const { base: exampleBase, ...model } = config.model;
   if (exampleBase === undefined) throw new Error('finetune.experiment.json has no model.base: nothing to fine-tune from');
   const data = { ...config.data, source: undefined, train: trainFile, validation: fromExample(config.data.validation), test: fromExample(config.data.test) };

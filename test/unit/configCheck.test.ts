@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkConfigText, checkConfigValue, pathToString } from '../../src/core/configCheck';
 import type { ConfigDiagnostic } from '../../src/core/configCheck';
 import type { DataProbe } from '../../src/core/configRules';
+import { TASKS } from '../../src/core/types';
+
+/** The schema's words for a task it does not know: every task, in TASKS' order (the schema's enum is held to TASKS). */
+const TASK_ONE_OF = `task: must be one of ${TASKS.map((t) => `"${t}"`).join(', ')}`;
 
 const probe: DataProbe = { refusal: () => undefined, where: (p) => `/w/${p}`, kind: () => 'file', columns: () => ['x1', 'x2', 'y'] };
 const base = { name: 't', task: 'regression', data: { source: 'd.csv', features: ['x1', 'x2'], target: 'y' }, model: { layers: [{ type: 'dense', units: 1 }] }, training: { epochs: 2 } };
@@ -39,7 +45,7 @@ test('schema errors in words, at the value (an object or array at its first char
   assert.deepEqual(messages({ ...base, training: { epochs: 0 } }), ['training.epochs: must be >= 1']);
   assert.deepEqual(messages({ ...base, name: 5 }), ['name: must be a string']);
   assert.deepEqual(messages({ ...base, data: { ...base.data, features: 'x1' } }), ['data.features: must be an array']);
-  assert.deepEqual(messages({ ...base, task: 'clustering' }), ['task: must be one of "regression", "classification", "language-model", "recommendation"']);
+  assert.deepEqual(messages({ ...base, task: 'clustering' }), [TASK_ONE_OF]);
   assert.deepEqual(messages({ ...base, model: { layers: [] } }), ['model.layers: must have at least 1 item']);
   assert.deepEqual(messages({ ...base, data: { ...base.data, features: ['x1', 'x1'] } }), ['data.features: items 1 and 0 are the same']);
   assert.deepEqual(messages({ ...base, name: 'x'.repeat(300) }), ['name: must be at most 100 characters']);
@@ -86,7 +92,7 @@ test('semantic problems on later lines: line and column are 0-based within the t
 
 test('checkConfigValue: the same checks on a value without text (no ranges)', () => {
   const d = checkConfigValue({ ...base, task: 'x' }, probe);
-  assert.deepEqual(d.map((x) => [x.message, x.path, x.offset, x.length, x.line, x.column]), [['task: must be one of "regression", "classification", "language-model", "recommendation"', 'task', 0, 0, 0, 0]]);
+  assert.deepEqual(d.map((x) => [x.message, x.path, x.offset, x.length, x.line, x.column]), [[TASK_ONE_OF, 'task', 0, 0, 0, 0]]);
 });
 
 test('pathToString', () => {
@@ -124,4 +130,12 @@ test('each JSON syntax error in words (an unnamed one by its code)', () => {
   assert.deepEqual(said('{"a": "x\u0001"}'), ['invalid character']);
   assert.deepEqual(said('{"a": 1e}'), ['UnexpectedEndOfNumber']);
   assert.deepEqual(said('{"a": 1,, "b": 2}'), ['property name expected', 'value expected']);
+});
+
+test("the schema's task list is TASKS, each task with its description (one source: src/core/types.ts)", () => {
+  const schema = JSON.parse(readFileSync(join(__dirname, '../../schema/experiment.schema.json'), 'utf8')) as {
+    properties: { task: { enum: string[]; markdownEnumDescriptions: string[] } };
+  };
+  assert.deepEqual(schema.properties.task.enum, [...TASKS]);
+  assert.equal(schema.properties.task.markdownEnumDescriptions.length, TASKS.length);
 });

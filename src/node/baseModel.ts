@@ -355,6 +355,18 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
   return problems;
 }
 
+/**
+ * The pooling a classifier's new head takes when its config names none: the
+ * base classifier's own (a base that pooled its <cls> token's vector, its
+ * tokenizer putting <cls> before every text, gives `first`); undefined (the
+ * default, `mean`) over any other base or when the config names one.
+ */
+export function poolingOfBase(config: ExperimentConfig, base: Pick<ResolvedBase, 'task'>, arch: ResolvedTransformer, tokenizer: TokenizerJson): ResolvedTransformer['pooling'] | undefined {
+  if (config.task !== 'classification' || base.task !== 'classification' || (config.model as TransformerModelConfig).pooling !== undefined) return undefined;
+  // `mean` is the default already; `first` only where the base's tokenizer does put a <cls> first.
+  return arch.pooling === 'first' && tokenizer.prependCls ? 'first' : undefined;
+}
+
 export function tokenizerIgnoredMessage(tokenizer: TokenizerJson): string {
   return `data.tokenizer is ignored: the run takes the base's tokenizer (${tokenizer.settings.type}, ${tokenizer.vocab.length} tokens)`;
 }
@@ -371,9 +383,10 @@ export function configOnBase(config: ExperimentConfig, base: ResolvedBase): { co
   const arch = baseTransformer(base)!;
   const tokenizer = readBaseTokenizer(base)!;
   const inherited = Object.fromEntries(BASE_HYPERPARAMETERS.map((k) => [k, arch[k]]));
+  const pooling = poolingOfBase(config, base, arch, tokenizer);
   const { type, lowercase, punctuation, vocabSize, maxLength } = tokenizer.settings;
   return {
-    config: { ...config, data: { ...config.data, tokenizer: { type, lowercase, punctuation, vocabSize, maxLength } }, model: { ...config.model, ...inherited } as ExperimentConfig['model'] },
+    config: { ...config, data: { ...config.data, tokenizer: { type, lowercase, punctuation, vocabSize, maxLength } }, model: { ...config.model, ...inherited, ...(pooling ? { pooling } : {}) } as ExperimentConfig['model'] },
     tokenizer,
     infos: problems.filter((p) => p.severity !== 'error'),
   };

@@ -15,6 +15,8 @@ export interface LrFindProcessOptions extends CliChildOptions {
   nativeModuleDirs?: string[];
   /** Data files must lie inside this folder (the editor's path policy); anywhere when undefined. */
   workspaceRoot?: string;
+  /** Where a `model.base` run id is looked up (the editor's modelLab.runsDirectory, as its training gets it). */
+  runsDir?: string;
   /** The editor's modelLab.threads (0: every core), given to the CLI as MODELLAB_THREADS: below the config's training.threads. */
   threadsSetting?: number;
 }
@@ -54,6 +56,7 @@ export class LrFindProcess {
     if (options.backend) args.push('--backend', options.backend);
     for (const dir of options.nativeModuleDirs ?? []) args.push('--native-modules', dir);
     if (options.workspaceRoot) args.push('--workspace-root', options.workspaceRoot);
+    if (options.runsDir) args.push('--runs-dir', options.runsDir);
     const env = options.threadsSetting !== undefined ? { ...options.runtime.env, [THREADS_ENV]: String(options.threadsSetting) } : options.runtime.env;
     ({ child: this.child, stderrTail: this.stderrTail } = forkCli({ ...options, runtime: { ...options.runtime, env } }, args));
     let result: LrFindResultLine | undefined;

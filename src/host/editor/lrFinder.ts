@@ -17,7 +17,7 @@ import { resolveTrainerRuntime } from '../../node/trainerRuntime';
 import type { RuntimeProbe } from '../../node/trainerRuntime';
 import { PanelHost } from '../panels/panelHost';
 import type { ModelLabContext } from '../shell/ctx';
-import { backendSetting, nodePathSetting, threadsSetting } from '../shell/settings';
+import { backendSetting, nodePathSetting, pathPolicyFor, threadsSetting } from '../shell/settings';
 import { requireTrust, startPathPolicy } from '../training/trainCommands';
 import { configFromContext, pickConfig } from './workspaceConfigs';
 
@@ -83,6 +83,8 @@ export class LrFinder implements vscode.Disposable {
         backend: backendSetting(config),
         nativeModuleDirs: this.deps.nativeModuleDirs(),
         workspaceRoot: policy.allowPathsOutsideWorkspace ? undefined : policy.workspaceRoot,
+        // A model.base run id is looked up in the config's runs folder, as its training looks it up.
+        runsDir: pathPolicyFor(config).runsDir,
         threadsSetting: threadsSetting(config),
         cwd: folder,
       },

@@ -7,19 +7,21 @@
 import { parseArgs } from 'node:util';
 import { describeSuggestion, LR_FIND_DEFAULTS } from '../core/lrFinder';
 import { formatMetric } from '../core/metrics';
-import { findLearningRate } from '../trainer/lrFind';
+import { formatLogText } from '../core/trainerLogTable';
+import { runsDirFor } from '../node/runsDirectory';
+import { findLearningRate, fineTuneSweepLog } from '../trainer/lrFind';
 import type { LrFindResult } from '../trainer/lrFind';
-import { backendOption, intOption, numberOption, threadRequest, THREADS_OPTION, UsageError } from './args';
+import { backendOption, intOption, numberOption, runsDirOption, threadRequest, THREADS_OPTION, UsageError } from './args';
 import { threadsText } from '../core/threads';
 
-export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--threads N] [--workspace-root DIR] [--json]   (learning-rate range test: loss per rate, a suggested rate)`;
+export const LR_FIND_USAGE = `  modellab lr-find <config> [--start LR] [--end LR] [--steps N] [--backend B] [--threads N] [--runs-dir DIR] [--workspace-root DIR] [--json]   (learning-rate range test: loss per rate, a suggested rate; a fine-tune's model as its training starts)`;
 
 export async function lrFindCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     // --workspace-root: data files must lie inside it, as the editor's training asks (modelLab.allowPathsOutsideWorkspace off).
-    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true }, 'workspace-root': { type: 'string' }, ...THREADS_OPTION },
+    options: { start: { type: 'string' }, end: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, 'native-modules': { type: 'string', multiple: true }, 'workspace-root': { type: 'string' }, 'runs-dir': { type: 'string' }, ...THREADS_OPTION },
   });
   if (positionals.length !== 1) throw new UsageError('lr-find takes one config file');
   const positive = (n: number) => n > 0;
@@ -38,6 +40,8 @@ export async function lrFindCommand(args: string[]): Promise<number> {
   try {
     const result = await findLearningRate({
       configPath: positionals[0],
+      // Where a model.base run id is looked up, as `modellab train` looks it up.
+      runsDir: runsDirOption(values['runs-dir'], runsDirFor(process.cwd())),
       backend: backendOption(values.backend),
       nativeModuleDirs: values['native-modules'],
       workspaceRoot: values['workspace-root'],
@@ -69,6 +73,7 @@ export function resultJson(r: LrFindResult) {
     steps: r.points.length,
     points: r.points,
     suggestion: r.suggestion && { ...r.suggestion, reason: describeSuggestion(r.suggestion) },
+    ...(r.fineTune ? { fineTune: { ...r.fineTune, sweep: formatLogText(fineTuneSweepLog(r.fineTune)) } } : {}),
   };
 }
 
@@ -80,7 +85,9 @@ const ENDS: Record<LrFindResult['end'], string> = {
 
 /** The test as text: the loss every few rates, how it ended, the suggestion. */
 export function formatLrFind(r: LrFindResult): string {
-  const lines = [`learning-rate range test of ${r.configPath} (${r.backend}${r.threads !== undefined ? `, ${threadsText(r.threads)}` : ''}): ${r.points.length} steps from ${r.settings.startLr} to ${r.settings.endLr}`, ''];
+  const lines = [`learning-rate range test of ${r.configPath} (${r.backend}${r.threads !== undefined ? `, ${threadsText(r.threads)}` : ''}): ${r.points.length} steps from ${r.settings.startLr} to ${r.settings.endLr}`];
+  if (r.fineTune) lines.push(formatLogText(fineTuneSweepLog(r.fineTune)));
+  lines.push('');
   lines.push(`${'learning rate'.padEnd(14)}${'loss'.padStart(12)}${'smoothed'.padStart(12)}`);
   const every = Math.max(1, Math.ceil(r.points.length / 20));
   r.points.forEach((p, i) => {

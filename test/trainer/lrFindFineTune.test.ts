@@ -5,7 +5,8 @@
 // what the swept rate drives. And the new head's pooling following a base
 // classifier's when the config names none.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { before, test } from 'node:test';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
@@ -120,4 +121,60 @@ test('pooling "first" over a base whose tokenizer puts no <cls>: the editor says
   assert.equal(diagnostics[0].path, 'model.pooling');
   assert.match(diagnostics[0].message, /"pooling" is "first" \(a <cls> token's vector\), but the base's tokenizer puts no <cls> before the text: use "mean"/);
   await assert.rejects(runTraining({ configPath: config, runsDir, backend: 'wasm', onEvent: () => {} }), /"pooling" is "first" \(a <cls> token's vector\), but the base's tokenizer puts no <cls> before the text/);
+});
+
+test('lr-find on an image fine-tune: the base\'s kept layers and the new head, its first step the training\'s', async () => {
+  const digits = join(import.meta.dirname, '../../examples/digits/data');
+  const copy = (classes: string[], n: number, to: string) => {
+    for (const c of classes) {
+      mkdirSync(join(dir, to, c), { recursive: true });
+      for (const f of readdirSync(join(digits, 'train', c)).sort().slice(0, n)) cpSync(join(digits, 'train', c, f), join(dir, to, c, f));
+    }
+  };
+  copy(['0', '1', '2'], 20, 'low');
+  copy(['5', '6', '7'], 20, 'high');
+  const image = { size: [28, 28], channels: 1 };
+  const write = (name: string, config: object) => {
+    writeFileSync(join(dir, `${name}.experiment.json`), JSON.stringify({ name, task: 'classification', ...config }));
+    return join(dir, `${name}.experiment.json`);
+  };
+  const base = await train(
+    write('digits-base', {
+      data: { train: 'low', image },
+      model: { layers: [{ type: 'conv2d', filters: 4, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'flatten' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+      training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 16, seed: 1 },
+    }),
+    runsDir,
+  );
+  // One batch an epoch (60 images), the base frozen for the first epoch.
+  const config = write('digits-fine', {
+    data: { train: 'high', image },
+    model: { base: { from: basename(base.runDir), freezeEpochs: 1 }, layers: [{ type: 'flatten' }, { type: 'dense', units: 3, activation: 'softmax' }] },
+    training: { optimizer: { type: 'adam', learningRate: 0.003 }, epochs: 1, batchSize: 64, seed: 7 },
+  });
+  const trained = await firstTrainingLoss(config);
+  const r = await lrFind(config);
+  assert.equal(r.points[0].loss, trained);
+  assert.equal(r.fineTune?.baseWeights, 'frozen');
+  assert.ok(r.logs.some((l) => l.startsWith("the base's first 2 layer(s) kept")), r.logs.join('\n'));
+});
+
+test('modellab lr-find --runs-dir: the base found by run id there, the result saying what was swept', async () => {
+  const config = writeFineTune(dir, { from: baseId, learningRate: 0.001 }, { name: 'cli' });
+  const repoRoot = join(import.meta.dirname, '..', '..');
+  const run = (args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((done) => {
+      execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), 'lr-find', config, '--steps', '5', '--backend', 'wasm', ...args], { cwd: repoRoot }, (error, out, err) => done({ code: error ? Number(error.code ?? 1) : 0, out, err }));
+    });
+  const json = await run(['--runs-dir', runsDir, '--json']);
+  assert.equal(json.code, 0, json.err);
+  const result = JSON.parse(json.out.trim().split('\n').pop()!) as { fineTune: { baseWeights: string; baseLr: number; sweep: string; base: { id: string } } };
+  assert.deepEqual([result.fineTune.baseWeights, result.fineTune.baseLr, result.fineTune.base.id], ['fixed', 0.001, baseId]);
+  assert.equal(result.fineTune.sweep, "range test of a fine-tune: the learning rate swept is the head's; the base's weights train with learning rate 0.001 (model.base.learningRate)");
+  const text = await run(['--runs-dir', runsDir]);
+  assert.match(text.out, /steps from 1e-7 to 10\nrange test of a fine-tune: the learning rate swept is the head's/);
+  // Without --runs-dir, the runs folder of the current folder (the repository's here), where the id is not.
+  const elsewhere = await run([]);
+  assert.notEqual(elsewhere.code, 0);
+  assert.match(elsewhere.err, new RegExp(`model\\.base: .*${baseId}`));
 });

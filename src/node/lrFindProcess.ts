@@ -33,6 +33,8 @@ export interface LrFindResultLine {
   end: 'diverged' | 'completed' | 'stopped';
   points: LrFindStepLine[];
   suggestion?: { lr: number; rounded: number; index: number; slopePerDecade: number; minLossLr: number; reason: string };
+  /** A config with model.base: what the swept rate drives (`sweep`: the CLI's line saying it). */
+  fineTune?: { baseWeights: 'frozen' | 'fixed' | 'shared'; baseLr?: number; sweep: string };
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);

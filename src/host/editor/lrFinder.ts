@@ -107,7 +107,7 @@ export class LrFinder implements vscode.Disposable {
           points: r.points.map((p) => ({ lr: p.lr, loss: p.loss, smoothed: p.smoothed })),
           suggestion: r.suggestion && { lr: r.suggestion.lr, rounded: r.suggestion.rounded, slopePerDecade: r.suggestion.slopePerDecade, minLossLr: r.suggestion.minLossLr },
         };
-        this.deps.log.info(`lr finder: ${r.points.length} steps, ${r.end}; suggested ${r.suggestion?.rounded ?? 'nothing'}`);
+        this.deps.log.info(`lr finder: ${r.points.length} steps, ${r.end}; suggested ${r.suggestion?.rounded ?? 'nothing'}${r.fineTune ? `; ${r.fineTune.sweep}` : ''}`);
         this.post();
       },
       (e: unknown) => {

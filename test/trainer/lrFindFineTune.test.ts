@@ -12,6 +12,7 @@ import { before, test } from 'node:test';
 import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type { MetricPoint } from '../../src/core/types';
 import { validateConfigFile } from '../../src/node/configValidation';
+import { LrFindProcess } from '../../src/node/lrFindProcess';
 import { findLearningRate } from '../../src/trainer/lrFind';
 import type { LrFindOptions } from '../../src/trainer/lrFind';
 import { runTraining } from '../../src/trainer/engine';
@@ -177,4 +178,15 @@ test('modellab lr-find --runs-dir: the base found by run id there, the result sa
   const elsewhere = await run([]);
   assert.notEqual(elsewhere.code, 0);
   assert.match(elsewhere.err, new RegExp(`model\\.base: .*${baseId}`));
+});
+
+test('the editor\'s LrFindProcess hands the runs folder to lr-find: a base by run id is found, the result says what was swept', async () => {
+  const repoRoot = join(import.meta.dirname, '..', '..');
+  const config = writeFineTune(dir, { from: baseId, freezeEpochs: 2 }, { name: 'editor' });
+  const options = { cliScript: join(repoRoot, 'src/cli/main.ts'), execArgv: ['--import', 'tsx'], runtime: { execPath: process.execPath, env: {} }, configPath: config, backend: 'wasm', cwd: repoRoot };
+  const result = await new LrFindProcess({ ...options, runsDir }, () => {}).result;
+  assert.equal(result.fineTune?.baseWeights, 'frozen');
+  assert.equal(result.fineTune?.sweep, "range test of a fine-tune: the base's weights stay frozen, as in the first 2 epoch(s) of training; the learning rate swept is the head's");
+  // The same config without it: the id is looked up in the repository's runs folder, and not found there.
+  await assert.rejects(new LrFindProcess(options, () => {}).result, new RegExp(`model\\.base: .*${baseId}`));
 });

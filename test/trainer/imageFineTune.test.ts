@@ -25,13 +25,14 @@ import { resolveConfig } from '../../src/core/resolvedConfig';
 import type { ExperimentConfig } from '../../src/core/types';
 import { formatLogText } from '../../src/core/trainerLogTable';
 import { tempDir } from '../helpers/fixtures';
+import { digitsData } from '../helpers/digitsData';
 
-const digits = join(__dirname, '../../examples/digits/data');
 const ws = tempDir('modellab-image-fine-tune-');
 const runsDir = join(ws, '.modellab', 'runs');
 
 /** The first `n` images (by name) of each digit of a split, copied into `to`/<digit>. */
 function copyDigits(split: string, classes: string[], n: number, to: string): void {
+  const digits = digitsData();
   for (const c of classes) {
     mkdirSync(join(ws, to, c), { recursive: true });
     for (const f of readdirSync(join(digits, split, c)).sort().slice(0, n)) cpSync(join(digits, split, c, f), join(ws, to, c, f));

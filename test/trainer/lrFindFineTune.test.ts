@@ -18,6 +18,7 @@ import type { LrFindOptions } from '../../src/trainer/lrFind';
 import { runTraining } from '../../src/trainer/engine';
 import { tempDir } from '../helpers/fixtures';
 import { train, writeBaseClassifier, writeFineTune } from './fineTuneHelpers';
+import { digitsData } from '../helpers/digitsData';
 
 let dir = '';
 let runsDir = '';
@@ -125,7 +126,7 @@ test('pooling "first" over a base whose tokenizer puts no <cls>: the editor says
 });
 
 test('lr-find on an image fine-tune: the base\'s kept layers and the new head, its first step the training\'s', async () => {
-  const digits = join(import.meta.dirname, '../../examples/digits/data');
+  const digits = digitsData();
   const copy = (classes: string[], n: number, to: string) => {
     for (const c of classes) {
       mkdirSync(join(dir, to, c), { recursive: true });

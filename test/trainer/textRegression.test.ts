@@ -12,6 +12,7 @@ import { exportRun } from '../../src/node/modelExport';
 import { selectBackend } from '../../src/trainer/backend';
 import { attentionFor } from '../../src/trainer/inference';
 import { Predictor } from '../../src/trainer/predictor';
+import { signatureMetadata, startServing } from '../../src/trainer/servingServer';
 import { epochPoints, lcg, tempDir, writeFiles } from '../helpers/fixtures';
 import { savedWeights, train } from './fineTuneHelpers';
 
@@ -102,15 +103,31 @@ test('from scratch: learns the score (test r2 well above 0), tabular regression\
 test('the predictor (and so serving) answers numbers in the target\'s units for texts; attention works on the encoder', async () => {
   assert.ok(scratchRun, 'the scratch run trained first');
   const predictor = await Predictor.load(scratchRun);
+  let high = { value: NaN };
+  let low = { value: NaN };
   try {
     assert.equal(predictor.signature.kind, 'text');
     assert.equal(predictor.signature.task, 'regression');
     assert.equal(predictor.signature.target, 'score');
-    const [high, low, mid] = (await predictor.predict(['good good good film plot story', 'bad bad bad film plot story', { text: 'the film was a plot story' }])) as { value: number }[];
+    let mid: { value: number };
+    [high, low, mid] = (await predictor.predict(['good good good film plot story', 'bad bad bad film plot story', { text: 'the film was a plot story' }])) as { value: number }[];
     for (const p of [high, low, mid]) assert.equal(typeof p.value, 'number');
     assert.ok(high.value > 65, `three goods: ${high.value} (truth 80)`);
     assert.ok(low.value < 35, `three bads: ${low.value} (truth 20)`);
     assert.ok(mid.value > 35 && mid.value < 65, `neither: ${mid.value} (truth 50)`);
+    // Served as TF Serving's REST: the signature's output is a value, the answers numbers in score's units.
+    const meta = signatureMetadata(predictor, 'scores') as { metadata: { signature_def: { signature_def: { serving_default: { outputs: Record<string, unknown> } } } } };
+    assert.deepEqual(Object.keys(meta.metadata.signature_def.signature_def.serving_default.outputs), ['value']);
+    const server = await startServing({ predictor, name: 'scores', port: 0 });
+    try {
+      const res = await fetch(`${server.url}:predict`, { method: 'POST', body: JSON.stringify({ instances: ['good good good film plot story', 'bad bad bad film plot story'] }), headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 200);
+      // As for a tabular regressor: one number per instance.
+      const body = (await res.json()) as { predictions: number[] };
+      assert.deepEqual(body.predictions.map((v) => Math.round(v * 1e4)), [Math.round(high.value * 1e4), Math.round(low.value * 1e4)]);
+    } finally {
+      await server.close();
+    }
   } finally {
     predictor.dispose();
   }
@@ -173,4 +190,35 @@ test('fine-tuned from an encoder base (a classifier run, and its export): base w
   assert.equal(fromExport.meta.status, 'completed', fromExport.meta.error);
   assert.equal(fromExport.meta.base?.kind, 'export');
   for (const [name, w] of savedWeights(fromExport.runDir)) if (!name.startsWith('regressor/')) assert.ok(w.equals(baseWeights.get(name)!), `${name} is the base's`);
+});
+
+test("a masked-language model as the base: its tokenizer (with <mask>), embedding and blocks bit for bit; its mlm_logits head left behind for Dense(1)", async () => {
+  const pretrain = await train(
+    writeConfig('pretrain', {
+      task: 'masked-language-model',
+      data: { source: 'data/positive.jsonl', text: 'text', tokenizer: { type: 'word', vocabSize: 50 }, masking: { share: 0.2 }, split: SPLIT },
+      model: MODEL,
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, epochs: 1, batchSize: 16, seed: 4 },
+    }),
+    runsDir,
+  );
+  assert.equal(pretrain.meta.status, 'completed', pretrain.meta.error);
+  const r = await train(
+    writeConfig('from-mlm', {
+      task: 'regression',
+      data: { source: 'data/scores.jsonl', text: 'text', target: 'score', split: SPLIT },
+      model: { type: 'transformerEncoder', dropout: 0, base: { from: basename(pretrain.runDir), freezeEpochs: 1 } },
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, epochs: 1, batchSize: 16, seed: 9 },
+    }),
+    runsDir,
+  );
+  assert.equal(r.meta.status, 'completed', r.meta.error);
+  assert.equal(r.meta.base?.task, 'masked-language-model');
+  assert.ok(read(join(r.runDir, 'model', 'tokenizer.json')).vocab.includes('<mask>'));
+  const base = savedWeights(pretrain.runDir);
+  const tuned = savedWeights(r.runDir);
+  assert.deepEqual([...tuned.keys()].filter((n) => !base.has(n)), ['regressor/kernel', 'regressor/bias'], 'the new head');
+  assert.deepEqual([...base.keys()].filter((n) => !tuned.has(n)), ['mlm_logits/kernel', 'mlm_logits/bias'], 'the head left behind');
+  for (const [name, w] of tuned) if (base.has(name)) assert.ok(w.equals(base.get(name)!), `${name} is the base's (frozen for the run's one epoch)`);
+  assert.equal(read(join(r.runDir, 'evaluation.json')).task, 'regression');
 });

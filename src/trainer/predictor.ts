@@ -200,7 +200,7 @@ export class Predictor {
   async predict(instances: readonly unknown[]): Promise<Prediction[]> {
     if (this.signature.kind === 'language-model') throw new PredictionInputError('this model is a language model: send a generation request instead');
     if (this.signature.task === 'masked-language-model') {
-      throw new PredictionInputError('this model is a masked-language model (a pretrained encoder): it predicts no label; fill in a [MASK] with `modellab fill-mask` or the dashboard, or fine-tune a classifier from it (model.base) and serve that');
+      throw new PredictionInputError('this model is a masked-language model (a pretrained encoder): it predicts no label; fill in a [MASK] with `modellab fill-mask` or the dashboard, or fine-tune a classifier or a text regression model from it (model.base) and serve that');
     }
     instances.forEach((inst, i) => {
       const problem = this.checkInstance(inst, `instances[${i}]`);

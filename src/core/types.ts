@@ -594,6 +594,8 @@ export interface AttentionResult {
   truncated: boolean;
   /** Classifier only: the predicted label and every class's probability (in label order). */
   prediction?: { label: string; probabilities: { label: string; probability: number }[] };
+  /** Text regression only: the predicted value of the target, in its units. */
+  predictedValue?: { target: string; value: number };
 }
 
 export interface GenerationResult {

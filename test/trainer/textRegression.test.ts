@@ -100,7 +100,7 @@ test('from scratch: learns the score (test r2 well above 0), tabular regression\
   assert.equal(task.labels, undefined);
 });
 
-test('the predictor (and so serving) answers numbers in the target\'s units for texts; attention works on the encoder', async () => {
+test('the predictor (and so serving) answers numbers in the target\'s units for texts; attention works on the encoder (with the predicted value)', async () => {
   assert.ok(scratchRun, 'the scratch run trained first');
   const predictor = await Predictor.load(scratchRun);
   let high = { value: NaN };
@@ -137,7 +137,9 @@ test('the predictor (and so serving) answers numbers in the target\'s units for 
   assert.equal(a.attention.length, 1);
   assert.equal(a.attention[0].length, 2);
   assert.equal(a.attention[0][0].length, 4);
-  assert.equal(a.prediction, undefined);
+  assert.equal(a.prediction, undefined, 'no classes');
+  assert.equal(a.predictedValue?.target, 'score');
+  assert.ok(a.predictedValue.value > 35 && a.predictedValue.value < 65, `one good, one bad: ${a.predictedValue.value} (truth 50)`);
 });
 
 test('fine-tuned from an encoder base (a classifier run, and its export): base weights bit for bit, a new Dense(1) head, meta.base', async () => {

@@ -11,7 +11,9 @@ import { before, test } from 'node:test';
 import { exportRun } from '../../src/node/modelExport';
 import { selectBackend } from '../../src/trainer/backend';
 import { attentionFor } from '../../src/trainer/inference';
+import * as tf from '@tensorflow/tfjs-core';
 import { Predictor } from '../../src/trainer/predictor';
+import { regressionLoss } from '../../src/trainer/textTraining';
 import { signatureMetadata, startServing } from '../../src/trainer/servingServer';
 import { epochPoints, lcg, tempDir, writeFiles } from '../helpers/fixtures';
 import { savedWeights, train } from './fineTuneHelpers';
@@ -223,4 +225,20 @@ test("a masked-language model as the base: its tokenizer (with <mask>), embeddin
   assert.deepEqual([...base.keys()].filter((n) => !tuned.has(n)), ['mlm_logits/kernel', 'mlm_logits/bias'], 'the head left behind');
   for (const [name, w] of tuned) if (base.has(name)) assert.ok(w.equals(base.get(name)!), `${name} is the base's (frozen for the run's one epoch)`);
   assert.equal(read(join(r.runDir, 'evaluation.json')).task, 'regression');
+});
+
+test('the loss the config names: mse (the default), mae, huber (δ = 1, as a tabular model\'s)', () => {
+  const out = tf.tensor2d([[1], [3]]);
+  const y = tf.tensor1d([0, 1]);
+  const value = (loss: 'mse' | 'mae' | 'huber') => {
+    const l = regressionLoss(out, y, loss);
+    const v = l.dataSync()[0];
+    l.dispose();
+    return v;
+  };
+  // Errors 1 and 2: mse (1 + 4) / 2, mae (1 + 2) / 2, huber (0.5 + (2 − 0.5)) / 2.
+  assert.equal(value('mse'), 2.5);
+  assert.equal(value('mae'), 1.5);
+  assert.equal(value('huber'), 1);
+  tf.dispose([out, y]);
 });

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { whyNotResumable } from '../node/checkpointFile';
 import { formatDiagnostic, validateConfigFile } from '../node/configValidation';
+import { formatMetric } from '../core/metrics';
 import type { TrainerEvent } from '../core/protocol/trainer';
 import { assertNever } from '../core/protocol/fields';
 import { listRuns, readRunSnapshot } from '../node/runStoreReader';
@@ -449,6 +450,7 @@ function formatAttention(r: AttentionResult, millis: number): string {
     out.push(`prediction: ${r.prediction.label}`);
     for (const p of [...r.prediction.probabilities].sort((a, b) => b.probability - a.probability).slice(0, 5)) out.push(`  ${p.label.padEnd(20)} ${(p.probability * 100).toFixed(1)}%`);
   }
+  if (r.predictedValue) out.push(`prediction: ${r.predictedValue.target} ≈ ${formatMetric(r.predictedValue.value)}`);
   const shown = Math.min(r.tokens.length, 48);
   r.attention.forEach((layer, l) => {
     out.push(`layer ${l + 1}, average of ${heads} heads (rows: queries, columns: keys, darkest: the row's largest weight${shown < r.tokens.length ? `; first ${shown} tokens` : ''}):`);

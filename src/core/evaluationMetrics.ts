@@ -22,6 +22,17 @@ export function regressionMetrics(actual: ArrayLike<number>, predicted: ArrayLik
   return { mse, mae: ae / n, rmse: Math.sqrt(mse), r2: tot > 0 ? 1 - se / tot : NaN };
 }
 
+/** Scatter points kept in a regression evaluation: at most about this many, evenly strided. */
+const REGRESSION_SAMPLES = 500;
+
+/** A regression evaluation (tabular or text) from actual and predicted values in the target's units. */
+export function regressionEvaluation(split: RegressionEvaluation['split'], actual: ArrayLike<number>, predicted: ArrayLike<number>): RegressionEvaluation {
+  const stride = Math.max(1, Math.ceil(actual.length / REGRESSION_SAMPLES));
+  const samples: [number, number][] = [];
+  for (let i = 0; i < actual.length; i += stride) samples.push([actual[i], predicted[i]]);
+  return { task: 'regression', split, count: actual.length, metrics: regressionMetrics(actual, predicted), samples };
+}
+
 export function classificationMetrics(
   actual: ArrayLike<number>,
   predicted: ArrayLike<number>,

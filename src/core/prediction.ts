@@ -24,7 +24,7 @@ export interface PredictorSignature {
   kind: PredictorKind;
   task: Task;
   inputs: PredictorInput[];
-  /** Tabular: the target column (regression values are in its units). */
+  /** Tabular and text regression: the target column (regression values are in its units). */
   target?: string;
   /** Classifiers: the label of each class. */
   labels?: string[];

@@ -369,3 +369,28 @@ export function inverseTarget(p: FittedPreprocessor, v: number): number {
   const s = p.scale[p.target];
   return s ? v * s.scale + s.shift : v;
 }
+
+/**
+ * A text regression model's target scaling: the preprocessor of the target
+ * alone, standardized with the training split's mean and (population)
+ * standard deviation as `standardize` does, so scaledTargetLog and
+ * inverseTarget serve it as they serve a table's.
+ */
+export function standardizedTarget(target: string, trainValues: ArrayLike<number>): FittedPreprocessor {
+  const n = trainValues.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += trainValues[i];
+  mean = n ? mean / n : 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (trainValues[i] - mean) ** 2;
+  const sd = n ? Math.sqrt(squares / n) : 0;
+  return { version: 1, task: 'regression', features: [], target, fill: {}, dropMissing: [], oneHot: [], scale: { [target]: { kind: 'standardize', shift: mean, scale: sd > 1e-12 ? sd : 1 } }, inputNames: [] };
+}
+
+/** A target cell as a number: a finite number, or text that reads as one; undefined otherwise. */
+export function targetNumber(cell: unknown): number | undefined {
+  if (typeof cell === 'number') return Number.isFinite(cell) ? cell : undefined;
+  if (typeof cell !== 'string' || cell.trim() === '') return undefined;
+  const v = Number(cell.trim());
+  return Number.isFinite(v) ? v : undefined;
+}

@@ -583,7 +583,7 @@ export const ATTENTION_TOKENS: { readonly default: number; readonly max: number 
 
 /** The model's attention over one text, as the dashboard's heatmaps and the CLI show it. */
 export interface AttentionResult {
-  task: 'classification' | 'language-model' | 'masked-language-model';
+  task: 'classification' | 'regression' | 'language-model' | 'masked-language-model';
   /** Token labels, in order (special tokens such as <cls> included). */
   tokens: string[];
   /** Where each token sits in the text: [start, end) in UTF-16 units; null for tokens not taken from the text. */
@@ -594,6 +594,8 @@ export interface AttentionResult {
   truncated: boolean;
   /** Classifier only: the predicted label and every class's probability (in label order). */
   prediction?: { label: string; probabilities: { label: string; probability: number }[] };
+  /** Text regression only: the predicted value of the target, in its units. */
+  predictedValue?: { target: string; value: number };
 }
 
 export interface GenerationResult {

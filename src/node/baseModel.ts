@@ -317,13 +317,15 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
   const need =
     config.task === 'classification' && model.type === 'transformerEncoder'
       ? ({ kind: 'transformerEncoder', what: 'a text classifier' } as const)
-      : config.task === 'masked-language-model' && model.type === 'transformerEncoder'
-        ? ({ kind: 'transformerEncoder', what: 'a masked language model' } as const)
-        : config.task === 'language-model' && model.type === 'transformerDecoder'
-          ? ({ kind: 'transformerDecoder', what: 'a language model' } as const)
-          : undefined;
+      : config.task === 'regression' && model.type === 'transformerEncoder'
+        ? ({ kind: 'transformerEncoder', what: 'a text regression model' } as const)
+        : config.task === 'masked-language-model' && model.type === 'transformerEncoder'
+          ? ({ kind: 'transformerEncoder', what: 'a masked language model' } as const)
+          : config.task === 'language-model' && model.type === 'transformerDecoder'
+            ? ({ kind: 'transformerDecoder', what: 'a language model' } as const)
+            : undefined;
   if (!need) {
-    problems.push({ path: basePath, severity: 'error', message: `model.base: the trainer fine-tunes a text classifier or a masked language model (transformerEncoder) or a language model (transformerDecoder) from a base, not a ${config.task} ${model.type}` });
+    problems.push({ path: basePath, severity: 'error', message: `model.base: the trainer fine-tunes a text classifier, a text regression model or a masked language model (transformerEncoder) or a language model (transformerDecoder) from a base, not a ${config.task} ${model.type}` });
     return problems;
   }
   // The kind and shape rules are the editor's own (one wording for the editor and the trainer).
@@ -346,7 +348,7 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
     problems.push({ path: basePath, severity: 'error', message: `model.base: ${probed.name} has no ${TOKENIZER_FILE} in ${base.modelDir}, so its token ids cannot be known` });
     return problems;
   }
-  if (need.what === 'a text classifier' && model.pooling === 'first' && !tokenizer.prependCls) {
+  if ((need.what === 'a text classifier' || need.what === 'a text regression model') && model.pooling === 'first' && !tokenizer.prependCls) {
     problems.push({ path: ['model', 'pooling'], severity: 'error', message: `"pooling" is "first" (a <cls> token's vector), but the base's tokenizer puts no <cls> before the text: use "mean"` });
   }
   if (config.data.tokenizer !== undefined) {
@@ -356,13 +358,13 @@ export function baseFitProblems(config: ExperimentConfig, base: ResolvedBase): B
 }
 
 /**
- * The pooling a classifier's new head takes when its config names none: the
+ * The pooling a classifier's (or a text regression model's) new head takes when its config names none: the
  * base classifier's own (a base that pooled its <cls> token's vector, its
  * tokenizer putting <cls> before every text, gives `first`); undefined (the
  * default, `mean`) over any other base or when the config names one.
  */
 export function poolingOfBase(config: ExperimentConfig, base: Pick<ResolvedBase, 'task'>, arch: ResolvedTransformer, tokenizer: TokenizerJson): ResolvedTransformer['pooling'] | undefined {
-  if (config.task !== 'classification' || base.task !== 'classification' || (config.model as TransformerModelConfig).pooling !== undefined) return undefined;
+  if ((config.task !== 'classification' && config.task !== 'regression') || base.task !== 'classification' || (config.model as TransformerModelConfig).pooling !== undefined) return undefined;
   // `mean` is the default already; `first` only where the base's tokenizer does put a <cls> first.
   return arch.pooling === 'first' && tokenizer.prependCls ? 'first' : undefined;
 }

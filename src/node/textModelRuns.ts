@@ -53,7 +53,7 @@ export interface TransformerRun {
   id: string;
   dir: string;
   name: string;
-  task: 'classification' | 'language-model' | 'masked-language-model';
+  task: 'classification' | 'regression' | 'language-model' | 'masked-language-model';
   /** The model folder (with tokenizer.json). */
   modelDir: string;
   /** The tokenizer cuts text into characters. */
@@ -107,7 +107,8 @@ export type NoAttention =
   | { reason: 'noModelFiles' };
 
 /**
- * The run as a model with attention: a completed classifier or language model
+ * The run as a model with attention: a completed classifier, text regression
+ * model, masked-language model or language model
  * whose config is a Transformer (transformerEncoder or transformerDecoder) and
  * whose model folder holds its tokenizer; else why not (an MLP, a run that did
  * not complete, a model folder without its files).
@@ -116,7 +117,7 @@ export function transformerRunOrWhyNot(r: RunListEntry): { run: TransformerRun }
   const meta = r.meta;
   if (!meta || meta.status !== 'completed') return { reason: 'notCompleted', status: meta?.status ?? 'damaged' };
   const info = readRunConfig(r.dir);
-  if (!info.transformer || (meta.task !== 'classification' && meta.task !== 'language-model' && meta.task !== 'masked-language-model')) return { reason: 'notTransformer', ...(info.modelType ? { modelType: info.modelType } : {}) };
+  if (!info.transformer || (meta.task !== 'classification' && meta.task !== 'regression' && meta.task !== 'language-model' && meta.task !== 'masked-language-model')) return { reason: 'notTransformer', ...(info.modelType ? { modelType: info.modelType } : {}) };
   const modelDir = textModelDir(r.dir);
   if (!modelDir) return { reason: 'noModelFiles' };
   return {

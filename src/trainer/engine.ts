@@ -344,7 +344,7 @@ async function trainInner(
 
   // A fold of a cross-validation, or a retrain on all the training data: recorded in the meta, so a resume trains the same rows.
   const part = trainingDataPartOf(writer.meta);
-  if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification), not this ${config.task} config`);
+  if (part && (config.task === 'recommendation' || config.task === 'language-model' || isImageExperiment(config))) throw new Error(`${part.kind === 'fold' ? 'cross-validation' : 'retraining on train + validation'} is for tables (regression, classification, text classification and regression), not this ${config.task} config`);
   const fineTune = fineTuneOf(config, writer, resume !== undefined, log);
   const prepared = prepareExperiment(config, opts.configPath, stage, log, part, fineTune ?? imageFineTuneOf(config, writer, resume !== undefined, log));
   const optimizer = prepared.optimizer ?? buildOptimizer(config.training.optimizer);

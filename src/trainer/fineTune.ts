@@ -3,7 +3,8 @@
 // to them before the run starts), builds the model as a fresh run would, then
 // copies the base's embedding and blocks into it by layer name and checks the
 // copies equal. A classifier's head (pooling + softmax over this config's
-// classes) stays as the run's seed initialised it; a language model fine-tuned
+// classes) and a text regression model's (pooling + a linear Dense(1)) stay as
+// the run's seed initialised them; a language model fine-tuned
 // from a language model takes everything, its next-token head included, and so
 // does a masked-language model from a masked-language model (continued
 // pretraining; over a classifier's encoder its token head is new).
@@ -36,14 +37,14 @@ import type { BaseOptions } from '../node/baseModel';
 import { writeJsonAtomic } from '../node/runStoreWriter';
 import { applyAdamFused } from './kernels/adamUpdate';
 import { buildOptimizer, getLearningRate, setLearningRate } from './model';
-import { buildTransformer } from './transformer';
+import { buildTransformer, REGRESSION_HEAD_LAYER } from './transformer';
 import type { TransformerOutputs } from './transformer';
 
 /** The base's tokenizer, kept in the fine-tuned run's folder when it starts: a resume reads it there, never from the base. */
 export const FINE_TUNE_TOKENIZER_FILE = 'base-tokenizer.json';
 
-/** A classifier's layers that are new in a fine-tuned run (buildTransformer's names); every other weighted layer comes from the base. */
-const NEW_HEAD_LAYERS: ReadonlySet<string> = new Set(['classifier']);
+/** A classifier's or a text regression model's layers that are new in a fine-tuned run (buildTransformer's names); every other weighted layer comes from the base. */
+const NEW_HEAD_LAYERS: ReadonlySet<string> = new Set(['classifier', REGRESSION_HEAD_LAYER]);
 /** A language model's head, copied from its base like the rest, but trained as the head (while the base is frozen it alone trains). */
 const COPIED_HEAD_LAYERS: ReadonlySet<string> = new Set(['next_token_logits']);
 /** A masked-language model's head (the contract's name): copied from a masked-language-model base, new over any other encoder. */
@@ -143,7 +144,15 @@ export function textFineTune({ config, runDir, base, resuming, log }: TextFineTu
           // Continued pretraining takes the base's head too when it has one.
           const copyHead = decoder || (mlm && readSavedWeights(base.path).has('mlm_logits/kernel'));
           const copied = copyBaseWeights(model, base.path, headLayers, copyHead);
-          log(copyHead ? logText('fineTune.copiedAll', copied) : mlm ? logText('fineTune.copiedNewTokenHead', copied, cfg.layers) : logText('fineTune.copied', copied, cfg.layers, cfg.pooling, outputs.classes ?? 0));
+          log(
+            copyHead
+              ? logText('fineTune.copiedAll', copied)
+              : mlm
+                ? logText('fineTune.copiedNewTokenHead', copied, cfg.layers)
+                : outputs.regression
+                  ? logText('fineTune.copiedRegressionHead', copied, cfg.layers, cfg.pooling)
+                  : logText('fineTune.copied', copied, cfg.layers, cfg.pooling, outputs.classes ?? 0),
+          );
         } catch (e) {
           model.dispose();
           throw e;

@@ -12,7 +12,8 @@ import type { Tokenizer } from '../core/tokenizer';
 import { ATTENTION_TOKENS } from '../core/types';
 import type { AttentionResult, GenerationResult } from '../core/types';
 import { ModelDirCache } from './modelDirCache';
-import { loadTextModel } from './modelIo';
+import { inverseTarget } from '../core/preprocess';
+import { loadTextModel, textTargetPreprocessor } from './modelIo';
 import type { LoadedTextModel } from './modelIo';
 import { withAttentionOutputs } from './transformer';
 
@@ -48,7 +49,7 @@ function round6(v: number): number {
  * Tokenizes `text` with the model's tokenizer (at most `maxTokens` tokens, and
  * no more than the model's positions), runs it through the model, and returns
  * every attention map (layers × heads × tokens × tokens) and, for a
- * classifier, its prediction.
+ * classifier, its prediction (for text regression, its value).
  */
 export async function attentionFor(runOrModelDir: string, text: string, maxTokens = ATTENTION_TOKENS.default, cache = sharedCache): Promise<AttentionResult> {
   const m = await cache.get(runOrModelDir);
@@ -73,6 +74,8 @@ export async function attentionFor(runOrModelDir: string, text: string, maxToken
       const best = probs.indexOf(Math.max(...probs));
       result.prediction = { label: labels[best], probabilities: labels.map((label, i) => ({ label, probability: round6(probs[i]) })) };
     }
+    const scaling = textTargetPreprocessor(m.task);
+    if (scaling) result.predictedValue = { target: scaling.target, value: inverseTarget(scaling, (await outputs[0].data())[0]) };
     return result;
   } finally {
     tf.dispose(outputs);

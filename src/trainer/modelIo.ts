@@ -1,7 +1,8 @@
 // Saving and loading models as files in the TensorFlow.js layers format
 // (model.json + weights.bin), without tfjs-node's file:// handler, so it works
 // on every backend. Each file is written atomically. A text model's folder
-// also holds tokenizer.json and task.json (its task and class labels).
+// also holds tokenizer.json and task.json (its task, class labels or, for
+// text regression, the target's standardization).
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,11 +27,20 @@ export const TEXT_TASK_FILE = 'task.json';
 export interface TextTaskJson {
   format: 'modellab-text-task';
   version: 1;
-  task: 'classification' | 'language-model' | 'masked-language-model';
+  task: 'classification' | 'regression' | 'language-model' | 'masked-language-model';
   /** Classifier: the label of each output unit. */
   labels?: string[];
+  /** Text regression: the target column and its standardization (the model predicts (target − shift) / scale). */
+  target?: { column: string; kind: 'standardize'; shift: number; scale: number };
   /** The longest sequence the model's positions cover. */
   maxLength: number;
+}
+
+/** A text regression model's target scaling as the tabular preprocessor holds it (inverseTarget reads it). */
+export function textTargetPreprocessor(task: TextTaskJson): FittedPreprocessor | undefined {
+  const t = task.target;
+  if (task.task !== 'regression' || !t) return undefined;
+  return { version: 1, task: 'regression', features: [], target: t.column, fill: {}, dropMissing: [], oneHot: [], scale: { [t.column]: { kind: t.kind, shift: t.shift, scale: t.scale } }, inputNames: [] };
 }
 
 export interface LoadedTextModel {

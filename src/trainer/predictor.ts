@@ -20,7 +20,7 @@ import type { GenerationResult, ImageModelInfo } from '../core/types';
 import { imageBytesToInput, isImageModelDir, loadImageModel, scaleForModel } from './imageModel';
 import { continuation, generateIds, GENERATE_DEFAULTS, resolveModelDir } from './inference';
 import type { GenerateOptions } from './inference';
-import { loadModel, loadTextModel, TEXT_TASK_FILE } from './modelIo';
+import { loadModel, loadTextModel, TEXT_TASK_FILE, textTargetPreprocessor } from './modelIo';
 import { checkEnsembleJson, ENSEMBLE_FILE, meanPrediction } from '../core/ensemble';
 import type { EnsembleJson } from '../core/ensemble';
 import type { TextTaskJson } from './modelIo';
@@ -99,9 +99,11 @@ export class Predictor {
         task: task.task,
         inputs: [{ name: lm ? 'prompt' : 'text', dtype: 'string' }],
         labels: task.labels,
+        ...(task.target ? { target: task.target.column } : {}),
         maxLength: task.maxLength,
       };
-      return new Predictor(dir, signature, model, undefined, tokenizer, task);
+      // Text regression: the target's standardization, undone on every prediction as for a table's.
+      return new Predictor(dir, signature, model, textTargetPreprocessor(task), tokenizer, task);
     }
     const { model, preprocessor } = await loadModel(dir);
     if (!preprocessor) {
@@ -198,7 +200,7 @@ export class Predictor {
   async predict(instances: readonly unknown[]): Promise<Prediction[]> {
     if (this.signature.kind === 'language-model') throw new PredictionInputError('this model is a language model: send a generation request instead');
     if (this.signature.task === 'masked-language-model') {
-      throw new PredictionInputError('this model is a masked-language model (a pretrained encoder): it predicts no label; fill in a [MASK] with `modellab fill-mask` or the dashboard, or fine-tune a classifier from it (model.base) and serve that');
+      throw new PredictionInputError('this model is a masked-language model (a pretrained encoder): it predicts no label; fill in a [MASK] with `modellab fill-mask` or the dashboard, or fine-tune a classifier or a text regression model from it (model.base) and serve that');
     }
     instances.forEach((inst, i) => {
       const problem = this.checkInstance(inst, `instances[${i}]`);
@@ -241,6 +243,7 @@ export class Predictor {
     const width = out.shape[1] ?? 1;
     const values = await out.data();
     out.dispose();
+    if (this.textTask!.task === 'regression') return texts.map((_, i) => ({ value: this.preprocessor ? inverseTarget(this.preprocessor, values[i * width]) : values[i * width] }));
     return texts.map((_, i) => this.classify(Array.from(values.subarray(i * width, (i + 1) * width)), this.textTask!.labels ?? []));
   }
 

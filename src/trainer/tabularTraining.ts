@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { totalRows } from '../core/dataset';
-import { classificationMetrics, regressionMetrics } from '../core/evaluationMetrics';
+import { classificationMetrics, regressionEvaluation } from '../core/evaluationMetrics';
 import { fitPreprocessor, inverseTarget, scaledTargetLog, transformTable } from '../core/preprocess';
 import { logText } from '../core/trainerLogTable';
 import type { StageReporter, TrainerLog } from '../core/protocol/trainer';
@@ -117,10 +117,7 @@ function evaluateTabular(model: tfl.LayersModel, config: ResolvedConfig, pre: Fi
   if (config.task === 'regression') {
     const actual = Array.from(e.y, (v) => inverseTarget(pre, v));
     const pred = Array.from(values, (v) => inverseTarget(pre, v));
-    const stride = Math.max(1, Math.ceil(actual.length / 500));
-    const samples: [number, number][] = [];
-    for (let i = 0; i < actual.length; i += stride) samples.push([actual[i], pred[i]]);
-    return { task: 'regression', split, count: actual.length, metrics: regressionMetrics(actual, pred), samples };
+    return regressionEvaluation(split, actual, pred);
   }
   const actual = Array.from(e.y, (v) => Math.round(v));
   const pred = Array.from(values, (v) => Math.round(v));

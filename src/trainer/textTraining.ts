@@ -1,4 +1,5 @@
-// The text tasks, from config to trained Transformer: loading the text,
+// The text tasks, from config to trained Transformer (a classifier, a text
+// regression model, a language model, a masked-language model): loading the text,
 // fitting the tokenizer on the training split, building the encoder or
 // decoder, a training loop over token batches (loss on real tokens only,
 // tokens per second in the epoch logs), and evaluation.
@@ -12,7 +13,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { totalRows } from '../core/dataset';
 import { loadSplits } from '../node/dataFiles';
 import type { TrainingDataPart } from '../core/crossValidation';
-import { classificationMetrics } from '../core/evaluationMetrics';
+import { classificationMetrics, regressionEvaluation } from '../core/evaluationMetrics';
 import { seededRng, shuffleInPlace } from '../core/random';
 import type { Rng, SeededRng } from '../core/random';
 import { resolveTokenizer, resolveTransformer } from '../core/resolvedConfig';
@@ -21,7 +22,9 @@ import { labelledTexts, sortLabels } from '../core/textData';
 import { loadCorpusSplits } from '../node/dataFiles';
 import type { LabelledTexts } from '../core/textData';
 import { Tokenizer } from '../core/tokenizer';
-import type { ClassificationEvaluation, LanguageModelEvaluation, MaskedLanguageModelEvaluation, TransformerModelConfig } from '../core/types';
+import type { ClassificationEvaluation, LanguageModelEvaluation, LossName, MaskedLanguageModelEvaluation, RegressionEvaluation, TransformerModelConfig } from '../core/types';
+import { inverseTarget, scaledTargetLog, standardizedTarget, targetNumber } from '../core/preprocess';
+import type { FittedPreprocessor } from '../core/preprocess';
 import { maskingRng } from '../core/masking';
 import { formatMetric } from '../core/metrics';
 import { MASK_TOKEN } from '../core/tokenizer';
@@ -44,12 +47,13 @@ const EVAL_BATCH = 64;
 /** Hand control back to the event loop this often, so a stop message is seen mid-epoch. */
 const YIELD_EVERY_MS = 50;
 
-/** One batch: ids [rows, length]; classifier labels [rows] or language-model targets [rows, length] with their weights. */
+/** One batch: ids [rows, length]; classifier labels [rows], regression values [rows] (standardized) or language-model targets [rows, length] with their weights. */
 interface Batch {
   rows: number;
   length: number;
   ids: Int32Array;
   labels?: Int32Array;
+  values?: Float32Array;
   targets?: Int32Array;
   weights?: Float32Array;
   /** Real (non-padding) tokens in `ids`. */
@@ -70,14 +74,17 @@ class ClassificationData implements TextDataset {
   readonly size: number;
   private readonly ids: Int32Array;
   private readonly lengths: Int32Array;
-  /** Undefined for a masked-language model's sentences (no labels: the masking makes its targets). */
+  /** Undefined for a masked-language model's sentences (no labels: the masking makes its targets) and for text regression. */
   readonly labels: Int32Array | undefined;
+  /** Text regression: each text's target, standardized. */
+  readonly values: Float32Array | undefined;
 
   constructor(
     texts: string[],
     labels: number[] | undefined,
     tokenizer: Tokenizer,
     private readonly maxLength: number,
+    values?: ArrayLike<number>,
   ) {
     this.size = texts.length;
     this.ids = new Int32Array(this.size * maxLength);
@@ -88,6 +95,7 @@ class ClassificationData implements TextDataset {
       this.lengths[i] = Math.max(enc.length, 1); // an all-padding row still gets one position
     });
     this.labels = labels && Int32Array.from(labels);
+    this.values = values && Float32Array.from(values);
   }
 
   batches(batchSize: number, rng: Rng | undefined): Batch[] {
@@ -105,7 +113,8 @@ class ClassificationData implements TextDataset {
         tokens += this.lengths[r];
       });
       const labels = this.labels;
-      out.push({ rows: rows.length, length, ids, labels: labels && Int32Array.from(rows, (r) => labels[r]), tokens });
+      const values = this.values;
+      out.push({ rows: rows.length, length, ids, labels: labels && Int32Array.from(rows, (r) => labels[r]), values: values && Float32Array.from(rows, (r) => values[r]), tokens });
     }
     return out;
   }
@@ -164,6 +173,14 @@ export function classificationLoss(probs: tf.Tensor, labels: tf.Tensor1D, classe
   return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, 1e-7, 1)))) as tf.Scalar;
 }
 
+/** Text regression's loss on outputs [B, 1] against standardized targets [B]: mse, mae or huber (δ = 1, as the tabular models' huber). */
+export function regressionLoss(out: tf.Tensor, values: tf.Tensor1D, loss: LossName): tf.Scalar {
+  const predicted = tf.reshape(out, [-1]);
+  if (loss === 'huber') return tf.losses.huberLoss(values, predicted, undefined, 1.0) as tf.Scalar;
+  const diff = tf.sub(predicted, values);
+  return tf.mean(loss === 'mae' ? tf.abs(diff) : tf.square(diff)) as tf.Scalar;
+}
+
 /** Per-token next-token cross-entropy of logits [B, T, V], weighted (0 = padding), averaged over the real tokens. */
 export function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
   const vocab = logits.shape[2]!;
@@ -180,7 +197,10 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   const lm = config.task === 'language-model';
   // A masked-language model always logs masked_accuracy and perplexity; "accuracy" in metrics names the same thing.
   const mlm = config.task === 'masked-language-model';
-  const wantAccuracy = !mlm && config.training.metrics.includes('accuracy');
+  const reg = config.task === 'regression';
+  const wantAccuracy = !mlm && !reg && config.training.metrics.includes('accuracy');
+  // Text regression logs what tabular regression logs: mae and mse as the config asks, on the standardized target.
+  const regMetrics = reg ? config.training.metrics.filter((m): m is 'mae' | 'mse' => m === 'mae' || m === 'mse') : [];
   const share = maskShare(config.data);
   if (mlm && part) throw new Error('cross-validation and retraining deal table rows with labels; a masked-language model pretrains on all of its training text');
 
@@ -191,6 +211,8 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   let val: TextDataset | undefined;
   let test: TextDataset | undefined;
   let labels: string[] | undefined;
+  /** Text regression: the target's standardization (the training split's mean and std). */
+  let targetScaling: FittedPreprocessor | undefined;
   let evalText: string | undefined;
   /** A masked-language model: the training split's most frequent token (the baseline's guess). */
   let frequentToken = -1;
@@ -232,27 +254,63 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     };
     stage('data', 'done', logText('stage.rows', totalRows(splits)));
     stage('preprocess', 'running');
-    labels = sortLabels(pairs.train.labels);
-    if (labels.length < 2) {
-      throw new Error(`the target "${target}" has ${labels.length === 0 ? 'no values' : `only one class ("${labels[0]}")`} in the training split; a classifier needs at least two`);
+    if (reg) {
+      // Rows whose target is not a number are skipped and counted, as rows without text or target are.
+      let notNumbers = 0;
+      const numeric = (p: LabelledTexts | undefined) => {
+        if (!p) return undefined;
+        const texts: string[] = [];
+        const values: number[] = [];
+        p.labels.forEach((l, i) => {
+          const v = targetNumber(l);
+          if (v === undefined) notNumbers++;
+          else {
+            texts.push(p.texts[i]);
+            values.push(v);
+          }
+        });
+        return { texts, values };
+      };
+      const trainPairs = numeric(pairs.train)!;
+      const valPairs = numeric(pairs.validation);
+      const testPairs = numeric(pairs.test);
+      if (trainPairs.values.length === 0) throw new Error(`the target "${target}" holds no numbers in the training split; text regression predicts a number`);
+      const scaling = (targetScaling = standardizedTarget(target, trainPairs.values));
+      tokenizer = fineTune?.tokenizer ?? Tokenizer.fit(trainPairs.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
+      fineTune?.checkTexts(trainPairs.texts);
+      const s = scaling.scale[target];
+      const dataset = (p: { texts: string[]; values: number[] } | undefined) => p && new ClassificationData(p.texts, undefined, tokenizer, maxLength, p.values.map((v) => (v - s.shift) / s.scale));
+      train = dataset(trainPairs)!;
+      val = dataset(valPairs);
+      test = dataset(testPairs);
+      const skipped = pairs.train.skipped + (pairs.validation?.skipped ?? 0) + (pairs.test?.skipped ?? 0);
+      if (skipped) log(logText('text.rowsSkipped', skipped), 'warn');
+      if (notNumbers) log(logText('text.targetNotNumberSkipped', notNumbers, target), 'warn');
+      const note = scaledTargetLog(scaling, config.training.loss, regMetrics);
+      if (note) log(note);
+    } else {
+      labels = sortLabels(pairs.train.labels);
+      if (labels.length < 2) {
+        throw new Error(`the target "${target}" has ${labels.length === 0 ? 'no values' : `only one class ("${labels[0]}")`} in the training split; a classifier needs at least two`);
+      }
+      tokenizer = fineTune?.tokenizer ?? Tokenizer.fit(pairs.train.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
+      fineTune?.checkTexts(pairs.train.texts);
+      const index = new Map(labels.map((l, i) => [l, i]));
+      let unseen = 0;
+      const dataset = (p: LabelledTexts | undefined) => {
+        if (!p) return undefined;
+        const keep = p.labels.map((l) => index.has(l));
+        unseen += keep.filter((k) => !k).length;
+        const texts = p.texts.filter((_, i) => keep[i]);
+        return new ClassificationData(texts, p.labels.filter((_, i) => keep[i]).map((l) => index.get(l)!), tokenizer, maxLength);
+      };
+      train = dataset(pairs.train)!;
+      val = dataset(pairs.validation);
+      test = dataset(pairs.test);
+      const skipped = pairs.train.skipped + (pairs.validation?.skipped ?? 0) + (pairs.test?.skipped ?? 0);
+      if (skipped) log(logText('text.rowsSkipped', skipped), 'warn');
+      if (unseen) log(logText('text.unseenClassSkipped', unseen), 'warn');
     }
-    tokenizer = fineTune?.tokenizer ?? Tokenizer.fit(pairs.train.texts, tokSettings, { prependCls: modelConfig.pooling === 'first' });
-    fineTune?.checkTexts(pairs.train.texts);
-    const index = new Map(labels.map((l, i) => [l, i]));
-    let unseen = 0;
-    const dataset = (p: LabelledTexts | undefined) => {
-      if (!p) return undefined;
-      const keep = p.labels.map((l) => index.has(l));
-      unseen += keep.filter((k) => !k).length;
-      const texts = p.texts.filter((_, i) => keep[i]);
-      return new ClassificationData(texts, p.labels.filter((_, i) => keep[i]).map((l) => index.get(l)!), tokenizer, maxLength);
-    };
-    train = dataset(pairs.train)!;
-    val = dataset(pairs.validation);
-    test = dataset(pairs.test);
-    const skipped = pairs.train.skipped + (pairs.validation?.skipped ?? 0) + (pairs.test?.skipped ?? 0);
-    if (skipped) log(logText('text.rowsSkipped', skipped), 'warn');
-    if (unseen) log(logText('text.unseenClassSkipped', unseen), 'warn');
   }
   const dataSizes = { train: train.size, validation: val?.size ?? 0, test: test?.size ?? 0 };
   if (dataSizes.train === 0) throw new Error('no training text is left after loading');
@@ -262,12 +320,21 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
 
   // ── model
   const classes = labels?.length ?? 0;
-  const outputs = { classes, tokenLogits: mlm };
+  const outputs = { classes, tokenLogits: mlm, regression: reg };
   const model = fineTune ? fineTune.buildModel(modelConfig, tokenizer.vocabSize, outputs) : buildTransformer(modelConfig, tokenizer.vocabSize, outputs);
   const summary = summarize(model, null);
 
   const lossOf = (out: tf.Tensor, tensors: BatchTensors): tf.Scalar =>
-    lm || mlm ? languageModelLoss(out, tensors.targets!, tensors.weights!) : classificationLoss(out, tensors.labels!, classes);
+    lm || mlm ? languageModelLoss(out, tensors.targets!, tensors.weights!) : reg ? regressionLoss(out, tensors.values!, config.training.loss) : classificationLoss(out, tensors.labels!, classes);
+  /** Text regression: a batch's sums of absolute and squared errors (standardized target), for mae and mse. */
+  const errorSums = (out: tf.Tensor, t: BatchTensors): tf.Tensor =>
+    tf.tidy(() => {
+      const d = tf.sub(tf.reshape(out, [-1]), t.values!);
+      return tf.stack([tf.sum(tf.abs(d)), tf.sum(tf.square(d))]);
+    });
+  const errorLogs = (sums: number[], rows: number, prefix: string, logs: tfl.Logs): void => {
+    for (const m of regMetrics) logs[`${prefix}${m}`] = sums[m === 'mae' ? 0 : 1] / Math.max(rows, 1);
+  };
   /** What a batch's loss is the mean over: masked tokens, next tokens, or rows. */
   const weightOf = (batch: Batch): number => (mlm ? batch.predicted! : lm ? batch.tokens : batch.rows);
 
@@ -281,24 +348,29 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
   if (mlm && val && val.size > 0) log(logText('text.maskedBaseline', tokenizer.token(frequentToken), formatMetric(baselineAccuracy(heldOutBatches(val), frequentToken))));
 
   /** Loss (and accuracy) over a dataset, without dropout. */
-  const measure = (data: TextDataset): { loss: number; accuracy: number; weight: number } => {
+  const measure = (data: TextDataset): { loss: number; accuracy: number; weight: number; errors: number[] } => {
     let lossSum = 0;
     let weight = 0;
     let correct = 0;
+    const errors = [0, 0];
     for (const batch of heldOutBatches(data)) {
       const t = batchTensors(batch);
       const [loss, hits] = tf.tidy(() => {
         const out = model.apply(t.ids, { training: false }) as tf.Tensor;
-        return [lossOf(out, t), countCorrect(out, t)];
+        return [lossOf(out, t), reg ? errorSums(out, t) : countCorrect(out, t)];
       });
       const w = weightOf(batch);
       lossSum += loss.dataSync()[0] * w;
-      correct += hits.dataSync()[0];
+      const h = hits.dataSync();
+      if (reg) {
+        errors[0] += h[0];
+        errors[1] += h[1];
+      } else correct += h[0];
       weight += w;
       tf.dispose([loss, hits]);
       disposeBatch(t);
     }
-    return { loss: lossSum / Math.max(weight, 1), accuracy: correct / Math.max(weight, 1), weight };
+    return { loss: lossSum / Math.max(weight, 1), accuracy: correct / Math.max(weight, 1), weight, errors };
   };
 
   let rng: SeededRng | undefined;
@@ -314,6 +386,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       let lossSum = 0;
       let weight = 0;
       let correct = 0;
+      const errors = [0, 0];
       let tokens = 0;
       let trainMillis = 0;
       const unmasked = train.batches(batchSize, shuffle ? random : undefined);
@@ -325,11 +398,13 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         const batch = batches[b];
         const t = batchTensors(batch);
         let hits: tf.Tensor | undefined;
+        let errs: tf.Tensor | undefined;
         const tap = gradients && b === batches.length - 1 && gradients.wants(epoch) ? gradients : undefined;
         const cost = tf.tidy(() => {
           const { value, grads } = optimizer.computeGradients(() => {
             const out = model.apply(t.ids, { training: true }) as tf.Tensor;
             if (wantAccuracy || mlm) hits = tf.keep(countCorrect(out, t));
+            if (regMetrics.length) errs = tf.keep(errorSums(out, t));
             return lossOf(out, t);
           }, trainable);
           tap?.take(grads);
@@ -339,15 +414,20 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         });
         const loss = (await cost.data())[0];
         const hitCount = hits ? (await hits.data())[0] : 0;
-        tf.dispose([cost, hits as tf.Tensor]);
+        const batchErrors = errs ? Array.from(await errs.data()) : [0, 0];
+        tf.dispose([cost, hits as tf.Tensor, errs as tf.Tensor]);
         disposeBatch(t);
         trainMillis += performance.now() - started;
         const w = weightOf(batch);
         lossSum += loss * w;
         correct += hitCount;
         weight += w;
+        errors[0] += batchErrors[0];
+        errors[1] += batchErrors[1];
         tokens += batch.tokens;
-        await callbacks.onBatchEnd?.(b, mlm ? { loss, masked_accuracy: hitCount / Math.max(w, 1) } : wantAccuracy ? { loss, accuracy: hitCount / w } : { loss });
+        const batchLogs: tfl.Logs = mlm ? { loss, masked_accuracy: hitCount / Math.max(w, 1) } : wantAccuracy ? { loss, accuracy: hitCount / w } : { loss };
+        if (reg) errorLogs(batchErrors, batch.rows, '', batchLogs);
+        await callbacks.onBatchEnd?.(b, batchLogs);
         if (Date.now() - lastYield >= YIELD_EVERY_MS) {
           await new Promise((r) => setImmediate(r));
           lastYield = Date.now();
@@ -361,6 +441,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       if (cutShort) break;
       const logs: tfl.Logs = { loss: lossSum / Math.max(weight, 1) };
       if (wantAccuracy) logs.accuracy = correct / Math.max(weight, 1);
+      if (reg) errorLogs(errors, weight, '', logs);
       if (mlm) {
         logs.masked_accuracy = correct / Math.max(weight, 1);
         logs.perplexity = Math.exp(logs.loss);
@@ -369,6 +450,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
         const v = measure(val);
         logs.val_loss = v.loss;
         if (wantAccuracy) logs.val_accuracy = v.accuracy;
+        if (reg) errorLogs(v.errors, v.weight, 'val_', logs);
         if (mlm) {
           logs.val_masked_accuracy = v.accuracy;
           logs.val_perplexity = Math.exp(v.loss);
@@ -385,7 +467,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       return tf.sum(tf.mul(tf.cast(tf.equal(tf.argMax(out, 2), t.targets!), 'float32'), t.weights!));
     });
 
-  const evaluate = async (): Promise<ClassificationEvaluation | LanguageModelEvaluation | MaskedLanguageModelEvaluation | undefined> => {
+  const evaluate = async (): Promise<ClassificationEvaluation | RegressionEvaluation | LanguageModelEvaluation | MaskedLanguageModelEvaluation | undefined> => {
     const data = test && test.size > 0 ? test : val && val.size > 0 ? val : undefined;
     if (!data) return undefined;
     const split = data === test ? ('test' as const) : ('validation' as const);
@@ -396,6 +478,19 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
       const metrics = { loss: m.loss, perplexity: Math.exp(m.loss), masked_accuracy: m.accuracy };
       log(logText('text.maskedEvaluation', formatMetric(metrics.masked_accuracy), formatMetric(metrics.perplexity), baseline.token, formatMetric(baseline.masked_accuracy)));
       return { task: 'masked-language-model', split, count: m.weight, metrics, baseline, samples: fillInSamples(model, tokenizer, batches) };
+    }
+    if (reg) {
+      // Tabular regression's evaluation: mse, mae, rmse, r2 and the scatter's samples, in the target's units.
+      const d = data as ClassificationData;
+      const predicted: number[] = [];
+      for (const batch of d.batches(EVAL_BATCH, undefined)) {
+        const ids = tf.tensor2d(batch.ids, [batch.rows, batch.length], 'int32');
+        const out = tf.tidy(() => tf.reshape(model.predict(ids) as tf.Tensor, [-1]));
+        predicted.push(...(await out.data()));
+        tf.dispose([ids, out]);
+      }
+      const back = (v: number) => inverseTarget(targetScaling!, v);
+      return regressionEvaluation(split, Array.from(d.values!, back), predicted.map(back));
     }
     if (!lm) {
       const d = data as ClassificationData;
@@ -420,7 +515,10 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
     };
   };
 
-  const save = (dir: string) => saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: mlm ? 'masked-language-model' : lm ? 'language-model' : 'classification', labels, maxLength: modelConfig.maxLength });
+  const targetScale = targetScaling?.scale[targetScaling.target];
+  const targetJson = targetScaling && targetScale ? { target: { column: targetScaling.target, kind: 'standardize' as const, shift: targetScale.shift, scale: targetScale.scale } } : {};
+  const save = (dir: string) =>
+    saveTextModel(model, dir, tokenizer, { format: 'modellab-text-task', version: 1, task: mlm ? 'masked-language-model' : lm ? 'language-model' : reg ? 'regression' : 'classification', labels, ...targetJson, maxLength: modelConfig.maxLength });
 
   return {
     model,
@@ -439,6 +537,7 @@ export function prepareTextExperiment(config: ResolvedConfig, configPath: string
 interface BatchTensors {
   ids: tf.Tensor2D;
   labels?: tf.Tensor1D;
+  values?: tf.Tensor1D;
   targets?: tf.Tensor2D;
   weights?: tf.Tensor2D;
 }
@@ -447,13 +546,14 @@ function batchTensors(b: Batch): BatchTensors {
   return {
     ids: tf.tensor2d(b.ids, [b.rows, b.length], 'int32'),
     labels: b.labels && tf.tensor1d(b.labels, 'int32'),
+    values: b.values && tf.tensor1d(b.values, 'float32'),
     targets: b.targets && tf.tensor2d(b.targets, [b.rows, b.length], 'int32'),
     weights: b.weights && tf.tensor2d(b.weights, [b.rows, b.length]),
   };
 }
 
 function disposeBatch(t: BatchTensors): void {
-  tf.dispose([t.ids, t.labels, t.targets, t.weights].filter((x) => x !== undefined) as tf.Tensor[]);
+  tf.dispose([t.ids, t.labels, t.values, t.targets, t.weights].filter((x) => x !== undefined) as tf.Tensor[]);
 }
 
 const SAMPLE_COUNT = 3;

@@ -456,20 +456,26 @@ export interface TransformerOutputs {
   classes?: number;
   /** Encoder: logits over the vocabulary at every position (a masked-language model) instead of a classifier. */
   tokenLogits?: boolean;
+  /** Encoder: one number per text (a linear Dense(1) after the pooling: text regression) instead of a classifier. */
+  regression?: boolean;
 }
+
+/** Text regression's head: Dense(1), linear, on the pooled vector. */
+export const REGRESSION_HEAD_LAYER = 'regressor';
 
 /** A masked-language model's head: the only layer a classifier fine-tuned from it does not take (every other layer keeps the classifier's name). */
 export const MLM_HEAD_LAYER = 'mlm_logits';
 
 /**
  * The model from the config. Input: token ids [B, T] (int32, T ≤ maxLength,
- * 0 = padding). Output: class probabilities [B, classes] (encoder), token
+ * 0 = padding). Output: class probabilities [B, classes] (encoder), one
+ * number [B, 1] (encoder with `regression`: the target standardized), token
  * logits [B, T, vocab] at every position (encoder with `tokenLogits`), or
  * next-token logits [B, T, vocab] (decoder).
  */
 export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, outputs: TransformerOutputs = {}): tfl.LayersModel {
   const decoder = cfg.type === 'transformerDecoder';
-  if (!decoder && !outputs.tokenLogits && !(outputs.classes && outputs.classes >= 2)) throw new Error('an encoder classifier needs the number of classes (at least 2)');
+  if (!decoder && !outputs.tokenLogits && !outputs.regression && !(outputs.classes && outputs.classes >= 2)) throw new Error('an encoder classifier needs the number of classes (at least 2)');
   const ids = tfl.input({ shape: [null], dtype: 'int32', name: 'token_ids' });
   const mask = new PaddingMask({ name: 'padding_mask' }).apply(ids) as tfl.SymbolicTensor;
   let x = new TokenAndPositionEmbedding({ name: 'embedding', vocabSize, dModel: cfg.dModel, maxLength: cfg.maxLength, positional: cfg.positional }).apply(ids) as tfl.SymbolicTensor;
@@ -493,7 +499,9 @@ export function buildTransformer(cfg: ResolvedTransformer, vocabSize: number, ou
     out = new TokenLogits({ name: MLM_HEAD_LAYER, vocabSize }).apply(x) as tfl.SymbolicTensor;
   } else {
     const pooled = new SequencePooling({ name: 'pooling', mode: cfg.pooling }).apply([x, mask]) as tfl.SymbolicTensor;
-    out = tfl.layers.dense({ name: 'classifier', units: outputs.classes!, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor;
+    out = outputs.regression
+      ? (tfl.layers.dense({ name: REGRESSION_HEAD_LAYER, units: 1, activation: 'linear' }).apply(pooled) as tfl.SymbolicTensor)
+      : (tfl.layers.dense({ name: 'classifier', units: outputs.classes!, activation: 'softmax' }).apply(pooled) as tfl.SymbolicTensor);
   }
   return tfl.model({ inputs: ids, outputs: out, name: decoder ? 'transformer_decoder' : 'transformer_encoder' });
 }

@@ -255,9 +255,18 @@ test('a Transformer config gets the trainer\'s own verdict: a base for a task it
   const w = workspace(t);
   const regression = { name: 'r', task: 'regression', data: { source: 'intents.jsonl', text: 'text', target: 'intent' }, model: { type: 'transformerEncoder', base: 'pretrain-1' }, training: { epochs: 2 } };
   // (The text rules' own problems with a regression Transformer are not this test's: only the base's is looked at.)
-  const d = check(w, regression).diagnostics.find((x) => x.path === 'model.base');
-  assert.ok(d);
-  assert.match(d.message, /^model\.base: the trainer fine-tunes a text classifier .* from a base, not a regression transformerEncoder$/);
+  assert.deepEqual(check(w, regression).diagnostics, [], 'text regression on an encoder base: a new Dense(1) head');
+  const onDecoder = check(w, { ...regression, model: { type: 'transformerDecoder', base: 'pretrain-1' } }).diagnostics.find((x) => x.path === 'model.base');
+  assert.ok(onDecoder);
+  assert.match(onDecoder.message, /^model\.base: the trainer fine-tunes a text classifier, a text regression model .* from a base, not a regression transformerDecoder$/);
+  // A decoder base: the same sentence as for a classifier.
+  const r = check(w, { ...regression, model: { type: 'transformerEncoder', base: 'writer-1' } });
+  const d = only(r.diagnostics);
+  assert.equal(r.at(d), '"writer-1"');
+  assert.equal(
+    d.message,
+    `model.base: run "writer-1" (${join(w.runsDir, 'writer-1')}) is a Transformer decoder (a language model) (task "language-model"); its attention only looks back, so it cannot be the base of a text regression model, which reads the whole text — pretrain an encoder with "task": "masked-language-model" (or start from a text classifier's run)`,
+  );
   const withTokenizer = { ...classifier('pretrain-1'), data: { source: 'intents.jsonl', text: 'text', target: 'intent', tokenizer: { type: 'char' } } };
   const info = only(check(w, withTokenizer).diagnostics, 'info');
   assert.equal(info.path, 'data.tokenizer');

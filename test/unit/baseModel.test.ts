@@ -173,7 +173,10 @@ test('baseFitProblems / configOnBase: the kind and shape rules in the editor\'s 
     { path: ['model', 'dModel'], severity: 'error', message: `"dModel" is 64 here but 16 in the base, ${name}: the base's weights keep their shapes — remove "dModel" (it comes from the base) or set it to 16` },
   ]);
   assert.match(baseFitProblems(config({ type: 'transformerDecoder' }, 'language-model'), base)[0].message, /its attention looks both ways, so it cannot predict the next token as a language model does/);
-  assert.match(baseFitProblems(config({}, 'regression'), base)[0].message, /the trainer fine-tunes a text classifier or a masked language model \(transformerEncoder\) or a language model \(transformerDecoder\) from a base, not a regression transformerEncoder/);
+  assert.deepEqual(baseFitProblems(config({}, 'regression', { target: 'score' }), base), [], 'text regression on an encoder base: a new head');
+  assert.deepEqual(baseFitProblems(config({ pooling: 'first' }, 'regression', { target: 'score' }), base).map((p) => p.path), [['model', 'pooling']]);
+  assert.deepEqual(configOnBase(config({}, 'regression', { target: 'score' }), base).config.model, { type: 'transformerEncoder', base: ID, layers: 1, heads: 2, dModel: 16, ffDim: 32, maxLength: 24, positional: 'learned' });
+  assert.match(baseFitProblems(config({ type: 'transformerDecoder' }, 'regression'), base)[0].message, /the trainer fine-tunes a text classifier, a text regression model or a masked language model \(transformerEncoder\) or a language model \(transformerDecoder\) from a base, not a regression transformerDecoder/);
   assert.deepEqual(baseFitProblems(config({ pooling: 'first' }), base).map((p) => p.path), [['model', 'pooling']]);
   assert.deepEqual(baseFitProblems(config({}, 'masked-language-model'), base), [], 'continued pretraining of an encoder');
   const fitted = configOnBase(config({ dropout: 0.2 }, 'classification', { tokenizer: { type: 'char' } }), base);

@@ -43,18 +43,30 @@ test('text classification: a text column, a label, an encoder', () => {
   ]);
 });
 
-test('regression with text or a Transformer', () => {
-  assert.deepEqual(text('regression', { text: 'review' }, encoder), [
-    'model.type error: a Transformer does not fit task "regression": use "transformerEncoder" with task "classification", or "transformerDecoder" with task "language-model"',
-    'data.text error: text input is for task "classification"; a regression model reads numeric "features"',
+test('text regression: a text column, a numeric target, an encoder; each refusal at its path', () => {
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, encoder), []);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, encoder, { training: { loss: 'huber', metrics: ['mae', 'mse'] }, evaluation: { metrics: ['r2', 'rmse'] } }), []);
+  assert.deepEqual(text('regression', { features: ['a'], target: 'b' }, dense), [], 'a layer stack over numeric features is tabular regression');
+  assert.deepEqual(text('regression', { target: 'label' }, encoder), ['data error: missing "text": the column that holds the text']);
+  assert.deepEqual(text('regression', { features: ['a'], target: 'label' }, encoder), ['data.features error key: a Transformer reads text, not numeric features: replace "features" with "text": "<the text column>" (or keep "features" and use "layers")']);
+  assert.deepEqual(text('regression', { text: 'review', features: ['a'], target: 'label' }, encoder), ['data.features error key: give either "text" (a text column) or "features" (numeric columns), not both']);
+  assert.deepEqual(text('regression', { text: 'review' }, encoder), ['data error: missing "target": the column with the number to predict']);
+  assert.deepEqual(text('regression', { text: 'reveiw', target: 'label' }, encoder), ['data.text error: unknown column "reveiw" — did you mean "review"? (the data has: review, label, u, i)']);
+  assert.deepEqual(text('regression', { text: 'review', target: 'review' }, encoder), ['data.target error: "review" is both the text and the target']);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, dense), ['model.layers error key: text regression needs a Transformer encoder: "model": { "type": "transformerEncoder", "layers": 2, "heads": 4, "dModel": 64 }']);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, decoder), ['model.type error: "transformerDecoder" is for task "language-model" (its attention only looks back); text regression reads the whole text: use "transformerEncoder"']);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, encoder, { training: { loss: 'sparseCategoricalCrossentropy', metrics: ['mae', 'accuracy'] } }), [
+    'training.loss error: loss "sparseCategoricalCrossentropy" does not fit task "regression"; use "mse", "mae" or "huber"',
+    'training.metrics.1 error: "accuracy" is a classification metric; use "mae" or "mse"',
   ]);
-  assert.deepEqual(text('regression', {}, dense), []);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, encoder, { evaluation: { metrics: ['r2', 'f1'] } }), ['evaluation.metrics.1 error: "f1" is a classification metric']);
+  assert.deepEqual(text('regression', { text: 'review', target: 'label' }, { ...encoder, dModel: 30 }), ['model.dModel error: "dModel" (30) must be divisible by "heads" (4): each head works on dModel / heads dimensions; heads that fit: 1, 2']);
 });
 
 test('language model: a decoder over the whole text', () => {
   assert.deepEqual(text('language-model', {}, decoder), []);
   assert.deepEqual(text('language-model', {}, dense), ['model.layers error key: a language model needs a Transformer decoder: "model": { "type": "transformerDecoder", "layers": 2, "heads": 4, "dModel": 64 }']);
-  assert.deepEqual(text('language-model', {}, encoder), ['model.type error: "transformerEncoder" is for text classification; a language model uses "transformerDecoder" (its attention only looks back, so it can predict the next token)']);
+  assert.deepEqual(text('language-model', {}, encoder), ['model.type error: "transformerEncoder" is for text classification and regression; a language model uses "transformerDecoder" (its attention only looks back, so it can predict the next token)']);
   assert.deepEqual(text('language-model', { features: ['a'], text: 't', target: 'y' }, decoder), [
     'data.features warning key: "features" is not used by a language model: it learns from the whole text',
     'data.text warning key: "text" is not used by a language model: it learns from the whole text',

@@ -32,9 +32,9 @@ function languageModel(model: object = { type: 'transformerDecoder', layers: 1, 
   return JSON.stringify({ name: 'lm', task: 'language-model', data: { source: 'corpus.txt', ...data }, model, training: { epochs: 1 } }, null, 2);
 }
 
-function check(text: string): { diagnostics: ConfigDiagnostic[]; text: string } {
+function check(text: string, more: Record<string, string> = {}): { diagnostics: ConfigDiagnostic[]; text: string } {
   const dir = tempDir();
-  writeFiles(dir, { 'corpus.txt': CORPUS, 'intents.jsonl': INTENTS, 'table.csv': 'a,b\n1,2\n', 'exp.experiment.json': text });
+  writeFiles(dir, { 'corpus.txt': CORPUS, 'intents.jsonl': INTENTS, 'table.csv': 'a,b\n1,2\n', ...more, 'exp.experiment.json': text });
   return { diagnostics: validateConfigText(text, join(dir, 'exp.experiment.json')).diagnostics, text };
 }
 
@@ -71,9 +71,19 @@ test('a decoder for classification, or an encoder for a language model, is an er
   assert.match(db.message, /a language model uses "transformerDecoder"/);
 });
 
-test('a Transformer for regression, and layers for text, are errors', () => {
+test('text regression: accepted with a text column and a numeric target; a decoder, or numeric features under a Transformer, refused at their ranges', () => {
+  const regression = (model: object, data: object) => JSON.stringify({ name: 'r', task: 'regression', data: { source: 'scores.csv', ...data }, model, training: { epochs: 1 } }, null, 2);
+  const files = { 'scores.csv': 'text,score\ngood film,4.5\nbad film,1\n' };
+  const encoder = { type: 'transformerEncoder', layers: 1, heads: 2, dModel: 16 };
+  assert.deepEqual(errors(check(regression(encoder, { text: 'text', target: 'score' }), files).diagnostics), []);
+  const dec = check(regression({ ...encoder, type: 'transformerDecoder' }, { text: 'text', target: 'score' }), files);
+  const [dd] = errors(dec.diagnostics);
+  assert.equal(underlined(dec.text, dd), '"transformerDecoder"');
+  assert.match(dd.message, /text regression reads the whole text: use "transformerEncoder"/);
   const reg = check(JSON.stringify({ name: 'r', task: 'regression', data: { source: 'table.csv', features: ['a'], target: 'b' }, model: { type: 'transformerEncoder' }, training: {} }, null, 2));
-  assert.match(errors(reg.diagnostics)[0].message, /a Transformer does not fit task "regression"/);
+  const [dr] = errors(reg.diagnostics);
+  assert.equal(underlined(reg.text, dr), '"features"');
+  assert.match(dr.message, /a Transformer reads text, not numeric features/);
   const layers = check(classifier({ layers: [{ type: 'dense', units: 2, activation: 'softmax' }] }));
   const [d] = errors(layers.diagnostics);
   assert.equal(underlined(layers.text, d), '"layers"');

@@ -306,6 +306,22 @@ test('a classifier shows its prediction and class probabilities; token text is n
   await page.locator('#attention').screenshot({ path: join(resultsDir, 'attention-classifier.png') });
 });
 
+test('a text regression model shows its predicted value in the target\'s units, no class bars', async () => {
+  const uniform = (n: number) => Array.from({ length: n }, () => Array.from({ length: n }, () => 1 / n));
+  await post({
+    type: 'attention',
+    status: 'ready',
+    model: { runId: '20260101-000000-review-score-ab12', name: 'review-score', task: 'regression', pinned: false },
+    source: { file: 'review.txt', startLine: 1, endLine: 1, selection: false },
+    result: { task: 'regression', tokens: ['good', 'film'], offsets: [null, null], attention: [[uniform(2)]], truncated: false, predictedValue: { target: 'score', value: 71.234567 } },
+    millis: 3,
+  });
+  await page.locator('.attention-predicted').waitFor();
+  assert.equal(await page.locator('.attention-predicted').textContent(), 'score ≈ 71.23');
+  assert.equal(await page.locator('.attention-prob').count(), 0);
+  assert.equal(await page.locator('.attention-generate').isVisible(), false);
+});
+
 test('while a new request runs, the previous heatmap stays and the status says it is updating', async () => {
   await showLanguageModel();
   await post({ type: 'attention', status: 'pending' });

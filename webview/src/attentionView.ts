@@ -8,6 +8,7 @@
 import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGenerateRequest, WebviewToHostMessage } from '../../src/core/protocol/dashboard';
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
+import { formatMetric } from './format';
 import { cellAt, drawColourScale, drawHeatmap, headAverage, maxWeight, type HeatmapGeometry } from './heatmap';
 import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
@@ -210,6 +211,13 @@ export class AttentionView {
 
   private renderPrediction(result: DashboardAttentionMessage['result']): void {
     const p = result?.prediction;
+    const v = result?.predictedValue;
+    if (v) {
+      // Text regression: the value, as the predict playground says it.
+      this.prediction.hidden = false;
+      this.prediction.replaceChildren(h('p', { class: 'attention-predicted' }, this.t('playground.value', v.target, formatMetric(v.value))));
+      return;
+    }
     if (!p) {
       this.prediction.replaceChildren();
       this.prediction.hidden = true;

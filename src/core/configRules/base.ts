@@ -74,7 +74,7 @@ function neededKind(config: ExperimentConfig): { kind: BaseModelKind; what: stri
   if (config.data.image !== undefined) return { kind: 'image', what: 'an image classifier' };
   if (config.task === 'language-model') return { kind: 'transformerDecoder', what: 'a language model' };
   if (config.task === 'masked-language-model') return { kind: 'transformerEncoder', what: 'a masked language model' };
-  if (isTransformerModel(model) || config.data.text !== undefined) return { kind: 'transformerEncoder', what: 'a text classifier' };
+  if (isTransformerModel(model) || config.data.text !== undefined) return { kind: 'transformerEncoder', what: config.task === 'regression' ? 'a text regression model' : 'a text classifier' };
   return { refused: 'a model over table columns trains from scratch: fine-tuning from a base is for Transformers (text) and image classifiers' };
 }
 

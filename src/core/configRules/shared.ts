@@ -286,8 +286,8 @@ export function checkSplitAndMonitors(config: ExperimentConfig, report: RuleRepo
 export const NO_VALIDATION_HINT = '"data.split.validation" carves a share of the training data for validation, e.g. 0.2';
 
 /**
- * Cross-validation deals table rows into folds: regression, classification
- * and text classification. A language model's corpus, a recommender's held-out
+ * Cross-validation deals table rows into folds: regression, classification,
+ * text classification and text regression. A language model's corpus, a recommender's held-out
  * interactions and image folders are refused at the key.
  */
 export function checkCrossValidation(config: ExperimentConfig, report: RuleReport): void {
@@ -296,6 +296,6 @@ export function checkCrossValidation(config: ExperimentConfig, report: RuleRepor
   const images = config.data.image !== undefined;
   if (config.task === 'language-model' || config.task === 'masked-language-model' || config.task === 'recommendation' || images) {
     const what = images ? 'image data' : config.task === 'language-model' ? 'a language model (its corpus is one text)' : config.task === 'masked-language-model' ? 'a masked-language model (it pretrains on all of its training text, without labels)' : 'a recommender (its validation is each user\'s held-out interaction)';
-    report(['training', 'crossValidation'], 'error', `cross-validation deals table rows into folds (regression, classification, text classification); it is not available for ${what}`);
+    report(['training', 'crossValidation'], 'error', `cross-validation deals table rows into folds (regression, classification, text classification and regression); it is not available for ${what}`);
   }
 }

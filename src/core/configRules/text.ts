@@ -1,5 +1,5 @@
-// Config rules for text: a text classifier (a text column, a Transformer
-// encoder), a language model (a plain text corpus, a Transformer decoder) and
+// Config rules for text: a text classifier or a text regression model (a text
+// column, a Transformer encoder), a language model (a plain text corpus, a Transformer decoder) and
 // a masked-language model (maskedLanguageModel.ts: either, an encoder).
 
 import { isTransformerModel, resolveTransformer } from '../resolvedConfig';
@@ -11,17 +11,36 @@ import type { ExperimentConfig } from '../types';
 const ENCODER_EXAMPLE = '"model": { "type": "transformerEncoder", "layers": 2, "heads": 4, "dModel": 64 }';
 const DECODER_EXAMPLE = '"model": { "type": "transformerDecoder", "layers": 2, "heads": 4, "dModel": 64 }';
 
-/** Text classification (a text column, a Transformer encoder) and language modelling (a corpus, a decoder). */
+/** Text classification and regression (a text column, a Transformer encoder) and language modelling (a corpus, a decoder). */
 export function checkTextExperiment(config: ExperimentConfig, columns: string[] | undefined, report: RuleReport): void {
   const data = config.data;
   const model = config.model;
   const loss = config.training.loss;
   if (config.task === 'regression') {
-    if (isTransformerModel(model)) {
-      report(['model', 'type'], 'error', 'a Transformer does not fit task "regression": use "transformerEncoder" with task "classification", or "transformerDecoder" with task "language-model"');
+    if (data.text === undefined && !isTransformerModel(model)) return; // a layer stack over numeric features: tabular.ts
+    // Text regression (a Transformer encoder, one number per text) when the config reads text; else a layer stack over numeric features (tabular.ts).
+    if (data.text === undefined) {
+      if (data.features) report(['data', 'features'], 'error', 'a Transformer reads text, not numeric features: replace "features" with "text": "<the text column>" (or keep "features" and use "layers")', true);
+      else report(['data'], 'error', 'missing "text": the column that holds the text');
+    } else if (data.features) {
+      report(['data', 'features'], 'error', 'give either "text" (a text column) or "features" (numeric columns), not both', true);
     }
-    if (data.text !== undefined) report(['data', 'text'], 'error', 'text input is for task "classification"; a regression model reads numeric "features"');
-    return;
+    if (!data.target) report(['data'], 'error', 'missing "target": the column with the number to predict');
+    const checkColumn = columnChecker(columns, report);
+    if (data.text !== undefined) checkColumn(['data', 'text'], data.text);
+    if (data.target) checkColumn(['data', 'target'], data.target);
+    if (data.text !== undefined && data.text === data.target) report(['data', 'target'], 'error', `"${data.target}" is both the text and the target`);
+    if (!isTransformerModel(model)) report(['model', 'layers'], 'error', `text regression needs a Transformer encoder: ${ENCODER_EXAMPLE}`, true);
+    else if (model.type === 'transformerDecoder') {
+      report(['model', 'type'], 'error', '"transformerDecoder" is for task "language-model" (its attention only looks back); text regression reads the whole text: use "transformerEncoder"');
+    }
+    if (loss && CROSS_ENTROPIES.has(loss)) report(['training', 'loss'], 'error', `loss "${loss}" does not fit task "regression"; use "mse", "mae" or "huber"`);
+    config.training.metrics?.forEach((m, i) => {
+      if (m === 'accuracy') report(['training', 'metrics', i], 'error', '"accuracy" is a classification metric; use "mae" or "mse"');
+    });
+    config.evaluation?.metrics?.forEach((m, i) => {
+      if (m === 'accuracy' || m === 'precision' || m === 'recall' || m === 'f1') report(['evaluation', 'metrics', i], 'error', `"${m}" is a classification metric`);
+    });
   }
 
   if (config.task === 'classification') {
@@ -56,7 +75,7 @@ export function checkTextExperiment(config: ExperimentConfig, columns: string[] 
   if (config.task === 'language-model') {
     if (!isTransformerModel(model)) report(['model', 'layers'], 'error', `a language model needs a Transformer decoder: ${DECODER_EXAMPLE}`, true);
     else if (model.type === 'transformerEncoder') {
-      report(['model', 'type'], 'error', '"transformerEncoder" is for text classification; a language model uses "transformerDecoder" (its attention only looks back, so it can predict the next token)');
+      report(['model', 'type'], 'error', '"transformerEncoder" is for text classification and regression; a language model uses "transformerDecoder" (its attention only looks back, so it can predict the next token)');
     }
     for (const key of ['features', 'text', 'target'] as const) {
       if (data[key] !== undefined) report(['data', key], 'warning', `"${key}" is not used by a language model: it learns from the whole text`, true);

@@ -92,7 +92,7 @@ export interface AttentionModelInfo {
   runId: string;
   /** The experiment's name. */
   name: string;
-  task: 'classification' | 'language-model' | 'masked-language-model';
+  task: 'classification' | 'regression' | 'language-model' | 'masked-language-model';
   /** Chosen by the user (Pin Model for Attention) rather than the latest Transformer run. */
   pinned: boolean;
 }

@@ -157,9 +157,11 @@ export class AttentionFollower implements vscode.Disposable {
         detail:
           r.task === 'classification'
             ? vscode.l10n.t('classifier (Transformer encoder)')
-            : r.task === 'masked-language-model'
-              ? vscode.l10n.t('masked-language model (pretrained Transformer encoder)')
-              : vscode.l10n.t('language model (Transformer decoder)'),
+            : r.task === 'regression'
+              ? vscode.l10n.t('text regression (Transformer encoder)')
+              : r.task === 'masked-language-model'
+                ? vscode.l10n.t('masked-language model (pretrained Transformer encoder)')
+                : vscode.l10n.t('language model (Transformer decoder)'),
         runId: r.id,
         picked: r.id === pinnedId,
       })),

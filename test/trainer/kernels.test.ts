@@ -162,7 +162,7 @@ test('other optimizers are left to themselves', async () => {
   sgd.dispose();
 });
 
-test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilogue, every row and column remainder', async () => {
+test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilogue, C += A·B, every row and column remainder', async () => {
   const memory = new WebAssembly.Memory({ initial: 64 });
   const variants = [makeGemm(memory, { fma: false })!, ...(hasRelaxedSimd() ? [makeGemm(memory, { fma: true })!] : [])];
   assert.ok(variants[0], 'wasm SIMD is available in this Node');
@@ -176,22 +176,25 @@ test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilog
       for (let i = 0; i < m * k * batch; i++) f[A / 4 + i] = Math.sin(i * 1.3);
       for (let i = 0; i < k * n * batch; i++) f[B / 4 + i] = Math.cos(i * 0.7);
       for (let i = 0; i < n; i++) f[bias / 4 + i] = i * 0.1 - 0.3;
-      for (const [withBias, relu, transposed] of [[false, false, false], [true, true, false], [false, false, true]]) {
+      for (const [withBias, relu, transposed, accumulate] of [[false, false, false, false], [true, true, false, false], [false, false, true, false], [false, false, false, true], [true, false, true, true]]) {
+        // C += A·B: C starts from values of its own, which the sums must start from.
+        const start = (i: number) => (accumulate ? Math.cos(i * 2.1) * 3 : 0);
+        for (let i = 0; i < m * n * batch; i++) f[C / 4 + i] = accumulate ? start(i) : Number.NaN;
         // A transposed: the same numbers stored as [k, m], read in place.
         if (transposed) for (let bt = 0; bt < batch; bt++) {
           const copy = f.slice(A / 4 + bt * m * k, A / 4 + (bt + 1) * m * k);
           for (let i = 0; i < m; i++) for (let kk = 0; kk < k; kk++) f[A / 4 + bt * m * k + kk * m + i] = copy[i * k + kk];
         }
-        gemm.run(A, B, C, m, k, n, batch, 4 * m * k, 4 * k * n, 4 * m * n, withBias ? bias : 0, relu ? 1 : 0, transposed ? 4 : 4 * k, transposed ? 4 * m : 4);
+        gemm.run(A, B, C, m, k, n, batch, 4 * m * k, 4 * k * n, 4 * m * n, withBias ? bias : 0, relu ? 1 : 0, transposed ? 4 : 4 * k, transposed ? 4 * m : 4, accumulate ? 1 : 0);
         for (let bt = 0; bt < batch; bt++) {
           for (let i = 0; i < m; i++) {
             for (let j = 0; j < n; j++) {
-              let sum = 0;
+              let sum = start(bt * m * n + i * n + j);
               for (let kk = 0; kk < k; kk++) sum += f[A / 4 + bt * m * k + (transposed ? kk * m + i : i * k + kk)] * f[B / 4 + bt * k * n + kk * n + j];
               if (withBias) sum += f[bias / 4 + j];
               if (relu) sum = Math.max(sum, 0);
               const got = f[C / 4 + bt * m * n + i * n + j];
-              assert.ok(Math.abs(got - sum) <= 1e-5 * Math.max(1, Math.abs(sum)), `${gemm.fma ? 'fma' : 'plain'} ${m}×${k}×${n} batch ${batch} bias ${withBias} relu ${relu} transposed ${transposed}: C[${bt}][${i}][${j}] = ${got}, expected ${sum}`);
+              assert.ok(Math.abs(got - sum) <= 1e-5 * Math.max(1, Math.abs(sum)), `${gemm.fma ? 'fma' : 'plain'} ${m}×${k}×${n} batch ${batch} bias ${withBias} relu ${relu} transposed ${transposed} accumulate ${accumulate}: C[${bt}][${i}][${j}] = ${got}, expected ${sum}`);
             }
           }
         }

@@ -204,10 +204,10 @@ function col2im(heap: Float32Array, dxAt: number, at: number, g: Geometry, m0: n
  * the work to (Conv2DBackpropFilter). One pair, no bias or activation.
  */
 function scalarGemm(w: BackendWasm): Gemm {
-  const run: GemmFn = (a, b, c, m, k, n, _batch, _sa, _sb, _sc, _bias, _relu, aRow, aK) => {
+  const run: GemmFn = (a, b, c, m, k, n, _batch, _sa, _sb, _sc, _bias, _relu, aRow, aK, accumulate) => {
     const heap = heapFloats(w);
     const [A, B, C, ar, ak] = [a / 4, b / 4, c / 4, aRow / 4, aK / 4];
-    heap.fill(0, C, C + m * n);
+    if (!accumulate) heap.fill(0, C, C + m * n);
     for (let i = 0; i < m; i++) {
       for (let kk = 0; kk < k; kk++) {
         const v = heap[A + i * ar + kk * ak];
@@ -500,14 +500,14 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
  * transforms read backwards: with V_t = Bᵀ·d_t·B (the input tile's, as
  * forward) and E_t = A·dy_t·Aᵀ (dy's m×m tile to P values),
  * Ũ_ξ = Σ_t V_t,ξᵀ · E_t,ξ ([inC, tiles]·[tiles, outC], P products, V read
- * transposed in place) and dW = Gwᵀ · Ũ. On threads, each round's chunks
- * are transformed a chunk per thread, then multiplied a run of Ũ's planes
- * per thread, chunk after chunk, each chunk's product added to Ũ in chunk
- * order as on one thread.
+ * transposed in place) and dW = Gwᵀ · Ũ. Each chunk's products go
+ * straight into Ũ (the product kernel's C += A·B: no partial sums to store
+ * and add). On threads, each round's chunks are transformed a chunk per
+ * thread, then multiplied a run of Ũ's planes per thread, chunk after chunk,
+ * each chunk's products added to Ũ in chunk order as on one thread.
  */
 function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
   const loops = winogradLoopsFor(w, v)!;
-  const addInto = wasmLoopsFor(w)!.addInto;
   const { inC, outC } = g;
   const { m } = v;
   const [side, p] = [m + 2, (m + 2) ** 2];
@@ -517,30 +517,28 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   const size = p * inC * outC;
   const { pool, threads } = threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
-  const [inputFn, backFn, gemmFn, addFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'loops', 'addInto', addInto)];
+  const [inputFn, backFn, gemmFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm)];
   const s = new Scratch(w);
   try {
     const gAt = s.filled(v.gw.length, v.gw);
-    const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), eAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), dyTable: s.floats(rows * m * m), partAt: s.floats(size) }));
+    const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), eAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), dyTable: s.floats(rows * m * m) }));
     const zeros = s.filled(Math.max(inC, outC));
     const accAt = s.floats(size);
     const table = new Int32Array(heapFloats(w).buffer);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
     // The products of planes [x0, x1) of a chunk of n tiles, into Ũ (the first chunk) or added to it.
-    const products = (c: { t0: number; n: number; vAt: number; eAt: number; partAt: number }, x0: number, x1: number): Call[] => {
-      const into = c.t0 === 0 ? accAt : c.partAt;
-      const product = call(gemmFn, c.vAt + x0 * c.n * ci, c.eAt + x0 * c.n * co, into + x0 * ci * outC, inC, c.n, outC, x1 - x0, c.n * ci, c.n * co, ci * outC, 0, 0, 4, ci);
-      return c.t0 === 0 ? [product] : [product, call(addFn, accAt + x0 * ci * outC, c.partAt + x0 * ci * outC, (x1 - x0) * inC * outC)];
-    };
+    const products = (c: { t0: number; n: number; vAt: number; eAt: number }, x0: number, x1: number): Call[] => [
+      call(gemmFn, c.vAt + x0 * c.n * ci, c.eAt + x0 * c.n * co, accAt + x0 * ci * outC, inC, c.n, outC, x1 - x0, c.n * ci, c.n * co, ci * outC, 0, 0, 4, ci, c.t0 === 0 ? 0 : 1),
+    ];
     for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
-      const chunks: { t0: number; n: number; vAt: number; eAt: number; partAt: number }[] = [];
+      const chunks: { t0: number; n: number; vAt: number; eAt: number }[] = [];
       const transforms: Call[][] = [];
       for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
         const n = Math.min(rows, tiles - t0);
-        const { vAt, eAt, inTable, dyTable, partAt } = per[t];
+        const { vAt, eAt, inTable, dyTable } = per[t];
         tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
         tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
-        chunks.push({ t0, n, vAt, eAt, partAt });
+        chunks.push({ t0, n, vAt, eAt });
         transforms.push([call(inputFn, inTable, n, ci, vAt, n * ci), call(backFn, dyTable, n, co, eAt, n * co)]);
       }
       if (parts === 1) {

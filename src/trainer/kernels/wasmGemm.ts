@@ -101,18 +101,19 @@ const f32x4RelaxedMadd = () => op.simd(0x105);
 
 // Parameters (all i32): byte offsets into the backend's memory, sizes, per-pair strides in bytes.
 // aRow, aK: bytes from one row of A to the next and from one k to the next (K·4 and 4 for A
-// as stored; 4 and M·4 for a transposed A, which is then read in place).
-const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13 } as const;
-const PARAMS = 14;
+// as stored; 4 and M·4 for a transposed A, which is then read in place). accumulate: not 0 for
+// C += A·B (each value of C then starts the sum over k from what C held, before bias and ReLU).
+const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13, accumulate: 14 } as const;
+const PARAMS = 15;
 // i32 locals after the parameters (lda is the row step of A: aRow).
 // lda2, lda3: 2 and 3 rows of A, so the inner loop adds instead of multiplying.
-const L = { i: 14, j: 15, k: 16, ap: 17, bp: 18, cp: 19, lda: 20, ldb: 21, n8: 22, m4: 23, bt: 24, r: 25, lda2: 26, lda3: 27 } as const;
+const L = { i: 15, j: 16, k: 17, ap: 18, bp: 19, cp: 20, lda: 21, ldb: 22, n8: 23, m4: 24, bt: 25, r: 26, lda2: 27, lda3: 28 } as const;
 const I32_LOCALS = 14;
 // f32 local.
-const S = 28;
+const S = 29;
 // v128 locals: a, b0, b1, zero, then accumulators c[row][half].
-const V = { a: 29, b0: 30, b1: 31, zero: 32 } as const;
-const acc = (row: number, half: number) => 33 + row * 2 + half;
+const V = { a: 30, b0: 31, b1: 32, zero: 33 } as const;
+const acc = (row: number, half: number) => 34 + row * 2 + half;
 const ROWS = 4;
 
 /**
@@ -123,8 +124,12 @@ function rowBlock(rows: number, fma: boolean): Bytes {
   const madd = (c: number, b: number): Bytes =>
     fma ? [...op.get(V.a), ...op.get(b), ...op.get(c), ...f32x4RelaxedMadd(), ...op.set(c)] : [...op.get(c), ...op.get(V.a), ...op.get(b), ...f32x4Mul(), ...f32x4Add(), ...op.set(c)];
   const rowOffset = (r: number, ld: number): Bytes => (r === 0 ? [] : [...op.i32(r), ...op.get(ld), ...op.mul, ...op.add]);
+  // The accumulators start at zero, or at C's values (accumulate).
   const zeroAcc: Bytes = [];
   for (let r = 0; r < rows; r++) for (let h = 0; h < 2; h++) zeroAcc.push(...op.get(V.zero), ...op.set(acc(r, h)));
+  const loadAcc: Bytes = [];
+  for (let r = 0; r < rows; r++) for (let h = 0; h < 2; h++) loadAcc.push(...op.get(L.cp), ...rowOffset(r, L.ldb), ...op.get(L.j), ...op.i32(2), ...op.shl, ...op.add, ...v128Load(16 * h), ...op.set(acc(r, h)));
+  zeroAcc.push(...op.get(P.accumulate), ...op.when(loadAcc));
   const kStep: Bytes = [...op.get(L.bp), ...v128Load(0), ...op.set(V.b0), ...op.get(L.bp), ...v128Load(16), ...op.set(V.b1)];
   const rowOfA = [[], [...op.get(L.lda), ...op.add], [...op.get(L.lda2), ...op.add], [...op.get(L.lda3), ...op.add]];
   for (let r = 0; r < rows; r++) {
@@ -178,6 +183,7 @@ function rowBlock(rows: number, fma: boolean): Bytes {
         op.loop(
           op.get(L.j), op.get(P.N), op.geU, op.brIf(1),
           op.f32Const0, op.set(S),
+          op.get(P.accumulate), op.when(op.get(L.cp), rowOffset(r, L.ldb), op.get(L.j), op.i32(2), op.shl, op.add, op.f32Load(), op.set(S)),
           op.get(L.r), rowOffset(r, L.lda), op.set(L.ap),
           op.get(P.B), op.get(L.j), op.i32(2), op.shl, op.add, op.set(L.bp),
           op.get(P.K), op.set(L.k),
@@ -263,9 +269,10 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array<ArrayB
 
 /**
  * C = A·B (+ bias, ReLU) for `batch` pairs; offsets and strides in bytes, bias
- * 0 for none; aRow/aK as above (K·4, 4 for A as stored; 4, M·4 for Aᵀ).
+ * 0 for none; aRow/aK as above (K·4, 4 for A as stored; 4, M·4 for Aᵀ);
+ * accumulate 1 for C += A·B (left out: 0).
  */
-export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number) => void;
+export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number, accumulate?: number) => void;
 
 export interface Gemm {
   /** The product, split among the kernel pool's threads where it is large enough to pay for that (results equal one thread's). */
@@ -322,7 +329,7 @@ const UNITS_PER_THREAD = 4;
  * one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
-  const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] = args;
+  const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0] = args;
   const macs = m * k * n * batch;
   if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
   const want = Math.min(threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
@@ -332,14 +339,14 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
     return Array.from({ length: units }, (_, t) => {
       const [b0, b1] = share(blocks, units, t);
       const [r0, r1] = [4 * b0, Math.min(m, 4 * b1)];
-      return [{ fn, id, args: [a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK] }];
+      return [{ fn, id, args: [a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate] }];
     });
   }
   if (batch >= threads) {
     const units = Math.min(want, batch);
     return Array.from({ length: units }, (_, t) => {
       const [p0, p1] = share(batch, units, t);
-      return [{ fn, id, args: [a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, k, n, p1 - p0, strideA, strideB, strideC, bias, relu, aRow, aK] }];
+      return [{ fn, id, args: [a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, k, n, p1 - p0, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate] }];
     });
   }
   return undefined;

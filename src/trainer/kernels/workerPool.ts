@@ -152,8 +152,9 @@ class Pool implements KernelPool {
         if (args.length > ARGS) throw new Error(`kernel pool: ${args.length} arguments (at most ${ARGS})`);
         c[CALLS + calls] = id;
         const at = calls++ * ARGS;
-        // The worker passes all ARGS: a function ignores those past its parameters.
-        for (let i = 0; i < args.length; i++) a[at + i] = args[i];
+        // The worker passes all ARGS: a function ignores those past its parameters, and takes 0 for
+        // those a call leaves out (as here, where a left-out number argument of a wasm function is 0).
+        for (let i = 0; i < ARGS; i++) a[at + i] = i < args.length ? args[i] : 0;
       }
     }
     Atomics.store(c, COUNT, units.length);

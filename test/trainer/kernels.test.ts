@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
-import { hasRelaxedSimd, makeGemm } from '../../src/trainer/kernels/wasmGemm';
+import { gemmModuleBytes, hasRelaxedSimd, kPanels, makeGemm } from '../../src/trainer/kernels/wasmGemm';
+import type { GemmFn } from '../../src/trainer/kernels/wasmGemm';
 import { applyAdamFused } from '../../src/trainer/kernels/adamUpdate';
 import { batchMatMulConfig } from '../../src/trainer/kernels/batchMatMul';
 import { wasmKernelConfigs } from '../../src/trainer/kernels/register';
@@ -200,6 +201,31 @@ test('our SIMD matMul kernel: plain and fused multiply-add, bias and ReLU epilog
         }
         if (transposed) for (let i = 0; i < m * k * batch; i++) f[A / 4 + i] = Math.sin(i * 1.3);
       }
+    }
+  }
+});
+
+test('a long product runs in panels of k that give the whole product bit for bit (bias, ReLU, C += A·B, A transposed, a batch)', () => {
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const f = new Float32Array(memory.buffer);
+  for (const fma of [false, ...(hasRelaxedSimd() ? [true] : [])]) {
+    const raw = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(fma)), { env: { memory } }).exports.gemm as unknown as GemmFn;
+    const gemm = makeGemm(memory, { fma })!;
+    for (const [m, k, n, batch, transposed, accumulate] of [[9, 1000, 200, 1, false, false], [13, 3000, 70, 2, true, true], [5, 700, 1030, 1, false, true]] as const) {
+      const args = (c: number): Parameters<GemmFn> => {
+        const [A, B, bias] = [64, 64 + 4 * m * k * batch, 64 + 4 * (m * k + k * n) * batch];
+        return [A, B, c, m, k, n, batch, 4 * m * k, 4 * k * n, 4 * m * n, bias, 1, transposed ? 4 : 4 * k, transposed ? 4 * m : 4, accumulate ? 1 : 0];
+      };
+      const [whole, panels] = [(1 << 22), (1 << 22) + 4 * m * n * batch + 64];
+      const panelCount = kPanels(args(panels)).length;
+      assert.ok(panelCount > 1, `${m}×${k}×${n}: cut into panels (${panelCount})`);
+      for (let i = 0; i < (m * k + k * n) * batch + n; i++) f[16 + i] = Math.sin(i * 0.37) * (i % 7 === 0 ? 3 : 1);
+      for (let i = 0; i < m * n * batch; i++) f[whole / 4 + i] = f[panels / 4 + i] = Math.cos(i);
+      raw(...args(whole));
+      gemm.run(...args(panels));
+      const [a, b] = [f.slice(whole / 4, whole / 4 + m * n * batch), f.slice(panels / 4, panels / 4 + m * n * batch)];
+      assert.ok(a.some((x) => x > 0) && a.some((x) => x === 0), 'ReLU left positive values and zeros');
+      assert.deepEqual(Buffer.from(b.buffer), Buffer.from(a.buffer), `${fma ? 'fma' : 'plain'} ${m}×${k}×${n}: ${panelCount} panels equal the whole product bit for bit`);
     }
   }
 });

@@ -26,7 +26,7 @@ export interface Call {
 
 const ARGS = 16;
 const MAX_UNITS = 64;
-const MAX_CALLS = 256;
+const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 16 bits, the next unclaimed unit in the low 16),
 // COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
 // then each call's function id. The calls' arguments are in a Float64Array of their own, ARGS per call.
@@ -98,7 +98,7 @@ export interface KernelPool {
   readonly runs: number;
   /** The id of module `key`'s exported function `name`, for calls. */
   id(key: string, name: string): number;
-  /** Runs the units (each a list of calls; at most 64 units, 256 calls in all), in any order and on any thread, returning when all are done. */
+  /** Runs the units (each a list of calls; at most 64 units, 1024 calls in all), in any order and on any thread, returning when all are done. */
   run(units: readonly (readonly Call[])[]): void;
 }
 

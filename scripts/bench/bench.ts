@@ -13,7 +13,8 @@
 // others are idle; one untimed warm-up batch per side and workload first.
 // Prints medians of the rounds, each side's final loss, the scaling line, the
 // limit line (matMul per core against what 128-bit SIMD allows this
-// processor), the extension host's event-loop delay while a trainer uses every
+// processor), the memory line (what a second thread gives a pass that streams
+// a tensor the CNN's size, bandwidth.ts), the extension host's event-loop delay while a trainer uses every
 // core, and the path around training. The targets (one table, TARGETS) are
 // printed beside each figure.
 
@@ -26,6 +27,7 @@ import { attention128, largeCsv, trainerProcess } from './aroundTraining';
 import { hostLoopDuringTraining } from './hostLoop';
 import type { HostLoopDelay } from './hostLoop';
 import { ensurePeerInstalled, LineWorker, Peer } from './peer';
+import type { StreamFigures } from './bandwidth';
 import { theoreticalPeak } from './simdLimit';
 import { WORKLOAD_KEYS } from './workloads';
 import type { RunResult, WorkloadKey } from './workloads';
@@ -335,6 +337,18 @@ async function main(): Promise<void> {
       log(table(limit));
       const implied = measured / (theory ? theory.pipes * 8 : NaN);
       if (theory) log(`(${theory.assumption}. The measured peak is the best of 50 calls of 10 ms and implies ${fmt(implied, 2)} GHz at ${theory.pipes * 8} flops a cycle: above the clock assumed, the core runs faster than "cpu MHz" says; below it, other work took the core or the pipes are fewer)\n`);
+
+      // The memory line: what a second thread gives a pass that streams memory (bandwidth.ts).
+      if (ourThreads > 1) {
+        await settle(workers);
+        const { streams } = await oursAll.worker.request<{ streams: StreamFigures[] | null }>({ cmd: 'streams' });
+        if (streams) {
+          const memory: string[][] = [['memory line: dst += src, our pool’s split', 'GB/s at 1 thread', `GB/s at ${thr(ourThreads)}`, 'speed-up']];
+          for (const st of streams) memory.push([st.label, fmt(st.one, 1), fmt(st.all, 1), `${fmt(st.all / st.one, 2)}×`]);
+          log(table(memory));
+          log(`(12 bytes moved per float; best of 7 tries each, the thread counts alternating in one process. The CNN's kernels stream tensors of the first size several times a step: what threads give such a pass bounds what they can give those kernels, whatever the kernels do)\n`);
+        }
+      }
     }
 
     for (const w of workers) await w.close();

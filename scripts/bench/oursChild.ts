@@ -9,6 +9,7 @@
 //   ← {"cmd": "run", "key": "mlp", "warmUp"?: true} → {seconds, cpuSeconds, items, finalLoss, leaked}
 //   ← {"cmd": "matmul", "m", "k", "n", "reps"} → {gflops}
 //   ← {"cmd": "peak"}                      → {fused, unfused}  (GFLOP/s of one thread, simdLimit.ts)
+//   ← {"cmd": "streams"}                   → {streams}  (GB/s of a pass at 1 and all of the pool's threads, bandwidth.ts; null without a pool)
 //
 // Everything else the process prints goes to stderr, so stdout carries only the answers.
 
@@ -20,6 +21,7 @@ import type { BackendChoice } from '../../src/core/types';
 import { selectBackend } from '../../src/trainer/backend';
 import { hasRelaxedSimd } from '../../src/trainer/kernels/wasmGemm';
 import { engineThreads, setEngineThreads } from '../../src/trainer/threads';
+import { measuredStreams } from './bandwidth';
 import { measuredPeak } from './simdLimit';
 import { benchWorkload, matMulGflops, WORKLOAD_KEYS } from './workloads';
 import type { Workload, WorkloadKey } from './workloads';
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
         answer({ ...r, leaked: tf.memory().numTensors - before });
       } else if (req.cmd === 'matmul') {
         answer({ gflops: matMulGflops(req.m!, req.k!, req.n!, req.reps!) });
+      } else if (req.cmd === 'streams') {
+        answer({ streams: measuredStreams() ?? null });
       } else if (req.cmd === 'peak') {
         answer({ fused: measuredPeak(true) ?? null, unfused: measuredPeak(false) ?? null });
       } else {

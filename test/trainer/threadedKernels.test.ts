@@ -27,6 +27,7 @@ import { kernelPool } from '../../src/trainer/kernels/workerPool';
 import type { KernelPool } from '../../src/trainer/kernels/workerPool';
 import { setEngineThreads } from '../../src/trainer/threads';
 import { lcg } from '../helpers/fixtures';
+import { measuredStreams } from '../../scripts/bench/bandwidth';
 
 setEngineThreads(2);
 
@@ -88,7 +89,22 @@ test('products: rows split, a batch split, A transposed, dense with bias and ReL
   await sameOnBoth('matMul with A transposed', () => tf.matMul(at, b, true, false));
   const bias = random([96], 6);
   await sameOnBoth('dense + bias + ReLU', () => dense(a as tf.Tensor2D, b as tf.Tensor2D, bias as tf.Tensor1D, 'relu'));
-  tf.dispose([a, b, ba, bb, at, bias]);
+  // Long enough in k to run in panels (wasmGemm.ts kPanels), each row block's panels on one thread.
+  const [la, lb] = [random([64, 1500], 7), random([1500, 96], 8)];
+  await sameOnBoth('a long product in panels of k', () => tf.matMul(la, lb));
+  await sameOnBoth('a long product with A transposed, in panels', () => tf.matMul(lb, lb, true, false));
+  tf.dispose([a, b, ba, bb, at, bias, la, lb]);
+});
+
+test('the bench memory line streams through the pool at 1 and 2 threads and puts the pool back as it found it', async () => {
+  const p = await pool();
+  const runs = p.runs;
+  const figures = measuredStreams(1);
+  assert.ok(figures, 'figures with a pool');
+  assert.deepEqual(figures.map((f) => [f.bytes, f.threads]), [[64 * 26 * 26 * 32 * 4, 2], [256 * 1024 * 4, 2]]);
+  for (const f of figures) assert.ok(f.one > 0 && f.all > 0 && Number.isFinite(f.one) && Number.isFinite(f.all), `${f.label}: ${f.one} and ${f.all} GB/s`);
+  assert.ok(p.runs > runs, 'the passes at 2 threads ran on the pool');
+  assert.equal(p.threads, p.size);
 });
 
 const conv = (x: tf.Tensor, f: tf.Tensor, stride: number, pad: 'same' | 'valid') => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, stride, pad);

@@ -45,6 +45,7 @@ import type { VsCodeApi } from './vscodeApi';
 
 export interface PersistedState {
   version: 1;
+  /** The shown run; its metrics are the store's kept points, written when the state is saved (see forStorage). */
   run: RunSnapshot | null;
   training: boolean;
   strings?: Record<string, string>;
@@ -177,6 +178,7 @@ export class Dashboard {
     this.state = { ...saved, charts: { ...DEFAULT_CHARTS, ...saved.charts }, strings: this.initialStrings ?? saved.strings };
     this.store.reset(this.state.run?.metrics ?? []);
     this.progress = this.state.run ? progressOfRun(this.state.run.meta, this.state.run.metrics) : NO_PROGRESS;
+    if (this.state.run) this.state.run = { ...this.state.run, metrics: [] };
     this.renderAll();
   }
 
@@ -241,7 +243,8 @@ export class Dashboard {
     const sameRun = !!run && this.state.run?.meta.id === run.meta.id;
     this.state = {
       ...this.state,
-      run: run ? { ...withoutLogs(run), metrics: [...(run.metrics ?? [])] } : null,
+      // The points live in the store, thinned; the run keeps none of its own (a long run's would grow without bound).
+      run: run ? { ...withoutLogs(run), metrics: [] } : null,
       training: !!msg.training,
       strings: msg.strings ?? this.state.strings,
       // The run's log.jsonl when it has one (runs before it, and warnings the host adds, live only here).
@@ -333,7 +336,6 @@ export class Dashboard {
       case 'metrics': {
         const kept = this.store.append(event.points ?? []);
         if (kept.length === 0) break;
-        run.metrics.push(...kept);
         const lastEpoch = kept.reduce((e, p) => (p.kind === 'epoch' ? Math.max(e, p.epoch) : e), 0);
         if (lastEpoch > run.meta.epochsDone) {
           run.meta = { ...run.meta, epochsDone: lastEpoch };
@@ -434,9 +436,10 @@ export class Dashboard {
   /**
    * Batches chart redraws to one per animation frame, however many events arrive,
    * and spaces them so that drawing takes at most a fifth of the page's time: a
-   * draw rebuilds every curve from every point, so a long fast run's draws grow
-   * with it, and drawing them at every frame keeps the page busy — and in a
-   * browser (code-server) VS Code's own window, whose thread the webview shares.
+   * draw rebuilds every curve from its kept points (at most MAX_CURVE_POINTS
+   * each, see MetricSeriesStore), and drawing at every frame would keep the page
+   * busy — and in a browser (code-server) VS Code's own window, whose thread the
+   * webview shares.
    */
   private scheduleChartDraw(): void {
     if (this.frame || this.drawTimer !== undefined || !this.state.run) return;
@@ -465,22 +468,22 @@ export class Dashboard {
     if (now) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
-      this.api.setState(forStorage(this.state));
+      this.api.setState(forStorage(this.state, this.store));
       return;
     }
     this.saveTimer ??= setTimeout(() => {
       this.saveTimer = undefined;
-      this.api.setState(forStorage(this.state));
+      this.api.setState(forStorage(this.state, this.store));
     }, SAVE_INTERVAL_MS);
   }
 }
 
-/** The state to save, with a long run's step points thinned (every k-th, and the last). */
-function forStorage(state: PersistedState): PersistedState {
-  const metrics = state.run?.metrics;
-  if (!state.run || !metrics) return state;
+/** The state to save: the run with the store's kept points, a long run's step points thinned further (every k-th, and the last). */
+function forStorage(state: PersistedState, store: MetricSeriesStore): PersistedState {
+  if (!state.run) return state;
+  const metrics = store.points();
   const steps = metrics.reduce((n, p) => (p.kind === 'step' ? n + 1 : n), 0);
-  if (steps <= SAVED_STEP_POINTS) return state;
+  if (steps <= SAVED_STEP_POINTS) return { ...state, run: { ...state.run, metrics } };
   const every = Math.ceil(steps / SAVED_STEP_POINTS);
   let seen = 0;
   const thinned = metrics.filter((p) => p.kind === 'epoch' || seen++ % every === 0 || seen === steps);

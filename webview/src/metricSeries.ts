@@ -4,6 +4,7 @@
 
 import type { MetricPoint } from '../../src/core/types';
 import { smoothEma } from '../../src/core/smoothing';
+import { MAX_CURVE_POINTS, ThinnedCurve } from '../../src/core/curveThinning';
 
 export type XAxisMode = 'step' | 'epoch';
 
@@ -24,11 +25,11 @@ export interface Series {
   points: XY[];
 }
 
-interface RawSeries {
-  steps: number[];
-  epochs: number[];
-  values: number[];
-}
+/** One key's curve: its values by step, each kept point with the metric point it came from (its step and epoch). */
+type RawSeries = ThinnedCurve<MetricPoint>;
+
+/** Below this many epochs tracked, the epoch ranges are not pruned (see pruneEpochRanges). */
+const MIN_TRACKED_EPOCHS = 1024;
 
 /** `val_mae` → `mae`; the base name groups a training metric with its validation twin. */
 export function baseMetricName(key: string): string {
@@ -39,7 +40,13 @@ export function isLossKey(key: string): boolean {
   return /loss$/i.test(baseMetricName(key));
 }
 
-/** Holds every metric point of the shown run, appended as events arrive. */
+/**
+ * Holds the shown run's curves, appended as events arrive: per key at most
+ * `maxPoints` points, thinned by step (src/core/curveThinning.ts: every
+ * bucket's first, extremes and last), so a long fast run's page neither grows
+ * nor draws slower without bound. The smoothed curve is the average of the
+ * kept points, as for a run the host thinned before sending it.
+ */
 export class MetricSeriesStore {
   private readonly stepSeries = new Map<string, RawSeries>();
   private readonly epochSeries = new Map<string, RawSeries>();
@@ -49,6 +56,10 @@ export class MetricSeriesStore {
   private readonly epochStepRange = new Map<number, [number, number]>();
   private lastStep = 0;
   private lastEpoch = 0;
+  /** The epoch ranges are pruned when they track more epochs than this. */
+  private pruneAbove = MIN_TRACKED_EPOCHS;
+
+  constructor(private readonly maxPoints: number = MAX_CURVE_POINTS) {}
 
   reset(points: readonly MetricPoint[]): void {
     this.stepSeries.clear();
@@ -57,6 +68,7 @@ export class MetricSeriesStore {
     this.epochStepRange.clear();
     this.lastStep = 0;
     this.lastEpoch = 0;
+    this.pruneAbove = MIN_TRACKED_EPOCHS;
     this.append(points);
   }
 
@@ -83,18 +95,68 @@ export class MetricSeriesStore {
       }
       kept.push(p);
     }
+    if (this.epochStepRange.size + this.epochEndStep.size > this.pruneAbove) this.pruneEpochRanges();
     return kept;
   }
 
   private push(into: Map<string, RawSeries>, p: MetricPoint): void {
     for (const [key, value] of Object.entries(p.values)) {
-      if (typeof value !== 'number') continue;
+      // A chart draws no NaN or infinite value (toPoints leaves them out), and the smoothing skips them.
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       let s = into.get(key);
-      if (!s) into.set(key, (s = { steps: [], epochs: [], values: [] }));
-      s.steps.push(p.step);
-      s.epochs.push(p.epoch);
-      s.values.push(value);
+      if (!s) into.set(key, (s = new ThinnedCurve<MetricPoint>(this.maxPoints)));
+      s.push(p.step, value, p);
     }
+  }
+
+  /**
+   * Forgets the step ranges of epochs no kept step point needs (fractionalEpoch
+   * reads a point's epoch and the two before it) and that are not among the
+   * latest: the kept points sit where they sat, and a run of hundreds of
+   * thousands of epochs keeps a bounded number. Amortized: the next prune waits
+   * until the tracked epochs have doubled.
+   */
+  private pruneEpochRanges(): void {
+    const needed = new Set<number>();
+    for (const s of this.stepSeries.values()) {
+      for (const p of s.items) needed.add(p.epoch).add(p.epoch - 1).add(p.epoch - 2);
+    }
+    let latest = this.lastEpoch;
+    for (const e of this.epochStepRange.keys()) if (e > latest) latest = e;
+    const keep = (e: number) => e >= latest - 2 || needed.has(e);
+    for (const e of [...this.epochStepRange.keys()]) if (!keep(e)) this.epochStepRange.delete(e);
+    for (const e of [...this.epochEndStep.keys()]) if (!keep(e)) this.epochEndStep.delete(e);
+    this.pruneAbove = Math.max(MIN_TRACKED_EPOCHS, 2 * (this.epochStepRange.size + this.epochEndStep.size));
+  }
+
+  /** Epochs whose step ranges are held (for the epoch axis): bounded however long the run. */
+  get trackedEpochs(): number {
+    return new Set([...this.epochStepRange.keys(), ...this.epochEndStep.keys()]).size;
+  }
+
+  /**
+   * The metric points behind the kept curve points, each once and with the
+   * values of the curves that kept it, in the order the trainer wrote them (by
+   * step, a step's batch point before its epoch point): what the page saves, so
+   * that a reload rebuilds the same curves on the step axis (on the epoch axis a
+   * step point is placed from the saved points' epochs until the host's state
+   * comes, as a reloaded page always did).
+   */
+  points(): MetricPoint[] {
+    const kept = new Map<MetricPoint, Record<string, number>>();
+    for (const series of [this.stepSeries, this.epochSeries]) {
+      for (const [key, s] of series) {
+        for (let i = 0; i < s.items.length; i++) {
+          const p = s.items[i];
+          let values = kept.get(p);
+          if (!values) kept.set(p, (values = {}));
+          values[key] = s.ys[i];
+        }
+      }
+    }
+    return [...kept]
+      .map(([p, values]) => ({ ...p, values }))
+      .sort((a, b) => a.step - b.step || (a.kind === b.kind ? a.epoch - b.epoch : a.kind === 'step' ? -1 : 1));
   }
 
   /** Every metric key seen, step keys first, in first-seen order. */
@@ -114,17 +176,17 @@ export class MetricSeriesStore {
     const out: Series[] = [];
     for (const [key, s] of this.stepSeries) {
       if (!include(key)) continue;
-      const xs = s.steps.map((step, i) => (xAxis === 'step' ? step : this.fractionalEpoch(step, s.epochs[i])));
+      const xs = s.items.map((p) => (xAxis === 'step' ? p.step : this.fractionalEpoch(p.step, p.epoch)));
       const validation = key.startsWith('val_');
-      out.push({ id: `step:${key}`, key, role: 'step', validation, points: toPoints(xs, s.values) });
+      out.push({ id: `step:${key}`, key, role: 'step', validation, points: toPoints(xs, s.ys) });
       if (smoothing > 0) {
-        out.push({ id: `smoothed:${key}`, key, role: 'smoothed', validation, points: toPoints(xs, smoothEma(s.values, smoothing)) });
+        out.push({ id: `smoothed:${key}`, key, role: 'smoothed', validation, points: toPoints(xs, smoothEma(s.ys, smoothing)) });
       }
     }
     for (const [key, s] of this.epochSeries) {
       if (!include(key)) continue;
-      const xs = xAxis === 'step' ? s.steps : s.epochs;
-      out.push({ id: `epoch:${key}`, key, role: 'epoch', validation: key.startsWith('val_'), points: toPoints(xs, s.values) });
+      const xs = s.items.map((p) => (xAxis === 'step' ? p.step : p.epoch));
+      out.push({ id: `epoch:${key}`, key, role: 'epoch', validation: key.startsWith('val_'), points: toPoints(xs, s.ys) });
     }
     return out;
   }

@@ -19,6 +19,7 @@ import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { ResolvedTransformer } from '../core/resolvedConfig';
 import { denseFused } from './fusedLayers';
 import { hasDenseKernel } from './kernels/dense';
+import { hasLayerNormKernels, LAYER_NORM, LAYER_NORM_GRAD } from './kernels/layerNorm';
 
 type Shape = (number | null)[];
 type ConfigDict = tf.serialization.ConfigDict;
@@ -265,6 +266,7 @@ function causalBias(length: number): tf.Tensor2D {
  * (test/trainer/transformer.test.ts).
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor {
+  if (x.dtype === 'float32' && hasLayerNormKernels()) return layerNormKernels(x, gamma, beta, epsilon);
   const norm = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const centered = tf.sub(xIn, tf.mean(xIn, -1, true));
     const variance = tf.mean(tf.square(centered), -1, true);
@@ -281,6 +283,27 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
         const dScaled = tf.mul(dy2, scale);
         const dx = tf.mul(tf.reshape(r, [-1, 1]), tf.sub(tf.sub(dScaled, tf.mean(dScaled, -1, true)), tf.mul(xHat2, tf.mean(tf.mul(dScaled, xHat2), -1, true))));
         return [tf.reshape(dx, dy.shape), tf.sum(tf.mul(dy2, xHat2), 0), tf.sum(dy2, 0)];
+      },
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor;
+  return norm(x, gamma, beta);
+}
+
+/**
+ * The same normalization on the backend's kernels of our own (wasm, cpu:
+ * kernels/layerNorm.ts), one forward and one gradient kernel, each a pass over
+ * the rows; equal to the composed ops up to float32 rounding (its sums are
+ * float64), tested in test/trainer/transformer.test.ts.
+ */
+function layerNormKernels(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): tf.Tensor {
+  const norm = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const [y, xHat, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xIn, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    save([xHat, rstd, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xHatSaved, rstdSaved, scale] = saved;
+        return tf.engine().runKernel(LAYER_NORM_GRAD, { dy, xHat: xHatSaved, rstd: rstdSaved, gamma: scale }, {}) as tf.Tensor[];
       },
     };
   }) as unknown as CustomGradientFunc) as unknown as (x: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor;

@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { resolveTransformer } from '../../src/core/resolvedConfig';
 import { Tokenizer } from '../../src/core/tokenizer';
 import { selectBackend } from '../../src/trainer/backend';
+import { LAYER_NORM, LAYER_NORM_GRAD, layerNormLoopsFor } from '../../src/trainer/kernels/layerNorm';
+import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
 import { loadTextModel, saveTextModel } from '../../src/trainer/modelIo';
 import { buildTransformer, embeddingLookup, layerNorm, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
 import { tempDir } from '../helpers/fixtures';
@@ -122,32 +124,42 @@ test('embeddingLookup gives the same values and gradients as a one-hot product',
   tf.dispose([table, ids, weights, g1, g2]);
 });
 
-test('layerNorm: the forward values are the op-by-op ones bit for bit; its written-out gradient matches the op-by-op gradient to float32 rounding', () => {
+test('layerNorm on our kernels (wasm: four floats at a time, or a plain loop for widths not a multiple of 4; cpu): forward and gradient match the op-by-op ones to float32 rounding', async () => {
   const eps = 1e-5;
   const opByOp = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
     const centered = tf.sub(x, tf.mean(x, -1, true));
     const variance = tf.mean(tf.square(centered), -1, true);
     return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, eps))), g), b);
   };
-  const x = tf.tensor3d(fixed(3 * 5 * 16, 7).map((v, i) => v * (1 + (i % 5)) + (i % 3)), [3, 5, 16]);
-  const gamma = tf.tensor1d(fixed(16, 8).map((v) => 1 + v / 2));
-  const beta = tf.tensor1d(fixed(16, 9));
-  // A loss that weighs every output differently, so no gradient term cancels by symmetry.
-  const weights = tf.tensor3d(fixed(3 * 5 * 16, 10), [3, 5, 16]);
-  const lossOf = (f: typeof opByOp) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(a, g, b)), weights));
-  assert.deepEqual(Array.from(layerNorm(x, gamma, beta, eps).dataSync()), Array.from(opByOp(x, gamma, beta).dataSync()));
-  const ours = tf.grads(lossOf((a, g, b) => layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, eps)))([x, gamma, beta]);
-  const reference = tf.grads(lossOf(opByOp))([x, gamma, beta]);
-  ['x', 'gamma', 'beta'].forEach((name, i) => {
-    assert.deepEqual(ours[i].shape, reference[i].shape, name);
-    const a = ours[i].dataSync();
-    const r = reference[i].dataSync();
-    const scale = Math.max(...Array.from(r, Math.abs));
-    assert.ok(scale > 0.1, `${name}: a gradient worth comparing`);
-    // Two orders of float32 operations over 16-wide rows: differences of a few ulps of the largest value.
-    for (let j = 0; j < r.length; j++) assert.ok(Math.abs(a[j] - r[j]) <= 1e-5 * scale, `${name}[${j}]: ${a[j]} vs ${r[j]}`);
-  });
-  tf.dispose([x, gamma, beta, weights, ...ours, ...reference]);
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectBackend(backend);
+    assert.ok(tf.getKernel(LAYER_NORM, backend) && tf.getKernel(LAYER_NORM_GRAD, backend), `${backend}: the layer-norm kernels are registered`);
+    if (backend === 'wasm') assert.ok(layerNormLoopsFor(tf.backend() as unknown as BackendWasm), 'the SIMD module compiles over the backend memory');
+    for (const width of [16, 7]) {
+      const x = tf.tensor3d(fixed(3 * 5 * width, 7).map((v, i) => v * (1 + (i % 5)) + (i % 3)), [3, 5, width]);
+      const gamma = tf.tensor1d(fixed(width, 8).map((v) => 1 + v / 2));
+      const beta = tf.tensor1d(fixed(width, 9));
+      // A loss that weighs every output differently, so no gradient term cancels by symmetry.
+      const weights = tf.tensor3d(fixed(3 * 5 * width, 10), [3, 5, width]);
+      const lossOf = (f: typeof opByOp) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.square(f(a, g, b)), weights));
+      const close = (what: string, got: ArrayLike<number>, want: ArrayLike<number>) => {
+        const scale = Math.max(...Array.from(want, Math.abs));
+        assert.ok(scale > 0.1, `${what}: values worth comparing`);
+        // Two orders of float32 operations over short rows: differences of a few ulps of the largest value.
+        for (let j = 0; j < want.length; j++) assert.ok(Math.abs(got[j] - want[j]) <= 1e-5 * scale, `${what}[${j}]: ${got[j]} vs ${want[j]}`);
+      };
+      const tag = `${backend}, width ${width}`;
+      close(`${tag}: y`, layerNorm(x, gamma, beta, eps).dataSync(), opByOp(x, gamma, beta).dataSync());
+      const ours = tf.grads(lossOf((a, g, b) => layerNorm(a, g as tf.Tensor1D, b as tf.Tensor1D, eps)))([x, gamma, beta]);
+      const reference = tf.grads(lossOf(opByOp))([x, gamma, beta]);
+      ['x', 'gamma', 'beta'].forEach((name, i) => {
+        assert.deepEqual(ours[i].shape, reference[i].shape, name);
+        close(`${tag}: d${name}`, ours[i].dataSync(), reference[i].dataSync());
+      });
+      tf.dispose([x, gamma, beta, weights, ...ours, ...reference]);
+    }
+  }
+  await selectBackend('wasm');
 });
 
 test('sinusoidal positions follow sin/cos of pos / 10000^(2i/d)', () => {

@@ -7,6 +7,7 @@ import { batchMatMulConfig } from './batchMatMul';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d';
 import { denseConfig } from './dense';
 import { gatherV2Config } from './gatherV2';
+import { layerNormCpuConfig, layerNormGradCpuConfig, layerNormGradWasmConfig, layerNormWasmConfig } from './layerNorm';
 import { castConfig, identityConfig } from './identity';
 import { maxPoolConfig } from './maxPool';
 import { avgPoolGradConfig, maxPoolGradConfig } from './poolGrad';
@@ -39,8 +40,17 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   avgPoolGradConfig,
 ];
 
-/** The fused Adam step and activation gradient, for each backend that runs JavaScript kernels. */
-export const jsKernelConfigs: readonly KernelConfig[] = [adamUpdateWasmConfig, adamUpdateCpuConfig, activationGradWasmConfig, activationGradCpuConfig];
+/** The fused Adam step, activation gradient and layer normalization, for each backend that runs JavaScript kernels. */
+export const jsKernelConfigs: readonly KernelConfig[] = [
+  adamUpdateWasmConfig,
+  adamUpdateCpuConfig,
+  activationGradWasmConfig,
+  activationGradCpuConfig,
+  layerNormWasmConfig,
+  layerNormCpuConfig,
+  layerNormGradWasmConfig,
+  layerNormGradCpuConfig,
+];
 
 /**
  * Registers our kernels when `backendName` is selected, in place of any

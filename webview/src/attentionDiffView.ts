@@ -14,8 +14,8 @@ import type { Translate } from '../../src/core/dashboardStringTable';
 import { attentionDifference, describeChange, differenceRange, largestChanges, meanOfMaps, formatChange } from '../../src/core/attentionDiff';
 import type { AttentionMisalignment } from '../../src/core/attentionDiff';
 import type { AttentionResult } from '../../src/core/types';
-import { h, sizeCanvas } from './dom';
-import { cellAt, drawColourScale, drawHeatmap, maxWeight, tokenLabel, type HeatmapGeometry } from './heatmap';
+import { h } from './dom';
+import { drawColourScale, drawHeatmap, drawScaleBar, followCellsWithTooltip, formatScaleMax, formatWeight, maxWeight, tokenLabel, type HeatmapGeometry } from './heatmap';
 import type { ChartTheme } from './theme';
 
 export type AttentionViewMode = 'model' | 'sideBySide' | 'difference';
@@ -64,44 +64,22 @@ export function drawDifference(canvas: HTMLCanvasElement, diff: number[][], rang
 
 /** The diverging legend: −range (negative colour) through 0 (background) to +range (positive colour), the three ends labelled. */
 export function drawDivergingScale(canvas: HTMLCanvasElement, range: number, theme: ChartTheme, title: string): void {
-  const fontSize = Math.max(9, Math.min(12, theme.fontSize - 1));
-  const barWidth = 200;
-  const barHeight = 10;
-  const width = barWidth + 8;
-  const height = barHeight + fontSize * 2 + 10;
-  const ctx = sizeCanvas(canvas, width, height);
   const low = formatChange(-range);
   const high = formatChange(range);
   canvas.dataset.min = String(-range);
   canvas.dataset.max = String(range);
   canvas.dataset.labels = `${low}|0|${high}`;
-  if (!ctx) return;
-  ctx.clearRect(0, 0, width, height);
-  ctx.font = `${fontSize}px ${theme.fontFamily}`;
-  ctx.fillStyle = theme.muted;
-  ctx.textBaseline = 'top';
-  ctx.textAlign = 'left';
-  ctx.fillText(title, 4, 0, barWidth);
-  const top = fontSize + 4;
-  ctx.fillStyle = theme.background;
-  ctx.fillRect(4, top, barWidth, barHeight);
-  const steps = 40;
-  for (let i = 0; i < steps; i++) {
+  drawScaleBar(canvas, theme, {
+    title,
+    barWidth: 200,
+    steps: 40,
     // The same rule as the cells, from −range at the left to +range at the right.
-    const v = ((i + 0.5) / steps) * 2 - 1;
-    ctx.fillStyle = v > 0 ? theme.train : theme.validation;
-    ctx.globalAlpha = Math.abs(v);
-    ctx.fillRect(4 + (i * barWidth) / steps, top, barWidth / steps + 0.5, barHeight);
-  }
-  ctx.globalAlpha = 1;
-  ctx.strokeStyle = theme.grid;
-  ctx.strokeRect(4.5, top + 0.5, barWidth - 1, barHeight - 1);
-  ctx.fillStyle = theme.foreground;
-  ctx.fillText(low, 4, top + barHeight + 3);
-  ctx.textAlign = 'center';
-  ctx.fillText('0', 4 + barWidth / 2, top + barHeight + 3);
-  ctx.textAlign = 'right';
-  ctx.fillText(high, 4 + barWidth, top + barHeight + 3);
+    fill: (at) => {
+      const v = at * 2 - 1;
+      return { colour: v > 0 ? theme.train : theme.validation, alpha: Math.abs(v) };
+    },
+    labels: { left: low, middle: '0', right: high },
+  });
 }
 
 /** The toggle and the base's panes; the attention view places it and tells it what to draw. */
@@ -143,6 +121,8 @@ export class AttentionDiffView {
   private mode: AttentionViewMode = 'model';
   private diffGeometry: HeatmapGeometry | undefined;
   private hoverData: { tokens: string[]; base: number[][]; tuned: number[][]; diff: number[][] } | undefined;
+  /** The strings of the last render, for the tooltip. */
+  private translate: Translate | undefined;
 
   constructor(private readonly onModeChange: () => void) {
     this.toggle.append(this.toggleLabel);
@@ -158,9 +138,18 @@ export class AttentionDiffView {
       this.toggle.append(h('label', { class: 'attention-view-mode' }, input, label));
     }
     this.element.append(this.baseLine, this.notice, this.side, this.difference);
-    this.tooltip.hidden = true;
-    this.diffCanvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.diffCanvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    followCellsWithTooltip(this.diffCanvas, this.tooltip, () => {
+      const g = this.diffGeometry;
+      const d = this.hoverData;
+      const t = this.translate;
+      if (!g || !d || !t) return undefined;
+      return {
+        geometry: g,
+        tokens: d.tokens,
+        text: ({ query, key }, from, to) =>
+          t('attention.diff.tooltip', from, to, formatWeight(d.base[query]?.[key] ?? 0), formatWeight(d.tuned[query]?.[key] ?? 0), formatChange(d.diff[query]?.[key] ?? 0)),
+      };
+    });
   }
 
   /**
@@ -221,7 +210,7 @@ export class AttentionDiffView {
         this.baseCanvas.setAttribute('aria-label', `${this.baseCaption.textContent}: ${where}`);
       }
       drawColourScale(this.sideScale, max, theme, t('attention.scale'));
-      this.sideScale.setAttribute('aria-label', `${t('attention.scale')}: 0 – ${max.toFixed(max >= 0.1 ? 2 : 3)}`);
+      this.sideScale.setAttribute('aria-label', `${t('attention.scale')}: 0 – ${formatScaleMax(max)}`);
       this.sideScale.dataset.layer = String(selection.layer);
       return { showOwnMap: false };
     }
@@ -249,34 +238,6 @@ export class AttentionDiffView {
       );
     }
     return { showOwnMap: false };
-  }
-
-  private translate: Translate | undefined;
-
-  private hover(e: MouseEvent): void {
-    const g = this.diffGeometry;
-    const d = this.hoverData;
-    if (!g || !d || !this.translate) return;
-    const rect = this.diffCanvas.getBoundingClientRect();
-    const x = e.clientX - rect.left;
-    const y = e.clientY - rect.top;
-    const cell = cellAt(g, x, y);
-    if (!cell) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    const { query, key } = cell;
-    this.tooltip.textContent = this.translate(
-      'attention.diff.tooltip',
-      d.tokens[query] ?? '',
-      d.tokens[key] ?? '',
-      (d.base[query]?.[key] ?? 0).toFixed(4),
-      (d.tuned[query]?.[key] ?? 0).toFixed(4),
-      formatChange(d.diff[query]?.[key] ?? 0),
-    );
-    this.tooltip.hidden = false;
-    this.tooltip.style.left = `${this.diffCanvas.offsetLeft + x + 12}px`;
-    this.tooltip.style.top = `${this.diffCanvas.offsetTop + y + 12}px`;
   }
 }
 

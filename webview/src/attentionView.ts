@@ -9,7 +9,7 @@ import type { DashboardAttentionMessage, DashboardGeneratedMessage, DashboardGen
 import type { Translate } from '../../src/core/dashboardStringTable';
 import { h } from './dom';
 import { formatMetric } from './format';
-import { cellAt, drawColourScale, drawHeatmap, headAverage, maxWeight, type HeatmapGeometry } from './heatmap';
+import { drawColourScale, drawHeatmap, followCellsWithTooltip, formatWeight, headAverage, maxWeight, type HeatmapGeometry } from './heatmap';
 import { probabilityRow, renderModelLine, showStatus, statusText, type ModelLineStrings, type StatusStrings } from './modelAnswer';
 import type { ChartTheme } from './theme';
 import { AttentionDiffView } from './attentionDiffView';
@@ -75,7 +75,6 @@ export class AttentionView {
   ) {
     this.t = t;
     this.theme = theme;
-    this.tooltip.hidden = true;
     this.controls = h(
       'div',
       { class: 'attention-controls' },
@@ -105,8 +104,12 @@ export class AttentionView {
     this.zoomIn.addEventListener('click', () => this.setZoom(this.zoom + 1));
     this.zoomOut.addEventListener('click', () => this.setZoom(this.zoom - 1));
     this.zoomFit.addEventListener('click', () => this.setZoom(0));
-    this.canvas.addEventListener('mousemove', (e) => this.hover(e));
-    this.canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    followCellsWithTooltip(this.canvas, this.tooltip, () => {
+      const result = this.message?.result;
+      const g = this.geometry;
+      if (!result || !g) return undefined;
+      return { geometry: g, tokens: result.tokens, text: ({ query, key }, from, to) => this.t('attention.tooltip', from, to, formatWeight(this.shownMap[query]?.[key] ?? 0)) };
+    });
     this.render();
   }
 
@@ -302,27 +305,6 @@ export class AttentionView {
       });
     });
     this.overview.replaceChildren(...thumbs);
-  }
-
-  private hover(e: MouseEvent): void {
-    const result = this.message?.result;
-    const g = this.geometry;
-    if (!result || !g) return;
-    const rect = this.canvas.getBoundingClientRect();
-    const x = e.clientX - rect.left;
-    const y = e.clientY - rect.top;
-    const cell = cellAt(g, x, y);
-    if (!cell) {
-      this.tooltip.hidden = true;
-      return;
-    }
-    const weight = this.shownMap[cell.query]?.[cell.key] ?? 0;
-    this.tooltip.textContent = this.t('attention.tooltip', result.tokens[cell.query] ?? '', result.tokens[cell.key] ?? '', weight.toFixed(4));
-    this.tooltip.dataset.query = String(cell.query);
-    this.tooltip.dataset.key = String(cell.key);
-    this.tooltip.hidden = false;
-    this.tooltip.style.left = `${this.canvas.offsetLeft + x + 12}px`;
-    this.tooltip.style.top = `${this.canvas.offsetTop + y + 12}px`;
   }
 }
 

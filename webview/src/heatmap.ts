@@ -148,42 +148,109 @@ export function drawHeatmap(
   return geometry;
 }
 
-/**
- * The colour scale of a heatmap: a bar from no weight (the background) to
- * `max` (the accent colour, fully opaque), with the two ends labelled.
- */
-export function drawColourScale(canvas: HTMLCanvasElement, max: number, theme: ChartTheme, title: string): void {
+/** The largest weight of a colour scale as its legend writes it: 2 decimals, 3 below 0.1. */
+export function formatScaleMax(max: number): string {
+  return max.toFixed(max >= 0.1 ? 2 : 3);
+}
+
+/** One attention weight as a tooltip writes it. */
+export function formatWeight(weight: number): string {
+  return weight.toFixed(4);
+}
+
+export interface ScaleBar {
+  title: string;
+  /** The bar's length in CSS pixels. */
+  barWidth: number;
+  /** How many bands the bar is drawn in. */
+  steps: number;
+  /** The colour and opacity at `at` ∈ (0, 1) along the bar, by the same rule as the cells. */
+  fill: (at: number) => { colour: string; alpha: number };
+  /** The labels under the bar's left end, its middle (if any) and its right end. */
+  labels: { left: string; middle?: string; right: string };
+}
+
+/** A heatmap's legend: its title, the bar on the background, framed, and the labels under it. */
+export function drawScaleBar(canvas: HTMLCanvasElement, theme: ChartTheme, bar: ScaleBar): void {
   const fontSize = Math.max(9, Math.min(12, theme.fontSize - 1));
-  const barWidth = 160;
+  const { barWidth, steps } = bar;
   const barHeight = 10;
   const width = barWidth + 8;
   const height = barHeight + fontSize * 2 + 10;
   const ctx = sizeCanvas(canvas, width, height);
-  canvas.dataset.max = String(max);
   if (!ctx) return;
   ctx.clearRect(0, 0, width, height);
   ctx.font = `${fontSize}px ${theme.fontFamily}`;
   ctx.fillStyle = theme.muted;
   ctx.textBaseline = 'top';
   ctx.textAlign = 'left';
-  ctx.fillText(title, 4, 0, barWidth);
+  ctx.fillText(bar.title, 4, 0, barWidth);
   const top = fontSize + 4;
   ctx.fillStyle = theme.background;
   ctx.fillRect(4, top, barWidth, barHeight);
-  // The same rule as the cells: the accent colour at opacity weight / max.
-  const steps = 32;
-  ctx.fillStyle = theme.train;
   for (let i = 0; i < steps; i++) {
-    ctx.globalAlpha = (i + 0.5) / steps;
+    const { colour, alpha } = bar.fill((i + 0.5) / steps);
+    ctx.fillStyle = colour;
+    ctx.globalAlpha = alpha;
     ctx.fillRect(4 + (i * barWidth) / steps, top, barWidth / steps + 0.5, barHeight);
   }
   ctx.globalAlpha = 1;
   ctx.strokeStyle = theme.grid;
   ctx.strokeRect(4.5, top + 0.5, barWidth - 1, barHeight - 1);
   ctx.fillStyle = theme.foreground;
-  ctx.fillText('0', 4, top + barHeight + 3);
+  ctx.fillText(bar.labels.left, 4, top + barHeight + 3);
+  if (bar.labels.middle !== undefined) {
+    ctx.textAlign = 'center';
+    ctx.fillText(bar.labels.middle, 4 + barWidth / 2, top + barHeight + 3);
+  }
   ctx.textAlign = 'right';
-  ctx.fillText(max.toFixed(max >= 0.1 ? 2 : 3), 4 + barWidth, top + barHeight + 3);
+  ctx.fillText(bar.labels.right, 4 + barWidth, top + barHeight + 3);
+}
+
+/**
+ * The colour scale of a heatmap: a bar from no weight (the background) to
+ * `max` (the accent colour, fully opaque), with the two ends labelled.
+ */
+export function drawColourScale(canvas: HTMLCanvasElement, max: number, theme: ChartTheme, title: string): void {
+  canvas.dataset.max = String(max);
+  // The same rule as the cells: the accent colour at opacity weight / max.
+  drawScaleBar(canvas, theme, { title, barWidth: 160, steps: 32, fill: (at) => ({ colour: theme.train, alpha: at }), labels: { left: '0', right: formatScaleMax(max) } });
+}
+
+/** What a heatmap's tooltip needs while its map is drawn: where the cells are, the tokens, and the text for a cell. */
+export interface CellTooltipSource {
+  geometry: HeatmapGeometry;
+  tokens: readonly string[];
+  /** The tooltip's text for the cell at (query, key), given its two tokens. */
+  text: (cell: { query: number; key: number }, queryToken: string, keyToken: string) => string;
+}
+
+/**
+ * Shows `tooltip` beside the pointer while it is over a cell of the heatmap
+ * drawn in `canvas` (`source` gives what is drawn, or nothing), hidden off the
+ * cells and when the pointer leaves.
+ */
+export function followCellsWithTooltip(canvas: HTMLCanvasElement, tooltip: HTMLElement, source: () => CellTooltipSource | undefined): void {
+  tooltip.hidden = true;
+  canvas.addEventListener('mousemove', (e) => {
+    const drawn = source();
+    if (!drawn) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const cell = cellAt(drawn.geometry, x, y);
+    if (!cell) {
+      tooltip.hidden = true;
+      return;
+    }
+    tooltip.textContent = drawn.text(cell, drawn.tokens[cell.query] ?? '', drawn.tokens[cell.key] ?? '');
+    tooltip.dataset.query = String(cell.query);
+    tooltip.dataset.key = String(cell.key);
+    tooltip.hidden = false;
+    tooltip.style.left = `${canvas.offsetLeft + x + 12}px`;
+    tooltip.style.top = `${canvas.offsetTop + y + 12}px`;
+  });
+  canvas.addEventListener('mouseleave', () => (tooltip.hidden = true));
 }
 
 function fillClipped(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth: number, align: 'left' | 'right' = 'right'): void {

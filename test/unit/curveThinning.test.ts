@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_CURVE_POINTS, thinCurveIndices, ThinnedCurve } from '../../src/core/curveThinning';
+import { MAX_CURVE_POINTS, thinCurve, ThinnedCurve } from '../../src/core/curveThinning';
+import { smoothEma, smoothThinned } from '../../src/core/smoothing';
 
 const range = (n: number, f: (i: number) => number = (i) => i) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -21,6 +22,9 @@ function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The indices a whole series keeps. */
+const thinCurveIndices = (xs: readonly number[], ys: readonly number[], bound?: number) => thinCurve(xs, ys, bound).indices;
 
 /** A training loss by step: falling, noisy. */
 const loss = (step: number) => 0.1 + 2 / Math.sqrt(step) + 0.2 * noise(step);
@@ -108,7 +112,7 @@ test('a step is drawn where it happens: the first point after it is kept', () =>
   }
 });
 
-test('pushing points one batch at a time keeps exactly the points thinning the whole series keeps, the latest one always exact', () => {
+test('pushing points one batch at a time keeps exactly the points thinning the whole series keeps, each standing for the same points, the latest one always exact', () => {
   const random = seeded(17);
   for (const bound of [4, 9, 64, 1000]) {
     const n = 40_000;
@@ -116,7 +120,7 @@ test('pushing points one batch at a time keeps exactly the points thinning the w
     const ys: number[] = [];
     let x = 0;
     for (let i = 0; i < n; i++) {
-      // Uneven steps, repeated x, now and then an x going back (a resumed run), ties and NaN values.
+      // Uneven steps, repeated x, now and then an x going back (a resumed run), ties and NaN values (left out).
       const r = random();
       x = r < 0.01 ? x - 3 : r < 0.05 ? x : x + 1 + Math.floor(random() * 5);
       xs.push(x);
@@ -127,14 +131,42 @@ test('pushing points one batch at a time keeps exactly the points thinning the w
     while (i < n) {
       const batch = 1 + Math.floor(random() * 300);
       for (const end = Math.min(n, i + batch); i < end; i++) curve.push(xs[i], ys[i], i);
-      assert.deepEqual(curve.items, thinCurveIndices(xs.slice(0, i), ys.slice(0, i), bound), `bound ${bound}, after ${i} points`);
+      const whole = thinCurve(xs.slice(0, i), ys.slice(0, i), bound);
+      assert.deepEqual(curve.items, whole.indices, `bound ${bound}, after ${i} points`);
+      assert.deepEqual(curve.counts, whole.counts, `bound ${bound}, after ${i} points`);
+      curve.sums.forEach((sum, k) => assert.ok(Math.abs(sum - whole.sums[k]) < 1e-9 * Math.max(1, Math.abs(sum)), `sum ${k}: ${sum} vs ${whole.sums[k]}`));
       assert.ok(curve.length <= bound);
-      assert.equal(curve.items[curve.length - 1], i - 1, 'the latest point is kept');
-      assert.ok(Object.is(curve.ys[curve.length - 1], ys[i - 1]));
-      assert.equal(curve.xs[curve.length - 1], xs[i - 1]);
+      let latest = i - 1;
+      while (!Number.isFinite(ys[latest])) latest--;
+      assert.equal(curve.items[curve.length - 1], latest, 'the latest point is kept');
+      assert.equal(curve.ys[curve.length - 1], ys[latest]);
+      assert.equal(curve.xs[curve.length - 1], xs[latest]);
     }
-    assert.equal(curve.pushed, n);
+    const finite = ys.filter((y) => Number.isFinite(y));
+    assert.equal(curve.pushed, finite.length);
+    // Every point is counted once, and its value in one sum.
+    assert.equal(curve.counts.reduce((a, c) => a + c, 0), finite.length);
+    const total = finite.reduce((a, y) => a + y, 0);
+    assert.ok(Math.abs(curve.sums.reduce((a, v) => a + v, 0) - total) < 1e-6 * total);
   }
+});
+
+test('the smoothed thinned curve follows the smoothing of every point; unthinned, it is that smoothing exactly', () => {
+  const n = 200_000;
+  const xs = range(n, (i) => i + 1);
+  // Skewed batch losses (mostly small, now and then large), where the kept extremes alone would pull the average up.
+  const ys = xs.map((s) => 0.1 + 1 / Math.sqrt(s) + 0.05 * Math.exp(3 * noise(s)));
+  for (const [weight, tolerance] of [[0.99, 0.04], [0.999, 0.01]]) {
+    const every = smoothEma(ys, weight);
+    const thinned = thinCurve(xs, ys, MAX_CURVE_POINTS);
+    assert.ok(thinned.indices.length < MAX_CURVE_POINTS);
+    const kept = thinned.indices.map((i) => ys[i]);
+    const smoothed = smoothThinned(kept, thinned.counts, thinned.sums, weight);
+    const worst = Math.max(...thinned.indices.map((i, k) => Math.abs(smoothed[k] - every[i])));
+    assert.ok(worst < tolerance, `weight ${weight}: off by ${worst}`);
+  }
+  const short = range(3000, (i) => loss(i + 1));
+  for (const weight of [0, 0.6, 0.95]) assert.deepEqual(smoothThinned(short, short.map(() => 1), short, weight), smoothEma(short, weight));
 });
 
 test('thinning the kept points again keeps them all (what the page saves rebuilds the same curve)', () => {

@@ -3,7 +3,7 @@
 // step curves. No DOM, no chart.js: the charts only draw what this builds.
 
 import type { MetricPoint } from '../../src/core/types';
-import { smoothEma } from '../../src/core/smoothing';
+import { smoothThinned } from '../../src/core/smoothing';
 import { MAX_CURVE_POINTS, ThinnedCurve } from '../../src/core/curveThinning';
 
 export type XAxisMode = 'step' | 'epoch';
@@ -44,8 +44,8 @@ export function isLossKey(key: string): boolean {
  * Holds the shown run's curves, appended as events arrive: per key at most
  * `maxPoints` points, thinned by step (src/core/curveThinning.ts: every
  * bucket's first, extremes and last), so a long fast run's page neither grows
- * nor draws slower without bound. The smoothed curve is the average of the
- * kept points, as for a run the host thinned before sending it.
+ * nor draws slower without bound. The smoothed curve still averages every
+ * point: each kept one carries the count and sum of those thinned after it.
  */
 export class MetricSeriesStore {
   private readonly stepSeries = new Map<string, RawSeries>();
@@ -101,7 +101,7 @@ export class MetricSeriesStore {
 
   private push(into: Map<string, RawSeries>, p: MetricPoint): void {
     for (const [key, value] of Object.entries(p.values)) {
-      // A chart draws no NaN or infinite value (toPoints leaves them out), and the smoothing skips them.
+      // A chart draws no NaN or infinite value (toPoints left them out, the smoothing skipped them): the curve takes none.
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       let s = into.get(key);
       if (!s) into.set(key, (s = new ThinnedCurve<MetricPoint>(this.maxPoints)));
@@ -180,7 +180,7 @@ export class MetricSeriesStore {
       const validation = key.startsWith('val_');
       out.push({ id: `step:${key}`, key, role: 'step', validation, points: toPoints(xs, s.ys) });
       if (smoothing > 0) {
-        out.push({ id: `smoothed:${key}`, key, role: 'smoothed', validation, points: toPoints(xs, smoothEma(s.ys, smoothing)) });
+        out.push({ id: `smoothed:${key}`, key, role: 'smoothed', validation, points: toPoints(xs, smoothThinned(s.ys, s.counts, s.sums, smoothing)) });
       }
     }
     for (const [key, s] of this.epochSeries) {

@@ -181,11 +181,32 @@ export function regressionLoss(out: tf.Tensor, values: tf.Tensor1D, loss: LossNa
   return tf.mean(loss === 'mae' ? tf.abs(diff) : tf.square(diff)) as tf.Scalar;
 }
 
-/** Per-token next-token cross-entropy of logits [B, T, V], weighted (0 = padding), averaged over the real tokens. */
+/** A target's probability below this counts as this in the loss (its log, −69.1, bounds one token's loss); the gradient is exact. */
+const LEAST_PROBABILITY = 1e-30;
+
+/**
+ * Per-token next-token cross-entropy of logits [B, T, V], weighted (0 =
+ * padding), averaged over the real tokens: Σ w·(−log softmax(z)[target]) / max(Σ w, 1),
+ * with its gradient written out, w/W·(softmax(z) − onehot). One softmax
+ * serves both passes: through tf.logSoftmax the engine took an element-wise
+ * exp forward and another backward (on wasm a scalar loop, ~8 ns a float: a
+ * character model's step spent ~5% in them).
+ */
 export function languageModelLoss(logits: tf.Tensor, targets: tf.Tensor2D, weights: tf.Tensor2D): tf.Scalar {
   const vocab = logits.shape[2]!;
-  const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, vocab)), 2));
-  return tf.div(tf.sum(tf.mul(nll, weights)), tf.maximum(tf.sum(weights), 1)) as tf.Scalar;
+  const loss = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
+    const p = tf.softmax(z);
+    const onehot = tf.oneHot(targets, vocab);
+    const picked = tf.sum(tf.mul(p, onehot), 2);
+    const total = tf.maximum(tf.sum(weights), 1);
+    const share = tf.div(weights, total);
+    save([p, onehot, share]);
+    return {
+      value: tf.sum(tf.mul(tf.neg(tf.log(tf.maximum(picked, LEAST_PROBABILITY))), share)) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, [probs, hot, w]: tf.Tensor[]) => tf.mul(tf.sub(probs, hot), tf.mul(tf.expandDims(w, 2), dy)),
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (z: tf.Tensor) => tf.Scalar;
+  return loss(logits);
 }
 
 // ───────────────────────── the experiment ─────────────────────────

@@ -16,6 +16,24 @@ export const MAX_SMOOTHING_WEIGHT = 0.999;
  *   enter the average.
  */
 export function smoothEma(values: readonly number[], weight: number): number[] {
+  return ema(values, weight);
+}
+
+/**
+ * smoothEma of a thinned curve (src/core/curveThinning.ts): kept point i stands
+ * for counts[i] points — itself, then the points thinned away after it, whose
+ * values sum to sums[i] with its own. The value at a kept point is the average
+ * of every point up to it, the thinned ones entering as their mean, each with
+ * its weight (the decay of m points at once is weight^m). So the smoothing
+ * weight means what it means for every point, however far the curve is
+ * thinned; with every count 1 this is smoothEma exactly. Values are finite.
+ */
+export function smoothThinned(values: readonly number[], counts: readonly number[], sums: readonly number[], weight: number): number[] {
+  return ema(values, weight, counts, sums);
+}
+
+/** The one loop of both: without counts, every value stands for itself. */
+function ema(values: readonly number[], weight: number, counts?: readonly number[], sums?: readonly number[]): number[] {
   const w = Number.isFinite(weight) ? Math.min(Math.max(weight, 0), MAX_SMOOTHING_WEIGHT) : 0;
   const out = new Array<number>(values.length);
   let last = 0;
@@ -33,36 +51,9 @@ export function smoothEma(values: readonly number[], weight: number): number[] {
     last = last * w + (1 - w) * v;
     count++;
     out[i] = constantSoFar ? v : last / (1 - Math.pow(w, count));
-  }
-  return out;
-}
-
-/**
- * smoothEma of a thinned curve (src/core/curveThinning.ts): kept point i stands
- * for counts[i] points — itself, then the points thinned away after it, whose
- * values sum to sums[i] with its own. The value at a kept point is the average
- * of every point up to it, the thinned ones entering as their mean, each with
- * its weight (the decay of m points at once is weight^m). So the smoothing
- * weight means what it means for every point, however far the curve is
- * thinned; with every count 1 this is smoothEma exactly. Values are finite.
- */
-export function smoothThinned(values: readonly number[], counts: readonly number[], sums: readonly number[], weight: number): number[] {
-  const w = Number.isFinite(weight) ? Math.min(Math.max(weight, 0), MAX_SMOOTHING_WEIGHT) : 0;
-  const out = new Array<number>(values.length);
-  let last = 0;
-  let count = 0;
-  let first = NaN;
-  let constantSoFar = true;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (count === 0) first = v;
-    else if (v !== first) constantSoFar = false;
-    last = last * w + (1 - w) * v;
-    count++;
-    out[i] = constantSoFar ? v : last / (1 - Math.pow(w, count));
-    const rest = counts[i] - 1;
+    const rest = counts ? counts[i] - 1 : 0;
     if (rest > 0) {
-      const mean = (sums[i] - v) / rest;
+      const mean = (sums![i] - v) / rest;
       // (A mean of equal values may differ from them in the last bit: a thinned constant is then drawn within rounding of itself.)
       if (mean !== first) constantSoFar = false;
       const decay = Math.pow(w, rest);

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { seededRng } from '../../src/core/random';
 import { MAX_CURVE_POINTS, thinCurve, ThinnedCurve } from '../../src/core/curveThinning';
 import { smoothEma, smoothThinned } from '../../src/core/smoothing';
 
@@ -11,17 +12,6 @@ function noise(i: number): number {
   return x - Math.floor(x) - 0.5;
 }
 
-/** A seeded generator (mulberry32), so every run checks the same series. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The indices a whole series keeps. */
 const thinCurveIndices = (xs: readonly number[], ys: readonly number[], bound?: number) => thinCurve(xs, ys, bound).indices;
@@ -113,7 +103,7 @@ test('a step is drawn where it happens: the first point after it is kept', () =>
 });
 
 test('pushing points one batch at a time keeps exactly the points thinning the whole series keeps, each standing for the same points, the latest one always exact', () => {
-  const random = seeded(17);
+  const random = seededRng(17);
   for (const bound of [4, 9, 64, 1000]) {
     const n = 40_000;
     const xs: number[] = [];

@@ -297,6 +297,30 @@ test('live metrics over 10 epochs draw a falling train-loss curve', async () => 
   assert.deepEqual(lines, ['training finished <b>not bold</b>']);
 });
 
+test('the events a fast run sends together (one events message) show as the same events sent one by one: header, curves, log', async () => {
+  await showRunningRun();
+  const runId = meta().id;
+  const events: TrainerEvent[] = [];
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    const points = epochPoints(epoch);
+    events.push({ type: 'metrics', points: points.slice(0, 10) }, { type: 'metrics', points: points.slice(10) });
+    events.push({ type: 'epoch', epoch, epochs: EPOCHS, logs: points[points.length - 1].values, millis: 120 });
+  }
+  events.push({ type: 'log', level: 'info', message: 'training finished <b>not bold</b>' });
+  // Two messages, as the host's queue may cut them: after the first, epoch 6's first steps (epoch 6 is being trained).
+  await post({ type: 'events', runId, events: events.slice(0, 16) });
+  await page.waitForFunction(() => document.querySelector('#epoch-progress')?.textContent === 'epoch 6/10', undefined, { timeout: 10_000 });
+  await post({ type: 'events', runId, events: events.slice(16) });
+  await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  await waitForPoints('#metric-chart', 2 * EPOCHS);
+  assert.equal(await text('#epoch-progress'), 'epoch 10/10');
+  assert.deepEqual(await page.locator('#log .log-line').allTextContents(), ['training finished <b>not bold</b>']);
+  // Events of another run are not drawn.
+  await post({ type: 'events', runId: 'some-other-run', events: [{ type: 'epoch', epoch: 11, epochs: 20, logs: {}, millis: 1 }] });
+  await page.waitForTimeout(100);
+  assert.equal(await text('#epoch-progress'), 'epoch 10/10');
+});
+
 test('the chart toolbar switches axis, scale and smoothing', async () => {
   await showRunningRun();
   await postTenEpochs();

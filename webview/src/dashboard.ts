@@ -6,6 +6,7 @@ import type { TrainerEvent } from '../../src/core/protocol/trainer';
 import type {
   DashboardAttentionMessage,
   DashboardEventMessage,
+  DashboardEventsMessage,
   DashboardGeneratedMessage,
   DashboardFilledMaskMessage,
   DashboardImageRootMessage,
@@ -115,6 +116,9 @@ export class Dashboard {
   private readonly imageRoots = new Map<string, { base: string; files?: Record<string, string> }>();
   private readonly main: HTMLElement;
 
+  /** While a batch of events is applied, renderHeader only notes that it is due (headerDeferred): drawn once after the batch. */
+  private deferHeader = false;
+  private headerDeferred = false;
   private frame = 0;
   /** A chart draw put off (see scheduleChartDraw), and when the last one ended and how long it took. */
   private drawTimer: ReturnType<typeof setTimeout> | undefined;
@@ -188,6 +192,18 @@ export class Dashboard {
     const msg = data as { type?: unknown };
     if (msg.type === 'state') this.showState(data as DashboardStateMessage);
     else if (msg.type === 'event') this.applyEvent(data as DashboardEventMessage);
+    else if (msg.type === 'events') {
+      // The header (progress, pipeline, the run's views) is drawn once for the batch, after its last event.
+      const batch = data as DashboardEventsMessage;
+      this.headerDeferred = false;
+      this.deferHeader = true;
+      try {
+        for (const event of Array.isArray(batch.events) ? batch.events : []) this.applyEvent({ type: 'event', runId: batch.runId, event });
+      } finally {
+        this.deferHeader = false;
+        if (this.headerDeferred) this.renderHeader();
+      }
+    }
     else if (msg.type === 'pipeline') this.applyPipeline(data as DashboardPipelineMessage);
     else if (msg.type === 'resumable') this.applyResumable(data as DashboardResumableMessage);
     else if (msg.type === 'prediction') this.playground.handleReply(data as DashboardPredictionMessage);
@@ -384,6 +400,10 @@ export class Dashboard {
   }
 
   private renderHeader(): void {
+    if (this.deferHeader) {
+      this.headerDeferred = true;
+      return;
+    }
     const run = this.state.run;
     // Stage events update run.stages; a run read from disk may carry them only in its meta.
     if (!run) return;

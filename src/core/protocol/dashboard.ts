@@ -78,6 +78,13 @@ export interface DashboardEventMessage {
   event: TrainerEvent;
 }
 
+/** Live updates for the shown run, several at once in the order the trainer sent them (a fast run's events are sent a few times a second). */
+export interface DashboardEventsMessage {
+  type: 'events';
+  runId: string;
+  events: TrainerEvent[];
+}
+
 /** The shown run's pipeline text again, now with what the run has learned (its split sizes). */
 export interface DashboardPipelineMessage {
   type: 'pipeline';
@@ -240,6 +247,7 @@ export type HostToWebviewMessage =
   | DashboardImageRootMessage
   | DashboardStateMessage
   | DashboardEventMessage
+  | DashboardEventsMessage
   | DashboardPipelineMessage
   | DashboardResumableMessage
   | DashboardAttentionMessage

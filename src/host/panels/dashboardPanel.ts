@@ -11,6 +11,7 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
 import { assertNever } from '../../core/protocol/fields';
 import type { DashboardFoldBand, DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
+import type { TrainerEvent } from '../../core/protocol/trainer';
 import { foldEpochBands } from '../../core/crossValidation';
 import type { Evaluation, FoldMembership, MetricPoint, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
@@ -100,6 +101,9 @@ export class DashboardPanel implements vscode.Disposable {
   private distributionsAgain = false;
   /** A live run's epochs send its distributions at most this often, and once after the last. */
   private readonly distributionsTick = new Throttle(DISTRIBUTIONS_POST_MS, () => this.postDistributions());
+  /** The shown run's trainer events not yet sent: sent together, at most every EVENTS_POST_MS (flushEvents). */
+  private pendingEvents: { runId: string; events: TrainerEvent[] } | undefined;
+  private readonly eventsTick = new Throttle(EVENTS_POST_MS, () => this.flushEvents());
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
   /** The training whose run the panel switches to when it starts. */
@@ -145,7 +149,7 @@ export class DashboardPanel implements vscode.Disposable {
         if (this.followed === session) this.followed = undefined;
         // A run that ended stopped or interrupted may be resumed: the page shows Resume then.
         const shown = this.shown;
-        if (shown && session.process.runId === shown.id) this.host.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
+        if (shown && session.process.runId === shown.id) this.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
       }),
     );
   }
@@ -175,7 +179,7 @@ export class DashboardPanel implements vscode.Disposable {
   private postWorstRows(): void {
     const w = this.worst;
     if (!w || !this.host.ready) return;
-    this.host.post({ type: 'worstRows', runId: w.runId, file: vscode.workspace.asRelativePath(w.file), scope: w.scope, rows: w.rows, scopeRows: w.scopeRows, summary: w.summary });
+    this.post({ type: 'worstRows', runId: w.runId, file: vscode.workspace.asRelativePath(w.file), scope: w.scope, rows: w.rows, scopeRows: w.scopeRows, summary: w.summary });
   }
 
   /** A URI the page can load a workspace file from (an image), or undefined outside the workspace. */
@@ -192,7 +196,7 @@ export class DashboardPanel implements vscode.Disposable {
 
   /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
   postMessage(message: HostToWebviewMessage): void {
-    this.host.post(message);
+    this.post(message);
   }
 
   /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
@@ -276,7 +280,7 @@ export class DashboardPanel implements vscode.Disposable {
         const shown = this.shown;
         void this.playground.answer(message, shown).then((reply) => {
           // The page may have moved to another run meanwhile; it ignores replies for other runs.
-          if (reply) this.host.post(reply);
+          if (reply) this.post(reply);
         });
         break;
       }
@@ -288,13 +292,13 @@ export class DashboardPanel implements vscode.Disposable {
       case 'fillMask': {
         void this.playground.fillMask(message, this.shown).then((reply) => {
           // A reply for another run than the page shows by then is dropped by the page.
-          if (reply) this.host.post(reply);
+          if (reply) this.post(reply);
         });
         break;
       }
       case 'projectEmbeddings': {
         void this.playground.project(message, this.shown).then((reply) => {
-          if (reply) this.host.post(reply);
+          if (reply) this.post(reply);
         });
         break;
       }
@@ -370,7 +374,7 @@ export class DashboardPanel implements vscode.Disposable {
       const link = this.host.resourceUri(vscode.Uri.file(image.file));
       if (link) files[image.file] = link;
     }
-    this.host.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, ''), ...(Object.keys(files).length > 0 ? { files } : {}) });
+    this.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, ''), ...(Object.keys(files).length > 0 ? { files } : {}) });
   }
 
   private resumable(run: ShownRun): boolean {
@@ -391,7 +395,7 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     if (event.type === 'evaluation') this.postImageRoot(runId, readRunMeta(this.shown.dir), event.evaluation);
-    this.host.post({ type: 'event', runId, event });
+    this.queueEvent(runId, event);
     // Each epoch may have recorded its layers' distributions.
     if (event.type === 'epoch') this.distributionsTick.schedule();
     // The pipeline of a run that just started, and again once its split sizes are known.
@@ -400,7 +404,7 @@ export class DashboardPanel implements vscode.Disposable {
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
       const deployment = this.deps.deploymentOf?.(runId);
       const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, deployment, pipelineWords());
-      if (pipeline) this.host.post({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
+      if (pipeline) this.post({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
     }
   }
 
@@ -411,7 +415,7 @@ export class DashboardPanel implements vscode.Disposable {
     const meta = readRunMeta(shown.dir);
     const deployment = this.deps.deploymentOf?.(shown.id);
     const pipeline = meta && runPipelineText(shown.dir, meta, undefined, deployment, pipelineWords());
-    if (pipeline) this.host.post({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
+    if (pipeline) this.post({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -425,7 +429,7 @@ export class DashboardPanel implements vscode.Disposable {
     const version = ++this.stateVersion;
     const training = !!this.deps.trainings.forRun(shown?.id);
     if (!shown || !existsSync(shown.dir)) {
-      this.host.post({ type: 'state', run: null, training, strings: dashboardStrings() });
+      this.post({ type: 'state', run: null, training, strings: dashboardStrings() });
       return;
     }
     // A finished run with a large metrics file (hours of logging) is read in slices so the
@@ -451,7 +455,7 @@ export class DashboardPanel implements vscode.Disposable {
     const run = { ...snapshot, meta, stages, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, deployment, pipelineWords());
     this.postImageRoot(shown.id, run.meta, run.evaluation);
-    this.host.post({
+    this.post({
       type: 'state',
       run,
       training,
@@ -497,7 +501,7 @@ export class DashboardPanel implements vscode.Disposable {
         (lines) => {
           if (this.shown?.id === shown.id && (lines.length > 0 || this.sentDistributions.has(shown.id))) {
             this.sentDistributions.add(shown.id);
-            this.host.post({ type: 'distributions', runId: shown.id, lines });
+            this.post({ type: 'distributions', runId: shown.id, lines });
           }
         },
         () => undefined,
@@ -511,7 +515,34 @@ export class DashboardPanel implements vscode.Disposable {
       });
   }
 
+  /**
+   * A fast run sends hundreds of events a second (an epoch, its step points, a
+   * log line each): one message each kept the browser's window (code-server,
+   * whose thread the page shares) so busy that the status bar and the CodeLens
+   * fell tens of seconds behind. So they go together, in order, a few times a
+   * second; anything else sent to the page sends them first.
+   */
+  private queueEvent(runId: string, event: TrainerEvent): void {
+    if (this.pendingEvents && this.pendingEvents.runId !== runId) this.flushEvents();
+    (this.pendingEvents ??= { runId, events: [] }).events.push(event);
+    this.eventsTick.schedule();
+  }
+
+  private flushEvents(): void {
+    const pending = this.pendingEvents;
+    if (!pending) return;
+    this.pendingEvents = undefined;
+    this.host.post(pending.events.length === 1 ? { type: 'event', runId: pending.runId, event: pending.events[0] } : { type: 'events', runId: pending.runId, events: pending.events });
+  }
+
+  /** Sends a message to the page after the events queued before it. */
+  private post(message: HostToWebviewMessage): void {
+    this.flushEvents();
+    this.host.post(message);
+  }
+
   dispose(): void {
+    this.eventsTick.dispose();
     this.distributionsTick.dispose();
     this.host.dispose();
     vscode.Disposable.from(...this.disposables).dispose();
@@ -520,6 +551,8 @@ export class DashboardPanel implements vscode.Disposable {
 
 /** How often a live run's distributions are sent at most (each send reads the file's new lines). */
 const DISTRIBUTIONS_POST_MS = 1_000;
+/** How often a live run's trainer events are sent at most, together (queueEvent). */
+const EVENTS_POST_MS = 100;
 
 /** Above this, a finished run's metrics are read asynchronously (see postState). */
 const ASYNC_READ_BYTES = 8 * 1024 * 1024;

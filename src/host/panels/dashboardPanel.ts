@@ -11,7 +11,7 @@ import { whyNotResumable } from '../../node/checkpointFile';
 import { parseWebviewMessage } from '../../core/protocol/dashboard';
 import { assertNever } from '../../core/protocol/fields';
 import type { DashboardFoldBand, DashboardFollow, DashboardGenerateRequest, HostToWebviewMessage, WebviewToHostMessage } from '../../core/protocol/dashboard';
-import type { TrainerEvent } from '../../core/protocol/trainer';
+import type { TrainerEvent, TrainerEventType } from '../../core/protocol/trainer';
 import { foldEpochBands } from '../../core/crossValidation';
 import type { Evaluation, FoldMembership, MetricPoint, RunMeta, RunSnapshot, RunStatus, SaliencyMethod } from '../../core/types';
 import { configFolderOf, evaluationImagePath } from '../../node/imageModelRuns';
@@ -103,6 +103,8 @@ export class DashboardPanel implements vscode.Disposable {
   private readonly distributionsTick = new Throttle(DISTRIBUTIONS_POST_MS, () => this.postDistributions());
   /** The shown run's trainer events not yet sent: sent together, at most every EVENTS_POST_MS (flushEvents). */
   private pendingEvents: { runId: string; events: TrainerEvent[] } | undefined;
+  /** When the page was sent the first event of the run it follows (see onTrainingUpdate). */
+  private eventsFrom: { runId: string; at: number } | undefined;
   private readonly eventsTick = new Throttle(EVENTS_POST_MS, () => this.flushEvents());
   /** Bumped by every postState, so a slow asynchronous read never overwrites a newer state. */
   private stateVersion = 0;
@@ -395,7 +397,12 @@ export class DashboardPanel implements vscode.Disposable {
       return;
     }
     if (event.type === 'evaluation') this.postImageRoot(runId, readRunMeta(this.shown.dir), event.evaluation);
-    this.queueEvent(runId, event);
+    // A run's first seconds go event by event, as they come (a short run is drawn while it trains); after
+    // that its step points, epochs and log lines go together; the rare events (stages, the summary, the
+    // end) always at once, after those queued.
+    if (this.eventsFrom?.runId !== runId) this.eventsFrom = { runId, at: performance.now() };
+    if (BATCHED_EVENTS.has(event.type) && performance.now() - this.eventsFrom.at >= UNBATCHED_START_MS) this.queueEvent(runId, event);
+    else this.post({ type: 'event', runId, event });
     // Each epoch may have recorded its layers' distributions.
     if (event.type === 'epoch') this.distributionsTick.schedule();
     // The pipeline of a run that just started, and again once its split sizes are known.
@@ -551,8 +558,12 @@ export class DashboardPanel implements vscode.Disposable {
 
 /** How often a live run's distributions are sent at most (each send reads the file's new lines). */
 const DISTRIBUTIONS_POST_MS = 1_000;
-/** How often a live run's trainer events are sent at most, together (queueEvent). */
+/** How often a live run's frequent trainer events are sent at most, together (queueEvent). */
 const EVENTS_POST_MS = 100;
+/** How long from a run's first event its events are sent one by one, before they are batched. */
+const UNBATCHED_START_MS = 3_000;
+/** The trainer events a fast run sends hundreds of a second: sent together (queueEvent); the others at once. */
+const BATCHED_EVENTS: ReadonlySet<TrainerEventType> = new Set<TrainerEventType>(['metrics', 'epoch', 'log']);
 
 /** Above this, a finished run's metrics are read asynchronously (see postState). */
 const ASYNC_READ_BYTES = 8 * 1024 * 1024;

@@ -81,6 +81,37 @@ test('gradients of a matMul through the fast paths match the reference', async (
   await sameOnBoth('d/da, d/db of sum(sin(a·bᵀ)), batched', [randomTensor([3, 8, 5], 3), randomTensor([3, 7, 5], 4)], f);
 });
 
+test('Slice takes rows, windows and corners in place, without copying the whole input off the heap', async () => {
+  await sameOnBoth('a batch of rows (contiguous)', [randomTensor([40, 7, 6, 1], 20)], (x) => tf.slice(x, [8, 0, 0, 0], [16, 7, 6, 1]));
+  await sameOnBoth('2-D columns, short runs', [randomTensor([9, 11], 21)], (x) => tf.slice(x, [2, 3], [5, 4]));
+  await sameOnBoth('2-D columns, long runs', [randomTensor([5, 70], 22)], (x) => tf.slice(x, [1, 2], [3, 40]));
+  await sameOnBoth('3-D window of a sequence', [randomTensor([4, 12, 20], 23)], (x) => tf.slice(x, [1, 3, 0], [2, 6, 20]));
+  await sameOnBoth('4-D corner', [randomTensor([3, 8, 8, 5], 24)], (x) => tf.slice(x, [1, 2, 3, 1], [2, 5, 4, 3]));
+  await sameOnBoth('5-D, -1 sizes', [randomTensor([2, 3, 4, 5, 6], 25)], (x) => tf.slice(x, [1, 1, 0, 2, 1], [-1, 2, -1, 2, -1]));
+  await sameOnBoth('int32', [{ values: Int32Array.from({ length: 60 }, (_, i) => i * 7 - 100), shape: [6, 10], dtype: 'int32' }], (x) => tf.slice(x, [2, 1], [3, 8]));
+  await sameOnBoth('empty', [randomTensor([4, 5], 26)], (x) => tf.slice(x, [1, 0], [0, 5]));
+  await selectBackend('wasm');
+  const table = tf.tensor(randomValues(2048 * 10, 27), [2048, 10]);
+  const backend = tf.backend() as unknown as { readSync: (...a: unknown[]) => unknown };
+  const readSync = backend.readSync;
+  let wholeReads = 0;
+  backend.readSync = function (this: unknown, ...a: unknown[]) {
+    wholeReads++;
+    return readSync.apply(this, a);
+  };
+  try {
+    tf.dispose([tf.slice(table, [64, 0], [64, 10]), tf.slice(table, [0, 2], [2048, 3])]);
+  } finally {
+    backend.readSync = readSync;
+  }
+  assert.equal(wholeReads, 0, 'no copy of the input off the heap');
+  const flags = tf.tensor([true, false, true, true], [2, 2], 'bool');
+  const row = tf.slice(flags, [1, 0], [1, 2]);
+  assert.deepEqual(Array.from(await row.data()), [1, 1], 'bool goes to the backend\'s own kernel');
+  assert.throws(() => tf.slice(table, [2040, 0], [16, 10]), /2040|slice/i);
+  tf.dispose([table, flags, row]);
+});
+
 test('UnsortedSegmentSum (embedding gradients) adds rows into their segments, dropping out-of-range ids', async () => {
   const ids = Int32Array.from([0, 2, 2, 5, -1, 1, 0, 9]);
   await sameOnBoth('segment sum', [randomTensor([8, 3], 5), { values: ids, shape: [8], dtype: 'int32' }], (x, s) => tf.unsortedSegmentSum(x, s as tf.Tensor1D, 6));

@@ -11,6 +11,7 @@ import { layerNormCpuConfig, layerNormGradCpuConfig, layerNormGradWasmConfig, la
 import { castConfig, identityConfig } from './identity';
 import { maxPoolConfig } from './maxPool';
 import { avgPoolGradConfig, maxPoolGradConfig } from './poolGrad';
+import { sliceConfig } from './slice';
 import { sumConfig } from './sum';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
 import { replaceKernel } from './wasmInternals';
@@ -18,8 +19,8 @@ import { replaceKernel } from './wasmInternals';
 /**
  * Wasm only: a BatchMatMul that keeps every product on a fast path, an
  * UnsortedSegmentSum (the backend has none), a copy-free Identity and
- * same-dtype Cast, a fused dense op, GatherV2 and leading-axes Sum as
- * plain loops on the heap, 2-D convolutions and their gradients as products
+ * same-dtype Cast, a fused dense op, GatherV2, Slice and leading-axes Sum
+ * as plain loops on the heap, 2-D convolutions and their gradients as products
  * on our SIMD kernel (the backend has no Conv2DBackpropFilter), the
  * pooling gradients as scatters, and 2×2 max-pooling as a SIMD loop.
  */
@@ -30,6 +31,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   castConfig,
   denseConfig,
   gatherV2Config,
+  sliceConfig,
   sumConfig,
   conv2dConfig,
   fusedConv2dConfig,

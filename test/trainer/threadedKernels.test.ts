@@ -156,6 +156,21 @@ test('max pooling and its gradient (2×2 and 3×3 windows), ReLU gradient', asyn
   };
   await sameOnBoth('2×2 pooling', () => poolAndGrad(2, 2, 'valid'));
   await sameOnBoth('3×3 pooling, stride 2', () => poolAndGrad(3, 2, 'same'));
+  // An odd size: the windows leave dx's last row and column, which each thread zeroes for its own
+  // images. Freed NaNs first, so that memory the gradient reuses is not zero by chance.
+  const odd = random([8, 13, 13, 64], 35);
+  const oddGrad = () => {
+    tf.fill(odd.shape, NaN).dispose();
+    const r = random([8, 6, 6, 64], 36);
+    const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), r)))(odd);
+    r.dispose();
+    return dx;
+  };
+  await sameOnBoth('2×2 pooling of an odd size', oddGrad);
+  const dxOdd = oddGrad();
+  const lastColumn = tf.tidy(() => tf.slice(dxOdd, [0, 0, 12, 0], [8, 13, 1, 64]));
+  assert.deepEqual(new Set(await lastColumn.data()), new Set([0]), 'the uncovered column of dx is zero');
+  tf.dispose([odd, dxOdd, lastColumn]);
   const [dy, y] = [random([100003], 33), random([100003], 34)];
   await sameOnBoth('ReLU gradient', () => activationGrad('relu', dy, y));
   tf.dispose([x, dy, y]);

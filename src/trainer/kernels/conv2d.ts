@@ -456,7 +456,13 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
     const zeros = s.filled(outC);
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
     const table = new Int32Array(heapFloats(w).buffer);
-    heapFloats(w).fill(0, dxAt / 4, dxAt / 4 + g.batch * g.inH * g.inW * inC);
+    // dx is zeroed image by image by the unit that first adds into the image (the one with its
+    // first tile), on whichever thread takes it, not here before the passes.
+    const [zeroFn, imageFloats] = [poolFn(pool, 'loops', 'zeroFloats', wasmLoopsFor(w)!.zeroFloats), g.inH * g.inW * inC];
+    const zeroFirst = (a: number, b: number): Call[] => {
+      const [i0, i1] = [Math.ceil(a / perImage), Math.ceil(b / perImage)];
+      return i1 > i0 ? [call(zeroFn, dxAt + 4 * i0 * imageFloats, (i1 - i0) * imageFloats)] : [];
+    };
     for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
       const products: Call[][] = [];
       const chunks: { t0: number; n: number }[] = [];
@@ -470,7 +476,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
         chunks.push({ t0, n });
       }
       if (products.length === 1 || whole) {
-        runPlans(pool, products.map((plan, t) => [...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]));
+        runPlans(pool, products.map((plan, t) => [...zeroFirst(chunks[t].t0, chunks[t].t0 + chunks[t].n), ...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]));
         continue;
       }
       runPlans(pool, products);
@@ -481,7 +487,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       const scatters: Call[][] = Array.from({ length: groups }, (_, k) => {
         const [i0, i1] = share(img1 - img0, groups, k);
         const [a, b] = [Math.max(r0, (img0 + i0) * perImage), Math.min(end, (img0 + i1) * perImage)];
-        const calls: Call[] = [];
+        const calls: Call[] = zeroFirst(a, b);
         chunks.forEach(({ t0, n }, t) => {
           const [lo, hi] = [Math.max(a, t0), Math.min(b, t0 + n)];
           if (lo < hi) calls.push(call(scatterFn, per[t].dvAt + (lo - t0) * ci, n * ci, hi - lo, ci, per[t].dxTable + 4 * (lo - t0) * p, 0, 0));

@@ -14,7 +14,8 @@ import { AvgPoolGrad, backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
-import { splitUnits } from './workerPool';
+import { splitSteps } from './workerPool';
+import type { UnitStep } from './workerPool';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function poolInfo(x: TensorInfo, attrs: KernelArgs['attrs']): backend_util.Conv2DInfo {
@@ -36,10 +37,15 @@ interface PoolGradStart {
   heap: Float32Array;
   dyAt: number;
   dxAt: number;
+  /** dx still to be zeroed (startPoolGrad's zeroLater). */
+  zeroHere: boolean;
 }
 
-/** Undefined where the replaced kernel takes the case (not float32, not 4-D). */
-function startPoolGrad(args: KernelArgs<BackendWasm>, zeroed: (info: backend_util.Conv2DInfo) => boolean = () => true): PoolGradStart | undefined {
+/**
+ * Undefined where the replaced kernel takes the case (not float32, not 4-D).
+ * With `zeroLater`, dx that needs zeroing is left to the caller (`zeroHere`).
+ */
+function startPoolGrad(args: KernelArgs<BackendWasm>, zeroed: (info: backend_util.Conv2DInfo) => boolean = () => true, zeroLater = false): PoolGradStart | undefined {
   const { inputs, backend: w, attrs } = args;
   const dy = inputs.dy as TensorInfo;
   const x = inputs.input as TensorInfo;
@@ -49,8 +55,9 @@ function startPoolGrad(args: KernelArgs<BackendWasm>, zeroed: (info: backend_uti
   const heap = heapFloats(w);
   const dyAt = heapOffset(w, dy) / 4;
   const dxAt = heapOffset(w, dx) / 4;
-  if (zeroed(info)) heap.fill(0, dxAt, dxAt + info.batchSize * info.inHeight * info.inWidth * info.inChannels);
-  return { x, info, dx, heap, dyAt, dxAt };
+  const zeroHere = zeroed(info);
+  if (zeroHere && !zeroLater) heap.fill(0, dxAt, dxAt + info.batchSize * info.inHeight * info.inWidth * info.inChannels);
+  return { x, info, dx, heap, dyAt, dxAt, zeroHere: zeroHere && zeroLater };
 }
 
 /**
@@ -83,21 +90,26 @@ const pool2x2 = (info: backend_util.Conv2DInfo) =>
 const uncovered = (info: backend_util.Conv2DInfo) => 2 * info.outHeight !== info.inHeight || 2 * info.outWidth !== info.inWidth;
 
 function maxPoolGrad(args: KernelArgs<BackendWasm>): TensorInfo {
-  const fast = wasmLoopsFor(args.backend) !== undefined;
-  // maxPoolGrad2x2 writes every pixel its windows cover: dx is zeroed only where they leave some.
-  const start = startPoolGrad(args, (info) => !(fast && pool2x2(info)) || uncovered(info));
+  // The wasm loops take channels in fours.
+  const loops = (args.inputs.input as TensorInfo).shape[3] % 4 === 0 ? wasmLoopsFor(args.backend) : undefined;
+  const fast = loops !== undefined;
+  // maxPoolGrad2x2 writes every pixel its windows cover: dx is zeroed only where they leave some;
+  // with the wasm loops, by them (in the units that then write it).
+  const start = startPoolGrad(args, (info) => !(fast && pool2x2(info)) || uncovered(info), fast);
   if (!start) return replacedKernel(MaxPoolGrad).kernelFunc(args) as TensorInfo;
   const w = args.backend;
   const { x, info, dx, heap, dyAt, dxAt } = start;
   const { batchSize, inHeight: inH, inWidth: inW, inChannels: c, outHeight: outH, outWidth: outW, strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const { top, left } = info.padInfo;
   const xAt = heapOffset(w, x) / 4;
-  const loops = c % 4 === 0 ? wasmLoopsFor(w) : undefined;
   if (loops) {
-    // Images apart on the engine's threads (a window reads and writes its own image only).
+    // Images apart on the engine's threads (a window reads and writes its own image only), each
+    // part zeroing its images' dx first where that is needed.
     const [name, fn] = pool2x2(info) ? (['maxPoolGrad2x2', loops.maxPoolGrad2x2] as const) : (['maxPoolGrad', loops.maxPoolGrad] as const);
     const [xImage, yImage] = [4 * inH * inW * c, 4 * outH * outW * c];
-    splitUnits(w, 'loops', name, fn, batchSize, batchSize * inH * inW * c, (b0, b1) => [4 * xAt + b0 * xImage, 4 * dyAt + b0 * yImage, 4 * dxAt + b0 * xImage, b1 - b0, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left]);
+    const zero: UnitStep = { key: 'loops', name: 'zeroFloats', fn: loops.zeroFloats, args: (b0, b1) => [4 * dxAt + b0 * xImage, ((b1 - b0) * xImage) / 4] };
+    const pass: UnitStep = { key: 'loops', name, fn, args: (b0, b1) => [4 * xAt + b0 * xImage, 4 * dyAt + b0 * yImage, 4 * dxAt + b0 * xImage, b1 - b0, inH, inW, c, outH, outW, fh, fw, sh, sw, top, left] };
+    splitSteps(w, start.zeroHere ? [zero, pass] : [pass], batchSize, batchSize * inH * inW * c);
     return dx;
   }
   // The window's in-bounds pixels (float offsets of channel 0 in x and dx), in scan order.

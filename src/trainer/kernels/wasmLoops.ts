@@ -14,6 +14,9 @@
 //   maxPool2x2 finds the same values for the forward pass.
 // - addInto adds one run of floats to another (the filter gradient's
 //   per-chunk partial sums); sumRows sums a matrix's rows (bias gradients).
+// - zeroFloats zeroes a run of floats (memory.fill): a gradient that is added
+//   into, zeroed image by image in the same units that add into it, so the
+//   zeroing splits among the threads with the work.
 // - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
 //   outputs of a million floats and more).
 // - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
@@ -500,7 +503,7 @@ function adamBody(): Bytes {
   ];
 }
 
-/** The module's bytes: exported functions `col2im`, `maxPoolGrad`, `addInto` and `reluGrad`, memory imported as env.memory. */
+/** The module's bytes: the functions of WasmLoops, exported by their names, memory imported as env.memory. */
 export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const col2imType = [0x60, ...vec(new Array(PARAMS).fill([I32])), ...vec([])];
   const poolType = [0x60, ...vec(new Array(Q_PARAMS).fill([I32])), ...vec([])];
@@ -519,13 +522,16 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const relu = [...vec([[...u32(2), I32]]), ...reluGradBody(), 0x0b];
   const adamType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(6).fill([F32])]), ...vec([])];
   const adam = [...vec([[...u32(2), I32], [...u32(11), V128], [...u32(5), F32]]), ...adamBody(), 0x0b];
+  const zeroType = [0x60, ...vec([[I32], [I32]]), ...vec([])];
+  // memory.fill(dst, 0, 4·n)
+  const zero = [...vec([]), ...op.get(0), ...op.i32(0), ...op.get(1), ...op.i32(2), ...op.shl, 0xfc, ...u32(11), 0x00, 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType])),
     ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero]])),
   ]);
 }
 
@@ -555,6 +561,8 @@ export interface WasmLoops {
   maxPool2x2: (x: number, y: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number) => void;
   /** out[c] = Σ_r x[r][c] for x [rows, cols] (byte offsets; rows `stride` floats apart, cols when 0 or left out), each column added in row order. */
   sumRows: (x: number, out: number, rows: number, cols: number, stride?: number) => void;
+  /** dst[0 … n) = 0 (a byte offset and a count of floats). */
+  zeroFloats: (dst: number, n: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -573,7 +581,7 @@ export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
     const bytes = loopsModuleBytes(memory !== undefined && isShared(memory));
     if (memory && WebAssembly.validate(bytes)) {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], sumRows: exports.sumRows as unknown as WasmLoops['sumRows'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'] };
+      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], sumRows: exports.sumRows as unknown as WasmLoops['sumRows'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'], zeroFloats: exports.zeroFloats as unknown as WasmLoops['zeroFloats'] };
     } else loops = null;
     perBackend.set(backend, loops);
   }

@@ -227,21 +227,37 @@ export function share(units: number, parts: number, t: number): [number, number]
 /** Floats (or comparable elements) below which an element loop stays on one thread. */
 export const SPLIT_MIN_ELEMENTS = 1 << 16;
 
+/** One call a unit of splitSteps makes: module `key`'s function `name` (here: `fn`), `args(u0, u1)` its arguments for units [u0, u1). */
+export interface UnitStep {
+  key: string;
+  name: string;
+  fn: (...args: never[]) => void;
+  args: (u0: number, u1: number) => number[];
+}
+
 /**
- * Runs module `key`'s function `name` (here: `fn`) over `units` independent
- * units (images, runs of four floats) split among `backend`'s pool threads,
- * `args(u0, u1)` giving the arguments for units [u0, u1); on this thread
- * alone when there is no pool or `elements` (the work's size) is below
- * SPLIT_MIN_ELEMENTS.
+ * Runs `steps` in order over `units` independent units (images, runs of four
+ * floats), the units split among `backend`'s pool threads, each part making
+ * every step's call for its own units; on this thread alone when there is no
+ * pool or `elements` (the work's size) is below SPLIT_MIN_ELEMENTS.
  */
-export function splitUnits(backend: object, key: string, name: string, fn: (...args: never[]) => void, units: number, elements: number, args: (u0: number, u1: number) => number[]): void {
+export function splitSteps(backend: object, steps: readonly UnitStep[], units: number, elements: number): void {
   const pool = kernelPool(backend);
   const parts = pool && elements >= SPLIT_MIN_ELEMENTS ? Math.min(pool.threads, units) : 1;
-  const f = fn as unknown as Call['fn'];
   if (parts <= 1) {
-    f(...args(0, units));
+    for (const step of steps) (step.fn as unknown as Call['fn'])(...step.args(0, units));
     return;
   }
-  const id = pool!.id(key, name);
-  pool!.run(Array.from({ length: parts }, (_, t) => [{ fn: f, id, args: args(...share(units, parts, t)) }]));
+  const ids = steps.map((step) => pool!.id(step.key, step.name));
+  pool!.run(
+    Array.from({ length: parts }, (_, t) => {
+      const [u0, u1] = share(units, parts, t);
+      return steps.map((step, i) => ({ fn: step.fn as unknown as Call['fn'], id: ids[i], args: step.args(u0, u1) }));
+    }),
+  );
+}
+
+/** splitSteps with one step: module `key`'s function `name` (here: `fn`) over `units` units, `args(u0, u1)` its arguments. */
+export function splitUnits(backend: object, key: string, name: string, fn: (...args: never[]) => void, units: number, elements: number, args: (u0: number, u1: number) => number[]): void {
+  splitSteps(backend, [{ key, name, fn, args }], units, elements);
 }

@@ -151,7 +151,7 @@ export class DashboardPanel implements vscode.Disposable {
         if (this.followed === session) this.followed = undefined;
         // A run that ended stopped or interrupted may be resumed: the page shows Resume then.
         const shown = this.shown;
-        if (shown && session.process.runId === shown.id) this.post({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
+        if (shown && session.process.runId === shown.id) this.postMessage({ type: 'resumable', runId: shown.id, resumable: this.resumable(shown) });
       }),
     );
   }
@@ -181,7 +181,7 @@ export class DashboardPanel implements vscode.Disposable {
   private postWorstRows(): void {
     const w = this.worst;
     if (!w || !this.host.ready) return;
-    this.post({ type: 'worstRows', runId: w.runId, file: vscode.workspace.asRelativePath(w.file), scope: w.scope, rows: w.rows, scopeRows: w.scopeRows, summary: w.summary });
+    this.postMessage({ type: 'worstRows', runId: w.runId, file: vscode.workspace.asRelativePath(w.file), scope: w.scope, rows: w.rows, scopeRows: w.scopeRows, summary: w.summary });
   }
 
   /** A URI the page can load a workspace file from (an image), or undefined outside the workspace. */
@@ -194,11 +194,6 @@ export class DashboardPanel implements vscode.Disposable {
     if (!this.host.isOpen) return;
     this.setShown(run);
     this.postState();
-  }
-
-  /** Posts to the page once it is ready; dropped before (the page asks again with `ready`). */
-  postMessage(message: HostToWebviewMessage): void {
-    this.post(message);
   }
 
   /** Opens (or reveals) the panel on a run; `undefined` means the default run, `null` nothing yet. */
@@ -282,7 +277,7 @@ export class DashboardPanel implements vscode.Disposable {
         const shown = this.shown;
         void this.playground.answer(message, shown).then((reply) => {
           // The page may have moved to another run meanwhile; it ignores replies for other runs.
-          if (reply) this.post(reply);
+          if (reply) this.postMessage(reply);
         });
         break;
       }
@@ -294,13 +289,13 @@ export class DashboardPanel implements vscode.Disposable {
       case 'fillMask': {
         void this.playground.fillMask(message, this.shown).then((reply) => {
           // A reply for another run than the page shows by then is dropped by the page.
-          if (reply) this.post(reply);
+          if (reply) this.postMessage(reply);
         });
         break;
       }
       case 'projectEmbeddings': {
         void this.playground.project(message, this.shown).then((reply) => {
-          if (reply) this.post(reply);
+          if (reply) this.postMessage(reply);
         });
         break;
       }
@@ -376,7 +371,7 @@ export class DashboardPanel implements vscode.Disposable {
       const link = this.host.resourceUri(vscode.Uri.file(image.file));
       if (link) files[image.file] = link;
     }
-    this.post({ type: 'imageRoot', runId, base: base.replace(/\/+$/, ''), ...(Object.keys(files).length > 0 ? { files } : {}) });
+    this.postMessage({ type: 'imageRoot', runId, base: base.replace(/\/+$/, ''), ...(Object.keys(files).length > 0 ? { files } : {}) });
   }
 
   private resumable(run: ShownRun): boolean {
@@ -402,7 +397,7 @@ export class DashboardPanel implements vscode.Disposable {
     // end) always at once, after those queued.
     if (this.eventsFrom?.runId !== runId) this.eventsFrom = { runId, at: performance.now() };
     if (BATCHED_EVENTS.has(event.type) && performance.now() - this.eventsFrom.at >= UNBATCHED_START_MS) this.queueEvent(runId, event);
-    else this.post({ type: 'event', runId, event });
+    else this.postMessage({ type: 'event', runId, event });
     // Each epoch may have recorded its layers' distributions.
     if (event.type === 'epoch') this.distributionsTick.schedule();
     // The pipeline of a run that just started, and again once its split sizes are known.
@@ -411,7 +406,7 @@ export class DashboardPanel implements vscode.Disposable {
       const meta = event.type === 'runStarted' ? event.meta : readRunMeta(dir);
       const deployment = this.deps.deploymentOf?.(runId);
       const pipeline = meta && runPipelineText(dir, meta, event.type === 'summary' ? event.dataSizes : undefined, deployment, pipelineWords());
-      if (pipeline) this.post({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
+      if (pipeline) this.postMessage({ type: 'pipeline', runId, pipeline, stages: deploymentStages(meta.stages, deployment) });
     }
   }
 
@@ -422,7 +417,7 @@ export class DashboardPanel implements vscode.Disposable {
     const meta = readRunMeta(shown.dir);
     const deployment = this.deps.deploymentOf?.(shown.id);
     const pipeline = meta && runPipelineText(shown.dir, meta, undefined, deployment, pipelineWords());
-    if (pipeline) this.post({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
+    if (pipeline) this.postMessage({ type: 'pipeline', runId: shown.id, pipeline, stages: deploymentStages(meta.stages, deployment) });
   }
 
   private setShown(run: ShownRun | undefined): void {
@@ -436,7 +431,7 @@ export class DashboardPanel implements vscode.Disposable {
     const version = ++this.stateVersion;
     const training = !!this.deps.trainings.forRun(shown?.id);
     if (!shown || !existsSync(shown.dir)) {
-      this.post({ type: 'state', run: null, training, strings: dashboardStrings() });
+      this.postMessage({ type: 'state', run: null, training, strings: dashboardStrings() });
       return;
     }
     // A finished run with a large metrics file (hours of logging) is read in slices so the
@@ -462,7 +457,7 @@ export class DashboardPanel implements vscode.Disposable {
     const run = { ...snapshot, meta, stages, metrics: thinMetricsForDashboard(snapshot.metrics) };
     const pipeline = runPipelineText(shown.dir, run.meta, undefined, deployment, pipelineWords());
     this.postImageRoot(shown.id, run.meta, run.evaluation);
-    this.post({
+    this.postMessage({
       type: 'state',
       run,
       training,
@@ -508,7 +503,7 @@ export class DashboardPanel implements vscode.Disposable {
         (lines) => {
           if (this.shown?.id === shown.id && (lines.length > 0 || this.sentDistributions.has(shown.id))) {
             this.sentDistributions.add(shown.id);
-            this.post({ type: 'distributions', runId: shown.id, lines });
+            this.postMessage({ type: 'distributions', runId: shown.id, lines });
           }
         },
         () => undefined,
@@ -542,8 +537,8 @@ export class DashboardPanel implements vscode.Disposable {
     this.host.post(pending.events.length === 1 ? { type: 'event', runId: pending.runId, event: pending.events[0] } : { type: 'events', runId: pending.runId, events: pending.events });
   }
 
-  /** Sends a message to the page after the events queued before it. */
-  private post(message: HostToWebviewMessage): void {
+  /** Posts to the page, after the events queued before it, once the page is ready; dropped before (the page asks again with `ready`). */
+  postMessage(message: HostToWebviewMessage): void {
     this.flushEvents();
     this.host.post(message);
   }

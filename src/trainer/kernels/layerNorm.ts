@@ -13,9 +13,9 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { F32, I32, isShared, memoryImport, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, I32, memoryImport, modulePerBackend, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
-import { backendMemory, heapF32, heapOffset } from './wasmInternals';
+import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 // ── on wasm: the same passes four floats at a time (rows as wide as a multiple of 4), a module
@@ -120,22 +120,8 @@ interface LayerNormLoops {
   gradient: (dy: number, xHat: number, rstd: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, width: number) => void;
 }
 
-const perBackend = new WeakMap<object, LayerNormLoops | null>();
-
 /** The module over a wasm backend's memory, made once; undefined where wasm SIMD is missing. */
-export function layerNormLoopsFor(backend: BackendWasm): LayerNormLoops | undefined {
-  let loops = perBackend.get(backend);
-  if (loops === undefined) {
-    const memory = backendMemory(backend);
-    const bytes = layerNormModuleBytes(memory !== undefined && isShared(memory));
-    if (memory && WebAssembly.validate(bytes)) {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { forward: exports.forward as unknown as LayerNormLoops['forward'], gradient: exports.gradient as unknown as LayerNormLoops['gradient'] };
-    } else loops = null;
-    perBackend.set(backend, loops);
-  }
-  return loops ?? undefined;
-}
+export const layerNormLoopsFor = modulePerBackend(layerNormModuleBytes, (e): LayerNormLoops => ({ forward: e.forward as unknown as LayerNormLoops['forward'], gradient: e.gradient as unknown as LayerNormLoops['gradient'] }));
 
 export const LAYER_NORM = 'ModelLabLayerNorm';
 export const LAYER_NORM_GRAD = 'ModelLabLayerNormGrad';

@@ -59,6 +59,26 @@ export const memoryImport = (shared: boolean): Bytes => [...str('env'), ...str('
 /** Whether `memory` is shared (the threaded build's), so our modules must import it as such. */
 export const isShared = (memory: WebAssembly.Memory): boolean => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
+/**
+ * A module of ours over a wasm backend's memory, made once per backend: `bytes`
+ * assembles it (for shared memory or not), `pick` names what callers use of its
+ * exports. The getter gives undefined where the backend exposes no memory or the
+ * engine rejects the module (no wasm SIMD).
+ */
+export function modulePerBackend<T>(bytes: (shared: boolean) => Uint8Array<ArrayBuffer>, pick: (exports: WebAssembly.Exports) => T): (backend: BackendWasm) => T | undefined {
+  const made = new WeakMap<object, T | null>();
+  return (backend) => {
+    let value = made.get(backend);
+    if (value === undefined) {
+      const memory = backendMemory(backend);
+      const b = bytes(memory !== undefined && isShared(memory));
+      value = memory && WebAssembly.validate(b) ? pick(new WebAssembly.Instance(new WebAssembly.Module(b), { env: { memory } }).exports) : null;
+      made.set(backend, value);
+    }
+    return value ?? undefined;
+  };
+}
+
 export const I32 = 0x7f;
 export const V128 = 0x7b;
 export const F32 = 0x7d;

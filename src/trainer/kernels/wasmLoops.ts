@@ -22,10 +22,8 @@
 // - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
 //   optimizer computes it.
 
-import { F32, f32x4Add, I32, isShared, memoryImport, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, f32x4Add, I32, memoryImport, modulePerBackend, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
-import { backendMemory } from './wasmInternals';
-import type { BackendWasm } from './wasmInternals';
 
 // Parameters (i32): byte offsets of dx and of the chunk's columns, the chunk's output pixels
 // [m0, mEnd), then the geometry (NHWC, dilation 1).
@@ -571,19 +569,20 @@ export interface WasmLoops {
   adam: (w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number, lr: number, beta1: number, beta2: number, epsilon: number, biasCorrection1: number, biasCorrection2: number) => void;
 }
 
-const perBackend = new WeakMap<object, WasmLoops | null>();
-
 /** The loops over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
-export function wasmLoopsFor(backend: BackendWasm): WasmLoops | undefined {
-  let loops = perBackend.get(backend);
-  if (loops === undefined) {
-    const memory = backendMemory(backend);
-    const bytes = loopsModuleBytes(memory !== undefined && isShared(memory));
-    if (memory && WebAssembly.validate(bytes)) {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = { col2im: exports.col2im as unknown as Col2imFn, im2col: exports.im2col as unknown as Col2imFn, im2colNarrow: exports.im2colNarrow as unknown as Col2imFn, maxPoolGrad: exports.maxPoolGrad as unknown as MaxPoolGradFn, maxPoolGrad2x2: exports.maxPoolGrad2x2 as unknown as MaxPoolGradFn, maxPool2x2: exports.maxPool2x2 as unknown as WasmLoops['maxPool2x2'], addInto: exports.addInto as unknown as WasmLoops['addInto'], sumRows: exports.sumRows as unknown as WasmLoops['sumRows'], reluGrad: exports.reluGrad as unknown as WasmLoops['reluGrad'], adam: exports.adam as unknown as WasmLoops['adam'], zeroFloats: exports.zeroFloats as unknown as WasmLoops['zeroFloats'] };
-    } else loops = null;
-    perBackend.set(backend, loops);
-  }
-  return loops ?? undefined;
-}
+export const wasmLoopsFor = modulePerBackend(
+  loopsModuleBytes,
+  (e): WasmLoops => ({
+    col2im: e.col2im as unknown as Col2imFn,
+    im2col: e.im2col as unknown as Col2imFn,
+    im2colNarrow: e.im2colNarrow as unknown as Col2imFn,
+    maxPoolGrad: e.maxPoolGrad as unknown as MaxPoolGradFn,
+    maxPoolGrad2x2: e.maxPoolGrad2x2 as unknown as MaxPoolGradFn,
+    maxPool2x2: e.maxPool2x2 as unknown as WasmLoops['maxPool2x2'],
+    addInto: e.addInto as unknown as WasmLoops['addInto'],
+    sumRows: e.sumRows as unknown as WasmLoops['sumRows'],
+    reluGrad: e.reluGrad as unknown as WasmLoops['reluGrad'],
+    adam: e.adam as unknown as WasmLoops['adam'],
+    zeroFloats: e.zeroFloats as unknown as WasmLoops['zeroFloats'],
+  }),
+);

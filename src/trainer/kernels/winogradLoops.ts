@@ -15,9 +15,8 @@
 //   a table of pixel addresses (a dump run for pixels past the edge); or added
 //   to what is there (scatterAdd: tiles that overlap, one after another).
 
-import { F32, I32, isShared, memoryImport, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, I32, memoryImport, modulePerBackend, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
-import { backendMemory } from './wasmInternals';
 import type { BackendWasm } from './wasmInternals';
 
 /** A transform: each tile X (r×c) to L·X·Rᵀ, with L p×r and R q×c. */
@@ -284,9 +283,6 @@ export interface WinogradLoops {
 }
 
 const VARIANTS = [F2, F4];
-const perBackend = new WeakMap<object, Map<string, WinogradLoops> | null>();
-
-/** A variant's transforms over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
 /** The bytes of the module of every variant's transforms (`${name}Input`, `${name}Output`, `${name}OutputBack`, `${name}InputBack`). */
 export function winogradVariantsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   return winogradModuleBytes(
@@ -302,17 +298,12 @@ export function winogradVariantsModuleBytes(shared = false): Uint8Array<ArrayBuf
   );
 }
 
+const variantsFor = modulePerBackend(
+  winogradVariantsModuleBytes,
+  (e) => new Map(VARIANTS.map((x): [string, WinogradLoops] => [x.name, { input: e[`${x.name}Input`] as unknown as GatherFn, output: e[`${x.name}Output`] as unknown as ScatterFn, outputBack: e[`${x.name}OutputBack`] as unknown as GatherFn, inputBack: e[`${x.name}InputBack`] as unknown as ScatterFn }])),
+);
+
 /** A variant's transforms over a wasm backend's memory, made once per backend; undefined where wasm SIMD or the memory is missing. */
 export function winogradLoopsFor(backend: BackendWasm, v: WinogradVariant): WinogradLoops | undefined {
-  let loops = perBackend.get(backend);
-  if (loops === undefined) {
-    const memory = backendMemory(backend);
-    const bytes = winogradVariantsModuleBytes(memory !== undefined && isShared(memory));
-    if (memory && WebAssembly.validate(bytes)) {
-      const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-      loops = new Map(VARIANTS.map((x) => [x.name, { input: e[`${x.name}Input`] as unknown as GatherFn, output: e[`${x.name}Output`] as unknown as ScatterFn, outputBack: e[`${x.name}OutputBack`] as unknown as GatherFn, inputBack: e[`${x.name}InputBack`] as unknown as ScatterFn }]));
-    } else loops = null;
-    perBackend.set(backend, loops);
-  }
-  return loops?.get(v.name);
+  return variantsFor(backend)?.get(v.name);
 }

@@ -334,8 +334,10 @@ export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } 
   if (!WebAssembly.validate(bytes)) return undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const raw = instance.exports.gemm as unknown as GemmFn;
-  const run: GemmFn = (...args) => {
-    for (const panel of kPanels(args)) raw(...panel);
+  // Called a few hundred times a training step: no arrays unless the product is cut into panels.
+  const run: GemmFn = (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0) => {
+    if (k <= panelK(k, n)) raw(a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate);
+    else for (const panel of kPanels([a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate])) raw(...panel);
   };
   return { run, serial: run, fma };
 }
@@ -344,6 +346,12 @@ export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } 
 const PANEL_BYTES = 128 * 1024;
 /** Panels a product is cut into, at most (each a call). */
 const MAX_PANELS = 32;
+
+/** The k of a panel of a product of k × n B (the whole k where it is at most this). */
+function panelK(k: number, n: number): number {
+  const fit = Math.max(32, Math.floor(PANEL_BYTES / (4 * Math.max(1, n)) / 32) * 32);
+  return Math.max(fit, Math.ceil(k / MAX_PANELS));
+}
 
 /**
  * A product cut along k into panels, each a call of the kernel: the first
@@ -356,9 +364,9 @@ const MAX_PANELS = 32;
  * panels as the float it is, and k runs in the same order.
  */
 export function kPanels(args: Parameters<GemmFn>): Required<Parameters<GemmFn>>[] {
-  const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0] = args;
-  const fit = Math.max(32, Math.floor(PANEL_BYTES / (4 * Math.max(1, n)) / 32) * 32);
-  const kb = Math.max(fit, Math.ceil(k / MAX_PANELS));
+  // By index, not destructured: destructuring walks an iterator (an object per element) where V8 has not optimized the caller.
+  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], bias = args[10], relu = args[11], aRow = args[12], aK = args[13], accumulate = args[14] ?? 0;
+  const kb = panelK(k, n);
   if (k <= kb) return [[a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate]];
   const panels: Required<Parameters<GemmFn>>[] = [];
   for (let k0 = 0; k0 < k; k0 += kb) {
@@ -380,7 +388,7 @@ const UNITS_PER_THREAD = 4;
  * one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
-  const [a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0] = args;
+  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], bias = args[10], relu = args[11], aRow = args[12], aK = args[13], accumulate = args[14] ?? 0;
   const macs = m * k * n * batch;
   if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
   const want = Math.min(threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));

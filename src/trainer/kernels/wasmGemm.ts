@@ -388,24 +388,34 @@ const UNITS_PER_THREAD = 4;
  * one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
-  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], bias = args[10], relu = args[11], aRow = args[12], aK = args[13], accumulate = args[14] ?? 0;
+  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], aRow = args[12];
   const macs = m * k * n * batch;
   if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
   const want = Math.min(threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
+  /** A unit: the product's arguments with A, B and C moved and m and the batch cut, in panels. */
+  const unit = (aAt: number, bAt: number, cAt: number, rows: number, pairs: number): Call[] => {
+    const part = args.slice() as Parameters<GemmFn>;
+    part[0] = aAt;
+    part[1] = bAt;
+    part[2] = cAt;
+    part[3] = rows;
+    part[6] = pairs;
+    return kPanels(part).map((panel) => ({ fn, id, args: panel }));
+  };
   const blocks = Math.ceil(m / 4);
   if (blocks >= threads) {
     const units = Math.min(want, blocks);
     return Array.from({ length: units }, (_, t) => {
       const [b0, b1] = share(blocks, units, t);
       const [r0, r1] = [4 * b0, Math.min(m, 4 * b1)];
-      return kPanels([a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate]).map((panel) => ({ fn, id, args: panel }));
+      return unit(a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, batch);
     });
   }
   if (batch >= threads) {
     const units = Math.min(want, batch);
     return Array.from({ length: units }, (_, t) => {
       const [p0, p1] = share(batch, units, t);
-      return kPanels([a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, k, n, p1 - p0, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate]).map((panel) => ({ fn, id, args: panel }));
+      return unit(a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, p1 - p0);
     });
   }
   return undefined;

@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [-- --rounds N] [-- --only mlp,encoder,decoder,encoderLarge,cnn,limit,host,around]
-//               [-- --no-peer] [-- --no-build] [-- --backend wasm|tensorflow|cpu] [-- --threads N]
+//               [-- --no-peer] [-- --no-build] [-- --backend wasm|tensorflow|cpu] [-- --threads N] [-- --warm-up S]
 //
 // Model Lab's engine against PyTorch at its best on the same CPU, on the same
 // data, initial weights and batch order (mlp: the first lesson's MLP; encoder,
@@ -10,7 +10,8 @@
 // for the scaling line. PyTorch (peer_torch.py, Debian's python3-torch) runs at
 // one thread and at every core, and our ratio is taken against the faster of
 // the two. The sides take turns, never two at once, each waiting until the
-// others are idle; one untimed warm-up batch per side and workload first.
+// others are idle; per side and workload, one untimed batch, then untimed
+// whole runs for --warm-up seconds (warmUpSeconds) first.
 // Prints medians of the rounds, each side's final loss, the scaling line, the
 // limit line (matMul per core against what 128-bit SIMD allows this
 // processor), the memory line (what a second thread gives a pass that streams
@@ -40,6 +41,15 @@ const option = (name: string) => {
 };
 const quick = flag('quick');
 const rounds = Number(option('rounds') ?? 3);
+/**
+ * Untimed training per side and workload before the timed rounds, in seconds: whole runs until
+ * this much has passed. Our engine's JavaScript (tfjs's bookkeeping, our kernels' wrappers) runs
+ * unoptimized until V8 has seen it often enough — kernels called a few times a step take hundreds
+ * of steps — and the compiler's threads then take cores from the training threads, so a cold
+ * process measures its warm-up, not what a run of more than a few seconds trains at.
+ */
+const warmUpSeconds = Number(option('warm-up') ?? (quick ? 0 : 6));
+if (!(warmUpSeconds >= 0)) throw new Error(`--warm-up wants seconds (0 or more), got ${option('warm-up')}`);
 const only = new Set((option('only') ?? [...WORKLOAD_KEYS, 'limit', 'host', 'around'].join(',')).split(','));
 const root = join(__dirname, '..', '..');
 const backendChoice = (option('backend') ?? 'wasm') as BackendChoice;
@@ -208,7 +218,7 @@ async function main(): Promise<void> {
     }
     const sides = [...ours, ...peers];
 
-    log(`\nModel Lab engine benchmark — commit ${commitNote()}, ${quick ? 'quick' : 'full'}, ${rounds} rounds, sides in turn (never two at once)`);
+    log(`\nModel Lab engine benchmark — commit ${commitNote()}, ${quick ? 'quick' : 'full'}, ${rounds} rounds after ${warmUpSeconds} s of warm-up per side and workload, sides in turn (never two at once)`);
     log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${loadNote()}; node ${process.versions.node}`);
     log(
       `ours: tfjs ${String(oursAll.worker.info.tfjs)} on ${backend}, one process per thread count: ` +
@@ -250,6 +260,7 @@ async function main(): Promise<void> {
           if (r === 0) {
             await settle(workers);
             await runOn(side, key, w, true);
+            for (const started = performance.now(); performance.now() - started < warmUpSeconds * 1000; ) await runOn(side, key, w, false);
           }
           await settle(workers);
           const res = await runOn(side, key, w, false);

@@ -163,6 +163,20 @@ test('Conv2DBackpropFilter takes NCHW too; explicit padding works', async () => 
   await sameOnBoth('conv2d with explicit padding, and its gradients, by Winograd', [randomTensor([2, 6, 7, 8], 8), randomTensor([3, 3, 8, 9], 9)], withGradients, { normwise: WINOGRAD_F4_TOLERANCE });
 });
 
+test('Winograd tile tables, kept per image size: a shorter batch after a longer one, a longer after a shorter, and a size again after more sizes than are kept, all match the reference', async () => {
+  const pass = (x: tf.Tensor, f: tf.Tensor) =>
+    tf.tidy(() => [tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.sin(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))))([x, f])]);
+  const filter = randomTensor([3, 3, 8, 12], 40);
+  const sizes: [number, number, number][] = [[4, 9, 11], [1, 9, 11], [6, 9, 11]];
+  for (const [i, [n, h, w]] of sizes.entries()) {
+    await sameOnBoth(`conv2d and its gradients, x [${n},${h},${w},8], call ${i + 1}`, [randomTensor([n, h, w, 8], 41 + i), filter], pass, { normwise: WINOGRAD_F4_TOLERANCE });
+  }
+  // Larger images whose tables outgrow what conv2d.ts keeps (TILE_TABLE_ENTRIES_KEPT, 2·2²⁰ entries), so the first size's are dropped; then that size again.
+  await on('wasm', [randomTensor([8, 240, 240, 8], 50), filter], pass);
+  await on('wasm', [randomTensor([8, 200, 210, 8], 51), filter], pass);
+  await sameOnBoth('conv2d and its gradients, x [4,9,11,8], after the larger images', [randomTensor([4, 9, 11, 8], 52), filter], pass, { normwise: WINOGRAD_F4_TOLERANCE });
+});
+
 test("each Winograd variant's transforms compute a 3-tap correlation exactly (float64): y = Aᵀ·((G·g) ⊙ (Bᵀ·d))", () => {
   const times = (m: readonly (readonly number[])[], v: number[]) => m.map((row) => row.reduce((s, x, i) => s + x * v[i], 0));
   for (const v of [F2, F4]) {

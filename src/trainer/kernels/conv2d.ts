@@ -340,6 +340,48 @@ function tileTable(table: Int32Array, at: number, t0: number, n: number, tilesH:
   }
 }
 
+/**
+ * Tile tables kept per backend, by geometry, most recently used last: beyond
+ * TILE_TABLE_ENTRIES_KEPT entries in all (8 MB), the oldest are dropped, but
+ * never the last two used (a pass's pair of tables).
+ */
+const TILE_TABLE_ENTRIES_KEPT = 2 * 1024 * 1024;
+const tileTables = new WeakMap<BackendWasm, Map<string, { tiles: number; table: TensorInfo; entries: number }>>();
+
+/**
+ * The byte offset of tileTable's table for tiles [0, tiles) with addresses
+ * relative to the image's first byte and −1 past its edge: built once per
+ * geometry (a longer one serves fewer tiles: a short last batch) and kept,
+ * so a pass makes each chunk's slice of it absolute (`relocate`) in the unit
+ * that then reads it, on whichever thread takes it, instead of building the
+ * tables here, in JavaScript on the main thread, at every call.
+ */
+function relativeTiles(w: BackendWasm, tiles: number, tilesH: number, tilesW: number, side: number, step: number, offY: number, offX: number, h: number, width: number, c4: number): number {
+  let kept = tileTables.get(w);
+  if (!kept) tileTables.set(w, (kept = new Map()));
+  const key = `${tilesH},${tilesW},${side},${step},${offY},${offX},${h},${width},${c4}`;
+  const found = kept.get(key);
+  kept.delete(key);
+  if (found && found.tiles >= tiles) {
+    kept.set(key, found);
+    return heapOffset(w, found.table);
+  }
+  if (found) w.disposeData(found.table.dataId);
+  const entries = tiles * side * side;
+  const table = scratch(w, entries);
+  tileTable(new Int32Array(heapFloats(w).buffer), heapOffset(w, table) / 4, 0, tiles, tilesH, tilesW, side, step, offY, offX, h, width, c4, 0, -1);
+  kept.set(key, { tiles, table, entries });
+  let total = 0;
+  for (const e of kept.values()) total += e.entries;
+  for (const [k, old] of kept) {
+    if (total <= TILE_TABLE_ENTRIES_KEPT || kept.size <= 2) break;
+    w.disposeData(old.table.dataId);
+    kept.delete(k);
+    total -= old.entries;
+  }
+  return heapOffset(w, table);
+}
+
 /** Scratch tensors a Winograd pass allocates, disposed together. */
 class Scratch {
   private readonly made: TensorInfo[] = [];
@@ -384,18 +426,19 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const { pool, threads } = threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
   const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
+  const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
+  const [inTiles, outTiles] = [relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci), relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co)];
   // Per thread: its planes, its tables, and its run for pixels past the output's edge (written, never read).
   const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), mAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), outTable: s.floats(rows * m * m), dump: s.floats(outC) }));
   const zeros = s.filled(inC);
-  const table = new Int32Array(heapFloats(w).buffer);
   for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
     const plans: Call[][] = [];
     for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
       const n = Math.min(rows, tiles - t0);
       const { vAt, mAt, inTable, outTable, dump } = per[t];
-      tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
-      tileTable(table, outTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, outAt, dump);
       plans.push([
+        call(relocateFn, inTable, inTiles + 4 * t0 * p, n * p, xAt, zeros),
+        call(relocateFn, outTable, outTiles + 4 * t0 * m * m, n * m * m, outAt, dump),
         call(inputFn, inTable, n, ci, vAt, n * ci),
         call(gemmFn, vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4),
         call(outputFn, mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0),
@@ -455,7 +498,8 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
     const per = Array.from({ length: parts }, () => ({ eAt: s.floats(rows * p * outC), dvAt: s.floats(rows * p * inC), dyTable: s.floats(rows * m * m), dxTable: s.floats(rows * p), dump: s.floats(inC) }));
     const zeros = s.filled(outC);
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
-    const table = new Int32Array(heapFloats(w).buffer);
+    const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
+    const [dyTiles, dxTiles] = [relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co), relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci)];
     // dx is zeroed image by image by the unit that first adds into the image (the one with its
     // first tile), on whichever thread takes it, not here before the passes.
     const [zeroFn, imageFloats] = [poolFn(pool, 'loops', 'zeroFloats', wasmLoopsFor(w)!.zeroFloats), g.inH * g.inW * inC];
@@ -469,10 +513,13 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
         const n = Math.min(rows, tiles - t0);
         const { eAt, dvAt, dyTable, dxTable, dump } = per[t];
-        tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
-        // Input pixels past the edge (padding) take their share in a run that nothing reads.
-        tileTable(table, dxTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, dxAt, dump);
-        products.push([call(backFn, dyTable, n, co, eAt, n * co), call(gemmFn, eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4)]);
+        products.push([
+          call(relocateFn, dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros),
+          // Input pixels past the edge (padding) take their share in a run that nothing reads.
+          call(relocateFn, dxTable, dxTiles + 4 * t0 * p, n * p, dxAt, dump),
+          call(backFn, dyTable, n, co, eAt, n * co),
+          call(gemmFn, eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4),
+        ]);
         chunks.push({ t0, n });
       }
       if (products.length === 1 || whole) {
@@ -530,8 +577,9 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
     const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), eAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), dyTable: s.floats(rows * m * m) }));
     const zeros = s.filled(Math.max(inC, outC));
     const accAt = s.floats(size);
-    const table = new Int32Array(heapFloats(w).buffer);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
+    const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
+    const [inTiles, dyTiles] = [relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci), relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co)];
     // The products of planes [x0, x1) of a chunk of n tiles, into Ũ (the first chunk) or added to it.
     const products = (c: { t0: number; n: number; vAt: number; eAt: number }, x0: number, x1: number): Call[] => [
       call(gemmFn, c.vAt + x0 * c.n * ci, c.eAt + x0 * c.n * co, accAt + x0 * ci * outC, inC, c.n, outC, x1 - x0, c.n * ci, c.n * co, ci * outC, 0, 0, 4, ci, c.t0 === 0 ? 0 : 1),
@@ -542,10 +590,13 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
       for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
         const n = Math.min(rows, tiles - t0);
         const { vAt, eAt, inTable, dyTable } = per[t];
-        tileTable(table, inTable / 4, t0, n, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci, xAt, zeros);
-        tileTable(table, dyTable / 4, t0, n, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co, dyAt, zeros);
         chunks.push({ t0, n, vAt, eAt });
-        transforms.push([call(inputFn, inTable, n, ci, vAt, n * ci), call(backFn, dyTable, n, co, eAt, n * co)]);
+        transforms.push([
+          call(relocateFn, inTable, inTiles + 4 * t0 * p, n * p, xAt, zeros),
+          call(relocateFn, dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros),
+          call(inputFn, inTable, n, ci, vAt, n * ci),
+          call(backFn, dyTable, n, co, eAt, n * co),
+        ]);
       }
       if (parts === 1) {
         runPlans(pool, [[...transforms[0], ...products(chunks[0], 0, p)]]);

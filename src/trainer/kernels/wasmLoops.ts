@@ -17,6 +17,9 @@
 // - zeroFloats zeroes a run of floats (memory.fill): a gradient that is added
 //   into, zeroed image by image in the same units that add into it, so the
 //   zeroing splits among the threads with the work.
+// - relocate makes a table of relative addresses absolute (the Winograd
+//   passes' tile tables, built once per geometry: conv2d.ts), in the units
+//   that then read it.
 // - reluGrad: dy where y > 0, else 0 (activationGrad.ts, for conv layers'
 //   outputs of a million floats and more).
 // - adam: one variable's Adam step (adamUpdate.ts), in float32 as tfjs's own
@@ -434,6 +437,27 @@ function addIntoBody(): Bytes {
   ];
 }
 
+const I32_LOAD = [0x28, 2, 0];
+const I32_STORE = [0x36, 2, 0];
+
+// relocate's parameters (i32): byte offsets of dst and src, the count of entries, base and outside.
+function relocateBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [dst, src, n, base, outside, i, end, v] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
+  return [
+    ...g(n), ...op.i32(2), ...op.shl, ...s(end),
+    ...op.i32(0), ...s(i),
+    ...loopWhile([...g(i), ...g(end), ...x.geS],
+      g(src), g(i), op.add, I32_LOAD, s(v),
+      // dst[i] = v < 0 ? outside : base + v
+      g(dst), g(i), op.add, g(outside), g(base), g(v), op.add, g(v), op.i32(0), x.ltS, x.select, I32_STORE,
+      g(i), op.i32(4), op.add, s(i),
+    ),
+  ];
+}
+
 // reluGrad's parameters (i32): byte offsets of dy, y and out, and the count of floats.
 function reluGradBody(): Bytes {
   const g = op.get;
@@ -523,13 +547,14 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const zeroType = [0x60, ...vec([[I32], [I32]]), ...vec([])];
   // memory.fill(dst, 0, 4·n)
   const zero = [...vec([]), ...op.get(0), ...op.i32(0), ...op.get(1), ...op.i32(2), ...op.shl, 0xfc, ...u32(11), 0x00, 0x0b];
+  const relocate = [...vec([[...u32(3), I32]]), ...relocateBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType])),
     ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate]])),
   ]);
 }
 
@@ -561,6 +586,8 @@ export interface WasmLoops {
   sumRows: (x: number, out: number, rows: number, cols: number, stride?: number) => void;
   /** dst[0 … n) = 0 (a byte offset and a count of floats). */
   zeroFloats: (dst: number, n: number) => void;
+  /** dst[i] = src[i] < 0 ? outside : base + src[i] for n int32s (byte offsets): a table of relative addresses made absolute. */
+  relocate: (dst: number, src: number, n: number, base: number, outside: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -584,5 +611,6 @@ export const wasmLoopsFor = modulePerBackend(
     reluGrad: e.reluGrad as unknown as WasmLoops['reluGrad'],
     adam: e.adam as unknown as WasmLoops['adam'],
     zeroFloats: e.zeroFloats as unknown as WasmLoops['zeroFloats'],
+    relocate: e.relocate as unknown as WasmLoops['relocate'],
   }),
 );

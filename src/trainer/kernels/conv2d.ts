@@ -382,6 +382,19 @@ function relativeTiles(w: BackendWasm, tiles: number, tilesH: number, tilesW: nu
   return heapOffset(w, table);
 }
 
+/**
+ * relativeTiles' two tables for the Winograd F(m×m, 3×3) tiles of a
+ * convolution: `input`, the (m+2)×(m+2) input pixels under each tile
+ * (starting at −padding), and `output`, each tile's m×m output pixels.
+ */
+function winogradTiles(w: BackendWasm, g: Geometry, m: number): { input: number; output: number } {
+  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  return {
+    input: relativeTiles(w, tiles, tilesH, tilesW, m + 2, m, -g.padTop, -g.padLeft, g.inH, g.inW, 4 * g.inC),
+    output: relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, 4 * g.outC),
+  };
+}
+
 /** Scratch tensors a Winograd pass allocates, disposed together. */
 class Scratch {
   private readonly made: TensorInfo[] = [];
@@ -419,15 +432,15 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
   const { m } = v;
-  const [side, p] = [m + 2, (m + 2) ** 2];
-  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  const p = (m + 2) ** 2;
+  const { tiles } = tileCount(g, m);
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const { pool, threads } = threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
   const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
   const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
-  const [inTiles, outTiles] = [relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci), relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co)];
+  const { input: inTiles, output: outTiles } = winogradTiles(w, g, m);
   // Per thread: its planes, its tables, and its run for pixels past the output's edge (written, never read).
   const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), mAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), outTable: s.floats(rows * m * m), dump: s.floats(outC) }));
   const zeros = s.filled(inC);
@@ -473,7 +486,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
   const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
   const { m } = v;
-  const [side, p] = [m + 2, (m + 2) ** 2];
+  const p = (m + 2) ** 2;
   const { tilesH, tilesW, tiles } = tileCount(g, m);
   const perImage = tilesH * tilesW;
   // Chunks of whole images where a chunk holds one or more (the same at any thread count): chunks then
@@ -499,7 +512,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
     const zeros = s.filled(outC);
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
     const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
-    const [dyTiles, dxTiles] = [relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co), relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci)];
+    const { output: dyTiles, input: dxTiles } = winogradTiles(w, g, m);
     // dx is zeroed image by image by the unit that first adds into the image (the one with its
     // first tile), on whichever thread takes it, not here before the passes.
     const [zeroFn, imageFloats] = [poolFn(pool, 'loops', 'zeroFloats', wasmLoopsFor(w)!.zeroFloats), g.inH * g.inW * inC];
@@ -563,8 +576,8 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
   const { m } = v;
-  const [side, p] = [m + 2, (m + 2) ** 2];
-  const { tilesH, tilesW, tiles } = tileCount(g, m);
+  const p = (m + 2) ** 2;
+  const { tiles } = tileCount(g, m);
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const size = p * inC * outC;
@@ -579,7 +592,7 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
     const accAt = s.floats(size);
     const [xAt, dyAt] = [heapOffset(w, x), heapOffset(w, dy)];
     const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
-    const [inTiles, dyTiles] = [relativeTiles(w, tiles, tilesH, tilesW, side, m, -g.padTop, -g.padLeft, g.inH, g.inW, ci), relativeTiles(w, tiles, tilesH, tilesW, m, m, 0, 0, g.outH, g.outW, co)];
+    const { input: inTiles, output: dyTiles } = winogradTiles(w, g, m);
     // The products of planes [x0, x1) of a chunk of n tiles, into Ũ (the first chunk) or added to it.
     const products = (c: { t0: number; n: number; vAt: number; eAt: number }, x0: number, x1: number): Call[] => [
       call(gemmFn, c.vAt + x0 * c.n * ci, c.eAt + x0 * c.n * co, accAt + x0 * ci * outC, inC, c.n, outC, x1 - x0, c.n * ci, c.n * co, ci * outC, 0, 0, 4, ci, c.t0 === 0 ? 0 : 1),

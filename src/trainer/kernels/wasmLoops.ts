@@ -35,21 +35,6 @@ const PARAMS = 15;
 const L = { m: 15, ox: 16, t: 17, oy: 18, b: 19, iy0: 20, ix0: 21, lo: 22, hi: 23, kh: 24, iy: 25, src: 26, dst: 27, i: 28, rowLen: 29, c4: 30 } as const;
 const LOCALS = 16;
 
-const x = {
-  geU: op.geU,
-  ne: [0x47],
-  or: [0x72],
-  divU: [0x6e],
-  remU: [0x70],
-  ltS: [0x48],
-  ltU: [0x49],
-  gtS: [0x4a],
-  geS: [0x4e],
-  select: [0x1b],
-  f32Load: op.f32Load,
-  f32Store: op.f32Store,
-  f32Gt: [0x5e],
-};
 
 /**
  * One tap row of output pixel m, filter row kh: col2im adds the columns' row
@@ -59,41 +44,40 @@ const x = {
 function tapRow(copy: boolean): Bytes {
   const g = op.get;
   const s = op.set;
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   // dst = base + ((b·inH + iy)·inW + ix0)·c4: the pixel row in dx (col2im) or x (im2col)
   const rowAddress = [...g(P.dx), ...g(L.b), ...g(P.inH), ...op.mul, ...g(L.iy), ...op.add, ...g(P.inW), ...op.mul, ...g(L.ix0), ...op.add, ...g(L.c4), ...op.mul, ...op.add, ...s(L.dst)];
   const zeroRow = [
     ...op.i32(0), ...s(L.i),
-    ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.rowLen), ...x.gtS], g(L.src), g(L.i), op.add, simd.const(new Array<number>(16).fill(0)), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
-    ...loopWhile([...g(L.i), ...g(L.rowLen), ...x.geS], g(L.src), g(L.i), op.add, op.f32Const0, x.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
+    ...op.loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.rowLen), ...op.gtS], g(L.src), g(L.i), op.add, simd.const(new Array<number>(16).fill(0)), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
+    ...op.loopWhile([...g(L.i), ...g(L.rowLen), ...op.geS], g(L.src), g(L.i), op.add, op.f32Const0, op.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
   ];
   // The taps inside the image, [lo, hi) bytes: added into dx, or copied from x.
   const run = copy
     ? [
         ...g(L.lo), ...s(L.i),
-        ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...x.gtS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, v128Load(), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
-        ...loopWhile([...g(L.i), ...g(L.hi), ...x.geS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, x.f32Load(), x.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
+        ...op.loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...op.gtS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, v128Load(), v128Store(), g(L.i), op.i32(16), op.add, s(L.i)),
+        ...op.loopWhile([...g(L.i), ...g(L.hi), ...op.geS], g(L.src), g(L.i), op.add, g(L.dst), g(L.i), op.add, op.f32Load(), op.f32Store(), g(L.i), op.i32(4), op.add, s(L.i)),
       ]
     : [
         ...g(L.lo), ...s(L.i),
-        ...loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...x.gtS],
+        ...op.loopWhile([...g(L.i), ...op.i32(16), ...op.add, ...g(L.hi), ...op.gtS],
           g(L.dst), g(L.i), op.add,
           g(L.dst), g(L.i), op.add, v128Load(), g(L.src), g(L.i), op.add, v128Load(), f32x4Add(),
           v128Store(),
           g(L.i), op.i32(16), op.add, s(L.i),
         ),
-        ...loopWhile([...g(L.i), ...g(L.hi), ...x.geS],
+        ...op.loopWhile([...g(L.i), ...g(L.hi), ...op.geS],
           g(L.dst), g(L.i), op.add,
-          g(L.dst), g(L.i), op.add, x.f32Load(), g(L.src), g(L.i), op.add, x.f32Load(), op.f32Add,
-          x.f32Store(),
+          g(L.dst), g(L.i), op.add, op.f32Load(), g(L.src), g(L.i), op.add, op.f32Load(), op.f32Add,
+          op.f32Store(),
           g(L.i), op.i32(4), op.add, s(L.i),
         ),
       ];
   // 0 ≤ iy < inH, as one unsigned compare
-  const inside = [...g(L.iy), ...g(P.inH), ...x.ltU];
+  const inside = [...g(L.iy), ...g(P.inH), ...op.ltU];
   if (!copy) return [...inside, ...op.when(rowAddress, run)];
   // im2col: a row inside the image is zeroed first where it overhangs (lo ≠ 0 or hi ≠ rowLen), then copied; outside, zeroed.
-  const overhangs = [...g(L.lo), ...op.i32(0), ...x.ne, ...g(L.hi), ...g(L.rowLen), ...x.ne, ...x.or];
+  const overhangs = [...g(L.lo), ...op.i32(0), ...op.ne, ...g(L.hi), ...g(L.rowLen), ...op.ne, ...op.or];
   return [...inside, 0x04, 0x40, ...rowAddress, ...overhangs, ...op.when(zeroRow), ...run, 0x05, ...zeroRow, 0x0b];
 }
 
@@ -110,22 +94,22 @@ function convRowsBody(copy: boolean): Bytes {
       op.loop(
         g(L.m), g(P.mEnd), op.geU, op.brIf(1),
         // ox = m % outW, t = m / outW, oy = t % outH, b = t / outH
-        g(L.m), g(P.outW), x.remU, s(L.ox),
-        g(L.m), g(P.outW), x.divU, s(L.t),
-        g(L.t), g(P.outH), x.remU, s(L.oy),
-        g(L.t), g(P.outH), x.divU, s(L.b),
+        g(L.m), g(P.outW), op.remU, s(L.ox),
+        g(L.m), g(P.outW), op.divU, s(L.t),
+        g(L.t), g(P.outH), op.remU, s(L.oy),
+        g(L.t), g(P.outH), op.divU, s(L.b),
         g(L.oy), g(P.sh), op.mul, g(P.padTop), op.sub, s(L.iy0),
         g(L.ox), g(P.sw), op.mul, g(P.padLeft), op.sub, s(L.ix0),
         // lo = max(0, −ix0)·c4; hi = min(fw, inW − ix0)·c4
-        op.i32(0), g(L.ix0), op.sub, op.i32(0), op.i32(0), g(L.ix0), op.sub, op.i32(0), x.gtS, x.select, g(L.c4), op.mul, s(L.lo),
-        g(P.fw), g(P.inW), g(L.ix0), op.sub, g(P.fw), g(P.inW), g(L.ix0), op.sub, x.ltS, x.select, g(L.c4), op.mul, s(L.hi),
+        op.i32(0), g(L.ix0), op.sub, op.i32(0), op.i32(0), g(L.ix0), op.sub, op.i32(0), op.gtS, op.select, g(L.c4), op.mul, s(L.lo),
+        g(P.fw), g(P.inW), g(L.ix0), op.sub, g(P.fw), g(P.inW), g(L.ix0), op.sub, op.ltS, op.select, g(L.c4), op.mul, s(L.hi),
         op.i32(0), s(L.kh),
         op.block(
           op.loop(
-            g(L.kh), g(P.fh), x.geS, op.brIf(1),
+            g(L.kh), g(P.fh), op.geS, op.brIf(1),
             g(L.iy0), g(L.kh), op.add, s(L.iy),
             // 0 ≤ iy < inH, as one unsigned compare
-            g(L.iy), g(P.inH), x.ltU,
+            g(L.iy), g(P.inH), op.ltU,
             tapRow(copy),
             g(L.src), g(L.rowLen), op.add, s(L.src),
             g(L.kh), op.i32(1), op.add, s(L.kh),
@@ -167,43 +151,42 @@ function maxPoolGradBody(): Bytes {
   const g = op.get;
   const s = op.set;
   // lo = max(0, a), hi = min(limit, a + size), for the window's rows or columns.
-  const clampLo = (a: Bytes, to: number): Bytes => [...a, ...op.i32(0), ...a, ...op.i32(0), ...x.gtS, ...x.select, ...s(to)];
-  const clampHi = (a: Bytes, limit: number, to: number): Bytes => [...a, ...g(limit), ...a, ...g(limit), ...x.ltS, ...x.select, ...s(to)];
+  const clampLo = (a: Bytes, to: number): Bytes => [...a, ...op.i32(0), ...a, ...op.i32(0), ...op.gtS, ...op.select, ...s(to)];
+  const clampHi = (a: Bytes, limit: number, to: number): Bytes => [...a, ...g(limit), ...a, ...g(limit), ...op.ltS, ...op.select, ...s(to)];
   const lane = (l: number): Bytes => [
     ...g(QV.idx), ...simd.i32x4ExtractLane(l), ...s(QL.o),
-    ...g(QL.o), ...op.i32(0), ...x.geS,
+    ...g(QL.o), ...op.i32(0), ...op.geS,
     ...op.when(
       g(Q.dx), g(QL.o), op.add,
-      g(Q.dx), g(QL.o), op.add, x.f32Load(),
-      g(QL.dyp), g(QL.ch), op.add, x.f32Load(4 * l), op.f32Add,
-      x.f32Store(),
+      g(Q.dx), g(QL.o), op.add, op.f32Load(),
+      g(QL.dyp), g(QL.ch), op.add, op.f32Load(4 * l), op.f32Add,
+      op.f32Store(),
     ),
   ];
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   return [
     ...g(Q.c), ...op.i32(2), ...op.shl, ...s(QL.c4),
     ...g(Q.dy), ...s(QL.dyp),
     ...op.i32(0), ...s(QL.b),
-    ...loopWhile([...g(QL.b), ...g(Q.batch), ...x.geS],
+    ...op.loopWhile([...g(QL.b), ...g(Q.batch), ...op.geS],
       op.i32(0), s(QL.oy),
-      loopWhile([...g(QL.oy), ...g(Q.outH), ...x.geS],
+      op.loopWhile([...g(QL.oy), ...g(Q.outH), ...op.geS],
         // t = oy·sh − padTop: the window's first row
         g(QL.oy), g(Q.sh), op.mul, g(Q.padTop), op.sub, s(QL.t),
         clampLo(g(QL.t), QL.yLo),
         clampHi([...g(QL.t), ...g(Q.fh), ...op.add], Q.inH, QL.yHi),
         op.i32(0), s(QL.ox),
-        loopWhile([...g(QL.ox), ...g(Q.outW), ...x.geS],
+        op.loopWhile([...g(QL.ox), ...g(Q.outW), ...op.geS],
           g(QL.ox), g(Q.sw), op.mul, g(Q.padLeft), op.sub, s(QL.t),
           clampLo(g(QL.t), QL.xLo),
           clampHi([...g(QL.t), ...g(Q.fw), ...op.add], Q.inW, QL.xHi),
           op.i32(0), s(QL.ch),
-          loopWhile([...g(QL.ch), ...g(QL.c4), ...x.geS],
+          op.loopWhile([...g(QL.ch), ...g(QL.c4), ...op.geS],
             simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(QV.best),
             simd.const([...i32Bytes(-1), ...i32Bytes(-1), ...i32Bytes(-1), ...i32Bytes(-1)]), s(QV.idx),
             g(QL.yLo), s(QL.iy),
-            loopWhile([...g(QL.iy), ...g(QL.yHi), ...x.geS],
+            op.loopWhile([...g(QL.iy), ...g(QL.yHi), ...op.geS],
               g(QL.xLo), s(QL.ix),
-              loopWhile([...g(QL.ix), ...g(QL.xHi), ...x.geS],
+              op.loopWhile([...g(QL.ix), ...g(QL.xHi), ...op.geS],
                 // off = ((b·inH + iy)·inW + ix)·c4 + ch: bytes from x (and dx) to these 4 channels
                 g(QL.b), g(Q.inH), op.mul, g(QL.iy), op.add, g(Q.inW), op.mul, g(QL.ix), op.add, g(QL.c4), op.mul, g(QL.ch), op.add, s(QL.off),
                 g(Q.x), g(QL.off), op.add, v128Load(), s(QV.v),
@@ -240,7 +223,6 @@ function maxPoolGrad2x2Body(): Bytes {
   const s = op.set;
   const R = { b: 15, oy: 16, ox: 17, ch: 18, c4: 19, row: 20, p0: 21, dyp: 22 } as const;
   const V = { best: 23, idx: 24, v: 25, mask: 26, d: 27 } as const;
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const splatI32 = (n: number) => simd.const([...i32Bytes(n), ...i32Bytes(n), ...i32Bytes(n), ...i32Bytes(n)]);
   // the window's pixel k (0 … 3, rows then columns): p0, p0 + c4, p0 + row, p0 + row + c4
   const pixel = (k: number): Bytes => [...g(R.p0), ...(k & 1 ? [...g(R.c4), ...op.add] : []), ...(k & 2 ? [...g(R.row), ...op.add] : []), ...g(R.ch), ...op.add];
@@ -256,15 +238,15 @@ function maxPoolGrad2x2Body(): Bytes {
     ...g(Q.inW), ...g(R.c4), ...op.mul, ...s(R.row),
     ...g(Q.dy), ...s(R.dyp),
     ...op.i32(0), ...s(R.b),
-    ...loopWhile([...g(R.b), ...g(Q.batch), ...x.geS],
+    ...op.loopWhile([...g(R.b), ...g(Q.batch), ...op.geS],
       op.i32(0), s(R.oy),
-      loopWhile([...g(R.oy), ...g(Q.outH), ...x.geS],
+      op.loopWhile([...g(R.oy), ...g(Q.outH), ...op.geS],
         op.i32(0), s(R.ox),
-        loopWhile([...g(R.ox), ...g(Q.outW), ...x.geS],
+        op.loopWhile([...g(R.ox), ...g(Q.outW), ...op.geS],
           // p0 = ((b·inH + 2·oy)·inW + 2·ox)·c4: bytes from x (and dx) to the window's first pixel
           g(R.b), g(Q.inH), op.mul, g(R.oy), op.i32(1), op.shl, op.add, g(Q.inW), op.mul, g(R.ox), op.i32(1), op.shl, op.add, g(R.c4), op.mul, s(R.p0),
           op.i32(0), s(R.ch),
-          loopWhile([...g(R.ch), ...g(R.c4), ...x.geS],
+          op.loopWhile([...g(R.ch), ...g(R.c4), ...op.geS],
             simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(V.best),
             splatI32(-1), s(V.idx),
             compare(0), compare(1), compare(2), compare(3),
@@ -295,34 +277,33 @@ function im2colNarrowBody(): Bytes {
   const g = op.get;
   const s = op.set;
   const N = { m: 15, ox: 16, oy: 17, b: 18, src: 19, dst: 20, kh: 21, rowLen: 22, c4: 23, rowBytes: 24, t: 25 } as const;
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const inc = (l: number): Bytes => [...g(l), ...op.i32(1), ...op.add, ...s(l)];
   return [
     ...g(P.inC), ...op.i32(2), ...op.shl, ...s(N.c4),
     ...g(P.fw), ...g(N.c4), ...op.mul, ...s(N.rowLen),
     ...g(P.inW), ...g(N.c4), ...op.mul, ...s(N.rowBytes),
     // ox = m0 % outW, t = m0 / outW, oy = t % outH, b = t / outH; then counted up pixel by pixel
-    ...g(P.m0), ...g(P.outW), ...x.remU, ...s(N.ox),
-    ...g(P.m0), ...g(P.outW), ...x.divU, ...s(N.t),
-    ...g(N.t), ...g(P.outH), ...x.remU, ...s(N.oy),
-    ...g(N.t), ...g(P.outH), ...x.divU, ...s(N.b),
+    ...g(P.m0), ...g(P.outW), ...op.remU, ...s(N.ox),
+    ...g(P.m0), ...g(P.outW), ...op.divU, ...s(N.t),
+    ...g(N.t), ...g(P.outH), ...op.remU, ...s(N.oy),
+    ...g(N.t), ...g(P.outH), ...op.divU, ...s(N.b),
     ...g(P.cols), ...s(N.dst),
     ...g(P.m0), ...s(N.m),
-    ...loopWhile([...g(N.m), ...g(P.mEnd), ...op.geU],
+    ...op.loopWhile([...g(N.m), ...g(P.mEnd), ...op.geU],
       // src = x + ((b·inH + oy·sh)·inW + ox·sw)·c4
       g(P.dx), g(N.b), g(P.inH), op.mul, g(N.oy), g(P.sh), op.mul, op.add, g(P.inW), op.mul, g(N.ox), g(P.sw), op.mul, op.add, g(N.c4), op.mul, op.add, s(N.src),
       op.i32(0), s(N.kh),
-      loopWhile([...g(N.kh), ...g(P.fh), ...x.geS],
+      op.loopWhile([...g(N.kh), ...g(P.fh), ...op.geS],
         // the tap row in 16-byte copies (t = bytes copied)
         op.i32(0), s(N.t),
-        loopWhile([...g(N.t), ...g(N.rowLen), ...x.geS], g(N.dst), g(N.t), op.add, g(N.src), g(N.t), op.add, v128Load(), v128Store(), g(N.t), op.i32(16), op.add, s(N.t)),
+        op.loopWhile([...g(N.t), ...g(N.rowLen), ...op.geS], g(N.dst), g(N.t), op.add, g(N.src), g(N.t), op.add, v128Load(), v128Store(), g(N.t), op.i32(16), op.add, s(N.t)),
         g(N.src), g(N.rowBytes), op.add, s(N.src),
         g(N.dst), g(N.rowLen), op.add, s(N.dst),
         inc(N.kh),
       ),
       inc(N.ox),
-      g(N.ox), g(P.outW), x.geS,
-      op.when(op.i32(0), s(N.ox), inc(N.oy), g(N.oy), g(P.outH), x.geS, op.when(op.i32(0), s(N.oy), inc(N.b))),
+      g(N.ox), g(P.outW), op.geS,
+      op.when(op.i32(0), s(N.ox), inc(N.oy), g(N.oy), g(P.outH), op.geS, op.when(op.i32(0), s(N.oy), inc(N.b))),
       inc(N.m),
     ),
   ];
@@ -341,7 +322,6 @@ function maxPool2x2Body(): Bytes {
   const M = { x: 0, y: 1, batch: 2, inH: 3, inW: 4, c: 5, outH: 6, outW: 7 } as const;
   const R = { b: 8, oy: 9, ox: 10, ch: 11, c4: 12, row: 13, p0: 14, yp: 15 } as const;
   const V = { best: 16, v: 17 } as const;
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const pixel = (k: number): Bytes => [...g(R.p0), ...(k & 1 ? [...g(R.c4), ...op.add] : []), ...(k & 2 ? [...g(R.row), ...op.add] : []), ...g(R.ch), ...op.add];
   // best = v where v > best (a NaN never is)
   const compare = (k: number): Bytes => [...g(M.x), ...pixel(k), ...op.add, ...v128Load(), ...s(V.v), ...g(V.v), ...g(V.best), ...g(V.v), ...g(V.best), ...simd.f32x4Gt(), ...simd.bitselect(), ...s(V.best)];
@@ -350,14 +330,14 @@ function maxPool2x2Body(): Bytes {
     ...g(M.inW), ...g(R.c4), ...op.mul, ...s(R.row),
     ...g(M.y), ...s(R.yp),
     ...op.i32(0), ...s(R.b),
-    ...loopWhile([...g(R.b), ...g(M.batch), ...x.geS],
+    ...op.loopWhile([...g(R.b), ...g(M.batch), ...op.geS],
       op.i32(0), s(R.oy),
-      loopWhile([...g(R.oy), ...g(M.outH), ...x.geS],
+      op.loopWhile([...g(R.oy), ...g(M.outH), ...op.geS],
         op.i32(0), s(R.ox),
-        loopWhile([...g(R.ox), ...g(M.outW), ...x.geS],
+        op.loopWhile([...g(R.ox), ...g(M.outW), ...op.geS],
           g(R.b), g(M.inH), op.mul, g(R.oy), op.i32(1), op.shl, op.add, g(M.inW), op.mul, g(R.ox), op.i32(1), op.shl, op.add, g(R.c4), op.mul, s(R.p0),
           op.i32(0), s(R.ch),
-          loopWhile([...g(R.ch), ...g(R.c4), ...x.geS],
+          op.loopWhile([...g(R.ch), ...g(R.c4), ...op.geS],
             simd.const([...MINUS_INF, ...MINUS_INF, ...MINUS_INF, ...MINUS_INF]), s(V.best),
             compare(0), compare(1), compare(2), compare(3),
             g(R.yp), g(R.ch), op.add, g(V.best), v128Store(),
@@ -388,30 +368,29 @@ function sumRowsBody(): Bytes {
   const R = { c0: 5, c4: 6, r: 7, p: 8, rowBytes: 9 } as const;
   const V = [10, 11, 12, 13];
   const F = 14;
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const zero = simd.const(new Array<number>(16).fill(0));
   // a block of `width` floats (16, 4 or 1) from column byte c0 while c0 + width·4 ≤ c4
   const block = (width: 16 | 4 | 1): Bytes => {
     const vectors = width === 16 ? 4 : 1;
     const init = width === 1 ? [...op.f32Const0, ...s(F)] : V.slice(0, vectors).flatMap((v) => [...zero, ...s(v)]);
     const add = width === 1
-      ? [...g(F), ...g(R.p), ...x.f32Load(), ...op.f32Add, ...s(F)]
+      ? [...g(F), ...g(R.p), ...op.f32Load(), ...op.f32Add, ...s(F)]
       : V.slice(0, vectors).flatMap((v, i) => [...g(v), ...g(R.p), ...v128Load(16 * i), ...f32x4Add(), ...s(v)]);
     const store = width === 1
-      ? [...g(A.out), ...g(R.c0), ...op.add, ...g(F), ...x.f32Store()]
+      ? [...g(A.out), ...g(R.c0), ...op.add, ...g(F), ...op.f32Store()]
       : V.slice(0, vectors).flatMap((v, i) => [...g(A.out), ...g(R.c0), ...op.add, ...g(v), ...v128Store(16 * i)]);
-    return loopWhile([...g(R.c0), ...op.i32(width * 4), ...op.add, ...g(R.c4), ...x.gtS],
+    return op.loopWhile([...g(R.c0), ...op.i32(width * 4), ...op.add, ...g(R.c4), ...op.gtS],
       init,
       g(A.x), g(R.c0), op.add, s(R.p),
       op.i32(0), s(R.r),
-      loopWhile([...g(R.r), ...g(A.rows), ...x.geS], add, g(R.p), g(R.rowBytes), op.add, s(R.p), g(R.r), op.i32(1), op.add, s(R.r)),
+      op.loopWhile([...g(R.r), ...g(A.rows), ...op.geS], add, g(R.p), g(R.rowBytes), op.add, s(R.p), g(R.r), op.i32(1), op.add, s(R.r)),
       store,
       g(R.c0), op.i32(width * 4), op.add, s(R.c0),
     );
   };
   return [
     ...g(A.cols), ...op.i32(2), ...op.shl, ...s(R.c4),
-    ...g(A.stride), ...op.i32(2), ...op.shl, ...g(R.c4), ...g(A.stride), ...x.select, ...s(R.rowBytes),
+    ...g(A.stride), ...op.i32(2), ...op.shl, ...g(R.c4), ...g(A.stride), ...op.select, ...s(R.rowBytes),
     ...op.i32(0), ...s(R.c0),
     ...block(16), ...block(4), ...block(1),
   ];
@@ -422,37 +401,32 @@ function addIntoBody(): Bytes {
   const g = op.get;
   const s = op.set;
   const [dst, src, n, i, end] = [0, 1, 2, 3, 4];
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   return [
     ...g(n), ...op.i32(2), ...op.shl, ...s(end),
     ...op.i32(0), ...s(i),
-    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+    ...op.loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...op.gtS],
       g(dst), g(i), op.add, g(dst), g(i), op.add, v128Load(), g(src), g(i), op.add, v128Load(), f32x4Add(), v128Store(),
       g(i), op.i32(16), op.add, s(i),
     ),
-    ...loopWhile([...g(i), ...g(end), ...x.geS],
-      g(dst), g(i), op.add, g(dst), g(i), op.add, x.f32Load(), g(src), g(i), op.add, x.f32Load(), op.f32Add, x.f32Store(),
+    ...op.loopWhile([...g(i), ...g(end), ...op.geS],
+      g(dst), g(i), op.add, g(dst), g(i), op.add, op.f32Load(), g(src), g(i), op.add, op.f32Load(), op.f32Add, op.f32Store(),
       g(i), op.i32(4), op.add, s(i),
     ),
   ];
 }
-
-const I32_LOAD = [0x28, 2, 0];
-const I32_STORE = [0x36, 2, 0];
 
 // relocate's parameters (i32): byte offsets of dst and src, the count of entries, base and outside.
 function relocateBody(): Bytes {
   const g = op.get;
   const s = op.set;
   const [dst, src, n, base, outside, i, end, v] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   return [
     ...g(n), ...op.i32(2), ...op.shl, ...s(end),
     ...op.i32(0), ...s(i),
-    ...loopWhile([...g(i), ...g(end), ...x.geS],
-      g(src), g(i), op.add, I32_LOAD, s(v),
+    ...op.loopWhile([...g(i), ...g(end), ...op.geS],
+      g(src), g(i), op.add, op.i32Load(), s(v),
       // dst[i] = v < 0 ? outside : base + v
-      g(dst), g(i), op.add, g(outside), g(base), g(v), op.add, g(v), op.i32(0), x.ltS, x.select, I32_STORE,
+      g(dst), g(i), op.add, g(outside), g(base), g(v), op.add, g(v), op.i32(0), op.ltS, op.select, op.i32Store(),
       g(i), op.i32(4), op.add, s(i),
     ),
   ];
@@ -463,22 +437,21 @@ function reluGradBody(): Bytes {
   const g = op.get;
   const s = op.set;
   const [dy, y, out, n, i, end] = [0, 1, 2, 3, 4, 5];
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const zero = simd.const(new Array<number>(16).fill(0));
   return [
     ...g(n), ...op.i32(2), ...op.shl, ...s(end),
     ...op.i32(0), ...s(i),
     // out = dy where y > 0, else 0: dy AND (y > 0), four at a time
-    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+    ...op.loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...op.gtS],
       g(out), g(i), op.add,
       g(dy), g(i), op.add, v128Load(), g(y), g(i), op.add, v128Load(), zero, simd.f32x4Gt(), simd.and(),
       v128Store(),
       g(i), op.i32(16), op.add, s(i),
     ),
-    ...loopWhile([...g(i), ...g(end), ...x.geS],
+    ...op.loopWhile([...g(i), ...g(end), ...op.geS],
       g(out), g(i), op.add,
-      g(dy), g(i), op.add, x.f32Load(), op.f32Const0, g(y), g(i), op.add, x.f32Load(), op.f32Const0, x.f32Gt, x.select,
-      x.f32Store(),
+      g(dy), g(i), op.add, op.f32Load(), op.f32Const0, g(y), g(i), op.add, op.f32Load(), op.f32Const0, op.f32Gt, op.select,
+      op.f32Store(),
       g(i), op.i32(4), op.add, s(i),
     ),
   ];
@@ -495,7 +468,6 @@ function adamBody(): Bytes {
   const F = { a1: 27, a2: 28, g: 29, m: 30, v: 31 } as const;
   const f4 = { add: simd.f32x4(0xe4), sub: simd.f32x4(0xe5), mul: simd.f32x4(0xe6), div: simd.f32x4(0xe7), sqrt: simd.f32x4(0xe3), splat: simd.f32x4(0x13) };
   const f1 = { add: [0x92], sub: [0x93], mul: [0x94], div: [0x95], sqrt: [0x91], one: [0x43, 0, 0, 0x80, 0x3f] };
-  const loopWhile = (cond: Bytes, ...body: Bytes[]) => op.block(op.loop(cond, op.brIf(1), ...body, op.br(0)));
   const at = (base: number): Bytes => [...g(base), ...g(i), ...op.add];
   return [
     ...f1.one, ...g(A.b1), ...f1.sub, ...s(F.a1),
@@ -504,7 +476,7 @@ function adamBody(): Bytes {
     ...g(A.n), ...op.i32(2), ...op.shl, ...s(end),
     ...op.i32(0), ...s(i),
     // m' = β1·m + (1−β1)·g; v' = β2·v + ((1−β2)·g)·g; w' = w − (lr·(m'/c1)) / (√(v'/c2) + ε)
-    ...loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...x.gtS],
+    ...op.loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...op.gtS],
       at(A.g), v128Load(), s(V.g),
       g(V.b1), at(A.m), v128Load(), f4.mul, g(V.a1), g(V.g), f4.mul, f4.add, s(V.m),
       g(V.b2), at(A.v), v128Load(), f4.mul, g(V.a2), g(V.g), f4.mul, g(V.g), f4.mul, f4.add, s(V.v),
@@ -513,13 +485,13 @@ function adamBody(): Bytes {
       at(A.wOut), at(A.w), v128Load(), g(V.lr), g(V.m), g(V.c1), f4.div, f4.mul, g(V.v), g(V.c2), f4.div, f4.sqrt, g(V.eps), f4.add, f4.div, f4.sub, v128Store(),
       g(i), op.i32(16), op.add, s(i),
     ),
-    ...loopWhile([...g(i), ...g(end), ...x.geS],
-      at(A.g), x.f32Load(), s(F.g),
-      g(A.b1), at(A.m), x.f32Load(), f1.mul, g(F.a1), g(F.g), f1.mul, f1.add, s(F.m),
-      g(A.b2), at(A.v), x.f32Load(), f1.mul, g(F.a2), g(F.g), f1.mul, g(F.g), f1.mul, f1.add, s(F.v),
-      at(A.mOut), g(F.m), x.f32Store(),
-      at(A.vOut), g(F.v), x.f32Store(),
-      at(A.wOut), at(A.w), x.f32Load(), g(A.lr), g(F.m), g(A.c1), f1.div, f1.mul, g(F.v), g(A.c2), f1.div, f1.sqrt, g(A.eps), f1.add, f1.div, f1.sub, x.f32Store(),
+    ...op.loopWhile([...g(i), ...g(end), ...op.geS],
+      at(A.g), op.f32Load(), s(F.g),
+      g(A.b1), at(A.m), op.f32Load(), f1.mul, g(F.a1), g(F.g), f1.mul, f1.add, s(F.m),
+      g(A.b2), at(A.v), op.f32Load(), f1.mul, g(F.a2), g(F.g), f1.mul, g(F.g), f1.mul, f1.add, s(F.v),
+      at(A.mOut), g(F.m), op.f32Store(),
+      at(A.vOut), g(F.v), op.f32Store(),
+      at(A.wOut), at(A.w), op.f32Load(), g(A.lr), g(F.m), g(A.c1), f1.div, f1.mul, g(F.v), g(A.c2), f1.div, f1.sqrt, g(A.eps), f1.add, f1.div, f1.sub, op.f32Store(),
       g(i), op.i32(4), op.add, s(i),
     ),
   ];

@@ -65,10 +65,6 @@ const ONE: Lanes = {
   konst: (v) => [0x43, ...f32Bytes(v)],
 };
 
-const i32Load = (offset = 0): Bytes => [0x28, 2, ...u32(offset)];
-const geS = [0x4e];
-const gtS = [0x4a];
-const loopWhile = (exitIf: Bytes, ...body: Bytes[]): Bytes => op.block(op.loop(exitIf, op.brIf(1), ...body, op.br(0)));
 
 /** Σ coef·local, onto the stack (zero when every coefficient is). */
 function combination(lanes: Lanes, terms: [coef: number, local: number][]): Bytes {
@@ -137,11 +133,11 @@ function gatherBody(t: TileTransform, vAt: number, fAt: number, iAt: number): By
   return [
     ...Array.from({ length: nOut }, (_, k) => [...g(G.plane), ...op.i32(k), ...op.mul, ...s(planeOff(k))]).flat(),
     ...op.i32(0), ...s(tile),
-    ...loopWhile([...g(tile), ...g(G.tiles), ...geS],
-      Array.from({ length: nIn }, (_, i) => [...g(G.table), ...i32Load(4 * i), ...s(addr(i))]).flat(),
+    ...op.loopWhile([...g(tile), ...g(G.tiles), ...op.geS],
+      Array.from({ length: nIn }, (_, i) => [...g(G.table), ...op.i32Load(4 * i), ...s(addr(i))]).flat(),
       op.i32(0), s(c),
-      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(G.c4), ...gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
-      loopWhile([...g(c), ...g(G.c4), ...geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
+      op.loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(G.c4), ...op.gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
+      op.loopWhile([...g(c), ...g(G.c4), ...op.geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
       g(G.table), op.i32(4 * nIn), op.add, s(G.table),
       g(G.out), g(G.c4), op.add, s(G.out),
       g(tile), op.i32(1), op.add, s(tile),
@@ -178,11 +174,11 @@ function scatterBody(t: TileTransform, vAt: number, fAt: number, iAt: number, ac
   return [
     ...Array.from({ length: nIn }, (_, i) => [...g(S.plane), ...op.i32(i), ...op.mul, ...s(planeOff(i))]).flat(),
     ...op.i32(0), ...s(tile),
-    ...loopWhile([...g(tile), ...g(S.tiles), ...geS],
-      Array.from({ length: nOut }, (_, k) => [...g(S.table), ...i32Load(4 * k), ...s(addr(k))]).flat(),
+    ...op.loopWhile([...g(tile), ...g(S.tiles), ...op.geS],
+      Array.from({ length: nOut }, (_, k) => [...g(S.table), ...op.i32Load(4 * k), ...s(addr(k))]).flat(),
       op.i32(0), s(c),
-      loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(S.c4), ...gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
-      loopWhile([...g(c), ...g(S.c4), ...geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
+      op.loopWhile([...g(c), ...op.i32(16), ...op.add, ...g(S.c4), ...op.gtS], channels(VEC, vAt), g(c), op.i32(16), op.add, s(c)),
+      op.loopWhile([...g(c), ...g(S.c4), ...op.geS], channels(ONE, fAt), g(c), op.i32(4), op.add, s(c)),
       g(S.table), op.i32(4 * nOut), op.add, s(S.table),
       g(S.src), g(S.c4), op.add, s(S.src),
       g(tile), op.i32(1), op.add, s(tile),

@@ -142,6 +142,29 @@ test('Sum over leading axes (bias and scale gradients) matches the reference; ot
   await sameOnBoth('sum over [16, 26, 26] of 32 channels', [randomTensor([16, 26, 26, 32], 13)], (t) => tf.sum(t, [0, 1, 2]));
 });
 
+test('Transpose: heads split off and merged, runs of 5, int32 — and the permutations it leaves to the backend', async () => {
+  const cases: [string, number[], number[], 'float32' | 'int32'][] = [
+    ['heads split off [batch, tokens, heads, depth] → [batch, heads, tokens, depth]', [4, 9, 3, 8], [0, 2, 1, 3], 'float32'],
+    ['heads merged back', [4, 3, 9, 8], [0, 2, 1, 3], 'float32'],
+    ['runs of an odd length (5 floats)', [3, 4, 7, 5], [0, 2, 1, 3], 'float32'],
+    ['the first two of three axes', [6, 5, 4], [1, 0, 2], 'float32'],
+    ['int32', [4, 6, 3, 4], [0, 2, 1, 3], 'int32'],
+    // Runs shorter than 4, or not two neighbouring axes: the backend's own kernel.
+    ['a batch of matrices (the last two axes)', [5, 7, 6], [0, 2, 1], 'float32'],
+    ['one matrix', [37, 13], [1, 0], 'float32'],
+    ['runs of 2', [4, 6, 3, 2], [0, 2, 1, 3], 'float32'],
+    ['a rotation of three axes', [3, 4, 5], [2, 0, 1], 'float32'],
+    ['NHWC → NCHW', [2, 3, 4, 5], [0, 3, 1, 2], 'float32'],
+    ['two swaps at once', [2, 3, 4, 5], [1, 0, 3, 2], 'float32'],
+  ];
+  for (const [what, shape, perm, dtype] of cases) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = dtype === 'int32' ? Int32Array.from({ length: size }, (_, i) => (i * 7919) % 1000 - 500) : randomValues(size, size);
+    await sameOnBoth(`transpose ${what}`, [{ values, shape, dtype }], (t) => tf.transpose(t, perm));
+  }
+  await sameOnBoth('transpose of a bool tensor (the backend\'s own)', [{ values: Int32Array.from([1, 0, 0, 1, 1, 0]), shape: [2, 3], dtype: 'int32' }], (t) => tf.cast(tf.transpose(tf.cast(t, 'bool'), [1, 0]), 'int32'));
+});
+
 test('Identity shares memory on wasm, and the copies stay correct after the original is gone', async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;

@@ -415,6 +415,43 @@ function addIntoBody(): Bytes {
   ];
 }
 
+// swapAxes' parameters (i32): byte offsets of src and dst, the axes' sizes A, B, C (src [A, B, C, R]
+// → dst [A, C, B, R], runs of R floats moved whole), R, and the run of B's indices [b0, b1) to move.
+function swapAxesBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [src, dst, A, B, C, R, b0, b1, a, b, c, rb, crb, bcrb, sp, dp, brb, k] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+  return [
+    ...g(R), ...op.i32(2), ...op.shl, ...s(rb),
+    ...g(C), ...g(rb), ...op.mul, ...s(crb),
+    ...g(B), ...g(crb), ...op.mul, ...s(bcrb),
+    ...g(B), ...g(rb), ...op.mul, ...s(brb),
+    ...op.i32(0), ...s(a),
+    ...op.loopWhile([...g(a), ...g(A), ...op.geS],
+      g(b0), s(b),
+      op.loopWhile([...g(b), ...g(b1), ...op.geS],
+        // src[a][b][0] and dst[a][0][b]
+        g(src), g(a), g(bcrb), op.mul, op.add, g(b), g(crb), op.mul, op.add, s(sp),
+        g(dst), g(a), g(bcrb), op.mul, op.add, g(b), g(rb), op.mul, op.add, s(dp),
+        op.i32(0), s(c),
+        op.loopWhile([...g(c), ...g(C), ...op.geS],
+          // A run of a multiple of 4 floats: 16 bytes at a time; else memory.copy.
+          g(R), op.i32(3), op.and, op.eqz,
+          [0x04, 0x40,
+            ...op.i32(0), ...s(k),
+            ...op.loopWhile([...g(k), ...g(rb), ...op.geS], g(dp), g(k), op.add, g(sp), g(k), op.add, v128Load(), v128Store(), g(k), op.i32(16), op.add, s(k)),
+            0x05, ...g(dp), ...g(sp), ...g(rb), 0xfc, ...u32(10), 0x00, 0x00, 0x0b],
+          g(sp), g(rb), op.add, s(sp),
+          g(dp), g(brb), op.add, s(dp),
+          g(c), op.i32(1), op.add, s(c),
+        ),
+        g(b), op.i32(1), op.add, s(b),
+      ),
+      g(a), op.i32(1), op.add, s(a),
+    ),
+  ];
+}
+
 // relocate's parameters (i32): byte offsets of dst and src, the count of entries, base and outside.
 function relocateBody(): Bytes {
   const g = op.get;
@@ -520,13 +557,15 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   // memory.fill(dst, 0, 4·n)
   const zero = [...vec([]), ...op.get(0), ...op.i32(0), ...op.get(1), ...op.i32(2), ...op.shl, 0xfc, ...u32(11), 0x00, 0x0b];
   const relocate = [...vec([[...u32(3), I32]]), ...relocateBody(), 0x0b];
+  const swapType = [0x60, ...vec(new Array(8).fill([I32])), ...vec([])];
+  const swap = [...vec([[...u32(10), I32]]), ...swapAxesBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType])),
+    ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType, swapType])),
     ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6), u32(8)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)], [...str('swapAxes'), 0x00, ...u32(12)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate], [...u32(swap.length), ...swap]])),
   ]);
 }
 
@@ -560,6 +599,11 @@ export interface WasmLoops {
   zeroFloats: (dst: number, n: number) => void;
   /** dst[i] = src[i] < 0 ? outside : base + src[i] for n int32s (byte offsets): a table of relative addresses made absolute. */
   relocate: (dst: number, src: number, n: number, base: number, outside: number) => void;
+  /**
+   * src [A, B, C, R] → dst [A, C, B, R] (byte offsets; R floats or int32s a run, each moved whole,
+   * 16 bytes at a time where R is a multiple of 4), for B's indices [b0, b1) only: two neighbouring axes swapped.
+   */
+  swapAxes: (src: number, dst: number, A: number, B: number, C: number, R: number, b0: number, b1: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -584,5 +628,6 @@ export const wasmLoopsFor = modulePerBackend(
     adam: e.adam as unknown as WasmLoops['adam'],
     zeroFloats: e.zeroFloats as unknown as WasmLoops['zeroFloats'],
     relocate: e.relocate as unknown as WasmLoops['relocate'],
+    swapAxes: e.swapAxes as unknown as WasmLoops['swapAxes'],
   }),
 );

@@ -19,7 +19,7 @@ import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
 import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
-import { isShared } from '../../src/trainer/kernels/wasmGemm';
+import { gemmPlans, isShared } from '../../src/trainer/kernels/wasmGemm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
@@ -87,6 +87,18 @@ test('products: rows split, a batch split, A transposed, dense with bias and ReL
   await sameOnBoth('matMul by rows', () => tf.matMul(a, b));
   const [ba, bb] = [random([16, 3, 128], 3), random([16, 128, 128], 4)];
   await sameOnBoth('batch matMul by pairs', () => tf.matMul(ba, bb));
+  // Attention's pairs (a unit for each run of pairs, whole matrices), and a batch too short for that (rows of every pair).
+  const [qa, ka] = [random([64, 64, 32], 9), random([64, 64, 32], 10)];
+  await sameOnBoth('attention scores, 64 pairs', () => tf.matMul(qa, ka, false, true));
+  const [ra, rb] = [random([3, 300, 64], 11), random([3, 64, 64], 12)];
+  await sameOnBoth('three pairs of 300 rows', () => tf.matMul(ra, rb));
+  const fn = () => undefined;
+  const byPairs = gemmPlans(fn, 0, 2, 0, 1 << 20, 2 << 20, 64, 64, 32, 64, 4 * 64 * 64, 4 * 64 * 32, 4 * 64 * 32, 0, 0, 4 * 64, 4)!;
+  assert.deepEqual(byPairs.map((u) => [u[0].args[3], u[0].args[6]]), new Array(8).fill([64, 8]), 'eight units of eight whole pairs');
+  assert.deepEqual(byPairs.map((u) => u[0].args[2]), Array.from({ length: 8 }, (_, t) => (2 << 20) + t * 8 * 4 * 64 * 32), 'each its own pairs of C');
+  const byRows = gemmPlans(fn, 0, 2, 0, 1 << 20, 2 << 20, 300, 64, 64, 3, 4 * 300 * 64, 4 * 64 * 64, 4 * 300 * 64, 0, 0, 4 * 64, 4)!;
+  assert.ok(byRows.length > 3 && byRows.every((u) => u[0].args[6] === 3), 'rows of all three pairs in each unit');
+  tf.dispose([qa, ka, ra, rb]);
   const at = random([200, 300], 5);
   await sameOnBoth('matMul with A transposed', () => tf.matMul(at, b, true, false));
   const bias = random([96], 6);

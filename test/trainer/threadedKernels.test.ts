@@ -20,6 +20,7 @@ import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
 import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
 import { gemmPlans, isShared } from '../../src/trainer/kernels/wasmGemm';
+import { LAYER_NORM } from '../../src/trainer/kernels/layerNorm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
@@ -265,6 +266,16 @@ test('transposes of two neighbouring axes: split by the leading axes, or by the 
       assert.equal(yv[i], xv[from], `transpose ${JSON.stringify(shape)}: value ${i}`);
     }
     tf.dispose([x, y]);
+  }
+});
+
+test('layer normalization: rows apart on the threads', async () => {
+  await pool();
+  // The encoder's [tokens, 64], an odd count of four-float columns, a wide row.
+  for (const [rows, width] of [[2048, 64], [2000, 36], [40, 2000]]) {
+    const [x, gamma, beta] = [random([rows, width], 300 + width), random([width], 302 + width), random([width], 303 + width)];
+    await sameOnBoth(`layer norm [${rows}, ${width}]`, () => tf.engine().runKernel(LAYER_NORM, { x, gamma, beta }, { epsilon: 1e-5 }) as tf.Tensor[]);
+    tf.dispose([x, gamma, beta]);
   }
 });
 

@@ -279,6 +279,30 @@ test('layer normalization: rows apart on the threads', async () => {
   }
 });
 
+test('Add, Sub and Multiply of one shape on the threads: each float the IEEE result of its operands; broadcasting left to the backend', async () => {
+  await pool();
+  // A residual [64, 64, 64] (the fewest floats split), and a count that is not a multiple of four.
+  for (const shape of [[64, 64, 64], [270001]]) {
+    const [a, b] = [random(shape, 400 + shape.length), random(shape, 401 + shape.length)];
+    const [av, bv] = [await a.data(), await b.data()];
+    for (const [name, op, js] of [['add', tf.add, (x: number, y: number) => x + y], ['sub', tf.sub, (x: number, y: number) => x - y], ['mul', tf.mul, (x: number, y: number) => x * y]] as const) {
+      await sameOnBoth(`${name} ${JSON.stringify(shape)}`, () => op(a, b));
+      tf.fill(shape, NaN).dispose();
+      const out = op(a, b);
+      const v = await out.data();
+      for (let i = 0; i < v.length; i += 7) assert.equal(v[i], Math.fround(js(av[i], bv[i])), `${name} ${JSON.stringify(shape)}: float ${i}`);
+      assert.equal(v[v.length - 1], Math.fround(js(av[v.length - 1], bv[v.length - 1])), `${name}: the last float`);
+      out.dispose();
+    }
+    // Broadcast: the backend's kernel, the same values.
+    const row = random([shape[shape.length - 1]], 402);
+    const [rv, sum] = [await row.data(), tf.add(a, row)];
+    const sv = await sum.data();
+    assert.equal(sv[5], Math.fround(av[5] + rv[5 % rv.length]));
+    tf.dispose([a, b, row, sum]);
+  }
+});
+
 test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to their own floats', async () => {
   const p = await pool();
   const w = tf.backend() as BackendWasm;

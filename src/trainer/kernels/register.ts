@@ -6,6 +6,7 @@ import { adamUpdateCpuConfig, adamUpdateWasmConfig } from './adamUpdate';
 import { batchMatMulConfig } from './batchMatMul';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d';
 import { denseConfig } from './dense';
+import { elementwiseConfigs } from './elementwise';
 import { gatherV2Config } from './gatherV2';
 import { layerNormCpuConfig, layerNormGradCpuConfig, layerNormGradWasmConfig, layerNormWasmConfig } from './layerNorm';
 import { castConfig, identityConfig } from './identity';
@@ -21,7 +22,8 @@ import { replaceKernel } from './wasmInternals';
  * Wasm only: a BatchMatMul that keeps every product on a fast path, an
  * UnsortedSegmentSum (the backend has none), a copy-free Identity and
  * same-dtype Cast, a fused dense op, GatherV2, Slice and leading-axes Sum
- * as plain loops on the heap, Transpose of two neighbouring axes on every thread, 2-D convolutions and their gradients as products
+ * as plain loops on the heap, Transpose of two neighbouring axes and same-shape
+ * Add, Sub and Multiply on every thread, 2-D convolutions and their gradients as products
  * on our SIMD kernel (the backend has no Conv2DBackpropFilter), the
  * pooling gradients as scatters, and 2×2 max-pooling as a SIMD loop.
  */
@@ -35,6 +37,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   sliceConfig,
   sumConfig,
   transposeConfig,
+  ...elementwiseConfigs,
   conv2dConfig,
   fusedConv2dConfig,
   conv2dBackpropFilterConfig,

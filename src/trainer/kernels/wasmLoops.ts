@@ -415,6 +415,28 @@ function addIntoBody(): Bytes {
   ];
 }
 
+/** The element-wise products of two float32 tensors, by their f32x4 and f32 opcodes (IEEE results: the same whatever the lane). */
+export const ELEMENTWISE = { add: [0xe4, 0x92], sub: [0xe5, 0x93], mul: [0xe6, 0x94] } as const;
+
+// An element-wise binary loop's parameters (i32): byte offsets of a, b and out, the count of floats.
+function elementwiseBody([vector, scalar]: readonly [number, number]): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [a, b, out, n, i, end] = [0, 1, 2, 3, 4, 5];
+  return [
+    ...g(n), ...op.i32(2), ...op.shl, ...s(end),
+    ...op.i32(0), ...s(i),
+    ...op.loopWhile([...g(i), ...op.i32(16), ...op.add, ...g(end), ...op.gtS],
+      g(out), g(i), op.add, g(a), g(i), op.add, v128Load(), g(b), g(i), op.add, v128Load(), simd.f32x4(vector), v128Store(),
+      g(i), op.i32(16), op.add, s(i),
+    ),
+    ...op.loopWhile([...g(i), ...g(end), ...op.geS],
+      g(out), g(i), op.add, g(a), g(i), op.add, op.f32Load(), g(b), g(i), op.add, op.f32Load(), [scalar], op.f32Store(),
+      g(i), op.i32(4), op.add, s(i),
+    ),
+  ];
+}
+
 // swapAxes' parameters (i32): byte offsets of src and dst, the axes' sizes A, B, C (src [A, B, C, R]
 // → dst [A, C, B, R], runs of R floats moved whole), R, and the run of B's indices [b0, b1) to move.
 function swapAxesBody(): Bytes {
@@ -559,13 +581,15 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const relocate = [...vec([[...u32(3), I32]]), ...relocateBody(), 0x0b];
   const swapType = [0x60, ...vec(new Array(8).fill([I32])), ...vec([])];
   const swap = [...vec([[...u32(10), I32]]), ...swapAxesBody(), 0x0b];
+  const elementwise = Object.values(ELEMENTWISE).map((codes) => [...vec([[...u32(2), I32]]), ...elementwiseBody(codes), 0x0b]);
+  const elementwiseNames = Object.keys(ELEMENTWISE);
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType, swapType])),
     ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6), u32(8)])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)], [...str('swapAxes'), 0x00, ...u32(12)]])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate], [...u32(swap.length), ...swap]])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6), u32(8), ...elementwise.map(() => u32(3))])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)], [...str('swapAxes'), 0x00, ...u32(12)], ...elementwiseNames.map((name, k) => [...str(name), 0x00, ...u32(13 + k)])])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate], [...u32(swap.length), ...swap], ...elementwise.map((body) => [...u32(body.length), ...body])])),
   ]);
 }
 
@@ -604,6 +628,8 @@ export interface WasmLoops {
    * 16 bytes at a time where R is a multiple of 4), for B's indices [b0, b1) only: two neighbouring axes swapped.
    */
   swapAxes: (src: number, dst: number, A: number, B: number, C: number, R: number, b0: number, b1: number) => void;
+  /** out[i] = a[i] op b[i] for n floats (byte offsets a, b, out), op each of ELEMENTWISE. */
+  elementwise: Record<keyof typeof ELEMENTWISE, (a: number, b: number, out: number, n: number) => void>;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -629,5 +655,6 @@ export const wasmLoopsFor = modulePerBackend(
     zeroFloats: e.zeroFloats as unknown as WasmLoops['zeroFloats'],
     relocate: e.relocate as unknown as WasmLoops['relocate'],
     swapAxes: e.swapAxes as unknown as WasmLoops['swapAxes'],
+    elementwise: Object.fromEntries(Object.keys(ELEMENTWISE).map((name) => [name, e[name]])) as unknown as WasmLoops['elementwise'],
   }),
 );

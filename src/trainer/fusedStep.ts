@@ -44,6 +44,7 @@ import { ACTIVATION_GRAD, activationGradInto } from './kernels/activationGrad';
 import { ADAM_UPDATE } from './kernels/adamUpdate';
 import type { AdamState } from './kernels/adamUpdate';
 import { DENSE } from './kernels/dense';
+import { softmaxIsOurs } from './kernels/softmax';
 import { gemmFor } from './kernels/wasmGemm';
 import type { Gemm } from './kernels/wasmGemm';
 import { wasmLoopsFor } from './kernels/wasmLoops';
@@ -220,6 +221,8 @@ export function denseStackStep(model: tfl.LayersModel, compiled: StepModel, vari
     if (y.dtype !== 'float32' || y.size !== y.shape[0]) return 'sparse targets that are not float32 class indices, one a row';
   } else if (y.rank !== 2 || y.dtype !== 'float32' || y.shape[1] !== out) return `targets not shaped [rows, ${out}]`;
   if (loss.kind === 'categorical' && out < 2) return 'a softmax of one unit';
+  // The general path's Softmax kernel takes a large softmax itself (kernels/softmax.ts); this step calls the backend's.
+  if (plan.some((l) => l.act === 'softmax' && softmaxIsOurs(Math.max(1, Math.min(batchSize, x.shape[0])), l.n))) return 'a softmax as large as Model Lab\'s own kernel takes';
   return new DenseStackStep(backend, gemm, loops, plan, variables, compiled.optimizer, Math.max(1, Math.min(batchSize, x.shape[0])), loss.kind, metrics as MetricKind[]);
 }
 

@@ -316,6 +316,13 @@ test('configs the one-call step does not cover take the general path, and say wh
     assert.deepEqual(run.path, { fast: false, reason }, JSON.stringify(setup));
     assert.equal(run.steps.length, 2, 'and trains');
   }
+  // A softmax of 1,024 rows of 256 (262,144 floats) is the general path's own kernel's (kernels/softmax.ts), not the backend's this step calls.
+  const wide: LayerConfig[] = [{ type: 'dense', units: 8, activation: 'relu' }, { type: 'dense', units: 256, activation: 'softmax' }];
+  const large = await train(true, { layers: wide, loss: 'sparseCategoricalCrossentropy', targets: 'classes', outputs: 256, metrics: [], epochs: 1, rows: 2048, batchSize: 1024 });
+  assert.deepEqual(large.path, { fast: false, reason: "a softmax as large as Model Lab's own kernel takes" });
+  assert.equal(large.steps.length, 2, 'and trains');
+  const smaller = await train(true, { layers: wide, loss: 'sparseCategoricalCrossentropy', targets: 'classes', outputs: 256, metrics: [], epochs: 1, rows: 2046, batchSize: 1023 });
+  assert.deepEqual(smaller.path, { fast: true }, 'one row fewer: the one-call step');
   await selectBackend('cpu');
   const cpu = await train(true, { epochs: 1, rows: 64 });
   assert.deepEqual(cpu.path, { fast: false, reason: 'the cpu backend' });

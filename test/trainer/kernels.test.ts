@@ -165,6 +165,17 @@ test('Transpose: heads split off and merged, runs of 5, int32 — and the permut
   await sameOnBoth('transpose of a bool tensor (the backend\'s own)', [{ values: Int32Array.from([1, 0, 0, 1, 1, 0]), shape: [2, 3], dtype: 'int32' }], (t) => tf.cast(tf.transpose(tf.cast(t, 'bool'), [1, 0]), 'int32'));
 });
 
+test('Softmax of large tensors (our loop) matches the reference: attention weights with masked entries, large and tiny logits; other cases the backend\'s', async () => {
+  const size = 32 * 4 * 64 * 64;
+  const attention = randomValues(size, 41).map((v, i) => (i % 64 > (i >> 6) % 64 ? -1e9 : v * 20));
+  await sameOnBoth('softmax of [32, 4, 64, 64] with a causal mask', [{ values: attention, shape: [32, 4, 64, 64] }], (t) => tf.softmax(t));
+  // Rows whose largest logit is far above the rest (e^−86 and below: the least exponent), and all equal.
+  const extreme = randomValues(4096 * 64, 42).map((v, i) => (i % 64 === 0 ? 120 : i % 64 === 1 ? -40 : (i >> 6) % 2 === 0 ? v * 100 : 3));
+  await sameOnBoth('softmax of [4096, 64] with extreme rows', [{ values: extreme, shape: [4096, 64] }], (t) => tf.softmax(t));
+  await sameOnBoth('softmax below the size the loop takes', [randomTensor([100, 64], 43)], (t) => tf.softmax(t));
+  await sameOnBoth('softmax of rows not a multiple of 8 wide', [randomTensor([6600, 42], 44)], (t) => tf.softmax(t));
+});
+
 test('Identity shares memory on wasm, and the copies stay correct after the original is gone', async () => {
   await selectBackend('wasm');
   const before = tf.memory().numTensors;

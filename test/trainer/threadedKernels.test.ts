@@ -303,6 +303,23 @@ test('Add, Sub and Multiply of one shape on the threads: each float the IEEE res
   }
 });
 
+test('softmax of large tensors: rows apart on the threads, the same at one thread (which runs the same loop)', async () => {
+  await pool();
+  const logits = random([32, 4, 64, 64], 500);
+  const scaled = tf.mul(logits, 30);
+  await sameOnBoth('softmax [32, 4, 64, 64]', () => tf.softmax(scaled));
+  // Every row sums to 1 within a few float roundings, and keeps the order of its logits.
+  const p = tf.softmax(scaled);
+  const [pv, xv] = [await p.data(), await scaled.data()];
+  for (let r = 0; r < pv.length / 64; r += 37) {
+    let sum = 0;
+    for (let j = 0; j < 64; j++) sum += pv[r * 64 + j];
+    assert.ok(Math.abs(sum - 1) < 1e-5, `row ${r} sums to ${sum}`);
+    for (let j = 1; j < 64; j++) if (xv[r * 64 + j] > xv[r * 64 + j - 1]) assert.ok(pv[r * 64 + j] >= pv[r * 64 + j - 1], `row ${r}: order kept at ${j}`);
+  }
+  tf.dispose([logits, scaled, p]);
+});
+
 test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to their own floats', async () => {
   const p = await pool();
   const w = tf.backend() as BackendWasm;

@@ -13,6 +13,7 @@ import { castConfig, identityConfig } from './identity';
 import { maxPoolConfig } from './maxPool';
 import { avgPoolGradConfig, maxPoolGradConfig } from './poolGrad';
 import { sliceConfig } from './slice';
+import { softmaxConfig } from './softmax';
 import { sumConfig } from './sum';
 import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsortedSegmentSum';
@@ -22,8 +23,8 @@ import { replaceKernel } from './wasmInternals';
  * Wasm only: a BatchMatMul that keeps every product on a fast path, an
  * UnsortedSegmentSum (the backend has none), a copy-free Identity and
  * same-dtype Cast, a fused dense op, GatherV2, Slice and leading-axes Sum
- * as plain loops on the heap, Transpose of two neighbouring axes and same-shape
- * Add, Sub and Multiply on every thread, 2-D convolutions and their gradients as products
+ * as plain loops on the heap, Transpose of two neighbouring axes, same-shape
+ * Add, Sub and Multiply and a large Softmax on every thread, 2-D convolutions and their gradients as products
  * on our SIMD kernel (the backend has no Conv2DBackpropFilter), the
  * pooling gradients as scatters, and 2×2 max-pooling as a SIMD loop.
  */
@@ -38,6 +39,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   sumConfig,
   transposeConfig,
   ...elementwiseConfigs,
+  softmaxConfig,
   conv2dConfig,
   fusedConv2dConfig,
   conv2dBackpropFilterConfig,

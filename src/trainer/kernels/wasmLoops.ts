@@ -415,6 +415,107 @@ function addIntoBody(): Bytes {
   ];
 }
 
+/** An f32 as the four bytes of a v128.const lane (little-endian). */
+const f32Lane = (v: number): number[] => Array.from(new Uint8Array(Float32Array.of(v).buffer));
+const splat4 = (v: number): Bytes => simd.const([0, 1, 2, 3].flatMap(() => f32Lane(v)));
+
+/** The least exponent softmaxRows takes (x − max below it counts as this): e^−86 ≈ 4.5·10⁻³⁸, a normal float. */
+export const SOFTMAX_LEAST_EXPONENT = -86;
+
+/**
+ * The series for e^r on |r| ≤ ln2/2 after its constant 1: r, r², … r⁵'s
+ * coefficients, fitted here for the least largest relative error (Lawson's
+ * reweighted least squares on Chebyshev points, rounded to float32):
+ * 9.5·10⁻⁸ before rounding in evaluation.
+ */
+const EXP_SERIES = [0.9999997019767761, 0.4999915063381195, 0.1666763573884964, 0.04189793020486832, 0.008290314115583897];
+/** 1.5·2²³: a float this large has no fraction bits, so adding it rounds to an integer held in the low mantissa bits. */
+const ROUNDING_BIAS = 12582912;
+
+/** The constants exp4 reads, in the order of the v128 locals that hold them (expConstants sets them once, before the loops). */
+const EXP_CONSTANTS = [SOFTMAX_LEAST_EXPONENT, Math.LOG2E, ROUNDING_BIAS, 0.693145751953125, 1.428606765330187e-6, ...[...EXP_SERIES].reverse(), 1];
+
+/** Sets the v128 locals from `first` on to EXP_CONSTANTS, each in all four lanes (a v128.const in a loop is rebuilt at every turn). */
+function expConstants(first: number): Bytes {
+  return EXP_CONSTANTS.flatMap((c, k) => [...splat4(c), ...op.set(first + k)]);
+}
+
+/**
+ * e^v for the four lanes of a v128 local v ≤ 0 (clamped from below at
+ * SOFTMAX_LEAST_EXPONENT), left on the stack: t = v·log₂e + 1.5·2²³ holds
+ * n = round(v·log₂e) in its low bits; r = v − n·ln2 in two parts (Cody and
+ * Waite: r to within float rounding); e^r by EXP_SERIES (Horner); times 2ⁿ
+ * by adding t's bits shifted up 23 (n in the exponent field). Plain multiplies
+ * and adds, no fused ones, so every machine gets the same bits. `t` and `r`
+ * are v128 scratch locals; the constants are in the v128 locals from `k`
+ * (expConstants).
+ */
+function exp4(v: number, t: number, r: number, k: number): Bytes {
+  const g = op.get;
+  const [mul, add, sub, max] = [simd.f32x4(0xe6), simd.f32x4(0xe4), simd.f32x4(0xe5), simd.f32x4(0xeb)];
+  const shl = simd.f32x4(0xab); // i32x4.shl
+  const addInt = simd.f32x4(0xae); // i32x4.add
+  const [least, log2e, bias, ln2hi, ln2lo] = [k, k + 1, k + 2, k + 3, k + 4];
+  const series = EXP_SERIES.map((_, i) => k + 5 + i); // c5 … c1
+  const one = k + 5 + EXP_SERIES.length;
+  return [
+    ...g(v), ...g(least), ...max, ...op.set(v),
+    ...g(v), ...g(log2e), ...mul, ...g(bias), ...add, ...op.set(t),
+    // n as a float: t − bias; r = v − n·ln2_hi − n·ln2_lo (ln2_hi has 8 zero low bits: n·ln2_hi is exact)
+    ...g(t), ...g(bias), ...sub, ...op.set(r),
+    ...g(v), ...g(r), ...g(ln2hi), ...mul, ...sub, ...g(r), ...g(ln2lo), ...mul, ...sub, ...op.set(r),
+    // Horner: ((((c5·r + c4)·r + c3)·r + c2)·r + c1)·r + 1
+    ...g(series[0]),
+    ...series.slice(1).flatMap((c) => [...g(r), ...mul, ...g(c), ...add]),
+    ...g(r), ...mul, ...g(one), ...add,
+    // · 2ⁿ: t's bits << 23 is n << 23 (the bias's bits shift out)
+    ...g(t), ...op.i32(23), ...shl, ...addInt,
+  ];
+}
+
+// softmaxRows' parameters (i32): byte offsets of x and out, the count of rows, and cols (a multiple of 8).
+// Each row: its largest value m, e^(x − m) into out, their sum s (four lanes, then lane 0 + 1 + 2 + 3), out × (1 / s).
+function softmaxRowsBody(): Bytes {
+  const g = op.get;
+  const s = op.set;
+  const [x, out, rows, cols, r, at, j, rowBytes, m4, acc, v, n, rr, k] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [v2, n2, rr2] = [k + EXP_CONSTANTS.length, k + EXP_CONSTANTS.length + 1, k + EXP_CONSTANTS.length + 2];
+  const [add, sub, max, mul] = [simd.f32x4(0xe4), simd.f32x4(0xe5), simd.f32x4(0xeb), simd.f32x4(0xe6)];
+  const lane = (k: number) => simd.f32x4ExtractLane(k);
+  const splat = simd.f32x4(0x13);
+  const below = (i: number, end: number) => [...g(i), ...g(end), ...op.geU];
+  return [
+    ...expConstants(k),
+    ...g(cols), ...op.i32(2), ...op.shl, ...s(rowBytes),
+    ...op.i32(0), ...s(r), ...op.i32(0), ...s(at),
+    ...op.loopWhile(below(r, rows),
+      // m: the row's largest value, lane by lane, then across the lanes
+      g(x), g(at), op.add, v128Load(), s(m4), op.i32(16), s(j),
+      op.loopWhile(below(j, rowBytes), g(m4), g(x), g(at), op.add, g(j), op.add, v128Load(), max, s(m4), g(j), op.i32(16), op.add, s(j)),
+      g(m4), lane(0), g(m4), lane(1), [0x97], g(m4), lane(2), [0x97], g(m4), lane(3), [0x97], splat, s(m4),
+      // e^(x − m) into out, summed; eight floats a turn (two independent chains for the core to overlap)
+      splat4(0), s(acc), op.i32(0), s(j),
+      op.loopWhile(below(j, rowBytes),
+        g(x), g(at), op.add, g(j), op.add, v128Load(), g(m4), sub, s(v),
+        g(x), g(at), op.add, g(j), op.add, v128Load(16), g(m4), sub, s(v2),
+        g(out), g(at), op.add, g(j), op.add, exp4(v, n, rr, k), s(v), g(v), v128Store(),
+        g(out), g(at), op.add, g(j), op.add, exp4(v2, n2, rr2, k), s(v2), g(v2), v128Store(16),
+        g(acc), g(v), add, g(v2), add, s(acc),
+        g(j), op.i32(32), op.add, s(j),
+      ),
+      // ÷ s as × (1 / s)
+      [0x43, 0, 0, 0x80, 0x3f], g(acc), lane(0), g(acc), lane(1), [0x92], g(acc), lane(2), [0x92], g(acc), lane(3), [0x92], [0x95], splat, s(acc),
+      op.i32(0), s(j),
+      op.loopWhile(below(j, rowBytes),
+        g(out), g(at), op.add, g(j), op.add, g(out), g(at), op.add, g(j), op.add, v128Load(), g(acc), mul, v128Store(),
+        g(j), op.i32(16), op.add, s(j),
+      ),
+      g(at), g(rowBytes), op.add, s(at),
+      g(r), op.i32(1), op.add, s(r),
+    ),
+  ];
+}
+
 /** The element-wise products of two float32 tensors, by their f32x4 and f32 opcodes (IEEE results: the same whatever the lane). */
 export const ELEMENTWISE = { add: [0xe4, 0x92], sub: [0xe5, 0x93], mul: [0xe6, 0x94] } as const;
 
@@ -583,13 +684,14 @@ export function loopsModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const swap = [...vec([[...u32(10), I32]]), ...swapAxesBody(), 0x0b];
   const elementwise = Object.values(ELEMENTWISE).map((codes) => [...vec([[...u32(2), I32]]), ...elementwiseBody(codes), 0x0b]);
   const elementwiseNames = Object.keys(ELEMENTWISE);
+  const softmax = [...vec([[...u32(4), I32], [...u32(8 + EXP_CONSTANTS.length), V128]]), ...softmaxRowsBody(), 0x0b];
   return Uint8Array.from([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([col2imType, poolType, addType, reluType, adamType, maxPoolType, sumRowsType, zeroType, swapType])),
     ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6), u32(8), ...elementwise.map(() => u32(3))])),
-    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)], [...str('swapAxes'), 0x00, ...u32(12)], ...elementwiseNames.map((name, k) => [...str(name), 0x00, ...u32(13 + k)])])),
-    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate], [...u32(swap.length), ...swap], ...elementwise.map((body) => [...u32(body.length), ...body])])),
+    ...section(3, vec([u32(0), u32(1), u32(2), u32(3), u32(0), u32(4), u32(1), u32(5), u32(0), u32(6), u32(7), u32(6), u32(8), ...elementwise.map(() => u32(3)), u32(3)])),
+    ...section(7, vec([[...str('col2im'), 0x00, ...u32(0)], [...str('maxPoolGrad'), 0x00, ...u32(1)], [...str('addInto'), 0x00, ...u32(2)], [...str('reluGrad'), 0x00, ...u32(3)], [...str('im2col'), 0x00, ...u32(4)], [...str('adam'), 0x00, ...u32(5)], [...str('maxPoolGrad2x2'), 0x00, ...u32(6)], [...str('maxPool2x2'), 0x00, ...u32(7)], [...str('im2colNarrow'), 0x00, ...u32(8)], [...str('sumRows'), 0x00, ...u32(9)], [...str('zeroFloats'), 0x00, ...u32(10)], [...str('relocate'), 0x00, ...u32(11)], [...str('swapAxes'), 0x00, ...u32(12)], ...elementwiseNames.map((name, k) => [...str(name), 0x00, ...u32(13 + k)]), [...str('softmaxRows'), 0x00, ...u32(13 + elementwiseNames.length)]])),
+    ...section(10, vec([[...u32(col2im.length), ...col2im], [...u32(pool.length), ...pool], [...u32(add.length), ...add], [...u32(relu.length), ...relu], [...u32(im2col.length), ...im2col], [...u32(adam.length), ...adam], [...u32(pool2x2.length), ...pool2x2], [...u32(maxPool.length), ...maxPool], [...u32(im2colNarrow.length), ...im2colNarrow], [...u32(sumRows.length), ...sumRows], [...u32(zero.length), ...zero], [...u32(relocate.length), ...relocate], [...u32(swap.length), ...swap], ...elementwise.map((body) => [...u32(body.length), ...body]), [...u32(softmax.length), ...softmax]])),
   ]);
 }
 
@@ -630,6 +732,8 @@ export interface WasmLoops {
   swapAxes: (src: number, dst: number, A: number, B: number, C: number, R: number, b0: number, b1: number) => void;
   /** out[i] = a[i] op b[i] for n floats (byte offsets a, b, out), op each of ELEMENTWISE. */
   elementwise: Record<keyof typeof ELEMENTWISE, (a: number, b: number, out: number, n: number) => void>;
+  /** Softmax of each of `rows` rows of `cols` floats (a multiple of 8; byte offsets x and out): see softmaxRowsBody. */
+  softmaxRows: (x: number, out: number, rows: number, cols: number) => void;
   /** dst[0 … n) += src[0 … n), byte offsets. */
   addInto: (dst: number, src: number, n: number) => void;
   /** out[i] = y[i] > 0 ? dy[i] : 0 for n floats, byte offsets: ReLU's gradient from its output. */
@@ -655,6 +759,7 @@ export const wasmLoopsFor = modulePerBackend(
     zeroFloats: e.zeroFloats as unknown as WasmLoops['zeroFloats'],
     relocate: e.relocate as unknown as WasmLoops['relocate'],
     swapAxes: e.swapAxes as unknown as WasmLoops['swapAxes'],
+    softmaxRows: e.softmaxRows as unknown as WasmLoops['softmaxRows'],
     elementwise: Object.fromEntries(Object.keys(ELEMENTWISE).map((name) => [name, e[name]])) as unknown as WasmLoops['elementwise'],
   }),
 );

@@ -334,8 +334,13 @@ test('the chart toolbar switches axis, scale and smoothing', async () => {
   });
   await page.locator('#smoothing').fill('0');
   await page.waitForFunction(() => document.querySelector('#smoothing-value')?.textContent === '0.00');
-  // Same raw points, drawn differently.
+  // Same raw points, drawn differently: wait for the chart to be redrawn with the new view (the
+  // controls and the saved state change first, the canvas at the next frame).
   await waitForPoints('#loss-chart', EPOCHS * STEPS_PER_EPOCH + 2 * EPOCHS);
+  await page.waitForFunction(() => {
+    const c = document.querySelector('#loss-chart');
+    return c?.getAttribute('data-scale') === 'log' && c.getAttribute('data-x-axis') === 'epoch' && c.getAttribute('data-smoothing') === '0.00';
+  });
   const after = await colourStats('#loss-chart', DARK_BLUE);
   assert.ok(after.count > 50 && after.leftMeanY < after.rightMeanY, 'still a falling curve');
   assert.notDeepEqual(after, before);

@@ -129,6 +129,9 @@ export class CurveChart {
     const raw = countRawPoints(series);
     this.canvas.setAttribute('data-points', String(raw));
     this.canvas.setAttribute('data-scale', view.logScale ? 'log' : 'linear');
+    // What is drawn now (tests wait for a redraw by these: a change of view keeps the point count).
+    this.canvas.setAttribute('data-x-axis', view.xAxis);
+    this.canvas.setAttribute('data-smoothing', view.smoothing.toFixed(2));
     this.canvas.setAttribute('aria-label', describe(this.ariaName, series, t));
   }
 

@@ -378,6 +378,8 @@ test("a fold of a cross-validation shows its folds' mean ± std as a band behind
   assert.ok(withBand.loss > without.loss + 3000 && withBand.metric > without.metric + 3000, `the bands fill the plots: ${JSON.stringify(without)} → ${JSON.stringify(withBand)} faint pixels`);
   await page.locator('vscode-radio[value="epoch"]').click();
   await page.waitForFunction(() => JSON.parse(sessionStorage.getItem('vscode-state') ?? '{}').charts?.xAxis === 'epoch');
+  // Drawn on the epoch axis (the canvas is redrawn at the next frame, after the state is saved).
+  await page.waitForFunction(() => document.querySelector('#metric-chart')?.getAttribute('data-x-axis') === 'epoch' && document.querySelector('#loss-chart')?.getAttribute('data-x-axis') === 'epoch');
   assert.equal(await page.locator('#loss-chart').getAttribute('data-fold-bands'), '2');
   assert.ok((await faint('#metric-chart')) > without.metric + 3000, 'on the epoch axis too');
   await page.locator('vscode-radio[value="step"]').click();

@@ -17,8 +17,7 @@ import { F32, I32, memoryImport, modulePerBackend, op, section, str, u32, V128, 
 import type { Bytes } from './wasmGemm';
 import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, share, SPLIT_MIN_ELEMENTS } from './workerPool';
-import type { Call } from './workerPool';
+import { splitUnits } from './workerPool';
 
 // ── on wasm: the same passes four floats at a time (rows as wide as a multiple of 4), a module
 // assembled in memory as wasmGemm.ts assembles the product kernel. Sums are float32 here, lane by
@@ -188,21 +187,9 @@ function wasmLayerNorm({ inputs, backend: w, attrs }: KernelArgs<BackendWasm>): 
   const loops = width % 4 === 0 ? layerNormLoopsFor(w) : undefined;
   if (loops) {
     const at = (t: tf.TensorInfo) => heapOffset(w, t);
-    const eps = attrs!.epsilon as number;
-    const pool = kernelPool(w);
-    const parts = pool && rows * width >= SPLIT_MIN_ELEMENTS ? Math.min(pool.threads, rows) : 1;
-    if (parts < 2) {
-      loops.forward(at(x), at(gamma), at(beta), at(y), at(xHat), at(rstd), rows, width, eps);
-      return [y, xHat, rstd];
-    }
+    const [eps, rowBytes] = [attrs!.epsilon as number, 4 * width];
     // Rows apart on the engine's threads ([2048, 64]: 120 µs on one, 77 on two; [4096, 256]: 779 and 493).
-    const [fn, id, rowBytes] = [loops.forward as unknown as Call['fn'], pool!.id('layerNorm', 'forward'), 4 * width];
-    pool!.run(
-      Array.from({ length: parts }, (_, t) => {
-        const [r0, r1] = share(rows, parts, t);
-        return [{ fn, id, args: [at(x) + r0 * rowBytes, at(gamma), at(beta), at(y) + r0 * rowBytes, at(xHat) + r0 * rowBytes, at(rstd) + 4 * r0, r1 - r0, width, eps] }];
-      }),
-    );
+    splitUnits(w, 'layerNorm', 'forward', loops.forward, rows, rows * width, (r0, r1) => [at(x) + r0 * rowBytes, at(gamma), at(beta), at(y) + r0 * rowBytes, at(xHat) + r0 * rowBytes, at(rstd) + 4 * r0, r1 - r0, width, eps]);
     return [y, xHat, rstd];
   }
   layerNormInto(heapF32(w, x), heapF32(w, gamma), heapF32(w, beta), attrs!.epsilon as number, heapF32(w, y), heapF32(w, xHat), heapF32(w, rstd));

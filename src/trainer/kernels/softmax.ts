@@ -13,8 +13,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, share, SPLIT_MIN_ELEMENTS } from './workerPool';
-import type { Call } from './workerPool';
+import { SPLIT_MIN_ELEMENTS, splitUnits } from './workerPool';
 
 /** The fewest floats this kernel takes (smaller: the backend's). */
 const MIN_FLOATS = 4 * SPLIT_MIN_ELEMENTS;
@@ -36,20 +35,8 @@ function softmax(args: KernelArgs<BackendWasm>): TensorInfo {
   if (!loops) return replacedKernel(Softmax).kernelFunc(args) as TensorInfo;
   const out = w.makeOutput(logits.shape, 'float32');
   const [x, y, rowBytes] = [heapOffset(w, logits), heapOffset(w, out), 4 * cols];
-  const pool = kernelPool(w);
-  const parts = pool ? Math.min(pool.threads, rows) : 1;
-  if (parts < 2) {
-    loops.softmaxRows(x, y, rows, cols);
-    return out;
-  }
   // Rows apart on the engine's threads.
-  const [fn, id] = [loops.softmaxRows as unknown as Call['fn'], pool!.id('loops', 'softmaxRows')];
-  pool!.run(
-    Array.from({ length: parts }, (_, t) => {
-      const [r0, r1] = share(rows, parts, t);
-      return [{ fn, id, args: [x + r0 * rowBytes, y + r0 * rowBytes, r1 - r0, cols] }];
-    }),
-  );
+  splitUnits(w, 'loops', 'softmaxRows', loops.softmaxRows, rows, n, (r0, r1) => [x + r0 * rowBytes, y + r0 * rowBytes, r1 - r0, cols]);
   return out;
 }
 

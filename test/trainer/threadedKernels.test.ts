@@ -24,7 +24,7 @@ import { LAYER_NORM } from '../../src/trainer/kernels/layerNorm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
-import { kernelPool } from '../../src/trainer/kernels/workerPool';
+import { kernelPool, SPLIT_MIN_ELEMENTS, splitParts } from '../../src/trainer/kernels/workerPool';
 import type { KernelPool } from '../../src/trainer/kernels/workerPool';
 import { setEngineThreads } from '../../src/trainer/threads';
 import { lcg } from '../helpers/fixtures';
@@ -331,6 +331,35 @@ test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to thei
   for (let r = 0; r < runs; r++) p.run(Array.from({ length: 8 }, (_, u) => [{ fn: addInto as (...a: number[]) => void, id, args: [accAt + 16 * u, onesAt, 4] }]));
   assert.deepEqual(Array.from(await acc.data()), new Array(32).fill(runs));
   tf.dispose([acc, ones]);
+});
+
+test('more units or calls than one run holds (a machine of many cores) run in several runs, each unit once', async () => {
+  const p = await pool();
+  const w = tf.backend() as BackendWasm;
+  const addInto = wasmLoopsFor(w)!.addInto as (...a: number[]) => void;
+  const id = p.id('loops', 'addInto');
+  const [acc, ones] = [tf.zeros([200 * 4]), tf.ones([4])];
+  const [accAt, onesAt] = [heapOffset(w, acc), heapOffset(w, ones)];
+  // 200 units (64 a run at most) of 1 to 12 calls each (1,300 calls; 1,024 a run at most).
+  const calls = (u: number) => 1 + (u % 12);
+  const runs = p.runs;
+  p.run(Array.from({ length: 200 }, (_, u) => Array.from({ length: calls(u) }, () => ({ fn: addInto, id, args: [accAt + 16 * u, onesAt, 4] }))));
+  assert.deepEqual(Array.from(await acc.data()), Array.from({ length: 800 }, (_, i) => calls(Math.floor(i / 4))));
+  assert.equal(p.runs - runs, 4, '200 units in runs of 64, 64, 64 and 8');
+  assert.throws(() => p.run([Array.from({ length: 1025 }, () => ({ fn: addInto, id, args: [accAt, onesAt, 4] }))]), /a unit of 1025 calls \(at most 1024\)/);
+  tf.dispose([acc, ones]);
+});
+
+test('splits: parts a loop takes (several a thread, each large enough), and no split asks one run for more than 64 units at 32 threads', () => {
+  assert.equal(splitParts(1, 1000, 1 << 22), 1, 'one thread');
+  assert.equal(splitParts(2, 1000, SPLIT_MIN_ELEMENTS - 1), 1, 'too small to split');
+  assert.equal(splitParts(2, 1000, 64 * 26 * 26 * 32), 8, 'the bench CNN\'s first activation: four parts a thread');
+  assert.equal(splitParts(2, 1000, SPLIT_MIN_ELEMENTS), 4, 'parts of 16,384 elements at least');
+  assert.equal(splitParts(2, 3, 1 << 22), 3, 'no more parts than units');
+  assert.equal(splitParts(32, 10000, 1 << 26), 64, 'at most 64 at 32 threads');
+  const fn = () => undefined;
+  const big = gemmPlans(fn, 0, 32, 0, 1 << 20, 2 << 20, 4096, 512, 512, 1, 0, 0, 0, 0, 0, 4 * 512, 4)!;
+  assert.equal(big.length, 64, 'a large product at 32 threads: 64 units');
 });
 
 test('after the heap grows, the workers compute on the grown memory', async () => {

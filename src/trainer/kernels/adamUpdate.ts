@@ -12,7 +12,7 @@ import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, runPlans, share, SPLIT_MIN_ELEMENTS } from './workerPool';
+import { kernelPool, runPlans, share, SPLIT_MIN_ELEMENTS, splitParts } from './workerPool';
 import type { Call } from './workerPool';
 
 export const ADAM_UPDATE = 'ModelLabAdamUpdate';
@@ -47,8 +47,8 @@ const RUN_CALLS = 192;
 
 /**
  * The Adam update of all `variables` (byte offsets of w, m, v, g, wOut,
- * mOut, vOut; n floats) in `threads` units of nearly equal runs of four
- * floats, a variable cut where a unit ends: every float is updated by the
+ * mOut, vOut; n floats) in units of nearly equal runs of four floats
+ * (splitParts of them on `threads` threads), a variable cut where a unit ends: every float is updated by the
  * same loop as on one thread (elementwise, so the cut changes nothing).
  * Several pool runs when there are more variables than one run holds.
  */
@@ -62,7 +62,7 @@ function adamPlans(variables: readonly { at: readonly number[]; n: number }[], f
       starts.push(quads);
       quads += Math.ceil(v.n / 4);
     }
-    const parts = Math.min(threads, quads);
+    const parts = splitParts(threads, quads, 4 * quads);
     runs.push(
       Array.from({ length: parts }, (_, t) => {
         const [q0, q1] = share(quads, parts, t);

@@ -16,7 +16,7 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { wasmLoopsFor } from './wasmLoops';
 import { heapOffset, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, share, SPLIT_MIN_ELEMENTS } from './workerPool';
+import { kernelPool, share, SPLIT_MIN_ELEMENTS, splitParts } from './workerPool';
 import type { Call } from './workerPool';
 
 /** The shortest run (values kept together) this kernel takes; shorter ones are the backend's. */
@@ -56,13 +56,15 @@ function transpose(args: KernelArgs<BackendWasm>): TensorInfo {
   const fn = loops.swapAxes as unknown as Call['fn'];
   const bytes = 4 * B * C * R;
   // By the leading axes where there are enough of them (each part its own blocks), else by B (each part its own runs of each block).
-  const units = A >= threads
-    ? Array.from({ length: threads }, (_, t) => {
-        const [a0, a1] = share(A, threads, t);
+  const byA = A >= threads;
+  const parts = splitParts(threads, byA ? A : B, size);
+  const units = byA
+    ? Array.from({ length: parts }, (_, t) => {
+        const [a0, a1] = share(A, parts, t);
         return [{ fn, id, args: [src + a0 * bytes, dst + a0 * bytes, a1 - a0, B, C, R, 0, B] }];
       })
-    : Array.from({ length: threads }, (_, t) => {
-        const [b0, b1] = share(B, threads, t);
+    : Array.from({ length: parts }, (_, t) => {
+        const [b0, b1] = share(B, parts, t);
         return [{ fn, id, args: [src, dst, A, B, C, R, b0, b1] }];
       });
   pool!.run(units);

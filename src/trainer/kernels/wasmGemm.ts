@@ -13,7 +13,7 @@
 
 import * as v8 from 'node:v8';
 import { backendMemory } from './wasmInternals';
-import { kernelPool, share } from './workerPool';
+import { kernelPool, MAX_UNITS, share } from './workerPool';
 import type { Call, KernelPool } from './workerPool';
 import type { BackendWasm } from './wasmInternals';
 
@@ -409,7 +409,7 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
   const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], aRow = args[12];
   const macs = m * k * n * batch;
   if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
-  const want = Math.min(threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
+  const want = Math.min(MAX_UNITS, threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
   /** A unit: the product's arguments with A, B and C moved and m and the batch cut, in panels. */
   const unit = (aAt: number, bAt: number, cAt: number, rows: number, pairs: number): Call[] => {
     const part = args.slice() as Parameters<GemmFn>;

@@ -25,7 +25,8 @@ export interface Call {
 }
 
 const ARGS = 16;
-const MAX_UNITS = 64;
+/** Units one run holds at most: every split caps its units here (a machine of more than 16 cores would ask for more). */
+export const MAX_UNITS = 64;
 const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 16 bits, the next unclaimed unit in the low 16),
 // COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
@@ -98,7 +99,7 @@ export interface KernelPool {
   readonly runs: number;
   /** The id of module `key`'s exported function `name`, for calls. */
   id(key: string, name: string): number;
-  /** Runs the units (each a list of calls; at most 64 units, 1024 calls in all), in any order and on any thread, returning when all are done. */
+  /** Runs the units (each a list of calls, at most 1024), in any order and on any thread, returning when all are done (in several runs when there are more than 64 units or 1024 calls). */
   run(units: readonly (readonly Call[])[]): void;
 }
 
@@ -134,9 +135,23 @@ class Pool implements KernelPool {
   }
 
   run(units: readonly (readonly Call[])[]): void {
+    // More than one run holds (a machine with many cores, a product of many panels): consecutive
+    // groups that fit, one run each — a run's units are independent, whatever their order.
+    let total = 0;
+    for (const unit of units) total += unit.length;
+    if (units.length > MAX_UNITS || total > MAX_CALLS) {
+      let start = 0;
+      while (start < units.length) {
+        let [end, calls] = [start, 0];
+        while (end < units.length && end - start < MAX_UNITS && calls + units[end].length <= MAX_CALLS) calls += units[end++].length;
+        if (end === start) throw new Error(`kernel pool: a unit of ${units[start].length} calls (at most ${MAX_CALLS})`);
+        this.run(units.slice(start, end));
+        start = end;
+      }
+      return;
+    }
     const { c, a } = this;
     this.runs++;
-    if (units.length > MAX_UNITS) throw new Error(`kernel pool: ${units.length} units (at most ${MAX_UNITS})`);
     const gen = (Atomics.load(c, GEN) + 1) | 0;
     // Closed first: a worker still looking at the last run (its units all taken) can then take
     // nothing while the table and COUNT change under it (its compare-exchange fails).
@@ -148,7 +163,6 @@ class Pool implements KernelPool {
       c[UNITS + 3 * u + 1] = unit.length;
       c[UNITS + 3 * u + 2] = 0;
       for (const { id, args } of unit) {
-        if (calls >= MAX_CALLS) throw new Error(`kernel pool: more than ${MAX_CALLS} calls in one run`);
         if (args.length > ARGS) throw new Error(`kernel pool: ${args.length} arguments (at most ${ARGS})`);
         c[CALLS + calls] = id;
         const at = calls++ * ARGS;
@@ -226,6 +240,25 @@ export function share(units: number, parts: number, t: number): [number, number]
 
 /** Floats (or comparable elements) below which an element loop stays on one thread. */
 export const SPLIT_MIN_ELEMENTS = 1 << 16;
+/** Parts per thread a loop is split into, so that the faster threads take more of it. */
+const PARTS_PER_THREAD = 4;
+/** The fewest elements a part gets past the first `threads` parts: a part's claim and call cost next to nothing beside it. */
+const PART_MIN_ELEMENTS = 1 << 14;
+
+/**
+ * How many parts a loop of `units` independent units (`elements` elements in
+ * all) is split into on `threads` threads: none (1) below SPLIT_MIN_ELEMENTS
+ * or on one thread, else up to PARTS_PER_THREAD a thread, each at least
+ * PART_MIN_ELEMENTS, and at most MAX_UNITS. The threads claim parts as they come free, so on cores
+ * of unequal speed — a laptop's performance and efficiency cores, or a core
+ * another program shares — the fast ones take more instead of waiting for
+ * the slowest's equal share (one part a thread made the loop as slow as its
+ * slowest core).
+ */
+export function splitParts(threads: number, units: number, elements: number): number {
+  if (threads < 2 || elements < SPLIT_MIN_ELEMENTS) return 1;
+  return Math.max(1, Math.min(units, MAX_UNITS, threads * PARTS_PER_THREAD, Math.max(threads, Math.floor(elements / PART_MIN_ELEMENTS))));
+}
 
 /** One call a unit of splitSteps makes: module `key`'s function `name` (here: `fn`), `args(u0, u1)` its arguments for units [u0, u1). */
 export interface UnitStep {
@@ -237,13 +270,14 @@ export interface UnitStep {
 
 /**
  * Runs `steps` in order over `units` independent units (images, runs of four
- * floats), the units split among `backend`'s pool threads, each part making
- * every step's call for its own units; on this thread alone when there is no
- * pool or `elements` (the work's size) is below SPLIT_MIN_ELEMENTS.
+ * floats), the units split into parts (splitParts) that `backend`'s pool
+ * threads claim, each part making every step's call for its own units; on
+ * this thread alone when there is no pool or `elements` (the work's size) is
+ * below SPLIT_MIN_ELEMENTS.
  */
 export function splitSteps(backend: object, steps: readonly UnitStep[], units: number, elements: number): void {
   const pool = kernelPool(backend);
-  const parts = pool && elements >= SPLIT_MIN_ELEMENTS ? Math.min(pool.threads, units) : 1;
+  const parts = pool ? splitParts(pool.threads, units, elements) : 1;
   if (parts <= 1) {
     for (const step of steps) (step.fn as unknown as Call['fn'])(...step.args(0, units));
     return;

@@ -5,6 +5,7 @@
 // from the first step's metrics to the run's end — with the trainer at a given
 // thread count, so the delay at every core can be set beside the delay at one.
 
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,10 +30,13 @@ export interface HostLoopDelay {
   trainedWith?: number;
 }
 
-/** A copy of the digits example in `tmp`, made once. */
+/** A copy of the digits example in `tmp`, made once; its images written there (`npm run digits`'s script) where the checkout has none yet. */
 export function digitsWorkspace(tmp: string): string {
   const ws = join(tmp, 'digits');
-  if (!existsSync(ws)) cpSync(join(root, 'examples', 'digits'), ws, { recursive: true });
+  if (!existsSync(ws)) {
+    cpSync(join(root, 'examples', 'digits'), ws, { recursive: true });
+    if (!existsSync(join(ws, 'data', 'train'))) execFileSync(process.execPath, [join(root, 'scripts', 'make-digits.mjs'), '--out', join(ws, 'data')], { stdio: 'ignore' });
+  }
   return join(ws, 'digits.experiment.json');
 }
 

@@ -15,7 +15,9 @@
 // Prints medians of the rounds, each side's final loss, the scaling line, the
 // limit line (matMul per core against what 128-bit SIMD allows this
 // processor), the memory line (what a second thread gives a pass that streams
-// a tensor the CNN's size, bandwidth.ts), the extension host's event-loop delay while a trainer uses every
+// a tensor the CNN's size, bandwidth.ts), the core line (the CNN step on one
+// thread pinned to each core: how far unequal cores bound the speed-up,
+// coreLine.ts), the extension host's event-loop delay while a trainer uses every
 // core, and the path around training. The targets (one table, TARGETS) are
 // printed beside each figure.
 
@@ -30,6 +32,7 @@ import type { HostLoopDelay } from './hostLoop';
 import { ensurePeerInstalled, LineWorker, Peer } from './peer';
 import type { StreamFigures } from './bandwidth';
 import { theoreticalPeak } from './simdLimit';
+import { coreLine, speedUpBound } from './coreLine';
 import { WORKLOAD_KEYS } from './workloads';
 import type { RunResult, WorkloadKey } from './workloads';
 
@@ -282,6 +285,7 @@ async function main(): Promise<void> {
     const rows: string[][] = [
       ['workload', 'unit', `ours ${ourThreads}t`, ...peers.map((p) => `PyTorch ${p.threads}t`), 'ours/best', 'target', 'by CPU time', 'loss ours', 'loss peer', 'Δloss', 'ours % of matMul', 'peer % of matMul'],
     ];
+    const speedUps = new Map<WorkloadKey, number>();
     const scaling: string[][] = [['scaling', 'ours 1t', `ours ${ourThreads}t`, 'speed-up', 'target', 'CPU time ×', 'Δloss 1t/Nt', ...(peers.length > 1 ? ['PyTorch speed-up'] : [])]];
     for (const key of keys) {
       const w = prepared.get(key)!;
@@ -311,6 +315,7 @@ async function main(): Promise<void> {
       const one = byside.get(ours1)!;
       const all = byside.get(oursAll)!;
       const speedUp = rate(all) / rate(one);
+      speedUps.set(key, speedUp);
       const cpuGrowth = median(all.map((x) => x.cpuSeconds / x.items)) / median(one.map((x) => x.cpuSeconds / x.items));
       scaling.push([
         w.name,
@@ -358,6 +363,18 @@ async function main(): Promise<void> {
           for (const st of streams) memory.push([st.label, fmt(st.one, 1), fmt(st.all, 1), `${fmt(st.all / st.one, 2)}×`]);
           log(table(memory));
           log(`(12 bytes moved per float; best of 7 tries each, the thread counts alternating in one process. The CNN's kernels stream tensors of the first size several times a step: what threads give such a pass bounds what they can give those kernels, whatever the kernels do)\n`);
+        }
+        // The core line: the CNN step on one thread pinned to each core (coreLine.ts).
+        await settle(workers);
+        const cores = coreLine(3, ourThreads);
+        if (typeof cores === 'string') log(`core line not measured: ${cores}\n`);
+        else {
+          const fastest = Math.min(...cores.map((f) => f.msPerStep));
+          const line: string[][] = [['core line: the CNN step on 1 thread, pinned to one core', 'ms a step', 'speed / fastest']];
+          for (const f of cores) line.push([`core ${f.cpu}`, fmt(f.msPerStep, 2), fmt(fastest / f.msPerStep, 2)]);
+          log(table(line));
+          const cnnSpeedUp = speedUps.get('cnn') ?? NaN;
+          log(`(medians of 3 rounds, the cores in turn. ${thr(ourThreads)} can give at most ${fmt(speedUpBound(cores, ourThreads), 2)}× over 1 thread on the fastest core, however the work is split${Number.isFinite(cnnSpeedUp) ? `; the CNN's measured speed-up above: ${fmt(cnnSpeedUp, 2)}×` : ''}. Measured after the workloads: a core's speed here changes from minute to minute)\n`);
         }
       }
     }

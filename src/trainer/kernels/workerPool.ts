@@ -4,7 +4,10 @@
 // units — each a short list of calls of the modules' functions with number
 // arguments (byte offsets, sizes, an optimizer's float settings) — writes
 // them into small SharedArrayBuffers and wakes the workers; then the main thread and the
-// workers claim units one at a time until none is left, and the main thread
+// workers claim units one at a time until none is left — the main thread from the first
+// unit on, the workers from the last back, so that where kernels split their tensors in
+// the same order (a batch's images, runs of floats), what a thread wrote one kernel it
+// mostly reads the next, from its own core's cache — and the main thread
 // waits only for units a worker has claimed. So a worker the system has not
 // scheduled yet (a busy machine) costs nothing: the main thread does its
 // share. The trainer is a compute process, so blocking its main thread with
@@ -28,7 +31,8 @@ const ARGS = 16;
 /** Units one run holds at most: every split caps its units here (a machine of more than 16 cores would ask for more). */
 export const MAX_UNITS = 64;
 const MAX_CALLS = 1024;
-// Header: GEN (bumped per run), NEXT (the run's GEN in its high 16 bits, the next unclaimed unit in the low 16),
+// Header: GEN (bumped per run), NEXT (the run's GEN in its high 12 bits, then the first unclaimed unit in 10 bits
+// and one past the last in 10: the main thread claims from the front, the workers from the back),
 // COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
 // then each call's function id. The calls' arguments are in a Float64Array of their own, ARGS per call.
 const GEN = 0;
@@ -71,9 +75,10 @@ for (;;) {
   seen = gen;
   for (;;) {
     const next = Atomics.load(c, ${NEXT});
-    const unit = next & 0xffff;
-    if (next >>> 16 !== (gen & 0xffff) || unit >= Atomics.load(c, ${COUNT})) break;
-    if (Atomics.compareExchange(c, ${NEXT}, next, next + 1) !== next) continue;
+    const back = next & 0x3ff;
+    if (next >>> 20 !== (gen & 0xfff) || ((next >>> 10) & 0x3ff) >= back) break;
+    if (Atomics.compareExchange(c, ${NEXT}, next, next - 1) !== next) continue;
+    const unit = back - 1;
     try {
       const first = c[${UNITS} + 3 * unit];
       const n = c[${UNITS} + 3 * unit + 1];
@@ -153,9 +158,10 @@ class Pool implements KernelPool {
     const { c, a } = this;
     this.runs++;
     const gen = (Atomics.load(c, GEN) + 1) | 0;
-    // Closed first: a worker still looking at the last run (its units all taken) can then take
-    // nothing while the table and COUNT change under it (its compare-exchange fails).
-    Atomics.store(c, NEXT, ((gen & 0xffff) << 16) | 0xffff);
+    const tag = (gen & 0xfff) << 20;
+    // Closed first (no unit between the ends): a worker still looking at the last run (its units
+    // all taken) can then take nothing while the table and COUNT change under it.
+    Atomics.store(c, NEXT, tag);
     let calls = 0;
     for (let u = 0; u < units.length; u++) {
       const unit = units[u];
@@ -173,7 +179,7 @@ class Pool implements KernelPool {
     }
     Atomics.store(c, COUNT, units.length);
     Atomics.store(c, FINISHED, 0);
-    Atomics.store(c, NEXT, (gen & 0xffff) << 16);
+    Atomics.store(c, NEXT, tag | units.length);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
     // Claim units here too, as the workers do; then wait for those the workers took (also when
@@ -182,16 +188,16 @@ class Pool implements KernelPool {
     try {
       for (;;) {
         const next = Atomics.load(c, NEXT);
-        const u = next & 0xffff;
-        if (u >= units.length) break;
-        if (Atomics.compareExchange(c, NEXT, next, next + 1) !== next) continue;
+        const u = (next >>> 10) & 0x3ff;
+        if (u >= (next & 0x3ff)) break;
+        if (Atomics.compareExchange(c, NEXT, next, next + (1 << 10)) !== next) continue;
         here++;
         for (const { fn, args } of units[u]) fn(...args);
       }
     } finally {
-      // Units not yet taken (a throw above) are closed to the workers before counting theirs.
-      const taken = Math.min(units.length, Atomics.exchange(c, NEXT, ((gen & 0xffff) << 16) | 0xffff) & 0xffff);
-      const theirs = taken - here;
+      // Units not yet taken (a throw above) are closed to the workers before counting theirs:
+      // the workers took those from the back end on.
+      const theirs = units.length - (Atomics.exchange(c, NEXT, tag) & 0x3ff);
       const until = performance.now() + SPIN_MS;
       for (let i = 1; ; i++) {
         const finished = Atomics.load(c, FINISHED);

@@ -28,7 +28,7 @@ export interface Call {
 }
 
 const ARGS = 16;
-/** Units one run holds at most: every split caps its units here (a machine of more than 16 cores would ask for more). */
+/** Units one run holds at most: every split caps its units here (a machine of more than 16 cores would ask for more). Below 1,024: NEXT holds a unit index in 10 bits. */
 export const MAX_UNITS = 64;
 const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 12 bits, then the first unclaimed unit in 10 bits

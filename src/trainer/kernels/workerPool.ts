@@ -33,12 +33,11 @@ export const MAX_UNITS = 64;
 const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 12 bits, then the first unclaimed unit in 10 bits
 // and one past the last in 10: the main thread claims from the front, the workers from the back),
-// COUNT (units), FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
+// FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
 // then each call's function id. The calls' arguments are in a Float64Array of their own, ARGS per call.
 const GEN = 0;
 const NEXT = 1;
-const COUNT = 2;
-const FINISHED = 3;
+const FINISHED = 2;
 const UNITS = 8;
 const CALLS = UNITS + 3 * MAX_UNITS;
 const WORDS = CALLS + MAX_CALLS;
@@ -160,7 +159,7 @@ class Pool implements KernelPool {
     const gen = (Atomics.load(c, GEN) + 1) | 0;
     const tag = (gen & 0xfff) << 20;
     // Closed first (no unit between the ends): a worker still looking at the last run (its units
-    // all taken) can then take nothing while the table and COUNT change under it.
+    // all taken) can then take nothing while the table changes under it.
     Atomics.store(c, NEXT, tag);
     let calls = 0;
     for (let u = 0; u < units.length; u++) {
@@ -177,7 +176,6 @@ class Pool implements KernelPool {
         for (let i = 0; i < ARGS; i++) a[at + i] = i < args.length ? args[i] : 0;
       }
     }
-    Atomics.store(c, COUNT, units.length);
     Atomics.store(c, FINISHED, 0);
     Atomics.store(c, NEXT, tag | units.length);
     Atomics.store(c, GEN, gen);

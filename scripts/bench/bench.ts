@@ -347,12 +347,14 @@ async function main(): Promise<void> {
       const row = (label: string, g: number) => [label, fmt(g, 1), share(g, theory?.gflopsPerCore ?? NaN), share(g, measured)];
       const limit: string[][] = [['limit, GFLOP/s per core', 'GFLOP/s', 'of theoretical', 'of measured peak']];
       if (theory) limit.push(row(`theoretical: 128-bit SIMD, FMA (4 lanes × 2 flops × ${theory.pipes} pipe${theory.pipes === 1 ? '' : 's'} × ${theory.ghz.toFixed(2)} GHz)`, theory.gflopsPerCore));
+      const wide = theory && theory.widestBits > 128 ? theory.widestBits / 128 : 1;
+      if (theory && wide > 1) limit.push(row(`theoretical: ${theory.widestBits}-bit SIMD, FMA (this processor's widest vectors, which a native BLAS uses; wasm has 128-bit)`, theory.gflopsPerCore * wide));
       if (peak.fused !== null) limit.push(row('measured peak: wasm loop of independent f32x4 relaxed_madd (FMA), 1 thread', peak.fused));
       if (peak.unfused !== null) limit.push(row('measured peak: wasm loop of independent f32x4 mul + add, 1 thread', peak.unfused));
       for (const side of sides) limit.push(row(`plain matMul, ${side.label}${side.threads > 1 ? ` (÷ ${side.threads})` : ''}`, perCore(side)));
       log(table(limit));
       const implied = measured / (theory ? theory.pipes * 8 : NaN);
-      if (theory) log(`(${theory.assumption}. The measured peak is the best of 50 calls of 10 ms and implies ${fmt(implied, 2)} GHz at ${theory.pipes * 8} flops a cycle: above the clock assumed, the core runs faster than "cpu MHz" says; below it, other work took the core or the pipes are fewer)\n`);
+      if (theory) log(`(${theory.assumption}. The measured peak is the best of 50 calls of 10 ms and implies ${fmt(implied, 2)} GHz at ${theory.pipes * 8} flops a cycle: above the clock assumed, the core runs faster than "cpu MHz" says; below it, other work took the core or the pipes are fewer.${wide > 1 ? ` The peer's BLAS runs on ${theory.widestBits}-bit vectors, ${wide}× the lanes of ours: on a product bound by arithmetic, ours / PyTorch is 1/${wide} × our share of our peak ÷ its share of its peak${peers.length ? ` (the plain products on 1 thread: ${fmt(mmOf(ours1) / mmOf(peers[0]), 2)}×)` : ''}` : ''})\n`);
 
       // The memory line: what a second thread gives a pass that streams memory (bandwidth.ts).
       if (ourThreads > 1) {

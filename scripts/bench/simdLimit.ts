@@ -17,6 +17,8 @@ export interface TheoreticalPeak {
   clockSource: string;
   fma: boolean;
   pipes: number;
+  /** The widest SIMD vectors this processor has, in bits (512 with avx512f, 256 with avx, else 128): what a native BLAS such as the peer's computes on, where our wasm has 128. */
+  widestBits: 128 | 256 | 512;
   /** The assumption, in words, for the printout. */
   assumption: string;
 }
@@ -57,6 +59,7 @@ export function theoreticalPeak(): TheoreticalPeak | undefined {
     clockSource,
     fma,
     pipes,
+    widestBits: flags.has('avx512f') ? 512 : flags.has('avx') ? 256 : 128,
     assumption:
       `${model}: flags ${fma ? 'fma' : 'no fma'}${simd ? `, ${simd}` : ''}; ` +
       (fma ? `assumed 2 FMA pipes for 128-bit vectors (x86 with FMA since Haswell / Zen)` : 'no FMA: 1 multiply + 1 add per cycle assumed') +

@@ -461,20 +461,30 @@ export function cnnStepRunner(batchSize: number): { step: () => number; dispose:
   };
 }
 
-/** The backend's plain 2-D product, [m, k] × [k, n], in GFLOP/s. */
+/**
+ * The backend's plain 2-D product, [m, k] × [k, n], in GFLOP/s: products in a
+ * loop, as the peer's `a @ b` loop, then one float of the last read back (so
+ * a backend that queues its work has finished it). Not each product read
+ * back: copying C out of the wasm heap into a new JavaScript array cost more
+ * than the product itself here (the fresh array's pages are faulted in and
+ * zeroed: 14–22 GFLOP/s with a read per product against 44–47 without, for
+ * [2048×128]·[128×128] on one thread), which made the limit line put our
+ * product at a third of what the core allows when it was at 85%.
+ */
 export function matMulGflops(m: number, k: number, n: number, reps: number): number {
   const a = tf.randomNormal([m, k]);
   const b = tf.randomNormal([k, n]);
-  const once = () => {
-    const c = tf.matMul(a, b);
-    c.dataSync();
-    c.dispose();
-  };
-  for (let i = 0; i < 5; i++) once();
+  for (let i = 0; i < 5; i++) tf.matMul(a, b).dispose();
+  let c: tf.Tensor | undefined;
   const started = performance.now();
-  for (let i = 0; i < reps; i++) once();
+  for (let i = 0; i < reps; i++) {
+    c?.dispose();
+    c = tf.matMul(a, b);
+  }
+  const corner = tf.slice(c!, [0, 0], [1, 1]);
+  corner.dataSync();
   const seconds = (performance.now() - started) / 1000;
-  tf.dispose([a, b]);
+  tf.dispose([a, b, c!, corner]);
   return (2 * m * k * n * reps) / seconds / 1e9;
 }
 

@@ -3,7 +3,7 @@
 // peak is read from /proc/cpuinfo as 4 lanes × 2 flops × pipes × clock.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { hasRelaxedSimd } from '../../src/trainer/kernels/wasmGemm';
 import { measuredPeak, peakModuleBytes, theoreticalPeak } from '../../scripts/bench/simdLimit';
@@ -44,4 +44,6 @@ test('the measured peak is a positive rate; the theoretical one is 4 lanes × 2 
   assert.equal(t.pipes, t.fma ? 2 : 1);
   assert.ok(Math.abs(t.gflopsPerCore - 4 * 2 * t.pipes * t.ghz) < 1e-9);
   assert.match(t.assumption, /GHz/);
+  const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))![1].split(/\s+/);
+  assert.equal(t.widestBits, flags.includes('avx512f') ? 512 : flags.includes('avx') ? 256 : 128);
 });

@@ -32,7 +32,7 @@ import type { HostLoopDelay } from './hostLoop';
 import { ensurePeerInstalled, LineWorker, Peer } from './peer';
 import type { StreamFigures } from './bandwidth';
 import { theoreticalPeak } from './simdLimit';
-import { coreLine, speedUpBound } from './coreLine';
+import { coreLine, pairBound, pairLine, speedUpBound } from './coreLine';
 import { WORKLOAD_KEYS } from './workloads';
 import type { RunResult, WorkloadKey } from './workloads';
 
@@ -371,12 +371,17 @@ async function main(): Promise<void> {
         const cores = coreLine(3, ourThreads);
         if (typeof cores === 'string') log(`core line not measured: ${cores}\n`);
         else {
+          const together = await pairLine(3, ourThreads);
           const fastest = Math.min(...cores.map((f) => f.msPerStep));
-          const line: string[][] = [['core line: the CNN step on 1 thread, pinned to one core', 'ms a step', 'speed / fastest']];
-          for (const f of cores) line.push([`core ${f.cpu}`, fmt(f.msPerStep, 2), fmt(fastest / f.msPerStep, 2)]);
+          const line: string[][] = [['core line: the CNN step on 1 thread, pinned to one core', 'ms a step alone', 'speed / fastest', 'ms, every core busy']];
+          for (const f of cores) line.push([`core ${f.cpu}`, fmt(f.msPerStep, 2), fmt(fastest / f.msPerStep, 2), typeof together === 'string' ? '—' : fmt(together[f.cpu].msPerStep, 2)]);
           log(table(line));
           const cnnSpeedUp = speedUps.get('cnn') ?? NaN;
-          log(`(medians of 3 rounds, the cores in turn. ${thr(ourThreads)} can give at most ${fmt(speedUpBound(cores, ourThreads), 2)}× over 1 thread on the fastest core, however the work is split${Number.isFinite(cnnSpeedUp) ? `; the CNN's measured speed-up above: ${fmt(cnnSpeedUp, 2)}×` : ''}. Measured after the workloads: a core's speed here changes from minute to minute)\n`);
+          log(
+            `(medians of 3 rounds, the cores in turn, then all at once. From the cores' speeds alone, ${thr(ourThreads)} can give at most ${fmt(speedUpBound(cores, ourThreads), 2)}× over 1 thread on the fastest core, however the work is split; ` +
+              (typeof together === 'string' ? `every core at once not measured (${together})` : `${ourThreads} one-thread runs at once, sharing nothing but the machine, got done ${fmt(pairBound(cores, together), 2)}× what one does alone on the fastest core`) +
+              `${Number.isFinite(cnnSpeedUp) ? `; the CNN's measured speed-up above: ${fmt(cnnSpeedUp, 2)}×` : ''}. Measured after the workloads: a core's speed here changes from minute to minute)\n`,
+          );
         }
       }
     }

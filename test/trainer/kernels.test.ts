@@ -117,6 +117,28 @@ test('UnsortedSegmentSum (embedding gradients) adds rows into their segments, dr
   await sameOnBoth('segment sum', [randomTensor([8, 3], 5), { values: ids, shape: [8], dtype: 'int32' }], (x, s) => tf.unsortedSegmentSum(x, s as tf.Tensor1D, 6));
 });
 
+test('UnsortedSegmentSum on wasm, rows of 16 floats or more (the SIMD loop) and fewer: each sum takes the ids in order, the same floats as a float32 loop', async () => {
+  await selectBackend('wasm');
+  const ids = [3, 0, 3, 7, -1, 3, 12, 0, 3, 2, 3];
+  for (const width of [21, 36, 5]) {
+    // Magnitudes that make the order of the adds show in the sums.
+    const values = Float32Array.from({ length: ids.length * width }, (_, i) => Math.sin(i) * (i % 4 === 0 ? 3e4 : 1));
+    const expected = new Float32Array(8 * width);
+    ids.forEach((id, i) => {
+      if (id < 0 || id >= 8) return;
+      for (let j = 0; j < width; j++) expected[id * width + j] += values[i * width + j];
+    });
+    const x = tf.tensor2d(values, [ids.length, width]);
+    const segments = tf.tensor1d(ids, 'int32');
+    // The output lands where NaNs were just freed: segments no id adds to must still read 0.
+    tf.fill([8, width], NaN).dispose();
+    const out = tf.unsortedSegmentSum(x, segments, 8);
+    assert.deepEqual(out.shape, [8, width]);
+    assert.deepEqual(Array.from(out.dataSync()), Array.from(expected), `rows of ${width}`);
+    tf.dispose([x, segments, out]);
+  }
+});
+
 test('GatherV2 picks rows and inner slices, and rejects an index out of range', async () => {
   const idx = { values: Int32Array.from([3, 0, 3, 1, 2]), shape: [5], dtype: 'int32' as const };
   await sameOnBoth('rows of a table (embedding lookup)', [randomTensor([4, 20], 6), idx], (x, i) => tf.gather(x, i));

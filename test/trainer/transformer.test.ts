@@ -124,6 +124,29 @@ test('embeddingLookup gives the same values and gradients as a one-hot product',
   tf.dispose([table, ids, weights, g1, g2]);
 });
 
+test('embeddingLookup on wasm and cpu: its gradient is the scatter-add of dy in the order of the ids, the same floats on both', async () => {
+  // Ids repeated and out of order, values whose sums round differently in another order.
+  const [vocab, width] = [7, 5];
+  const idList = [3, 1, 3, 6, 0, 3, 1, 2, 3, 6, 5, 3];
+  const tableValues = Array.from({ length: vocab * width }, (_, i) => Math.sin(i + 1));
+  const weightValues = Array.from({ length: idList.length * width }, (_, i) => Math.fround((1 / (i + 3)) * (i % 3 === 0 ? 1e4 : 1)));
+  // Reference in float32: grad[id] += w[i] row by row, in the order of the ids.
+  const expected = new Float32Array(vocab * width);
+  idList.forEach((id, i) => {
+    for (let j = 0; j < width; j++) expected[id * width + j] += weightValues[i * width + j];
+  });
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await selectBackend(backend);
+    const table = tf.tensor2d(tableValues, [vocab, width]);
+    const ids = tf.tensor2d(idList, [3, 4], 'int32');
+    const weights = tf.tensor2d(weightValues, [idList.length, width]);
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t as tf.Tensor2D, ids), weights)))(table);
+    assert.deepEqual(Array.from(grad.dataSync()), Array.from(expected), `${backend}: the gradient`);
+    assert.deepEqual(embeddingLookup(table, ids).arraySync(), tf.gather(table, tf.reshape(ids, [-1])).arraySync(), `${backend}: the rows`);
+    tf.dispose([table, ids, weights, grad]);
+  }
+});
+
 test('layerNorm on our kernels (wasm: four floats at a time, or a plain loop for widths not a multiple of 4; cpu): forward and gradient match the op-by-op ones to float32 rounding', async () => {
   const eps = 1e-5;
   const opByOp = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {

@@ -145,6 +145,9 @@ test('GatherV2 picks rows and inner slices, and rejects an index out of range', 
   await sameOnBoth('axis 1, narrow slices', [randomTensor([3, 4, 2], 7), idx], (x, i) => tf.gather(x, i, 1));
   await sameOnBoth('2-D indices', [randomTensor([4, 20], 8), { values: Int32Array.from([1, 2, 3, 0]), shape: [2, 2], dtype: 'int32' }], (x, i) => tf.gather(x, i));
   await sameOnBoth('int32 values', [{ values: Int32Array.from([5, 6, 7, 8]), shape: [4], dtype: 'int32' }, idx], (x, i) => tf.gather(x, i));
+  // Slices of 16 or more, copied within the heap: int32 rows, and axis 1 under an outer axis.
+  await sameOnBoth('int32 rows of 17', [{ values: Int32Array.from({ length: 4 * 17 }, (_, k) => k * 7919 - 100000), shape: [4, 17], dtype: 'int32' }, idx], (x, i) => tf.gather(x, i));
+  await sameOnBoth('axis 1, slices of 16, two outer', [randomTensor([2, 4, 16], 14), idx], (x, i) => tf.gather(x, i, 1));
   await selectBackend('wasm');
   const table = tf.zeros([4, 3]);
   const bad = tf.tensor1d([1, 4], 'int32');

@@ -1,11 +1,12 @@
 // GatherV2 (tf.gather: embedding lookups, batch selection) for the wasm
 // backend. Its own kernel walks the output element by element with stride
 // arithmetic: ~15 ms to pick 2,048 rows of 64 from an embedding table. Here
-// each picked slice is one typed-array copy on the wasm heap.
+// each picked slice is one copy within the wasm heap (copyWithin: no view
+// made per slice, so no garbage per row).
 
 import { GatherV2, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
-import { heapView, replacedKernel, replacingConfig } from './wasmInternals';
+import { heapFloats, heapOffset, heapView, replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
 function gatherV2(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
@@ -32,11 +33,17 @@ function gatherV2(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
   }
   const src = heapView(w, x);
   const dst = heapView(w, out);
+  // Slices of 16 or more: copies within the whole heap, in floats from its start (int32 alike: bits are copied).
+  const heap = inner >= 16 ? heapFloats(w) : undefined;
+  const [src0, dst0] = heap ? [heapOffset(w, x) / 4, heapOffset(w, out) / 4] : [0, 0];
   for (let o = 0; o < outer; o++) {
     const from = o * dim * inner;
     const to = o * count * inner;
-    if (inner >= 16) {
-      for (let i = 0; i < count; i++) dst.set(src.subarray(from + ids[i] * inner, from + (ids[i] + 1) * inner), to + i * inner);
+    if (heap) {
+      for (let i = 0; i < count; i++) {
+        const s = src0 + from + ids[i] * inner;
+        heap.copyWithin(dst0 + to + i * inner, s, s + inner);
+      }
     } else {
       for (let i = 0; i < count; i++) {
         const s = from + ids[i] * inner;

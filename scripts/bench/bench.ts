@@ -403,7 +403,9 @@ async function main(): Promise<void> {
       const around: string[][] = [['around training', 'measured', 'target', '']];
       const tp = await trainerProcess(tmp, backend);
       around.push(['trainer start → first step (fork dist/trainer.js)', `${fmt(tp.firstStepMs)} ms`, '≤ 1,500 ms', met(tp.firstStepMs <= 1500)]);
-      around.push([`metrics IPC: ${tp.steps} steps in ${tp.metricMessages} messages; host CPU while training`, `${fmt(tp.hostCpuShare * 100, 1)}% of a core`, 'idle-ish (≤ 5%)', met(tp.hostCpuShare <= 0.05)]);
+      // The same example trained for longer (its own run lasts ~0.3 s here): the host's share over seconds of metrics.
+      const ipc = await trainerProcess(tmp, backend, quick ? 100 : 400);
+      around.push([`metrics IPC: ${fmt(ipc.steps)} steps in ${fmt(ipc.metricMessages)} messages over ${fmt(ipc.trainingMs / 1000, 1)} s; host CPU while training`, `${fmt(ipc.hostCpuShare * 100, 1)}% of a core`, 'idle-ish (≤ 5%)', met(ipc.hostCpuShare <= 0.05)]);
       const csv = largeCsv(tmp);
       around.push([`${fmt(csv.rows)}-row × ${csv.columns}-column CSV loaded and preprocessed`, `${fmt(csv.millis)} ms`, '≤ 2,000 ms', met(csv.millis <= 2000)]);
       const att = await attention128(tmp, quick ? 5 : 15, backend);

@@ -5,7 +5,7 @@
 
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { isTrainerEvent } from '../core/protocol/trainer';
+import { isTrainerEvent, isTrainerEventBatch } from '../core/protocol/trainer';
 import { assertNever } from '../core/protocol/fields';
 import type { HostToTrainerMessage, StartTrainingMessage, TrainerEvent } from '../core/protocol/trainer';
 import { markRunEnded as markRunEndedOnDisk } from './runStoreReader';
@@ -211,6 +211,11 @@ export class TrainingProcess {
 
   private receive(raw: unknown): void {
     if (this.finished) return;
+    if (isTrainerEventBatch(raw)) {
+      // The trainer's frequent events sent together: each in order, as if sent one by one.
+      for (const event of raw.events) this.receive(event);
+      return;
+    }
     if (!isTrainerEvent(raw)) {
       this.safeNote(`ignored a malformed message from the trainer: ${truncate(safeJson(raw), 200)}`);
       return;

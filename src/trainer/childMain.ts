@@ -1,14 +1,16 @@
 // Entry of the trainer child process (dist/trainer.js), forked by the
 // extension host. Receives one StartTrainingMessage, runs it, forwards the
 // engine's events over IPC (step metrics already batched by the engine) and
-// exits. A 'stop' message (or the host going away) stops training cleanly;
+// exits; its metrics and epoch events held and sent together at most every
+// EVENT_BATCH_MS, everything else at once after them. A 'stop' message (or the host going away) stops training cleanly;
 // SIGUSR1 or SIGTERM interrupts it (resumable).
 //
 // The same entry is the long-lived inference process: 'attention' and
 // 'generate' requests are answered by an InferenceServer (models stay loaded
 // between requests), and the process lives until the host disconnects.
 
-import type { HostToTrainerMessage, TrainerToHostMessage } from '../core/protocol/trainer';
+import { BATCHED_EVENT_TYPES, EVENT_BATCH_MS } from '../core/protocol/trainer';
+import type { HostToTrainerMessage, TrainerEvent, TrainerToHostMessage } from '../core/protocol/trainer';
 import { isInferenceRequestType } from '../core/protocol/inference';
 import type { InferenceToHostMessage } from '../core/protocol/inference';
 import { ConfigInvalidError, ResumeError, resumeTraining, runTraining } from './engine';
@@ -21,10 +23,41 @@ import { setEngineThreads } from './threads';
 const envThreads = Number(process.env.MODELLAB_THREADS);
 if (Number.isInteger(envThreads) && envThreads >= 1) setEngineThreads(envThreads);
 
-function send(msg: TrainerToHostMessage | InferenceToHostMessage): void {
+function post(msg: TrainerToHostMessage | InferenceToHostMessage): void {
   // The host can go away between the check and the write; with a callback a
   // failed send is dropped here instead of crashing the trainer mid-run.
   if (process.send && process.connected) process.send(msg, undefined, {}, () => undefined);
+}
+
+let held: TrainerEvent[] = [];
+let lastPost = -Infinity;
+let flushTimer: NodeJS.Timeout | undefined;
+
+/** Posts the held events: one as itself, more as one batch. */
+function flush(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (held.length === 0) return;
+  post(held.length === 1 ? held[0] : { type: 'events', events: held });
+  held = [];
+  lastPost = performance.now();
+}
+
+/**
+ * Sends an event to the host. Metrics and epochs are held until EVENT_BATCH_MS
+ * after the last post (the first after a quiet spell goes at once; a timer
+ * posts what a pause in training leaves held); any other message posts the
+ * held ones first, so the host sees every event in order.
+ */
+function send(msg: TrainerEvent | InferenceToHostMessage): void {
+  if ((BATCHED_EVENT_TYPES as readonly string[]).includes(msg.type)) {
+    held.push(msg as TrainerEvent);
+    if (performance.now() - lastPost >= EVENT_BATCH_MS) flush();
+    else flushTimer ??= setTimeout(flush, EVENT_BATCH_MS);
+    return;
+  }
+  flush();
+  post(msg);
 }
 
 const abort = new AbortController();

@@ -35,6 +35,16 @@ process.on('message', (m) => {
     { kind: 'step', step: 2, epoch: 1, time: 2, values: { loss: 0.7 } },
   ] });
   if (mode === 'garbage') { send({ type: 'nonsense' }); send('hello'); }
+  if (mode === 'batched') {
+    send({ type: 'events', events: [
+      { type: 'metrics', points: [{ kind: 'step', step: 3, epoch: 1, time: 3, values: { loss: 0.6 } }] },
+      { type: 'nonsense' },
+      { type: 'epoch', epoch: 1, epochs: 3, logs: { loss: 0.55, val_loss: 0.6 }, millis: 12 },
+      { type: 'metrics', points: [{ kind: 'step', step: 4, epoch: 2, time: 4, values: { loss: 0.4 } }] },
+    ] });
+    end('completed', 0);
+    return;
+  }
   if (mode === 'crash') { console.error('boom: out of memory'); setTimeout(() => process.exit(3), 20); return; }
   if (mode === 'crashWithLog') { send({ type: 'log', level: 'error', message: 'data/houses.csv: no such file' }); setTimeout(() => process.exit(2), 20); return; }
   if (mode === 'obeyStop' || mode === 'ignoreStop') { setInterval(() => {}, 1000); return; }
@@ -205,6 +215,20 @@ test('malformed messages from the trainer are noted and dropped, the rest goes o
   assert.match(seen.notes[0]!, /malformed message.*nonsense/);
 });
 
+test('a batch of events from the trainer is taken event by event, in order; a malformed one inside it is noted and dropped', async () => {
+  const { options } = setup('batched');
+  const { process: p, seen } = run(options);
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'completed');
+  assert.deepEqual(seen.events.map((e) => e.type), ['runStarted', 'metrics', 'metrics', 'epoch', 'metrics', 'runEnded']);
+  assert.deepEqual(seen.events.filter((e) => e.type === 'metrics').flatMap((e) => e.points.map((x) => x.step)), [1, 2, 3, 4]);
+  assert.equal(p.epochsDone, 1);
+  assert.equal(p.currentEpoch, 2);
+  assert.equal(p.loss, 0.4);
+  assert.equal(seen.notes.length, 1);
+  assert.match(seen.notes[0]!, /malformed message.*nonsense/);
+});
+
 test('an executable that does not exist ends the training once, saying why', async () => {
   const { options, runDir } = setup('complete');
   const { process: p, seen, closed } = run({ ...options, runtime: { execPath: '/no/such/node', env: {} } });
@@ -244,4 +268,38 @@ test('the real trainer trains the house-prices example for 2 epochs over IPC', {
   assert.equal(runs[0], p.runId);
   assert.equal(diskStatus(join(runsDir, runs[0]!)).status, 'completed');
 
+});
+
+test('the real trainer holds its metrics and epoch events and sends them in batches, every one in order', { timeout: 120_000 }, async () => {
+  const REAL_TRAINER = builtBundles('trainer').trainer;
+  const workspace = tempDir('modellab-house-');
+  cpSync(join(import.meta.dirname, '../../examples/house-prices'), workspace, { recursive: true });
+  const configPath = join(workspace, 'house-prices.experiment.json');
+  // 150 epochs, no early stop: a few seconds of epochs faster than the batch interval.
+  const text = readFileSync(configPath, 'utf8').replace(/"earlyStopping": \{[^}]*\},?/, '').replace(/"reduceLrOnPlateau": \{[^}]*\},?/, '');
+  writeFileSync(configPath, text.replace(/"epochs": \d+,?/, '"epochs": 150,'));
+  const runsDir = join(workspace, '.modellab', 'runs');
+  const { process: p, seen } = run({
+    trainerScript: REAL_TRAINER,
+    runtime: { execPath: process.execPath, env: {} },
+    start: { type: 'start', configPath, runsDir, backend: 'auto' },
+  });
+  const raw: { type: string }[] = [];
+  (p as unknown as { child: ChildProcess }).child.on('message', (m: { type: string }) => raw.push(m));
+  const outcome = await p.done;
+  assert.equal(outcome.status, 'completed', `outcome: ${JSON.stringify(outcome)}; stderr: ${seen.stderr.join('\n')}`);
+  // Every epoch once, in order, and every step's point once, in order.
+  assert.deepEqual(seen.events.flatMap((e) => (e.type === 'epoch' ? [e.epoch] : [])), Array.from({ length: 150 }, (_, i) => i + 1));
+  const steps = seen.events.flatMap((e) => (e.type === 'metrics' ? e.points.filter((x) => x.kind === 'step').map((x) => x.step) : []));
+  assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => i + 1));
+  // Each epoch's metrics come before its epoch event.
+  const at = (f: (e: TrainerEvent) => boolean) => seen.events.findIndex(f);
+  assert.ok(at((e) => e.type === 'metrics' && e.points.some((x) => x.kind === 'epoch' && x.epoch === 150)) < at((e) => e.type === 'epoch' && e.epoch === 150));
+  // An event that is not held (training's stage done, sent right after the last epoch) does not overtake the held ones.
+  assert.ok(at((e) => e.type === 'epoch' && e.epoch === 150) < at((e) => e.type === 'stage' && e.stage === 'training' && e.status === 'done'));
+  // Batched: far fewer messages than metrics and epoch events (one of each per epoch unbatched).
+  const frequent = seen.events.filter((e) => e.type === 'metrics' || e.type === 'epoch').length;
+  assert.ok(raw.some((m) => m.type === 'events'), 'some messages are batches');
+  assert.ok(raw.length * 4 < frequent, `${raw.length} messages for ${frequent} metrics and epoch events`);
+  assert.equal(seen.notes.length, 0, seen.notes.join('\n'));
 });

@@ -1,9 +1,10 @@
 // Entry of the trainer child process (dist/trainer.js), forked by the
 // extension host. Receives one StartTrainingMessage, runs it, forwards the
-// engine's events over IPC (step metrics already batched by the engine) and
-// exits; its metrics and epoch events held and sent together at most every
-// EVENT_BATCH_MS, everything else at once after them. A 'stop' message (or the host going away) stops training cleanly;
-// SIGUSR1 or SIGTERM interrupts it (resumable).
+// engine's events over IPC and exits. Metrics (step points already batched by
+// the engine) and epoch events are held and sent together at most every
+// EVENT_BATCH_MS; every other event at once, after those held. A 'stop'
+// message (or the host going away) stops training cleanly; SIGUSR1 or SIGTERM
+// interrupts it (resumable).
 //
 // The same entry is the long-lived inference process: 'attention' and
 // 'generate' requests are answered by an InferenceServer (models stay loaded

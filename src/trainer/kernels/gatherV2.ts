@@ -31,25 +31,25 @@ function gatherV2(args: KernelArgs<BackendWasm>): TensorInfo | TensorInfo[] {
       throw new Error(`GatherV2: the index value ${index} is not in [0, ${dim - 1}]`);
     }
   }
+  if (inner >= 16) {
+    // Slices of 16 or more: copies within the whole heap, offsets in floats from its start (int32 alike: bits are copied).
+    const heap = heapFloats(w);
+    const [src0, dst0] = [heapOffset(w, x) / 4, heapOffset(w, out) / 4];
+    for (let o = 0; o < outer; o++) {
+      const [from, to] = [src0 + o * dim * inner, dst0 + o * count * inner];
+      for (let i = 0; i < count; i++) heap.copyWithin(to + i * inner, from + ids[i] * inner, from + (ids[i] + 1) * inner);
+    }
+    return out;
+  }
   const src = heapView(w, x);
   const dst = heapView(w, out);
-  // Slices of 16 or more: copies within the whole heap, in floats from its start (int32 alike: bits are copied).
-  const heap = inner >= 16 ? heapFloats(w) : undefined;
-  const [src0, dst0] = heap ? [heapOffset(w, x) / 4, heapOffset(w, out) / 4] : [0, 0];
   for (let o = 0; o < outer; o++) {
     const from = o * dim * inner;
     const to = o * count * inner;
-    if (heap) {
-      for (let i = 0; i < count; i++) {
-        const s = src0 + from + ids[i] * inner;
-        heap.copyWithin(dst0 + to + i * inner, s, s + inner);
-      }
-    } else {
-      for (let i = 0; i < count; i++) {
-        const s = from + ids[i] * inner;
-        const d = to + i * inner;
-        for (let j = 0; j < inner; j++) dst[d + j] = src[s + j];
-      }
+    for (let i = 0; i < count; i++) {
+      const s = from + ids[i] * inner;
+      const d = to + i * inner;
+      for (let j = 0; j < inner; j++) dst[d + j] = src[s + j];
     }
   }
   return out;

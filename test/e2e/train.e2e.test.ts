@@ -5,8 +5,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { applyEdits, modify } from 'jsonc-parser';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { configSectionRange } from '../../src/core/configSections';
 import {
@@ -31,7 +32,7 @@ const TRAINING_TIMEOUT_MS = 180_000;
 const UNHAPPY_STATUS = /\b(failed|error|stopped|cancell?ed|interrupted|crashed)\b/i;
 
 test('house prices: train from the CodeLens, watch the curve, keep the run', { timeout: 480_000 }, async (t) => {
-  const session = await startSession({ name: 'train', workspace: 'examples/house-prices', readyTreeItem: CONFIG });
+  const session = await startSession({ name: 'train', workspace: 'examples/house-prices', readyTreeItem: CONFIG, prepareWorkspace: trainLonger });
   const { page, shots } = session;
   await withChecks(t, session, { match: /\[(error|warning)\]|\b(Error|Exception|Unhandled)\b/, about: /model.?lab|modellab|trainer/i }, async (check) => {
     // ── open the config and press the CodeLens ──
@@ -210,6 +211,21 @@ test('house prices: train from the CodeLens, watch the curve, keep the run', { t
 /** The dashboard's editor tab (the activity bar's "Model Lab" container is a tab too). */
 function dashboardTab(page: Page): Locator {
   return page.locator('.tabs-container').getByRole('tab', { name: /Model Lab/ });
+}
+
+/**
+ * The example as shipped stops early at epoch ~27, under a second of training
+ * here: less than the dashboard can take to draw its pipeline after the first
+ * point, so "the pipeline shows training running" would race the run's end.
+ * The copy trains 400 epochs (a few seconds; its early stop's patience is 400
+ * too); what the test checks of the run does not depend on how many epochs
+ * it has.
+ */
+function trainLonger(workspace: string): void {
+  const path = join(workspace, CONFIG);
+  let text = readFileSync(path, 'utf8');
+  for (const [at, value] of [[['training', 'epochs'], 400], [['training', 'earlyStopping', 'patience'], 400]] as const) text = applyEdits(text, modify(text, [...at], value, {}));
+  writeFileSync(path, text);
 }
 
 /** Each pipeline node's status, by stage, in diagram order. */

@@ -61,6 +61,7 @@ export async function trainerProcess(tmp: string, backend: BackendName, epochs?:
   let cpuAtFirst: NodeJS.CpuUsage | undefined;
   let wallAtFirst = 0;
   let hostCpuShare = NaN;
+  let trainingMs = NaN;
   await new Promise<void>((resolve, reject) => {
     child.on('message', (raw) => {
       const msg = raw as TrainerToHostMessage;
@@ -78,14 +79,15 @@ export async function trainerProcess(tmp: string, backend: BackendName, epochs?:
         }
         if (e.type === 'runEnded' && cpuAtFirst) {
           const used = process.cpuUsage(cpuAtFirst);
-          hostCpuShare = (used.user + used.system) / 1000 / Math.max(performance.now() - wallAtFirst, 1);
+          trainingMs = performance.now() - wallAtFirst;
+          hostCpuShare = (used.user + used.system) / 1000 / Math.max(trainingMs, 1);
         }
       }
     });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the trainer exited with ${code}`))));
     child.send(start);
   });
-  return { firstStepMs, totalMs: performance.now() - t0, steps, metricMessages, hostCpuShare, trainingMs: performance.now() - wallAtFirst };
+  return { firstStepMs, totalMs: performance.now() - t0, steps, metricMessages, hostCpuShare, trainingMs };
 }
 
 /** A 100k-row, 20-column CSV (18 numbers, a 5-value category, the target) through loading, splitting and preprocessing. */

@@ -5,11 +5,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyEdits, modify } from 'jsonc-parser';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { configSectionRange } from '../../src/core/configSections';
+import { editConfigFile } from '../helpers/fixtures';
 import {
   codeLens,
   log,
@@ -222,10 +222,7 @@ function dashboardTab(page: Page): Locator {
  * it has.
  */
 function trainLonger(workspace: string): void {
-  const path = join(workspace, CONFIG);
-  let text = readFileSync(path, 'utf8');
-  for (const [at, value] of [[['training', 'epochs'], 400], [['training', 'earlyStopping', 'patience'], 400]] as const) text = applyEdits(text, modify(text, [...at], value, {}));
-  writeFileSync(path, text);
+  editConfigFile(join(workspace, CONFIG), [[['training', 'epochs'], 400], [['training', 'earlyStopping', 'patience'], 400]]);
 }
 
 /** Each pipeline node's status, by stage, in diagram order. */

@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { applyEdits, modify } from 'jsonc-parser';
+import type { JSONPath } from 'jsonc-parser';
 import type { LayerConfig, MetricPoint, RunMeta } from '../../src/core/types';
 
 /** Folders made by tempDir() in this process, removed when it exits. */
@@ -34,6 +36,13 @@ export function tempDir(prefix = 'modellab-test-', t?: { after(fn: () => void): 
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   });
   return dir;
+}
+
+/** Sets (or, with undefined, removes) values at paths of the JSONC config file at `path`, in place, comments kept. */
+export function editConfigFile(path: string, values: readonly (readonly [JSONPath, unknown])[]): void {
+  let text = readFileSync(path, 'utf8');
+  for (const [at, value] of values) text = applyEdits(text, modify(text, [...at], value, {}));
+  writeFileSync(path, text);
 }
 
 export function writeFiles(root: string, files: Record<string, string>): void {

@@ -13,7 +13,7 @@ import type { RunMeta } from '../../src/core/types';
 import { TrainingProcess } from '../../src/node/trainingProcess';
 import type { TrainingOutcome, TrainingProcessOptions } from '../../src/node/trainingProcess';
 import { builtBundles } from '../helpers/builtBundles';
-import { tempDir } from '../helpers/fixtures';
+import { editConfigFile, tempDir } from '../helpers/fixtures';
 
 const FAKE_TRAINER = `
 const mode = process.env.FAKE_MODE;
@@ -276,8 +276,7 @@ test('the real trainer holds its metrics and epoch events and sends them in batc
   cpSync(join(import.meta.dirname, '../../examples/house-prices'), workspace, { recursive: true });
   const configPath = join(workspace, 'house-prices.experiment.json');
   // 150 epochs, no early stop: a few seconds of epochs faster than the batch interval.
-  const text = readFileSync(configPath, 'utf8').replace(/"earlyStopping": \{[^}]*\},?/, '').replace(/"reduceLrOnPlateau": \{[^}]*\},?/, '');
-  writeFileSync(configPath, text.replace(/"epochs": \d+,?/, '"epochs": 150,'));
+  editConfigFile(configPath, [[['training', 'epochs'], 150], [['training', 'earlyStopping'], undefined], [['training', 'reduceLrOnPlateau'], undefined]]);
   const runsDir = join(workspace, '.modellab', 'runs');
   const { process: p, seen } = run({
     trainerScript: REAL_TRAINER,

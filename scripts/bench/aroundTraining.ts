@@ -4,9 +4,8 @@
 // dashboard's attention request on a trained example encoder.
 
 import { fork } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyEdits, modify } from 'jsonc-parser';
 import { validateConfigFile } from '../../src/node/configValidation';
 import { loadSplits } from '../../src/node/dataFiles';
 import { fitPreprocessor, transformTable } from '../../src/core/preprocess';
@@ -16,6 +15,7 @@ import { resolveConfig } from '../../src/core/resolvedConfig';
 import type { BackendName } from '../../src/core/types';
 import { runTraining } from '../../src/trainer/engine';
 import { attentionFor } from '../../src/trainer/inference';
+import { editConfigFile } from '../../test/helpers/fixtures';
 
 const root = join(__dirname, '..', '..');
 
@@ -45,13 +45,7 @@ export async function trainerProcess(tmp: string, backend: BackendName, epochs?:
   const ws = join(tmp, `house-prices${epochs === undefined ? '' : `-${epochs}`}`);
   cpSync(join(root, 'examples', 'house-prices'), ws, { recursive: true });
   const configPath = join(ws, 'house-prices.experiment.json');
-  if (epochs !== undefined) {
-    let text = readFileSync(configPath, 'utf8');
-    for (const [path, value] of [[['training', 'epochs'], epochs], [['training', 'earlyStopping'], undefined], [['training', 'reduceLrOnPlateau'], undefined]] as const) {
-      text = applyEdits(text, modify(text, [...path], value, {}));
-    }
-    writeFileSync(configPath, text);
-  }
+  if (epochs !== undefined) editConfigFile(configPath, [[['training', 'epochs'], epochs], [['training', 'earlyStopping'], undefined], [['training', 'reduceLrOnPlateau'], undefined]]);
   const start: StartTrainingMessage = { type: 'start', configPath, runsDir: join(ws, '.modellab', 'runs'), backend };
   const t0 = performance.now();
   const child = fork(trainer, [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

@@ -10,6 +10,7 @@ import { BACKEND_NAMES } from '../core/types';
 import type { BackendChoice, BackendName } from '../core/types';
 import { TRAINER_LOG_MESSAGES } from '../core/trainerLogTable';
 import { registerModelLabKernels } from './kernels/register';
+import { shareSavedTensors } from './kernels/identity';
 import { startThreadedWasm, unrefEnginePthreads } from './kernels/wasmInternals';
 import type { BackendWasm } from './kernels/wasmInternals';
 import { startKernelPool } from './kernels/kernelPool';
@@ -132,6 +133,8 @@ export async function selectBackend(choice: BackendChoice, nativeModuleDirs: str
         if (name === 'wasm') startKernelPool(tf.backend() as BackendWasm);
         // Model Lab's own kernels (kernels/register.ts) first, so the CPU fallbacks only fill what is still missing.
         registerModelLabKernels(name);
+        // Both backends' Identity shares the buffer, so saving a tensor for the gradient needs no kernel.
+        if (name === 'wasm' || name === 'cpu') shareSavedTensors(tf.backend());
         const cpuFallbackKernels = name === 'cpu' ? [] : registerCpuFallbackKernels(name);
         return { backend: name, fallbackReasons: reasons, cpuFallbackKernels };
       }

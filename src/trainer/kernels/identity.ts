@@ -5,8 +5,8 @@
 // The same goes for a Cast to the dtype a tensor already has: every Multiply
 // gradient casts its other operand to float32, and the wasm Cast copies it.
 
-import { Cast, Identity } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { Cast, engine as tfEngine, Identity } from '@tensorflow/tfjs-core';
+import type { DataId, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { replacedKernel, replacingConfig } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 
@@ -28,3 +28,43 @@ export const identityConfig: KernelConfig = {
 
 /** Replaces the wasm backend's Cast, which it calls for a cast that changes the dtype. */
 export const castConfig: KernelConfig = replacingConfig(Cast, castOrShare);
+
+/** The engine's fields the lighter clone reads (not in tfjs-core's public types). */
+interface EngineInternals {
+  state: { tensorInfo: WeakMap<DataId, { backend: KernelBackend }>; activeScope: { name: string } };
+  clone(x: Tensor): Tensor;
+  makeTensorFromTensorInfo(info: TensorInfo, backend?: KernelBackend): Tensor;
+  addTapeNode(kernelName: string, inputs: NamedTensorMap, outputs: Tensor[], gradientsFunc: (dy: Tensor) => Record<string, () => Tensor>, saved: Tensor[], attrs: NamedAttrMap): void;
+  runKernel(kernelName: string, inputs: NamedTensorMap, attrs?: NamedAttrMap): Tensor;
+}
+
+const sharingBackends = new WeakSet<KernelBackend>();
+let engineClone: ((this: EngineInternals, x: Tensor) => Tensor) | undefined;
+
+/**
+ * The engine keeps each tensor a gradient will need by cloning it
+ * (`engine.clone`, for every kernel's saved inputs and outputs and every
+ * customGrad's `save`), and each clone is a whole kernel dispatch of Identity:
+ * 165 of the 497 dispatches of a training step of the bench's Transformer
+ * encoder. On a backend whose Identity shares the buffer (wasm with the kernel
+ * above, cpu), the clone is a new tensor over the same data; this makes it
+ * directly — the same tensor, reference counts and tape entry as the engine's
+ * clone, without the dispatch. Tensors of other backends take the engine's
+ * own clone. Idempotent; `backend` is the one just selected.
+ */
+export function shareSavedTensors(backend: KernelBackend): void {
+  sharingBackends.add(backend);
+  const engine = tfEngine() as unknown as EngineInternals;
+  if (engineClone) return;
+  const original = engine.clone;
+  engineClone = original;
+  engine.clone = function sharedClone(this: EngineInternals, x: Tensor): Tensor {
+    const owner = this.state.tensorInfo.get(x.dataId)?.backend;
+    if (owner === undefined || !sharingBackends.has(owner) || x.dtype === 'string') return original.call(this, x);
+    owner.incRef(x.dataId);
+    const y = this.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype }, owner);
+    // As the engine's clone: the gradient through a clone is its dy as float32.
+    this.addTapeNode(this.state.activeScope.name, { x }, [y], (dy) => ({ x: () => this.runKernel(Cast, { x: dy }, { dtype: 'float32' }) }), [], {});
+    return y;
+  };
+}

@@ -5,10 +5,10 @@
 // The same goes for a Cast to the dtype a tensor already has: every Multiply
 // gradient casts its other operand to float32, and the wasm Cast copies it.
 
-import { Cast, engine as tfEngine, Identity } from '@tensorflow/tfjs-core';
-import type { DataId, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
-import { replacedKernel, replacingConfig } from './wasmInternals';
-import type { BackendWasm, KernelArgs } from './wasmInternals';
+import { Cast, Identity } from '@tensorflow/tfjs-core';
+import type { KernelBackend, KernelConfig, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import { engineInternals, replacedKernel, replacingConfig } from './wasmInternals';
+import type { BackendWasm, EngineInternals, KernelArgs } from './wasmInternals';
 
 function identity({ inputs, backend }: KernelArgs<BackendWasm>): TensorInfo {
   const x = inputs.x as TensorInfo;
@@ -29,15 +29,6 @@ export const identityConfig: KernelConfig = {
 /** Replaces the wasm backend's Cast, which it calls for a cast that changes the dtype. */
 export const castConfig: KernelConfig = replacingConfig(Cast, castOrShare);
 
-/** The engine's fields the lighter clone reads (not in tfjs-core's public types). */
-interface EngineInternals {
-  state: { tensorInfo: WeakMap<DataId, { backend: KernelBackend }>; activeScope: { name: string } };
-  clone(x: Tensor): Tensor;
-  makeTensorFromTensorInfo(info: TensorInfo, backend?: KernelBackend): Tensor;
-  addTapeNode(kernelName: string, inputs: NamedTensorMap, outputs: Tensor[], gradientsFunc: (dy: Tensor) => Record<string, () => Tensor>, saved: Tensor[], attrs: NamedAttrMap): void;
-  runKernel(kernelName: string, inputs: NamedTensorMap, attrs?: NamedAttrMap): Tensor;
-}
-
 const sharingBackends = new WeakSet<KernelBackend>();
 let engineClone: ((this: EngineInternals, x: Tensor) => Tensor) | undefined;
 
@@ -54,7 +45,7 @@ let engineClone: ((this: EngineInternals, x: Tensor) => Tensor) | undefined;
  */
 export function shareSavedTensors(backend: KernelBackend): void {
   sharingBackends.add(backend);
-  const engine = tfEngine() as unknown as EngineInternals;
+  const engine = engineInternals();
   if (engineClone) return;
   const original = engine.clone;
   engineClone = original;

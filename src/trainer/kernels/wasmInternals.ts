@@ -1,11 +1,13 @@
 // What Model Lab's kernels rely on of tfjs-backend-wasm beyond its public API,
 // in one place: the backend's private fields (its Emscripten module, its table
 // of tensors, its id counter), the C functions the module exports, and the
-// registry moves that put one of our kernels where the backend's own was.
-// The kernel files reach the backend only through what this file exports.
+// registry moves that put one of our kernels where the backend's own was;
+// and of tfjs-core's engine, the methods its clone (engine.clone) is made of.
+// The kernel files reach the backend and the engine only through what this
+// file exports.
 
-import { getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
-import type { DataType, KernelBackend, KernelConfig, KernelFunc, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { engine, getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
+import type { DataId, DataType, KernelBackend, KernelConfig, KernelFunc, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The public methods of tfjs-backend-wasm's BackendWasm that our kernels call. */
 export interface BackendWasm extends KernelBackend {
@@ -205,4 +207,18 @@ export function setupOfReplaced(kernelName: string, backendName = 'wasm'): Kerne
 /** The config of our kernel that replaces the backend's own of the same name: its setupFunc is the replaced one's (setupOfReplaced). */
 export function replacingConfig(kernelName: string, kernelFunc: (args: never) => TensorInfo | TensorInfo[], backendName = 'wasm'): KernelConfig {
   return { kernelName, backendName, setupFunc: setupOfReplaced(kernelName, backendName), kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
+/** tfjs-core's engine, with the fields and methods its clone uses (not in its public types). */
+export interface EngineInternals {
+  state: { tensorInfo: WeakMap<DataId, { backend: KernelBackend }>; activeScope: { name: string } };
+  clone(x: Tensor): Tensor;
+  makeTensorFromTensorInfo(info: TensorInfo, backend?: KernelBackend): Tensor;
+  addTapeNode(kernelName: string, inputs: NamedTensorMap, outputs: Tensor[], gradientsFunc: (dy: Tensor) => Record<string, () => Tensor>, saved: Tensor[], attrs: NamedAttrMap): void;
+  runKernel(kernelName: string, inputs: NamedTensorMap, attrs?: NamedAttrMap): Tensor;
+}
+
+/** The engine (one per process), typed with what identity.ts's clone needs of it. */
+export function engineInternals(): EngineInternals {
+  return engine() as unknown as EngineInternals;
 }

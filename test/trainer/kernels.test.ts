@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
-import { gemmModuleBytes, hasRelaxedSimd, kPanels, makeGemm } from '../../src/trainer/kernels/wasmGemm';
+import { gemmModuleBytes, hasRelaxedSimd, kPanels, makeGemm, padsB } from '../../src/trainer/kernels/wasmGemm';
+import { dense } from '../../src/trainer/kernels/dense';
 import type { GemmFn } from '../../src/trainer/kernels/wasmGemm';
 import { applyAdamFused } from '../../src/trainer/kernels/adamUpdate';
 import { batchMatMulConfig } from '../../src/trainer/kernels/batchMatMul';
@@ -318,6 +319,34 @@ test('a long product runs in panels of k that give the whole product bit for bit
       assert.deepEqual(Buffer.from(b.buffer), Buffer.from(a.buffer), `${fma ? 'fma' : 'plain'} ${m}×${k}×${n}: ${panelCount} panels equal the whole product bit for bit`);
     }
   }
+});
+
+test('B with rows 4 KB apart is copied to padded rows first: the same floats as with B as stored, bias and ReLU too, a shared B under a batch', async () => {
+  await selectBackend('wasm');
+  const [m, k] = [96, 40];
+  const x = tf.tensor2d(randomValues(m * k, 11), [m, k]);
+  const w = tf.tensor2d(randomValues(k * 1024, 12), [k, 1024]);
+  const b = tf.tensor1d(randomValues(1024, 13));
+  assert.ok(padsB(m, 1024, 1, 0) && !padsB(m, 512, 1, 0) && !padsB(32, 1024, 1, 0), 'rows of 1,024 floats are padded, of 512 not, nor products of few rows');
+  const halves = (f: (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor) =>
+    tf.tidy(() => tf.concat([0, 512].map((j) => f(tf.slice(w, [0, j], [k, 512]), tf.slice(b, [j], [512]))), -1).dataSync());
+  // The columns of a 512-wide B (its rows not padded) are computed by the same instructions as those of the 1,024-wide B.
+  const cases: [string, (w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor][] = [
+    ['matMul', (ww) => tf.matMul(x, ww)],
+    ['dense, bias and ReLU', (ww, bb) => dense(x, ww, bb, 'relu')],
+    ['a batch of 2 over one B', (ww) => tf.matMul(tf.reshape(x, [2, m / 2, k]), ww)],
+  ];
+  for (const [what, f] of cases) {
+    const whole = tf.tidy(() => f(w, b).dataSync());
+    const parts = halves(f);
+    assert.equal(whole.length, parts.length);
+    assert.ok(whole.some((v) => v > 0) && whole.some((v) => v <= 0), `${what}: values of both signs`);
+    assert.deepEqual(Buffer.from(whole.buffer), Buffer.from(parts.buffer), `${what}: padded B gives the floats B as stored gives`);
+  }
+  const cpu = await on('cpu', [{ values: x.dataSync() as Float32Array, shape: [m, k] }, { values: w.dataSync() as Float32Array, shape: [k, 1024] }], (a, c) => tf.matMul(a, c));
+  await selectBackend('wasm');
+  assertClose({ values: Array.from(tf.tidy(() => tf.matMul(x, w).dataSync())), shape: [m, 1024] }, cpu, 'matMul with a padded B against the CPU backend');
+  tf.dispose([x, w, b]);
 });
 
 test('Cast to the dtype a tensor already has shares its memory on wasm; a real cast still converts; either can be disposed first', async () => {

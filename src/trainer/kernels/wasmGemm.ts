@@ -455,8 +455,8 @@ function pooled(serial: GemmFn, pool: KernelPool): GemmFn {
   };
 }
 
-/** Row steps of B that are a multiple of this many bytes make the rows the inner loop reads one after another share a set of the core's first-level cache. */
-const ALIASING_BYTES = 4096;
+/** Row steps of B that are a multiple of this many bytes make the rows the inner loop reads one after another share a few sets of the core's first-level cache. */
+const ALIASING_BYTES = 2048;
 /** Floats added to each row of B's copy. */
 const PAD_FLOATS = 16;
 /** The fewest rows of C for which copying B pays: each 4-row block of C reads all of B once. */
@@ -469,13 +469,15 @@ export function padsB(m: number, n: number, batch: number, strideB: number): boo
 
 /**
  * `run` with B copied first to rows padded by PAD_FLOATS where its rows are
- * a multiple of 4 KB long (N a multiple of 1,024: a Transformer's feed-forward
+ * a multiple of 2 KB long (N a multiple of 512: a Transformer's feed-forward
  * width). The kernel reads B row after row down k; rows 4 KB apart all fall in
- * one set of the first-level cache, which then holds a few of them instead of
- * a panel's worth. Measured, [4096, 256]·[256, 1024] in one call on one
- * thread: 20.6 GFLOP/s as stored, 31.9 with rows padded by 16 floats (by 8,
- * 31.9; by 32, 29.8). The copy is B once (256 KB to 16 MB); the products are
- * the same floats. One B shared by the batch's pairs, or a single pair.
+ * one set of the first-level cache (2 KB apart, in two), which then holds a
+ * few of them instead of a panel's worth. Measured, one call on one thread,
+ * GFLOP/s as stored → with rows padded by 16 floats: [4096, 256]·[256, 1024]
+ * 25.6 → 49.5, [4096, 64]·[64, 1024] 27.8 → 51.7, [4096, 256]·[256, 512]
+ * 44.2 → 51.4, [4096, 256]·[256, 256] 48.6 → 50.6 (not padded). The copy is B
+ * once; the products are the same floats. One B shared by the batch's pairs,
+ * or a single pair.
  */
 function paddingB(run: GemmFn, backend: BackendWasm): GemmFn {
   return (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0, bRow = 0) => {

@@ -375,6 +375,14 @@ test('after the heap grows, the workers compute on the grown memory', async () =
   tf.dispose([filler, a, b]);
 });
 
+// After the heap test: these tensors, once freed, would leave room in the first heap where that test needs none.
+test('a product whose B has rows 4 KB apart (copied to padded rows first) splits among the threads with the one-thread floats', async () => {
+  const [wa, wb, wbias] = [random([160, 300], 9), random([300, 1024], 10), random([1024], 11)];
+  await sameOnBoth('a product whose B is copied to padded rows, in panels of k', () => tf.matMul(wa, wb));
+  await sameOnBoth('dense + bias + ReLU over a padded B', () => dense(wa as tf.Tensor2D, wb as tf.Tensor2D, wbias as tf.Tensor1D, 'relu'));
+  tf.dispose([wa, wb, wbias]);
+});
+
 test('a short CNN training on two threads reproduces itself and equals one thread (the single-threaded build) and three', () => {
   const child = join(__dirname, '..', 'helpers', 'threadedTrainChild.ts');
   const run = (threads: number) => JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', child, String(threads)], { encoding: 'utf8', timeout: 180_000 })) as { threads: number; shared: boolean; losses: number[]; weights: string };

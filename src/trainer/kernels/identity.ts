@@ -30,7 +30,7 @@ export const identityConfig: KernelConfig = {
 export const castConfig: KernelConfig = replacingConfig(Cast, castOrShare);
 
 const sharingBackends = new WeakSet<KernelBackend>();
-let engineClone: ((this: EngineInternals, x: Tensor) => Tensor) | undefined;
+let cloneReplaced = false;
 
 /**
  * The engine keeps each tensor a gradient will need by cloning it
@@ -46,9 +46,9 @@ let engineClone: ((this: EngineInternals, x: Tensor) => Tensor) | undefined;
 export function shareSavedTensors(backend: KernelBackend): void {
   sharingBackends.add(backend);
   const engine = engineInternals();
-  if (engineClone) return;
+  if (cloneReplaced) return;
+  cloneReplaced = true;
   const original = engine.clone;
-  engineClone = original;
   engine.clone = function sharedClone(this: EngineInternals, x: Tensor): Tensor {
     const owner = this.state.tensorInfo.get(x.dataId)?.backend;
     if (owner === undefined || !sharingBackends.has(owner) || x.dtype === 'string') return original.call(this, x);

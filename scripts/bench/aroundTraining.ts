@@ -13,8 +13,9 @@ import { resolveConfig } from '../../src/core/resolvedConfig';
 import type { BackendName } from '../../src/core/types';
 import { runTraining } from '../../src/trainer/engine';
 import { attentionFor } from '../../src/trainer/inference';
+import { PROJECT_ROOT } from './trainerProcess';
 
-const root = join(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 
 /** A 100k-row, 20-column CSV (18 numbers, a 5-value category, the target) through loading, splitting and preprocessing. */
 export function largeCsv(tmp: string, rows = 100_000): { millis: number; rows: number; columns: number } {

@@ -27,7 +27,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BackendChoice, BackendName } from '../../src/core/types';
 import { attention128, largeCsv } from './aroundTraining';
-import { trainerProcess, trainerProcessInOwnHost } from './trainerProcess';
+import { PROJECT_ROOT, trainerProcess, trainerProcessInOwnHost } from './trainerProcess';
 import { hostLoopDuringTraining } from './hostLoop';
 import type { HostLoopDelay } from './hostLoop';
 import { ensurePeerInstalled, LineWorker, Peer } from './peer';
@@ -55,7 +55,7 @@ const rounds = Number(option('rounds') ?? 3);
 const warmUpSeconds = Number(option('warm-up') ?? (quick ? 0 : 6));
 if (!(warmUpSeconds >= 0)) throw new Error(`--warm-up wants seconds (0 or more), got ${option('warm-up')}`);
 const only = new Set((option('only') ?? [...WORKLOAD_KEYS, 'limit', 'host', 'around'].join(',')).split(','));
-const root = join(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 const backendChoice = (option('backend') ?? 'wasm') as BackendChoice;
 const cores = availableParallelism();
 /** Our side's thread count as a user's run gets it: every core, unless --threads limits it. */

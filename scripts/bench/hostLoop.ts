@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { StartTrainingMessage } from '../../src/core/protocol/trainer';
 import { TrainingProcess } from '../../src/node/trainingProcess';
+import { PROJECT_ROOT } from './trainerProcess';
 
-const root = join(__dirname, '..', '..');
+const root = PROJECT_ROOT;
 const RESOLUTION_MS = 1;
 
 export interface HostLoopDelay {

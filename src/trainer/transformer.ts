@@ -18,6 +18,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type { ResolvedTransformer } from '../core/resolvedConfig';
 import { denseFused } from './fusedLayers';
+import { ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD, hasAttentionKernels } from './kernels/attention';
+import type { AttentionAttrs } from './kernels/attention';
 import { hasDenseKernel } from './kernels/dense';
 import { hasLayerNormKernels, LAYER_NORM, LAYER_NORM_GRAD } from './kernels/layerNorm';
 
@@ -231,11 +233,7 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
       const q = perHead(this.query, this.queryBias);
       const k = perHead(this.key, this.keyBias);
       const v = perHead(this.value, this.valueBias);
-      let scores = tf.reshape(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dk)), [batch, h, length, length]);
-      const keyBias = tf.reshape(tf.mul(tf.sub(1, keyMask), MASKED_SCORE), [batch, 1, 1, length]);
-      scores = tf.add(scores, keyBias);
-      if (this.causal) scores = tf.add(scores, causalBias(length));
-      const attention = tf.softmax(scores);
+      const attention = attentionWeights(tf.matMul(q, k, false, true), keyMask, { scale: 1 / Math.sqrt(dk), masked: MASKED_SCORE, heads: h, causal: this.causal });
       const context = tf.matMul(tf.reshape(attention, [batch * h, length, length]) as tf.Tensor3D, v); // [B·H, T, dk]
       const merged = tf.reshape(tf.transpose(tf.reshape(context, [batch, h, length, dk]), [0, 2, 1, 3]), [batch, length, d]);
       return [denseLastAxis(merged, this.out.read(), this.outBias.read()), attention];
@@ -250,6 +248,39 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   override getConfig(): ConfigDict {
     return { ...super.getConfig(), heads: this.heads, causal: this.causal };
   }
+}
+
+/**
+ * The attention weights [B, heads, T, T] from the scores q·kᵀ [B·heads, T, T]:
+ * softmax(scores · scale + (1 − keyMask) · masked, + masked above the diagonal
+ * when causal). Where the backend has the kernels (kernels/attention.ts: wasm,
+ * cpu) one entry on the gradient tape, forward and backward each one pass over
+ * the scores; else the composed ops, which give the same values up to float32
+ * rounding (test/trainer/attention.test.ts).
+ */
+export function attentionWeights(scores: tf.Tensor3D, keyMask: tf.Tensor, attrs: AttentionAttrs): tf.Tensor4D {
+  if (scores.dtype === 'float32' && keyMask.dtype === 'float32' && hasAttentionKernels()) {
+    const weights = tf.customGrad(((s: tf.Tensor3D, save: tf.GradSaveFunc) => {
+      const p = tf.engine().runKernel(ATTENTION_SOFTMAX, { scores: s, mask: keyMask }, { ...attrs }) as tf.Tensor4D;
+      save([p]);
+      return {
+        value: p,
+        gradFunc: (dp: tf.Tensor4D, saved: tf.Tensor[]) => tf.engine().runKernel(ATTENTION_SOFTMAX_GRAD, { p: saved[0], dp }, { scale: attrs.scale }) as tf.Tensor3D,
+      };
+    }) as unknown as CustomGradientFunc) as unknown as (s: tf.Tensor3D) => tf.Tensor4D;
+    return weights(scores);
+  }
+  return attentionWeightsComposed(scores, keyMask, attrs);
+}
+
+/** attentionWeights as composed tfjs ops (the tensorflow backend's path), each recorded on the tape. */
+export function attentionWeightsComposed(scores: tf.Tensor3D, keyMask: tf.Tensor, attrs: AttentionAttrs): tf.Tensor4D {
+  const [bh, length] = scores.shape;
+  const batch = bh / attrs.heads;
+  let logits = tf.reshape(tf.mul(scores, attrs.scale), [batch, attrs.heads, length, length]);
+  logits = tf.add(logits, tf.reshape(tf.mul(tf.sub(1, keyMask), attrs.masked), [batch, 1, 1, length]));
+  if (attrs.causal) logits = tf.add(logits, causalBias(length));
+  return tf.softmax(logits) as tf.Tensor4D;
 }
 
 /** [T, T]: 0 on and below the diagonal, MASKED_SCORE above it. */

@@ -3,7 +3,7 @@
 // kernel that splits its work among the threads gives exactly (bit for bit)
 // what it gives on one thread over the same memory — the products, the
 // convolutions and both their gradients (Winograd and im2col), pooling and
-// its gradient, ReLU's gradient, the fused Adam update, bias sums. Each case also checks that the work was
+// its gradient, ReLU's gradient, the fused Adam update, bias sums, the attention weights. Each case also checks that the work was
 // split (the pool ran), so an equality cannot hold by the pool sitting idle.
 // Then short CNN trainings in child processes: two threads reproduce
 // themselves, and give what one thread (the single-threaded build) and three give.
@@ -16,6 +16,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../../src/trainer/backend';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
+import { ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD } from '../../src/trainer/kernels/attention';
 import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
 import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
@@ -302,6 +303,27 @@ test('Add, Sub and Multiply of one shape on the threads: each float the IEEE res
     assert.equal(sv[5], Math.fround(av[5] + rv[5 % rv.length]));
     tf.dispose([a, b, row, sum]);
   }
+});
+
+test('attention weights and their gradient: rows apart on the threads, the mask row and causal position of each row kept', async () => {
+  await pool();
+  // The bench decoder's [32·4, 64, 64] scores, causal, with padding in every other text.
+  const [batch, heads, length] = [32, 4, 64];
+  const scores = tf.mul(random([batch * heads, length, length], 510), 6);
+  const mask = tf.tensor2d(Float32Array.from({ length: batch * length }, (_, i) => (Math.floor(i / length) % 2 === 0 || i % length < 40 ? 1 : 0)), [batch, length]);
+  const dp = random([batch, heads, length, length], 511);
+  const attrs = { scale: 0.125, masked: -1e9, heads, causal: true };
+  await sameOnBoth('attention weights [128, 64, 64]', () => tf.engine().runKernel(ATTENTION_SOFTMAX, { scores, mask }, attrs) as tf.Tensor);
+  const p = tf.engine().runKernel(ATTENTION_SOFTMAX, { scores, mask }, attrs) as tf.Tensor;
+  await sameOnBoth('attention weights\' gradient [128, 64, 64]', () => tf.engine().runKernel(ATTENTION_SOFTMAX_GRAD, { p, dp }, { scale: 0.125 }) as tf.Tensor);
+  // Row 2 of text 1 (padded from key 40 on), head 3: keys 0–2 only; row 50 of the same: keys 0–39.
+  const pv = await p.data();
+  const weightsOf = (text: number, head: number, query: number) => Array.from(pv.subarray(((text * heads + head) * length + query) * length, ((text * heads + head) * length + query + 1) * length));
+  const nonzero = (w: number[]) => w.flatMap((v, j) => (v > 0 ? [j] : []));
+  assert.deepEqual(nonzero(weightsOf(1, 3, 2)), [0, 1, 2]);
+  assert.deepEqual(nonzero(weightsOf(1, 3, 50)), Array.from({ length: 40 }, (_, j) => j));
+  assert.equal(nonzero(weightsOf(2, 0, 50)).length, 51);
+  tf.dispose([scores, mask, dp, p]);
 });
 
 test('softmax of large tensors: rows apart on the threads, the same at one thread (which runs the same loop)', async () => {

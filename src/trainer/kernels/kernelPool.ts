@@ -1,5 +1,5 @@
 // Starts a wasm backend's kernel pool (workerPool.ts) with our modules: the
-// product kernel, the element loops, the Winograd transforms and layer normalization, compiled
+// product kernel, the element loops, the Winograd transforms, layer normalization and the attention weights, compiled
 // for the backend's shared memory. Only the threaded build's memory is
 // shared; with one engine thread there is no pool and every kernel runs on
 // the main thread as before.
@@ -13,6 +13,7 @@ import { createKernelPool } from './workerPool';
 import type { KernelPool } from './workerPool';
 import { winogradVariantsModuleBytes } from './winogradLoops';
 import { layerNormModuleBytes } from './layerNorm';
+import { attentionModuleBytes } from './attention';
 
 /** The pool of `backend` with engineThreads() threads, made once; undefined with one thread or memory that is not shared. */
 export function startKernelPool(backend: BackendWasm): KernelPool | undefined {
@@ -24,6 +25,7 @@ export function startKernelPool(backend: BackendWasm): KernelPool | undefined {
     { key: 'loops', bytes: loopsModuleBytes(true) },
     { key: 'winograd', bytes: winogradVariantsModuleBytes(true) },
     { key: 'layerNorm', bytes: layerNormModuleBytes(true) },
+    { key: 'attention', bytes: attentionModuleBytes(true) },
   ];
   if (!modules.every((m) => WebAssembly.validate(m.bytes))) return undefined;
   return createKernelPool(backend, memory, modules.map((m) => ({ key: m.key, module: new WebAssembly.Module(m.bytes) })), threads);

@@ -3,6 +3,7 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { activationGradCpuConfig, activationGradWasmConfig } from './activationGrad';
 import { adamUpdateCpuConfig, adamUpdateWasmConfig } from './adamUpdate';
+import { attentionSoftmaxCpuConfig, attentionSoftmaxGradCpuConfig, attentionSoftmaxGradWasmConfig, attentionSoftmaxWasmConfig } from './attention';
 import { batchMatMulConfig } from './batchMatMul';
 import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d';
 import { denseConfig } from './dense';
@@ -49,7 +50,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   avgPoolGradConfig,
 ];
 
-/** The fused Adam step, activation gradient and layer normalization, for each backend that runs JavaScript kernels. */
+/** The fused Adam step, activation gradient, layer normalization and attention weights, for each backend that runs JavaScript kernels. */
 export const jsKernelConfigs: readonly KernelConfig[] = [
   adamUpdateWasmConfig,
   adamUpdateCpuConfig,
@@ -59,6 +60,10 @@ export const jsKernelConfigs: readonly KernelConfig[] = [
   layerNormCpuConfig,
   layerNormGradWasmConfig,
   layerNormGradCpuConfig,
+  attentionSoftmaxWasmConfig,
+  attentionSoftmaxCpuConfig,
+  attentionSoftmaxGradWasmConfig,
+  attentionSoftmaxGradCpuConfig,
 ];
 
 /**

@@ -132,7 +132,7 @@ const Q_I32_LOCALS = 15;
 const QV = { best: 30, idx: 31, v: 32, mask: 33 } as const;
 const Q_V128_LOCALS = 4;
 
-const simd = {
+export const simd = {
   const: (bytes: number[]) => op.simd(0x0c, ...bytes),
   i32x4Splat: () => op.simd(0x11),
   i32x4ExtractLane: (lane: number) => op.simd(0x1b, lane),
@@ -417,7 +417,7 @@ function addIntoBody(): Bytes {
 
 /** An f32 as the four bytes of a v128.const lane (little-endian). */
 const f32Lane = (v: number): number[] => Array.from(new Uint8Array(Float32Array.of(v).buffer));
-const splat4 = (v: number): Bytes => simd.const([0, 1, 2, 3].flatMap(() => f32Lane(v)));
+export const splat4 = (v: number): Bytes => simd.const([0, 1, 2, 3].flatMap(() => f32Lane(v)));
 
 /** The least exponent softmaxRows takes (x − max below it counts as this): e^−86 ≈ 4.5·10⁻³⁸, a normal float. */
 export const SOFTMAX_LEAST_EXPONENT = -86;
@@ -433,10 +433,10 @@ const EXP_SERIES = [0.9999997019767761, 0.4999915063381195, 0.1666763573884964, 
 const ROUNDING_BIAS = 12582912;
 
 /** The constants exp4 reads, in the order of the v128 locals that hold them (expConstants sets them once, before the loops). */
-const EXP_CONSTANTS = [SOFTMAX_LEAST_EXPONENT, Math.LOG2E, ROUNDING_BIAS, 0.693145751953125, 1.428606765330187e-6, ...[...EXP_SERIES].reverse(), 1];
+export const EXP_CONSTANTS = [SOFTMAX_LEAST_EXPONENT, Math.LOG2E, ROUNDING_BIAS, 0.693145751953125, 1.428606765330187e-6, ...[...EXP_SERIES].reverse(), 1];
 
 /** Sets the v128 locals from `first` on to EXP_CONSTANTS, each in all four lanes (a v128.const in a loop is rebuilt at every turn). */
-function expConstants(first: number): Bytes {
+export function expConstants(first: number): Bytes {
   return EXP_CONSTANTS.flatMap((c, k) => [...splat4(c), ...op.set(first + k)]);
 }
 
@@ -450,7 +450,7 @@ function expConstants(first: number): Bytes {
  * are v128 scratch locals; the constants are in the v128 locals from `k`
  * (expConstants).
  */
-function exp4(v: number, t: number, r: number, k: number): Bytes {
+export function exp4(v: number, t: number, r: number, k: number): Bytes {
   const g = op.get;
   const [mul, add, sub, max] = [simd.f32x4(0xe6), simd.f32x4(0xe4), simd.f32x4(0xe5), simd.f32x4(0xeb)];
   const shl = simd.f32x4(0xab); // i32x4.shl

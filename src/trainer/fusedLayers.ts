@@ -18,28 +18,33 @@ type GradFunc = Parameters<typeof tf.customGrad>[0];
 
 const FUSED_ACTIVATIONS = new Set<string>(['linear', 'relu', 'sigmoid', 'tanh']);
 
-function denseForward(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation): tf.Tensor2D {
+function denseForward<T extends tf.Tensor>(x: T, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation): T {
   if (activation !== 'tanh' && hasDenseKernel(activation) && x.dtype === 'float32') return dense(x, w, b, activation);
+  // tf.fused takes matrices: x's leading axes folded into rows and back.
+  const rows = x.rank === 2 ? (x as unknown as tf.Tensor2D) : tf.reshape(x, [-1, w.shape[0]]) as tf.Tensor2D;
   // tanh is not among tf.fused's activations.
-  if (activation === 'tanh') return tf.tanh(tf.fused.matMul({ a: x, b: w, bias: b })) as tf.Tensor2D;
-  return tf.fused.matMul({ a: x, b: w, bias: b, activation }) as tf.Tensor2D;
+  const y = activation === 'tanh' ? tf.tanh(tf.fused.matMul({ a: rows, b: w, bias: b })) : tf.fused.matMul({ a: rows, b: w, bias: b, activation });
+  return (x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]])) as T;
 }
 
-function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad: boolean, dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] {
-  const [x, w, y] = saved as tf.Tensor2D[];
-  const g = activation === 'linear' ? dy : (activationGrad(activation, dy, y) as tf.Tensor2D);
+function denseGrads(activation: FusedActivation, hasBias: boolean, wantInputGrad: boolean, dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] {
+  const [x, w, y] = saved;
+  const g = activation === 'linear' ? dy : activationGrad(activation, dy, y);
+  // dx keeps x's shape (a product of any rank by one matrix); the weight and bias gradients sum over all of x's rows.
   const grads: tf.Tensor[] = wantInputGrad ? [tf.matMul(g, w, false, true)] : [];
-  grads.push(tf.matMul(x, g, true, false));
-  if (hasBias) grads.push(tf.sum(g, 0));
+  const [xRows, gRows] = x.rank === 2 ? [x, g] : [tf.reshape(x, [-1, w.shape[0]]), tf.reshape(g, [-1, w.shape[1]!])];
+  grads.push(tf.matMul(xRows, gRows, true, false));
+  if (hasBias) grads.push(tf.sum(gRows, 0));
   return grads;
 }
 
 /**
- * activation(x·w + b) as one op on the gradient tape. With `inputIsData`
- * (x is the model's input, which needs no gradient), the backward pass
- * skips dx: one product fewer.
+ * activation(x·w + b) as one op on the gradient tape, x [..., K] (its leading
+ * axes the rows: a Transformer's [batch, tokens, width] needs no reshapes on
+ * the tape) → [..., N]. With `inputIsData` (x is the model's input, which
+ * needs no gradient), the backward pass skips dx: one product fewer.
  */
-export function denseFused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation, inputIsData = false): tf.Tensor2D {
+export function denseFused<T extends tf.Tensor>(x: T, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: FusedActivation, inputIsData = false): T {
   const hasBias = b !== undefined;
   // The backward pass needs x, w and the output; `save` keeps them past the
   // forward pass's scope (intermediate tensors are gone by the time gradients are taken).
@@ -47,8 +52,8 @@ export function denseFused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | unde
     const save = args.pop() as tf.GradSaveFunc;
     const y = denseForward(x, w, b, activation);
     save([x, w, y]);
-    return { value: y, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => denseGrads(activation, hasBias, !inputIsData, dy, saved) };
-  }) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor2D;
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => denseGrads(activation, hasBias, !inputIsData, dy, saved) };
+  }) as unknown as GradFunc) as unknown as (...inputs: tf.Tensor[]) => T;
   const inputs: tf.Tensor[] = inputIsData ? [w] : [x, w];
   if (b) inputs.push(b);
   return op(...inputs);

@@ -63,18 +63,18 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor2D
 }
 
 /**
- * x [..., dIn] · w [dIn, dOut] + bias, for x of any rank. Where the backend
- * has the dense kernel (wasm) it is one op with its own gradient
- * (fusedLayers.ts): the bias rides in the matMul's epilogue, and the tape
- * holds one entry instead of two.
+ * activation(x [..., dIn] · w [dIn, dOut] + bias), for x of any rank. Where
+ * the backend has the dense kernel (wasm) it is one op with its own gradient
+ * (fusedLayers.ts) on x as it is: the bias and ReLU ride in the matMul's
+ * epilogue, and the tape holds one entry instead of four or five (two reshapes,
+ * the product, the bias add, the ReLU).
  */
-function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+function denseLastAxis(x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor, activation: 'linear' | 'relu' = 'linear'): tf.Tensor {
+  if (hasDenseKernel(activation)) return denseFused(x, w as tf.Tensor2D, bias as tf.Tensor1D, activation);
   const shape = x.shape;
-  const dIn = shape[shape.length - 1];
-  const dOut = w.shape[1]!;
-  const flat = tf.reshape(x, [-1, dIn]) as tf.Tensor2D;
-  const out = hasDenseKernel('linear') ? denseFused(flat, w as tf.Tensor2D, bias as tf.Tensor1D, 'linear') : tf.add(tf.matMul(flat, w), bias);
-  return tf.reshape(out, [...shape.slice(0, -1), dOut]);
+  const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
+  const out = tf.reshape(tf.add(tf.matMul(flat, w), bias), [...shape.slice(0, -1), w.shape[1]!]);
+  return activation === 'relu' ? tf.relu(out) : out;
 }
 
 function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -419,7 +419,7 @@ export class FeedForward extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       // ReLU stays its own op: its wasm gradient is faster than the fused dense op's JavaScript one.
-      const inner = tf.relu(denseLastAxis(single(inputs), this.w1.read(), this.b1.read()));
+      const inner = denseLastAxis(single(inputs), this.w1.read(), this.b1.read(), 'relu');
       return denseLastAxis(inner, this.w2.read(), this.b2.read());
     });
   }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../../src/trainer/backend';
-import { fusedSequentialForward, meanSquaredErrorFused } from '../../src/trainer/fusedLayers';
+import { denseFused, fusedSequentialForward, meanSquaredErrorFused } from '../../src/trainer/fusedLayers';
 import { buildSequential } from '../../src/trainer/model';
 import { trainModel } from '../../src/trainer/trainLoop';
 import { lcg } from '../helpers/fixtures';
@@ -109,3 +109,31 @@ test('trainModel keeps the tensor count flat across epochs and reports fit-style
   tf.dispose([x, y, xv, yv, ...evaluated]);
   model.dispose();
 });
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  test(`${backend}: the fused dense op on a [batch, tokens, width] input gives the 2-D op's values and gradients in the input's shape`, async () => {
+    await selectBackend(backend);
+    const before = tf.memory().numTensors;
+    const [x3, w, b, probe] = tf.tidy(() => [
+      tf.reshape(data(3 * 5, 8, 11), [3, 5, 8]),
+      data(8, 6, 12),
+      // Made 1-D, not reshaped: the wasm backend's fused product (the tanh path) checks the shape its buffer was written with.
+      tf.tensor1d(data(1, 6, 13).dataSync()),
+      tf.reshape(data(3 * 5, 6, 14), [3, 5, 6]),
+    ]) as [tf.Tensor3D, tf.Tensor2D, tf.Tensor1D, tf.Tensor3D];
+    for (const activation of ['linear', 'relu', 'tanh'] as const) {
+      // Σ probe · dense(x): its gradients reach x (in x's shape), w and b.
+      const ours = tf.grads((x: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(probe, denseFused(x, wt as tf.Tensor2D, bt as tf.Tensor1D, activation))))([x3, w, b]);
+      const flat = tf.grads((x: tf.Tensor, wt: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(probe, tf.reshape(denseFused(tf.reshape(x, [15, 8]) as tf.Tensor2D, wt as tf.Tensor2D, bt as tf.Tensor1D, activation), [3, 5, 6]))))([x3, w, b]);
+      const [y3, y2] = tf.tidy(() => [denseFused(x3, w, b, activation), tf.reshape(denseFused(tf.reshape(x3, [15, 8]) as tf.Tensor2D, w, b, activation), [3, 5, 6])]);
+      assert.deepEqual(y3.shape, [3, 5, 6], `${activation}: output shape`);
+      assert.ok(maxRelDiff(y3.dataSync(), y2.dataSync()) <= 1e-6, `${activation}: outputs`);
+      assert.ok(activation !== 'relu' || y3.dataSync().some((v) => v === 0), 'relu clips some outputs to 0');
+      assert.deepEqual(ours[0].shape, [3, 5, 8], `${activation}: dx in x's shape`);
+      ['dx', 'dw', 'db'].forEach((name, i) => assert.ok(maxRelDiff(ours[i].dataSync(), flat[i].dataSync()) <= 1e-6, `${activation}: ${name}`));
+      tf.dispose([y3, y2, ...ours, ...flat]);
+    }
+    tf.dispose([x3, w, b, probe]);
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
+  });
+}

@@ -1,4 +1,4 @@
-// activation(x·w + b) for 2-D x in one wasm kernel call: our own SIMD kernel
+// activation(x·w + b) in one wasm kernel call (x of any rank, its leading axes the rows): our own SIMD kernel
 // (wasmGemm.ts) with bias and ReLU in its epilogue, else XNNPACK's fully
 // connected operator with the bias and activation fused. tf.fused.matMul
 // would reach the same C function, but only through three reshapes and a
@@ -29,9 +29,11 @@ function wasmDense({ inputs, backend: w, attrs }: KernelArgs<BackendWasm>): Tens
   const x = inputs.x as TensorInfo;
   const kernel = inputs.w as TensorInfo;
   const bias = inputs.bias as TensorInfo | undefined;
-  const [m, k] = x.shape;
+  // Any rank: x's leading axes are the product's rows.
+  const k = x.shape[x.shape.length - 1];
+  const m = k === 0 ? 0 : tf.util.sizeFromShape(x.shape) / k;
   const n = kernel.shape[1];
-  const out = w.makeOutput([m, n], 'float32');
+  const out = w.makeOutput([...x.shape.slice(0, -1), n], 'float32');
   const activation = attrs!.activation as string;
   const gemm = activation === 'sigmoid' ? undefined : gemmFor(w);
   if (gemm) {
@@ -68,8 +70,8 @@ export function hasDenseKernel(activation: string): boolean {
   return activation in WASM_ACTIVATION && tf.getKernel(DENSE, tf.getBackend()) !== undefined;
 }
 
-/** activation(x·w + b), x [M, K], w [K, N], b [N]: one kernel, no gradient (callers bring their own). */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: 'linear' | 'relu' | 'sigmoid'): tf.Tensor2D {
+/** activation(x·w + b), x [..., K] (its leading axes the rows), w [K, N], b [N] → [..., N]: one kernel, no gradient (callers bring their own). */
+export function dense<T extends tf.Tensor>(x: T, w: tf.Tensor2D, b: tf.Tensor1D | undefined, activation: 'linear' | 'relu' | 'sigmoid'): T {
   const inputs: tf.NamedTensorMap = b ? { x, w, bias: b } : { x, w };
-  return tf.engine().runKernel(DENSE, inputs, { activation }) as tf.Tensor2D;
+  return tf.engine().runKernel(DENSE, inputs, { activation }) as T;
 }

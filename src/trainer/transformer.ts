@@ -21,6 +21,7 @@ import { denseFused } from './fusedLayers';
 import { ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD, hasAttentionKernels } from './kernels/attention';
 import type { AttentionAttrs } from './kernels/attention';
 import { hasDenseKernel } from './kernels/dense';
+import { DENSE_FROM_HEADS, DENSE_FROM_HEADS_GRAD, DENSE_TO_HEADS, DENSE_TO_HEADS_GRAD, hasHeadsKernels } from './kernels/heads';
 import { hasLayerNormKernels, LAYER_NORM, LAYER_NORM_GRAD } from './kernels/layerNorm';
 
 type Shape = (number | null)[];
@@ -228,13 +229,17 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
       const h = this.heads;
       const dk = d / h;
       // [B, T, d] → [B, T, H, dk] → [B, H, T, dk] → [B·H, T, dk]
+      const heads = hasHeadsKernels();
       const perHead = (w: tfl.LayerVariable, b: tfl.LayerVariable) =>
-        tf.reshape(tf.transpose(tf.reshape(denseLastAxis(x, w.read(), b.read()), [batch, length, h, dk]), [0, 2, 1, 3]), [batch * h, length, dk]) as tf.Tensor3D;
+        heads
+          ? denseToHeads(x as tf.Tensor3D, w.read() as tf.Tensor2D, b.read() as tf.Tensor1D, h)
+          : (tf.reshape(tf.transpose(tf.reshape(denseLastAxis(x, w.read(), b.read()), [batch, length, h, dk]), [0, 2, 1, 3]), [batch * h, length, dk]) as tf.Tensor3D);
       const q = perHead(this.query, this.queryBias);
       const k = perHead(this.key, this.keyBias);
       const v = perHead(this.value, this.valueBias);
       const attention = attentionWeights(tf.matMul(q, k, false, true), keyMask, { scale: 1 / Math.sqrt(dk), masked: MASKED_SCORE, heads: h, causal: this.causal });
-      const context = tf.matMul(tf.reshape(attention, [batch * h, length, length]) as tf.Tensor3D, v); // [B·H, T, dk]
+      const context: tf.Tensor3D = tf.matMul(tf.reshape(attention, [batch * h, length, length]) as tf.Tensor3D, v); // [B·H, T, dk]
+      if (heads) return [denseFromHeads(context, this.out.read() as tf.Tensor2D, this.outBias.read() as tf.Tensor1D, h), attention];
       const merged = tf.reshape(tf.transpose(tf.reshape(context, [batch, h, length, dk]), [0, 2, 1, 3]), [batch, length, d]);
       return [denseLastAxis(merged, this.out.read(), this.outBias.read()), attention];
     });
@@ -248,6 +253,35 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   override getConfig(): ConfigDict {
     return { ...super.getConfig(), heads: this.heads, causal: this.causal };
   }
+}
+
+/**
+ * x [B, T, d] · w [d, H·dk] + b split into H heads, [B·H, T, dk]: the
+ * projection, reshapes and transpose of the composed path (MultiHeadSelfAttention)
+ * as one op on the heads kernels (kernels/heads.ts, wasm), which read and write
+ * the heads' layout in place, backward as forward; the same values bit for bit.
+ */
+export function denseToHeads(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, heads: number): tf.Tensor3D {
+  const op = tf.customGrad(((xIn: tf.Tensor3D, wIn: tf.Tensor2D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([xIn, wIn]);
+    return {
+      value: tf.engine().runKernel(DENSE_TO_HEADS, { x: xIn, w: wIn, bias: bIn }, { heads }) as tf.Tensor3D,
+      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.engine().runKernel(DENSE_TO_HEADS_GRAD, { dy, x: saved[0], w: saved[1] }, { heads, bias: true }) as tf.Tensor[],
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D;
+  return op(x, w, b);
+}
+
+/** The heads [B·H, T, dk] merged, [B, T, H·dk], · w [H·dk, dOut] + b: the composed path's transpose, reshapes and projection as one op (denseToHeads' counterpart). */
+export function denseFromHeads(ctx: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, heads: number): tf.Tensor3D {
+  const op = tf.customGrad(((cIn: tf.Tensor3D, wIn: tf.Tensor2D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([cIn, wIn]);
+    return {
+      value: tf.engine().runKernel(DENSE_FROM_HEADS, { ctx: cIn, w: wIn, bias: bIn }, { heads }) as tf.Tensor3D,
+      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.engine().runKernel(DENSE_FROM_HEADS_GRAD, { dy, ctx: saved[0], w: saved[1] }, { heads, bias: true }) as tf.Tensor[],
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (ctx: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D;
+  return op(ctx, w, b);
 }
 
 /**

@@ -3,7 +3,7 @@
 // kernel that splits its work among the threads gives exactly (bit for bit)
 // what it gives on one thread over the same memory — the products, the
 // convolutions and both their gradients (Winograd and im2col), pooling and
-// its gradient, ReLU's gradient, the fused Adam update, bias sums, the attention weights. Each case also checks that the work was
+// its gradient, ReLU's gradient, the fused Adam update, bias sums, the attention weights, the projections into and out of a Transformer's heads. Each case also checks that the work was
 // split (the pool ran), so an equality cannot hold by the pool sitting idle.
 // Then short CNN trainings in child processes: two threads reproduce
 // themselves, and give what one thread (the single-threaded build) and three give.
@@ -20,6 +20,7 @@ import { ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD } from '../../src/trainer/ker
 import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
 import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
+import { DENSE_FROM_HEADS, DENSE_FROM_HEADS_GRAD, DENSE_TO_HEADS, DENSE_TO_HEADS_GRAD } from '../../src/trainer/kernels/heads';
 import { gemmPlans, isShared } from '../../src/trainer/kernels/wasmGemm';
 import { LAYER_NORM } from '../../src/trainer/kernels/layerNorm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
@@ -324,6 +325,17 @@ test('attention weights and their gradient: rows apart on the threads, the mask 
   assert.deepEqual(nonzero(weightsOf(1, 3, 50)), Array.from({ length: 40 }, (_, j) => j));
   assert.equal(nonzero(weightsOf(2, 0, 50)).length, 51);
   tf.dispose([scores, mask, dp, p]);
+});
+
+test('a Transformer\'s projections into and out of its heads, and their gradients: texts apart, or rows apart where every text adds into one weight gradient', async () => {
+  await pool();
+  const [batch, length, d, heads] = [32, 64, 64, 2];
+  const [x, w, b, dyHeads, dyOut] = [random([batch, length, d], 520), random([d, d], 521), random([d], 522), random([batch * heads, length, d / heads], 523), random([batch, length, d], 524)];
+  await sameOnBoth('into the heads', () => tf.engine().runKernel(DENSE_TO_HEADS, { x, w, bias: b }, { heads }) as tf.Tensor);
+  await sameOnBoth('into the heads, gradient', () => tf.engine().runKernel(DENSE_TO_HEADS_GRAD, { dy: dyHeads, x, w }, { heads, bias: true }) as tf.Tensor[]);
+  await sameOnBoth('out of the heads', () => tf.engine().runKernel(DENSE_FROM_HEADS, { ctx: dyHeads, w, bias: b }, { heads }) as tf.Tensor);
+  await sameOnBoth('out of the heads, gradient', () => tf.engine().runKernel(DENSE_FROM_HEADS_GRAD, { dy: dyOut, ctx: dyHeads, w }, { heads, bias: true }) as tf.Tensor[]);
+  tf.dispose([x, w, b, dyHeads, dyOut]);
 });
 
 test('softmax of large tensors: rows apart on the threads, the same at one thread (which runs the same loop)', async () => {

@@ -9,6 +9,7 @@ import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fu
 import { denseConfig } from './dense';
 import { elementwiseConfigs } from './elementwise';
 import { gatherV2Config } from './gatherV2';
+import { headsKernelConfigs } from './heads';
 import { layerNormCpuConfig, layerNormGradCpuConfig, layerNormGradWasmConfig, layerNormWasmConfig } from './layerNorm';
 import { castConfig, identityConfig } from './identity';
 import { maxPoolConfig } from './maxPool';
@@ -27,7 +28,8 @@ import { replaceKernel } from './wasmInternals';
  * as plain loops on the heap, Transpose of two neighbouring axes, same-shape
  * Add, Sub and Multiply and a large Softmax on every thread, 2-D convolutions and their gradients as products
  * on our SIMD kernel (the backend has no Conv2DBackpropFilter), the
- * pooling gradients as scatters, and 2×2 max-pooling as a SIMD loop.
+ * pooling gradients as scatters, 2×2 max-pooling as a SIMD loop, and a
+ * Transformer's projections into and out of its heads on our matrix kernel.
  */
 export const wasmKernelConfigs: readonly KernelConfig[] = [
   batchMatMulConfig,
@@ -48,6 +50,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,
+  ...headsKernelConfigs,
 ];
 
 /** The fused Adam step, activation gradient, layer normalization and attention weights, for each backend that runs JavaScript kernels. */

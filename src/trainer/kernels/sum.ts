@@ -15,11 +15,11 @@ import { heapF32, heapOffset, replacedKernel, replacingConfig } from './wasmInte
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 import { splitUnits } from './workerPool';
 
-/** Rows of ones on the backend, one per length in use; outside the engine's tensor accounting. */
+/** Rows of ones on the backend, one per length in use; outside the engine's tensor accounting (callers must not dispose them). */
 const onesRows = new WeakMap<KernelBackend, Map<number, TensorInfo>>();
 const MAX_CACHED_LENGTHS = 16;
 
-function onesRow(w: BackendWasm, length: number): TensorInfo {
+export function onesRow(w: BackendWasm, length: number): TensorInfo {
   let rows = onesRows.get(w);
   if (!rows) onesRows.set(w, (rows = new Map()));
   let row = rows.get(length);

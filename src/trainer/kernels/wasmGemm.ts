@@ -406,7 +406,8 @@ const UNITS_PER_THREAD = 4;
  * own pairs only: a Transformer's attention, 64 pairs of [64×64]·[64×32] on
  * two threads, took 1.86 ms a step split so against 2.12 by rows, and its
  * [64×32]·[32×64] pairs 1.20 against 1.53), else rows of C in blocks of 4
- * (every pair of a batch), else the batch's pairs; none where neither splits
+ * (every pair of a batch, in order: so also where all pairs add into one C,
+ * strideC 0), else the batch's pairs; none where neither splits
  * or the product is too small. Each value of C is computed whole by one call,
  * as on one thread.
  */
@@ -431,7 +432,9 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
       const [p0, p1] = share(batch, units, t);
       return unit(a + p0 * strideA, b + p0 * strideB, c + p0 * strideC, m, p1 - p0);
     });
-  if (batch >= want) return byPairs(want);
+  // Pairs that all add into one C (strideC 0: a weight gradient summed over a batch) never split apart.
+  const pairsApart = strideC !== 0;
+  if (pairsApart && batch >= want) return byPairs(want);
   const blocks = Math.ceil(m / 4);
   if (blocks >= threads) {
     const units = Math.min(want, blocks);
@@ -441,7 +444,7 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
       return unit(a + r0 * aRow, b, c + 4 * r0 * n, r1 - r0, batch);
     });
   }
-  if (batch >= threads) return byPairs(batch);
+  if (pairsApart && batch >= threads) return byPairs(batch);
   return undefined;
 }
 

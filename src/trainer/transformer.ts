@@ -452,7 +452,7 @@ export class FeedForward extends tfl.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      // ReLU stays its own op: its wasm gradient is faster than the fused dense op's JavaScript one.
+      // ReLU in the first product's epilogue; its gradient the ReLU-gradient loop (kernels/activationGrad.ts).
       const inner = denseLastAxis(single(inputs), this.w1.read(), this.b1.read(), 'relu');
       return denseLastAxis(inner, this.w2.read(), this.b2.read());
     });
@@ -486,9 +486,11 @@ export class SequencePooling extends tfl.layers.Layer {
       const [x, keyMask] = inputs as tf.Tensor[];
       const [batch, , d] = x.shape;
       if (this.mode === 'first') return tf.reshape(tf.slice(x, [0, 0, 0], [batch, 1, d]), [batch, d]);
-      const weights = tf.expandDims(keyMask, 2);
+      // Σ_t mask·x as a product, [B, 1, T]·[B, T, d]: its gradient is a product too, where a sum's
+      // multiplies its gradient by a tensor of ones as large as x, filled in JavaScript each step.
       const count = tf.maximum(tf.sum(keyMask, 1, true), 1);
-      return tf.div(tf.sum(tf.mul(x, weights), 1), count);
+      const summed = tf.reshape(tf.matMul(tf.reshape(keyMask, [batch, 1, x.shape[1]!]) as tf.Tensor3D, x as tf.Tensor3D), [batch, d]);
+      return tf.div(summed, count);
     });
   }
 

@@ -11,7 +11,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { LAYER_NORM, LAYER_NORM_GRAD, layerNormLoopsFor } from '../../src/trainer/kernels/layerNorm';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
 import { loadTextModel, saveTextModel } from '../../src/trainer/modelIo';
-import { buildTransformer, embeddingLookup, layerNorm, MultiHeadSelfAttention, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
+import { buildTransformer, embeddingLookup, layerNorm, MultiHeadSelfAttention, SequencePooling, sinusoidalPositions, withAttentionOutputs } from '../../src/trainer/transformer';
 import { tempDir } from '../helpers/fixtures';
 
 before(async () => {
@@ -237,4 +237,16 @@ test('a generated continuation starts with a space only where one belongs; sampl
   assert.equal(sampleToken(logits, 0, 0, Math.random), 6);
   const drawn = new Set(Array.from({ length: 200 }, (_, i) => sampleToken(logits, 1, 2, () => (i + 0.5) / 200)));
   assert.deepEqual([...drawn].sort(), [4, 6]);
+});
+
+test('mean pooling: the mean of each text\'s real tokens, and a gradient of 1/count on them and 0 on padding', async () => {
+  await selectBackend('wasm');
+  const x = tf.tensor3d([[[1, 2], [3, 4], [100, 100]], [[-1, 5], [7, -3], [2, 2]]]);
+  const mask = tf.tensor2d([[1, 1, 0], [1, 1, 1]]);
+  const pool = new SequencePooling({ mode: 'mean' });
+  const pooled = pool.apply([x, mask]) as tf.Tensor;
+  assert.deepEqual(Array.from(pooled.dataSync()), [2, 3, 8 / 3, 4 / 3].map(Math.fround));
+  const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool.apply([t, mask]) as tf.Tensor, tf.tensor2d([[1, 10], [1, 10]]))))(x);
+  assert.deepEqual(Array.from(dx.dataSync()), [0.5, 5, 0.5, 5, 0, 0, 1 / 3, 10 / 3, 1 / 3, 10 / 3, 1 / 3, 10 / 3].map(Math.fround));
+  tf.dispose([x, mask, pooled, dx]);
 });

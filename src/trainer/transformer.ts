@@ -255,33 +255,31 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
   }
 }
 
+/** One op of a heads kernel and its gradient kernel (kernels/heads.ts): inputs `first` (x or ctx), w and bias; the gradient kernel's from dy, `first` and w. */
+function headsOp(forward: string, gradient: string, first: 'x' | 'ctx', heads: number): (t: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D {
+  return tf.customGrad(((t: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    save([t, w]);
+    return {
+      value: tf.engine().runKernel(forward, { [first]: t, w, bias: b }, { heads }) as tf.Tensor3D,
+      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.engine().runKernel(gradient, { dy, [first]: saved[0], w: saved[1] }, { heads, bias: true }) as tf.Tensor[],
+    };
+  }) as unknown as CustomGradientFunc) as unknown as (t: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D;
+}
+
 /**
  * x [B, T, d] · w [d, H·dk] + b split into H heads, [B·H, T, dk]: the
  * projection, reshapes and transpose of the composed path (MultiHeadSelfAttention)
  * as one op on the heads kernels (kernels/heads.ts, wasm), which read and write
- * the heads' layout in place, backward as forward; the same values bit for bit.
+ * the heads' layout in place, backward as forward; the same values (bit for
+ * bit where a head is a multiple of 8 wide).
  */
 export function denseToHeads(x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, heads: number): tf.Tensor3D {
-  const op = tf.customGrad(((xIn: tf.Tensor3D, wIn: tf.Tensor2D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    save([xIn, wIn]);
-    return {
-      value: tf.engine().runKernel(DENSE_TO_HEADS, { x: xIn, w: wIn, bias: bIn }, { heads }) as tf.Tensor3D,
-      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.engine().runKernel(DENSE_TO_HEADS_GRAD, { dy, x: saved[0], w: saved[1] }, { heads, bias: true }) as tf.Tensor[],
-    };
-  }) as unknown as CustomGradientFunc) as unknown as (x: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D;
-  return op(x, w, b);
+  return headsOp(DENSE_TO_HEADS, DENSE_TO_HEADS_GRAD, 'x', heads)(x, w, b);
 }
 
 /** The heads [B·H, T, dk] merged, [B, T, H·dk], · w [H·dk, dOut] + b: the composed path's transpose, reshapes and projection as one op (denseToHeads' counterpart). */
 export function denseFromHeads(ctx: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D, heads: number): tf.Tensor3D {
-  const op = tf.customGrad(((cIn: tf.Tensor3D, wIn: tf.Tensor2D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    save([cIn, wIn]);
-    return {
-      value: tf.engine().runKernel(DENSE_FROM_HEADS, { ctx: cIn, w: wIn, bias: bIn }, { heads }) as tf.Tensor3D,
-      gradFunc: (dy: tf.Tensor3D, saved: tf.Tensor[]) => tf.engine().runKernel(DENSE_FROM_HEADS_GRAD, { dy, ctx: saved[0], w: saved[1] }, { heads, bias: true }) as tf.Tensor[],
-    };
-  }) as unknown as CustomGradientFunc) as unknown as (ctx: tf.Tensor3D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor3D;
-  return op(ctx, w, b);
+  return headsOp(DENSE_FROM_HEADS, DENSE_FROM_HEADS_GRAD, 'ctx', heads)(ctx, w, b);
 }
 
 /**

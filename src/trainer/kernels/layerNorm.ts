@@ -13,7 +13,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
-import { F32, I32, memoryImport, modulePerBackend, op, section, str, u32, V128, v128Load, v128Store, vec } from './wasmGemm';
+import { F32, functionsModuleBytes, I32, modulePerBackend, op, u32, V128, v128Load, v128Store } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
@@ -102,17 +102,9 @@ function gradBody(): Bytes {
 
 /** The module's bytes: exported functions `forward` and `gradient`, memory imported as env.memory (shared or not). */
 export function layerNormModuleBytes(shared = false): Uint8Array<ArrayBuffer> {
-  const forwardType = [0x60, ...vec([...new Array(8).fill([I32]), [F32]]), ...vec([])];
-  const gradType = [0x60, ...vec(new Array(9).fill([I32])), ...vec([])];
-  const forward = [...vec([[...u32(4), I32], [...u32(1), F32], [...u32(4), V128]]), ...forwardBody(), 0x0b];
-  const grad = [...vec([[...u32(4), I32], [...u32(6), V128]]), ...gradBody(), 0x0b];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([forwardType, gradType])),
-    ...section(2, vec([memoryImport(shared)])),
-    ...section(3, vec([u32(0), u32(1)])),
-    ...section(7, vec([[...str('forward'), 0x00, ...u32(0)], [...str('gradient'), 0x00, ...u32(1)]])),
-    ...section(10, vec([[...u32(forward.length), ...forward], [...u32(grad.length), ...grad]])),
+  return functionsModuleBytes(shared, [
+    { name: 'forward', params: [...new Array<number>(8).fill(I32), F32], locals: [[...u32(4), I32], [...u32(1), F32], [...u32(4), V128]], body: forwardBody() },
+    { name: 'gradient', params: new Array<number>(9).fill(I32), locals: [[...u32(4), I32], [...u32(6), V128]], body: gradBody() },
   ]);
 }
 

@@ -59,6 +59,31 @@ export const memoryImport = (shared: boolean): Bytes => [...str('env'), ...str('
 /** Whether `memory` is shared (the threaded build's), so our modules must import it as such. */
 export const isShared = (memory: WebAssembly.Memory): boolean => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
+/** A function of a module: its exported name, parameter types, locals (as vec entries: count and type) and body. */
+export interface ModuleFunction {
+  name: string;
+  params: number[];
+  locals: Bytes[];
+  body: Bytes;
+}
+
+/** A module's bytes: each function with a type of its own, exported by name; memory imported as env.memory (shared or not). */
+export function functionsModuleBytes(shared: boolean, functions: readonly ModuleFunction[]): Uint8Array<ArrayBuffer> {
+  const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])]);
+  const bodies = functions.map((f) => {
+    const code = [...vec(f.locals), ...f.body, 0x0b];
+    return [...u32(code.length), ...code];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec([memoryImport(shared)])),
+    ...section(3, vec(functions.map((_, i) => u32(i)))),
+    ...section(7, vec(functions.map((f, i) => [...str(f.name), 0x00, ...u32(i)]))),
+    ...section(10, vec(bodies)),
+  ]);
+}
+
 /**
  * A module of ours over a wasm backend's memory, made once per backend: `bytes`
  * assembles it (for shared memory or not), `pick` names what callers use of its

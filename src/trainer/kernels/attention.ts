@@ -24,7 +24,7 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { F32, functionsModuleBytes, I32, modulePerBackend, op, u32, V128, v128Load, v128Store } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
 import { EXP_CONSTANTS, exp4, expConstants, simd, splat4 } from './wasmLoops';
-import { heapF32, heapOffset } from './wasmInternals';
+import { backendHasKernels, heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 import { splitUnits } from './workerPool';
 
@@ -257,6 +257,5 @@ export const attentionSoftmaxGradCpuConfig: KernelConfig = { kernelName: ATTENTI
 
 /** Whether the current backend has the kernels (wasm and cpu do, once registered; tensorflow takes the composed ops). */
 export function hasAttentionKernels(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(ATTENTION_SOFTMAX, backend) !== undefined && tf.getKernel(ATTENTION_SOFTMAX_GRAD, backend) !== undefined;
+  return backendHasKernels(ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD);
 }

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { F32, functionsModuleBytes, I32, modulePerBackend, op, u32, V128, v128Load, v128Store } from './wasmGemm';
 import type { Bytes } from './wasmGemm';
-import { heapF32, heapOffset } from './wasmInternals';
+import { backendHasKernels, heapF32, heapOffset } from './wasmInternals';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
 import { splitUnits } from './workerPool';
 
@@ -241,6 +241,5 @@ export const layerNormGradCpuConfig: KernelConfig = { kernelName: LAYER_NORM_GRA
 
 /** Whether the current backend has the kernels (wasm and cpu do, once registered; tensorflow takes the composed ops). */
 export function hasLayerNormKernels(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(LAYER_NORM, backend) !== undefined && tf.getKernel(LAYER_NORM_GRAD, backend) !== undefined;
+  return backendHasKernels(LAYER_NORM, LAYER_NORM_GRAD);
 }

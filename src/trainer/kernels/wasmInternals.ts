@@ -6,7 +6,7 @@
 // The kernel files reach the backend and the engine only through what this
 // file exports.
 
-import { engine, getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
+import { engine, getBackend, getKernel, registerKernel, unregisterKernel, util } from '@tensorflow/tfjs-core';
 import type { DataId, DataType, KernelBackend, KernelConfig, KernelFunc, KernelSetupFunc, NamedAttrMap, NamedTensorInfoMap, NamedTensorMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The public methods of tfjs-backend-wasm's BackendWasm that our kernels call. */
@@ -221,4 +221,10 @@ export interface EngineInternals {
 /** The engine (one per process), typed with what identity.ts's clone needs of it. */
 export function engineInternals(): EngineInternals {
   return engine() as unknown as EngineInternals;
+}
+
+/** Whether the current backend has every kernel named (ours register theirs on wasm and cpu; the tensorflow backend has none of them). */
+export function backendHasKernels(...names: string[]): boolean {
+  const backend = getBackend();
+  return names.every((name) => getKernel(name, backend) !== undefined);
 }

@@ -82,12 +82,14 @@ function toHeadsGrad({ inputs, backend: w, attrs }: KernelArgs<BackendWasm>): Te
   try {
     const [DY, X, WT, DX, DWT] = [heapOffset(w, dy), heapOffset(w, x), heapOffset(w, wT), heapOffset(w, dx), heapOffset(w, dwT)];
     const [pairStride, headBytes] = [4 * heads * length * dk, 4 * length * dk];
+    // db's heads: a row of ones [1, T] · dy_bh, the texts in order.
+    const [ones, DB] = db ? [heapOffset(w, onesRow(w, length)), heapOffset(w, db)] : [0, 0];
     for (let h = 0; h < heads; h++) {
       // dx_b (+)= dy_bh · (rows of head h of wᵀ): over the heads in order, as k runs over the merged width.
       gemm.run(DY + h * headBytes, WT + 4 * h * dk * d, DX, length, dk, d, batch, pairStride, 0, 4 * length * d, 0, 0, 4 * dk, 4, h > 0 ? 1 : 0);
       // dwᵀ's rows of head h += dy_bhᵀ · x_b, the texts in order (one C for every pair: split by rows, not pairs).
       gemm.run(DY + h * headBytes, X, DWT + 4 * h * dk * d, dk, length, d, batch, pairStride, 4 * length * d, 0, 0, 0, 4, 4 * dk, 1);
-      if (db) gemm.run(heapOffset(w, onesRow(w, length)), DY + h * headBytes, heapOffset(w, db) + 4 * h * dk, 1, length, dk, batch, 0, pairStride, 0, 0, 0, 4 * length, 4, 1);
+      if (db) gemm.run(ones, DY + h * headBytes, DB + 4 * h * dk, 1, length, dk, batch, 0, pairStride, 0, 0, 0, 4 * length, 4, 1);
     }
     const dw = transposed(dwT, w);
     return db ? [dx, dw, db] : [dx, dw];

@@ -12,6 +12,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { activationGrad } from './kernels/activationGrad';
 import type { OutputDifferentiable } from './kernels/activationGrad';
 import { dense, hasDenseKernel } from './kernels/dense';
+import { CONV2D_GRADIENTS } from './kernels/conv2d';
 
 type FusedActivation = 'linear' | OutputDifferentiable;
 type GradFunc = Parameters<typeof tf.customGrad>[0];
@@ -82,8 +83,9 @@ export function meanSquaredErrorFused(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Sc
  * gradient is then six kernels over tensors as large as the layer's output.
  * Here: forward one FusedConv2D kernel (bias and ReLU in the product's
  * epilogue on wasm, kernels/conv2d.ts); backward the fused activation
- * gradient, the two convolution gradients and the bias sum. With
- * `inputIsData` (x is the model's input) dx is skipped.
+ * gradient, the two convolution gradients (one kernel on wasm, which runs
+ * them side by side on two threads) and the bias sum. With `inputIsData`
+ * (x is the model's input) dx is skipped.
  */
 export function conv2dFused(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | undefined, strides: [number, number], pad: 'valid' | 'same', activation: 'linear' | 'relu', inputIsData = false): tf.Tensor4D {
   const conv = { strides, pad, dataFormat: 'NHWC' };
@@ -97,8 +99,15 @@ export function conv2dFused(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | und
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as tf.Tensor4D[];
         const g = activation === 'relu' ? (activationGrad('relu', dy, sy) as tf.Tensor4D) : dy;
-        const grads: tf.Tensor[] = inputIsData ? [] : [tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: sw }, { ...conv, inputShape: sx.shape }) as tf.Tensor];
-        grads.push(tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor);
+        let grads: tf.Tensor[];
+        if (inputIsData) grads = [tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor];
+        else if (tf.getKernel(CONV2D_GRADIENTS, tf.getBackend())) grads = tf.engine().runKernel(CONV2D_GRADIENTS, { x: sx, dy: g, filter: sw }, conv) as unknown as tf.Tensor[];
+        else {
+          grads = [
+            tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: sw }, { ...conv, inputShape: sx.shape }) as tf.Tensor,
+            tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor,
+          ];
+        }
         if (b) grads.push(tf.sum(g, [0, 1, 2]));
         return grads;
       },

@@ -321,6 +321,29 @@ test('a long product runs in panels of k that give the whole product bit for bit
   }
 });
 
+test('a run of C\'s columns (B and C read with the whole product\'s row steps, bRow and cRow) gives those columns of the whole product bit for bit and writes nothing else', () => {
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const f = new Float32Array(memory.buffer);
+  for (const fma of [false, ...(hasRelaxedSimd() ? [true] : [])]) {
+    const raw = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(fma)), { env: { memory } }).exports.gemm as unknown as GemmFn;
+    const [m, k, n] = [13, 50, 44];
+    const [A, B, bias, whole, runs] = [64, 64 + 4 * m * k, 64 + 4 * (m * k + k * n), 1 << 20, 2 << 20];
+    for (let i = 0; i < m * k + k * n + n; i++) f[16 + i] = Math.sin(i * 0.37) * (i % 5 === 0 ? 2 : 1);
+    f.fill(-7, runs / 4, runs / 4 + m * n);
+    raw(A, B, whole, m, k, n, 1, 0, 0, 0, bias, 1, 4 * k, 4);
+    // Columns [8, 24) and [40, 44) (4 past the last strip of 8) as runs of their own; the rest of C untouched.
+    for (const [j0, j1] of [[8, 24], [40, 44]]) raw(A, B + 4 * j0, runs + 4 * j0, m, k, j1 - j0, 1, 0, 0, 0, bias + 4 * j0, 1, 4 * k, 4, 0, 4 * n, 4 * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const [want, got] = [f[whole / 4 + i * n + j], f[runs / 4 + i * n + j]];
+        if ((j >= 8 && j < 24) || j >= 40) assert.ok(Object.is(got, want), `${fma ? 'fma' : 'plain'}: C[${i}][${j}] = ${got}, the whole product has ${want}`);
+        else assert.equal(got, -7, `${fma ? 'fma' : 'plain'}: C[${i}][${j}] outside the runs was written`);
+      }
+    }
+    assert.ok(f.slice(whole / 4, whole / 4 + m * n).some((v) => v > 0), 'values above zero (ReLU did not zero everything)');
+  }
+});
+
 test('B with rows 2 KB apart or a multiple of that is copied to padded rows first: the same floats as with B as stored, bias and ReLU too, a shared B under a batch', async () => {
   await selectBackend('wasm');
   const [m, k] = [96, 40];

@@ -18,6 +18,7 @@ import { selectBackend } from '../../src/trainer/backend';
 import { activationGrad } from '../../src/trainer/kernels/activationGrad';
 import { ATTENTION_SOFTMAX, ATTENTION_SOFTMAX_GRAD } from '../../src/trainer/kernels/attention';
 import { ADAM_UPDATE } from '../../src/trainer/kernels/adamUpdate';
+import { CONV2D_GRADIENTS } from '../../src/trainer/kernels/conv2d';
 import type { AdamUpdateAttrs } from '../../src/trainer/kernels/adamUpdate';
 import { dense } from '../../src/trainer/kernels/dense';
 import { DENSE_FROM_HEADS, DENSE_FROM_HEADS_GRAD, DENSE_TO_HEADS, DENSE_TO_HEADS_GRAD } from '../../src/trainer/kernels/heads';
@@ -113,6 +114,20 @@ test('products: rows split, a batch split, A transposed, dense with bias and ReL
   tf.dispose([a, b, ba, bb, at, bias, la, lb]);
 });
 
+test('products of few rows against a large B (a dense layer\'s weights): runs of C\'s columns apart, the last with the columns past the last 8', async () => {
+  await pool();
+  const fn = () => undefined;
+  const plans = gemmPlans(fn, 0, 2, 0, 1 << 20, 2 << 20, 64, 1600, 132, 1, 0, 0, 0, 0, 0, 4 * 1600, 4)!;
+  const runs = plans.map((u) => [(u[0].args[2] - (2 << 20)) / 4, u[0].args[5]]);
+  assert.deepEqual(runs, [[0, 32], [32, 32], [64, 32], [96, 36]], 'four runs of C\'s columns, 32 wide and the last 36');
+  assert.ok(plans.every((u) => u.every((c) => c.args[3] === 64 && c.args[15] === 4 * 132 && c.args[16] === 4 * 132)), 'every row in each, B and C read with the whole product\'s row steps');
+  const [x, w, bias, dy] = [random([64, 1600], 31), random([1600, 132], 32), random([132], 33), random([64, 132], 34)];
+  await sameOnBoth('[64, 1600]·[1600, 132]', () => tf.matMul(x, w));
+  await sameOnBoth('dense [64, 1600]·[1600, 132] + bias, ReLU', () => dense(x as tf.Tensor2D, w as tf.Tensor2D, bias as tf.Tensor1D, 'relu'));
+  await sameOnBoth('its input gradient, dy·Wᵀ', () => tf.matMul(dy, w, false, true));
+  tf.dispose([x, w, bias, dy]);
+});
+
 test('the bench memory line streams through the pool at 1 and 2 threads and puts the pool back as it found it', async () => {
   const p = await pool();
   const runs = p.runs;
@@ -148,6 +163,41 @@ test('Winograd convolutions (F(4×4) and F(2×2)), forward and both gradients, o
     }
   }
   tf.dispose([x, f, big, fb]);
+});
+
+test('both gradients of a convolution in one kernel: on two threads the input gradient\'s pass beside the filter gradient\'s, equal to the two kernels on one', async () => {
+  const p = await pool();
+  const grads = (x: tf.Tensor, f: tf.Tensor, dy: tf.Tensor, pad: 'same' | 'valid') =>
+    tf.engine().runKernel(CONV2D_GRADIENTS, { x, dy, filter: f }, { strides: [1, 1], pad, dataFormat: 'NHWC' }) as unknown as tf.Tensor[];
+  // The bench CNN's second convolution (F(4×4)), a 'same' one in F(2×2), and one whose passes take more calls than half a run holds (in several runs).
+  const cases: [string, number[], number[], 'same' | 'valid', string | undefined][] = [
+    ['13×13, 32 → 64, valid', [16, 13, 13, 32], [3, 3, 32, 64], 'valid', undefined],
+    ['F(2×2), 12×12, 16 → 24, same', [4, 12, 12, 16], [3, 3, 16, 24], 'same', 'f2'],
+    ['F(2×2), 48×48, 64 → 64: over 512 calls a pass', [12, 48, 48, 64], [3, 3, 64, 64], 'same', 'f2'],
+  ];
+  for (const [what, xs, fs, pad, variant] of cases) {
+    if (variant) process.env.MODELLAB_WINOGRAD = variant;
+    const [x, f] = [random(xs, 41), random(fs, 42)];
+    const dy = random(tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, pad).shape, 43);
+    try {
+      await sameOnBoth(what, () => grads(x, f, dy, pad));
+      const apart = tf.tidy(() => [
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: f }, { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: xs }) as tf.Tensor,
+        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: fs }) as tf.Tensor,
+      ]);
+      const runs = p.runs;
+      const both = grads(x, f, dy, pad);
+      const sideBySide = p.runs - runs;
+      for (let i = 0; i < 2; i++) assert.deepEqual(Buffer.from(both[i].dataSync().buffer), Buffer.from(apart[i].dataSync().buffer), `${what}: ${['dx', 'dW'][i]} equals its own kernel's`);
+      const r0 = p.runs;
+      tf.dispose(tf.tidy(() => [tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: f }, { strides: [1, 1], pad, dataFormat: 'NHWC', inputShape: xs }) as tf.Tensor, tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, { strides: [1, 1], pad, dataFormat: 'NHWC', filterShape: fs }) as tf.Tensor]));
+      assert.ok(sideBySide < p.runs - r0, `${what}: side by side in fewer runs (${sideBySide}) than the two kernels split pass by pass (${p.runs - r0})`);
+      tf.dispose([...apart, ...both]);
+    } finally {
+      delete process.env.MODELLAB_WINOGRAD;
+      tf.dispose([x, f, dy]);
+    }
+  }
 });
 
 test('im2col convolutions (5×5, stride 2, a first layer of one channel, a large filter), forward and both gradients', async () => {
@@ -402,11 +452,18 @@ test('after the heap grows, the workers compute on the grown memory', async () =
   const w = tf.backend() as BackendWasm;
   const before = backendMemory(w)!.buffer.byteLength;
   const filler = tf.zeros([before / 4]);
-  const [a, b] = [random([600, 300], 41), random([300, 200], 42)];
+  const b = random([300, 200], 42);
+  // Room that earlier tests freed in the first heap is taken first, so that the operand lands past it.
+  const holes: tf.Tensor[] = [];
+  let a = random([600, 300], 41);
+  while (heapOffset(w, a) + 4 * 600 * 300 <= before && holes.length < 10_000) {
+    holes.push(a);
+    a = random([600, 300], 41);
+  }
   assert.ok(backendMemory(w)!.buffer.byteLength > before, 'the heap grew');
   assert.ok(heapOffset(w, a) + 4 * 600 * 300 > before, 'an operand lies past the first heap');
   await sameOnBoth('product past the first heap', () => tf.matMul(a, b));
-  tf.dispose([filler, a, b]);
+  tf.dispose([filler, a, b, ...holes]);
 });
 
 // After the heap test: these tensors, once freed, would leave room in the first heap where that test needs none.

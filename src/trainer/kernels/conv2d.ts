@@ -28,7 +28,7 @@ import { heapFloats, heapOffset, replacedKernel, replacingConfig } from './wasmI
 import { F2, F4, winogradLoopsFor } from './winogradLoops';
 import type { WinogradVariant } from './winogradLoops';
 import type { BackendWasm, KernelArgs } from './wasmInternals';
-import { kernelPool, MAX_UNITS, runPlans, share, SPLIT_MIN_ELEMENTS, splitParts } from './workerPool';
+import { kernelPool, MAX_CALLS, MAX_UNITS, runPlans, share, SPLIT_MIN_ELEMENTS, splitParts } from './workerPool';
 import type { Call, KernelPool } from './workerPool';
 
 // On more than one engine thread (workerPool.ts) each pass below works in
@@ -82,6 +82,17 @@ function foldPlans(add: PoolFn, threads: number, dst: number, parts: readonly nu
     const [f0, f1] = [4 * q0, Math.min(size, 4 * q1)];
     return parts.map((p) => call(add, dst + 4 * f0, p + 4 * f0, f1 - f0));
   });
+}
+
+/**
+ * A pass's calls kept for one thread (conv2dGradients: the input gradient's
+ * on one, the filter gradient's on another), in order, with the scratch they
+ * use, freed once they have run.
+ */
+interface Deferred {
+  pool: KernelPool;
+  calls: Call[];
+  scratch: Scratch[];
 }
 
 /** Floats of im2col per chunk: ~256 KiB, a quarter of this machine's per-core L2. */
@@ -487,7 +498,7 @@ function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geom
  * chunks smaller than an image have each round's additions go image by
  * image in a second pass, each image's tiles in order on one thread.
  */
-function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): void {
+function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo, deferred?: Deferred): void {
   const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
   const { m } = v;
@@ -500,9 +511,10 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
   const whole = fit >= perImage && fit < tiles;
   const rows = whole ? fit - (fit % perImage) : fit;
   const [ci, co] = [4 * inC, 4 * outC];
-  const { pool, threads } = threadsFor(w, gemm);
+  const { pool, threads } = deferred ? { pool: deferred.pool, threads: 1 } : threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
-  const [backFn, gemmFn, scatterFn] = [poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}InputBack`, loops.inputBack)];
+  const gemmFn = deferred ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : gemmCall(pool, parts, gemm);
+  const [backFn, scatterFn] = [poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), poolFn(pool, 'winograd', `${v.name}InputBack`, loops.inputBack)];
   const s = new Scratch(w);
   try {
     const transposed = s.floats(9 * inC * outC);
@@ -541,7 +553,9 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
         chunks.push({ t0, n });
       }
       if (products.length === 1 || whole) {
-        runPlans(pool, products.map((plan, t) => [...zeroFirst(chunks[t].t0, chunks[t].t0 + chunks[t].n), ...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]));
+        const plans = products.map((plan, t) => [...zeroFirst(chunks[t].t0, chunks[t].t0 + chunks[t].n), ...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]);
+        if (deferred) deferred.calls.push(...plans[0]);
+        else runPlans(pool, plans);
         continue;
       }
       runPlans(pool, products);
@@ -562,7 +576,8 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       runPlans(pool, scatters);
     }
   } finally {
-    s.dispose();
+    if (deferred) deferred.scratch.push(s);
+    else s.dispose();
   }
 }
 
@@ -577,7 +592,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
  * thread, then multiplied a run of Ũ's planes per thread, chunk after chunk,
  * each chunk's products added to Ũ in chunk order as on one thread.
  */
-function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): void {
+function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, dy: TensorInfo, dw: TensorInfo, deferred?: Deferred): void {
   const loops = winogradLoopsFor(w, v)!;
   const { inC, outC } = g;
   const { m } = v;
@@ -586,9 +601,10 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const size = p * inC * outC;
-  const { pool, threads } = threadsFor(w, gemm);
+  const { pool, threads } = deferred ? { pool: deferred.pool, threads: 1 } : threadsFor(w, gemm);
   const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
-  const [inputFn, backFn, gemmFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack), gemmCall(pool, parts, gemm)];
+  const gemmFn = deferred ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : gemmCall(pool, parts, gemm);
+  const [inputFn, backFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), poolFn(pool, 'winograd', `${v.name}OutputBack`, loops.outputBack)];
   const s = new Scratch(w);
   try {
     const gAt = s.filled(v.gw.length, v.gw);
@@ -617,7 +633,9 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
         ]);
       }
       if (parts === 1) {
-        runPlans(pool, [[...transforms[0], ...products(chunks[0], 0, p)]]);
+        const plan = [...transforms[0], ...products(chunks[0], 0, p)];
+        if (deferred) deferred.calls.push(...plan);
+        else runPlans(pool, [plan]);
         continue;
       }
       // On threads: the chunks' transforms a chunk per thread, then their products a run of
@@ -632,9 +650,12 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
       }));
     }
     // dW [9, inC·outC] = Gwᵀ · Ũ ([9, P]: Gw [P, 9] read transposed).
-    gemm.run(gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36);
+    const last: [number, number, number, number, number, number, number, number, number, number, number, number, number, number] = [gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36];
+    if (deferred) deferred.calls.push(call(gemmFn, ...last));
+    else gemm.run(...last);
   } finally {
-    s.dispose();
+    if (deferred) deferred.scratch.push(s);
+    else s.dispose();
   }
 }
 
@@ -827,6 +848,54 @@ function conv2dBackpropInput(args: KernelArgs<BackendWasm>): TensorInfo {
   return inputGrad(w, gemm, geometry(info), dy, filter);
 }
 
+/** A convolution's input and filter gradients in one kernel: inputs x, dy, filter; a Conv2DBackpropFilter's attributes; outputs [dx, dW]. */
+export const CONV2D_GRADIENTS = 'ModelLabConv2DGradients';
+
+/**
+ * Both gradients of a convolution, on two threads side by side where the
+ * pool has two and both are Winograd passes: the input gradient's calls on
+ * one thread, the filter gradient's on the other, each pass as one thread
+ * runs it (so every value as at any thread count). Split pass by pass, each
+ * waits at every round for its slower half and reads what the other thread
+ * wrote; side by side, the bench CNN's second convolution took 3.1–3.4 ms
+ * for both against 4.0–4.6 split pass by pass (two threads, one process
+ * switching between the two ways). Otherwise (one thread, three or more,
+ * other convolutions) the two kernels, each split as it splits.
+ */
+function conv2dGradients(args: KernelArgs<BackendWasm>): TensorInfo[] {
+  const { inputs, backend: w, attrs } = args;
+  const [x, dy, filter] = [inputs.x as TensorInfo, inputs.dy as TensorInfo, inputs.filter as TensorInfo];
+  const gemm = gemmFor(w);
+  const pool = kernelPool(w);
+  if (gemm && pool?.threads === 2 && [x, dy, filter].every((t) => t.dtype === 'float32') && !isNchw(attrs!.dataFormat)) {
+    const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number], attrs!.strides as number, 1, attrs!.pad as 'valid', attrs!.dimRoundingMode as 'round' | undefined);
+    const g = geometry(info);
+    const v = g.batch * g.outH * g.outW > 0 ? winograd(w, g) : undefined;
+    if (v) {
+      const dx = w.makeOutput([g.batch, g.inH, g.inW, g.inC], 'float32');
+      const dw = w.makeOutput([g.fh, g.fw, g.inC, g.outC], 'float32');
+      const passes: Deferred[] = [0, 1].map(() => ({ pool, calls: [], scratch: [] }));
+      try {
+        winogradInputGrad(w, gemm, v, g, dy, filter, dx, passes[0]);
+        winogradFilterGrad(w, gemm, v, g, x, dy, dw, passes[1]);
+        // In runs of at most half a run's calls from each, in order.
+        const piece = MAX_CALLS / 2;
+        const [a, b] = passes.map((p) => p.calls);
+        for (let at = 0; at < Math.max(a.length, b.length); at += piece) {
+          runPlans(pool, [a.slice(at, at + piece), b.slice(at, at + piece)].filter((u) => u.length > 0));
+        }
+      } finally {
+        for (const p of passes) for (const sc of p.scratch) sc.dispose();
+      }
+      return [dx, dw];
+    }
+  }
+  return [
+    conv2dBackpropInput({ inputs: { dy, filter }, backend: w, attrs: { ...attrs, inputShape: x.shape } }),
+    conv2dBackpropFilter({ inputs: { x, dy }, backend: w, attrs: { ...attrs, filterShape: filter.shape } }),
+  ];
+}
+
 /** Replaces the wasm backend's Conv2D, which it calls for NCHW, dilations and other dtypes. */
 export const conv2dConfig: KernelConfig = replacingConfig(Conv2D, conv2d);
 
@@ -842,3 +911,10 @@ export const conv2dBackpropFilterConfig: KernelConfig = {
 
 /** Replaces the wasm backend's Conv2DBackpropInput, which it calls for NCHW and other dtypes. */
 export const conv2dBackpropInputConfig: KernelConfig = replacingConfig(Conv2DBackpropInput, conv2dBackpropInput);
+
+/** Both gradients of a convolution in one kernel (wasm). */
+export const conv2dGradientsConfig: KernelConfig = {
+  kernelName: CONV2D_GRADIENTS,
+  backendName: 'wasm',
+  kernelFunc: conv2dGradients as unknown as KernelFunc,
+};

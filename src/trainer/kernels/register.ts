@@ -5,7 +5,7 @@ import { activationGradCpuConfig, activationGradWasmConfig } from './activationG
 import { adamUpdateCpuConfig, adamUpdateWasmConfig } from './adamUpdate';
 import { attentionSoftmaxCpuConfig, attentionSoftmaxGradCpuConfig, attentionSoftmaxGradWasmConfig, attentionSoftmaxWasmConfig } from './attention';
 import { batchMatMulConfig } from './batchMatMul';
-import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, fusedConv2dConfig } from './conv2d';
+import { conv2dBackpropFilterConfig, conv2dBackpropInputConfig, conv2dConfig, conv2dGradientsConfig, fusedConv2dConfig } from './conv2d';
 import { denseConfig } from './dense';
 import { elementwiseConfigs } from './elementwise';
 import { gatherV2Config } from './gatherV2';
@@ -47,6 +47,7 @@ export const wasmKernelConfigs: readonly KernelConfig[] = [
   fusedConv2dConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
+  conv2dGradientsConfig,
   maxPoolConfig,
   maxPoolGradConfig,
   avgPoolGradConfig,

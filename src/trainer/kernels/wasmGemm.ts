@@ -163,12 +163,12 @@ const f32x4RelaxedMadd = () => op.simd(0x105);
 // as stored; 4 and M·4 for a transposed A, which is then read in place). accumulate: not 0 for
 // C += A·B (each value of C then starts the sum over k from what C held, before bias and ReLU).
 // bRow: bytes from one row of B to the next (0: N·4, B as stored; more for a copy of B with
-// padded rows, gemmFor).
-const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13, accumulate: 14, bRow: 15 } as const;
-const PARAMS = 16;
+// padded rows, gemmFor, or for a run of B's columns, gemmPlans). cRow: the same for C (0: N·4).
+const P = { A: 0, B: 1, C: 2, M: 3, K: 4, N: 5, batch: 6, strideA: 7, strideB: 8, strideC: 9, bias: 10, relu: 11, aRow: 12, aK: 13, accumulate: 14, bRow: 15, cRow: 16 } as const;
+const PARAMS = 17;
 // i32 locals after the parameters (lda is the row step of A: aRow; ldb that of B: bRow; ldc
-// that of C: N·4). lda2, lda3: 2 and 3 rows of A, so the inner loop adds instead of multiplying.
-const L = { i: 16, j: 17, k: 18, ap: 19, bp: 20, cp: 21, lda: 22, ldb: 23, n8: 24, m4: 25, bt: 26, r: 27, lda2: 28, lda3: 29, ldc: 30 } as const;
+// that of C: cRow). lda2, lda3: 2 and 3 rows of A, so the inner loop adds instead of multiplying.
+const L = { i: 17, j: 18, k: 19, ap: 20, bp: 21, cp: 22, lda: 23, ldb: 24, n8: 25, m4: 26, bt: 27, r: 28, lda2: 29, lda3: 30, ldc: 31 } as const;
 const I32_LOCALS = 15;
 // f32 local.
 const S = PARAMS + I32_LOCALS;
@@ -289,8 +289,9 @@ function gemmBody(fma: boolean): Bytes {
     ...op.get(L.lda), ...op.i32(1), ...op.shl, ...op.set(L.lda2),
     ...op.get(L.lda2), ...op.get(L.lda), ...op.add, ...op.set(L.lda3),
     ...op.get(P.N), ...op.i32(2), ...op.shl, ...op.set(L.ldc),
-    // ldb = bRow, or N·4 where bRow is 0.
+    // ldb = bRow, or N·4 where bRow is 0; then ldc = cRow, or N·4 where cRow is 0.
     ...op.get(P.bRow), ...op.get(L.ldc), ...op.get(P.bRow), ...op.select, ...op.set(L.ldb),
+    ...op.get(P.cRow), ...op.get(L.ldc), ...op.get(P.cRow), ...op.select, ...op.set(L.ldc),
     ...op.get(P.N), ...op.i32(-8), ...op.and, ...op.set(L.n8),
     ...op.get(P.M), ...op.i32(-ROWS), ...op.and, ...op.set(L.m4),
     ...v128Zero(), ...op.set(V.zero),
@@ -333,10 +334,10 @@ export function gemmModuleBytes(fma: boolean, shared = false): Uint8Array<ArrayB
 /**
  * C = A·B (+ bias, ReLU) for `batch` pairs; offsets and strides in bytes, bias
  * 0 for none; aRow/aK as above (K·4, 4 for A as stored; 4, M·4 for Aᵀ);
- * accumulate 1 for C += A·B (left out: 0); bRow the bytes from one row of B to
- * the next (left out or 0: N·4).
+ * accumulate 1 for C += A·B (left out: 0); bRow and cRow the bytes from one row
+ * of B and of C to the next (left out or 0: N·4).
  */
-export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number, accumulate?: number, bRow?: number) => void;
+export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, batch: number, strideA: number, strideB: number, strideC: number, bias: number, relu: number, aRow: number, aK: number, accumulate?: number, bRow?: number, cRow?: number) => void;
 
 export interface Gemm {
   /** The product, split among the kernel pool's threads where it is large enough to pay for that (results equal one thread's). */
@@ -379,9 +380,9 @@ export function makeGemm(memory: WebAssembly.Memory, options: { fma?: boolean } 
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   const raw = instance.exports.gemm as unknown as GemmFn;
   // Called a few hundred times a training step: no arrays unless the product is cut into panels.
-  const run: GemmFn = (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0, bRow = 0) => {
-    if (k <= panelK(k, n)) raw(a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow);
-    else for (const panel of kPanels([a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow])) raw(...panel);
+  const run: GemmFn = (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0, bRow = 0, cRow = 0) => {
+    if (k <= panelK(k, n)) raw(a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow, cRow);
+    else for (const panel of kPanels([a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow, cRow])) raw(...panel);
   };
   return { run, serial: run, fma };
 }
@@ -409,19 +410,23 @@ function panelK(k: number, n: number): number {
  */
 export function kPanels(args: Parameters<GemmFn>): Required<Parameters<GemmFn>>[] {
   // By index, not destructured: destructuring walks an iterator (an object per element) where V8 has not optimized the caller.
-  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], bias = args[10], relu = args[11], aRow = args[12], aK = args[13], accumulate = args[14] ?? 0, bRow = args[15] ?? 0;
+  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], bias = args[10], relu = args[11], aRow = args[12], aK = args[13], accumulate = args[14] ?? 0, bRow = args[15] ?? 0, cRow = args[16] ?? 0;
   const kb = panelK(k, n);
-  if (k <= kb) return [[a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow]];
+  if (k <= kb) return [[a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow, cRow]];
   const panels: Required<Parameters<GemmFn>>[] = [];
   for (let k0 = 0; k0 < k; k0 += kb) {
     const last = k0 + kb >= k;
-    panels.push([a + k0 * aK, b + k0 * (bRow || 4 * n), c, m, Math.min(kb, k - k0), n, batch, strideA, strideB, strideC, last ? bias : 0, last ? relu : 0, aRow, aK, k0 === 0 ? accumulate : 1, bRow]);
+    panels.push([a + k0 * aK, b + k0 * (bRow || 4 * n), c, m, Math.min(kb, k - k0), n, batch, strideA, strideB, strideC, last ? bias : 0, last ? relu : 0, aRow, aK, k0 === 0 ? accumulate : 1, bRow, cRow]);
   }
   return panels;
 }
 
 /** Multiply-adds below which a product stays on one thread, and the least a unit of a split product gets. */
 export const GEMM_SPLIT_MACS = 1 << 17;
+/** Bytes of B from which one pair of fewer rows than columns splits by columns (gemmPlans). */
+const COLUMN_SPLIT_BYTES = 256 * 1024;
+/** 8-column strips a unit of such a split takes at least, where there are enough for every thread. */
+const COLUMN_UNIT_STRIPS = 4;
 /** Units per thread a product is split into, so that a worker that wakes late still finds some (workerPool.ts). */
 const UNITS_PER_THREAD = 4;
 
@@ -430,11 +435,17 @@ const UNITS_PER_THREAD = 4;
  * where there is one for every unit (each unit then reads A, B and C of its
  * own pairs only: a Transformer's attention, 64 pairs of [64×64]·[64×32] on
  * two threads, took 1.86 ms a step split so against 2.12 by rows, and its
- * [64×32]·[32×64] pairs 1.20 against 1.53), else rows of C in blocks of 4
- * (every pair of a batch, in order: so also where all pairs add into one C,
- * strideC 0), else the batch's pairs; none where neither splits
- * or the product is too small. Each value of C is computed whole by one call,
- * as on one thread.
+ * [64×32]·[32×64] pairs 1.20 against 1.53), else — one pair of fewer rows
+ * than columns with a B of 256 KB or more, a dense layer's weights against
+ * a batch — runs of C's columns, whole strips of 8 (the last run takes the
+ * columns past the last strip, as on one thread), so that each thread reads
+ * its own columns of B, not all of B once per unit of rows (the bench CNN's
+ * input gradient of its dense layer, [64, 128]·[128, 1600], on two threads:
+ * 0.64 → 0.49 ms with its B transposed just before, by the main thread), else
+ * rows of C in blocks of 4 (every pair of a batch, in order: so also where all
+ * pairs add into one C, strideC 0), else the batch's pairs; none where
+ * neither splits or the product is too small. Each value of C is computed
+ * whole by one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
   const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], aRow = args[12];
@@ -460,6 +471,25 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
   // Pairs that all add into one C (strideC 0: a weight gradient summed over a batch) never split apart.
   const pairsApart = strideC !== 0;
   if (pairsApart && batch >= want) return byPairs(want);
+  // One pair whose B is large beside A (a dense layer's weights against a batch of few rows): by runs
+  // of C's columns, so that each thread reads its own part of B rather than all of it.
+  const strips = Math.floor(n / 8);
+  if (batch === 1 && m < n && 4 * k * n >= COLUMN_SPLIT_BYTES && strips >= threads) {
+    const units = Math.max(threads, Math.min(want, Math.floor(strips / COLUMN_UNIT_STRIPS)));
+    const bias = args[10], bRow = args[15] || 4 * n, cRow = args[16] || 4 * n;
+    return Array.from({ length: units }, (_, t) => {
+      const [s0, s1] = share(strips, units, t);
+      const [j0, j1] = [8 * s0, t === units - 1 ? n : 8 * s1];
+      const part = args.slice() as Parameters<GemmFn>;
+      part[1] = b + 4 * j0;
+      part[2] = c + 4 * j0;
+      part[5] = j1 - j0;
+      part[10] = bias && bias + 4 * j0;
+      part[15] = bRow;
+      part[16] = cRow;
+      return kPanels(part).map((panel) => ({ fn, id, args: panel }));
+    });
+  }
   const blocks = Math.ceil(m / 4);
   if (blocks >= threads) {
     const units = Math.min(want, blocks);
@@ -508,9 +538,9 @@ export function padsB(m: number, n: number, batch: number, strideB: number): boo
  * or a single pair.
  */
 function paddingB(run: GemmFn, backend: BackendWasm): GemmFn {
-  return (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0, bRow = 0) => {
+  return (a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate = 0, bRow = 0, cRow = 0) => {
     if (bRow !== 0 || !padsB(m, n, batch, strideB)) {
-      run(a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow);
+      run(a, b, c, m, k, n, batch, strideA, strideB, strideC, bias, relu, aRow, aK, accumulate, bRow, cRow);
       return;
     }
     const row = n + PAD_FLOATS;
@@ -520,7 +550,7 @@ function paddingB(run: GemmFn, backend: BackendWasm): GemmFn {
       const heap = heapFloats(backend);
       const [from, to] = [b / 4, heapOffset(backend, copy) / 4];
       for (let r = 0; r < k; r++) heap.copyWithin(to + r * row, from + r * n, from + (r + 1) * n);
-      run(a, 4 * to, c, m, k, n, batch, strideA, 0, strideC, bias, relu, aRow, aK, accumulate, 4 * row);
+      run(a, 4 * to, c, m, k, n, batch, strideA, 0, strideC, bias, relu, aRow, aK, accumulate, 4 * row, cRow);
     } finally {
       backend.disposeData(copy.dataId);
     }

@@ -20,17 +20,18 @@
 
 import { Worker } from 'node:worker_threads';
 
-/** A call of a module function: `fn` on the main thread, the same function by its pool id (KernelPool.id) on a worker, with arguments (at most 16; passed as float64, so any integer offset and any float argument reaches the function as it would here). */
+/** A call of a module function: `fn` on the main thread, the same function by its pool id (KernelPool.id) on a worker, with arguments (at most 17; passed as float64, so any integer offset and any float argument reaches the function as it would here). */
 export interface Call {
   fn: (...args: number[]) => void;
   id: number;
   args: readonly number[];
 }
 
-const ARGS = 16;
+const ARGS = 17;
 /** Units one run holds at most: every split caps its units here (a machine of more than 16 cores would ask for more). Below 1,024: NEXT holds a unit index in 10 bits. */
 export const MAX_UNITS = 64;
-const MAX_CALLS = 1024;
+/** Calls one run holds at most. */
+export const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 12 bits, then the first unclaimed unit in 10 bits
 // and one past the last in 10: the main thread claims from the front, the workers from the back),
 // FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
@@ -83,7 +84,7 @@ for (;;) {
       const n = c[${UNITS} + 3 * unit + 1];
       for (let k = first, end = first + n; k < end; k++) {
         const at = k * ${ARGS};
-        fns[c[${CALLS} + k]](a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13], a[at + 14], a[at + 15]);
+        fns[c[${CALLS} + k]](a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13], a[at + 14], a[at + 15], a[at + 16]);
       }
     } catch (e) {
       c[${UNITS} + 3 * unit + 2] = 1;

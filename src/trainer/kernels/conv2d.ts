@@ -85,15 +85,13 @@ function foldPlans(add: PoolFn, threads: number, dst: number, parts: readonly nu
 }
 
 /**
- * A pass's calls kept to run later beside another pass's (conv2dGradients),
- * in order, with the scratch they use, freed once they have run; `chunks`:
- * where each chunk's calls (from `chunks[i]` to the next) read and write apart
- * from every other chunk's, so that any thread may run any chunk.
+ * A pass's calls kept for one thread (conv2dGradients: the input gradient's
+ * on one, the filter gradient's on another), in order, with the scratch they
+ * use, freed once they have run.
  */
 interface Deferred {
   pool: KernelPool;
   calls: Call[];
-  chunks?: number[];
   scratch: Scratch[];
 }
 
@@ -556,10 +554,7 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       }
       if (products.length === 1 || whole) {
         const plans = products.map((plan, t) => [...zeroFirst(chunks[t].t0, chunks[t].t0 + chunks[t].n), ...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]);
-        if (deferred) {
-          if (whole) (deferred.chunks ??= []).push(deferred.calls.length);
-          deferred.calls.push(...plans[0]);
-        }
+        if (deferred) deferred.calls.push(...plans[0]);
         else runPlans(pool, plans);
         continue;
       }
@@ -858,12 +853,9 @@ export const CONV2D_GRADIENTS = 'ModelLabConv2DGradients';
 
 /**
  * Both gradients of a convolution, on two threads side by side where the
- * pool has two and both are Winograd passes: the filter gradient's calls on
- * one thread, the input gradient's on the other — its chunks of whole images
- * as units of their own where it has such chunks, so that the thread done
- * first takes those left (the other thread ran the bench CNN's passes ~10%
- * slower: a step 2–7% faster so than with each pass a unit) — each pass
- * as one thread runs it (so every value as at any thread count). Split pass by pass, each
+ * pool has two and both are Winograd passes: the input gradient's calls on
+ * one thread, the filter gradient's on the other, each pass as one thread
+ * runs it (so every value as at any thread count). Split pass by pass, each
  * waits at every round for its slower half and reads what the other thread
  * wrote; side by side, the bench CNN's second convolution took 3.1–3.4 ms
  * for both against 4.0–4.6 split pass by pass (two threads, one process
@@ -886,19 +878,11 @@ function conv2dGradients(args: KernelArgs<BackendWasm>): TensorInfo[] {
       try {
         winogradInputGrad(w, gemm, v, g, dy, filter, dx, passes[0]);
         winogradFilterGrad(w, gemm, v, g, x, dy, dw, passes[1]);
+        // In runs of at most half a run's calls from each, in order.
+        const piece = MAX_CALLS / 2;
         const [a, b] = passes.map((p) => p.calls);
-        const chunks = passes[0].chunks;
-        if (chunks && chunks.length < MAX_UNITS && a.length + b.length <= MAX_CALLS) {
-          // The filter gradient's pass first (the main thread takes it), then the input gradient's
-          // chunks, each a unit: the other thread takes those from the last back, and the main
-          // thread, done with its pass, the ones left from the first on.
-          runPlans(pool, [b, ...chunks.map((at, i) => a.slice(at, chunks[i + 1] ?? a.length))]);
-        } else {
-          // In runs of at most half a run's calls from each, in order.
-          const piece = MAX_CALLS / 2;
-          for (let at = 0; at < Math.max(a.length, b.length); at += piece) {
-            runPlans(pool, [a.slice(at, at + piece), b.slice(at, at + piece)].filter((u) => u.length > 0));
-          }
+        for (let at = 0; at < Math.max(a.length, b.length); at += piece) {
+          runPlans(pool, [a.slice(at, at + piece), b.slice(at, at + piece)].filter((u) => u.length > 0));
         }
       } finally {
         for (const p of passes) for (const sc of p.scratch) sc.dispose();

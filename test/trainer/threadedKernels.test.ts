@@ -121,6 +121,11 @@ test('products of few rows against a large B (a dense layer\'s weights): runs of
   const runs = plans.map((u) => [(u[0].args[2] - (2 << 20)) / 4, u[0].args[5]]);
   assert.deepEqual(runs, [[0, 32], [32, 32], [64, 32], [96, 36]], 'four runs of C\'s columns, 32 wide and the last 36');
   assert.ok(plans.every((u) => u.every((c) => c.args[3] === 64 && c.args[15] === 4 * 132 && c.args[16] === 4 * 132)), 'every row in each, B and C read with the whole product\'s row steps');
+  // A weight gradient (A read transposed, a batch's activations) and an A too large keep the split by rows.
+  const gradient = gemmPlans(fn, 0, 2, 0, 1 << 20, 2 << 20, 64, 2048, 256, 1, 0, 0, 0, 0, 0, 4, 4 * 64)!;
+  assert.ok(gradient.every((u) => u[0].args[5] === 256 && u[0].args[3] < 64), 'xᵀ·dy by rows, every column in each unit');
+  const largeA = gemmPlans(fn, 0, 2, 0, 1 << 20, 2 << 20, 256, 1024, 512, 1, 0, 0, 0, 0, 0, 4 * 1024, 4)!;
+  assert.ok(largeA.every((u) => u[0].args[5] === 512), 'an A of 1 MB by rows');
   const [x, w, bias, dy] = [random([64, 1600], 31), random([1600, 132], 32), random([132], 33), random([64, 132], 34)];
   await sameOnBoth('[64, 1600]·[1600, 132]', () => tf.matMul(x, w));
   await sameOnBoth('dense [64, 1600]·[1600, 132] + bias, ReLU', () => dense(x as tf.Tensor2D, w as tf.Tensor2D, bias as tf.Tensor1D, 'relu'));

@@ -423,8 +423,9 @@ export function kPanels(args: Parameters<GemmFn>): Required<Parameters<GemmFn>>[
 
 /** Multiply-adds below which a product stays on one thread, and the least a unit of a split product gets. */
 export const GEMM_SPLIT_MACS = 1 << 17;
-/** Bytes of B from which one pair of fewer rows than columns splits by columns (gemmPlans). */
+/** Bytes of B from which one pair of fewer rows than columns splits by columns (gemmPlans), and the most bytes of A it may have (A fits a core's second-level cache). */
 const COLUMN_SPLIT_BYTES = 256 * 1024;
+const COLUMN_SPLIT_MAX_A = 512 * 1024;
 /** 8-column strips a unit of such a split takes at least, where there are enough for every thread. */
 const COLUMN_UNIT_STRIPS = 4;
 /** Units per thread a product is split into, so that a worker that wakes late still finds some (workerPool.ts). */
@@ -436,8 +437,8 @@ const UNITS_PER_THREAD = 4;
  * own pairs only: a Transformer's attention, 64 pairs of [64×64]·[64×32] on
  * two threads, took 1.86 ms a step split so against 2.12 by rows, and its
  * [64×32]·[32×64] pairs 1.20 against 1.53), else — one pair of fewer rows
- * than columns with a B of 256 KB or more, a dense layer's weights against
- * a batch — runs of C's columns, whole strips of 8 (the last run takes the
+ * than columns, A as stored and at most 512 KB, B 256 KB or more: a dense
+ * layer's weights against a batch — runs of C's columns, whole strips of 8 (the last run takes the
  * columns past the last strip, as on one thread), so that each thread reads
  * its own columns of B, not all of B once per unit of rows (the bench CNN's
  * input gradient of its dense layer, [64, 128]·[128, 1600], on two threads:
@@ -471,10 +472,12 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
   // Pairs that all add into one C (strideC 0: a weight gradient summed over a batch) never split apart.
   const pairsApart = strideC !== 0;
   if (pairsApart && batch >= want) return byPairs(want);
-  // One pair whose B is large beside A (a dense layer's weights against a batch of few rows): by runs
-  // of C's columns, so that each thread reads its own part of B rather than all of it.
+  // One pair whose B is large beside a small A read as stored (a dense layer's weights against a batch
+  // of few rows): by runs of C's columns, so that each thread reads its own part of B rather than all of
+  // it. Not a weight gradient (A read transposed, its rows a batch's activations): each unit would read
+  // all of a large A, down its columns (a Transformer decoder's step was ~6% slower so on two threads).
   const strips = Math.floor(n / 8);
-  if (batch === 1 && m < n && 4 * k * n >= COLUMN_SPLIT_BYTES && strips >= threads) {
+  if (batch === 1 && m < n && args[13] === 4 && 4 * m * k <= COLUMN_SPLIT_MAX_A && 4 * k * n >= COLUMN_SPLIT_BYTES && strips >= threads) {
     const units = Math.max(threads, Math.min(want, Math.floor(strips / COLUMN_UNIT_STRIPS)));
     const bias = args[10], bRow = args[15] || 4 * n, cRow = args[16] || 4 * n;
     return Array.from({ length: units }, (_, t) => {

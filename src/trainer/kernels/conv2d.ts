@@ -650,7 +650,7 @@ function winogradFilterGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: G
       }));
     }
     // dW [9, inC·outC] = Gwᵀ · Ũ ([9, P]: Gw [P, 9] read transposed).
-    const last: [number, number, number, number, number, number, number, number, number, number, number, number, number, number] = [gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36];
+    const last = [gAt, accAt, heapOffset(w, dw), 9, p, inC * outC, 1, 0, 0, 0, 0, 0, 4, 36] as const;
     if (deferred) deferred.calls.push(call(gemmFn, ...last));
     else gemm.run(...last);
   } finally {

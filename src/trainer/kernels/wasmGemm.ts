@@ -438,18 +438,19 @@ const UNITS_PER_THREAD = 4;
  * two threads, took 1.86 ms a step split so against 2.12 by rows, and its
  * [64×32]·[32×64] pairs 1.20 against 1.53), else — one pair of fewer rows
  * than columns, A as stored and at most 512 KB, B 256 KB or more: a dense
- * layer's weights against a batch — runs of C's columns, whole strips of 8 (the last run takes the
- * columns past the last strip, as on one thread), so that each thread reads
- * its own columns of B, not all of B once per unit of rows (the bench CNN's
- * input gradient of its dense layer, [64, 128]·[128, 1600], on two threads:
- * 0.64 → 0.49 ms with its B transposed just before, by the main thread), else
+ * layer's weights against a batch — runs of C's columns, whole strips of 8
+ * (the last run takes the columns past the last strip, as on one thread), so
+ * that each thread reads its own columns of B, not all of B once per unit of
+ * rows (the bench CNN's input gradient of its dense layer, [64, 128]·[128,
+ * 1600], on two threads: 0.64 → 0.49 ms with its B transposed just before, by
+ * the main thread), else
  * rows of C in blocks of 4 (every pair of a batch, in order: so also where all
  * pairs add into one C, strideC 0), else the batch's pairs; none where
  * neither splits or the product is too small. Each value of C is computed
  * whole by one call, as on one thread.
  */
 export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Parameters<GemmFn>): Call[][] | undefined {
-  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], aRow = args[12];
+  const a = args[0], b = args[1], c = args[2], m = args[3], k = args[4], n = args[5], batch = args[6], strideA = args[7], strideB = args[8], strideC = args[9], aRow = args[12], aK = args[13];
   const macs = m * k * n * batch;
   if (threads < 2 || macs < GEMM_SPLIT_MACS) return undefined;
   const want = Math.min(MAX_UNITS, threads * UNITS_PER_THREAD, Math.max(threads, Math.floor(macs / GEMM_SPLIT_MACS)));
@@ -477,7 +478,7 @@ export function gemmPlans(fn: GemmFn, id: number, threads: number, ...args: Para
   // it. Not a weight gradient (A read transposed, its rows a batch's activations): each unit would read
   // all of a large A, down its columns (a Transformer decoder's step was ~6% slower so on two threads).
   const strips = Math.floor(n / 8);
-  if (batch === 1 && m < n && args[13] === 4 && 4 * m * k <= COLUMN_SPLIT_MAX_A && 4 * k * n >= COLUMN_SPLIT_BYTES && strips >= threads) {
+  if (batch === 1 && m < n && aK === 4 && 4 * m * k <= COLUMN_SPLIT_MAX_A && 4 * k * n >= COLUMN_SPLIT_BYTES && strips >= threads) {
     const units = Math.max(threads, Math.min(want, Math.floor(strips / COLUMN_UNIT_STRIPS)));
     const bias = args[10], bRow = args[15] || 4 * n, cRow = args[16] || 4 * n;
     return Array.from({ length: units }, (_, t) => {

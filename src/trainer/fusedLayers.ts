@@ -99,15 +99,11 @@ export function conv2dFused(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D | und
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as tf.Tensor4D[];
         const g = activation === 'relu' ? (activationGrad('relu', dy, sy) as tf.Tensor4D) : dy;
+        const filterGrad = () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor;
         let grads: tf.Tensor[];
-        if (inputIsData) grads = [tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor];
+        if (inputIsData) grads = [filterGrad()];
         else if (tf.getKernel(CONV2D_GRADIENTS, tf.getBackend())) grads = tf.engine().runKernel(CONV2D_GRADIENTS, { x: sx, dy: g, filter: sw }, conv) as unknown as tf.Tensor[];
-        else {
-          grads = [
-            tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: sw }, { ...conv, inputShape: sx.shape }) as tf.Tensor,
-            tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: sx, dy: g }, { ...conv, filterShape: sw.shape }) as tf.Tensor,
-          ];
-        }
+        else grads = [tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: sw }, { ...conv, inputShape: sx.shape }) as tf.Tensor, filterGrad()];
         if (b) grads.push(tf.sum(g, [0, 1, 2]));
         return grads;
       },

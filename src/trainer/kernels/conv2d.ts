@@ -879,14 +879,14 @@ function conv2dGradients(args: KernelArgs<BackendWasm>): TensorInfo[] {
         winogradInputGrad(w, gemm, v, g, dy, filter, dx, passes[0]);
         winogradFilterGrad(w, gemm, v, g, x, dy, dw, passes[1]);
         // In runs of at most half a run's calls from each, in order. The filter gradient's unit
-        // first, which the main thread claims: its pass is the longer (the bench CNN's second
-        // convolution), and the worker, woken for it, the slower thread; the input gradient's
-        // first, the main thread waited 0.9 ms a step for the worker, 0.45 ms so (steps 2–4%
-        // faster, one process switching between the two orders).
+        // first, the one the main thread claims: its pass is the longer (the bench CNN's second
+        // convolution) and the worker, woken for the run, the slower thread. With the input
+        // gradient's first, the main thread waited 0.9 ms a step for the worker; so, 0.45 ms
+        // (steps 2–4% faster, one process switching between the two orders).
         const piece = MAX_CALLS / 2;
-        const [a, b] = passes.map((p) => p.calls);
-        for (let at = 0; at < Math.max(a.length, b.length); at += piece) {
-          runPlans(pool, [b.slice(at, at + piece), a.slice(at, at + piece)].filter((u) => u.length > 0));
+        const [inputCalls, filterCalls] = passes.map((p) => p.calls);
+        for (let at = 0; at < Math.max(inputCalls.length, filterCalls.length); at += piece) {
+          runPlans(pool, [filterCalls.slice(at, at + piece), inputCalls.slice(at, at + piece)].filter((u) => u.length > 0));
         }
       } finally {
         for (const p of passes) for (const sc of p.scratch) sc.dispose();

@@ -27,7 +27,7 @@ import { LAYER_NORM } from '../../src/trainer/kernels/layerNorm';
 import { wasmLoopsFor } from '../../src/trainer/kernels/wasmLoops';
 import { backendMemory, heapOffset } from '../../src/trainer/kernels/wasmInternals';
 import type { BackendWasm } from '../../src/trainer/kernels/wasmInternals';
-import { kernelPool, SPLIT_MIN_ELEMENTS, splitParts } from '../../src/trainer/kernels/workerPool';
+import { kernelPool, runPlans, SPLIT_MIN_ELEMENTS, splitParts } from '../../src/trainer/kernels/workerPool';
 import type { KernelPool } from '../../src/trainer/kernels/workerPool';
 import { setEngineThreads } from '../../src/trainer/threads';
 import { lcg } from '../helpers/fixtures';
@@ -421,6 +421,44 @@ test('the pool runs each unit once: 3000 runs of 8 units that each add 1 to thei
   for (let r = 0; r < runs; r++) p.run(Array.from({ length: 8 }, (_, u) => [{ fn: addInto as (...a: number[]) => void, id, args: [accAt + 16 * u, onesAt, 4] }]));
   assert.deepEqual(Array.from(await acc.data()), new Array(32).fill(runs));
   tf.dispose([acc, ones]);
+});
+
+test('units with scratch in their thread\'s lane: each thread adds into its own set, the arguments not marked unmoved', async () => {
+  const p = await pool();
+  const w = tf.backend() as BackendWasm;
+  const addInto = wasmLoopsFor(w)!.addInto as (...a: number[]) => void;
+  const id = p.id('loops', 'addInto');
+  // A lane of 16,384 floats a thread (64 KB: each unit long enough for the workers to take
+  // some), then a guard set that no thread may reach. What the units add is 16,384 ones followed
+  // by as many zeros: had a worker moved the unmarked argument by its lane, it would add zeros.
+  const n = 16384;
+  const lanes = tf.zeros([(p.size + 1) * n]);
+  const ones = tf.concat([tf.ones([n]), tf.zeros([n])]);
+  const [lanesAt, onesAt] = [heapOffset(w, lanes), heapOffset(w, ones)];
+  const units = () => Array.from({ length: 8 }, () => [{ fn: addInto, id, args: [lanesAt, onesAt, n], lane: { mask: 1, bytes: 4 * n } }]);
+  // At least 300 runs, and on until a worker has taken some units (a worker still starting
+  // takes none: the main thread does them all).
+  let runs = 0;
+  const workersTook = () => lanes.dataSync()[0] < 8 * runs;
+  for (const until = Date.now() + 20_000; runs < 300 || (!workersTook() && Date.now() < until); runs++) p.run(units());
+  assert.ok(workersTook(), `a worker took some of ${runs} runs' units within 20 s`);
+  // Off the pool (one thread) every unit takes lane 0's.
+  p.threads = 1;
+  try {
+    runPlans(p, units());
+  } finally {
+    p.threads = p.size;
+  }
+  const v = await lanes.data();
+  let total = 0;
+  for (let t = 0; t <= p.size; t++) {
+    const set = v.subarray(t * n, (t + 1) * n);
+    assert.ok(set.every((x) => x === set[0]), `lane ${t}: all its floats added to together`);
+    if (t === p.size) assert.equal(set[0], 0, 'nothing in the guard set past the last thread\'s lane');
+    total += set[0];
+  }
+  assert.equal(total, (runs + 1) * 8, 'every unit added once, in some thread\'s lane (two threads in one set would lose additions)');
+  tf.dispose([lanes, ones]);
 });
 
 test('more units or calls than one run holds (a machine of many cores) run in several runs, each unit once', async () => {

@@ -85,13 +85,16 @@ function foldPlans(add: PoolFn, threads: number, dst: number, parts: readonly nu
 }
 
 /**
- * A pass's calls kept for one thread (conv2dGradients: the input gradient's
- * on one, the filter gradient's on another), in order, with the scratch they
- * use, freed once they have run.
+ * A pass's calls kept to run beside another pass's (conv2dGradients), in
+ * order, with the scratch they use, freed once they have run. `chunks`: where
+ * the calls fall into units (each from `chunks[i]` to the next) that read and
+ * write apart from one another, in scratch of their thread's lane, so that
+ * any thread may run any of them.
  */
 interface Deferred {
   pool: KernelPool;
   calls: Call[];
+  chunks?: number[];
   scratch: Scratch[];
 }
 
@@ -254,40 +257,40 @@ function forward(w: BackendWasm, gemm: Gemm, g: Geometry, x: TensorInfo, filter:
     return out;
   }
   const rows = chunkRows(g);
-  const heap0 = heapFloats(w);
   const loops = wasmLoopsFor(w);
-  const wasmIm2col = im2colLoop(loops, heap0, heapOffset(w, x) / 4, g);
+  const wasmIm2col = im2colLoop(loops, heapFloats(w), heapOffset(w, x) / 4, g);
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = wasmIm2col ? Math.max(1, Math.min(unitsFor(threads), Math.ceil(m / rows))) : 1;
-  const cols = Array.from({ length: parts }, () => scratch(w, rows * kf + COLS_SLACK));
+  // On threads (with the wasm loop the pool runs), every chunk a unit of one run, each thread
+  // building its columns in its own scratch (a lane); else chunk by chunk here, the product split
+  // by itself.
+  const split = wasmIm2col !== undefined && threads > 1 && m > rows;
+  const s = new Scratch(w);
   try {
+    const { at: lane, bytes } = laneScratch(s, split ? pool : undefined, { cols: rows * kf + COLS_SLACK });
     const heap = heapFloats(w);
     const xAt = heapOffset(w, x) / 4;
-    const colsAt = cols.map((c) => heapOffset(w, c));
     const [fo, oo, bo] = [heapOffset(w, filter), heapOffset(w, out), bias ? heapOffset(w, bias) : 0];
-    if (parts === 1) {
+    if (!split) {
       for (let m0 = 0; m0 < m; m0 += rows) {
         const n = Math.min(rows, m - m0);
-        columns(wasmIm2col, heap, xAt, colsAt[0], g, m0, n);
-        gemm.run(colsAt[0], fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
+        columns(wasmIm2col, heap, xAt, lane.cols, g, m0, n);
+        gemm.run(lane.cols, fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4);
       }
       return out;
     }
-    const im2colFn = poolFn(pool, 'loops', wasmIm2col === loops!.im2colNarrow ? 'im2colNarrow' : 'im2col', wasmIm2col!);
-    const gemmFn = gemmCall(pool, parts, gemm);
-    for (let r0 = 0; r0 < m; r0 += rows * parts) {
-      const plans: Call[][] = [];
-      for (let t = 0, m0 = r0; t < parts && m0 < m; t++, m0 += rows) {
-        const n = Math.min(rows, m - m0);
-        plans.push([
-          call(im2colFn, xAt * 4, colsAt[t], m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft),
-          call(gemmFn, colsAt[t], fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4),
-        ]);
-      }
-      runPlans(pool, plans);
+    const im2colFn = poolFn(pool, 'loops', wasmIm2col === loops!.im2colNarrow ? 'im2colNarrow' : 'im2col', wasmIm2col);
+    const gemmFn = gemmCall(pool, 2, gemm);
+    const units: Call[][] = [];
+    for (let m0 = 0; m0 < m; m0 += rows) {
+      const n = Math.min(rows, m - m0);
+      units.push([
+        laned(call(im2colFn, xAt * 4, lane.cols, m0, m0 + n, g.inH, g.inW, g.inC, g.outH, g.outW, g.fh, g.fw, g.sh, g.sw, g.padTop, g.padLeft), bytes, 1),
+        laned(call(gemmFn, lane.cols, fo, oo + 4 * m0 * g.outC, n, kf, g.outC, 1, 0, 0, 0, bo, relu ? 1 : 0, 4 * kf, 4), bytes, 0),
+      ]);
     }
+    runPlans(pool, units);
   } finally {
-    for (const c of cols) w.disposeData(c.dataId);
+    s.dispose();
   }
   return out;
 }
@@ -434,6 +437,26 @@ class Scratch {
   }
 }
 
+/**
+ * Scratch of one set per thread of `pool` (Call.lane): for each name, `sizes`
+ * floats, each buffer starting on a cache line of its own, the sets in one
+ * block. Returns lane 0's byte offsets and the bytes from one set to the next.
+ */
+function laneScratch<K extends string>(s: Scratch, pool: KernelPool | undefined, sizes: Record<K, number>): { at: Record<K, number>; bytes: number } {
+  const at = {} as Record<K, number>;
+  let floats = 0;
+  for (const name of Object.keys(sizes) as K[]) {
+    at[name] = floats;
+    floats += (sizes[name] + 15) & ~15;
+  }
+  const base = s.floats((pool?.size ?? 1) * floats);
+  for (const name of Object.keys(sizes) as K[]) at[name] = base + 4 * at[name];
+  return { at, bytes: 4 * floats };
+}
+
+/** `c` with its arguments `args` (indexes) in the running thread's lane, `bytes` a lane (laneScratch). */
+const laned = (c: Call, bytes: number, ...args: number[]): Call => ({ ...c, lane: { mask: args.reduce((m, i) => m | (1 << i), 0), bytes } });
+
 /** U = Gw · W [P][inC][outC] from a 3×3 filter [3, 3, inC, outC] at byte fAt. */
 function filterTransform(gemm: Gemm, v: WinogradVariant, s: Scratch, fAt: number, inC: number, outC: number): number {
   const p = (v.m + 2) ** 2;
@@ -453,28 +476,28 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const rows = tileRows(tiles, p * (inC + outC + 1) + m * m, WINO_CHUNK_FLOATS);
   const [ci, co] = [4 * inC, 4 * outC];
   const { pool, threads } = threadsFor(w, gemm);
-  const parts = Math.max(1, Math.min(unitsFor(threads), Math.ceil(tiles / rows)));
-  const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, parts, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
+  // On threads, every chunk a unit of one run, each thread with its own scratch (a lane); with one
+  // chunk, the product splits itself.
+  const chunks = Math.ceil(tiles / rows);
+  const [inputFn, gemmFn, outputFn] = [poolFn(pool, 'winograd', `${v.name}Input`, loops.input), gemmCall(pool, threads > 1 ? chunks : 1, gemm), poolFn(pool, 'winograd', `${v.name}Output`, loops.output)];
   const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
   const { input: inTiles, output: outTiles } = winogradTiles(w, g, m);
-  // Per thread: its planes, its tables, and its run for pixels past the output's edge (written, never read).
-  const per = Array.from({ length: parts }, () => ({ vAt: s.floats(rows * p * inC), mAt: s.floats(rows * p * outC), inTable: s.floats(rows * p), outTable: s.floats(rows * m * m), dump: s.floats(outC) }));
+  // Its planes, its tables, and its run for pixels past the output's edge (written, never read).
+  const { at: lane, bytes } = laneScratch(s, threads > 1 ? pool : undefined, { vAt: rows * p * inC, mAt: rows * p * outC, inTable: rows * p, outTable: rows * m * m, dump: outC });
+  const { vAt, mAt, inTable, outTable, dump } = lane;
   const zeros = s.filled(inC);
-  for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
-    const plans: Call[][] = [];
-    for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
-      const n = Math.min(rows, tiles - t0);
-      const { vAt, mAt, inTable, outTable, dump } = per[t];
-      plans.push([
-        call(relocateFn, inTable, inTiles + 4 * t0 * p, n * p, xAt, zeros),
-        call(relocateFn, outTable, outTiles + 4 * t0 * m * m, n * m * m, outAt, dump),
-        call(inputFn, inTable, n, ci, vAt, n * ci),
-        call(gemmFn, vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4),
-        call(outputFn, mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0),
-      ]);
-    }
-    runPlans(pool, plans);
+  const units: Call[][] = [];
+  for (let t0 = 0; t0 < tiles; t0 += rows) {
+    const n = Math.min(rows, tiles - t0);
+    units.push([
+      laned(call(relocateFn, inTable, inTiles + 4 * t0 * p, n * p, xAt, zeros), bytes, 0),
+      laned(call(relocateFn, outTable, outTiles + 4 * t0 * m * m, n * m * m, outAt, dump), bytes, 0, 4),
+      laned(call(inputFn, inTable, n, ci, vAt, n * ci), bytes, 0, 3),
+      laned(call(gemmFn, vAt, uAt, mAt, n, inC, outC, p, n * ci, ci * outC, n * co, 0, 0, ci, 4), bytes, 0, 2),
+      laned(call(outputFn, mAt, n * co, n, co, outTable, biasAt, relu ? 1 : 0), bytes, 0, 4),
+    ]);
   }
+  runPlans(pool, units);
 }
 
 function winogradForward(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometry, x: TensorInfo, filter: TensorInfo, bias: TensorInfo | undefined, relu: boolean, out: TensorInfo): void {
@@ -525,7 +548,6 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       for (let i = 0; i < inC; i++) for (let o = 0; o < outC; o++) heap[dst + tap + o * inC + i] = heap[src + tap + i * outC + o];
     }
     const utAt = filterTransform(gemm, v, s, transposed, outC, inC);
-    const per = Array.from({ length: parts }, () => ({ eAt: s.floats(rows * p * outC), dvAt: s.floats(rows * p * inC), dyTable: s.floats(rows * m * m), dxTable: s.floats(rows * p), dump: s.floats(inC) }));
     const zeros = s.filled(outC);
     const [dyAt, dxAt] = [heapOffset(w, dy), heapOffset(w, dx)];
     const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
@@ -537,28 +559,53 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       const [i0, i1] = [Math.ceil(a / perImage), Math.ceil(b / perImage)];
       return i1 > i0 ? [call(zeroFn, dxAt + 4 * i0 * imageFloats, (i1 - i0) * imageFloats)] : [];
     };
+    const sizes = { eAt: rows * p * outC, dvAt: rows * p * inC, dyTable: rows * m * m, dxTable: rows * p, dump: inC };
+    // A chunk's transforms and products into the scratch `at` (a thread's lane, `bytes` apart; 0: its own).
+    const products = (t0: number, n: number, at: Record<keyof typeof sizes, number>, bytes: number): Call[] => {
+      const lane = (c: Call, ...args: number[]) => (bytes > 0 ? laned(c, bytes, ...args) : c);
+      return [
+        lane(call(relocateFn, at.dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros), 0),
+        // Input pixels past the edge (padding) take their share in a run that nothing reads.
+        lane(call(relocateFn, at.dxTable, dxTiles + 4 * t0 * p, n * p, dxAt, at.dump), 0, 4),
+        lane(call(backFn, at.dyTable, n, co, at.eAt, n * co), 0, 3),
+        lane(call(gemmFn, at.eAt, utAt, at.dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4), 0, 2),
+      ];
+    };
+    if (whole || tiles <= rows) {
+      // Chunks of whole images (or one chunk): each a unit, adding into dx apart from the others,
+      // its scratch the lane of the thread that runs it. Deferred, the units' calls in order, each
+      // unit's first call's index in `chunks`.
+      const { at, bytes } = laneScratch(s, deferred || parts > 1 ? pool : undefined, sizes);
+      const units: Call[][] = [];
+      for (let t0 = 0; t0 < tiles; t0 += rows) {
+        const n = Math.min(rows, tiles - t0);
+        units.push([...zeroFirst(t0, t0 + n), ...products(t0, n, at, bytes), laned(call(scatterFn, at.dvAt, n * ci, n, ci, at.dxTable, 0, 0), bytes, 0, 4)]);
+      }
+      if (!deferred) runPlans(pool, units);
+      else
+        for (const unit of units) {
+          (deferred.chunks ??= []).push(deferred.calls.length);
+          deferred.calls.push(...unit);
+        }
+      return;
+    }
+    // Chunks within images: each round's products a chunk per unit, each into scratch of its own
+    // (its dv is read by the round's second pass), then the round's images shared out.
+    const per = Array.from({ length: parts }, () => laneScratch(s, undefined, sizes).at);
     for (let r0 = 0; r0 < tiles; r0 += rows * parts) {
-      const products: Call[][] = [];
+      const units: Call[][] = [];
       const chunks: { t0: number; n: number }[] = [];
       for (let t = 0, t0 = r0; t < parts && t0 < tiles; t++, t0 += rows) {
         const n = Math.min(rows, tiles - t0);
-        const { eAt, dvAt, dyTable, dxTable, dump } = per[t];
-        products.push([
-          call(relocateFn, dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros),
-          // Input pixels past the edge (padding) take their share in a run that nothing reads.
-          call(relocateFn, dxTable, dxTiles + 4 * t0 * p, n * p, dxAt, dump),
-          call(backFn, dyTable, n, co, eAt, n * co),
-          call(gemmFn, eAt, utAt, dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4),
-        ]);
+        units.push(products(t0, n, per[t], 0));
         chunks.push({ t0, n });
       }
-      if (products.length === 1 || whole) {
-        const plans = products.map((plan, t) => [...zeroFirst(chunks[t].t0, chunks[t].t0 + chunks[t].n), ...plan, call(scatterFn, per[t].dvAt, chunks[t].n * ci, chunks[t].n, ci, per[t].dxTable, 0, 0)]);
-        if (deferred) deferred.calls.push(...plans[0]);
-        else runPlans(pool, plans);
+      if (deferred) {
+        // One thread's pass, in order: each chunk's products, then its share of dx.
+        chunks.forEach(({ t0, n }, t) => deferred.calls.push(...zeroFirst(t0, t0 + n), ...units[t], call(scatterFn, per[t].dvAt, n * ci, n, ci, per[t].dxTable, 0, 0)));
         continue;
       }
-      runPlans(pool, products);
+      runPlans(pool, units);
       // The round's tiles [r0, end) into dx, its images shared out among the threads.
       const end = chunks[chunks.length - 1].t0 + chunks[chunks.length - 1].n;
       const [img0, img1] = [Math.floor(r0 / perImage), Math.floor((end - 1) / perImage) + 1];
@@ -853,9 +900,11 @@ export const CONV2D_GRADIENTS = 'ModelLabConv2DGradients';
 
 /**
  * Both gradients of a convolution, on two threads side by side where the
- * pool has two and both are Winograd passes: the input gradient's calls on
- * one thread, the filter gradient's on the other, each pass as one thread
- * runs it (so every value as at any thread count). Split pass by pass, each
+ * pool has two and both are Winograd passes: the filter gradient's calls on
+ * one thread, the input gradient's on the other — its chunks of whole images
+ * as units of their own where it has such chunks, so that the thread done
+ * first takes those left — each pass as one thread runs it (so every value
+ * as at any thread count). Split pass by pass, each
  * waits at every round for its slower half and reads what the other thread
  * wrote; side by side, the bench CNN's second convolution took 3.1–3.4 ms
  * for both against 4.0–4.6 split pass by pass (two threads, one process
@@ -878,15 +927,23 @@ function conv2dGradients(args: KernelArgs<BackendWasm>): TensorInfo[] {
       try {
         winogradInputGrad(w, gemm, v, g, dy, filter, dx, passes[0]);
         winogradFilterGrad(w, gemm, v, g, x, dy, dw, passes[1]);
-        // In runs of at most half a run's calls from each, in order. The filter gradient's unit
-        // first, the one the main thread claims: its pass is the longer (the bench CNN's second
-        // convolution) and the worker, woken for the run, the slower thread. With the input
-        // gradient's first, the main thread waited 0.9 ms a step for the worker; so, 0.45 ms
-        // (steps 2–4% faster, one process switching between the two orders).
-        const piece = MAX_CALLS / 2;
         const [inputCalls, filterCalls] = passes.map((p) => p.calls);
-        for (let at = 0; at < Math.max(inputCalls.length, filterCalls.length); at += piece) {
-          runPlans(pool, [filterCalls.slice(at, at + piece), inputCalls.slice(at, at + piece)].filter((u) => u.length > 0));
+        const chunks = passes[0].chunks;
+        if (chunks && chunks.length < MAX_UNITS && inputCalls.length + filterCalls.length <= MAX_CALLS) {
+          // One run: the filter gradient's pass first, the unit the main thread claims (the longer
+          // pass, and the worker, woken for the run, is the slower thread), then the input
+          // gradient's chunks of whole images, each a unit: the worker takes them from the last
+          // back, the main thread, done with its pass, those left from the first on.
+          runPlans(pool, [filterCalls, ...chunks.map((at, i) => inputCalls.slice(at, chunks[i + 1] ?? inputCalls.length))]);
+        } else {
+          // In runs of at most half a run's calls from each pass, in order, the filter gradient's
+          // first. A chunk's calls may then fall into two runs, taken by different threads: all in
+          // lane 0's scratch, which one unit at a time uses.
+          const piece = MAX_CALLS / 2;
+          const inLaneZero = inputCalls.map(({ lane: _, ...c }) => c);
+          for (let at = 0; at < Math.max(inputCalls.length, filterCalls.length); at += piece) {
+            runPlans(pool, [filterCalls.slice(at, at + piece), inLaneZero.slice(at, at + piece)].filter((u) => u.length > 0));
+          }
         }
       } finally {
         for (const p of passes) for (const sc of p.scratch) sc.dispose();

@@ -25,6 +25,15 @@ export interface Call {
   fn: (...args: number[]) => void;
   id: number;
   args: readonly number[];
+  /**
+   * Arguments that address the running thread's own scratch (its lane): bit i set, argument i
+   * is lane 0's address and thread t (the main thread 0, the workers 1 … size − 1) gets it plus
+   * t × `bytes`. So units that any thread may take each use the scratch of the thread that runs
+   * them, one set a thread instead of one a unit — a unit's scratch is written and read within
+   * it, so the values do not depend on which thread ran it. Run off the pool (runPlans on one
+   * thread), every call takes lane 0's.
+   */
+  lane?: { mask: number; bytes: number };
 }
 
 const ARGS = 17;
@@ -35,13 +44,16 @@ export const MAX_CALLS = 1024;
 // Header: GEN (bumped per run), NEXT (the run's GEN in its high 12 bits, then the first unclaimed unit in 10 bits
 // and one past the last in 10: the main thread claims from the front, the workers from the back),
 // FINISHED (units done by workers), then per unit: its first call, its call count, whether it failed;
-// then each call's function id. The calls' arguments are in a Float64Array of their own, ARGS per call.
+// then each call's function id, its lane mask and its lane's bytes (Call.lane; 0 and 0 for none).
+// The calls' arguments are in a Float64Array of their own, ARGS per call.
 const GEN = 0;
 const NEXT = 1;
 const FINISHED = 2;
 const UNITS = 8;
 const CALLS = UNITS + 3 * MAX_UNITS;
-const WORDS = CALLS + MAX_CALLS;
+const LANE_MASKS = CALLS + MAX_CALLS;
+const LANE_BYTES = LANE_MASKS + MAX_CALLS;
+const WORDS = LANE_BYTES + MAX_CALLS;
 /** How long an idle worker polls before it sleeps, in milliseconds: longer than the gap between most kernels of a step. */
 const WORKER_SPIN_MS = 0.3;
 /** How long the main thread polls for the workers' last units before it sleeps. */
@@ -54,9 +66,10 @@ const SPIN_MS = 0.05;
 // that cannot start only waits (the main thread does all the work).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, modules, control, argBuffer } = workerData;
+const { memory, modules, control, argBuffer, index } = workerData;
 const c = new Int32Array(control);
 const a = new Float64Array(argBuffer);
+const laneArgs = new Float64Array(${ARGS});
 const fns = [];
 for (const module of modules) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -83,8 +96,17 @@ for (;;) {
       const first = c[${UNITS} + 3 * unit];
       const n = c[${UNITS} + 3 * unit + 1];
       for (let k = first, end = first + n; k < end; k++) {
-        const at = k * ${ARGS};
-        fns[c[${CALLS} + k]](a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13], a[at + 14], a[at + 15], a[at + 16]);
+        const mask = c[${LANE_MASKS} + k];
+        let at = k * ${ARGS};
+        let v = a;
+        if (mask !== 0) {
+          // This thread's lane: the marked arguments moved by index × the lane's bytes.
+          const shift = index * c[${LANE_BYTES} + k];
+          for (let i = 0; i < ${ARGS}; i++) laneArgs[i] = (mask >>> i) & 1 ? a[at + i] + shift : a[at + i];
+          v = laneArgs;
+          at = 0;
+        }
+        fns[c[${CALLS} + k]](v[at], v[at + 1], v[at + 2], v[at + 3], v[at + 4], v[at + 5], v[at + 6], v[at + 7], v[at + 8], v[at + 9], v[at + 10], v[at + 11], v[at + 12], v[at + 13], v[at + 14], v[at + 15], v[at + 16]);
       }
     } catch (e) {
       c[${UNITS} + 3 * unit + 2] = 1;
@@ -126,7 +148,7 @@ class Pool implements KernelPool {
       for (const e of WebAssembly.Module.exports(module)) if (e.kind === 'function') this.ids.set(`${key}/${e.name}`, this.ids.size);
     }
     for (let index = 1; index < this.size; index++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer, argBuffer: this.a.buffer } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, modules: modules.map((m) => m.module), control: this.c.buffer, argBuffer: this.a.buffer, index } });
       // Idle workers wait in Atomics.wait: they must not keep the process alive.
       worker.unref();
       this.workers.push(worker);
@@ -168,9 +190,12 @@ class Pool implements KernelPool {
       c[UNITS + 3 * u] = calls;
       c[UNITS + 3 * u + 1] = unit.length;
       c[UNITS + 3 * u + 2] = 0;
-      for (const { id, args } of unit) {
+      for (const { id, args, lane } of unit) {
         if (args.length > ARGS) throw new Error(`kernel pool: ${args.length} arguments (at most ${ARGS})`);
+        if (lane && !(Number.isInteger(lane.bytes) && lane.bytes >= 0 && lane.bytes * (this.size - 1) <= 0x7fffffff)) throw new Error(`kernel pool: a lane of ${lane.bytes} bytes`);
         c[CALLS + calls] = id;
+        c[LANE_MASKS + calls] = lane?.mask ?? 0;
+        c[LANE_BYTES + calls] = lane?.bytes ?? 0;
         const at = calls++ * ARGS;
         // The worker passes all ARGS: a function ignores those past its parameters, and takes 0 for
         // those a call leaves out (as here, where a left-out number argument of a wasm function is 0).

@@ -31,13 +31,16 @@ import type { BackendWasm, KernelArgs } from './wasmInternals';
 import { kernelPool, MAX_CALLS, MAX_UNITS, runPlans, share, SPLIT_MIN_ELEMENTS, splitParts } from './workerPool';
 import type { Call, KernelPool } from './workerPool';
 
-// On more than one engine thread (workerPool.ts) each pass below works in
-// rounds of one chunk per thread, each thread with scratch of its own; the
-// chunks are the ones one thread would take, so every value is computed as
-// on one thread. Where chunks add into the same values — the filter
-// gradient's sums over chunks, dx under overlapping tiles or windows — a
-// second step adds them in the one-thread order: the partial sums chunk by
-// chunk into disjoint ranges of the sum, dx image by image.
+// On more than one engine thread (workerPool.ts) each pass below splits into
+// the chunks one thread would take, so every value is computed as on one
+// thread. Where a chunk's scratch is only its own (the forward passes, the
+// input gradient's chunks of whole images), all its chunks are units of one
+// run, each in the scratch of the thread that takes it (its lane: one set a
+// thread). Where chunks add into the same values — the filter gradient's
+// sums over chunks, dx under overlapping tiles — the pass works in rounds of
+// a few chunks a thread, each chunk with scratch of its own, and a second
+// step adds them in the one-thread order: the partial sums chunk by chunk
+// into disjoint ranges of the sum, dx image by image.
 
 /** A module function as a plan calls it: here, and by its id in the pool (-1 without one). */
 interface PoolFn {
@@ -50,14 +53,15 @@ const call = (f: PoolFn, ...args: number[]): Call => ({ fn: f.fn, id: f.id, args
 const gemmCall = (pool: KernelPool | undefined, parts: number, gemm: Gemm): PoolFn => (parts > 1 ? poolFn(pool, 'gemm', 'gemm', gemm.serial) : { fn: gemm.run as PoolFn['fn'], id: -1 });
 
 /**
- * Chunks per thread in a round of a pass (forward passes, the gradients'
- * transforms and products): the thread that is free takes the next, so a
- * worker the system runs late, or a slower core, leaves less to wait for (a
- * filter gradient's chunk each with a partial sum of its own, added in chunk
- * order). Four, not two: half the rounds, each a pool run whose last chunk
- * the others wait for — the bench CNN's second convolution at two threads,
- * forward 2.34 → 1.91 ms, input gradient 2.32 → 1.92, filter gradient 2.90 →
- * 2.41 (six a thread measured no better than four).
+ * Chunks per thread in a round of a pass (the filter gradients' transforms
+ * and products, an input gradient's chunks within images; measured when the
+ * forward passes also went in rounds): the thread that is free takes the
+ * next, so a worker the system runs late, or a slower core, leaves less to
+ * wait for (a filter gradient's chunk each with a partial sum of its own,
+ * added in chunk order). Four, not two: half the rounds, each a pool run
+ * whose last chunk the others wait for — the bench CNN's second convolution
+ * at two threads, forward 2.34 → 1.91 ms, input gradient 2.32 → 1.92, filter
+ * gradient 2.90 → 2.41 (six a thread measured no better than four).
  */
 const UNITS_PER_THREAD = 4;
 const unitsFor = (threads: number) => (threads > 1 ? Math.min(MAX_UNITS, UNITS_PER_THREAD * threads) : 1);
@@ -483,7 +487,7 @@ function winogradConv(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Geometr
   const relocateFn = poolFn(pool, 'loops', 'relocate', wasmLoopsFor(w)!.relocate);
   const { input: inTiles, output: outTiles } = winogradTiles(w, g, m);
   // Its planes, its tables, and its run for pixels past the output's edge (written, never read).
-  const { at: lane, bytes } = laneScratch(s, threads > 1 ? pool : undefined, { vAt: rows * p * inC, mAt: rows * p * outC, inTable: rows * p, outTable: rows * m * m, dump: outC });
+  const { at: lane, bytes } = laneScratch(s, threads > 1 && chunks > 1 ? pool : undefined, { vAt: rows * p * inC, mAt: rows * p * outC, inTable: rows * p, outTable: rows * m * m, dump: outC });
   const { vAt, mAt, inTable, outTable, dump } = lane;
   const zeros = s.filled(inC);
   const units: Call[][] = [];
@@ -560,17 +564,14 @@ function winogradInputGrad(w: BackendWasm, gemm: Gemm, v: WinogradVariant, g: Ge
       return i1 > i0 ? [call(zeroFn, dxAt + 4 * i0 * imageFloats, (i1 - i0) * imageFloats)] : [];
     };
     const sizes = { eAt: rows * p * outC, dvAt: rows * p * inC, dyTable: rows * m * m, dxTable: rows * p, dump: inC };
-    // A chunk's transforms and products into the scratch `at` (a thread's lane, `bytes` apart; 0: its own).
-    const products = (t0: number, n: number, at: Record<keyof typeof sizes, number>, bytes: number): Call[] => {
-      const lane = (c: Call, ...args: number[]) => (bytes > 0 ? laned(c, bytes, ...args) : c);
-      return [
-        lane(call(relocateFn, at.dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros), 0),
-        // Input pixels past the edge (padding) take their share in a run that nothing reads.
-        lane(call(relocateFn, at.dxTable, dxTiles + 4 * t0 * p, n * p, dxAt, at.dump), 0, 4),
-        lane(call(backFn, at.dyTable, n, co, at.eAt, n * co), 0, 3),
-        lane(call(gemmFn, at.eAt, utAt, at.dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4), 0, 2),
-      ];
-    };
+    // A chunk's transforms and products into the scratch `at`: a thread's lane, `bytes` apart (0: the chunk's own).
+    const products = (t0: number, n: number, at: Record<keyof typeof sizes, number>, bytes: number): Call[] => [
+      laned(call(relocateFn, at.dyTable, dyTiles + 4 * t0 * m * m, n * m * m, dyAt, zeros), bytes, 0),
+      // Input pixels past the edge (padding) take their share in a run that nothing reads.
+      laned(call(relocateFn, at.dxTable, dxTiles + 4 * t0 * p, n * p, dxAt, at.dump), bytes, 0, 4),
+      laned(call(backFn, at.dyTable, n, co, at.eAt, n * co), bytes, 0, 3),
+      laned(call(gemmFn, at.eAt, utAt, at.dvAt, n, outC, inC, p, n * co, co * inC, n * ci, 0, 0, co, 4), bytes, 0, 2),
+    ];
     if (whole || tiles <= rows) {
       // Chunks of whole images (or one chunk): each a unit, adding into dx apart from the others,
       // its scratch the lane of the thread that runs it. Deferred, the units' calls in order, each
@@ -903,10 +904,10 @@ export const CONV2D_GRADIENTS = 'ModelLabConv2DGradients';
  * pool has two and both are Winograd passes: the filter gradient's calls on
  * one thread, the input gradient's on the other — its chunks of whole images
  * as units of their own where it has such chunks, so that the thread done
- * first takes those left — each pass as one thread runs it (so every value
- * as at any thread count). Split pass by pass, each
- * waits at every round for its slower half and reads what the other thread
- * wrote; side by side, the bench CNN's second convolution took 3.1–3.4 ms
+ * first takes those left — each pass's values as one thread computes them
+ * (so every value as at any thread count). Split pass by pass, each waits at
+ * every round for its slower half and reads what the other thread wrote;
+ * side by side, the bench CNN's second convolution took 3.1–3.4 ms
  * for both against 4.0–4.6 split pass by pass (two threads, one process
  * switching between the two ways). Otherwise (one thread, three or more,
  * other convolutions) the two kernels, each split as it splits.

@@ -32,11 +32,16 @@ import {
 const CONFIG = 'house-prices.experiment.json';
 const NAME = 'house-prices';
 /**
- * Long enough to interrupt: no early stopping, many epochs of small batches
- * (about 60 ms an epoch on a 2-core machine, so ≥ 20 s for the whole run).
+ * Long enough to interrupt: no early stopping and many epochs. The window's
+ * reload stops the trainer 2–3 s after the test sees its second epoch, and
+ * the engine's compiled Dense step trains this model fast: 400 epochs of
+ * batch 8 took under 3 s on a 2-core machine, so the run sometimes finished
+ * before the reload stopped it. 2,000 epochs of batch 32 took 10 s (the
+ * CLI, `modellab train`), so 3,000 leave the reload ~13 s after the second
+ * epoch, with ~66,000 step points in metrics.jsonl.
  */
-const EPOCHS = 400;
-const BATCH_SIZE = 8;
+const EPOCHS = 3000;
+const BATCH_SIZE = 32;
 const TRAINING_TIMEOUT_MS = 300_000;
 const INTERRUPTED_MESSAGE = new RegExp(`Training ${NAME} was interrupted after epoch (\\d+) of ${EPOCHS}\\. Resume it from its checkpoint\\?`);
 const COMPLETED_MESSAGE = new RegExp(`Training ${NAME} completed`);
@@ -166,6 +171,7 @@ test('resume: a run interrupted by a window reload carries on from its checkpoin
       const meta = readMeta(runDir);
       return meta.status === 'running' ? undefined : meta;
     }, 200);
+    if (ended.status === 'completed') throw new Error(`the run completed all ${ended.epochsDone} epochs before the reload stopped its trainer: the test's run is too short to interrupt (EPOCHS)`);
     // What the resume will carry on from: the checkpoint's own epoch, not meta.json's count.
     const checkpointEpoch = readCheckpoint(runDir).header.epoch;
     const epochsOnDisk = epochPoints(runDir);
